@@ -1,0 +1,3 @@
+from minzheng.cli import main
+
+main()

@@ -1,0 +1,80 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("居民")
+    VILLAGE_WORKER = "village_worker", _("村（社区）工作人员")
+    TOWNSHIP_CLERK = "township_clerk", _("乡镇（街道）受理员")
+    COUNTY_APPROVER = "county_approver", _("县级审批员")
+    VERIFICATION_CENTRE = "verification_centre", _("核对中心")
+    CITY_SECTION = "city_section", _("市局业务科室")
+    LEADER = "leader", _("领导（只读）")
+    PROVIDER = "provider", _("服务机构")
+    ADMIN = "admin", _("系统管理员")
+
+
+STAFF_ROLES = {
+    Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.VERIFICATION_CENTRE,
+    Role.CITY_SECTION, Role.LEADER, Role.ADMIN,
+}
+# Roles whose work needs full ID numbers and bank accounts (acceptance, approval, payment,
+# verification). They still see masked values by default; revealing one is audited.
+UNMASK_ROLES = {Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.VERIFICATION_CENTRE, Role.ADMIN}
+READ_ONLY_ROLES = {Role.LEADER}
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.RESIDENT)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("管辖区域"),
+        help_text=_("工作人员只能查看和修改本区域及下级区域的数据"),
+    )
+    person = models.OneToOneField(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account",
+        verbose_name=_("居民本人"),
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    is_demo = models.BooleanField(_("演示账号"), default=False)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code if self.region_id else ""
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def can_unmask(self) -> bool:
+        return self.role in UNMASK_ROLES
+
+    @property
+    def can_write(self) -> bool:
+        return self.role not in READ_ONLY_ROLES
+
+
+class ApiToken(models.Model):
+    """Bearer tokens for the JSON API; only a hash of the token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

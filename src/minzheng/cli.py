@@ -1,0 +1,17 @@
+"""The `minzheng` command: Django's management commands plus the platform's own
+(demo, serve, generate, load, users, audit, worker, jobs)."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minzheng.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    execute_from_command_line(["minzheng", *args])
+
+
+if __name__ == "__main__":
+    main()

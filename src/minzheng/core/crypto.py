@@ -1,0 +1,75 @@
+"""Encryption at rest for personal data (ID numbers, bank accounts).
+
+Values are encrypted with AES-GCM under MINZHENG_DATA_KEY; exact-match search uses a keyed
+hash (HMAC-SHA256 with a key derived from the same secret), so the plaintext is never stored
+and never needed to find a record.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_NONCE = 12
+
+
+@lru_cache(maxsize=4)
+def _keys(secret: str) -> tuple[AESGCM, bytes]:
+    raw = base64.urlsafe_b64decode(secret.encode() + b"==")
+    master = hashlib.sha256(b"minzheng-data-key\x00" + raw).digest()
+    enc_key = hmac.new(master, b"encrypt", hashlib.sha256).digest()
+    lookup_key = hmac.new(master, b"lookup", hashlib.sha256).digest()
+    return AESGCM(enc_key), lookup_key
+
+
+def encrypt(plaintext: str) -> str:
+    if not plaintext:
+        return ""
+    aead, _ = _keys(settings.DATA_KEY)
+    nonce = os.urandom(_NONCE)
+    return base64.b64encode(nonce + aead.encrypt(nonce, plaintext.encode(), None)).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    aead, _ = _keys(settings.DATA_KEY)
+    blob = base64.b64decode(token)
+    return aead.decrypt(blob[:_NONCE], blob[_NONCE:], None).decode()
+
+
+def lookup_hash(plaintext: str) -> str:
+    """Keyed hash for exact-match search; same input, same key -> same hash."""
+    _, key = _keys(settings.DATA_KEY)
+    return hmac.new(key, plaintext.encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hasher():
+    """A fast callable for bulk paths (avoids re-deriving keys per value)."""
+    _, key = _keys(settings.DATA_KEY)
+    base = hmac.new(key, digestmod=hashlib.sha256)
+
+    def _hash(plaintext: str) -> str:
+        h = base.copy()
+        h.update(plaintext.encode())
+        return h.hexdigest()
+
+    return _hash
+
+
+def encryptor():
+    """A fast callable for bulk paths."""
+    aead, _ = _keys(settings.DATA_KEY)
+    urandom, b64 = os.urandom, base64.b64encode
+
+    def _encrypt(plaintext: str) -> str:
+        nonce = urandom(_NONCE)
+        return b64(nonce + aead.encrypt(nonce, plaintext.encode(), None)).decode()
+
+    return _encrypt

@@ -1,0 +1,201 @@
+"""Jobs: long tasks with progress.
+
+- No broker configured: a job runs in a background thread of the process that queued it.
+- MINZHENG_BROKER_URL set (Redis): the job is queued on RQ and a separate worker pool
+  (`minzheng worker`) runs it.
+
+A job function receives a JobContext and its params, reports progress, and must be idempotent
+(natural keys, upserts, or delete-and-rewrite in one transaction), so that a job killed mid-way is
+simply run again (`minzheng jobs rerun ID`, or the button on the job page) without duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from .context import Actor, acting_as
+from .models import Job
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "minzheng"
+STALE_AFTER_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    kind: str
+    title: str
+    func: Callable
+
+
+_REGISTRY: dict[str, JobSpec] = {}
+
+
+def job(kind: str, title: str):
+    """Register a job function: func(ctx: JobContext, **params) -> dict | None."""
+
+    def decorate(func):
+        _REGISTRY[kind] = JobSpec(kind, title, func)
+        return func
+
+    return decorate
+
+
+def registered(kind: str) -> JobSpec:
+    _load_job_modules()
+    return _REGISTRY[kind]
+
+
+def _load_job_modules():
+    # Job functions live in each app's jobs.py; import them so the registry is complete in workers.
+    from django.apps import apps
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    for app in apps.get_app_configs():
+        if app.name.startswith("minzheng.") and find_spec(f"{app.name}.jobs"):
+            import_module(f"{app.name}.jobs")
+
+
+class JobContext:
+    """Handed to job functions; progress is written at most twice a second."""
+
+    def __init__(self, job: Job, on_progress: Callable[[Job], None] | None = None):
+        self.job = job
+        self._last_write = 0.0
+        self._on_progress = on_progress
+
+    @property
+    def params(self) -> dict:
+        return self.job.params
+
+    def progress(self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False):
+        self.job.done = done
+        if total is not None:
+            self.job.total = total
+        if message is not None:
+            self.job.message = message[:300]
+        now = time.monotonic()
+        if force or now - self._last_write >= 0.5:
+            self._last_write = now
+            Job.objects.filter(pk=self.job.pk).update(
+                done=self.job.done, total=self.job.total, message=self.job.message, heartbeat_at=timezone.now()
+            )
+        if self._on_progress:
+            self._on_progress(self.job)
+
+
+def backend_name() -> str:
+    return "rq" if settings.BROKER_URL else "inprocess"
+
+
+def _redis():
+    from redis import Redis
+
+    return Redis.from_url(settings.BROKER_URL)
+
+
+def rq_queue():
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=_redis())
+
+
+def backend_status() -> dict:
+    if not settings.BROKER_URL:
+        return {"backend": "inprocess", "ok": True}
+    try:
+        from rq import Worker
+
+        conn = _redis()
+        conn.ping()
+        workers = Worker.count(connection=conn)
+        return {"backend": "rq", "ok": True, "workers": workers, "queued": rq_queue().count}
+    except Exception as exc:
+        return {"backend": "rq", "ok": False, "error": str(exc)[:200]}
+
+
+def enqueue(kind: str, *, params: dict | None = None, user=None, region=None, title: str | None = None) -> Job:
+    """Create the job row and hand it to the backend once the surrounding transaction commits."""
+    spec = registered(kind)
+    job_row = Job.objects.create(
+        kind=kind,
+        title=title or spec.title,
+        params=params or {},
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        region=region,
+        backend=backend_name(),
+    )
+    transaction.on_commit(lambda: dispatch(job_row.pk))
+    return job_row
+
+
+def dispatch(job_id) -> None:
+    if settings.BROKER_URL:
+        rq_queue().enqueue("minzheng.core.jobs.execute", str(job_id), job_timeout=6 * 3600, result_ttl=3600)
+    else:
+        thread = threading.Thread(target=_execute_in_thread, args=(str(job_id),), daemon=True, name=f"job-{job_id}")
+        thread.start()
+
+
+def _execute_in_thread(job_id: str):
+    try:
+        execute(job_id)
+    finally:
+        connection.close()
+
+
+def execute(job_id: str, *, on_progress: Callable[[Job], None] | None = None) -> Job:
+    """Run one job to the end (in a thread, an RQ worker, or the CLI's foreground)."""
+    close_old_connections()
+    job_row = Job.objects.select_related("created_by").get(pk=job_id)
+    if job_row.status == Job.Status.SUCCEEDED:
+        return job_row
+    spec = registered(job_row.kind)
+    now = timezone.now()
+    Job.objects.filter(pk=job_row.pk).update(
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, error="", attempts=job_row.attempts + 1
+    )
+    job_row.refresh_from_db()
+    ctx = JobContext(job_row, on_progress)
+    user = job_row.created_by
+    actor = Actor(user_id=user.pk if user else None, username=user.get_username() if user else "system", channel="job")
+    try:
+        with acting_as(actor):
+            result = spec.func(ctx, **job_row.params)
+    except Exception as exc:
+        log.exception("job %s failed", job_id)
+        Job.objects.filter(pk=job_row.pk).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), error=f"{exc}\n\n{traceback.format_exc()}"[-8000:],
+            message=str(exc)[:300],
+        )
+    else:
+        Job.objects.filter(pk=job_row.pk).update(
+            status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result=result or {},
+            done=ctx.job.total or ctx.job.done, total=ctx.job.total or ctx.job.done,
+        )
+    job_row.refresh_from_db()
+    return job_row
+
+
+def rerun(job_row: Job) -> Job:
+    """Queue a failed or stalled job again; its function's idempotence guarantees no duplicates."""
+    Job.objects.filter(pk=job_row.pk).update(status=Job.Status.QUEUED, done=0, message="", error="", finished_at=None)
+    transaction.on_commit(lambda: dispatch(job_row.pk))
+    job_row.refresh_from_db()
+    return job_row
+
+
+def is_stalled(job_row: Job) -> bool:
+    if job_row.status != Job.Status.RUNNING or job_row.heartbeat_at is None:
+        return False
+    return (timezone.now() - job_row.heartbeat_at).total_seconds() > STALE_AFTER_SECONDS

@@ -1,0 +1,88 @@
+"""Reads of the population registry, always region-scoped."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from minzheng.core import crypto, idcard
+from minzheng.core.errors import NotFoundOrOutOfScope
+from minzheng.core.scope import scope_q
+
+from .models import Household, HouseholdMember, Person, PossibleDuplicate
+
+
+def people_for(user) -> QuerySet[Person]:
+    qs = Person.objects.select_related("hukou_region", "residence_region")
+    if user.is_authenticated and user.role == "resident":
+        return qs.filter(memberships__household__in=_own_households(user)).distinct() if user.person_id else qs.none()
+    return qs.filter(scope_q(user, "hukou_region", "residence_region"))
+
+
+def households_for(user) -> QuerySet[Household]:
+    qs = Household.objects.select_related("region", "head")
+    if user.is_authenticated and user.role == "resident":
+        return qs.filter(pk__in=_own_households(user))
+    return qs.filter(scope_q(user, "region"))
+
+
+def _own_households(user):
+    return HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values("household_id")
+
+
+def get_person(user, pk: int) -> Person:
+    person = people_for(user).filter(pk=pk).first()
+    if person is None:
+        raise NotFoundOrOutOfScope()
+    return person
+
+
+def get_household(user, pk: int) -> Household:
+    household = households_for(user).filter(pk=pk).first()
+    if household is None:
+        raise NotFoundOrOutOfScope()
+    return household
+
+
+def find_by_id_number(number: str) -> Person | None:
+    """Unscoped exact lookup, for uniqueness checks only; never return it to a user unscoped."""
+    return Person.objects.filter(id_hash=crypto.lookup_hash(number)).first()
+
+
+_ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
+_LATIN = re.compile(r"^[A-Za-z ]+$")
+
+
+def search_people(user, query: str = "", *, region_code: str = "") -> QuerySet[Person]:
+    """Search by full resident ID (exact, through the keyed hash), name, pinyin or initials."""
+    qs = people_for(user)
+    query = (query or "").strip()
+    if region_code:
+        qs = qs.filter(Q(hukou_region__path__contains=f"{region_code}/") | Q(residence_region__path__contains=f"{region_code}/"))
+    if not query:
+        return qs
+    if _ID_LIKE.match(query):
+        try:
+            number = idcard.parse(query.upper() if len(query) == 15 else query).number
+        except idcard.InvalidResidentId:
+            number = query.upper()
+        return qs.filter(id_hash=crypto.lookup_hash(number))
+    if _LATIN.match(query):
+        key = query.replace(" ", "").lower()
+        return qs.filter(name_pinyin__contains=key)
+    return qs.filter(name__contains=query)
+
+
+def current_members(household: Household) -> QuerySet[HouseholdMember]:
+    return household.memberships.filter(until__isnull=True).select_related("person").order_by("id")
+
+
+def current_household(person: Person) -> Household | None:
+    m = person.memberships.filter(until__isnull=True).select_related("household").first()
+    return m.household if m else None
+
+
+def open_duplicates_for(user) -> QuerySet[PossibleDuplicate]:
+    visible = people_for(user).values("pk")
+    return PossibleDuplicate.objects.filter(status=PossibleDuplicate.Status.OPEN, person__in=visible).select_related("person", "other")

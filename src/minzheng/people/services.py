@@ -1,0 +1,241 @@
+"""Writes to the population registry: one function per action, one transaction, one audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minzheng.core import audit, crypto, idcard
+from minzheng.core.errors import PermissionDeniedError, ServiceError
+from minzheng.core.scope import region_in_scope
+from minzheng.regions.models import Region
+
+from .models import DisabilityType, Household, HouseholdMember, Person, PossibleDuplicate, Relation, UrbanRural
+from .pinyin import name_pinyin
+
+
+def ensure_can_write(user, region: Region) -> None:
+    if user is None or not user.is_authenticated or not user.is_staff_role or not user.can_write:
+        raise PermissionDeniedError(_("当前账号无权修改人口信息"))
+    if not region_in_scope(user, region):
+        raise ServiceError({"region": [_("所选区域不在本账号的管辖范围内")]})
+
+
+def validate_person_fields(
+    *, id_number: str, name: str, hukou_type: str, birth_date: dt.date | None = None, sex: str | None = None,
+    disability_type: str = "", disability_grade: int | None = None, death_date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> tuple[idcard.ResidentId | None, dict[str, list[str]]]:
+    """Pure validation shared by the form, the API and the importer."""
+    errors: dict[str, list[str]] = {}
+    rid = None
+    try:
+        rid = idcard.parse(id_number, today=today)
+    except idcard.InvalidResidentId as exc:
+        errors["id_number"] = [str(exc)]
+    if not (name or "").strip():
+        errors["name"] = [_("姓名不能为空")]
+    elif len(name.strip()) > 64:
+        errors["name"] = [_("姓名过长")]
+    if hukou_type not in UrbanRural.values:
+        errors["hukou_type"] = [_("户口性质应为城镇或农村")]
+    if rid is not None:
+        if birth_date and birth_date != rid.birth_date:
+            errors["birth_date"] = [_("出生日期与身份证号码不一致（号码中为 %(d)s）") % {"d": rid.birth_date.isoformat()}]
+        if sex and sex != rid.sex:
+            errors["sex"] = [_("性别与身份证号码不一致")]
+    if disability_type and disability_type not in DisabilityType.values:
+        errors["disability_type"] = [_("残疾类别无效")]
+    if disability_grade is not None and disability_grade not in (1, 2, 3, 4):
+        errors["disability_grade"] = [_("残疾等级应为1至4级")]
+    if bool(disability_type) != (disability_grade is not None):
+        errors.setdefault("disability_grade", []).append(_("残疾类别和残疾等级应同时填写"))
+    if death_date:
+        if death_date > (today or dt.date.today()):
+            errors["death_date"] = [_("死亡日期不能晚于今天")]
+        elif rid is not None and death_date < rid.birth_date:
+            errors["death_date"] = [_("死亡日期不能早于出生日期")]
+    return rid, errors
+
+
+@transaction.atomic
+def register_person(
+    *, user, id_number: str, name: str, hukou_region: Region, hukou_type: str, residence_region: Region | None = None,
+    birth_date: dt.date | None = None, sex: str | None = None, disability_type: str = "",
+    disability_grade: int | None = None, death_date: dt.date | None = None, phone: str = "",
+) -> Person:
+    ensure_can_write(user, hukou_region)
+    rid, errors = validate_person_fields(
+        id_number=id_number, name=name, hukou_type=hukou_type, birth_date=birth_date, sex=sex,
+        disability_type=disability_type, disability_grade=disability_grade, death_date=death_date,
+    )
+    if errors:
+        raise ServiceError(errors)
+    id_hash = crypto.lookup_hash(rid.number)
+    existing = Person.objects.filter(id_hash=id_hash).first()
+    if existing:
+        raise ServiceError(
+            {"id_number": [_("该身份证号码已登记，请打开已有记录：/people/%(pk)s/") % {"pk": existing.pk}]},
+            status=409, data={"existing_id": existing.pk, "existing_url": f"/people/{existing.pk}/"},
+        )
+    person = Person(
+        id_hash=id_hash, id_cipher=crypto.encrypt(rid.number), id_masked=idcard.mask(rid.number),
+        name=name.strip(), name_pinyin=name_pinyin(name.strip()), sex=rid.sex, birth_date=rid.birth_date,
+        hukou_region=hukou_region, hukou_type=hukou_type, residence_region=residence_region,
+        disability_type=disability_type, disability_grade=disability_grade, death_date=death_date, phone=phone,
+    )
+    try:
+        with transaction.atomic():
+            person.save(force_insert=True)
+    except IntegrityError:  # a concurrent registration of the same ID won the race
+        raise ServiceError({"id_number": [_("该身份证号码已登记")]}, status=409) from None
+    audit.record("create", obj=person, after=audit.snapshot(person))
+    flag_likely_duplicates(person)
+    return person
+
+
+def flag_likely_duplicates(person: Person) -> list[PossibleDuplicate]:
+    """Same name and birth date, different ID: probably one person registered twice."""
+    flags = []
+    for other in Person.objects.filter(name=person.name, birth_date=person.birth_date).exclude(pk=person.pk):
+        a, b = sorted([person, other], key=lambda p: p.pk)
+        flag, created = PossibleDuplicate.objects.get_or_create(
+            person=b, other=a, defaults={"reason": _("姓名和出生日期相同但身份证号码不同")}
+        )
+        if created:
+            audit.record("create", obj=flag, object_repr=str(b), region_code=person.audit_region_code, note=flag.reason)
+            flags.append(flag)
+    return flags
+
+
+_EDITABLE = {"name", "hukou_region", "hukou_type", "residence_region", "disability_type", "disability_grade", "death_date", "phone"}
+
+
+@transaction.atomic
+def update_person(*, user, person: Person, **changes) -> Person:
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise ServiceError({f: [_("此项不可修改")] for f in unknown})
+    ensure_can_write(user, person.hukou_region)
+    if "hukou_region" in changes:
+        ensure_can_write(user, changes["hukou_region"])
+    merged = {f: getattr(person, f) for f in _EDITABLE} | changes
+    _rid, errors = validate_person_fields(
+        id_number=person.id_number, name=merged["name"], hukou_type=merged["hukou_type"],
+        disability_type=merged["disability_type"] or "", disability_grade=merged["disability_grade"],
+        death_date=merged["death_date"],
+    )
+    if errors:
+        raise ServiceError(errors)
+    before = audit.snapshot(person)
+    for field, value in changes.items():
+        setattr(person, field, value)
+    person.name = person.name.strip()
+    person.name_pinyin = name_pinyin(person.name)
+    person.save()
+    audit.record("update", obj=person, before=before, after=audit.snapshot(person))
+    return person
+
+
+def _validate_bank_account(account: str) -> str:
+    digits = (account or "").replace(" ", "")
+    if digits and (not digits.isdigit() or not 12 <= len(digits) <= 30):
+        raise ServiceError({"bank_account": [_("银行账号应为12至30位数字")]})
+    return digits
+
+
+def next_household_number(region: Region) -> str:
+    prefix = f"H{region.code}"
+    last = Household.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
+    seq = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{seq:05d}"
+
+
+@transaction.atomic
+def create_household(
+    *, user, region: Region, head: Person, address: str = "", bank_name: str = "", bank_account: str = "",
+    members: list[tuple[Person, str]] | None = None, since: dt.date | None = None,
+) -> Household:
+    ensure_can_write(user, region)
+    if region.level != Region.Level.VILLAGE:
+        raise ServiceError({"region": [_("家庭应登记到村（社区）")]})
+    account = _validate_bank_account(bank_account)
+    since = since or timezone.localdate()
+    household = Household.objects.create(
+        number=next_household_number(region), region=region, address=address, head=head, bank_name=bank_name,
+        bank_account_cipher=crypto.encrypt(account), bank_account_masked=idcard.mask(account),
+    )
+    audit.record("create", obj=household, after=audit.snapshot(household))
+    add_member(user=user, household=household, person=head, relation=Relation.HEAD, since=since)
+    for person, relation in members or []:
+        add_member(user=user, household=household, person=person, relation=relation, since=since)
+    return household
+
+
+@transaction.atomic
+def add_member(*, user, household: Household, person: Person, relation: str, since: dt.date) -> HouseholdMember:
+    ensure_can_write(user, household.region)
+    if relation not in Relation.values:
+        raise ServiceError({"relation": [_("与户主关系无效")]})
+    current = person.memberships.filter(until__isnull=True).select_related("household").first()
+    if current and current.household_id == household.pk:
+        raise ServiceError({"person": [_("%(name)s 已是本家庭成员") % {"name": person.name}]})
+    if current:
+        raise ServiceError({"person": [_("%(name)s 已在家庭 %(no)s 中，请先办理迁出") % {"name": person.name, "no": current.household.number}]})
+    if relation == Relation.HEAD and household.memberships.filter(until__isnull=True, relation=Relation.HEAD).exists():
+        raise ServiceError({"relation": [_("该家庭已有户主")]})
+    member = HouseholdMember.objects.create(household=household, person=person, relation=relation, since=since)
+    audit.record("create", obj=member, object_repr=f"{household.number} + {person.name}", after=audit.snapshot(member))
+    return member
+
+
+@transaction.atomic
+def end_membership(*, user, member: HouseholdMember, until: dt.date) -> HouseholdMember:
+    ensure_can_write(user, member.household.region)
+    if until < member.since:
+        raise ServiceError({"until": [_("离开日期不能早于加入日期")]})
+    before = audit.snapshot(member)
+    member.until = until
+    member.save(update_fields=["until"])
+    audit.record("update", obj=member, before=before, after=audit.snapshot(member))
+    return member
+
+
+@transaction.atomic
+def set_bank_account(*, user, household: Household, bank_name: str, bank_account: str) -> Household:
+    ensure_can_write(user, household.region)
+    account = _validate_bank_account(bank_account)
+    before = audit.snapshot(household)
+    household.bank_name = bank_name
+    household.bank_account_cipher = crypto.encrypt(account)
+    household.bank_account_masked = idcard.mask(account)
+    household.save()
+    audit.record("update", obj=household, before=before, after=audit.snapshot(household))
+    return household
+
+
+def _may_unmask(user, household_ids) -> bool:
+    if user.role == "resident":
+        return user.person_id is not None and HouseholdMember.objects.filter(
+            person_id=user.person_id, until__isnull=True, household_id__in=household_ids
+        ).exists()
+    return user.can_unmask
+
+
+def reveal_id_number(*, user, person: Person) -> str:
+    """Plaintext ID for an authorised role (the caller has already scoped `person`); audited."""
+    household_ids = person.memberships.filter(until__isnull=True).values("household_id")
+    if not _may_unmask(user, household_ids):
+        raise PermissionDeniedError(_("当前角色无权查看完整身份证号码"))
+    audit.record("unmask", obj=person, note="id_number")
+    return person.id_number
+
+
+def reveal_bank_account(*, user, household: Household) -> str:
+    if not _may_unmask(user, [household.pk]):
+        raise PermissionDeniedError(_("当前角色无权查看完整银行账号"))
+    audit.record("unmask", obj=household, note="bank_account")
+    return crypto.decrypt(household.bank_account_cipher)

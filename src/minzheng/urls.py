@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from minzheng.api.main import api
+from minzheng.web.health import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("minzheng.web.urls")),
+]

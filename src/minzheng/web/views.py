@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def workbench(request):
+    return HttpResponse("minzheng")
