@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "minzheng.regions",
     "minzheng.accounts",
     "minzheng.people",
+    "minzheng.synth",
     "minzheng.web",
 ]
 
