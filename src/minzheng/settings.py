@@ -75,6 +75,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "minzheng.urls"
 WSGI_APPLICATION = "minzheng.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["minzheng.accounts.backends.PlatformBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:workbench"
 LOGOUT_REDIRECT_URL = "web:login"

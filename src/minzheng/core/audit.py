@@ -16,6 +16,8 @@ from .models import AuditEvent
 GENESIS = "0" * 64
 # Fields never copied into audit snapshots: ciphertexts and lookup hashes (their masked twin is kept).
 _SECRET_SUFFIXES = ("_cipher", "_hash")
+# Bookkeeping columns that change on every save and say nothing about the change.
+_NOISE = {"updated_at", "name_pinyin"}
 
 
 def jsonable(value):
@@ -35,7 +37,7 @@ def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | N
     """Keep only the keys that changed, so update events stay readable."""
     if not before or not after:
         return before, after
-    keys = [k for k in after if before.get(k) != after.get(k)]
+    keys = [k for k in after if before.get(k) != after.get(k) and k not in _NOISE]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 

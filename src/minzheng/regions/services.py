@@ -101,7 +101,7 @@ def add_region(*, code: str, name: str, parent: Region, level: str, urban_rural:
 
 @transaction.atomic
 def retire_region(*, region: Region, valid_to: dt.date) -> Region:
-    before = audit.snapshot(region)
+    before = audit.snapshot(Region.objects.get(pk=region.pk))
     region.valid_to = valid_to
     region.save(update_fields=["valid_to"])
     audit.record("update", obj=region, before=before, after=audit.snapshot(region), note=_("停用区划"))

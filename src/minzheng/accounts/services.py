@@ -1,0 +1,43 @@
+"""Account writes: creating staff and resident accounts bound to a region."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from minzheng.core import audit
+from minzheng.core.errors import ServiceError
+
+from .models import Role, User
+
+
+@transaction.atomic
+def create_account(
+    *, username: str, password: str, role: str, region=None, person=None, phone: str = "", display_name: str = "",
+    is_demo: bool = False,
+) -> User:
+    errors: dict[str, list[str]] = {}
+    if role not in Role.values:
+        errors["role"] = [_("角色无效，可选：%(roles)s") % {"roles": ", ".join(Role.values)}]
+    if User.objects.filter(username=username).exists():
+        errors["username"] = [_("用户名已存在")]
+    if role not in (Role.RESIDENT, Role.PROVIDER) and region is None and role != Role.ADMIN:
+        errors["region"] = [_("工作人员账号必须绑定管辖区域")]
+    if role == Role.RESIDENT and person is None:
+        errors["person"] = [_("居民账号必须绑定本人身份证号码")]
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ServiceError(errors)
+    user = User(
+        username=username, role=role, region=region, person=person, phone=phone, first_name=display_name,
+        is_demo=is_demo, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN and region is None,
+    )
+    user.set_password(password)
+    user.save()
+    audit.record("create", obj=user, after=audit.snapshot(user))
+    return user

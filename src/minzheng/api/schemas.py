@@ -1,0 +1,146 @@
+"""Pydantic schemas shared by the API routers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItem] | None = None
+
+
+class RegionRef(Schema):
+    code: str
+    name: str
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: str
+    kind: str
+    urban_rural: str
+    parent: RegionRef | None
+    members: list[RegionRef] = []
+    zones: list[RegionRef] = []
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+class PersonIn(Schema):
+    id_number: str = Field(min_length=1, max_length=20, description="居民身份证号码（18位，或15位旧号码）")
+    name: str = Field(min_length=1, max_length=64)
+    hukou_region: str = Field(min_length=6, max_length=12, description="户籍地区划代码（村/社区或乡镇）")
+    hukou_type: str = Field(description="urban 或 rural")
+    residence_region: str | None = None
+    birth_date: dt.date | None = None
+    sex: str | None = Field(default=None, pattern="^[MF]$")
+    disability_type: str = ""
+    disability_grade: int | None = Field(default=None, ge=1, le=4)
+    death_date: dt.date | None = None
+    phone: str = Field(default="", max_length=20)
+
+
+class PersonPatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    hukou_type: str | None = None
+    residence_region: str | None = None
+    disability_type: str | None = None
+    disability_grade: int | None = Field(default=None, ge=1, le=4)
+    death_date: dt.date | None = None
+    phone: str | None = Field(default=None, max_length=20)
+
+
+class PersonOut(Schema):
+    id: int
+    id_number_masked: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    age: int
+    hukou_region: RegionRef
+    hukou_type: str
+    residence_region: RegionRef | None
+    disability_type: str
+    disability_grade: int | None
+    death_date: dt.date | None
+    household_id: int | None
+
+
+class RevealedOut(Schema):
+    value: str
+
+
+class MemberIn(Schema):
+    person_id: int
+    relation: str
+
+
+class HouseholdIn(Schema):
+    region: str = Field(min_length=12, max_length=12, description="村（社区）12位区划代码")
+    head_id: int
+    address: str = Field(default="", max_length=200)
+    bank_name: str = Field(default="", max_length=64)
+    bank_account: str = Field(default="", max_length=40)
+    members: list[MemberIn] = []
+    since: dt.date | None = None
+
+
+class MemberOut(Schema):
+    person_id: int
+    name: str
+    id_number_masked: str
+    relation: str
+    since: dt.date
+    until: dt.date | None
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str
+    region: RegionRef
+    address: str
+    head_id: int | None
+    bank_name: str
+    bank_account_masked: str
+    members: list[MemberOut]
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+class PeoplePage(Page):
+    items: list[PersonOut]
+
+
+class HouseholdPage(Page):
+    items: list[HouseholdOut]
+
+
+class JobOut(Schema):
+    id: UUID
+    kind: str
+    title: str
+    status: str
+    done: int
+    total: int
+    percent: int
+    message: str
+    result: dict | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    stalled: bool

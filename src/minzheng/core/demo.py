@@ -1,0 +1,80 @@
+"""Demo data: the Jingmen tree, a deterministic synthetic city and one account per role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from django.db import transaction
+
+from minzheng.accounts.models import Role, User
+from minzheng.accounts.services import create_account
+from minzheng.core.context import Actor, acting_as
+from minzheng.people.models import HouseholdMember, Person, Relation
+from minzheng.regions.models import Region
+from minzheng.regions.services import load_jingmen
+
+DEMO_PASSWORD = "demo12345"
+# username, role, region code ("" = whole platform); the township and village accounts sit in
+# 东宝区 龙泉街道 so that the demo shows scope at work against the rest of the city.
+DEMO_ACCOUNTS = [
+    ("admin", Role.ADMIN, ""),
+    ("city_section", Role.CITY_SECTION, "420800"),
+    ("leader", Role.LEADER, "420800"),
+    ("verify_centre", Role.VERIFICATION_CENTRE, "420800"),
+    ("dongbao_approver", Role.COUNTY_APPROVER, "420802"),
+    ("zhongxiang_approver", Role.COUNTY_APPROVER, "420881"),
+    ("longquan_clerk", Role.TOWNSHIP_CLERK, "420802001"),
+    ("village_worker", Role.VILLAGE_WORKER, "first-village:420802001"),
+    ("provider", Role.PROVIDER, ""),
+    ("resident", Role.RESIDENT, "first-village:420802001"),
+]
+
+
+def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
+    from minzheng.synth.generator import generate_city
+    from minzheng.synth.loader import load_city
+
+    with acting_as(Actor(username="demo", channel="cli")):
+        load_jingmen()
+        if not Person.objects.exists():
+            out_dir = out_root / f"{persons}-{seed}"
+            if not (out_dir / "manifest.json").exists():
+                log(f"Generating a synthetic city of {persons:,} persons …")
+                generate_city(persons=persons, seed=seed, out_dir=out_dir)
+            log("Loading it …")
+            load_city(src_dir=out_dir)
+        return _ensure_accounts()
+
+
+@transaction.atomic
+def _ensure_accounts() -> list[tuple[str, str, str]]:
+    rows = []
+    for username, role, where in DEMO_ACCOUNTS:
+        region = _demo_region(where)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            person = _demo_resident(region) if role == Role.RESIDENT else None
+            user = create_account(
+                username=username, password=DEMO_PASSWORD, role=role,
+                region=None if role == Role.RESIDENT else region, person=person, is_demo=True,
+            )
+        rows.append((username, Role(role).label, user.region.name if user.region_id else ("—" if role != Role.RESIDENT else region.name)))
+    return rows
+
+
+def _demo_region(where: str) -> Region | None:
+    if not where:
+        return None
+    if where.startswith("first-village:"):
+        township = where.split(":", 1)[1]
+        return Region.objects.filter(parent__code=township, level=Region.Level.VILLAGE).order_by("code").first()
+    return Region.objects.get(code=where)
+
+
+def _demo_resident(village: Region) -> Person:
+    head = (
+        HouseholdMember.objects.filter(household__region=village, relation=Relation.HEAD, until__isnull=True, person__death_date__isnull=True)
+        .select_related("person").order_by("household_id").first()
+    )
+    return head.person
