@@ -206,3 +206,18 @@ def test_healthz(client):
     assert r.status_code == 200
     body = r.json()
     assert body["database"]["ok"] and body["jobs"]["backend"] in ("inprocess", "rq")
+
+
+def test_export_is_scoped_masked_and_audited(api_client, people):
+    import io
+
+    from openpyxl import load_workbook
+
+    api_client.login("dongbao_clerk")
+    r = api_client.get("/api/v1/people/export.xlsx")
+    assert r.status_code == 200
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert {row[0] for row in rows[1:]} == {"张三", "李梅"}  # not 王五 of 钟祥市
+    assert rows[1][1] == people["zhang"].id_masked
+    event = AuditEvent.objects.filter(action="export").latest("seq")
+    assert event.actor_name == "dongbao_clerk" and event.after["rows"] == 2

@@ -1,11 +1,12 @@
 import datetime as dt
 
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from minzheng.core.errors import ServiceError
-from minzheng.people import selectors, services
+from minzheng.people import exports, selectors, services
 from minzheng.regions.services import resolve_code
 
 from .schemas import HouseholdIn, HouseholdOut, HouseholdPage, MemberIn, PeoplePage, PersonIn, PersonOut, PersonPatch, RevealedOut
@@ -55,6 +56,15 @@ def list_people(request, filters: Query[PeopleFilter]):
     qs = selectors.search_people(request.user, filters.q, region_code=filters.region).order_by("id")
     items = list(qs[filters.offset: filters.offset + limit])
     return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [person_out(p) for p in items]}
+
+
+@people_router.get("/export.xlsx", response={200: None})
+def export_people(request, filters: Query[PeopleFilter]):
+    """The search result as an Excel file (IDs masked; the export is audited)."""
+    body = exports.export_people_xlsx(user=request.user, query=filters.q, region_code=filters.region)
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="people.xlsx"'
+    return response
 
 
 @people_router.post("", response={201: PersonOut})
