@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "minzheng.accounts",
     "minzheng.people",
     "minzheng.synth",
+    "minzheng.assistance",
     "minzheng.web",
 ]
 

@@ -5,9 +5,11 @@ from .v1_auth import router as auth_router
 from .v1_jobs import router as jobs_router
 from .v1_people import households_router, people_router
 from .v1_regions import router as regions_router
+from minzheng.assistance.api import router as assistance_router
 
 api.add_router("/v1/auth", auth_router)
 api.add_router("/v1/regions", regions_router)
 api.add_router("/v1/people", people_router)
 api.add_router("/v1/households", households_router)
 api.add_router("/v1/jobs", jobs_router)
+api.add_router("/v1/assistance", assistance_router)

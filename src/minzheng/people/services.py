@@ -164,10 +164,20 @@ def create_household(
         raise ServiceError({"region": [_("家庭应登记到村（社区）")]})
     account = _validate_bank_account(bank_account)
     since = since or timezone.localdate()
-    household = Household.objects.create(
-        number=next_household_number(region), region=region, address=address, head=head, bank_name=bank_name,
+    household = Household(
+        region=region, address=address, head=head, bank_name=bank_name,
         bank_account_cipher=crypto.encrypt(account), bank_account_masked=idcard.mask(account),
     )
+    for attempt in range(5):
+        # Numbers are per village and sequential; a concurrent registration may take ours.
+        household.number = next_household_number(region)
+        try:
+            with transaction.atomic():
+                household.save(force_insert=True)
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
     audit.record("create", obj=household, after=audit.snapshot(household))
     add_member(user=user, household=household, person=head, relation=Relation.HEAD, since=since)
     for person, relation in members or []:
