@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "minzheng.people",
     "minzheng.synth",
     "minzheng.assistance",
+    "minzheng.cases",
+    "minzheng.payments",
     "minzheng.web",
 ]
 

@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cases/", include("minzheng.cases.urls")),
+    path("payments/", include("minzheng.payments.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -6,6 +6,8 @@ from .v1_jobs import router as jobs_router
 from .v1_people import households_router, people_router
 from .v1_regions import router as regions_router
 from minzheng.assistance.api import router as assistance_router
+from minzheng.cases.api import router as cases_router
+from minzheng.payments.api import router as payments_router
 
 api.add_router("/v1/auth", auth_router)
 api.add_router("/v1/regions", regions_router)
@@ -13,3 +15,5 @@ api.add_router("/v1/people", people_router)
 api.add_router("/v1/households", households_router)
 api.add_router("/v1/jobs", jobs_router)
 api.add_router("/v1/assistance", assistance_router)
+api.add_router("/v1/assistance/cases", cases_router)
+api.add_router("/v1/assistance/payments", payments_router)
