@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "minzheng.assistance",
     "minzheng.cases",
     "minzheng.payments",
+    "minzheng.targets",
     "minzheng.web",
 ]
 

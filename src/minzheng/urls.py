@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("minzheng.cases.urls")),
     path("payments/", include("minzheng.payments.urls")),
+    path("targets/", include("minzheng.targets.urls")),
     path("", include("minzheng.web.urls")),
 ]

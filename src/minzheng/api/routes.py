@@ -8,6 +8,7 @@ from .v1_regions import router as regions_router
 from minzheng.assistance.api import router as assistance_router
 from minzheng.cases.api import router as cases_router
 from minzheng.payments.api import router as payments_router
+from minzheng.targets.api import router as targets_router
 
 api.add_router("/v1/auth", auth_router)
 api.add_router("/v1/regions", regions_router)
@@ -17,3 +18,4 @@ api.add_router("/v1/jobs", jobs_router)
 api.add_router("/v1/assistance", assistance_router)
 api.add_router("/v1/assistance/cases", cases_router)
 api.add_router("/v1/assistance/payments", payments_router)
+api.add_router("/v1/targets", targets_router)
