@@ -1,0 +1,76 @@
+"""The main navigation. Each module adds its own entries, usually from its AppConfig.ready():
+
+    from minzheng.web import nav
+    nav.register(gettext_lazy("救助申请"), "cases:list", prefix="/cases/", order=40,
+                 visible=lambda user: user.is_staff_role)
+
+Entries are shown in `order`; the entry whose prefix is the longest match of the current path is
+marked as the current section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from minzheng.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    prefix: str
+    order: int
+    visible: Callable[[object], bool]
+
+
+_ITEMS: dict[str, NavItem] = {}
+
+
+def register(label, url_name: str, *, prefix: str, order: int = 100, visible: Callable[[object], bool] = lambda user: True) -> None:
+    """Add (or replace, by url_name) one entry of the main navigation."""
+    _ITEMS[url_name] = NavItem(label, url_name, prefix, order, visible)
+
+
+def items_for(request) -> list[dict]:
+    user = request.user
+    shown = []
+    for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.url_name)):
+        if not item.visible(user):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # a module whose pages are not mounted in this deployment
+            continue
+        shown.append({"label": item.label, "url": url, "prefix": item.prefix, "current": False})
+    path = request.path
+    matches = [e for e in shown if (path == e["prefix"] if e["prefix"] == "/" else path.startswith(e["prefix"]))]
+    if matches:
+        max(matches, key=lambda e: len(e["prefix"]))["current"] = True
+    return shown
+
+
+def _staff(user) -> bool:
+    return user.is_staff_role
+
+
+def _registry(user) -> bool:
+    return user.is_staff_role or user.role == Role.RESIDENT
+
+
+def _writer(user) -> bool:
+    return user.is_staff_role and user.can_write
+
+
+register(_("工作台"), "web:workbench", prefix="/", order=0)
+register(_("行政区划"), "web:region_index", prefix="/regions/", order=10, visible=_staff)
+register(pgettext_lazy("nav", "人员"), "web:person_list", prefix="/people/", order=20, visible=_registry)
+register(pgettext_lazy("nav", "家庭"), "web:household_list", prefix="/households/", order=30, visible=_registry)
+register(_("批量导入"), "web:person_import", prefix="/people/import/", order=80, visible=_writer)
+register(_("任务"), "web:job_list", prefix="/jobs/", order=90)
+register(_("系统管理"), "admin:index", prefix="/admin/", order=100, visible=lambda user: user.is_superuser)

@@ -1,5 +1,0 @@
-from django.http import HttpResponse
-
-
-def workbench(request):
-    return HttpResponse("minzheng")

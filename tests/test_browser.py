@@ -1,0 +1,157 @@
+"""End to end in headless Chromium (Debian's, never a downloaded one): sign in as a clerk, search,
+open a person and their household, reveal an ID through HTMX, switch language, watch a job."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from minzheng.core.models import Job
+from tests.test_web import LI_SI, ZHANG_SAN, build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+PASSWORD = "browser-test-pass-1"
+
+
+@pytest.fixture
+def browser():
+    """Playwright's sync API runs an event loop in the test's thread, so Django refuses ORM calls
+    there: tests set their data up in fixtures requested before this one, and change it later
+    through `in_thread`."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def world(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    w = build_world()
+    w.clerk.set_password(PASSWORD)
+    w.clerk.save()
+    return w
+
+
+def in_thread(func):
+    """Run an ORM call on its own thread and connection, closed afterwards."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = func()
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def _signed_in_page(browser, live_server, *, viewport):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="zh-CN", viewport=viewport)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    expect(page.locator("h1")).to_have_text("民政综合业务平台")
+    page.fill("#id_username", "clerk")
+    page.fill("#id_password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.locator("h1")).to_contain_text("您好，刘受理")
+    return page
+
+
+def test_clerk_finds_a_person_and_their_household(world, live_server, browser):
+    from playwright.sync_api import expect
+
+    page = _signed_in_page(browser, live_server, viewport={"width": 1280, "height": 900})
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员").click()
+    page.fill("#q", "张三")
+    page.get_by_role("button", name="查询").click()
+    results = page.locator("main table tbody tr")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text(world.zhang.id_masked)
+
+    results.first.get_by_role("link", name="张三").click()
+    expect(page.locator("h1")).to_have_text("张三")
+    expect(page.locator("#id-number")).to_have_text(world.zhang.id_masked)
+    page.get_by_role("button", name="显示完整号码").click()  # HTMX POST, swapped in place
+    expect(page.get_by_test_id("revealed")).to_have_text(ZHANG_SAN)
+    expect(page.get_by_role("button", name="显示完整号码")).to_have_count(0)
+
+    page.get_by_test_id("household-link").click()
+    expect(page.locator("h1")).to_contain_text(world.household.number)
+    rows = page.get_by_test_id("members").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    members = [re.sub(r"\s+", " ", rows.nth(i).inner_text()) for i in range(3)]
+    assert [m.split(" ")[0] for m in members] == ["张三", "李四", "张小明"]
+    assert "户主" in members[0] and "配偶" in members[1] and "子女" in members[2]
+    assert world.li.id_masked in members[1] and LI_SI not in members[1]
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "household-desktop.png"), full_page=True)
+
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("h2").filter(has_text="Household members")).to_have_count(1)
+    expect(page.get_by_role("navigation", name="Main navigation")).to_contain_text("Workbench")
+    page.context.close()
+
+
+@pytest.fixture
+def running_job(world):
+    job = Job.objects.create(kind="people.import", title="导入人口信息：名单.csv", created_by=world.clerk,
+                             status=Job.Status.RUNNING, done=10, total=40)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=job.created_at)
+    return job
+
+
+def test_phone_width_and_job_progress_polling(world, running_job, live_server, browser):
+    from playwright.sync_api import expect
+
+    job = running_job
+    page = _signed_in_page(browser, live_server, viewport={"width": 390, "height": 844})
+    # Nothing sticks out sideways on a phone: the page is exactly as wide as the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    expect(page.locator("#job-status .progress")).to_have_attribute("aria-valuenow", "25")
+    in_thread(lambda: Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED, done=40,
+        result={"mode": "all_or_nothing", "rows": 40, "created_people": 40, "created_households": 0,
+                "existing": 0, "written": True, "errors": [], "error_count": 0},
+    ))
+    # The HTMX poll (every second) picks the change up without a reload, then stops.
+    expect(page.locator("#job-status")).to_have_attribute("data-status", "succeeded", timeout=5_000)
+    expect(page.locator("#job-status")).to_contain_text("数据已写入")
+    assert page.locator("#job-status").get_attribute("hx-trigger") is None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "job-phone.png"), full_page=True)
+    page.context.close()
