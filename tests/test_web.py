@@ -494,7 +494,11 @@ def test_import_page_uploads_and_redirects_to_the_job(client, world, django_capt
 
 def test_pages_come_out_in_english_on_request(client, world):
     login(client, world.clerk)
-    detail = client.get(reverse("web:person_detail", args=[world.zhang.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # A browser asking for English still gets Chinese pages: the language switch decides.
+    chinese = client.get(reverse("web:person_detail", args=[world.zhang.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "工作台" in chinese
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    detail = client.get(reverse("web:person_detail", args=[world.zhang.pk])).content.decode()
     assert 'lang="en"' in detail
     for text in ("Civil Affairs", "Workbench", "Basic information", "Date of birth", "Show full number"):
         assert text in detail, text
@@ -502,7 +506,6 @@ def test_pages_come_out_in_english_on_request(client, world):
     errors = client.post(
         reverse("web:person_create"),
         {"id_number": ZHAO_LIU[:-1] + ("0" if ZHAO_LIU[-1] != "0" else "1"), "hukou_region": "420802001001", "hukou_type": "urban"},
-        HTTP_ACCEPT_LANGUAGE="en",
     ).content.decode()
     assert "This field is required." in field_block(errors, "name")
     assert "check character" in field_block(errors, "id_number").lower()

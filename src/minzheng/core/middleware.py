@@ -18,3 +18,18 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _current.reset(token)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Pages are Chinese unless the user picks English with the language switch (a cookie);
+    the browser's Accept-Language is honoured only by the JSON API, where clients ask for it."""
+
+    def __init__(self, get_response):
+        from django.middleware.locale import LocaleMiddleware
+
+        self.inner = LocaleMiddleware(get_response)
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.inner(request)
