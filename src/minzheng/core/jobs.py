@@ -51,11 +51,16 @@ def job(kind: str, title: str):
 
 
 def registered(kind: str) -> JobSpec:
-    _load_job_modules()
+    load_job_modules()
     return _REGISTRY[kind]
 
 
-def _load_job_modules():
+def kinds() -> list[str]:
+    load_job_modules()
+    return sorted(_REGISTRY)
+
+
+def load_job_modules():
     # Job functions live in each app's jobs.py; import them so the registry is complete in workers.
     from django.apps import apps
     from importlib import import_module
@@ -124,8 +129,11 @@ def backend_status() -> dict:
         return {"backend": "rq", "ok": False, "error": str(exc)[:200]}
 
 
-def enqueue(kind: str, *, params: dict | None = None, user=None, region=None, title: str | None = None) -> Job:
-    """Create the job row and hand it to the backend once the surrounding transaction commits."""
+def enqueue(
+    kind: str, *, params: dict | None = None, user=None, region=None, title: str | None = None, dispatch_on_commit: bool = True
+) -> Job:
+    """Create the job row and hand it to the backend once the surrounding transaction commits.
+    With dispatch_on_commit=False the caller runs it (the CLI runs jobs in its own foreground)."""
     spec = registered(kind)
     job_row = Job.objects.create(
         kind=kind,
@@ -135,7 +143,8 @@ def enqueue(kind: str, *, params: dict | None = None, user=None, region=None, ti
         region=region,
         backend=backend_name(),
     )
-    transaction.on_commit(lambda: dispatch(job_row.pk))
+    if dispatch_on_commit:
+        transaction.on_commit(lambda: dispatch(job_row.pk))
     return job_row
 
 
@@ -180,17 +189,18 @@ def execute(job_id: str, *, on_progress: Callable[[Job], None] | None = None) ->
         )
     else:
         Job.objects.filter(pk=job_row.pk).update(
-            status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result=result or {},
+            status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result=result or {}, message=ctx.job.message,
             done=ctx.job.total or ctx.job.done, total=ctx.job.total or ctx.job.done,
         )
     job_row.refresh_from_db()
     return job_row
 
 
-def rerun(job_row: Job) -> Job:
+def rerun(job_row: Job, *, dispatch_on_commit: bool = True) -> Job:
     """Queue a failed or stalled job again; its function's idempotence guarantees no duplicates."""
     Job.objects.filter(pk=job_row.pk).update(status=Job.Status.QUEUED, done=0, message="", error="", finished_at=None)
-    transaction.on_commit(lambda: dispatch(job_row.pk))
+    if dispatch_on_commit:
+        transaction.on_commit(lambda: dispatch(job_row.pk))
     job_row.refresh_from_db()
     return job_row
 

@@ -140,7 +140,7 @@ def update_person(*, user, person: Person, **changes) -> Person:
     return person
 
 
-def _validate_bank_account(account: str) -> str:
+def validate_bank_account(account: str) -> str:
     digits = (account or "").replace(" ", "")
     if digits and (not digits.isdigit() or not 12 <= len(digits) <= 30):
         raise ServiceError({"bank_account": [_("银行账号应为12至30位数字")]})
@@ -162,7 +162,7 @@ def create_household(
     ensure_can_write(user, region)
     if region.level != Region.Level.VILLAGE:
         raise ServiceError({"region": [_("家庭应登记到村（社区）")]})
-    account = _validate_bank_account(bank_account)
+    account = validate_bank_account(bank_account)
     since = since or timezone.localdate()
     household = Household(
         region=region, address=address, head=head, bank_name=bank_name,
@@ -217,7 +217,7 @@ def end_membership(*, user, member: HouseholdMember, until: dt.date) -> Househol
 @transaction.atomic
 def set_bank_account(*, user, household: Household, bank_name: str, bank_account: str) -> Household:
     ensure_can_write(user, household.region)
-    account = _validate_bank_account(bank_account)
+    account = validate_bank_account(bank_account)
     before = audit.snapshot(household)
     household.bank_name = bank_name
     household.bank_account_cipher = crypto.encrypt(account)
