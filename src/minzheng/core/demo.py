@@ -35,8 +35,11 @@ def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
 
+    from minzheng.assistance.services import load_default_standards
+
     with acting_as(Actor(username="demo", channel="cli")):
         load_jingmen()
+        load_default_standards()
         if not Person.objects.exists():
             out_dir = out_root / f"{persons}-{seed}"
             if not (out_dir / "manifest.json").exists():

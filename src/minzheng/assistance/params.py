@@ -1,0 +1,230 @@
+"""The registry of programmes and of the parameters each programme's rules read.
+
+Every local amount, ratio, limit and deadline is a parameter stored as a `Standard` row by
+programme, region and effective date; this registry says which keys exist, what they mean and in
+which unit they are stored, so that services can validate a new value and the UI can list and edit
+them. Rules look parameters up by (programme, key) and never hold the figures themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit:
+    FEN_MONTH = "fen_month"  # money per person (or household) per month, stored in fen
+    FEN_YEAR = "fen_year"  # money per person per year, stored in fen
+    FEN = "fen"  # an amount or limit, stored in fen
+    RATIO = "ratio"  # a decimal fraction, stored as a string ("0.70")
+    COUNT = "count"
+    YEARS = "years"  # an age in completed years
+    DAYS = "days"
+    FLAG = "flag"  # true / false
+    SET = "set"  # a list of codes from the parameter's choices
+
+    MONEY = {FEN_MONTH, FEN_YEAR, FEN}
+    INTEGER = {COUNT, YEARS, DAYS}
+    LABELS = {
+        FEN_MONTH: _("元/月"), FEN_YEAR: _("元/年"), FEN: _("元"), RATIO: _("比例"), COUNT: _("个"),
+        YEARS: _("周岁"), DAYS: _("天"), FLAG: _("是/否"), SET: _("选项"),
+    }
+
+
+@dataclass(frozen=True)
+class ProgrammeSpec:
+    code: str
+    name: str
+    kind: str  # "monthly" (a monthly entitlement) or "one_off"
+
+
+PROGRAMMES: tuple[ProgrammeSpec, ...] = (
+    ProgrammeSpec("dibao_urban", "城市最低生活保障", "monthly"),
+    ProgrammeSpec("dibao_rural", "农村最低生活保障", "monthly"),
+    ProgrammeSpec("tekun", "特困人员救助供养", "monthly"),
+    ProgrammeSpec("temporary", "临时救助", "one_off"),
+    ProgrammeSpec("medical", "医疗救助", "one_off"),
+    ProgrammeSpec("disability_living", "困难残疾人生活补贴", "monthly"),
+    ProgrammeSpec("disability_nursing", "重度残疾人护理补贴", "monthly"),
+)
+PROGRAMME_CODES = tuple(p.code for p in PROGRAMMES)
+PROGRAMME_BY_CODE = {p.code: p for p in PROGRAMMES}
+
+# Choice sets used by set-valued parameters and by the quote input.
+INCOME_TYPES = {
+    "wage": _("工资性收入"),
+    "business": _("家庭经营净收入"),
+    "property": _("财产性收入"),
+    "transfer": _("转移性收入"),
+    "support": _("赡养（抚养、扶养）费"),
+    "pension": _("养老金"),
+    "preferential_pension": _("优抚对象抚恤金和补助"),
+    "old_age_allowance": _("高龄津贴"),
+    "disability_nursing": _("重度残疾人护理补贴"),
+    "scholarship": _("助学金"),
+    "award": _("政府奖励"),
+    "funeral_grant": _("丧葬补助"),
+}
+BUSINESS_ROLES = {
+    "legal_representative": _("企业法定代表人"),
+    "shareholder": _("企业股东"),
+    "self_employed": _("个体工商户"),
+    "employer": _("雇用他人从事经营"),
+}
+FULL_STANDARD_CATEGORIES = {
+    "extreme_hardship": _("经认定的特殊困难家庭"),
+    "all_vulnerable": _("全部成员均为老年人、未成年人、重度残疾人或重病患者"),
+}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    key: str
+    label: str
+    unit: str
+    description: str = ""
+    choices: dict | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key, "label": str(self.label), "unit": self.unit, "unit_label": str(Unit.LABELS[self.unit]),
+            "description": str(self.description),
+            "choices": [{"code": c, "label": str(label)} for c, label in (self.choices or {}).items()],
+        }
+
+
+def _dibao_params(standard_unit: str) -> list[ParamSpec]:
+    return [
+        ParamSpec("standard", _("低保标准"), standard_unit, _("城市低保按月、农村低保按年计；农村标准除以12折算为月标准")),
+        ParamSpec("income_excluded_types", _("不计入家庭收入的项目"), Unit.SET, _("所列收入类型不计入家庭收入"), INCOME_TYPES),
+        ParamSpec("uplift_elderly_age", _("分类施保：老年人年龄"), Unit.YEARS, _("年满此年龄的成员按老年人增发")),
+        ParamSpec("uplift_elderly_ratio", _("分类施保：老年人增发比例"), Unit.RATIO, _("按月低保标准的比例增发")),
+        ParamSpec("uplift_minor_age", _("分类施保：未成年人年龄上限"), Unit.YEARS, _("未满此年龄的成员按未成年人增发")),
+        ParamSpec("uplift_minor_ratio", _("分类施保：未成年人增发比例"), Unit.RATIO),
+        ParamSpec("uplift_severe_disability_max_grade", _("分类施保：重度残疾等级"), Unit.COUNT, _("残疾等级不高于此等级（1级最重）的成员按重度残疾人增发")),
+        ParamSpec("uplift_severe_disability_ratio", _("分类施保：重度残疾人增发比例"), Unit.RATIO),
+        ParamSpec("uplift_serious_illness_ratio", _("分类施保：重病患者增发比例"), Unit.RATIO),
+        ParamSpec("full_standard_categories", _("按标施保类别"), Unit.SET, _("属于所列类别的家庭按低保标准全额发放"), FULL_STANDARD_CATEGORIES),
+        ParamSpec("any_car_disqualifies", _("拥有机动车即不符合条件"), Unit.FLAG, _("是：拥有任何非残疾人功能性补偿代步车即不符合；否：仅价值超过限额时不符合")),
+        ParamSpec("car_value_limit", _("机动车价值限额"), Unit.FEN, _("非残疾人代步车价值超过此数即不符合")),
+        ParamSpec("max_homes", _("住房套数上限"), Unit.COUNT, _("家庭拥有住房超过此套数即不符合")),
+        ParamSpec("non_residential_disqualifies", _("拥有非居住类房产即不符合"), Unit.FLAG),
+        ParamSpec("disqualifying_business_roles", _("不符合条件的经营身份"), Unit.SET, _("家庭成员具有所列身份之一即不符合"), BUSINESS_ROLES),
+        ParamSpec("financial_assets_months", _("人均金融资产限额（月数）"), Unit.COUNT, _("人均金融资产超过月低保标准的此倍数即不符合")),
+    ]
+
+
+REGISTRY: dict[str, dict[str, ParamSpec]] = {
+    "dibao_urban": {p.key: p for p in _dibao_params(Unit.FEN_MONTH)},
+    "dibao_rural": {p.key: p for p in _dibao_params(Unit.FEN_YEAR)},
+    "tekun": {p.key: p for p in [
+        ParamSpec("basic_living_urban", _("城镇特困人员基本生活标准"), Unit.FEN_MONTH, _("不低于城市低保标准的1.3倍")),
+        ParamSpec("basic_living_rural", _("农村特困人员（五保）基本生活标准"), Unit.FEN_YEAR, _("规划：上年农村居民人均消费支出的80%")),
+        ParamSpec("care_self_care", _("照料护理标准：生活自理"), Unit.FEN_YEAR),
+        ParamSpec("care_partial", _("照料护理标准：部分丧失生活自理能力"), Unit.FEN_YEAR),
+        ParamSpec("care_total", _("照料护理标准：完全丧失生活自理能力"), Unit.FEN_YEAR),
+        ParamSpec("self_care_partial_min_items", _("部分丧失自理：不能自理项目数下限"), Unit.COUNT, _("六项指标中不能自理的项目达到此数为部分丧失")),
+        ParamSpec("self_care_total_min_items", _("完全丧失自理：不能自理项目数下限"), Unit.COUNT, _("六项指标中不能自理的项目达到此数为完全丧失")),
+        ParamSpec("no_capacity_age", _("无劳动能力：年龄下限"), Unit.YEARS, _("年满此年龄视为无劳动能力")),
+        ParamSpec("no_capacity_minor_age", _("无劳动能力：未成年年龄上限"), Unit.YEARS, _("未满此年龄视为无劳动能力")),
+        ParamSpec("no_capacity_intellectual_mental_max_grade", _("无劳动能力：智力、精神残疾等级"), Unit.COUNT),
+        ParamSpec("no_capacity_physical_max_grade", _("无劳动能力：肢体（含多重）残疾等级"), Unit.COUNT),
+        ParamSpec("orphan_referral_age", _("转孤儿保障的年龄上限"), Unit.YEARS, _("未满此年龄的，纳入孤儿保障而非特困供养")),
+        ParamSpec("income_excluded_types", _("不计入收入的项目"), Unit.SET, _("基本养老金、高龄津贴等不计入"), INCOME_TYPES),
+    ]},
+    "temporary": {p.key: p for p in [
+        ParamSpec("cap_emergency", _("急难型临时救助上限"), Unit.FEN, _("每次救助金额上限")),
+        ParamSpec("cap_expenditure", _("支出型临时救助上限"), Unit.FEN, _("每次救助金额上限")),
+        ParamSpec("township_approval_limit", _("乡镇审批金额上限"), Unit.FEN, _("不超过此金额的可委托乡镇（街道）审批，超过的由县级审批")),
+        ParamSpec("emergency_paperwork_days", _("急难型补办手续期限"), Unit.DAYS, _("先行救助后补齐审批手续的期限")),
+    ]},
+    "medical": {p.key: p for p in [
+        ParamSpec("ratio_key", _("重点救助对象救助比例"), Unit.RATIO, _("低保对象、特困人员政策范围内自付费用的救助比例")),
+        ParamSpec("ratio_named", _("其他救助对象救助比例"), Unit.RATIO, _("县级人民政府确定的其他困难人员")),
+        ParamSpec("annual_cap", _("年度救助限额"), Unit.FEN, _("每人每年医疗救助累计金额上限")),
+    ]},
+    "disability_living": {p.key: p for p in [
+        ParamSpec("amount", _("生活补贴标准"), Unit.FEN_MONTH),
+        ParamSpec("max_grade", _("享受生活补贴的残疾等级"), Unit.COUNT, _("残疾等级不高于此等级的低保家庭残疾人")),
+    ]},
+    "disability_nursing": {p.key: p for p in [
+        ParamSpec("max_grade", _("享受护理补贴的残疾等级"), Unit.COUNT, _("残疾等级不高于此等级且需长期照护")),
+        ParamSpec("amount_grade_1", _("一级残疾护理补贴"), Unit.FEN_MONTH),
+        ParamSpec("amount_grade_2", _("二级残疾护理补贴"), Unit.FEN_MONTH),
+        ParamSpec("include_intellectual_mental_3_4", _("三、四级智力和精神残疾纳入"), Unit.FLAG),
+        ParamSpec("amount_grade_3_4", _("三、四级智力和精神残疾护理补贴"), Unit.FEN_MONTH),
+    ]},
+}
+
+STATISTIC_KEYS = {
+    "urban_consumption_per_capita": _("城镇常住居民人均消费支出"),
+    "rural_consumption_per_capita": _("农村常住居民人均消费支出"),
+    "urban_disposable_income_per_capita": _("城镇常住居民人均可支配收入"),
+    "rural_disposable_income_per_capita": _("农村常住居民人均可支配收入"),
+}
+# Statistics are yearly per-capita figures in yuan.
+STATISTIC_UNIT = "yuan_year"
+
+ROUNDING_RULES = {
+    "fen": _("四舍五入到分"),
+    "yuan": _("四舍五入到元"),
+    "yuan_up": _("向上取整到元"),
+    "ten_yuan_up": _("向上取整到十元"),
+}
+ROUNDING_STEPS = {"fen": (1, False), "yuan": (100, False), "yuan_up": (100, True), "ten_yuan_up": (1000, True)}
+
+
+def spec_for(programme: str, key: str) -> ParamSpec | None:
+    return REGISTRY.get(programme, {}).get(key)
+
+
+def normalise_value(spec: ParamSpec, raw):
+    """The stored form of a value for the parameter's unit, or ValueError with a user message.
+    Money units take fen (int); ratios a Decimal or string; sets a list of choice codes."""
+    unit = spec.unit
+    if unit in Unit.MONEY or unit in Unit.INTEGER:
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise ValueError(gettext("应为非负整数"))
+        return raw
+    if unit == Unit.RATIO:
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            raise ValueError(gettext("应为小数形式的比例，如 0.70")) from None
+        if isinstance(raw, bool) or not value.is_finite() or value < 0 or value > 100:
+            raise ValueError(gettext("比例应在 0 到 100 之间"))
+        return format(value.normalize(), "f")
+    if unit == Unit.FLAG:
+        if not isinstance(raw, bool):
+            raise ValueError(gettext("应为是或否"))
+        return raw
+    if unit == Unit.SET:
+        if isinstance(raw, str) or not isinstance(raw, (list, tuple, set, frozenset)):
+            raise ValueError(gettext("应为选项列表"))
+        unknown = [c for c in raw if c not in (spec.choices or {})]
+        if unknown:
+            raise ValueError(gettext("无效选项：%(codes)s") % {"codes": "、".join(map(str, unknown))})
+        return sorted(set(raw))
+    raise ValueError(unit)
+
+
+def from_display(spec: ParamSpec, raw):
+    """An interface value (money in yuan, e.g. "480.00") in the stored unit (fen), or ValueError."""
+    if spec.unit in Unit.MONEY:
+        from .money import yuan_to_fen
+
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
+            raise ValueError(gettext("应为金额（元），最多两位小数"))
+        try:
+            value = yuan_to_fen(str(raw))
+        except ValueError:
+            raise ValueError(gettext("应为金额（元），最多两位小数")) from None
+        if value < 0:
+            raise ValueError(gettext("金额不能为负数"))
+        return value
+    if spec.unit in Unit.INTEGER and isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return raw
