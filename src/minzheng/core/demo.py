@@ -18,16 +18,16 @@ DEMO_PASSWORD = "demo12345"
 # username, role, region code ("" = whole platform); the township and village accounts sit in
 # 东宝区 龙泉街道 so that the demo shows scope at work against the rest of the city.
 DEMO_ACCOUNTS = [
-    ("admin", Role.ADMIN, ""),
-    ("city_section", Role.CITY_SECTION, "420800"),
-    ("leader", Role.LEADER, "420800"),
-    ("verify_centre", Role.VERIFICATION_CENTRE, "420800"),
-    ("dongbao_approver", Role.COUNTY_APPROVER, "420802"),
-    ("zhongxiang_approver", Role.COUNTY_APPROVER, "420881"),
-    ("longquan_clerk", Role.TOWNSHIP_CLERK, "420802001"),
-    ("village_worker", Role.VILLAGE_WORKER, "first-village:420802001"),
-    ("provider", Role.PROVIDER, ""),
-    ("resident", Role.RESIDENT, "first-village:420802001"),
+    ("admin", Role.ADMIN, "", "系统管理员"),
+    ("city_section", Role.CITY_SECTION, "420800", "市局社会救助科"),
+    ("leader", Role.LEADER, "420800", "市局领导"),
+    ("verify_centre", Role.VERIFICATION_CENTRE, "420800", "市核对中心"),
+    ("dongbao_approver", Role.COUNTY_APPROVER, "420802", "东宝区民政局审批员"),
+    ("zhongxiang_approver", Role.COUNTY_APPROVER, "420881", "钟祥市民政局审批员"),
+    ("longquan_clerk", Role.TOWNSHIP_CLERK, "420802001", "龙泉街道受理员"),
+    ("village_worker", Role.VILLAGE_WORKER, "first-village:420802001", "社区工作人员"),
+    ("provider", Role.PROVIDER, "", "居家养老服务中心"),
+    ("resident", Role.RESIDENT, "first-village:420802001", ""),
 ]
 
 
@@ -53,7 +53,7 @@ def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[
 @transaction.atomic
 def _ensure_accounts() -> list[tuple[str, str, str]]:
     rows = []
-    for username, role, where in DEMO_ACCOUNTS:
+    for username, role, where, display_name in DEMO_ACCOUNTS:
         region = _demo_region(where)
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -61,6 +61,7 @@ def _ensure_accounts() -> list[tuple[str, str, str]]:
             user = create_account(
                 username=username, password=DEMO_PASSWORD, role=role,
                 region=None if role == Role.RESIDENT else region, person=person, is_demo=True,
+                display_name=display_name or (person.name if person else ""),
             )
         rows.append((username, Role(role).label, user.region.name if user.region_id else ("—" if role != Role.RESIDENT else region.name)))
     return rows
