@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "minzheng.cases"
     label = "cases"
-    verbose_name = "救助申请办理"
+    verbose_name = _("救助申请办理")
+
+    def ready(self):
+        from minzheng.web import nav, widgets
+
+        from .selectors import overdue_widget_context
+
+        nav.register(_("救助申请"), "cases:list", prefix="/cases/", order=40, visible=lambda user: user.is_staff_role)
+        nav.register(_("我的申请"), "cases:mine", prefix="/cases/mine/", order=40, visible=lambda user: user.role == "resident")
+        widgets.register("cases/_overdue_widget.html", overdue_widget_context, order=20)

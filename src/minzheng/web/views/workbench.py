@@ -7,6 +7,7 @@ from minzheng.core.models import Job
 from minzheng.core.selectors import jobs_for
 from minzheng.people import selectors as people
 
+from .. import widgets
 from .base import may_write, page
 
 # Roles that resolve possible duplicate registrations.
@@ -32,4 +33,5 @@ def workbench(request):
         context["own_person"] = person
         context["own_household"] = household
         context["own_members"] = list(people.current_members(household)) if household else []
+    context["widgets"] = widgets.widgets_for(user)
     return render(request, "web/workbench.html", context)

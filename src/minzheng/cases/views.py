@@ -1,0 +1,335 @@
+"""Pages of the application procedure: online application and "my cases" for residents, the case
+list with overdue highlighting and a detail page with the allowed actions for staff. Views only
+parse forms and call the services and selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from minzheng.accounts.models import Role
+from minzheng.core import idcard
+from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
+from minzheng.people import selectors as people_selectors
+from minzheng.regions.models import Region
+
+from . import clock, forms, pdf, selectors, services
+from .models import Case, DocumentKind, Programme, State
+
+PAGE_SIZE = 20
+
+
+def case_page(view):
+    """Login required; missing or out-of-scope cases are 404, refusals by role 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundOrOutOfScope:
+            raise Http404(_("申请不存在或不在您的管辖范围内")) from None
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(str(exc)) from None
+
+    return login_required(wrapper)
+
+
+def _staff(user) -> bool:
+    return user.is_staff_role or user.is_superuser
+
+
+def _apply_errors(form, exc: ServiceError, field_map: dict[str, str] | None = None) -> None:
+    field_map = field_map or {}
+    for field, errors in exc.errors.items():
+        target = field_map.get(field, field)
+        if target not in form.fields:
+            target = None
+        for message in errors:
+            form.add_error(target, message)
+
+
+# ---------------------------------------------------------------- lists
+
+@case_page
+def case_list(request):
+    user = request.user
+    if user.role == Role.RESIDENT:
+        return redirect("cases:mine")
+    if not _staff(user):
+        raise PermissionDenied(_("当前账号无权查看救助申请"))
+    today = clock.today()
+    filters = {
+        "state": request.GET.get("state", "open"),
+        "programme": request.GET.get("programme", ""),
+        "q": request.GET.get("q", "").strip(),
+        "overdue": request.GET.get("overdue") == "1",
+    }
+    if filters["state"] not in State.values and filters["state"] not in ("open", ""):
+        filters["state"] = "open"
+    qs = selectors.search_cases(user, state=filters["state"], programme=filters["programme"], query=filters["q"],
+                                overdue=filters["overdue"], today=today)
+    if not filters["overdue"]:
+        qs = qs.order_by("stage_due_on", "-id")
+    page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    overdue_ids = set(selectors.overdue_cases_for(user, today=today).filter(pk__in=[c.pk for c in page_obj]).values_list("pk", flat=True))
+    rows = [(case, case.pk in overdue_ids) for case in page_obj]
+    return render(request, "cases/case_list.html", {
+        "rows": rows, "page_obj": page_obj, "filters": filters, "states": State.choices, "programmes": Programme.choices,
+        "overdue_count": selectors.overdue_cases_for(user, today=today).count(), "today": today,
+        "may_apply": user.role in (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK) and user.can_write,
+        "list_region": user.region.code if user.region_id else "",
+    })
+
+
+@case_page
+def my_cases(request):
+    user = request.user
+    if user.role != Role.RESIDENT:
+        return redirect("cases:list")
+    cases = list(selectors.cases_for(user).order_by("-id"))
+    return render(request, "cases/my_cases.html", {
+        "cases": [(case, selectors.timeline(case)) for case in cases],
+        "has_household": bool(user.person_id and people_selectors.households_for(user).exists()),
+    })
+
+
+# ---------------------------------------------------------------- application
+
+def _own_members(user):
+    household = people_selectors.households_for(user).first() if user.person_id else None
+    return list(people_selectors.current_members(household)) if household else []
+
+
+@case_page
+def apply(request):
+    user = request.user
+    staff = user.role in (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK)
+    if user.role != Role.RESIDENT and not staff:
+        raise PermissionDenied(_("当前账号不能提交救助申请"))
+    members = _own_members(user) if user.role == Role.RESIDENT else []
+    form = forms.ApplyForm(request.POST or None, request.FILES or None, members=members, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                household = applicant = None
+                if staff:
+                    household, applicant = _household_and_applicant(user, form)
+                case = services.apply(
+                    user=user, programme=data["programme"], household=household, applicant=applicant,
+                    reason=data["reason"], phone=data["phone"], facts=form.facts(),
+                    requested_amount_fen=forms.to_fen(data["requested_amount"]), is_emergency=data["is_emergency"],
+                    relative_of_staff=bool(data.get("relative_relation")), relative_relation=data.get("relative_relation", ""),
+                    applied_on=data.get("applied_on"),
+                )
+                for kind, upload in form.uploads():
+                    try:
+                        services.upload_document(user=user, case=case, kind=kind, uploaded_file=upload)
+                    except ServiceError as exc:
+                        raise ServiceError({kind: exc.errors.get("file", sum(exc.errors.values(), []))}) from None
+        except ServiceError as exc:
+            _apply_errors(form, exc, {"household_id": "household_number", "applicant_id": "applicant_id_number",
+                                      "requested_amount_fen": "requested_amount"})
+        else:
+            messages.success(request, _("申请已提交，申请编号 %(n)s。请留意办理进度。") % {"n": case.number})
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/apply.html", {"form": form, "staff": staff, "members": members},
+                  status=422 if request.method == "POST" else 200)
+
+
+def _household_and_applicant(user, form):
+    """The household (by number) and applicant (by full ID) among the user's regions."""
+    household = people_selectors.households_for(user).filter(number=form.cleaned_data["household_number"].strip()).first()
+    if household is None:
+        raise ServiceError({"household_id": [_("家庭不存在或不在管辖范围内")]})
+    try:
+        number = idcard.parse(form.cleaned_data["applicant_id_number"]).number
+    except idcard.InvalidResidentId as exc:
+        raise ServiceError({"applicant_id": [str(exc)]}) from None
+    applicant = people_selectors.search_people(user, number).first()
+    if applicant is None:
+        raise ServiceError({"applicant_id": [_("未找到该身份证号码对应的人员（须先登记，且在您的管辖范围内）")]})
+    return household, applicant
+
+
+# ---------------------------------------------------------------- detail and actions
+
+ACTION_FORMS = {
+    "upload": forms.UploadForm,
+    "authorisation": forms.AuthorisationForm,
+    "accept": forms.AcceptForm,
+    "complete_materials": forms.OnForm,
+    "verification": forms.VerificationForm,
+    "investigation": forms.InvestigationForm,
+    "appraisal": forms.AppraisalForm,
+    "township_review": forms.TownshipReviewForm,
+    "objection": forms.ObjectionForm,
+    "resolve_objection": forms.ResolveObjectionForm,
+    "close_publicity": forms.OnForm,
+    "spot_check": forms.SpotCheckForm,
+    "county_decision": forms.CountyDecisionForm,
+    "withdraw": forms.WithdrawForm,
+    "staff_relative": forms.RelativeForm,
+    "emergency_grant": forms.EmergencyGrantForm,
+    "emergency_paperwork": forms.OnForm,
+}
+ACTION_LABELS = {
+    "upload": _lazy("上传材料"), "authorisation": _lazy("登记核对授权书"), "accept": _lazy("受理"), "complete_materials": _lazy("材料已补齐"),
+    "verification": _lazy("登记信息核对结果"), "investigation": _lazy("登记入户调查"), "appraisal": _lazy("登记民主评议"),
+    "township_review": _lazy("乡镇审核"), "objection": _lazy("登记公示异议"), "resolve_objection": _lazy("办结公示异议"),
+    "close_publicity": _lazy("公示期满，报送县级审批"), "spot_check": _lazy("登记入户抽查"), "county_decision": _lazy("县级审批"),
+    "withdraw": _lazy("撤回申请"), "staff_relative": _lazy("近亲属备案"), "emergency_grant": _lazy("先行救助"),
+    "emergency_paperwork": _lazy("手续已补齐，报县级确认"),
+}
+# Actions shown open (the main step of the stage) rather than folded away.
+PRIMARY = {"accept", "complete_materials", "verification", "investigation", "appraisal", "township_review",
+           "close_publicity", "county_decision", "emergency_grant", "emergency_paperwork", "spot_check"}
+
+
+def _make_form(action, case, data=None, files=None):
+    form_class = ACTION_FORMS[action]
+    if action == "resolve_objection":
+        return form_class(data, files, objections=case.objections.filter(resolved_on__isnull=True), prefix=action)
+    return form_class(data, files, prefix=action)
+
+
+def _detail(request, case: Case, *, bound: tuple[str, object] | None = None, status: int = 200):
+    user = request.user
+    actions = []
+    for action in selectors.allowed_actions(user, case):
+        form = bound[1] if bound and bound[0] == action else _make_form(action, case)
+        actions.append({"name": action, "label": ACTION_LABELS[action], "form": form,
+                        "open": (bound and bound[0] == action) or action in PRIMARY})
+    return render(request, "cases/case_detail.html", {
+        "case": case, "staff": user.role != Role.RESIDENT, "actions": actions,
+        "timeline": selectors.timeline(case), "events": case.events.select_related("by"),
+        "documents": case.documents.all(), "refusal": selectors.refusal(case), "approval": selectors.approval(case),
+        "overdue": selectors.is_overdue(case), "publicity": getattr(case, "publicity", None),
+        "spot_check": getattr(case, "spot_check", None), "missing": getattr(case, "missing_materials", None),
+        "emergency_payment": getattr(case, "emergency_payment", None), "members": selectors.member_count(case),
+    }, status=status)
+
+
+@case_page
+def case_detail(request, pk):
+    return _detail(request, selectors.get_case(request.user, pk))
+
+
+@require_POST
+@case_page
+def case_action(request, pk, action):
+    user = request.user
+    case = selectors.get_case(user, pk)
+    if action not in ACTION_FORMS:
+        raise Http404()
+    form = _make_form(action, case, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            _perform(user, case, action, form)
+        except ServiceError as exc:
+            if exc.status == 409:
+                messages.error(request, exc.errors and next(iter(exc.errors.values()))[0])
+                return redirect("cases:detail", pk=case.pk)
+            _apply_errors(form, exc, {"amount_fen": "amount", "document_id": "scan", "file": "file" if action == "upload" else "scan"})
+        else:
+            messages.success(request, _("已办理：%(a)s") % {"a": ACTION_LABELS[action]})
+            return redirect("cases:detail", pk=case.pk)
+    case = selectors.get_case(user, pk)
+    return _detail(request, case, bound=(action, form), status=422)
+
+
+def _perform(user, case: Case, action: str, form) -> None:
+    data = form.cleaned_data
+    if action == "upload":
+        services.upload_document(user=user, case=case, kind=data["kind"], uploaded_file=data["file"])
+    elif action == "authorisation":
+        with transaction.atomic():
+            document = services.upload_document(user=user, case=case, kind=DocumentKind.AUTHORISATION, uploaded_file=data["scan"])
+            services.record_authorisation(user=user, case=case, document=document, signed_on=data["signed_on"], signed_by=data["signed_by"])
+    elif action == "resolve_objection":
+        objection = case.objections.get(pk=data["objection"])
+        services.resolve_objection(user=user, case=case, objection=objection, outcome=data["outcome"],
+                                   resolution=data["resolution"], on=data["on"])
+    else:
+        service = {
+            "accept": services.accept, "complete_materials": services.complete_materials,
+            "verification": services.record_verification, "investigation": services.record_investigation,
+            "appraisal": services.record_appraisal, "township_review": services.township_review,
+            "objection": services.file_objection, "close_publicity": services.close_publicity,
+            "spot_check": services.record_spot_check, "county_decision": services.county_decision,
+            "withdraw": services.withdraw, "staff_relative": services.declare_staff_relative,
+            "emergency_grant": services.grant_emergency, "emergency_paperwork": services.complete_emergency_paperwork,
+        }[action]
+        service(user=user, case=case, **form.service_kwargs())
+
+
+# ---------------------------------------------------------------- files and printouts
+
+@case_page
+def document_download(request, pk, document_pk):
+    case = selectors.get_case(request.user, pk)
+    document = case.documents.filter(pk=document_pk).first()
+    if document is None:
+        raise Http404()
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    response["Content-Disposition"] = f'inline; filename="document-{document.pk}{document.extension}"'
+    return response
+
+
+def _pdf(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@case_page
+def notice_pdf(request, pk):
+    case = selectors.get_case(request.user, pk)
+    if case.state not in (State.APPROVED, State.REFUSED):
+        raise Http404(_("申请尚未办结，没有通知书"))
+    return _pdf(pdf.notice_pdf(case), f"notice-{case.number}.pdf")
+
+
+def _region_param(request) -> Region | None:
+    code = request.GET.get("region", "").strip()
+    return Region.objects.filter(code=code).first() if code else None
+
+
+def _date_param(request, name: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return default
+
+
+@case_page
+def publicity_pdf(request):
+    if not _staff(request.user):
+        raise PermissionDenied()
+    region = _region_param(request)
+    on = _date_param(request, "on", clock.today())
+    cases = list(selectors.publicity_list(request.user, region=region, on=on))
+    return _pdf(pdf.publicity_list_pdf(cases, region=region or request.user.region, on=on), "publicity.pdf")
+
+
+@case_page
+def approved_pdf(request):
+    if not _staff(request.user):
+        raise PermissionDenied()
+    region = _region_param(request)
+    today = clock.today()
+    date_from = _date_param(request, "from", today.replace(day=1))
+    date_to = _date_param(request, "to", today)
+    cases = list(selectors.approved_list(request.user, region=region, date_from=date_from, date_to=date_to))
+    return _pdf(pdf.approved_list_pdf(cases, region=region or request.user.region, date_from=date_from, date_to=date_to), "approved.pdf")

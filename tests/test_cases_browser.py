@@ -1,0 +1,216 @@
+"""The application pages: the resident's mobile online application and "my cases", the clerk's
+list with overdue highlighting and the detail page with its action forms — through Django's test
+client, and once in headless Chromium (a resident applies online, a clerk accepts)."""
+
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from minzheng.cases.models import Case, State
+
+from .conftest import PASSWORD
+from .test_cases_workflow import (  # noqa: F401  (fixtures)
+    PDF_BYTES, PNG_BYTES, calendar_2016, media_root, set_today, to_stage, upload, world,
+)
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def at_path(pattern: str):
+    """A URL predicate on the path alone (a login page's ?next= must not match)."""
+    return lambda url: re.fullmatch(pattern, urlsplit(url).path) is not None
+
+
+def login(client, username):
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+# ---------------------------------------------------------------- pages through the test client
+
+def test_resident_applies_online_with_documents_and_follows_the_case(world, client, set_today):
+    set_today("2016-09-26")
+    login(client, "zhang_resident")
+    page = client.get(reverse("cases:apply"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="viewport"' in html and "张三 月收入（元）" in html and "李梅 月收入（元）" in html
+    people = world["people"]
+    r = client.post(reverse("cases:apply"), {
+        "programme": "dibao_urban", "reason": "失业", "phone": "13800000000",
+        f"income_{people['zhang'].pk}": "350.50", f"income_{people['li'].pk}": "",
+        "id_card": SimpleUploadedFile("身份证.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32),
+    })
+    case = Case.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("cases:detail", args=[case.pk])
+    assert case.channel == "online" and case.facts["members"][0] == {"relation": "head", "person_id": people["zhang"].pk, "income": {"wage": "350.50"}}
+    assert [d.kind for d in case.documents.all()] == ["id_card"]
+    mine = client.get(reverse("cases:mine")).content.decode()
+    assert case.number in mine and 'aria-current="step"' in mine and "待受理" in mine
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    # The resident may upload and withdraw, nothing else.
+    assert 'id="action-upload"' in detail and 'id="action-withdraw"' in detail and 'id="action-accept"' not in detail
+    # A bad upload is refused on the form, next to its field, and nothing is created.
+    r = client.post(reverse("cases:apply"), {"programme": "medical", "reason": "住院", "hukou_book": SimpleUploadedFile("a.gif", b"GIF89a....")})
+    assert r.status_code == 422 and "只接受 PDF、JPG 或 PNG" in r.content.decode()
+    assert Case.objects.count() == 1
+
+
+def test_a_village_worker_files_on_behalf_through_the_page(world, client, set_today):
+    set_today("2016-09-26")
+    people = world["people"]
+    login(client, "dongbao_village")
+    form = {"programme": "temporary", "reason": "火灾", "requested_amount": "800", "is_emergency": "on",
+            "household_number": people["hh_dongbao"].number, "applicant_id_number": people["li"].id_number,
+            "relative_relation": "申请人之兄为龙泉社区居委会主任"}
+    r = client.post(reverse("cases:apply"), form | {"household_number": people["hh_zhongxiang"].number})
+    assert r.status_code == 422 and "家庭不存在或不在管辖范围内" in r.content.decode()
+    r = client.post(reverse("cases:apply"), form)
+    case = Case.objects.get()
+    assert r.status_code == 302
+    assert (case.channel, case.filed_by.username, case.applicant, case.requested_amount_fen) == ("on_behalf", "dongbao_village", people["li"], 80000)
+    assert case.is_emergency and case.relative_of_staff
+    # The township clerk sees the emergency path first.
+    client.logout()
+    login(client, "dongbao_clerk")
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'id="action-emergency_grant"' in detail and "已先行救助，待补办手续" in detail
+
+
+def test_clerk_list_highlights_overdue_cases_and_acts_from_the_detail_page(world, client, set_today):
+    case = to_stage(world, set_today, State.INVESTIGATING)  # due 2016-10-20
+    set_today("2016-10-21")
+    login(client, "dongbao_clerk")
+    html = client.get(reverse("cases:list")).content.decode()
+    row = re.search(rf'<tr class="overdue" data-case="{case.number}">.*?</tr>', html, re.S)
+    assert row and "已超期" in row.group(0)
+    assert "超期 1 件" in html
+    assert case.number in client.get(reverse("cases:list") + "?overdue=1").content.decode()
+    # The investigation form: one investigator is refused next to the field, two are accepted.
+    url = reverse("cases:action", args=[case.pk, "investigation"])
+    r = client.post(url, {"investigation-investigators": "刘强", "investigation-visited_on": "2016-10-21", "investigation-findings": "家中无劳动力"})
+    assert r.status_code == 422 and "入户调查人员不得少于 2 人" in r.content.decode()
+    r = client.post(url, {"investigation-investigators": "刘强、陈芳", "investigation-visited_on": "2016-10-21", "investigation-findings": "家中无劳动力"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.APPRAISING and case.investigations.get().investigators == ["刘强", "陈芳"]
+    # An action the stage does not allow comes back as a message, not a change.
+    r = client.post(reverse("cases:action", args=[case.pk, "close_publicity"]), {}, follow=True)
+    assert "不能办理" in r.content.decode()
+    assert Case.objects.get(pk=case.pk).state == State.APPRAISING
+
+
+def test_pages_are_scoped(world, client, set_today):
+    case = to_stage(world, set_today, State.SUBMITTED)
+    document = upload(world["users"]["resident"], case)
+    login(client, "zhongxiang_clerk")
+    assert case.number not in client.get(reverse("cases:list")).content.decode()
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert client.post(reverse("cases:action", args=[case.pk, "accept"]), {}).status_code == 404
+    assert client.get(reverse("cases:document", args=[case.pk, document.pk])).status_code == 404
+    client.logout()
+    login(client, "wang_resident")
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    # Leaders read but do not act.
+    client.logout()
+    login(client, "leader")
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert case.number in detail and 'id="action-' not in detail
+
+
+def test_refusal_reasons_and_notice_on_the_page(world, client, set_today):
+    case = to_stage(world, set_today, State.VERIFYING)
+    set_today("2016-10-10")
+    login(client, "verifier")
+    r = client.post(reverse("cases:action", args=[case.pk, "verification"]), {"verification-passed": "0", "verification-reasons": ""})
+    assert r.status_code == 422 and "核对不通过时须写明不予批准的理由" in r.content.decode()
+    client.post(reverse("cases:action", args=[case.pk, "verification"]), {"verification-passed": "0", "verification-reasons": "名下有商业用房"})
+    client.logout()
+    login(client, "zhang_resident")
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "名下有商业用房" in detail and "不予批准通知书" in detail
+    r = client.get(reverse("cases:notice_pdf", args=[case.pk]))
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+
+
+def test_overdue_widget_renders_for_the_workbench(world, rf, set_today):
+    from django.template.loader import render_to_string
+
+    from minzheng.cases.selectors import overdue_widget_context
+
+    case = to_stage(world, set_today, State.INVESTIGATING)
+    set_today("2016-10-21")
+    clerk = world["users"]["dongbao_clerk"]
+    html = render_to_string("cases/_overdue_widget.html", {"widget": overdue_widget_context(clerk)})
+    assert case.number in html and "已超期" in html and reverse("cases:detail", args=[case.pk]) in html
+
+
+# ---------------------------------------------------------------- headless Chromium
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_resident_applies_online_on_a_phone_and_a_clerk_accepts(world, live_server, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    # Playwright runs an event loop in this thread; the test's own database calls are synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    scan = tmp_path / "身份证.png"
+    scan.write_bytes(PNG_BYTES)
+    authorisation = tmp_path / "授权书.pdf"
+    authorisation.write_bytes(PDF_BYTES)
+    people = world["people"]
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+            page = phone.new_page()
+            page.goto(f"{live_server.url}/login/?next=/cases/mine/")
+            page.fill("input[name=username]", "zhang_resident")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url(at_path(r"/cases/mine/"))
+            page.click("text=网上申请救助")
+            page.wait_for_url(at_path(r"/cases/apply/"))
+            # Nothing wider than the phone's screen.
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            page.select_option("select[name=programme]", "dibao_urban")
+            page.fill("textarea[name=reason]", "本人失业，配偶患病")
+            page.fill(f"input[name=income_{people['zhang'].pk}]", "300")
+            page.set_input_files("input[name=id_card]", str(scan))
+            page.click("button:has-text('提交申请')")
+            page.wait_for_url(at_path(r"/cases/\d+/"))
+            assert "申请已提交" in page.content()
+            assert page.inner_text("[data-testid=case-state]") == "待受理"
+            case = Case.objects.get()
+            assert case.channel == "online" and case.documents.count() == 1
+
+            desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page = desk.new_page()
+            page.goto(f"{live_server.url}/login/?next=/cases/")
+            page.fill("input[name=username]", "dongbao_clerk")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url(at_path(r"/cases/"))
+            page.click(f"text={case.number}")
+            page.wait_for_url(at_path(rf"/cases/{case.pk}/"))
+            # Register the household's signed authorisation, then accept with the materials complete.
+            page.click("#action-authorisation summary")
+            page.set_input_files("input[name=authorisation-scan]", str(authorisation))
+            page.fill("input[name=authorisation-signed_on]", case.applied_on.isoformat())
+            page.fill("input[name=authorisation-signed_by]", "张三、李梅")
+            page.click("#action-authorisation button[type=submit]")
+            page.wait_for_selector("text=已办理：登记核对授权书")
+            page.click("#action-accept button[type=submit]")
+            page.wait_for_selector("text=已办理：受理")
+            assert page.inner_text("[data-testid=case-state]") == "信息核对"
+            case.refresh_from_db()
+            assert case.state == State.VERIFYING and case.authorisation.signed_by == ["张三", "李梅"]
+        finally:
+            browser.close()
