@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "minzheng.cases",
     "minzheng.payments",
     "minzheng.targets",
+    "minzheng.verification",
     "minzheng.web",
 ]
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("cases/", include("minzheng.cases.urls")),
     path("payments/", include("minzheng.payments.urls")),
     path("targets/", include("minzheng.targets.urls")),
+    path("verification/", include("minzheng.verification.urls")),
     path("", include("minzheng.web.urls")),
 ]
