@@ -572,3 +572,26 @@ def test_twenty_concurrent_approvals_make_exactly_one_transition(world, set_toda
     assert Decision.objects.filter(case=case, level="county", outcome="approve").count() == 1
     approvals = [a for a in transition_audits(case) if a.after == {"state": State.APPROVED}]
     assert len(approvals) == 1
+
+
+@pytest.mark.django_db
+def test_workflow_parameters_are_standards_an_administrator_can_set(jingmen, users):
+    """A county sets its own publicity period and an exact two-thirds quorum through the standards."""
+    import datetime as dt
+    from fractions import Fraction
+
+    from minzheng.assistance.services import load_default_standards, set_standard
+    from minzheng.cases.params import workflow_param
+
+    load_default_standards()
+    on = dt.date(2016, 6, 1)
+    assert workflow_param("workflow.publicity_days", jingmen["longquan"], on, programme="dibao_urban") == 7
+    set_standard(user=users["admin"], programme="dibao_urban", key="workflow.publicity_days", region=jingmen["dongbao"],
+                 effective_from=dt.date(2016, 5, 1), value=10, reason="区政府文件")
+    set_standard(user=users["admin"], programme="dibao_urban", key="workflow.appraisal_quorum_ratio", region=jingmen["dongbao"],
+                 effective_from=dt.date(2016, 5, 1), value="2/3", reason="区政府文件")
+    assert workflow_param("workflow.publicity_days", jingmen["longquan"], on, programme="dibao_urban") == 10
+    assert workflow_param("workflow.appraisal_quorum_ratio", jingmen["longquan"], on, programme="dibao_urban") == Fraction(2, 3)
+    # before its effective date, and in another county, the default still holds
+    assert workflow_param("workflow.publicity_days", jingmen["longquan"], dt.date(2016, 4, 30), programme="dibao_urban") == 7
+    assert workflow_param("workflow.publicity_days", jingmen["yingzhong"], on, programme="dibao_urban") == 7

@@ -148,3 +148,25 @@ DEFAULT_STANDARDS: list[DefaultStandard] = [
         ("amount_grade_3_4", fen(50)),
     ]],
 ]
+
+
+def _workflow_defaults() -> list[DefaultStandard]:
+    """The workflow deadlines and ratios, seeded for every programme from the one table that holds
+    their defaults (minzheng.cases.params.DEFAULTS), so they show and can be changed like any standard."""
+    from fractions import Fraction
+
+    from minzheng.cases.params import DEFAULTS as WORKFLOW_DEFAULTS
+
+    from .params import PROGRAMME_CODES
+
+    rows = []
+    for programme in PROGRAMME_CODES:
+        for key, param in WORKFLOW_DEFAULTS.items():
+            value = param.default
+            if isinstance(value, Fraction):
+                value = f"{value.numerator}/{value.denominator}"
+            rows.append(DefaultStandard(programme, key, value, note="办理流程默认参数（湖北省通行做法）"))
+    return rows
+
+
+DEFAULT_STANDARDS += _workflow_defaults()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -159,6 +160,27 @@ REGISTRY: dict[str, dict[str, ParamSpec]] = {
     ]},
 }
 
+# Workflow deadlines, ratios and limits (read by minzheng.cases.params.workflow_param, which
+# holds their defaults): settable per programme, region and date like any other standard.
+WORKFLOW_PARAMS: tuple[ParamSpec, ...] = (
+    ParamSpec("workflow.acceptance_working_days", _("受理时限（工作日）"), Unit.DAYS),
+    ParamSpec("workflow.verification_working_days", _("信息核对时限（工作日）"), Unit.DAYS),
+    ParamSpec("workflow.investigation_days", _("入户调查时限（天）"), Unit.DAYS),
+    ParamSpec("workflow.appraisal_working_days", _("民主评议时限（工作日）"), Unit.DAYS),
+    ParamSpec("workflow.township_review_working_days", _("乡镇审核时限（工作日）"), Unit.DAYS),
+    ParamSpec("workflow.publicity_days", _("公示期（天）"), Unit.DAYS),
+    ParamSpec("workflow.county_approval_working_days", _("县级审批时限（工作日）"), Unit.DAYS),
+    ParamSpec("workflow.objection_working_days", _("异议处理时限（工作日）"), Unit.DAYS),
+    ParamSpec("workflow.emergency_paperwork_working_days", _("急难救助补办手续时限（工作日）"), Unit.DAYS),
+    ParamSpec("workflow.spot_check_ratio", _("县级入户抽查比例"), Unit.RATIO, _("如 0.30；近亲属备案的申请全部抽查")),
+    ParamSpec("workflow.appraisal_quorum_ratio", _("民主评议到会比例"), Unit.RATIO, _("可写分数，如 2/3")),
+    ParamSpec("workflow.appraisal_approval_ratio", _("民主评议通过比例"), Unit.RATIO, _("可写分数，如 2/3")),
+    ParamSpec("workflow.min_investigators", _("入户调查最少人数"), Unit.COUNT),
+    ParamSpec("workflow.township_delegation_limit_fen", _("乡镇先行救助金额上限"), Unit.FEN),
+)
+for _programme_params in REGISTRY.values():
+    _programme_params.update({p.key: p for p in WORKFLOW_PARAMS})
+
 STATISTIC_KEYS = {
     "urban_consumption_per_capita": _("城镇常住居民人均消费支出"),
     "rural_consumption_per_capita": _("农村常住居民人均消费支出"),
@@ -190,6 +212,15 @@ def normalise_value(spec: ParamSpec, raw):
             raise ValueError(gettext("应为非负整数"))
         return raw
     if unit == Unit.RATIO:
+        if isinstance(raw, str) and "/" in raw:
+            # An exact fraction ("2/3"): a decimal would make 6 of 9 miss a two-thirds quorum.
+            try:
+                exact = Fraction(raw.replace(" ", ""))
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(gettext("应为小数形式的比例，如 0.70")) from None
+            if exact < 0 or exact > 100:
+                raise ValueError(gettext("比例应在 0 到 100 之间"))
+            return f"{exact.numerator}/{exact.denominator}"
         try:
             value = Decimal(str(raw))
         except InvalidOperation:

@@ -183,7 +183,7 @@ def _typed(unit: str, stored):
     if stored is None:
         return None
     if unit == Unit.RATIO:
-        return Decimal(str(stored))
+        return Fraction(stored) if "/" in str(stored) else Decimal(str(stored))
     if unit == Unit.SET:
         return frozenset(stored)
     return stored
