@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "minzheng.payments",
     "minzheng.targets",
     "minzheng.verification",
+    "minzheng.eldercare",
     "minzheng.web",
 ]
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("payments/", include("minzheng.payments.urls")),
     path("targets/", include("minzheng.targets.urls")),
     path("verification/", include("minzheng.verification.urls")),
+    path("eldercare/", include("minzheng.eldercare.urls")),
     path("", include("minzheng.web.urls")),
 ]

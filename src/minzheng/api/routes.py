@@ -10,6 +10,7 @@ from minzheng.cases.api import router as cases_router
 from minzheng.payments.api import router as payments_router
 from minzheng.targets.api import router as targets_router
 from minzheng.verification.api import router as verification_router
+from minzheng.eldercare.api import router as eldercare_router
 
 api.add_router("/v1/auth", auth_router)
 api.add_router("/v1/regions", regions_router)
@@ -21,3 +22,4 @@ api.add_router("/v1/assistance/cases", cases_router)
 api.add_router("/v1/assistance/payments", payments_router)
 api.add_router("/v1/targets", targets_router)
 api.add_router("/v1/verification", verification_router)
+api.add_router("/v1/eldercare", eldercare_router)
