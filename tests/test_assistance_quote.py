@@ -260,7 +260,10 @@ def test_set_standard_roles(api_client, users, standards, username, status):
 def test_parameter_registry(api_client, users):
     api_client.login("dongbao_clerk")
     programmes = {p["code"]: p for p in api_client.get("/api/v1/assistance/parameters").json()}
-    assert set(programmes) == {"dibao_urban", "dibao_rural", "tekun", "temporary", "medical", "disability_living", "disability_nursing"}
+    assert set(programmes) == {
+        "dibao_urban", "dibao_rural", "tekun", "temporary", "medical", "disability_living", "disability_nursing",
+        "old_age_allowance", "home_care_subsidy",
+    }
     keys = {p["key"]: p for p in programmes["dibao_rural"]["parameters"]}
     assert keys["standard"]["unit"] == "fen_year" and keys["standard"]["unit_label"] == "元/年"
     assert {c["code"] for c in keys["income_excluded_types"]["choices"]} >= {"wage", "old_age_allowance"}

@@ -159,8 +159,12 @@ def _workflow_defaults() -> list[DefaultStandard]:
 
     from .params import PROGRAMME_CODES
 
+    from .params import ELDERCARE_PROGRAMME_CODES
+
     rows = []
     for programme in PROGRAMME_CODES:
+        if programme in ELDERCARE_PROGRAMME_CODES:
+            continue
         for key, param in WORKFLOW_DEFAULTS.items():
             value = param.default
             if isinstance(value, Fraction):
@@ -170,3 +174,26 @@ def _workflow_defaults() -> list[DefaultStandard]:
 
 
 DEFAULT_STANDARDS += _workflow_defaults()
+
+
+# ---------------------------------------------------------------- elderly care (minzheng.eldercare)
+# Old-age allowance (高龄津贴) [assumed amounts, Hubei pattern]: 80–89 50 元, 90–99 100 元,
+# 100+ 300 元 a month, from the month of the birthday. Home-care service subsidy [assumed]:
+# subsidised minutes a month by MZ/T 039 grade for 低保/特困 elderly (0 / 4 / 8 / 12 hours) and
+# for others (0 / 2 / 4 / 6 hours), at most 20 元 an hour, from age 60.
+DEFAULT_STANDARDS += [
+    *[DefaultStandard("old_age_allowance", key, value, note="高龄津贴默认参数（参考值），可由市局调整") for key, value in [
+        ("min_age", 80),
+        ("band_2_age", 90),
+        ("band_3_age", 100),
+        ("amount_band_1", fen(50)),
+        ("amount_band_2", fen(100)),
+        ("amount_band_3", fen(300)),
+        ("start_month_offset", 0),
+    ]],
+    DefaultStandard("home_care_subsidy", "min_age", 60, note="居家养老服务补贴默认参数（参考值），可由市局调整"),
+    DefaultStandard("home_care_subsidy", "hourly_cap", fen(20), note="居家养老服务补贴默认参数（参考值），可由市局调整"),
+    *[DefaultStandard("home_care_subsidy", f"minutes_{status}_grade_{grade}", hours * 60, note="居家养老服务补贴默认参数（参考值），可由市局调整")
+      for status, by_grade in {"assisted": (0, 4, 8, 12), "other": (0, 2, 4, 6)}.items() for grade, hours in enumerate(by_grade)],
+]
+# ---------------------------------------------------------------- end of elderly care block

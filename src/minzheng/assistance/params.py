@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,19 @@ PROGRAMMES: tuple[ProgrammeSpec, ...] = (
     ProgrammeSpec("disability_living", "困难残疾人生活补贴", "monthly"),
     ProgrammeSpec("disability_nursing", "重度残疾人护理补贴", "monthly"),
 )
+
+# ---------------------------------------------------------------- elderly care (minzheng.eldercare)
+# Programmes of the elderly-care module: the old-age allowance (paid monthly by the payroll) and
+# the home-care service subsidy (settled per provider). They have standards like any programme
+# but go through no application workflow, so they carry no workflow parameters.
+ELDERCARE_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
+    ProgrammeSpec("old_age_allowance", "高龄津贴", "monthly"),
+    ProgrammeSpec("home_care_subsidy", "居家养老服务补贴", "one_off"),
+)
+ELDERCARE_PROGRAMME_CODES = tuple(p.code for p in ELDERCARE_PROGRAMMES)
+PROGRAMMES = PROGRAMMES + ELDERCARE_PROGRAMMES
+# ---------------------------------------------------------------- end of elderly care block
+
 PROGRAMME_CODES = tuple(p.code for p in PROGRAMMES)
 PROGRAMME_BY_CODE = {p.code: p for p in PROGRAMMES}
 
@@ -178,8 +192,29 @@ WORKFLOW_PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("workflow.min_investigators", _("入户调查最少人数"), Unit.COUNT),
     ParamSpec("workflow.township_delegation_limit_fen", _("乡镇先行救助金额上限"), Unit.FEN),
 )
-for _programme_params in REGISTRY.values():
-    _programme_params.update({p.key: p for p in WORKFLOW_PARAMS})
+# ---------------------------------------------------------------- elderly care (minzheng.eldercare)
+REGISTRY["old_age_allowance"] = {p.key: p for p in [
+    ParamSpec("min_age", _("享受高龄津贴的年龄"), Unit.YEARS, _("年满此年龄的户籍老年人纳入高龄津贴（第一档）")),
+    ParamSpec("band_2_age", _("第二档起始年龄"), Unit.YEARS, _("年满此年龄按第二档发放，如 90 周岁")),
+    ParamSpec("band_3_age", _("第三档起始年龄"), Unit.YEARS, _("年满此年龄按第三档发放，如 100 周岁")),
+    ParamSpec("amount_band_1", _("第一档津贴标准"), Unit.FEN_MONTH, _("如 80–89 周岁")),
+    ParamSpec("amount_band_2", _("第二档津贴标准"), Unit.FEN_MONTH, _("如 90–99 周岁")),
+    ParamSpec("amount_band_3", _("第三档津贴标准"), Unit.FEN_MONTH, _("如 100 周岁及以上")),
+    ParamSpec("start_month_offset", _("起发月份"), Unit.COUNT, _("0：自满龄（生日）当月起发；1：自满龄次月起发")),
+]}
+HOME_CARE_INCOME_STATUSES = {"assisted": _("低保、特困对象"), "other": _("其他老年人")}
+REGISTRY["home_care_subsidy"] = {p.key: p for p in [
+    ParamSpec("min_age", _("享受居家养老服务补贴的年龄"), Unit.YEARS),
+    *[ParamSpec(f"minutes_{status}_grade_{grade}", format_lazy(_("每月补贴服务时长（分钟）：{status}，能力等级{grade}"), status=label, grade=grade),
+                Unit.COUNT, _("按 MZ/T 039 能力等级（0 能力完好 … 3 重度失能）和收入状况，每月由政府补贴的服务时长"))
+      for status, label in HOME_CARE_INCOME_STATUSES.items() for grade in range(4)],
+    ParamSpec("hourly_cap", _("每小时补贴上限"), Unit.FEN, _("补贴时长内按服务价格补贴，每小时不超过此数；其余由个人自付")),
+]}
+# ---------------------------------------------------------------- end of elderly care block
+
+for _code, _programme_params in REGISTRY.items():
+    if _code not in ELDERCARE_PROGRAMME_CODES:
+        _programme_params.update({p.key: p for p in WORKFLOW_PARAMS})
 
 STATISTIC_KEYS = {
     "urban_consumption_per_capita": _("城镇常住居民人均消费支出"),

@@ -12,10 +12,14 @@ from pydantic import Field
 
 from minzheng.people.models import DisabilityType, Relation
 
+from .params import PROGRAMME_CODES
+
 Yuan = Decimal
 _money = {"ge": 0, "le": Decimal("100000000"), "max_digits": 12, "decimal_places": 2}
 
+# Programmes a household applies for (quotes); standards also exist for the elderly-care allowances.
 ProgrammeCode = Literal["dibao_urban", "dibao_rural", "tekun", "temporary", "medical", "disability_living", "disability_nursing"]
+AnyProgrammeCode = Literal[PROGRAMME_CODES]
 RelationCode = Literal[tuple(Relation.values)]  # type: ignore[valid-type]
 DisabilityCode = Literal[tuple(DisabilityType.values)]  # type: ignore[valid-type]
 SelfCareItem = Literal["eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing"]
@@ -188,7 +192,7 @@ class DeriveIn(Schema):
 
 
 class StandardIn(Schema):
-    programme: ProgrammeCode
+    programme: AnyProgrammeCode
     key: str = Field(min_length=1, max_length=64)
     region: str = Field(min_length=6, max_length=12)
     effective_from: dt.date

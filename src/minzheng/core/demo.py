@@ -32,10 +32,13 @@ DEMO_ACCOUNTS = [
 
 
 def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
+    """Everything a new install shows, each step idempotent so a second `demo` adds nothing."""
+    from minzheng.assistance.services import load_default_standards
+    from minzheng.eldercare.demo import seed_demo_eldercare
+    from minzheng.payments.demo import seed_demo_beneficiaries
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
-
-    from minzheng.assistance.services import load_default_standards
+    from minzheng.targets.demo import setup_demo as setup_demo_targets
 
     with acting_as(Actor(username="demo", channel="cli")):
         load_jingmen()
@@ -47,7 +50,14 @@ def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[
                 generate_city(persons=persons, seed=seed, out_dir=out_dir)
             log("Loading it …")
             load_city(src_dir=out_dir)
-        return _ensure_accounts()
+        accounts = _ensure_accounts()
+        log("Social assistance beneficiaries and last month's payroll …")
+        seed_demo_beneficiaries(count=400)
+        log("Elderly care: providers, institutions, beds, bookings …")
+        seed_demo_eldercare()
+        log("The 2016 plan's targets and a first indicator snapshot …")
+        setup_demo_targets(log=log)
+    return accounts
 
 
 @transaction.atomic

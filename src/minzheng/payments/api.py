@@ -1,3 +1,411 @@
-from ninja import Router
+"""JSON API of entitlements, payrolls, reviews and the standards simulator, mounted at
+/api/v1/assistance/payments.
 
-router = Router(tags=["payments"])
+Records outside the caller's regions read as 404 and lists leave them out; a role that may not act
+gets 403, an action the record's state does not allow 409, invalid input 422 naming the field.
+Bank accounts are always masked: the full numbers appear only in the bank file, whose export is
+audited. Money is in yuan (strings with two decimals) and months are "YYYY-MM".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from minzheng.assistance.money import yuan_str, yuan_to_fen
+from minzheng.assistance.params import PROGRAMME_BY_CODE
+from minzheng.core.errors import ServiceError
+from minzheng.regions.models import Region
+from minzheng.regions.selectors import get_region
+
+from . import months, payroll, recompute, selectors, services
+from .models import Entitlement, PayrollLine, PayrollRun, Review
+
+router = Router(tags=["assistance payments"])
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+Yuan = Decimal
+_money = {"ge": 0, "le": Decimal("10000000"), "max_digits": 12, "decimal_places": 2}
+
+
+# ---------------------------------------------------------------- schemas
+
+class ReasonIn(Schema):
+    reason: str = Field(max_length=2000, description="原因（必填）")
+
+
+class ChangeIn(ReasonIn):
+    amount: Yuan = Field(**_money, description="新的月发放金额（元）")
+    from_month: str = Field(pattern=MONTH, description="自该月起执行，YYYY-MM")
+
+
+class TerminateIn(ReasonIn):
+    last_month: str = Field(pattern=MONTH, description="最后发放月份，YYYY-MM")
+
+
+class ReviewClassIn(ReasonIn):
+    review_class: str = Field(pattern="^[ABC]$")
+
+
+class ReviewIn(Schema):
+    facts: dict | None = Field(default=None, description="复核时的家庭情况（与救助测算输入格式相同）；省略时按已存情况并从户籍更新年龄和死亡")
+    on: dt.date | None = Field(default=None, description="复核日期，默认今天")
+
+
+class ConfirmIn(Schema):
+    accept: bool
+    reason: str = Field(default="", max_length=2000, description="不采纳时必填")
+
+
+class RunIn(Schema):
+    county: str = Field(min_length=6, max_length=12, description="县（市、区）区划代码")
+    month: str = Field(pattern=MONTH, description="发放月份，YYYY-MM")
+
+
+class ExportIn(Schema):
+    format: str = Field(default="csv", pattern="^(csv|xlsx)$")
+
+
+class SimulateIn(Schema):
+    programme: str = Field(max_length=32)
+    key: str = Field(max_length=64)
+    region: str = Field(min_length=6, max_length=12, description="区划代码")
+    value: str | int | bool | list[str] = Field(description="新数值：金额以元计，如 \"520\"；比例如 \"0.10\"")
+    effective_from: dt.date
+
+
+class RecomputeIn(Schema):
+    standard_id: int
+
+
+class EntitlementFilter(Schema):
+    status: str = ""
+    programme: str = ""
+    region: str = ""
+    q: str = ""
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class LineFilter(Schema):
+    status: str = ""
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class RunFilter(Schema):
+    county: str = ""
+    month: str = Field(default="", pattern=f"({MONTH})|^$")
+
+
+class DueFilter(Schema):
+    on: dt.date | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[dict]
+
+
+class JobOut(Schema):
+    job_id: str
+    status: str
+
+
+# ---------------------------------------------------------------- output
+
+def _month(day) -> str | None:
+    return months.label(day) if day else None
+
+
+def _programme_name(code: str) -> str:
+    spec = PROGRAMME_BY_CODE.get(code)
+    return spec.name if spec else code
+
+
+def entitlement_out(e: Entitlement) -> dict:
+    return {
+        "id": e.pk, "programme": e.programme, "programme_name": _programme_name(e.programme), "status": e.status,
+        "status_label": e.get_status_display(),
+        "household": {"id": e.household_id, "number": e.household.number,
+                      "head": e.household.head.name if e.household.head_id else "",
+                      "bank_name": e.household.bank_name, "bank_account_masked": e.household.bank_account_masked},
+        "person": {"id": e.person_id, "name": e.person.name, "id_number_masked": e.person.id_masked} if e.person_id else None,
+        "region": {"code": e.region.code, "name": e.region.name},
+        "start_month": _month(e.start_month), "end_month": _month(e.end_month), "monthly_amount": yuan_str(e.monthly_amount_fen),
+        "amount_since": _month(e.amount_since), "amount_basis": e.amount_basis, "review_class": e.review_class,
+        "next_review_on": e.next_review_on, "review_reason": e.review_reason, "case_id": e.case_id, "source": e.source,
+    }
+
+
+def line_out(line: PayrollLine) -> dict:
+    return {
+        "id": line.pk, "run_id": line.run_id, "entitlement_id": line.entitlement_id, "programme": line.programme,
+        "month": _month(line.month), "attempt": line.attempt, "amount": yuan_str(line.amount_fen), "payee_name": line.payee_name,
+        "bank_name": line.bank_name, "account_masked": line.account_masked, "status": line.status,
+        "status_label": line.get_status_display(), "failure_reason": line.failure_reason, "requeued_from": line.requeued_from_id,
+    }
+
+
+def review_out(r: Review) -> dict:
+    return {
+        "id": r.pk, "entitlement_id": r.entitlement_id, "performed_on": r.performed_on, "due_on": r.due_on,
+        "eligible": r.eligible, "current_amount": yuan_str(r.current_amount_fen), "proposed_amount": yuan_str(r.proposed_amount_fen),
+        "proposal": r.proposal, "proposal_label": r.get_proposal_display(), "status": r.status, "status_label": r.get_status_display(),
+        "effective_month": _month(r.effective_month), "reasons": r.reasons, "verification": r.verification, "trace": r.trace,
+        "standards": r.standards, "rule_version": r.rule_version, "decision_reason": r.decision_reason,
+    }
+
+
+def entitlement_detail_out(e: Entitlement) -> dict:
+    return entitlement_out(e) | {
+        "facts": e.facts, "standards": e.standards, "trace": e.trace, "rule_version": e.rule_version, "computed_on": e.computed_on,
+        "changes": [
+            {"id": c.pk, "kind": c.kind, "kind_label": c.get_kind_display(), "effective_month": _month(c.effective_month),
+             "until_month": _month(c.until_month), "old_amount": yuan_str(c.old_amount_fen), "new_amount": yuan_str(c.new_amount_fen),
+             "old_status": c.old_status, "new_status": c.new_status, "reason": c.reason, "by": c.by_name, "at": c.at,
+             "standard_id": c.standard_id}
+            for c in selectors.changes_of(e)
+        ],
+        "lines": [line_out(line) for line in selectors.lines_of_entitlement(e)[:36]],
+        "reviews": [review_out(r) for r in e.reviews.order_by("-id")[:10]],
+        "overpayments": [
+            {"id": o.pk, "line_id": o.line_id, "month": _month(o.line.month), "amount": yuan_str(o.amount_fen), "reason": o.reason,
+             "status": o.status, "note": o.note}
+            for o in e.overpayments.select_related("line")
+        ],
+    }
+
+
+def run_out(run: PayrollRun) -> dict:
+    return {
+        "id": run.pk, "county": {"code": run.county.code, "name": run.county.name}, "month": _month(run.month), "status": run.status,
+        "status_label": run.get_status_display(), "line_count": run.line_count, "total": yuan_str(run.total_fen),
+        "paid_count": run.paid_count, "paid": yuan_str(run.paid_fen), "failed_count": run.failed_count, "failed": yuan_str(run.failed_fen),
+        "job_id": str(run.job_id) if run.job_id else None, "computed_at": run.computed_at,
+        "approved_by": run.approved_by.get_username() if run.approved_by_id else None, "approved_at": run.approved_at,
+        "exported_at": run.exported_at,
+    }
+
+
+def _region(code: str, field: str) -> Region:
+    from minzheng.regions.services import resolve_code
+
+    region = resolve_code(code)
+    if region is None:
+        raise ServiceError({field: [_("区划代码不存在：%(code)s") % {"code": code}]})
+    return region
+
+
+def _simulation_out(result: dict) -> dict:
+    def money(d: dict) -> dict:
+        return {k: (yuan_str(v) if k.startswith(("monthly", "yearly", "pending_monthly")) else v) for k, v in d.items()}
+
+    listed = lambda rows: [{k: (yuan_str(v) if k.endswith("_fen") else v) for k, v in r.items()} for r in rows]  # noqa: E731
+    return {
+        **{k: result[k] for k in ("programme", "programme_name", "key", "key_label", "unit", "region", "value", "current_value",
+                                  "full_rules_evaluations")},
+        "effective_from": result["effective_from"].isoformat(), "from_month": _month(result["from_month"]),
+        "counties": [money(row) for row in result["counties"]], "totals": money(result["totals"]),
+        "becoming_ineligible": listed(result["becoming_ineligible"]),
+        "pending_becoming_eligible": listed(result["pending_becoming_eligible"]),
+        "pending_becoming_ineligible": listed(result["pending_becoming_ineligible"]),
+    }
+
+
+# ---------------------------------------------------------------- entitlements
+
+@router.get("/entitlements", response=Page)
+def list_entitlements(request, filters: Query[EntitlementFilter]):
+    qs = selectors.search_entitlements(request.user, status=filters.status, programme=filters.programme,
+                                       region_code=filters.region, query=filters.q).order_by("id")
+    items = [entitlement_out(e) for e in qs[filters.offset: filters.offset + filters.limit]]
+    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+
+
+@router.get("/entitlements/{int:entitlement_id}", response=dict)
+def get_entitlement(request, entitlement_id: int):
+    return entitlement_detail_out(selectors.get_entitlement(request.user, entitlement_id))
+
+
+def _act(request, entitlement_id: int, action, **kwargs) -> dict:
+    entitlement = selectors.get_entitlement(request.user, entitlement_id)
+    action(user=request.user, entitlement=entitlement, **kwargs)
+    return entitlement_detail_out(selectors.get_entitlement(request.user, entitlement_id))
+
+
+@router.post("/entitlements/{int:entitlement_id}/suspend", response=dict)
+def suspend(request, entitlement_id: int, payload: ReasonIn):
+    return _act(request, entitlement_id, services.suspend_entitlement, reason=payload.reason)
+
+
+@router.post("/entitlements/{int:entitlement_id}/resume", response=dict)
+def resume(request, entitlement_id: int, payload: ReasonIn):
+    return _act(request, entitlement_id, services.resume_entitlement, reason=payload.reason)
+
+
+@router.post("/entitlements/{int:entitlement_id}/change", response=dict)
+def change(request, entitlement_id: int, payload: ChangeIn):
+    return _act(request, entitlement_id, services.change_amount, amount_fen=yuan_to_fen(payload.amount),
+                from_month=payload.from_month, reason=payload.reason)
+
+
+@router.post("/entitlements/{int:entitlement_id}/terminate", response=dict)
+def terminate(request, entitlement_id: int, payload: TerminateIn):
+    return _act(request, entitlement_id, services.terminate_entitlement, last_month=payload.last_month, reason=payload.reason)
+
+
+@router.post("/entitlements/{int:entitlement_id}/review-class", response=dict)
+def review_class(request, entitlement_id: int, payload: ReviewClassIn):
+    return _act(request, entitlement_id, services.set_review_class, review_class=payload.review_class, reason=payload.reason)
+
+
+@router.post("/entitlements/{int:entitlement_id}/reviews", response={201: dict})
+def start_review(request, entitlement_id: int, payload: ReviewIn):
+    entitlement = selectors.get_entitlement(request.user, entitlement_id)
+    review = services.start_review(user=request.user, entitlement=entitlement, facts=payload.facts, on=payload.on)
+    return Status(201, review_out(review))
+
+
+# ---------------------------------------------------------------- reviews
+
+@router.get("/reviews/due", response=Page)
+def due_reviews(request, filters: Query[DueFilter]):
+    qs = selectors.due_reviews_for(request.user, filters.on)
+    items = [entitlement_out(e) for e in qs[filters.offset: filters.offset + filters.limit]]
+    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+
+
+@router.get("/reviews/{int:review_id}", response=dict)
+def get_review(request, review_id: int):
+    return review_out(selectors.get_review(request.user, review_id))
+
+
+@router.post("/reviews/{int:review_id}/confirm", response=dict)
+def confirm_review(request, review_id: int, payload: ConfirmIn):
+    review = selectors.get_review(request.user, review_id)
+    return review_out(services.confirm_review(user=request.user, review=review, accept=payload.accept, reason=payload.reason))
+
+
+@router.get("/overpayments", response=list[dict])
+def overpayments(request):
+    return [
+        {"id": o.pk, "entitlement_id": o.entitlement_id, "household": o.entitlement.household.number, "month": _month(o.line.month),
+         "amount": yuan_str(o.amount_fen), "reason": o.reason, "status": o.status, "note": o.note}
+        for o in selectors.overpayments_for(request.user).order_by("-id")[:500]
+    ]
+
+
+@router.post("/deaths/scan", response={202: JobOut})
+def scan_deaths(request):
+    """Queue the death scan for the whole platform (county approvers and administrators)."""
+    from minzheng.core import jobs
+    from minzheng.core.errors import PermissionDeniedError
+
+    from .params import PAYROLL_ROLES
+
+    user = request.user
+    if not (user.is_superuser or user.role in PAYROLL_ROLES) or not user.can_write:
+        raise PermissionDeniedError(_("只有县级审批人员或系统管理员可以发起死亡人员核查"))
+    job = jobs.enqueue("payments.scan_deaths", user=user, region=user.region)
+    return Status(202, {"job_id": str(job.pk), "status": job.status})
+
+
+# ---------------------------------------------------------------- payrolls
+
+@router.get("/payrolls", response=list[dict])
+def list_runs(request, filters: Query[RunFilter]):
+    qs = selectors.runs_for(request.user)
+    if filters.county:
+        qs = qs.filter(county__code=filters.county)
+    if filters.month:
+        qs = qs.filter(month=months.parse(filters.month))
+    return [run_out(run) for run in qs[:500]]
+
+
+@router.post("/payrolls", response={201: dict})
+def create_run(request, payload: RunIn):
+    """Create (or find) the county's run for the month and start computing it."""
+    county = _region(payload.county, "county")
+    run = payroll.create_run(user=request.user, county=county, month=payload.month)
+    if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        payroll.start_compute(user=request.user, run=run)
+    return Status(201, run_out(selectors.get_run(request.user, run.pk)))
+
+
+@router.get("/payrolls/{int:run_id}", response=dict)
+def get_run(request, run_id: int):
+    return run_out(selectors.get_run(request.user, run_id))
+
+
+@router.post("/payrolls/{int:run_id}/compute", response={202: JobOut})
+def compute(request, run_id: int):
+    job = payroll.start_compute(user=request.user, run=selectors.get_run(request.user, run_id))
+    return Status(202, {"job_id": str(job.pk), "status": job.status})
+
+
+@router.post("/payrolls/{int:run_id}/approve", response=dict)
+def approve(request, run_id: int):
+    return run_out(payroll.approve_payroll(user=request.user, run=selectors.get_run(request.user, run_id)))
+
+
+@router.get("/payrolls/{int:run_id}/lines", response=Page)
+def run_lines(request, run_id: int, filters: Query[LineFilter]):
+    run = selectors.get_run(request.user, run_id)
+    qs = selectors.lines_of(run)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    items = [line_out(line) for line in qs[filters.offset: filters.offset + filters.limit]]
+    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+
+
+@router.post("/payrolls/{int:run_id}/export", response={200: None})
+def export(request, run_id: int, payload: ExportIn):
+    """The bank file with full account numbers (audited). Only after approval."""
+    body, name, content_type = payroll.export_payroll(user=request.user, run=selectors.get_run(request.user, run_id), fmt=payload.format)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.post("/payrolls/{int:run_id}/returns", response={201: dict})
+def bank_return(request, run_id: int, file: File[UploadedFile]):
+    run = selectors.get_run(request.user, run_id)
+    result = payroll.import_bank_return(user=request.user, run=run, file_name=file.name or "return.csv", content=file.read())
+    return Status(201, {"id": result.pk, "file_name": result.file_name, "rows": result.row_count, "paid": result.paid, "failed": result.failed,
+                 "unchanged": result.unchanged, "errors": result.errors, "details": result.rows,
+                 "run": run_out(selectors.get_run(request.user, run_id))})
+
+
+# ---------------------------------------------------------------- standards
+
+@router.post("/simulate", response=dict)
+def simulate(request, payload: SimulateIn):
+    """What a standard change would cost and whom it would move in or out, without saving."""
+    region = get_region(request.user, payload.region)
+    result = recompute.simulate_standard_change(user=request.user, programme=payload.programme, key=payload.key, region=region,
+                                                value=payload.value, effective_from=payload.effective_from)
+    return _simulation_out(result)
+
+
+@router.post("/recompute", response={202: JobOut})
+def start_recompute(request, payload: RecomputeIn):
+    """Recompute the entitlements a standard (already set) affects, from its effective month."""
+    from minzheng.assistance.models import Standard
+    from minzheng.core.errors import NotFoundOrOutOfScope
+
+    standard = Standard.objects.select_related("region").filter(pk=payload.standard_id).first()
+    if standard is None:
+        raise NotFoundOrOutOfScope()
+    job = recompute.start_recompute(user=request.user, standard=standard)
+    return Status(202, {"job_id": str(job.pk), "status": job.status})

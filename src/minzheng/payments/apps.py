@@ -1,7 +1,25 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PaymentsConfig(AppConfig):
     name = "minzheng.payments"
     label = "payments"
-    verbose_name = "待遇与发放"
+    verbose_name = _("待遇与发放")
+
+    def ready(self):
+        try:
+            from minzheng.web import nav, widgets
+        except ImportError:  # a deployment without the web pages
+            return
+        from .recompute import may_simulate
+        from .selectors import due_reviews_widget_context
+        from .views import may_see_payrolls
+
+        def staff(user) -> bool:
+            return user.is_superuser or user.is_staff_role
+
+        nav.register(_("救助待遇"), "payments:entitlement_list", prefix="/payments/", order=45, visible=staff)
+        nav.register(_("月度发放"), "payments:payroll_list", prefix="/payments/payrolls/", order=46, visible=may_see_payrolls)
+        nav.register(_("标准测算"), "payments:simulator", prefix="/payments/simulator/", order=47, visible=may_simulate)
+        widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)

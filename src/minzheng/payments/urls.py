@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "payments"
-urlpatterns = []
+urlpatterns = [
+    path("", views.entitlement_list, name="entitlement_list"),
+    path("<int:pk>/", views.entitlement_detail, name="entitlement_detail"),
+    path("<int:pk>/act/<str:action>/", views.entitlement_action, name="entitlement_action"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/confirm/", views.review_confirm, name="review_confirm"),
+    path("payrolls/", views.payroll_list, name="payroll_list"),
+    path("payrolls/new/", views.payroll_create, name="payroll_create"),
+    path("payrolls/deaths/", views.scan_deaths, name="scan_deaths"),
+    path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
+    path("payrolls/<int:pk>/progress/", views.payroll_progress, name="payroll_progress"),
+    path("payrolls/<int:pk>/act/<str:action>/", views.payroll_action, name="payroll_action"),
+    path("payrolls/<int:pk>/export.<str:fmt>", views.payroll_export, name="payroll_export"),
+    path("simulator/", views.simulator, name="simulator"),
+    path("simulator/apply/", views.simulator_apply, name="simulator_apply"),
+]

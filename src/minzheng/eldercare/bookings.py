@@ -1,0 +1,423 @@
+"""Home-care bookings from request to settlement.
+
+requested → accepted (provider) → dispatched (a worker) → in_service (check-in) → completed
+(check-out; subsidy computed) → confirmed (the elderly person, family or community, with a
+rating). Side exits: declined (provider), cancelled (either side before check-in), no_show
+(provider: nobody at home). Complaints can be filed on any booking and are decided by community
+or township staff; an upheld complaint takes the booking out of settlement.
+
+Subsidy (programme `home_care_subsidy`, parameters by region and date): from `min_age`, each
+person has a monthly quota of subsidised minutes by their latest MZ/T 039 grade and income
+status (低保 or 特困 → "assisted"); within the quota the government pays the service price, at
+most `hourly_cap` an hour; the rest is the person's own share. The quota is shared by the
+person's bookings served in the same month, in the order they are completed.
+
+Monthly settlement per provider: the confirmed, payable bookings not yet settled and served up to
+the month's end, with no open complaint, summed into subsidy and own share; approved by the
+county and exported for payment. Late confirmations fall into the next month's settlement.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minzheng.accounts.models import Role
+from minzheng.assistance.money import yuan_str
+from minzheng.assistance.selectors import standards_in_force
+from minzheng.core import audit
+from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
+from minzheng.core.scope import region_in_scope
+from minzheng.payments import months
+from minzheng.payments.models import Entitlement
+from minzheng.payments.params import PAYROLL_ROLES
+from minzheng.people.models import HouseholdMember
+
+from . import selectors
+from .allowance import age_on
+from .models import Booking, BookingEvent, Complaint, ElderlyProfile, Settlement, ServiceItem, Worker
+from .services import FACILITY_WRITERS, REGISTRY_WRITERS
+
+SUBSIDY = "home_care_subsidy"
+OPEN = (Booking.Status.REQUESTED, Booking.Status.ACCEPTED, Booking.Status.DISPATCHED)
+MAX_DAYS_AHEAD = 60
+ASSISTED_PROGRAMMES = ("dibao_urban", "dibao_rural", "tekun")
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else "system"
+
+
+def _reason(text, field: str = "reason") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError({field: [_("请填写原因")]})
+    return text[:500]
+
+
+# ---------------------------------------------------------------- sides
+
+def _booker_side(user, person) -> str:
+    """The channel a user books or confirms for `person` through, or 404/403."""
+    if user is None or not user.is_authenticated:
+        raise NotFoundOrOutOfScope()
+    if selectors.provider_of(user) is not None or user.role == Role.PROVIDER:
+        raise PermissionDeniedError(_("服务机构不能代老年人预约或确认服务"))
+    if not selectors.elderly_for(user).filter(pk=person.pk).exists():
+        raise NotFoundOrOutOfScope()
+    if user.role == Role.RESIDENT:
+        return Booking.Channel.SELF if user.person_id == person.pk else Booking.Channel.FAMILY
+    if not (user.is_superuser or user.role in REGISTRY_WRITERS) or not user.can_write:
+        raise PermissionDeniedError(_("当前账号无权代老年人预约服务"))
+    return Booking.Channel.COMMUNITY
+
+
+def _provider_side(user, booking: Booking) -> None:
+    own = selectors.provider_of(user)
+    if own is not None and own.pk == booking.provider_id:
+        return
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return
+    if selectors.bookings_for(user).filter(pk=booking.pk).exists():
+        raise PermissionDeniedError(_("只有承接服务的机构可以办理此操作"))
+    raise NotFoundOrOutOfScope()
+
+
+def _locked(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update(of=("self",)).select_related("person", "region", "provider", "item").get(pk=booking.pk)
+
+
+def _event(booking: Booking, *, action: str, user, from_status: str, note: str = "") -> None:
+    BookingEvent.objects.create(booking=booking, action=action, from_status=from_status, to_status=booking.status, note=note[:500],
+                                by=user if getattr(user, "pk", None) else None, by_name=_name(user), at=timezone.now())
+    audit.record("transition", obj=booking, before={"status": from_status}, after={"status": booking.status, "action": action}, note=note)
+
+
+def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note: str = "", **fields) -> Booking:
+    if booking.status not in allowed:
+        raise ServiceError({"status": [_("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}]}, status=409)
+    from_status = booking.status
+    booking.status = to
+    for key, value in fields.items():
+        setattr(booking, key, value)
+    booking.save()
+    _event(booking, action=action, user=user, from_status=from_status, note=note)
+    return booking
+
+
+# ---------------------------------------------------------------- booking
+
+@transaction.atomic
+def create_booking(*, user, person, item: ServiceItem, scheduled_at: dt.datetime, quantity: int = 1, address: str = "",
+                   contact_phone: str = "", note: str = "") -> Booking:
+    channel = _booker_side(user, person)
+    region = person.residence_region or person.hukou_region
+    item = ServiceItem.objects.select_related("provider").get(pk=item.pk)
+    if not item.active or not item.provider.active:
+        raise ServiceError({"item": [_("该服务项目已停止提供")]})
+    if not selectors.providers_serving(region).filter(pk=item.provider_id).exists():
+        raise ServiceError({"item": [_("该服务机构不在老人所在村（社区）提供服务")]})
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 12:
+        raise ServiceError({"quantity": [_("数量应为1至12")]})
+    now = timezone.now()
+    if timezone.is_naive(scheduled_at):
+        scheduled_at = timezone.make_aware(scheduled_at)
+    if scheduled_at < now - dt.timedelta(minutes=5):
+        raise ServiceError({"scheduled_at": [_("预约时间不能早于现在")]})
+    if scheduled_at > now + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise ServiceError({"scheduled_at": [_("最多可预约%(n)s天内的服务") % {"n": MAX_DAYS_AHEAD}]})
+    if not (address or "").strip():
+        profile = ElderlyProfile.objects.filter(person=person).first()
+        address = (profile.address if profile else "") or (
+            HouseholdMember.objects.filter(person=person, until__isnull=True).values_list("household__address", flat=True).first() or "")
+    if not (address or "").strip():
+        raise ServiceError({"address": [_("请填写服务地址")]})
+    booking = Booking.objects.create(
+        number=uuid.uuid4().hex[:24], person=person, region=region, provider=item.provider, item=item, quantity=quantity,
+        scheduled_at=scheduled_at, address=address.strip()[:200], contact_phone=(contact_phone or person.phone or "").strip()[:20],
+        note=(note or "").strip()[:500], channel=channel, booked_by=user, unit_price_fen=item.price_fen,
+        minutes=item.minutes_per_unit * quantity, gross_fen=item.price_fen * quantity,
+    )
+    booking.number = f"YL{timezone.localdate():%Y%m%d}{booking.pk:06d}"
+    booking.save(update_fields=["number"])
+    BookingEvent.objects.create(booking=booking, action="create", to_status=booking.status, note=booking.get_channel_display(),
+                                by=user, by_name=_name(user), at=now)
+    audit.record("create", obj=booking, after=audit.snapshot(booking), note=_("网上预约：%(item)s") % {"item": str(item)})
+    return booking
+
+
+@transaction.atomic
+def accept(*, user, booking: Booking) -> Booking:
+    _provider_side(user, booking)
+    return _move(_locked(booking), allowed=(Booking.Status.REQUESTED,), to=Booking.Status.ACCEPTED, action="accept", user=user)
+
+
+@transaction.atomic
+def decline(*, user, booking: Booking, reason: str) -> Booking:
+    _provider_side(user, booking)
+    return _move(_locked(booking), allowed=(Booking.Status.REQUESTED,), to=Booking.Status.DECLINED, action="decline", user=user,
+                 note=_reason(reason))
+
+
+@transaction.atomic
+def dispatch(*, user, booking: Booking, worker: Worker) -> Booking:
+    _provider_side(user, booking)
+    if worker.provider_id != booking.provider_id or not worker.active:
+        raise ServiceError({"worker": [_("请选择本机构在岗的服务人员")]})
+    booking = _locked(booking)
+    return _move(booking, allowed=(Booking.Status.ACCEPTED, Booking.Status.DISPATCHED), to=Booking.Status.DISPATCHED,
+                 action="dispatch", user=user, note=worker.name, worker=worker)
+
+
+@transaction.atomic
+def check_in(*, user, booking: Booking) -> Booking:
+    _provider_side(user, booking)
+    now = timezone.now()
+    return _move(_locked(booking), allowed=(Booking.Status.DISPATCHED,), to=Booking.Status.IN_SERVICE, action="check_in", user=user,
+                 checked_in_at=now, served_on=timezone.localdate(now))
+
+
+@transaction.atomic
+def check_out(*, user, booking: Booking) -> Booking:
+    """End of service: the subsidy is computed now, against the month's remaining quota."""
+    _provider_side(user, booking)
+    booking = _locked(booking)
+    if booking.status != Booking.Status.IN_SERVICE:
+        raise ServiceError({"status": [_("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}]}, status=409)
+    # Serialise the quota of one person: concurrent check-outs read the used minutes in turn.
+    ElderlyProfile.objects.get_or_create(person=booking.person)
+    ElderlyProfile.objects.select_for_update().get(person=booking.person)
+    split = subsidy_split(booking)
+    return _move(booking, allowed=(Booking.Status.IN_SERVICE,), to=Booking.Status.COMPLETED, action="check_out", user=user,
+                 checked_out_at=timezone.now(), subsidy_minutes=split["subsidy_minutes"], subsidy_fen=split["subsidy_fen"],
+                 own_share_fen=booking.gross_fen - split["subsidy_fen"], subsidy_basis=split)
+
+
+@transaction.atomic
+def confirm(*, user, booking: Booking, rating: int, feedback: str = "") -> Booking:
+    _booker_side(user, booking.person)
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ServiceError({"rating": [_("评价应为1至5星")]})
+    return _move(_locked(booking), allowed=(Booking.Status.COMPLETED,), to=Booking.Status.CONFIRMED, action="confirm", user=user,
+                 note=(feedback or "").strip()[:500], rating=rating, feedback=(feedback or "").strip()[:500], confirmed_at=timezone.now())
+
+
+@transaction.atomic
+def cancel(*, user, booking: Booking, reason: str) -> Booking:
+    """Either side, before the worker checks in."""
+    own = selectors.provider_of(user)
+    if own is not None:
+        _provider_side(user, booking)
+    else:
+        _booker_side(user, booking.person)
+    return _move(_locked(booking), allowed=OPEN, to=Booking.Status.CANCELLED, action="cancel", user=user, note=_reason(reason))
+
+
+@transaction.atomic
+def no_show(*, user, booking: Booking, reason: str) -> Booking:
+    """The worker came and could not serve (nobody at home, refused at the door)."""
+    _provider_side(user, booking)
+    return _move(_locked(booking), allowed=(Booking.Status.DISPATCHED,), to=Booking.Status.NO_SHOW, action="no_show", user=user,
+                 note=_reason(reason), served_on=timezone.localdate())
+
+
+# ---------------------------------------------------------------- subsidy
+
+def is_assisted(person, month: dt.date) -> bool:
+    """低保 household or 特困 person with an entitlement live in the month."""
+    household = HouseholdMember.objects.filter(person=person, until__isnull=True).values_list("household_id", flat=True).first()
+    live = Entitlement.objects.filter(programme__in=ASSISTED_PROGRAMMES, start_month__lte=month).exclude(
+        status=Entitlement.Status.TERMINATED).exclude(end_month__lt=month)
+    by_person = live.filter(person=person).exists()
+    return by_person or (household is not None and live.filter(household_id=household, person__isnull=True).exists())
+
+
+def _standard(standards: dict, key: str) -> int:
+    resolved = standards.get(key)
+    if resolved is None or resolved.value is None:
+        raise ServiceError({"standard": [_("没有生效的居家养老服务补贴标准：%(key)s") % {"key": key}]})
+    return resolved.value
+
+
+def subsidy_split(booking: Booking, on: dt.date | None = None) -> dict:
+    """The government's and the person's share of a booking, with the figures used."""
+    on = on or booking.served_on or timezone.localdate()
+    month = months.month_start(on)
+    standards = standards_in_force(SUBSIDY, booking.region, on)
+    person = booking.person
+    age = age_on(person.birth_date, on)
+    basis = {"served_on": on.isoformat(), "age": age, "gross_fen": booking.gross_fen, "minutes": booking.minutes}
+    if age < _standard(standards, "min_age"):
+        return basis | {"reason": "age", "subsidy_minutes": 0, "subsidy_fen": 0}
+    assessment = selectors.latest_assessment(person, on)
+    grade = assessment.grade if assessment else 0
+    status = "assisted" if is_assisted(person, month) else "other"
+    quota = _standard(standards, f"minutes_{status}_grade_{grade}")
+    used = (Booking.objects.filter(person=person, served_on__gte=month, served_on__lt=months.add_months(month, 1), payable=True,
+                                   status__in=[Booking.Status.COMPLETED, Booking.Status.CONFIRMED])
+            .exclude(pk=booking.pk).aggregate(total=Sum("subsidy_minutes"))["total"] or 0)
+    subsidised = min(booking.minutes, max(0, quota - used))
+    cap = _standard(standards, "hourly_cap")
+    unit_minutes = booking.minutes // booking.quantity
+    # Per subsidised minute the government pays the price per minute, at most cap/60:
+    # subsidy = subsidised × min(P/M, C/60) = subsidised × min(60P, CM) / (60M), rounded half up.
+    numerator = subsidised * min(60 * booking.unit_price_fen, cap * unit_minutes)
+    denominator = 60 * unit_minutes
+    subsidy = (2 * numerator + denominator) // (2 * denominator)
+    subsidy = min(subsidy, booking.gross_fen)
+    return basis | {"grade": grade, "assessment_id": assessment.pk if assessment else None, "income_status": status,
+                    "quota_minutes": quota, "used_minutes": used, "subsidy_minutes": subsidised, "hourly_cap_fen": cap,
+                    "subsidy_fen": subsidy}
+
+
+# ---------------------------------------------------------------- complaints
+
+@transaction.atomic
+def file_complaint(*, user, booking: Booking, text: str) -> Complaint:
+    _booker_side(user, booking.person)
+    text = _reason(text, "text")
+    complaint = Complaint.objects.create(booking=booking, text=text, filed_by=user)
+    BookingEvent.objects.create(booking=booking, action="complaint", from_status=booking.status, to_status=booking.status, note=text,
+                                by=user, by_name=_name(user), at=timezone.now())
+    audit.record("create", obj=complaint, object_repr=booking.number, after=audit.snapshot(complaint))
+    return complaint
+
+
+@transaction.atomic
+def resolve_complaint(*, user, complaint: Complaint, upheld: bool, resolution: str) -> Complaint:
+    """Community or township staff decide. Upheld: the booking is not paid (taken out of a draft
+    settlement); a booking already in an approved settlement keeps its payment and the
+    resolution says so."""
+    booking = complaint.booking
+    own = selectors.provider_of(user)
+    if own is not None and own.pk == booking.provider_id:
+        raise PermissionDeniedError(_("投诉由社区或乡镇（街道）工作人员处理"))
+    if user is None or not user.is_authenticated or not (user.is_superuser or user.is_staff_role) or not region_in_scope(user, booking.region):
+        raise NotFoundOrOutOfScope()
+    if not (user.is_superuser or user.role in REGISTRY_WRITERS) or not user.can_write:
+        raise PermissionDeniedError(_("当前账号无权处理投诉"))
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.status != Complaint.Status.OPEN:
+        raise ServiceError({"status": [_("该投诉已处理")]}, status=409)
+    resolution = _reason(resolution, "resolution")
+    before = audit.snapshot(complaint)
+    complaint.status = Complaint.Status.UPHELD if upheld else Complaint.Status.DISMISSED
+    complaint.resolution, complaint.resolved_by, complaint.resolved_at = resolution, user, timezone.now()
+    complaint.save()
+    booking = _locked(booking)
+    if upheld:
+        settled = booking.settlement_id and Settlement.objects.filter(pk=booking.settlement_id).exclude(status=Settlement.Status.DRAFT).exists()
+        if not settled:
+            draft = booking.settlement_id
+            booking.payable, booking.settlement = False, None
+            booking.save(update_fields=["payable", "settlement", "updated_at"])
+            if draft:
+                _refresh_totals(Settlement.objects.get(pk=draft))
+    BookingEvent.objects.create(booking=booking, action="complaint_resolved", from_status=booking.status, to_status=booking.status,
+                                note=f"{complaint.get_status_display()}：{resolution}", by=user, by_name=_name(user), at=timezone.now())
+    audit.record("transition", obj=complaint, object_repr=booking.number, region_code=booking.audit_region_code,
+                 before=before, after=audit.snapshot(complaint), note=resolution)
+    return complaint
+
+
+# ---------------------------------------------------------------- settlement
+
+def _settlement_guard(user, provider, *, approve: bool = False) -> None:
+    own = selectors.provider_of(user)
+    if own is not None:
+        if own.pk != provider.pk:
+            raise NotFoundOrOutOfScope()
+        if approve:
+            raise PermissionDeniedError(_("只有县级审批人员可以审核和导出服务结算"))
+        return
+    if user is None or not user.is_authenticated or not (user.is_superuser or user.is_staff_role) or not region_in_scope(user, provider.region):
+        raise NotFoundOrOutOfScope()
+    roles = PAYROLL_ROLES if approve else FACILITY_WRITERS
+    if not (user.is_superuser or user.role in roles) or not user.can_write:
+        raise PermissionDeniedError(_("只有县级审批人员可以审核和导出服务结算") if approve else _("当前账号无权生成服务结算"))
+
+
+def _refresh_totals(settlement: Settlement) -> Settlement:
+    totals = Booking.objects.filter(settlement=settlement).aggregate(
+        n=Count("id"), gross=Sum("gross_fen"), subsidy=Sum("subsidy_fen"), own=Sum("own_share_fen"))
+    settlement.booking_count = totals["n"] or 0
+    settlement.gross_fen, settlement.subsidy_fen, settlement.own_share_fen = totals["gross"] or 0, totals["subsidy"] or 0, totals["own"] or 0
+    Settlement.objects.filter(pk=settlement.pk).update(booking_count=settlement.booking_count, gross_fen=settlement.gross_fen,
+                                                       subsidy_fen=settlement.subsidy_fen, own_share_fen=settlement.own_share_fen)
+    return settlement
+
+
+@transaction.atomic
+def build_settlement(*, user, provider, month) -> Settlement:
+    """The provider's settlement of the month (re-built while a draft): confirmed, payable bookings
+    served by the month's end, not in another settlement and with no open complaint."""
+    _settlement_guard(user, provider)
+    month = months.month_start(month)
+    if month > months.month_start(timezone.localdate()):
+        raise ServiceError({"month": [_("不能结算未来月份")]})
+    settlement, _created = Settlement.objects.get_or_create(provider=provider, month=month)
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if settlement.status != Settlement.Status.DRAFT:
+        raise ServiceError({"status": [_("该月结算已审核，不能重新生成")]}, status=409)
+    Booking.objects.filter(settlement=settlement).update(settlement=None)
+    open_complaint = Complaint.objects.filter(booking_id=OuterRef("pk"), status=Complaint.Status.OPEN)
+    Booking.objects.filter(provider=provider, status=Booking.Status.CONFIRMED, payable=True, settlement__isnull=True,
+                           served_on__lt=months.add_months(month, 1)).exclude(Exists(open_complaint)).update(settlement=settlement)
+    _refresh_totals(settlement)
+    settlement.built_at = timezone.now()
+    settlement.save(update_fields=["built_at"])
+    audit.record("update", obj=settlement, object_repr=f"{provider.name} {months.label(month)}",
+                 after={"bookings": settlement.booking_count, "gross_fen": settlement.gross_fen, "subsidy_fen": settlement.subsidy_fen,
+                        "own_share_fen": settlement.own_share_fen},
+                 note=_("生成服务结算：%(n)s 单，补贴 %(s)s 元，自付 %(o)s 元") % {
+                     "n": settlement.booking_count, "s": yuan_str(settlement.subsidy_fen), "o": yuan_str(settlement.own_share_fen)})
+    return settlement
+
+
+@transaction.atomic
+def approve_settlement(*, user, settlement: Settlement) -> Settlement:
+    _settlement_guard(user, settlement.provider, approve=True)
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if settlement.status != Settlement.Status.DRAFT:
+        raise ServiceError({"status": [_("只有待审核的结算可以审核")]}, status=409)
+    _refresh_totals(settlement)
+    settlement.status = Settlement.Status.APPROVED
+    settlement.approved_by, settlement.approved_at = user, timezone.now()
+    settlement.save()
+    audit.record("transition", obj=settlement, before={"status": "draft"}, after={"status": "approved", "subsidy_fen": settlement.subsidy_fen})
+    return settlement
+
+
+EXPORT_HEADER = ["预约单号", "服务日期", "服务对象", "村（社区）", "服务项目", "数量", "服务费用（元）", "政府补贴（元）", "个人自付（元）", "评价"]
+
+
+@transaction.atomic
+def export_settlement(*, user, settlement: Settlement) -> tuple[bytes, str]:
+    """The settlement as CSV for payment (UTF-8 with BOM, opens in Excel); audited."""
+    _settlement_guard(user, settlement.provider, approve=True)
+    settlement = Settlement.objects.select_for_update().select_related("provider").get(pk=settlement.pk)
+    if settlement.status == Settlement.Status.DRAFT:
+        raise ServiceError({"status": [_("结算须经审核后才能导出")]}, status=409)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("服务机构"), settlement.provider.name, _("结算月份"), months.label(settlement.month)])
+    writer.writerow(EXPORT_HEADER)
+    for b in Booking.objects.filter(settlement=settlement).select_related("person", "region", "item").order_by("served_on", "id"):
+        writer.writerow([b.number, b.served_on.isoformat() if b.served_on else "", b.person.name, b.region.name, str(b.item), b.quantity,
+                         yuan_str(b.gross_fen), yuan_str(b.subsidy_fen), yuan_str(b.own_share_fen), b.rating or ""])
+    writer.writerow([_("合计"), "", "", "", "", settlement.booking_count, yuan_str(settlement.gross_fen), yuan_str(settlement.subsidy_fen),
+                     yuan_str(settlement.own_share_fen), ""])
+    before = settlement.status
+    settlement.status = Settlement.Status.EXPORTED
+    settlement.exported_at = timezone.now()
+    settlement.save(update_fields=["status", "exported_at"])
+    audit.record("export", obj=settlement, before={"status": before}, after={"status": settlement.status, "subsidy_fen": settlement.subsidy_fen},
+                 note=_("导出服务结算"))
+    return buffer.getvalue().encode("utf-8-sig"), f"settlement-{settlement.provider_id}-{months.label(settlement.month)}.csv"

@@ -1,0 +1,187 @@
+"""Demo data of elderly care on the synthetic city: providers with catalogues and workers (the
+Duodao pilot's centre, company, clinic and volunteers, and 龙泉街道's centre bound to the demo
+`provider` account), institutions and centres with beds in several counties and health-service
+agreements (most in the Zhongxiang pilot), elderly associations, assessments, allowance proposals
+(confirmed in 龙泉街道) and bookings at every stage. Idempotent: a second call adds nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from minzheng.accounts.models import Role, User
+from minzheng.core import audit
+from minzheng.core.context import Actor, acting_as
+from minzheng.payments import months
+from minzheng.people.models import Person
+from minzheng.regions.models import Region
+
+from . import allowance, bookings, services
+from .models import (
+    Assessment, Booking, ElderlyAssociation, HealthAgreement, Institution, Provider, ProviderStaff, ServiceItem,
+)
+
+CATALOGUE = [
+    ("meals", "送餐上门", "meal", 1200, 30), ("cleaning", "居室清洁", "hour", 4000, 60), ("bathing", "上门助浴", "visit", 5000, 60),
+    ("medical", "陪同就医", "visit", 6000, 120), ("emergency", "紧急呼叫上门", "visit", 3000, 60), ("mobility", "陪同出行", "hour", 3500, 60),
+]
+
+
+def _stable(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def _provider(admin, name, kind, region, areas, *, items=True) -> Provider:
+    provider = Provider.objects.filter(name=name).first()
+    if provider is None:
+        provider = services.register_provider(user=admin, name=name, kind=kind, region=region, service_area_codes=areas,
+                                              phone="0724-" + str(2000000 + _stable(name) % 999999))
+        if items:
+            for category, item, unit, price, minutes in CATALOGUE:
+                services.add_service_item(user=admin, provider=provider, category=category, name=item, unit=unit, price_fen=price,
+                                          minutes_per_unit=minutes)
+        for worker in ("王秀英", "刘建华") if kind != Provider.Kind.VOLUNTEERS else ("志愿者张明", "志愿者李红"):
+            services.add_worker(user=admin, provider=provider, name=worker)
+    return provider
+
+
+def _institutions(admin, today: dt.date) -> int:
+    if Institution.objects.exists():
+        return 0
+    created = 0
+    counties = list(Region.objects.filter(level=Region.Level.COUNTY).order_by("code"))
+    for county in counties:
+        townships = list(Region.objects.filter(parent=county, level=Region.Level.TOWNSHIP).order_by("code"))
+        pilot = county.code in ("420804", "420881")  # Duodao and Zhongxiang pilots
+        streets = [t for t in townships if t.code[6:7] == "0"] or townships[:1]
+        towns = [t for t in townships if t.code[6:7] in ("1", "2")]
+        public = services.register_institution(user=admin, name=f"{county.name}社会福利院", kind="public", region=streets[0], beds=300,
+                                               opened_on=dt.date(2008, 1, 1))
+        private = services.register_institution(user=admin, name=f"{county.name}颐养院", kind="private", region=streets[-1], beds=200,
+                                                opened_on=dt.date(2016, 3, 1))
+        services.record_health_agreement(user=admin, institution=public, medical_name=f"{county.name}人民医院", medical_kind="hospital",
+                                          signed_on=dt.date(2015, 6, 1))
+        if pilot:
+            services.record_health_agreement(user=admin, institution=private, medical_name=f"{county.name}中医院", medical_kind="hospital",
+                                              signed_on=dt.date(2016, 4, 1))
+        created += 2
+        for n, town in enumerate(towns):
+            home = services.register_institution(user=admin, name=f"{town.name}福利院", kind="township_home", region=town,
+                                                 beds=60 + _stable(town.code) % 80, opened_on=dt.date(2005, 1, 1))
+            created += 1
+            if pilot or n % 3 == 0:
+                services.record_health_agreement(user=admin, institution=home, medical_name=f"{town.name}卫生院",
+                                                  medical_kind="township_health_centre", signed_on=dt.date(2016, 3, 1))
+        villages = list(Region.objects.filter(parent__in=townships, level=Region.Level.VILLAGE).order_by("code"))
+        for village in villages:
+            roll = _stable(village.code) % 100
+            if village.urban_rural == "urban" and roll < 35:
+                kind, name, beds = "community_centre", f"{village.name}居家养老服务中心", 10 + roll % 15
+            elif village.urban_rural == "rural" and roll < 12:
+                kind, name, beds = "rural_centre", f"{village.name}老年人互助照料活动中心", 5 + roll % 10
+            else:
+                continue
+            opened = dt.date(2016, 1 + roll % 11, 1) if roll % 2 else dt.date(2014, 1 + roll % 12, 1)
+            centre = services.register_institution(user=admin, name=name, kind=kind, region=village, beds=beds, opened_on=opened)
+            created += 1
+            if roll % 10 < (7 if pilot else 3):
+                services.record_health_agreement(user=admin, institution=centre, medical_name=f"{village.name}卫生室",
+                                                  medical_kind="community_clinic" if kind == "community_centre" else "village_clinic",
+                                                  signed_on=max(opened, dt.date(2016, 2, 1)))
+    return created
+
+
+@transaction.atomic
+def _associations() -> int:
+    if ElderlyAssociation.objects.exists():
+        return 0
+    rows = []
+    for village in Region.objects.filter(level=Region.Level.VILLAGE, kind=Region.Kind.STATUTORY).order_by("code"):
+        roll = _stable("assoc" + village.code) % 100
+        if roll < (90 if village.urban_rural == "urban" else 80):
+            rows.append(ElderlyAssociation(region=village, name=f"{village.name}老年协会", founded_on=dt.date(2012 + roll % 5, 1 + roll % 12, 1),
+                                           members=20 + roll))
+    ElderlyAssociation.objects.bulk_create(rows, batch_size=2000)
+    audit.record("import", object_type="eldercare.elderlyassociation", object_repr="演示老年协会", after={"count": len(rows)})
+    return len(rows)
+
+
+def _assessments(worker, village: Region, today: dt.date) -> list[Person]:
+    elderly = list(Person.objects.filter(hukou_region=village, death_date__isnull=True,
+                                         birth_date__lte=today.replace(year=today.year - 65)).order_by("pk")[:30])
+    if Assessment.objects.filter(person__in=elderly).exists():
+        return elderly
+    for n, person in enumerate(elderly):
+        adl = (100, 95, 80, 60, 45, 30)[n % 6]
+        services.record_assessment(user=worker, person=person, assessed_on=today - dt.timedelta(days=10 + n), adl_score=adl,
+                                   mental_score=n % 4, consciousness=0, vision=n % 3, hearing=(n + 1) % 3, communication=n % 2,
+                                   social_score=(n * 3) % 16, assessors="张评估员,李评估员",
+                                   escalations=["incidents"] if n % 11 == 5 else [])
+        services.update_profile(user=worker, person=person, living_situation=("alone", "empty_nest", "with_family")[n % 3])
+        services.add_contact(user=worker, person=person, name=f"{person.name[0]}家属", relation="子女", phone=f"1380724{n:04d}")
+    return elderly
+
+
+def _bookings(worker, provider_user, provider: Provider, elderly: list[Person]) -> int:
+    if Booking.objects.filter(provider=provider).exists() or not elderly:
+        return 0
+    items = list(ServiceItem.objects.filter(provider=provider).order_by("id"))
+    worker_row = provider.workers.order_by("id").first()
+    made = 0
+    for n, person in enumerate(elderly[:12]):
+        item = items[n % len(items)]
+        booking = bookings.create_booking(user=worker, person=person, item=item, quantity=1 + n % 2,
+                                          scheduled_at=timezone.now() + dt.timedelta(hours=2 + n), address=f"{person.hukou_region.name}{n + 1}号")
+        made += 1
+        stage = n % 6
+        if stage >= 1:
+            bookings.accept(user=provider_user, booking=booking)
+        if stage >= 2:
+            bookings.dispatch(user=provider_user, booking=booking, worker=worker_row)
+        if stage >= 3:
+            bookings.check_in(user=provider_user, booking=booking)
+        if stage >= 4:
+            bookings.check_out(user=provider_user, booking=booking)
+        if stage >= 5:
+            bookings.confirm(user=worker, booking=booking, rating=5, feedback="服务周到")
+    return made
+
+
+def seed_demo_eldercare(*, today: dt.date | None = None) -> dict:
+    """Needs the region tree, the standards, the synthetic city and the demo accounts."""
+    today = today or timezone.localdate()
+    admin = User.objects.filter(is_superuser=True).order_by("id").first()
+    if admin is None:
+        return {"skipped": "no administrator account"}
+    with acting_as(Actor(user_id=admin.pk, username=admin.get_username(), channel="cli")):
+        duodao, dongbao = Region.objects.get(code="420804"), Region.objects.get(code="420802")
+        longquan = Region.objects.get(code="420802001")
+        _provider(admin, "掇刀区居家养老服务中心", Provider.Kind.CARE_CENTRE, duodao, [duodao.code])
+        _provider(admin, "掇刀家政服务有限公司", Provider.Kind.HOUSEKEEPING, duodao, [duodao.code, dongbao.code])
+        _provider(admin, "掇刀石街道社区卫生服务中心", Provider.Kind.CLINIC, duodao, [duodao.code])
+        _provider(admin, "掇刀区助老志愿服务队", Provider.Kind.VOLUNTEERS, duodao, [duodao.code], items=False)
+        centre = _provider(admin, "龙泉街道居家养老服务中心", Provider.Kind.CARE_CENTRE, longquan, [longquan.code])
+        provider_user = User.objects.filter(username="provider", role=Role.PROVIDER).first()
+        if provider_user is not None and not ProviderStaff.objects.filter(user=provider_user).exists():
+            services.bind_provider_account(user=admin, provider=centre, account=provider_user)
+        institutions = _institutions(admin, today)
+        associations = _associations()
+        worker = User.objects.filter(username="village_worker").first()
+        elderly, made = [], 0
+        if worker is not None and worker.region_id:
+            elderly = _assessments(worker, worker.region, today)
+            if provider_user is not None:
+                made = _bookings(worker, provider_user, centre, elderly)
+        scan = allowance.scan_enrolments(month=months.month_start(today))
+        confirmed = 0
+        clerk = User.objects.filter(username="longquan_clerk").first()
+        if clerk is not None:
+            pending = allowance.enrolments_for(clerk).filter(status="proposed", problem="")
+            if pending.exists():
+                confirmed = allowance.confirm_enrolments(user=clerk, enrolments=pending, reason="演示：到龄纳入")["confirmed"]
+    return {"institutions": institutions, "associations": associations, "assessed": len(elderly), "bookings": made,
+            "proposed": scan["proposed"], "confirmed": confirmed, "providers": Provider.objects.count(),
+            "agreements": HealthAgreement.objects.count()}

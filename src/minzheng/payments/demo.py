@@ -1,0 +1,116 @@
+"""Demo beneficiaries: plausible 低保 and 特困 entitlements for some households of the synthetic
+city, computed through the rules with the standards in force, and a computed payroll for last
+month, so that a fresh demo shows real figures. Idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minzheng.assistance.selectors import standards_table
+from minzheng.people.models import Household, HouseholdMember
+from minzheng.regions.models import Region
+
+from . import months, payroll, services
+from .evaluation import current_facts, evaluate
+from .models import Entitlement, PayrollRun
+
+# Monthly wages drawn for members able to work, and pensions for the elderly (yuan): the
+# households chosen are poor, so most draws are small.
+WAGES = ("0", "0", "0", "150.00", "200.00", "300.00", "450.00", "600.00")
+PENSIONS = ("0", "0", "80.00", "120.00", "150.00")
+
+
+def _facts(household: Household, members: list[HouseholdMember], on: dt.date, rng: random.Random) -> dict:
+    rows = []
+    for m in members:
+        person = m.person
+        age = on.year - person.birth_date.year - ((on.month, on.day) < (person.birth_date.month, person.birth_date.day))
+        income = {}
+        if 18 <= age < 60 and not (person.disability_grade and person.disability_grade <= 2):
+            income["wage"] = rng.choice(WAGES)
+        elif age >= 60:
+            income["pension"] = rng.choice(PENSIONS)
+        row = {"relation": m.relation, "person_id": person.pk, "income": {k: v for k, v in income.items() if v != "0"}}
+        if rng.random() < 0.05:
+            row["serious_illness"] = True
+        rows.append(row)
+    return {"members": rows, "property": {"homes": 1}}
+
+
+def _entitle(household: Household, *, on: dt.date, seed: int, table_cache: dict) -> bool:
+    """One household's demo entitlement, if the rules find it eligible on the drawn approval date."""
+    rng = random.Random(f"{seed}:{household.number}")
+    members = [m for m in HouseholdMember.objects.filter(household=household, until__isnull=True).select_related("person")
+               if m.person.death_date is None]
+    if not members:
+        return False
+    approved_on = on - dt.timedelta(days=rng.randint(62, 720))
+    elderly_alone = len(members) == 1 and members[0].person.birth_date.year <= approved_on.year - 62
+    urban = (household.region.urban_rural or "urban") == "urban"
+    programme = "tekun" if elderly_alone and rng.random() < 0.35 else ("dibao_urban" if urban else "dibao_rural")
+    facts = _facts(household, members, approved_on, rng)
+    if programme == "tekun":
+        facts["members"][0]["income"] = {}
+    table = table_cache.get(approved_on) or table_cache.setdefault(approved_on, standards_table(approved_on))
+    hukou = members[0].person.hukou_type if programme == "tekun" else ""
+    trial = evaluate(programme, current_facts(facts, on=approved_on, hukou_type=hukou), region=household.region, on=approved_on,
+                     standards=table.for_path(household.region.path))
+    if not (trial.computed and trial.eligible and trial.amount_fen > 0):
+        return False
+    services.create_entitlement(
+        user=None, programme=programme, household=household, region=household.region, approved_on=approved_on, facts=facts,
+        person=members[0].person if programme == "tekun" else None, source=Entitlement.Source.DEMO,
+        reason=_("演示数据：按审批日生效的救助标准核定"),
+    )
+    return True
+
+
+def _candidates():
+    """Households with a bank account, a living head, and no entitlement yet, spread over the city."""
+    return (
+        Household.objects.filter(region__level=Region.Level.VILLAGE).exclude(bank_account_cipher="")
+        .filter(head__isnull=False, head__death_date__isnull=True).exclude(entitlements__isnull=False)
+        .annotate(size=Count("memberships", filter=Q(memberships__until__isnull=True))).filter(size__gte=1, size__lte=4)
+        .select_related("region", "head").order_by("id")
+    )
+
+
+def seed_demo_beneficiaries(*, count: int = 400, on: dt.date | None = None, seed: int = 2016) -> dict:
+    """Create up to `count` demo entitlements (counting those already there), approved on dates
+    spread over the last two years, and compute last month's payroll of every county that has
+    beneficiaries. Households the rules find ineligible are skipped."""
+    on = on or timezone.localdate()
+    have = Entitlement.objects.filter(source=Entitlement.Source.DEMO).count()
+    counts = {"created": 0, "skipped": 0}
+    table_cache: dict[dt.date, object] = {}
+    # First visit households evenly over the whole city (ordered by village), a few more than
+    # needed since the rules turn some down; then, if still short, every household left.
+    for evenly in (True, False):
+        needed = count - have - counts["created"]
+        if needed <= 0:
+            break
+        candidates = _candidates()
+        step = max(1, int(candidates.count() / (needed * 1.15))) if evenly else 1
+        for index, household in enumerate(candidates.iterator(chunk_size=500)):
+            if have + counts["created"] >= count:
+                break
+            if index % step == 0:
+                outcome = "created" if _entitle(household, on=on, seed=seed, table_cache=table_cache) else "skipped"
+                counts[outcome] += 1
+    last_month = months.add_months(months.month_start(on), -1)
+    runs = []
+    county_ids = set()
+    for path in Entitlement.objects.filter(source=Entitlement.Source.DEMO).values_list("region__path", flat=True).distinct():
+        county_ids.update(Region.objects.filter(level=Region.Level.COUNTY, code__in=path.strip("/").split("/")).values_list("pk", flat=True))
+    for county in Region.objects.filter(pk__in=county_ids).order_by("code"):
+        run, _created = PayrollRun.objects.get_or_create(county=county, month=last_month)
+        if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+            payroll.compute_payroll(run=run)
+            run.refresh_from_db()
+        runs.append({"county": county.code, "month": months.label(last_month), "lines": run.line_count, "total_fen": run.total_fen})
+    return {**counts, "demo_entitlements": have + counts["created"], "payrolls": runs}

@@ -1,0 +1,429 @@
+"""The monthly payroll of a county: computed set-based, approved, exported to the bank, reconciled.
+
+Computing is one `INSERT … SELECT … ON CONFLICT DO NOTHING` per batch of entitlements (on
+PostgreSQL and SQLite alike), each batch its own transaction. The lines' unique constraints do
+the rest: a re-run, a run killed mid-way and started again, or several runs of the same month at
+once add exactly the lines that are missing and never a second one. Each line is frozen on what
+it was computed from: the amount period (with its facts, standards and trace), the payee and the
+bank account as they were.
+
+Bank accounts are decrypted only while writing the bank file, which is audited; everywhere else
+they are masked.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minzheng.assistance.money import yuan_str
+from minzheng.assistance.params import PROGRAMME_BY_CODE
+from minzheng.core import audit, crypto, jobs
+from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
+from minzheng.core.models import AuditEvent, Job
+from minzheng.core.scope import region_in_scope
+from minzheng.people.models import Household, Person
+from minzheng.regions.models import Region
+
+from . import months
+from .models import BankReturn, Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun
+from .params import PAYROLL_ROLES
+from .services import refresh_run_totals
+
+Progress = Callable[[int, int, str], None] | None
+
+COMPUTE_JOB = "payments.compute_payroll"
+BATCH_ENTITLEMENTS = 25_000
+# The bank file's columns: an exchange format agreed with the bank, so not translated.
+EXPORT_HEADER = ["流水号", "县（市、区）", "乡镇（街道）", "村（社区）", "家庭编号", "收款人", "开户银行", "银行账号", "金额（元）", "救助项目", "所属月份"]
+
+
+# ---------------------------------------------------------------- guards
+
+def may_run_payroll(user, county: Region) -> bool:
+    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in PAYROLL_ROLES)
+                and user.can_write and region_in_scope(user, county))
+
+
+def _guard(user, county: Region) -> None:
+    if user is None or not user.is_authenticated or not (user.is_superuser or user.is_staff_role):
+        raise NotFoundOrOutOfScope()
+    if not region_in_scope(user, county):
+        raise NotFoundOrOutOfScope()
+    if not may_run_payroll(user, county):
+        raise PermissionDeniedError(_("只有本县（市、区）的审批人员可以办理月度发放"))
+
+
+def _job_active(run: PayrollRun) -> bool:
+    return run.job_id is not None and Job.objects.filter(pk=run.job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists() \
+        and not jobs.is_stalled(Job.objects.get(pk=run.job_id))
+
+
+# ---------------------------------------------------------------- runs
+
+@transaction.atomic
+def create_run(*, user, county: Region, month) -> PayrollRun:
+    """The county's run for the month (created on first call, the same one afterwards)."""
+    if county is None or county.level != Region.Level.COUNTY:
+        raise ServiceError({"county": [_("请选择县（市、区）")]})
+    _guard(user, county)
+    if isinstance(month, str):
+        try:
+            month = months.parse(month)
+        except ValueError:
+            raise ServiceError({"month": [_("月份格式应为 YYYY-MM")]}) from None
+    if not isinstance(month, dt.date):
+        raise ServiceError({"month": [_("请填写发放月份")]})
+    month = months.month_start(month)
+    if month > months.next_month(timezone.localdate()):
+        raise ServiceError({"month": [_("最多只能提前计算下一个月的发放")]})
+    run = PayrollRun.objects.filter(county=county, month=month).first()
+    if run is not None:
+        return run
+    try:
+        with transaction.atomic():
+            run = PayrollRun.objects.create(county=county, month=month, created_by=user)
+    except IntegrityError:  # created by a concurrent request
+        return PayrollRun.objects.get(county=county, month=month)
+    audit.record("create", obj=run, object_repr=f"{county.name} {months.label(month)}", after=audit.snapshot(run))
+    return run
+
+
+@transaction.atomic
+def start_compute(*, user, run: PayrollRun) -> Job:
+    """Queue the computation as a job (progress on the run page); safe to start again."""
+    _guard(user, run.county)
+    run = PayrollRun.objects.select_for_update(of=("self",)).select_related("county").get(pk=run.pk)
+    if run.status not in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        raise ServiceError({"status": [_("该月发放已审核，不能重新计算")]}, status=409)
+    if _job_active(run):
+        return run.job
+    job = jobs.enqueue(COMPUTE_JOB, params={"run_id": run.pk}, user=user, region=run.county,
+                       title=_("计算月度发放：%(c)s %(m)s") % {"c": run.county.name, "m": months.label(run.month)})
+    run.job = job
+    run.save(update_fields=["job"])
+    return job
+
+
+def _tables() -> dict:
+    return {
+        "line": PayrollLine._meta.db_table, "run": PayrollRun._meta.db_table, "ent": Entitlement._meta.db_table,
+        "change": EntitlementChange._meta.db_table, "household": Household._meta.db_table, "person": Person._meta.db_table,
+        "region": Region._meta.db_table,
+    }
+
+
+_INSERT_COLUMNS = ("run_id, entitlement_id, household_id, person_id, region_id, programme, month, attempt, amount_fen, "
+                   "amount_change_id, payee_name, bank_name, account_cipher, account_masked, status, failure_reason, created_at")
+
+_COMPUTE_SQL = """
+INSERT INTO {line} ({columns})
+SELECT %s, e.id, e.household_id, e.person_id, e.region_id, e.programme, %s, 1, c.new_amount_fen,
+       c.id, COALESCE(pp.name, hp.name, ''), h.bank_name, h.bank_account_cipher, h.bank_account_masked, 'pending', '', %s
+FROM {ent} e
+JOIN {region} r ON r.id = e.region_id
+JOIN {change} c ON c.entitlement_id = e.id
+JOIN {household} h ON h.id = e.household_id
+LEFT JOIN {person} pp ON pp.id = e.person_id
+LEFT JOIN {person} hp ON hp.id = h.head_id
+WHERE e.id > %s AND e.id <= %s
+  AND r.path LIKE %s
+  AND e.start_month <= %s AND (e.end_month IS NULL OR e.end_month >= %s)
+  AND e.status IN ('active', 'terminated')
+  AND c.new_amount_fen > 0 AND c.effective_month <= %s AND (c.until_month IS NULL OR c.until_month > %s)
+  AND (pp.death_date IS NULL OR pp.death_date >= %s)
+ON CONFLICT DO NOTHING
+"""
+
+_REQUEUE_SQL = """
+INSERT INTO {line} ({columns}, requeued_from_id)
+SELECT %s, f.entitlement_id, f.household_id, f.person_id, f.region_id, f.programme, f.month, f.attempt + 1, f.amount_fen,
+       f.amount_change_id, f.payee_name, h.bank_name, h.bank_account_cipher, h.bank_account_masked, 'pending', '', %s, f.id
+FROM {line} f
+JOIN {run} fr ON fr.id = f.run_id
+JOIN {ent} e ON e.id = f.entitlement_id
+JOIN {household} h ON h.id = f.household_id
+WHERE f.status = 'failed' AND fr.county_id = %s AND fr.month < %s
+  AND (e.end_month IS NULL OR f.month <= e.end_month)
+ON CONFLICT DO NOTHING
+"""
+
+_MARK_REQUEUED_SQL = """
+UPDATE {line} SET status = 'requeued'
+WHERE status = 'failed' AND id IN (SELECT requeued_from_id FROM {line} WHERE run_id = %s AND requeued_from_id IS NOT NULL)
+"""
+
+
+def _lock_open_run(run_id: int) -> None:
+    """Inside a batch: hold the run against approval (shared, so concurrent computations of the
+    same run still insert side by side) and refuse a run approved meanwhile."""
+    table = PayrollRun._meta.db_table
+    with connection.cursor() as cursor:
+        lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [run_id])
+        row = cursor.fetchone()
+    if row is None or row[0] not in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        raise ServiceError({"status": [_("该月发放已审核，不能重新计算")]}, status=409)
+
+
+def candidate_ids(county: Region, month: dt.date) -> list[int]:
+    return list(
+        Entitlement.objects.filter(region__path__startswith=county.path, start_month__lte=month)
+        .exclude(status=Entitlement.Status.SUSPENDED).exclude(end_month__lt=month)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def compute_payroll(*, run: PayrollRun, progress: Progress = None, batch_size: int = BATCH_ENTITLEMENTS) -> dict:
+    """Add the missing lines of the run: one per entitlement owed for the month, and the next
+    attempt of every payment of the county that failed in an earlier month. Idempotent."""
+    report = progress or (lambda done, total, message: None)
+    run = PayrollRun.objects.select_related("county").get(pk=run.pk)
+    if run.status not in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        raise ServiceError({"status": [_("该月发放已审核，不能重新计算")]}, status=409)
+    county, month = run.county, run.month
+    ops = connection.ops
+    db_month = ops.adapt_datefield_value(month)
+    ids = candidate_ids(county, month)
+    total = len(ids)
+    t = _tables()
+    sql = _COMPUTE_SQL.format(columns=_INSERT_COLUMNS, **t)
+    added = 0
+    report(0, total, _("计算发放明细"))
+    for start in range(0, total, batch_size):
+        chunk = ids[start:start + batch_size]
+        with transaction.atomic(), connection.cursor() as cursor:
+            _lock_open_run(run.pk)
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL work_mem = '64MB'")  # sort and hash the batch in memory
+            now = ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(sql, [run.pk, db_month, now, chunk[0] - 1, chunk[-1], f"{county.path}%", db_month, db_month,
+                                 db_month, db_month, db_month])
+            added += max(cursor.rowcount, 0)
+        report(start + len(chunk), total, _("计算发放明细"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock_open_run(run.pk)
+        now = ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_REQUEUE_SQL.format(columns=_INSERT_COLUMNS, **t), [run.pk, now, county.pk, db_month])
+        requeued = max(cursor.rowcount, 0)
+        cursor.execute(_MARK_REQUEUED_SQL.format(**t), [run.pk])
+    with transaction.atomic():
+        run = PayrollRun.objects.select_for_update(of=("self",)).select_related("county").get(pk=run.pk)
+        if run.status not in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+            raise ServiceError({"status": [_("该月发放已审核，不能重新计算")]}, status=409)
+        refresh_run_totals(run)
+        run.status = PayrollRun.Status.COMPUTED
+        run.computed_at = timezone.now()
+        run.save(update_fields=["status", "computed_at"])
+        result = {"entitlements": total, "added": added, "requeued": requeued, "lines": run.line_count, "total": yuan_str(run.total_fen)}
+        audit.record("update", obj=run, object_repr=f"{county.name} {months.label(month)}", after=result,
+                     note=_("计算月度发放：新增 %(added)s 笔、重新发放 %(requeued)s 笔，共 %(lines)s 笔 %(total)s 元") % result)
+    report(total, total, _("新增 %(added)s 笔，重新发放 %(requeued)s 笔，共 %(lines)s 笔") % result)
+    return result
+
+
+@transaction.atomic
+def approve_payroll(*, user, run: PayrollRun) -> PayrollRun:
+    """Approval by the county before anything goes to the bank."""
+    _guard(user, run.county)
+    run = PayrollRun.objects.select_for_update(of=("self",)).select_related("county").get(pk=run.pk)
+    if run.status != PayrollRun.Status.COMPUTED:
+        raise ServiceError({"status": [_("只有已计算、待审核的发放可以审核")]}, status=409)
+    if _job_active(run):
+        raise ServiceError({"status": [_("发放仍在计算中，请计算完成后再审核")]}, status=409)
+    refresh_run_totals(run)
+    if run.line_count == 0:
+        raise ServiceError({"status": [_("本月没有发放明细，无需审核")]}, status=409)
+    run.status = PayrollRun.Status.APPROVED
+    run.approved_by, run.approved_at = user, timezone.now()
+    run.save()
+    audit.record("transition", obj=run, object_repr=f"{run.county.name} {months.label(run.month)}",
+                 before={"status": "computed"}, after={"status": "approved", "lines": run.line_count, "total_fen": run.total_fen},
+                 note=_("审核月度发放：%(n)s 笔，%(t)s 元") % {"n": run.line_count, "t": yuan_str(run.total_fen)})
+    return run
+
+
+# ---------------------------------------------------------------- bank file
+
+def _export_rows(run: PayrollRun):
+    """Lines going to the bank, with the account decrypted: only ever called by export_payroll."""
+    lines = (PayrollLine.objects.filter(run=run, status__in=[PayrollLine.Status.PENDING, PayrollLine.Status.EXPORTED])
+             .select_related("region", "region__parent", "household").order_by("id"))
+    for line in lines.iterator(chunk_size=5000):
+        township = line.region.parent
+        programme = PROGRAMME_BY_CODE.get(line.programme)
+        yield [
+            str(line.pk), run.county.name, township.name if township else "", line.region.name, line.household.number,
+            line.payee_name, line.bank_name, crypto.decrypt(line.account_cipher), yuan_str(line.amount_fen),
+            programme.name if programme else line.programme, months.label(line.month),
+        ]
+
+
+@transaction.atomic
+def export_payroll(*, user, run: PayrollRun, fmt: str) -> tuple[bytes, str, str]:
+    """The bank file (CSV or Excel) of an approved run: full account numbers, so the export is
+    audited. Exporting again gives the same lines."""
+    if fmt not in ("csv", "xlsx"):
+        raise ServiceError({"format": [_("导出格式应为 csv 或 xlsx")]})
+    _guard(user, run.county)
+    if not user.can_unmask and not user.is_superuser:
+        raise PermissionDeniedError(_("当前账号无权导出完整银行账号"))
+    run = PayrollRun.objects.select_for_update(of=("self",)).select_related("county").get(pk=run.pk)
+    if run.status not in (PayrollRun.Status.APPROVED, PayrollRun.Status.EXPORTED):
+        raise ServiceError({"status": [_("发放须经审核后才能导出银行文件")]}, status=409)
+    rows = list(_export_rows(run))
+    PayrollLine.objects.filter(run=run, status=PayrollLine.Status.PENDING).update(status=PayrollLine.Status.EXPORTED)
+    before = run.status
+    run.status = PayrollRun.Status.EXPORTED
+    run.exported_by, run.exported_at = user, timezone.now()
+    run.save()
+    total = sum(int(Decimal(r[8]) * 100) for r in rows)
+    audit.record(AuditEvent.Action.EXPORT, obj=run, object_repr=f"{run.county.name} {months.label(run.month)}",
+                 before={"status": before}, after={"status": run.status, "lines": len(rows), "total_fen": total, "format": fmt},
+                 note=_("导出银行发放文件（含完整银行账号）：%(n)s 笔，%(t)s 元") % {"n": len(rows), "t": yuan_str(total)})
+    name = f"payroll-{run.county.code}-{months.label(run.month)}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(rows)
+        # UTF-8 with a byte-order mark: Excel opens it with the Chinese intact.
+        return buffer.getvalue().encode("utf-8-sig"), name, "text/csv; charset=utf-8"
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("发放明细"))
+    sheet.append(EXPORT_HEADER)
+    for row in rows:
+        sheet.append(row[:8] + [Decimal(row[8])] + row[9:])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue(), name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---------------------------------------------------------------- bank returns
+
+_REFERENCE = ("流水号", "reference", "line_id")
+_AMOUNT = ("金额（元）", "金额", "amount")
+_RESULT = ("结果", "处理结果", "状态", "result", "status")
+_REASON = ("失败原因", "原因", "reason")
+_PAID_WORDS = {"成功", "success", "paid", "ok", "s", "1"}
+_FAILED_WORDS = {"失败", "failed", "fail", "f", "0"}
+
+
+def _read_table(file_name: str, content: bytes) -> list[list[str]]:
+    if file_name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:  # any unreadable workbook is the same user error
+            raise ServiceError({"file": [_("无法读取 Excel 文件")]}) from None
+        sheet = workbook.worksheets[0]
+        return [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ServiceError({"file": [_("无法识别文件编码，请使用 UTF-8 或 GBK 编码的 CSV")]})
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    for name in names:
+        if name.lower() in lowered:
+            return lowered.index(name.lower())
+    return None
+
+
+@transaction.atomic
+def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes) -> BankReturn:
+    """Match the bank's results to the run's lines: successes become paid, failures failed (and
+    are paid again as the next attempt in a later month's run). A line is paid at most once: a
+    success for a line already failed and re-queued, or a failure for a paid line, is refused and
+    reported. The same file imported twice changes nothing."""
+    _guard(user, run.county)
+    run = PayrollRun.objects.select_for_update(of=("self",)).select_related("county").get(pk=run.pk)
+    if run.status not in (PayrollRun.Status.EXPORTED, PayrollRun.Status.RECONCILED):
+        raise ServiceError({"status": [_("银行文件导出后才能导入回盘")]}, status=409)
+    if not content:
+        raise ServiceError({"file": [_("请选择回盘文件")]})
+    digest = hashlib.sha256(content).hexdigest()
+    existing = BankReturn.objects.filter(run=run, sha256=digest).first()
+    if existing is not None:
+        return existing
+    table = [row for row in _read_table(file_name, content) if any(row)]
+    if not table:
+        raise ServiceError({"file": [_("回盘文件为空")]})
+    header, body = table[0], table[1:]
+    ref_col, amount_col, result_col, reason_col = (_column(header, n) for n in (_REFERENCE, _AMOUNT, _RESULT, _REASON))
+    missing = [label for label, col in (("流水号", ref_col), ("金额", amount_col), ("结果", result_col)) if col is None]
+    if missing:
+        raise ServiceError({"file": [_("回盘文件缺少列：%(cols)s") % {"cols": "、".join(missing)}]})
+    refs = [row[ref_col] if ref_col < len(row) else "" for row in body]
+    lines = {str(line.pk): line for line in PayrollLine.objects.select_for_update().filter(
+        run=run, pk__in=[int(r) for r in refs if r.isdigit()])}
+    bank_return = BankReturn.objects.create(run=run, file_name=file_name[:200], sha256=digest, uploaded_by=user)
+    results = []
+    counts = {"paid": 0, "failed": 0, "unchanged": 0, "errors": 0}
+    for number, row in enumerate(body, start=2):
+        cell = lambda col: row[col] if col is not None and col < len(row) else ""  # noqa: E731
+        ref, outcome_text, reason = cell(ref_col), cell(result_col).strip().lower(), cell(reason_col)
+        outcome = "paid" if outcome_text in _PAID_WORDS else "failed" if outcome_text in _FAILED_WORDS else ""
+        line = lines.get(ref)
+        message = ""
+        try:
+            amount = int(Decimal(cell(amount_col).replace(",", "")) * 100)
+        except (InvalidOperation, ValueError):
+            amount = None
+        if line is None:
+            message = _("流水号不属于本月发放")
+        elif not outcome:
+            message = _("无法识别处理结果“%(v)s”") % {"v": cell(result_col)}
+        elif amount != line.amount_fen:
+            message = _("金额与发放明细不符（明细为 %(a)s 元）") % {"a": yuan_str(line.amount_fen)}
+        elif line.status == outcome or (line.status == PayrollLine.Status.REQUEUED and outcome == "failed"):
+            counts["unchanged"] += 1
+            results.append({"row": number, "reference": ref, "result": "unchanged", "message": ""})
+            continue
+        elif line.status != PayrollLine.Status.EXPORTED:
+            message = _("该笔当前状态为“%(s)s”，不能再确认为“%(o)s”") % {
+                "s": line.get_status_display(), "o": PayrollLine.Status(outcome).label}
+        if message:
+            counts["errors"] += 1
+            results.append({"row": number, "reference": ref, "result": "error", "message": str(message)})
+            continue
+        line.status = outcome
+        line.bank_return = bank_return
+        line.failure_reason = (reason or _("银行退回"))[:200] if outcome == "failed" else ""
+        line.save(update_fields=["status", "bank_return", "failure_reason"])
+        if outcome == "failed":
+            # The money did not leave: nothing to recover for this line.
+            Overpayment.objects.filter(line=line, status=Overpayment.Status.OPEN).delete()
+        counts[outcome] += 1
+        results.append({"row": number, "reference": ref, "result": outcome, "message": line.failure_reason})
+    bank_return.rows = results
+    bank_return.row_count = len(body)
+    bank_return.paid, bank_return.failed = counts["paid"], counts["failed"]
+    bank_return.unchanged, bank_return.errors = counts["unchanged"], counts["errors"]
+    bank_return.save()
+    refresh_run_totals(run)
+    if not PayrollLine.objects.filter(run=run, status=PayrollLine.Status.EXPORTED).exists():
+        run.status = PayrollRun.Status.RECONCILED
+        run.save(update_fields=["status"])
+    audit.record(AuditEvent.Action.IMPORT, obj=run, object_repr=f"{run.county.name} {months.label(run.month)} {file_name}"[:200],
+                 after={"file": file_name, "sha256": digest, **counts, "status": run.status},
+                 note=_("导入银行回盘：成功 %(paid)s 笔，失败 %(failed)s 笔，此前已确认 %(unchanged)s 笔，有误 %(errors)s 行") % counts)
+    return bank_return

@@ -1,0 +1,165 @@
+"""Reads of entitlements, payrolls, reviews and overpayments, always region-scoped.
+
+Entitlements are scoped by their village; payroll runs by their county, so only staff whose
+regions cover the whole county (the county, the city, administrators) see a county's payroll.
+Residents see the entitlements of the household they live in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from minzheng.accounts.models import Role
+from minzheng.core.errors import NotFoundOrOutOfScope
+from minzheng.core.scope import scope_paths, scope_q
+from minzheng.people.models import HouseholdMember
+from minzheng.regions.models import Region
+
+from .models import Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun, Review
+
+
+def _staff(user) -> bool:
+    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.is_staff_role))
+
+
+def entitlements_for(user) -> QuerySet[Entitlement]:
+    qs = Entitlement.objects.select_related("household", "person", "region", "household__head")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if user.role == Role.RESIDENT:
+        if not user.person_id:
+            return qs.none()
+        own = HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values("household_id")
+        return qs.filter(household_id__in=own)
+    if not _staff(user):
+        return qs.none()
+    return qs.filter(scope_q(user, "region"))
+
+
+def get_entitlement(user, pk: int) -> Entitlement:
+    entitlement = entitlements_for(user).filter(pk=pk).first()
+    if entitlement is None:
+        raise NotFoundOrOutOfScope()
+    return entitlement
+
+
+def search_entitlements(user, *, status: str = "", programme: str = "", region_code: str = "", query: str = "") -> QuerySet[Entitlement]:
+    qs = entitlements_for(user)
+    if status:
+        qs = qs.filter(status=status)
+    if programme:
+        qs = qs.filter(programme=programme)
+    if region_code:
+        qs = qs.filter(region__path__contains=f"{region_code}/")
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(Q(household__number__startswith=query) | Q(household__head__name__contains=query) | Q(person__name__contains=query))
+    return qs
+
+
+def changes_of(entitlement: Entitlement) -> QuerySet[EntitlementChange]:
+    return entitlement.changes.select_related("standard", "by").order_by("-id")
+
+
+def amount_period(entitlement_id: int, month: dt.date) -> EntitlementChange | None:
+    """The amount row in force for the month (None before the entitlement started)."""
+    return (
+        EntitlementChange.objects.filter(entitlement_id=entitlement_id, new_amount_fen__isnull=False, effective_month__lte=month)
+        .filter(Q(until_month__isnull=True) | Q(until_month__gt=month))
+        .order_by("-effective_month", "-id").first()
+    )
+
+
+def amount_for_month(entitlement: Entitlement, month: dt.date) -> int:
+    period = amount_period(entitlement.pk, month)
+    return period.new_amount_fen if period is not None else 0
+
+
+def runs_for(user) -> QuerySet[PayrollRun]:
+    qs = PayrollRun.objects.select_related("county", "approved_by", "job")
+    if not _staff(user):
+        return qs.none()
+    return qs.filter(scope_q(user, "county"))
+
+
+def get_run(user, pk: int) -> PayrollRun:
+    run = runs_for(user).filter(pk=pk).first()
+    if run is None:
+        raise NotFoundOrOutOfScope()
+    return run
+
+
+def lines_of(run: PayrollRun) -> QuerySet[PayrollLine]:
+    """The lines of a run the caller already found through `get_run`."""
+    return run.lines.select_related("region", "household").order_by("id")
+
+
+def lines_of_entitlement(entitlement: Entitlement) -> QuerySet[PayrollLine]:
+    return entitlement.lines.select_related("run").order_by("-month", "-attempt")
+
+
+def counties_for(user) -> QuerySet[Region]:
+    """Counties whose payroll the user may see: those inside the user's regions."""
+    qs = Region.objects.filter(level=Region.Level.COUNTY)
+    if not _staff(user):
+        return qs.none()
+    paths = scope_paths(user)
+    if paths is None:
+        return qs
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return qs.filter(q)
+
+
+def county_of(region: Region) -> Region | None:
+    codes = region.path.strip("/").split("/")
+    return Region.objects.filter(code__in=codes, level=Region.Level.COUNTY).first()
+
+
+def due_reviews_for(user, on: dt.date | None = None) -> QuerySet[Entitlement]:
+    """Live entitlements whose review is due on or before `on` (default today), oldest first."""
+    if user is not None and user.is_authenticated and user.role == Role.RESIDENT:
+        return Entitlement.objects.none()
+    on = on or timezone.localdate()
+    return (
+        entitlements_for(user).exclude(status=Entitlement.Status.TERMINATED)
+        .filter(next_review_on__lte=on).order_by("next_review_on", "id")
+    )
+
+
+def reviews_for(user) -> QuerySet[Review]:
+    visible = entitlements_for(user).values("pk")
+    return Review.objects.filter(entitlement__in=visible).select_related("entitlement", "entitlement__household", "entitlement__region")
+
+
+def get_review(user, pk: int) -> Review:
+    if user is not None and user.is_authenticated and user.role == Role.RESIDENT:
+        raise NotFoundOrOutOfScope()
+    review = reviews_for(user).filter(pk=pk).first()
+    if review is None:
+        raise NotFoundOrOutOfScope()
+    return review
+
+
+def open_review(entitlement: Entitlement) -> Review | None:
+    return entitlement.reviews.filter(status=Review.Status.PROPOSED).first()
+
+
+def overpayments_for(user) -> QuerySet[Overpayment]:
+    if user is not None and user.is_authenticated and user.role == Role.RESIDENT:
+        return Overpayment.objects.none()
+    visible = entitlements_for(user).values("pk")
+    return Overpayment.objects.filter(entitlement__in=visible).select_related("line", "entitlement", "entitlement__household")
+
+
+def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
+    """Context of the workbench card `payments/_due_reviews_widget.html`; None for non-staff."""
+    if not (user.is_superuser or user.is_staff_role):
+        return None
+    due = due_reviews_for(user)
+    return {"due_reviews": list(due[:limit]), "due_review_count": due.count(),
+            "open_overpayments": overpayments_for(user).filter(status="open").count()}

@@ -1,0 +1,30 @@
+"""Template helpers of the payment pages: money in yuan, months, programme names."""
+
+from django import template
+
+from minzheng.assistance.money import yuan_str
+from minzheng.assistance.params import PROGRAMME_BY_CODE
+
+from .. import months
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen) -> str:
+    """48000 → 480.00; empty for None."""
+    if fen is None or fen == "":
+        return ""
+    return yuan_str(int(fen))
+
+
+@register.filter
+def month(day) -> str:
+    """2016-11-01 → 2016-11."""
+    return months.label(day) if day else ""
+
+
+@register.filter
+def programme_name(code: str) -> str:
+    spec = PROGRAMME_BY_CODE.get(code)
+    return spec.name if spec else code

@@ -1,0 +1,366 @@
+"""Pages of entitlements, payrolls, reviews and the standards simulator. Views parse the request
+and call the same services and selectors as the API; errors come back as messages next to the
+form that caused them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from minzheng.assistance.money import yuan_str, yuan_to_fen
+from minzheng.assistance.params import PROGRAMMES, REGISTRY
+from minzheng.core.errors import ServiceError
+from minzheng.core.models import Job
+from minzheng.regions.models import Region
+from minzheng.regions.selectors import get_region, regions_for
+from minzheng.web.views.base import page, paginate
+
+from . import months, payroll, recompute, selectors, services
+from .models import Entitlement, PayrollLine, PayrollRun, Review
+from .params import ENTITLEMENT_WRITERS, PAYROLL_ROLES
+
+MONTHLY_PROGRAMMES = [(p.code, p.name) for p in PROGRAMMES if p.kind == "monthly"]
+
+
+def _staff(user) -> bool:
+    return user.is_superuser or user.is_staff_role
+
+
+staff_page = page(check=_staff)
+
+
+def may_change_entitlements(user) -> bool:
+    return bool(user.is_superuser or (user.role in ENTITLEMENT_WRITERS and user.can_write))
+
+
+def may_run_payrolls(user) -> bool:
+    return bool(user.is_superuser or (user.role in PAYROLL_ROLES and user.can_write))
+
+
+def may_see_payrolls(user) -> bool:
+    """Staff whose regions cover whole counties (county, city, platform-wide)."""
+    if not (user.is_authenticated and _staff(user)):
+        return False
+    if user.region_id is None:
+        return user.is_superuser or user.role == "admin"
+    return user.region.level in (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY)
+
+
+def _report(request, exc: ServiceError, labels: dict | None = None) -> None:
+    labels = labels or {}
+    for field, errors in exc.errors.items():
+        prefix = labels.get(field, "")
+        for message in errors:
+            messages.error(request, f"{prefix}：{message}" if prefix else message)
+
+
+def _amount(text: str) -> int:
+    try:
+        return yuan_to_fen(Decimal((text or "").strip()))
+    except (InvalidOperation, ValueError):
+        raise ServiceError({"amount": [_("金额应为数字，最多两位小数")]}) from None
+
+
+# ---------------------------------------------------------------- entitlements
+
+@staff_page
+def entitlement_list(request):
+    user = request.user
+    filters = {k: request.GET.get(k, "").strip() for k in ("status", "programme", "q", "region")}
+    qs = selectors.search_entitlements(user, status=filters["status"], programme=filters["programme"], region_code=filters["region"],
+                                       query=filters["q"]).order_by("-id")
+    return render(request, "payments/entitlement_list.html", {
+        "page_obj": paginate(request, qs), "filters": filters, "statuses": Entitlement.Status.choices,
+        "programmes": MONTHLY_PROGRAMMES,
+    })
+
+
+@staff_page
+def entitlement_detail(request, pk):
+    user = request.user
+    entitlement = selectors.get_entitlement(user, pk)
+    today = timezone.localdate()
+    return render(request, "payments/entitlement_detail.html", {
+        "e": entitlement, "changes": selectors.changes_of(entitlement)[:100], "lines": selectors.lines_of_entitlement(entitlement)[:36],
+        "reviews": entitlement.reviews.order_by("-id")[:10], "open_review": selectors.open_review(entitlement),
+        "overpayments": entitlement.overpayments.select_related("line"),
+        "may_change": may_change_entitlements(user), "last_month_default": months.label(months.month_start(today)),
+        "next_month": months.label(months.next_month(today)),
+        "review_classes": Entitlement.ReviewClass.choices,
+    })
+
+
+@require_POST
+@staff_page
+def entitlement_action(request, pk, action):
+    user = request.user
+    entitlement = selectors.get_entitlement(user, pk)
+    post = request.POST
+    reason = post.get("reason", "")
+    try:
+        if action == "suspend":
+            services.suspend_entitlement(user=user, entitlement=entitlement, reason=reason)
+            messages.success(request, _("已暂停发放"))
+        elif action == "resume":
+            services.resume_entitlement(user=user, entitlement=entitlement, reason=reason)
+            messages.success(request, _("已恢复发放"))
+        elif action == "change":
+            services.change_amount(user=user, entitlement=entitlement, amount_fen=_amount(post.get("amount", "")),
+                                   from_month=post.get("from_month", ""), reason=reason)
+            messages.success(request, _("金额已调整"))
+        elif action == "terminate":
+            services.terminate_entitlement(user=user, entitlement=entitlement, last_month=post.get("last_month", ""), reason=reason)
+            messages.success(request, _("已终止发放"))
+        elif action == "review_class":
+            services.set_review_class(user=user, entitlement=entitlement, review_class=post.get("review_class", ""), reason=reason)
+            messages.success(request, _("复核类别已修改"))
+        elif action == "review":
+            review = services.start_review(user=user, entitlement=entitlement)
+            return redirect("payments:review_detail", pk=review.pk)
+        else:
+            raise ServiceError({"action": [_("未知操作")]})
+    except ServiceError as exc:
+        _report(request, exc, {"reason": _("原因"), "amount": _("金额"), "from_month": _("起始月份"), "last_month": _("最后发放月份")})
+    return redirect("payments:entitlement_detail", pk=entitlement.pk)
+
+
+# ---------------------------------------------------------------- reviews
+
+@staff_page
+def review_list(request):
+    user = request.user
+    on = timezone.localdate()
+    return render(request, "payments/review_list.html", {
+        "page_obj": paginate(request, selectors.due_reviews_for(user, on)), "on": on,
+        "open_reviews": selectors.reviews_for(user).filter(status=Review.Status.PROPOSED).order_by("-id")[:50],
+    })
+
+
+@staff_page
+def review_detail(request, pk):
+    review = selectors.get_review(request.user, pk)
+    return render(request, "payments/review_detail.html", {
+        "review": review, "e": review.entitlement, "may_change": may_change_entitlements(request.user),
+    })
+
+
+@require_POST
+@staff_page
+def review_confirm(request, pk):
+    review = selectors.get_review(request.user, pk)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.confirm_review(user=request.user, review=review, accept=accept, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        _report(request, exc, {"reason": _("意见")})
+        return redirect("payments:review_detail", pk=review.pk)
+    messages.success(request, _("复核建议已确认") if accept else _("已记录不采纳的意见"))
+    return redirect("payments:entitlement_detail", pk=review.entitlement_id)
+
+
+# ---------------------------------------------------------------- payrolls
+
+def _payroll_page(view):
+    def check(user):
+        return may_see_payrolls(user)
+
+    return page(check=check, message=gettext_lazy("只有县级及以上工作人员可以查看月度发放"))(view)
+
+
+@_payroll_page
+def payroll_list(request):
+    user = request.user
+    today = timezone.localdate()
+    return render(request, "payments/payroll_list.html", {
+        "page_obj": paginate(request, selectors.runs_for(user)), "counties": selectors.counties_for(user).order_by("code"),
+        "may_run": may_run_payrolls(user), "default_month": months.label(months.month_start(today)),
+        "overpayments": selectors.overpayments_for(user).filter(status="open").order_by("-id")[:50],
+    })
+
+
+@require_POST
+@_payroll_page
+def payroll_create(request):
+    user = request.user
+    county = selectors.counties_for(user).filter(code=request.POST.get("county", "")).first()
+    try:
+        if county is None:
+            raise ServiceError({"county": [_("请选择县（市、区）")]})
+        run = payroll.create_run(user=user, county=county, month=request.POST.get("month", ""))
+        if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+            payroll.start_compute(user=user, run=run)
+    except ServiceError as exc:
+        _report(request, exc, {"county": _("县（市、区）"), "month": _("发放月份")})
+        return redirect("payments:payroll_list")
+    return redirect("payments:payroll_detail", pk=run.pk)
+
+
+@require_POST
+@_payroll_page
+def scan_deaths(request):
+    from minzheng.core import jobs
+
+    user = request.user
+    if not may_run_payrolls(user):
+        raise PermissionDenied(_("只有县级审批人员或系统管理员可以发起死亡人员核查"))
+    job = jobs.enqueue("payments.scan_deaths", user=user, region=user.region)
+    messages.success(request, _("已开始核查死亡人员"))
+    return redirect("web:job_detail", job_id=job.pk)
+
+
+def _run_context(request, run: PayrollRun) -> dict:
+    job = Job.objects.filter(pk=run.job_id).first() if run.job_id else None
+    active = job is not None and job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
+    return {"run": run, "job": job, "active": active, "may_run": may_run_payrolls(request.user)}
+
+
+@_payroll_page
+def payroll_detail(request, pk):
+    run = selectors.get_run(request.user, pk)
+    status = request.GET.get("status", "")
+    lines = selectors.lines_of(run)
+    if status:
+        lines = lines.filter(status=status)
+    context = _run_context(request, run) | {
+        "page_obj": paginate(request, lines, per_page=50), "status": status, "line_statuses": PayrollLine.Status.choices,
+        "returns": run.returns.all()[:20], "missing_accounts": run.lines.filter(account_masked="").count(),
+    }
+    return render(request, "payments/payroll_detail.html", context)
+
+
+@_payroll_page
+def payroll_progress(request, pk):
+    """The HTMX fragment polled while the run is being computed."""
+    run = selectors.get_run(request.user, pk)
+    context = _run_context(request, run)
+    response = render(request, "payments/_payroll_progress.html", context)
+    if request.htmx and not context["active"] and request.GET.get("was") == "active":
+        response["HX-Refresh"] = "true"  # computation finished: show the new lines and totals
+    return response
+
+
+@require_POST
+@_payroll_page
+def payroll_action(request, pk, action):
+    user = request.user
+    run = selectors.get_run(user, pk)
+    try:
+        if action == "compute":
+            payroll.start_compute(user=user, run=run)
+            messages.success(request, _("已开始计算"))
+        elif action == "approve":
+            payroll.approve_payroll(user=user, run=run)
+            messages.success(request, _("已审核，可以导出银行文件"))
+        elif action == "returns":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ServiceError({"file": [_("请选择回盘文件")]})
+            result = payroll.import_bank_return(user=user, run=run, file_name=upload.name, content=upload.read())
+            messages.success(request, _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已确认 %(u)s 笔，有误 %(e)s 行") % {
+                "p": result.paid, "f": result.failed, "u": result.unchanged, "e": result.errors})
+        else:
+            raise ServiceError({"action": [_("未知操作")]})
+    except ServiceError as exc:
+        _report(request, exc, {"file": _("回盘文件")})
+    return redirect("payments:payroll_detail", pk=run.pk)
+
+
+@require_POST
+@_payroll_page
+def payroll_export(request, pk, fmt):
+    run = selectors.get_run(request.user, pk)
+    try:
+        body, name, content_type = payroll.export_payroll(user=request.user, run=run, fmt=fmt)
+    except ServiceError as exc:
+        _report(request, exc)
+        return redirect("payments:payroll_detail", pk=run.pk)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# ---------------------------------------------------------------- simulator
+
+def _simulator_page(view):
+    return page(check=recompute.may_simulate, message=gettext_lazy("当前账号无权使用救助标准调整测算"))(view)
+
+
+def _param_choices() -> list[dict]:
+    return [{"programme": code, "programme_name": name,
+             "keys": [{"key": spec.key, "label": str(spec.label), "unit": spec.unit} for spec in REGISTRY.get(code, {}).values()
+                      if spec.unit in ("fen_month", "fen_year", "fen", "ratio", "count", "years")]}
+            for code, name in MONTHLY_PROGRAMMES]
+
+
+@_simulator_page
+def simulator(request):
+    user = request.user
+    form = {"programme": request.GET.get("programme", "dibao_urban"), "key": request.GET.get("key", "standard"),
+            "region": request.GET.get("region", user.region.code if user.region_id else "420800"),
+            "value": request.GET.get("value", ""), "effective_from": request.GET.get("effective_from", "")}
+    context = {"form": form, "params": _param_choices(), "regions": _simulator_regions(user), "result": None}
+    if form["value"] and form["effective_from"]:
+        try:
+            try:
+                effective_from = dt.date.fromisoformat(form["effective_from"])
+            except ValueError:
+                raise ServiceError({"effective_from": [_("生效日期无效")]}) from None
+            region = get_region(user, form["region"])
+            result = recompute.simulate_standard_change(user=user, programme=form["programme"], key=form["key"], region=region,
+                                                        value=form["value"], effective_from=effective_from)
+        except ServiceError as exc:
+            _report(request, exc, {"value": _("新数值"), "effective_from": _("生效日期"), "key": _("参数"), "programme": _("救助项目")})
+        else:
+            context["result"] = result
+            context["chart"] = {
+                "counties": [row["name"] for row in result["counties"]],
+                "before": [yuan_str(row["monthly_before"]) for row in result["counties"]],
+                "after": [yuan_str(row["monthly_after"]) for row in result["counties"]],
+                "labels": {"before": _("调整前月支出（元）"), "after": _("调整后月支出（元）"), "unit": _("元")},
+            }
+            context["may_apply"] = _may_set_standards(user)
+    return render(request, "payments/simulator.html", context)
+
+
+def _may_set_standards(user) -> bool:
+    from minzheng.assistance.services import can_set_standards
+
+    return can_set_standards(user)
+
+
+def _simulator_regions(user) -> list[Region]:
+    return list(regions_for(user).filter(level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.ZONE]).order_by("code"))
+
+
+@require_POST
+@_simulator_page
+def simulator_apply(request):
+    user = request.user
+    post = request.POST
+    try:
+        try:
+            effective_from = dt.date.fromisoformat(post.get("effective_from", ""))
+        except ValueError:
+            raise ServiceError({"effective_from": [_("生效日期无效")]}) from None
+        region = get_region(user, post.get("region", ""))
+        standard, job = recompute.apply_standard_change(user=user, programme=post.get("programme", ""), key=post.get("key", ""),
+                                                        region=region, effective_from=effective_from, value=post.get("value", ""),
+                                                        reason=post.get("reason", ""))
+    except ServiceError as exc:
+        _report(request, exc, {"reason": _("调整原因"), "value": _("新数值")})
+        query = urlencode({k: post.get(k, "") for k in ("programme", "key", "region", "value", "effective_from")})
+        return redirect(f"{reverse('payments:simulator')}?{query}")
+    messages.success(request, _("新标准已生效登记，正在按新标准重算待遇"))
+    return redirect("web:job_detail", job_id=job.pk)
+
