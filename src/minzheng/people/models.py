@@ -33,8 +33,9 @@ class Person(models.Model):
     id_hash = models.CharField(max_length=64, unique=True, editable=False)
     id_cipher = models.TextField(editable=False)
     id_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
-    name = models.CharField(_("姓名"), max_length=64, db_index=True)
-    name_pinyin = models.CharField(_("姓名拼音"), max_length=255, blank=True, db_index=True, editable=False)
+    # Searched by substring, which a btree cannot serve; exact (name, birth date) uses the index below.
+    name = models.CharField(_("姓名"), max_length=64)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=255, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"), db_index=True)
     hukou_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="registered_people", verbose_name=_("户籍地"))
