@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TargetsConfig(AppConfig):
     name = "minzheng.targets"
     label = "targets"
-    verbose_name = "民政CEO目标管理"
+    verbose_name = _("民政CEO目标管理")
+
+    def ready(self):
+        try:
+            from minzheng.web import nav, widgets
+        except ImportError:  # a deployment without the web pages
+            return
+        from .permissions import may_view
+        from .templatetags.targets_tags import workbench_card_context
+
+        nav.register(_("目标管理"), "targets:dashboard", prefix="/targets/", order=60, visible=may_view)
+        widgets.register("targets/partials/workbench_widget.html", workbench_card_context, order=10)

@@ -1,0 +1,430 @@
+"""Reads of target management, always region-scoped, and only from the snapshot tables: no page
+computes an indicator.
+
+Scope: a user sees the plans and targets of their regions and the targets above them that
+theirs were split from (for context), but values, evaluations, scores, reports and supervision
+cases only for regions inside their scope. A 东宝区 account reads nothing of 钟祥市.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from minzheng.core.errors import NotFoundOrOutOfScope
+from minzheng.core.scope import region_in_scope, scope_paths, scope_q
+from minzheng.regions.models import Region
+from minzheng.regions.services import resolve_code
+
+from . import indicators, permissions
+from .models import (
+    Evaluation, IndicatorValue, Plan, ReportedValue, SnapshotRun, SupervisionCase, Target, TargetStatus, UnitScore,
+)
+
+BASE_FIGURES = ("pop_total", "pop_60_plus", "pop_80_plus", "share_60_plus", "pop_community", "units_townships", "units_communities", "units_villages")
+
+
+def _context_q(user, field: str) -> Q:
+    """The user's regions plus the chain of ancestors above them."""
+    paths = scope_paths(user)
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    ancestors = {code for p in paths for code in p.strip("/").split("/")}
+    return reduce(or_, [Q(**{f"{field}__path__startswith": p}) for p in paths]) | Q(**{f"{field}__code__in": ancestors})
+
+
+def plans_for(user) -> QuerySet[Plan]:
+    if not permissions.may_view(user):
+        return Plan.objects.none()
+    return Plan.objects.filter(_context_q(user, "region")).select_related("region")
+
+
+def get_plan(user, pk) -> Plan:
+    plan = plans_for(user).filter(pk=pk).first()
+    if plan is None:
+        raise NotFoundOrOutOfScope()
+    return plan
+
+
+def default_plan(user, plans: list[Plan] | None = None) -> Plan | None:
+    """The newest plan in force, else the newest plan."""
+    plans = plans if plans is not None else list(plans_for(user).order_by("-year"))
+    return next((p for p in plans if p.status == Plan.Status.ACTIVE), plans[0] if plans else None)
+
+
+def targets_for(user, plan: Plan | None = None) -> QuerySet[Target]:
+    if not permissions.may_view(user):
+        return Target.objects.none()
+    qs = Target.objects.filter(_context_q(user, "region")).select_related("region", "work_item", "work_item__section", "plan", "parent")
+    return qs.filter(plan=plan) if plan is not None else qs
+
+
+def get_target(user, pk) -> Target:
+    target = targets_for(user).filter(pk=pk).first()
+    if target is None:
+        raise NotFoundOrOutOfScope()
+    return target
+
+
+def values_for(user) -> QuerySet[IndicatorValue]:
+    if not permissions.may_view(user):
+        return IndicatorValue.objects.none()
+    return IndicatorValue.objects.filter(scope_q(user, "region"))
+
+
+def evaluations_for(user) -> QuerySet[Evaluation]:
+    if not permissions.may_view(user):
+        return Evaluation.objects.none()
+    return Evaluation.objects.filter(scope_q(user, "target__region"))
+
+
+def scores_for(user) -> QuerySet[UnitScore]:
+    if not permissions.may_view(user):
+        return UnitScore.objects.none()
+    return UnitScore.objects.filter(scope_q(user, "region")).select_related("region")
+
+
+def cases_for(user) -> QuerySet[SupervisionCase]:
+    if not permissions.may_view(user):
+        return SupervisionCase.objects.none()
+    return SupervisionCase.objects.filter(scope_q(user, "region")).select_related("region", "target", "owner", "plan")
+
+
+def get_case(user, pk) -> SupervisionCase:
+    case = cases_for(user).filter(pk=pk).first()
+    if case is None:
+        raise NotFoundOrOutOfScope()
+    return case
+
+
+def reports_for(user) -> QuerySet[ReportedValue]:
+    if not permissions.may_view(user):
+        return ReportedValue.objects.none()
+    return ReportedValue.objects.filter(scope_q(user, "region")).select_related("region", "submitted_by", "reviewed_by")
+
+
+def get_report(user, pk) -> ReportedValue:
+    report = reports_for(user).filter(pk=pk).first()
+    if report is None:
+        raise NotFoundOrOutOfScope()
+    return report
+
+
+def pending_reviews(user) -> list[ReportedValue]:
+    """Reports waiting for this user's approval (the level above)."""
+    waiting = reports_for(user).filter(status=ReportedValue.Status.SUBMITTED).exclude(submitted_by=user).order_by("as_of", "id")
+    return [r for r in waiting[:500] if permissions.may_review(user, r)]
+
+
+def visible_region(user, code: str) -> Region:
+    """A region the user may read values of (in their scope), by code."""
+    region = resolve_code(code) if code else None
+    if region is None or not region_in_scope(user, region):
+        raise NotFoundOrOutOfScope()
+    return region
+
+
+def home_region(user, plan: Plan) -> Region:
+    if user.region_id and region_in_scope(user, user.region):
+        return user.region
+    return plan.region
+
+
+def snapshot_dates(plan: Plan) -> list[dt.date]:
+    """The dates the plan was assessed on. The plan's own unit is scored on every one of them
+    whenever it carries targets (read through the (plan, region, date) unique index)."""
+    dates = list(UnitScore.objects.filter(plan=plan, region_id=plan.region_id).order_by("on_date").values_list("on_date", flat=True))
+    return dates or sorted(set(UnitScore.objects.filter(plan=plan).values_list("on_date", flat=True)))
+
+
+def latest_date(plan: Plan) -> dt.date | None:
+    return UnitScore.objects.filter(plan=plan).order_by("-on_date").values_list("on_date", flat=True).first()
+
+
+def last_run() -> SnapshotRun | None:
+    return SnapshotRun.objects.order_by("-computed_at").first()
+
+
+def resolve_date(plan: Plan, requested: dt.date | None) -> tuple[dt.date | None, list[dt.date]]:
+    """The snapshot date to show (the requested one if it exists, else the latest before it, else
+    the latest) and all the plan's snapshot dates."""
+    dates = snapshot_dates(plan)
+    if requested in dates:
+        return requested, dates
+    earlier = [d for d in dates if requested is None or d <= requested]
+    return (earlier[-1] if earlier else (dates[-1] if dates else None)), dates
+
+
+def snapshot_stamp(on_date: dt.date | None) -> str:
+    """When the snapshot of a date was last rebuilt: part of the key of every cached page part."""
+    if on_date is None:
+        return "-"
+    stamp = SnapshotRun.objects.filter(on_date=on_date).values_list("computed_at", flat=True).first()
+    return stamp.isoformat() if stamp else "-"
+
+
+def open_cases_under(user, plan: Plan, region: Region) -> list[SupervisionCase]:
+    """Open supervision cases of the region and the units below it."""
+    if region.is_zone:
+        q = reduce(or_, [Q(region__path__startswith=m.path) for m in region.members.all()] + [Q(region=region)])
+    else:
+        q = Q(region__path__startswith=region.path)
+    return list(cases_for(user).filter(q, plan=plan, status=SupervisionCase.Status.OPEN).order_by("deadline")[:50])
+
+
+def child_units(user, region: Region) -> list[Region]:
+    """The units one level down that the user may see: statutory children, and for a unit with
+    functional zones under it, the zones too; a zone's children are its member units."""
+    if region.is_zone:
+        units = list(region.members.order_by("code"))
+    else:
+        units = list(Region.objects.filter(parent=region).order_by("kind", "code"))
+    return [u for u in units if region_in_scope(user, u)]
+
+
+# ------------------------------------------------------------------------------ dashboard read model
+
+
+@dataclass
+class TargetRow:
+    target: Target
+    evaluation: Evaluation | None
+    indicator: indicators.Indicator
+
+    @property
+    def status(self) -> str:
+        return self.evaluation.status if self.evaluation else TargetStatus.NO_DATA
+
+    @property
+    def status_label(self) -> str:
+        return str(TargetStatus(self.status).label)
+
+    @property
+    def attainment_pct(self) -> Decimal | None:
+        e = self.evaluation
+        return (e.attainment * 100).quantize(Decimal("0.1")) if e and e.attainment is not None else None
+
+    @property
+    def expected_pct(self) -> Decimal | None:
+        return (self.evaluation.expected * 100).quantize(Decimal("0.1")) if self.evaluation else None
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.evaluation and self.evaluation.flagged)
+
+
+@dataclass
+class SectionSummary:
+    code: str
+    title: str
+    rows: list[TargetRow] = field(default_factory=list)
+
+    @property
+    def score(self) -> Decimal:
+        from .calculations import Scored, unit_score
+
+        return unit_score([Scored(r.target.weight, r.evaluation.attainment if r.evaluation else None) for r in self.rows])
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+
+@dataclass
+class UnitRow:
+    region: Region
+    score: UnitScore | None
+    figures: dict[str, Decimal]
+
+
+@dataclass
+class Dashboard:
+    plan: Plan
+    region: Region
+    on_date: dt.date | None
+    dates: list[dt.date]
+    score: UnitScore | None
+    sections: list[SectionSummary]
+    units: list[UnitRow]
+    lagging: list[Evaluation]
+    cases: list[SupervisionCase]
+    figures: dict[str, Decimal]
+    score_trend: list[tuple[dt.date, Decimal]]
+    crumbs: list[Region]
+
+    @property
+    def rows(self) -> list[TargetRow]:
+        return [r for s in self.sections for r in s.rows]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        return [(s.value, str(s.label), self.count(s.value)) for s in TargetStatus]
+
+    @property
+    def overdue_reports(self) -> int:
+        return sum(1 for r in self.rows if r.evaluation and r.evaluation.report_overdue)
+
+
+def dashboard(user, plan: Plan, region: Region, on_date: dt.date | None, *, with_cases: bool = True) -> Dashboard:
+    """Everything a dashboard shows for one unit on one snapshot date. What it lists depends only
+    on the region (a user who may see a region may see everything below it), so the page can
+    cache it; the open cases are read live unless `with_cases` is False."""
+    if not region_in_scope(user, region):
+        raise NotFoundOrOutOfScope()
+    on_date, dates = resolve_date(plan, on_date)
+    targets = list(plan.targets.filter(region=region).select_related("work_item__section", "region").order_by("work_item__number", "id"))
+    evaluations = {
+        e.target_id: e for e in Evaluation.objects.filter(target__in=[t.pk for t in targets], on_date=on_date)
+    } if on_date else {}
+    sections: dict[str, SectionSummary] = {}
+    for section in plan.sections.order_by("position", "code"):
+        sections[section.code] = SectionSummary(section.code, section.title)
+    for target in targets:
+        if not indicators.exists(target.indicator):
+            continue
+        sections[target.work_item.section.code].rows.append(TargetRow(target, evaluations.get(target.pk), indicators.get(target.indicator)))
+    units = child_units(user, region)
+    unit_ids = [u.pk for u in units]
+    unit_scores = {s.region_id: s for s in UnitScore.objects.filter(plan=plan, on_date=on_date, region_id__in=unit_ids)} if on_date else {}
+    score = UnitScore.objects.filter(plan=plan, on_date=on_date, region=region).first() if on_date else None
+    figure_rows = IndicatorValue.objects.filter(
+        on_date=on_date, indicator__in=BASE_FIGURES, region_id__in=[region.pk, *unit_ids],
+    ).values_list("region_id", "indicator", "value") if on_date else []
+    figures: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for region_id, code, value in figure_rows:
+        figures[region_id][code] = value
+    lagging = []
+    cases = []
+    if on_date:
+        subtree = Q(target__region__path__startswith=region.path) if not region.is_zone else reduce(
+            or_, [Q(target__region__path__startswith=m.path) for m in region.members.all()] or [Q(pk__in=[])])
+        lagging = list(
+            evaluations_for(user).filter(subtree, target__plan=plan, on_date=on_date)
+            .filter(Q(status__in=[TargetStatus.BEHIND, TargetStatus.MISSED]) | Q(report_overdue=True))
+            .exclude(target__region=region).select_related("target", "target__region").order_by("attainment", "target__code")[:20]
+        )
+        if with_cases:
+            cases = open_cases_under(user, plan, region)
+    trend = list(UnitScore.objects.filter(plan=plan, region=region).order_by("on_date").values_list("on_date", "score"))
+    from minzheng.regions.selectors import ancestors
+
+    crumbs = [r for r in ancestors(region) if r.level != Region.Level.PROVINCE]
+    if region.is_zone:
+        crumbs = [r for r in crumbs if r.pk != region.pk]
+    return Dashboard(
+        plan=plan, region=region, on_date=on_date, dates=dates, score=score,
+        sections=[s for s in sections.values() if s.rows], units=[UnitRow(u, unit_scores.get(u.pk), figures.get(u.pk, {})) for u in units],
+        lagging=lagging, cases=cases, figures=figures.get(region.pk, {}), score_trend=trend, crumbs=crumbs,
+    )
+
+
+# ------------------------------------------------------------------------------ one target
+
+
+@dataclass
+class ChildValue:
+    region: Region
+    value: IndicatorValue | None
+    threshold: Decimal | None
+    child_target: Target | None
+    evaluation: Evaluation | None
+
+    @property
+    def lags(self) -> bool:
+        if self.evaluation is not None:
+            return self.evaluation.flagged
+        if self.value is None or self.threshold is None:
+            return False
+        return self.value.value < self.threshold
+
+
+@dataclass
+class TargetDetail:
+    target: Target
+    indicator: indicators.Indicator
+    on_date: dt.date | None
+    evaluation: Evaluation | None
+    history: list[Evaluation]
+    children: list[ChildValue]
+    reports: list[ReportedValue]
+    cases: list[SupervisionCase]
+    values_visible: bool
+
+
+def target_detail(user, target: Target, on_date: dt.date | None) -> TargetDetail:
+    indicator = indicators.get(target.indicator)
+    visible = region_in_scope(user, target.region)
+    on_date, _dates = resolve_date(target.plan, on_date)
+    history = list(evaluations_for(user).filter(target=target).order_by("on_date")) if visible else []
+    evaluation = next((e for e in history if e.on_date == on_date), None)
+    units = child_units(user, target.region)
+    child_targets = {c.region_id: c for c in target.children.select_related("region")}
+    child_evals = {
+        e.target_id: e for e in Evaluation.objects.filter(target__in=list(child_targets.values()), on_date=on_date)
+    } if on_date else {}
+    unit_values = {
+        v.region_id: v for v in values_for(user).filter(indicator=target.indicator, on_date=on_date, region__in=units)
+    } if on_date else {}
+    children = []
+    for unit in units:
+        child = child_targets.get(unit.pk)
+        threshold = child.value if child else (target.value if indicator.aggregation == indicators.RATE else None)
+        children.append(ChildValue(unit, unit_values.get(unit.pk), threshold, child, child_evals.get(child.pk) if child else None))
+    inputs = indicators.reported_inputs(target.indicator)
+    reports = list(reports_for(user).filter(indicator__in=inputs, region=target.region).order_by("-as_of", "-id")[:24]) if visible else []
+    cases = list(cases_for(user).filter(target=target).order_by("-opened_on"))
+    return TargetDetail(target, indicator, on_date, evaluation, history, children, reports, cases, visible)
+
+
+# ------------------------------------------------------------------------------ a unit's own page
+
+
+@dataclass
+class ReportingTask:
+    indicator: indicators.Indicator
+    region: Region
+    targets: list[Target]
+    last_approved: ReportedValue | None
+    pending: ReportedValue | None
+    overdue: bool
+
+
+def unit_tasks(user, plan: Plan, region: Region) -> list[ReportingTask]:
+    """What a unit has to report under a plan: the reported inputs of its own targets, with the
+    last approved value, any report waiting for approval, and whether one is overdue."""
+    if not region_in_scope(user, region):
+        raise NotFoundOrOutOfScope()
+    targets = list(plan.targets.filter(region=region).order_by("id"))
+    by_input: dict[str, list[Target]] = defaultdict(list)
+    for target in targets:
+        if indicators.exists(target.indicator):
+            for code in indicators.reported_inputs(target.indicator):
+                by_input[code].append(target)
+    if not by_input:
+        return []
+    date = latest_date(plan)
+    overdue_targets = set(
+        Evaluation.objects.filter(target__in=targets, on_date=date, report_overdue=True).values_list("target_id", flat=True)
+    ) if date else set()
+    reports = ReportedValue.objects.filter(indicator__in=list(by_input), region=region).order_by("-as_of", "-id")
+    approved: dict[str, ReportedValue] = {}
+    pending: dict[str, ReportedValue] = {}
+    for report in reports:
+        if report.status == ReportedValue.Status.APPROVED:
+            approved.setdefault(report.indicator, report)
+        elif report.status == ReportedValue.Status.SUBMITTED:
+            pending.setdefault(report.indicator, report)
+    return [
+        ReportingTask(indicators.get(code), region, ts, approved.get(code), pending.get(code), any(t.pk in overdue_targets for t in ts))
+        for code, ts in by_input.items()
+    ]

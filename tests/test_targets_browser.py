@@ -1,0 +1,92 @@
+"""The leader's dashboard in headless Chromium (Debian's): drill down city → county → township,
+then from a city target to a county's share; the charts are drawn by the local ECharts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
+from tests.test_targets_scope import world  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the fixtures are
+    # still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def test_dashboard_drill_down(browser, live_server, world):  # noqa: F811
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "leader")
+    page.fill("#id_password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="目标管理").click()
+    expect(page.locator("h1")).to_have_text("荆门市 · 目标考核看板")
+    expect(page.locator("#date")).to_have_value("2016-06-30")
+    units = page.get_by_test_id("units")
+    expect(units.locator("tbody tr")).to_have_count(7)  # five counties and the two functional zones
+    expect(page.locator("#chart-units canvas")).to_have_count(1)
+    expect(page.locator("#chart-status canvas")).to_have_count(1)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "targets-city.png"), full_page=False)
+
+    units.get_by_role("link", name="东宝区").click()
+    expect(page.locator("h1")).to_have_text("东宝区 · 目标考核看板")
+    expect(page.get_by_test_id("score")).to_have_text("100")
+    row = page.get_by_test_id("targets").locator("tbody tr", has_text="每千名老人拥有养老床位")
+    expect(row).to_contain_text("已完成")
+    expect(row).to_contain_text("2,000")
+
+    page.get_by_test_id("units").get_by_role("link", name="龙泉街道").click()
+    expect(page.locator("h1")).to_have_text("龙泉街道 · 目标考核看板")
+    expect(page.get_by_test_id("pop-total")).to_have_text("7")
+    page.get_by_role("navigation", name="上级单位").get_by_role("link", name="荆门市").click()
+    expect(page.locator("h1")).to_have_text("荆门市 · 目标考核看板")
+
+    page.get_by_test_id("targets").get_by_role("link", name="每千名老人拥有养老床位").click()
+    expect(page.locator("h1")).to_contain_text("1.4 每千名老人拥有养老床位")
+    children = page.get_by_test_id("children")
+    expect(children.locator("tbody tr", has_text="钟祥市")).to_contain_text("6,000")
+    expect(page.locator("#chart-target-trend canvas")).to_have_count(1)
+    children.get_by_role("link", name="东宝区").click()
+    expect(page.locator("h1")).to_contain_text("1.4@420802")
+    expect(page.get_by_test_id("status")).to_have_text("已完成")
+    page.screenshot(path=str(SCREENSHOTS / "targets-share.png"), full_page=False)
+    assert errors == []
+    context.close()
