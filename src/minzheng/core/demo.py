@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from django.db import transaction
+from django.db.models import Count
 
 from minzheng.accounts.models import Role, User
 from minzheng.accounts.services import create_account
@@ -25,9 +26,9 @@ DEMO_ACCOUNTS = [
     ("dongbao_approver", Role.COUNTY_APPROVER, "420802", "东宝区民政局审批员"),
     ("zhongxiang_approver", Role.COUNTY_APPROVER, "420881", "钟祥市民政局审批员"),
     ("longquan_clerk", Role.TOWNSHIP_CLERK, "420802001", "龙泉街道受理员"),
-    ("village_worker", Role.VILLAGE_WORKER, "first-village:420802001", "社区工作人员"),
+    ("village_worker", Role.VILLAGE_WORKER, "busiest-village:420802001", "社区工作人员"),
     ("provider", Role.PROVIDER, "", "居家养老服务中心"),
-    ("resident", Role.RESIDENT, "first-village:420802001", ""),
+    ("resident", Role.RESIDENT, "busiest-village:420802001", ""),
 ]
 
 
@@ -80,9 +81,13 @@ def _ensure_accounts() -> list[tuple[str, str, str]]:
 def _demo_region(where: str) -> Region | None:
     if not where:
         return None
-    if where.startswith("first-village:"):
+    if where.startswith("busiest-village:"):
         township = where.split(":", 1)[1]
-        return Region.objects.filter(parent__code=township, level=Region.Level.VILLAGE).order_by("code").first()
+        # The township's most populous community, so the village accounts have people to serve.
+        return (
+            Region.objects.filter(parent__code=township, level=Region.Level.VILLAGE)
+            .annotate(people=Count("registered_people")).order_by("-people", "code").first()
+        )
     return Region.objects.get(code=where)
 
 

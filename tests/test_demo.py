@@ -1,0 +1,29 @@
+"""The demo set-up: a new install shows every module with data, and running it again adds nothing."""
+
+from minzheng.accounts.models import User
+from minzheng.core.demo import DEMO_ACCOUNTS, ensure_demo_data
+from minzheng.eldercare.models import Booking, ElderlyAssociation, Institution, ProviderStaff
+from minzheng.payments.models import Entitlement, PayrollLine
+from minzheng.people.models import Household, Person
+from minzheng.targets.models import Plan, Target
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, Person, Household, Entitlement, PayrollLine, Institution, ElderlyAssociation, Booking, Plan, Target)
+    }
+
+
+def test_demo_fills_every_module_and_is_idempotent(db, tmp_path):
+    accounts = ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None)
+    assert [a[0] for a in accounts] == [a[0] for a in DEMO_ACCOUNTS]
+    assert User.objects.filter(is_demo=True).count() == len(DEMO_ACCOUNTS)
+    first = _counts()
+    assert first["Person"] == 6000 and first["Household"] > 1500
+    assert first["Entitlement"] > 50 and first["PayrollLine"] > 0
+    assert first["Institution"] > 10 and first["ElderlyAssociation"] > 0 and first["Booking"] > 0
+    assert ProviderStaff.objects.filter(user__username="provider").exists()
+    assert first["Plan"] == 1 and first["Target"] >= 100
+    ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None)
+    assert _counts() == first
