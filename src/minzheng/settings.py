@@ -125,6 +125,10 @@ DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 BROKER_URL = os.environ.get("MINZHENG_BROKER_URL", "")
+# Bulk verification: "" runs the rules on DuckDB in the job; a Spark master URL (e.g.
+# "spark://host:7077" or "local[4]") runs the same rules on Spark.
+SPARK_MASTER = os.environ.get("MINZHENG_SPARK_MASTER", "")
+VERIFICATION_THREADS = int(os.environ.get("MINZHENG_VERIFICATION_THREADS", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

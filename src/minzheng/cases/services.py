@@ -696,8 +696,8 @@ def withdraw(*, user, case: Case, reason: str = "", on: dt.date | None = None) -
 @transaction.atomic
 def declare_staff_relative(*, user, case: Case, relation: str) -> Case:
     """备案: the applicant is a close relative of civil-affairs staff or a village cadre; such cases
-    are always spot-checked at county level."""
-    _guard(user, case, CLERK | VILLAGE | APPROVER)
+    are always spot-checked at county level. The verification centre records it when a run finds it."""
+    _guard(user, case, CLERK | VILLAGE | APPROVER | VERIFIER)
     case = _locked(case)
     if not case.is_open:
         raise _state_conflict(case, _("近亲属备案"))

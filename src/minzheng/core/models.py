@@ -19,6 +19,7 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("退出")
         EXPORT = "export", _("导出")
         UNMASK = "unmask", _("查看完整信息")
+        VIEW = "view", _("查看")
         IMPORT = "import", _("导入")
         JOB = "job", _("任务")
 

@@ -6,3 +6,18 @@ class VerificationConfig(AppConfig):
     name = "minzheng.verification"
     label = "verification"
     verbose_name = _("家庭经济状况核对")
+
+    def ready(self):
+        from django_fsm.signals import pre_transition
+
+        from minzheng.accounts.models import Role
+        from minzheng.web import nav
+
+        from .signals import guard_case_transition
+
+        # The application procedure asks verification before a case passes verification or is
+        # approved (a confirmed finding needs a recorded explanation first).
+        pre_transition.connect(guard_case_transition, dispatch_uid="verification_guard_case_transition")
+        nav.register(_("家庭经济状况核对"), "verification:index", prefix="/verification/", order=45,
+                     visible=lambda user: user.is_superuser or user.role in (
+                         Role.VERIFICATION_CENTRE, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN))

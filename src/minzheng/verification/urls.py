@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "verification"
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("runs/start/", views.start_run, name="start_run"),
+    path("runs/<int:pk>/", views.run_detail, name="run_detail"),
+    path("cases/<int:case_id>/", views.case_report, name="case_report"),
+    path("cases/<int:case_id>/report.pdf", views.case_report_pdf, name="case_report_pdf"),
+    path("cases/<int:case_id>/conclude/", views.conclude, name="conclude"),
+    path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
+    path("findings/<int:pk>/status/", views.finding_status, name="finding_status"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/import/", views.batch_import, name="batch_import"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/errors.csv", views.batch_errors, name="batch_errors"),
+]

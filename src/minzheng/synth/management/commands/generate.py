@@ -23,8 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
         parser.add_argument("--out", type=Path, default=None, help="output directory (default var/synth/<persons>-<seed>)")
         parser.add_argument("--load", action="store_true", help="load the city into the database afterwards")
+        parser.add_argument(
+            "--with-sources", action="store_true",
+            help="also write the departmental sources for verification, with planted discrepancies and their ground truth",
+        )
 
-    def handle(self, *args, persons: int, seed: int, out: Path | None, load: bool, **opts):
+    def handle(self, *args, persons: int, seed: int, out: Path | None, load: bool, with_sources: bool = False, **opts):
         if persons < 1:
             raise CommandError(_("--persons 至少为 1"))
         out_dir = out or Path(settings.VAR_DIR) / "synth" / f"{persons}-{seed}"
@@ -39,6 +43,12 @@ class Command(BaseCommand):
                 "checksum": manifest["checksum"][:12],
             }
         )
+        if with_sources:
+            from minzheng.verification.synth_sources import generate_sources
+
+            with ProgressBar("generate-sources") as bar:
+                generate_sources(city_dir=out_dir, seed=seed, progress=bar.update)
+            self.stdout.write(_("已生成部门核对数据 → %(out)s") % {"out": out_dir / "sources"})
         if load:
             load_into_database(self, out_dir)
 

@@ -1,0 +1,117 @@
+"""Reads of verification data, always region-scoped: a finding belongs to its household's
+village, a run to the region it covers. Departmental batches hold no names or plaintext IDs and
+are listed to the staff who manage them."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from minzheng.accounts.models import Role
+from minzheng.cases.models import Authorisation, Case, Decision
+from minzheng.cases.selectors import can_see as can_see_case
+from minzheng.core.errors import NotFoundOrOutOfScope
+from minzheng.core.scope import scope_q
+from minzheng.people.selectors import current_members
+
+from . import imports, rules
+from .models import Finding, Run, SourceBatch
+from .sources import SOURCES
+
+BATCH_READERS = {Role.VERIFICATION_CENTRE, Role.ADMIN, Role.CITY_SECTION}
+
+
+def _staff(user) -> bool:
+    return user is not None and user.is_authenticated and (user.is_superuser or user.is_staff_role)
+
+
+def findings_for(user) -> QuerySet[Finding]:
+    qs = Finding.objects.select_related("person", "household", "region", "batch", "case")
+    if not _staff(user):
+        return qs.none()
+    return qs.filter(scope_q(user, "region"))
+
+
+def runs_for(user) -> QuerySet[Run]:
+    qs = Run.objects.select_related("region", "case", "created_by", "job")
+    if not _staff(user):
+        return qs.none()
+    return qs.filter(scope_q(user, "region"))
+
+
+def get_run(user, pk: int) -> Run:
+    run = runs_for(user).filter(pk=pk).first()
+    if run is None:
+        raise NotFoundOrOutOfScope()
+    return run
+
+
+def get_finding(user, pk: int) -> Finding:
+    finding = findings_for(user).filter(pk=pk).first()
+    if finding is None:
+        raise NotFoundOrOutOfScope()
+    return finding
+
+
+def batches_for(user) -> QuerySet[SourceBatch]:
+    if not _staff(user) or not (user.is_superuser or user.role in BATCH_READERS):
+        return SourceBatch.objects.none()
+    return SourceBatch.objects.all()
+
+
+def search_findings(user, *, status: str = "", rule: str = "", run_id: int | None = None, case_id: int | None = None,
+                    household_id: int | None = None) -> QuerySet[Finding]:
+    qs = findings_for(user)
+    if status:
+        qs = qs.filter(status=status)
+    if rule:
+        qs = qs.filter(rule=rule)
+    if run_id:
+        qs = qs.filter(last_run_id=run_id)
+    if case_id:
+        qs = qs.filter(case_id=case_id)
+    if household_id:
+        qs = qs.filter(household_id=household_id)
+    return qs.order_by("-last_run_id", "household_id", "rule", "pk")
+
+
+def run_summary(run: Run) -> dict:
+    by_status = dict(run.findings.values_list("status").annotate(n=Count("pk")))
+    return {status: by_status.get(status, 0) for status in Finding.Status.values}
+
+
+def sources_of_run(run: Run | None) -> list[dict]:
+    """Each source with the batches a run read (or the current ones when there is no run)."""
+    if run is not None:
+        ids = [i for ids in (run.batches or {}).values() for i in ids]
+        by_source: dict[str, list[SourceBatch]] = {}
+        for batch in SourceBatch.objects.filter(pk__in=ids).order_by("source", "provider", "pk"):
+            by_source.setdefault(batch.source, []).append(batch)
+    else:
+        by_source = imports.current_batches()
+    return [{"code": s.code, "label": s.label, "department": s.department, "batches": by_source.get(s.code, [])} for s in SOURCES]
+
+
+def case_report(user, case: Case) -> dict:
+    """Everything the verification report (核对报告) of an application shows."""
+    if not _staff(user) or not can_see_case(user, case):
+        raise NotFoundOrOutOfScope()
+    run = Run.objects.filter(cases=case).order_by("-pk").select_related("created_by", "job").first()
+    finished = Run.objects.filter(cases=case, status=Run.Status.SUCCEEDED).order_by("-pk").first()
+    findings = list(
+        Finding.objects.filter(case=case).filter(Q(last_run=finished) | Q(status=Finding.Status.CONFIRMED) if finished else Q(pk__in=[]))
+        .select_related("person", "batch", "status_by").order_by("severity", "rule", "person_id", "pk")
+    )
+    for finding in findings:
+        finding.title = rules.title(finding.rule)
+        finding.text = rules.describe(finding.rule, finding.evidence)
+    blocking = [f for f in findings if f.severity != Finding.Severity.NOTICE and (
+        f.status == Finding.Status.CONFIRMED or (f.status == Finding.Status.OPEN and f.last_run_id == getattr(finished, "pk", None)))]
+    decision = Decision.objects.filter(case=case, level=Decision.Level.VERIFICATION).order_by("-pk").first()
+    return {
+        "case": case, "household": case.household, "members": list(current_members(case.household)),
+        "run": run, "finished": finished, "sources": sources_of_run(finished), "findings": findings,
+        "open": [f for f in findings if f.status == Finding.Status.OPEN and f.severity != Finding.Severity.NOTICE],
+        "confirmed": [f for f in findings if f.status == Finding.Status.CONFIRMED and f.severity != Finding.Severity.NOTICE],
+        "blocking": blocking, "decision": decision,
+        "authorisation": Authorisation.objects.filter(case=case).first(),
+    }
