@@ -93,3 +93,40 @@ def test_zone_account_sees_member_townships_only(api_client, jingmen):
     make_user("dongbao_staff", "city_section", jingmen["dongbao"])
     api_client.login("dongbao_staff")
     assert {p["name"] for p in api_client.get("/api/v1/people").json()["items"]} == {"漳河人", "龙泉人"}
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({}, None),
+        ({"name": "张四"}, "id_number"),  # name does not match the registry
+        ({"id_number": "420881198512120021"}, "id_number"),  # bad checksum
+        ({"phone": "12345"}, "phone"),
+        ({"password": "short"}, "password"),
+    ],
+)
+def test_resident_registers_with_id_and_phone(api_client, people, change, field):
+    payload = {"id_number": people["zhang"].id_number, "name": "张三", "phone": "13800001111", "password": "safe-pass-2016"} | change
+    r = api_client.post("/api/v1/auth/register", payload)
+    if field is None:
+        assert r.status_code == 201, r.content
+        api_client.token = r.json()["token"]
+        # the resident sees their own household only
+        names = {p["name"] for p in api_client.get("/api/v1/people").json()["items"]}
+        assert names == {"张三", "李梅"}
+        assert api_client.get(f"/api/v1/people/{people['wang'].pk}").status_code == 404
+        again = api_client.post("/api/v1/auth/register", payload | {"phone": "13800002222"})
+        assert again.status_code == 422 and "已开通账号" in again.json()["errors"][0]["message"]
+    else:
+        assert r.status_code == 422
+        assert field in {e["field"] for e in r.json()["errors"]}
+
+
+def test_resident_registration_page(client, people):
+    page = client.get("/register/")
+    assert page.status_code == 200 and "居民注册" in page.content.decode()
+    r = client.post("/register/", {"name": "李梅", "id_number": people["li"].id_number, "phone": "13900003333",
+                                   "password": "safe-pass-2016", "password_again": "safe-pass-2016"})
+    assert r.status_code == 302
+    home = client.get("/").content.decode()
+    assert "李梅" in home

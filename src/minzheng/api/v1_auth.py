@@ -31,3 +31,19 @@ def token(request, credentials: Credentials):
     with acting_as(actor_for_user(user, ip=client_ip(request), channel="api")):
         audit.record("login", obj=user, object_repr=user.get_username(), note="api token")
     return {"token": issue_token(user), "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+
+
+class Registration(Schema):
+    id_number: str
+    name: str
+    phone: str
+    password: str
+
+
+@router.post("/register", auth=None, response={201: TokenOut})
+def register(request, payload: Registration):
+    """A resident opens an account with their resident ID, name and mobile number (the login name)."""
+    from minzheng.accounts.services import register_resident
+
+    user = register_resident(id_number=payload.id_number, name=payload.name, phone=payload.phone, password=payload.password)
+    return 201, {"token": issue_token(user), "expires_in": int(TOKEN_LIFETIME.total_seconds())}

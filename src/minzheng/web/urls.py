@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import auth, households, imports, jobs, people, regions, workbench
+from .views import auth, households, imports, jobs, people, regions, register, workbench
 
 app_name = "web"
 urlpatterns = [
     path("", workbench.workbench, name="workbench"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("register/", register.register, name="register"),
     path("regions/", regions.region_index, name="region_index"),
     path("regions/<str:code>/", regions.region_detail, name="region_detail"),
     path("people/", people.person_list, name="person_list"),
