@@ -1,6 +1,11 @@
 """Shared fixtures: the Jingmen tree, a village in 东宝区 and one in 钟祥市, staff of each role."""
 
 import datetime as dt
+import os
+
+# Worker subprocesses inherit this, so concurrent test runs sharing one Redis never take each
+# other's jobs. Set before the job module is imported.
+os.environ.setdefault("MINZHENG_QUEUE", f"minzheng-test-{os.getpid()}")
 
 import pytest
 
@@ -15,6 +20,7 @@ PASSWORD = "pass-word-123"
 
 def pytest_configure():
     from django.conf import settings
+
 
     # A fast hasher: the suite logs in hundreds of times; production keeps Django's PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

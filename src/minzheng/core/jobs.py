@@ -12,6 +12,7 @@ simply run again (`minzheng jobs rerun ID`, or the button on the job page) witho
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import traceback
@@ -26,7 +27,9 @@ from .context import Actor, acting_as
 from .models import Job
 
 log = logging.getLogger(__name__)
-QUEUE_NAME = "minzheng"
+def queue_name() -> str:
+    """One deployment, one queue; a second deployment (or test run) sharing the Redis sets its own."""
+    return os.environ.get("MINZHENG_QUEUE", "minzheng")
 STALE_AFTER_SECONDS = 120
 
 
@@ -112,7 +115,7 @@ def _redis():
 def rq_queue():
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=_redis())
+    return Queue(queue_name(), connection=_redis())
 
 
 def backend_status() -> dict:

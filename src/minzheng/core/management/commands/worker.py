@@ -75,10 +75,10 @@ class Command(BaseCommand):
         jobs.load_job_modules()
         connections.close_all()
         if processes == 1:
-            worker = DjangoWorker([jobs.QUEUE_NAME], connection=redis)
+            worker = DjangoWorker([jobs.queue_name()], connection=redis)
             worker.work(burst=burst, logging_level=level)
             return
         from rq.worker_pool import WorkerPool
 
-        pool = WorkerPool([jobs.QUEUE_NAME], connection=redis, num_workers=processes, worker_class=DjangoWorker)
+        pool = WorkerPool([jobs.queue_name()], connection=redis, num_workers=processes, worker_class=DjangoWorker)
         pool.start(burst=burst, logging_level=level)
