@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from . import workers
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
@@ -367,29 +369,10 @@ def bulk_households(region: Region, count: int, birth_base: dt.date) -> list[tup
 
 
 def worker_env() -> dict:
-    db = connection.settings_dict
-    env = os.environ.copy()
-    env["MINZHENG_BROKER_URL"] = REDIS_URL
-    env["DJANGO_SETTINGS_MODULE"] = "minzheng.settings"
-    if connection.vendor == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
-    else:
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        env["DATABASE_URL"] = f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return env
+    return workers.worker_env(REDIS_URL)
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+children_of = workers.children_of
 
 
 @pytest.mark.redis
