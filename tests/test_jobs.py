@@ -15,8 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from . import workers
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -31,6 +29,7 @@ from minzheng.people import imports
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
+from . import workers
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 HEADER = ["身份证号码", "姓名", "户籍地区划代码", "户口性质", "家庭编号", "与户主关系", "住址"]

@@ -15,8 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from . import workers
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
@@ -35,6 +33,7 @@ from minzheng.verification import imports, runs, selectors, services
 from minzheng.verification.models import Finding, Run
 
 from .conftest import PASSWORD, make_id, make_user
+from . import workers
 
 D = dt.date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent
