@@ -200,6 +200,7 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     body = response.body()
     assert body.startswith(b"%PDF-") and "批准通知书" in pdf_text(body) and "不予" not in pdf_text(body)
+    assert "660.00" in pdf_text(body)  # the amount the rules gave: 480 × 2 − 300
 
     # The entitlement: (480 × 2 − 300) = 660.00 a month by the rules, from the month after approval.
     approver.get_by_role("navigation", name="主导航").get_by_role("link", name="救助待遇").click()

@@ -57,6 +57,14 @@ def _date(day: dt.date | None) -> str:
     return _("%(y)s年%(m)s月%(d)s日") % {"y": day.year, "m": day.month, "d": day.day} if day else ""
 
 
+def approved_amount_fen(case, decision) -> int | None:
+    """The amount the county decided, or else the monthly amount the rules gave the entitlement."""
+    if decision.amount_fen is not None:
+        return decision.amount_fen
+    entitlement = case.entitlements.order_by("id").first() if hasattr(case, "entitlements") else None
+    return entitlement.monthly_amount_fen if entitlement is not None else None
+
+
 def _yuan(fen: int | None) -> str:
     if fen is None:
         return ""
@@ -122,7 +130,7 @@ def approved_list_pdf(cases: list[Case], *, region: Region | None, date_from: dt
         decision = approval(case)
         rows.append([
             str(i), case.applicant.name, case.applicant.id_masked, case.region.name, str(member_count(case)),
-            case.get_programme_display(), _yuan(decision.amount_fen) if decision else "",
+            case.get_programme_display(), _yuan(approved_amount_fen(case, decision)) if decision else "",
             f"{decision.decided_on:%Y-%m-%d}" if decision else "",
         ])
     story = [
@@ -160,11 +168,12 @@ def notice_pdf(case: Case) -> bytes:
         title = _("批准通知书")
         lines = [Paragraph(_esc(applied + _("，经审核审批，决定予以批准。")), styles["body"])]
         lines.append(Paragraph(_esc(_("家庭保障人口：%(n)s 人。") % {"n": member_count(case)}), styles["body"]))
-        if decision.amount_fen is not None:
+        amount = approved_amount_fen(case, decision)
+        if amount is not None:
             if case.programme in (Programme.TEMPORARY, Programme.MEDICAL):
-                text = _("核定救助金额：%(y)s 元。") % {"y": _yuan(decision.amount_fen)}
+                text = _("核定救助金额：%(y)s 元。") % {"y": _yuan(amount)}
             else:
-                text = _("核定救助金额：每月 %(y)s 元，按月发放至家庭登记的银行账户。") % {"y": _yuan(decision.amount_fen)}
+                text = _("核定救助金额：每月 %(y)s 元，按月发放至家庭登记的银行账户。") % {"y": _yuan(amount)}
             lines.append(Paragraph(_esc(text), styles["body"]))
         lines.append(Paragraph(_esc(_("家庭人口、收入、财产状况发生变化的，请及时告知所在乡镇人民政府（街道办事处）。"
                                       "以虚报、隐瞒、伪造等手段骗取救助的，将依法追回并承担相应法律责任。")), styles["body"]))
