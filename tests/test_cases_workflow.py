@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import threading
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -595,3 +596,26 @@ def test_workflow_parameters_are_standards_an_administrator_can_set(jingmen, use
     # before its effective date, and in another county, the default still holds
     assert workflow_param("workflow.publicity_days", jingmen["longquan"], dt.date(2016, 4, 30), programme="dibao_urban") == 7
     assert workflow_param("workflow.publicity_days", jingmen["yingzhong"], on, programme="dibao_urban") == 7
+
+
+def test_on_time_indicator_counts_decided_cases_whose_stages_all_met_their_deadlines(world, set_today):
+    """Two 东宝区 decisions in 2016: one verified on 10-10 (due 10-13, on time), one on 10-20 (late).
+    On-time rate = 1 / 2 = 50 % in the community, the district and the city; 钟祥市 has none."""
+    from minzheng.cases.indicators import cases_within_deadline
+    from minzheng.regions.models import Region
+
+    u = world["users"]
+    first = to_stage(world, set_today, State.VERIFYING)
+    assert first.stage_due_on == D("2016-10-13")
+    set_today("2016-10-10")
+    services.record_verification(user=u["verifier"], case=first, passed=False, reasons="名下有商业用房")
+    second = to_stage(world, set_today, State.VERIFYING)
+    set_today("2016-10-20")
+    services.record_verification(user=u["verifier"], case=second, passed=False, reasons="名下有商业用房")
+    transitions = [e.data["left_stage_late"] for e in CaseEvent.objects.filter(case=second).order_by("id") if "left_stage_late" in e.data]
+    assert transitions == [False, True]  # accepted on the day; verified a week past its deadline
+    values = cases_within_deadline(Region.objects.prefetch_related("members"), D("2016-12-31"))
+    assert values["420802001001"] == values["420802"] == values["420800"] == Decimal(50)
+    assert "420881" not in values
+    # before the second decision only the first counts
+    assert cases_within_deadline(Region.objects.prefetch_related("members"), D("2016-10-15"))["420802"] == Decimal(100)

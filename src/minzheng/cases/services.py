@@ -136,6 +136,9 @@ def _transition(case: Case, method: str, action_label: str, *, user, action: str
     if not can_proceed(bound):
         raise _state_conflict(case, action_label)
     before = case.state
+    # Whether the stage being left overran its legal deadline, for the on-time indicator.
+    left_due = case.stage_due_on
+    data = {**(data or {}), "left_stage_due_on": left_due, "left_stage_late": bool(left_due and on > left_due)}
     bound()
     case.stage_started_on = on
     case.stage_due_on = due if due is not None or not due_from_rule else stage_due_date(case, case.state, on)
