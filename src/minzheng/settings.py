@@ -108,7 +108,10 @@ def _database_from_env() -> dict:
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'minzheng.sqlite3'}"
-    db = dj_database_url.parse(url, conn_max_age=0)
+    # Persistent connections (seconds) save a connect per request; production sets e.g. 60.
+    db = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("MINZHENG_DB_CONN_MAX_AGE", "0")), conn_health_checks=True,
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL + IMMEDIATE transactions: readers never block the writer and writers queue
         # instead of failing with "database is locked".

@@ -15,20 +15,23 @@ Rules (parameters of programme `old_age_allowance`, by region and date):
   (months before confirmation are not paid by the payroll);
 - a rejected person is not proposed again by the scan.
 
-Everything that touches many people is set-based: the scan is one query and bulk inserts, the
-confirmation of a township's list writes entitlements in bulk, and the monthly reconciliation
-of amounts (birthdays crossing a band, standards changed) writes only the differences.
+Everything that touches many people is set-based, on PostgreSQL and SQLite alike: the scan is
+one `INSERT … SELECT` per rule group; the confirmation of a township's list works the amounts
+out by the rules in Python, puts them in a temporary table and writes the entitlements, their
+first amount periods and the enrolments with one statement each; the monthly reconciliation of
+amounts (birthdays crossing a band, standards changed) writes only the differences.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +42,7 @@ from minzheng.core.scope import region_in_scope, scope_q
 from minzheng.payments import months
 from minzheng.payments.models import Entitlement, EntitlementChange
 from minzheng.payments.params import ENTITLEMENT_WRITERS
-from minzheng.people.models import HouseholdMember, Person
+from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
 
 from .models import AllowanceEnrolment
@@ -138,13 +141,82 @@ def get_enrolment(user, pk: int) -> AllowanceEnrolment:
     return enrolment
 
 
+# ---------------------------------------------------------------- set-based plumbing
+
+def _tables() -> dict[str, str]:
+    return {"enrol": AllowanceEnrolment._meta.db_table, "person": Person._meta.db_table, "member": HouseholdMember._meta.db_table,
+            "household": Household._meta.db_table, "ent": Entitlement._meta.db_table, "change": EntitlementChange._meta.db_table}
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _fetch(query, date_columns: tuple[int, ...]) -> list[tuple]:
+    """The rows of a values_list() query through a plain cursor: Django's per-value converters
+    cost more than the rules applied to them when there are 100,000 rows. SQLite returns dates
+    as ISO text, converted here."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if _postgres() or not rows:
+        return rows
+    to_date = dt.date.fromisoformat
+    return [tuple(to_date(v) if i in date_columns and isinstance(v, str) else v for i, v in enumerate(row)) for row in rows]
+
+
+def _temp_table(cursor, name: str, columns: list[tuple[str, str, str]], rows: list[tuple]) -> None:
+    """A temporary table (dropped at commit on PostgreSQL, by `_drop_temp` on SQLite) filled
+    with COPY on PostgreSQL and executemany on SQLite. Columns: (name, PostgreSQL type, SQLite type).
+    One left by an earlier call in the same transaction is replaced."""
+    if _postgres():
+        spec = ", ".join(f"{c} {pg}" for c, pg, _lite in columns)
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} ({spec}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {name} ({', '.join(c for c, _pg, _lite in columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"ANALYZE {name}")
+    else:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} {lite}' for c, _pg, lite in columns)})")
+        cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
+def _rows_written(cursor) -> int:
+    """Rows the last statement wrote (Python's sqlite3 reports none for a statement that starts
+    with WITH, so SQLite is asked)."""
+    if _postgres():
+        return max(cursor.rowcount, 0)
+    cursor.execute("SELECT changes()")
+    return cursor.fetchone()[0]
+
+
+def _tune_for_bulk(cursor) -> None:
+    """PostgreSQL, for the rest of the transaction: sort and hash 100,000 rows in memory, and no
+    JIT compilation (the per-row subqueries make the estimated cost look like an analytical
+    query's, and compiling took longer than running the whole scan)."""
+    if _postgres():
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+
+
+def _drop_temp(cursor, *names: str) -> None:
+    for name in names:
+        cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if _postgres() else 'temp'}.{name}")
+
+
 # ---------------------------------------------------------------- scan
 
 def _min_age_groups(table: StandardsTable, region_paths: dict[int, str]) -> dict[tuple[int, int], list[int]]:
-    """(min_age, offset) -> region ids, so that a city with one rule is one query."""
+    """(min_age, offset) -> region ids, so that a city with one rule is one statement."""
+    from minzheng.payments.recompute import region_resolver
+
+    for_path = region_resolver(table)  # resolves once per distinct chain, not per village
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for region_id, path in region_paths.items():
-        standards = table.for_path(path)
+        standards = for_path(path)
         try:
             groups[(_value(standards, "min_age"), _value(standards, "start_month_offset"))].append(region_id)
         except ServiceError:
@@ -152,45 +224,80 @@ def _min_age_groups(table: StandardsTable, region_paths: dict[int, str]) -> dict
     return groups
 
 
+# Everyone of the group's regions who has reached the age by the cutoff, is alive, and has
+# neither an open or rejected proposal nor a live allowance; then, for those found only, the
+# current household and what stands in the way of paying them. The candidates are materialised
+# first because the planner cannot tell that the anti-joins remove nearly everyone in a month
+# after the first (it would join 100,000 households to keep a thousand). The open-proposal
+# unique constraint makes concurrent scans add each person once.
+_SCAN_SQL = """
+WITH candidate AS MATERIALIZED (
+    SELECT p.id, p.hukou_region_id, p.birth_date,
+           (SELECT m.household_id FROM {member} m WHERE m.person_id = p.id AND m.until IS NULL) AS household_id
+    FROM {person} p
+    WHERE p.birth_date <= %s AND p.death_date IS NULL{regions}
+      AND NOT EXISTS (SELECT 1 FROM {enrol} x WHERE x.person_id = p.id AND x.status IN ('proposed', 'rejected'))
+      AND NOT EXISTS (SELECT 1 FROM {ent} x WHERE x.person_id = p.id AND x.programme = %s AND x.status <> 'terminated')
+)
+INSERT INTO {enrol} (person_id, region_id, status, eligible_from, proposed_on, household_id, problem, reason)
+SELECT p.id, p.hukou_region_id, 'proposed', {eligible_from}, %s, p.household_id,
+       CASE WHEN p.household_id IS NULL THEN %s
+            WHEN COALESCE((SELECT h.bank_account_cipher FROM {household} h WHERE h.id = p.household_id), '') = '' THEN %s
+            ELSE '' END, ''
+FROM candidate p
+WHERE true
+ORDER BY p.id
+ON CONFLICT DO NOTHING
+"""
+
+
+def _eligible_from_sql() -> str:
+    """SQL of `eligible_from` for birth date p.birth_date; parameters: min_age, offset."""
+    if _postgres():
+        return "(date_trunc('month', p.birth_date) + make_interval(years => %s, months => %s))::date"
+    return "date(p.birth_date, 'start of month', %s, %s)"
+
+
+def _region_condition(region_ids: list[int], region_paths: dict[int, str], zone_ids: list[int]) -> tuple[str, list[int]]:
+    """The group's regions as the shorter of "in these" and "not in the others": a rule for the
+    whole city then names only the few units outside it, and the birth-date index leads the plan."""
+    others = sorted(set(region_paths) - set(region_ids)) + zone_ids
+    if len(others) < len(region_ids):
+        if not others:
+            return "", []
+        return f" AND p.hukou_region_id NOT IN ({', '.join(['%s'] * len(others))})", others
+    return f" AND p.hukou_region_id IN ({', '.join(['%s'] * len(region_ids))})", region_ids
+
+
 def scan_enrolments(*, month: dt.date, progress: Progress = None) -> dict:
     """Propose everyone who reaches the allowance age by the end of `month`, is alive, has no
-    proposal, rejection or live allowance. Idempotent: a second scan of the month adds nothing."""
+    proposal, rejection or live allowance. Idempotent: a second scan of the month adds nothing.
+    One `INSERT … SELECT` per rule group (one for a city with a single rule), one transaction."""
     report = progress or (lambda done, total, message: None)
     month = months.month_start(month)
     table = standards_table(month)
-    today = timezone.localdate()
+    ops = connection.ops
+    today = ops.adapt_datefield_value(timezone.localdate())
     # Every unit people can be registered in (a few thousand rows, not the registry).
     region_paths = dict(Region.objects.exclude(kind=Region.Kind.ZONE).values_list("pk", "path"))
-    open_or_refused = AllowanceEnrolment.objects.filter(person_id=OuterRef("pk")).filter(
-        Q(status__in=[AllowanceEnrolment.Status.PROPOSED, AllowanceEnrolment.Status.REJECTED])
-        | Q(status=AllowanceEnrolment.Status.CONFIRMED, entitlement__status__in=[Entitlement.Status.ACTIVE, Entitlement.Status.SUSPENDED]))
-    live = Entitlement.objects.filter(person_id=OuterRef("pk"), programme=PROGRAMME).exclude(status=Entitlement.Status.TERMINATED)
+    zone_ids = list(Region.objects.filter(kind=Region.Kind.ZONE).values_list("pk", flat=True))
+    no_household, no_account = str(_("未登记在任何家庭，无法发放")), str(_("家庭未登记银行账户"))
     proposed = 0
     report(0, 0, _("查找年满高龄津贴年龄的老年人"))
-    for (min_age, offset), region_ids in _min_age_groups(table, region_paths).items():
-        cutoff = years_before(month_end(month), min_age)
-        candidates = list(
-            Person.objects.filter(hukou_region_id__in=region_ids, death_date__isnull=True, birth_date__lte=cutoff)
-            .filter(~Exists(open_or_refused), ~Exists(live)).order_by("pk").values_list("pk", "birth_date", "hukou_region_id")
-        )
-        households = _current_households([pk for pk, _b, _r in candidates])
-        rows = []
-        for pk, birth, region_id in candidates:
-            household = households.get(pk)
-            rows.append(AllowanceEnrolment(
-                person_id=pk, region_id=region_id, status=AllowanceEnrolment.Status.PROPOSED,
-                eligible_from=months.add_months(birthday_month(birth, min_age), offset), proposed_on=today,
-                household_id=household[0] if household else None, problem=_problem(household),
-            ))
-        for start in range(0, len(rows), BATCH):
-            with transaction.atomic():
-                created = AllowanceEnrolment.objects.bulk_create(rows[start:start + BATCH], ignore_conflicts=True)
-                proposed += len(created)
-            report(start + len(rows[start:start + BATCH]), len(rows), _("生成高龄津贴纳入建议"))
-    result = {"month": months.label(month), "proposed": proposed}
-    if proposed:
-        audit.record("create", object_type="eldercare.allowanceenrolment", object_repr=_("高龄津贴纳入建议"), after=result,
-                     note=_("%(month)s 高龄津贴到龄扫描：新增纳入建议 %(proposed)s 人") % result)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune_for_bulk(cursor)
+        for (min_age, offset), region_ids in _min_age_groups(table, region_paths).items():
+            cutoff = ops.adapt_datefield_value(years_before(month_end(month), min_age))
+            ages = [min_age, offset] if _postgres() else [f"+{min_age} years", f"+{offset} months"]
+            regions, region_params = _region_condition(region_ids, region_paths, zone_ids)
+            sql = _SCAN_SQL.format(eligible_from=_eligible_from_sql(), regions=regions, **_tables())
+            cursor.execute(sql, [cutoff, *region_params, PROGRAMME, *ages, today, no_household, no_account])
+            proposed += _rows_written(cursor)
+        result = {"month": months.label(month), "proposed": proposed}
+        if proposed:
+            audit.record("create", object_type="eldercare.allowanceenrolment", object_repr=_("高龄津贴纳入建议"), after=result,
+                         note=_("%(month)s 高龄津贴到龄扫描：新增纳入建议 %(proposed)s 人") % result)
+    report(proposed, proposed, _("生成高龄津贴纳入建议"))
     return result
 
 
@@ -214,107 +321,198 @@ def _problem(household: tuple[int, bool] | None) -> str:
 
 # ---------------------------------------------------------------- decisions
 
+_STANDARD_KEYS = ["min_age", "band_2_age", "band_3_age", "amount_band_1", "amount_band_2", "amount_band_3", "start_month_offset"]
+
+_CONFIRM_COLUMNS = [
+    ("enrolment_id", "bigint", "integer"), ("person_id", "bigint", "integer"), ("household_id", "bigint", "integer"),
+    ("region_id", "bigint", "integer"), ("start_month", "date", "text"), ("amount", "bigint", "integer"),
+    ("facts", "jsonb", "text"), ("basis", "jsonb", "text"), ("trace", "jsonb", "text"), ("standards_id", "integer", "integer"),
+    ("change_reason", "text", "text"),
+]
+_CONFIRM_STANDARDS_COLUMNS = [("id", "integer", "integer"), ("standards", "jsonb", "text")]
+
+_INSERT_ENTITLEMENTS_SQL = """
+INSERT INTO {ent} (programme, household_id, person_id, beneficiary_key, region_id, status, start_month, end_month,
+                   monthly_amount_fen, amount_since, amount_basis, facts, basis, standards, trace, rule_version, computed_on,
+                   review_class, next_review_on, review_reason, case_id, source, created_at, updated_at)
+SELECT %s, t.household_id, t.person_id, 'p' || t.person_id, t.region_id, 'active', t.start_month, NULL,
+       t.amount, t.start_month, 'rules', t.facts, t.basis, s.standards, t.trace, %s, %s,
+       'A', NULL, '', NULL, 'enrolment', %s, %s
+FROM eldercare_confirm t JOIN eldercare_confirm_standards s ON s.id = t.standards_id
+ORDER BY t.enrolment_id
+"""
+
+# The first amount period of each new allowance, shaped as payments.services.create_entitlement
+# shapes it: its snapshot repeats the entitlement's facts, standards and trace.
+_INSERT_CHANGES_SQL = """
+INSERT INTO {change} (entitlement_id, kind, effective_month, until_month, old_amount_fen, new_amount_fen, old_status, new_status,
+                      reason, standard_id, snapshot, by_id, by_name, at)
+SELECT e.id, 'create', e.start_month, NULL, NULL, e.monthly_amount_fen, '', 'active', t.change_reason, NULL, {snapshot}, %s, %s, %s
+FROM eldercare_confirm t JOIN {ent} e ON e.person_id = t.person_id AND e.programme = %s AND e.status <> 'terminated'
+ORDER BY e.id
+"""
+
+_SNAPSHOT_SQL = {
+    "postgresql": "jsonb_build_object('facts', e.facts, 'standards', e.standards, 'trace', e.trace, 'rule_version', %s::text, "
+                  "'basis', e.basis, 'computed_on', %s::text, 'eligible', true)",
+    "sqlite": "json_object('facts', json(e.facts), 'standards', json(e.standards), 'trace', json(e.trace), 'rule_version', %s, "
+              "'basis', json(e.basis), 'computed_on', %s, 'eligible', json('true'))",
+}
+
+# Each enrolment points at its person's new allowance; only proposals still open are decided,
+# so a proposal decided meanwhile by someone else shows in the count.
+_DECIDE_SQL = """
+UPDATE {enrol} SET status = 'confirmed', entitlement_id = e.id, decided_by_id = %s, decided_at = %s, reason = %s, problem = ''
+FROM eldercare_confirm t JOIN {ent} e ON e.person_id = t.person_id AND e.programme = %s AND e.status <> 'terminated'
+WHERE {enrol}.id = t.enrolment_id AND {enrol}.status = 'proposed'
+"""
+
+
+def _proposals_to_confirm(user, enrolments) -> tuple[list[tuple], list[int] | None]:
+    """(rows, requested ids or None for a queryset): the caller's open proposals among
+    `enrolments` with the person's birth and death, the region path and the current household."""
+    requested = None
+    qs = enrolments_for(user).filter(status=AllowanceEnrolment.Status.PROPOSED)
+    if hasattr(enrolments, "values_list"):
+        qs = qs.filter(pk__in=enrolments.order_by().values("pk"))
+    else:
+        requested = [e.pk for e in enrolments]
+        qs = qs.filter(pk__in=requested)
+    household = HouseholdMember.objects.filter(person_id=OuterRef("person_id"), until__isnull=True).values("household_id")[:1]
+    query = qs.annotate(current_household=Subquery(household)).values_list(
+        "pk", "person_id", "person__birth_date", "person__death_date", "region_id", "region__path", "current_household").order_by("pk")
+    return _fetch(query, date_columns=(2, 3)), requested
+
+
 def confirm_enrolments(*, user, enrolments, on: dt.date | None = None, reason: str = "") -> dict:
     """Confirm proposed enrolments (one, or a township's whole list) and create their
-    entitlements in bulk. Proposals that cannot be paid (dead meanwhile, no household) are left
-    proposed and reported. One transaction."""
+    entitlements. Proposals that cannot be paid (dead meanwhile, no household) are left proposed
+    and reported. One transaction; the amounts are worked out here by the rules, the writes are
+    set-based (a temporary table, then one statement each for the entitlements, their first
+    amount periods and the enrolments), whatever the number of people."""
     if not may_decide(user):
         raise PermissionDeniedError(_("只有乡镇（街道）经办人员或县级审批人员可以确认高龄津贴"))
     on = on or timezone.localdate()
     decision_month = months.month_start(on)
-    ids = [e.pk for e in enrolments] if not hasattr(enrolments, "values_list") else list(enrolments.values_list("pk", flat=True))
     with transaction.atomic():
-        rows = list(
-            enrolments_for(user).select_for_update(of=("self",)).filter(pk__in=ids, status=AllowanceEnrolment.Status.PROPOSED)
-            .values("pk", "person_id", "person__birth_date", "person__death_date", "person__name", "region_id", "region__path")
-            .order_by("pk")
-        )
-        if len(ids) == 1 and not rows:
+        with connection.cursor() as cursor:
+            _tune_for_bulk(cursor)
+        rows, requested = _proposals_to_confirm(user, enrolments)
+        if not rows and (len(requested) if requested is not None else enrolments.count()) == 1:
             raise ServiceError({"status": [_("该纳入建议已处理或不在管辖范围内")]}, status=409)
-        households = _current_households([r["person_id"] for r in rows])
-        tables = {decision_month: standards_table(decision_month)}
-        table = tables[decision_month]
-        entitlements, enrolment_ids, skipped = [], [], []
-        for r in rows:
-            household = households.get(r["person_id"])
-            if r["person__death_date"] is not None:
-                skipped.append({"id": r["pk"], "reason": _("已死亡")})
-                continue
-            if household is None:
-                skipped.append({"id": r["pk"], "reason": _("未登记在任何家庭，无法发放")})
-                continue
-            standards = table.for_path(r["region__path"])
-            birth = r["person__birth_date"]
-            try:
-                start = max(eligible_from(birth, standards), decision_month)
-            except ServiceError as exc:
-                skipped.append({"id": r["pk"], "reason": exc.errors["standard"][0]})
-                continue
-            if start not in tables:
-                tables[start] = standards_table(start)
-            start_standards = tables[start].for_path(r["region__path"])
-            band, amount = amount_for(birth, start, start_standards)
-            if not band:
-                skipped.append({"id": r["pk"], "reason": _("尚未达到高龄津贴年龄")})
-                continue
-            entitlements.append((r, household[0], start, band, amount, start_standards))
-            enrolment_ids.append(r["pk"])
-        created = _create_entitlements(entitlements, user=user, on=on, reason=reason)
-        now = timezone.now()
-        # Set-based: each confirmed enrolment points at its person's new live allowance.
-        new_entitlement = Entitlement.objects.filter(person_id=OuterRef("person_id"), programme=PROGRAMME).exclude(
-            status=Entitlement.Status.TERMINATED).values("pk")[:1]
-        for start in range(0, len(enrolment_ids), BATCH):
-            AllowanceEnrolment.objects.filter(pk__in=enrolment_ids[start:start + BATCH]).update(
-                status=AllowanceEnrolment.Status.CONFIRMED, entitlement_id=Subquery(new_entitlement), decided_by=user, decided_at=now,
-                reason=reason[:500], problem="")
-        result = {"confirmed": len(created), "skipped": skipped}
-        if created:
+        confirm_rows, standards_rows, skipped = _work_out(rows, decision_month, reason)
+        confirmed = _write_confirmation(confirm_rows, standards_rows, user=user, on=on, reason=reason)
+        result = {"confirmed": confirmed, "skipped": skipped}
+        if confirmed:
+            ids = [r[0] for r in confirm_rows]
             audit.record("transition", object_type="eldercare.allowanceenrolment", object_repr=_("确认高龄津贴纳入"),
                          region_code=user.region.code if user.region_id else "",
-                         before={"status": "proposed"}, after={"status": "confirmed", "count": len(created), "ids": enrolment_ids[:200]},
-                         note=reason or _("确认纳入高龄津贴 %(n)s 人") % {"n": len(created)})
+                         before={"status": "proposed"}, after={"status": "confirmed", "count": confirmed, "ids": ids[:200]},
+                         note=reason or _("确认纳入高龄津贴 %(n)s 人") % {"n": confirmed})
     return result
 
 
-def _create_entitlements(rows: list, *, user, on: dt.date, reason: str) -> list[int]:
-    """Bulk-create allowance entitlements and their first amount period, shaped as
-    minzheng.payments.services.create_entitlement shapes them."""
-    if not rows:
-        return []
-    by_name = (user.get_full_name() or user.get_username()) if user is not None else "system"
-    keys = ["min_age", "band_2_age", "band_3_age", "amount_band_1", "amount_band_2", "amount_band_3", "start_month_offset"]
-    objects = []
-    for r, household_id, start, band, amount, standards in rows:
-        birth = r["person__birth_date"]
-        objects.append(Entitlement(
-            programme=PROGRAMME, household_id=household_id, person_id=r["person_id"], beneficiary_key=f"p{r['person_id']}",
-            region_id=r["region_id"], status=Entitlement.Status.ACTIVE, start_month=start, monthly_amount_fen=amount,
-            amount_since=start, amount_basis=Entitlement.AmountBasis.RULES,
-            facts={"birth_date": birth.isoformat(), "age": age_on(birth, month_end(start))},
-            basis={"band": band}, standards=_standards_used(standards, keys),
-            trace=[{"step": "band", "label": str(_("年龄档次")), "value": band, "detail": {"month": months.label(start)}}],
-            rule_version=RULE_VERSION, computed_on=on, review_class=Entitlement.ReviewClass.A, next_review_on=None,
-            source=Entitlement.Source.ENROLMENT,
-        ))
-    try:
-        with transaction.atomic():
-            created = Entitlement.objects.bulk_create(objects, batch_size=2000)
-    except IntegrityError:
-        raise ServiceError({"status": [_("其中有人已在享受高龄津贴，不能重复纳入")]}, status=409) from None
-    now = timezone.now()
+def _work_out(rows: list[tuple], decision_month: dt.date, reason: str) -> tuple[list[tuple], list[tuple], list[dict]]:
+    """Each payable proposal's start month, band and amount under the standards in force, as rows
+    of the confirmation's temporary table; the standards cited, once per distinct set.
+
+    A city's villages share a handful of standards sets and its elderly a few thousand birth
+    dates, so every rule is applied once per (birth date, standards set) and every JSON text
+    written once per distinct value, not once per person."""
+    from minzheng.payments.recompute import region_resolver
+
+    resolvers: dict[dt.date, Callable[[str], dict]] = {}
+
+    def standards_for(month: dt.date, path: str) -> dict:
+        if month not in resolvers:
+            resolvers[month] = region_resolver(standards_table(month))
+        return resolvers[month](path)
+
     note = reason or _("确认纳入高龄津贴")
-    EntitlementChange.objects.bulk_create([
-        EntitlementChange(
-            entitlement_id=e.pk, kind=EntitlementChange.Kind.CREATE, effective_month=e.start_month, new_amount_fen=e.monthly_amount_fen,
-            new_status=Entitlement.Status.ACTIVE, reason=f"{note}，{_('自%(m)s起发放') % {'m': months.label(e.start_month)}}",
-            snapshot={"facts": e.facts, "standards": e.standards, "trace": e.trace, "rule_version": RULE_VERSION, "basis": e.basis,
-                      "computed_on": on.isoformat(), "eligible": True},
-            by=user if getattr(user, "pk", None) else None, by_name=by_name, at=now,
-        )
-        for e in created
-    ], batch_size=2000)
-    return [e.pk for e in created]
+    band_label = str(_("年龄档次"))
+    cited: dict[int, int] = {}      # id(standards) -> standards_id
+    cited_texts: dict[str, int] = {}
+    worked: dict[tuple, tuple] = {}  # (birth, id(standards)) -> outcome
+    traces: dict[tuple[int, dt.date], str] = {}
+    change_reasons: dict[dt.date, str] = {}
+    confirm_rows, skipped = [], []
+    for pk, person_id, birth, death, region_id, path, household_id in rows:
+        if death is not None:
+            skipped.append({"id": pk, "reason": _("已死亡")})
+            continue
+        if household_id is None:
+            skipped.append({"id": pk, "reason": _("未登记在任何家庭，无法发放")})
+            continue
+        standards = standards_for(decision_month, path)
+        key = (birth, id(standards))
+        outcome = worked.get(key)
+        if outcome is None:
+            outcome = worked[key] = _outcome(birth, decision_month, standards, standards_for, path)
+        if isinstance(outcome, str):
+            skipped.append({"id": pk, "reason": outcome})
+            continue
+        start, band, amount, start_standards, facts = outcome
+        standards_id = cited.get(id(start_standards))
+        if standards_id is None:
+            text = json.dumps(audit.jsonable(_standards_used(start_standards, _STANDARD_KEYS)), ensure_ascii=False)
+            standards_id = cited[id(start_standards)] = cited_texts.setdefault(text, len(cited_texts) + 1)
+        trace = traces.get((band, start))
+        if trace is None:
+            trace = traces[(band, start)] = json.dumps(
+                [{"step": "band", "label": band_label, "value": band, "detail": {"month": months.label(start)}}], ensure_ascii=False)
+        if start not in change_reasons:
+            change_reasons[start] = f"{note}，{_('自%(m)s起发放') % {'m': months.label(start)}}"
+        confirm_rows.append((pk, person_id, household_id, region_id, start, amount, facts, f'{{"band": {band}}}', trace,
+                             standards_id, change_reasons[start]))
+    return confirm_rows, [(i, text) for text, i in cited_texts.items()], skipped
+
+
+def _outcome(birth: dt.date, decision_month: dt.date, standards: dict, standards_for, path: str):
+    """(start month, band, amount, standards of the start month, facts as JSON), or why not."""
+    try:
+        start = max(eligible_from(birth, standards), decision_month)
+    except ServiceError as exc:
+        return exc.errors["standard"][0]
+    start_standards = standards_for(start, path)
+    band, amount = amount_for(birth, start, start_standards)
+    if not band:
+        return _("尚未达到高龄津贴年龄")
+    facts = json.dumps({"birth_date": birth.isoformat(), "age": age_on(birth, month_end(start))})
+    return start, band, amount, start_standards, facts
+
+
+def _write_confirmation(confirm_rows: list[tuple], standards_rows: list[tuple], *, user, on: dt.date, reason: str) -> int:
+    """Entitlements, their first amount periods and the decided enrolments, in three statements."""
+    if not confirm_rows:
+        return 0
+    ops = connection.ops
+    postgres = _postgres()
+    if not postgres:
+        confirm_rows = [(*r[:4], ops.adapt_datefield_value(r[4]), *r[5:]) for r in confirm_rows]
+    now = timezone.now()
+    db_now, db_on = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(on)
+    by_id = user.pk if getattr(user, "pk", None) else None
+    by_name = (user.get_full_name() or user.get_username()) if user is not None else "system"
+    tables = _tables()
+    with connection.cursor() as cursor:
+        _temp_table(cursor, "eldercare_confirm", _CONFIRM_COLUMNS, confirm_rows)
+        _temp_table(cursor, "eldercare_confirm_standards", _CONFIRM_STANDARDS_COLUMNS, standards_rows)
+        try:
+            with transaction.atomic():
+                cursor.execute(_INSERT_ENTITLEMENTS_SQL.format(**tables), [PROGRAMME, RULE_VERSION, db_on, db_now, db_now])
+        except IntegrityError:
+            raise ServiceError({"status": [_("其中有人已在享受高龄津贴，不能重复纳入")]}, status=409) from None
+        snapshot = _SNAPSHOT_SQL["postgresql" if postgres else "sqlite"]
+        cursor.execute(_INSERT_CHANGES_SQL.format(snapshot=snapshot, **tables),
+                       [RULE_VERSION, on.isoformat(), by_id, by_name, db_now, PROGRAMME])
+        cursor.execute(_DECIDE_SQL.format(**tables), [by_id, db_now, reason[:500], PROGRAMME])
+        decided = cursor.rowcount
+        _drop_temp(cursor, "eldercare_confirm", "eldercare_confirm_standards")
+    if decided != len(confirm_rows):
+        # Someone else decided some of these proposals meanwhile: undo everything (the caller's
+        # transaction rolls back) rather than leave allowances without their enrolment.
+        raise ServiceError({"status": [_("部分纳入建议已被他人处理，请刷新后重试")]}, status=409)
+    return decided
 
 
 @transaction.atomic
@@ -365,31 +563,47 @@ def propose_enrolment(*, user, person: Person, on: dt.date | None = None) -> All
 def reconcile_amounts(*, month: dt.date, user=None, progress: Progress = None) -> dict:
     """Bring every live allowance to the amount owed for `month`: a birthday crossing into the
     next band, or a changed amount or band age, opens a new amount period from the month. Run
-    before the month's payroll; idempotent (a second run changes nothing)."""
-    from minzheng.payments.recompute import write_amounts
+    before the month's payroll; idempotent (a second run changes nothing). Reads every live
+    allowance once; writes only the differences, set-based."""
+    from minzheng.payments.recompute import region_resolver, write_amounts
 
     report = progress or (lambda done, total, message: None)
     month = months.month_start(month)
     table = standards_table(month)
-    rows = list(
-        Entitlement.objects.filter(programme=PROGRAMME, start_month__lte=month).exclude(status=Entitlement.Status.TERMINATED)
-        .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
-        .values_list("pk", "person__birth_date", "region__path", "monthly_amount_fen", "amount_since").order_by("pk")
-    )
+    # The birth date as a per-row subquery: a join would hash the whole registry (3 million
+    # people) for 100,000 allowances; the region path comes from the few thousand regions.
+    birth = Subquery(Person.objects.filter(pk=OuterRef("person_id")).values("birth_date"))
+    query = (Entitlement.objects.filter(programme=PROGRAMME, start_month__lte=month).exclude(status=Entitlement.Status.TERMINATED)
+             .filter(Q(end_month__isnull=True) | Q(end_month__gte=month)).annotate(birth=birth)
+             .values_list("pk", "birth", "region_id", "monthly_amount_fen", "amount_since").order_by("pk"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune_for_bulk(cursor)
+        rows = _fetch(query, date_columns=(1, 4))
+    paths = dict(Region.objects.values_list("pk", "path"))
     later = [pk for pk, _b, _p, _a, since in rows if since > month]
     in_force = {}
     for start in range(0, len(later), BATCH):
         in_force.update(dict(
             EntitlementChange.objects.filter(entitlement_id__in=later[start:start + BATCH], new_amount_fen__isnull=False, effective_month__lte=month)
             .filter(Q(until_month__isnull=True) | Q(until_month__gt=month)).values_list("entitlement_id", "new_amount_fen")))
+    for_path = region_resolver(table)
+    # The rules once per (birth date, standards set): a city's villages share a handful of
+    # standards sets and its elderly a few thousand birth dates.
+    owed: dict[tuple[dt.date, int], tuple[int, int] | None] = {}
     changed, bands, missing = [], {}, 0
-    for done, (pk, birth, path, amount, since) in enumerate(rows, start=1):
+    for done, (pk, birth, region_id, amount, since) in enumerate(rows, start=1):
         old = in_force.get(pk, 0) if since > month else amount
-        try:
-            band, new = amount_for(birth, month, table.for_path(path))
-        except ServiceError:
+        standards = for_path(paths[region_id])
+        key = (birth, id(standards))
+        if key not in owed:
+            try:
+                owed[key] = amount_for(birth, month, standards)
+            except ServiceError:
+                owed[key] = None
+        if owed[key] is None:
             missing += 1
             continue
+        band, new = owed[key]
         if band and new != old:
             changed.append((pk, old, new))
             bands[pk] = band
@@ -400,7 +614,7 @@ def reconcile_amounts(*, month: dt.date, user=None, progress: Progress = None) -
         with transaction.atomic():
             reason = _("%(m)s 起按年龄档次和津贴标准调整高龄津贴") % {"m": months.label(month)}
             write_amounts(changed, from_month=month, kind=EntitlementChange.Kind.CHANGE, reason=str(reason),
-                           snapshot={"rule_version": RULE_VERSION, "month": months.label(month)}, standard_id=None, user=user)
+                          snapshot={"rule_version": RULE_VERSION, "month": months.label(month)}, standard_id=None, user=user)
             updates = [Entitlement(pk=pk, basis={"band": band}) for pk, band in bands.items()]
             Entitlement.objects.bulk_update(updates, ["basis"], batch_size=BATCH)
             audit.record("update", object_type="payments.entitlement", object_repr=_("高龄津贴档次核对"), after=result,

@@ -525,12 +525,9 @@ def catalogue(request, person_id: int):
 @router.post("/bookings", response={201: dict})
 def create_booking(request, payload: BookingIn):
     """Book a service for an elderly person (the person, a family member or a community worker)."""
-    person = selectors.get_elderly(request.user, payload.person_id)
-    item = ServiceItem.objects.filter(pk=payload.item_id).first()
-    if item is None:
-        raise ServiceError({"item_id": [_("服务项目不存在")]})
-    b = bookings.create_booking(user=request.user, person=person, item=item, scheduled_at=payload.scheduled_at, quantity=payload.quantity,
-                                address=payload.address, contact_phone=payload.contact_phone, note=payload.note)
+    # By id: the service looks the person up once, through the caller's scope.
+    b = bookings.create_booking(user=request.user, person=payload.person_id, item=payload.item_id, scheduled_at=payload.scheduled_at,
+                                quantity=payload.quantity, address=payload.address, contact_phone=payload.contact_phone, note=payload.note)
     return Status(201, booking_out(b))
 
 

@@ -25,7 +25,7 @@ import io
 import uuid
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,11 +38,11 @@ from minzheng.core.scope import region_in_scope
 from minzheng.payments import months
 from minzheng.payments.models import Entitlement
 from minzheng.payments.params import PAYROLL_ROLES
-from minzheng.people.models import HouseholdMember
+from minzheng.people.models import HouseholdMember, Person
 
 from . import selectors
 from .allowance import age_on
-from .models import Booking, BookingEvent, Complaint, ElderlyProfile, Settlement, ServiceItem, Worker
+from .models import Booking, BookingEvent, Complaint, ElderlyProfile, Provider, Settlement, ServiceItem, Worker
 from .services import FACILITY_WRITERS, REGISTRY_WRITERS
 
 SUBSIDY = "home_care_subsidy"
@@ -68,15 +68,47 @@ def _booker_side(user, person) -> str:
     """The channel a user books or confirms for `person` through, or 404/403."""
     if user is None or not user.is_authenticated:
         raise NotFoundOrOutOfScope()
-    if selectors.provider_of(user) is not None or user.role == Role.PROVIDER:
+    if user.role == Role.PROVIDER:
         raise PermissionDeniedError(_("服务机构不能代老年人预约或确认服务"))
     if not selectors.elderly_for(user).filter(pk=person.pk).exists():
         raise NotFoundOrOutOfScope()
+    return _channel(user, person)
+
+
+def _channel(user, person) -> str:
+    if user.role == Role.PROVIDER:
+        raise PermissionDeniedError(_("服务机构不能代老年人预约或确认服务"))
     if user.role == Role.RESIDENT:
         return Booking.Channel.SELF if user.person_id == person.pk else Booking.Channel.FAMILY
     if not (user.is_superuser or user.role in REGISTRY_WRITERS) or not user.can_write:
         raise PermissionDeniedError(_("当前账号无权代老年人预约服务"))
     return Booking.Channel.COMMUNITY
+
+
+def _elder_to_book_for(user, person) -> Person:
+    """The elderly person (a Person or its id) through the caller's scope, with what booking
+    reads (regions, care profile, current household address) in the same query; 404 outside it."""
+    address = HouseholdMember.objects.filter(person_id=OuterRef("pk"), until__isnull=True).values("household__address")[:1]
+    found = (selectors.elderly_for(user).filter(pk=getattr(person, "pk", person))
+             .annotate(household_address=Subquery(address)).first())
+    if found is None:
+        raise NotFoundOrOutOfScope()
+    return found
+
+
+def _bookable_item(item, region) -> ServiceItem:
+    """The catalogue item (a ServiceItem or its id) with its provider and whether the provider
+    serves the region, in one query; 422 when it cannot be booked there."""
+    codes = region.path.strip("/").split("/")
+    serves = Provider.service_areas.through.objects.filter(provider_id=OuterRef("provider_id"), region__code__in=codes)
+    found = ServiceItem.objects.select_related("provider").annotate(serves=Exists(serves)).filter(pk=getattr(item, "pk", item)).first()
+    if found is None:
+        raise ServiceError({"item_id": [_("服务项目不存在")]})
+    if not found.active or not found.provider.active:
+        raise ServiceError({"item": [_("该服务项目已停止提供")]})
+    if not found.serves:
+        raise ServiceError({"item": [_("该服务机构不在老人所在村（社区）提供服务")]})
+    return found
 
 
 def _provider_side(user, booking: Booking) -> None:
@@ -115,15 +147,16 @@ def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note:
 # ---------------------------------------------------------------- booking
 
 @transaction.atomic
-def create_booking(*, user, person, item: ServiceItem, scheduled_at: dt.datetime, quantity: int = 1, address: str = "",
+def create_booking(*, user, person, item, scheduled_at: dt.datetime, quantity: int = 1, address: str = "",
                    contact_phone: str = "", note: str = "") -> Booking:
-    channel = _booker_side(user, person)
+    """Book `item` for the elderly `person` (each an object or its id). The person is looked up
+    once, through the caller's scope; the request costs a fixed handful of queries."""
+    if user is None or not user.is_authenticated:
+        raise NotFoundOrOutOfScope()
+    person = _elder_to_book_for(user, person)
+    channel = _channel(user, person)
     region = person.residence_region or person.hukou_region
-    item = ServiceItem.objects.select_related("provider").get(pk=item.pk)
-    if not item.active or not item.provider.active:
-        raise ServiceError({"item": [_("该服务项目已停止提供")]})
-    if not selectors.providers_serving(region).filter(pk=item.provider_id).exists():
-        raise ServiceError({"item": [_("该服务机构不在老人所在村（社区）提供服务")]})
+    item = _bookable_item(item, region)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 12:
         raise ServiceError({"quantity": [_("数量应为1至12")]})
     now = timezone.now()
@@ -134,9 +167,8 @@ def create_booking(*, user, person, item: ServiceItem, scheduled_at: dt.datetime
     if scheduled_at > now + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise ServiceError({"scheduled_at": [_("最多可预约%(n)s天内的服务") % {"n": MAX_DAYS_AHEAD}]})
     if not (address or "").strip():
-        profile = ElderlyProfile.objects.filter(person=person).first()
-        address = (profile.address if profile else "") or (
-            HouseholdMember.objects.filter(person=person, until__isnull=True).values_list("household__address", flat=True).first() or "")
+        profile = _profile(person)
+        address = (profile.address if profile else "") or person.household_address or ""
     if not (address or "").strip():
         raise ServiceError({"address": [_("请填写服务地址")]})
     booking = Booking.objects.create(
@@ -149,8 +181,16 @@ def create_booking(*, user, person, item: ServiceItem, scheduled_at: dt.datetime
     booking.save(update_fields=["number"])
     BookingEvent.objects.create(booking=booking, action="create", to_status=booking.status, note=booking.get_channel_display(),
                                 by=user, by_name=_name(user), at=now)
+    # Last, so the audit chain's lock is held only from here to the commit.
     audit.record("create", obj=booking, after=audit.snapshot(booking), note=_("网上预约：%(item)s") % {"item": str(item)})
     return booking
+
+
+def _profile(person) -> ElderlyProfile | None:
+    try:
+        return person.elderly_profile  # fetched with the person
+    except ElderlyProfile.DoesNotExist:
+        return None
 
 
 @transaction.atomic
