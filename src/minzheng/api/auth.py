@@ -25,7 +25,10 @@ class BearerToken(HttpBearer):
         )
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            # At most one write a minute per token: a busy client should not cost a commit per request.
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         # Audit events written by this request name the token's user.
         _current.set(actor_for_user(row.user, ip=client_ip(request), channel="api"))
