@@ -310,25 +310,10 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(br
     job_row = jobs.enqueue("people.import", user=clerk, params={
         "path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": per_chunk})
 
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as log_file:
-        worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=worker_env(), cwd=REPO,
-                                  stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while Person.objects.count() < 2 * per_chunk * 3:  # at least two chunks committed
-            assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the worker did not start writing within a minute"
-            time.sleep(0.05)
-        # SIGKILL the worker and its work horse: no handler runs, the chunk in flight is cut off.
-        horses = children_of(worker.pid)
-        os.kill(worker.pid, signal.SIGKILL)
-        for pid in horses:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        worker.wait(timeout=10)
+    workers.start_worker_and_kill_when(
+        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Person.objects.count() >= 2 * per_chunk * 3, timeout=60,
+        waiting_for="writing",
+    )
 
     time.sleep(0.2)  # let the database notice the dropped connection and roll back the open chunk
     written = Person.objects.count()

@@ -4,10 +4,6 @@ killed with SIGKILL mid-way and run again, ending complete, without duplicates a
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -19,7 +15,8 @@ from minzheng.payments import payroll
 from minzheng.payments.models import Entitlement, EntitlementChange, PayrollLine, PayrollRun
 from minzheng.people.models import Household
 
-from .test_jobs import REDIS_URL, REPO, broker, children_of, media, run_worker_burst, worker_env  # noqa: F401  (fixtures)
+from .test_jobs import REDIS_URL, REPO, broker, media, run_worker_burst, worker_env  # noqa: F401  (fixtures)
+from . import workers
 
 D = dt.date.fromisoformat
 NOV = D("2016-11-01")
@@ -84,24 +81,10 @@ def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(
     approver = users["dongbao_approver"]
     run = payroll.create_run(user=approver, county=jingmen["dongbao"], month=NOV)
     job_row = jobs.enqueue(payroll.COMPUTE_JOB, params={"run_id": run.pk, "batch_size": batch}, user=approver, region=jingmen["dongbao"])
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as log_file:
-        worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=worker_env(), cwd=REPO,
-                                  stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while PayrollLine.objects.count() < 3 * batch:
-            assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the worker did not start computing within a minute"
-            time.sleep(0.02)
-        horses = children_of(worker.pid)
-        os.kill(worker.pid, signal.SIGKILL)
-        for pid in horses:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        worker.wait(timeout=10)
+    workers.start_worker_and_kill_when(
+        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: PayrollLine.objects.count() >= 3 * batch, timeout=60,
+        waiting_for="computing",
+    )
 
     time.sleep(0.2)
     written = PayrollLine.objects.count()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -371,9 +369,6 @@ def worker_env() -> dict:
     return workers.worker_env(REDIS_URL)
 
 
-children_of = workers.children_of
-
-
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_run_killed_mid_way_and_run_again_leaves_no_duplicate_finding(settings, tmp_path):
@@ -403,24 +398,10 @@ def test_a_run_killed_mid_way_and_run_again_leaves_no_duplicate_finding(settings
                              dispatch_on_commit=False)
     Job.objects.filter(pk=run.job_id).update(params={"run_id": run.pk, "chunk_findings": 1})
     jobs.dispatch(run.job_id)
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as log_file:
-        worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=env, cwd=REPO,
-                                  stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while Finding.objects.count() < 20:
-            assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the worker did not start writing findings within two minutes"
-            time.sleep(0.02)
-        horses = children_of(worker.pid)
-        os.kill(worker.pid, signal.SIGKILL)
-        for pid in horses:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        worker.wait(timeout=10)
+    workers.start_worker_and_kill_when(
+        env=env, cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Finding.objects.count() >= 20, timeout=120,
+        waiting_for="writing findings",
+    )
     time.sleep(0.2)
     written = Finding.objects.count()
     assert 20 <= written < 300, "the run finished before the worker was killed; add households"
