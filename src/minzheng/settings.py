@@ -5,9 +5,14 @@ DATABASE_URL      default: SQLite in WAL mode under MINZHENG_VAR_DIR.
 MINZHENG_BROKER_URL  Redis URL; when set, jobs run on the RQ worker pool instead of in-process.
 SECRET_KEY        Django secret key.
 MINZHENG_DATA_KEY key for encrypting ID numbers and bank accounts at rest (urlsafe base64, 32 bytes).
+MINZHENG_SMS_BACKEND  outbox (default: messages written under MINZHENG_VAR_DIR/outbox) or http.
+MINZHENG_SMS_GATEWAY_URL / MINZHENG_SMS_GATEWAY_TOKEN  the SMS gateway for the http backend.
+MINZHENG_LOGIN_FAILURES_ACCOUNT / _ADDRESS, MINZHENG_LOCKOUT_MINUTES, MINZHENG_API_TOKEN_HOURS: see
+docs/SECURITY.md ("Accounts and logins").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "axes",
     "minzheng.core",
     "minzheng.regions",
     "minzheng.accounts",
@@ -76,12 +82,17 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "minzheng.core.middleware.RequestContextMiddleware",
+    # Last, so it sees the failed login flagged by the authentication backend.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "minzheng.urls"
 WSGI_APPLICATION = "minzheng.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["minzheng.accounts.backends.PlatformBackend"]
+AUTHENTICATION_BACKENDS = [
+    "minzheng.accounts.backends.LoginGuardBackend",  # refuses locked-out accounts and addresses first
+    "minzheng.accounts.backends.PlatformBackend",
+]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:workbench"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -134,8 +145,33 @@ SPARK_MASTER = os.environ.get("MINZHENG_SPARK_MASTER", "")
 VERIFICATION_THREADS = int(os.environ.get("MINZHENG_VERIFICATION_THREADS", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "first_name", "phone")}},
+    {"NAME": "minzheng.accounts.validators.MinimumLength", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login guessing (django-axes): failures counted per account and per client address within the
+# cool-off window; either limit locks the login for the window. docs/SECURITY.md has the figures.
+AXES_HANDLER = "minzheng.accounts.lockout.LoginGuardHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("MINZHENG_LOGIN_FAILURES_ACCOUNT", "5"))
+LOGIN_FAILURES_ADDRESS = int(os.environ.get("MINZHENG_LOGIN_FAILURES_ADDRESS", "20"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MINZHENG_LOCKOUT_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "minzheng.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "minzheng.core.middleware.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "password_again", "id_number", "name", "code", "phone"]
+AXES_VERBOSE = False
+# Bearer tokens of the JSON API expire after this many hours.
+API_TOKEN_HOURS = float(os.environ.get("MINZHENG_API_TOKEN_HOURS", "12"))
+
+# Resident sign-up: one-time codes and the SMS sender (core.messaging).
+SMS_BACKEND = os.environ.get("MINZHENG_SMS_BACKEND", "outbox")
+SMS_GATEWAY_URL = os.environ.get("MINZHENG_SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("MINZHENG_SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("MINZHENG_SMS_GATEWAY_TIMEOUT", "10"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -1,5 +1,20 @@
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+
+
+class LoginGuardBackend(AxesStandaloneBackend):
+    """Refuses a login while its account or client address is locked out (django-axes).
+
+    Axes insists on the request; an authentication without one (the test client's `login`, a
+    script inside the server) does not come from the network and has no address to count, so it
+    passes on to the next backend. Every network login (sign-in page, token endpoint) hands over
+    its request; tests/test_accounts_security.py proves both lock."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 class PlatformBackend(ModelBackend):

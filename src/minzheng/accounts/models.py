@@ -78,3 +78,38 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class PendingRegistration(models.Model):
+    """A resident's sign-up waiting for its second factor. No account exists until the code
+    checks out, so a stranger who knows an ID number and a name holds nothing, and several
+    sign-ups for one person can wait side by side without one locking out the other."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="pending_registrations")
+    phone = models.CharField(_("手机号"), max_length=20, db_index=True)
+    password = models.CharField(max_length=128)  # already hashed, as on User
+    code_hash = models.CharField(max_length=64, blank=True)  # the SMS code; "" when none was sent
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待验证的居民注册")
+        verbose_name_plural = _("待验证的居民注册")
+
+
+class ActivationCode(models.Model):
+    """A code printed at the township window after staff checked the resident's ID card."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("窗口开通码")
+        verbose_name_plural = _("窗口开通码")

@@ -4,8 +4,9 @@ logged-in browser session (with CSRF on unsafe methods)."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
@@ -13,7 +14,11 @@ from minzheng.accounts.models import ApiToken
 from minzheng.core.context import _current, actor_for_user
 from minzheng.core.middleware import client_ip
 
-TOKEN_LIFETIME = timedelta(hours=12)
+
+
+def token_lifetime() -> timedelta:
+    """MINZHENG_API_TOKEN_HOURS (default 12); an expired token answers 401."""
+    return timedelta(hours=settings.API_TOKEN_HOURS)
 
 
 class BearerToken(HttpBearer):
@@ -35,10 +40,19 @@ class BearerToken(HttpBearer):
         return row.user
 
 
-def issue_token(user) -> str:
+def issue_token(user) -> dict:
+    """A new token for `user`: the key (shown once; only its hash is kept) and when it expires."""
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), expires_at=timezone.now() + TOKEN_LIFETIME)
-    return key
+    lifetime = token_lifetime()
+    expires_at: datetime = timezone.now() + lifetime
+    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), expires_at=expires_at)
+    return {"token": key, "token_type": "Bearer", "expires_in": int(lifetime.total_seconds()), "expires_at": expires_at}
+
+
+def revoke_tokens(user) -> int:
+    """End every API token of `user` (logout, password change and disabling do this)."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
 
 
 api_auth = [BearerToken(), django_auth]

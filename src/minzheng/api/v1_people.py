@@ -105,12 +105,14 @@ def reveal_id(request, person_id: int):
     return {"value": services.reveal_id_number(user=request.user, person=person)}
 
 
-def household_out(household) -> dict:
+def household_out(household, user=None) -> dict:
+    resident = user is not None and user.role == "resident"
     return {
         "id": household.pk, "number": household.number,
         "region": {"code": household.region.code, "name": household.region.name},
         "address": household.address, "head_id": household.head_id, "bank_name": household.bank_name,
-        "bank_account_masked": household.bank_account_masked,
+        # A resident sees the last four digits only.
+        "bank_account_masked": selectors.resident_bank_account(household) if resident else household.bank_account_masked,
         "members": [
             {"person_id": m.person_id, "name": m.person.name, "id_number_masked": m.person.id_masked,
              "relation": m.relation, "since": m.since, "until": m.until}
@@ -132,7 +134,7 @@ def list_households(request, filters: Query[HouseholdFilter]):
     if filters.region:
         qs = qs.filter(region__path__contains=f"{filters.region}/")
     items = list(qs[filters.offset: filters.offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [household_out(h) for h in items]}
+    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [household_out(h, request.user) for h in items]}
 
 
 @households_router.post("", response={201: HouseholdOut})
@@ -144,7 +146,7 @@ def create_household(request, payload: HouseholdIn):
         user=request.user, region=region, head=head, address=payload.address, bank_name=payload.bank_name,
         bank_account=payload.bank_account, members=members, since=payload.since,
     )
-    return 201, household_out(household)
+    return 201, household_out(household, request.user)
 
 
 def _person_in_scope(user, person_id: int, field: str):
@@ -156,7 +158,7 @@ def _person_in_scope(user, person_id: int, field: str):
 
 @households_router.get("/{int:household_id}", response=HouseholdOut)
 def get_household(request, household_id: int):
-    return household_out(selectors.get_household(request.user, household_id))
+    return household_out(selectors.get_household(request.user, household_id), request.user)
 
 
 @households_router.post("/{int:household_id}/members", response={201: HouseholdOut})
@@ -165,7 +167,7 @@ def add_member(request, household_id: int, payload: MemberIn, since: dt.date | N
     person = _person_in_scope(request.user, payload.person_id, "person_id")
     with transaction.atomic():
         services.add_member(user=request.user, household=household, person=person, relation=payload.relation, since=since or dt.date.today())
-    return 201, household_out(household)
+    return 201, household_out(household, request.user)
 
 
 @households_router.post("/{int:household_id}/reveal-bank-account", response=RevealedOut)

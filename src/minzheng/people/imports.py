@@ -326,6 +326,7 @@ class _Validator:
         self._hash = crypto.lookup_hasher()
         self._relations = _relations()
         self._disability_types = _disability_types()
+        self.elsewhere: set[str] = set()  # ID hashes registered outside the user's regions
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or _COLUMN_BY_KEY[key].header
@@ -513,20 +514,41 @@ class _Validator:
                 continue
             head = unit.head
             target_id = None
-            head_membership = current.get(head.id_hash) if head and head.id_hash else None
+            head_membership = current.get(head.id_hash) if head and head.id_hash and head.id_hash not in self.elsewhere else None
             if head_membership is not None:
-                if head_membership.relation != Relation.HEAD:
+                visible = region_in_scope(self.user, head_membership.household.region)
+                if not visible:
+                    self.error(head, "id_number", services.registered_elsewhere_message())
+                elif head_membership.relation != Relation.HEAD:
                     self.error(head, "relation", _("该人员已是家庭%(no)s的成员，不能作为新家庭的户主") % {
-                        "no": head_membership.household.number})
-                elif not region_in_scope(self.user, head_membership.household.region):
-                    self.error(head, "id_number", _("该人员所在家庭%(no)s不在本账号的管辖范围内") % {
                         "no": head_membership.household.number})
                 else:
                     target_id = head_membership.household_id
             for row in unit.rows:
-                membership = current.get(row.id_hash) if row.id_hash and row is not head else None
+                if row is head or not row.id_hash or row.id_hash in self.elsewhere:
+                    continue
+                membership = current.get(row.id_hash)
                 if membership is not None and membership.household_id != target_id:
-                    self.error(row, "id_number", _("该人员已在家庭%(no)s中，请先办理迁出") % {"no": membership.household.number})
+                    if region_in_scope(self.user, membership.household.region):
+                        self.error(row, "id_number", _("该人员已在家庭%(no)s中，请先办理迁出") % {"no": membership.household.number})
+                    else:
+                        self.error(row, "id_number", services.registered_elsewhere_message())
+
+    def check_elsewhere(self, rows: list[ImportRow]) -> None:
+        """A row whose ID is registered outside the user's regions gets the neutral message and
+        is never written: the importer learns no more than "registered elsewhere"."""
+        from .selectors import people_for
+
+        hashes = [r.id_hash for r in rows if r.id_hash]
+        for start in range(0, len(hashes), 500):
+            batch = hashes[start:start + 500]
+            known = set(Person.objects.filter(id_hash__in=batch).values_list("id_hash", flat=True))
+            if known:
+                visible = set(people_for(self.user).filter(id_hash__in=known).values_list("id_hash", flat=True))
+                self.elsewhere |= known - visible
+        for row in rows:
+            if row.id_hash in self.elsewhere:
+                self.error(row, "id_number", services.registered_elsewhere_message())
 
 
 def _parse(path: Path) -> tuple[dict[str, str], list[ImportRow], list[RowError]]:
@@ -587,6 +609,7 @@ def _validate(*, user, path: Path, today: dt.date) -> tuple[dict[str, str], list
     for row in rows:
         validator.clean_row(row)
     validator.check_duplicates(rows)
+    validator.check_elsewhere(rows)
     units = _group(rows)
     for unit in units:
         if unit.key:

@@ -74,6 +74,18 @@ def search_people(user, query: str = "", *, region_code: str = "") -> QuerySet[P
     return qs.filter(name__contains=query)
 
 
+def masked_phone(phone: str) -> str:
+    """138****1234: what a resident sees of another household member's number."""
+    phone = (phone or "").strip()
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("*" * len(phone))
+
+
+def resident_bank_account(household: Household) -> str:
+    """The last four digits only: all a resident ever sees of the household's bank account."""
+    masked = household.bank_account_masked or ""
+    return "**** " + masked[-4:] if masked else ""
+
+
 def current_members(household: Household) -> QuerySet[HouseholdMember]:
     return household.memberships.filter(until__isnull=True).select_related("person").order_by("id")
 

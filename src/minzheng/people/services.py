@@ -24,6 +24,18 @@ def ensure_can_write(user, region: Region) -> None:
         raise ServiceError({"region": [_("所选区域不在本账号的管辖范围内")]})
 
 
+def registered_elsewhere_message() -> str:
+    """What a user hears about an ID registered outside their regions (and nothing more)."""
+    return _("该身份证号码已在其他地区登记，请联系县级民政部门")
+
+
+def person_in_scope(user, person: Person) -> bool:
+    """The same rule as people.selectors.people_for: registered or living in the user's regions."""
+    return region_in_scope(user, person.hukou_region) or (
+        person.residence_region_id is not None and region_in_scope(user, person.residence_region)
+    )
+
+
 def validate_person_fields(
     *, id_number: str, name: str, hukou_type: str, birth_date: dt.date | None = None, sex: str | None = None,
     disability_type: str = "", disability_grade: int | None = None, death_date: dt.date | None = None,
@@ -77,6 +89,9 @@ def register_person(
     id_hash = crypto.lookup_hash(rid.number)
     existing = Person.objects.filter(id_hash=id_hash).first()
     if existing:
+        if not person_in_scope(user, existing):
+            # Nothing that identifies the record: no link, no internal id, no household number.
+            raise ServiceError({"id_number": [registered_elsewhere_message()]}, status=409)
         raise ServiceError(
             {"id_number": [_("该身份证号码已登记，请打开已有记录：/people/%(pk)s/") % {"pk": existing.pk}]},
             status=409, data={"existing_id": existing.pk, "existing_url": f"/people/{existing.pk}/"},
@@ -193,6 +208,8 @@ def add_member(*, user, household: Household, person: Person, relation: str, sin
     current = person.memberships.filter(until__isnull=True).select_related("household").first()
     if current and current.household_id == household.pk:
         raise ServiceError({"person": [_("%(name)s 已是本家庭成员") % {"name": person.name}]})
+    if current and not region_in_scope(user, current.household.region):
+        raise ServiceError({"person": [_("%(name)s 已在其他地区的家庭中，请联系县级民政部门") % {"name": person.name}]})
     if current:
         raise ServiceError({"person": [_("%(name)s 已在家庭 %(no)s 中，请先办理迁出") % {"name": person.name, "no": current.household.number}]})
     if relation == Relation.HEAD and household.memberships.filter(until__isnull=True, relation=Relation.HEAD).exists():
@@ -227,25 +244,22 @@ def set_bank_account(*, user, household: Household, bank_name: str, bank_account
     return household
 
 
-def _may_unmask(user, household_ids) -> bool:
-    if user.role == "resident":
-        return user.person_id is not None and HouseholdMember.objects.filter(
-            person_id=user.person_id, until__isnull=True, household_id__in=household_ids
-        ).exists()
-    return user.can_unmask
-
-
 def reveal_id_number(*, user, person: Person) -> str:
-    """Plaintext ID for an authorised role (the caller has already scoped `person`); audited."""
-    household_ids = person.memberships.filter(until__isnull=True).values("household_id")
-    if not _may_unmask(user, household_ids):
+    """Plaintext ID for an authorised role (the caller has already scoped `person`); audited.
+    A resident may reveal their own number only, never another household member's."""
+    if user.role == "resident":
+        allowed = user.person_id is not None and user.person_id == person.pk
+    else:
+        allowed = user.can_unmask
+    if not allowed:
         raise PermissionDeniedError(_("当前角色无权查看完整身份证号码"))
     audit.record("unmask", obj=person, note="id_number")
     return person.id_number
 
 
 def reveal_bank_account(*, user, household: Household) -> str:
-    if not _may_unmask(user, [household.pk]):
+    """Staff roles that pay or approve only; a resident sees the last four digits and no more."""
+    if user.role == "resident" or not user.can_unmask:
         raise PermissionDeniedError(_("当前角色无权查看完整银行账号"))
     audit.record("unmask", obj=household, note="bank_account")
     return crypto.decrypt(household.bank_account_cipher)

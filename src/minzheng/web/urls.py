@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, households, imports, jobs, people, regions, register, workbench
+from .views import auth, households, imports, jobs, people, regions, register, resident_accounts, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("register/", register.register, name="register"),
+    path("register/activate/", register.activate, name="activate"),
     path("regions/", regions.region_index, name="region_index"),
     path("regions/<str:code>/", regions.region_detail, name="region_detail"),
     path("people/", people.person_list, name="person_list"),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
     path("people/<int:pk>/reveal-id/", people.person_reveal_id, name="person_reveal_id"),
+    path("people/<int:pk>/activation-code/", resident_accounts.activation_code, name="resident_activation_code"),
+    path("people/<int:pk>/account-reset/", resident_accounts.reset_account, name="resident_account_reset"),
     path("households/", households.household_list, name="household_list"),
     path("households/new/", households.household_create, name="household_create"),
     path("households/<int:pk>/", households.household_detail, name="household_detail"),

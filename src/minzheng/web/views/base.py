@@ -33,6 +33,17 @@ def may_reveal(user) -> bool:
     return bool(user.is_authenticated and (user.can_unmask or user.role == Role.RESIDENT))
 
 
+def is_resident(user) -> bool:
+    return bool(user.is_authenticated and user.role == Role.RESIDENT)
+
+
+def may_reveal_id(user, person) -> bool:
+    """A resident may reveal only their own ID number; staff by role."""
+    if is_resident(user):
+        return person.pk == user.person_id
+    return may_reveal(user)
+
+
 def _scoped(view):
     """Out-of-scope and missing records both read as 404; refusals by a service as 403."""
 

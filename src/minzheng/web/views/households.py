@@ -13,7 +13,7 @@ from minzheng.people import selectors, services
 
 from ..forms import BankAccountForm, HouseholdForm, MemberAddForm, MemberEndForm
 from ..reads import age_on, filter_regions, household_audit_trail, record_history, search_households
-from .base import apply_service_error, may_reveal, may_write, paginate, registry_page, write_page
+from .base import apply_service_error, is_resident, may_reveal, may_write, paginate, registry_page, write_page
 
 
 def _person_by_id_number(user, form, field: str):
@@ -47,9 +47,16 @@ def household_list(request):
 def _detail_context(request, household, **forms):
     user = request.user
     members = [(m, age_on(m.person.birth_date, m.person.death_date)) for m in selectors.current_members(household)]
+    if is_resident(user):
+        # Residents: the bank account's last four digits, no reveal, no staff history.
+        return {
+            "household": household, "members": members, "resident_view": True,
+            "bank_account_shown": selectors.resident_bank_account(household), "may_write": False, "may_reveal": False,
+        }
     return {
         "household": household,
         "members": members,
+        "bank_account_shown": household.bank_account_masked,
         "past_members": household.memberships.filter(until__isnull=False).select_related("person").order_by("-until"),
         "history": record_history(household),
         "events": household_audit_trail(household),

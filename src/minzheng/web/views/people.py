@@ -7,10 +7,12 @@ from django.views.decorators.http import require_POST
 
 from minzheng.core.errors import ServiceError
 from minzheng.people import selectors, services
+from minzheng.people.selectors import masked_phone, resident_bank_account
 
 from ..forms import PersonForm
 from ..reads import age_on, filter_regions, person_audit_trail, record_history
-from .base import apply_service_error, may_reveal, may_write, paginate, registry_page, write_page
+from .base import apply_service_error, is_resident, may_reveal_id, may_write, paginate, registry_page, write_page
+from .resident_accounts import may_manage_accounts
 
 _PERSON_FIELD_MAP = {"region": "hukou_region"}
 
@@ -37,16 +39,32 @@ def person_detail(request, pk):
     household = selectors.current_household(person)
     if household is not None and not selectors.households_for(user).filter(pk=household.pk).exists():
         household = None  # registered here but living in a household outside this user's regions
-    return render(request, "web/person_detail.html", {
+    resident = is_resident(user)
+    context = {
         "person": person,
         "age": age_on(person.birth_date, person.death_date),
         "household": household,
-        "memberships": person.memberships.select_related("household").order_by("-since"),
-        "history": record_history(person),
-        "events": person_audit_trail(person),
         "may_write": may_write(user),
-        "may_reveal": may_reveal(user),
-    })
+        "may_reveal": may_reveal_id(user, person),
+        "resident_view": resident,
+    }
+    if resident:
+        # A resident sees their household's members, not the registry's workings: no staff names,
+        # addresses or past households, and other members' phone numbers masked.
+        context["phone"] = person.phone if person.pk == user.person_id else masked_phone(person.phone)
+    else:
+        context |= {
+            "phone": person.phone,
+            "memberships": person.memberships.select_related("household").order_by("-since"),
+            "history": record_history(person),
+            "events": person_audit_trail(person),
+        }
+    if may_manage_accounts(user):
+        from minzheng.accounts.registration import resident_account
+
+        context["manage_account"] = True
+        context["resident_account"] = resident_account(person)
+    return render(request, "web/person_detail.html", context)
 
 
 @never_cache
