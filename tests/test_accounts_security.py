@@ -4,6 +4,7 @@ logins resist guessing, tokens end when they should, and no existence leaks acro
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 
@@ -239,9 +240,28 @@ def test_api_login_locks_after_five_failures_and_an_administrator_lifts_it(clien
     other = client.post("/api/v1/auth/token", {"username": "dongbao_approver", "password": PASSWORD},
                         content_type="application/json", REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 200
+    # The administrator sees it in the admin and on the command line, and lifts it.
+    assert client.login(username="admin", password=PASSWORD)
+    listing = client.get("/admin/axes/accessattempt/?locked_out=yes").content.decode()
+    assert "dongbao_clerk" in listing
+    client.logout()
+    out = io.StringIO()
+    call_command("lockouts", "list", stdout=out)
+    assert re.search(r"account\s+dongbao_clerk\s+5 failures", out.getvalue())
     call_command("lockouts", "lift", "--username", "dongbao_clerk")
     assert post(client, "/api/v1/auth/token", {"username": "dongbao_clerk", "password": PASSWORD}).status_code == 200
     assert AuditEvent.objects.filter(object_type="axes.accessattempt", object_repr="dongbao_clerk").exists()
+
+
+def test_a_lockout_lifts_by_itself_after_fifteen_minutes(client, users):
+    from axes.models import AccessAttempt
+
+    for _ in range(5):
+        post(client, "/api/v1/auth/token", {"username": "leader", "password": "wrong-guess"})
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=14, seconds=50))
+    assert post(client, "/api/v1/auth/token", {"username": "leader", "password": PASSWORD}).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=15, seconds=1))
+    assert post(client, "/api/v1/auth/token", {"username": "leader", "password": PASSWORD}).status_code == 200
 
 
 def test_one_address_guessing_many_accounts_is_locked(client, users, settings):

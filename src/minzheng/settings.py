@@ -160,6 +160,8 @@ LOGIN_FAILURES_ADDRESS = int(os.environ.get("MINZHENG_LOGIN_FAILURES_ADDRESS", "
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MINZHENG_LOCKOUT_MINUTES", "15")))
 AXES_RESET_ON_SUCCESS = True
+# Guesses during a lockout do not prolong it: it lifts a fixed time after the failure that caused it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "minzheng.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "minzheng.core.middleware.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "password_again", "id_number", "name", "code", "phone"]
