@@ -219,6 +219,9 @@ def test_a_resident_sees_last_four_digits_and_reveals_only_their_own_id(client, 
     assert "显示完整号码" not in other and "操作日志" not in other and "变更记录" not in other
     own = client.get(f"/people/{zhang.pk}/").content.decode()
     assert "显示完整号码" in own and ZHANG_MOBILE in own
+    # Nor the workings of the back office: no jobs on the workbench or in the menu.
+    home = client.get("/").content.decode()
+    assert "我的家庭" in home and "/jobs/" not in home
     # Staff still see the bank's prefix and may reveal.
     assert client.login(username="dongbao_clerk", password=PASSWORD)
     assert "6217***********8901" in client.get(f"/households/{hh.pk}/").content.decode()

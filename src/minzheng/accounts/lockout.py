@@ -15,7 +15,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
 from django.db.models import Max, Sum
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -47,8 +46,10 @@ def is_locked(request, username: str) -> bool:
 
 
 def record_failure(request, username: str) -> None:
-    """A failed secret outside Django's authenticate() (sign-up, one-time codes)."""
-    user_login_failed.send(sender=__name__, credentials=credentials_for(username), request=request)
+    """A failed secret outside Django's authenticate() (sign-up, one-time codes). Counted by the
+    lockout handler directly rather than through `user_login_failed`, which would also write a
+    "login failed" audit event for what is not a login."""
+    AxesProxyHandler.user_login_failed(sender=__name__, credentials=credentials_for(username), request=request)
 
 
 def minutes_left(request=None) -> int:
