@@ -404,3 +404,51 @@ def test_importing_an_id_known_elsewhere_answers_neutrally(people, users, tmp_pa
     assert report.created_people == 1 and report.existing == 0
     # 张三 is still only in his own household.
     assert zhang.memberships.filter(until__isnull=True).get().household == people["hh_dongbao"]
+
+
+# ------------------------------------------------------------------------------------------------
+# The SMS sender's production backend, against a real HTTP server on this machine
+
+
+@pytest.fixture
+def gateway(settings):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        status = 200
+
+        def do_POST(self):  # noqa: N802 (the standard library's name)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"auth": self.headers.get("Authorization"), "type": self.headers.get("Content-Type"),
+                             "body": json.loads(body)})
+            self.send_response(Handler.status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.SMS_BACKEND = "http"
+    settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_address[1]}/sms"
+    settings.SMS_GATEWAY_TOKEN = "gateway-secret"
+    yield received, Handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_gateway_receives_the_text(gateway, zhang, client):
+    received, handler = gateway
+    messaging.send_sms(phone="13800000000", text="测试短信", purpose="notice")
+    assert received == [{"auth": "Bearer gateway-secret", "type": "application/json; charset=utf-8",
+                         "body": {"phone": "13800000000", "text": "测试短信", "purpose": "notice"}}]
+    handler.status = 503
+    with pytest.raises(messaging.MessagingError):
+        messaging.send_sms(phone="13800000000", text="测试短信", purpose="notice")
+    # A failing gateway does not change what the sign-up answers.
+    r = signup(client, zhang, "13800000020")
+    assert r.status_code == 202 and received[-1]["body"]["phone"] == ZHANG_MOBILE and messaging.read_outbox() == []
