@@ -343,6 +343,17 @@ def test_tokens_end_on_password_change_disable_and_logout(client, users):
     leader.save()
     assert get(client, "/api/v1/people", token).status_code == 401 and not ApiToken.objects.filter(user=leader).exists()
 
+    # The same through the command line.
+    approver = token_for(client, "dongbao_approver")
+    with pytest.raises(CommandError):
+        call_command("users", "password", "dongbao_approver", "--password", "12345678")
+    assert get(client, "/api/v1/people", approver).status_code == 200
+    call_command("users", "password", "dongbao_approver", "--password", "field-lantern-9")
+    assert get(client, "/api/v1/people", approver).status_code == 401
+    approver = token_for(client, "dongbao_approver", "field-lantern-9")
+    call_command("users", "disable", "dongbao_approver")
+    assert get(client, "/api/v1/people", approver).status_code == 401
+
     first, second = token_for(client, "city_section"), token_for(client, "city_section")
     r = post(client, "/api/v1/auth/logout", {}, first)
     assert r.status_code == 200 and r.json() == {"revoked": 2}

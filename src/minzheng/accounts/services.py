@@ -50,3 +50,24 @@ def create_account(
     return user
 
 
+
+
+@transaction.atomic
+def set_password(*, user: User, password: str) -> User:
+    """A new password, checked by the validators; the accounts.signals receiver ends its API tokens."""
+    errors = password_errors(password, user=user)
+    if errors:
+        raise ServiceError(errors)
+    user.set_password(password)
+    user.save()
+    audit.record("update", obj=user, note=_("修改密码"))
+    return user
+
+
+@transaction.atomic
+def disable_account(*, user: User) -> User:
+    before = audit.snapshot(user)
+    user.is_active = False
+    user.save()
+    audit.record("update", obj=user, before=before, after=audit.snapshot(user), note=_("停用账号"))
+    return user
