@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.core import audit, crypto, idcard
-from minzheng.core.errors import PermissionDeniedError, ServiceError
+from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.messaging import MessagingError, send_sms
 
 from .models import ActivationCode, PendingRegistration, Role, User
@@ -185,8 +185,6 @@ def _ensure_window_staff(user, person) -> None:
     if user is None or not user.is_authenticated or user.role not in WINDOW_ROLES or not user.can_write:
         raise PermissionDeniedError(_("只有乡镇（街道）受理员或系统管理员可以办理居民账号业务"))
     if not people_for(user).filter(pk=person.pk).exists():
-        from minzheng.core.errors import NotFoundOrOutOfScope
-
         raise NotFoundOrOutOfScope()
 
 

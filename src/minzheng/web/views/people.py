@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from minzheng.core.errors import ServiceError
 from minzheng.people import selectors, services
-from minzheng.people.selectors import masked_phone, resident_bank_account
+from minzheng.people.selectors import masked_phone
 
 from ..forms import PersonForm
 from ..reads import age_on, filter_regions, person_audit_trail, record_history
