@@ -641,15 +641,6 @@ def record_spot_check(*, user, case: Case, checked_on: dt.date, investigators: l
     return check
 
 
-def _notify_payments(case: Case) -> None:
-    """Hand an approved case to payments, when that module provides the hook."""
-    try:
-        from minzheng.payments.services import on_case_approved
-    except ImportError:
-        return
-    on_case_approved(case)
-
-
 @transaction.atomic
 def county_decision(*, user, case: Case, approve: bool, reasons: str = "", amount_fen: int | None = None,
                     on: dt.date | None = None) -> Case:
@@ -671,10 +662,10 @@ def county_decision(*, user, case: Case, approve: bool, reasons: str = "", amoun
         raise ServiceError({"spot_check": [_("本申请已被抽中入户抽查，须先登记抽查结果再审批")]}, status=409)
     Decision.objects.create(case=case, level=Decision.Level.COUNTY, outcome=Decision.Outcome.APPROVE,
                             reasons=(reasons or "").strip(), amount_fen=amount_fen, decided_on=on, decided_by=user)
-    case = _transition(case, "approve", _("县级审批"), user=user, action="county_decision", on=on,
+    # The approve transition is published (django-fsm post_transition); payments subscribes
+    # and creates the entitlement in this transaction.
+    return _transition(case, "approve", _("县级审批"), user=user, action="county_decision", on=on,
                        note=_("县级审批批准"), data={"amount_fen": amount_fen})
-    _notify_payments(case)
-    return case
 
 
 # ---------------------------------------------------------------- withdrawal, 备案, emergency path

@@ -24,6 +24,7 @@ from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import HouseholdMember
+from minzheng.verification.selectors import findings_for_household
 
 from . import months, selectors
 from .evaluation import Evaluation, current_facts, evaluate
@@ -445,13 +446,7 @@ def _handle_death(entitlement: Entitlement, on: dt.date, result: dict) -> None:
 # ---------------------------------------------------------------- periodic review
 
 def verification_findings(entitlement: Entitlement, on: dt.date) -> list[dict]:
-    """Economic-status verification for a review: the findings of the verification module
-    (`minzheng.verification.services.findings_for_household`) when it is installed; a platform
-    without it reviews on the rules alone."""
-    try:
-        from minzheng.verification.services import findings_for_household
-    except ImportError:
-        return []
+    """Economic-status verification for a review: the verification module's findings."""
     return [audit.jsonable(f) for f in findings_for_household(household=entitlement.household, on=on)]
 
 
