@@ -200,7 +200,7 @@ def test_a_resident_applies_online_on_a_phone_and_a_clerk_accepts(world, live_se
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             page.select_option("select[name=programme]", "dibao_urban")
             page.fill("textarea[name=reason]", "本人失业，配偶患病")
-            page.fill(f"input[name=income_{people['zhang'].pk}]", "300")
+            page.fill(f"input[name=income_{people['zhang'].pk}_wage]", "300")
             page.set_input_files("input[name=id_card]", str(scan))
             page.click("button:has-text('提交申请')")
             page.wait_for_url(at_path(r"/cases/\d+/"))

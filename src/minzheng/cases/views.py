@@ -224,7 +224,7 @@ def _make_form(action, case, data=None, files=None, *, assessment=None):
         return form_class(data, files, objections=case.objections.filter(resolved_on__isnull=True), prefix=action)
     if action == "county_decision" and assessment is not None and assessment.computed and assessment.eligible:
         # The rules' amount is the default; changing it needs a reason (the service checks).
-        return form_class(data, files, prefix=action, initial={"amount": Decimal(assessment.amount_fen) / 100})
+        return form_class(data, files, prefix=action, initial={"amount": Decimal(assessment.amount_fen).scaleb(-2)})
     return form_class(data, files, prefix=action)
 
 
