@@ -103,7 +103,7 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     phone.select_option("select[name=programme]", "dibao_urban")
     phone.fill("textarea[name=reason]", "本人失业，配偶患病")
     phone.fill("input[name=phone]", "13800000000")
-    phone.fill(f"input[name=income_{people['zhang'].pk}]", "300")
+    phone.fill(f"input[name=income_{people['zhang'].pk}_wage]", "300")
     phone.set_input_files("input[name=id_card]", scans["id_card"])
     phone.set_input_files("input[name=hukou_book]", scans["hukou_book"])
     phone.click("button:has-text('提交申请')")

@@ -41,16 +41,22 @@ def test_resident_applies_online_with_documents_and_follows_the_case(world, clie
     page = client.get(reverse("cases:apply"))
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="viewport"' in html and "张三 月收入（元）" in html and "李梅 月收入（元）" in html
     people = world["people"]
+    # One fieldset per member of the household, with the income types and the property.
+    assert 'name="viewport"' in html and "<legend>张三（户主）</legend>" in html and "<legend>李梅（配偶）</legend>" in html
+    assert f'name="income_{people["li"].pk}_pension"' in html and 'name="financial_assets"' in html
     r = client.post(reverse("cases:apply"), {
         "programme": "dibao_urban", "reason": "失业", "phone": "13800000000",
-        f"income_{people['zhang'].pk}": "350.50", f"income_{people['li'].pk}": "",
+        f"income_{people['zhang'].pk}_wage": "350.50", f"income_{people['li'].pk}_wage": "", "homes": "1", "non_residential": "0",
+        "able_supporters": "0", "care_mode": "dispersed",
         "id_card": SimpleUploadedFile("身份证.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32),
     })
     case = Case.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("cases:detail", args=[case.pk])
-    assert case.channel == "online" and case.facts["members"][0] == {"relation": "head", "person_id": people["zhang"].pk, "income": {"wage": "350.50"}}
+    assert case.channel == "online" and case.facts["members"] == [
+        {"relation": "head", "person_id": people["zhang"].pk, "income": {"wage": "350.50"}},
+        {"relation": "spouse", "person_id": people["li"].pk}]
+    assert case.facts["property"]["homes"] == 1
     assert [d.kind for d in case.documents.all()] == ["id_card"]
     mine = client.get(reverse("cases:mine")).content.decode()
     assert case.number in mine and 'aria-current="step"' in mine and "待受理" in mine
@@ -67,11 +73,23 @@ def test_a_village_worker_files_on_behalf_through_the_page(world, client, set_to
     set_today("2016-09-26")
     people = world["people"]
     login(client, "dongbao_village")
+    # The household is found from a member's ID number or the household number, in scope only.
+    page = client.post(reverse("cases:apply"), {"lookup": people["hh_zhongxiang"].number}).content.decode()
+    assert "未找到该身份证号码或家庭编号对应的家庭" in page and 'name="programme"' not in page
+    found = client.post(reverse("cases:apply"), {"lookup": people["li"].id_number})
+    # Answered with a redirect to the household and member, so the ID number is in no address.
+    assert found.status_code == 302 and people["li"].id_number not in found["Location"]
+    page = client.get(found["Location"]).content.decode()
+    assert people["hh_dongbao"].number in page and people["li"].id_number not in page and people["li"].id_masked in page
+    assert client.post(reverse("cases:apply"), {"lookup": people["hh_dongbao"].number})["Location"] == \
+        f'{reverse("cases:apply")}?household={people["hh_dongbao"].pk}'
+
+    assert re.search(rf'<option value="{people["li"].pk}" selected>李梅', page)
     form = {"programme": "temporary", "reason": "火灾", "requested_amount": "800", "is_emergency": "on",
-            "household_number": people["hh_dongbao"].number, "applicant_id_number": people["li"].id_number,
-            "relative_relation": "申请人之兄为龙泉社区居委会主任"}
-    r = client.post(reverse("cases:apply"), form | {"household_number": people["hh_zhongxiang"].number})
-    assert r.status_code == 422 and "家庭不存在或不在管辖范围内" in r.content.decode()
+            "household": people["hh_dongbao"].pk, "applicant": people["li"].pk, "homes": "1", "non_residential": "0",
+            "able_supporters": "0", "care_mode": "dispersed", "relative_relation": "申请人之兄为龙泉社区居委会主任"}
+    r = client.post(reverse("cases:apply"), form | {"household": people["hh_zhongxiang"].pk})
+    assert r.status_code == 422 and "请先按身份证号码或家庭编号查找申请家庭" in r.content.decode()
     r = client.post(reverse("cases:apply"), form)
     case = Case.objects.get()
     assert r.status_code == 302
@@ -182,7 +200,7 @@ def test_a_resident_applies_online_on_a_phone_and_a_clerk_accepts(world, live_se
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             page.select_option("select[name=programme]", "dibao_urban")
             page.fill("textarea[name=reason]", "本人失业，配偶患病")
-            page.fill(f"input[name=income_{people['zhang'].pk}]", "300")
+            page.fill(f"input[name=income_{people['zhang'].pk}_wage]", "300")
             page.set_input_files("input[name=id_card]", str(scan))
             page.click("button:has-text('提交申请')")
             page.wait_for_url(at_path(r"/cases/\d+/"))

@@ -202,6 +202,8 @@ def test_id_numbers_in_the_facts_are_replaced_by_the_person_age_and_sex(world, s
         # 张三 born 1980-01-01 is 36 on 2016-09-26; the child born 2010-06-15 is 6.
         {"relation": "head", "person_id": p["zhang"].pk, "age": 36, "sex": "M", "income": {"wage": "600.00"}},
         {"relation": "child", "age": 6, "sex": "M"},
+        # Members the facts left out are listed from the household register.
+        {"relation": "spouse", "person_id": p["li"].pk},
     ], "property": {"homes": 1}}
     assert p["zhang"].id_number not in str(case.facts) and outsider not in str(case.facts)
     with pytest.raises(ServiceError) as exc:

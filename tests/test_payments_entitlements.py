@@ -205,11 +205,15 @@ def test_county_approval_through_the_cases_service_creates_the_entitlement(world
     case = approved_case(world, household="dongbao", applicant="zhang", facts={"members": [member(p["zhang"], income={"wage": "100.00"})]})
     Case.objects.filter(pk=case.pk).update(state="county_review", closed_on=None, stage_started_on=D("2016-12-10"))
     case.decisions.all().delete()
-    case = case_services.county_decision(user=world["users"]["dongbao_approver"], case=Case.objects.get(pk=case.pk), approve=True,
-                                         on=D("2016-12-20"))
+    approver, case = world["users"]["dongbao_approver"], Case.objects.get(pk=case.pk)
+    # The rules' amount is the default; a blank amount for an eligible household is refused.
+    with pytest.raises(ServiceError) as exc:
+        case_services.county_decision(user=approver, case=case, approve=True, on=D("2016-12-20"))
+    assert "380.00" in exc.value.errors["amount_fen"][0]
+    case = case_services.county_decision(user=approver, case=case, approve=True, amount_fen=38000, on=D("2016-12-20"))
     entitlement = Entitlement.objects.get(case=case)
     # Approved in December: paid from January, (480 − 100) = 380.00.
-    assert (entitlement.start_month, entitlement.monthly_amount_fen) == (D("2017-01-01"), 38000)
+    assert (entitlement.start_month, entitlement.monthly_amount_fen, entitlement.amount_basis) == (D("2017-01-01"), 38000, "rules")
     assert entitlement.changes.get(kind="create").by == world["users"]["dongbao_approver"]
 
 

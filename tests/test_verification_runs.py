@@ -232,16 +232,16 @@ def test_a_confirmed_finding_blocks_approval_until_an_explanation_is_recorded(wo
     verify(world, case)
     approver = world["users"]["dongbao_approver"]
     with pytest.raises(ServiceError) as err:
-        case_services.county_decision(user=approver, case=case, approve=True, amount_fen=10000)
+        case_services.county_decision(user=approver, case=case, approve=True, amount_fen=10000, amount_reason="车辆转让收入已计入，县级核定")
     assert err.value.status == 409 and "核对发现尚未说明情况" in err.value.errors["verification"][0]
     finding = Finding.objects.get()
     services.set_finding_status(user=approver, finding=finding, status="confirmed", note="车辆属实")
     with pytest.raises(ServiceError):
-        case_services.county_decision(user=approver, case=case, approve=True, amount_fen=10000)
+        case_services.county_decision(user=approver, case=case, approve=True, amount_fen=10000, amount_reason="车辆转让收入已计入，县级核定")
     case.refresh_from_db()
     assert case.state == State.COUNTY_REVIEW and not Decision.objects.filter(case=case, level="county").exists()
     services.set_finding_status(user=approver, finding=finding, status="explained", note="该车为营运车辆，已于10月转让，收入已计入")
-    case = case_services.county_decision(user=approver, case=case, approve=True, amount_fen=10000)
+    case = case_services.county_decision(user=approver, case=case, approve=True, amount_fen=10000, amount_reason="车辆转让收入已计入，县级核定")
     assert case.state == State.APPROVED
     # Refusing stays possible whatever the findings.
 
@@ -430,7 +430,8 @@ def test_periodic_recheck_of_active_beneficiaries(world, tmp_path):
     case = apply_and_accept(world)
     verify(world, case)
     case = walk_to_county_review(world, Case.objects.get(pk=case.pk))
-    case = case_services.county_decision(user=world["users"]["dongbao_approver"], case=case, approve=True, amount_fen=20000)
+    case = case_services.county_decision(user=world["users"]["dongbao_approver"], case=case, approve=True, amount_fen=20000,
+                                         amount_reason="县级核定")
     assert case.state == State.APPROVED
     import_vehicles(tmp_path, [(zhang_id(world), "150000"), (world["people"]["wang"].id_number, "150000")])
     run = services.start_run(user=world["users"]["verifier"], kind=Run.Kind.RECHECK, region=world["regions"]["dongbao"],

@@ -30,6 +30,10 @@ def _message(err: dict) -> str:
     if kind == "value_error":
         # Our own validators raise ValueError with an already translated message.
         return str(ctx.get("error") or err.get("msg", "")).removeprefix("Value error, ")
+    if kind == "too_short":
+        return _("至少应有 %(n)s 项") % {"n": ctx.get("min_length")}
+    if kind == "too_long":
+        return _("不能超过 %(n)s 项") % {"n": ctx.get("max_length")}
     if kind in ("string_type", "bool_type", "dict_type", "list_type", "model_type"):
         return _("类型错误")
     if kind == "json_invalid":

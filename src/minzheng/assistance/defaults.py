@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from .money import fen
 
@@ -150,30 +151,25 @@ DEFAULT_STANDARDS: list[DefaultStandard] = [
 ]
 
 
-def _workflow_defaults() -> list[DefaultStandard]:
-    """The workflow deadlines and ratios, seeded for every programme from the one table that holds
-    their defaults (minzheng.cases.params.DEFAULTS), so they show and can be changed like any standard."""
-    from fractions import Fraction
+_WORKFLOW_NOTE = "办理流程默认参数（湖北省通行做法）"
 
-    from minzheng.cases.params import DEFAULTS as WORKFLOW_DEFAULTS
 
-    from .params import PROGRAMME_CODES
+def register_workflow_defaults(defaults: dict) -> None:
+    """Seed the application workflow's deadlines and ratios for every assistance programme, so
+    they show and can be changed like any standard. The cases module, which owns their defaults,
+    registers them from its AppConfig.ready; this module never imports cases. Idempotent."""
+    from .params import ELDERCARE_PROGRAMME_CODES, PROGRAMME_CODES
 
-    from .params import ELDERCARE_PROGRAMME_CODES
-
-    rows = []
+    seen = {(d.programme, d.key) for d in DEFAULT_STANDARDS}
     for programme in PROGRAMME_CODES:
         if programme in ELDERCARE_PROGRAMME_CODES:
             continue
-        for key, param in WORKFLOW_DEFAULTS.items():
-            value = param.default
+        for key, value in defaults.items():
+            if (programme, key) in seen:
+                continue
             if isinstance(value, Fraction):
                 value = f"{value.numerator}/{value.denominator}"
-            rows.append(DefaultStandard(programme, key, value, note="办理流程默认参数（湖北省通行做法）"))
-    return rows
-
-
-DEFAULT_STANDARDS += _workflow_defaults()
+            DEFAULT_STANDARDS.append(DefaultStandard(programme, key, value, note=_WORKFLOW_NOTE))
 
 
 # ---------------------------------------------------------------- elderly care (minzheng.eldercare)

@@ -19,7 +19,10 @@ from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.people import selectors as people_selectors
 from minzheng.regions.services import resolve_code
 
+from minzheng.api.schemas import ErrorOut
+
 from . import clock, pdf, selectors, services
+from .assessment import ASSESSED_STATES, assess_case
 from .models import Case, ObjectionOutcome, Programme, State
 
 router = Router(tags=["assistance cases"])
@@ -79,6 +82,7 @@ class CaseDetailOut(CaseOut):
     spot_check: dict | None
     emergency_payment: dict | None
     decisions: list[dict]
+    assessment: dict | None = Field(description="按规则计算的月救助金额及计算过程（按月发放的项目，审核审批阶段；工作人员可见）")
     allowed_actions: list[str]
     timeline: list[dict]
 
@@ -162,7 +166,8 @@ class TownshipReviewIn(DecisionIn):
 
 
 class CountyDecisionIn(DecisionIn):
-    amount_fen: int | None = Field(default=None, description="核定金额（分）")
+    amount_fen: int | None = Field(default=None, description="核定金额（分/月）；按月发放的项目必填，默认应为 assessment.amount_fen")
+    amount_reason: str = Field(default="", max_length=2000, description="核定金额与按规则计算的金额不同时必填")
 
 
 class ObjectionIn(Schema):
@@ -224,6 +229,13 @@ def case_out(case: Case, *, today: dt.date | None = None) -> dict:
     }
 
 
+def _assessment(case: Case) -> dict | None:
+    if case.state not in ASSESSED_STATES:
+        return None
+    found = assess_case(case, on=clock.today())
+    return found.as_dict() if found else None
+
+
 def case_detail_out(user, case: Case) -> dict:
     case = Case.objects.select_related("applicant", "household", "region", "filed_by").get(pk=case.pk)
     staff = user.role != Role.RESIDENT
@@ -265,9 +277,11 @@ def case_detail_out(user, case: Case) -> dict:
                        "investigators": check.investigators, "findings": check.findings} if check and staff else None,
         "emergency_payment": {"amount_fen": payment.amount_fen, "method": payment.method, "paid_on": payment.paid_on} if payment else None,
         "decisions": [
-            {"level": d.level, "outcome": d.outcome, "reasons": d.reasons, "amount_fen": d.amount_fen, "decided_on": d.decided_on}
+            {"level": d.level, "outcome": d.outcome, "reasons": d.reasons, "amount_fen": d.amount_fen,
+             "rules_amount_fen": d.rules_amount_fen, "amount_reason": d.amount_reason, "decided_on": d.decided_on}
             for d in case.decisions.all()
         ],
+        "assessment": _assessment(case) if staff else None,
         "allowed_actions": selectors.allowed_actions(user, case),
         "timeline": [{"state": s.state, "label": s.label, "status": s.status, "on": s.on} for s in selectors.timeline(case)],
     }
@@ -292,10 +306,11 @@ def _region(code: str, field: str = "region"):
 
 # ---------------------------------------------------------------- application, list, detail
 
-@router.post("", response={201: CaseDetailOut})
+@router.post("", response={201: CaseDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def create_case(request, payload: CaseIn):
     """Apply: a resident for their own household, a village worker on the applicant's behalf,
-    a township clerk at the window."""
+    a township clerk at the window. 409 when the household already receives the programme (or
+    one it excludes: 低保 and 特困) or has an application for it open."""
     user = request.user
     household = applicant = None
     if payload.household_id is not None:
@@ -533,10 +548,11 @@ def spot_check(request, case_id: int, payload: SpotCheckIn):
     return _detail(request, case)
 
 
-@router.post("/{int:case_id}/county-decision", response=CaseDetailOut)
+@router.post("/{int:case_id}/county-decision", response={200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def county_decision(request, case_id: int, payload: CountyDecisionIn):
     case = services.county_decision(user=request.user, case=_case(request, case_id), approve=payload.decision == "approve",
-                                    reasons=payload.reasons, amount_fen=payload.amount_fen, on=payload.on)
+                                    reasons=payload.reasons, amount_fen=payload.amount_fen,
+                                    amount_reason=payload.amount_reason, on=payload.on)
     return _detail(request, case)
 
 

@@ -8,9 +8,14 @@ class CasesConfig(AppConfig):
     verbose_name = _("救助申请办理")
 
     def ready(self):
+        from minzheng.assistance.defaults import register_workflow_defaults
         from minzheng.web import nav, widgets
 
+        from .params import DEFAULTS
         from .selectors import overdue_widget_context
+
+        # The workflow's deadlines and ratios are standards like any other: seeded with the rest.
+        register_workflow_defaults({key: param.default for key, param in DEFAULTS.items()})
 
         nav.register(_("救助申请"), "cases:list", prefix="/cases/", order=40, visible=lambda user: user.is_staff_role)
         nav.register(_("我的申请"), "cases:mine", prefix="/cases/mine/", order=40, visible=lambda user: user.role == "resident")

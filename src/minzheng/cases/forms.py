@@ -6,7 +6,10 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from minzheng.assistance.params import BUSINESS_ROLES, INCOME_TYPES
 
 from .models import DocumentKind, EmergencyPayment, ObjectionOutcome, Programme
 from .services import MAX_DOCUMENT_BYTES
@@ -64,8 +67,106 @@ class ScanField(forms.FileField):
         return data
 
 
-class ApplyForm(forms.Form):
-    """The online application (residents) and the application filed for someone (staff)."""
+# The income types a household declares per member (monthly, yuan); the rules decide which count.
+DECLARED_INCOME = ("wage", "business", "property", "transfer", "support", "pension")
+SELF_CARE_LABELS = {
+    "eating": _("进食"), "dressing": _("穿衣"), "bed_transfer": _("上下床"), "toileting": _("如厕"),
+    "indoor_walking": _("室内行走"), "bathing": _("洗澡"),
+}
+EXCLUSION_LABELS = {
+    "": _("计入家庭成员"), "conscript": _("义务兵"), "clergy": _("宗教教职人员（离家3年以上）"), "prisoner": _("服刑人员"),
+    "compulsory_rehab": _("强制隔离戒毒人员"), "missing": _("失踪人员"),
+}
+CARE_MODE_LABELS = {"dispersed": _("分散供养（在家）"), "centralised": _("集中供养（入住供养机构）")}
+
+
+class HouseholdFactsForm(forms.Form):
+    """The household's incomes and property in the shape of the assistance quote input: one
+    component for the resident's online application and the application taken for them, so
+    both record the same facts. Fields are built per current member of the household."""
+
+    car_value = yuan_field(_("机动车价值（元）"), required=False, help_text=_("没有机动车的不填"))
+    car_disability_vehicle = forms.BooleanField(label=_("该车为残疾人功能性补偿代步车"), required=False)
+    homes = forms.IntegerField(label=_("住房套数"), min_value=0, max_value=100, initial=1, required=False)
+    non_residential = forms.IntegerField(label=_("非居住类房产（商铺、办公用房等）数"), min_value=0, max_value=100, initial=0,
+                                         required=False)
+    business_roles = forms.MultipleChoiceField(label=_("家庭成员经营情况"), required=False, widget=forms.CheckboxSelectMultiple,
+                                               choices=list(BUSINESS_ROLES.items()))
+    financial_assets = yuan_field(_("家庭存款、有价证券等金融资产合计（元）"), required=False)
+    extreme_hardship = forms.BooleanField(label=_("经认定的特殊困难家庭（按标施保）"), required=False)
+    able_supporters = forms.IntegerField(label=_("有履行能力的法定赡养、抚养、扶养义务人人数"), min_value=0, max_value=20,
+                                         initial=0, required=False, help_text=_("申请特困供养时填写"))
+    care_mode = forms.ChoiceField(label=_("供养方式"), choices=list(CARE_MODE_LABELS.items()), initial="dispersed",
+                                  required=False, help_text=_("申请特困供养时填写"))
+
+    PROPERTY_FIELDS = ("car_value", "car_disability_vehicle", "homes", "non_residential", "business_roles", "financial_assets")
+    HOUSEHOLD_FIELDS = ("extreme_hardship", "able_supporters", "care_mode")
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        for member in self.members:
+            pid = member.person_id
+            for kind in DECLARED_INCOME:
+                self.fields[f"income_{pid}_{kind}"] = yuan_field(
+                    format_lazy("{}（{}）", INCOME_TYPES[kind], _("元/月")), required=False)
+            self.fields[f"serious_illness_{pid}"] = forms.BooleanField(label=_("患重特大疾病"), required=False)
+            self.fields[f"excluded_{pid}"] = forms.ChoiceField(label=_("是否计入家庭成员"), required=False,
+                                                                choices=list(EXCLUSION_LABELS.items()))
+            self.fields[f"self_care_{pid}_unable"] = forms.MultipleChoiceField(
+                label=_("不能自理的项目"), required=False, widget=forms.CheckboxSelectMultiple,
+                choices=list(SELF_CARE_LABELS.items()), help_text=_("申请特困供养时填写"))
+
+    def member_groups(self):
+        """(member, its bound fields) for the template."""
+        for member in self.members:
+            pid = member.person_id
+            names = [f"income_{pid}_{kind}" for kind in DECLARED_INCOME] + [
+                f"serious_illness_{pid}", f"excluded_{pid}", f"self_care_{pid}_unable"]
+            yield member, [self[name] for name in names]
+
+    def property_fields(self):
+        return [self[name] for name in self.PROPERTY_FIELDS]
+
+    def household_fields(self):
+        return [self[name] for name in self.HOUSEHOLD_FIELDS]
+
+    def facts(self) -> dict:
+        """The quote-shaped facts (yuan as strings; the case keeps them as entered)."""
+        data = self.cleaned_data
+        members = []
+        for member in self.members:
+            pid = member.person_id
+            entry = {"relation": member.relation, "person_id": pid}
+            income = {kind: f"{data[f'income_{pid}_{kind}']:.2f}" for kind in DECLARED_INCOME if data.get(f"income_{pid}_{kind}")}
+            if income:
+                entry["income"] = income
+            if data.get(f"serious_illness_{pid}"):
+                entry["serious_illness"] = True
+            if data.get(f"excluded_{pid}"):
+                entry["excluded_reason"] = data[f"excluded_{pid}"]
+            if data.get(f"self_care_{pid}_unable"):
+                entry["self_care_unable"] = list(data[f"self_care_{pid}_unable"])
+            members.append(entry)
+        cars = []
+        if data.get("car_value"):
+            cars.append({"value": f"{data['car_value']:.2f}", "disability_vehicle": bool(data.get("car_disability_vehicle"))})
+        facts = {
+            "members": members,
+            "property": {"cars": cars, "homes": data.get("homes") or 0, "non_residential": data.get("non_residential") or 0,
+                         "business_roles": list(data.get("business_roles") or []),
+                         "financial_assets": f"{data.get('financial_assets') or 0:.2f}"},
+            "extreme_hardship": bool(data.get("extreme_hardship")),
+            "supporters": ["able"] * (data.get("able_supporters") or 0),
+            "care_mode": data.get("care_mode") or "dispersed",
+        }
+        return facts if members else {}
+
+
+class ApplyForm(HouseholdFactsForm):
+    """The online application (residents) and the application taken for someone (staff): the
+    same household facts either way; staff pick the applicant among the members of the
+    household they looked up."""
 
     programme = forms.ChoiceField(label=_("申请项目"), choices=Programme.choices)
     reason = _text(_("申请理由"), rows=3, max_length=2000, help_text=_("简要说明家庭困难情况"))
@@ -76,33 +177,29 @@ class ApplyForm(forms.Form):
     hukou_book = ScanField(label=_("户口簿"), required=False)
     income_proof = ScanField(label=_("收入证明"), required=False)
 
-    def __init__(self, *args, members=(), staff=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.members = list(members)
+    MAIN_FIELDS = ("household", "applicant", "programme", "applied_on", "reason", "phone", "requested_amount", "is_emergency",
+                   "relative_relation")
+    UPLOAD_FIELDS = ("id_card", "hukou_book", "income_proof")
+
+    def __init__(self, *args, members=(), staff=False, household=None, applicant=None, **kwargs):
+        super().__init__(*args, members=members, **kwargs)
         if staff:
-            self.fields["household_number"] = forms.CharField(label=_("家庭编号"), max_length=32)
-            self.fields["applicant_id_number"] = forms.CharField(label=_("申请人身份证号码"), max_length=18, min_length=15)
+            self.fields["household"] = forms.IntegerField(widget=forms.HiddenInput, required=False,
+                                                          initial=household.pk if household else None)
+            self.fields["applicant"] = forms.TypedChoiceField(
+                label=_("申请人"), coerce=int, choices=[(m.person_id, f"{m.person.name}（{m.get_relation_display()}，{m.person.id_masked}）")
+                                                        for m in self.members],
+                initial=applicant if applicant else (self.members[0].person_id if self.members else None))
             self.fields["applied_on"] = _date(_("申请日期"), help_text=_("补录纸质申请时填写；默认今天"))
             self.fields["relative_relation"] = forms.CharField(
                 label=_("近亲属备案"), max_length=200, required=False,
                 help_text=_("申请人是经办人员或村干部近亲属的，写明关系（将100%入户抽查）"))
-            self.order_fields(["household_number", "applicant_id_number", "programme", "applied_on"])
-        for member in self.members:
-            self.fields[f"income_{member.person_id}"] = yuan_field(
-                _("%(name)s 月收入（元）") % {"name": member.person.name}, required=False,
-                help_text=_("工资、经营、财产等各项月收入合计"),
-            )
 
-    def facts(self) -> dict:
-        """The quote-shaped facts for the household members listed on the form."""
-        members = []
-        for member in self.members:
-            income = self.cleaned_data.get(f"income_{member.person_id}")
-            entry = {"relation": member.relation, "person_id": member.person_id}
-            if income:
-                entry["income"] = {"wage": f"{income:.2f}"}
-            members.append(entry)
-        return {"members": members} if members else {}
+    def main_fields(self):
+        return [self[name] for name in self.MAIN_FIELDS if name in self.fields and name != "household"]
+
+    def upload_fields(self):
+        return [self[name] for name in self.UPLOAD_FIELDS]
 
     def uploads(self):
         for kind in (DocumentKind.ID_CARD, DocumentKind.HUKOU_BOOK, DocumentKind.INCOME_PROOF):
@@ -188,11 +285,14 @@ class TownshipReviewForm(DecisionForm):
 
 
 class CountyDecisionForm(DecisionForm):
-    amount = yuan_field(_("核定救助金额（元）"), required=False)
+    amount = yuan_field(_("核定救助金额（元/月）"), required=False, help_text=_("默认为按规则计算的金额"))
+    amount_reason = _text(_("核定金额与规则金额不同的理由"), required=False, rows=2, max_length=2000,
+                          help_text=_("改动核定金额时必填"))
 
     def service_kwargs(self):
         data = self.cleaned_data
-        return {"approve": data["decision"] == "approve", "reasons": data["reasons"], "amount_fen": to_fen(data["amount"]), "on": data["on"]}
+        return {"approve": data["decision"] == "approve", "reasons": data["reasons"], "amount_fen": to_fen(data["amount"]),
+                "amount_reason": data["amount_reason"], "on": data["on"]}
 
 
 class ObjectionForm(forms.Form):

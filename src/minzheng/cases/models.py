@@ -384,6 +384,9 @@ class Decision(models.Model):
     outcome = models.CharField(_("结论"), max_length=16, choices=Outcome.choices)
     reasons = models.TextField(_("理由"), blank=True)
     amount_fen = models.BigIntegerField(_("核定金额（分/月）"), null=True, blank=True)
+    # What the rules gave on the decision date, and why the decided amount differs from it.
+    rules_amount_fen = models.BigIntegerField(_("按规则计算金额（分/月）"), null=True, blank=True)
+    amount_reason = models.TextField(_("核定金额与规则金额不同的理由"), blank=True)
     decided_on = models.DateField(_("决定日期"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -36,6 +36,8 @@ from fractions import Fraction
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from minzheng.assistance.selectors import standard_in_force
+
 from .models import State
 
 
@@ -76,15 +78,6 @@ STAGE_DEADLINES: dict[str, str] = {
     State.EMERGENCY_GRANTED: "workflow.emergency_paperwork_working_days",
 }
 
-def _resolver():
-    """The assistance module's standards resolver, `standard_in_force(programme, key, region, on)`."""
-    try:
-        from minzheng.assistance.selectors import standard_in_force
-    except ImportError:
-        return None
-    return standard_in_force
-
-
 def _coerce(value, kind: type):
     if kind is Fraction:
         if isinstance(value, Fraction):
@@ -98,11 +91,10 @@ def _coerce(value, kind: type):
 
 
 def _from_standards(key: str, region, on: dt.date, programme: str | None):
-    resolver = _resolver()
-    if resolver is None or not programme:
+    if not programme:
         return None
     try:
-        value = resolver(programme, key, region, on)
+        value = standard_in_force(programme, key, region, on)
     except (LookupError, ObjectDoesNotExist):
         return None
     # A resolver may hand back a standard row or its value.

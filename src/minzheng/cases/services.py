@@ -14,6 +14,7 @@ import json
 import random
 from fractions import Fraction
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db.models.fields.files import FieldFile
 from django.db import IntegrityError, transaction
@@ -21,12 +22,14 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from minzheng.accounts.models import Role
+from minzheng.assistance.evaluation import with_household_members
 from minzheng.core import audit, crypto, idcard
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Household, HouseholdMember, Person
 
 from . import clock, working_days
+from .assessment import assess_case
 from .models import (
     CLOSED_STATES, Appraisal, Authorisation, Case, CaseEvent, Channel, Decision, Document, DocumentKind,
     EmergencyPayment, Holiday, Investigation, MissingMaterialsNotice, Objection, ObjectionOutcome, Programme, Publicity,
@@ -222,6 +225,43 @@ def _validate_facts(facts, household: Household, on: dt.date) -> dict:
     return facts
 
 
+# Programmes a household cannot hold together: 低保 urban or rural, or 特困 support (the basic
+# living of a 特困 person is the support itself) — DOMAIN.md §4 "duplicate assistance".
+EXCLUSIVE_PROGRAMMES = (frozenset({Programme.DIBAO_URBAN, Programme.DIBAO_RURAL, Programme.TEKUN}),)
+
+
+def exclusive_with(programme: str) -> set[str]:
+    """The programme itself and those it excludes."""
+    found = {programme}
+    for group in EXCLUSIVE_PROGRAMMES:
+        if programme in group:
+            found |= set(group)
+    return found
+
+
+def check_not_duplicate(*, household: Household, programme: str) -> None:
+    """409 with a message naming what the household already has, when it receives the
+    programme (or an exclusive one) or has an application for it open. Call inside the
+    application's transaction: the open cases are locked while the new one is written."""
+    programmes = exclusive_with(programme)
+    open_case = (Case.objects.select_for_update().filter(household=household, programme__in=programmes)
+                 .exclude(state__in=CLOSED_STATES).order_by("id").first())
+    if open_case is not None:
+        same = open_case.programme == programme
+        message = (_("该家庭已有正在办理的%(p)s申请（编号 %(n)s），不能重复申请") if same else
+                   _("该家庭已有正在办理的%(p)s申请（编号 %(n)s），与所申请项目不能同时享受"))
+        raise ServiceError({"programme": [message % {"p": open_case.get_programme_display(), "n": open_case.number}]}, status=409)
+    # Entitlements belong to payments, which depends on cases: read through the app registry.
+    entitlement_model = apps.get_model("payments", "Entitlement")
+    receiving = (entitlement_model.objects.filter(household=household, programme__in=programmes)
+                 .exclude(status="terminated").order_by("id").values_list("programme", flat=True).first())
+    if receiving is not None:
+        label = Programme(receiving).label if receiving in Programme.values else receiving
+        message = (_("该家庭正在享受%(p)s，不能重复申请") if receiving == programme else
+                   _("该家庭正在享受%(p)s，与所申请项目不能同时享受"))
+        raise ServiceError({"programme": [message % {"p": label}]}, status=409)
+
+
 @transaction.atomic
 def apply(
     *, user, programme: str, household: Household | None = None, applicant: Person | None = None, reason: str = "",
@@ -287,9 +327,9 @@ def apply(
     if errors:
         raise ServiceError(errors)
 
-    # One open application per household and programme.
-    if Case.objects.select_for_update().filter(household=household, programme=programme).exclude(state__in=CLOSED_STATES).exists():
-        raise ServiceError({"programme": [_("该家庭已有正在办理的同类申请")]}, status=409)
+    check_not_duplicate(household=household, programme=programme)
+    # Whatever the interface sent, the facts list every current member of the household.
+    facts = with_household_members(facts, household)
 
     case = Case(
         programme=programme, applicant=applicant, household=household, region=household.region, channel=channel,
@@ -641,20 +681,35 @@ def record_spot_check(*, user, case: Case, checked_on: dt.date, investigators: l
     return check
 
 
-def _notify_payments(case: Case) -> None:
-    """Hand an approved case to payments, when that module provides the hook."""
-    try:
-        from minzheng.payments.services import on_case_approved
-    except ImportError:
-        return
-    on_case_approved(case)
+def _decided_amount(case: Case, on: dt.date, amount_fen: int | None, amount_reason: str) -> tuple[int | None, int | None, str]:
+    """(amount, rules amount, reason) of a monthly programme's approval: the rules' amount on the
+    decision date is the default; another amount needs a written reason; a blank or zero amount
+    is refused while the household is eligible."""
+    assessment = assess_case(case, on=on)
+    if assessment is None:
+        return amount_fen, None, ""
+    amount_reason = (amount_reason or "").strip()
+    rules_amount = assessment.amount_fen if assessment.computed and assessment.eligible else None
+    if not amount_fen:
+        if rules_amount:
+            raise ServiceError({"amount_fen": [_("请填写核定金额（按规则计算为每月 %(y)s 元）") % {"y": _yuan(rules_amount)}]})
+        basis = assessment.error or "；".join(assessment.reasons) or _("按规则金额为零")
+        raise ServiceError({"amount_fen": [_("按规则计算不能核定金额（%(why)s）。确需批准的，须填写核定金额并写明理由") % {"why": basis}]})
+    # Without a computed figure (no standard in force) the approver's amount is the decision.
+    if assessment.computed and amount_fen != rules_amount and not amount_reason:
+        expected = _("每月 %(y)s 元") % {"y": _yuan(rules_amount)} if rules_amount else _("不符合条件")
+        raise ServiceError({"amount_reason": [_("核定金额与按规则计算的结果（%(e)s）不同，须写明理由") % {"e": expected}]})
+    if len(amount_reason) > 2000:
+        raise ServiceError({"amount_reason": [_("理由不能超过2000个字符")]})
+    return amount_fen, assessment.amount_fen if assessment.computed else None, amount_reason if amount_fen != rules_amount else ""
 
 
 @transaction.atomic
 def county_decision(*, user, case: Case, approve: bool, reasons: str = "", amount_fen: int | None = None,
-                    on: dt.date | None = None) -> Case:
+                    amount_reason: str = "", on: dt.date | None = None) -> Case:
     """County approval (县级审批) or refusal with written reasons. A case drawn for a spot check
-    is approved only after the check is recorded."""
+    is approved only after the check is recorded. A monthly programme is approved at the rules'
+    amount on the decision date, or at another amount with a written reason."""
     _guard(user, case, APPROVER)
     case = _locked(case)
     _require_state(case, (State.COUNTY_REVIEW,), _("县级审批"))
@@ -669,12 +724,15 @@ def county_decision(*, user, case: Case, approve: bool, reasons: str = "", amoun
     check = SpotCheck.objects.filter(case=case).first()
     if check is not None and not check.is_done:
         raise ServiceError({"spot_check": [_("本申请已被抽中入户抽查，须先登记抽查结果再审批")]}, status=409)
+    amount_fen, rules_amount, amount_reason = _decided_amount(case, on, amount_fen, amount_reason)
     Decision.objects.create(case=case, level=Decision.Level.COUNTY, outcome=Decision.Outcome.APPROVE,
-                            reasons=(reasons or "").strip(), amount_fen=amount_fen, decided_on=on, decided_by=user)
-    case = _transition(case, "approve", _("县级审批"), user=user, action="county_decision", on=on,
-                       note=_("县级审批批准"), data={"amount_fen": amount_fen})
-    _notify_payments(case)
-    return case
+                            reasons=(reasons or "").strip(), amount_fen=amount_fen, rules_amount_fen=rules_amount,
+                            amount_reason=amount_reason, decided_on=on, decided_by=user)
+    # The approve transition is published (django-fsm post_transition); payments subscribes
+    # and creates the entitlement in this transaction.
+    return _transition(case, "approve", _("县级审批"), user=user, action="county_decision", on=on,
+                       note=_("县级审批批准"), data={"amount_fen": amount_fen, "rules_amount_fen": rules_amount,
+                                                     "amount_reason": amount_reason})
 
 
 # ---------------------------------------------------------------- withdrawal, 备案, emergency path

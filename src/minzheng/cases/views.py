@@ -5,7 +5,9 @@ parse forms and call the services and selectors."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,17 +16,18 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
-from minzheng.core import idcard
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.people import selectors as people_selectors
 from minzheng.regions.models import Region
 
 from . import clock, forms, pdf, selectors, services
+from .assessment import ASSESSED_STATES, assess_case
 from .models import Case, DocumentKind, Programme, State
 
 PAGE_SIZE = 20
@@ -49,11 +52,11 @@ def _staff(user) -> bool:
     return user.is_staff_role or user.is_superuser
 
 
-def _apply_errors(form, exc: ServiceError, field_map: dict[str, str] | None = None) -> None:
+def _apply_errors(form, exc: ServiceError, field_map: dict[str, str | None] | None = None) -> None:
     field_map = field_map or {}
     for field, errors in exc.errors.items():
         target = field_map.get(field, field)
-        if target not in form.fields:
+        if target is not None and target not in form.fields:
             target = None
         for message in errors:
             form.add_error(target, message)
@@ -106,9 +109,21 @@ def my_cases(request):
 
 # ---------------------------------------------------------------- application
 
-def _own_members(user):
-    household = people_selectors.households_for(user).first() if user.person_id else None
-    return list(people_selectors.current_members(household)) if household else []
+def _living(memberships):
+    return [m for m in memberships if m.person.death_date is None]
+
+
+def _own_household(user):
+    return people_selectors.households_for(user).first() if user.person_id else None
+
+
+def _chosen(request, user):
+    """The household a clerk chose after a lookup (its id in the form or the address), and the
+    member the lookup found."""
+    raw = request.POST.get("household") or request.GET.get("household") or ""
+    household = people_selectors.households_for(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    person = request.GET.get("applicant", "")
+    return household, int(person) if household and person.isdigit() else None
 
 
 @case_page
@@ -117,17 +132,37 @@ def apply(request):
     staff = user.role in (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK)
     if user.role != Role.RESIDENT and not staff:
         raise PermissionDenied(_("当前账号不能提交救助申请"))
-    members = _own_members(user) if user.role == Role.RESIDENT else []
-    form = forms.ApplyForm(request.POST or None, request.FILES or None, members=members, staff=staff)
-    if request.method == "POST" and form.is_valid():
+    lookup_error = ""
+    found_person = None
+    if staff and request.method == "POST" and "lookup" in request.POST:
+        # Looked up by POST and answered with a redirect, so no ID number lands in an address or a log.
+        household, person = people_selectors.find_household(user, request.POST["lookup"])
+        if household is not None:
+            query = {"household": household.pk} | ({"applicant": person.pk} if person else {})
+            return redirect(f"{reverse('cases:apply')}?{urlencode(query)}")
+        lookup_error = _("未找到该身份证号码或家庭编号对应的家庭（须已登记，且在您的管辖范围内）")
+    if staff:
+        household, found_person = _chosen(request, user)
+    else:
+        household = _own_household(user)
+    members = _living(people_selectors.current_members(household)) if household else []
+    submitted = request.method == "POST" and "lookup" not in request.POST
+    form = forms.ApplyForm(request.POST if submitted else None, request.FILES or None, members=members,
+                           staff=staff, household=household, applicant=found_person)
+    if not submitted:
+        pass
+    elif staff and household is None:
+        form.is_valid()
+        form.add_error(None, _("请先按身份证号码或家庭编号查找申请家庭"))
+    elif form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                household = applicant = None
+                applicant = None
                 if staff:
-                    household, applicant = _household_and_applicant(user, form)
+                    applicant = next((m.person for m in members if m.person_id == data["applicant"]), None)
                 case = services.apply(
-                    user=user, programme=data["programme"], household=household, applicant=applicant,
+                    user=user, programme=data["programme"], household=household if staff else None, applicant=applicant,
                     reason=data["reason"], phone=data["phone"], facts=form.facts(),
                     requested_amount_fen=forms.to_fen(data["requested_amount"]), is_emergency=data["is_emergency"],
                     relative_of_staff=bool(data.get("relative_relation")), relative_relation=data.get("relative_relation", ""),
@@ -139,28 +174,14 @@ def apply(request):
                     except ServiceError as exc:
                         raise ServiceError({kind: exc.errors.get("file", sum(exc.errors.values(), []))}) from None
         except ServiceError as exc:
-            _apply_errors(form, exc, {"household_id": "household_number", "applicant_id": "applicant_id_number",
-                                      "requested_amount_fen": "requested_amount"})
+            _apply_errors(form, exc, {"household_id": None, "applicant_id": "applicant", "requested_amount_fen": "requested_amount"})
         else:
             messages.success(request, _("申请已提交，申请编号 %(n)s。请留意办理进度。") % {"n": case.number})
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/apply.html", {"form": form, "staff": staff, "members": members},
-                  status=422 if request.method == "POST" else 200)
-
-
-def _household_and_applicant(user, form):
-    """The household (by number) and applicant (by full ID) among the user's regions."""
-    household = people_selectors.households_for(user).filter(number=form.cleaned_data["household_number"].strip()).first()
-    if household is None:
-        raise ServiceError({"household_id": [_("家庭不存在或不在管辖范围内")]})
-    try:
-        number = idcard.parse(form.cleaned_data["applicant_id_number"]).number
-    except idcard.InvalidResidentId as exc:
-        raise ServiceError({"applicant_id": [str(exc)]}) from None
-    applicant = people_selectors.search_people(user, number).first()
-    if applicant is None:
-        raise ServiceError({"applicant_id": [_("未找到该身份证号码对应的人员（须先登记，且在您的管辖范围内）")]})
-    return household, applicant
+    return render(request, "cases/apply.html", {
+        "form": form, "staff": staff, "members": members, "household": household,
+        "lookup": request.POST.get("lookup", ""), "lookup_error": lookup_error,
+    }, status=422 if request.method == "POST" else 200)
 
 
 # ---------------------------------------------------------------- detail and actions
@@ -197,18 +218,24 @@ PRIMARY = {"accept", "complete_materials", "verification", "investigation", "app
            "close_publicity", "county_decision", "emergency_grant", "emergency_paperwork", "spot_check"}
 
 
-def _make_form(action, case, data=None, files=None):
+def _make_form(action, case, data=None, files=None, *, assessment=None):
     form_class = ACTION_FORMS[action]
     if action == "resolve_objection":
         return form_class(data, files, objections=case.objections.filter(resolved_on__isnull=True), prefix=action)
+    if action == "county_decision" and assessment is not None and assessment.computed and assessment.eligible:
+        # The rules' amount is the default; changing it needs a reason (the service checks).
+        return form_class(data, files, prefix=action, initial={"amount": Decimal(assessment.amount_fen).scaleb(-2)})
     return form_class(data, files, prefix=action)
 
 
 def _detail(request, case: Case, *, bound: tuple[str, object] | None = None, status: int = 200):
     user = request.user
+    assessment = None
+    if user.role != Role.RESIDENT and case.state in ASSESSED_STATES:
+        assessment = assess_case(case, on=clock.today())
     actions = []
     for action in selectors.allowed_actions(user, case):
-        form = bound[1] if bound and bound[0] == action else _make_form(action, case)
+        form = bound[1] if bound and bound[0] == action else _make_form(action, case, assessment=assessment)
         actions.append({"name": action, "label": ACTION_LABELS[action], "form": form,
                         "open": (bound and bound[0] == action) or action in PRIMARY})
     return render(request, "cases/case_detail.html", {
@@ -218,6 +245,7 @@ def _detail(request, case: Case, *, bound: tuple[str, object] | None = None, sta
         "overdue": selectors.is_overdue(case), "publicity": getattr(case, "publicity", None),
         "spot_check": getattr(case, "spot_check", None), "missing": getattr(case, "missing_materials", None),
         "emergency_payment": getattr(case, "emergency_payment", None), "members": selectors.member_count(case),
+        "assessment": assessment,
     }, status=status)
 
 

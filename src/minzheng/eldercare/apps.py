@@ -11,10 +11,8 @@ class EldercareConfig(AppConfig):
         from .allowance import register_calculator
 
         register_calculator()
-        try:
-            from minzheng.web import nav, widgets
-        except ImportError:  # a deployment without the web pages
-            return
+        from minzheng.web import nav, widgets
+
         from .views import community_widget_context, may_see_elderly, provider_widget_context
         from .selectors import provider_of
 

@@ -8,13 +8,18 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("待遇与发放")
 
     def ready(self):
-        try:
-            from minzheng.web import nav, widgets
-        except ImportError:  # a deployment without the web pages
-            return
+        from django_fsm.signals import post_transition
+
+        from minzheng.cases.models import Case
+        from minzheng.web import nav, widgets
+
+        from .signals import on_case_transition
         from .recompute import may_simulate
         from .selectors import due_reviews_widget_context
         from .views import may_see_payrolls
+
+        # An approved application becomes an entitlement (in the approval's transaction).
+        post_transition.connect(on_case_transition, sender=Case, dispatch_uid="payments_on_case_transition")
 
         def staff(user) -> bool:
             return user.is_superuser or user.is_staff_role

@@ -7,17 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-from pydantic import ValidationError
-
-from minzheng.assistance import rules
-from minzheng.assistance.params import REGISTRY
-from minzheng.assistance.quotes import age_on, build_facts
-from minzheng.assistance.rules.base import HouseholdFacts, QuoteResult
-from minzheng.assistance.schemas import QuoteIn
+from minzheng.assistance.evaluation import current_facts, evaluate_facts, household_facts, members_or_household  # noqa: F401
+from minzheng.assistance.rules.base import QuoteResult
 from minzheng.core import audit
-from minzheng.core.errors import ServiceError
-from minzheng.people.models import Person
 
 from . import calculators
 
@@ -42,51 +34,6 @@ class Evaluation:
         return not self.error
 
 
-def current_facts(facts: dict, *, on: dt.date, hukou_type: str = "") -> dict:
-    """The stored facts brought up to `on` from the population registry: members linked to a
-    person get their age on that date and their sex, and keep the disability the facts record
-    (or the registry's when the facts say nothing); members who died on or before `on` are
-    dropped. Facts never hold ID numbers (the case replaced them by the person's record)."""
-    facts = audit.jsonable(facts or {})
-    members = [m for m in facts.get("members") or [] if isinstance(m, dict)]
-    ids = [m["person_id"] for m in members if isinstance(m.get("person_id"), int)]
-    people = {p.pk: p for p in Person.objects.filter(pk__in=ids)} if ids else {}
-    kept = []
-    for member in members:
-        member = dict(member)
-        member.pop("id_number", None)
-        person = people.get(member.get("person_id"))
-        if person is not None:
-            if person.death_date is not None and person.death_date <= on:
-                continue
-            member["age"] = age_on(person.birth_date, on)
-            member["sex"] = person.sex
-            if not member.get("disability_grade") and person.disability_grade:
-                member["disability_type"] = person.disability_type or None
-                member["disability_grade"] = person.disability_grade
-        kept.append(member)
-    facts["members"] = kept
-    if hukou_type and not facts.get("hukou_type"):
-        facts["hukou_type"] = hukou_type
-    return facts
-
-
-def household_facts(programme: str, facts: dict, *, region_code: str, on: dt.date) -> HouseholdFacts:
-    """Validate stored facts through the quote schema; errors name the field under `facts.`."""
-    try:
-        payload = QuoteIn(**{**facts, "programme": programme, "region": region_code, "date": on})
-    except ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for error in exc.errors():
-            location = ".".join(str(part) for part in error["loc"])
-            errors.setdefault(f"facts.{location}", []).append(error["msg"])
-        raise ServiceError(errors) from None
-    try:
-        return build_facts(payload)
-    except ServiceError as exc:
-        raise ServiceError({f"facts.{k}": v for k, v in exc.errors.items()}) from None
-
-
 def standards_used(result: QuoteResult) -> list[dict]:
     return [step.detail for step in result.trace if step.step == "standard"]
 
@@ -98,18 +45,11 @@ def trace_of(result: QuoteResult) -> list[dict]:
 def evaluate(programme: str, facts: dict, *, region, on: dt.date, standards: dict) -> Evaluation:
     """Run the programme's rules on `facts` (already brought up to date) with the region's
     standards in force (`standards` = `StandardsTable.for_path(region.path)`). Facts the rules
-    cannot read, or a missing standard, give an evaluation with `error` instead of raising."""
-    try:
-        household = household_facts(programme, facts, region_code=region.code, on=on)
-    except ServiceError as exc:
-        message = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
-        return Evaluation(programme, on, facts, False, 0, error=message, field_errors=exc.errors)
-    try:
-        result = rules.evaluate(programme, household, standards)
-    except rules.MissingStandard as missing:
-        spec = REGISTRY.get(missing.programme, {}).get(missing.key)
-        label = str(spec.label) if spec else f"{missing.programme}.{missing.key}"
-        return Evaluation(programme, on, facts, False, 0, error=_("没有生效的救助标准：%(label)s") % {"label": label})
+    cannot read, or a missing standard, give an evaluation with a readable `error` instead of
+    raising."""
+    household, result, error, field_errors = evaluate_facts(programme, facts, region=region, on=on, standards=standards)
+    if result is None:
+        return Evaluation(programme, on, facts, False, 0, error=error, field_errors=field_errors)
     calculator = calculators.for_programme(programme)
     basis = calculator.basis(result, household) if calculator else None
     return Evaluation(

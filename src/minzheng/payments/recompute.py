@@ -27,6 +27,8 @@ from minzheng.assistance.models import Standard
 from minzheng.assistance.params import PROGRAMME_BY_CODE, from_display, normalise_value, spec_for
 from minzheng.assistance.rules.base import display_value
 from minzheng.assistance.selectors import _ROW_FIELDS, StandardsTable, _statistics_rows, standards_table, zones_by_member
+from minzheng.cases.models import OPEN_STATES
+from minzheng.cases.selectors import cases_for
 from minzheng.core import audit, jobs
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import Job
@@ -472,11 +474,6 @@ def _ancestor_county_ids(region: Region) -> list[int]:
 def _simulate_pending(user, region, affected, before, after, on, county_of, totals) -> dict:
     """Open applications of the affected programmes, under the rules before and after."""
     found = {"eligible": [], "ineligible": []}
-    try:
-        from minzheng.cases.models import OPEN_STATES
-        from minzheng.cases.selectors import cases_for
-    except ImportError:
-        return found
     cases = (cases_for(user).filter(state__in=OPEN_STATES, programme__in=affected).filter(_subtree_q(region))
              .select_related("region", "household", "applicant"))
     for case in cases:

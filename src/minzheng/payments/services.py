@@ -24,9 +24,10 @@ from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import HouseholdMember
+from minzheng.verification.selectors import findings_for_household
 
 from . import months, selectors
-from .evaluation import Evaluation, current_facts, evaluate
+from .evaluation import Evaluation, current_facts, evaluate, members_or_household
 from .models import Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun, Review
 from .params import ENTITLEMENT_WRITERS, PER_PERSON_PROGRAMMES, add_months_to_date, review_months
 
@@ -200,8 +201,9 @@ def create_entitlement(*, user, programme: str, household, region, approved_on: 
                        reason: str = "") -> Entitlement:
     """Compute the amount with the rules and the standards in force on `approved_on`, and create
     the entitlement from the month after. A county's decided amount, when given, is the amount
-    (the rules' figure stays in the snapshot). A household the rules cannot compute without a
-    decided amount gets a suspended entitlement of 0 for the clerk to settle."""
+    (the rules' figure stays in the snapshot; equal to it, the entitlement follows the rules).
+    Facts without members are completed from the household register. A household the rules
+    cannot compute without a decided amount gets a suspended entitlement of 0 for the clerk."""
     spec = PROGRAMME_BY_CODE.get(programme)
     if spec is not None and spec.kind != "monthly":
         raise ServiceError({"programme": [_("一次性救助项目不生成按月待遇")]})
@@ -210,16 +212,17 @@ def create_entitlement(*, user, programme: str, household, region, approved_on: 
     hukou = person.hukou_type if person is not None else ""
     if programme == "tekun" and not hukou and household.head_id:
         hukou = household.head.hukou_type
-    facts = current_facts(facts, on=approved_on, hukou_type=hukou if programme == "tekun" else "")
+    facts = current_facts(members_or_household(facts, household), on=approved_on, hukou_type=hukou if programme == "tekun" else "")
     if programme == "disability_living" and "dibao_household" not in facts:
         facts["dibao_household"] = _household_has_dibao(household.pk)
     standards = all_standards_in_force(region, approved_on)
     evaluation = evaluate(programme, facts, region=region, on=approved_on, standards=standards)
     start = months.next_month(approved_on)
     status = Entitlement.Status.ACTIVE
-    if decided_amount_fen is not None:
+    by_rules = evaluation.computed and evaluation.eligible
+    if decided_amount_fen is not None and not (by_rules and decided_amount_fen == evaluation.amount_fen):
         amount, amount_basis = decided_amount_fen, Entitlement.AmountBasis.DECIDED
-    elif evaluation.computed and evaluation.eligible:
+    elif by_rules:
         amount, amount_basis = evaluation.amount_fen, Entitlement.AmountBasis.RULES
     else:
         amount, amount_basis, status = 0, Entitlement.AmountBasis.DECIDED, Entitlement.Status.SUSPENDED
@@ -445,13 +448,7 @@ def _handle_death(entitlement: Entitlement, on: dt.date, result: dict) -> None:
 # ---------------------------------------------------------------- periodic review
 
 def verification_findings(entitlement: Entitlement, on: dt.date) -> list[dict]:
-    """Economic-status verification for a review: the findings of the verification module
-    (`minzheng.verification.services.findings_for_household`) when it is installed; a platform
-    without it reviews on the rules alone."""
-    try:
-        from minzheng.verification.services import findings_for_household
-    except ImportError:
-        return []
+    """Economic-status verification for a review: the verification module's findings."""
     return [audit.jsonable(f) for f in findings_for_household(household=entitlement.household, on=on)]
 
 
@@ -481,7 +478,8 @@ def start_review(*, user, entitlement: Entitlement, facts: dict | None = None, o
     if entitlement.status == Entitlement.Status.TERMINATED:
         raise ServiceError({"status": [_("待遇已终止，无需复核")]}, status=409)
     hukou = entitlement.person.hukou_type if entitlement.person_id else ""
-    current = current_facts(facts if facts is not None else entitlement.facts, on=on,
+    stored = members_or_household(facts if facts is not None else entitlement.facts, entitlement.household)
+    current = current_facts(stored, on=on,
                             hukou_type=hukou if entitlement.programme == "tekun" else "")
     if entitlement.programme == "disability_living" and "dibao_household" not in current:
         current["dibao_household"] = _household_has_dibao(entitlement.household_id)

@@ -90,6 +90,20 @@ def current_members(household: Household) -> QuerySet[HouseholdMember]:
     return household.memberships.filter(until__isnull=True).select_related("person").order_by("id")
 
 
+def find_household(user, text: str) -> tuple[Household | None, Person | None]:
+    """The household a clerk means by a full resident ID (the person's current household) or a
+    household number, within the user's regions; the person when found by ID."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    if _ID_LIKE.match(text):
+        person = search_people(user, text).first()
+        if person is not None:
+            household = households_for(user).filter(memberships__person=person, memberships__until__isnull=True).first()
+            return household, person if household else None
+    return households_for(user).filter(number=text).first(), None
+
+
 def current_household(person: Person) -> Household | None:
     m = person.memberships.filter(until__isnull=True).select_related("household").first()
     return m.household if m else None

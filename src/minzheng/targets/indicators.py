@@ -292,14 +292,10 @@ def _assistance_ready() -> bool:
 
     ok = False
     if apps.is_installed("minzheng.assistance"):
-        try:
-            from minzheng.assistance.models import Standard, Statistic
-            from minzheng.assistance.selectors import chain_for_path, standards_table  # noqa: F401
-        except ImportError:
-            pass
-        else:
-            tables = set(connection.introspection.table_names())
-            ok = Standard._meta.db_table in tables and Statistic._meta.db_table in tables
+        from minzheng.assistance.models import Standard, Statistic
+
+        tables = set(connection.introspection.table_names())
+        ok = Standard._meta.db_table in tables and Statistic._meta.db_table in tables
     _ready_checked["ok"] = ok
     _ready_checked["retry_at"] = time.monotonic() + 60
     return ok

@@ -115,3 +115,13 @@ def case_report(user, case: Case) -> dict:
         "blocking": blocking, "decision": decision,
         "authorisation": Authorisation.objects.filter(case=case).first(),
     }
+
+
+def findings_for_household(*, household, on) -> list[dict]:
+    """What verification has found on a household up to `on` and nobody has explained away, for
+    a periodic review (the caller already checked the household is in scope)."""
+    findings = (Finding.objects.filter(household=household, created_at__date__lte=on)
+                .exclude(status=Finding.Status.EXPLAINED).select_related("person", "batch").order_by("-id")[:50])
+    return [{"finding_id": f.pk, "rule": f.rule, "severity": f.get_severity_display(), "status": f.get_status_display(),
+             "person": f.person.name, "source": f.batch.get_source_display(), "as_of": f.batch.as_of.isoformat(),
+             "message": f.message} for f in findings]
