@@ -93,3 +93,16 @@ class Job(models.Model):
         if not self.total:
             return 0
         return min(100, int(self.done * 100 / self.total))
+
+
+class KeyCheck(models.Model):
+    """The data key's check value (crypto.key_check_value), stored on first start: a server started
+    with another key stops with a clear message instead of failing at the first decryption."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("密钥校验值")
+        verbose_name_plural = _("密钥校验值")
