@@ -9,6 +9,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -229,6 +230,96 @@ def test_rerun_refuses_a_job_that_is_still_running_unless_stalled():
     listing = io.StringIO()
     call_command("jobs", "list", "--status", "running", stdout=listing)
     assert "（停滞）" in listing.getvalue()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _started(pid: int) -> str:
+    import psutil
+
+    return f"{psutil.Process(pid).create_time():.2f}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "runner, beat_age, stalled",
+    [
+        (lambda: "", 5, False),                                                      # no runner recorded: heartbeat only
+        (lambda: "", jobs.STALE_AFTER_SECONDS + 1, True),
+        (lambda: f"other-host:4242:1.00", 5, False),                                 # another host: heartbeat only
+        (lambda: f"other-host:4242:1.00", jobs.STALE_AFTER_SECONDS + 1, True),
+        (lambda: f"{socket.gethostname()}:{_dead_pid()}:1.00", 0, True),            # its process is gone
+        (lambda: f"{socket.gethostname()}:{os.getppid()}:{_started(os.getppid())}", 0, False),  # alive
+        (lambda: f"{socket.gethostname()}:{os.getppid()}:1.00", 0, True),            # pid reused by another process
+        (lambda: jobs.runner_id(), 0, True),                                         # this process, no thread runs it
+    ],
+)
+def test_a_running_job_is_stalled_exactly_when_its_runner_is_gone(runner, beat_age, stalled):
+    beat = timezone.now() - dt.timedelta(seconds=beat_age)
+    row = Job.objects.create(kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=beat, runner=runner())
+    assert jobs.is_stalled(row) is stalled
+
+
+@pytest.mark.django_db
+def test_a_job_running_in_this_process_is_not_stalled_until_its_runner_ends():
+    row = Job.objects.create(kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=timezone.now(),
+                             runner=jobs.runner_id())
+    with jobs._Heartbeat(str(row.pk)):
+        assert not jobs.is_stalled(row)
+    assert jobs.is_stalled(row)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_runner_beats_while_the_job_function_is_silent(monkeypatch):
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+
+    def silent(ctx):
+        started = Job.objects.get(pk=ctx.job.pk).heartbeat_at
+        deadline = time.monotonic() + 30
+        while Job.objects.get(pk=ctx.job.pk).heartbeat_at == started:  # no progress reported meanwhile
+            assert time.monotonic() < deadline, "no heartbeat"
+            time.sleep(0.02)
+        return {"beat": True}
+
+    monkeypatch.setitem(jobs._REGISTRY, "test.silent", jobs.JobSpec("test.silent", "静默任务", silent))
+    row = jobs.enqueue("test.silent", dispatch_on_commit=False)
+    assert jobs.execute(str(row.pk)).result == {"beat": True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media, tmp_path):
+    households = 90
+    upload = write_households(tmp_path / "big.csv", households)
+    env = workers.worker_env("")
+    env.pop("MINZHENG_BROKER_URL")
+    env["MINZHENG_VAR_DIR"] = str(tmp_path / "var")
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "minzheng", "jobs", "run", "people.import", "--user", "lq_clerk", "--param", f"path={upload}",
+         "--param", "mode=good_rows", "--param", "chunk_households=3"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while Person.objects.count() < 2 * 3 * 3:  # two chunks committed
+            assert runner.poll() is None and time.monotonic() < deadline, "the import ended or never started"
+            time.sleep(0.02)
+    finally:
+        runner.kill()
+        runner.wait(timeout=60)
+    job_row = Job.objects.get()
+    assert job_row.status == Job.Status.RUNNING and Person.objects.count() < households * 3
+    assert (timezone.now() - job_row.heartbeat_at).total_seconds() < jobs.STALE_AFTER_SECONDS  # fresh, yet dead
+    assert jobs.is_stalled(job_row)
+
+    out = io.StringIO()
+    call_command("jobs", "rerun", str(job_row.pk), stdout=out, stderr=io.StringIO())
+    job_row.refresh_from_db()
+    assert (job_row.status, job_row.attempts) == (Job.Status.SUCCEEDED, 2)
+    assert Person.objects.count() == households * 3 and Person.objects.values("id_hash").distinct().count() == households * 3
 
 
 def test_worker_refuses_to_start_without_a_broker(settings):

@@ -76,6 +76,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # host:pid:process-start of the process running it, so a dead runner is seen at once (jobs.is_stalled).
+    runner = models.CharField(max_length=200, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
