@@ -32,7 +32,7 @@ from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
 from . import workers
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = workers.TEST_REDIS_URL
 HEADER = ["身份证号码", "姓名", "户籍地区划代码", "户口性质", "家庭编号", "与户主关系", "住址"]
 REPO = Path(__file__).resolve().parent.parent
 
@@ -332,26 +332,18 @@ def test_worker_refuses_to_start_without_a_broker(settings):
 
 
 @pytest.fixture
-def broker(settings, media):
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        redis.ping()
-    except RedisConnectionError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    redis.flushdb()
-    settings.BROKER_URL = REDIS_URL
-    yield redis
-    redis.flushdb()
+def broker(settings, media, monkeypatch):
+    """A queue of this test's own on the shared Redis (see tests/workers.py)."""
+    with workers.private_queue(monkeypatch, REDIS_URL) as redis:
+        settings.BROKER_URL = REDIS_URL
+        yield redis
 
 
 def worker_env() -> dict:
     return workers.worker_env(REDIS_URL)
 
 
-def run_worker_burst(*extra: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_worker_burst(*extra: str, timeout: float = workers.WORKER_TIMEOUT) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "minzheng", "worker", "--burst", *extra], env=worker_env(), cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -396,17 +388,18 @@ def test_a_pool_of_two_workers_runs_queued_jobs(broker, clerk, tmp_path):
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(broker, clerk, tmp_path):
-    households, per_chunk = 150, 5
+    # Small enough to be quick, large enough that the import is still running when it is killed
+    # after its second chunk: 30 chunks of 3 households.
+    households, per_chunk = 90, 3
     upload = write_households(tmp_path / "big.csv", households)
     job_row = jobs.enqueue("people.import", user=clerk, params={
         "path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": per_chunk})
 
     workers.start_worker_and_kill_when(
-        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Person.objects.count() >= 2 * per_chunk * 3, timeout=60,
+        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Person.objects.count() >= 2 * per_chunk * 3,
         waiting_for="writing",
     )
 
-    time.sleep(0.2)  # let the database notice the dropped connection and roll back the open chunk
     written = Person.objects.count()
     assert written < households * 3, "the import finished before the worker was killed; make the file larger"
     # Chunks commit whole: the registry holds complete households only.
@@ -414,35 +407,37 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(br
     assert HouseholdMember.objects.count() == written and Household.objects.count() == written // 3
     job_row.refresh_from_db()
     assert job_row.status == Job.Status.RUNNING  # nobody was left to record the death
+    assert jobs.is_stalled(job_row)  # but its runner is seen dead at once
 
     jobs.rerun(job_row)
     run_worker_burst()
     job_row.refresh_from_db()
     assert job_row.status == Job.Status.SUCCEEDED, job_row.error
-    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (450, 150, 450)
-    assert Person.objects.values("id_hash").distinct().count() == 450
+    people, hh = households * 3, households
+    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (people, hh, people)
+    assert Person.objects.values("id_hash").distinct().count() == people
     result = job_row.result
-    assert (result["existing"], result["created_people"]) == (written, 450 - written)
-    assert (result["existing_households"], result["created_households"]) == (written // 3, 150 - written // 3)
+    assert (result["existing"], result["created_people"]) == (written, people - written)
+    assert (result["existing_households"], result["created_households"]) == (written // 3, hh - written // 3)
     assert job_row.attempts == 2
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_work_horse_marks_the_job_failed(broker, clerk, tmp_path):
-    upload = write_households(tmp_path / "big.csv", 150)
+    upload = write_households(tmp_path / "big.csv", 90)
     job_row = jobs.enqueue("people.import", user=clerk, params={"path": str(upload), "mode": imports.GOOD_ROWS,
-                                                                 "chunk_households": 5})
+                                                                 "chunk_households": 3})
     worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=worker_env(), cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + workers.WORKER_TIMEOUT
         while not Person.objects.exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+            assert worker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
         for pid in children_of(worker.pid):
             os.kill(pid, signal.SIGKILL)
-        assert worker.wait(timeout=30) == 0  # the worker itself carries on, and leaves in burst mode
+        assert worker.wait(timeout=workers.WORKER_TIMEOUT) == 0  # the worker itself carries on, and leaves in burst mode
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -66,7 +66,9 @@ def _runner_alive(runner: str, job_id: str) -> bool | None:
         with _live_lock:
             return job_id in _live
     try:
-        return f"{psutil.Process(int(pid_text)).create_time():.2f}" == started
+        process = psutil.Process(int(pid_text))
+        # A killed process nobody has reaped yet (a zombie) still has its pid and start time.
+        return f"{process.create_time():.2f}" == started and process.status() != psutil.STATUS_ZOMBIE
     except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
         return False
 
