@@ -69,8 +69,10 @@ def _runner_alive(runner: str, job_id: str) -> bool | None:
         process = psutil.Process(int(pid_text))
         # A killed process nobody has reaped yet (a zombie) still has its pid and start time.
         return f"{process.create_time():.2f}" == started and process.status() != psutil.STATUS_ZOMBIE
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+    except (psutil.NoSuchProcess, ValueError):
         return False
+    except psutil.AccessDenied:
+        return None  # cannot tell: the heartbeat decides
 
 
 class _Heartbeat:
