@@ -9,6 +9,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
 from . import workers
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = workers.TEST_REDIS_URL
 HEADER = ["身份证号码", "姓名", "户籍地区划代码", "户口性质", "家庭编号", "与户主关系", "住址"]
 REPO = Path(__file__).resolve().parent.parent
 
@@ -231,6 +232,96 @@ def test_rerun_refuses_a_job_that_is_still_running_unless_stalled():
     assert "（停滞）" in listing.getvalue()
 
 
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _started(pid: int) -> str:
+    import psutil
+
+    return f"{psutil.Process(pid).create_time():.2f}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "runner, beat_age, stalled",
+    [
+        (lambda: "", 5, False),                                                      # no runner recorded: heartbeat only
+        (lambda: "", jobs.STALE_AFTER_SECONDS + 1, True),
+        (lambda: f"other-host:4242:1.00", 5, False),                                 # another host: heartbeat only
+        (lambda: f"other-host:4242:1.00", jobs.STALE_AFTER_SECONDS + 1, True),
+        (lambda: f"{socket.gethostname()}:{_dead_pid()}:1.00", 0, True),            # its process is gone
+        (lambda: f"{socket.gethostname()}:{os.getppid()}:{_started(os.getppid())}", 0, False),  # alive
+        (lambda: f"{socket.gethostname()}:{os.getppid()}:1.00", 0, True),            # pid reused by another process
+        (lambda: jobs.runner_id(), 0, True),                                         # this process, no thread runs it
+    ],
+)
+def test_a_running_job_is_stalled_exactly_when_its_runner_is_gone(runner, beat_age, stalled):
+    beat = timezone.now() - dt.timedelta(seconds=beat_age)
+    row = Job.objects.create(kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=beat, runner=runner())
+    assert jobs.is_stalled(row) is stalled
+
+
+@pytest.mark.django_db
+def test_a_job_running_in_this_process_is_not_stalled_until_its_runner_ends():
+    row = Job.objects.create(kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=timezone.now(),
+                             runner=jobs.runner_id())
+    with jobs._Heartbeat(str(row.pk)):
+        assert not jobs.is_stalled(row)
+    assert jobs.is_stalled(row)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_runner_beats_while_the_job_function_is_silent(monkeypatch):
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+
+    def silent(ctx):
+        started = Job.objects.get(pk=ctx.job.pk).heartbeat_at
+        deadline = time.monotonic() + 30
+        while Job.objects.get(pk=ctx.job.pk).heartbeat_at == started:  # no progress reported meanwhile
+            assert time.monotonic() < deadline, "no heartbeat"
+            time.sleep(0.02)
+        return {"beat": True}
+
+    monkeypatch.setitem(jobs._REGISTRY, "test.silent", jobs.JobSpec("test.silent", "静默任务", silent))
+    row = jobs.enqueue("test.silent", dispatch_on_commit=False)
+    assert jobs.execute(str(row.pk)).result == {"beat": True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media, tmp_path):
+    households = 90
+    upload = write_households(tmp_path / "big.csv", households)
+    env = workers.worker_env("")
+    env.pop("MINZHENG_BROKER_URL")
+    env["MINZHENG_VAR_DIR"] = str(tmp_path / "var")
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "minzheng", "jobs", "run", "people.import", "--user", "lq_clerk", "--param", f"path={upload}",
+         "--param", "mode=good_rows", "--param", "chunk_households=3"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while Person.objects.count() < 2 * 3 * 3:  # two chunks committed
+            assert runner.poll() is None and time.monotonic() < deadline, "the import ended or never started"
+            time.sleep(0.02)
+    finally:
+        runner.kill()
+        runner.wait(timeout=60)
+    job_row = Job.objects.get()
+    assert job_row.status == Job.Status.RUNNING and Person.objects.count() < households * 3
+    assert (timezone.now() - job_row.heartbeat_at).total_seconds() < jobs.STALE_AFTER_SECONDS  # fresh, yet dead
+    assert jobs.is_stalled(job_row)
+
+    out = io.StringIO()
+    call_command("jobs", "rerun", str(job_row.pk), stdout=out, stderr=io.StringIO())
+    job_row.refresh_from_db()
+    assert (job_row.status, job_row.attempts) == (Job.Status.SUCCEEDED, 2)
+    assert Person.objects.count() == households * 3 and Person.objects.values("id_hash").distinct().count() == households * 3
+
+
 def test_worker_refuses_to_start_without_a_broker(settings):
     settings.BROKER_URL = ""
     with pytest.raises(CommandError, match="MINZHENG_BROKER_URL"):
@@ -241,26 +332,18 @@ def test_worker_refuses_to_start_without_a_broker(settings):
 
 
 @pytest.fixture
-def broker(settings, media):
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        redis.ping()
-    except RedisConnectionError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    redis.flushdb()
-    settings.BROKER_URL = REDIS_URL
-    yield redis
-    redis.flushdb()
+def broker(settings, media, monkeypatch):
+    """A queue of this test's own on the shared Redis (see tests/workers.py)."""
+    with workers.private_queue(monkeypatch, REDIS_URL) as redis:
+        settings.BROKER_URL = REDIS_URL
+        yield redis
 
 
 def worker_env() -> dict:
     return workers.worker_env(REDIS_URL)
 
 
-def run_worker_burst(*extra: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_worker_burst(*extra: str, timeout: float = workers.WORKER_TIMEOUT) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "minzheng", "worker", "--burst", *extra], env=worker_env(), cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -305,17 +388,18 @@ def test_a_pool_of_two_workers_runs_queued_jobs(broker, clerk, tmp_path):
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(broker, clerk, tmp_path):
-    households, per_chunk = 150, 5
+    # Small enough to be quick, large enough that the import is still running when it is killed
+    # after its second chunk: 30 chunks of 3 households.
+    households, per_chunk = 90, 3
     upload = write_households(tmp_path / "big.csv", households)
     job_row = jobs.enqueue("people.import", user=clerk, params={
         "path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": per_chunk})
 
     workers.start_worker_and_kill_when(
-        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Person.objects.count() >= 2 * per_chunk * 3, timeout=60,
+        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Person.objects.count() >= 2 * per_chunk * 3,
         waiting_for="writing",
     )
 
-    time.sleep(0.2)  # let the database notice the dropped connection and roll back the open chunk
     written = Person.objects.count()
     assert written < households * 3, "the import finished before the worker was killed; make the file larger"
     # Chunks commit whole: the registry holds complete households only.
@@ -323,35 +407,37 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(br
     assert HouseholdMember.objects.count() == written and Household.objects.count() == written // 3
     job_row.refresh_from_db()
     assert job_row.status == Job.Status.RUNNING  # nobody was left to record the death
+    assert jobs.is_stalled(job_row)  # but its runner is seen dead at once
 
     jobs.rerun(job_row)
     run_worker_burst()
     job_row.refresh_from_db()
     assert job_row.status == Job.Status.SUCCEEDED, job_row.error
-    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (450, 150, 450)
-    assert Person.objects.values("id_hash").distinct().count() == 450
+    people, hh = households * 3, households
+    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (people, hh, people)
+    assert Person.objects.values("id_hash").distinct().count() == people
     result = job_row.result
-    assert (result["existing"], result["created_people"]) == (written, 450 - written)
-    assert (result["existing_households"], result["created_households"]) == (written // 3, 150 - written // 3)
+    assert (result["existing"], result["created_people"]) == (written, people - written)
+    assert (result["existing_households"], result["created_households"]) == (written // 3, hh - written // 3)
     assert job_row.attempts == 2
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_work_horse_marks_the_job_failed(broker, clerk, tmp_path):
-    upload = write_households(tmp_path / "big.csv", 150)
+    upload = write_households(tmp_path / "big.csv", 90)
     job_row = jobs.enqueue("people.import", user=clerk, params={"path": str(upload), "mode": imports.GOOD_ROWS,
-                                                                 "chunk_households": 5})
+                                                                 "chunk_households": 3})
     worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=worker_env(), cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + workers.WORKER_TIMEOUT
         while not Person.objects.exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+            assert worker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
         for pid in children_of(worker.pid):
             os.kill(pid, signal.SIGKILL)
-        assert worker.wait(timeout=30) == 0  # the worker itself carries on, and leaves in burst mode
+        assert worker.wait(timeout=workers.WORKER_TIMEOUT) == 0  # the worker itself carries on, and leaves in burst mode
     finally:
         if worker.poll() is None:
             worker.kill()

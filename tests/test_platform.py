@@ -16,12 +16,16 @@ from .conftest import PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 
+STRONG_SECRET = "MqWNn0jYvwRWFvylJbAJj_icJXtVXjtTK3e_ytNQnK3OE9nEIL8rfwpwu8X6iP85Ea4"
+STRONG_DATA_KEY = "nsRKUpzUOaeeU4Xihia1wyMsPYcBexIFkJOcP1E2cZo="
+
+
 @pytest.mark.parametrize(
     "env, refuses",
     [
         ({"MINZHENG_MODE": "production"}, True),
-        ({"MINZHENG_MODE": "production", "SECRET_KEY": "s" * 50}, True),  # demo data key still in place
-        ({"MINZHENG_MODE": "production", "SECRET_KEY": "s" * 50, "MINZHENG_DATA_KEY": "a2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc="}, False),
+        ({"MINZHENG_MODE": "production", "SECRET_KEY": STRONG_SECRET}, True),  # demo data key still in place
+        ({"MINZHENG_MODE": "production", "SECRET_KEY": STRONG_SECRET, "MINZHENG_DATA_KEY": STRONG_DATA_KEY}, False),
         ({"MINZHENG_MODE": "demo"}, False),
     ],
 )

@@ -9,7 +9,6 @@ import csv
 import datetime as dt
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ from . import workers
 
 D = dt.date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = workers.TEST_REDIS_URL
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -371,16 +370,14 @@ def worker_env() -> dict:
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_run_killed_mid_way_and_run_again_leaves_no_duplicate_finding(settings, tmp_path):
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
+def test_a_run_killed_mid_way_and_run_again_leaves_no_duplicate_finding(settings, tmp_path, monkeypatch):
+    with workers.private_queue(monkeypatch, REDIS_URL):
+        _kill_a_run_and_run_it_again(settings, tmp_path)
 
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        redis.ping()
-    except RedisConnectionError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    redis.flushdb()
+
+def _kill_a_run_and_run_it_again(settings, tmp_path):
+    # 120 one-finding chunks; killed after the 20th, so most of the run is left to the rerun.
+    total = 120
     env = worker_env()
     env["MINZHENG_VAR_DIR"] = str(tmp_path / "var")
     # The worker stores and reads batch files where this test does.
@@ -390,7 +387,7 @@ def test_a_run_killed_mid_way_and_run_again_leaves_no_duplicate_finding(settings
     longquan = Region.objects.get(code="420802001")
     village = Region.objects.create(code="420802001001", name="龙泉社区", level="village", parent=longquan, urban_rural="urban")
     verifier = make_user("kill_verifier", Role.VERIFICATION_CENTRE, Region.objects.get(code="420802"))
-    households = bulk_households(village, 300, D("1960-01-01"))
+    households = bulk_households(village, total, D("1960-01-01"))
     import_vehicles(tmp_path, [(number, "100000") for _, number in households])
 
     settings.BROKER_URL = REDIS_URL
@@ -399,28 +396,26 @@ def test_a_run_killed_mid_way_and_run_again_leaves_no_duplicate_finding(settings
     Job.objects.filter(pk=run.job_id).update(params={"run_id": run.pk, "chunk_findings": 1})
     jobs.dispatch(run.job_id)
     workers.start_worker_and_kill_when(
-        env=env, cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Finding.objects.count() >= 20, timeout=120,
+        env=env, cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Finding.objects.count() >= 20,
         waiting_for="writing findings",
     )
-    time.sleep(0.2)
     written = Finding.objects.count()
-    assert 20 <= written < 300, "the run finished before the worker was killed; add households"
+    assert 20 <= written < total, "the run finished before the worker was killed; add households"
     assert Run.objects.get(pk=run.pk).status == Run.Status.RUNNING
     assert not Case.objects.filter(state=State.REFUSED).exists()
 
     jobs.rerun(Job.objects.get(pk=run.job_id))
     proc = subprocess.run([sys.executable, "-m", "minzheng", "worker", "--burst"], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=180)
+                          text=True, timeout=workers.WORKER_TIMEOUT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     job = Job.objects.get(pk=run.job_id)
     assert job.status == Job.Status.SUCCEEDED and job.attempts == 2, job.error
-    assert Finding.objects.count() == 300 and Finding.objects.values("key").distinct().count() == 300
-    assert Finding.objects.values("household_id", "rule").distinct().count() == 300
-    assert job.result["findings"] == 300 and job.result["findings_new"] == 300 - written
+    assert Finding.objects.count() == total and Finding.objects.values("key").distinct().count() == total
+    assert Finding.objects.values("household_id", "rule").distinct().count() == total
+    assert job.result["findings"] == total and job.result["findings_new"] == total - written
     run.refresh_from_db()
-    assert (run.status, run.households, run.findings_total) == (Run.Status.SUCCEEDED, 300, 300)
-    assert Case.objects.filter(state=State.VERIFYING).count() == 300  # each waits for staff
-    redis.flushdb()
+    assert (run.status, run.households, run.findings_total) == (Run.Status.SUCCEEDED, total, total)
+    assert Case.objects.filter(state=State.VERIFYING).count() == total  # each waits for staff
 
 
 @pytest.mark.django_db

@@ -9,6 +9,11 @@ MINZHENG_SMS_BACKEND  outbox (default: messages written under MINZHENG_VAR_DIR/o
 MINZHENG_SMS_GATEWAY_URL / MINZHENG_SMS_GATEWAY_TOKEN  the SMS gateway for the http backend.
 MINZHENG_LOGIN_FAILURES_ACCOUNT / _ADDRESS, MINZHENG_LOCKOUT_MINUTES, MINZHENG_API_TOKEN_HOURS: see
 docs/SECURITY.md ("Accounts and logins").
+MINZHENG_API_DOCS 1 serves /api/docs and /api/openapi.json (default: 1 in demo, 0 in production).
+MINZHENG_TRUSTED_PROXIES  comma-separated addresses/CIDRs of the reverse proxies in front of the
+                  platform; only requests from them may name the client with X-Forwarded-For.
+MINZHENG_PROXY_HOPS  how many trusted proxies a request passes (default 1).
+MINZHENG_HSTS_SECONDS  Strict-Transport-Security max-age in production (default one year).
 """
 
 import os
@@ -18,6 +23,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from minzheng.core import keypolicy
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MINZHENG_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -39,8 +46,16 @@ if not DEMO_MODE:
         raise ImproperlyConfigured(
             "Production mode refuses the demo SECRET_KEY / MINZHENG_DATA_KEY: set your own."
         )
+    _problem = keypolicy.secret_key_problem(SECRET_KEY) or keypolicy.data_key_problem(DATA_KEY)
+    if _problem:
+        raise ImproperlyConfigured(
+            f"{_problem} Generate keys with: {keypolicy.GENERATE_SECRET_KEY} and {keypolicy.GENERATE_DATA_KEY}"
+        )
 
-DEBUG = os.environ.get("DEBUG", "1" if DEMO_MODE else "0") == "1"
+# Production never runs with DEBUG: its error pages show settings and source code.
+if not DEMO_MODE and os.environ.get("DEBUG", "0") not in ("", "0"):
+    raise ImproperlyConfigured("DEBUG must not be set in production mode (MINZHENG_MODE=production): unset it.")
+DEBUG = DEMO_MODE and os.environ.get("DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -53,6 +68,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from local static files (offline, CSP)
     "simple_history",
     "axes",
     "minzheng.core",
@@ -71,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "minzheng.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "minzheng.core.middleware.ChineseFirstLocaleMiddleware",
@@ -193,10 +210,43 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+API_DOCS = os.environ.get("MINZHENG_API_DOCS", "1" if DEMO_MODE else "0") == "1"
+
+# Cookies: never readable by scripts (HTMX sends the CSRF token from the page), sent only over
+# HTTPS in production.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEMO_MODE
+
+# Security headers (django.middleware.security.SecurityMiddleware and core.middleware).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 if not DEMO_MODE:
-    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Sent on HTTPS responses only (as the standard requires); behind a proxy that ends TLS,
+    # the proxy's X-Forwarded-Proto says the request was HTTPS (trusted proxies below).
+    SECURE_HSTS_SECONDS = int(os.environ.get("MINZHENG_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("MINZHENG_HSTS_SUBDOMAINS", "0") == "1"
+    SECURE_SSL_REDIRECT = os.environ.get("MINZHENG_SSL_REDIRECT", "0") == "1"
+# Pages load scripts and styles from the platform only; no inline scripts, no eval. Inline style
+# attributes stay allowed for server-computed widths (progress bars, target bars): style-src-attr
+# cannot run code, and data: images cover ECharts' "save as image".
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "MINZHENG_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+
+# The client address recorded in audit events: REMOTE_ADDR, unless the request came from a
+# trusted reverse proxy, which names the client in X-Forwarded-For.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("MINZHENG_TRUSTED_PROXIES", "").split(",") if p.strip()]
+PROXY_HOPS = int(os.environ.get("MINZHENG_PROXY_HOPS", "1"))
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,6 @@
 import hashlib
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,20 @@ UNMASK_ROLES = {Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.VERIFICATION_CEN
 READ_ONLY_ROLES = {Role.LEADER}
 
 
+class PlatformUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`minzheng createsuperuser` makes the platform's system administrator: role admin over
+        all regions (Django's default role, resident, would see nothing), audited like any account."""
+        from minzheng.core import audit
+
+        extra_fields.setdefault("role", Role.ADMIN)
+        if extra_fields["role"] != Role.ADMIN or extra_fields.get("region") is not None:
+            raise ValueError("A superuser is a system administrator over all regions: role admin, no region.")
+        user = super().create_superuser(username, email, password, **extra_fields)
+        audit.record("create", obj=user, after=audit.snapshot(user))
+        return user
+
+
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.RESIDENT)
     region = models.ForeignKey(
@@ -40,6 +54,8 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     is_demo = models.BooleanField(_("演示账号"), default=False)
+
+    objects = PlatformUserManager()
 
     class Meta:
         verbose_name = _("用户")

@@ -1,5 +1,7 @@
-"""The JSON API under /api/v1 (Django Ninja). OpenAPI at /api/openapi.json, docs at /api/docs."""
+"""The JSON API under /api/v1 (Django Ninja). OpenAPI at /api/openapi.json, docs at /api/docs
+(both only with settings.API_DOCS: on in the demo, off in production unless enabled)."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -15,8 +17,8 @@ api = NinjaAPI(
     description="民政综合业务平台 JSON API。所有记录按账号管辖区域过滤；越权记录一律返回 404。",
     urls_namespace="api",
     auth=api_auth,
-    docs_url="/docs",
-    openapi_url="/openapi.json",
+    docs_url="/docs" if settings.API_DOCS else None,
+    openapi_url="/openapi.json" if settings.API_DOCS else None,
 )
 
 

@@ -92,6 +92,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("救助申请")
         verbose_name_plural = _("救助申请")
         indexes = [models.Index(fields=["state", "stage_due_on"])]
+        constraints = [
+            # One open application per household and programme, held by the database so that
+            # concurrent applications cannot both pass a check made before either is written.
+            models.UniqueConstraint(
+                fields=["household", "programme"], condition=Q(state__in=OPEN_STATES),
+                name="cases_one_open_case_per_household_programme",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.get_programme_display()}"
@@ -421,3 +429,18 @@ class Holiday(models.Model):
     @property
     def year(self) -> int:
         return self.date.year
+
+
+class CaseNumberCounter(models.Model):
+    """The last sequence number given per prefix (county code + year). Allocation locks this row,
+    so concurrent applications in one county take consecutive numbers without collisions."""
+
+    prefix = models.CharField(max_length=16, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("申请编号计数器")
+        verbose_name_plural = _("申请编号计数器")
+
+    def __str__(self):
+        return f"{self.prefix} {self.last}"

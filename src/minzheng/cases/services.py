@@ -31,7 +31,7 @@ from minzheng.people.models import Household, HouseholdMember, Person
 from . import clock, working_days
 from .assessment import assess_case
 from .models import (
-    CLOSED_STATES, Appraisal, Authorisation, Case, CaseEvent, Channel, Decision, Document, DocumentKind,
+    CLOSED_STATES, OPEN_STATES, Appraisal, Authorisation, Case, CaseEvent, CaseNumberCounter, Channel, Decision, Document, DocumentKind,
     EmergencyPayment, Holiday, Investigation, MissingMaterialsNotice, Objection, ObjectionOutcome, Programme, Publicity,
     SpotCheck, State,
 )
@@ -181,10 +181,40 @@ def _yuan(fen: int) -> str:
 # ---------------------------------------------------------------- application
 
 def next_case_number(region, year: int) -> str:
+    """Take the next number of the county and year: county code, year, 5-digit sequence. Must run
+    inside the transaction that saves the case; the counter row stays locked until it commits, so
+    a rolled-back application gives its number back."""
     prefix = f"{region.code[:6]}{year}"
+    # A concurrent first insert of the same prefix waits on the primary key, then get_or_create
+    # reads the winner's row under the lock.
+    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(
+        prefix=prefix, defaults={"last": _highest_sequence(prefix)},
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{prefix}{counter.last:05d}"
+
+
+def _highest_sequence(prefix: str) -> int:
+    # Numbers given before counters existed (or loaded in bulk) are continued, never reused.
     last = Case.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
-    seq = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{seq:05d}"
+    return int(last[len(prefix):]) if last else 0
+
+
+def duplicate_open_case_error() -> ServiceError:
+    return ServiceError({"programme": [_("该家庭已有正在办理的同类申请")]}, status=409)
+
+
+def _insert_case(case: Case) -> None:
+    """Save a new case; a concurrent application that won the household's open-case slot
+    (cases_one_open_case_per_household_programme) turns into the 409 the check before gives."""
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+    except IntegrityError:
+        if Case.objects.filter(household=case.household, programme=case.programme, state__in=OPEN_STATES).exists():
+            raise duplicate_open_case_error() from None
+        raise
 
 
 def _age_on(birth: dt.date, on: dt.date) -> int:
@@ -339,15 +369,8 @@ def apply(
         stage_started_on=applied_on,
     )
     case.stage_due_on = stage_due_date(case, State.SUBMITTED, applied_on)
-    for attempt in range(5):
-        case.number = next_case_number(household.region, applied_on.year)
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-            break
-        except IntegrityError:
-            if attempt == 4:
-                raise
+    case.number = next_case_number(household.region, applied_on.year)
+    _insert_case(case)
     _event(case, user=user, action="apply", on=applied_on, from_state="", note=case.get_channel_display())
     audit.record("create", obj=case, after=audit.snapshot(case), note=case.get_channel_display())
     return case

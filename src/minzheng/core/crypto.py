@@ -19,10 +19,21 @@ from django.conf import settings
 _NONCE = 12
 
 
+def _master(secret: str) -> bytes:
+    raw = base64.urlsafe_b64decode(secret.encode() + b"==")
+    return hashlib.sha256(b"minzheng-data-key\x00" + raw).digest()
+
+
+def key_check_value(secret: str | None = None) -> str:
+    """A fingerprint of the data key (a keyed hash of a constant): tells whether two keys are the
+    same without revealing either. Stored in the database on first start (core.keycheck)."""
+    master = _master(settings.DATA_KEY if secret is None else secret)
+    return hmac.new(master, b"key-check", hashlib.sha256).hexdigest()[:32]
+
+
 @lru_cache(maxsize=4)
 def _keys(secret: str) -> tuple[AESGCM, bytes]:
-    raw = base64.urlsafe_b64decode(secret.encode() + b"==")
-    master = hashlib.sha256(b"minzheng-data-key\x00" + raw).digest()
+    master = _master(secret)
     enc_key = hmac.new(master, b"encrypt", hashlib.sha256).digest()
     lookup_key = hmac.new(master, b"lookup", hashlib.sha256).digest()
     return AESGCM(enc_key), lookup_key

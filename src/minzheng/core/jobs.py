@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Callable
 
+import psutil
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
@@ -27,10 +29,80 @@ from .context import Actor, acting_as
 from .models import Job
 
 log = logging.getLogger(__name__)
+
+
 def queue_name() -> str:
     """One deployment, one queue; a second deployment (or test run) sharing the Redis sets its own."""
     return os.environ.get("MINZHENG_QUEUE", "minzheng")
-STALE_AFTER_SECONDS = 120
+
+
+# A running job's runner beats every HEARTBEAT_SECONDS whatever the job function does. A runner on
+# this host is checked directly (its process, and in its own process its thread); one on another
+# host counts as dead after STALE_AFTER_SECONDS without a beat.
+HEARTBEAT_SECONDS = float(os.environ.get("MINZHENG_JOB_HEARTBEAT_SECONDS", "10"))
+STALE_AFTER_SECONDS = 60
+
+# Job ids being executed by this process (a thread, an RQ work horse or the CLI foreground).
+_live: set[str] = set()
+_live_lock = threading.Lock()
+_runner_cache: dict[int, str] = {}
+
+
+def runner_id() -> str:
+    """host:pid:start time of this process (the start time tells a reused pid from the original)."""
+    pid = os.getpid()
+    if pid not in _runner_cache:
+        _runner_cache[pid] = f"{socket.gethostname()}:{pid}:{psutil.Process(pid).create_time():.2f}"
+    return _runner_cache[pid]
+
+
+def _runner_alive(runner: str, job_id: str) -> bool | None:
+    """True/False when this host can tell; None for a runner on another host (or none recorded)."""
+    host, _, rest = runner.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if not runner or host != socket.gethostname() or not pid_text.isdigit():
+        return None
+    if runner == runner_id():
+        with _live_lock:
+            return job_id in _live
+    try:
+        process = psutil.Process(int(pid_text))
+        # A killed process nobody has reaped yet (a zombie) still has its pid and start time.
+        return f"{process.create_time():.2f}" == started and process.status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, ValueError):
+        return False
+    except psutil.AccessDenied:
+        return None  # cannot tell: the heartbeat decides
+
+
+class _Heartbeat:
+    """Marks the job as this process's and beats in a thread of its own until stopped."""
+
+    def __init__(self, job_id: str):
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
+
+    def __enter__(self):
+        with _live_lock:
+            _live.add(self.job_id)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        with _live_lock:
+            _live.discard(self.job_id)
+
+    def _beat(self):
+        try:
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+                except Exception:  # a busy database delays a beat; the next one retries
+                    log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
+        finally:
+            connection.close()
 
 
 @dataclass(frozen=True)
@@ -175,14 +247,15 @@ def execute(job_id: str, *, on_progress: Callable[[Job], None] | None = None) ->
     spec = registered(job_row.kind)
     now = timezone.now()
     Job.objects.filter(pk=job_row.pk).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, error="", attempts=job_row.attempts + 1
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, error="", attempts=job_row.attempts + 1,
+        runner=runner_id(),
     )
     job_row.refresh_from_db()
     ctx = JobContext(job_row, on_progress)
     user = job_row.created_by
     actor = Actor(user_id=user.pk if user else None, username=user.get_username() if user else "system", channel="job")
     try:
-        with acting_as(actor):
+        with acting_as(actor), _Heartbeat(str(job_row.pk)):
             result = spec.func(ctx, **job_row.params)
     except Exception as exc:
         log.exception("job %s failed", job_id)
@@ -209,6 +282,13 @@ def rerun(job_row: Job, *, dispatch_on_commit: bool = True) -> Job:
 
 
 def is_stalled(job_row: Job) -> bool:
-    if job_row.status != Job.Status.RUNNING or job_row.heartbeat_at is None:
+    """A running job whose runner is gone: dead process or thread on this host, or no heartbeat
+    for STALE_AFTER_SECONDS from another host. Such a job may be run again at once."""
+    if job_row.status != Job.Status.RUNNING:
+        return False
+    alive = _runner_alive(job_row.runner, str(job_row.pk))
+    if alive is not None:
+        return not alive
+    if job_row.heartbeat_at is None:
         return False
     return (timezone.now() - job_row.heartbeat_at).total_seconds() > STALE_AFTER_SECONDS

@@ -1,8 +1,49 @@
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
+from python_ipware import IpWare
+
 from .context import _current, actor_for_user
 
 
+@lru_cache(maxsize=8)
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    """The address recorded for audit. X-Forwarded-For is believed only when the connection comes
+    from a configured reverse proxy; anyone else could write any address into it."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not settings.TRUSTED_PROXIES or not _is_trusted_proxy(remote):
+        return remote
+    # Each trusted proxy appends the address it received from, so the client is the entry
+    # PROXY_HOPS from the right; entries further left were written by the client itself.
+    ware = IpWare(precedence=("HTTP_X_FORWARDED_FOR",), leftmost=True, proxy_count=max(settings.PROXY_HOPS - 1, 0))
+    ip, _ = ware.get_client_ip(request.META, strict=False)
+    return str(ip) if ip else remote
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends the Content-Security-Policy of settings.CONTENT_SECURITY_POLICY on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
 
 
 class RequestContextMiddleware:

@@ -76,6 +76,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # host:pid:process-start of the process running it, so a dead runner is seen at once (jobs.is_stalled).
+    runner = models.CharField(max_length=200, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
@@ -93,3 +95,16 @@ class Job(models.Model):
         if not self.total:
             return 0
         return min(100, int(self.done * 100 / self.total))
+
+
+class KeyCheck(models.Model):
+    """The data key's check value (crypto.key_check_value), stored on first start: a server started
+    with another key stops with a clear message instead of failing at the first decryption."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("密钥校验值")
+        verbose_name_plural = _("密钥校验值")

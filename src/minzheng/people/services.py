@@ -253,13 +253,15 @@ def reveal_id_number(*, user, person: Person) -> str:
         allowed = user.can_unmask
     if not allowed:
         raise PermissionDeniedError(_("当前角色无权查看完整身份证号码"))
+    plain = person.id_number  # decrypt first: no "unmask" event for a value nobody saw
     audit.record("unmask", obj=person, note="id_number")
-    return person.id_number
+    return plain
 
 
 def reveal_bank_account(*, user, household: Household) -> str:
     """Staff roles that pay or approve only; a resident sees the last four digits and no more."""
     if user.role == "resident" or not user.can_unmask:
         raise PermissionDeniedError(_("当前角色无权查看完整银行账号"))
+    plain = crypto.decrypt(household.bank_account_cipher)  # decrypt first, as above
     audit.record("unmask", obj=household, note="bank_account")
-    return crypto.decrypt(household.bank_account_cipher)
+    return plain

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from minzheng.core.demo import DEMO_PASSWORD, ensure_demo_data
+from minzheng.core.keycheck import require_data_key
 
 
 class Command(BaseCommand):
@@ -23,7 +24,9 @@ class Command(BaseCommand):
         if not settings.DEMO_MODE:
             raise CommandError("`demo` only runs in demo mode (MINZHENG_MODE=demo): it creates well-known logins.")
         started = time.monotonic()
+        require_data_key()
         call_command("migrate", verbosity=0, interactive=False)
+        require_data_key()
         accounts = ensure_demo_data(persons=persons, seed=seed, out_root=Path(settings.VAR_DIR) / "synth", log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"Demo ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write("")

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from minzheng.core.keycheck import require_data_key
+
 
 class Command(BaseCommand):
     help = "Serve the platform with gunicorn (threads, so in-process jobs keep running between requests)."
@@ -16,8 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args, bind, workers, threads, no_migrate, **opts):
+        require_data_key()
         if not no_migrate:
             call_command("migrate", verbosity=0, interactive=False)
+            require_data_key()
         if not settings.DEBUG:
             call_command("collectstatic", verbosity=0, interactive=False)
         if not settings.BROKER_URL:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from rq import Worker
 
 from minzheng.core import jobs
+from minzheng.core.keycheck import require_data_key
 from minzheng.core.models import Job
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Command(BaseCommand):
             raise CommandError(_("未配置消息队列：请设置环境变量 MINZHENG_BROKER_URL，例如 redis://127.0.0.1:6379/0"))
         if processes < 1:
             raise CommandError(_("--processes 至少为1"))
+        require_data_key()
         redis = jobs.rq_queue().connection
         try:
             redis.ping()

@@ -9,4 +9,12 @@
       event.preventDefault();
     }
   });
+  // A reveal form removes itself once its answer has replaced the masked value
+  // (data-remove-after-success; the Content-Security-Policy rules out inline hx-on handlers).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (event.detail.successful && elt && elt.hasAttribute && elt.hasAttribute("data-remove-after-success")) {
+      elt.remove();
+    }
+  });
 })();
