@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_holidays_2016'),
+        ('cases', '0003_decision_rules_amount_and_reason'),
         ('people', '0002_drop_unused_name_indexes'),
         ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
