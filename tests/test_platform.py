@@ -21,12 +21,15 @@ pytestmark = pytest.mark.django_db
     [
         ({"MINZHENG_MODE": "production"}, True),
         ({"MINZHENG_MODE": "production", "SECRET_KEY": "s" * 50}, True),  # demo data key still in place
-        ({"MINZHENG_MODE": "production", "SECRET_KEY": "s" * 50, "MINZHENG_DATA_KEY": "a2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc="}, False),
+        # demo audit key still in place
+        ({"MINZHENG_MODE": "production", "SECRET_KEY": "s" * 50, "MINZHENG_DATA_KEY": "a2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc="}, True),
+        ({"MINZHENG_MODE": "production", "SECRET_KEY": "s" * 50, "MINZHENG_DATA_KEY": "a2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
+          "MINZHENG_AUDIT_KEY": "audit-key-for-tests-only-0123456789abcdef"}, False),
         ({"MINZHENG_MODE": "demo"}, False),
     ],
 )
 def test_production_refuses_demo_secrets(env, refuses, tmp_path):
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINZHENG_DATA_KEY", "MINZHENG_MODE")}
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINZHENG_DATA_KEY", "MINZHENG_AUDIT_KEY", "MINZHENG_MODE")}
     clean.update(env, MINZHENG_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="minzheng.settings")
     proc = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=clean, capture_output=True, text=True)
     assert (proc.returncode != 0) == refuses, proc.stderr

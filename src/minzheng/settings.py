@@ -5,6 +5,10 @@ DATABASE_URL      default: SQLite in WAL mode under MINZHENG_VAR_DIR.
 MINZHENG_BROKER_URL  Redis URL; when set, jobs run on the RQ worker pool instead of in-process.
 SECRET_KEY        Django secret key.
 MINZHENG_DATA_KEY key for encrypting ID numbers and bank accounts at rest (urlsafe base64, 32 bytes).
+MINZHENG_AUDIT_KEY   key for the audit chain's HMAC and signed checkpoints (any string, >= 32 chars);
+                     MINZHENG_AUDIT_PREVIOUS_KEYS (comma-separated) still verifies events sealed before a rotation.
+MINZHENG_AUDIT_CHECKPOINT_DIR  where `audit checkpoint` writes (default VAR_DIR/audit-checkpoints).
+MINZHENG_BACKUP_DIR  where `backup` writes (default VAR_DIR/backups).
 """
 
 import os
@@ -34,6 +38,16 @@ if not DEMO_MODE:
         raise ImproperlyConfigured(
             "Production mode refuses the demo SECRET_KEY / MINZHENG_DATA_KEY: set your own."
         )
+
+# Kept apart from the data key and out of the database: whoever can write the database but does
+# not hold this key cannot rewrite the audit chain or forge a checkpoint.
+DEMO_AUDIT_KEY = "demo-only-audit-key-minzheng-not-for-production"
+AUDIT_KEY = os.environ.get("MINZHENG_AUDIT_KEY", DEMO_AUDIT_KEY)
+AUDIT_PREVIOUS_KEYS = [k for k in os.environ.get("MINZHENG_AUDIT_PREVIOUS_KEYS", "").split(",") if k]
+if not DEMO_MODE and (AUDIT_KEY == DEMO_AUDIT_KEY or len(AUDIT_KEY) < 32):
+    raise ImproperlyConfigured("Production mode refuses the demo or a short MINZHENG_AUDIT_KEY: set your own (32+ characters).")
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("MINZHENG_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+BACKUP_DIR = Path(os.environ.get("MINZHENG_BACKUP_DIR", VAR_DIR / "backups"))
 
 DEBUG = os.environ.get("DEBUG", "1" if DEMO_MODE else "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
