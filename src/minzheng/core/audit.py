@@ -239,10 +239,10 @@ def sign_head(*, seq: int, hash: str, events: int) -> Checkpoint:
 
 def head_checkpoint() -> Checkpoint:
     """Sign the chain's current head."""
-    with transaction.atomic():
-        head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, head_hash = head or (0, GENESIS)
-        events = AuditEvent.objects.filter(seq__lte=seq).count()
+    # No transaction needed: the count is bounded by the head read first, so appends meanwhile do not change it.
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, head_hash = head or (0, GENESIS)
+    events = AuditEvent.objects.filter(seq__lte=seq).count()
     return sign_head(seq=seq, hash=head_hash, events=events)
 
 
@@ -253,7 +253,7 @@ def checkpoint_dir() -> Path:
 def write_checkpoint(checkpoint: Checkpoint, to: Path | None = None) -> Path:
     """Write to `to` (a file, or a directory for a dated name), by default the checkpoint folder."""
     target = Path(to) if to else checkpoint_dir()
-    if not target.suffix:
+    if target.is_dir() or not target.suffix:
         target.mkdir(parents=True, exist_ok=True)
         stamp = checkpoint.taken_at.replace(":", "").replace("-", "")[:15]
         target = target / f"checkpoint-{checkpoint.seq:012d}-{stamp}.json"
