@@ -18,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
