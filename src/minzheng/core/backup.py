@@ -67,7 +67,7 @@ class Snapshot:
 
 
 def _sqlite_snapshot(dest: Path) -> Snapshot:
-    source = sqlite3.connect(f"file:{connection.settings_dict['NAME']}?mode=ro", uri=True)
+    source = sqlite3.connect(Path(connection.settings_dict["NAME"]).resolve().as_uri() + "?mode=ro", uri=True)
     target = sqlite3.connect(dest)
     try:
         source.backup(target)  # pages=-1: all in one step, hence one consistent read
