@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What the test suite needs from the machine besides Python packages: Debian's Chromium (browser
-# tests), a CJK font (screenshots and PDFs), and running PostgreSQL and Redis servers.
+# tests), a CJK font (screenshots and PDFs), the PostgreSQL client tools (backup and restore run
+# pg_dump and pg_restore), and running PostgreSQL and Redis servers.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi 'noto.*cjk' || need+=(fonts-noto-cjk)
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || need+=(postgresql-client)
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing Debian packages: ${need[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

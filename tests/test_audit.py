@@ -53,14 +53,14 @@ def test_deleted_event_is_detected_at_its_successor(people):
 
 
 def test_rehashed_event_still_breaks_the_chain(people):
-    """Recomputing the altered event's own hash is not enough: its successor's prev_hash no longer matches."""
+    """Recomputing the altered event's hash without the audit key does not make it verify."""
     events = list(AuditEvent.objects.order_by("seq"))
     victim = events[1]
     victim.note = "rewritten"
     victim.hash = audit._digest(audit._hashed_fields(victim))
     _tamper(f"UPDATE {AuditEvent._meta.db_table} SET note = %s, hash = %s WHERE seq = %s", [victim.note, victim.hash, victim.seq])
     report = audit.verify_chain()
-    assert not report.ok and report.first_bad_seq == events[2].seq
+    assert not report.ok and report.first_bad_seq == victim.seq
 
 
 def test_cli_verify_ok(people, capsys):

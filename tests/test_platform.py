@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 STRONG_SECRET = "MqWNn0jYvwRWFvylJbAJj_icJXtVXjtTK3e_ytNQnK3OE9nEIL8rfwpwu8X6iP85Ea4"
 STRONG_DATA_KEY = "nsRKUpzUOaeeU4Xihia1wyMsPYcBexIFkJOcP1E2cZo="
+STRONG_AUDIT_KEY = "audit-key-for-tests-only-0123456789abcdef"
 
 
 @pytest.mark.parametrize(
@@ -25,12 +26,14 @@ STRONG_DATA_KEY = "nsRKUpzUOaeeU4Xihia1wyMsPYcBexIFkJOcP1E2cZo="
     [
         ({"MINZHENG_MODE": "production"}, True),
         ({"MINZHENG_MODE": "production", "SECRET_KEY": STRONG_SECRET}, True),  # demo data key still in place
-        ({"MINZHENG_MODE": "production", "SECRET_KEY": STRONG_SECRET, "MINZHENG_DATA_KEY": STRONG_DATA_KEY}, False),
+        ({"MINZHENG_MODE": "production", "SECRET_KEY": STRONG_SECRET, "MINZHENG_DATA_KEY": STRONG_DATA_KEY}, True),  # demo audit key
+        ({"MINZHENG_MODE": "production", "SECRET_KEY": STRONG_SECRET, "MINZHENG_DATA_KEY": STRONG_DATA_KEY,
+          "MINZHENG_AUDIT_KEY": STRONG_AUDIT_KEY}, False),
         ({"MINZHENG_MODE": "demo"}, False),
     ],
 )
 def test_production_refuses_demo_secrets(env, refuses, tmp_path):
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINZHENG_DATA_KEY", "MINZHENG_MODE")}
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINZHENG_DATA_KEY", "MINZHENG_AUDIT_KEY", "MINZHENG_MODE")}
     clean.update(env, MINZHENG_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="minzheng.settings")
     proc = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=clean, capture_output=True, text=True)
     assert (proc.returncode != 0) == refuses, proc.stderr

@@ -15,13 +15,13 @@ from django.test import RequestFactory, override_settings
 from minzheng.core.keypolicy import data_key_problem, secret_key_problem
 from minzheng.core.middleware import client_ip
 
-from .test_platform import STRONG_DATA_KEY, STRONG_SECRET
+from .test_platform import STRONG_AUDIT_KEY, STRONG_DATA_KEY, STRONG_SECRET
 
 
 def run_production(tmp_path, code: str, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINZHENG_DATA_KEY", "DEBUG", "MINZHENG_API_DOCS")}
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINZHENG_DATA_KEY", "MINZHENG_AUDIT_KEY", "DEBUG", "MINZHENG_API_DOCS")}
     clean.update(
-        MINZHENG_MODE="production", SECRET_KEY=STRONG_SECRET, MINZHENG_DATA_KEY=STRONG_DATA_KEY,
+        MINZHENG_MODE="production", SECRET_KEY=STRONG_SECRET, MINZHENG_DATA_KEY=STRONG_DATA_KEY, MINZHENG_AUDIT_KEY=STRONG_AUDIT_KEY,
         MINZHENG_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="minzheng.settings",
     )
     clean.update(env)

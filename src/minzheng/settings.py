@@ -14,6 +14,10 @@ MINZHENG_TRUSTED_PROXIES  comma-separated addresses/CIDRs of the reverse proxies
                   platform; only requests from them may name the client with X-Forwarded-For.
 MINZHENG_PROXY_HOPS  how many trusted proxies a request passes (default 1).
 MINZHENG_HSTS_SECONDS  Strict-Transport-Security max-age in production (default one year).
+MINZHENG_AUDIT_KEY   key for the audit chain's HMAC and signed checkpoints (any string, >= 32 chars);
+                     MINZHENG_AUDIT_PREVIOUS_KEYS (comma-separated) still verifies events sealed before a rotation.
+MINZHENG_AUDIT_CHECKPOINT_DIR  where `audit checkpoint` writes (default VAR_DIR/audit-checkpoints).
+MINZHENG_BACKUP_DIR  where `backup` writes (default VAR_DIR/backups).
 """
 
 import os
@@ -51,6 +55,16 @@ if not DEMO_MODE:
         raise ImproperlyConfigured(
             f"{_problem} Generate keys with: {keypolicy.GENERATE_SECRET_KEY} and {keypolicy.GENERATE_DATA_KEY}"
         )
+
+# Kept apart from the data key and out of the database: whoever can write the database but does
+# not hold this key cannot rewrite the audit chain or forge a checkpoint.
+DEMO_AUDIT_KEY = "demo-only-audit-key-minzheng-not-for-production"
+AUDIT_KEY = os.environ.get("MINZHENG_AUDIT_KEY", DEMO_AUDIT_KEY)
+AUDIT_PREVIOUS_KEYS = [k for k in os.environ.get("MINZHENG_AUDIT_PREVIOUS_KEYS", "").split(",") if k]
+if not DEMO_MODE and (AUDIT_KEY == DEMO_AUDIT_KEY or len(AUDIT_KEY) < 32):
+    raise ImproperlyConfigured("Production mode refuses the demo or a short MINZHENG_AUDIT_KEY: set your own (32+ characters).")
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("MINZHENG_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+BACKUP_DIR = Path(os.environ.get("MINZHENG_BACKUP_DIR", VAR_DIR / "backups"))
 
 # Production never runs with DEBUG: its error pages show settings and source code.
 if not DEMO_MODE and os.environ.get("DEBUG", "0") not in ("", "0"):

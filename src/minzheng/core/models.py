@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEvent(models.Model):
     """One event in a hash chain: each event's hash covers its content and the previous hash,
-    so editing or deleting any event breaks every hash after it."""
+    so editing or deleting any event breaks every hash after it. The hash is an HMAC under the
+    audit key named by key_id (its fingerprint); key_id "" marks events from before keyed hashing."""
 
     class Action(models.TextChoices):
         CREATE = "create", _("新增")
@@ -39,6 +40,7 @@ class AuditEvent(models.Model):
     note = models.CharField(_("说明"), max_length=500, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-seq"]

@@ -1,0 +1,213 @@
+"""Benchmark: `minzheng audit verify` over a 1,000,000-event keyed chain, and the tamper cases it
+must catch, on SQLite or PostgreSQL.
+
+    .venv/bin/python bench/bench_audit.py                       # SQLite in a scratch folder
+    .venv/bin/python bench/bench_audit.py --database-url postgres://postgres@127.0.0.1:5432/audit_bench
+
+Builds a scratch install (a fresh SQLite file, or a database created and dropped here), then:
+
+1. seals `--events` events in chain order under the audit key (the same `_seal` as `record`), with
+   varied actions, objects and before/after snapshots, and writes them set-based
+   (`bulk_create`, 5,000 rows a statement, 100,000 a transaction);
+2. times `minzheng audit checkpoint` and `minzheng audit verify --checkpoint` (the whole chain);
+3. times 2,000 appends through `audit.record` at the head of the 1,000,000-event chain;
+4. applies each tamper case in a transaction that is rolled back afterwards, runs the verify
+   against the checkpoint and records whether and where it was caught (and whether the plain
+   verify, without a checkpoint, catches it too) and how long it took:
+   edit one event; rewrite one event and re-hash every later event without the key; delete the
+   newest events (truncate); delete one event in the middle.
+
+Printed as JSON at the end. The scratch database is dropped (SQLite folder removed) unless --keep-db.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a scratch database (created and dropped); default SQLite")
+    parser.add_argument("--keep-db", action="store_true")
+    return parser.parse_args()
+
+
+def _pg_admin(url):
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True), parts.path.lstrip("/")
+
+
+def build_chain(count: int) -> float:
+    from django.db import transaction
+
+    from minzheng.core import audit
+    from minzheng.core.models import AuditEvent
+
+    rng = random.Random(2016)
+    key = audit.current_key()
+    actions = ["create", "update", "transition", "view", "unmask", "export", "login"]
+    types = ["people.person", "people.household", "cases.case", "payments.payrollline", "eldercare.booking"]
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    prev = audit.GENESIS
+    started = time.perf_counter()
+    done = 0
+    while done < count:
+        rows = []
+        with transaction.atomic():
+            for i in range(done, min(count, done + 100_000)):
+                action = actions[i % len(actions)]
+                event = AuditEvent(
+                    at=start + dt.timedelta(seconds=i, microseconds=rng.randrange(1_000_000)),
+                    actor_id=None, actor_name=f"clerk{i % 97}", ip=f"10.0.{i % 250}.{i % 199}", channel="web",
+                    action=action, object_type=types[i % len(types)], object_id=str(rng.randrange(1, 3_000_000)),
+                    object_repr=f"记录 {i}", region_code=f"420802{i % 13:03d}",
+                    before={"phone": f"138{rng.randrange(10**8):08d}"} if action == "update" else None,
+                    after={"phone": f"139{rng.randrange(10**8):08d}", "state": "approved"} if action in ("update", "create") else None,
+                    note="" if i % 5 else "批量导入", prev_hash=prev, key_id=key.key_id,
+                )
+                event.hash = audit._seal(audit._hashed_fields(event), key)
+                prev = event.hash
+                rows.append(event)
+            AuditEvent.objects.bulk_create(rows, batch_size=5000)
+        done += len(rows)
+        print(f"  {done:,} events", file=sys.stderr, flush=True)
+    return time.perf_counter() - started
+
+
+def timed(label, func, *args, **kwargs):
+    print(f"  {label} …", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    result = func(*args, **kwargs)
+    seconds = time.perf_counter() - started
+    print(f"  {label}: {seconds:.2f} s", file=sys.stderr, flush=True)
+    return result, seconds
+
+
+def tamper_cases(checkpoint, count):
+    from django.db import connection, transaction
+
+    from minzheng.core import audit
+    from minzheng.core.models import AuditEvent
+
+    table = AuditEvent._meta.db_table
+    seqs = list(AuditEvent.objects.filter(seq__lte=checkpoint.seq).order_by("seq").values_list("seq", flat=True)[count // 2: count // 2 + 1])
+    middle = seqs[0]
+    near_end = checkpoint.seq - 1000
+
+    def sql(statement, params=()):
+        with connection.cursor() as cur:
+            cur.execute(statement, params)
+
+    def edit():
+        sql(f"UPDATE {table} SET actor_name = 'someone_else' WHERE seq = %s", [middle])
+
+    def rewrite_and_rehash():
+        # Change an event, then rebuild the hashes of it and of every later event with the published
+        # algorithm (no key): all 1,000 of them, up to and including the checkpoint's head.
+        sql(f"UPDATE {table} SET note = 'rewritten' WHERE seq = %s", [near_end])
+        prev = AuditEvent.objects.filter(seq__lt=near_end).order_by("-seq").values_list("hash", flat=True).first()
+        changed = []
+        for event in AuditEvent.objects.filter(seq__gte=near_end, seq__lte=checkpoint.seq).order_by("seq"):
+            event.prev_hash = prev
+            event.hash = audit._digest(audit._hashed_fields(event))
+            event.key_id = ""
+            prev = event.hash
+            changed.append(event)
+        AuditEvent.objects.bulk_update(changed, ["prev_hash", "hash", "key_id"], batch_size=500)
+
+    def truncate():
+        sql(f"DELETE FROM {table} WHERE seq > %s", [checkpoint.seq - 100])
+
+    def delete_middle():
+        sql(f"DELETE FROM {table} WHERE seq = %s", [middle])
+
+    results = {}
+    for name, tamper in [("edit", edit), ("rewrite_and_rehash", rewrite_and_rehash), ("truncate", truncate), ("delete_middle", delete_middle)]:
+        with transaction.atomic():
+            tamper()
+            report, seconds = timed(f"verify --checkpoint after {name}", audit.verify_chain, checkpoint=checkpoint)
+            # A failure before the checkpoint's event is one the plain verify finds the same way (it
+            # walks the same events); only a truncation needs the plain walk run to show it passes.
+            if report.first_bad_seq is not None and report.first_bad_seq < checkpoint.seq:
+                without = True
+            else:
+                without = not audit.verify_chain().ok
+            results[name] = {
+                "caught_with_checkpoint": not report.ok, "caught_without_checkpoint": without,
+                "first_bad_seq": report.first_bad_seq, "reason": report.reason, "seconds": round(seconds, 2),
+            }
+            transaction.set_rollback(True)
+    return results
+
+
+def main():
+    args = parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    os.environ["MINZHENG_VAR_DIR"] = str(scratch)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minzheng.settings")
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+        conn, name = _pg_admin(args.database_url)
+        with conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from minzheng.core import audit
+
+    load = {"start": os.getloadavg()[0]}
+    try:
+        call_command("migrate", verbosity=0)
+        build_seconds = build_chain(args.events)
+        print(f"  built in {build_seconds:.1f} s", file=sys.stderr)
+        cp_dir = scratch / "checkpoints"
+        _, checkpoint_seconds = timed("audit checkpoint (verifies first)", call_command, "audit", "checkpoint", to=cp_dir)
+        checkpoint = audit.read_checkpoint(cp_dir)
+        _, verify_seconds = timed("audit verify", call_command, "audit", "verify")
+        _, verify_cp_seconds = timed("audit verify --checkpoint", call_command, "audit", "verify", checkpoint=cp_dir)
+
+        def appends():
+            for i in range(2000):
+                audit.record("view", object_type="people.person", object_id=str(i), note="bench")
+
+        _, append_seconds = timed("2,000 appends", appends)
+        cases = tamper_cases(checkpoint, args.events)
+        load["end"] = os.getloadavg()[0]
+        print(json.dumps({
+            "vendor": connection.vendor, "events": args.events, "load_average": load,
+            "build_seconds": round(build_seconds, 1), "build_events_per_s": round(args.events / build_seconds),
+            "checkpoint_seconds": round(checkpoint_seconds, 2), "verify_seconds": round(verify_seconds, 2),
+            "verify_events_per_s": round(args.events / verify_seconds), "verify_with_checkpoint_seconds": round(verify_cp_seconds, 2),
+            "append_ms_each": round(append_seconds / 2, 3), "tamper": cases,
+        }, indent=2, ensure_ascii=False))
+    finally:
+        connection.close()
+        if not args.keep_db:
+            shutil.rmtree(scratch, ignore_errors=True)
+            if args.database_url:
+                conn, name = _pg_admin(args.database_url)
+                with conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

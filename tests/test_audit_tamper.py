@@ -1,0 +1,239 @@
+"""Tamper evidence against someone who can write the database but does not hold the audit key:
+keyed hashes, signed checkpoints kept outside the database, re-sealing of pre-key chains."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import override_settings
+
+from minzheng.core import audit
+from minzheng.core.models import AuditEvent
+from minzheng.people import services
+
+pytestmark = pytest.mark.django_db
+
+TABLE = AuditEvent._meta.db_table
+REAL_KEY = "real-audit-key-held-by-the-operator-only-0123456789"
+
+
+def _sql(sql, params=()):
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+
+
+def _events():
+    return list(AuditEvent.objects.order_by("seq"))
+
+
+def _rewrite_tail(start, *, seal):
+    """What an attacker with database access does after changing or removing events: recompute
+    prev_hash and hash of every later event with whatever algorithm they know."""
+    prev = audit.GENESIS
+    for event in _events():
+        if event.seq >= start:
+            event.prev_hash = prev
+            key_id, event.hash = seal(event)
+            _sql(f"UPDATE {TABLE} SET prev_hash = %s, hash = %s, key_id = %s WHERE seq = %s",
+                 [event.prev_hash, event.hash, key_id, event.seq])
+        prev = event.hash
+
+
+def _unkeyed(event):
+    """The published pre-key algorithm: plain SHA-256, labelled as a legacy event."""
+    return "", audit._digest(audit._hashed_fields(event))
+
+
+def _guessed_key(event):
+    """HMAC under the published demo key, keeping the event's key label."""
+    return event.key_id, audit._seal(audit._hashed_fields(event), audit._derive(settings_demo_key()))
+
+
+def _relabelled(event):
+    return event.key_id, audit._digest(audit._hashed_fields(event))
+
+
+def settings_demo_key():
+    from django.conf import settings
+
+    return settings.DEMO_AUDIT_KEY
+
+
+@pytest.fixture(autouse=True)
+def operator_key(settings):
+    """Every event here is sealed under an operator's own key, not the published demo key."""
+    settings.AUDIT_KEY = REAL_KEY
+
+
+@pytest.fixture
+def chain(people, users):
+    """A chain with a checkpoint taken, then more activity."""
+    mark = audit.head_checkpoint()
+    for n in range(3):
+        services.update_person(user=users["dongbao_clerk"], person=people["zhang"], phone=f"1380000000{n}")
+    return mark
+
+
+def _edit(mark):
+    _sql(f"UPDATE {TABLE} SET actor_name = %s WHERE seq = %s", ["someone_else", _events()[2].seq])
+
+
+def _rewrite_and_rehash_unkeyed(mark):
+    victim = _events()[2]
+    _sql(f"UPDATE {TABLE} SET note = %s WHERE seq = %s", ["rewritten", victim.seq])
+    _rewrite_tail(victim.seq, seal=_unkeyed)
+
+
+def _rewrite_and_rehash_guessed_key(mark):
+    victim = _events()[2]
+    _sql(f"UPDATE {TABLE} SET note = %s WHERE seq = %s", ["rewritten", victim.seq])
+    _rewrite_tail(victim.seq, seal=_guessed_key)
+
+
+def _rewrite_and_rehash_relabelled(mark):
+    victim = _events()[2]
+    _sql(f"UPDATE {TABLE} SET note = %s WHERE seq = %s", ["rewritten", victim.seq])
+    _rewrite_tail(victim.seq, seal=_relabelled)
+
+
+def _rewrite_whole_chain_unkeyed(mark):
+    _sql(f"UPDATE {TABLE} SET note = %s WHERE seq = %s", ["rewritten", _events()[2].seq])
+    _rewrite_tail(0, seal=_unkeyed)
+
+
+def _truncate_newest(mark):
+    _sql(f"DELETE FROM {TABLE} WHERE seq > %s", [mark.seq - 2])
+
+
+def _truncate_newest_then_more_activity(mark):
+    _truncate_newest(mark)
+    audit.record("view", object_type="people.person", object_id="1", note="after the truncation")
+
+
+def _delete_middle(mark):
+    _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [_events()[3].seq])
+
+
+def _delete_middle_and_rehash(mark):
+    victim = _events()[3]
+    _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [victim.seq])
+    _rewrite_tail(victim.seq, seal=_unkeyed)
+
+
+# tamper, detected without a checkpoint, detected with one, a phrase of the reason with the checkpoint
+CASES = [
+    (_edit, True, True, "altered"),
+    (_rewrite_and_rehash_unkeyed, True, True, "without the key"),
+    (_rewrite_and_rehash_guessed_key, True, True, "altered"),
+    (_rewrite_and_rehash_relabelled, True, True, "altered"),
+    (_rewrite_whole_chain_unkeyed, False, True, "rewritten"),
+    (_truncate_newest, False, True, "newest events were deleted"),
+    (_truncate_newest_then_more_activity, False, True, "is missing"),
+    (_delete_middle, True, True, "removed or altered"),
+    (_delete_middle_and_rehash, True, True, "without the key"),
+]
+
+
+@pytest.mark.parametrize("tamper, without_checkpoint, with_checkpoint, reason", CASES, ids=[c[0].__name__.strip("_") for c in CASES])
+def test_tamper_cases(chain, tamper, without_checkpoint, with_checkpoint, reason):
+    assert audit.verify_chain(checkpoint=chain).ok
+    tamper(chain)
+    assert (not audit.verify_chain().ok) == without_checkpoint
+    report = audit.verify_chain(checkpoint=chain)
+    assert not report.ok and reason in report.reason
+
+
+def test_untouched_chain_verifies_against_its_checkpoint_after_more_activity(chain):
+    report = audit.verify_chain(checkpoint=chain)
+    assert report.ok and report.checked == AuditEvent.objects.count() == chain.events + 3
+    assert report.legacy == 0
+
+
+def test_events_name_the_key_fingerprint_not_the_key(people):
+    key_ids = set(AuditEvent.objects.values_list("key_id", flat=True))
+    assert key_ids == {audit.current_key().key_id}
+    assert len(audit.current_key().key_id) == 16
+    assert REAL_KEY not in json.dumps(list(AuditEvent.objects.values()), default=str)
+    with override_settings(AUDIT_KEY=settings_demo_key()):
+        assert audit.current_key().key_id not in key_ids
+
+
+def test_altered_checkpoint_file_is_refused(chain, tmp_path):
+    path = audit.write_checkpoint(chain, tmp_path / "cp.json")
+    data = json.loads(path.read_text())
+    data["seq"], data["events"] = data["seq"] - 2, data["events"] - 2  # hide a truncation
+    path.write_text(json.dumps(data))
+    with pytest.raises(audit.CheckpointError, match="signature"):
+        audit.read_checkpoint(path)
+    with pytest.raises(CommandError, match="signature"):
+        call_command("audit", "verify", checkpoint=path)
+
+
+def test_checkpoint_of_another_key_is_refused(chain, tmp_path):
+    path = audit.write_checkpoint(chain, tmp_path / "cp.json")
+    with override_settings(AUDIT_KEY=settings_demo_key()):
+        with pytest.raises(audit.CheckpointError, match="does not hold"):
+            audit.read_checkpoint(path)
+
+
+def test_cli_checkpoint_then_verify_detects_truncation(people, users, tmp_path, capsys):
+    folder = tmp_path / "checkpoints"
+    call_command("audit", "checkpoint", to=folder)
+    services.update_person(user=users["dongbao_clerk"], person=people["zhang"], phone="13800000009")
+    call_command("audit", "checkpoint", to=folder)
+    files = sorted(folder.glob("checkpoint-*.json"))
+    assert len(files) == 2
+    newest = audit.read_checkpoint(folder)
+    assert newest.seq == AuditEvent.objects.order_by("-seq").first().seq
+    capsys.readouterr()
+    call_command("audit", "verify", checkpoint=folder)
+    assert "matching the checkpoint" in capsys.readouterr().out
+    _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [newest.seq])
+    call_command("audit", "verify")  # a shorter chain is still a chain ...
+    with pytest.raises(CommandError, match="newest events were deleted"):
+        call_command("audit", "verify", checkpoint=folder)  # ... but not the one that was signed
+    with pytest.raises(CommandError, match="newest events were deleted"):
+        call_command("audit", "verify", checkpoint=files[-1])
+
+
+def test_checkpoint_refuses_to_sign_a_broken_chain(people, tmp_path):
+    _sql(f"UPDATE {TABLE} SET note = %s WHERE seq = %s", ["x", _events()[1].seq])
+    with pytest.raises(CommandError, match="no checkpoint written"):
+        call_command("audit", "checkpoint", to=tmp_path / "cp.json")
+    assert not (tmp_path / "cp.json").exists()
+
+
+def test_key_rotation_keeps_old_events_verifiable(people, users, settings):
+    settings.AUDIT_KEY = "the-next-audit-key-after-a-rotation-0123456789"
+    assert "does not hold" in audit.verify_chain().reason  # the new key alone cannot check older events
+    settings.AUDIT_PREVIOUS_KEYS = [REAL_KEY]
+    services.update_person(user=users["dongbao_clerk"], person=people["zhang"], phone="13800000008")
+    assert audit.verify_chain().ok
+    assert len(set(AuditEvent.objects.values_list("key_id", flat=True))) == 2
+
+
+def test_chain_from_before_keyed_hashing_verifies_then_reseal_seals_it(people, tmp_path, capsys):
+    # As left by the previous release: every event a plain SHA-256 with no key label.
+    _rewrite_tail(0, seal=_unkeyed)
+    count = AuditEvent.objects.count()
+    report = audit.verify_chain()
+    assert report.ok and report.legacy == count
+    assert "reseal" in report.describe()
+    call_command("audit", "reseal", to=tmp_path)
+    assert "re-sealed" in capsys.readouterr().out
+    report = audit.verify_chain(checkpoint=audit.read_checkpoint(tmp_path))
+    assert report.ok and report.legacy == 0 and report.checked == count + 1  # plus the reseal's own event
+    assert set(AuditEvent.objects.values_list("key_id", flat=True)) == {audit.current_key().key_id}
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert "re-sealed" in last.note and last.after["head"] != last.before["head"]
+
+
+def test_reseal_refuses_a_broken_chain(people):
+    _rewrite_tail(0, seal=_unkeyed)
+    _sql(f"UPDATE {TABLE} SET note = %s WHERE seq = %s", ["x", _events()[1].seq])
+    before = list(AuditEvent.objects.order_by("seq").values_list("hash", flat=True))
+    with pytest.raises(CommandError, match="altered"):
+        call_command("audit", "reseal")
+    assert list(AuditEvent.objects.order_by("seq").values_list("hash", flat=True)) == before
