@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from minzheng.core import audit
 from minzheng.core.context import acting_as, actor_for_user
@@ -46,4 +46,4 @@ def register(request, payload: Registration):
     from minzheng.accounts.services import register_resident
 
     user = register_resident(id_number=payload.id_number, name=payload.name, phone=payload.phone, password=payload.password)
-    return 201, {"token": issue_token(user), "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+    return Status(201, {"token": issue_token(user), "expires_in": int(TOKEN_LIFETIME.total_seconds())})

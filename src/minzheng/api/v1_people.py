@@ -3,13 +3,14 @@ import datetime as dt
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from minzheng.core.errors import ServiceError
 from minzheng.people import exports, selectors, services
 from minzheng.regions.services import resolve_code
 
-from .schemas import HouseholdIn, HouseholdOut, HouseholdPage, MemberIn, PeoplePage, PersonIn, PersonOut, PersonPatch, RevealedOut
+from minzheng.core.pagination import Listing, paginated
+from .schemas import HouseholdIn, HouseholdOut, MemberIn, PersonIn, PersonOut, PersonPatch, RevealedOut
 
 people_router = Router(tags=["people"])
 households_router = Router(tags=["households"])
@@ -45,17 +46,14 @@ def person_out(person) -> dict:
 class PeopleFilter(Schema):
     q: str = ""
     region: str = ""
-    limit: int = 50
-    offset: int = 0
 
 
-@people_router.get("", response=PeoplePage)
+@people_router.get("", response=list[PersonOut])
+@paginated()
 def list_people(request, filters: Query[PeopleFilter]):
     """Search people in scope by full ID (exact), name, pinyin or initials, and region."""
-    limit = max(1, min(filters.limit, 500))
     qs = selectors.search_people(request.user, filters.q, region_code=filters.region).order_by("id")
-    items = list(qs[filters.offset: filters.offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [person_out(p) for p in items]}
+    return Listing(qs, person_out)
 
 
 @people_router.get("/export.xlsx", response={200: None})
@@ -77,7 +75,7 @@ def create_person(request, payload: PersonIn):
         birth_date=data["birth_date"], sex=data["sex"], disability_type=data["disability_type"],
         disability_grade=data["disability_grade"], death_date=data["death_date"], phone=data["phone"],
     )
-    return 201, person_out(person)
+    return Status(201, person_out(person))
 
 
 def _missing(field):
@@ -121,18 +119,15 @@ def household_out(household) -> dict:
 
 class HouseholdFilter(Schema):
     region: str = ""
-    limit: int = 50
-    offset: int = 0
 
 
-@households_router.get("", response=HouseholdPage)
+@households_router.get("", response=list[HouseholdOut])
+@paginated()
 def list_households(request, filters: Query[HouseholdFilter]):
-    limit = max(1, min(filters.limit, 500))
     qs = selectors.households_for(request.user).order_by("id")
     if filters.region:
         qs = qs.filter(region__path__contains=f"{filters.region}/")
-    items = list(qs[filters.offset: filters.offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [household_out(h) for h in items]}
+    return Listing(qs, household_out)
 
 
 @households_router.post("", response={201: HouseholdOut})
@@ -144,7 +139,7 @@ def create_household(request, payload: HouseholdIn):
         user=request.user, region=region, head=head, address=payload.address, bank_name=payload.bank_name,
         bank_account=payload.bank_account, members=members, since=payload.since,
     )
-    return 201, household_out(household)
+    return Status(201, household_out(household))
 
 
 def _person_in_scope(user, person_id: int, field: str):
@@ -165,7 +160,7 @@ def add_member(request, household_id: int, payload: MemberIn, since: dt.date | N
     person = _person_in_scope(request.user, payload.person_id, "person_id")
     with transaction.atomic():
         services.add_member(user=request.user, household=household, person=person, relation=payload.relation, since=since or dt.date.today())
-    return 201, household_out(household)
+    return Status(201, household_out(household))
 
 
 @households_router.post("/{int:household_id}/reveal-bank-account", response=RevealedOut)

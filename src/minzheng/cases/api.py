@@ -10,11 +10,12 @@ import datetime as dt
 
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from minzheng.accounts.models import Role
+from minzheng.core.pagination import Listing, paginated
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.people import selectors as people_selectors
 from minzheng.regions.services import resolve_code
@@ -81,13 +82,6 @@ class CaseDetailOut(CaseOut):
     decisions: list[dict]
     allowed_actions: list[str]
     timeline: list[dict]
-
-
-class CasePage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[CaseOut]
 
 
 class EventOut(Schema):
@@ -203,8 +197,6 @@ class ListFilter(Schema):
     region: str = ""
     q: str = ""
     overdue: bool = False
-    limit: int = 50
-    offset: int = 0
 
 
 # ---------------------------------------------------------------- output
@@ -312,23 +304,22 @@ def create_case(request, payload: CaseIn):
         is_emergency=payload.is_emergency, relative_of_staff=payload.relative_of_staff,
         relative_relation=payload.relative_relation, applied_on=payload.applied_on,
     )
-    return 201, _detail(request, case)
+    return Status(201, _detail(request, case))
 
 
-@router.get("", response=CasePage)
+@router.get("", response=list[CaseOut])
+@paginated()
 def list_cases(request, filters: Query[ListFilter]):
     """Cases in the user's regions (residents: their own), filtered by stage, programme, region,
     number or name, or only the overdue ones."""
     if filters.state and filters.state != "open" and filters.state not in State.values:
         raise ServiceError({"state": [_("办理阶段无效")]})
-    limit = max(1, min(filters.limit, 500))
     qs = selectors.search_cases(request.user, state=filters.state, programme=filters.programme, region_code=filters.region,
                                 query=filters.q, overdue=filters.overdue)
     if not filters.overdue:
         qs = qs.order_by("-id")
     today = clock.today()
-    items = list(qs[filters.offset: filters.offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [case_out(c, today=today) for c in items]}
+    return Listing(qs, lambda c: case_out(c, today=today))
 
 
 class PublicityFilter(Schema):
@@ -429,8 +420,8 @@ def upload_document(request, case_id: int, kind: Form[str], file: File[UploadedF
     """Upload a scan (ID card, hukou book, income proof, authorisation…): PDF, JPG or PNG, ≤ 10 MB."""
     case = _case(request, case_id)
     document = services.upload_document(user=request.user, case=case, kind=kind, uploaded_file=file)
-    return 201, {"id": document.pk, "kind": document.kind, "name": document.original_name, "size": document.size,
-                 "content_type": document.content_type}
+    return Status(201, {"id": document.pk, "kind": document.kind, "name": document.original_name, "size": document.size,
+                        "content_type": document.content_type})
 
 
 @router.get("/{int:case_id}/documents/{int:document_id}", response={200: None})
@@ -503,7 +494,7 @@ def township_review(request, case_id: int, payload: TownshipReviewIn):
 def file_objection(request, case_id: int, payload: ObjectionIn):
     case = _case(request, case_id)
     services.file_objection(user=request.user, case=case, content=payload.content, objector=payload.objector, filed_on=payload.filed_on)
-    return 201, _detail(request, case)
+    return Status(201, _detail(request, case))
 
 
 @router.post("/{int:case_id}/objections/{int:objection_id}/resolve", response=CaseDetailOut)

@@ -19,6 +19,8 @@ from pydantic import Field
 
 from minzheng.assistance.money import yuan_str, yuan_to_fen
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.apitypes import OpenRecord
+from minzheng.core.pagination import Listing, paginated
 from minzheng.payments import months
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
@@ -34,11 +36,16 @@ _money = {"ge": 0, "le": Decimal("100000"), "max_digits": 8, "decimal_places": 2
 
 # ---------------------------------------------------------------- schemas
 
-class Page(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[dict]
+class ElderlyItemOut(OpenRecord):
+    pass
+
+
+class EnrolmentItemOut(OpenRecord):
+    pass
+
+
+class BookingItemOut(OpenRecord):
+    pass
 
 
 class ElderlyFilter(Schema):
@@ -46,8 +53,6 @@ class ElderlyFilter(Schema):
     living: str = ""
     grade: str = ""
     region: str = ""
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
 class ProfileIn(Schema):
@@ -140,8 +145,6 @@ class BookingFilter(Schema):
     provider_id: int | None = None
     person_id: int | None = None
     month: str = Field(default="", pattern=f"({MONTH})|^$")
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
 class DispatchIn(Schema):
@@ -315,10 +318,6 @@ def institution_out(i: Institution) -> dict:
             "has_health_agreement": bool(getattr(i, "linked", 0))}
 
 
-def _page(qs, limit: int, offset: int, out) -> dict:
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [out(x) for x in qs[offset:offset + limit]]}
-
-
 def _region(user, code: str, field: str) -> Region:
     try:
         return get_region(user, code)
@@ -332,13 +331,14 @@ def _fen(value: Decimal) -> int:
 
 # ---------------------------------------------------------------- elderly registry
 
-@router.get("/elderly", response=Page)
+@router.get("/elderly", response=list[ElderlyItemOut])
+@paginated()
 def list_elderly(request, filters: Query[ElderlyFilter]):
     """People aged 60+ from the population registry in the caller's reach, with living situation
     and latest ability grade."""
     on = timezone.localdate()
     qs = selectors.search_elderly(request.user, query=filters.q, living=filters.living, grade=filters.grade, region_code=filters.region)
-    return _page(qs, filters.limit, filters.offset, lambda p: elderly_out(p, on))
+    return Listing(qs, lambda p: elderly_out(p, on))
 
 
 @router.get("/elderly/{person_id}")
@@ -408,18 +408,17 @@ def grade(request, payload: GradeIn):
 class EnrolmentFilter(Schema):
     status: str = ""
     region: str = ""
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
-@router.get("/allowance/enrolments", response=Page)
+@router.get("/allowance/enrolments", response=list[EnrolmentItemOut])
+@paginated()
 def list_enrolments(request, filters: Query[EnrolmentFilter]):
     qs = allowance.enrolments_for(request.user)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.region:
         qs = qs.filter(region__path__contains=f"{filters.region}/")
-    return _page(qs.order_by("region__code", "id"), filters.limit, filters.offset, enrolment_out)
+    return Listing(qs.order_by("region__code", "id"), enrolment_out)
 
 
 def _may_run_allowance(user) -> None:
@@ -531,12 +530,13 @@ def create_booking(request, payload: BookingIn):
     return Status(201, booking_out(b))
 
 
-@router.get("/bookings", response=Page)
+@router.get("/bookings", response=list[BookingItemOut])
+@paginated()
 def list_bookings(request, filters: Query[BookingFilter]):
     month = months.parse(filters.month) if filters.month else None
     qs = selectors.search_bookings(request.user, status=filters.status, provider_id=filters.provider_id, person_id=filters.person_id,
                                    month=month)
-    return _page(qs, filters.limit, filters.offset, booking_out)
+    return Listing(qs, booking_out)
 
 
 @router.get("/bookings/{booking_id}")

@@ -21,6 +21,8 @@ from pydantic import Field
 from minzheng.assistance.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 from minzheng.core.errors import ServiceError
+from minzheng.core.apitypes import OpenRecord
+from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
 
@@ -89,14 +91,10 @@ class EntitlementFilter(Schema):
     programme: str = ""
     region: str = ""
     q: str = ""
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
 class LineFilter(Schema):
     status: str = ""
-    limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
 
 
 class RunFilter(Schema):
@@ -106,15 +104,14 @@ class RunFilter(Schema):
 
 class DueFilter(Schema):
     on: dt.date | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
-class Page(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[dict]
+class EntitlementItemOut(OpenRecord):
+    """One entitlement as listed (the detail adds facts, changes, lines and reviews)."""
+
+
+class PayrollLineOut(OpenRecord):
+    pass
 
 
 class JobOut(Schema):
@@ -225,12 +222,12 @@ def _simulation_out(result: dict) -> dict:
 
 # ---------------------------------------------------------------- entitlements
 
-@router.get("/entitlements", response=Page)
+@router.get("/entitlements", response=list[EntitlementItemOut])
+@paginated()
 def list_entitlements(request, filters: Query[EntitlementFilter]):
     qs = selectors.search_entitlements(request.user, status=filters.status, programme=filters.programme,
                                        region_code=filters.region, query=filters.q).order_by("id")
-    items = [entitlement_out(e) for e in qs[filters.offset: filters.offset + filters.limit]]
-    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+    return Listing(qs, entitlement_out)
 
 
 @router.get("/entitlements/{int:entitlement_id}", response=dict)
@@ -279,11 +276,10 @@ def start_review(request, entitlement_id: int, payload: ReviewIn):
 
 # ---------------------------------------------------------------- reviews
 
-@router.get("/reviews/due", response=Page)
+@router.get("/reviews/due", response=list[EntitlementItemOut])
+@paginated()
 def due_reviews(request, filters: Query[DueFilter]):
-    qs = selectors.due_reviews_for(request.user, filters.on)
-    items = [entitlement_out(e) for e in qs[filters.offset: filters.offset + filters.limit]]
-    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+    return Listing(selectors.due_reviews_for(request.user, filters.on), entitlement_out)
 
 
 @router.get("/reviews/{int:review_id}", response=dict)
@@ -359,14 +355,14 @@ def approve(request, run_id: int):
     return run_out(payroll.approve_payroll(user=request.user, run=selectors.get_run(request.user, run_id)))
 
 
-@router.get("/payrolls/{int:run_id}/lines", response=Page)
+@router.get("/payrolls/{int:run_id}/lines", response=list[PayrollLineOut])
+@paginated(default=100, max_limit=1000)
 def run_lines(request, run_id: int, filters: Query[LineFilter]):
     run = selectors.get_run(request.user, run_id)
     qs = selectors.lines_of(run)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    items = [line_out(line) for line in qs[filters.offset: filters.offset + filters.limit]]
-    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+    return Listing(qs, line_out)
 
 
 @router.post("/payrolls/{int:run_id}/export", response={200: None})

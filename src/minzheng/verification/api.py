@@ -18,6 +18,7 @@ from pydantic import Field
 from minzheng.cases.models import Case
 from minzheng.cases.selectors import cases_for
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.services import resolve_code
 
 from . import pdf, reads, rules, selectors, services
@@ -51,15 +52,11 @@ class FindingFilter(Schema):
     rule: str = ""
     case_id: int | None = None
     household_id: int | None = None
-    limit: int = 50
-    offset: int = 0
 
 
 class PageFilter(Schema):
     status: str = ""
     rule: str = ""
-    limit: int = 50
-    offset: int = 0
 
 
 class RunOut(Schema):
@@ -111,13 +108,6 @@ class FindingOut(Schema):
 
 class FindingDetailOut(FindingOut):
     source_row: dict | None
-
-
-class FindingPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[FindingOut]
 
 
 class BatchOut(Schema):
@@ -172,12 +162,9 @@ def finding_out(finding: Finding) -> dict:
     }
 
 
-def _page(request, qs, filters, scope: str) -> dict:
-    limit = max(1, min(filters.limit, 500))
-    offset = max(0, filters.offset)
-    items = list(qs[offset: offset + limit])
-    services.record_findings_view(user=request.user, scope=scope, count=len(items))
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [finding_out(f) for f in items]}
+def _page(request, qs, scope: str) -> Listing:
+    # Every read of findings is audited with the number of rows shown.
+    return Listing(qs, finding_out, on_page=lambda rows: services.record_findings_view(user=request.user, scope=scope, count=len(rows)))
 
 
 def _case(request, case_id: int) -> Case:
@@ -207,9 +194,9 @@ def start_run(request, payload: RunIn):
 
 
 @router.get("/runs", response=list[RunOut])
-def list_runs(request, limit: int = 50, offset: int = 0):
-    rows = selectors.runs_for(request.user).order_by("-pk")[max(0, offset): max(0, offset) + max(1, min(limit, 200))]
-    return [run_out(r) for r in rows]
+@paginated(max_limit=200)
+def list_runs(request):
+    return Listing(selectors.runs_for(request.user).order_by("-pk"), run_out)
 
 
 @router.get("/runs/{int:run_id}", response=RunOut)
@@ -217,18 +204,20 @@ def get_run(request, run_id: int):
     return run_out(selectors.get_run(request.user, run_id))
 
 
-@router.get("/runs/{int:run_id}/findings", response=FindingPage)
+@router.get("/runs/{int:run_id}/findings", response=list[FindingOut])
+@paginated()
 def run_findings(request, run_id: int, filters: Query[PageFilter]):
     run = selectors.get_run(request.user, run_id)
     qs = selectors.search_findings(request.user, status=filters.status, rule=filters.rule, run_id=run.pk)
-    return _page(request, qs, filters, f"run:{run.reference}")
+    return _page(request, qs, f"run:{run.reference}")
 
 
-@router.get("/findings", response=FindingPage)
+@router.get("/findings", response=list[FindingOut])
+@paginated()
 def list_findings(request, filters: Query[FindingFilter]):
     qs = selectors.search_findings(request.user, status=filters.status, rule=filters.rule, case_id=filters.case_id,
                                    household_id=filters.household_id)
-    return _page(request, qs, filters, "findings")
+    return _page(request, qs, "findings")
 
 
 @router.get("/findings/{int:finding_id}", response=FindingDetailOut)
@@ -295,11 +284,12 @@ def batch_out(batch: SourceBatch) -> dict:
 
 
 @router.get("/batches", response=list[BatchOut])
-def list_batches(request, source: str = "", limit: int = 100):
+@paginated(default=100)
+def list_batches(request, source: str = ""):
     qs = selectors.batches_for(request.user).order_by("-pk")
     if source:
         qs = qs.filter(source=source)
-    return [batch_out(b) for b in qs[: max(1, min(limit, 500))]]
+    return Listing(qs, batch_out)
 
 
 @router.get("/batches/{int:batch_id}", response=BatchOut)
