@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "minzheng.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "minzheng.core.middleware.InputLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -77,6 +78,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "minzheng.core.middleware.RequestContextMiddleware",
 ]
+
+# JSON bodies of the API above this answer 413 (uploads are multipart and checked per file).
+API_MAX_JSON_BYTES = int(os.environ.get("MINZHENG_API_MAX_JSON_BYTES", str(2 * 1024 * 1024)))
 
 ROOT_URLCONF = "minzheng.urls"
 WSGI_APPLICATION = "minzheng.wsgi.application"

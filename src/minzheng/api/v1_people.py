@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from minzheng.core.apitypes import Date, Id
 from minzheng.core.errors import ServiceError
 from minzheng.people import exports, selectors, services
 from minzheng.regions.services import resolve_code
@@ -83,12 +84,12 @@ def _missing(field):
 
 
 @people_router.get("/{int:person_id}", response=PersonOut)
-def get_person(request, person_id: int):
+def get_person(request, person_id: Id):
     return person_out(selectors.get_person(request.user, person_id))
 
 
 @people_router.patch("/{int:person_id}", response=PersonOut)
-def update_person(request, person_id: int, payload: PersonPatch):
+def update_person(request, person_id: Id, payload: PersonPatch):
     person = selectors.get_person(request.user, person_id)
     changes = payload.dict(exclude_unset=True)
     if "residence_region" in changes:
@@ -97,7 +98,7 @@ def update_person(request, person_id: int, payload: PersonPatch):
 
 
 @people_router.post("/{int:person_id}/reveal-id", response=RevealedOut)
-def reveal_id(request, person_id: int):
+def reveal_id(request, person_id: Id):
     """The full ID number, for roles that need it; every call is audited."""
     person = selectors.get_person(request.user, person_id)
     return {"value": services.reveal_id_number(user=request.user, person=person)}
@@ -150,12 +151,12 @@ def _person_in_scope(user, person_id: int, field: str):
 
 
 @households_router.get("/{int:household_id}", response=HouseholdOut)
-def get_household(request, household_id: int):
+def get_household(request, household_id: Id):
     return household_out(selectors.get_household(request.user, household_id))
 
 
 @households_router.post("/{int:household_id}/members", response={201: HouseholdOut})
-def add_member(request, household_id: int, payload: MemberIn, since: dt.date | None = None):
+def add_member(request, household_id: Id, payload: MemberIn, since: Date | None = None):
     household = selectors.get_household(request.user, household_id)
     person = _person_in_scope(request.user, payload.person_id, "person_id")
     with transaction.atomic():
@@ -164,6 +165,6 @@ def add_member(request, household_id: int, payload: MemberIn, since: dt.date | N
 
 
 @households_router.post("/{int:household_id}/reveal-bank-account", response=RevealedOut)
-def reveal_bank_account(request, household_id: int):
+def reveal_bank_account(request, household_id: Id):
     household = selectors.get_household(request.user, household_id)
     return {"value": services.reveal_bank_account(user=request.user, household=household)}

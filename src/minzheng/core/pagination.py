@@ -3,9 +3,11 @@ negative offset or an oversized limit is a 422 naming the field, never a clamp o
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, get_type_hints
 
 from ninja import Field, Schema
+from pydantic import create_model
 from ninja.pagination import LimitOffsetPagination, paginate
 
 # Beyond this an offset only scans; no screen pages that deep.
@@ -30,6 +32,16 @@ class Listing:
         return self.queryset.count()
 
 
+@functools.cache
+def _page_input(default: int, max_limit: int) -> type[Schema]:
+    # One class per bound pair, each with its own name: OpenAPI component names must be unique.
+    return create_model(
+        f"PageQuery{default}Max{max_limit}", __base__=Schema,
+        limit=(int, Field(default, ge=1, le=max_limit, description=f"每页条数（1–{max_limit}）")),
+        offset=(int, Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")),
+    )
+
+
 class Paginated(LimitOffsetPagination):
     """Used through `paginated()` below."""
 
@@ -42,11 +54,7 @@ class Paginated(LimitOffsetPagination):
     def __init__(self, *, default: int = 50, max_limit: int = 500, **kwargs: Any) -> None:
         super().__init__(max_limit=max_limit, **kwargs)
 
-        class Input(Schema):
-            limit: int = Field(default, ge=1, le=max_limit, description=f"每页条数（1–{max_limit}）")
-            offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
-
-        self.Input = Input
+        self.Input = _page_input(default, max_limit)
 
     def paginate_queryset(self, queryset, pagination, request, **params: Any) -> dict:
         offset, limit = pagination.offset, pagination.limit

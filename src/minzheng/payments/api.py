@@ -21,7 +21,7 @@ from pydantic import Field
 from minzheng.assistance.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 from minzheng.core.errors import ServiceError
-from minzheng.core.apitypes import OpenRecord
+from minzheng.core.apitypes import Date, Id, Month, OpenRecord, OptionalMonth, choice
 from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
@@ -31,79 +31,78 @@ from .models import Entitlement, PayrollLine, PayrollRun, Review
 
 router = Router(tags=["assistance payments"])
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 Yuan = Decimal
 _money = {"ge": 0, "le": Decimal("10000000"), "max_digits": 12, "decimal_places": 2}
 
 
 # ---------------------------------------------------------------- schemas
 
-class ReasonIn(Schema):
+class EntitlementReasonIn(Schema):
     reason: str = Field(max_length=2000, description="原因（必填）")
 
 
-class ChangeIn(ReasonIn):
+class ChangeIn(EntitlementReasonIn):
     amount: Yuan = Field(**_money, description="新的月发放金额（元）")
-    from_month: str = Field(pattern=MONTH, description="自该月起执行，YYYY-MM")
+    from_month: Month = Field(description="自该月起执行，YYYY-MM")
 
 
-class TerminateIn(ReasonIn):
-    last_month: str = Field(pattern=MONTH, description="最后发放月份，YYYY-MM")
+class TerminateIn(EntitlementReasonIn):
+    last_month: Month = Field(description="最后发放月份，YYYY-MM")
 
 
-class ReviewClassIn(ReasonIn):
-    review_class: str = Field(pattern="^[ABC]$")
+class ReviewClassIn(EntitlementReasonIn):
+    review_class: choice(["A", "B", "C"]) = Field(description="复核类别：A 类每年、B 类每半年、C 类每季度")
 
 
-class ReviewIn(Schema):
+class EntitlementReviewIn(Schema):
     facts: dict | None = Field(default=None, description="复核时的家庭情况（与救助测算输入格式相同）；省略时按已存情况并从户籍更新年龄和死亡")
-    on: dt.date | None = Field(default=None, description="复核日期，默认今天")
+    on: Date | None = Field(default=None, description="复核日期，默认今天")
 
 
-class ConfirmIn(Schema):
+class ReviewConfirmIn(Schema):
     accept: bool
     reason: str = Field(default="", max_length=2000, description="不采纳时必填")
 
 
-class RunIn(Schema):
+class PayrollRunIn(Schema):
     county: str = Field(min_length=6, max_length=12, description="县（市、区）区划代码")
-    month: str = Field(pattern=MONTH, description="发放月份，YYYY-MM")
+    month: Month = Field(description="发放月份，YYYY-MM")
 
 
 class ExportIn(Schema):
-    format: str = Field(default="csv", pattern="^(csv|xlsx)$")
+    format: choice(["csv", "xlsx"]) = "csv"
 
 
 class SimulateIn(Schema):
-    programme: str = Field(max_length=32)
+    programme: choice(PROGRAMME_BY_CODE) = Field(description="救助项目代码")
     key: str = Field(max_length=64)
     region: str = Field(min_length=6, max_length=12, description="区划代码")
     value: str | int | bool | list[str] = Field(description="新数值：金额以元计，如 \"520\"；比例如 \"0.10\"")
-    effective_from: dt.date
+    effective_from: Date
 
 
 class RecomputeIn(Schema):
-    standard_id: int
+    standard_id: Id
 
 
 class EntitlementFilter(Schema):
-    status: str = ""
-    programme: str = ""
+    status: choice(["", *Entitlement.Status.values]) = ""
+    programme: choice(["", *PROGRAMME_BY_CODE]) = ""
     region: str = ""
     q: str = ""
 
 
 class LineFilter(Schema):
-    status: str = ""
+    status: choice(["", *PayrollLine.Status.values]) = ""
 
 
 class RunFilter(Schema):
     county: str = ""
-    month: str = Field(default="", pattern=f"({MONTH})|^$")
+    month: OptionalMonth = ""
 
 
 class DueFilter(Schema):
-    on: dt.date | None = None
+    on: Date | None = None
 
 
 class EntitlementItemOut(OpenRecord):
@@ -114,7 +113,7 @@ class PayrollLineOut(OpenRecord):
     pass
 
 
-class JobOut(Schema):
+class QueuedJobOut(Schema):
     job_id: str
     status: str
 
@@ -231,44 +230,44 @@ def list_entitlements(request, filters: Query[EntitlementFilter]):
 
 
 @router.get("/entitlements/{int:entitlement_id}", response=dict)
-def get_entitlement(request, entitlement_id: int):
+def get_entitlement(request, entitlement_id: Id):
     return entitlement_detail_out(selectors.get_entitlement(request.user, entitlement_id))
 
 
-def _act(request, entitlement_id: int, action, **kwargs) -> dict:
+def _act(request, entitlement_id: Id, action, **kwargs) -> dict:
     entitlement = selectors.get_entitlement(request.user, entitlement_id)
     action(user=request.user, entitlement=entitlement, **kwargs)
     return entitlement_detail_out(selectors.get_entitlement(request.user, entitlement_id))
 
 
 @router.post("/entitlements/{int:entitlement_id}/suspend", response=dict)
-def suspend(request, entitlement_id: int, payload: ReasonIn):
+def suspend(request, entitlement_id: Id, payload: EntitlementReasonIn):
     return _act(request, entitlement_id, services.suspend_entitlement, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/resume", response=dict)
-def resume(request, entitlement_id: int, payload: ReasonIn):
+def resume(request, entitlement_id: Id, payload: EntitlementReasonIn):
     return _act(request, entitlement_id, services.resume_entitlement, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/change", response=dict)
-def change(request, entitlement_id: int, payload: ChangeIn):
+def change(request, entitlement_id: Id, payload: ChangeIn):
     return _act(request, entitlement_id, services.change_amount, amount_fen=yuan_to_fen(payload.amount),
                 from_month=payload.from_month, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/terminate", response=dict)
-def terminate(request, entitlement_id: int, payload: TerminateIn):
+def terminate(request, entitlement_id: Id, payload: TerminateIn):
     return _act(request, entitlement_id, services.terminate_entitlement, last_month=payload.last_month, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/review-class", response=dict)
-def review_class(request, entitlement_id: int, payload: ReviewClassIn):
+def review_class(request, entitlement_id: Id, payload: ReviewClassIn):
     return _act(request, entitlement_id, services.set_review_class, review_class=payload.review_class, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/reviews", response={201: dict})
-def start_review(request, entitlement_id: int, payload: ReviewIn):
+def start_review(request, entitlement_id: Id, payload: EntitlementReviewIn):
     entitlement = selectors.get_entitlement(request.user, entitlement_id)
     review = services.start_review(user=request.user, entitlement=entitlement, facts=payload.facts, on=payload.on)
     return Status(201, review_out(review))
@@ -283,12 +282,12 @@ def due_reviews(request, filters: Query[DueFilter]):
 
 
 @router.get("/reviews/{int:review_id}", response=dict)
-def get_review(request, review_id: int):
+def get_review(request, review_id: Id):
     return review_out(selectors.get_review(request.user, review_id))
 
 
 @router.post("/reviews/{int:review_id}/confirm", response=dict)
-def confirm_review(request, review_id: int, payload: ConfirmIn):
+def confirm_review(request, review_id: Id, payload: ReviewConfirmIn):
     review = selectors.get_review(request.user, review_id)
     return review_out(services.confirm_review(user=request.user, review=review, accept=payload.accept, reason=payload.reason))
 
@@ -302,7 +301,7 @@ def overpayments(request):
     ]
 
 
-@router.post("/deaths/scan", response={202: JobOut})
+@router.post("/deaths/scan", response={202: QueuedJobOut})
 def scan_deaths(request):
     """Queue the death scan for the whole platform (county approvers and administrators)."""
     from minzheng.core import jobs
@@ -330,7 +329,7 @@ def list_runs(request, filters: Query[RunFilter]):
 
 
 @router.post("/payrolls", response={201: dict})
-def create_run(request, payload: RunIn):
+def create_run(request, payload: PayrollRunIn):
     """Create (or find) the county's run for the month and start computing it."""
     county = _region(payload.county, "county")
     run = payroll.create_run(user=request.user, county=county, month=payload.month)
@@ -340,24 +339,24 @@ def create_run(request, payload: RunIn):
 
 
 @router.get("/payrolls/{int:run_id}", response=dict)
-def get_run(request, run_id: int):
+def get_run(request, run_id: Id):
     return run_out(selectors.get_run(request.user, run_id))
 
 
-@router.post("/payrolls/{int:run_id}/compute", response={202: JobOut})
-def compute(request, run_id: int):
+@router.post("/payrolls/{int:run_id}/compute", response={202: QueuedJobOut})
+def compute(request, run_id: Id):
     job = payroll.start_compute(user=request.user, run=selectors.get_run(request.user, run_id))
     return Status(202, {"job_id": str(job.pk), "status": job.status})
 
 
 @router.post("/payrolls/{int:run_id}/approve", response=dict)
-def approve(request, run_id: int):
+def approve(request, run_id: Id):
     return run_out(payroll.approve_payroll(user=request.user, run=selectors.get_run(request.user, run_id)))
 
 
 @router.get("/payrolls/{int:run_id}/lines", response=list[PayrollLineOut])
 @paginated(default=100, max_limit=1000)
-def run_lines(request, run_id: int, filters: Query[LineFilter]):
+def run_lines(request, run_id: Id, filters: Query[LineFilter]):
     run = selectors.get_run(request.user, run_id)
     qs = selectors.lines_of(run)
     if filters.status:
@@ -366,7 +365,7 @@ def run_lines(request, run_id: int, filters: Query[LineFilter]):
 
 
 @router.post("/payrolls/{int:run_id}/export", response={200: None})
-def export(request, run_id: int, payload: ExportIn):
+def export(request, run_id: Id, payload: ExportIn):
     """The bank file with full account numbers (audited). Only after approval."""
     body, name, content_type = payroll.export_payroll(user=request.user, run=selectors.get_run(request.user, run_id), fmt=payload.format)
     response = HttpResponse(body, content_type=content_type)
@@ -375,7 +374,7 @@ def export(request, run_id: int, payload: ExportIn):
 
 
 @router.post("/payrolls/{int:run_id}/returns", response={201: dict})
-def bank_return(request, run_id: int, file: File[UploadedFile]):
+def bank_return(request, run_id: Id, file: File[UploadedFile]):
     run = selectors.get_run(request.user, run_id)
     result = payroll.import_bank_return(user=request.user, run=run, file_name=file.name or "return.csv", content=file.read())
     return Status(201, {"id": result.pk, "file_name": result.file_name, "rows": result.row_count, "paid": result.paid, "failed": result.failed,
@@ -394,7 +393,7 @@ def simulate(request, payload: SimulateIn):
     return _simulation_out(result)
 
 
-@router.post("/recompute", response={202: JobOut})
+@router.post("/recompute", response={202: QueuedJobOut})
 def start_recompute(request, payload: RecomputeIn):
     """Recompute the entitlements a standard (already set) affects, from its effective month."""
     from minzheng.assistance.models import Standard
