@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from minzheng.api.auth import issue_token
@@ -143,7 +144,10 @@ def test_production_answers_json_for_api_404_and_500(settings, users, people, mo
 
 
 def test_a_stored_nul_does_not_break_the_village_export(call, people):
-    # Rows written before input was checked (or by a bulk load) may hold one.
+    # Rows written before input was checked (or by a bulk load) may hold one on SQLite;
+    # PostgreSQL cannot store it at all.
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL refuses NUL in text")
     Person.objects.filter(pk=people["zhang"].pk).update(name="张\x00三")
     response = call("get", "/api/v1/people/export.xlsx?region=420802001001")
     assert response.status_code == 200 and response.content[:2] == b"PK"
