@@ -113,6 +113,14 @@ class PayrollLineOut(OpenRecord):
     pass
 
 
+class PayrollRunOut(OpenRecord):
+    pass
+
+
+class OverpaymentOut(OpenRecord):
+    pass
+
+
 class QueuedJobOut(Schema):
     job_id: str
     status: str
@@ -292,13 +300,12 @@ def confirm_review(request, review_id: Id, payload: ReviewConfirmIn):
     return review_out(services.confirm_review(user=request.user, review=review, accept=payload.accept, reason=payload.reason))
 
 
-@router.get("/overpayments", response=list[dict])
+@router.get("/overpayments", response=list[OverpaymentOut])
+@paginated()
 def overpayments(request):
-    return [
-        {"id": o.pk, "entitlement_id": o.entitlement_id, "household": o.entitlement.household.number, "month": _month(o.line.month),
-         "amount": yuan_str(o.amount_fen), "reason": o.reason, "status": o.status, "note": o.note}
-        for o in selectors.overpayments_for(request.user).order_by("-id")[:500]
-    ]
+    return Listing(selectors.overpayments_for(request.user).order_by("-id"), lambda o: {
+        "id": o.pk, "entitlement_id": o.entitlement_id, "household": o.entitlement.household.number, "month": _month(o.line.month),
+        "amount": yuan_str(o.amount_fen), "reason": o.reason, "status": o.status, "note": o.note})
 
 
 @router.post("/deaths/scan", response={202: QueuedJobOut})
@@ -318,14 +325,15 @@ def scan_deaths(request):
 
 # ---------------------------------------------------------------- payrolls
 
-@router.get("/payrolls", response=list[dict])
+@router.get("/payrolls", response=list[PayrollRunOut])
+@paginated()
 def list_runs(request, filters: Query[RunFilter]):
     qs = selectors.runs_for(request.user)
     if filters.county:
         qs = qs.filter(county__code=filters.county)
     if filters.month:
         qs = qs.filter(month=months.parse(filters.month))
-    return [run_out(run) for run in qs[:500]]
+    return Listing(qs, run_out)
 
 
 @router.post("/payrolls", response={201: dict})

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from minzheng.core.apitypes import Date, Id, RegionRef
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.pagination import Listing, paginated
 from minzheng.core.scope import region_in_scope
 
 from . import indicators, selectors, services
@@ -362,13 +363,14 @@ class ReportFilter(Schema):
 
 
 @router.get("/reports", response=list[ReportOut])
+@paginated()
 def list_reports(request, filters: Query[ReportFilter]):
     qs = selectors.reports_for(request.user).prefetch_related("evidence")
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.indicator:
         qs = qs.filter(indicator=filters.indicator)
-    return [report_out(r) for r in qs.order_by("-as_of", "-id")[:500]]
+    return Listing(qs.order_by("-as_of", "-id"), report_out)
 
 
 @router.post("/reports", response={201: ReportOut})
@@ -411,13 +413,14 @@ class CaseFilter(Schema):
 
 
 @router.get("/supervision", response=list[SupervisionCaseOut])
+@paginated()
 def list_cases(request, filters: Query[CaseFilter]):
     qs = selectors.cases_for(request.user).prefetch_related("notes")
     if filters.status:
         if filters.status not in SupervisionCase.Status.values:
             raise ServiceError({"status": [_("状态无效")]})
         qs = qs.filter(status=filters.status)
-    return [case_out(c) for c in qs.order_by("status", "deadline", "id")[:500]]
+    return Listing(qs.order_by("status", "deadline", "id"), case_out)
 
 
 @router.get("/supervision/{int:case_id}", response=SupervisionCaseOut)
