@@ -172,3 +172,15 @@ def test_a_county_decision_above_the_temporary_assistance_cap_is_refused(world, 
     assert "3000.00" in exc.value.errors["amount_fen"][0]
     case = case_services.county_decision(user=u["dongbao_approver"], case=case, approve=True, amount_fen=300000)
     assert case.state == State.APPROVED
+
+
+@pytest.mark.parametrize("text, ok", [("2016-10", True), ("1900-01", True), ("2100-12", True), ("0001-01", False),
+                                      ("1899-12", False), ("9999-12", False), ("2016-10-02", False)])
+def test_months_outside_the_plausible_years_are_refused_for_pages_too(text, ok):
+    from minzheng.payments import months
+
+    if ok:
+        assert months.parse(text).isoformat()[:7] == text
+    else:
+        with pytest.raises(ValueError):
+            months.parse(text)
