@@ -9,7 +9,6 @@ audited. Money is in yuan (strings with two decimals) and months are "YYYY-MM".
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpResponse
