@@ -69,7 +69,8 @@ def test_create_person_and_read_back_masked(api_client, jingmen, users):
         ({"id_number": "34052419800101001x"}, "id_number", "大写X", "upper-case"),
         ({"birth_date": "1990-02-30"}, "birth_date", "日期", "date"),
         ({"hukou_region": "420802999999"}, "hukou_region", "不存在", "unknown region"),
-        ({"hukou_type": "城里"}, "hukou_type", "城镇或农村", "urban or rural"),
+        # An enum in the schema: the message lists the values (no pydantic English).
+        ({"hukou_type": "城里"}, "hukou_type", "取值无效，可选值：urban, rural", "urban, rural"),
         ({"disability_grade": 7}, "disability_grade", "范围", "range"),
         ({"name": ""}, "name", "长度", "characters"),
     ],

@@ -232,7 +232,10 @@ def test_person_already_in_another_household_is_a_conflict(clerk, regions, tmp_p
         ({"birth": "1980-13-01"}, "出生日期", "出生日期不存在或格式不正确（应为YYYY-MM-DD）"),
         ({"dis_type": "肢体"}, "残疾等级", "残疾类别和残疾等级应同时填写"),
         ({"account": ACCOUNT}, "开户银行", "填写银行账号时须填写开户银行"),
-        ({"phone": "电话未知"}, "联系电话", "联系电话格式不正确"),
+        ({"phone": "电话未知"}, "联系电话", "联系电话格式不正确，应为11位手机号码或带区号的固定电话"),
+        ({"phone": "12345"}, "联系电话", "联系电话格式不正确，应为11位手机号码或带区号的固定电话"),
+        ({"phone": "0724-2345678"}, None, None),
+        ({"name": "张\u202e建国"}, "姓名", "不能包含控制字符或不可见的格式字符"),
         ({"key": "", "relation": ""}, None, None),  # a person without a household is fine
         ({"key": "", "relation": "户主"}, "家庭编号", "填写了家庭信息（与户主关系）但未填写家庭编号"),
     ],

@@ -144,13 +144,13 @@ def test_payroll_endpoints_scope_masking_approval_export_and_returns(api_client,
     for username in ("zhongxiang_approver", "dongbao_clerk"):
         api_client.login(username)
         assert api_client.get(f"{API}/payrolls/{run_id}").status_code == 404
-        assert api_client.get(f"{API}/payrolls").json() == []
+        assert api_client.get(f"{API}/payrolls").json()["items"] == []
         assert api_client.post(f"{API}/payrolls/{run_id}/approve").status_code == 404
         assert api_client.get(f"{API}/payrolls/{run_id}/lines").status_code == 404
         assert api_client.post(f"{API}/payrolls/{run_id}/export", {"format": "csv"}).status_code == 404
         assert api_client.post(f"{API}/payrolls/{run_id}/compute").status_code == 404
     api_client.login("leader")
-    assert [r["id"] for r in api_client.get(f"{API}/payrolls").json()] == [run_id]
+    assert [r["id"] for r in api_client.get(f"{API}/payrolls").json()["items"]] == [run_id]
     assert api_client.post(f"{API}/payrolls/{run_id}/approve").status_code == 403
 
     api_client.login("dongbao_approver")

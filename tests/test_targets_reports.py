@@ -171,4 +171,4 @@ def test_report_and_approve_through_the_api(api_client, jingmen, users):
     r = api_client.post(f"/api/v1/targets/reports/{report_id}/review", {"approve": True})
     assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["reviewed_by"] == "dongbao_approver"
     api_client.login("zhongxiang_clerk")
-    assert api_client.get("/api/v1/targets/reports").json() == []
+    assert api_client.get("/api/v1/targets/reports").json()["items"] == []

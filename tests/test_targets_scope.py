@@ -66,9 +66,9 @@ def test_api_values_and_scores_stay_in_scope(api_client, world):
     listed = {t["region"]["code"] for t in api_client.get(f"/api/v1/targets/plans/{plan_id}/targets").json()}
     assert "420881" not in listed and {"420800", "420802"} <= listed  # the city's targets, for context
 
-    assert api_client.get("/api/v1/targets/supervision").json() == []
+    assert api_client.get("/api/v1/targets/supervision").json()["items"] == []
     assert api_client.get(f"/api/v1/targets/supervision/{world['zx_case'].pk}").status_code == 404
-    assert all(r["region"]["code"] != "420881" for r in api_client.get("/api/v1/targets/reports").json())
+    assert all(r["region"]["code"] != "420881" for r in api_client.get("/api/v1/targets/reports").json()["items"])
 
 
 def test_city_level_reads_everything(api_client, world):
@@ -81,7 +81,7 @@ def test_city_level_reads_everything(api_client, world):
     assert [(by_code[c]["score"], by_code[c]["rank"]) for c in ("420802", "420881", "420804", "420821", "420822")] == [
         ("100.00", 1), ("20.00", 2), ("0.00", 3), ("0.00", 3), ("0.00", 3),
     ]
-    assert [c["id"] for c in api_client.get("/api/v1/targets/supervision").json()] == [world["zx_case"].pk]
+    assert [c["id"] for c in api_client.get("/api/v1/targets/supervision").json()["items"]] == [world["zx_case"].pk]
 
 
 @pytest.mark.parametrize("path", [

@@ -176,6 +176,6 @@ def test_api_import_queues_a_job_and_lists_batches(jingmen, tmp_path, api_client
     assert response.status_code == 202, response.content
     job = Job.objects.get(pk=response.json()["job_id"])
     registered(job.kind).func(JobContext(job), **job.params)
-    listed = api.get("/api/v1/verification/batches").json()
+    listed = api.get("/api/v1/verification/batches").json()["items"]
     assert [(b["source"], b["rows_imported"], b["rows_rejected"]) for b in listed] == [("vehicles", 1, 2)]
     assert listed[0]["errors"][0]["row"] == 2

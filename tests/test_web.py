@@ -520,3 +520,20 @@ def test_language_switch_sets_the_cookie(client, world):
     assert "Workbench" in english and "工作台" not in english
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert "工作台" in client.get(reverse("web:workbench")).content.decode()
+
+
+def test_person_form_applies_the_shared_phone_and_name_rules(client, world):
+    # The form goes through the same service as the API and the importer.
+    login(client, world.clerk)
+    response = client.post(reverse("web:person_create"), {
+        "id_number": ZHAO_LIU, "name": "赵\u202e六", "hukou_region": "420802001001", "hukou_type": "urban", "phone": "12345",
+    })
+    html = response.content.decode()
+    assert "不能包含控制字符或不可见的格式字符" in field_block(html, "name")
+    assert "联系电话格式不正确" in field_block(html, "phone")
+    assert not Person.objects.filter(id_hash__isnull=False, name__startswith="赵").exists()
+
+
+def test_a_nul_in_a_page_query_is_a_400_not_a_database_error(client, world):
+    login(client, world.clerk)
+    assert client.get("/people/", {"q": "张\x00"}).status_code == 400

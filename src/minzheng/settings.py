@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "minzheng.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "minzheng.core.middleware.InputLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -116,6 +117,9 @@ MIDDLEWARE = [
     # Last, so it sees the failed login flagged by the authentication backend.
     "axes.middleware.AxesMiddleware",
 ]
+
+# JSON bodies of the API above this answer 413 (uploads are multipart and checked per file).
+API_MAX_JSON_BYTES = int(os.environ.get("MINZHENG_API_MAX_JSON_BYTES", str(2 * 1024 * 1024)))
 
 ROOT_URLCONF = "minzheng.urls"
 WSGI_APPLICATION = "minzheng.wsgi.application"

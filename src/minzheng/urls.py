@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from minzheng.api.main import api
+from minzheng.web.errors import page_not_found, server_error
 from minzheng.web.health import healthz
+
+# With DEBUG off Django answers unknown URLs and crashes with these: JSON under /api/, pages elsewhere.
+handler404 = page_not_found
+handler500 = server_error
 
 urlpatterns = [
     path("admin/", admin.site.urls),

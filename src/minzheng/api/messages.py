@@ -1,5 +1,7 @@
 """Turn pydantic validation errors into field-level messages in the active language."""
 
+import re
+
 from django.utils.translation import gettext as _
 
 _SKIP = {"body", "query", "path", "payload", "form", "filters"}
@@ -26,7 +28,9 @@ def _message(err: dict) -> str:
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _("数值超出允许范围")
     if kind in ("enum", "literal_error"):
-        return _("取值无效，可选值：%(v)s") % {"v": ctx.get("expected", "")}
+        # ctx["expected"] reads "'a', 'b' or 'c'": list the values without pydantic's English.
+        values = re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) or [str(ctx.get("expected", ""))]
+        return _("取值无效，可选值：%(v)s") % {"v": ", ".join(v for v in values if v) or '""'}
     if kind == "value_error":
         # Our own validators raise ValueError with an already translated message.
         return str(ctx.get("error") or err.get("msg", "")).removeprefix("Value error, ")
@@ -38,7 +42,28 @@ def _message(err: dict) -> str:
         return _("类型错误")
     if kind == "json_invalid":
         return _("请求体不是有效的 JSON")
-    return err.get("msg", _("输入有误"))
+    if kind in ("nul_character", "int_too_large"):
+        return err["msg"]  # raised by api/parser.py, already translated
+    if kind == "string_pattern_mismatch":
+        return _("格式不正确")
+    if kind == "too_short":
+        return _("至少需要 %(n)s 项") % {"n": ctx.get("min_length")}
+    if kind == "too_long":
+        return _("最多 %(n)s 项") % {"n": ctx.get("max_length")}
+    if kind == "multiple_of":
+        return _("应为 %(n)s 的倍数") % {"n": ctx.get("multiple_of")}
+    if kind.startswith("bool"):
+        return _("应为 true 或 false")
+    if kind.startswith("uuid"):
+        return _("编号格式不正确")
+    if kind.startswith("time"):
+        return _("时间无效")
+    if kind == "extra_forbidden":
+        return _("不允许的字段")
+    if kind.startswith("string") or kind.endswith("_type") or kind.startswith("union"):
+        return _("类型错误")
+    # Pydantic's own text is English: never shown; the field name still says where.
+    return _("输入有误")
 
 
 def translate_validation_error(errors: list[dict]) -> list[dict]:

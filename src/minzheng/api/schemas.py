@@ -8,6 +8,11 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from minzheng.core.apitypes import Date, Id, Name, Phone, RegionRef, choice
+from minzheng.people.models import Relation, Sex, UrbanRural
+
+HukouType = choice(UrbanRural.values)
+
 
 class ErrorItem(Schema):
     field: str
@@ -17,11 +22,6 @@ class ErrorItem(Schema):
 class ErrorOut(Schema):
     detail: str
     errors: list[ErrorItem] | None = None
-
-
-class RegionRef(Schema):
-    code: str
-    name: str
 
 
 class RegionOut(Schema):
@@ -39,26 +39,26 @@ class RegionOut(Schema):
 
 class PersonIn(Schema):
     id_number: str = Field(min_length=1, max_length=20, description="居民身份证号码（18位，或15位旧号码）")
-    name: str = Field(min_length=1, max_length=64)
+    name: Name
     hukou_region: str = Field(min_length=6, max_length=12, description="户籍地区划代码（村/社区或乡镇）")
-    hukou_type: str = Field(description="urban 或 rural")
+    hukou_type: HukouType = Field(description="户口性质：urban 城镇、rural 农村")
     residence_region: str | None = None
-    birth_date: dt.date | None = None
-    sex: str | None = Field(default=None, pattern="^[MF]$")
+    birth_date: Date | None = None
+    sex: choice(Sex.values) | None = None
     disability_type: str = ""
     disability_grade: int | None = Field(default=None, ge=1, le=4)
-    death_date: dt.date | None = None
-    phone: str = Field(default="", max_length=20)
+    death_date: Date | None = None
+    phone: Phone = ""
 
 
 class PersonPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=64)
-    hukou_type: str | None = None
+    name: Name | None = None
+    hukou_type: HukouType | None = None
     residence_region: str | None = None
     disability_type: str | None = None
     disability_grade: int | None = Field(default=None, ge=1, le=4)
-    death_date: dt.date | None = None
-    phone: str | None = Field(default=None, max_length=20)
+    death_date: Date | None = None
+    phone: Phone | None = None
 
 
 class PersonOut(Schema):
@@ -82,18 +82,18 @@ class RevealedOut(Schema):
 
 
 class MemberIn(Schema):
-    person_id: int
-    relation: str
+    person_id: Id
+    relation: choice(Relation.values) = Field(description="与户主关系")
 
 
 class HouseholdIn(Schema):
     region: str = Field(min_length=12, max_length=12, description="村（社区）12位区划代码")
-    head_id: int
+    head_id: Id
     address: str = Field(default="", max_length=200)
     bank_name: str = Field(default="", max_length=64)
     bank_account: str = Field(default="", max_length=40)
     members: list[MemberIn] = []
-    since: dt.date | None = None
+    since: Date | None = None
 
 
 class MemberOut(Schema):

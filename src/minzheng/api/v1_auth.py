@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate, logout
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from minzheng.accounts import lockout, registration
 from minzheng.core import audit
@@ -93,7 +93,7 @@ def register(request, payload: Registration):
     # Every attempt counts, so the lockout itself cannot tell a match from a miss.
     lockout.record_failure(request, payload.phone)
     registration.register_resident(id_number=payload.id_number, name=payload.name, phone=payload.phone, password=payload.password)
-    return 202, {"detail": registration.neutral_answer()}
+    return Status(202, {"detail": registration.neutral_answer()})
 
 
 class Activation(Schema):
@@ -111,7 +111,7 @@ def activate(request, payload: Activation):
     except ServiceError:
         lockout.record_failure(request, payload.phone)
         raise
-    return 201, issue_token(user)
+    return Status(201, issue_token(user))
 
 
 class ActivationCodeOut(Schema):
@@ -126,7 +126,7 @@ def activation_code(request, person_id: int):
     resident's sign-up (72 hours, one use)."""
     person = people_selectors.get_person(request.user, person_id)
     code, row = registration.issue_activation_code(user=request.user, person=person)
-    return 201, {"code": code, "expires_at": row.expires_at}
+    return Status(201, {"code": code, "expires_at": row.expires_at})
 
 
 class ResetIn(Schema):

@@ -5,6 +5,7 @@ from ninja import Router
 from minzheng.core import jobs
 from minzheng.core.errors import PermissionDeniedError
 from minzheng.core.models import Job
+from minzheng.core.pagination import Listing, paginated
 from minzheng.core.selectors import get_job as _get
 from minzheng.core.selectors import jobs_for
 
@@ -23,8 +24,9 @@ def job_out(job: Job) -> dict:
 
 
 @router.get("", response=list[JobOut])
-def list_jobs(request, limit: int = 50):
-    return [job_out(j) for j in jobs_for(request.user)[: max(1, min(limit, 200))]]
+@paginated(max_limit=200)
+def list_jobs(request):
+    return Listing(jobs_for(request.user), job_out)
 
 
 @router.get("/{uuid:job_id}", response=JobOut)

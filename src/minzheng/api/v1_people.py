@@ -3,13 +3,15 @@ import datetime as dt
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
+from minzheng.core.apitypes import Date, Id
 from minzheng.core.errors import ServiceError
 from minzheng.people import exports, selectors, services
 from minzheng.regions.services import resolve_code
 
-from .schemas import HouseholdIn, HouseholdOut, HouseholdPage, MemberIn, PeoplePage, PersonIn, PersonOut, PersonPatch, RevealedOut
+from minzheng.core.pagination import Listing, paginated
+from .schemas import HouseholdIn, HouseholdOut, MemberIn, PersonIn, PersonOut, PersonPatch, RevealedOut
 
 people_router = Router(tags=["people"])
 households_router = Router(tags=["households"])
@@ -45,17 +47,14 @@ def person_out(person) -> dict:
 class PeopleFilter(Schema):
     q: str = ""
     region: str = ""
-    limit: int = 50
-    offset: int = 0
 
 
-@people_router.get("", response=PeoplePage)
+@people_router.get("", response=list[PersonOut])
+@paginated()
 def list_people(request, filters: Query[PeopleFilter]):
     """Search people in scope by full ID (exact), name, pinyin or initials, and region."""
-    limit = max(1, min(filters.limit, 500))
     qs = selectors.search_people(request.user, filters.q, region_code=filters.region).order_by("id")
-    items = list(qs[filters.offset: filters.offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [person_out(p) for p in items]}
+    return Listing(qs, person_out)
 
 
 @people_router.get("/export.xlsx", response={200: None})
@@ -77,7 +76,7 @@ def create_person(request, payload: PersonIn):
         birth_date=data["birth_date"], sex=data["sex"], disability_type=data["disability_type"],
         disability_grade=data["disability_grade"], death_date=data["death_date"], phone=data["phone"],
     )
-    return 201, person_out(person)
+    return Status(201, person_out(person))
 
 
 def _missing(field):
@@ -85,12 +84,12 @@ def _missing(field):
 
 
 @people_router.get("/{int:person_id}", response=PersonOut)
-def get_person(request, person_id: int):
+def get_person(request, person_id: Id):
     return person_out(selectors.get_person(request.user, person_id))
 
 
 @people_router.patch("/{int:person_id}", response=PersonOut)
-def update_person(request, person_id: int, payload: PersonPatch):
+def update_person(request, person_id: Id, payload: PersonPatch):
     person = selectors.get_person(request.user, person_id)
     changes = payload.dict(exclude_unset=True)
     if "residence_region" in changes:
@@ -99,7 +98,7 @@ def update_person(request, person_id: int, payload: PersonPatch):
 
 
 @people_router.post("/{int:person_id}/reveal-id", response=RevealedOut)
-def reveal_id(request, person_id: int):
+def reveal_id(request, person_id: Id):
     """The full ID number, for roles that need it; every call is audited."""
     person = selectors.get_person(request.user, person_id)
     return {"value": services.reveal_id_number(user=request.user, person=person)}
@@ -123,18 +122,15 @@ def household_out(household, user=None) -> dict:
 
 class HouseholdFilter(Schema):
     region: str = ""
-    limit: int = 50
-    offset: int = 0
 
 
-@households_router.get("", response=HouseholdPage)
+@households_router.get("", response=list[HouseholdOut])
+@paginated()
 def list_households(request, filters: Query[HouseholdFilter]):
-    limit = max(1, min(filters.limit, 500))
     qs = selectors.households_for(request.user).order_by("id")
     if filters.region:
         qs = qs.filter(region__path__contains=f"{filters.region}/")
-    items = list(qs[filters.offset: filters.offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [household_out(h, request.user) for h in items]}
+    return Listing(qs, lambda h: household_out(h, request.user))
 
 
 @households_router.post("", response={201: HouseholdOut})
@@ -146,7 +142,7 @@ def create_household(request, payload: HouseholdIn):
         user=request.user, region=region, head=head, address=payload.address, bank_name=payload.bank_name,
         bank_account=payload.bank_account, members=members, since=payload.since,
     )
-    return 201, household_out(household, request.user)
+    return Status(201, household_out(household, request.user))
 
 
 def _person_in_scope(user, person_id: int, field: str):
@@ -157,20 +153,20 @@ def _person_in_scope(user, person_id: int, field: str):
 
 
 @households_router.get("/{int:household_id}", response=HouseholdOut)
-def get_household(request, household_id: int):
+def get_household(request, household_id: Id):
     return household_out(selectors.get_household(request.user, household_id), request.user)
 
 
 @households_router.post("/{int:household_id}/members", response={201: HouseholdOut})
-def add_member(request, household_id: int, payload: MemberIn, since: dt.date | None = None):
+def add_member(request, household_id: Id, payload: MemberIn, since: Date | None = None):
     household = selectors.get_household(request.user, household_id)
     person = _person_in_scope(request.user, payload.person_id, "person_id")
     with transaction.atomic():
         services.add_member(user=request.user, household=household, person=person, relation=payload.relation, since=since or dt.date.today())
-    return 201, household_out(household, request.user)
+    return Status(201, household_out(household, request.user))
 
 
 @households_router.post("/{int:household_id}/reveal-bank-account", response=RevealedOut)
-def reveal_bank_account(request, household_id: int):
+def reveal_bank_account(request, household_id: Id):
     household = selectors.get_household(request.user, household_id)
     return {"value": services.reveal_bank_account(user=request.user, household=household)}

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from minzheng.core.apitypes import Date
 from minzheng.core.errors import ServiceError
 from minzheng.regions.selectors import get_region
 
@@ -47,7 +48,7 @@ def quote(request, payload: QuoteIn):
 class StandardsFilter(Schema):
     region: str = Field(min_length=6, max_length=12)
     programme: str = ""
-    on: dt.date | None = None
+    on: Date | None = None
 
 
 @router.get("/standards", response=StandardsOut)

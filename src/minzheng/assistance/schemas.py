@@ -10,6 +10,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from minzheng.core.apitypes import Date
 from minzheng.people.models import DisabilityType, Relation
 
 from .params import PROGRAMME_CODES
@@ -45,7 +46,7 @@ class IncomeIn(Schema):
     funeral_grant: Yuan = Field(default=Decimal(0), **_money, description="丧葬补助")
 
 
-class MemberIn(Schema):
+class QuoteMemberIn(Schema):
     relation: RelationCode = Field(description="与户主关系")
     id_number: str | None = Field(default=None, max_length=20, description="身份证号码；填写后出生日期和性别由号码得出")
     age: int | None = Field(default=None, ge=0, le=150, description="未填身份证号码时必填：周岁")
@@ -100,9 +101,9 @@ class MedicalIn(Schema):
 class QuoteIn(Schema):
     programme: ProgrammeCode
     region: str = Field(min_length=6, max_length=12, description="区划代码")
-    date: dt.date = Field(description="计算日期")
+    date: Date = Field(description="计算日期")
     hukou_type: Literal["urban", "rural"] | None = Field(default=None, description="特困供养必填：城镇或农村")
-    members: list[MemberIn] = Field(min_length=1, max_length=30)
+    members: list[QuoteMemberIn] = Field(min_length=1, max_length=30)
     property: PropertyIn = Field(default_factory=PropertyIn)
     extreme_hardship: bool = Field(default=False, description="经认定的特殊困难家庭（按标施保）")
     dibao_household: bool = Field(default=False, description="低保家庭（残疾人生活补贴）")
@@ -124,7 +125,7 @@ class TraceOut(Schema):
     detail: dict[str, Any]
 
 
-class MemberOut(Schema):
+class QuoteMemberOut(Schema):
     index: int
     relation: str
     age: int
@@ -151,7 +152,7 @@ class QuoteOut(Schema):
     amount_kind: Literal["monthly", "one_off"]
     monthly_amount: str | None
     one_off_amount: str | None
-    members: list[MemberOut]
+    members: list[QuoteMemberOut]
     trace: list[TraceOut]
     rule_version: str
     extras: dict[str, Any]
@@ -195,7 +196,7 @@ class StandardIn(Schema):
     programme: AnyProgrammeCode
     key: str = Field(min_length=1, max_length=64)
     region: str = Field(min_length=6, max_length=12)
-    effective_from: dt.date
+    effective_from: Date
     value: Any = Field(default=None, description="金额填元（如 \"480.00\"），比例填小数，选项填代码列表")
     derive_from: DeriveIn | None = None
     reason: str = Field(min_length=1, max_length=500, description="设定或调整的原因")

@@ -10,11 +10,13 @@ import datetime as dt
 
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from minzheng.core.apitypes import Date, Fen, Id, Phone, choice
 from minzheng.accounts.models import Role
+from minzheng.core.pagination import Listing, paginated
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.people import selectors as people_selectors
 from minzheng.regions.services import resolve_code
@@ -31,17 +33,17 @@ router = Router(tags=["assistance cases"])
 # ---------------------------------------------------------------- schemas
 
 class CaseIn(Schema):
-    programme: str = Field(description="救助项目代码：" + "、".join(Programme.values))
-    household_id: int | None = Field(default=None, description="家庭；居民本人申请时可省略（为本人所在家庭）")
-    applicant_id: int | None = Field(default=None, description="申请人；居民本人申请时为本人")
+    programme: choice(Programme.values) = Field(description="救助项目代码")
+    household_id: Id | None = Field(default=None, description="家庭；居民本人申请时可省略（为本人所在家庭）")
+    applicant_id: Id | None = Field(default=None, description="申请人；居民本人申请时为本人")
     reason: str = Field(default="", max_length=2000)
-    phone: str = Field(default="", max_length=20)
+    phone: Phone = ""
     facts: dict = Field(default_factory=dict, description="家庭成员收入（按类别，单位分）、财产情况、医疗费用等，与救助测算的输入格式相同")
-    requested_amount_fen: int | None = None
+    requested_amount_fen: Fen | None = None
     is_emergency: bool = False
     relative_of_staff: bool = False
     relative_relation: str = Field(default="", max_length=200)
-    applied_on: dt.date | None = Field(default=None, description="工作人员补录纸质申请时的申请日期；默认今天")
+    applied_on: Date | None = Field(default=None, description="工作人员补录纸质申请时的申请日期；默认今天")
 
 
 class CaseOut(Schema):
@@ -87,13 +89,6 @@ class CaseDetailOut(CaseOut):
     timeline: list[dict]
 
 
-class CasePage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[CaseOut]
-
-
 class EventOut(Schema):
     id: int
     action: str
@@ -122,7 +117,7 @@ class ListItemOut(Schema):
 
 
 class OnIn(Schema):
-    on: dt.date | None = Field(default=None, description="办理日期，默认今天；不得晚于今天")
+    on: Date | None = Field(default=None, description="办理日期，默认今天；不得晚于今天")
 
 
 class AcceptIn(OnIn):
@@ -130,8 +125,8 @@ class AcceptIn(OnIn):
 
 
 class AuthorisationIn(Schema):
-    document_id: int
-    signed_on: dt.date
+    document_id: Id
+    signed_on: Date
     signed_by: list[str]
 
 
@@ -143,12 +138,12 @@ class VerificationIn(OnIn):
 
 class InvestigationIn(OnIn):
     investigators: list[str]
-    visited_on: dt.date
+    visited_on: Date
     findings: str = Field(max_length=8000)
 
 
 class AppraisalIn(OnIn):
-    held_on: dt.date
+    held_on: Date
     invitees: int = Field(ge=0, le=10000)
     attendees: int = Field(ge=0, le=10000)
     votes_for: int = Field(ge=0, le=10000)
@@ -157,32 +152,32 @@ class AppraisalIn(OnIn):
 
 
 class DecisionIn(OnIn):
-    decision: str = Field(pattern="^(approve|refuse)$", description="approve 或 refuse")
+    decision: choice(["approve", "refuse"]) = Field(description="approve 批准或 refuse 不予批准")
     reasons: str = Field(default="", max_length=4000, description="理由；不予批准时必填")
 
 
 class TownshipReviewIn(DecisionIn):
-    publicity_starts_on: dt.date | None = None
+    publicity_starts_on: Date | None = None
 
 
 class CountyDecisionIn(DecisionIn):
-    amount_fen: int | None = Field(default=None, description="核定金额（分/月）；按月发放的项目必填，默认应为 assessment.amount_fen")
+    amount_fen: Fen | None = Field(default=None, description="核定金额（分/月）；按月发放的项目必填，默认应为 assessment.amount_fen")
     amount_reason: str = Field(default="", max_length=2000, description="核定金额与按规则计算的金额不同时必填")
 
 
 class ObjectionIn(Schema):
     content: str = Field(max_length=4000)
     objector: str = Field(default="", max_length=64)
-    filed_on: dt.date | None = None
+    filed_on: Date | None = None
 
 
 class ObjectionResolveIn(OnIn):
-    outcome: str = Field(description="upheld 或 dismissed")
+    outcome: choice(ObjectionOutcome.values) = Field(description="upheld 成立或 dismissed 不成立")
     resolution: str = Field(max_length=4000)
 
 
 class SpotCheckIn(Schema):
-    checked_on: dt.date
+    checked_on: Date
     investigators: list[str]
     findings: str = Field(max_length=8000)
 
@@ -196,20 +191,18 @@ class RelativeIn(Schema):
 
 
 class EmergencyGrantIn(Schema):
-    amount_fen: int
+    amount_fen: Fen
     method: str = Field(description="cash、transfer 或 in_kind")
-    paid_on: dt.date | None = None
+    paid_on: Date | None = None
     note: str = Field(default="", max_length=2000)
 
 
 class ListFilter(Schema):
-    state: str = ""
-    programme: str = ""
+    state: choice(["", "open", *State.values]) = Field(default="", description="办理阶段；open 为全部未办结")
+    programme: choice(["", *Programme.values]) = ""
     region: str = ""
     q: str = ""
     overdue: bool = False
-    limit: int = 50
-    offset: int = 0
 
 
 # ---------------------------------------------------------------- output
@@ -287,7 +280,7 @@ def case_detail_out(user, case: Case) -> dict:
     }
 
 
-def _case(request, case_id: int) -> Case:
+def _case(request, case_id: Id) -> Case:
     return selectors.get_case(request.user, case_id)
 
 
@@ -327,34 +320,33 @@ def create_case(request, payload: CaseIn):
         is_emergency=payload.is_emergency, relative_of_staff=payload.relative_of_staff,
         relative_relation=payload.relative_relation, applied_on=payload.applied_on,
     )
-    return 201, _detail(request, case)
+    return Status(201, _detail(request, case))
 
 
-@router.get("", response=CasePage)
+@router.get("", response=list[CaseOut])
+@paginated()
 def list_cases(request, filters: Query[ListFilter]):
     """Cases in the user's regions (residents: their own), filtered by stage, programme, region,
     number or name, or only the overdue ones."""
     if filters.state and filters.state != "open" and filters.state not in State.values:
         raise ServiceError({"state": [_("办理阶段无效")]})
-    limit = max(1, min(filters.limit, 500))
     qs = selectors.search_cases(request.user, state=filters.state, programme=filters.programme, region_code=filters.region,
                                 query=filters.q, overdue=filters.overdue)
     if not filters.overdue:
         qs = qs.order_by("-id")
     today = clock.today()
-    items = list(qs[filters.offset: filters.offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": [case_out(c, today=today) for c in items]}
+    return Listing(qs, lambda c: case_out(c, today=today))
 
 
 class PublicityFilter(Schema):
     region: str = ""
-    on: dt.date | None = None
+    on: Date | None = None
 
 
 class ApprovedFilter(Schema):
     region: str = ""
-    date_from: dt.date
-    date_to: dt.date
+    date_from: Date
+    date_to: Date
 
 
 def _publicity_rows(request, filters: PublicityFilter):
@@ -414,12 +406,12 @@ def _pdf(body: bytes, filename: str) -> HttpResponse:
 
 
 @router.get("/{int:case_id}", response=CaseDetailOut)
-def get_case(request, case_id: int):
+def get_case(request, case_id: Id):
     return _detail(request, _case(request, case_id))
 
 
 @router.get("/{int:case_id}/events", response=list[EventOut])
-def case_events(request, case_id: int):
+def case_events(request, case_id: Id):
     case = _case(request, case_id)
     return [
         {"id": e.pk, "action": e.action, "from_state": e.from_state, "to_state": e.to_state, "by": e.by_name, "on": e.on,
@@ -429,7 +421,7 @@ def case_events(request, case_id: int):
 
 
 @router.get("/{int:case_id}/notice.pdf", response={200: None})
-def notice(request, case_id: int):
+def notice(request, case_id: Id):
     """The approval notice or the refusal notice with its written reasons."""
     case = _case(request, case_id)
     if case.state not in (State.APPROVED, State.REFUSED):
@@ -440,16 +432,16 @@ def notice(request, case_id: int):
 # ---------------------------------------------------------------- documents
 
 @router.post("/{int:case_id}/documents", response={201: dict})
-def upload_document(request, case_id: int, kind: Form[str], file: File[UploadedFile]):
+def upload_document(request, case_id: Id, kind: Form[str], file: File[UploadedFile]):
     """Upload a scan (ID card, hukou book, income proof, authorisation…): PDF, JPG or PNG, ≤ 10 MB."""
     case = _case(request, case_id)
     document = services.upload_document(user=request.user, case=case, kind=kind, uploaded_file=file)
-    return 201, {"id": document.pk, "kind": document.kind, "name": document.original_name, "size": document.size,
-                 "content_type": document.content_type}
+    return Status(201, {"id": document.pk, "kind": document.kind, "name": document.original_name, "size": document.size,
+                        "content_type": document.content_type})
 
 
 @router.get("/{int:case_id}/documents/{int:document_id}", response={200: None})
-def download_document(request, case_id: int, document_id: int):
+def download_document(request, case_id: Id, document_id: Id):
     case = _case(request, case_id)
     document = case.documents.filter(pk=document_id).first()
     if document is None:
@@ -460,7 +452,7 @@ def download_document(request, case_id: int, document_id: int):
 
 
 @router.post("/{int:case_id}/authorisation", response=CaseDetailOut)
-def authorisation(request, case_id: int, payload: AuthorisationIn):
+def authorisation(request, case_id: Id, payload: AuthorisationIn):
     case = _case(request, case_id)
     document = case.documents.filter(pk=payload.document_id).first()
     if document is None:
@@ -472,26 +464,26 @@ def authorisation(request, case_id: int, payload: AuthorisationIn):
 # ---------------------------------------------------------------- transitions
 
 @router.post("/{int:case_id}/accept", response=CaseDetailOut)
-def accept(request, case_id: int, payload: AcceptIn):
+def accept(request, case_id: Id, payload: AcceptIn):
     case = services.accept(user=request.user, case=_case(request, case_id), missing_materials=payload.missing_materials, on=payload.on)
     return _detail(request, case)
 
 
 @router.post("/{int:case_id}/complete-materials", response=CaseDetailOut)
-def complete_materials(request, case_id: int, payload: OnIn):
+def complete_materials(request, case_id: Id, payload: OnIn):
     case = services.complete_materials(user=request.user, case=_case(request, case_id), on=payload.on)
     return _detail(request, case)
 
 
 @router.post("/{int:case_id}/verification", response=CaseDetailOut)
-def verification(request, case_id: int, payload: VerificationIn):
+def verification(request, case_id: Id, payload: VerificationIn):
     case = services.record_verification(user=request.user, case=_case(request, case_id), passed=payload.passed,
                                         report_ref=payload.report_ref, reasons=payload.reasons, on=payload.on)
     return _detail(request, case)
 
 
 @router.post("/{int:case_id}/investigation", response=CaseDetailOut)
-def investigation(request, case_id: int, payload: InvestigationIn):
+def investigation(request, case_id: Id, payload: InvestigationIn):
     case = _case(request, case_id)
     services.record_investigation(user=request.user, case=case, investigators=payload.investigators,
                                   visited_on=payload.visited_on, findings=payload.findings, on=payload.on)
@@ -499,7 +491,7 @@ def investigation(request, case_id: int, payload: InvestigationIn):
 
 
 @router.post("/{int:case_id}/appraisal", response=CaseDetailOut)
-def appraisal(request, case_id: int, payload: AppraisalIn):
+def appraisal(request, case_id: Id, payload: AppraisalIn):
     case = _case(request, case_id)
     services.record_appraisal(user=request.user, case=case, held_on=payload.held_on, invitees=payload.invitees,
                               attendees=payload.attendees, votes_for=payload.votes_for, votes_against=payload.votes_against,
@@ -508,21 +500,21 @@ def appraisal(request, case_id: int, payload: AppraisalIn):
 
 
 @router.post("/{int:case_id}/township-review", response=CaseDetailOut)
-def township_review(request, case_id: int, payload: TownshipReviewIn):
+def township_review(request, case_id: Id, payload: TownshipReviewIn):
     case = services.township_review(user=request.user, case=_case(request, case_id), approve=payload.decision == "approve",
                                     reasons=payload.reasons, publicity_starts_on=payload.publicity_starts_on, on=payload.on)
     return _detail(request, case)
 
 
 @router.post("/{int:case_id}/objections", response={201: CaseDetailOut})
-def file_objection(request, case_id: int, payload: ObjectionIn):
+def file_objection(request, case_id: Id, payload: ObjectionIn):
     case = _case(request, case_id)
     services.file_objection(user=request.user, case=case, content=payload.content, objector=payload.objector, filed_on=payload.filed_on)
-    return 201, _detail(request, case)
+    return Status(201, _detail(request, case))
 
 
 @router.post("/{int:case_id}/objections/{int:objection_id}/resolve", response=CaseDetailOut)
-def resolve_objection(request, case_id: int, objection_id: int, payload: ObjectionResolveIn):
+def resolve_objection(request, case_id: Id, objection_id: Id, payload: ObjectionResolveIn):
     case = _case(request, case_id)
     objection = case.objections.filter(pk=objection_id).first()
     if objection is None:
@@ -535,13 +527,13 @@ def resolve_objection(request, case_id: int, objection_id: int, payload: Objecti
 
 
 @router.post("/{int:case_id}/close-publicity", response=CaseDetailOut)
-def close_publicity(request, case_id: int, payload: OnIn):
+def close_publicity(request, case_id: Id, payload: OnIn):
     case = services.close_publicity(user=request.user, case=_case(request, case_id), on=payload.on)
     return _detail(request, case)
 
 
 @router.post("/{int:case_id}/spot-check", response=CaseDetailOut)
-def spot_check(request, case_id: int, payload: SpotCheckIn):
+def spot_check(request, case_id: Id, payload: SpotCheckIn):
     case = _case(request, case_id)
     services.record_spot_check(user=request.user, case=case, checked_on=payload.checked_on,
                                investigators=payload.investigators, findings=payload.findings)
@@ -549,7 +541,7 @@ def spot_check(request, case_id: int, payload: SpotCheckIn):
 
 
 @router.post("/{int:case_id}/county-decision", response={200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
-def county_decision(request, case_id: int, payload: CountyDecisionIn):
+def county_decision(request, case_id: Id, payload: CountyDecisionIn):
     case = services.county_decision(user=request.user, case=_case(request, case_id), approve=payload.decision == "approve",
                                     reasons=payload.reasons, amount_fen=payload.amount_fen,
                                     amount_reason=payload.amount_reason, on=payload.on)
@@ -557,19 +549,19 @@ def county_decision(request, case_id: int, payload: CountyDecisionIn):
 
 
 @router.post("/{int:case_id}/withdraw", response=CaseDetailOut)
-def withdraw(request, case_id: int, payload: WithdrawIn):
+def withdraw(request, case_id: Id, payload: WithdrawIn):
     case = services.withdraw(user=request.user, case=_case(request, case_id), reason=payload.reason, on=payload.on)
     return _detail(request, case)
 
 
 @router.post("/{int:case_id}/staff-relative", response=CaseDetailOut)
-def staff_relative(request, case_id: int, payload: RelativeIn):
+def staff_relative(request, case_id: Id, payload: RelativeIn):
     case = services.declare_staff_relative(user=request.user, case=_case(request, case_id), relation=payload.relation)
     return _detail(request, case)
 
 
 @router.post("/{int:case_id}/emergency-grant", response=CaseDetailOut)
-def emergency_grant(request, case_id: int, payload: EmergencyGrantIn):
+def emergency_grant(request, case_id: Id, payload: EmergencyGrantIn):
     case = _case(request, case_id)
     services.grant_emergency(user=request.user, case=case, amount_fen=payload.amount_fen, method=payload.method,
                              paid_on=payload.paid_on, note=payload.note)
@@ -577,7 +569,7 @@ def emergency_grant(request, case_id: int, payload: EmergencyGrantIn):
 
 
 @router.post("/{int:case_id}/emergency-paperwork", response=CaseDetailOut)
-def emergency_paperwork(request, case_id: int, payload: OnIn):
+def emergency_paperwork(request, case_id: Id, payload: OnIn):
     case = services.complete_emergency_paperwork(user=request.user, case=_case(request, case_id), on=payload.on)
     return _detail(request, case)
 

@@ -23,6 +23,7 @@ from django_fsm import can_proceed
 
 from minzheng.accounts.models import Role
 from minzheng.assistance.evaluation import with_household_members
+from minzheng.assistance.selectors import standard_in_force
 from minzheng.core import audit, crypto, idcard
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
@@ -739,6 +740,8 @@ def county_decision(*, user, case: Case, approve: bool, reasons: str = "", amoun
     on = _act_date(case, on)
     if amount_fen is not None and amount_fen < 0:
         raise ServiceError({"amount_fen": [_("金额不能为负数")]})
+    if approve and amount_fen is not None:
+        _check_programme_cap(case, amount_fen, on)
     if not approve:
         reasons = _text(reasons, "reasons", _("不予批准时须写明理由"))
         Decision.objects.create(case=case, level=Decision.Level.COUNTY, outcome=Decision.Outcome.REFUSE, reasons=reasons, decided_on=on, decided_by=user)
@@ -800,6 +803,16 @@ def declare_staff_relative(*, user, case: Case, relation: str) -> Case:
 
 
 @transaction.atomic
+def _check_programme_cap(case: Case, amount_fen: int, on: dt.date) -> None:
+    """Temporary assistance is paid once, up to the region's cap for its kind (急难型/支出型)."""
+    if case.programme != Programme.TEMPORARY:
+        return
+    key = "cap_emergency" if case.is_emergency else "cap_expenditure"
+    cap = standard_in_force(case.programme, key, case.region, on)
+    if cap is not None and cap.value is not None and amount_fen > cap.value:
+        raise ServiceError({"amount_fen": [_("超过本地区临时救助每次上限 %(y)s 元") % {"y": _yuan(cap.value)}]})
+
+
 def grant_emergency(*, user, case: Case, amount_fen: int, method: str, paid_on: dt.date | None = None, note: str = "") -> EmergencyPayment:
     """Emergency temporary assistance: the township helps first, within its delegated limit;
     the paperwork and the county's confirmation follow."""

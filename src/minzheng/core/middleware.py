@@ -74,3 +74,37 @@ class ChineseFirstLocaleMiddleware:
         if not request.path.startswith("/api/"):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.inner(request)
+
+
+class InputLimitsMiddleware:
+    """Bad input stopped before any view: on /api/ a JSON body over API_MAX_JSON_BYTES is a 413
+    and a path id longer than any 64-bit integer a 404 (both JSON); on pages a NUL character in
+    a query or form value is a 400 (PostgreSQL cannot store or search it). The API checks NUL
+    itself, field by field (api/parser.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.http import HttpResponseBadRequest, JsonResponse
+        from django.utils.translation import gettext as _
+
+        if request.path.startswith("/api/"):
+            content_type = request.META.get("CONTENT_TYPE", "")
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.API_MAX_JSON_BYTES and not content_type.startswith("multipart/"):
+                return JsonResponse({"detail": _("请求体过大"), "errors": [{"field": "body", "message": _(
+                    "请求体不能超过 %(n)s 字节") % {"n": settings.API_MAX_JSON_BYTES}}]}, status=413)
+            if any(len(part) > 18 and part.isdigit() for part in request.path.split("/")):
+                return JsonResponse({"detail": _("记录不存在")}, status=404)
+            return self.get_response(request)
+        if request.method == "GET" and any("\x00" in v for values in request.GET.lists() for v in values[1]):
+            return HttpResponseBadRequest(_("请求中含有无效字符"))
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            if any("\x00" in v for values in request.POST.lists() for v in values[1]):
+                return HttpResponseBadRequest(_("请求中含有无效字符"))
+        return self.get_response(request)

@@ -19,6 +19,8 @@ from pydantic import Field
 
 from minzheng.assistance.money import yuan_str, yuan_to_fen
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.apitypes import Date, DateTime, Id, Month, Name, OpenRecord, OptionalMonth, Phone
+from minzheng.core.pagination import Listing, paginated
 from minzheng.payments import months
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
@@ -28,17 +30,21 @@ from .models import AllowanceEnrolment, Booking, Institution, ServiceItem
 
 router = Router(tags=["eldercare"])
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 _money = {"ge": 0, "le": Decimal("100000"), "max_digits": 8, "decimal_places": 2}
 
 
 # ---------------------------------------------------------------- schemas
 
-class Page(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[dict]
+class ElderlyItemOut(OpenRecord):
+    pass
+
+
+class EnrolmentItemOut(OpenRecord):
+    pass
+
+
+class BookingItemOut(OpenRecord):
+    pass
 
 
 class ElderlyFilter(Schema):
@@ -46,23 +52,21 @@ class ElderlyFilter(Schema):
     living: str = ""
     grade: str = ""
     region: str = ""
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
 class ProfileIn(Schema):
     living_situation: str | None = Field(default=None, max_length=16)
     address: str | None = Field(default=None, max_length=200)
     health_record_number: str | None = Field(default=None, max_length=40)
-    health_clinic_id: int | None = None
-    health_record_since: dt.date | None = None
+    health_clinic_id: Id | None = None
+    health_record_since: Date | None = None
     note: str | None = Field(default=None, max_length=500)
 
 
 class ContactIn(Schema):
-    name: str = Field(max_length=64)
+    name: Name
     relation: str = Field(max_length=32)
-    phone: str = Field(max_length=20)
+    phone: Phone
 
 
 class GradeIn(Schema):
@@ -80,21 +84,21 @@ class GradeIn(Schema):
 
 
 class AssessmentIn(GradeIn):
-    assessed_on: dt.date
+    assessed_on: Date
     assessors: str = Field(max_length=100, description="两名评估员姓名，以逗号分隔")
     reason: str = Field(default="initial", pattern="^(initial|periodic|change)$")
 
 
 class MonthIn(Schema):
-    month: str = Field(pattern=MONTH)
+    month: Month
 
 
-class ConfirmIn(Schema):
-    ids: list[int] = Field(min_length=1, max_length=100000)
+class EnrolmentConfirmIn(Schema):
+    ids: list[Id] = Field(min_length=1, max_length=100000)
     reason: str = Field(default="", max_length=500)
 
 
-class ReasonIn(Schema):
+class EldercareReasonIn(Schema):
     reason: str = Field(max_length=500)
 
 
@@ -103,7 +107,7 @@ class ProviderIn(Schema):
     kind: str
     region: str = Field(min_length=6, max_length=12, description="登记地区划代码")
     service_areas: list[str] = Field(min_length=1, max_length=500, description="服务区域区划代码")
-    phone: str = Field(default="", max_length=20)
+    phone: Phone = ""
     credit_code: str = Field(default="", max_length=18)
 
 
@@ -121,31 +125,29 @@ class ItemPatch(Schema):
 
 
 class WorkerIn(Schema):
-    name: str = Field(max_length=64)
-    phone: str = Field(default="", max_length=20)
+    name: Name
+    phone: Phone = ""
 
 
 class BookingIn(Schema):
-    person_id: int
-    item_id: int
-    scheduled_at: dt.datetime
+    person_id: Id
+    item_id: Id
+    scheduled_at: DateTime
     quantity: int = Field(default=1, ge=1, le=12)
     address: str = Field(default="", max_length=200)
-    contact_phone: str = Field(default="", max_length=20)
+    contact_phone: Phone = ""
     note: str = Field(default="", max_length=500)
 
 
 class BookingFilter(Schema):
     status: str = ""
-    provider_id: int | None = None
-    person_id: int | None = None
-    month: str = Field(default="", pattern=f"({MONTH})|^$")
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    provider_id: Id | None = None
+    person_id: Id | None = None
+    month: OptionalMonth = ""
 
 
 class DispatchIn(Schema):
-    worker_id: int
+    worker_id: Id
 
 
 class ConfirmBookingIn(Schema):
@@ -163,8 +165,8 @@ class ResolveIn(Schema):
 
 
 class SettlementIn(Schema):
-    provider_id: int
-    month: str = Field(pattern=MONTH)
+    provider_id: Id
+    month: Month
 
 
 class InstitutionIn(Schema):
@@ -172,43 +174,43 @@ class InstitutionIn(Schema):
     kind: str
     region: str = Field(min_length=6, max_length=12)
     beds: int = Field(ge=0, le=10000)
-    opened_on: dt.date
-    operator_id: int | None = None
-    phone: str = Field(default="", max_length=20)
+    opened_on: Date
+    operator_id: Id | None = None
+    phone: Phone = ""
 
 
 class InstitutionPatch(Schema):
     reason: str = Field(max_length=500)
     beds: int | None = Field(default=None, ge=0, le=10000)
-    closed_on: dt.date | None = None
+    closed_on: Date | None = None
 
 
 class InspectionIn(Schema):
-    inspected_on: dt.date
+    inspected_on: Date
     result: str
     inspector: str = Field(max_length=100)
     findings: str = Field(default="", max_length=1000)
-    rectify_by: dt.date | None = None
+    rectify_by: Date | None = None
 
 
 class AgreementIn(Schema):
     medical_name: str = Field(max_length=100)
     medical_kind: str
-    signed_on: dt.date
-    ended_on: dt.date | None = None
+    signed_on: Date
+    ended_on: Date | None = None
     services: str = Field(default="", max_length=500)
 
 
 class ResidentIn(Schema):
-    person_id: int
-    admitted_on: dt.date
+    person_id: Id
+    admitted_on: Date
     bed_label: str = Field(default="", max_length=20)
 
 
 class AssociationIn(Schema):
     region: str = Field(min_length=12, max_length=12)
     name: str = Field(max_length=100)
-    founded_on: dt.date
+    founded_on: Date
     members: int = Field(default=0, ge=0, le=100000)
     chair: str = Field(default="", max_length=64)
 
@@ -315,10 +317,6 @@ def institution_out(i: Institution) -> dict:
             "has_health_agreement": bool(getattr(i, "linked", 0))}
 
 
-def _page(qs, limit: int, offset: int, out) -> dict:
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [out(x) for x in qs[offset:offset + limit]]}
-
-
 def _region(user, code: str, field: str) -> Region:
     try:
         return get_region(user, code)
@@ -332,22 +330,23 @@ def _fen(value: Decimal) -> int:
 
 # ---------------------------------------------------------------- elderly registry
 
-@router.get("/elderly", response=Page)
+@router.get("/elderly", response=list[ElderlyItemOut])
+@paginated()
 def list_elderly(request, filters: Query[ElderlyFilter]):
     """People aged 60+ from the population registry in the caller's reach, with living situation
     and latest ability grade."""
     on = timezone.localdate()
     qs = selectors.search_elderly(request.user, query=filters.q, living=filters.living, grade=filters.grade, region_code=filters.region)
-    return _page(qs, filters.limit, filters.offset, lambda p: elderly_out(p, on))
+    return Listing(qs, lambda p: elderly_out(p, on))
 
 
 @router.get("/elderly/{person_id}")
-def get_elderly(request, person_id: int):
+def get_elderly(request, person_id: Id):
     return elderly_detail_out(request.user, selectors.get_elderly(request.user, person_id))
 
 
 @router.put("/elderly/{person_id}/profile")
-def put_profile(request, person_id: int, payload: ProfileIn):
+def put_profile(request, person_id: Id, payload: ProfileIn):
     person = selectors.get_elderly(request.user, person_id)
     clinic = None
     if payload.health_clinic_id:
@@ -361,14 +360,14 @@ def put_profile(request, person_id: int, payload: ProfileIn):
 
 
 @router.post("/elderly/{person_id}/contacts", response={201: dict})
-def add_contact(request, person_id: int, payload: ContactIn):
+def add_contact(request, person_id: Id, payload: ContactIn):
     person = selectors.get_elderly(request.user, person_id)
     c = services.add_contact(user=request.user, person=person, name=payload.name, relation=payload.relation, phone=payload.phone)
     return Status(201, {"id": c.pk, "name": c.name, "relation": c.relation, "phone": c.phone})
 
 
 @router.delete("/elderly/{person_id}/contacts/{contact_id}", response={204: None})
-def remove_contact(request, person_id: int, contact_id: int):
+def remove_contact(request, person_id: Id, contact_id: Id):
     person = selectors.get_elderly(request.user, person_id)
     profile = selectors.profile_of(person)
     contact = profile.contacts.filter(pk=contact_id).first() if profile else None
@@ -379,7 +378,7 @@ def remove_contact(request, person_id: int, contact_id: int):
 
 
 @router.post("/elderly/{person_id}/assessments", response={201: dict})
-def create_assessment(request, person_id: int, payload: AssessmentIn):
+def create_assessment(request, person_id: Id, payload: AssessmentIn):
     """Record an ability assessment; the grade follows MZ/T 039-2013."""
     person = selectors.get_elderly(request.user, person_id)
     data = payload.dict()
@@ -388,7 +387,7 @@ def create_assessment(request, person_id: int, payload: AssessmentIn):
 
 
 @router.get("/elderly/{person_id}/assessments")
-def list_assessments(request, person_id: int):
+def list_assessments(request, person_id: Id):
     return [assessment_out(a) for a in selectors.assessments_of(selectors.get_elderly(request.user, person_id))]
 
 
@@ -408,18 +407,17 @@ def grade(request, payload: GradeIn):
 class EnrolmentFilter(Schema):
     status: str = ""
     region: str = ""
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
-@router.get("/allowance/enrolments", response=Page)
+@router.get("/allowance/enrolments", response=list[EnrolmentItemOut])
+@paginated()
 def list_enrolments(request, filters: Query[EnrolmentFilter]):
     qs = allowance.enrolments_for(request.user)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.region:
         qs = qs.filter(region__path__contains=f"{filters.region}/")
-    return _page(qs.order_by("region__code", "id"), filters.limit, filters.offset, enrolment_out)
+    return Listing(qs.order_by("region__code", "id"), enrolment_out)
 
 
 def _may_run_allowance(user) -> None:
@@ -444,7 +442,7 @@ def reconcile(request, payload: MonthIn):
 
 
 @router.post("/allowance/enrolments/confirm")
-def confirm_enrolments(request, payload: ConfirmIn):
+def confirm_enrolments(request, payload: EnrolmentConfirmIn):
     """The township confirms proposals; each becomes an entitlement the payroll pays."""
     qs = allowance.enrolments_for(request.user).filter(pk__in=payload.ids)
     if not qs.exists():
@@ -453,13 +451,13 @@ def confirm_enrolments(request, payload: ConfirmIn):
 
 
 @router.post("/allowance/enrolments/{enrolment_id}/reject")
-def reject_enrolment(request, enrolment_id: int, payload: ReasonIn):
+def reject_enrolment(request, enrolment_id: Id, payload: EldercareReasonIn):
     e = allowance.reject_enrolment(user=request.user, enrolment=allowance.get_enrolment(request.user, enrolment_id), reason=payload.reason)
     return enrolment_out(e)
 
 
 @router.post("/allowance/propose/{person_id}", response={201: dict})
-def propose(request, person_id: int):
+def propose(request, person_id: Id):
     person = selectors.get_elderly(request.user, person_id)
     return Status(201, enrolment_out(allowance.propose_enrolment(user=request.user, person=person)))
 
@@ -480,7 +478,7 @@ def create_provider(request, payload: ProviderIn):
 
 
 @router.get("/providers/{provider_id}")
-def get_provider(request, provider_id: int):
+def get_provider(request, provider_id: Id):
     p = selectors.get_provider(request.user, provider_id)
     return provider_out(p) | {
         "service_areas": [{"code": r.code, "name": r.name} for r in p.service_areas.all()],
@@ -490,7 +488,7 @@ def get_provider(request, provider_id: int):
 
 
 @router.post("/providers/{provider_id}/items", response={201: dict})
-def add_item(request, provider_id: int, payload: ItemIn):
+def add_item(request, provider_id: Id, payload: ItemIn):
     p = selectors.get_provider(request.user, provider_id)
     i = services.add_service_item(user=request.user, provider=p, category=payload.category, name=payload.name, unit=payload.unit,
                                   price_fen=_fen(payload.price), minutes_per_unit=payload.minutes_per_unit)
@@ -498,7 +496,7 @@ def add_item(request, provider_id: int, payload: ItemIn):
 
 
 @router.patch("/items/{item_id}")
-def patch_item(request, item_id: int, payload: ItemPatch):
+def patch_item(request, item_id: Id, payload: ItemPatch):
     item = ServiceItem.objects.filter(pk=item_id, provider__in=selectors.providers_for(request.user)).select_related("provider").first()
     if item is None:
         raise NotFoundOrOutOfScope()
@@ -508,13 +506,13 @@ def patch_item(request, item_id: int, payload: ItemPatch):
 
 
 @router.post("/providers/{provider_id}/workers", response={201: dict})
-def add_worker(request, provider_id: int, payload: WorkerIn):
+def add_worker(request, provider_id: Id, payload: WorkerIn):
     w = services.add_worker(user=request.user, provider=selectors.get_provider(request.user, provider_id), name=payload.name, phone=payload.phone)
     return Status(201, {"id": w.pk, "name": w.name, "phone": w.phone, "active": w.active})
 
 
 @router.get("/catalogue")
-def catalogue(request, person_id: int):
+def catalogue(request, person_id: Id):
     """The services offered where the elderly person lives, with each provider's prices."""
     person = selectors.get_elderly(request.user, person_id)
     return [item_out(i) for i in selectors.catalogue_for(person.residence_region or person.hukou_region)]
@@ -531,16 +529,17 @@ def create_booking(request, payload: BookingIn):
     return Status(201, booking_out(b))
 
 
-@router.get("/bookings", response=Page)
+@router.get("/bookings", response=list[BookingItemOut])
+@paginated()
 def list_bookings(request, filters: Query[BookingFilter]):
     month = months.parse(filters.month) if filters.month else None
     qs = selectors.search_bookings(request.user, status=filters.status, provider_id=filters.provider_id, person_id=filters.person_id,
                                    month=month)
-    return _page(qs, filters.limit, filters.offset, booking_out)
+    return Listing(qs, booking_out)
 
 
 @router.get("/bookings/{booking_id}")
-def get_booking(request, booking_id: int):
+def get_booking(request, booking_id: Id):
     b = selectors.get_booking(request.user, booking_id)
     return booking_out(b) | {
         "events": [{"action": e.action, "from": e.from_status, "to": e.to_status, "note": e.note, "by": e.by_name, "at": e.at}
@@ -550,22 +549,22 @@ def get_booking(request, booking_id: int):
     }
 
 
-def _booking(request, booking_id: int) -> Booking:
+def _booking(request, booking_id: Id) -> Booking:
     return selectors.get_booking(request.user, booking_id)
 
 
 @router.post("/bookings/{booking_id}/accept")
-def accept(request, booking_id: int):
+def accept(request, booking_id: Id):
     return booking_out(bookings.accept(user=request.user, booking=_booking(request, booking_id)))
 
 
 @router.post("/bookings/{booking_id}/decline")
-def decline(request, booking_id: int, payload: ReasonIn):
+def decline(request, booking_id: Id, payload: EldercareReasonIn):
     return booking_out(bookings.decline(user=request.user, booking=_booking(request, booking_id), reason=payload.reason))
 
 
 @router.post("/bookings/{booking_id}/dispatch")
-def dispatch(request, booking_id: int, payload: DispatchIn):
+def dispatch(request, booking_id: Id, payload: DispatchIn):
     booking = _booking(request, booking_id)
     worker = booking.provider.workers.filter(pk=payload.worker_id).first()
     if worker is None:
@@ -574,39 +573,39 @@ def dispatch(request, booking_id: int, payload: DispatchIn):
 
 
 @router.post("/bookings/{booking_id}/check-in")
-def check_in(request, booking_id: int):
+def check_in(request, booking_id: Id):
     return booking_out(bookings.check_in(user=request.user, booking=_booking(request, booking_id)))
 
 
 @router.post("/bookings/{booking_id}/check-out")
-def check_out(request, booking_id: int):
+def check_out(request, booking_id: Id):
     return booking_out(bookings.check_out(user=request.user, booking=_booking(request, booking_id)))
 
 
 @router.post("/bookings/{booking_id}/confirm")
-def confirm(request, booking_id: int, payload: ConfirmBookingIn):
+def confirm(request, booking_id: Id, payload: ConfirmBookingIn):
     return booking_out(bookings.confirm(user=request.user, booking=_booking(request, booking_id), rating=payload.rating,
                                         feedback=payload.feedback))
 
 
 @router.post("/bookings/{booking_id}/cancel")
-def cancel(request, booking_id: int, payload: ReasonIn):
+def cancel(request, booking_id: Id, payload: EldercareReasonIn):
     return booking_out(bookings.cancel(user=request.user, booking=_booking(request, booking_id), reason=payload.reason))
 
 
 @router.post("/bookings/{booking_id}/no-show")
-def no_show(request, booking_id: int, payload: ReasonIn):
+def no_show(request, booking_id: Id, payload: EldercareReasonIn):
     return booking_out(bookings.no_show(user=request.user, booking=_booking(request, booking_id), reason=payload.reason))
 
 
 @router.post("/bookings/{booking_id}/complaints", response={201: dict})
-def complain(request, booking_id: int, payload: ComplaintIn):
+def complain(request, booking_id: Id, payload: ComplaintIn):
     c = bookings.file_complaint(user=request.user, booking=_booking(request, booking_id), text=payload.text)
     return Status(201, {"id": c.pk, "status": c.status})
 
 
 @router.post("/complaints/{complaint_id}/resolve")
-def resolve(request, complaint_id: int, payload: ResolveIn):
+def resolve(request, complaint_id: Id, payload: ResolveIn):
     from .models import Complaint
 
     complaint = Complaint.objects.filter(pk=complaint_id, booking__in=selectors.bookings_for(request.user)).select_related("booking").first()
@@ -638,18 +637,18 @@ def build_settlement(request, payload: SettlementIn):
 
 
 @router.get("/settlements/{settlement_id}")
-def get_settlement(request, settlement_id: int):
+def get_settlement(request, settlement_id: Id):
     s = selectors.get_settlement(request.user, settlement_id)
     return settlement_out(s) | {"lines": [booking_out(b) for b in s.bookings.select_related("person", "region", "provider", "item", "worker")]}
 
 
 @router.post("/settlements/{settlement_id}/approve")
-def approve_settlement(request, settlement_id: int):
+def approve_settlement(request, settlement_id: Id):
     return settlement_out(bookings.approve_settlement(user=request.user, settlement=selectors.get_settlement(request.user, settlement_id)))
 
 
 @router.post("/settlements/{settlement_id}/export")
-def export_settlement(request, settlement_id: int):
+def export_settlement(request, settlement_id: Id):
     content, name = bookings.export_settlement(user=request.user, settlement=selectors.get_settlement(request.user, settlement_id))
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -676,7 +675,7 @@ def create_institution(request, payload: InstitutionIn):
 
 
 @router.get("/institutions/{institution_id}")
-def get_institution(request, institution_id: int):
+def get_institution(request, institution_id: Id):
     i = dashboard.with_occupancy(selectors.institutions_for(request.user).filter(pk=institution_id)).first()
     if i is None:
         raise NotFoundOrOutOfScope()
@@ -691,26 +690,26 @@ def get_institution(request, institution_id: int):
 
 
 @router.patch("/institutions/{institution_id}")
-def patch_institution(request, institution_id: int, payload: InstitutionPatch):
+def patch_institution(request, institution_id: Id, payload: InstitutionPatch):
     i = services.update_institution(user=request.user, institution=selectors.get_institution(request.user, institution_id),
                                     reason=payload.reason, beds=payload.beds, closed_on=payload.closed_on)
     return institution_out(i)
 
 
 @router.post("/institutions/{institution_id}/inspections", response={201: dict})
-def add_inspection(request, institution_id: int, payload: InspectionIn):
+def add_inspection(request, institution_id: Id, payload: InspectionIn):
     x = services.record_inspection(user=request.user, institution=selectors.get_institution(request.user, institution_id), **payload.dict())
     return Status(201, {"id": x.pk, "result": x.result})
 
 
 @router.post("/institutions/{institution_id}/health-agreements", response={201: dict})
-def add_agreement(request, institution_id: int, payload: AgreementIn):
+def add_agreement(request, institution_id: Id, payload: AgreementIn):
     a = services.record_health_agreement(user=request.user, institution=selectors.get_institution(request.user, institution_id), **payload.dict())
     return Status(201, {"id": a.pk, "medical_name": a.medical_name})
 
 
 @router.post("/institutions/{institution_id}/residents", response={201: dict})
-def admit(request, institution_id: int, payload: ResidentIn):
+def admit(request, institution_id: Id, payload: ResidentIn):
     from minzheng.people.selectors import get_person
 
     institution = selectors.get_institution(request.user, institution_id)
@@ -734,7 +733,7 @@ def create_association(request, payload: AssociationIn):
 
 
 @router.get("/indicators")
-def indicators(request, on: dt.date | None = None):
+def indicators(request, on: Date | None = None):
     """The plan's elderly-care indicators for the caller's region, computed from the records."""
     if not selectors.is_staff(request.user):
         raise NotFoundOrOutOfScope()

@@ -9,7 +9,6 @@ audited. Money is in yuan (strings with two decimals) and months are "YYYY-MM".
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpResponse
@@ -21,6 +20,8 @@ from pydantic import Field
 from minzheng.assistance.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 from minzheng.core.errors import ServiceError
+from minzheng.core.apitypes import Date, Id, Month, OpenRecord, OptionalMonth, choice
+from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
 
@@ -29,95 +30,97 @@ from .models import Entitlement, PayrollLine, PayrollRun, Review
 
 router = Router(tags=["assistance payments"])
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 Yuan = Decimal
 _money = {"ge": 0, "le": Decimal("10000000"), "max_digits": 12, "decimal_places": 2}
 
 
 # ---------------------------------------------------------------- schemas
 
-class ReasonIn(Schema):
+class EntitlementReasonIn(Schema):
     reason: str = Field(max_length=2000, description="原因（必填）")
 
 
-class ChangeIn(ReasonIn):
+class ChangeIn(EntitlementReasonIn):
     amount: Yuan = Field(**_money, description="新的月发放金额（元）")
-    from_month: str = Field(pattern=MONTH, description="自该月起执行，YYYY-MM")
+    from_month: Month = Field(description="自该月起执行，YYYY-MM")
 
 
-class TerminateIn(ReasonIn):
-    last_month: str = Field(pattern=MONTH, description="最后发放月份，YYYY-MM")
+class TerminateIn(EntitlementReasonIn):
+    last_month: Month = Field(description="最后发放月份，YYYY-MM")
 
 
-class ReviewClassIn(ReasonIn):
-    review_class: str = Field(pattern="^[ABC]$")
+class ReviewClassIn(EntitlementReasonIn):
+    review_class: choice(["A", "B", "C"]) = Field(description="复核类别：A 类每年、B 类每半年、C 类每季度")
 
 
-class ReviewIn(Schema):
+class EntitlementReviewIn(Schema):
     facts: dict | None = Field(default=None, description="复核时的家庭情况（与救助测算输入格式相同）；省略时按已存情况并从户籍更新年龄和死亡")
-    on: dt.date | None = Field(default=None, description="复核日期，默认今天")
+    on: Date | None = Field(default=None, description="复核日期，默认今天")
 
 
-class ConfirmIn(Schema):
+class ReviewConfirmIn(Schema):
     accept: bool
     reason: str = Field(default="", max_length=2000, description="不采纳时必填")
 
 
-class RunIn(Schema):
+class PayrollRunIn(Schema):
     county: str = Field(min_length=6, max_length=12, description="县（市、区）区划代码")
-    month: str = Field(pattern=MONTH, description="发放月份，YYYY-MM")
+    month: Month = Field(description="发放月份，YYYY-MM")
 
 
 class ExportIn(Schema):
-    format: str = Field(default="csv", pattern="^(csv|xlsx)$")
+    format: choice(["csv", "xlsx"]) = "csv"
 
 
 class SimulateIn(Schema):
-    programme: str = Field(max_length=32)
+    programme: choice(PROGRAMME_BY_CODE) = Field(description="救助项目代码")
     key: str = Field(max_length=64)
     region: str = Field(min_length=6, max_length=12, description="区划代码")
     value: str | int | bool | list[str] = Field(description="新数值：金额以元计，如 \"520\"；比例如 \"0.10\"")
-    effective_from: dt.date
+    effective_from: Date
 
 
 class RecomputeIn(Schema):
-    standard_id: int
+    standard_id: Id
 
 
 class EntitlementFilter(Schema):
-    status: str = ""
-    programme: str = ""
+    status: choice(["", *Entitlement.Status.values]) = ""
+    programme: choice(["", *PROGRAMME_BY_CODE]) = ""
     region: str = ""
     q: str = ""
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
 class LineFilter(Schema):
-    status: str = ""
-    limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    status: choice(["", *PayrollLine.Status.values]) = ""
 
 
 class RunFilter(Schema):
     county: str = ""
-    month: str = Field(default="", pattern=f"({MONTH})|^$")
+    month: OptionalMonth = ""
 
 
 class DueFilter(Schema):
-    on: dt.date | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    on: Date | None = None
 
 
-class Page(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[dict]
+class EntitlementItemOut(OpenRecord):
+    """One entitlement as listed (the detail adds facts, changes, lines and reviews)."""
 
 
-class JobOut(Schema):
+class PayrollLineOut(OpenRecord):
+    pass
+
+
+class PayrollRunOut(OpenRecord):
+    pass
+
+
+class OverpaymentOut(OpenRecord):
+    pass
+
+
+class QueuedJobOut(Schema):
     job_id: str
     status: str
 
@@ -225,53 +228,53 @@ def _simulation_out(result: dict) -> dict:
 
 # ---------------------------------------------------------------- entitlements
 
-@router.get("/entitlements", response=Page)
+@router.get("/entitlements", response=list[EntitlementItemOut])
+@paginated()
 def list_entitlements(request, filters: Query[EntitlementFilter]):
     qs = selectors.search_entitlements(request.user, status=filters.status, programme=filters.programme,
                                        region_code=filters.region, query=filters.q).order_by("id")
-    items = [entitlement_out(e) for e in qs[filters.offset: filters.offset + filters.limit]]
-    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+    return Listing(qs, entitlement_out)
 
 
 @router.get("/entitlements/{int:entitlement_id}", response=dict)
-def get_entitlement(request, entitlement_id: int):
+def get_entitlement(request, entitlement_id: Id):
     return entitlement_detail_out(selectors.get_entitlement(request.user, entitlement_id))
 
 
-def _act(request, entitlement_id: int, action, **kwargs) -> dict:
+def _act(request, entitlement_id: Id, action, **kwargs) -> dict:
     entitlement = selectors.get_entitlement(request.user, entitlement_id)
     action(user=request.user, entitlement=entitlement, **kwargs)
     return entitlement_detail_out(selectors.get_entitlement(request.user, entitlement_id))
 
 
 @router.post("/entitlements/{int:entitlement_id}/suspend", response=dict)
-def suspend(request, entitlement_id: int, payload: ReasonIn):
+def suspend(request, entitlement_id: Id, payload: EntitlementReasonIn):
     return _act(request, entitlement_id, services.suspend_entitlement, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/resume", response=dict)
-def resume(request, entitlement_id: int, payload: ReasonIn):
+def resume(request, entitlement_id: Id, payload: EntitlementReasonIn):
     return _act(request, entitlement_id, services.resume_entitlement, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/change", response=dict)
-def change(request, entitlement_id: int, payload: ChangeIn):
+def change(request, entitlement_id: Id, payload: ChangeIn):
     return _act(request, entitlement_id, services.change_amount, amount_fen=yuan_to_fen(payload.amount),
                 from_month=payload.from_month, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/terminate", response=dict)
-def terminate(request, entitlement_id: int, payload: TerminateIn):
+def terminate(request, entitlement_id: Id, payload: TerminateIn):
     return _act(request, entitlement_id, services.terminate_entitlement, last_month=payload.last_month, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/review-class", response=dict)
-def review_class(request, entitlement_id: int, payload: ReviewClassIn):
+def review_class(request, entitlement_id: Id, payload: ReviewClassIn):
     return _act(request, entitlement_id, services.set_review_class, review_class=payload.review_class, reason=payload.reason)
 
 
 @router.post("/entitlements/{int:entitlement_id}/reviews", response={201: dict})
-def start_review(request, entitlement_id: int, payload: ReviewIn):
+def start_review(request, entitlement_id: Id, payload: EntitlementReviewIn):
     entitlement = selectors.get_entitlement(request.user, entitlement_id)
     review = services.start_review(user=request.user, entitlement=entitlement, facts=payload.facts, on=payload.on)
     return Status(201, review_out(review))
@@ -279,34 +282,32 @@ def start_review(request, entitlement_id: int, payload: ReviewIn):
 
 # ---------------------------------------------------------------- reviews
 
-@router.get("/reviews/due", response=Page)
+@router.get("/reviews/due", response=list[EntitlementItemOut])
+@paginated()
 def due_reviews(request, filters: Query[DueFilter]):
-    qs = selectors.due_reviews_for(request.user, filters.on)
-    items = [entitlement_out(e) for e in qs[filters.offset: filters.offset + filters.limit]]
-    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+    return Listing(selectors.due_reviews_for(request.user, filters.on), entitlement_out)
 
 
 @router.get("/reviews/{int:review_id}", response=dict)
-def get_review(request, review_id: int):
+def get_review(request, review_id: Id):
     return review_out(selectors.get_review(request.user, review_id))
 
 
 @router.post("/reviews/{int:review_id}/confirm", response=dict)
-def confirm_review(request, review_id: int, payload: ConfirmIn):
+def confirm_review(request, review_id: Id, payload: ReviewConfirmIn):
     review = selectors.get_review(request.user, review_id)
     return review_out(services.confirm_review(user=request.user, review=review, accept=payload.accept, reason=payload.reason))
 
 
-@router.get("/overpayments", response=list[dict])
+@router.get("/overpayments", response=list[OverpaymentOut])
+@paginated()
 def overpayments(request):
-    return [
-        {"id": o.pk, "entitlement_id": o.entitlement_id, "household": o.entitlement.household.number, "month": _month(o.line.month),
-         "amount": yuan_str(o.amount_fen), "reason": o.reason, "status": o.status, "note": o.note}
-        for o in selectors.overpayments_for(request.user).order_by("-id")[:500]
-    ]
+    return Listing(selectors.overpayments_for(request.user).order_by("-id"), lambda o: {
+        "id": o.pk, "entitlement_id": o.entitlement_id, "household": o.entitlement.household.number, "month": _month(o.line.month),
+        "amount": yuan_str(o.amount_fen), "reason": o.reason, "status": o.status, "note": o.note})
 
 
-@router.post("/deaths/scan", response={202: JobOut})
+@router.post("/deaths/scan", response={202: QueuedJobOut})
 def scan_deaths(request):
     """Queue the death scan for the whole platform (county approvers and administrators)."""
     from minzheng.core import jobs
@@ -323,18 +324,19 @@ def scan_deaths(request):
 
 # ---------------------------------------------------------------- payrolls
 
-@router.get("/payrolls", response=list[dict])
+@router.get("/payrolls", response=list[PayrollRunOut])
+@paginated()
 def list_runs(request, filters: Query[RunFilter]):
     qs = selectors.runs_for(request.user)
     if filters.county:
         qs = qs.filter(county__code=filters.county)
     if filters.month:
         qs = qs.filter(month=months.parse(filters.month))
-    return [run_out(run) for run in qs[:500]]
+    return Listing(qs, run_out)
 
 
 @router.post("/payrolls", response={201: dict})
-def create_run(request, payload: RunIn):
+def create_run(request, payload: PayrollRunIn):
     """Create (or find) the county's run for the month and start computing it."""
     county = _region(payload.county, "county")
     run = payroll.create_run(user=request.user, county=county, month=payload.month)
@@ -344,33 +346,33 @@ def create_run(request, payload: RunIn):
 
 
 @router.get("/payrolls/{int:run_id}", response=dict)
-def get_run(request, run_id: int):
+def get_run(request, run_id: Id):
     return run_out(selectors.get_run(request.user, run_id))
 
 
-@router.post("/payrolls/{int:run_id}/compute", response={202: JobOut})
-def compute(request, run_id: int):
+@router.post("/payrolls/{int:run_id}/compute", response={202: QueuedJobOut})
+def compute(request, run_id: Id):
     job = payroll.start_compute(user=request.user, run=selectors.get_run(request.user, run_id))
     return Status(202, {"job_id": str(job.pk), "status": job.status})
 
 
 @router.post("/payrolls/{int:run_id}/approve", response=dict)
-def approve(request, run_id: int):
+def approve(request, run_id: Id):
     return run_out(payroll.approve_payroll(user=request.user, run=selectors.get_run(request.user, run_id)))
 
 
-@router.get("/payrolls/{int:run_id}/lines", response=Page)
-def run_lines(request, run_id: int, filters: Query[LineFilter]):
+@router.get("/payrolls/{int:run_id}/lines", response=list[PayrollLineOut])
+@paginated(default=100, max_limit=1000)
+def run_lines(request, run_id: Id, filters: Query[LineFilter]):
     run = selectors.get_run(request.user, run_id)
     qs = selectors.lines_of(run)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    items = [line_out(line) for line in qs[filters.offset: filters.offset + filters.limit]]
-    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+    return Listing(qs, line_out)
 
 
 @router.post("/payrolls/{int:run_id}/export", response={200: None})
-def export(request, run_id: int, payload: ExportIn):
+def export(request, run_id: Id, payload: ExportIn):
     """The bank file with full account numbers (audited). Only after approval."""
     body, name, content_type = payroll.export_payroll(user=request.user, run=selectors.get_run(request.user, run_id), fmt=payload.format)
     response = HttpResponse(body, content_type=content_type)
@@ -379,7 +381,7 @@ def export(request, run_id: int, payload: ExportIn):
 
 
 @router.post("/payrolls/{int:run_id}/returns", response={201: dict})
-def bank_return(request, run_id: int, file: File[UploadedFile]):
+def bank_return(request, run_id: Id, file: File[UploadedFile]):
     run = selectors.get_run(request.user, run_id)
     result = payroll.import_bank_return(user=request.user, run=run, file_name=file.name or "return.csv", content=file.read())
     return Status(201, {"id": result.pk, "file_name": result.file_name, "rows": result.row_count, "paid": result.paid, "failed": result.failed,
@@ -398,7 +400,7 @@ def simulate(request, payload: SimulateIn):
     return _simulation_out(result)
 
 
-@router.post("/recompute", response={202: JobOut})
+@router.post("/recompute", response={202: QueuedJobOut})
 def start_recompute(request, payload: RecomputeIn):
     """Recompute the entitlements a standard (already set) affects, from its effective month."""
     from minzheng.assistance.models import Standard

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from minzheng.core import validators
+
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
@@ -40,6 +42,7 @@ def parse(text: str) -> dt.date:
     if len(text) == 7:
         text += "-01"
     day = dt.date.fromisoformat(text)
-    if day.day != 1:
+    if day.day != 1 or validators.date_error(day):
+        # Year 1 or 9999 would overflow the month arithmetic of scans and payrolls.
         raise ValueError(text)
     return day

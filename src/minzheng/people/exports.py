@@ -6,12 +6,19 @@ import io
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from minzheng.core import audit
 
 from .selectors import search_people
 
 MAX_EXPORT_ROWS = 100_000
+
+
+def _cell(value):
+    # A control character stored before input was checked (a NUL in a name) would make openpyxl
+    # refuse the whole sheet: drop it from the cell instead of failing the village's export.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def export_people_xlsx(*, user, query: str = "", region_code: str = "") -> bytes:
@@ -24,10 +31,10 @@ def export_people_xlsx(*, user, query: str = "", region_code: str = "") -> bytes
     for p in qs.iterator(chunk_size=2000):
         if count >= MAX_EXPORT_ROWS:
             break
-        ws.append([
+        ws.append([_cell(v) for v in (
             p.name, p.id_masked, p.get_sex_display(), p.birth_date, p.hukou_region.name, p.hukou_region.code,
             p.get_hukou_type_display(), p.get_disability_type_display(), p.disability_grade, p.death_date,
-        ])
+        )])
         count += 1
     buf = io.BytesIO()
     wb.save(buf)

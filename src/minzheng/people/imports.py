@@ -117,7 +117,6 @@ _RELATION_SYNONYMS = {
 _CHINESE_GRADES = {"一": 1, "二": 2, "三": 3, "四": 4}
 _SEXES = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE, "male": Sex.MALE, "female": Sex.FEMALE}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-_PHONE = re.compile(r"^\+?[\d\- ]{7,20}$")
 
 
 def _relations() -> dict[str, str]:
@@ -359,7 +358,7 @@ class _Validator:
 
         rid, errors = services.validate_person_fields(
             id_number=id_text, name=row.name, hukou_type=row.hukou_type, birth_date=birth_date, sex=sex,
-            disability_type=disability_type, disability_grade=grade, today=self.today,
+            disability_type=disability_type, disability_grade=grade, phone=row.phone, today=self.today,
         )
         for key, messages in errors.items():
             if key == "id_number" and not id_text and row.errors:
@@ -375,8 +374,6 @@ class _Validator:
         self._region(row)
         self._relation(row)
         self._bank_account(row)
-        if row.phone and not _PHONE.match(row.phone):
-            self.error(row, "phone", _("联系电话格式不正确"))
         if not row.household_key:
             filled = [k for k in ("relation", *_HOUSEHOLD_FIELDS) if c.get(k)]
             if filled:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, crypto, idcard
+from minzheng.core import audit, crypto, idcard, validators
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
 from minzheng.regions.models import Region
@@ -39,7 +39,7 @@ def person_in_scope(user, person: Person) -> bool:
 def validate_person_fields(
     *, id_number: str, name: str, hukou_type: str, birth_date: dt.date | None = None, sex: str | None = None,
     disability_type: str = "", disability_grade: int | None = None, death_date: dt.date | None = None,
-    today: dt.date | None = None,
+    phone: str = "", today: dt.date | None = None,
 ) -> tuple[idcard.ResidentId | None, dict[str, list[str]]]:
     """Pure validation shared by the form, the API and the importer."""
     errors: dict[str, list[str]] = {}
@@ -52,6 +52,10 @@ def validate_person_fields(
         errors["name"] = [_("姓名不能为空")]
     elif len(name.strip()) > 64:
         errors["name"] = [_("姓名过长")]
+    elif message := validators.name_error(name.strip()):
+        errors["name"] = [message]
+    if message := validators.phone_error((phone or "").strip()):
+        errors["phone"] = [message]
     if hukou_type not in UrbanRural.values:
         errors["hukou_type"] = [_("户口性质应为城镇或农村")]
     if rid is not None:
@@ -82,7 +86,7 @@ def register_person(
     ensure_can_write(user, hukou_region)
     rid, errors = validate_person_fields(
         id_number=id_number, name=name, hukou_type=hukou_type, birth_date=birth_date, sex=sex,
-        disability_type=disability_type, disability_grade=disability_grade, death_date=death_date,
+        disability_type=disability_type, disability_grade=disability_grade, death_date=death_date, phone=phone,
     )
     if errors:
         raise ServiceError(errors)
@@ -141,7 +145,7 @@ def update_person(*, user, person: Person, **changes) -> Person:
     _rid, errors = validate_person_fields(
         id_number=person.id_number, name=merged["name"], hukou_type=merged["hukou_type"],
         disability_type=merged["disability_type"] or "", disability_grade=merged["disability_grade"],
-        death_date=merged["death_date"],
+        death_date=merged["death_date"], phone=changes.get("phone") or "",
     )
     if errors:
         raise ServiceError(errors)

@@ -10,18 +10,15 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from minzheng.core.apitypes import Date, Id, RegionRef
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.pagination import Listing, paginated
 from minzheng.core.scope import region_in_scope
 
 from . import indicators, selectors, services
 from .models import ReportedValue, SupervisionCase
 
 router = Router(tags=["targets"])
-
-
-class RegionRef(Schema):
-    code: str
-    name: str
 
 
 class PlanOut(Schema):
@@ -132,7 +129,7 @@ class ValueOut(Schema):
 class ReportIn(Schema):
     indicator: str
     region: str
-    as_of: dt.date
+    as_of: Date
     value: Decimal | None = None
     numerator: Decimal | None = None
     denominator: Decimal | None = None
@@ -155,12 +152,12 @@ class ReportOut(Schema):
     review_note: str
 
 
-class ReviewIn(Schema):
+class ReportReviewIn(Schema):
     approve: bool
     note: str = ""
 
 
-class CaseOut(Schema):
+class SupervisionCaseOut(Schema):
     id: int
     plan_id: int
     target_id: int | None
@@ -179,7 +176,7 @@ class CaseOut(Schema):
 
 
 class RefreshIn(Schema):
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 class JobRef(Schema):
@@ -232,7 +229,7 @@ def list_plans(request):
 
 
 @router.get("/plans/{int:plan_id}", response=PlanDetailOut)
-def get_plan(request, plan_id: int):
+def get_plan(request, plan_id: Id):
     """A plan with its headings, work items and the targets the caller may see."""
     plan = selectors.get_plan(request.user, plan_id)
     targets = list(selectors.targets_for(request.user, plan).order_by("work_item__number", "id"))
@@ -253,11 +250,11 @@ def get_plan(request, plan_id: int):
 
 class TargetFilter(Schema):
     region: str = ""
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 @router.get("/plans/{int:plan_id}/targets", response=list[TargetOut])
-def list_targets(request, plan_id: int, filters: Query[TargetFilter]):
+def list_targets(request, plan_id: Id, filters: Query[TargetFilter]):
     """Targets of a plan (optionally of one region), each with its evaluation on `date` (default:
     the latest snapshot) when the region is within the caller's scope."""
     plan = selectors.get_plan(request.user, plan_id)
@@ -271,12 +268,12 @@ def list_targets(request, plan_id: int, filters: Query[TargetFilter]):
 
 
 class ScoreFilter(Schema):
-    date: dt.date | None = None
+    date: Date | None = None
     level: str = ""
 
 
 @router.get("/plans/{int:plan_id}/scores", response=list[ScoreOut])
-def list_scores(request, plan_id: int, filters: Query[ScoreFilter]):
+def list_scores(request, plan_id: Id, filters: Query[ScoreFilter]):
     """Unit scores and ranks on a snapshot date (default: the latest), within the caller's scope."""
     plan = selectors.get_plan(request.user, plan_id)
     on_date = filters.date or selectors.latest_date(plan)
@@ -292,12 +289,12 @@ def list_scores(request, plan_id: int, filters: Query[ScoreFilter]):
 
 
 @router.get("/plans/{int:plan_id}/dates", response=list[dt.date])
-def list_dates(request, plan_id: int):
+def list_dates(request, plan_id: Id):
     return selectors.snapshot_dates(selectors.get_plan(request.user, plan_id))
 
 
 @router.get("/{int:target_id}", response=TargetDetailOut)
-def get_target(request, target_id: int):
+def get_target(request, target_id: Id):
     """One target, its evaluations over time (for regions within scope) and its split."""
     target = selectors.get_target(request.user, target_id)
     history = list(selectors.evaluations_for(request.user).filter(target=target).order_by("on_date"))
@@ -326,8 +323,8 @@ def list_indicators(request):
 
 class ValueFilter(Schema):
     region: str
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Date | None = None
+    date_to: Date | None = None
     children: bool = False
 
 
@@ -366,13 +363,14 @@ class ReportFilter(Schema):
 
 
 @router.get("/reports", response=list[ReportOut])
+@paginated()
 def list_reports(request, filters: Query[ReportFilter]):
     qs = selectors.reports_for(request.user).prefetch_related("evidence")
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.indicator:
         qs = qs.filter(indicator=filters.indicator)
-    return [report_out(r) for r in qs.order_by("-as_of", "-id")[:500]]
+    return Listing(qs.order_by("-as_of", "-id"), report_out)
 
 
 @router.post("/reports", response={201: ReportOut})
@@ -387,14 +385,14 @@ def submit_report(request, payload: ReportIn):
 
 
 @router.post("/reports/{int:report_id}/evidence", response={201: ReportOut})
-def upload_evidence(request, report_id: int, files: list[UploadedFile] = File(...)):
+def upload_evidence(request, report_id: Id, files: list[UploadedFile] = File(...)):
     report = selectors.get_report(request.user, report_id)
     services.add_evidence(user=request.user, report=report, files=files)
     return Status(201, report_out(ReportedValue.objects.get(pk=report.pk)))
 
 
 @router.post("/reports/{int:report_id}/review", response=ReportOut)
-def review_report(request, report_id: int, payload: ReviewIn):
+def review_report(request, report_id: Id, payload: ReportReviewIn):
     """Approve or return a report; only the level above may, and never the person who reported."""
     report = selectors.get_report(request.user, report_id)
     return report_out(services.review_report(user=request.user, report=report, approve=payload.approve, note=payload.note))
@@ -414,18 +412,19 @@ class CaseFilter(Schema):
     status: str = ""
 
 
-@router.get("/supervision", response=list[CaseOut])
+@router.get("/supervision", response=list[SupervisionCaseOut])
+@paginated()
 def list_cases(request, filters: Query[CaseFilter]):
     qs = selectors.cases_for(request.user).prefetch_related("notes")
     if filters.status:
         if filters.status not in SupervisionCase.Status.values:
             raise ServiceError({"status": [_("状态无效")]})
         qs = qs.filter(status=filters.status)
-    return [case_out(c) for c in qs.order_by("status", "deadline", "id")[:500]]
+    return Listing(qs.order_by("status", "deadline", "id"), case_out)
 
 
-@router.get("/supervision/{int:case_id}", response=CaseOut)
-def get_case(request, case_id: int):
+@router.get("/supervision/{int:case_id}", response=SupervisionCaseOut)
+def get_case(request, case_id: Id):
     return case_out(selectors.get_case(request.user, case_id))
 
 

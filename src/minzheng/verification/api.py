@@ -15,9 +15,11 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from minzheng.core.apitypes import Date, Id, choice
 from minzheng.cases.models import Case
 from minzheng.cases.selectors import cases_for
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.services import resolve_code
 
 from . import pdf, reads, rules, selectors, services
@@ -27,39 +29,35 @@ from .sources import SOURCES
 router = Router(tags=["verification"])
 
 
-class RunIn(Schema):
-    kind: str = Field(description="application（单个申请，需 case_id）、applications（区域内待核对申请）、"
+class VerificationRunIn(Schema):
+    kind: choice(Run.Kind.values) = Field(description="application（单个申请，需 case_id）、applications（区域内待核对申请）、"
                                   "recheck（区域内在册对象定期复核）或 households（指定家庭）")
-    case_id: int | None = None
+    case_id: Id | None = None
     region_code: str = Field(default="", description="区划代码；kind 为 applications、recheck、households 时必填")
-    household_ids: list[int] = Field(default_factory=list)
-    engine: str = Field(default="duckdb", description="duckdb 或 spark")
-    as_of: dt.date | None = Field(default=None, description="核对基准日，默认今天")
+    household_ids: list[Id] = Field(default_factory=list)
+    engine: choice(Run.Engine.values) = Field(default="duckdb", description="duckdb 或 spark")
+    as_of: Date | None = Field(default=None, description="核对基准日，默认今天")
 
 
 class StatusIn(Schema):
-    status: str = Field(description="explained（已说明情况）或 confirmed（已确认属实）")
+    status: choice(["explained", "confirmed"]) = Field(description="explained（已说明情况）或 confirmed（已确认属实）")
     note: str = Field(max_length=4000)
 
 
 class ConcludeIn(Schema):
-    on: dt.date | None = None
+    on: Date | None = None
 
 
 class FindingFilter(Schema):
     status: str = ""
     rule: str = ""
-    case_id: int | None = None
-    household_id: int | None = None
-    limit: int = 50
-    offset: int = 0
+    case_id: Id | None = None
+    household_id: Id | None = None
 
 
 class PageFilter(Schema):
     status: str = ""
     rule: str = ""
-    limit: int = 50
-    offset: int = 0
 
 
 class RunOut(Schema):
@@ -111,13 +109,6 @@ class FindingOut(Schema):
 
 class FindingDetailOut(FindingOut):
     source_row: dict | None
-
-
-class FindingPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[FindingOut]
 
 
 class BatchOut(Schema):
@@ -172,15 +163,12 @@ def finding_out(finding: Finding) -> dict:
     }
 
 
-def _page(request, qs, filters, scope: str) -> dict:
-    limit = max(1, min(filters.limit, 500))
-    offset = max(0, filters.offset)
-    items = list(qs[offset: offset + limit])
-    services.record_findings_view(user=request.user, scope=scope, count=len(items))
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [finding_out(f) for f in items]}
+def _page(request, qs, scope: str) -> Listing:
+    # Every read of findings is audited with the number of rows shown.
+    return Listing(qs, finding_out, on_page=lambda rows: services.record_findings_view(user=request.user, scope=scope, count=len(rows)))
 
 
-def _case(request, case_id: int) -> Case:
+def _case(request, case_id: Id) -> Case:
     case = cases_for(request.user).filter(pk=case_id).first()
     if case is None:
         raise NotFoundOrOutOfScope()
@@ -197,7 +185,7 @@ def _region(code: str):
 
 
 @router.post("/runs", response={202: RunOut})
-def start_run(request, payload: RunIn):
+def start_run(request, payload: VerificationRunIn):
     case = _case(request, payload.case_id) if payload.case_id else None
     run = services.start_run(
         user=request.user, kind=payload.kind, region=_region(payload.region_code), case=case,
@@ -207,46 +195,48 @@ def start_run(request, payload: RunIn):
 
 
 @router.get("/runs", response=list[RunOut])
-def list_runs(request, limit: int = 50, offset: int = 0):
-    rows = selectors.runs_for(request.user).order_by("-pk")[max(0, offset): max(0, offset) + max(1, min(limit, 200))]
-    return [run_out(r) for r in rows]
+@paginated(max_limit=200)
+def list_runs(request):
+    return Listing(selectors.runs_for(request.user).order_by("-pk"), run_out)
 
 
 @router.get("/runs/{int:run_id}", response=RunOut)
-def get_run(request, run_id: int):
+def get_run(request, run_id: Id):
     return run_out(selectors.get_run(request.user, run_id))
 
 
-@router.get("/runs/{int:run_id}/findings", response=FindingPage)
-def run_findings(request, run_id: int, filters: Query[PageFilter]):
+@router.get("/runs/{int:run_id}/findings", response=list[FindingOut])
+@paginated()
+def run_findings(request, run_id: Id, filters: Query[PageFilter]):
     run = selectors.get_run(request.user, run_id)
     qs = selectors.search_findings(request.user, status=filters.status, rule=filters.rule, run_id=run.pk)
-    return _page(request, qs, filters, f"run:{run.reference}")
+    return _page(request, qs, f"run:{run.reference}")
 
 
-@router.get("/findings", response=FindingPage)
+@router.get("/findings", response=list[FindingOut])
+@paginated()
 def list_findings(request, filters: Query[FindingFilter]):
     qs = selectors.search_findings(request.user, status=filters.status, rule=filters.rule, case_id=filters.case_id,
                                    household_id=filters.household_id)
-    return _page(request, qs, filters, "findings")
+    return _page(request, qs, "findings")
 
 
 @router.get("/findings/{int:finding_id}", response=FindingDetailOut)
-def get_finding(request, finding_id: int):
+def get_finding(request, finding_id: Id):
     finding = selectors.get_finding(request.user, finding_id)
     services.record_findings_view(user=request.user, scope=f"finding:{finding.pk}", count=1)
     return finding_out(finding) | {"source_row": reads.source_row(finding.batch, finding.row)}
 
 
 @router.post("/findings/{int:finding_id}/status", response=FindingOut)
-def set_status(request, finding_id: int, payload: StatusIn):
+def set_status(request, finding_id: Id, payload: StatusIn):
     finding = services.set_finding_status(user=request.user, finding=selectors.get_finding(request.user, finding_id),
                                           status=payload.status, note=payload.note)
     return finding_out(selectors.get_finding(request.user, finding.pk))
 
 
 @router.get("/cases/{int:case_id}/report")
-def case_report(request, case_id: int):
+def case_report(request, case_id: Id):
     case = _case(request, case_id)
     report = selectors.case_report(request.user, case)
     services.record_report_view(user=request.user, case=case, fmt="json")
@@ -254,7 +244,7 @@ def case_report(request, case_id: int):
 
 
 @router.get("/cases/{int:case_id}/report.pdf", response={200: None})
-def case_report_pdf(request, case_id: int):
+def case_report_pdf(request, case_id: Id):
     case = _case(request, case_id)
     report = selectors.case_report(request.user, case)
     services.record_report_view(user=request.user, case=case, fmt="pdf")
@@ -264,7 +254,7 @@ def case_report_pdf(request, case_id: int):
 
 
 @router.post("/cases/{int:case_id}/conclude")
-def conclude(request, case_id: int, payload: ConcludeIn):
+def conclude(request, case_id: Id, payload: ConcludeIn):
     case = services.conclude_case(user=request.user, case=_case(request, case_id), on=payload.on)
     return {"case_id": case.pk, "state": case.state, "state_label": case.get_state_display()}
 
@@ -295,15 +285,16 @@ def batch_out(batch: SourceBatch) -> dict:
 
 
 @router.get("/batches", response=list[BatchOut])
-def list_batches(request, source: str = "", limit: int = 100):
+@paginated(default=100)
+def list_batches(request, source: str = ""):
     qs = selectors.batches_for(request.user).order_by("-pk")
     if source:
         qs = qs.filter(source=source)
-    return [batch_out(b) for b in qs[: max(1, min(limit, 500))]]
+    return Listing(qs, batch_out)
 
 
 @router.get("/batches/{int:batch_id}", response=BatchOut)
-def get_batch(request, batch_id: int):
+def get_batch(request, batch_id: Id):
     batch = selectors.batches_for(request.user).filter(pk=batch_id).first()
     if batch is None:
         raise NotFoundOrOutOfScope()
@@ -311,7 +302,7 @@ def get_batch(request, batch_id: int):
 
 
 @router.post("/batches", response={202: dict})
-def import_batch(request, source: Form[str], as_of: Form[dt.date], file: File[UploadedFile], provider: Form[str] = "",
+def import_batch(request, source: Form[str], as_of: Form[Date], file: File[UploadedFile], provider: Form[str] = "",
                  mode: Form[str] = SourceBatch.Mode.GOOD_ROWS):
     job = services.start_import(user=request.user, source=source, uploaded=file, original_name=file.name or "upload",
                                 as_of=as_of, provider=provider, mode=mode)

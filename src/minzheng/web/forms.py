@@ -73,6 +73,7 @@ class PersonForm(forms.Form):
             _rid, errors = validate_person_fields(
                 id_number=data.get("id_number") or "", name=data.get("name") or "", hukou_type=data.get("hukou_type") or "",
                 disability_type=data.get("disability_type") or "", disability_grade=data.get("disability_grade"),
+                phone=(data.get("phone") or "").strip(),
             )
             for name, messages in errors.items():
                 if name in self.fields and name not in self.errors:

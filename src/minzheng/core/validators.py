@@ -1,0 +1,57 @@
+"""Checks on free text that every entry point shares (API schemas, forms through the services,
+the importer): names without control or direction-override characters, phone numbers that are
+phone numbers, text without NUL (PostgreSQL refuses it and spreadsheets cannot hold it), dates
+within the range a civil-affairs record can have. Each returns a translated message or None."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from django.utils.translation import gettext as _
+
+# Nobody on a register was born before 1900; nothing is planned beyond 2100. A date outside is
+# a typing error (a case dated 1800) or an attack on date arithmetic (0001-01-01 minus a month).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+INT64_MAX = 2**63 - 1
+
+# Mainland mobile (11 digits from 13…19), landline with area code (0 + 2–3 digits, then 7–8,
+# optional extension) or a local 7–8-digit number; "+86"/"86" may precede a mobile number.
+_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^(?:0\d{2,3})?[2-9]\d{6,7}(?:#\d{1,6}|转\d{1,6})?$")
+# Unicode categories a name never contains: controls, format characters (including the bidi
+# overrides U+202A–U+202E and U+2066–U+2069 and zero-width characters), surrogates, private use,
+# unassigned, line and paragraph separators.
+_NAME_FORBIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def phone_error(value: str) -> str | None:
+    if not value:
+        return None
+    compact = re.sub(r"[\s\-()（）]", "", value)
+    if _MOBILE.match(compact) or _LANDLINE.match(compact):
+        return None
+    return _("联系电话格式不正确，应为11位手机号码或带区号的固定电话")
+
+
+def name_error(value: str) -> str | None:
+    if any(unicodedata.category(ch) in _NAME_FORBIDDEN for ch in value or ""):
+        return _("不能包含控制字符或不可见的格式字符")
+    return None
+
+
+def text_error(value: str) -> str | None:
+    if "\x00" in (value or ""):
+        return _("不能包含空字符")
+    return None
+
+
+def date_error(value: dt.date | None) -> str | None:
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        return _("日期超出合理范围（%(a)s 至 %(b)s）") % {"a": EARLIEST_DATE.isoformat(), "b": LATEST_DATE.isoformat()}
+    return None
