@@ -22,7 +22,7 @@ from minzheng.web.views.base import page, paginate
 
 from . import imports, pdf, reads, rules, selectors, services
 from .models import Finding, Run, SourceBatch
-from .sources import SOURCES
+from .sources import DEPARTMENT_SOURCES
 
 
 def _verification_staff(user) -> bool:
@@ -101,8 +101,27 @@ def run_detail(request, pk: int):
     return render(request, "verification/run_detail.html", {
         "run": run, "findings": findings, "summary": selectors.run_summary(run), "filters": {"status": status, "rule": rule},
         "statuses": Finding.Status.choices, "rules": [(r.code, r.title) for r in rules.RULES],
-        "sources": selectors.sources_of_run(run) if run.status == Run.Status.SUCCEEDED else [],
+        "sources": _run_sources(run), "coverage": selectors.run_coverage(run),
     })
+
+
+@verification_page
+def run_status(request, pk: int):
+    """Polled by the run and report pages while a run is queued or running; once it has
+    finished the page reloads itself to show the findings and the conclusion."""
+    run = selectors.get_run(request.user, pk)
+    if run.status not in (Run.Status.QUEUED, Run.Status.RUNNING):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "verification/partials/run_status.html", {"run": run, "link": request.GET.get("link") == "1"})
+
+
+def _run_sources(run: Run) -> list[dict]:
+    if run.status != Run.Status.SUCCEEDED:
+        return []
+    required = {code for c in (run.coverage or {}).get("programmes", {}).values() for code in c.get("required", [])}
+    return selectors.sources_of_run(run, required)
 
 
 @verification_page
@@ -175,7 +194,7 @@ def finding_status(request, pk: int):
 def batch_list(request):
     batches = paginate(request, selectors.batches_for(request.user).order_by("-pk"))
     return render(request, "verification/batch_list.html", {
-        "batches": batches, "sources": SOURCES, "modes": SourceBatch.Mode.choices,
+        "batches": batches, "sources": DEPARTMENT_SOURCES, "modes": SourceBatch.Mode.choices,
         "may_import": request.user.is_superuser or request.user.role in services.IMPORTERS,
     })
 
