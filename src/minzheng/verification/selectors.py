@@ -119,7 +119,8 @@ def case_report(user, case: Case) -> dict:
     """Everything the verification report (核对报告) of an application shows."""
     if not _staff(user) or not can_see_case(user, case):
         raise NotFoundOrOutOfScope()
-    run = Run.objects.filter(cases=case).order_by("-pk").select_related("created_by", "job").first()
+    # An application's own run names it from the start; a regional run only once it has collected it.
+    run = Run.objects.filter(Q(cases=case) | Q(case=case)).distinct().order_by("-pk").select_related("created_by", "job").first()
     finished = Run.objects.filter(cases=case, status=Run.Status.SUCCEEDED).order_by("-pk").first()
     findings = list(
         Finding.objects.filter(case=case).filter(Q(last_run=finished) | Q(status=Finding.Status.CONFIRMED) if finished else Q(pk__in=[]))

@@ -33,6 +33,11 @@ def _verification_staff(user) -> bool:
 verification_page = page(check=_verification_staff)
 
 
+def _show_engine(user) -> bool:
+    """The engine is a choice for those who run the verification centre, not for clerks."""
+    return user.is_superuser or user.role in (Role.VERIFICATION_CENTRE, Role.ADMIN)
+
+
 def _errors(request, exc: ServiceError) -> None:
     for messages_ in exc.errors.values():
         for message in messages_:
@@ -52,7 +57,7 @@ def index(request):
     runs = paginate(request, selectors.runs_for(user).order_by("-pk"))
     return render(request, "verification/index.html", {
         "runs": runs, "kinds": [(k, label) for k, label in Run.Kind.choices if k != Run.Kind.APPLICATION],
-        "engines": Run.Engine.choices, "may_run": user.is_superuser or user.role in services.RUNNERS,
+        "engines": Run.Engine.choices, "show_engine": _show_engine(user), "may_run": user.is_superuser or user.role in services.RUNNERS,
         "sources": selectors.sources_of_run(None) if selectors.batches_for(user).exists() or user.is_superuser else [],
         "may_import": user.is_superuser or user.role in services.IMPORTERS, "region_code": user.region.code if user.region_id else "",
     })
@@ -101,7 +106,7 @@ def run_detail(request, pk: int):
     return render(request, "verification/run_detail.html", {
         "run": run, "findings": findings, "summary": selectors.run_summary(run), "filters": {"status": status, "rule": rule},
         "statuses": Finding.Status.choices, "rules": [(r.code, r.title) for r in rules.RULES],
-        "sources": _run_sources(run), "coverage": selectors.run_coverage(run),
+        "sources": _run_sources(run), "coverage": selectors.run_coverage(run), "show_engine": _show_engine(request.user),
     })
 
 
@@ -134,7 +139,7 @@ def case_report(request, case_id: int):
         "may_run": user.is_superuser or user.role in services.RUNNERS,
         "may_review": user.is_superuser or user.role in services.REVIEWERS,
         "may_conclude": (user.is_superuser or user.role in services.CONCLUDERS) and case.state == "verifying",
-        "engines": Run.Engine.choices, "statuses": [(Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
+        "engines": Run.Engine.choices, "show_engine": _show_engine(user), "statuses": [(Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
                                                      (Finding.Status.CONFIRMED, Finding.Status.CONFIRMED.label)],
     })
 
