@@ -3,7 +3,7 @@
    so the pages stay usable without JavaScript. */
 (function () {
   "use strict";
-  var STATUS_COLOURS = { met: "#1c7c3c", on_track: "#0b3d7a", behind: "#a15c00", missed: "#b3261e", no_data: "#9aa5b1" };
+  var STATUS_COLOURS = { met: "#1c7c3c", on_track: "#0b3d7a", behind: "#a15c00", missed: "#b3261e", no_data: "#9aa5b1", anomaly: "#7a2e8a" };
 
   function data(id) {
     var node = document.getElementById(id);
@@ -30,14 +30,17 @@
           data: d.status.map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: STATUS_COLOURS[s.key] } }; }) }]
       });
     }
+    // One bar per section, tall enough for every full name (wrapped, never cut off).
+    var sectionsNode = document.getElementById("chart-sections");
+    if (sectionsNode) { sectionsNode.style.height = Math.max(280, d.sections.length * 34 + 40) + "px"; }
     var sections = chart("chart-sections");
     if (sections) {
       sections.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 24, top: 10, bottom: 10, containLabel: true },
-        xAxis: { type: "value", max: 100, name: "得分" },
+        grid: { left: 8, right: 40, top: 10, bottom: 24, containLabel: true },
+        xAxis: { type: "value", max: 100, name: d.labels.score },
         yAxis: { type: "category", inverse: true, data: d.sections.map(function (s) { return s.name; }),
-          axisLabel: { width: 150, overflow: "truncate" } },
+          axisLabel: { width: 170, overflow: "break", lineHeight: 14, interval: 0 } },
         series: [{ type: "bar", data: d.sections.map(function (s) { return s.score; }), itemStyle: { color: "#0b3d7a" },
           label: { show: true, position: "right" } }]
       });
@@ -48,7 +51,7 @@
         tooltip: { trigger: "axis" },
         grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: d.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: d.units.length > 8 ? 40 : 0 } },
-        yAxis: { type: "value", max: 100, name: "得分" },
+        yAxis: { type: "value", max: 100, name: d.labels.score },
         series: [{ type: "bar", data: d.units.map(function (u) { return u.score; }), itemStyle: { color: "#3a6ea5" },
           label: { show: true, position: "top" } }]
       });
@@ -64,7 +67,7 @@
         tooltip: { trigger: "axis" },
         grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: d.trend.map(function (t) { return t.date; }) },
-        yAxis: { type: "value", max: 100, name: "得分" },
+        yAxis: { type: "value", max: 100, name: d.labels.score },
         series: [{ type: "line", data: d.trend.map(function (t) { return t.score; }), smooth: true, itemStyle: { color: "#0b3d7a" } }]
       });
     }
