@@ -57,3 +57,14 @@ def assert_demo_in_proportion():
     people = Person.objects.filter(death_date__isnull=True).count()
     assert current.targets.get(code="1.3", region=city).value == round(Decimal(16000) * people / 2_900_000)
     assert current.targets.get(code="1.4", region=city).value == 31  # a ratio stays as the plan set it
+
+
+def test_demo_beds_are_apportioned_to_the_bed():
+    from minzheng.eldercare.demo import _apportion, _split
+
+    # 11 beds by 35/15/30/20 %: 3.85, 1.65, 3.3, 2.2 → floors 3, 1, 3, 2 (9) + the two largest
+    # remainders (.85 and .65) → 4, 2, 3, 2.
+    assert _apportion(11, [0.35, 0.15, 0.30, 0.20]) == [4, 2, 3, 2]
+    # A small county: 3 beds → 1.05, .45, .9, .6 → 1, 0, 1, 1 (no private home that year).
+    assert _apportion(3, [0.35, 0.15, 0.30, 0.20]) == [1, 0, 1, 1]
+    assert _split(7, 3) == [3, 2, 2]

@@ -77,6 +77,15 @@ def _elderly(on: dt.date) -> tuple[dict[str, int], dict[int, int]]:
     return by_county, by_village
 
 
+def _apportion(total: int, shares: list[float]) -> list[int]:
+    """`total` whole beds by `shares` (largest remainders), adding up to `total` exactly."""
+    exact = [total * share for share in shares]
+    parts = [int(x) for x in exact]
+    for i in sorted(range(len(shares)), key=lambda i: exact[i] - parts[i], reverse=True)[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
 def _split(total: int, parts: int) -> list[int]:
     """`total` beds over `parts` facilities as evenly as whole beds allow (each at least 1)."""
     parts = max(parts, 1)
@@ -113,19 +122,21 @@ def _institutions(admin, today: dt.date) -> int:
         pilot = county.code in ("420804", "420881")  # Duodao and Zhongxiang pilots
         streets = [t for t in townships if t.code[6:7] == "0"] or townships[:1]
         towns = [t for t in townships if t.code[6:7] in ("1", "2")]
-        beds_2016 = max(4, round(elderly_2016.get(county.code, 0) * BEDS_PER_1000_2016 / 1000))
+        beds_2016 = round(elderly_2016.get(county.code, 0) * BEDS_PER_1000_2016 / 1000)
         beds_now = max(beds_2016, round(elderly_now.get(county.code, 0) * BEDS_PER_1000_NOW / 1000))
-
-        public = register(f"{county.name}社会福利院", "public", streets[0], max(1, round(beds_2016 * SHARES_2016["public"])),
-                          dt.date(2008, 1, 1))
-        private = register(f"{county.name}颐养院", "private", streets[-1], max(1, round(beds_2016 * SHARES_2016["private"])),
-                           dt.date(2016, 3, 1))
+        # The county's 2016 beds exactly, by share; a part without a whole bed is not built.
+        public_beds, private_beds, home_beds, centre_beds = _apportion(max(beds_2016, 1), [
+            SHARES_2016["public"], SHARES_2016["private"], SHARES_2016["township_home"],
+            1 - sum(SHARES_2016.values())])
+        public_beds = max(public_beds, 1)  # every county has its welfare home
+        public = register(f"{county.name}社会福利院", "public", streets[0], public_beds, dt.date(2008, 1, 1))
         agreement(public, f"{county.name}人民医院", "hospital", dt.date(2015, 6, 1))
-        if pilot:
-            agreement(private, f"{county.name}中医院", "hospital", dt.date(2016, 4, 1))
-        home_beds = max(1, round(beds_2016 * SHARES_2016["township_home"]))
+        if private_beds:
+            private = register(f"{county.name}颐养院", "private", streets[-1], private_beds, dt.date(2016, 3, 1))
+            if pilot:
+                agreement(private, f"{county.name}中医院", "hospital", dt.date(2016, 4, 1))
         homes = (towns[:2] if home_beds >= 4 else towns[:1]) or townships[-1:]
-        for n, (town, beds) in enumerate(zip(homes, _split(home_beds, len(homes)))):
+        for n, (town, beds) in enumerate(zip(homes, _split(home_beds, len(homes))) if home_beds else []):
             home = register(f"{town.name}福利院", "township_home", town, beds, dt.date(2005, 1, 1))
             if pilot or n == 0:
                 agreement(home, f"{town.name}卫生院", "township_health_centre", dt.date(2016, 3, 1))
@@ -143,9 +154,8 @@ def _institutions(admin, today: dt.date) -> int:
         rural = [("rural", v) for v in by_kind["rural"][: wanted["rural"]]]
         # every other county's first centre is a rural one, so both kinds exist in 2016
         candidates = _interleave(urban, rural) if index % 2 == 0 else _interleave(rural, urban)
-        left_2016 = beds_2016 - public.beds - private.beds - home_beds
-        stock = candidates[: max(1, min(len(candidates), left_2016 // 3))]
-        for n, ((kind, village), beds) in enumerate(zip(stock, _split(left_2016, len(stock)))):
+        stock = candidates[: max(1, min(len(candidates), centre_beds // 3))] if centre_beds else []
+        for n, ((kind, village), beds) in enumerate(zip(stock, _split(centre_beds, len(stock)))):
             roll = _stable(village.code) % 100
             opened = dt.date(2016, 1 + roll % 11, 1) if n % 2 == 0 else dt.date(2014, 1 + roll % 12, 1)
             centre = _centre(register, kind, village, beds, opened)

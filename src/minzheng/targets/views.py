@@ -194,6 +194,7 @@ def target_detail(request, pk):
         chart = {
             "unit": target.unit,
             "target": _num(target.value),
+            "labels": {"actual": _("实际值"), "expected": _("按时间进度应达"), "target": _("目标值"), "target_line": _("目标 {c}")},
             "history": [
                 {"date": e.on_date.isoformat(), "value": _num(e.value),
                  "expected": _num(e.expected * target.value) if target.comparison == "ge" else None}

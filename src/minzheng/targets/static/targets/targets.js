@@ -37,10 +37,10 @@
     if (sections) {
       sections.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 40, top: 10, bottom: 24, containLabel: true },
+        grid: { left: 16, right: 48, top: 10, bottom: 28, containLabel: true },
         xAxis: { type: "value", max: 100, name: d.labels.score },
         yAxis: { type: "category", inverse: true, data: d.sections.map(function (s) { return s.name; }),
-          axisLabel: { width: 170, overflow: "break", lineHeight: 14, interval: 0 } },
+          axisLabel: { width: 170, overflow: "breakAll", lineHeight: 14, interval: 0 } },
         series: [{ type: "bar", data: d.sections.map(function (s) { return s.score; }), itemStyle: { color: "#0b3d7a" },
           label: { show: true, position: "right" } }]
       });
@@ -49,7 +49,7 @@
     if (units && d.units.length) {
       units.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: d.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: d.units.length > 8 ? 40 : 0 } },
         yAxis: { type: "value", max: 100, name: d.labels.score },
         series: [{ type: "bar", data: d.units.map(function (u) { return u.score; }), itemStyle: { color: "#3a6ea5" },
@@ -65,7 +65,7 @@
     if (trend && d.trend.length) {
       trend.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: d.trend.map(function (t) { return t.date; }) },
         yAxis: { type: "value", max: 100, name: d.labels.score },
         series: [{ type: "line", data: d.trend.map(function (t) { return t.score; }), smooth: true, itemStyle: { color: "#0b3d7a" } }]
@@ -78,14 +78,14 @@
     if (!d) { return; }
     var trend = chart("chart-target-trend");
     if (trend) {
-      var series = [{ name: "实际值", type: "line", data: d.history.map(function (h) { return h.value; }), connectNulls: false, itemStyle: { color: "#0b3d7a" } }];
+      var series = [{ name: d.labels.actual, type: "line", data: d.history.map(function (h) { return h.value; }), connectNulls: false, itemStyle: { color: "#0b3d7a" } }];
       if (d.history.some(function (h) { return h.expected !== null; })) {
-        series.push({ name: "按时间进度应达", type: "line", data: d.history.map(function (h) { return h.expected; }), lineStyle: { type: "dashed" }, itemStyle: { color: "#a15c00" } });
+        series.push({ name: d.labels.expected, type: "line", data: d.history.map(function (h) { return h.expected; }), lineStyle: { type: "dashed" }, itemStyle: { color: "#a15c00" } });
       }
-      series[0].markLine = { symbol: "none", data: [{ yAxis: d.target, name: "目标值" }], lineStyle: { color: "#b3261e" }, label: { formatter: "目标 {c}" } };
+      series[0].markLine = { symbol: "none", data: [{ yAxis: d.target, name: d.labels.target }], lineStyle: { color: "#b3261e" }, label: { formatter: d.labels.target_line } };
       trend.setOption({
         tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-        grid: { left: 8, right: 48, top: 20, bottom: 32, containLabel: true },
+        grid: { left: 8, right: 48, top: 36, bottom: 32, containLabel: true },
         xAxis: { type: "category", data: d.history.map(function (h) { return h.date; }) },
         yAxis: { type: "value", name: d.unit },
         series: series
@@ -95,14 +95,14 @@
     if (units && d.children.length) {
       units.setOption({
         tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-        grid: { left: 8, right: 16, top: 20, bottom: 32, containLabel: true },
+        grid: { left: 8, right: 16, top: 36, bottom: 32, containLabel: true },
         xAxis: { type: "category", data: d.children.map(function (c) { return c.name; }), axisLabel: { interval: 0, rotate: d.children.length > 8 ? 40 : 0 } },
         yAxis: { type: "value", name: d.unit },
         series: [
-          { name: "实际值", type: "bar", data: d.children.map(function (c) {
+          { name: d.labels.actual, type: "bar", data: d.children.map(function (c) {
             return { value: c.value, itemStyle: { color: c.lags ? "#a15c00" : "#3a6ea5" } };
           }) },
-          { name: "目标值", type: "scatter", symbol: "rect", symbolSize: [26, 3], itemStyle: { color: "#b3261e" },
+          { name: d.labels.target, type: "scatter", symbol: "rect", symbolSize: [26, 3], itemStyle: { color: "#b3261e" },
             data: d.children.map(function (c) { return c.threshold; }) }
         ]
       });
