@@ -51,8 +51,8 @@ def assert_demo_in_proportion():
         assert 5 <= share <= 30, (on_date, share)
         evaluations = Evaluation.objects.filter(target__plan=plan, on_date=on_date, target__region=city)
         assert not evaluations.filter(status="anomaly").exists(), list(evaluations.filter(status="anomaly").values_list("target__code", "value"))
-        computed = [e for e in evaluations.select_related("target") if indicators.get(e.target.indicator).kind != "reported"]
-        assert not [e.target.code for e in computed if e.report_overdue]  # a computed figure is never 逾期未报
+        computed = [e for e in evaluations.select_related("target") if not indicators.reported_inputs(e.target.indicator)]
+        assert computed and not [e.target.code for e in computed if e.report_overdue]  # a computed figure is never 逾期未报
     # This year's counts are scaled to the city (beds: 16,000 for 2.9 million people).
     people = Person.objects.filter(death_date__isnull=True).count()
     assert current.targets.get(code="1.3", region=city).value == round(Decimal(16000) * people / 2_900_000)

@@ -95,6 +95,9 @@ class Indicator:
 
     @property
     def kind_label(self) -> str:
+        if self.kind == "derived" and reported_inputs(self.code):
+            # its parts are reported by units, so it can be overdue like a reported figure
+            return _("派生计算（依据单位填报）")
         return {"derived": _("派生计算"), "computed": _("平台自动计算"), "reported": _("单位填报")}[self.kind]
 
 
