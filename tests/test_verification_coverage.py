@@ -203,7 +203,11 @@ def test_a_missing_required_source_gives_partial_verification_in_page_json_and_p
     assert "部分核对" in page and "不动产登记、银行存款" in page and "2016-09-01" in page and "2016-09-26" in page
     assert "信息核对通过" not in page
 
-    report = api_client.login("verifier").get(f"/api/v1/verification/cases/{case.pk}/report").json()
+    api = api_client.login("verifier")
+    body = api.get(f"/api/v1/verification/runs/{run.pk}").json()
+    assert body["coverage"]["cases"][str(case.pk)]["status"] == "partial"
+    assert body["coverage"]["programmes"]["dibao_urban"]["missing"] == ["real_estate", "deposits"]
+    report = api.get(f"/api/v1/verification/cases/{case.pk}/report").json()
     assert report["conclusion"]["status"] == "partial" and report["coverage"]["missing"] == ["real_estate", "deposits"]
     assert [s["code"] for s in report["sources"] if s["required"] and not s["batches"]] == ["real_estate", "deposits"]
 
@@ -278,3 +282,14 @@ def test_the_run_page_polls_while_running_and_reloads_when_done(world, client):
     page = client.get(f"/verification/runs/{run.pk}/").content.decode()
     assert "hx-trigger" not in page.split('id="run-status"')[1].split(">")[0]
     assert "无法核对" in page and "本平台在册待遇" in page
+
+
+@pytest.mark.django_db
+def test_the_engine_is_a_choice_of_the_verification_centre_not_of_clerks(world, client):
+    case = application(world)
+    client.login(username="verifier", password=PASSWORD)
+    assert "DuckDB" in client.get(f"/verification/cases/{case.pk}/").content.decode()
+    client.login(username="dongbao_clerk", password=PASSWORD)
+    page = client.get(f"/verification/cases/{case.pk}/").content.decode()
+    assert "开始核对" in page and "DuckDB" not in page and "duckdb" not in page
+    assert "DuckDB" not in client.get("/verification/").content.decode()

@@ -192,15 +192,18 @@ def _centre(register, kind: str, village: Region, beds: int, opened: dt.date) ->
 
 
 @transaction.atomic
-def _associations() -> int:
+def _associations(today: dt.date) -> int:
+    """One association in most villages (the plan's coverage targets are shares of villages);
+    its members never outnumber the village's elderly."""
     if ElderlyAssociation.objects.exists():
         return 0
+    _by_county, elderly = _elderly(today)
     rows = []
     for village in Region.objects.filter(level=Region.Level.VILLAGE, kind=Region.Kind.STATUTORY).order_by("code"):
         roll = _stable("assoc" + village.code) % 100
         if roll < (90 if village.urban_rural == "urban" else 80):
             rows.append(ElderlyAssociation(region=village, name=f"{village.name}老年协会", founded_on=dt.date(2012 + roll % 5, 1 + roll % 12, 1),
-                                           members=20 + roll))
+                                           members=max(1, min(20 + roll, elderly.get(village.pk, 0)))))
     ElderlyAssociation.objects.bulk_create(rows, batch_size=2000)
     audit.record("import", object_type="eldercare.elderlyassociation", object_repr="演示老年协会", after={"count": len(rows)})
     return len(rows)
@@ -265,7 +268,7 @@ def seed_demo_eldercare(*, today: dt.date | None = None) -> dict:
         if provider_user is not None and not ProviderStaff.objects.filter(user=provider_user).exists():
             services.bind_provider_account(user=admin, provider=centre, account=provider_user)
         institutions = _institutions(admin, today)
-        associations = _associations()
+        associations = _associations(today)
         worker = User.objects.filter(username="village_worker").first()
         elderly, made = [], 0
         if worker is not None and worker.region_id:
