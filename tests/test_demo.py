@@ -1,11 +1,18 @@
 """The demo set-up: a new install shows every module with data, and running it again adds nothing."""
 
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
 from minzheng.accounts.models import User
 from minzheng.core.demo import DEMO_ACCOUNTS, ensure_demo_data
 from minzheng.eldercare.models import Booking, ElderlyAssociation, Institution, ProviderStaff
 from minzheng.payments.models import Entitlement, PayrollLine
 from minzheng.people.models import Household, Person
-from minzheng.targets.models import Plan, Target
+from minzheng.regions.models import Region
+from minzheng.targets import indicators
+from minzheng.targets.models import Evaluation, IndicatorValue, Plan, Target
 
 
 def _counts():
@@ -24,6 +31,40 @@ def test_demo_fills_every_module_and_is_idempotent(db, tmp_path):
     assert first["Entitlement"] > 50 and first["PayrollLine"] > 0
     assert first["Institution"] > 10 and first["ElderlyAssociation"] > 0 and first["Booking"] > 0
     assert ProviderStaff.objects.filter(user__username="provider").exists()
-    assert first["Plan"] == 1 and first["Target"] >= 100
+    # The 2016 plan, and this year's with its targets rolled forward.
+    assert first["Plan"] == 2 and first["Target"] >= 200
+    assert_demo_in_proportion()
     ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None)
     assert _counts() == first
+
+
+def assert_demo_in_proportion():
+    """Beds follow the city's elderly: beds per 1,000 elderly near the plan's 31 at the end of
+    2016 and today (not thousands), and the leader's figures are plausible, not data anomalies."""
+    city = Region.objects.get(code="420800")
+    today = timezone.localdate()
+    current = Plan.objects.get(year=today.year)
+    for plan, on_date in ((Plan.objects.get(year=2016), dt.date(2016, 12, 31)), (current, today)):
+        beds = IndicatorValue.objects.get(indicator="beds_per_1000_elderly", region=city, on_date=on_date).value
+        share = IndicatorValue.objects.get(indicator="share_60_plus", region=city, on_date=on_date).value
+        assert 25 <= beds <= 36, (on_date, beds)
+        assert 5 <= share <= 30, (on_date, share)
+        evaluations = Evaluation.objects.filter(target__plan=plan, on_date=on_date, target__region=city)
+        assert not evaluations.filter(status="anomaly").exists(), list(evaluations.filter(status="anomaly").values_list("target__code", "value"))
+        computed = [e for e in evaluations.select_related("target") if not indicators.reported_inputs(e.target.indicator)]
+        assert computed and not [e.target.code for e in computed if e.report_overdue]  # a computed figure is never 逾期未报
+    # This year's counts are scaled to the city (beds: 16,000 for 2.9 million people).
+    people = Person.objects.filter(death_date__isnull=True).count()
+    assert current.targets.get(code="1.3", region=city).value == round(Decimal(16000) * people / 2_900_000)
+    assert current.targets.get(code="1.4", region=city).value == 31  # a ratio stays as the plan set it
+
+
+def test_demo_beds_are_apportioned_to_the_bed():
+    from minzheng.eldercare.demo import _apportion, _split
+
+    # 11 beds by 35/15/30/20 %: 3.85, 1.65, 3.3, 2.2 → floors 3, 1, 3, 2 (9) + the two largest
+    # remainders (.85 and .65) → 4, 2, 3, 2.
+    assert _apportion(11, [0.35, 0.15, 0.30, 0.20]) == [4, 2, 3, 2]
+    # A small county: 3 beds → 1.05, .45, .9, .6 → 1, 0, 1, 1 (no private home that year).
+    assert _apportion(3, [0.35, 0.15, 0.30, 0.20]) == [1, 0, 1, 1]
+    assert _split(7, 3) == [3, 2, 2]

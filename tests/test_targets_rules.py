@@ -72,11 +72,28 @@ def test_status(attained, expected, on, status):
     ) == status
 
 
-def test_unit_score_is_weighted_and_capped():
-    items = [calc.Scored(Dec(2), Dec("0.75")), calc.Scored(Dec(1), None), calc.Scored(Dec(1), Dec("1.5"))]
-    # 100 × (2 × 0.75 + 0 + 1 × 1) / 4 = 62.5
-    assert calc.unit_score(items) == Dec("62.50")
-    assert calc.unit_score([]) == 0
+@pytest.mark.parametrize("items, score, scored", [
+    # 100 × (2 × 0.75 + 1 × 1) / 3 = 83.33: the target without data is left out, not a zero
+    ([(2, "0.75"), (1, None), (1, "1.5")], "83.33", 2),
+    # 100 × (1 × 0.5 + 3 × 1) / 4 = 87.5
+    ([(1, "0.5"), (3, "1")], "87.50", 2),
+    # nothing known: no score, and nothing counted
+    ([(1, None), (2, None)], "0", 0),
+    ([], "0", 0),
+])
+def test_unit_score_counts_only_targets_with_data(items, score, scored):
+    items = [calc.Scored(Dec(w), Dec(a) if a is not None else None) for w, a in items]
+    assert (calc.unit_score(items), calc.scored_count(items)) == (Dec(score), scored)
+
+
+@pytest.mark.parametrize("value, plausible, status", [
+    (Dec("7354.0166"), False, "anomaly"),  # beds per 1,000 elderly out of range: never 已完成
+    (Dec("-1"), False, "anomaly"),
+    (Dec("31.2"), True, "met"),
+    (None, True, "met"),
+])
+def test_an_implausible_value_is_an_anomaly(value, plausible, status):
+    assert calc.plausible_status("met", value=value, plausible=plausible) == status
 
 
 def test_competition_ranks():
@@ -227,8 +244,9 @@ def test_scoring_and_pace_flags_across_a_deadline(small_plan):
     # 15 of 20 = 0.75 against 152/182 = 0.8352: within the 0.1 tolerance.
     assert (e.attainment, e.expected, e.status, e.report_overdue) == (Dec("0.75"), Dec("0.8352"), "on_track", False)
     score = UnitScore.objects.get(plan=plan, region__code="420802", on_date=D(2016, 5, 31))
-    # 100 × (2 × 0.75 + 1 × 0) / 3: the inspection rate has no data and scores 0.
-    assert (score.score, score.targets, score.on_track, score.no_data, score.overdue_reports) == (Dec("50.00"), 2, 1, 1, 1)
+    # 100 × (2 × 0.75) / 2: the inspection rate has no data and is left out of the score.
+    assert (score.score, score.scored, score.targets, score.on_track, score.no_data, score.overdue_reports) == (
+        Dec("75.00"), 1, 2, 1, 1, 1)
 
     refresh.refresh(on_date=D(2016, 7, 31), plans=[plan])
     e = evaluation(plan, "1.1", D(2016, 7, 31))
@@ -239,9 +257,10 @@ def test_scoring_and_pace_flags_across_a_deadline(small_plan):
     refresh.refresh(on_date=D(2016, 7, 31), plans=[plan])
     e = evaluation(plan, "1.1", D(2016, 7, 31))
     assert (e.status, e.attainment, e.report_overdue) == ("met", Dec("1"), False)
-    # Ranks among counties: 东宝 (2 × 1 + 0) / 3 = 66.67 ahead of 钟祥's 0 (no reports).
-    scores = {s.region.code: (s.score, s.rank, s.rank_of) for s in UnitScore.objects.filter(plan=plan, on_date=D(2016, 7, 31))}
-    assert scores == {"420802": (Dec("66.67"), 1, 2), "420881": (Dec("0.00"), 2, 2)}
+    # 东宝 scores on what is known: 100 × (2 × 1) / 2 = 100 with 1 of its 2 targets having data;
+    # 钟祥 has no reports at all: no score and no rank, rather than a 0 ranked last.
+    scores = {s.region.code: (s.score, s.scored, s.rank, s.rank_of) for s in UnitScore.objects.filter(plan=plan, on_date=D(2016, 7, 31))}
+    assert scores == {"420802": (Dec("100.00"), 1, 1, 1), "420881": (Dec("0.00"), 0, 0, 1)}
     # History is kept: one evaluation per snapshot date.
     assert list(Evaluation.objects.filter(target__code="1.1", target__region__code="420802").order_by("on_date").values_list("on_date", flat=True)) == [
         D(2016, 4, 30), D(2016, 5, 31), D(2016, 7, 31),

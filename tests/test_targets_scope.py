@@ -52,15 +52,17 @@ def test_api_values_and_scores_stay_in_scope(api_client, world):
     plan_id = world["plan"].pk
     scores = api_client.get(f"/api/v1/targets/plans/{plan_id}/scores").json()
     assert [s["region"]["code"] for s in scores] == ["420802"]
-    # 14 beds for 7 elderly = 2000 per 1,000, well above 31: met; the other targets have no data.
-    assert scores[0]["met"] == 1 and scores[0]["rank_of"] == 5
+    # 14 beds for 7 elderly = 2000 per 1,000: no city has that; a data anomaly for 东宝 to explain,
+    # never met, and not scored (nothing else has data either).
+    assert (scores[0]["met"], scores[0]["anomalies"], scores[0]["scored"], scores[0]["rank"]) == (0, 1, 0, 0)
 
     assert api_client.get(f"/api/v1/targets/{world['zx_target'].pk}").status_code == 404
     city_target = api_client.get(f"/api/v1/targets/{world['beds'].pk}").json()
     assert city_target["history"] == [] and city_target["evaluation"] is None
     assert [c["region"]["code"] for c in city_target["children"]] == ["420802"]
     own = api_client.get(f"/api/v1/targets/{world['dongbao_beds'].pk}").json()
-    assert own["evaluation"]["status"] == "met" and Decimal(own["evaluation"]["value"]) == 2000
+    assert own["evaluation"]["status"] == "anomaly" and Decimal(own["evaluation"]["value"]) == 2000
+    assert own["evaluation"]["attainment"] is None
 
     assert api_client.get(f"/api/v1/targets/plans/{plan_id}/targets", region="420881").status_code == 404
     listed = {t["region"]["code"] for t in api_client.get(f"/api/v1/targets/plans/{plan_id}/targets").json()}
@@ -76,10 +78,10 @@ def test_city_level_reads_everything(api_client, world):
     scores = api_client.get(f"/api/v1/targets/plans/{world['plan'].pk}/scores", level="county").json()
     by_code = {s["region"]["code"]: s for s in scores}
     assert set(by_code) == {"420802", "420804", "420821", "420822", "420881"}
-    # 东宝's one target is met (2000 per 1,000): 100. 钟祥 meets its share (6 beds for 1 elderly) but
-    # has no data on its four pilot targets: 100 × 1 / 5 = 20. The other three have no data: 0.
-    assert [(by_code[c]["score"], by_code[c]["rank"]) for c in ("420802", "420881", "420804", "420821", "420822")] == [
-        ("100.00", 1), ("20.00", 2), ("0.00", 3), ("0.00", 3), ("0.00", 3),
+    # 东宝's 2000 and 钟祥's 6000 beds per 1,000 elderly are data anomalies; 钟祥 has no data on its
+    # four pilot targets; the other three counties have no data: nobody is scored or ranked.
+    assert [(by_code[c]["scored"], by_code[c]["anomalies"], by_code[c]["rank"]) for c in ("420802", "420881", "420804", "420821", "420822")] == [
+        (0, 1, 0), (0, 1, 0), (0, 0, 0), (0, 0, 0), (0, 0, 0),
     ]
     assert [c["id"] for c in api_client.get("/api/v1/targets/supervision").json()["items"]] == [world["zx_case"].pk]
 
@@ -106,7 +108,7 @@ def test_county_dashboard_and_exports(client, world):
     assert "东宝区 · 目标考核看板" in page and "钟祥市" not in page
     book = load_workbook(io.BytesIO(client.get("/targets/export.xlsx").content))
     rows = list(book["目标完成情况"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[9]) for r in rows] == [("1.4@420802", "已完成")]
+    assert [(r[1], r[9]) for r in rows] == [("1.4@420802", "数据异常")]
     body = client.get("/targets/report.pdf").content
     assert body.startswith(b"%PDF") and b"STSong-Light" in body
     assert AuditEvent.objects.filter(action="export", object_type="targets.dashboard").count() == 2

@@ -135,7 +135,8 @@ def test_workbench_card_renders_for_a_unit(rf, world, users):  # noqa: F811
     request = rf.get("/")
     request.user = users["dongbao_approver"]
     html = Template("{% load targets_tags %}{% targets_workbench_card %}").render(Context({"request": request}))
-    assert "东宝区" in html and "综合得分" in html and "100" in html
+    # 东宝's only target with a value is a data anomaly: no score to show, and it says so.
+    assert "东宝区" in html and "1 项目标暂无可计分的数据" in html and "综合得分" not in html
     request.user = users["dongbao_clerk"]  # 龙泉街道 has no targets of its own: the card still shows the unit
     assert "龙泉街道" in Template("{% load targets_tags %}{% targets_workbench_card %}").render(Context({"request": request}))
 
@@ -150,4 +151,4 @@ def test_dashboard_xlsx_lists_units_and_cases(client, world):  # noqa: F811
     cases = list(book["挂牌督办"].iter_rows(min_row=2, values_only=True))
     assert [(c[1], c[2]) for c in cases] == [("钟祥市", "进度滞后")]
     summary = dict(book["概况"].iter_rows(min_row=2, values_only=True))
-    assert summary["单位"] == "荆门市" and summary["目标数：已完成"] == 1
+    assert summary["单位"] == "荆门市" and summary["目标数：已完成"] == 0 and summary["目标数：数据异常"] == 1

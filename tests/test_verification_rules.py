@@ -194,6 +194,19 @@ def build_scenario(jingmen, users, tmp_path) -> Scenario:
     s.add("beneficiaries", id_number=ids["何一"], household_number="H420881001001000098", programme="dibao_urban",
           county_code="420881", since="2020-01-01", until="2024-06-30")
 
+    # existing_entitlement (the platform's own entitlements, no file imported): the household
+    # already receives the programme it applies for; a member receives 特困 (excluded with 低保);
+    # a terminated 低保, an entitlement that ended the month before, and the old-age allowance
+    # (not excluded) do not count.
+    s.household("entitled", ("柏一", "head"))
+    entitle(s, "entitled", "dibao_urban")
+    s.household("entitled_excluded", ("水一", "head"), ("水二", "spouse"))
+    entitle(s, "entitled_excluded", "tekun", person=s.people["水二"])
+    s.household("entitled_miss", ("窦一", "head"), ("窦二", "spouse"))
+    entitle(s, "entitled_miss", "dibao_urban", status="terminated", end_month=D("2024-03-01"))
+    entitle(s, "entitled_miss", "tekun", person=s.people["窦二"], end_month=D("2024-05-01"))
+    entitle(s, "entitled_miss", "old_age_allowance", person=s.people["窦一"])
+
     # staff_relative (a notice): declared by a staff member; the miss is someone else's relative.
     s.household("relative", ("吕一", "head"))
     s.add("staff_relatives", staff_id_number=STAFF, staff_name="施经办", staff_unit="龙泉街道民政办",
@@ -249,6 +262,17 @@ def scenario(jingmen, users, tmp_path):
     return build_scenario(jingmen, users, tmp_path)
 
 
+def entitle(s: Scenario, label: str, programme: str, *, person=None, status="active", end_month=None):
+    """A platform entitlement as the payments module keeps it (paid since January 2023)."""
+    from minzheng.payments.models import Entitlement
+
+    household = s.households[label]
+    Entitlement.objects.create(
+        programme=programme, household=household, person=person, region=household.region, status=status,
+        beneficiary_key=f"p{person.pk}" if person else f"h{household.pk}", start_month=D("2023-01-01"), end_month=end_month,
+        monthly_amount_fen=30000, amount_since=D("2023-01-01"), computed_on=D("2022-12-20"), source="demo")
+
+
 @pytest.fixture
 def run(scenario, jingmen, users):
     """Started by 龙泉街道's clerk, who may record the verification result and declare a relative."""
@@ -281,6 +305,9 @@ EXPECTED = [
     ("duplicate", {("duplicate_assistance", "尤一")}),
     ("excluded", {("duplicate_assistance", "许一")}),
     ("duplicate_miss", set()),
+    ("entitled", {("existing_entitlement", "柏一")}),
+    ("entitled_excluded", {("existing_entitlement", "水二")}),
+    ("entitled_miss", set()),
     ("relative", {("staff_relative", "吕一")}),
     ("public", {("public_sector", "张甲")}),
     ("public_miss", set()),

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from minzheng.accounts.models import Role
-from minzheng.assistance.services import load_default_standards
+from minzheng.assistance.services import load_default_standards, set_standard
 from minzheng.cases import clock
 from minzheng.cases import services as case_services
 from minzheng.cases.models import Authorisation, Case, Channel, Decision, Document, DocumentKind, SpotCheck, State
@@ -70,6 +70,10 @@ def authorise_directly(case: Case) -> None:
 @pytest.fixture
 def world(jingmen, users, people, monkeypatch):
     load_default_standards()
+    # These tests import vehicle records only; the programme requires just that source here
+    # (what a missing required source does is tested in test_verification_coverage.py).
+    set_standard(user=None, programme="dibao_urban", key="verification.required_sources", region=jingmen["city"],
+                 effective_from=D("2016-01-01"), value=["vehicles"], reason="测试：只比对车辆")
     users = dict(users)
     users["verifier"] = make_user("verifier", Role.VERIFICATION_CENTRE, jingmen["dongbao"])
     users["zhongxiang_verifier"] = make_user("zx_verifier", Role.VERIFICATION_CENTRE, jingmen["zhongxiang"])
@@ -223,6 +227,7 @@ def walk_to_county_review(world, case: Case) -> Case:
 @pytest.mark.django_db
 def test_a_confirmed_finding_blocks_approval_until_an_explanation_is_recorded(world, tmp_path):
     case = apply_and_accept(world)
+    import_vehicles(tmp_path, [(zhang_id(world), "80000")], name="vehicles-august.csv")
     verify(world, case)  # nothing found yet: on to the home visit
     case = walk_to_county_review(world, Case.objects.get(pk=case.pk))
     assert case.state == State.COUNTY_REVIEW
@@ -328,7 +333,8 @@ def test_api_starts_a_run_follows_it_and_reads_and_decides_findings(world, tmp_p
     assert r.json()["status"] == "confirmed"
     report = api.get(f"/api/v1/verification/cases/{case.pk}/report").json()
     assert report["blocking"] == 1 and report["findings"][0]["status"] == "confirmed"
-    assert len(report["sources"]) == 14 and report["sources"][-1]["code"] == "staff_relatives"
+    assert len(report["sources"]) == 15 and report["sources"][-1]["code"] == "entitlements"
+    assert report["coverage"] == {"status": "complete", "required": ["vehicles"], "compared": ["vehicles"], "missing": []}
     r = api.post(f"/api/v1/verification/cases/{case.pk}/conclude", {})
     assert r.json()["state"] == "refused"
     assert api.get(f"/api/v1/verification/cases/{case.pk}/report.pdf").content.startswith(b"%PDF")
@@ -423,6 +429,7 @@ def test_periodic_recheck_of_active_beneficiaries(world, tmp_path):
     """An approved application becomes an entitlement (payments); the recheck of 东宝区 verifies
     that household again, on its own target, and leaves the closed case alone."""
     case = apply_and_accept(world)
+    import_vehicles(tmp_path, [(zhang_id(world), "80000")], name="vehicles-august.csv")
     verify(world, case)
     case = walk_to_county_review(world, Case.objects.get(pk=case.pk))
     case = case_services.county_decision(user=world["users"]["dongbao_approver"], case=case, approve=True, amount_fen=20000,

@@ -150,7 +150,9 @@ def test_the_verify_command_from_generated_sources_to_a_scored_run(settings, tmp
     assert Case.objects.filter(state=State.INVESTIGATING).count() == applications - len(with_findings)
     listing = io.StringIO()
     call_command("verify", "batches", stdout=listing)
-    assert len(listing.getvalue().splitlines()) == len(SOURCE_FILES)
+    lines = listing.getvalue().splitlines()
+    # every departmental file, and the platform's own entitlements taken for the run
+    assert len(lines) == len(SOURCE_FILES) + 1 and sum("本平台在册待遇" in line for line in lines) == 1
 
 
 def test_ground_truth_file_lists_every_planted_household_once(city):

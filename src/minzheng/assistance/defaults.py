@@ -172,6 +172,18 @@ def register_workflow_defaults(defaults: dict) -> None:
             DEFAULT_STANDARDS.append(DefaultStandard(programme, key, value, note=_WORKFLOW_NOTE))
 
 
+def _verification_defaults() -> list[DefaultStandard]:
+    """The departmental sources each programme's verification requires, seeded from the table
+    that holds their defaults (minzheng.verification.params.REQUIRED_SOURCES_DEFAULT)."""
+    from minzheng.verification.params import REQUIRED_SOURCES_DEFAULT
+
+    return [DefaultStandard(programme, "verification.required_sources", list(sources), note="信息核对必需的数据来源（默认）")
+            for programme, sources in REQUIRED_SOURCES_DEFAULT.items()]
+
+
+DEFAULT_STANDARDS += _verification_defaults()
+
+
 # ---------------------------------------------------------------- elderly care (minzheng.eldercare)
 # Old-age allowance (高龄津贴) [assumed amounts, Hubei pattern]: 80–89 50 元, 90–99 100 元,
 # 100+ 300 元 a month, from the month of the birthday. Home-care service subsidy [assumed]:

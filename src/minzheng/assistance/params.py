@@ -234,6 +234,13 @@ ROUNDING_RULES = {
 ROUNDING_STEPS = {"fen": (1, False), "yuan": (100, False), "yuan_up": (100, True), "ten_yuan_up": (1000, True)}
 
 
+def register(programmes, specs) -> None:
+    """Add parameters another module reads (e.g. verification's required sources) to the listed
+    programmes, so they are set, validated and listed like any other standard."""
+    for code in programmes:
+        REGISTRY[code].update({spec.key: spec for spec in specs})
+
+
 def spec_for(programme: str, key: str) -> ParamSpec | None:
     return REGISTRY.get(programme, {}).get(key)
 

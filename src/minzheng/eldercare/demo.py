@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from minzheng.accounts.models import Role, User
@@ -48,62 +49,161 @@ def _provider(admin, name, kind, region, areas, *, items=True) -> Provider:
     return provider
 
 
+# Beds per 1,000 elderly the demo city is built to show (DOMAIN.md §5: national 2015 30.3, the
+# plan's target ≥ 31): a little under the target at the end of 2016, a little over it today.
+BEDS_PER_1000_2016 = 30
+BEDS_PER_1000_NOW = 32
+# Of each county's 2016 beds: the public welfare home, the private care home, the township homes;
+# the rest are in community and rural centres.
+SHARES_2016 = {"public": 0.35, "private": 0.15, "township_home": 0.30}
+# One centre for about this many elderly (urban, rural), so the count follows the population.
+ELDERLY_PER_CENTRE = {"urban": 150, "rural": 120}
+
+
+def _elderly(on: dt.date) -> tuple[dict[str, int], dict[int, int]]:
+    """People aged 60 or more on `on`, alive, by county code and by village id (one query)."""
+    from minzheng.targets.indicators import years_before
+
+    rows = (Person.objects.filter(birth_date__lte=years_before(on, 60)).filter(Q(death_date__isnull=True) | Q(death_date__gt=on))
+            .order_by().values("hukou_region_id", "hukou_region__path").annotate(n=Count("id")))
+    by_county: dict[str, int] = {}
+    by_village: dict[int, int] = {}
+    for row in rows:
+        # province/city/county/…: the county is the third code of the path
+        parts = row["hukou_region__path"].strip("/").split("/")
+        if len(parts) > 2:
+            by_county[parts[2]] = by_county.get(parts[2], 0) + row["n"]
+        by_village[row["hukou_region_id"]] = by_village.get(row["hukou_region_id"], 0) + row["n"]
+    return by_county, by_village
+
+
+def _apportion(total: int, shares: list[float]) -> list[int]:
+    """`total` whole beds by `shares` (largest remainders), adding up to `total` exactly."""
+    exact = [total * share for share in shares]
+    parts = [int(x) for x in exact]
+    for i in sorted(range(len(shares)), key=lambda i: exact[i] - parts[i], reverse=True)[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """`total` beds over `parts` facilities as evenly as whole beds allow (each at least 1)."""
+    parts = max(parts, 1)
+    base, extra = divmod(max(total, parts), parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
 def _institutions(admin, today: dt.date) -> int:
+    """Institutions, centres and beds in proportion to the synthetic city's elderly: each
+    county's beds are set from its own people aged 60+ (BEDS_PER_1000_*), so beds per 1,000
+    elderly lands near the plan's 31 whatever the city's size; facilities opened since 2017 carry
+    the growth to today's elderly population."""
     if Institution.objects.exists():
         return 0
+    end_2016 = dt.date(2016, 12, 31)
+    elderly_2016, villages_2016 = _elderly(end_2016)
+    elderly_now, _villages_now = _elderly(today)
+    this_year = min(dt.date(today.year, 3, 1), today)
     created = 0
-    counties = list(Region.objects.filter(level=Region.Level.COUNTY).order_by("code"))
-    for county in counties:
+
+    def register(name, kind, region, beds, opened_on):
+        nonlocal created
+        created += 1
+        return services.register_institution(user=admin, name=name, kind=kind, region=region, beds=beds, opened_on=opened_on)
+
+    def agreement(institution, medical_name, medical_kind, signed_on):
+        services.record_health_agreement(user=admin, institution=institution, medical_name=medical_name, medical_kind=medical_kind,
+                                          signed_on=signed_on)
+
+    for index, county in enumerate(Region.objects.filter(level=Region.Level.COUNTY).order_by("code")):
         townships = list(Region.objects.filter(parent=county, level=Region.Level.TOWNSHIP).order_by("code"))
+        if not townships:
+            continue
         pilot = county.code in ("420804", "420881")  # Duodao and Zhongxiang pilots
         streets = [t for t in townships if t.code[6:7] == "0"] or townships[:1]
         towns = [t for t in townships if t.code[6:7] in ("1", "2")]
-        public = services.register_institution(user=admin, name=f"{county.name}社会福利院", kind="public", region=streets[0], beds=300,
-                                               opened_on=dt.date(2008, 1, 1))
-        private = services.register_institution(user=admin, name=f"{county.name}颐养院", kind="private", region=streets[-1], beds=200,
-                                                opened_on=dt.date(2016, 3, 1))
-        services.record_health_agreement(user=admin, institution=public, medical_name=f"{county.name}人民医院", medical_kind="hospital",
-                                          signed_on=dt.date(2015, 6, 1))
-        if pilot:
-            services.record_health_agreement(user=admin, institution=private, medical_name=f"{county.name}中医院", medical_kind="hospital",
-                                              signed_on=dt.date(2016, 4, 1))
-        created += 2
-        for n, town in enumerate(towns):
-            home = services.register_institution(user=admin, name=f"{town.name}福利院", kind="township_home", region=town,
-                                                 beds=60 + _stable(town.code) % 80, opened_on=dt.date(2005, 1, 1))
-            created += 1
-            if pilot or n % 3 == 0:
-                services.record_health_agreement(user=admin, institution=home, medical_name=f"{town.name}卫生院",
-                                                  medical_kind="township_health_centre", signed_on=dt.date(2016, 3, 1))
+        beds_2016 = round(elderly_2016.get(county.code, 0) * BEDS_PER_1000_2016 / 1000)
+        beds_now = max(beds_2016, round(elderly_now.get(county.code, 0) * BEDS_PER_1000_NOW / 1000))
+        # The county's 2016 beds exactly, by share; a part without a whole bed is not built.
+        public_beds, private_beds, home_beds, centre_beds = _apportion(max(beds_2016, 1), [
+            SHARES_2016["public"], SHARES_2016["private"], SHARES_2016["township_home"],
+            1 - sum(SHARES_2016.values())])
+        public_beds = max(public_beds, 1)  # every county has its welfare home
+        public = register(f"{county.name}社会福利院", "public", streets[0], public_beds, dt.date(2008, 1, 1))
+        agreement(public, f"{county.name}人民医院", "hospital", dt.date(2015, 6, 1))
+        if private_beds:
+            private = register(f"{county.name}颐养院", "private", streets[-1], private_beds, dt.date(2016, 3, 1))
+            if pilot:
+                agreement(private, f"{county.name}中医院", "hospital", dt.date(2016, 4, 1))
+        homes = (towns[:2] if home_beds >= 4 else towns[:1]) or townships[-1:]
+        for n, (town, beds) in enumerate(zip(homes, _split(home_beds, len(homes))) if home_beds else []):
+            home = register(f"{town.name}福利院", "township_home", town, beds, dt.date(2005, 1, 1))
+            if pilot or n == 0:
+                agreement(home, f"{town.name}卫生院", "township_health_centre", dt.date(2016, 3, 1))
+
+        # Centres in the villages with the most elderly, as many as the county's elderly call for
+        # and its remaining beds allow (about three beds each at least).
         villages = list(Region.objects.filter(parent__in=townships, level=Region.Level.VILLAGE).order_by("code"))
-        for village in villages:
+        by_kind = {"urban": [], "rural": []}
+        for village in sorted(villages, key=lambda v: (-villages_2016.get(v.pk, 0), v.code)):
+            if village.urban_rural in by_kind:
+                by_kind[village.urban_rural].append(village)
+        elderly = elderly_2016.get(county.code, 0)
+        wanted = {kind: max(1, round(elderly / per)) for kind, per in ELDERLY_PER_CENTRE.items()}
+        urban = [("urban", v) for v in by_kind["urban"][: wanted["urban"]]]
+        rural = [("rural", v) for v in by_kind["rural"][: wanted["rural"]]]
+        # every other county's first centre is a rural one, so both kinds exist in 2016
+        candidates = _interleave(urban, rural) if index % 2 == 0 else _interleave(rural, urban)
+        stock = candidates[: max(1, min(len(candidates), centre_beds // 3))] if centre_beds else []
+        for n, ((kind, village), beds) in enumerate(zip(stock, _split(centre_beds, len(stock)))):
             roll = _stable(village.code) % 100
-            if village.urban_rural == "urban" and roll < 35:
-                kind, name, beds = "community_centre", f"{village.name}居家养老服务中心", 10 + roll % 15
-            elif village.urban_rural == "rural" and roll < 12:
-                kind, name, beds = "rural_centre", f"{village.name}老年人互助照料活动中心", 5 + roll % 10
-            else:
-                continue
-            opened = dt.date(2016, 1 + roll % 11, 1) if roll % 2 else dt.date(2014, 1 + roll % 12, 1)
-            centre = services.register_institution(user=admin, name=name, kind=kind, region=village, beds=beds, opened_on=opened)
-            created += 1
+            opened = dt.date(2016, 1 + roll % 11, 1) if n % 2 == 0 else dt.date(2014, 1 + roll % 12, 1)
+            centre = _centre(register, kind, village, beds, opened)
             if roll % 10 < (7 if pilot else 3):
-                services.record_health_agreement(user=admin, institution=centre, medical_name=f"{village.name}卫生室",
-                                                  medical_kind="community_clinic" if kind == "community_centre" else "village_clinic",
-                                                  signed_on=max(opened, dt.date(2016, 2, 1)))
+                agreement(centre, f"{village.name}卫生室", "community_clinic" if kind == "urban" else "village_clinic",
+                          max(opened, dt.date(2016, 2, 1)))
+        # Growth to today's elderly: centres opened in later years, the last ones this year.
+        growth = beds_now - beds_2016
+        used = {village.pk for _kind, village in stock}
+        later = [pair for pair in _interleave([("urban", v) for v in by_kind["urban"] if v.pk not in used],
+                                              [("rural", v) for v in by_kind["rural"] if v.pk not in used])]
+        later = later[: max(1, min(4, growth // 3))] if growth > 0 else []
+        years = [today.year - 1, today.year] if today.year > 2017 else [today.year]
+        for n, ((kind, village), beds) in enumerate(zip(later, _split(growth, len(later)))):
+            year = years[(n // 2 + 1) % len(years)]  # one urban and one rural centre a year
+            opened = this_year if year == today.year else dt.date(year, 6, 1)
+            centre = _centre(register, kind, village, beds, opened)
+            if pilot:
+                agreement(centre, f"{village.name}卫生室", "community_clinic" if kind == "urban" else "village_clinic", opened)
     return created
 
 
+def _interleave(first: list, second: list) -> list:
+    result = []
+    for i in range(max(len(first), len(second))):
+        result += first[i: i + 1] + second[i: i + 1]
+    return result
+
+
+def _centre(register, kind: str, village: Region, beds: int, opened: dt.date) -> Institution:
+    if kind == "urban":
+        return register(f"{village.name}居家养老服务中心", "community_centre", village, beds, opened)
+    return register(f"{village.name}老年人互助照料活动中心", "rural_centre", village, beds, opened)
+
+
 @transaction.atomic
-def _associations() -> int:
+def _associations(today: dt.date) -> int:
+    """One association in most villages (the plan's coverage targets are shares of villages);
+    its members never outnumber the village's elderly."""
     if ElderlyAssociation.objects.exists():
         return 0
+    _by_county, elderly = _elderly(today)
     rows = []
     for village in Region.objects.filter(level=Region.Level.VILLAGE, kind=Region.Kind.STATUTORY).order_by("code"):
         roll = _stable("assoc" + village.code) % 100
         if roll < (90 if village.urban_rural == "urban" else 80):
             rows.append(ElderlyAssociation(region=village, name=f"{village.name}老年协会", founded_on=dt.date(2012 + roll % 5, 1 + roll % 12, 1),
-                                           members=20 + roll))
+                                           members=max(1, min(20 + roll, elderly.get(village.pk, 0)))))
     ElderlyAssociation.objects.bulk_create(rows, batch_size=2000)
     audit.record("import", object_type="eldercare.elderlyassociation", object_repr="演示老年协会", after={"count": len(rows)})
     return len(rows)
@@ -168,7 +268,7 @@ def seed_demo_eldercare(*, today: dt.date | None = None) -> dict:
         if provider_user is not None and not ProviderStaff.objects.filter(user=provider_user).exists():
             services.bind_provider_account(user=admin, provider=centre, account=provider_user)
         institutions = _institutions(admin, today)
-        associations = _associations()
+        associations = _associations(today)
         worker = User.objects.filter(username="village_worker").first()
         elderly, made = [], 0
         if worker is not None and worker.region_id:

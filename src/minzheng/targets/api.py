@@ -99,6 +99,8 @@ class ScoreOut(Schema):
     behind: int
     missed: int
     no_data: int
+    anomalies: int
+    scored: int
     overdue_reports: int
 
 
@@ -283,7 +285,7 @@ def list_scores(request, plan_id: Id, filters: Query[ScoreFilter]):
     return [
         {"region": _ref(s.region), "level": s.level, "on_date": s.on_date, "score": s.score, "rank": s.rank, "rank_of": s.rank_of,
          "targets": s.targets, "met": s.met, "on_track": s.on_track, "behind": s.behind, "missed": s.missed,
-         "no_data": s.no_data, "overdue_reports": s.overdue_reports}
+         "no_data": s.no_data, "anomalies": s.anomalies, "scored": s.scored, "overdue_reports": s.overdue_reports}
         for s in qs.order_by("level", "rank", "region__code")
     ]
 

@@ -77,12 +77,24 @@ class Scored:
 
 
 def unit_score(items: list[Scored]) -> Decimal:
-    """100 × Σ weight × min(attainment, 1) ÷ Σ weight; a target without data scores 0."""
+    """100 × Σ weight × min(attainment, 1) ÷ Σ weight over the targets with data. A target
+    without data (or with an implausible value) is left out, not counted as 0: the score says
+    how the unit stands on what is known, and `scored_count` says how much that is."""
+    items = [i for i in items if i.attainment is not None]
     total_weight = sum((i.weight for i in items), ZERO)
     if total_weight <= 0:
         return ZERO
-    earned = sum((i.weight * min(i.attainment if i.attainment is not None else ZERO, ONE) for i in items), ZERO)
+    earned = sum((i.weight * min(i.attainment, ONE) for i in items), ZERO)
     return (earned * 100 / total_weight).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def scored_count(items: list[Scored]) -> int:
+    return sum(1 for i in items if i.attainment is not None)
+
+
+def plausible_status(status_value: str, *, value: Decimal | None, plausible: bool) -> str:
+    """A value outside the indicator's plausible range is a data anomaly, whatever it attains."""
+    return "anomaly" if value is not None and not plausible else status_value
 
 
 def competition_ranks(scores: dict[object, Decimal]) -> dict[object, int]:

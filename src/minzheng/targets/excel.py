@@ -187,8 +187,9 @@ def export_dashboard_xlsx(board) -> bytes:
     ws.append(["计划", board.plan.title])
     ws.append(["单位", board.region.name])
     ws.append(["快照日期", board.on_date])
-    ws.append(["综合得分", float(score.score) if score else None])
-    ws.append(["同级排名", f"{score.rank}/{score.rank_of}" if score else ""])
+    ws.append(["综合得分", float(score.score) if score and score.scored else None])
+    ws.append(["有数据的目标", f"{score.scored}/{score.targets}" if score else ""])
+    ws.append(["同级排名", f"{score.rank}/{score.rank_of}" if score and score.rank else ""])
     for value, label, count in board.status_counts:
         ws.append([f"目标数：{label}", count])
     ws.append(["数据逾期未报", board.overdue_reports])
@@ -216,7 +217,7 @@ def export_dashboard_xlsx(board) -> bytes:
     for unit in board.units:
         s = unit.score
         units.append([
-            unit.region.name, unit.region.code, float(s.score) if s else None, f"{s.rank}/{s.rank_of}" if s else "",
+            unit.region.name, unit.region.code, float(s.score) if s and s.scored else None, f"{s.rank}/{s.rank_of}" if s and s.rank else "",
             s.met if s else None, s.on_track if s else None, s.behind if s else None, s.missed if s else None,
             s.no_data if s else None, s.overdue_reports if s else None,
         ])

@@ -68,6 +68,20 @@ class Indicator:
     ratio: tuple[str, str, int] | None = None
     # The module that will compute a reported indicator once it exists; shown to users.
     future_source: str = ""
+    # (low, high), either None for open: a value outside is a data anomaly for the unit to
+    # explain, never an achievement (see refresh.evaluate_plan).
+    plausible: tuple[Decimal | None, Decimal | None] = (Decimal(0), None)
+
+    def is_plausible(self, value: Decimal) -> bool:
+        low, high = self.plausible
+        return (low is None or value >= low) and (high is None or value <= high)
+
+    @property
+    def plausible_label(self) -> str:
+        low, high = self.plausible
+        if high is None:
+            return f"≥ {low.normalize():f}" if low is not None else ""
+        return f"{(low if low is not None else Decimal(0)).normalize():f} – {high.normalize():f}"
 
     @property
     def is_milestone(self) -> bool:
@@ -81,6 +95,9 @@ class Indicator:
 
     @property
     def kind_label(self) -> str:
+        if self.kind == "derived" and reported_inputs(self.code):
+            # its parts are reported by units, so it can be overdue like a reported figure
+            return _("派生计算（依据单位填报）")
         return {"derived": _("派生计算"), "computed": _("平台自动计算"), "reported": _("单位填报")}[self.kind]
 
 
@@ -96,7 +113,13 @@ _COMPUTE: dict[str, ComputeSpec] = {}
 _plugins_loaded = False
 
 
+PERCENT_RANGE = (Decimal(0), Decimal(100))
+
+
 def define(code, name, unit, definition, group, **options) -> Indicator:
+    if "plausible" not in options:
+        # A share can only lie between 0 and 100 %; a count or amount is never negative.
+        options["plausible"] = PERCENT_RANGE if unit == "%" else (Decimal(0), None)
     indicator = Indicator(code=code, name=name, unit=unit, definition=definition, group=group, **options)
     _INDICATORS[code] = indicator
     return indicator
@@ -376,11 +399,12 @@ def _zero(code, name, unit, definition, group):
 
 
 def _milestone(code, name, group, definition=MILESTONE_DEFINITION):
-    return define(code, name, _("项"), definition, group, aggregation=RATE, period=STOCK, pace=PACE_MILESTONE)
+    return define(code, name, _("项"), definition, group, aggregation=RATE, period=STOCK, pace=PACE_MILESTONE,
+                  plausible=(Decimal(0), Decimal(1)))
 
 
-def _ratio(code, name, unit, definition, group, numerator, denominator, scale):
-    return define(code, name, unit, definition, group, aggregation=RATE, ratio=(numerator, denominator, scale))
+def _ratio(code, name, unit, definition, group, numerator, denominator, scale, **options):
+    return define(code, name, unit, definition, group, aggregation=RATE, ratio=(numerator, denominator, scale), **options)
 
 
 # Bases computed from the platform's own registry and region tree.
@@ -393,7 +417,8 @@ _count("units_counties", _("县（市、区）数"), _("个"), _("指定日期�
 _count("units_townships", _("乡镇（街道）数"), _("个"), _("指定日期有效的乡级行政区划数，取自行政区划库。"), G_BASE, period=STOCK)
 _count("units_communities", _("城镇社区数"), _("个"), _("指定日期有效、城乡属性为“城镇”的村级区划（社区）数，取自行政区划库。"), G_BASE, period=STOCK)
 _count("units_villages", _("行政村数"), _("个"), _("指定日期有效、城乡属性为“农村”的村级区划（行政村）数，取自行政区划库。"), G_BASE, period=STOCK)
-_ratio("share_60_plus", _("老龄化率（60岁及以上人口占比）"), "%", _("60岁及以上户籍人口 ÷ 户籍人口 × 100。"), G_BASE, "pop_60_plus", "pop_total", 100)
+_ratio("share_60_plus", _("老龄化率（60岁及以上人口占比）"), "%", _("60岁及以上户籍人口 ÷ 户籍人口 × 100。"), G_BASE, "pop_60_plus", "pop_total", 100,
+       plausible=(Decimal(1), Decimal(60)))
 
 # 一、工作思路
 _count("eco_cemeteries_built", _("新建村级生态公墓"), _("个"), _("当年建成的村级生态公墓数。"), G_FRAME)
@@ -409,7 +434,9 @@ _milestone("jingshan_centre_completed", _("京山县民政公共服务中心竣�
 _count("new_urban_home_care_centres", _("新建城市社区居家养老服务中心"), _("个"), _("当年新建成并投入运营的城市社区居家养老服务中心数。"), G_ELDERLY, future_source=_("养老机构与设施模块"))
 _count("new_rural_mutual_aid_centres", _("新建农村老年人互助照料活动中心"), _("个"), _("当年新建成并投入使用的农村老年人互助照料活动中心数。"), G_ELDERLY, future_source=_("养老机构与设施模块"))
 _count("elderly_care_beds", _("养老床位数"), _("张"), _("指定日期各类养老机构及社区养老服务设施的床位总数。"), G_ELDERLY, period=STOCK, future_source=_("养老机构与床位模块"))
-_ratio("beds_per_1000_elderly", _("每千名老人拥有养老床位"), _("张"), _("养老床位数 ÷ 人口信息库中60岁及以上户籍人口 × 1000。"), G_ELDERLY, "elderly_care_beds", "pop_60_plus", 1000)
+_ratio("beds_per_1000_elderly", _("每千名老人拥有养老床位"), _("张"), _("养老床位数 ÷ 人口信息库中60岁及以上户籍人口 × 1000。"), G_ELDERLY, "elderly_care_beds", "pop_60_plus", 1000,
+       # national 2015: 30.3 (DOMAIN.md §5); beyond 100 a bed count or an age count is wrong
+       plausible=(Decimal(0), Decimal(100)))
 _count("communities_with_elderly_assoc", _("建有老年协会的城镇社区数"), _("个"), _("指定日期建有老年协会的城镇社区数。"), G_ELDERLY, period=STOCK)
 _ratio("elderly_assoc_coverage_urban", _("城镇社区老年协会覆盖率"), "%", _("建有老年协会的城镇社区数 ÷ 行政区划库中的城镇社区数 × 100。"), G_ELDERLY, "communities_with_elderly_assoc", "units_communities", 100)
 _count("villages_with_elderly_assoc", _("建有老年协会的行政村数"), _("个"), _("指定日期建有老年协会的行政村数。"), G_ELDERLY, period=STOCK)

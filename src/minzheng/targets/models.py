@@ -243,6 +243,7 @@ class TargetStatus(models.TextChoices):
     BEHIND = "behind", _("进度滞后")
     MISSED = "missed", _("逾期未完成")
     NO_DATA = "no_data", _("暂无数据")
+    ANOMALY = "anomaly", _("数据异常")
 
 
 class Evaluation(models.Model):
@@ -264,7 +265,7 @@ class Evaluation(models.Model):
 
     @property
     def flagged(self) -> bool:
-        return self.status in (TargetStatus.BEHIND, TargetStatus.MISSED) or self.report_overdue
+        return self.status in (TargetStatus.BEHIND, TargetStatus.MISSED, TargetStatus.ANOMALY) or self.report_overdue
 
 
 class UnitScore(models.Model):
@@ -281,6 +282,9 @@ class UnitScore(models.Model):
     behind = models.PositiveIntegerField(default=0)
     missed = models.PositiveIntegerField(default=0)
     no_data = models.PositiveIntegerField(default=0)
+    anomalies = models.PositiveIntegerField(default=0)
+    # Targets the score is computed from: those with a plausible value (no data is not a zero).
+    scored = models.PositiveIntegerField(default=0)
     overdue_reports = models.PositiveIntegerField(default=0)
     rank = models.PositiveIntegerField(default=1)
     rank_of = models.PositiveIntegerField(default=1)
@@ -293,7 +297,7 @@ class UnitScore(models.Model):
 
     @property
     def flagged(self) -> int:
-        return self.behind + self.missed
+        return self.behind + self.missed + self.anomalies
 
 
 class SnapshotRun(models.Model):

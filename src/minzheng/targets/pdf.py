@@ -20,7 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 FONT = "STSong-Light"
 STATUS_COLOURS = {
     "met": colors.HexColor("#1a7f37"), "on_track": colors.HexColor("#0b5cad"), "behind": colors.HexColor("#b35900"),
-    "missed": colors.HexColor("#b42318"), "no_data": colors.HexColor("#666666"),
+    "missed": colors.HexColor("#b42318"), "no_data": colors.HexColor("#666666"), "anomaly": colors.HexColor("#7a2e8a"),
 }
 SIGNS = {"ge": "≥", "le": "≤", "eq": "="}
 
@@ -76,7 +76,7 @@ def dashboard_pdf(board, *, generated_by: str = "") -> bytes:
     score = board.score
     summary = [
         [_("综合得分"), _("同级排名"), *[label for _v, label, _n in board.status_counts], _("数据逾期未报")],
-        [_num(score.score, 2) if score else "—", f"{score.rank}/{score.rank_of}" if score else "—",
+        [_num(score.score, 2) if score and score.scored else "—", f"{score.rank}/{score.rank_of}" if score and score.rank else "—",
          *[str(n) for _v, _l, n in board.status_counts], str(board.overdue_reports)],
     ]
     story.append(_table(summary, [30 * mm] * len(summary[0]), extra_styles=[("ALIGN", (0, 1), (-1, 1), "CENTER"), ("FONTSIZE", (0, 1), (-1, 1), 11)]))
@@ -110,7 +110,7 @@ def dashboard_pdf(board, *, generated_by: str = "") -> bytes:
         for unit in board.units:
             us = unit.score
             unit_rows.append([
-                unit.region.name, _num(us.score, 2) if us else "—", f"{us.rank}/{us.rank_of}" if us else "—",
+                unit.region.name, _num(us.score, 2) if us and us.scored else "—", f"{us.rank}/{us.rank_of}" if us and us.rank else "—",
                 *(str(getattr(us, f)) if us else "—" for f in ("met", "on_track", "behind", "missed", "no_data", "overdue_reports")),
             ])
         story.append(_table(unit_rows, [40 * mm] + [26 * mm] * 8))

@@ -206,12 +206,14 @@ def evaluate_plan(plan: Plan, values: dict[str, dict[str, Cell]], on_date: dt.da
         expected = calculations.expected_attainment(
             period_start=plan.period_start, deadline=target.deadline, on_date=on_date, pace=indicator.pace,
         )
-        achieved = calculations.attainment(comparison=target.comparison, target=target.value, value=value)
-        status = calculations.status(
+        plausible = value is None or indicator.is_plausible(value)
+        achieved = calculations.attainment(comparison=target.comparison, target=target.value, value=value) if plausible else None
+        status = calculations.plausible_status(calculations.status(
             attainment_value=achieved, expected=expected, on_date=on_date, deadline=target.deadline, tolerance=plan.pace_tolerance,
-        )
+        ), value=value, plausible=plausible)
         overdue = False
-        if status != TargetStatus.MET:
+        if status not in (TargetStatus.MET, TargetStatus.ANOMALY):
+            # only reported inputs can be overdue: a computed indicator is never 逾期未报
             overdue = report_overdue(target, plan, values, on_date)
         rows.append(EvaluationRow(target, value, achieved, expected, status, overdue))
     return rows
@@ -278,20 +280,24 @@ def score_units(plan: Plan, rows: list[EvaluationRow], on_date: dt.date) -> list
         counts = defaultdict(int)
         for item in items:
             counts[item.status] += 1
+        scored = [calculations.Scored(i.target.weight, i.attainment) for i in items]
         scores.append(UnitScore(
             plan=plan, region=regions[region_id], on_date=on_date, level=regions[region_id].level,
-            score=calculations.unit_score([calculations.Scored(i.target.weight, i.attainment) for i in items]),
+            score=calculations.unit_score(scored), scored=calculations.scored_count(scored),
             targets=len(items), met=counts["met"], on_track=counts["on_track"], behind=counts["behind"],
-            missed=counts["missed"], no_data=counts["no_data"], overdue_reports=sum(1 for i in items if i.report_overdue),
+            missed=counts["missed"], no_data=counts["no_data"], anomalies=counts["anomaly"],
+            overdue_reports=sum(1 for i in items if i.report_overdue),
         ))
     by_level: dict[str, list[UnitScore]] = defaultdict(list)
     for score in scores:
         by_level[score.level].append(score)
     for level_scores in by_level.values():
-        ranks = calculations.competition_ranks({id(s): s.score for s in level_scores})
+        # Units are ranked on what is known; a unit without any data has no rank (0).
+        ranked = [s for s in level_scores if s.scored]
+        ranks = calculations.competition_ranks({id(s): s.score for s in ranked})
         for score in level_scores:
-            score.rank = ranks[id(score)]
-            score.rank_of = len(level_scores)
+            score.rank = ranks.get(id(score), 0)
+            score.rank_of = len(ranked)
     return scores
 
 

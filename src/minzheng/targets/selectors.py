@@ -198,6 +198,12 @@ class TargetRow:
     target: Target
     evaluation: Evaluation | None
     indicator: indicators.Indicator
+    # The day the figure speaks for: the snapshot date, or the period a unit's report covers.
+    as_of: dt.date | None = None
+
+    @property
+    def anomaly(self) -> bool:
+        return self.status == TargetStatus.ANOMALY
 
     @property
     def status(self) -> str:
@@ -232,6 +238,10 @@ class SectionSummary:
         from .calculations import Scored, unit_score
 
         return unit_score([Scored(r.target.weight, r.evaluation.attainment if r.evaluation else None) for r in self.rows])
+
+    @property
+    def scored(self) -> int:
+        return sum(1 for r in self.rows if r.evaluation and r.evaluation.attainment is not None)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -274,6 +284,11 @@ class Dashboard:
     def overdue_reports(self) -> int:
         return sum(1 for r in self.rows if r.evaluation and r.evaluation.report_overdue)
 
+    @property
+    def with_data(self) -> int:
+        """Targets whose score counts: a plausible value on the snapshot date."""
+        return sum(1 for r in self.rows if r.evaluation and r.evaluation.attainment is not None)
+
 
 def dashboard(user, plan: Plan, region: Region, on_date: dt.date | None, *, with_cases: bool = True) -> Dashboard:
     """Everything a dashboard shows for one unit on one snapshot date. What it lists depends only
@@ -289,10 +304,15 @@ def dashboard(user, plan: Plan, region: Region, on_date: dt.date | None, *, with
     sections: dict[str, SectionSummary] = {}
     for section in plan.sections.order_by("position", "code"):
         sections[section.code] = SectionSummary(section.code, section.title)
+    reported_as_of = dict(IndicatorValue.objects.filter(
+        on_date=on_date, region=region, indicator__in={t.indicator for t in targets}).values_list("indicator", "reported_as_of")) if on_date else {}
     for target in targets:
         if not indicators.exists(target.indicator):
             continue
-        sections[target.work_item.section.code].rows.append(TargetRow(target, evaluations.get(target.pk), indicators.get(target.indicator)))
+        evaluation = evaluations.get(target.pk)
+        as_of = (reported_as_of.get(target.indicator) or on_date) if evaluation and evaluation.value is not None else None
+        sections[target.work_item.section.code].rows.append(
+            TargetRow(target, evaluation, indicators.get(target.indicator), as_of))
     units = child_units(user, region)
     unit_ids = [u.pk for u in units]
     unit_scores = {s.region_id: s for s in UnitScore.objects.filter(plan=plan, on_date=on_date, region_id__in=unit_ids)} if on_date else {}
@@ -315,7 +335,7 @@ def dashboard(user, plan: Plan, region: Region, on_date: dt.date | None, *, with
         )
         if with_cases:
             cases = open_cases_under(user, plan, region)
-    trend = list(UnitScore.objects.filter(plan=plan, region=region).order_by("on_date").values_list("on_date", "score"))
+    trend = list(UnitScore.objects.filter(plan=plan, region=region, scored__gt=0).order_by("on_date").values_list("on_date", "score"))
     from minzheng.regions.selectors import ancestors
 
     crumbs = [r for r in ancestors(region) if r.level != Region.Level.PROVINCE]

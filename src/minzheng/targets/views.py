@@ -89,12 +89,13 @@ def _num(value) -> float | None:
 def _chart_data(board) -> dict:
     return {
         "status": [{"key": key, "name": label, "value": count} for key, label, count in board.status_counts if count],
-        "sections": [{"name": s.title, "score": _num(s.score)} for s in board.sections],
+        "sections": [{"name": s.title, "score": _num(s.score) if s.scored else None} for s in board.sections],
         "units": [
-            {"name": u.region.name, "code": u.region.code, "score": _num(u.score.score) if u.score else None}
+            {"name": u.region.name, "code": u.region.code, "score": _num(u.score.score) if u.score and u.score.scored else None}
             for u in board.units
         ],
         "trend": [{"date": d.isoformat(), "score": _num(s)} for d, s in board.score_trend],
+        "labels": {"score": _("得分")},
     }
 
 
@@ -193,6 +194,7 @@ def target_detail(request, pk):
         chart = {
             "unit": target.unit,
             "target": _num(target.value),
+            "labels": {"actual": _("实际值"), "expected": _("按时间进度应达"), "target": _("目标值"), "target_line": _("目标 {c}")},
             "history": [
                 {"date": e.on_date.isoformat(), "value": _num(e.value),
                  "expected": _num(e.expected * target.value) if target.comparison == "ge" else None}

@@ -79,6 +79,7 @@ class RunOut(Schema):
     by_status: dict
     skipped: dict
     missing_sources: list[str]
+    coverage: dict
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
@@ -140,7 +141,7 @@ def run_out(run: Run) -> dict:
         "households": run.households, "members": run.members, "findings_total": run.findings_total,
         "findings_new": run.findings_new, "by_status": selectors.run_summary(run),
         "skipped": {reason: len(items) for reason, items in (run.skipped or {}).items()},
-        "missing_sources": run.missing_sources, "created_at": run.created_at, "started_at": run.started_at,
+        "missing_sources": run.missing_sources, "coverage": run.coverage or {}, "created_at": run.created_at, "started_at": run.started_at,
         "finished_at": run.finished_at,
     }
 

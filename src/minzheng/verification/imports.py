@@ -41,7 +41,7 @@ from minzheng.core.errors import ServiceError
 
 from . import keys
 from .models import SourceBatch
-from .sources import DATE, DECIMAL, ID, INT, MONEY, MONTH, SCHEMA_VERSION, STR, Column, Source, get_source
+from .sources import DATE, DECIMAL, ID, INT, MONEY, MONTH, PLATFORM_SOURCE_CODES, SCHEMA_VERSION, STR, Column, Source, get_source
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 ERRORS_KEPT = 200
@@ -457,6 +457,8 @@ def import_file(*, source: str, path: Path, as_of: dt.date, provider: str = "", 
         schema = get_source(source)
     except KeyError:
         raise ServiceError({"source": [_("数据来源无效")]}) from None
+    if schema.platform:
+        raise ServiceError({"source": [_("本平台数据每次核对时自动取数，无需导入")]})
     if mode not in SourceBatch.Mode.values:
         raise ServiceError({"mode": [_("导入方式无效")]})
     today = today or timezone.localdate()
@@ -539,7 +541,7 @@ def store_upload(uploaded, original_name: str) -> Path:
 
 def current_batches(*, sources: list[str] | None = None) -> dict[str, list[SourceBatch]]:
     """The batches a run reads: per source, the latest imported batch of each provider."""
-    qs = SourceBatch.objects.filter(status=SourceBatch.Status.IMPORTED)
+    qs = SourceBatch.objects.filter(status=SourceBatch.Status.IMPORTED).exclude(source__in=PLATFORM_SOURCE_CODES)
     if sources is not None:
         qs = qs.filter(source__in=sources)
     latest: dict[tuple[str, str], SourceBatch] = {}

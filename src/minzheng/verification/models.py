@@ -100,6 +100,8 @@ class Run(models.Model):
     findings_new = models.PositiveIntegerField(_("新增核对发现"), default=0)
     batches = models.JSONField(_("使用的数据批次"), default=dict, blank=True)
     missing_sources = models.JSONField(_("缺少的数据来源"), default=list, blank=True)
+    # {"cases": {case id: Coverage.as_dict()}, "programmes": {programme: Coverage.as_dict()}}
+    coverage = models.JSONField(_("核对覆盖情况"), default=dict, blank=True)
     timings = models.JSONField(_("耗时（秒）"), default=dict, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

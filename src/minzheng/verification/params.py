@@ -23,6 +23,9 @@ per region and effective date without touching code:
   verification.vehicle_exempt_types     set   [local]   disability vehicles never count
   verification.excluded_programmes      set   [law Art. 14, 18] programmes that may not be
                                                              received together with this one
+  verification.required_sources         set   [assumed] the departmental sources without which a
+                                                             case of the programme cannot pass
+                                                             verification (REQUIRED_SOURCES_DEFAULT)
 """
 
 from __future__ import annotations
@@ -47,6 +50,19 @@ EXCLUDED_PROGRAMMES_DEFAULT: dict[str, tuple[str, ...]] = {
     DIBAO_URBAN: (DIBAO_RURAL, TEKUN),
     DIBAO_RURAL: (DIBAO_URBAN, TEKUN),
     TEKUN: (DIBAO_URBAN, DIBAO_RURAL),
+}
+# DOMAIN.md §4: the departments a verification centre compares a household with. Income and
+# property tests (低保, 特困) need household registration and deaths, social insurance, real
+# estate, business registration, vehicles and bank deposits; a one-off grant needs fewer.
+_MEANS_TEST_SOURCES = ("deaths", "hukou", "social_insurance", "real_estate", "business", "vehicles", "deposits")
+REQUIRED_SOURCES_DEFAULT: dict[str, tuple[str, ...]] = {
+    DIBAO_URBAN: _MEANS_TEST_SOURCES,
+    DIBAO_RURAL: _MEANS_TEST_SOURCES,
+    TEKUN: _MEANS_TEST_SOURCES,
+    "temporary": ("deaths", "hukou", "real_estate", "vehicles", "deposits"),
+    "medical": ("deaths", "hukou"),
+    "disability_living": ("deaths", "hukou"),
+    "disability_nursing": ("deaths", "hukou"),
 }
 PROPERTY_KEYS = (
     "standard", "any_car_disqualifies", "car_value_limit", "max_homes", "non_residential_disqualifies",
@@ -78,6 +94,7 @@ class HouseholdParams:
     provident_min_months: int
     tax_window_months: int
     excluded_programmes: tuple[str, ...]
+    required_sources: tuple[str, ...] = ()
 
     def asset_limit(self, size: int) -> int:
         """Household financial assets above this many fen exceed the limit (integer amounts:
@@ -138,10 +155,39 @@ def resolve(standards: dict[str, dict], *, programme: str, urban_rural: str) -> 
         provident_min_months=int(setting("verification.provident_min_months")),
         tax_window_months=int(setting("verification.tax_window_months")),
         excluded_programmes=tuple(sorted(excluded)),
+        required_sources=required_sources(standards, programme),
     )
+
+
+def required_sources(standards: dict[str, dict], programme: str) -> tuple[str, ...]:
+    """The departmental sources a case of `programme` must have been compared with to pass
+    verification: the programme's `verification.required_sources` in force for the region, or
+    the default above."""
+    value = _value(standards.get(programme, {}), "verification.required_sources")
+    if value is None:
+        value = REQUIRED_SOURCES_DEFAULT.get(programme, _MEANS_TEST_SOURCES)
+    from .sources import SOURCE_CODES
+
+    return tuple(sorted(set(value), key=lambda c: (SOURCE_CODES.index(c) if c in SOURCE_CODES else 99, c)))
 
 
 def window_start(ref: dt.date, months: int) -> dt.date:
     """First day of the earliest month of a `months`-month window ending with ref's month."""
     index = ref.year * 12 + ref.month - 1 - (months - 1)
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def register_standards() -> None:
+    """Make the required sources a standard of every assistance programme (set per region and
+    effective date in the standards registry)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from minzheng.assistance import params as assistance_params
+
+    from .sources import DEPARTMENT_SOURCES
+
+    spec = assistance_params.ParamSpec(
+        "verification.required_sources", _("信息核对必需的数据来源"), assistance_params.Unit.SET,
+        _("缺少其中任一来源的，核对结论为部分核对，不能通过信息核对"),
+        {source.code: source.label for source in DEPARTMENT_SOURCES})
+    assistance_params.register(REQUIRED_SOURCES_DEFAULT, [spec])

@@ -86,12 +86,16 @@ def report_pdf(report: dict) -> bytes:
     story += [Spacer(1, 2 * mm), _table(members, [40 * mm, 60 * mm, 40 * mm], styles)]
 
     story.append(Paragraph(_("二、比对数据来源"), styles["h2"]))
-    rows = [[_("数据来源"), _("提供部门"), _("数据截止日期")]]
+    rows = [[_("数据来源"), _("提供部门"), _("本项目必需"), _("数据截止日期")]]
     for source in report["sources"]:
         batches = source["batches"]
         when = "；".join(f"{b.as_of:%Y-%m-%d}{('（' + b.provider + '）') if b.provider else ''}" for b in batches) or _("未导入，未比对")
-        rows.append([str(source["label"]), str(source["department"]), when])
-    story.append(_table(rows, [55 * mm, 60 * mm, 63 * mm], styles))
+        needed = _("是") if source["required"] else (_("始终比对") if source["platform"] else _("否"))
+        rows.append([str(source["label"]), str(source["department"]), needed, when])
+    story.append(_table(rows, [50 * mm, 55 * mm, 22 * mm, 51 * mm], styles))
+    if report["missing_labels"]:
+        story.append(Paragraph(_esc(_("本项目必需但未比对的数据来源：%(list)s。") % {
+            "list": "、".join(str(label) for label in report["missing_labels"])}), styles["body"]))
     if finished:
         story.append(Paragraph(_("核对基准日 %(d)s，核对完成于 %(t)s。") % {"d": _date(finished.as_of), "t": _date(finished.finished_at)},
                                styles["small"]))
@@ -101,7 +105,10 @@ def report_pdf(report: dict) -> bytes:
     if not finished:
         story.append(Paragraph(_("尚未完成核对。"), styles["body"]))
     elif not findings:
-        story.append(Paragraph(_("经与上述部门数据比对，未发现家庭成员的收入、财产与申报情况不一致或不符合条件的情形。"), styles["body"]))
+        if report["coverage"].complete:
+            story.append(Paragraph(_("经与上述部门数据比对，未发现家庭成员的收入、财产与申报情况不一致或不符合条件的情形。"), styles["body"]))
+        else:
+            story.append(Paragraph(_("已比对的数据来源中未发现不一致；本项目必需的数据来源未全部比对。"), styles["body"]))
     else:
         rows = [[_("序号"), _("成员"), _("核对情形"), _("数据来源（批次/记录）"), _("处理")]]
         for number, f in enumerate(findings, start=1):
@@ -112,11 +119,13 @@ def report_pdf(report: dict) -> bytes:
 
     story.append(Paragraph(_("四、核对结论"), styles["h2"]))
     decision = report["decision"]
-    if decision is not None:
-        if decision.outcome == "refuse":
-            text = _("信息核对不通过，不予批准（%(d)s）。理由：%(r)s") % {"d": _date(decision.decided_on), "r": decision.reasons}
-        else:
-            text = _("信息核对通过（%(d)s）。") % {"d": _date(decision.decided_on)}
+    conclusion = report["conclusion"]
+    if decision is not None and decision.outcome == "refuse":
+        text = _("信息核对不通过，不予批准（%(d)s）。理由：%(r)s") % {"d": _date(decision.decided_on), "r": decision.reasons}
+    elif finished is not None and conclusion["status"] in ("partial", "none"):
+        text = f"{conclusion['label']}。{conclusion['text']}"
+    elif decision is not None:
+        text = _("信息核对通过（%(d)s）。") % {"d": _date(decision.decided_on)}
     elif case.state != "verifying" and finished and not report["blocking"]:
         text = _("信息核对通过，转入入户调查。")
     elif report["blocking"]:

@@ -53,9 +53,12 @@ def report_json(report: dict) -> dict:
         "run": {"id": run.pk, "reference": run.reference, "status": run.status, "as_of": run.as_of, "engine": run.engine,
                 "finished_at": run.finished_at} if run else None,
         "report_reference": finished.reference if finished else None,
-        "sources": [{"code": s["code"], "label": str(s["label"]), "department": str(s["department"]),
+        "sources": [{"code": s["code"], "label": str(s["label"]), "department": str(s["department"]), "required": s["required"],
                      "batches": [{"id": b.pk, "as_of": b.as_of, "provider": b.provider} for b in s["batches"]]}
                     for s in report["sources"]],
+        "coverage": report["coverage"].as_dict() if report["coverage"] else None,
+        "conclusion": {"status": report["conclusion"]["status"], "label": str(report["conclusion"]["label"]),
+                       "text": str(report["conclusion"]["text"])},
         "findings": [{"id": f.pk, "rule": f.rule, "title": rules.title(f.rule), "severity": f.severity, "status": f.status,
                       "status_label": f.get_status_display(), "person": {"id": f.person_id, "name": f.person.name,
                                                                          "id_number_masked": f.person.id_masked},

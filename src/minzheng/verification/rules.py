@@ -150,6 +150,15 @@ def _duplicate(e: dict) -> str:
         "hh": e["household_number"], "d": _date(e["since"])}
 
 
+def _entitled(e: dict) -> str:
+    from minzheng.assistance.params import PROGRAMME_BY_CODE
+
+    spec = PROGRAMME_BY_CODE.get(e["programme"])
+    name = _(spec.name) if spec else PROGRAMME_CHOICES.get(e["programme"], e["programme"])
+    return _("本平台在册享受%(programme)s（家庭编号 %(hh)s，%(d)s 起发放）") % {
+        "programme": name, "hh": e["household_number"], "d": _date(e["since"])}
+
+
 def _staff_relative(e: dict) -> str:
     return _("为经办人员或村（社区）干部 %(name)s（%(unit)s）的近亲属（%(relation)s），须按规定备案并全部入户抽查") % {
         "name": e["staff_name"], "unit": e["staff_unit"], "relation": e["relation"]}
@@ -344,6 +353,21 @@ RULES: tuple[Rule, ...] = (
         ("detail", "detail2", "detail3", "on_date"),
         {"detail": "programme", "detail2": "county_code", "detail3": "household_number", "on_date": "since"},
         _duplicate, gettext_lazy("同一救助项目不得在两地或两个家庭重复享受；互斥项目不得同时享受"),
+    ),
+    # The platform's own entitlements (always available): an application for a programme the
+    # household already receives, or for one that excludes a programme a member receives; in a
+    # recheck, the same programme paid to a member in another household as well.
+    Rule(
+        "existing_entitlement", gettext_lazy("已在本平台享受待遇"), "fail", ("entitlements",), ("verification.excluded_programmes",),
+        f"""SELECT t.target, t.household_id, t.person_id, e._batch AS batch_id, e._row AS row_no, e.id_masked AS src_masked,
+                   e.programme AS detail, e.household_number AS detail3, e.since AS on_date
+            FROM targets t JOIN src_entitlements e ON e.id_key = t.id_key
+            WHERE {_active('e', 'since', 'until')}
+              AND (t.case_id IS NULL OR e.case_id IS NULL OR e.case_id <> t.case_id)
+              AND (INSTR(t.excluded_programmes, '|' || e.programme || '|') > 0
+                   OR (e.programme = t.programme AND (t.case_id IS NOT NULL OR e.household_number <> t.household_number)))""",
+        ("detail", "detail3", "on_date"), {"detail": "programme", "detail3": "household_number", "on_date": "since"},
+        _entitled, gettext_lazy("已享受的救助不得重复申请；互斥项目不得同时享受"),
     ),
     Rule(
         "staff_relative", gettext_lazy("经办人员近亲属"), "notice", ("staff_relatives",), (),

@@ -34,7 +34,7 @@ from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.people.models import Household, HouseholdMember
 
-from . import engines, imports, keys
+from . import coverage, engines, imports, keys, platform
 from .models import Finding, Run
 from .params import MONTHLY_ASSISTANCE, property_programme
 from .rules import RULE_BY_CODE, RULES
@@ -258,7 +258,7 @@ def route_cases(run: Run, case_ids: list[int]) -> dict:
     explanation or confirm each finding and then conclude (see services.conclude_case)."""
     from minzheng.cases import services as case_services
 
-    outcome = {"passed": [], "awaiting_review": [], "not_recorded": []}
+    outcome = {"passed": [], "awaiting_review": [], "incomplete": [], "not_recorded": []}
     user = run.created_by
     if user is None:  # a run started from the command line records nothing on cases
         outcome["not_recorded"] = list(Case.objects.filter(pk__in=case_ids).order_by("pk").values_list("number", flat=True))
@@ -275,6 +275,11 @@ def route_cases(run: Run, case_ids: list[int]) -> dict:
             except (PermissionDeniedError, NotFoundOrOutOfScope, ServiceError):
                 outcome["not_recorded"].append(case.number)
         if case.state != State.VERIFYING:
+            continue
+        found = coverage.from_record((run.coverage or {}).get("cases", {}).get(str(case.pk)))
+        if found is None or not found.complete:
+            # 部分核对 / 无法核对: the case waits for the missing sources and a new run.
+            outcome["incomplete"].append(case.number)
             continue
         if blocking_findings(case).exists():
             outcome["awaiting_review"].append(case.number)
@@ -307,7 +312,9 @@ def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FIND
     members = load_members([h.household_id for h in households])
     from minzheng.assistance.selectors import standards_table
 
-    targets, params_used = build_targets(households, members, ref=run.as_of, standards=standards_table(run.as_of))
+    required: dict[str, tuple[str, ...]] = {}
+    targets, params_used = build_targets(households, members, ref=run.as_of, standards=standards_table(run.as_of),
+                                         required=required)
     with_members = set(members["household_id"].to_pylist())
     skipped["no_members"] = [h.household_number for h in households if h.household_id not in with_members]
     workdir = run_dir(run)
@@ -317,10 +324,13 @@ def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FIND
     targets_path = workdir / "targets.parquet"
     pq.write_table(targets, targets_path)
     batches = imports.current_batches()
+    # The platform's own entitlements are always a source, taken on the run's reference date.
+    batches[platform.SOURCE] = [platform.entitlements_batch(run.as_of)]
     sources = {code: [imports.batch_path(b) for b in rows] for code, rows in batches.items()}
     batch_sources = {b.pk: b.source for rows in batches.values() for b in rows}
     needed = sorted({code for rule in RULES for code in rule.sources})
     missing = [code for code in needed if code not in batches]
+    run_coverage = coverage_of(households, required, available=batches)
     timings["targets"] = round(time.perf_counter() - started, 3)
     report(1, steps, _("核对 %(n)s 户、%(m)s 人") % {"n": len(households), "m": targets.num_rows}, force=True)
 
@@ -349,6 +359,8 @@ def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FIND
         "run": run.pk, "reference": run.reference, "households": len(households), "members": targets.num_rows,
         "findings": len(rows), "findings_new": new, "key_mismatches": mismatched,
         "skipped": {k: len(v) for k, v in skipped.items()}, "missing_sources": missing, "by_rule": _count_by_rule(rows),
+        "coverage": {status: len([c for c in run_coverage["cases"].values() if c["status"] == status])
+                     for status in (coverage.COMPLETE, coverage.PARTIAL, coverage.NONE)},
     }
     # The run counts as done before the applications are routed: routing reads "the latest
     # finished run" of each case. A failure while routing fails the job, and running it again
@@ -358,11 +370,13 @@ def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FIND
             status=Run.Status.SUCCEEDED, finished_at=timezone.now(), households=len(households), members=targets.num_rows,
             skipped={k: v[:200] for k, v in skipped.items() if v}, findings_total=len(rows), findings_new=new,
             batches={code: [b.pk for b in rows_] for code, rows_ in batches.items()}, missing_sources=missing,
+            coverage=run_coverage,
             timings=timings | {"parameters": params_used},
         )
         run.refresh_from_db()
         audit.record("job", obj=run, object_repr=f"{run.reference} {run.get_kind_display()}"[:200],
-                     after={k: result[k] for k in ("households", "members", "findings", "findings_new", "skipped", "missing_sources")},
+                     after={k: result[k] for k in ("households", "members", "findings", "findings_new", "skipped", "missing_sources",
+                                                   "coverage")},
                      note=_("核对完成"))
     result["routing"] = route_cases(run, case_ids) if case_ids else {}
     timings["total"] = round(time.perf_counter() - started, 3)
@@ -372,6 +386,20 @@ def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FIND
     report(steps, steps, _("完成：核对 %(n)s 户，发现 %(f)s 条（新增 %(new)s 条）") % {"n": len(households), "f": len(rows), "new": new},
            force=True)
     return result
+
+
+def coverage_of(households: list[TargetHousehold], required: dict[str, tuple[str, ...]], *, available) -> dict:
+    """What the run compared against what each programme requires: per application (the
+    routing and the report read it) and per programme (for a recheck's summary)."""
+    cases: dict[str, dict] = {}
+    by_programme: dict[str, set[str]] = {}
+    for household in households:
+        needed = required.get(household.target, ())
+        by_programme.setdefault(household.programme, set()).update(needed)
+        if household.case_id is not None:
+            cases[str(household.case_id)] = coverage.assess(required=needed, available=available).as_dict()
+    return {"cases": cases, "programmes": {programme: coverage.assess(required=needed, available=available).as_dict()
+                                           for programme, needed in sorted(by_programme.items())}}
 
 
 def _count_by_rule(rows: list[dict]) -> dict[str, int]:

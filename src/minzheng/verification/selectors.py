@@ -5,6 +5,8 @@ are listed to the staff who manage them."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minzheng.accounts.models import Role
 from minzheng.cases.models import Authorisation, Case, Decision
@@ -13,9 +15,10 @@ from minzheng.core.errors import NotFoundOrOutOfScope
 from minzheng.core.scope import scope_q
 from minzheng.people.selectors import current_members
 
-from . import imports, rules
+from . import coverage, imports, rules
 from .models import Finding, Run, SourceBatch
-from .sources import SOURCES
+from .params import required_sources
+from .sources import PLATFORM_SOURCE_CODES, SOURCE_BY_CODE, SOURCES
 
 BATCH_READERS = {Role.VERIFICATION_CENTRE, Role.ADMIN, Role.CITY_SECTION}
 
@@ -79,8 +82,9 @@ def run_summary(run: Run) -> dict:
     return {status: by_status.get(status, 0) for status in Finding.Status.values}
 
 
-def sources_of_run(run: Run | None) -> list[dict]:
-    """Each source with the batches a run read (or the current ones when there is no run)."""
+def sources_of_run(run: Run | None, required=()) -> list[dict]:
+    """Each source with the batches a run read (or the current ones when there is no run), and
+    whether the programme requires it."""
     if run is not None:
         ids = [i for ids in (run.batches or {}).values() for i in ids]
         by_source: dict[str, list[SourceBatch]] = {}
@@ -88,14 +92,35 @@ def sources_of_run(run: Run | None) -> list[dict]:
             by_source.setdefault(batch.source, []).append(batch)
     else:
         by_source = imports.current_batches()
-    return [{"code": s.code, "label": s.label, "department": s.department, "batches": by_source.get(s.code, [])} for s in SOURCES]
+    required = set(required)
+    return [{"code": s.code, "label": s.label, "department": s.department, "batches": by_source.get(s.code, []),
+             "required": s.code in required, "platform": s.platform} for s in SOURCES]
+
+
+def conclusion(*, finished: Run | None, found, blocking: list, findings: list) -> dict:
+    """The report's conclusion line: never a pass for sources that were not compared."""
+    if finished is None:
+        return {"status": "pending", "label": _("尚未核对"), "text": _("尚未完成核对。")}
+    if not found.complete:
+        text = _("未能与本项目必需的以下数据来源比对：%(sources)s。已比对的来源中%(result)s；不能作出通过结论，导入缺少的数据后重新核对。") % {
+            "sources": "、".join(str(SOURCE_BY_CODE[c].label) for c in found.missing),
+            "result": _("有核对发现待处理") if blocking else _("未发现不一致")}
+        return {"status": found.status, "label": found.label, "text": text}
+    if blocking:
+        return {"status": "findings", "label": _("有待处理的核对发现"),
+                "text": _("有 %(n)s 条核对发现待说明情况或已确认属实，尚未作出核对结论。") % {"n": len(blocking)}}
+    if findings:
+        return {"status": "passed", "label": _("信息核对通过"), "text": _("核对发现均已说明情况，经与上述数据来源比对，符合条件。")}
+    return {"status": "passed", "label": _("信息核对通过"),
+            "text": _("经与上述数据来源比对，未发现家庭成员的收入、财产与申报情况不一致或不符合条件的情形。")}
 
 
 def case_report(user, case: Case) -> dict:
     """Everything the verification report (核对报告) of an application shows."""
     if not _staff(user) or not can_see_case(user, case):
         raise NotFoundOrOutOfScope()
-    run = Run.objects.filter(cases=case).order_by("-pk").select_related("created_by", "job").first()
+    # An application's own run names it from the start; a regional run only once it has collected it.
+    run = Run.objects.filter(Q(cases=case) | Q(case=case)).distinct().order_by("-pk").select_related("created_by", "job").first()
     finished = Run.objects.filter(cases=case, status=Run.Status.SUCCEEDED).order_by("-pk").first()
     findings = list(
         Finding.objects.filter(case=case).filter(Q(last_run=finished) | Q(status=Finding.Status.CONFIRMED) if finished else Q(pk__in=[]))
@@ -107,9 +132,20 @@ def case_report(user, case: Case) -> dict:
     blocking = [f for f in findings if f.severity != Finding.Severity.NOTICE and (
         f.status == Finding.Status.CONFIRMED or (f.status == Finding.Status.OPEN and f.last_run_id == getattr(finished, "pk", None)))]
     decision = Decision.objects.filter(case=case, level=Decision.Level.VERIFICATION).order_by("-pk").first()
+    found = coverage.for_case(case, finished)
+    if found is None:  # before a run: what the programme requires, against what is on file now
+        from minzheng.assistance.selectors import standards_table
+
+        required = required_sources(standards_table(timezone.localdate()).for_path(case.household.region.path), case.programme)
+        available = set(imports.current_batches()) | set(PLATFORM_SOURCE_CODES)
+        preview = coverage.assess(required=required, available=available)
+    else:
+        preview = found
     return {
         "case": case, "household": case.household, "members": list(current_members(case.household)),
-        "run": run, "finished": finished, "sources": sources_of_run(finished), "findings": findings,
+        "run": run, "finished": finished, "sources": sources_of_run(finished, preview.required), "findings": findings,
+        "coverage": found, "preview": preview, "missing_labels": [SOURCE_BY_CODE[c].label for c in preview.missing],
+        "conclusion": conclusion(finished=finished, found=found, blocking=blocking, findings=findings),
         "open": [f for f in findings if f.status == Finding.Status.OPEN and f.severity != Finding.Severity.NOTICE],
         "confirmed": [f for f in findings if f.status == Finding.Status.CONFIRMED and f.severity != Finding.Severity.NOTICE],
         "blocking": blocking, "decision": decision,
@@ -125,3 +161,17 @@ def findings_for_household(*, household, on) -> list[dict]:
     return [{"finding_id": f.pk, "rule": f.rule, "severity": f.get_severity_display(), "status": f.get_status_display(),
              "person": f.person.name, "source": f.batch.get_source_display(), "as_of": f.batch.as_of.isoformat(),
              "message": f.message} for f in findings]
+
+
+def run_coverage(run: Run) -> list[dict]:
+    """Per programme of a run: what was required, compared and missing, with labels."""
+    from minzheng.assistance.params import PROGRAMME_BY_CODE
+
+    rows = []
+    for programme, record in sorted((run.coverage or {}).get("programmes", {}).items()):
+        found = coverage.from_record(record)
+        spec = PROGRAMME_BY_CODE.get(programme)
+        rows.append({"programme": _(spec.name) if spec else programme, "status": found.status, "label": found.label,
+                     "missing": [SOURCE_BY_CODE[c].label for c in found.missing if c in SOURCE_BY_CODE],
+                     "compared": [SOURCE_BY_CODE[c].label for c in found.compared if c in SOURCE_BY_CODE]})
+    return rows

@@ -21,9 +21,10 @@ from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, Se
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Household
 
-from . import imports, rules
+from . import coverage, imports, rules
 from .models import Finding, Run, SourceBatch
 from .runs import blocking_findings
+from .sources import SOURCE_BY_CODE
 
 RUNNERS = {Role.VERIFICATION_CENTRE, Role.TOWNSHIP_CLERK, Role.ADMIN}
 REVIEWERS = {Role.VERIFICATION_CENTRE, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER}
@@ -114,10 +115,10 @@ def start_import(*, user, source: str, uploaded, original_name: str, as_of: dt.d
                  mode: str = SourceBatch.Mode.GOOD_ROWS, dispatch_on_commit: bool = True):
     """Keep the upload and queue its import job (see `minzheng.verification.imports`)."""
     _require(user, IMPORTERS, _("只有核对中心或系统管理员可以导入部门数据"))
-    from .sources import SOURCE_BY_CODE
-
     if source not in SOURCE_BY_CODE:
         raise ServiceError({"source": [_("数据来源无效")]})
+    if SOURCE_BY_CODE[source].platform:
+        raise ServiceError({"source": [_("本平台数据每次核对时自动取数，无需导入")]})
     imports.file_format(original_name)
     if as_of > _today():
         raise ServiceError({"as_of": [_("数据截止日期不能晚于今天")]})
@@ -179,6 +180,15 @@ def latest_run(case: Case) -> Run | None:
     return Run.objects.filter(cases=case, status=Run.Status.SUCCEEDED).order_by("-pk").first()
 
 
+def source_labels(codes) -> str:
+    return "、".join(str(SOURCE_BY_CODE[c].label) if c in SOURCE_BY_CODE else str(c) for c in codes)
+
+
+def _incomplete_message(found: coverage.Coverage) -> str:
+    return _("%(status)s：缺少本项目必需的数据来源（%(sources)s），不能通过信息核对；请导入这些数据后重新核对") % {
+        "status": found.label, "sources": source_labels(found.missing)}
+
+
 def refusal_reasons(findings) -> str:
     lines = [_("经居民家庭经济状况核对，发现以下情形，不符合条件：")]
     for number, finding in enumerate(findings, start=1):
@@ -212,6 +222,9 @@ def conclude_case(*, user, case: Case, on: dt.date | None = None) -> Case:
     if confirmed:
         return case_services.record_verification(user=user, case=case, passed=False, report_ref=run.reference,
                                                  reasons=refusal_reasons(confirmed), on=on)
+    found = coverage.for_case(case, run)
+    if not found.complete:
+        raise ServiceError({"coverage": [_incomplete_message(found)]}, status=409)
     return case_services.record_verification(user=user, case=case, passed=True, report_ref=run.reference, on=on)
 
 
@@ -224,6 +237,12 @@ def guard_transition(case: Case, transition: str) -> None:
     confirmed, or open from the latest run, without a recorded explanation."""
     if transition not in ("pass_verification", "approve") or case.pk is None:
         return
+    if transition == "pass_verification":
+        # A result recorded from an outside report has no run here; a run of this platform
+        # speaks only for the sources it compared.
+        found = coverage.for_case(case, latest_run(case))
+        if found is not None and not found.complete:
+            raise ServiceError({"verification": [_incomplete_message(found)]}, status=409)
     blockers = approval_blockers(case)
     if not blockers:
         return
@@ -238,9 +257,7 @@ def guard_transition(case: Case, transition: str) -> None:
 def import_directory(*, directory: Path, as_of: dt.date, provider: str = "", mode: str = SourceBatch.Mode.GOOD_ROWS,
                      user=None, progress=None) -> list[SourceBatch]:
     """Import every file of a directory named after a source (deaths.parquet, vehicles.xlsx …)."""
-    from .sources import SOURCE_BY_CODE
-
-    files = sorted(p for p in Path(directory).iterdir() if p.stem in SOURCE_BY_CODE and p.suffix.lower() in imports.FORMATS)
+    files = sorted(p for p in Path(directory).iterdir() if p.stem in SOURCE_BY_CODE and not SOURCE_BY_CODE[p.stem].platform and p.suffix.lower() in imports.FORMATS)
     if not files:
         raise ServiceError({"directory": [_("目录中没有以数据来源代码命名的文件（如 deaths.parquet）")]})
     batches = []

@@ -62,6 +62,8 @@ class Source:
     department: str
     columns: tuple[Column, ...]
     description: str = ""
+    # Built by the platform from its own records at every run (never imported from a file).
+    platform: bool = False
     id_columns: tuple[str, ...] = field(init=False)
 
     def __post_init__(self):
@@ -214,10 +216,23 @@ SOURCES: tuple[Source, ...] = (
         _id("relative_id_number", _("近亲属身份证号码")),
         Column("relation", _("亲属关系"), STR, max_length=32),
     ), _("民政经办人员和村（社区）干部申报的近亲属")),
+    Source("entitlements", _("本平台在册待遇"), _("民政（本平台）"), (
+        _id(),
+        Column("household_number", _("家庭编号"), STR, max_length=32),
+        Column("programme", _("救助项目"), STR, max_length=32),
+        Column("county_code", _("县（市、区）代码"), STR, max_length=6),
+        Column("since", _("起始发放月份"), DATE),
+        Column("until", _("停发日期"), DATE, required=False),
+        Column("case_id", _("来源申请"), INT, required=False),
+    ), _("本平台正常发放或暂停发放的各项待遇，每次核对时自动取数"), platform=True),
 )
 
 SOURCE_BY_CODE: dict[str, Source] = {s.code: s for s in SOURCES}
 SOURCE_CODES = tuple(SOURCE_BY_CODE)
+# Sources a department delivers as files (the platform's own are built at run time).
+DEPARTMENT_SOURCES: tuple[Source, ...] = tuple(s for s in SOURCES if not s.platform)
+DEPARTMENT_SOURCE_CODES = tuple(s.code for s in DEPARTMENT_SOURCES)
+PLATFORM_SOURCE_CODES = tuple(s.code for s in SOURCES if s.platform)
 
 
 def get_source(code: str) -> Source:

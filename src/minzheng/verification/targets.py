@@ -140,15 +140,17 @@ def _param_summary(p: rule_params.HouseholdParams) -> dict:
         "insurance": [p.insurance_window_months, p.insurance_min_months],
         "provident_fund": [p.provident_window_months, p.provident_min_months],
         "tax_window_months": p.tax_window_months, "excluded_programmes": list(p.excluded_programmes),
-        "vehicle_exempt_types": list(p.vehicle_exempt_types),
+        "vehicle_exempt_types": list(p.vehicle_exempt_types), "required_sources": list(p.required_sources),
     }
 
 
-def build_targets(households: list[TargetHousehold], members: pa.Table, *, ref: dt.date, standards) -> tuple[pa.Table, dict]:
+def build_targets(households: list[TargetHousehold], members: pa.Table, *, ref: dt.date, standards,
+                  required: dict[str, tuple[str, ...]] | None = None) -> tuple[pa.Table, dict]:
     """The targets table, and a summary of the parameters used (for the run's record).
 
     `members`: MEMBER_SCHEMA rows, the current members of every household in `households`.
     `standards`: a `minzheng.assistance.selectors.StandardsTable` for `ref`.
+    `required`: when given, filled with each target's required sources (for the run's coverage).
 
     Per household only a dictionary lookup runs in Python; the parameter columns are taken from
     one row per parameter group with numpy."""
@@ -165,6 +167,8 @@ def build_targets(households: list[TargetHousehold], members: pa.Table, *, ref: 
             g = groups[id(p)] = len(group_params)
             group_params.append(p)
         group_of[i] = g
+        if required is not None:
+            required[household.target] = p.required_sources
         label = f"{household.county_code}:{household.programme}:{p.property_programme}"
         if label not in used:
             used[label] = _param_summary(p)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("runs/start/", views.start_run, name="start_run"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
+    path("runs/<int:pk>/status/", views.run_status, name="run_status"),
     path("cases/<int:case_id>/", views.case_report, name="case_report"),
     path("cases/<int:case_id>/report.pdf", views.case_report_pdf, name="case_report_pdf"),
     path("cases/<int:case_id>/conclude/", views.conclude, name="conclude"),

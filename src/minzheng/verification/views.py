@@ -22,7 +22,7 @@ from minzheng.web.views.base import page, paginate
 
 from . import imports, pdf, reads, rules, selectors, services
 from .models import Finding, Run, SourceBatch
-from .sources import SOURCES
+from .sources import DEPARTMENT_SOURCES
 
 
 def _verification_staff(user) -> bool:
@@ -31,6 +31,11 @@ def _verification_staff(user) -> bool:
 
 
 verification_page = page(check=_verification_staff)
+
+
+def _show_engine(user) -> bool:
+    """The engine is a choice for those who run the verification centre, not for clerks."""
+    return user.is_superuser or user.role in (Role.VERIFICATION_CENTRE, Role.ADMIN)
 
 
 def _errors(request, exc: ServiceError) -> None:
@@ -52,7 +57,7 @@ def index(request):
     runs = paginate(request, selectors.runs_for(user).order_by("-pk"))
     return render(request, "verification/index.html", {
         "runs": runs, "kinds": [(k, label) for k, label in Run.Kind.choices if k != Run.Kind.APPLICATION],
-        "engines": Run.Engine.choices, "may_run": user.is_superuser or user.role in services.RUNNERS,
+        "engines": Run.Engine.choices, "show_engine": _show_engine(user), "may_run": user.is_superuser or user.role in services.RUNNERS,
         "sources": selectors.sources_of_run(None) if selectors.batches_for(user).exists() or user.is_superuser else [],
         "may_import": user.is_superuser or user.role in services.IMPORTERS, "region_code": user.region.code if user.region_id else "",
     })
@@ -101,8 +106,27 @@ def run_detail(request, pk: int):
     return render(request, "verification/run_detail.html", {
         "run": run, "findings": findings, "summary": selectors.run_summary(run), "filters": {"status": status, "rule": rule},
         "statuses": Finding.Status.choices, "rules": [(r.code, r.title) for r in rules.RULES],
-        "sources": selectors.sources_of_run(run) if run.status == Run.Status.SUCCEEDED else [],
+        "sources": _run_sources(run), "coverage": selectors.run_coverage(run), "show_engine": _show_engine(request.user),
     })
+
+
+@verification_page
+def run_status(request, pk: int):
+    """Polled by the run and report pages while a run is queued or running; once it has
+    finished the page reloads itself to show the findings and the conclusion."""
+    run = selectors.get_run(request.user, pk)
+    if run.status not in (Run.Status.QUEUED, Run.Status.RUNNING):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "verification/partials/run_status.html", {"run": run, "link": request.GET.get("link") == "1"})
+
+
+def _run_sources(run: Run) -> list[dict]:
+    if run.status != Run.Status.SUCCEEDED:
+        return []
+    required = {code for c in (run.coverage or {}).get("programmes", {}).values() for code in c.get("required", [])}
+    return selectors.sources_of_run(run, required)
 
 
 @verification_page
@@ -115,7 +139,7 @@ def case_report(request, case_id: int):
         "may_run": user.is_superuser or user.role in services.RUNNERS,
         "may_review": user.is_superuser or user.role in services.REVIEWERS,
         "may_conclude": (user.is_superuser or user.role in services.CONCLUDERS) and case.state == "verifying",
-        "engines": Run.Engine.choices, "statuses": [(Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
+        "engines": Run.Engine.choices, "show_engine": _show_engine(user), "statuses": [(Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
                                                      (Finding.Status.CONFIRMED, Finding.Status.CONFIRMED.label)],
     })
 
@@ -175,7 +199,7 @@ def finding_status(request, pk: int):
 def batch_list(request):
     batches = paginate(request, selectors.batches_for(request.user).order_by("-pk"))
     return render(request, "verification/batch_list.html", {
-        "batches": batches, "sources": SOURCES, "modes": SourceBatch.Mode.choices,
+        "batches": batches, "sources": DEPARTMENT_SOURCES, "modes": SourceBatch.Mode.choices,
         "may_import": request.user.is_superuser or request.user.role in services.IMPORTERS,
     })
 

@@ -42,6 +42,14 @@ def sign(comparison):
     return SIGNS.get(comparison, comparison)
 
 
+@register.filter
+def indicator_name(code):
+    """An indicator's Chinese name for its code (the code itself is never shown)."""
+    from minzheng.targets import indicators
+
+    return indicators.get(code).name if indicators.exists(code) else code
+
+
 def workbench_card_context(user) -> dict | None:
     """The unit's score, flags, reports to make and approve, and open supervision cases; None
     when the user has no targets page."""

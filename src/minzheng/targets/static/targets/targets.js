@@ -3,7 +3,7 @@
    so the pages stay usable without JavaScript. */
 (function () {
   "use strict";
-  var STATUS_COLOURS = { met: "#1c7c3c", on_track: "#0b3d7a", behind: "#a15c00", missed: "#b3261e", no_data: "#9aa5b1" };
+  var STATUS_COLOURS = { met: "#1c7c3c", on_track: "#0b3d7a", behind: "#a15c00", missed: "#b3261e", no_data: "#9aa5b1", anomaly: "#7a2e8a" };
 
   function data(id) {
     var node = document.getElementById(id);
@@ -30,14 +30,17 @@
           data: d.status.map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: STATUS_COLOURS[s.key] } }; }) }]
       });
     }
+    // One bar per section, tall enough for every full name (wrapped, never cut off).
+    var sectionsNode = document.getElementById("chart-sections");
+    if (sectionsNode) { sectionsNode.style.height = Math.max(280, d.sections.length * 34 + 40) + "px"; }
     var sections = chart("chart-sections");
     if (sections) {
       sections.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 24, top: 10, bottom: 10, containLabel: true },
-        xAxis: { type: "value", max: 100, name: "得分" },
+        grid: { left: 16, right: 48, top: 10, bottom: 28, containLabel: true },
+        xAxis: { type: "value", max: 100, name: d.labels.score },
         yAxis: { type: "category", inverse: true, data: d.sections.map(function (s) { return s.name; }),
-          axisLabel: { width: 150, overflow: "truncate" } },
+          axisLabel: { width: 170, overflow: "breakAll", lineHeight: 14, interval: 0 } },
         series: [{ type: "bar", data: d.sections.map(function (s) { return s.score; }), itemStyle: { color: "#0b3d7a" },
           label: { show: true, position: "right" } }]
       });
@@ -46,9 +49,9 @@
     if (units && d.units.length) {
       units.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: d.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: d.units.length > 8 ? 40 : 0 } },
-        yAxis: { type: "value", max: 100, name: "得分" },
+        yAxis: { type: "value", max: 100, name: d.labels.score },
         series: [{ type: "bar", data: d.units.map(function (u) { return u.score; }), itemStyle: { color: "#3a6ea5" },
           label: { show: true, position: "top" } }]
       });
@@ -62,9 +65,9 @@
     if (trend && d.trend.length) {
       trend.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: d.trend.map(function (t) { return t.date; }) },
-        yAxis: { type: "value", max: 100, name: "得分" },
+        yAxis: { type: "value", max: 100, name: d.labels.score },
         series: [{ type: "line", data: d.trend.map(function (t) { return t.score; }), smooth: true, itemStyle: { color: "#0b3d7a" } }]
       });
     }
@@ -75,14 +78,14 @@
     if (!d) { return; }
     var trend = chart("chart-target-trend");
     if (trend) {
-      var series = [{ name: "实际值", type: "line", data: d.history.map(function (h) { return h.value; }), connectNulls: false, itemStyle: { color: "#0b3d7a" } }];
+      var series = [{ name: d.labels.actual, type: "line", data: d.history.map(function (h) { return h.value; }), connectNulls: false, itemStyle: { color: "#0b3d7a" } }];
       if (d.history.some(function (h) { return h.expected !== null; })) {
-        series.push({ name: "按时间进度应达", type: "line", data: d.history.map(function (h) { return h.expected; }), lineStyle: { type: "dashed" }, itemStyle: { color: "#a15c00" } });
+        series.push({ name: d.labels.expected, type: "line", data: d.history.map(function (h) { return h.expected; }), lineStyle: { type: "dashed" }, itemStyle: { color: "#a15c00" } });
       }
-      series[0].markLine = { symbol: "none", data: [{ yAxis: d.target, name: "目标值" }], lineStyle: { color: "#b3261e" }, label: { formatter: "目标 {c}" } };
+      series[0].markLine = { symbol: "none", data: [{ yAxis: d.target, name: d.labels.target }], lineStyle: { color: "#b3261e" }, label: { formatter: d.labels.target_line } };
       trend.setOption({
         tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-        grid: { left: 8, right: 48, top: 20, bottom: 32, containLabel: true },
+        grid: { left: 8, right: 48, top: 36, bottom: 32, containLabel: true },
         xAxis: { type: "category", data: d.history.map(function (h) { return h.date; }) },
         yAxis: { type: "value", name: d.unit },
         series: series
@@ -92,14 +95,14 @@
     if (units && d.children.length) {
       units.setOption({
         tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-        grid: { left: 8, right: 16, top: 20, bottom: 32, containLabel: true },
+        grid: { left: 8, right: 16, top: 36, bottom: 32, containLabel: true },
         xAxis: { type: "category", data: d.children.map(function (c) { return c.name; }), axisLabel: { interval: 0, rotate: d.children.length > 8 ? 40 : 0 } },
         yAxis: { type: "value", name: d.unit },
         series: [
-          { name: "实际值", type: "bar", data: d.children.map(function (c) {
+          { name: d.labels.actual, type: "bar", data: d.children.map(function (c) {
             return { value: c.value, itemStyle: { color: c.lags ? "#a15c00" : "#3a6ea5" } };
           }) },
-          { name: "目标值", type: "scatter", symbol: "rect", symbolSize: [26, 3], itemStyle: { color: "#b3261e" },
+          { name: d.labels.target, type: "scatter", symbol: "rect", symbolSize: [26, 3], itemStyle: { color: "#b3261e" },
             data: d.children.map(function (c) { return c.threshold; }) }
         ]
       });

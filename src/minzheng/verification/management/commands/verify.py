@@ -35,7 +35,7 @@ from minzheng.regions.services import resolve_code
 
 from ... import services
 from ...models import Run, SourceBatch
-from ...sources import SOURCE_CODES
+from ...sources import DEPARTMENT_SOURCE_CODES
 
 POLL_SECONDS = 0.5
 
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         generate.add_argument("--near-miss-share", type=float, default=0.04, help=_("构造“差一点”情形的救助家庭比例"))
 
         single = actions.add_parser("import", help=_("导入一个部门数据文件"))
-        single.add_argument("source", choices=SOURCE_CODES)
+        single.add_argument("source", choices=DEPARTMENT_SOURCE_CODES)
         single.add_argument("file", type=Path)
         single.add_argument("--as-of", dest="batch_as_of", type=_date, required=True, help=_("数据截止日期"))
         single.add_argument("--provider", default="")
