@@ -14,14 +14,10 @@ or re-running a job killed mid-way, ends complete and without duplicates.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import re
 import shutil
 import uuid
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, crypto, idcard
+from minzheng.core import audit, crypto, idcard, sheets
 from minzheng.core.context import Actor, acting_as, current_actor
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent, Job
@@ -90,9 +86,8 @@ _COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 _HOUSEHOLD_FIELDS = ("address", "bank_name", "bank_account")
 
 
-def _header_key(text: str) -> str:
-    # "*身份证号码 " and "ID_Number" both match: required-markers, spaces and case are ignored.
-    return re.sub(r"[\s\u3000*＊]", "", text or "").lower()
+# "*身份证号码 " and "ID_Number" both match: required-markers, spaces and case are ignored.
+_header_key = sheets.header_key
 
 
 _HEADER_LOOKUP = {_header_key(name): c.key for c in COLUMNS for name in (c.header, *c.aliases)}
@@ -194,71 +189,25 @@ class ImportFileError(Exception):
 # Reading
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).replace("\u3000", " ").strip()
-
-
-def _decode_csv(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # GB18030 is a superset of GBK and GB2312, the encodings Excel uses for Chinese CSV.
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("无法识别文件编码，请另存为UTF-8或GBK编码的CSV文件")) from None
-
-
-def _read_csv(path: Path) -> list[list]:
-    text = _decode_csv(path.read_bytes())
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
-def _read_xlsx(path: Path) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ImportFileError(_("无法读取Excel文件，请确认文件为.xlsx格式且未损坏")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+_cell_text = sheets.cell_text
 
 
 def file_kind(path: Path) -> str:
     """"xlsx" or "csv", from the file's first bytes (the stored name may not say)."""
     with open(path, "rb") as fh:
         head = fh.read(8)
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(_("不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV后再导入"))
-    return "csv"
+    try:
+        return sheets.file_kind(head)
+    except sheets.SheetError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def read_table(path: Path) -> list[list]:
     """All rows of the file's first sheet as lists of cell values; row i is spreadsheet row i+1."""
-    return _read_xlsx(path) if file_kind(path) == "xlsx" else _read_csv(path)
+    try:
+        return sheets.read_rows(path)
+    except sheets.SheetError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def _find_header(table: list[list]) -> int:
@@ -766,11 +715,10 @@ def start_import(*, user, path: Path, original_name: str, mode: str) -> Job:
 
 def import_template_xlsx() -> bytes:
     """An Excel template: the headers, one example row, and a sheet explaining every column."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
+    workbook = sheets.workbook()
     sheet = workbook.active
     sheet.title = _("人口信息")
     required_fill = PatternFill("solid", fgColor="FFE699")
@@ -778,11 +726,11 @@ def import_template_xlsx() -> bytes:
     text_columns = {"id_number", "hukou_region", "household_key", "bank_account", "phone"}
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
-        header = sheet.cell(row=1, column=index, value=column.header)
+        header = sheets.put(sheet, 1, index, column.header)
         header.font = Font(bold=True)
         if column.required:
             header.fill = required_fill
-        example = sheet.cell(row=2, column=index, value=column.example or None)
+        example = sheets.put(sheet, 2, index, column.example or None)
         if column.key in text_columns:
             example.number_format = "@"
             sheet.column_dimensions[letter].number_format = "@"
@@ -790,13 +738,11 @@ def import_template_xlsx() -> bytes:
     sheet.freeze_panes = "A2"
 
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([_("列名"), _("是否必填"), _("说明"), _("示例")])
+    sheets.append(notes, [_("列名"), _("是否必填"), _("说明"), _("示例")])
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        notes.append([column.header, _("必填") if column.required else _("选填"), column.hint, column.example])
+        sheets.append(notes, [column.header, _("必填") if column.required else _("选填"), column.hint, column.example])
     for letter, width in (("A", 18), ("B", 10), ("C", 60), ("D", 24)):
         notes.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.xlsx_bytes(workbook)

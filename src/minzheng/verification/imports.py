@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, idcard
+from minzheng.core import audit, idcard, sheets
 from minzheng.core.errors import ServiceError
 
 from . import keys
@@ -77,12 +77,11 @@ def _csv_encoding(path: Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A cut in the middle of a character at the end of the sample is still UTF-8.
-        if exc.start < len(head) - 4:
-            return "gb18030"
-    return "utf-8"
+        encoding = sheets.sniff_encoding(head)
+    except sheets.SheetError as exc:
+        raise ServiceError({"file": [str(exc)]}) from None
+    # Arrow reads UTF-8 natively (the BOM is taken off the first header below); others it transcodes.
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def _read_csv(path: Path) -> pa.Table:
@@ -101,26 +100,16 @@ def _read_csv(path: Path) -> pa.Table:
 
 
 def _excel_cell(value):
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return None if value is None else sheets.cell_text(value)
 
 
 def _read_xlsx(path: Path) -> pa.Table:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ServiceError({"file": [_("Excel 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}) from None
+        book = sheets.open_xlsx(path)
+    except sheets.SheetError as exc:
+        raise ServiceError({"file": [str(exc)]}) from None
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        rows = sheets.xlsx_rows(book)
         header = next(rows, None)
         if not header:
             raise ServiceError({"file": [_("文件为空或没有表头")]})
@@ -147,8 +136,7 @@ def read_file(path: Path, fmt: str) -> pa.Table:
         raise ServiceError({"file": [_("Parquet 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}) from None
 
 
-def _header_key(text: str) -> str:
-    return "".join(str(text).split()).lstrip("\ufeff")
+_header_key = sheets.header_key
 
 
 def match_columns(source: Source, table: pa.Table) -> tuple[dict[str, str], list[str]]:
@@ -440,7 +428,7 @@ def sha256_of(path: Path) -> str:
 
 def _write_error_report(path: Path, errors: list[dict]) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = sheets.CsvWriter(fh)
         writer.writerow([_("记录号"), _("列"), _("值"), _("错误")])
         for e in errors:
             writer.writerow([e["row"], e["column"], e["value"], e["message"]])
