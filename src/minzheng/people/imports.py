@@ -15,20 +15,17 @@ or re-running a job killed mid-way, ends complete and without duplicates.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, crypto, idcard, sheets
+from minzheng.core import audit, crypto, idcard, sheets, uploads
 from minzheng.core.context import Actor, acting_as, current_actor
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent, Job
@@ -84,6 +81,7 @@ COLUMNS: tuple[Column, ...] = (
 _COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 _COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 _HOUSEHOLD_FIELDS = ("address", "bank_name", "bank_account")
+_MASKED_IN_REPORT = frozenset({"id_number", "bank_account"})
 
 
 # "*身份证号码 " and "ID_Number" both match: required-markers, spaces and case are ignored.
@@ -158,6 +156,9 @@ class ImportReport:
     skipped_rows: int = 0
     written: bool = False
     errors: list[RowError] = field(default_factory=list)
+    file_name: str = ""
+    size: int = 0
+    sha256: str = ""
 
     def summary(self) -> str:
         if not self.written:
@@ -178,6 +179,7 @@ class ImportReport:
             "written": self.written,
             "errors": [asdict(e) for e in self.errors[:MAX_REPORTED_ERRORS]],
             "error_count": len(self.errors),
+            "file": {"name": self.file_name, "size": self.size, "sha256": self.sha256},
         }
 
 
@@ -192,17 +194,20 @@ class ImportFileError(Exception):
 _cell_text = sheets.cell_text
 
 
-def file_kind(path: Path) -> str:
+def file_kind(path: Path | bytes) -> str:
     """"xlsx" or "csv", from the file's first bytes (the stored name may not say)."""
-    with open(path, "rb") as fh:
-        head = fh.read(8)
+    if isinstance(path, bytes):
+        head = path[:8]
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
     try:
         return sheets.file_kind(head)
     except sheets.SheetError as exc:
         raise ImportFileError(str(exc)) from None
 
 
-def read_table(path: Path) -> list[list]:
+def read_table(path: Path | bytes) -> list[list]:
     """All rows of the file's first sheet as lists of cell values; row i is spreadsheet row i+1."""
     try:
         return sheets.read_rows(path)
@@ -281,6 +286,8 @@ class _Validator:
 
     def error(self, row: ImportRow, key: str, message: str, value: str | None = None) -> None:
         shown = row.cells.get(key, "") if value is None else value
+        if key in _MASKED_IN_REPORT:
+            shown = idcard.mask(shown)  # the row report is kept; an ID or account in it is not
         row.errors.append(RowError(row.number, self.header(key), shown, message))
 
     # -- one row ------------------------------------------------------------------------------
@@ -478,7 +485,7 @@ class _Validator:
                     self.error(row, "id_number", _("该人员已在家庭%(no)s中，请先办理迁出") % {"no": membership.household.number})
 
 
-def _parse(path: Path) -> tuple[dict[str, str], list[ImportRow], list[RowError]]:
+def _parse(path: Path | bytes) -> tuple[dict[str, str], list[ImportRow], list[RowError]]:
     """Headers (column key -> header as written), data rows, and header-level errors."""
     table = read_table(path)
     header_index = _find_header(table)
@@ -527,7 +534,7 @@ def _group(rows: list[ImportRow]) -> list[Unit]:
     return units
 
 
-def _validate(*, user, path: Path, today: dt.date) -> tuple[dict[str, str], list[ImportRow], list[Unit], list[RowError]]:
+def _validate(*, user, path: Path | bytes, today: dt.date) -> tuple[dict[str, str], list[ImportRow], list[Unit], list[RowError]]:
     """Headers, rows, units and file-level errors; row errors are on the rows themselves."""
     headers, rows, header_errors = _parse(path)
     if header_errors:
@@ -635,16 +642,21 @@ def _actor_for(user) -> Actor:
 
 
 def run_import(
-    *, user, path: Path, mode: str, progress: Progress | None = None, source_name: str = "", reference: str = "",
+    *, user, path: Path | bytes, mode: str, progress: Progress | None = None, source_name: str = "", reference: str = "",
     chunk_households: int = DEFAULT_CHUNK_HOUSEHOLDS, today: dt.date | None = None,
 ) -> ImportReport:
-    """Validate the whole file, then write it according to `mode`. Safe to run again."""
+    """Validate the whole file (a path, or its bytes), then write it according to `mode`. Safe to run again."""
     ensure_can_import(user)
     _check_mode(mode)
-    path = Path(path)
+    if isinstance(path, bytes):
+        report_file = {"size": len(path), "sha256": hashlib.sha256(path).hexdigest()}
+    else:
+        path = Path(path)
+        report_file = {"size": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        source_name = source_name or path.name
     progress = progress or (lambda done, total, message: None)
     today = today or timezone.localdate()
-    report = ImportReport(mode=mode)
+    report = ImportReport(mode=mode, file_name=source_name, **report_file)
     with acting_as(_actor_for(user)):
         progress(0, 0, _("正在读取和校验文件"))
         try:
@@ -678,7 +690,7 @@ def run_import(
             report.existing = counts.existing
             report.existing_households = counts.existing_households
             report.written = True
-        _record_import(user=user, report=report, source_name=source_name or path.name, reference=reference)
+        _record_import(user=user, report=report, source_name=source_name, reference=reference)
     return report
 
 
@@ -693,22 +705,21 @@ def _record_import(*, user, report: ImportReport, source_name: str, reference: s
         )
 
 
-def start_import(*, user, path: Path, original_name: str, mode: str) -> Job:
-    """Keep a copy of the upload under MEDIA_ROOT/imports/ and queue the import job."""
+def start_import(*, user, path: Path | bytes, original_name: str, mode: str) -> Job:
+    """Keep the upload encrypted under MEDIA_ROOT/imports/ and queue the import job, which
+    deletes it when the import has finished (see `minzheng.core.uploads`)."""
     from minzheng.core.jobs import enqueue
 
     ensure_can_import(user)
     _check_mode(mode)
+    data = path if isinstance(path, bytes) else Path(path).read_bytes()
     try:
-        file_kind(Path(path))
-    except ImportFileError as exc:
+        sheets.file_kind(data[:8])
+    except sheets.SheetError as exc:
         raise ServiceError({"file": [str(exc)]}) from None
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{uuid.uuid4().hex}-{get_valid_filename(Path(original_name).name) or 'upload'}"
-    shutil.copyfile(path, stored)
+    stored = uploads.store(data, folder="imports")
     return enqueue(
-        JOB_KIND, params={"path": str(stored), "original_name": original_name, "mode": mode}, user=user,
+        JOB_KIND, params={**stored.as_params(), "original_name": original_name, "mode": mode}, user=user,
         region=user.region, title=_("导入人口信息：%(name)s") % {"name": original_name},
     )
 
