@@ -35,6 +35,7 @@ CSV_TYPE = "text/csv; charset=utf-8"
 
 # OWASP CSV injection: the characters a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 _PLAIN_TYPES = (int, float, Decimal, dt.date, dt.datetime, dt.time)
 # Control characters no spreadsheet cell may hold (a stored NUL would break the whole XLSX).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -54,16 +55,17 @@ class SheetError(Exception):
 
 def safe_text(value: str) -> str:
     """A text cell that no spreadsheet will evaluate."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if value[:1] in _FORMULA_FIRST else value
 
 
 def safe_value(value):
     """The value as it goes into a cell: text neutralised, numbers, dates and empties unchanged."""
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, _PLAIN_TYPES):  # bool is an int
         return value
-    if isinstance(value, _PLAIN_TYPES):
-        return value
-    return safe_text(_ILLEGAL.sub("", str(value)))
+    text = str(value)
+    if not text.isprintable():  # cheap test first: the regex only for text with control characters
+        text = _ILLEGAL.sub("", text)
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
 def csv_bytes(rows: Iterable[Iterable], *, header: Iterable | None = None, bom: bool = True) -> bytes:
@@ -83,7 +85,7 @@ class CsvWriter:
         self._writer = csv.writer(stream)
 
     def writerow(self, row: Iterable) -> None:
-        self._writer.writerow(["" if v is None else _csv_cell(v) for v in row])
+        self._writer.writerow([_csv_cell(v) for v in row])
 
     def writerows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:
@@ -91,6 +93,12 @@ class CsvWriter:
 
 
 def _csv_cell(value):
+    if value is None:
+        return ""
+    if type(value) is str:  # the common case, kept short
+        if not value.isprintable():
+            value = _ILLEGAL.sub("", value)
+        return "'" + value if value[:1] in _FORMULA_FIRST else value
     value = safe_value(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
