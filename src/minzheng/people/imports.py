@@ -648,12 +648,10 @@ def run_import(
     """Validate the whole file (a path, or its bytes), then write it according to `mode`. Safe to run again."""
     ensure_can_import(user)
     _check_mode(mode)
-    if isinstance(path, bytes):
-        report_file = {"size": len(path), "sha256": hashlib.sha256(path).hexdigest()}
-    else:
-        path = Path(path)
-        report_file = {"size": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-        source_name = source_name or path.name
+    if not isinstance(path, bytes):
+        source_name = source_name or Path(path).name
+        path = uploads.read(path)  # a stored upload is decrypted here; a plain file is read as it is
+    report_file = {"size": len(path), "sha256": hashlib.sha256(path).hexdigest()}
     progress = progress or (lambda done, total, message: None)
     today = today or timezone.localdate()
     report = ImportReport(mode=mode, file_name=source_name, **report_file)
