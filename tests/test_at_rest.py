@@ -19,7 +19,7 @@ from django.db import connection
 
 from minzheng.accounts.models import Role, User
 from minzheng.cases.models import Document
-from minzheng.core import crypto, uploads
+from minzheng.core import crypto, jobs, uploads
 from minzheng.core.models import AuditEvent, Job
 from minzheng.people import imports
 from minzheng.people.models import Person
@@ -155,6 +155,9 @@ def test_a_refused_departmental_file_is_deleted_too(media):
                                              as_of=dt.date(2024, 3, 31))
     assert finished(job).status == "failed"
     assert not Path(job.params["path"]).exists()
+    # Run again, it says why it cannot, in words, not with a Python error.
+    again = jobs.execute(str(job.pk))
+    assert again.status == "failed" and again.message == "上传的文件不存在（导入结束时即已删除），请重新上传文件"
 
 
 @pytest.mark.django_db

@@ -194,7 +194,7 @@ def test_jobs_command_runs_in_the_foreground_and_reruns_a_failed_job(clerk, medi
         call_command("jobs", "run", "people.import", "--user", "lq_clerk", "--param", f"path={path}",
                      "--param", "mode=good_rows", "--param", "chunk_households=1", stdout=io.StringIO(), stderr=err)
     failed = Job.objects.get()
-    assert failed.status == Job.Status.FAILED and "No such file" in failed.error and failed.backend == "inprocess"
+    assert failed.status == Job.Status.FAILED and "请重新上传文件" in failed.message and failed.backend == "inprocess"
 
     write_households(path, 2)
     out, err = io.StringIO(), io.StringIO()

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
 
 from . import crypto
 
@@ -57,9 +58,16 @@ def store(uploaded, *, folder: str) -> StoredUpload:
     return StoredUpload(path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
+class UploadGone(Exception):
+    """The stored upload was deleted when its import finished; the message is shown on the job page."""
+
+
 def read(path: Path | str) -> bytes:
     """The plaintext of a stored upload (an unencrypted file left by an older version as it is)."""
-    blob = Path(path).read_bytes()
+    try:
+        blob = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UploadGone(_("上传的文件不存在（导入结束时即已删除），请重新上传文件")) from None
     return crypto.decrypt_bytes(blob) if crypto.is_encrypted_file(blob) else blob
 
 
