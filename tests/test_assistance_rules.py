@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from minzheng.assistance import rules
-from minzheng.assistance.money import fen, round_half_up, yuan_str
+from minzheng.core.money import fen, round_half_up, yuan_str
 from minzheng.assistance.params import spec_for
 from minzheng.assistance.rules import Car, HouseholdFacts, MedicalBill, Member, Property, ResolvedStandard, TemporaryNeed
 

@@ -9,7 +9,7 @@ import pytest
 from minzheng.accounts.models import Role
 from minzheng.assistance import selectors, services
 from minzheng.assistance.models import Standard, Statistic
-from minzheng.assistance.money import fen, yuan_str
+from minzheng.core.money import fen, yuan_str
 from minzheng.core.context import acting_as, actor_for_user
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -21,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.core import jobs
+from minzheng.core import jobs, uploads
 from minzheng.core.idcard import check_char
 from minzheng.core.management.commands.jobs import parse_param
 from minzheng.core.models import AuditEvent, Job
@@ -140,8 +141,12 @@ def test_start_import_keeps_the_upload_and_queues_on_commit(clerk, media, tmp_pa
         job_row = imports.start_import(user=clerk, path=upload, original_name="龙泉 名单.csv", mode=imports.GOOD_ROWS)
     assert len(callbacks) == 1  # dispatched only once the surrounding transaction commits
     stored = Path(job_row.params["path"])
-    assert stored.parent == media / "imports" and stored.name.endswith("龙泉_名单.csv")
-    assert stored.read_bytes() == upload.read_bytes()
+    # Kept encrypted under a random name (the uploaded name may carry a person's name).
+    assert stored.parent == media / "imports" and "龙泉" not in stored.name
+    assert stored.read_bytes()[:7] == b"MZENC1\n" and uploads.read(stored) == upload.read_bytes()
+    assert b"4208" not in stored.read_bytes()
+    assert job_row.params["size"] == upload.stat().st_size
+    assert job_row.params["sha256"] == hashlib.sha256(upload.read_bytes()).hexdigest()
     assert (job_row.kind, job_row.status, job_row.created_by, job_row.region) == ("people.import", "queued", clerk, clerk.region)
     assert job_row.title == "导入人口信息：龙泉 名单.csv" and job_row.backend == "inprocess"
 
@@ -190,7 +195,7 @@ def test_jobs_command_runs_in_the_foreground_and_reruns_a_failed_job(clerk, medi
         call_command("jobs", "run", "people.import", "--user", "lq_clerk", "--param", f"path={path}",
                      "--param", "mode=good_rows", "--param", "chunk_households=1", stdout=io.StringIO(), stderr=err)
     failed = Job.objects.get()
-    assert failed.status == Job.Status.FAILED and "No such file" in failed.error and failed.backend == "inprocess"
+    assert failed.status == Job.Status.FAILED and "请重新上传文件" in failed.message and failed.backend == "inprocess"
 
     write_households(path, 2)
     out, err = io.StringIO(), io.StringIO()

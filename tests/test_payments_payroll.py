@@ -314,3 +314,25 @@ def test_three_concurrent_payroll_runs_of_one_month_create_no_duplicates(jingmen
     assert PayrollLine.objects.values("entitlement_id", "month").distinct().count() == 3
     run.refresh_from_db()
     assert (run.status, run.line_count) == ("computed", 3)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("amount", "accepted"), [
+    ("480.00", True), ("480", True), ("480.000", True), ("¥480.00", True),
+    ("480.001", False), ("480.009", False), ("479.999", False), ("4.8e2", False), ("480,00", False),
+])
+def test_bank_return_amounts_are_exact_never_truncated(world, beneficiaries, amount, accepted):
+    """张三's line is 480.00. A third decimal in the bank's file is an error for that row, not an
+    amount to cut down to two decimals until it happens to match."""
+    approver = world["users"]["dongbao_approver"]
+    run = run_month(world, NOV)
+    payroll.approve_payroll(user=approver, run=run)
+    payroll.export_payroll(user=approver, run=run, fmt="csv")
+    zhang = PayrollLine.objects.get(run=run, entitlement=beneficiaries["zhang"])
+    ret = payroll.import_bank_return(user=approver, run=run, file_name="回盘.csv", content=bank_file([(zhang.pk, amount, "成功", "")]))
+    zhang.refresh_from_db()
+    if accepted:
+        assert (ret.paid, ret.errors, zhang.status) == (1, 0, "paid")
+    else:
+        assert (ret.paid, ret.errors, zhang.status) == (0, 1, "exported")
+        assert ret.rows[0]["row"] == 2 and "最多两位小数" in ret.rows[0]["message"]

@@ -14,7 +14,7 @@ from minzheng.regions.selectors import get_region
 
 from . import quotes, selectors, services
 from .models import Programme, Standard
-from .money import yuan_str
+from minzheng.core.money import yuan_str
 from .params import PROGRAMME_BY_CODE, PROGRAMMES, REGISTRY, from_display, spec_for
 from .rules.base import display_value
 from .schemas import QuoteIn, QuoteOut, StandardHistoryOut, StandardIn, StandardsOut

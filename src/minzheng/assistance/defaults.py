@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .money import fen
+from minzheng.core.money import fen
 
 DEFAULT_EFFECTIVE = dt.date(2016, 1, 1)
 DEFAULT_REASON = "系统默认参数（2015年末荆门标准及参考值），可由市局调整"

@@ -287,7 +287,7 @@ def normalise_value(spec: ParamSpec, raw):
 def from_display(spec: ParamSpec, raw):
     """An interface value (money in yuan, e.g. "480.00") in the stored unit (fen), or ValueError."""
     if spec.unit in Unit.MONEY:
-        from .money import yuan_to_fen
+        from minzheng.core.money import yuan_to_fen
 
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
             raise ValueError(gettext("应为金额（元），最多两位小数"))

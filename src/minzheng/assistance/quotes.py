@@ -18,7 +18,7 @@ from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
 
 from . import rules, selectors
-from .money import yuan_to_fen
+from minzheng.core.money import yuan_to_fen
 from .params import REGISTRY
 from .rules.base import Car, HouseholdFacts, MedicalBill, Member, Property, QuoteResult, TemporaryNeed
 

@@ -30,7 +30,7 @@ from django.db.models import QuerySet
 from minzheng.regions.models import Region
 
 from .models import Standard, Statistic
-from .money import round_to_step, yuan_str
+from minzheng.core.money import round_to_step, yuan_str
 from .params import REGISTRY, ROUNDING_STEPS, Unit, spec_for
 from .rules.base import ResolvedStandard
 

@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.assistance.params import BUSINESS_ROLES, INCOME_TYPES
+from minzheng.core.money import yuan_to_fen
 
 from .models import DocumentKind, EmergencyPayment, ObjectionOutcome, Programme
 from .services import MAX_DOCUMENT_BYTES
@@ -43,7 +44,7 @@ def yuan_field(label, required=True, help_text=""):
 
 
 def to_fen(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
+    return None if value is None else yuan_to_fen(value)
 
 
 class NamesField(forms.CharField):

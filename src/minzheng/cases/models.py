@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from minzheng.core.uploads import encrypted_storage
+
 
 class Programme(models.TextChoices):
     """Programme codes shared with minzheng.assistance."""
@@ -208,7 +210,8 @@ def _document_path(instance, filename):
 class Document(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("材料类型"), max_length=16, choices=DocumentKind.choices)
-    file = models.FileField(_("文件"), upload_to=_document_path, max_length=200)
+    # ID card scans, household registers, income proofs: encrypted at rest with the data key.
+    file = models.FileField(_("文件"), upload_to=_document_path, max_length=200, storage=encrypted_storage)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=64)
     extension = models.CharField(max_length=8)

@@ -17,6 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from minzheng.core.money import yuan_str
 from minzheng.regions.models import Region
 
 from .models import Case, Decision, Programme
@@ -66,9 +67,7 @@ def approved_amount_fen(case, decision) -> int | None:
 
 
 def _yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    return f"{fen // 100}.{fen % 100:02d}"
+    return yuan_str(fen) or ""
 
 
 def ancestor(region: Region, level: str) -> Region | None:

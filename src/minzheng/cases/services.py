@@ -26,6 +26,7 @@ from minzheng.assistance.evaluation import with_household_members
 from minzheng.assistance.selectors import standard_in_force
 from minzheng.core import audit, crypto, idcard
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
+from minzheng.core.money import yuan_str
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Household, HouseholdMember, Person
 
@@ -173,10 +174,6 @@ def _record(case: Case, *, user, action: str, on: dt.date, obj, note: str, data:
 def _require_authorisation(case: Case) -> None:
     if not Authorisation.objects.filter(case=case).exists():
         raise ServiceError({"authorisation": [_("须先登记申请家庭签署的核对授权书（含扫描件）")]})
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 # ---------------------------------------------------------------- application
@@ -828,12 +825,12 @@ def grant_emergency(*, user, case: Case, amount_fen: int, method: str, paid_on: 
     if amount_fen is None or amount_fen <= 0:
         raise ServiceError({"amount_fen": [_("请填写救助金额")]})
     if amount_fen > limit:
-        raise ServiceError({"amount_fen": [_("超过乡镇（街道）先行救助限额 %(y)s 元，须报县级审批") % {"y": _yuan(limit)}]})
+        raise ServiceError({"amount_fen": [_("超过乡镇（街道）先行救助限额 %(y)s 元，须报县级审批") % {"y": yuan_str(limit)}]})
     payment = EmergencyPayment.objects.create(case=case, amount_fen=amount_fen, method=method, paid_on=paid_on,
                                               note=(note or "").strip(), recorded_by=user)
     audit.record("create", obj=payment, object_repr=f"{case.number} {_('先行救助')}", region_code=case.audit_region_code, after=audit.snapshot(payment))
     _transition(case, "grant_emergency", _("先行救助"), user=user, action="emergency_grant", on=paid_on,
-                note=_("先行救助 %(y)s 元（%(m)s）") % {"y": _yuan(amount_fen), "m": payment.get_method_display()},
+                note=_("先行救助 %(y)s 元（%(m)s）") % {"y": yuan_str(amount_fen), "m": payment.get_method_display()},
                 data={"amount_fen": amount_fen, "method": method})
     return payment
 

@@ -55,6 +55,29 @@ def decrypt(token: str) -> str:
     return aead.decrypt(blob[:_NONCE], blob[_NONCE:], None).decode()
 
 
+# Files (uploads kept for a job, case documents, report evidence): magic, nonce, ciphertext + tag.
+FILE_MAGIC = b"MZENC1\n"
+FILE_OVERHEAD = len(FILE_MAGIC) + _NONCE + 16
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    aead, _ = _keys(settings.DATA_KEY)
+    nonce = os.urandom(_NONCE)
+    return FILE_MAGIC + nonce + aead.encrypt(nonce, bytes(data), FILE_MAGIC)
+
+
+def is_encrypted_file(blob: bytes) -> bool:
+    return blob[:len(FILE_MAGIC)] == FILE_MAGIC
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    if not is_encrypted_file(blob):
+        raise ValueError("not an encrypted file")
+    aead, _ = _keys(settings.DATA_KEY)
+    start = len(FILE_MAGIC)
+    return aead.decrypt(blob[start:start + _NONCE], blob[start + _NONCE:], FILE_MAGIC)
+
+
 def lookup_hash(plaintext: str) -> str:
     """Keyed hash for exact-match search; same input, same key -> same hash."""
     _, key = _keys(settings.DATA_KEY)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from minzheng.assistance.money import yuan_str, yuan_to_fen
+from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.core.apitypes import Date, DateTime, Id, Month, Name, OpenRecord, OptionalMonth, Phone
 from minzheng.core.pagination import Listing, paginated

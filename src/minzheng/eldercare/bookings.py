@@ -19,9 +19,7 @@ county and exported for payment. Late confirmations fall into the next month's s
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 
 from django.db import transaction
@@ -30,9 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.accounts.models import Role
-from minzheng.assistance.money import yuan_str
 from minzheng.assistance.selectors import standards_in_force
-from minzheng.core import audit
+from minzheng.core import audit, sheets
+from minzheng.core.money import yuan_decimal, yuan_str
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
 from minzheng.payments import months
@@ -445,19 +443,16 @@ def export_settlement(*, user, settlement: Settlement) -> tuple[bytes, str]:
     settlement = Settlement.objects.select_for_update().select_related("provider").get(pk=settlement.pk)
     if settlement.status == Settlement.Status.DRAFT:
         raise ServiceError({"status": [_("结算须经审核后才能导出")]}, status=409)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("服务机构"), settlement.provider.name, _("结算月份"), months.label(settlement.month)])
-    writer.writerow(EXPORT_HEADER)
+    rows = [[_("服务机构"), settlement.provider.name, _("结算月份"), months.label(settlement.month)], EXPORT_HEADER]
     for b in Booking.objects.filter(settlement=settlement).select_related("person", "region", "item").order_by("served_on", "id"):
-        writer.writerow([b.number, b.served_on.isoformat() if b.served_on else "", b.person.name, b.region.name, str(b.item), b.quantity,
-                         yuan_str(b.gross_fen), yuan_str(b.subsidy_fen), yuan_str(b.own_share_fen), b.rating or ""])
-    writer.writerow([_("合计"), "", "", "", "", settlement.booking_count, yuan_str(settlement.gross_fen), yuan_str(settlement.subsidy_fen),
-                     yuan_str(settlement.own_share_fen), ""])
+        rows.append([b.number, b.served_on, b.person.name, b.region.name, str(b.item), b.quantity,
+                     yuan_decimal(b.gross_fen), yuan_decimal(b.subsidy_fen), yuan_decimal(b.own_share_fen), b.rating or ""])
+    rows.append([_("合计"), "", "", "", "", settlement.booking_count, yuan_decimal(settlement.gross_fen),
+                 yuan_decimal(settlement.subsidy_fen), yuan_decimal(settlement.own_share_fen), ""])
     before = settlement.status
     settlement.status = Settlement.Status.EXPORTED
     settlement.exported_at = timezone.now()
     settlement.save(update_fields=["status", "exported_at"])
     audit.record("export", obj=settlement, before={"status": before}, after={"status": settlement.status, "subsidy_fen": settlement.subsidy_fen},
                  note=_("导出服务结算"))
-    return buffer.getvalue().encode("utf-8-sig"), f"settlement-{settlement.provider_id}-{months.label(settlement.month)}.csv"
+    return sheets.csv_bytes(rows), f"settlement-{settlement.provider_id}-{months.label(settlement.month)}.csv"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
-from minzheng.assistance.money import yuan_to_fen
+from minzheng.core.money import yuan_to_fen
 from minzheng.core.errors import ServiceError
 from minzheng.payments import months
 from minzheng.web.views.base import page, paginate

@@ -17,7 +17,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from minzheng.assistance.money import yuan_str, yuan_to_fen
+from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 from minzheng.core.errors import ServiceError
 from minzheng.core.apitypes import Date, Id, Month, OpenRecord, OptionalMonth, choice

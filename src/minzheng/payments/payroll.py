@@ -13,20 +13,17 @@ they are masked.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.assistance.money import yuan_str
 from minzheng.assistance.params import PROGRAMME_BY_CODE
-from minzheng.core import audit, crypto, jobs
+from minzheng.core import audit, crypto, jobs, sheets
+from minzheng.core.money import parse_yuan, yuan_decimal, yuan_str, yuan_to_fen
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent, Job
 from minzheng.core.scope import region_in_scope
@@ -262,7 +259,7 @@ def _export_rows(run: PayrollRun):
         programme = PROGRAMME_BY_CODE.get(line.programme)
         yield [
             str(line.pk), run.county.name, township.name if township else "", line.region.name, line.household.number,
-            line.payee_name, line.bank_name, crypto.decrypt(line.account_cipher), yuan_str(line.amount_fen),
+            line.payee_name, line.bank_name, crypto.decrypt(line.account_cipher), yuan_decimal(line.amount_fen),
             programme.name if programme else line.programme, months.label(line.month),
         ]
 
@@ -285,28 +282,19 @@ def export_payroll(*, user, run: PayrollRun, fmt: str) -> tuple[bytes, str, str]
     run.status = PayrollRun.Status.EXPORTED
     run.exported_by, run.exported_at = user, timezone.now()
     run.save()
-    total = sum(int(Decimal(r[8]) * 100) for r in rows)
+    total = sum(yuan_to_fen(r[8]) for r in rows)
     audit.record(AuditEvent.Action.EXPORT, obj=run, object_repr=f"{run.county.name} {months.label(run.month)}",
                  before={"status": before}, after={"status": run.status, "lines": len(rows), "total_fen": total, "format": fmt},
                  note=_("导出银行发放文件（含完整银行账号）：%(n)s 笔，%(t)s 元") % {"n": len(rows), "t": yuan_str(total)})
     name = f"payroll-{run.county.code}-{months.label(run.month)}.{fmt}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(rows)
-        # UTF-8 with a byte-order mark: Excel opens it with the Chinese intact.
-        return buffer.getvalue().encode("utf-8-sig"), name, "text/csv; charset=utf-8"
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
+        return sheets.csv_bytes(rows, header=EXPORT_HEADER), name, sheets.CSV_TYPE
+    workbook = sheets.workbook(write_only=True)
     sheet = workbook.create_sheet(_("发放明细"))
-    sheet.append(EXPORT_HEADER)
+    sheets.append(sheet, EXPORT_HEADER)
     for row in rows:
-        sheet.append(row[:8] + [Decimal(row[8])] + row[9:])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue(), name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        sheets.append(sheet, row)
+    return sheets.xlsx_bytes(workbook), name, sheets.XLSX_TYPE
 
 
 # ---------------------------------------------------------------- bank returns
@@ -320,24 +308,10 @@ _FAILED_WORDS = {"失败", "failed", "fail", "f", "0"}
 
 
 def _read_table(file_name: str, content: bytes) -> list[list[str]]:
-    if file_name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # any unreadable workbook is the same user error
-            raise ServiceError({"file": [_("无法读取 Excel 文件")]}) from None
-        sheet = workbook.worksheets[0]
-        return [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ServiceError({"file": [_("无法识别文件编码，请使用 UTF-8 或 GBK 编码的 CSV")]})
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        return [[sheets.cell_text(v) for v in row] for row in sheets.read_rows(content, name=file_name)]
+    except sheets.SheetError as exc:
+        raise ServiceError({"file": [str(exc)]}) from None
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -385,11 +359,14 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
         line = lines.get(ref)
         message = ""
         try:
-            amount = int(Decimal(cell(amount_col).replace(",", "")) * 100)
-        except (InvalidOperation, ValueError):
+            amount = parse_yuan(cell(amount_col))
+        except ValueError:
             amount = None
         if line is None:
             message = _("流水号不属于本月发放")
+        elif amount is None:
+            # A third decimal or a stray character is the bank's error to correct, never rounded away.
+            message = _("金额“%(v)s”格式不正确：应为元，最多两位小数") % {"v": cell(amount_col)}
         elif not outcome:
             message = _("无法识别处理结果“%(v)s”") % {"v": cell(result_col)}
         elif amount != line.amount_fen:

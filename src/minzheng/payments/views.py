@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from minzheng.assistance.money import yuan_str, yuan_to_fen
+from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMMES, REGISTRY
 from minzheng.core.errors import ServiceError
 from minzheng.core.models import Job

@@ -14,25 +14,18 @@ or re-running a job killed mid-way, ends complete and without duplicates.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
+import hashlib
 import re
-import shutil
-import uuid
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, crypto, idcard
+from minzheng.core import audit, crypto, idcard, sheets, uploads
 from minzheng.core.context import Actor, acting_as, current_actor
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent, Job
@@ -88,11 +81,11 @@ COLUMNS: tuple[Column, ...] = (
 _COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 _COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 _HOUSEHOLD_FIELDS = ("address", "bank_name", "bank_account")
+_MASKED_IN_REPORT = frozenset({"id_number", "bank_account"})
 
 
-def _header_key(text: str) -> str:
-    # "*身份证号码 " and "ID_Number" both match: required-markers, spaces and case are ignored.
-    return re.sub(r"[\s\u3000*＊]", "", text or "").lower()
+# "*身份证号码 " and "ID_Number" both match: required-markers, spaces and case are ignored.
+_header_key = sheets.header_key
 
 
 _HEADER_LOOKUP = {_header_key(name): c.key for c in COLUMNS for name in (c.header, *c.aliases)}
@@ -162,6 +155,9 @@ class ImportReport:
     skipped_rows: int = 0
     written: bool = False
     errors: list[RowError] = field(default_factory=list)
+    file_name: str = ""
+    size: int = 0
+    sha256: str = ""
 
     def summary(self) -> str:
         if not self.written:
@@ -182,6 +178,7 @@ class ImportReport:
             "written": self.written,
             "errors": [asdict(e) for e in self.errors[:MAX_REPORTED_ERRORS]],
             "error_count": len(self.errors),
+            "file": {"name": self.file_name, "size": self.size, "sha256": self.sha256},
         }
 
 
@@ -193,71 +190,28 @@ class ImportFileError(Exception):
 # Reading
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).replace("\u3000", " ").strip()
+_cell_text = sheets.cell_text
 
 
-def _decode_csv(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # GB18030 is a superset of GBK and GB2312, the encodings Excel uses for Chinese CSV.
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("无法识别文件编码，请另存为UTF-8或GBK编码的CSV文件")) from None
-
-
-def _read_csv(path: Path) -> list[list]:
-    text = _decode_csv(path.read_bytes())
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
-def _read_xlsx(path: Path) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ImportFileError(_("无法读取Excel文件，请确认文件为.xlsx格式且未损坏")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def file_kind(path: Path) -> str:
+def file_kind(path: Path | bytes) -> str:
     """"xlsx" or "csv", from the file's first bytes (the stored name may not say)."""
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(_("不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV后再导入"))
-    return "csv"
+    if isinstance(path, bytes):
+        head = path[:8]
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    try:
+        return sheets.file_kind(head)
+    except sheets.SheetError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
-def read_table(path: Path) -> list[list]:
+def read_table(path: Path | bytes) -> list[list]:
     """All rows of the file's first sheet as lists of cell values; row i is spreadsheet row i+1."""
-    return _read_xlsx(path) if file_kind(path) == "xlsx" else _read_csv(path)
+    try:
+        return sheets.read_rows(path)
+    except sheets.SheetError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def _find_header(table: list[list]) -> int:
@@ -332,6 +286,8 @@ class _Validator:
 
     def error(self, row: ImportRow, key: str, message: str, value: str | None = None) -> None:
         shown = row.cells.get(key, "") if value is None else value
+        if key in _MASKED_IN_REPORT:
+            shown = idcard.mask(shown)  # the row report is kept; an ID or account in it is not
         row.errors.append(RowError(row.number, self.header(key), shown, message))
 
     # -- one row ------------------------------------------------------------------------------
@@ -548,7 +504,7 @@ class _Validator:
                 self.error(row, "id_number", services.registered_elsewhere_message())
 
 
-def _parse(path: Path) -> tuple[dict[str, str], list[ImportRow], list[RowError]]:
+def _parse(path: Path | bytes) -> tuple[dict[str, str], list[ImportRow], list[RowError]]:
     """Headers (column key -> header as written), data rows, and header-level errors."""
     table = read_table(path)
     header_index = _find_header(table)
@@ -597,7 +553,7 @@ def _group(rows: list[ImportRow]) -> list[Unit]:
     return units
 
 
-def _validate(*, user, path: Path, today: dt.date) -> tuple[dict[str, str], list[ImportRow], list[Unit], list[RowError]]:
+def _validate(*, user, path: Path | bytes, today: dt.date) -> tuple[dict[str, str], list[ImportRow], list[Unit], list[RowError]]:
     """Headers, rows, units and file-level errors; row errors are on the rows themselves."""
     headers, rows, header_errors = _parse(path)
     if header_errors:
@@ -706,16 +662,19 @@ def _actor_for(user) -> Actor:
 
 
 def run_import(
-    *, user, path: Path, mode: str, progress: Progress | None = None, source_name: str = "", reference: str = "",
+    *, user, path: Path | bytes, mode: str, progress: Progress | None = None, source_name: str = "", reference: str = "",
     chunk_households: int = DEFAULT_CHUNK_HOUSEHOLDS, today: dt.date | None = None,
 ) -> ImportReport:
-    """Validate the whole file, then write it according to `mode`. Safe to run again."""
+    """Validate the whole file (a path, or its bytes), then write it according to `mode`. Safe to run again."""
     ensure_can_import(user)
     _check_mode(mode)
-    path = Path(path)
+    if not isinstance(path, bytes):
+        source_name = source_name or Path(path).name
+        path = uploads.read(path)  # a stored upload is decrypted here; a plain file is read as it is
+    report_file = {"size": len(path), "sha256": hashlib.sha256(path).hexdigest()}
     progress = progress or (lambda done, total, message: None)
     today = today or timezone.localdate()
-    report = ImportReport(mode=mode)
+    report = ImportReport(mode=mode, file_name=source_name, **report_file)
     with acting_as(_actor_for(user)):
         progress(0, 0, _("正在读取和校验文件"))
         try:
@@ -749,7 +708,7 @@ def run_import(
             report.existing = counts.existing
             report.existing_households = counts.existing_households
             report.written = True
-        _record_import(user=user, report=report, source_name=source_name or path.name, reference=reference)
+        _record_import(user=user, report=report, source_name=source_name, reference=reference)
     return report
 
 
@@ -764,33 +723,31 @@ def _record_import(*, user, report: ImportReport, source_name: str, reference: s
         )
 
 
-def start_import(*, user, path: Path, original_name: str, mode: str) -> Job:
-    """Keep a copy of the upload under MEDIA_ROOT/imports/ and queue the import job."""
+def start_import(*, user, path: Path | bytes, original_name: str, mode: str) -> Job:
+    """Keep the upload encrypted under MEDIA_ROOT/imports/ and queue the import job, which
+    deletes it when the import has finished (see `minzheng.core.uploads`)."""
     from minzheng.core.jobs import enqueue
 
     ensure_can_import(user)
     _check_mode(mode)
+    data = path if isinstance(path, bytes) else Path(path).read_bytes()
     try:
-        file_kind(Path(path))
-    except ImportFileError as exc:
+        sheets.file_kind(data[:8])
+    except sheets.SheetError as exc:
         raise ServiceError({"file": [str(exc)]}) from None
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{uuid.uuid4().hex}-{get_valid_filename(Path(original_name).name) or 'upload'}"
-    shutil.copyfile(path, stored)
+    stored = uploads.store(data, folder="imports")
     return enqueue(
-        JOB_KIND, params={"path": str(stored), "original_name": original_name, "mode": mode}, user=user,
+        JOB_KIND, params={**stored.as_params(), "original_name": original_name, "mode": mode}, user=user,
         region=user.region, title=_("导入人口信息：%(name)s") % {"name": original_name},
     )
 
 
 def import_template_xlsx() -> bytes:
     """An Excel template: the headers, one example row, and a sheet explaining every column."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
+    workbook = sheets.workbook()
     sheet = workbook.active
     sheet.title = _("人口信息")
     required_fill = PatternFill("solid", fgColor="FFE699")
@@ -798,11 +755,11 @@ def import_template_xlsx() -> bytes:
     text_columns = {"id_number", "hukou_region", "household_key", "bank_account", "phone"}
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
-        header = sheet.cell(row=1, column=index, value=column.header)
+        header = sheets.put(sheet, 1, index, column.header)
         header.font = Font(bold=True)
         if column.required:
             header.fill = required_fill
-        example = sheet.cell(row=2, column=index, value=column.example or None)
+        example = sheets.put(sheet, 2, index, column.example or None)
         if column.key in text_columns:
             example.number_format = "@"
             sheet.column_dimensions[letter].number_format = "@"
@@ -810,13 +767,11 @@ def import_template_xlsx() -> bytes:
     sheet.freeze_panes = "A2"
 
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([_("列名"), _("是否必填"), _("说明"), _("示例")])
+    sheets.append(notes, [_("列名"), _("是否必填"), _("说明"), _("示例")])
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        notes.append([column.header, _("必填") if column.required else _("选填"), column.hint, column.example])
+        sheets.append(notes, [column.header, _("必填") if column.required else _("选填"), column.hint, column.example])
     for letter, width in (("A", 18), ("B", 10), ("C", 60), ("D", 24)):
         notes.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.xlsx_bytes(workbook)

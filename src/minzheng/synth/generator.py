@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
-from . import names
+from . import marks, names
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -582,10 +582,11 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
         path = out_dir / f"{stem_name}.parquet"
         # Dictionary encoding only where values repeat; for IDs and names it is wasted work.
         dictionary = [c for c in table.column_names if c in DICTIONARY_COLUMNS]
-        pq.write_table(table, path, compression="zstd", row_group_size=256_000, use_dictionary=dictionary)
+        pq.write_table(marks.mark(table), path, compression="zstd", row_group_size=256_000, use_dictionary=dictionary)
         files[path.name] = {"rows": table.num_rows, "sha256": _sha256(path)}
     manifest = {
         "format": FORMAT_VERSION,
+        "synthetic": True,
         "seed": seed,
         "persons": n,
         "households": n_households,

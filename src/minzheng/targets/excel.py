@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from minzheng.core import sheets
 from minzheng.core.errors import ServiceError
 
 from . import indicators
@@ -37,7 +36,7 @@ FREQUENCY_LABELS = {c.value: str(c.label) for c in ReportFrequency}
 
 
 def _header(ws, columns: list[str], widths: list[int]):
-    ws.append(columns)
+    sheets.append(ws, columns)
     for index, width in enumerate(widths, start=1):
         cell = ws.cell(row=1, column=index)
         cell.font = Font(bold=True)
@@ -46,15 +45,13 @@ def _header(ws, columns: list[str], widths: list[int]):
     ws.freeze_panes = "A2"
 
 
-def _save(wb: Workbook) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+def _save(wb) -> bytes:
+    return sheets.xlsx_bytes(wb)
 
 
 def export_plan_xlsx(plan: Plan) -> bytes:
     data = plan_as_data(plan)
-    wb = Workbook()
+    wb = sheets.workbook()
     ws = wb.active
     ws.title = "计划"
     _header(ws, ["项目", "内容"], [22, 90])
@@ -62,17 +59,17 @@ def export_plan_xlsx(plan: Plan) -> bytes:
     display["report_frequency"] = FREQUENCY_LABELS.get(data["report_frequency"], data["report_frequency"])
     display["auto_supervise"] = "是" if data["auto_supervise"] else "否"
     for key, label in PLAN_FIELDS:
-        ws.append([label, display.get(key, "")])
+        sheets.append(ws, [label, display.get(key, "")])
     items = wb.create_sheet("工作事项")
     _header(items, ITEM_COLUMNS, [10, 28, 10, 36, 40, 90])
     targets = wb.create_sheet("目标")
     _header(targets, TARGET_COLUMNS, [10, 14, 44, 34, 36, 6, 12, 8, 12, 8, 12, 14, 10, 60])
     for section in data["sections"]:
         for item in section["items"]:
-            items.append([section["code"], section["title"], item["number"], item["title"], item["responsible"], item["description"]])
+            sheets.append(items, [section["code"], section["title"], item["number"], item["title"], item["responsible"], item["description"]])
             for row in item["targets"]:
                 name = str(indicators.get(row["indicator"]).name) if indicators.exists(row["indicator"]) else ""
-                targets.append([
+                sheets.append(targets, [
                     item["number"], row["code"], row["title"], row["indicator"], name, COMPARISON_SIGNS[row["comparison"]],
                     float(Decimal(row["value"])), row["unit"], dt.date.fromisoformat(row["deadline"]), float(Decimal(row["weight"])),
                     row["region"], row["parent"], FREQUENCY_LABELS.get(row["report_frequency"], ""), row["note"],
@@ -83,30 +80,21 @@ def export_plan_xlsx(plan: Plan) -> bytes:
     catalogue = wb.create_sheet("指标说明")
     _header(catalogue, ["指标代码", "指标名称", "单位", "取值方式", "定义"], [34, 40, 8, 14, 90])
     for indicator in indicators.all_indicators():
-        catalogue.append([indicator.code, str(indicator.name), str(indicator.unit), str(indicator.kind_label), str(indicator.definition)])
+        sheets.append(catalogue, [indicator.code, str(indicator.name), str(indicator.unit), str(indicator.kind_label), str(indicator.definition)])
     return _save(wb)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
+_text = sheets.cell_text
 
 
-def _rows(ws, columns: list[str]) -> list[dict]:
-    rows = list(ws.iter_rows(values_only=True))
+def _rows(wb, sheet: str, columns: list[str]) -> list[dict]:
+    rows = list(sheets.xlsx_rows(wb, sheet))
     if not rows:
-        raise ServiceError({"file": [_("工作表“%(sheet)s”为空") % {"sheet": ws.title}]})
+        raise ServiceError({"file": [_("工作表“%(sheet)s”为空") % {"sheet": sheet}]})
     header = [_text(c) for c in rows[0]]
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ServiceError({"file": [_("工作表“%(sheet)s”缺少列：%(columns)s") % {"sheet": ws.title, "columns": "、".join(missing)}]})
+        raise ServiceError({"file": [_("工作表“%(sheet)s”缺少列：%(columns)s") % {"sheet": sheet, "columns": "、".join(missing)}]})
     index = {name: header.index(name) for name in columns}
     result = []
     for row in rows[1:]:
@@ -119,15 +107,15 @@ def _rows(ws, columns: list[str]) -> list[dict]:
 def read_plan_xlsx(content: bytes) -> dict:
     """The plan dictionary of a workbook in the export format (ready for services.import_plan)."""
     try:
-        wb = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
-    except Exception:
+        wb = sheets.open_xlsx(content)
+    except sheets.SheetError:
         raise ServiceError({"file": [_("无法读取Excel文件，请使用导出的模板（.xlsx）")]}) from None
     for sheet in ("计划", "工作事项", "目标"):
         if sheet not in wb.sheetnames:
             raise ServiceError({"file": [_("缺少工作表“%(sheet)s”") % {"sheet": sheet}]})
     labels = {label: key for key, label in PLAN_FIELDS}
     data: dict = {}
-    for row in wb["计划"].iter_rows(min_row=2, values_only=True):
+    for row in list(sheets.xlsx_rows(wb, "计划"))[1:]:
         if row and _text(row[0]) in labels:
             data[labels[_text(row[0])]] = row[1] if len(row) > 1 else None
     for key in ("period_start", "period_end", "published_on", "region", "title", "source"):
@@ -138,7 +126,7 @@ def read_plan_xlsx(content: bytes) -> dict:
     data["pace_tolerance"] = _text(data.get("pace_tolerance")) or "0.1"
     sections: dict[str, dict] = {}
     items: dict[int, dict] = {}
-    for row in _rows(wb["工作事项"], ITEM_COLUMNS):
+    for row in _rows(wb, "工作事项", ITEM_COLUMNS):
         code = _text(row["板块编号"])
         section = sections.setdefault(code, {"code": code, "title": _text(row["板块名称"]), "items": []})
         try:
@@ -149,7 +137,7 @@ def read_plan_xlsx(content: bytes) -> dict:
                 "description": _text(row["工作内容"]), "targets": []}
         section["items"].append(item)
         items[number] = item
-    for line, row in enumerate(_rows(wb["目标"], TARGET_COLUMNS), start=2):
+    for line, row in enumerate(_rows(wb, "目标", TARGET_COLUMNS), start=2):
         try:
             number = int(_text(row["事项序号"]))
         except ValueError:
@@ -179,22 +167,22 @@ def _pct(value) -> float | None:
 
 def export_dashboard_xlsx(board) -> bytes:
     """The dashboard as shown: the unit's score, its targets, the units below, the supervision list."""
-    wb = Workbook()
+    wb = sheets.workbook()
     ws = wb.active
     ws.title = "概况"
     _header(ws, ["项目", "内容"], [24, 60])
     score = board.score
-    ws.append(["计划", board.plan.title])
-    ws.append(["单位", board.region.name])
-    ws.append(["快照日期", board.on_date])
-    ws.append(["综合得分", float(score.score) if score and score.scored else None])
-    ws.append(["有数据的目标", f"{score.scored}/{score.targets}" if score else ""])
-    ws.append(["同级排名", f"{score.rank}/{score.rank_of}" if score and score.rank else ""])
+    sheets.append(ws, ["计划", board.plan.title])
+    sheets.append(ws, ["单位", board.region.name])
+    sheets.append(ws, ["快照日期", board.on_date])
+    sheets.append(ws, ["综合得分", float(score.score) if score and score.scored else None])
+    sheets.append(ws, ["有数据的目标", f"{score.scored}/{score.targets}" if score else ""])
+    sheets.append(ws, ["同级排名", f"{score.rank}/{score.rank_of}" if score and score.rank else ""])
     for value, label, count in board.status_counts:
-        ws.append([f"目标数：{label}", count])
-    ws.append(["数据逾期未报", board.overdue_reports])
-    ws["B4"].number_format = "0.00"
-    ws["B3"].number_format = "yyyy-mm-dd"
+        sheets.append(ws, [f"目标数：{label}", count])
+    sheets.append(ws, ["数据逾期未报", board.overdue_reports])
+    ws["B4"].number_format = "yyyy-mm-dd"
+    ws["B5"].number_format = "0.00"
 
     targets = wb.create_sheet("目标完成情况")
     _header(targets, ["板块", "目标编号", "目标", "比较", "目标值", "单位", "当前值", "完成度（%）", "时间进度（%）", "状态", "数据逾期", "完成期限", "权重", "指标取值方式"],
@@ -202,7 +190,7 @@ def export_dashboard_xlsx(board) -> bytes:
     for section in board.sections:
         for row in section.rows:
             e = row.evaluation
-            targets.append([
+            sheets.append(targets, [
                 section.title, row.target.code, row.target.title, COMPARISON_SIGNS[row.target.comparison], float(row.target.value),
                 row.target.unit, float(e.value) if e and e.value is not None else None, _pct(e.attainment) if e and e.attainment is not None else None,
                 _pct(e.expected) if e else None, row.status_label, "是" if e and e.report_overdue else "", row.target.deadline,
@@ -216,7 +204,7 @@ def export_dashboard_xlsx(board) -> bytes:
             [20, 14, 10, 10, 8, 8, 8, 10, 8, 8])
     for unit in board.units:
         s = unit.score
-        units.append([
+        sheets.append(units, [
             unit.region.name, unit.region.code, float(s.score) if s and s.scored else None, f"{s.rank}/{s.rank_of}" if s and s.rank else "",
             s.met if s else None, s.on_track if s else None, s.behind if s else None, s.missed if s else None,
             s.no_data if s else None, s.overdue_reports if s else None,
@@ -224,7 +212,7 @@ def export_dashboard_xlsx(board) -> bytes:
     cases = wb.create_sheet("挂牌督办")
     _header(cases, ["督办事项", "责任单位", "原因", "挂牌日期", "整改期限", "责任人", "状态"], [50, 16, 14, 12, 12, 14, 10])
     for case in board.cases:
-        cases.append([case.title, case.region.name, case.get_reason_display(), case.opened_on, case.deadline,
+        sheets.append(cases, [case.title, case.region.name, case.get_reason_display(), case.opened_on, case.deadline,
                       case.owner.get_full_name() or case.owner.get_username() if case.owner else "", case.get_status_display()])
     for sheet in (targets, cases):
         for row in sheet.iter_rows(min_row=2):

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.core.uploads import encrypted_storage
+
 
 class ReportFrequency(models.TextChoices):
     MONTHLY = "monthly", _("按月")
@@ -195,7 +197,8 @@ def _evidence_path(instance, filename):
 
 class Evidence(models.Model):
     report = models.ForeignKey(ReportedValue, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("文件"), upload_to=_evidence_path)
+    # Evidence can be a list of people served: encrypted at rest like every kept upload.
+    file = models.FileField(_("文件"), upload_to=_evidence_path, storage=encrypted_storage)
     original_name = models.CharField(_("原文件名"), max_length=200)
     extension = models.CharField(max_length=10, blank=True)
     size = models.PositiveIntegerField(_("大小"))

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, idcard
+from minzheng.core import audit, idcard, sheets, uploads
 from minzheng.core.errors import ServiceError
 
 from . import keys
@@ -73,21 +73,27 @@ def file_format(name: str) -> str:
     return fmt
 
 
-def _csv_encoding(path: Path) -> str:
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
+def _head(source: Path | bytes, size: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[:size]
+    with open(source, "rb") as fh:
+        return fh.read(size)
+
+
+def _csv_encoding(source: Path | bytes) -> str:
+    head = _head(source, 1 << 16)
     try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A cut in the middle of a character at the end of the sample is still UTF-8.
-        if exc.start < len(head) - 4:
-            return "gb18030"
-    return "utf-8"
+        encoding = sheets.sniff_encoding(head)
+    except sheets.SheetError as exc:
+        raise ServiceError({"file": [str(exc)]}) from None
+    # Arrow reads UTF-8 natively (the BOM is taken off the first header below); others it transcodes.
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
-def _read_csv(path: Path) -> pa.Table:
+def _read_csv(path: Path | bytes) -> pa.Table:
     encoding = _csv_encoding(path)
-    with open(path, encoding=encoding, newline="") as fh:
+    binary = io.BytesIO(path) if isinstance(path, bytes) else open(path, "rb")  # noqa: SIM115
+    with io.TextIOWrapper(binary, encoding=encoding, newline="") as fh:
         header = next(csv.reader(fh), None)
     if not header:
         raise ServiceError({"file": [_("文件为空或没有表头")]})
@@ -95,32 +101,22 @@ def _read_csv(path: Path) -> pa.Table:
     read = pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1, block_size=1 << 24)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, null_values=[])
     try:
-        return pacsv.read_csv(path, read_options=read, convert_options=convert)
+        return pacsv.read_csv(io.BytesIO(path) if isinstance(path, bytes) else path, read_options=read, convert_options=convert)
     except pa.ArrowInvalid as exc:
         raise ServiceError({"file": [_("CSV 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}) from None
 
 
 def _excel_cell(value):
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return None if value is None else sheets.cell_text(value)
 
 
-def _read_xlsx(path: Path) -> pa.Table:
-    from openpyxl import load_workbook
-
+def _read_xlsx(path: Path | bytes) -> pa.Table:
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ServiceError({"file": [_("Excel 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}) from None
+        book = sheets.open_xlsx(path)
+    except sheets.SheetError as exc:
+        raise ServiceError({"file": [str(exc)]}) from None
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        rows = sheets.xlsx_rows(book)
         header = next(rows, None)
         if not header:
             raise ServiceError({"file": [_("文件为空或没有表头")]})
@@ -136,19 +132,20 @@ def _read_xlsx(path: Path) -> pa.Table:
     return pa.table({name: pa.array(values, pa.string()) for name, values in zip(names, columns)})
 
 
-def read_file(path: Path, fmt: str) -> pa.Table:
+def read_file(path: Path | bytes, fmt: str) -> pa.Table:
+    """The file as a table of text columns; `path` may be the file's bytes (an encrypted upload
+    decrypted in memory)."""
     if fmt == "csv":
         return _read_csv(path)
     if fmt == "xlsx":
         return _read_xlsx(path)
     try:
-        return pq.read_table(path)
+        return pq.read_table(pa.BufferReader(path) if isinstance(path, bytes) else path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ServiceError({"file": [_("Parquet 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}) from None
 
 
-def _header_key(text: str) -> str:
-    return "".join(str(text).split()).lstrip("\ufeff")
+_header_key = sheets.header_key
 
 
 def match_columns(source: Source, table: pa.Table) -> tuple[dict[str, str], list[str]]:
@@ -440,7 +437,7 @@ def sha256_of(path: Path) -> str:
 
 def _write_error_report(path: Path, errors: list[dict]) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = sheets.CsvWriter(fh)
         writer.writerow([_("记录号"), _("列"), _("值"), _("错误")])
         for e in errors:
             writer.writerow([e["row"], e["column"], e["value"], e["message"]])
@@ -450,7 +447,7 @@ def _relative(path: Path) -> str:
     return str(path.relative_to(Path(settings.MEDIA_ROOT)))
 
 
-def import_file(*, source: str, path: Path, as_of: dt.date, provider: str = "", original_name: str = "",
+def import_file(*, source: str, path: Path | bytes, as_of: dt.date, provider: str = "", original_name: str = "",
                 mode: str = SourceBatch.Mode.GOOD_ROWS, user=None, job=None, today: dt.date | None = None) -> SourceBatch:
     """Check and store one departmental file as a batch (see the module docstring)."""
     try:
@@ -464,11 +461,14 @@ def import_file(*, source: str, path: Path, as_of: dt.date, provider: str = "", 
     today = today or timezone.localdate()
     if as_of > today:
         raise ServiceError({"as_of": [_("数据截止日期不能晚于今天")]})
-    path = Path(path)
-    original_name = original_name or path.name
+    if isinstance(path, bytes):
+        digest, size = hashlib.sha256(path).hexdigest(), len(path)
+    else:
+        path = Path(path)
+        original_name = original_name or path.name
+        digest, size = sha256_of(path), path.stat().st_size
     fmt = file_format(original_name)
     provider = (provider or "").strip()[:100]
-    digest = sha256_of(path)
     done = SourceBatch.objects.filter(source=source, provider=provider, file_sha256=digest).exclude(
         status=SourceBatch.Status.IMPORTING).first()
     if done is not None:
@@ -479,7 +479,7 @@ def import_file(*, source: str, path: Path, as_of: dt.date, provider: str = "", 
         batch, _created = SourceBatch.objects.select_for_update().get_or_create(
             source=source, provider=provider, file_sha256=digest,
             defaults={"as_of": as_of, "mode": mode, "original_name": original_name[:200], "file_format": fmt,
-                      "file_size": path.stat().st_size, "schema_version": SCHEMA_VERSION, "imported_by": user, "job": job},
+                      "file_size": size, "schema_version": SCHEMA_VERSION, "imported_by": user, "job": job},
         )
     if batch.status != SourceBatch.Status.IMPORTING:
         return batch
@@ -523,20 +523,8 @@ def import_file(*, source: str, path: Path, as_of: dt.date, provider: str = "", 
 
 
 def store_upload(uploaded, original_name: str) -> Path:
-    """Keep an uploaded file until its import job has run (the job deletes it)."""
-    suffix = Path(original_name).suffix.lower()
-    folder = upload_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}{suffix}"
-    with open(path, "wb") as fh:
-        if isinstance(uploaded, (bytes, bytearray)):
-            fh.write(uploaded)
-        elif hasattr(uploaded, "chunks"):
-            for chunk in uploaded.chunks():
-                fh.write(chunk)
-        else:
-            fh.write(io.BytesIO(uploaded.read()).getvalue())
-    return path
+    """Keep an uploaded file, encrypted, until its import job has run (the job deletes it)."""
+    return uploads.store(uploaded, folder="verification/uploads").path
 
 
 def current_batches(*, sources: list[str] | None = None) -> dict[str, list[SourceBatch]]:

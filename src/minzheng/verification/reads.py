@@ -7,6 +7,8 @@ import datetime as dt
 
 import pyarrow.dataset as ds
 
+from minzheng.core.money import yuan_str
+
 from . import imports, rules
 from .models import SourceBatch
 from .sources import ID, get_source
@@ -31,7 +33,7 @@ def source_row(batch: SourceBatch, row: int) -> dict | None:
         else:
             value = values.get(column.name)
             if column.kind == "money" and value is not None:
-                value = f"{value // 100}.{value % 100:02d}"
+                value = yuan_str(value)
             elif column.choices and value in column.choices:
                 value = str(column.choices[value])
         if isinstance(value, (dt.date, dt.datetime)):

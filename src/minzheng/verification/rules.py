@@ -30,7 +30,7 @@ from functools import lru_cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from minzheng.assistance.money import yuan_str
+from minzheng.core.money import yuan_str
 from minzheng.assistance.params import BUSINESS_ROLES
 
 from .sources import PROGRAMME_CHOICES, get_source

@@ -133,12 +133,12 @@ def start_import(*, user, source: str, uploaded, original_name: str, as_of: dt.d
     )
 
 
-def import_path(*, source: str, path: Path, as_of: dt.date, provider: str = "", original_name: str = "",
+def import_path(*, source: str, path: Path | bytes, as_of: dt.date, provider: str = "", original_name: str = "",
                 mode: str = SourceBatch.Mode.GOOD_ROWS, user=None, job=None) -> SourceBatch:
     """Import a file the caller already holds (the CLI, the import job)."""
     if user is not None:
         _require(user, IMPORTERS, _("只有核对中心或系统管理员可以导入部门数据"))
-    return imports.import_file(source=source, path=Path(path), as_of=as_of, provider=provider, original_name=original_name,
+    return imports.import_file(source=source, path=path if isinstance(path, bytes) else Path(path), as_of=as_of, provider=provider, original_name=original_name,
                                mode=mode, user=user, job=job)
 
 

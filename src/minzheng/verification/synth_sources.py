@@ -40,6 +40,8 @@ import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
 from minzheng.assistance.defaults import CITY, DEFAULT_STANDARDS
+from minzheng.core import sheets
+from minzheng.synth import marks
 from minzheng.synth.generator import _age_years, _group_rank, resident_ids
 
 from . import params as rule_params
@@ -698,23 +700,23 @@ def generate_sources(
     for name in SOURCE_FILES:
         table = w.table(name, SCHEMAS[name])
         path = out_dir / f"{name}.parquet"
-        pq.write_table(table, path, compression="zstd", row_group_size=512_000)
+        pq.write_table(marks.mark(table), path, compression="zstd", row_group_size=512_000)
         files[path.name] = {"rows": table.num_rows, "sha256": _sha256(path)}
     recheck = pa.table({
         "household_number": c.hh_number.take(pa.array(ben_households, pa.int64())),
         "programme": pa.array(programme[ben_households].tolist(), pa.string()),
         "since": _date_array(enrolled[ben_households]),
     })
-    pq.write_table(recheck, out_dir / "recheck_households.parquet")
+    pq.write_table(marks.mark(recheck), out_dir / "recheck_households.parquet")
     files["recheck_households.parquet"] = {"rows": recheck.num_rows, "sha256": _sha256(out_dir / "recheck_households.parquet")}
     truth_path = out_dir / "ground_truth.csv"
     with open(truth_path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = sheets.CsvWriter(fh)
         writer.writerow(["kind", "rule", "variant", "household_number", "id_number"])
         writer.writerows(sorted(truth.rows))
     files[truth_path.name] = {"rows": len(truth.rows), "sha256": _sha256(truth_path)}
     manifest = {
-        "format": FORMAT_VERSION, "city_checksum": json.loads((city_dir / "manifest.json").read_text(encoding="utf-8"))["checksum"],
+        "format": FORMAT_VERSION, "synthetic": True, "city_checksum": json.loads((city_dir / "manifest.json").read_text(encoding="utf-8"))["checksum"],
         "seed": seed, "as_of": c.as_of.isoformat(), "beneficiary_households": int(count),
         "beneficiary_members": int(ben_p.sum()), "planted": sum(1 for r in truth.rows if r[0] == "planted"),
         "near_misses": sum(1 for r in truth.rows if r[0] == "near_miss"),

@@ -122,7 +122,7 @@ class ImportForm(forms.Form):
         ("all_or_nothing", gettext_lazy("全部正确才导入")),
         ("good_rows", gettext_lazy("只导入正确的行")),
     ]
-    file = forms.FileField(label=gettext_lazy("数据文件"), help_text=gettext_lazy("CSV（UTF-8）或 Excel（.xlsx）文件，不超过50MB"))
+    file = forms.FileField(label=gettext_lazy("数据文件"), help_text=gettext_lazy("CSV（UTF-8、GBK 或 UTF-16 编码）或 Excel（.xlsx）文件，不超过50MB"))
     mode = forms.ChoiceField(label=gettext_lazy("导入方式"), choices=MODES, initial="all_or_nothing", widget=forms.RadioSelect)
 
     def clean_file(self):

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from django.utils.translation import gettext as _
 
-from ..money import fraction_str, yuan_str
+from minzheng.core.money import fraction_str, yuan_str
 from ..params import Unit, spec_for
 
 SELF_CARE_ITEMS = ("eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing")

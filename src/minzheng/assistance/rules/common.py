@@ -9,7 +9,7 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..money import fraction_str, yuan_str
+from minzheng.core.money import fraction_str, yuan_str
 from ..params import BUSINESS_ROLES, INCOME_TYPES
 from .base import Context, HouseholdFacts, Member
 

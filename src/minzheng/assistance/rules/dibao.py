@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from ..money import fraction_str, round_half_up, yuan_str
+from minzheng.core.money import fraction_str, round_half_up, yuan_str
 from .base import Context, HouseholdFacts, MemberResult, QuoteResult, Standards, distribute
 from .common import UPLIFT_LABELS, count_income, monthly_standard, property_tests, vulnerable_categories
 

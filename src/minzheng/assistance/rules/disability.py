@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from ..money import yuan_str
+from minzheng.core.money import yuan_str
 from .base import Context, HouseholdFacts, MemberResult, QuoteResult, Standards
 
 LIVING_RULE_VERSION = "disability-living-2016.1"

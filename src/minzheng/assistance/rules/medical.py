@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from ..money import round_half_up, yuan_str
+from minzheng.core.money import round_half_up, yuan_str
 from .base import Context, HouseholdFacts, MemberResult, QuoteResult, Standards
 
 RULE_VERSION = "medical-2016.1"

@@ -17,7 +17,7 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..money import fraction_str, round_half_up, yuan_str
+from minzheng.core.money import fraction_str, round_half_up, yuan_str
 from .base import Context, HouseholdFacts, Member, MemberResult, QuoteResult, Reason, Standards
 from .common import count_income, monthly_standard, property_tests
 

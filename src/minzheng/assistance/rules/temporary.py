@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from ..money import yuan_str
+from minzheng.core.money import yuan_str
 from .base import Context, HouseholdFacts, MemberResult, QuoteResult, Standards
 
 RULE_VERSION = "temporary-2016.1"

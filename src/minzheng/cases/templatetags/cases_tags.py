@@ -2,6 +2,8 @@
 
 from django import template
 
+from minzheng.core.money import yuan_str
+
 register = template.Library()
 
 
@@ -10,7 +12,4 @@ def yuan(fen) -> str:
     """An amount in fen shown in yuan with two decimals: 48000 → 480.00."""
     if fen is None or fen == "":
         return ""
-    fen = int(fen)
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+    return yuan_str(int(fen))

@@ -2,7 +2,7 @@
 
 from django import template
 
-from minzheng.assistance.money import yuan_str
+from minzheng.core.money import yuan_str
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 
 from .. import months

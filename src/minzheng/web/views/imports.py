@@ -1,8 +1,5 @@
 """Bulk import of people from CSV/XLSX: upload, choose the mode, follow the job."""
 
-import tempfile
-from pathlib import Path
-
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -16,14 +13,6 @@ from .base import apply_service_error, write_page
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _spool(upload) -> Path:
-    """Write the upload to a temporary file for `start_import`, which keeps its own copy."""
-    with tempfile.NamedTemporaryFile(delete=False, suffix=Path(upload.name).suffix.lower(), prefix="minzheng-import-") as fh:
-        for chunk in upload.chunks():
-            fh.write(chunk)
-    return Path(fh.name)
-
-
 @write_page
 def import_people(request):
     from minzheng.people import imports  # loaded on use: it brings in openpyxl
@@ -31,15 +20,14 @@ def import_people(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        path = _spool(upload)
+        # Bytes, not a temporary file: the upload reaches the disk only encrypted (core.uploads).
+        content = b"".join(upload.chunks())
         try:
-            job = imports.start_import(user=request.user, path=path, original_name=upload.name, mode=form.cleaned_data["mode"])
+            job = imports.start_import(user=request.user, path=content, original_name=upload.name, mode=form.cleaned_data["mode"])
         except ServiceError as exc:
             apply_service_error(form, exc, {"path": "file", "original_name": "file"})
         else:
             return redirect("web:job_detail", job_id=job.pk)
-        finally:
-            path.unlink(missing_ok=True)
     return render(request, "web/person_import.html", {"form": form})
 
 
