@@ -25,5 +25,29 @@ def test_demo_fills_every_module_and_is_idempotent(db, tmp_path):
     assert first["Institution"] > 10 and first["ElderlyAssociation"] > 0 and first["Booking"] > 0
     assert ProviderStaff.objects.filter(user__username="provider").exists()
     assert first["Plan"] == 1 and first["Target"] >= 100
-    ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None)
+    ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None, reseed=True)
     assert _counts() == first
+
+
+def test_a_restart_on_the_same_day_skips_the_set_up_and_a_later_day_runs_it(db, tmp_path, monkeypatch):
+    """Restarting the demo must not re-read the whole city (item: restart in seconds), but data
+    that depends on the day (last month's payroll, today's snapshot) is set up again the next day."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minzheng.core import demo
+
+    ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=lambda message: None)
+    assert demo.seeded_on(persons=1500, seed=3) == timezone.localdate()
+    assert demo.seeded_on(persons=1500, seed=4) is None
+    logged = []
+    accounts = ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=logged.append)
+    assert [a[0] for a in accounts] == [a[0] for a in DEMO_ACCOUNTS]
+    assert len(logged) == 1 and "skipping" in logged[0]
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    monkeypatch.setattr(demo.timezone, "localdate", lambda *args: tomorrow)
+    logged.clear()
+    ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=logged.append)
+    assert not any("skipping" in line for line in logged) and any("Elderly care" in line for line in logged)
+    assert demo.seeded_on(persons=1500, seed=3) == tomorrow
