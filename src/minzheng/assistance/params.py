@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,18 +42,18 @@ class Unit:
 @dataclass(frozen=True)
 class ProgrammeSpec:
     code: str
-    name: str
+    name: str  # Chinese, marked for the catalogue: show it through gettext (payments_tags.programme_name)
     kind: str  # "monthly" (a monthly entitlement) or "one_off"
 
 
 PROGRAMMES: tuple[ProgrammeSpec, ...] = (
-    ProgrammeSpec("dibao_urban", "城市最低生活保障", "monthly"),
-    ProgrammeSpec("dibao_rural", "农村最低生活保障", "monthly"),
-    ProgrammeSpec("tekun", "特困人员救助供养", "monthly"),
-    ProgrammeSpec("temporary", "临时救助", "one_off"),
-    ProgrammeSpec("medical", "医疗救助", "one_off"),
-    ProgrammeSpec("disability_living", "困难残疾人生活补贴", "monthly"),
-    ProgrammeSpec("disability_nursing", "重度残疾人护理补贴", "monthly"),
+    ProgrammeSpec("dibao_urban", gettext_noop("城市最低生活保障"), "monthly"),
+    ProgrammeSpec("dibao_rural", gettext_noop("农村最低生活保障"), "monthly"),
+    ProgrammeSpec("tekun", gettext_noop("特困人员救助供养"), "monthly"),
+    ProgrammeSpec("temporary", gettext_noop("临时救助"), "one_off"),
+    ProgrammeSpec("medical", gettext_noop("医疗救助"), "one_off"),
+    ProgrammeSpec("disability_living", gettext_noop("困难残疾人生活补贴"), "monthly"),
+    ProgrammeSpec("disability_nursing", gettext_noop("重度残疾人护理补贴"), "monthly"),
 )
 
 # ---------------------------------------------------------------- elderly care (minzheng.eldercare)
@@ -61,8 +61,8 @@ PROGRAMMES: tuple[ProgrammeSpec, ...] = (
 # the home-care service subsidy (settled per provider). They have standards like any programme
 # but go through no application workflow, so they carry no workflow parameters.
 ELDERCARE_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
-    ProgrammeSpec("old_age_allowance", "高龄津贴", "monthly"),
-    ProgrammeSpec("home_care_subsidy", "居家养老服务补贴", "one_off"),
+    ProgrammeSpec("old_age_allowance", gettext_noop("高龄津贴"), "monthly"),
+    ProgrammeSpec("home_care_subsidy", gettext_noop("居家养老服务补贴"), "one_off"),
 )
 ELDERCARE_PROGRAMME_CODES = tuple(p.code for p in ELDERCARE_PROGRAMMES)
 PROGRAMMES = PROGRAMMES + ELDERCARE_PROGRAMMES
