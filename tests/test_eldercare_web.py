@@ -228,3 +228,21 @@ def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(car
             assert "结算已审核" in approver.inner_text(".messages")
         finally:
             browser.close()
+
+
+def test_confirming_an_allowance_with_a_flagged_problem_warns_first(client, care, users, jingmen):
+    from minzheng.eldercare import allowance
+
+    nobank = elder(users["dongbao_clerk"], care["village"], "赵无卡", born(85, this_month(), 5), bank=False)
+    allowance.scan_enrolments(month=this_month())
+    flagged = AllowanceEnrolment.objects.get(person=nobank)
+    fine = AllowanceEnrolment.objects.get(person=care["mother"])
+    assert flagged.problem and not fine.problem
+    login(client, "dongbao_clerk")
+    r = client.post(reverse("eldercare:allowance_confirm"), {"ids": [flagged.pk, fine.pk], "reason": "到龄纳入"})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "赵无卡" in page and flagged.problem in page and 'name="confirm_problems" value="1"' in page
+    assert set(AllowanceEnrolment.objects.values_list("status", flat=True)) == {"proposed"}
+    r = client.post(reverse("eldercare:allowance_confirm"), {"ids": [flagged.pk, fine.pk], "reason": "到龄纳入", "confirm_problems": "1"})
+    assert r.status_code == 302 and AllowanceEnrolment.objects.get(pk=fine.pk).status == "confirmed"

@@ -67,10 +67,11 @@ class PageText(HTMLParser):
 def _data_blob() -> str:
     """Every free-text value stored in the database (names, addresses, notes, region and unit
     names, seeded plan texts): Chinese there is data, not an untranslated label. Fields with
-    choices are labels and stay out."""
+    choices are labels and stay out, and so are the programmes' names: the code defines them and
+    pages show them through the catalogue."""
     values = set()
     for model in apps.get_models():
-        if not model.__module__.startswith("minzheng."):
+        if not model.__module__.startswith("minzheng.") or model._meta.label == "assistance.Programme":
             continue
         fields = [f.name for f in model._meta.get_fields()
                   if isinstance(f, (models.CharField, models.TextField)) and not f.choices and f.concrete]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,8 +117,17 @@ def _demo_region(where: str) -> Region | None:
 
 
 def _demo_resident(village: Region) -> Person:
-    head = (
-        HouseholdMember.objects.filter(household__region=village, relation=Relation.HEAD, until__isnull=True, person__death_date__isnull=True)
-        .select_related("person").order_by("household_id").first()
-    )
-    return head.person
+    """The head of a household with a living member aged 80 or over (in the village, else in its
+    township), so that booking home care and the old-age allowance can be tried from the
+    resident's account; any head of the village otherwise."""
+    today = timezone.localdate()
+    born_by = dt.date(today.year - 80, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+    eighty = HouseholdMember.objects.filter(household_id=OuterRef("household_id"), until__isnull=True, person__death_date__isnull=True,
+                                            person__birth_date__lte=born_by)
+    live_heads = HouseholdMember.objects.filter(relation=Relation.HEAD, until__isnull=True, person__death_date__isnull=True)
+    for where in ({"household__region": village}, {"household__region__parent_id": village.parent_id}):
+        with_eighty = live_heads.filter(Exists(eighty), **where).select_related("person").order_by("household__region__code", "household_id")
+        head = with_eighty.filter(person__birth_date__gt=born_by).first() or with_eighty.first()
+        if head is not None:
+            return head.person
+    return live_heads.filter(household__region=village).select_related("person").order_by("household_id").first().person

@@ -175,7 +175,7 @@ def _bookings(worker, provider_user, provider: Provider, elderly: list[Person]) 
         if stage >= 3:
             bookings.check_in(user=provider_user, booking=booking, now=scheduled + dt.timedelta(minutes=5))
         if stage >= 4:
-            served = dt.timedelta(seconds=20) if n == 11 else dt.timedelta(minutes=booking.minutes + 2)
+            served = dt.timedelta(seconds=20) if n == 5 else dt.timedelta(minutes=booking.minutes + 2)
             bookings.check_out(user=provider_user, booking=booking, now=scheduled + dt.timedelta(minutes=5) + served)
         if stage >= 5:
             bookings.confirm(user=worker, booking=booking, rating=5, feedback="服务周到",
@@ -193,7 +193,7 @@ def _living_situation(person: Person, today: dt.date) -> str:
                   .values_list("person__birth_date", flat=True))
     if len(births) <= 1:
         return LivingSituation.ALONE
-    cutoff = today.replace(year=today.year - 60)
+    cutoff = dt.date(today.year - 60, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
     return LivingSituation.EMPTY_NEST if all(b and b <= cutoff for b in births) else LivingSituation.WITH_FAMILY
 
 

@@ -213,9 +213,15 @@ def allowance_confirm(request):
     if not ids:
         messages.error(request, _("请选择要确认的人员"))
         return redirect("eldercare:allowance_list")
+    selected = allowance.enrolments_for(request.user).filter(pk__in=ids)
+    flagged = list(selected.filter(status=AllowanceEnrolment.Status.PROPOSED).exclude(problem="").select_related("person", "region")[:200])
+    if flagged and request.POST.get("confirm_problems") != "1":
+        # A flagged problem (no bank account, no household...) means the allowance cannot be paid
+        # as things stand: the clerk sees who and why before confirming anyway.
+        return render(request, "eldercare/allowance_confirm_problems.html", {
+            "flagged": flagged, "ids": ids, "reason": request.POST.get("reason", "")})
     try:
-        result = allowance.confirm_enrolments(user=request.user, enrolments=allowance.enrolments_for(request.user).filter(pk__in=ids),
-                                              reason=request.POST.get("reason", ""))
+        result = allowance.confirm_enrolments(user=request.user, enrolments=selected, reason=request.POST.get("reason", ""))
         messages.success(request, _("已确认纳入 %(n)s 人") % {"n": result["confirmed"]})
         for skipped in result["skipped"]:
             messages.error(request, f"#{skipped['id']}：{skipped['reason']}")
