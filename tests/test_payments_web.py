@@ -214,3 +214,24 @@ def test_simulator_shows_the_current_value_and_what_is_missing(world):
     assert "480.00 元/月" in current
     half = client.get("/payments/simulator/", {"programme": "dibao_urban", "key": "standard", "region": "420800", "value": "520"})
     assert "请填写生效日期后再测算" in half.content.decode() and 'data-testid="simulation-table"' not in half.content.decode()
+
+
+def test_workbench_card_marks_overdue_reviews_and_gives_a_leader_counts(world):
+    from django.utils import timezone
+
+    from minzheng.accounts.models import User
+
+    today = timezone.localdate()
+    Entitlement.objects.update(next_review_on=today)  # due today: not overdue
+    Entitlement.objects.filter(pk=world["zhang"].pk).update(next_review_on=today - dt.timedelta(days=3))
+    clerk = User.objects.get(username="dongbao_clerk")
+    context = due_reviews_widget_context(clerk)
+    html = render_to_string("payments/_due_reviews_widget.html", {"widget": context})
+    assert context["overdue_count"] == 1 and html.count('<span class="status overdue">已逾期</span>') == 1
+    # The leader sees per-county figures, not the households. 东宝区: 张三, 孙奶奶; 钟祥市: 王五.
+    leader = User.objects.get(username="leader")
+    context = due_reviews_widget_context(leader)
+    assert "due_reviews" not in context
+    assert context["by_county"] == [{"name": "东宝区", "due": 2, "overdue": 1}, {"name": "钟祥市", "due": 1, "overdue": 0}]
+    html = render_to_string("payments/_due_reviews_widget.html", {"widget": context})
+    assert 'data-testid="due-by-county"' in html and world["households"]["dongbao"].number not in html
