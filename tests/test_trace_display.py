@@ -9,6 +9,7 @@ from minzheng.assistance.display import trace_label, trace_value
 @pytest.mark.parametrize("language, value, shown", [
     ("zh-hans", "true", "是"), ("zh-hans", "false", "否"), ("en", "true", "Yes"), ("en", "false", "No"),
     ("zh-hans", "preferential_pension,funeral_grant", "优抚对象抚恤金和补助、丧葬补助"),
+    ("en", "preferential_pension,funeral_grant", "Preferential-care pensions and subsidies, Funeral grants"),
     ("en", "extreme_hardship", "Recognised extreme-hardship households"),
     ("zh-hans", "dibao_urban", "城市最低生活保障"),
     # Figures and unknown codes are left as they are.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from .params import BUSINESS_ROLES, FULL_STANDARD_CATEGORIES, INCOME_TYPES, PROGRAMME_BY_CODE
 from .rules.common import UPLIFT_LABELS
@@ -70,5 +70,6 @@ def trace_value(value) -> str:
         codes = text.split(",")
         labels = code_labels()
         if all(code in labels for code in codes):
-            return "、".join(code_label(code) for code in codes)
+            # The enumeration comma of the reader's language (、 in Chinese, ", " in English).
+            return pgettext("list separator", "、").join(code_label(code) for code in codes)
     return text
