@@ -4,10 +4,10 @@ masking, and the status codes of refusals by role, by stage and by input."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import re
-import zlib
+import subprocess
+import tempfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -71,42 +71,30 @@ def field_errors(response) -> set[str]:
     return {e["field"] for e in response.json().get("errors", [])}
 
 
-def _unescape(raw: bytes) -> bytes:
-    out, i = bytearray(), 0
-    simple = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
-    while i < len(raw):
-        c = raw[i:i + 1]
-        if c != b"\\":
-            out += c
-            i += 1
-            continue
-        nxt = raw[i + 1:i + 2]
-        if nxt in simple:
-            out += simple[nxt]
-            i += 2
-        else:
-            digits = re.match(rb"[0-7]{1,3}", raw[i + 1:i + 4]).group(0)
-            out.append(int(digits, 8))
-            i += 1 + len(digits)
-    return bytes(out)
-
-
 def pdf_text(body: bytes) -> str:
-    """The text drawn on a reportlab PDF: strings in the CJK font (F2…, UCS-2) decoded as UTF-16."""
+    """The text of a PDF as a reader's viewer extracts it (poppler's pdftotext), in reading order
+    with the line breaks removed; the font is embedded, so this also checks its Unicode map."""
     assert body.startswith(b"%PDF-")
-    fonts = dict(re.findall(rb"/BaseFont /([\w-]+) .*?/Name /(F\d+)", body))
-    cjk = {name for base, name in fonts.items() if base == b"STSong-Light"} or {b"F2"}
-    text = []
-    for m in re.finditer(rb"/Filter \[ /ASCII85Decode /FlateDecode \][^\n]*\n?.*?stream\r?\n(.*?)endstream", body, re.S):
-        content = zlib.decompress(base64.a85decode(m.group(1).strip(), adobe=True))
-        font = b""
-        for token in re.finditer(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
-            if token.group(1):
-                font = token.group(1)
-            else:
-                raw = _unescape(token.group(2))
-                text.append(raw.decode("utf-16-be", "replace") if font in cjk else raw.decode("latin-1"))
-    return "".join(text)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=body, capture_output=True, check=True).stdout.decode()
+    return re.sub(r"[ \t]+", " ", re.sub(r"\s*\n\s*", "", out))
+
+
+STANDARD_14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
+
+
+def fonts_embedded(body: bytes) -> bool:
+    """Every font outside the PDF standard 14 (which every viewer has) is embedded, and there is one."""
+    fonts = pdf_fonts(body)
+    return any(e == "yes" for _n, e in fonts) and all(e == "yes" for n, e in fonts if not n.startswith(STANDARD_14))
+
+
+def pdf_fonts(body: bytes) -> list[tuple[str, str]]:
+    """(font name, embedded yes/no) of every font in the PDF, as `pdffonts` lists them."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(body)
+        f.flush()
+        lines = subprocess.run(["pdffonts", f.name], capture_output=True, check=True, text=True).stdout.splitlines()[2:]
+    return [(line.split()[0], line.split()[-5]) for line in lines if line.strip()]
 
 
 # ---------------------------------------------------------------- the full workflow
@@ -221,6 +209,8 @@ def test_full_workflow_end_to_end(world, api, set_today):
     r = api.as_("zhang_resident").get(f"{BASE}/{cid}/notice.pdf")
     text = pdf_text(r.content)
     assert "批准通知书" in text and "不予" not in text and "480.00" in text and "东宝区民政局" in text
+    # The Chinese font travels with the document, so it prints the same in every viewer.
+    assert fonts_embedded(r.content), pdf_fonts(r.content)
 
     # The history: every transition once, in order, each with one audit event.
     events = ok(api.get(f"{BASE}/{cid}/events"))

@@ -473,6 +473,9 @@ def test_a_relative_of_staff_is_always_spot_checked_and_approval_waits_for_it(wo
     case = to_stage(world, set_today, State.COUNTY_REVIEW, relative_of_staff=True, relative_relation="申请人之弟为龙泉街道民政办工作人员")
     check = case.spot_check
     assert check.reason == SpotCheck.Reason.RELATIVE and check.ratio == "3/10"
+    # The selection is the system's, not the approver's.
+    selected = CaseEvent.objects.get(case=case, action="spot_check_selected")
+    assert selected.by_id is None and selected.by_name == ""
     set_today("2016-10-26")
     with pytest.raises(ServiceError) as exc:
         services.county_decision(user=u["dongbao_approver"], case=case, approve=True)

@@ -22,8 +22,14 @@ def _grade_two(users, person):
                                       consciousness=0, vision=0, hearing=0, communication=0, social_score=0, assessors="甲评估员,乙评估员")
 
 
-def _soon(hours: int = 2) -> dt.datetime:
-    return timezone.now() + dt.timedelta(hours=hours)
+def _soon(hours: int = 0, minutes: int = 10) -> dt.datetime:
+    """A slot close enough that the worker may check in now (the default window is 60 minutes)."""
+    return timezone.now() + dt.timedelta(hours=hours, minutes=minutes)
+
+
+def _served_for(booking_id: int, minutes: int) -> None:
+    """The worker checked in `minutes` ago: time passing, not a way around the rules."""
+    Booking.objects.filter(pk=booking_id).update(checked_in_at=timezone.now() - dt.timedelta(minutes=minutes))
 
 
 def test_booking_life_through_the_api(api_client, client, care, users):
@@ -55,7 +61,9 @@ def test_booking_life_through_the_api(api_client, client, care, users):
     assert provider.post(f"{API}/bookings/{bid}/dispatch", {"worker_id": care["workers"]["b"].pk}).status_code == 422  # b's worker
     assert provider.post(f"{API}/bookings/{bid}/dispatch", {"worker_id": care["workers"]["a"].pk}).json()["worker"]["name"] == "王护理员"
     assert provider.post(f"{API}/bookings/{bid}/check-in").json()["status"] == "in_service"
+    _served_for(bid, 121)
     done = provider.post(f"{API}/bookings/{bid}/check-out").json()
+    assert (done["review"], done["anomalies"], done["actual_minutes"]) == ("", [], 121)
     # Quota for grade 2, not assisted: 240 minutes; 120 minutes at 40 元/h, capped at 20 元/h → 40.00.
     assert (done["status"], done["subsidy"], done["own_share"], done["subsidy_minutes"]) == ("completed", "40.00", "40.00", 120)
     assert done["checked_in_at"] and done["checked_out_at"] and done["served_on"] == today().isoformat()
@@ -115,8 +123,9 @@ def _serve(care, booking, provider_user=None):
     worker = care["workers"]["a"] if booking.provider_id == care["a"].pk else care["workers"]["b"]
     bookings.accept(user=provider_user, booking=booking)
     bookings.dispatch(user=provider_user, booking=booking, worker=worker)
-    bookings.check_in(user=provider_user, booking=booking)
-    return bookings.check_out(user=provider_user, booking=booking)
+    start = booking.scheduled_at + dt.timedelta(minutes=5)
+    bookings.check_in(user=provider_user, booking=booking, now=start)
+    return bookings.check_out(user=provider_user, booking=booking, now=start + dt.timedelta(minutes=booking.minutes))
 
 
 def test_subsidy_quota_is_shared_in_the_month_and_settlement_sums(care, users):

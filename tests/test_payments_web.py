@@ -185,3 +185,53 @@ def test_workbench_card_lists_due_reviews(world):
     assert world["households"]["dongbao"].number in browser.get("/").content.decode()
     zx = User.objects.get(username="zhongxiang_clerk")
     assert due_reviews_widget_context(zx)["due_review_count"] == 0
+
+
+def test_a_payroll_for_a_future_month_warns_and_needs_confirmation(world, settings):
+    from django.utils import timezone
+
+    from minzheng.payments import months
+
+    client = login("dongbao_approver")
+    this_month = months.month_start(timezone.localdate())
+    future = months.label(months.add_months(this_month, 1))  # the service refuses anything later
+    r = client.post("/payments/payrolls/new/", {"county": "420802", "month": future})
+    assert r.status_code == 200 and not PayrollRun.objects.exists()
+    warning = r.content.decode()
+    assert f"{future} 晚于本月（{months.label(this_month)}）" in warning and 'name="confirm_future" value="1"' in warning
+    r = client.post("/payments/payrolls/new/", {"county": "420802", "month": future, "confirm_future": "1"})
+    run = PayrollRun.objects.get()
+    assert r.status_code == 302 and months.label(run.month) == future
+    # The current month needs no confirmation.
+    r = client.post("/payments/payrolls/new/", {"county": "420802", "month": months.label(this_month)})
+    assert r.status_code == 302 and PayrollRun.objects.count() == 2
+
+
+def test_simulator_shows_the_current_value_and_what_is_missing(world):
+    client = login("city_section")
+    page = client.get("/payments/simulator/", {"programme": "dibao_urban", "key": "standard", "region": "420800"}).content.decode()
+    current = page.split('data-testid="current-standard"', 1)[1].split("</p>", 1)[0]
+    assert "480.00 元/月" in current
+    half = client.get("/payments/simulator/", {"programme": "dibao_urban", "key": "standard", "region": "420800", "value": "520"})
+    assert "请填写生效日期后再测算" in half.content.decode() and 'data-testid="simulation-table"' not in half.content.decode()
+
+
+def test_workbench_card_marks_overdue_reviews_and_gives_a_leader_counts(world):
+    from django.utils import timezone
+
+    from minzheng.accounts.models import User
+
+    today = timezone.localdate()
+    Entitlement.objects.update(next_review_on=today)  # due today: not overdue
+    Entitlement.objects.filter(pk=world["zhang"].pk).update(next_review_on=today - dt.timedelta(days=3))
+    clerk = User.objects.get(username="dongbao_clerk")
+    context = due_reviews_widget_context(clerk)
+    html = render_to_string("payments/_due_reviews_widget.html", {"widget": context})
+    assert context["overdue_count"] == 1 and html.count('<span class="status overdue">已逾期</span>') == 1
+    # The leader sees per-county figures, not the households. 东宝区: 张三, 孙奶奶; 钟祥市: 王五.
+    leader = User.objects.get(username="leader")
+    context = due_reviews_widget_context(leader)
+    assert "due_reviews" not in context
+    assert context["by_county"] == [{"name": "东宝区", "due": 2, "overdue": 1}, {"name": "钟祥市", "due": 1, "overdue": 0}]
+    html = render_to_string("payments/_due_reviews_widget.html", {"widget": context})
+    assert 'data-testid="due-by-county"' in html and world["households"]["dongbao"].number not in html

@@ -110,7 +110,10 @@ def test_county_dashboard_and_exports(client, world):
     rows = list(book["目标完成情况"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[9]) for r in rows] == [("1.4@420802", "数据异常")]
     body = client.get("/targets/report.pdf").content
-    assert body.startswith(b"%PDF") and b"STSong-Light" in body
+    assert body.startswith(b"%PDF")
+    from .test_cases_api import fonts_embedded, pdf_fonts
+
+    assert fonts_embedded(body), pdf_fonts(body)
     assert AuditEvent.objects.filter(action="export", object_type="targets.dashboard").count() == 2
 
 

@@ -347,6 +347,31 @@ def test_person_form_errors_are_chinese_and_next_to_their_fields(client, world):
     assert not Person.objects.filter(name="赵六").exists()
 
 
+@pytest.mark.parametrize("name, phone, errors", [
+    ("赵" * 65, "13800000000", {"name"}),           # over-long: refused, never cut to 64
+    ("赵六", "1380000000", {"phone"}),              # 10 digits
+    ("赵六", "23800000000", {"phone"}),             # not a mobile prefix
+    ("赵六", "138-0000-0000x", {"phone"}),
+    ("赵六", "0724-12345", {"phone"}),              # landline too short
+    ("赵六", "0724-2345678", set()),
+    ("赵六", "138 0000 0000", set()),               # spaces are tidied away
+    ("赵" * 64, "", set()),
+])
+def test_over_long_names_and_invalid_phones_get_a_field_error(client, world, name, phone, errors):
+    login(client, world.clerk)
+    response = client.post(reverse("web:person_create"), {
+        "id_number": ZHAO_LIU, "name": name, "hukou_region": "420802001001", "hukou_type": "urban", "phone": phone,
+    })
+    if errors:
+        assert response.status_code == 200 and set(response.context["form"].errors) == errors
+        assert not Person.objects.filter(id_hash__isnull=False, name__startswith="赵").exists()
+        if "phone" in errors:
+            assert "联系电话应为11位手机号码" in field_block(response.content.decode(), "phone")
+    else:
+        assert response.status_code == 302
+        assert Person.objects.get(name=name).phone == phone.replace(" ", "")
+
+
 def test_duplicate_id_links_to_the_existing_record(client, world):
     login(client, world.clerk)
     response = client.post(reverse("web:person_create"), {

@@ -203,5 +203,8 @@ DEFAULT_STANDARDS += [
     DefaultStandard("home_care_subsidy", "hourly_cap", fen(20), note="居家养老服务补贴默认参数（参考值），可由市局调整"),
     *[DefaultStandard("home_care_subsidy", f"minutes_{status}_grade_{grade}", hours * 60, note="居家养老服务补贴默认参数（参考值），可由市局调整")
       for status, by_grade in {"assisted": (0, 4, 8, 12), "other": (0, 2, 4, 6)}.items() for grade, hours in enumerate(by_grade)],
+    DefaultStandard("home_care_subsidy", "checkin_window_minutes", 60, note="居家养老服务核验默认参数（参考值），可由市局调整"),
+    DefaultStandard("home_care_subsidy", "min_duration_ratio", Decimal("0.5"), note="居家养老服务核验默认参数（参考值），可由市局调整"),
+    DefaultStandard("home_care_subsidy", "location_tolerance_metres", 500, note="居家养老服务核验默认参数（参考值），可由市局调整"),
 ]
 # ---------------------------------------------------------------- end of elderly care block

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,30 +27,33 @@ class Unit:
     DAYS = "days"
     FLAG = "flag"  # true / false
     SET = "set"  # a list of codes from the parameter's choices
+    MINUTES = "minutes"
+    METRES = "metres"
 
     MONEY = {FEN_MONTH, FEN_YEAR, FEN}
-    INTEGER = {COUNT, YEARS, DAYS}
+    INTEGER = {COUNT, YEARS, DAYS, MINUTES, METRES}
     LABELS = {
         FEN_MONTH: _("元/月"), FEN_YEAR: _("元/年"), FEN: _("元"), RATIO: _("比例"), COUNT: _("个"),
         YEARS: _("周岁"), DAYS: _("天"), FLAG: _("是/否"), SET: _("选项"),
+        MINUTES: _("分钟"), METRES: _("米"),
     }
 
 
 @dataclass(frozen=True)
 class ProgrammeSpec:
     code: str
-    name: str
+    name: str  # Chinese, marked for the catalogue: show it through gettext (payments_tags.programme_name)
     kind: str  # "monthly" (a monthly entitlement) or "one_off"
 
 
 PROGRAMMES: tuple[ProgrammeSpec, ...] = (
-    ProgrammeSpec("dibao_urban", "城市最低生活保障", "monthly"),
-    ProgrammeSpec("dibao_rural", "农村最低生活保障", "monthly"),
-    ProgrammeSpec("tekun", "特困人员救助供养", "monthly"),
-    ProgrammeSpec("temporary", "临时救助", "one_off"),
-    ProgrammeSpec("medical", "医疗救助", "one_off"),
-    ProgrammeSpec("disability_living", "困难残疾人生活补贴", "monthly"),
-    ProgrammeSpec("disability_nursing", "重度残疾人护理补贴", "monthly"),
+    ProgrammeSpec("dibao_urban", gettext_noop("城市最低生活保障"), "monthly"),
+    ProgrammeSpec("dibao_rural", gettext_noop("农村最低生活保障"), "monthly"),
+    ProgrammeSpec("tekun", gettext_noop("特困人员救助供养"), "monthly"),
+    ProgrammeSpec("temporary", gettext_noop("临时救助"), "one_off"),
+    ProgrammeSpec("medical", gettext_noop("医疗救助"), "one_off"),
+    ProgrammeSpec("disability_living", gettext_noop("困难残疾人生活补贴"), "monthly"),
+    ProgrammeSpec("disability_nursing", gettext_noop("重度残疾人护理补贴"), "monthly"),
 )
 
 # ---------------------------------------------------------------- elderly care (minzheng.eldercare)
@@ -58,8 +61,8 @@ PROGRAMMES: tuple[ProgrammeSpec, ...] = (
 # the home-care service subsidy (settled per provider). They have standards like any programme
 # but go through no application workflow, so they carry no workflow parameters.
 ELDERCARE_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
-    ProgrammeSpec("old_age_allowance", "高龄津贴", "monthly"),
-    ProgrammeSpec("home_care_subsidy", "居家养老服务补贴", "one_off"),
+    ProgrammeSpec("old_age_allowance", gettext_noop("高龄津贴"), "monthly"),
+    ProgrammeSpec("home_care_subsidy", gettext_noop("居家养老服务补贴"), "one_off"),
 )
 ELDERCARE_PROGRAMME_CODES = tuple(p.code for p in ELDERCARE_PROGRAMMES)
 PROGRAMMES = PROGRAMMES + ELDERCARE_PROGRAMMES
@@ -209,6 +212,13 @@ REGISTRY["home_care_subsidy"] = {p.key: p for p in [
                 Unit.COUNT, _("按 MZ/T 039 能力等级（0 能力完好 … 3 重度失能）和收入状况，每月由政府补贴的服务时长"))
       for status, label in HOME_CARE_INCOME_STATUSES.items() for grade in range(4)],
     ParamSpec("hourly_cap", _("每小时补贴上限"), Unit.FEN, _("补贴时长内按服务价格补贴，每小时不超过此数；其余由个人自付")),
+    # Proof that a service happened: check-in near the booked time, a plausible stay, the place.
+    ParamSpec("checkin_window_minutes", _("签到时间允许偏差"), Unit.MINUTES,
+              _("服务人员只能在预约时间前后此分钟数内签到；签退晚于预约时段结束加此分钟数的，暂缓结算待复核")),
+    ParamSpec("min_duration_ratio", _("最短服务时长比例"), Unit.RATIO,
+              _("按小时、按次计价的服务，实际服务时长不足预约时长乘此比例的，暂缓结算待复核")),
+    ParamSpec("location_tolerance_metres", _("签到位置允许偏差"), Unit.METRES,
+              _("签到、签退上报位置与服务地址（或彼此）相距超过此米数的，暂缓结算待复核")),
 ]}
 # ---------------------------------------------------------------- end of elderly care block
 

@@ -1,5 +1,5 @@
 """Printable documents in Chinese: the publicity list (公示名单), the published approval list, and
-the approval / refusal notices. Uses reportlab's built-in CJK font (STSong-Light), so no font
+the approval / refusal notices. Uses the platform's embedded CJK font (core.pdf), so no font
 file is needed; ID numbers always appear masked."""
 
 from __future__ import annotations
@@ -13,26 +13,17 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from minzheng.core.pdf import cjk_font
 from minzheng.core.money import yuan_str
 from minzheng.regions.models import Region
 
 from .models import Case, Decision, Programme
 from .selectors import approval, member_count, refusal
 
-FONT = "STSong-Light"
-_registered = False
-
-
 def _font() -> str:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _registered = True
-    return FONT
+    return cjk_font()
 
 
 def _styles():

@@ -648,7 +648,9 @@ def _enter_county_review(case: Case, method: str, action_label: str, *, user, ac
     case = _transition(case, method, action_label, user=user, action=action, on=on, note=note)
     check = _select_for_spot_check(case, on)
     if check is not None:
-        _record(case, user=user, action="spot_check_selected", on=on, obj=check,
+        # The selection is the system's (a draw, or the rule for staff relatives), not the
+        # approver's whose action moved the case on: recorded without a user.
+        _record(case, user=None, action="spot_check_selected", on=on, obj=check,
                 note=_("抽中县级入户抽查（%(r)s）") % {"r": check.get_reason_display()}, data={"draw": check.draw, "ratio": check.ratio})
     return case
 

@@ -240,7 +240,7 @@ def _detail(request, case: Case, *, bound: tuple[str, object] | None = None, sta
                         "open": (bound and bound[0] == action) or action in PRIMARY})
     return render(request, "cases/case_detail.html", {
         "case": case, "staff": user.role != Role.RESIDENT, "actions": actions,
-        "timeline": selectors.timeline(case), "events": case.events.select_related("by"),
+        "timeline": selectors.timeline(case), "events": case.events.select_related("by").order_by("on", "at", "id"),
         "documents": case.documents.all(), "refusal": selectors.refusal(case), "approval": selectors.approval(case),
         "overdue": selectors.is_overdue(case), "publicity": getattr(case, "publicity", None),
         "spot_check": getattr(case, "spot_check", None), "missing": getattr(case, "missing_materials", None),

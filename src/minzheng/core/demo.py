@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Callable
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minzheng.accounts.models import Role, User
 from minzheng.accounts.services import create_account
+from minzheng.core import audit
 from minzheng.core.context import Actor, acting_as
+from minzheng.core.models import AuditEvent
 from minzheng.people.models import HouseholdMember, Person, Relation
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
 
 DEMO_PASSWORD = "demo12345"
+SEEDED_TYPE = "core.demo"
 # username, role, region code ("" = whole platform); the township and village accounts sit in
 # 东宝区 龙泉街道 so that the demo shows scope at work against the rest of the city.
 DEMO_ACCOUNTS = [
@@ -32,8 +38,25 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
-    """Everything a new install shows, each step idempotent so a second `demo` adds nothing."""
+def seeded_on(*, persons: int, seed: int) -> dt.date | None:
+    """The day the demo of this size and seed was last set up completely, from its audit event."""
+    after = (AuditEvent.objects.filter(object_type=SEEDED_TYPE, object_id=f"{persons}-{seed}")
+             .order_by("-seq").values_list("after", flat=True).first())
+    return dt.date.fromisoformat(after["on"]) if after and after.get("on") else None
+
+
+def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[str], None] = print,
+                     reseed: bool = False) -> list[tuple[str, str, str]]:
+    """Everything a new install shows, each step idempotent so a second `demo` adds nothing.
+
+    The steps re-read the whole city (beneficiaries, bookings, a year of indicator snapshots), which
+    takes a while even when they add nothing; a restart on the same day as a complete set-up skips
+    them. The set-ups depend on the day (last month's payroll, today's snapshot), so the first start
+    on a later day, or `reseed`, runs them again."""
+    today = timezone.localdate()
+    if not reseed and seeded_on(persons=persons, seed=seed) == today and User.objects.filter(username="admin").exists():
+        log("Existing demo data found (set up today); skipping set-up. Use --reseed to run it again.")
+        return _ensure_accounts()
     from minzheng.assistance.services import load_default_standards
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.payments.demo import seed_demo_beneficiaries
@@ -58,6 +81,8 @@ def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[
         seed_demo_eldercare()
         log("The 2016 plan's targets and a first indicator snapshot …")
         setup_demo_targets(log=log)
+        audit.record("import", object_type=SEEDED_TYPE, object_id=f"{persons}-{seed}", object_repr=_("演示数据"),
+                     after={"persons": persons, "seed": seed, "on": today.isoformat()}, note=_("演示数据已完整生成"))
     return accounts
 
 
@@ -92,8 +117,17 @@ def _demo_region(where: str) -> Region | None:
 
 
 def _demo_resident(village: Region) -> Person:
-    head = (
-        HouseholdMember.objects.filter(household__region=village, relation=Relation.HEAD, until__isnull=True, person__death_date__isnull=True)
-        .select_related("person").order_by("household_id").first()
-    )
-    return head.person
+    """The head of a household with a living member aged 80 or over (in the village, else in its
+    township), so that booking home care and the old-age allowance can be tried from the
+    resident's account; any head of the village otherwise."""
+    today = timezone.localdate()
+    born_by = dt.date(today.year - 80, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+    eighty = HouseholdMember.objects.filter(household_id=OuterRef("household_id"), until__isnull=True, person__death_date__isnull=True,
+                                            person__birth_date__lte=born_by)
+    live_heads = HouseholdMember.objects.filter(relation=Relation.HEAD, until__isnull=True, person__death_date__isnull=True)
+    for where in ({"household__region": village}, {"household__region__parent_id": village.parent_id}):
+        with_eighty = live_heads.filter(Exists(eighty), **where).select_related("person").order_by("household__region__code", "household_id")
+        head = with_eighty.filter(person__birth_date__gt=born_by).first() or with_eighty.first()
+        if head is not None:
+            return head.person
+    return live_heads.filter(household__region=village).select_related("person").order_by("household_id").first().person

@@ -150,6 +150,16 @@ class DispatchIn(Schema):
     worker_id: Id
 
 
+class PositionIn(Schema):
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class ReviewIn(Schema):
+    release: bool
+    note: str = Field(max_length=500)
+
+
 class ConfirmBookingIn(Schema):
     rating: int = Field(ge=1, le=5)
     feedback: str = Field(default="", max_length=500)
@@ -300,7 +310,9 @@ def booking_out(b: Booking) -> dict:
         "checked_in_at": b.checked_in_at, "checked_out_at": b.checked_out_at, "served_on": b.served_on,
         "gross": yuan_str(b.gross_fen), "subsidy": yuan_str(b.subsidy_fen), "own_share": yuan_str(b.own_share_fen),
         "subsidy_minutes": b.subsidy_minutes, "rating": b.rating, "feedback": b.feedback, "payable": b.payable,
-        "settlement_id": b.settlement_id,
+        "settlement_id": b.settlement_id, "actual_minutes": b.actual_minutes,
+        "anomalies": [{"code": code, "label": str(Booking.ANOMALIES.get(code, code))} for code in b.anomalies or []],
+        "review": b.review, "review_label": b.get_review_display(), "review_note": b.review_note,
     }
 
 
@@ -573,13 +585,26 @@ def dispatch(request, booking_id: Id, payload: DispatchIn):
 
 
 @router.post("/bookings/{booking_id}/check-in")
-def check_in(request, booking_id: Id):
-    return booking_out(bookings.check_in(user=request.user, booking=_booking(request, booking_id)))
+def check_in(request, booking_id: Id, payload: PositionIn | None = None):
+    """Accepted only within the configured window around the booked time (422 otherwise)."""
+    payload = payload or PositionIn()
+    return booking_out(bookings.check_in(user=request.user, booking=_booking(request, booking_id), latitude=payload.latitude,
+                                         longitude=payload.longitude))
 
 
 @router.post("/bookings/{booking_id}/check-out")
-def check_out(request, booking_id: Id):
-    return booking_out(bookings.check_out(user=request.user, booking=_booking(request, booking_id)))
+def check_out(request, booking_id: Id, payload: PositionIn | None = None):
+    """Bills by the catalogue unit and the time served; a doubtful service comes back with
+    `review` = "held" and its `anomalies`, and stays out of settlement until reviewed."""
+    payload = payload or PositionIn()
+    return booking_out(bookings.check_out(user=request.user, booking=_booking(request, booking_id), latitude=payload.latitude,
+                                          longitude=payload.longitude))
+
+
+@router.post("/bookings/{booking_id}/review")
+def review(request, booking_id: Id, payload: ReviewIn):
+    return booking_out(bookings.review_booking(user=request.user, booking=_booking(request, booking_id), release=payload.release,
+                                               note=payload.note))
 
 
 @router.post("/bookings/{booking_id}/confirm")

@@ -12,15 +12,23 @@ status (低保 or 特困 → "assisted"); within the quota the government pays t
 most `hourly_cap` an hour; the rest is the person's own share. The quota is shared by the
 person's bookings served in the same month, in the order they are completed.
 
+Proof of service: check-in only within `checkin_window_minutes` of the booked time; at check-out
+an hourly service is billed for the minutes served (at most those booked), a visit or a meal per
+unit; a service checked out in the same minute, much shorter than booked (`min_duration_ratio`),
+long after its slot, or reported away from the address (`location_tolerance_metres`) is held
+for review by community or township staff, who release or reject it.
+
 Monthly settlement per provider: the confirmed, payable bookings not yet settled and served up to
-the month's end, with no open complaint, summed into subsidy and own share; approved by the
+the month's end, with no open complaint and not held for review, summed into subsidy and own share; approved by the
 county and exported for payment. Late confirmations fall into the next month's settlement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
+from fractions import Fraction
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery, Sum
@@ -124,13 +132,14 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update(of=("self",)).select_related("person", "region", "provider", "item").get(pk=booking.pk)
 
 
-def _event(booking: Booking, *, action: str, user, from_status: str, note: str = "") -> None:
+def _event(booking: Booking, *, action: str, user, from_status: str, note: str = "", at: dt.datetime | None = None) -> None:
     BookingEvent.objects.create(booking=booking, action=action, from_status=from_status, to_status=booking.status, note=note[:500],
-                                by=user if getattr(user, "pk", None) else None, by_name=_name(user), at=timezone.now())
+                                by=user if getattr(user, "pk", None) else None, by_name=_name(user), at=at or timezone.now())
     audit.record("transition", obj=booking, before={"status": from_status}, after={"status": booking.status, "action": action}, note=note)
 
 
-def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note: str = "", **fields) -> Booking:
+def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note: str = "", at: dt.datetime | None = None,
+          **fields) -> Booking:
     if booking.status not in allowed:
         raise ServiceError({"status": [_("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}]}, status=409)
     from_status = booking.status
@@ -138,7 +147,7 @@ def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note:
     for key, value in fields.items():
         setattr(booking, key, value)
     booking.save()
-    _event(booking, action=action, user=user, from_status=from_status, note=note)
+    _event(booking, action=action, user=user, from_status=from_status, note=note, at=at)
     return booking
 
 
@@ -146,9 +155,10 @@ def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note:
 
 @transaction.atomic
 def create_booking(*, user, person, item, scheduled_at: dt.datetime, quantity: int = 1, address: str = "",
-                   contact_phone: str = "", note: str = "") -> Booking:
+                   contact_phone: str = "", note: str = "", now: dt.datetime | None = None) -> Booking:
     """Book `item` for the elderly `person` (each an object or its id). The person is looked up
-    once, through the caller's scope; the request costs a fixed handful of queries."""
+    once, through the caller's scope; the request costs a fixed handful of queries. `now` is the
+    clock (the demo replays past days)."""
     if user is None or not user.is_authenticated:
         raise NotFoundOrOutOfScope()
     person = _elder_to_book_for(user, person)
@@ -157,7 +167,7 @@ def create_booking(*, user, person, item, scheduled_at: dt.datetime, quantity: i
     item = _bookable_item(item, region)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 12:
         raise ServiceError({"quantity": [_("数量应为1至12")]})
-    now = timezone.now()
+    now = _clock(now)
     if timezone.is_naive(scheduled_at):
         scheduled_at = timezone.make_aware(scheduled_at)
     if scheduled_at < now - dt.timedelta(minutes=5):
@@ -175,7 +185,7 @@ def create_booking(*, user, person, item, scheduled_at: dt.datetime, quantity: i
         note=(note or "").strip()[:500], channel=channel, booked_by=user, unit_price_fen=item.price_fen,
         minutes=item.minutes_per_unit * quantity, gross_fen=item.price_fen * quantity,
     )
-    booking.number = f"YL{timezone.localdate():%Y%m%d}{booking.pk:06d}"
+    booking.number = f"YL{timezone.localdate(now):%Y%m%d}{booking.pk:06d}"
     booking.save(update_fields=["number"])
     BookingEvent.objects.create(booking=booking, action="create", to_status=booking.status, note=booking.get_channel_display(),
                                 by=user, by_name=_name(user), at=now)
@@ -192,9 +202,9 @@ def _profile(person) -> ElderlyProfile | None:
 
 
 @transaction.atomic
-def accept(*, user, booking: Booking) -> Booking:
+def accept(*, user, booking: Booking, now: dt.datetime | None = None) -> Booking:
     _provider_side(user, booking)
-    return _move(_locked(booking), allowed=(Booking.Status.REQUESTED,), to=Booking.Status.ACCEPTED, action="accept", user=user)
+    return _move(_locked(booking), allowed=(Booking.Status.REQUESTED,), to=Booking.Status.ACCEPTED, action="accept", user=user, at=now)
 
 
 @transaction.atomic
@@ -205,46 +215,178 @@ def decline(*, user, booking: Booking, reason: str) -> Booking:
 
 
 @transaction.atomic
-def dispatch(*, user, booking: Booking, worker: Worker) -> Booking:
+def dispatch(*, user, booking: Booking, worker: Worker, now: dt.datetime | None = None) -> Booking:
     _provider_side(user, booking)
     if worker.provider_id != booking.provider_id or not worker.active:
         raise ServiceError({"worker": [_("请选择本机构在岗的服务人员")]})
     booking = _locked(booking)
     return _move(booking, allowed=(Booking.Status.ACCEPTED, Booking.Status.DISPATCHED), to=Booking.Status.DISPATCHED,
-                 action="dispatch", user=user, note=worker.name, worker=worker)
+                 action="dispatch", user=user, note=worker.name, worker=worker, at=now)
+
+
+def _position(latitude, longitude, field: str) -> tuple[float, float] | None:
+    """A reported position (WGS-84 degrees) or None when none was sent; both or neither."""
+    if latitude is None and longitude is None:
+        return None
+    try:
+        lat, lng = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise ServiceError({field: [_("位置应同时包含纬度和经度")]}) from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or math.isnan(lat) or math.isnan(lng):
+        raise ServiceError({field: [_("位置超出经纬度范围")]})
+    return lat, lng
+
+
+def distance_metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine, mean Earth radius): ample for a tolerance of metres."""
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(h))
+
+
+def _proof_standards(booking: Booking, on: dt.date) -> dict:
+    standards = standards_in_force(SUBSIDY, booking.region, on)
+    return {"window": _standard(standards, "checkin_window_minutes"), "ratio": Fraction(str(_standard(standards, "min_duration_ratio"))),
+            "tolerance": _standard(standards, "location_tolerance_metres")}
+
+
+def _clock(now: dt.datetime | None) -> dt.datetime:
+    """The time of an action: now, or a given moment when the demo replays past days."""
+    return now or timezone.now()
 
 
 @transaction.atomic
-def check_in(*, user, booking: Booking) -> Booking:
+def check_in(*, user, booking: Booking, latitude=None, longitude=None, now: dt.datetime | None = None) -> Booking:
+    """The worker arrives: accepted only within the configured window around the booked time, so
+    a service cannot be started (and billed) at a time nobody agreed to."""
     _provider_side(user, booking)
-    now = timezone.now()
-    return _move(_locked(booking), allowed=(Booking.Status.DISPATCHED,), to=Booking.Status.IN_SERVICE, action="check_in", user=user,
-                 checked_in_at=now, served_on=timezone.localdate(now))
+    now = _clock(now)
+    position = _position(latitude, longitude, "position")
+    booking = _locked(booking)
+    if booking.status == Booking.Status.DISPATCHED:
+        window = dt.timedelta(minutes=_proof_standards(booking, timezone.localdate(now))["window"])
+        if abs(now - booking.scheduled_at) > window:
+            start, end = (timezone.localtime(booking.scheduled_at - window), timezone.localtime(booking.scheduled_at + window))
+            raise ServiceError({"checked_in_at": [_("只能在预约时间前后 %(n)s 分钟内签到（%(start)s 至 %(end)s）") % {
+                "n": window.seconds // 60, "start": f"{start:%Y-%m-%d %H:%M}", "end": f"{end:%Y-%m-%d %H:%M}"}]})
+    lat, lng = position or (None, None)
+    return _move(booking, allowed=(Booking.Status.DISPATCHED,), to=Booking.Status.IN_SERVICE, action="check_in", user=user,
+                 at=now, checked_in_at=now, served_on=timezone.localdate(now), check_in_lat=lat, check_in_lng=lng)
+
+
+def billable_minutes(booking: Booking, actual_minutes: int | None) -> int:
+    """The minutes a booking is billed and subsidised for: an hourly service by the time actually
+    served (never more than booked); a visit or a meal by its catalogue unit, as booked."""
+    if booking.item.unit == ServiceItem.Unit.HOUR and actual_minutes is not None:
+        return min(actual_minutes, booking.minutes)
+    return booking.minutes
+
+
+def billed_gross(booking: Booking, minutes: int) -> int:
+    """Price of the billed minutes: an hourly service pro rata to the minute (half up to the fen),
+    others at the booked quantity."""
+    if booking.item.unit != ServiceItem.Unit.HOUR:
+        return booking.unit_price_fen * booking.quantity
+    unit_minutes = booking.minutes // booking.quantity
+    return (2 * booking.unit_price_fen * minutes + unit_minutes) // (2 * unit_minutes)
+
+
+def proof_anomalies(booking: Booking, *, checked_out_at: dt.datetime, out_position, standards: dict,
+                    site: tuple[float, float] | None) -> list[str]:
+    """What makes a completed service doubtful (codes of Booking.ANOMALIES), by the standards:
+    check-in and check-out in the same minute; a stay shorter than the ratio of the booked time
+    (hour and visit services); a check-out long after the booked slot ended; a reported position
+    away from the service address, or check-in and check-out away from each other."""
+    found = []
+    checked_in_at = booking.checked_in_at
+    actual = (checked_out_at - checked_in_at).total_seconds() / 60
+    if checked_in_at.replace(second=0, microsecond=0) == checked_out_at.replace(second=0, microsecond=0):
+        found.append("same_minute")
+    elif booking.item.unit in (ServiceItem.Unit.HOUR, ServiceItem.Unit.VISIT) and actual < standards["ratio"] * booking.minutes:
+        found.append("too_short")
+    slot_end = booking.scheduled_at + dt.timedelta(minutes=booking.minutes + standards["window"])
+    if checked_out_at > slot_end:
+        found.append("outside_slot")
+    in_position = (booking.check_in_lat, booking.check_in_lng) if booking.check_in_lat is not None else None
+    tolerance = standards["tolerance"]
+    far = any(site is not None and p is not None and distance_metres(site, p) > tolerance for p in (in_position, out_position))
+    if far or (in_position and out_position and distance_metres(in_position, out_position) > tolerance):
+        found.append("location")
+    return found
 
 
 @transaction.atomic
-def check_out(*, user, booking: Booking) -> Booking:
-    """End of service: the subsidy is computed now, against the month's remaining quota."""
+def check_out(*, user, booking: Booking, latitude=None, longitude=None, now: dt.datetime | None = None) -> Booking:
+    """End of service: the bill follows the catalogue unit and the time served, the subsidy is
+    computed against the month's remaining quota, and a doubtful service is held from settlement
+    until staff review it."""
     _provider_side(user, booking)
+    now = _clock(now)
+    out_position = _position(latitude, longitude, "position")
     booking = _locked(booking)
     if booking.status != Booking.Status.IN_SERVICE:
         raise ServiceError({"status": [_("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}]}, status=409)
     # Serialise the quota of one person: concurrent check-outs read the used minutes in turn.
     ElderlyProfile.objects.get_or_create(person=booking.person)
-    ElderlyProfile.objects.select_for_update().get(person=booking.person)
+    profile = ElderlyProfile.objects.select_for_update().get(person=booking.person)
+    site = (profile.latitude, profile.longitude) if profile.latitude is not None and profile.longitude is not None else None
+    standards = _proof_standards(booking, booking.served_on or timezone.localdate(now))
+    anomalies = proof_anomalies(booking, checked_out_at=now, out_position=out_position, standards=standards, site=site)
+    actual = max(0, int((now - booking.checked_in_at).total_seconds() // 60))
+    booking.actual_minutes = actual
+    booking.gross_fen = billed_gross(booking, billable_minutes(booking, actual))
     split = subsidy_split(booking)
-    return _move(booking, allowed=(Booking.Status.IN_SERVICE,), to=Booking.Status.COMPLETED, action="check_out", user=user,
-                 checked_out_at=timezone.now(), subsidy_minutes=split["subsidy_minutes"], subsidy_fen=split["subsidy_fen"],
-                 own_share_fen=booking.gross_fen - split["subsidy_fen"], subsidy_basis=split)
+    lat, lng = out_position or (None, None)
+    note = "；".join(str(Booking.ANOMALIES[code]) for code in anomalies)
+    return _move(booking, allowed=(Booking.Status.IN_SERVICE,), to=Booking.Status.COMPLETED, action="check_out", user=user, at=now,
+                 note=_("异常待复核：%(list)s") % {"list": note} if anomalies else "",
+                 checked_out_at=now, subsidy_minutes=split["subsidy_minutes"], subsidy_fen=split["subsidy_fen"],
+                 own_share_fen=booking.gross_fen - split["subsidy_fen"], subsidy_basis=split, check_out_lat=lat, check_out_lng=lng,
+                 anomalies=anomalies, review=Booking.Review.HELD if anomalies else Booking.Review.NONE)
+
+
+def may_review(user) -> bool:
+    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in REGISTRY_WRITERS) and user.can_write)
+
+
+def may_approve_settlements(user) -> bool:
+    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in PAYROLL_ROLES) and user.can_write)
 
 
 @transaction.atomic
-def confirm(*, user, booking: Booking, rating: int, feedback: str = "") -> Booking:
+def review_booking(*, user, booking: Booking, release: bool, note: str) -> Booking:
+    """Community or township staff decide a held booking: released into settlement, or rejected
+    (never paid). A written reason either way."""
+    own = selectors.provider_of(user)
+    if own is not None and own.pk == booking.provider_id:
+        raise PermissionDeniedError(_("服务记录由社区或乡镇（街道）工作人员复核"))
+    if user is None or not user.is_authenticated or not (user.is_superuser or user.is_staff_role) or not region_in_scope(user, booking.region):
+        raise NotFoundOrOutOfScope()
+    if not may_review(user):
+        raise PermissionDeniedError(_("当前账号无权复核服务记录"))
+    note = _reason(note, "review_note")
+    booking = _locked(booking)
+    if booking.review != Booking.Review.HELD:
+        raise ServiceError({"review": [_("该服务记录没有待复核的异常")]}, status=409)
+    before = {"review": booking.review, "payable": booking.payable}
+    booking.review = Booking.Review.RELEASED if release else Booking.Review.REJECTED
+    booking.payable = bool(release)
+    booking.review_note, booking.reviewed_by, booking.reviewed_at = note, user, timezone.now()
+    booking.save(update_fields=["review", "payable", "review_note", "reviewed_by", "reviewed_at", "updated_at"])
+    BookingEvent.objects.create(booking=booking, action="review", from_status=booking.status, to_status=booking.status,
+                                note=f"{booking.get_review_display()}：{note}", by=user, by_name=_name(user), at=timezone.now())
+    audit.record("update", obj=booking, before=before, after={"review": booking.review, "payable": booking.payable}, note=note)
+    return booking
+
+
+@transaction.atomic
+def confirm(*, user, booking: Booking, rating: int, feedback: str = "", now: dt.datetime | None = None) -> Booking:
     _booker_side(user, booking.person)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ServiceError({"rating": [_("评价应为1至5星")]})
     return _move(_locked(booking), allowed=(Booking.Status.COMPLETED,), to=Booking.Status.CONFIRMED, action="confirm", user=user,
-                 note=(feedback or "").strip()[:500], rating=rating, feedback=(feedback or "").strip()[:500], confirmed_at=timezone.now())
+                 note=(feedback or "").strip()[:500], rating=rating, feedback=(feedback or "").strip()[:500], confirmed_at=_clock(now),
+                 at=now)
 
 
 @transaction.atomic
@@ -301,7 +443,7 @@ def subsidy_split(booking: Booking, on: dt.date | None = None) -> dict:
     used = (Booking.objects.filter(person=person, served_on__gte=month, served_on__lt=months.add_months(month, 1), payable=True,
                                    status__in=[Booking.Status.COMPLETED, Booking.Status.CONFIRMED])
             .exclude(pk=booking.pk).aggregate(total=Sum("subsidy_minutes"))["total"] or 0)
-    subsidised = min(booking.minutes, max(0, quota - used))
+    subsidised = min(billable_minutes(booking, booking.actual_minutes), max(0, quota - used))
     cap = _standard(standards, "hourly_cap")
     unit_minutes = booking.minutes // booking.quantity
     # Per subsidised minute the government pays the price per minute, at most cap/60:
@@ -407,7 +549,8 @@ def build_settlement(*, user, provider, month) -> Settlement:
     Booking.objects.filter(settlement=settlement).update(settlement=None)
     open_complaint = Complaint.objects.filter(booking_id=OuterRef("pk"), status=Complaint.Status.OPEN)
     Booking.objects.filter(provider=provider, status=Booking.Status.CONFIRMED, payable=True, settlement__isnull=True,
-                           served_on__lt=months.add_months(month, 1)).exclude(Exists(open_complaint)).update(settlement=settlement)
+                           served_on__lt=months.add_months(month, 1)).exclude(review=Booking.Review.HELD).exclude(
+        Exists(open_complaint)).update(settlement=settlement)
     _refresh_totals(settlement)
     settlement.built_at = timezone.now()
     settlement.save(update_fields=["built_at"])

@@ -17,12 +17,12 @@ from minzheng.accounts.models import Role, User
 from minzheng.core import audit
 from minzheng.core.context import Actor, acting_as
 from minzheng.payments import months
-from minzheng.people.models import Person
+from minzheng.people.models import HouseholdMember, Person
 from minzheng.regions.models import Region
 
 from . import allowance, bookings, services
 from .models import (
-    Assessment, Booking, ElderlyAssociation, HealthAgreement, Institution, Provider, ProviderStaff, ServiceItem,
+    Assessment, Booking, ElderlyAssociation, HealthAgreement, Institution, LivingSituation, Provider, ProviderStaff, ServiceItem,
 )
 
 CATALOGUE = [
@@ -220,34 +220,81 @@ def _assessments(worker, village: Region, today: dt.date) -> list[Person]:
                                    mental_score=n % 4, consciousness=0, vision=n % 3, hearing=(n + 1) % 3, communication=n % 2,
                                    social_score=(n * 3) % 16, assessors="张评估员,李评估员",
                                    escalations=["incidents"] if n % 11 == 5 else [])
-        services.update_profile(user=worker, person=person, living_situation=("alone", "empty_nest", "with_family")[n % 3])
+        services.update_profile(user=worker, person=person, living_situation=_living_situation(person, today))
         services.add_contact(user=worker, person=person, name=f"{person.name[0]}家属", relation="子女", phone=f"1380724{n:04d}")
     return elderly
 
 
+SLOT_HOURS = (9, 10, 14, 15, 16)  # bookings at daytime hours, local time
+
+
+def _slot(day: dt.date, n: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(SLOT_HOURS[n % len(SLOT_HOURS)], 30 if n % 2 else 0)))
+
+
+def _last_slot_before(now: dt.datetime) -> dt.datetime:
+    """The latest daytime slot at least 20 minutes before now (today's or an earlier day's)."""
+    day = timezone.localdate(now)
+    while True:
+        for hour in reversed(SLOT_HOURS):
+            slot = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+            if slot <= now - dt.timedelta(minutes=20):
+                return slot
+        day -= dt.timedelta(days=1)
+
+
 def _bookings(worker, provider_user, provider: Provider, elderly: list[Person]) -> int:
+    """Twelve bookings at every stage, replayed at the times they would have happened: those
+    served in the past at daytime slots of the last days (checked in and out around the slot),
+    one in service since the last slot, open ones at slots in the coming days. One confirmed
+    service was checked out in the minute it started, so it waits for review."""
     if Booking.objects.filter(provider=provider).exists() or not elderly:
         return 0
     items = list(ServiceItem.objects.filter(provider=provider).order_by("id"))
     worker_row = provider.workers.order_by("id").first()
+    now = timezone.now()
+    today = timezone.localdate(now)
     made = 0
     for n, person in enumerate(elderly[:12]):
         item = items[n % len(items)]
-        booking = bookings.create_booking(user=worker, person=person, item=item, quantity=1 + n % 2,
-                                          scheduled_at=timezone.now() + dt.timedelta(hours=2 + n), address=f"{person.hukou_region.name}{n + 1}号")
-        made += 1
         stage = n % 6
+        if stage < 3:
+            scheduled = _slot(today + dt.timedelta(days=1 + n // 2), n)
+        elif stage == 3:
+            scheduled = _last_slot_before(now)
+        else:
+            scheduled = _slot(today - dt.timedelta(days=2 + 3 * n), n)
+        booked_at = min(now, scheduled - dt.timedelta(hours=20))
+        booking = bookings.create_booking(user=worker, person=person, item=item, quantity=1 + n % 2, scheduled_at=scheduled,
+                                          now=booked_at)
+        made += 1
         if stage >= 1:
-            bookings.accept(user=provider_user, booking=booking)
+            bookings.accept(user=provider_user, booking=booking, now=booked_at + dt.timedelta(minutes=15))
         if stage >= 2:
-            bookings.dispatch(user=provider_user, booking=booking, worker=worker_row)
+            bookings.dispatch(user=provider_user, booking=booking, worker=worker_row, now=booked_at + dt.timedelta(minutes=40))
         if stage >= 3:
-            bookings.check_in(user=provider_user, booking=booking)
+            bookings.check_in(user=provider_user, booking=booking, now=scheduled + dt.timedelta(minutes=5))
         if stage >= 4:
-            bookings.check_out(user=provider_user, booking=booking)
+            served = dt.timedelta(seconds=20) if n == 5 else dt.timedelta(minutes=booking.minutes + 2)
+            bookings.check_out(user=provider_user, booking=booking, now=scheduled + dt.timedelta(minutes=5) + served)
         if stage >= 5:
-            bookings.confirm(user=worker, booking=booking, rating=5, feedback="服务周到")
+            bookings.confirm(user=worker, booking=booking, rating=5, feedback="服务周到",
+                             now=scheduled + dt.timedelta(minutes=booking.minutes + 120))
     return made
+
+
+def _living_situation(person: Person, today: dt.date) -> str:
+    """独居 when the person is the only living member of the household, 空巢 when every member is
+    60 or over, otherwise with family: the registry decides, not a rotation."""
+    household = HouseholdMember.objects.filter(person=person, until__isnull=True).values_list("household_id", flat=True).first()
+    if household is None:
+        return LivingSituation.ALONE
+    births = list(HouseholdMember.objects.filter(household_id=household, until__isnull=True, person__death_date__isnull=True)
+                  .values_list("person__birth_date", flat=True))
+    if len(births) <= 1:
+        return LivingSituation.ALONE
+    cutoff = dt.date(today.year - 60, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+    return LivingSituation.EMPTY_NEST if all(b and b <= cutoff for b in births) else LivingSituation.WITH_FAMILY
 
 
 def seed_demo_eldercare(*, today: dt.date | None = None) -> dict:

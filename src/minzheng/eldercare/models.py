@@ -28,6 +28,9 @@ class ElderlyProfile(models.Model):
     person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="elderly_profile", verbose_name=_("老年人"))
     living_situation = models.CharField(_("居住状况"), max_length=16, choices=LivingSituation.choices, blank=True)
     address = models.CharField(_("服务地址"), max_length=200, blank=True)
+    # Where the service address is (WGS-84), when known: check-in positions are compared with it.
+    latitude = models.FloatField(_("服务地址纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("服务地址经度"), null=True, blank=True)
     health_record_number = models.CharField(_("健康档案编号"), max_length=40, blank=True)
     health_clinic = models.ForeignKey(
         "Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="health_records",
@@ -287,6 +290,19 @@ class Booking(models.Model):
         CANCELLED = "cancelled", _("已取消")
         NO_SHOW = "no_show", _("未能上门服务")
 
+    class Review(models.TextChoices):
+        NONE = "", _("无需复核")
+        HELD = "held", _("异常待复核")
+        RELEASED = "released", _("复核通过")
+        REJECTED = "rejected", _("复核不予结算")
+
+    ANOMALIES = {
+        "same_minute": _("签到与签退在同一分钟"),
+        "too_short": _("实际服务时长明显短于预约时长"),
+        "outside_slot": _("签退时间远超预约时段"),
+        "location": _("签到或签退位置与服务地址不符"),
+    }
+
     class Channel(models.TextChoices):
         SELF = "self", _("老年人本人")
         FAMILY = "family", _("家属")
@@ -320,6 +336,18 @@ class Booking(models.Model):
     feedback = models.CharField(_("评价内容"), max_length=500, blank=True)
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     payable = models.BooleanField(_("计入结算"), default=True)
+    # Proof that the service happened: what the check-in and check-out recorded, the anomalies
+    # found in it (codes of ANOMALIES) and the review that holds such a booking from settlement.
+    actual_minutes = models.PositiveIntegerField(_("实际服务时长（分钟）"), null=True, blank=True)
+    check_in_lat = models.FloatField(null=True, blank=True)
+    check_in_lng = models.FloatField(null=True, blank=True)
+    check_out_lat = models.FloatField(null=True, blank=True)
+    check_out_lng = models.FloatField(null=True, blank=True)
+    anomalies = models.JSONField(_("异常"), default=list, blank=True)
+    review = models.CharField(_("复核"), max_length=16, choices=Review.choices, blank=True, default="", db_index=True)
+    review_note = models.CharField(_("复核意见"), max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
     settlement = models.ForeignKey(Settlement, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
     created_at = models.DateTimeField(_("预约提交时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -340,8 +368,18 @@ class Booking(models.Model):
     def audit_region_code(self) -> str:
         return self.region.code if self.region_id else ""
 
+    @property
+    def anomaly_labels(self) -> list[str]:
+        return [str(self.ANOMALIES.get(code, code)) for code in self.anomalies or []]
+
 
 class BookingEvent(models.Model):
+    ACTIONS = {
+        "create": _("提交预约"), "accept": _("接单"), "decline": _("拒单"), "dispatch": _("派单"), "check_in": _("签到"),
+        "check_out": _("签退"), "confirm": _("确认服务完成"), "cancel": _("取消预约"), "no_show": _("未能上门服务"),
+        "complaint": _("投诉"), "complaint_resolved": _("处理投诉"), "review": _("异常复核"),
+    }
+
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=24)
     from_status = models.CharField(max_length=16, blank=True)
@@ -353,6 +391,10 @@ class BookingEvent(models.Model):
 
     class Meta:
         ordering = ["booking_id", "id"]
+
+    @property
+    def action_label(self) -> str:
+        return str(self.ACTIONS.get(self.action, self.action))
 
 
 class Complaint(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
-from minzheng.core.money import yuan_to_fen
+from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.core.errors import ServiceError
 from minzheng.payments import months
 from minzheng.web.views.base import page, paginate
@@ -213,9 +213,15 @@ def allowance_confirm(request):
     if not ids:
         messages.error(request, _("请选择要确认的人员"))
         return redirect("eldercare:allowance_list")
+    selected = allowance.enrolments_for(request.user).filter(pk__in=ids)
+    flagged = list(selected.filter(status=AllowanceEnrolment.Status.PROPOSED).exclude(problem="").select_related("person", "region")[:200])
+    if flagged and request.POST.get("confirm_problems") != "1":
+        # A flagged problem (no bank account, no household...) means the allowance cannot be paid
+        # as things stand: the clerk sees who and why before confirming anyway.
+        return render(request, "eldercare/allowance_confirm_problems.html", {
+            "flagged": flagged, "ids": ids, "reason": request.POST.get("reason", "")})
     try:
-        result = allowance.confirm_enrolments(user=request.user, enrolments=allowance.enrolments_for(request.user).filter(pk__in=ids),
-                                              reason=request.POST.get("reason", ""))
+        result = allowance.confirm_enrolments(user=request.user, enrolments=selected, reason=request.POST.get("reason", ""))
         messages.success(request, _("已确认纳入 %(n)s 人") % {"n": result["confirmed"]})
         for skipped in result["skipped"]:
             messages.error(request, f"#{skipped['id']}：{skipped['reason']}")
@@ -299,6 +305,10 @@ def _actions_for(user, booking: Booking) -> list[str]:
         acts += {"requested": ["accept", "decline", "cancel"], "accepted": ["dispatch", "cancel"],
                  "dispatched": ["dispatch", "check_in", "no_show", "cancel"], "in_service": ["check_out"]}.get(status, [])
     elif own is None and user.role != Role.PROVIDER:
+        if selectors.is_staff(user) and not bookings.may_review(user):
+            return acts  # read-only staff (leader, verification centre) see no buttons they cannot use
+        if booking.review == Booking.Review.HELD and selectors.is_staff(user):
+            acts.append("review")
         if status in bookings.OPEN:
             acts.append("cancel")
         if status == Booking.Status.COMPLETED:
@@ -312,7 +322,7 @@ def booking_detail(request, pk: int):
     user = request.user
     booking = selectors.get_booking(user, pk)
     return render(request, "eldercare/booking_detail.html", {
-        "booking": booking, "events": booking.events.all(), "complaints": booking.complaints.all(),
+        "booking": booking, "events": booking.events.order_by("at", "id"), "complaints": booking.complaints.all(),
         "actions": _actions_for(user, booking), "workers": booking.provider.workers.filter(active=True),
         "may_resolve": selectors.is_staff(user) and user.can_write,
     })
@@ -324,36 +334,57 @@ def booking_action(request, pk: int, action: str):
     user = request.user
     booking = selectors.get_booking(user, pk)
     post = request.POST
+    done = ""
     try:
         if action == "accept":
             bookings.accept(user=user, booking=booking)
+            done = _("已接单：%(number)s") % {"number": booking.number}
         elif action == "decline":
             bookings.decline(user=user, booking=booking, reason=post.get("reason", ""))
+            done = _("已拒单：%(number)s") % {"number": booking.number}
         elif action == "dispatch":
             worker = booking.provider.workers.filter(pk=_int(post.get("worker"))).first()
             if worker is None:
                 raise ServiceError({"worker": [_("请选择服务人员")]})
             bookings.dispatch(user=user, booking=booking, worker=worker)
+            done = _("已派单给 %(worker)s") % {"worker": worker.name}
         elif action == "check_in":
-            bookings.check_in(user=user, booking=booking)
+            bookings.check_in(user=user, booking=booking, latitude=post.get("latitude") or None, longitude=post.get("longitude") or None)
+            done = _("已签到，服务开始")
         elif action == "check_out":
-            bookings.check_out(user=user, booking=booking)
+            booking = bookings.check_out(user=user, booking=booking, latitude=post.get("latitude") or None,
+                                         longitude=post.get("longitude") or None)
+            if booking.review == Booking.Review.HELD:
+                messages.warning(request, _("已签退，但服务记录异常（%(list)s），暂缓结算，待社区或乡镇复核") % {
+                    "list": "；".join(booking.anomaly_labels)})
+            else:
+                done = _("已签退，服务费用 %(gross)s 元") % {"gross": yuan_str(booking.gross_fen)}
+        elif action == "review":
+            booking = bookings.review_booking(user=user, booking=booking, release=post.get("release") == "1", note=post.get("note", ""))
+            done = _("复核完成：%(result)s") % {"result": booking.get_review_display()}
         elif action == "confirm":
             bookings.confirm(user=user, booking=booking, rating=_int(post.get("rating"), 0), feedback=post.get("feedback", ""))
+            done = _("已确认服务完成，感谢评价")
         elif action == "cancel":
             bookings.cancel(user=user, booking=booking, reason=post.get("reason", ""))
+            done = _("预约已取消")
         elif action == "no_show":
             bookings.no_show(user=user, booking=booking, reason=post.get("reason", ""))
+            done = _("已记录未能上门服务")
         elif action == "complaint":
             bookings.file_complaint(user=user, booking=booking, text=post.get("text", ""))
+            done = _("投诉已提交，社区或乡镇工作人员将处理")
         elif action == "resolve":
             complaint = booking.complaints.filter(pk=_int(post.get("complaint"))).first()
             if complaint is None:
                 raise Http404()
-            bookings.resolve_complaint(user=user, complaint=complaint, upheld=post.get("upheld") == "1", resolution=post.get("resolution", ""))
+            complaint = bookings.resolve_complaint(user=user, complaint=complaint, upheld=post.get("upheld") == "1",
+                                                   resolution=post.get("resolution", ""))
+            done = _("投诉已处理：%(result)s") % {"result": complaint.get_status_display()}
         else:
             raise Http404()
-        messages.success(request, _("操作成功"))
+        if done:
+            messages.success(request, done)
     except ServiceError as exc:
         _errors(request, exc)
     if post.get("next") == "board":
@@ -414,8 +445,11 @@ def settlement_build(request):
 @page(check=_may_settle)
 def settlement_detail(request, pk: int):
     settlement = selectors.get_settlement(request.user, pk)
+    held = selectors.bookings_for(request.user).filter(provider=settlement.provider, review=Booking.Review.HELD,
+                                                       served_on__lt=months.add_months(settlement.month, 1))
     return render(request, "eldercare/settlement_detail.html", {
         "settlement": settlement, "bookings": settlement.bookings.select_related("person", "item").order_by("served_on", "id"),
+        "may_approve": bookings.may_approve_settlements(request.user), "held": held.order_by("served_on", "id")[:200],
     })
 
 

@@ -25,6 +25,7 @@ class PaymentsConfig(AppConfig):
             return user.is_superuser or user.is_staff_role
 
         nav.register(_("救助待遇"), "payments:entitlement_list", prefix="/payments/", order=45, visible=staff)
+        nav.register(_("我的待遇"), "payments:mine", prefix="/payments/mine/", order=55, visible=lambda user: user.role == "resident")
         nav.register(_("月度发放"), "payments:payroll_list", prefix="/payments/payrolls/", order=46, visible=may_see_payrolls)
         nav.register(_("标准测算"), "payments:simulator", prefix="/payments/simulator/", order=47, visible=may_simulate)
         widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)

@@ -456,7 +456,7 @@ def _simulate(*, user, programme: str, key: str, region: Region, value, effectiv
         "becoming_ineligible", "pending_becoming_eligible", "pending_becoming_ineligible", "pending_monthly_after")}
     current = before.for_path(region.path).get(programme, {}).get(key)
     return {
-        "programme": programme, "programme_name": PROGRAMME_BY_CODE[programme].name, "key": key, "key_label": str(spec.label),
+        "programme": programme, "programme_name": _(PROGRAMME_BY_CODE[programme].name), "key": key, "key_label": str(spec.label),
         "unit": spec.unit, "region": {"code": region.code, "name": region.name}, "effective_from": on, "from_month": month,
         "value": display_value(spec.unit, after.for_path(region.path).get(programme, {}).get(key).value),
         "current_value": current.display() if current is not None else "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from minzheng.accounts.models import Role
@@ -17,6 +17,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope
 from minzheng.core.scope import scope_paths, scope_q
 from minzheng.people.models import HouseholdMember
 from minzheng.regions.models import Region
+from minzheng.regions.selectors import regions_for
 
 from .models import Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun, Review
 
@@ -160,6 +161,19 @@ def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
     """Context of the workbench card `payments/_due_reviews_widget.html`; None for non-staff."""
     if not (user.is_superuser or user.is_staff_role):
         return None
-    due = due_reviews_for(user)
-    return {"due_reviews": list(due[:limit]), "due_review_count": due.count(),
-            "open_overpayments": overpayments_for(user).filter(status="open").count()}
+    today = timezone.localdate()
+    due = due_reviews_for(user, today)
+    context = {"due_review_count": due.count(), "overdue_count": due.filter(next_review_on__lt=today).count(), "today": today,
+               "open_overpayments": overpayments_for(user).filter(status="open").count()}
+    if user.role == Role.LEADER:
+        # A leader follows the numbers, not the households: due and overdue reviews per county,
+        # counted in one query (a pair of filtered counts per county path).
+        counties = list(regions_for(user).filter(level=Region.Level.COUNTY).order_by("code"))
+        counts = due.aggregate(**{
+            f"{kind}_{c.pk}": Count("id", filter=Q(region__path__startswith=c.path, **extra))
+            for c in counties for kind, extra in (("due", {}), ("overdue", {"next_review_on__lt": today}))})
+        context["by_county"] = [{"name": c.name, "due": counts[f"due_{c.pk}"], "overdue": counts[f"overdue_{c.pk}"]}
+                                for c in counties if counts[f"due_{c.pk}"]]
+    else:
+        context["due_reviews"] = list(due[:limit])
+    return context

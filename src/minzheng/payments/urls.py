@@ -5,6 +5,7 @@ from . import views
 app_name = "payments"
 urlpatterns = [
     path("", views.entitlement_list, name="entitlement_list"),
+    path("mine/", views.mine, name="mine"),
     path("<int:pk>/", views.entitlement_detail, name="entitlement_detail"),
     path("<int:pk>/act/<str:action>/", views.entitlement_action, name="entitlement_action"),
     path("reviews/", views.review_list, name="review_list"),

@@ -14,10 +14,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from minzheng.accounts.models import Role
 from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMMES, REGISTRY
 from minzheng.core.errors import ServiceError
@@ -73,6 +75,14 @@ def _amount(text: str) -> int:
 
 
 # ---------------------------------------------------------------- entitlements
+
+@page(check=lambda user: user.role == Role.RESIDENT, message=gettext_lazy("此页面供居民查看本人家庭的待遇"))
+def mine(request):
+    """A resident's own household: what it receives, and the last payments."""
+    entitlements = list(selectors.entitlements_for(request.user).order_by("programme", "-start_month"))
+    lines = PayrollLine.objects.filter(entitlement__in=[e.pk for e in entitlements]).order_by("-month", "-attempt", "id")[:24]
+    return render(request, "payments/mine.html", {"entitlements": entitlements, "lines": lines})
+
 
 @staff_page
 def entitlement_list(request):
@@ -197,6 +207,11 @@ def payroll_create(request):
     try:
         if county is None:
             raise ServiceError({"county": [_("请选择县（市、区）")]})
+        month = _future_month(request.POST.get("month", ""))
+        if month is not None and request.POST.get("confirm_future") != "1":
+            # Paying ahead is rare and easy to do by mistake (a mistyped year): say so, ask again.
+            return render(request, "payments/payroll_confirm_future.html", {
+                "county": county, "month": month, "current": months.month_start(timezone.localdate())})
         run = payroll.create_run(user=user, county=county, month=request.POST.get("month", ""))
         if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
             payroll.start_compute(user=user, run=run)
@@ -204,6 +219,16 @@ def payroll_create(request):
         _report(request, exc, {"county": _("县（市、区）"), "month": _("发放月份")})
         return redirect("payments:payroll_list")
     return redirect("payments:payroll_detail", pk=run.pk)
+
+
+def _future_month(text: str) -> dt.date | None:
+    """The month asked for if it lies after the current month; None otherwise (or if unreadable,
+    which the service reports)."""
+    try:
+        month = months.parse(text)
+    except ValueError:
+        return None
+    return month if month > months.month_start(timezone.localdate()) else None
 
 
 @require_POST
@@ -297,7 +322,7 @@ def _simulator_page(view):
 
 
 def _param_choices() -> list[dict]:
-    return [{"programme": code, "programme_name": name,
+    return [{"programme": code, "programme_name": gettext(name),
              "keys": [{"key": spec.key, "label": str(spec.label), "unit": spec.unit} for spec in REGISTRY.get(code, {}).values()
                       if spec.unit in ("fen_month", "fen_year", "fen", "ratio", "count", "years")]}
             for code, name in MONTHLY_PROGRAMMES]
@@ -309,7 +334,12 @@ def simulator(request):
     form = {"programme": request.GET.get("programme", "dibao_urban"), "key": request.GET.get("key", "standard"),
             "region": request.GET.get("region", user.region.code if user.region_id else "420800"),
             "value": request.GET.get("value", ""), "effective_from": request.GET.get("effective_from", "")}
-    context = {"form": form, "params": _param_choices(), "regions": _simulator_regions(user), "result": None}
+    context = {"form": form, "params": _param_choices(), "regions": _simulator_regions(user), "result": None,
+               "current": _current_standard(user, form)}
+    missing = [label for field, label in (("value", _("新数值")), ("effective_from", _("生效日期"))) if not form[field]]
+    if len(missing) == 1:
+        # Half a form used to show nothing at all; say what is still needed.
+        messages.error(request, _("请填写%(fields)s后再测算") % {"fields": "、".join(str(m) for m in missing)})
     if form["value"] and form["effective_from"]:
         try:
             try:
@@ -331,6 +361,22 @@ def simulator(request):
             }
             context["may_apply"] = _may_set_standards(user)
     return render(request, "payments/simulator.html", context)
+
+
+def _current_standard(user, form: dict) -> str:
+    """The parameter's value in force today for the chosen region, with its unit, or a note that
+    none is set."""
+    from minzheng.assistance.params import Unit, spec_for
+    from minzheng.assistance.selectors import standard_in_force
+
+    region = regions_for(user).filter(code=form["region"]).first()
+    spec = spec_for(form["programme"], form["key"])
+    if region is None or spec is None:
+        return ""
+    resolved = standard_in_force(form["programme"], form["key"], region, timezone.localdate())
+    if resolved is None or resolved.value is None:
+        return _("尚未设定")
+    return f"{resolved.display()} {Unit.LABELS[spec.unit]}"
 
 
 def _may_set_standards(user) -> bool:

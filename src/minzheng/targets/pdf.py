@@ -1,6 +1,6 @@
-"""The printable assessment report (PDF), in Chinese with reportlab's built-in CJK font
-STSong-Light: viewers supply the glyphs, so no font file ships with the platform. The font has
-no glyph for some Western punctuation (the middle dot), so the text avoids it."""
+"""The printable assessment report (PDF), in Chinese with the platform's embedded CJK font
+(core.pdf). The fallback font has no glyph for some Western punctuation (the middle dot), so
+the text avoids it."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "STSong-Light"
+from minzheng.core.pdf import cjk_font
+
+FONT = "STSong-Light"  # replaced by the embedded font once registered (_register_font)
 STATUS_COLOURS = {
     "met": colors.HexColor("#1a7f37"), "on_track": colors.HexColor("#0b5cad"), "behind": colors.HexColor("#b35900"),
     "missed": colors.HexColor("#b42318"), "no_data": colors.HexColor("#666666"), "anomaly": colors.HexColor("#7a2e8a"),
@@ -26,8 +26,8 @@ SIGNS = {"ge": "≥", "le": "≤", "eq": "="}
 
 
 def _register_font() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    global FONT
+    FONT = cjk_font()
 
 
 def _styles():

@@ -1,5 +1,5 @@
 """The verification report (居民家庭经济状况核对报告) of an application as a PDF, in Chinese with
-reportlab's built-in CJK font (no font file needed). ID numbers appear masked."""
+the platform's embedded CJK font (core.pdf). ID numbers appear masked."""
 
 from __future__ import annotations
 
@@ -13,17 +13,12 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "STSong-Light"
-
+from minzheng.core.pdf import cjk_font
 
 def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+    return cjk_font()
 
 
 def _styles() -> dict:

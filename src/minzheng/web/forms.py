@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django import forms
@@ -16,6 +17,8 @@ from minzheng.regions.models import Region
 from .reads import region_choices
 
 PERSON_REGION_LEVELS = [Region.Level.TOWNSHIP, Region.Level.VILLAGE]
+# A mainland mobile number, or a landline with its area code (0724-1234567, optional extension).
+PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -64,6 +67,12 @@ class PersonForm(forms.Form):
             del self.fields["id_number"]
         else:
             del self.fields["death_date"]
+
+    def clean_phone(self):
+        phone = re.sub(r"[\s()（）]", "", self.cleaned_data.get("phone") or "")
+        if phone and not PHONE.fullmatch(phone):
+            raise forms.ValidationError(_("联系电话应为11位手机号码或带区号的固定电话，如 0724-1234567"))
+        return phone
 
     def clean(self):
         data = super().clean()

@@ -69,8 +69,9 @@ def _writer(user) -> bool:
 
 register(_("工作台"), "web:workbench", prefix="/", order=0)
 register(_("行政区划"), "web:region_index", prefix="/regions/", order=10, visible=_staff)
-register(pgettext_lazy("nav", "人员"), "web:person_list", prefix="/people/", order=20, visible=_registry)
-register(pgettext_lazy("nav", "家庭"), "web:household_list", prefix="/households/", order=30, visible=_registry)
+# Residents reach their own person and household from the workbench; the registries are staff menus.
+register(pgettext_lazy("nav", "人员"), "web:person_list", prefix="/people/", order=20, visible=_staff)
+register(pgettext_lazy("nav", "家庭"), "web:household_list", prefix="/households/", order=30, visible=_staff)
 register(_("批量导入"), "web:person_import", prefix="/people/import/", order=80, visible=_writer)
-register(_("任务"), "web:job_list", prefix="/jobs/", order=90, visible=lambda user: user.role != Role.RESIDENT)
+register(_("任务"), "web:job_list", prefix="/jobs/", order=90, visible=_staff)
 register(_("系统管理"), "admin:index", prefix="/admin/", order=100, visible=lambda user: user.is_superuser)

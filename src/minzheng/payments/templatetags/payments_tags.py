@@ -2,6 +2,9 @@
 
 from django import template
 
+from django.utils.translation import gettext
+
+from minzheng.assistance import display
 from minzheng.core.money import yuan_str
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 
@@ -27,4 +30,16 @@ def month(day) -> str:
 @register.filter
 def programme_name(code: str) -> str:
     spec = PROGRAMME_BY_CODE.get(code)
-    return spec.name if spec else code
+    return gettext(spec.name) if spec else code
+
+
+@register.filter
+def trace_label(label: str) -> str:
+    """A stored calculation-trace label in the reader's language."""
+    return display.trace_label(label or "")
+
+
+@register.filter
+def trace_value(value) -> str:
+    """A stored calculation-trace value with flags and codes in words."""
+    return display.trace_value(value)

@@ -10,6 +10,14 @@ SIGNS = {"ge": "≥", "le": "≤", "eq": "="}
 
 
 @register.filter
+def indicator_name(code: str) -> str:
+    """An indicator's name for a code stored on a target; codes are never shown to people."""
+    from minzheng.targets import indicators
+
+    return str(indicators.get(code).name) if code and indicators.exists(code) else ""
+
+
+@register.filter
 def num(value, places=2):
     """A number without trailing zeros and with thousands separators: 16,000 · 31.5 · 0.25."""
     if value is None or value == "":
