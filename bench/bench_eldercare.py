@@ -171,7 +171,7 @@ def setup_booking_world() -> dict:
             continue
         used.add(account_person)
         user = User.objects.create_user(username=f"family{n}", password="bench-pass-123", role=Role.RESIDENT, person_id=account_person)
-        families.append({"token": issue_token(user), "person_id": person_id})
+        families.append({"token": issue_token(user)["token"], "person_id": person_id})
     return {"families": families, "items": [i.pk for i in items]}
 
 

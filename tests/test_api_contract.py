@@ -29,7 +29,7 @@ def wsgi_app():
 
 @pytest.mark.parametrize("who", ["admin", "zhongxiang_clerk"])
 def test_api_honours_its_contract(people, users, wsgi_app, who):
-    outcome = contract.run(wsgi_app, token=issue_token(users[who]), examples=contract.examples_per_operation(4))
+    outcome = contract.run(wsgi_app, token=issue_token(users[who])["token"], examples=contract.examples_per_operation(4))
     print(f"\ncontract as {who}: {outcome.cases} cases over {outcome.operations} operations, statuses {dict(sorted(outcome.statuses.items()))}")
     assert outcome.operations > 100
     assert outcome.failures == [], "\n".join(outcome.failures[:30]) + f"\n… {len(outcome.failures)} failures"

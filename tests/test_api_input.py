@@ -28,7 +28,7 @@ BIG = str(2**70)
 @pytest.fixture
 def call(client, users):
     def call(method, path, body=None, *, who="admin", lang="zh-hans", raw=None, **extra):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(users[who])}", "HTTP_ACCEPT_LANGUAGE": lang, **extra}
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(users[who])['token']}", "HTTP_ACCEPT_LANGUAGE": lang, **extra}
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
         kwargs = {"content_type": "application/json"} if data is not None else {}
         return getattr(client, method)(path, data, **kwargs, **headers) if data is not None else getattr(client, method)(path, **headers)
@@ -125,7 +125,7 @@ def test_the_form_the_api_and_the_import_share_the_phone_and_name_rules(people):
 def test_production_answers_json_for_api_404_and_500(settings, users, people, monkeypatch):
     settings.DEBUG = False
     client = Client(raise_request_exception=False)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(users['admin'])}"}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(users['admin'])['token']}"}
     missing = client.get("/api/v1/no-such-thing", **auth)
     assert missing.status_code == 404 and missing["Content-Type"].startswith("application/json")
     assert missing.json()["detail"] == "记录不存在"

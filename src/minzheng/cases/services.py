@@ -715,12 +715,12 @@ def _decided_amount(case: Case, on: dt.date, amount_fen: int | None, amount_reas
     rules_amount = assessment.amount_fen if assessment.computed and assessment.eligible else None
     if not amount_fen:
         if rules_amount:
-            raise ServiceError({"amount_fen": [_("请填写核定金额（按规则计算为每月 %(y)s 元）") % {"y": _yuan(rules_amount)}]})
+            raise ServiceError({"amount_fen": [_("请填写核定金额（按规则计算为每月 %(y)s 元）") % {"y": yuan_str(rules_amount)}]})
         basis = assessment.error or "；".join(assessment.reasons) or _("按规则金额为零")
         raise ServiceError({"amount_fen": [_("按规则计算不能核定金额（%(why)s）。确需批准的，须填写核定金额并写明理由") % {"why": basis}]})
     # Without a computed figure (no standard in force) the approver's amount is the decision.
     if assessment.computed and amount_fen != rules_amount and not amount_reason:
-        expected = _("每月 %(y)s 元") % {"y": _yuan(rules_amount)} if rules_amount else _("不符合条件")
+        expected = _("每月 %(y)s 元") % {"y": yuan_str(rules_amount)} if rules_amount else _("不符合条件")
         raise ServiceError({"amount_reason": [_("核定金额与按规则计算的结果（%(e)s）不同，须写明理由") % {"e": expected}]})
     if len(amount_reason) > 2000:
         raise ServiceError({"amount_reason": [_("理由不能超过2000个字符")]})
@@ -809,7 +809,7 @@ def _check_programme_cap(case: Case, amount_fen: int, on: dt.date) -> None:
     key = "cap_emergency" if case.is_emergency else "cap_expenditure"
     cap = standard_in_force(case.programme, key, case.region, on)
     if cap is not None and cap.value is not None and amount_fen > cap.value:
-        raise ServiceError({"amount_fen": [_("超过本地区临时救助每次上限 %(y)s 元") % {"y": _yuan(cap.value)}]})
+        raise ServiceError({"amount_fen": [_("超过本地区临时救助每次上限 %(y)s 元") % {"y": yuan_str(cap.value)}]})
 
 
 def grant_emergency(*, user, case: Case, amount_fen: int, method: str, paid_on: dt.date | None = None, note: str = "") -> EmergencyPayment:
