@@ -142,7 +142,9 @@ def test_target_dashboard_export(client, targets_world):  # noqa: F811
     response = client.get("/targets/export.xlsx")
     assert response.status_code == 200
     book = assert_xlsx_safe(response.content, PLACE, NAME)
-    assert book["概况"]["B4"].data_type == "n" or book["概况"]["B4"].value is None
+    summary = book["概况"]
+    assert summary["A5"].value == "综合得分" and (summary["B5"].data_type == "n" or summary["B5"].value is None)
+    assert summary["B5"].number_format == "0.00" and summary["B4"].number_format == "yyyy-mm-dd"
 
 
 @pytest.mark.django_db

@@ -7,13 +7,11 @@ region) was compared; otherwise the conclusion is 部分核对 (some required so
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from reportlab import rl_config
 
 from minzheng.assistance.params import spec_for
 from minzheng.assistance.selectors import standards_table
@@ -22,7 +20,7 @@ from minzheng.cases import clock
 from minzheng.cases import services as case_services
 from minzheng.cases.models import Case, DocumentKind, State
 from minzheng.core.errors import ServiceError
-from minzheng.verification import coverage, imports, runs, selectors, services
+from minzheng.verification import coverage, imports, runs, services
 from minzheng.verification.models import Run, SourceBatch
 from minzheng.verification.params import REQUIRED_SOURCES_DEFAULT
 from minzheng.verification.targets import MEMBER_SCHEMA, TargetHousehold, build_targets
@@ -30,6 +28,7 @@ from minzheng.verification.targets import MEMBER_SCHEMA, TargetHousehold, build_
 from minzheng.accounts.models import Role
 
 from .conftest import PASSWORD, make_id, make_user
+from .test_cases_api import pdf_text
 
 D = dt.date.fromisoformat
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -148,17 +147,6 @@ def import_all_but(tmp_path: Path, *left_out: str) -> None:
             import_source(tmp_path, source, [{"id_number": someone_else(), **row}])
 
 
-def pdf_text(content: bytes) -> str:
-    """The CJK text of an uncompressed reportlab PDF: its string operands are UTF-16BE with
-    PDF escapes (\\ddd octal, \\( \\) \\\\)."""
-    text = []
-    for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content, flags=re.S):
-        data = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
-                      else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m.group(1), m.group(1)), raw, flags=re.S)
-        text.append(data.decode("utf-16-be", errors="replace"))
-    return "".join(text)
-
-
 def pdf_says(content: bytes, text: str) -> bool:
     return text in pdf_text(content)
 
@@ -211,7 +199,6 @@ def test_a_missing_required_source_gives_partial_verification_in_page_json_and_p
     assert report["conclusion"]["status"] == "partial" and report["coverage"]["missing"] == ["real_estate", "deposits"]
     assert [s["code"] for s in report["sources"] if s["required"] and not s["batches"]] == ["real_estate", "deposits"]
 
-    monkeypatch.setattr(rl_config, "pageCompression", 0)
     content = client.get(f"/verification/cases/{case.pk}/report.pdf").content
     assert pdf_says(content, "部分核对") and pdf_says(content, "不动产登记、银行存款")
     assert not pdf_says(content, "信息核对通过")

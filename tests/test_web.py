@@ -366,7 +366,7 @@ def test_over_long_names_and_invalid_phones_get_a_field_error(client, world, nam
         assert response.status_code == 200 and set(response.context["form"].errors) == errors
         assert not Person.objects.filter(id_hash__isnull=False, name__startswith="赵").exists()
         if "phone" in errors:
-            assert "联系电话应为11位手机号码" in field_block(response.content.decode(), "phone")
+            assert "联系电话格式不正确，应为11位手机号码" in field_block(response.content.decode(), "phone")
     else:
         assert response.status_code == 302
         assert Person.objects.get(name=name).phone == phone.replace(" ", "")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from minzheng.core.validators import phone_error
 from minzheng.people.models import DisabilityType, Relation, UrbanRural
 from minzheng.people.services import validate_person_fields
 from minzheng.regions.models import Region
@@ -17,8 +18,6 @@ from minzheng.regions.models import Region
 from .reads import region_choices
 
 PERSON_REGION_LEVELS = [Region.Level.TOWNSHIP, Region.Level.VILLAGE]
-# A mainland mobile number, or a landline with its area code (0724-1234567, optional extension).
-PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -69,9 +68,10 @@ class PersonForm(forms.Form):
             del self.fields["death_date"]
 
     def clean_phone(self):
+        # The services' own rule, so the form, the API and the import answer alike.
         phone = re.sub(r"[\s()（）]", "", self.cleaned_data.get("phone") or "")
-        if phone and not PHONE.fullmatch(phone):
-            raise forms.ValidationError(_("联系电话应为11位手机号码或带区号的固定电话，如 0724-1234567"))
+        if error := phone_error(phone):
+            raise forms.ValidationError(error)
         return phone
 
     def clean(self):
