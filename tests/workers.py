@@ -105,9 +105,10 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie holds no connection any more
 
 
-def wait_until_cut_off(pids, *, timeout: float = 60) -> None:
-    """Wait until the killed processes are gone and the database has ended their sessions, so the
-    transaction they had open is rolled back before the test counts rows."""
+def wait_until_cut_off(pids, *, application_name: str, timeout: float = 60) -> None:
+    """Wait until the killed processes are gone and the database has ended their sessions (found by
+    the application name they connected with, so other connections of the test run do not count),
+    so the transaction they had open is rolled back before the test counts rows."""
     deadline = time.monotonic() + timeout
     while not all(_gone(pid) for pid in pids):
         assert time.monotonic() < deadline, f"processes {pids} still alive after SIGKILL"
@@ -117,8 +118,8 @@ def wait_until_cut_off(pids, *, timeout: float = 60) -> None:
     with connection.cursor() as cursor:
         while True:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                " AND backend_type = 'client backend'"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                [application_name],
             )
             if cursor.fetchone()[0] == 0:
                 return
@@ -136,6 +137,9 @@ def start_worker_and_kill_when(*, env: dict, cwd, log_path: Path, ready, timeout
     import sys
 
     horses: list[int] = []
+    # libpq names the worker's sessions after this, so their end can be told apart from the test's own.
+    application_name = f"killed-worker-{os.getpid()}-{time.monotonic_ns()}"
+    env = {**env, "PGAPPNAME": application_name}
     with open(log_path, "wb") as log_file:
         worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=env, cwd=cwd,
                                   stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
@@ -153,4 +157,4 @@ def start_worker_and_kill_when(*, env: dict, cwd, log_path: Path, ready, timeout
         if worker.poll() is None:
             worker.kill()
         worker.wait(timeout=60)
-    wait_until_cut_off([worker.pid, *horses])
+    wait_until_cut_off([worker.pid, *horses], application_name=application_name)
