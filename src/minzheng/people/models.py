@@ -35,7 +35,8 @@ class Person(models.Model):
     id_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
     # Searched by substring, which a btree cannot serve; exact (name, birth date) uses the index below.
     name = models.CharField(_("姓名"), max_length=64)
-    name_pinyin = models.CharField(_("姓名拼音"), max_length=255, blank=True, editable=False)
+    # Full pinyin and initials of a name of up to 64 characters: at most 64 × 6 + 1 + 64 = 449.
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=512, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"), db_index=True)
     hukou_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="registered_people", verbose_name=_("户籍地"))
