@@ -561,6 +561,8 @@ def township_review(*, user, case: Case, approve: bool, reasons: str = "", publi
     on = _act_date(case, on)
     if not approve:
         _require_state(case, (State.TOWNSHIP_REVIEW, State.PUBLICITY), _("乡镇审核"))
+        if case.state == State.PUBLICITY and not case.objections.filter(outcome=ObjectionOutcome.UPHELD).exists():
+            raise ServiceError({"decision": [_("公示期间仅在异议成立时可作出不予批准的审核")]}, status=409)
         reasons = _text(reasons, "reasons", _("不予批准时须写明理由"))
         Decision.objects.create(case=case, level=Decision.Level.TOWNSHIP, outcome=Decision.Outcome.REFUSE, reasons=reasons, decided_on=on, decided_by=user)
         return _transition(case, "refuse", _("乡镇审核"), user=user, action="township_review", on=on,
@@ -577,9 +579,9 @@ def township_review(*, user, case: Case, approve: bool, reasons: str = "", publi
     ends_on = starts_on + dt.timedelta(days=days)
     Decision.objects.create(case=case, level=Decision.Level.TOWNSHIP, outcome=Decision.Outcome.APPROVE, reasons=reasons, decided_on=on, decided_by=user)
     publicity = Publicity.objects.create(case=case, starts_on=starts_on, ends_on=ends_on)
-    return _transition(case, "start_publicity", _("乡镇审核"), user=user, action="township_review", on=on, due=ends_on,
+    return _transition(case, "start_publicity", _("乡镇审核"), user=user, action="township_review", on=on, due=publicity.last_day,
                        note=_("乡镇审核同意，公示 %(s)s 至 %(e)s") % {"s": starts_on.isoformat(), "e": publicity.last_day.isoformat()},
-                       data={"publicity_starts_on": starts_on, "publicity_ends_on": ends_on})
+                       data={"publicity_starts_on": starts_on, "publicity_last_day": publicity.last_day})
 
 
 @transaction.atomic
@@ -663,8 +665,8 @@ def close_publicity(*, user, case: Case, on: dt.date | None = None) -> Case:
     _require_state(case, (State.PUBLICITY,), _("公示期满报送县级审批"))
     on = _act_date(None, on)
     publicity = case.publicity
-    if on < publicity.ends_on:
-        raise ServiceError({"on": [_("公示期至 %(e)s 结束，%(n)s 起方可报送县级审批") % {"e": publicity.last_day.isoformat(), "n": publicity.ends_on.isoformat()}]}, status=409)
+    if not publicity.may_close_on(on):
+        raise ServiceError({"on": [_("公示期至 %(e)s 届满，届满当日起方可报送县级审批") % {"e": publicity.last_day.isoformat()}]}, status=409)
     objections = list(case.objections.all())
     if any(o.resolved_on is None for o in objections):
         raise ServiceError({"objections": [_("尚有未办结的公示异议，办结后方可报送")]}, status=409)
