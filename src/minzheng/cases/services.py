@@ -90,7 +90,8 @@ def _today() -> dt.date:
 def _act_date(case: Case | None, on: dt.date | None, field: str = "on") -> dt.date:
     on = on or _today()
     if on > _today():
-        raise ServiceError({field: [_("办理日期不能晚于今天")]})
+        # Named as the form labels the field.
+        raise ServiceError({field: [_("申请日期不能晚于今天") if field == "applied_on" else _("办理日期不能晚于今天")]})
     if case is not None and on < case.stage_started_on:
         raise ServiceError({field: [_("办理日期不能早于本阶段开始日期 %(d)s") % {"d": case.stage_started_on.isoformat()}]})
     return on
@@ -325,7 +326,7 @@ def apply(
 
     errors: dict[str, list[str]] = {}
     if programme not in Programme.values:
-        errors["programme"] = [_("救助项目无效")]
+        errors["programme"] = [_("申请项目无效")]
     if applicant is None:
         errors["applicant_id"] = [_("请选择申请人")]
     elif not HouseholdMember.objects.filter(household=household, person=applicant, until__isnull=True).exists():
@@ -336,7 +337,7 @@ def apply(
         errors["is_emergency"] = [_("只有临时救助可以按急难型先行救助办理")]
     if programme == Programme.TEMPORARY:
         if requested_amount_fen is None or requested_amount_fen <= 0:
-            errors["requested_amount_fen"] = [_("临时救助须填写申请金额")]
+            errors["requested_amount_fen"] = [_("临时救助须填写申请救助金额")]
     elif requested_amount_fen is not None and requested_amount_fen < 0:
         errors["requested_amount_fen"] = [_("金额不能为负数")]
     if relative_of_staff and not (relative_relation or "").strip():
@@ -717,9 +718,9 @@ def _decided_amount(case: Case, on: dt.date, amount_fen: int | None, amount_reas
     rules_amount = assessment.amount_fen if assessment.computed and assessment.eligible else None
     if not amount_fen:
         if rules_amount:
-            raise ServiceError({"amount_fen": [_("请填写核定金额（按规则计算为每月 %(y)s 元）") % {"y": yuan_str(rules_amount)}]})
+            raise ServiceError({"amount_fen": [_("请填写核定救助金额（按规则计算为每月 %(y)s 元）") % {"y": yuan_str(rules_amount)}]})
         basis = assessment.error or "；".join(assessment.reasons) or _("按规则金额为零")
-        raise ServiceError({"amount_fen": [_("按规则计算不能核定金额（%(why)s）。确需批准的，须填写核定金额并写明理由") % {"why": basis}]})
+        raise ServiceError({"amount_fen": [_("按规则计算不能核定金额（%(why)s）。确需批准的，须填写核定救助金额并写明理由") % {"why": basis}]})
     # Without a computed figure (no standard in force) the approver's amount is the decision.
     if assessment.computed and amount_fen != rules_amount and not amount_reason:
         expected = _("每月 %(y)s 元") % {"y": yuan_str(rules_amount)} if rules_amount else _("不符合条件")
