@@ -160,8 +160,9 @@ def test_full_workflow_end_to_end(world, api, set_today):
     set_today("2016-10-17")
     case = ok(api.as_("dongbao_clerk").post(f"{BASE}/{cid}/township-review", {"decision": "approve", "reasons": "符合条件"}))
     assert case["state"] == "publicity"
-    # Seven days, 10-17 through 10-23; the case may move on from 10-24.
-    assert case["publicity"] == {"starts_on": "2016-10-17", "last_day": "2016-10-23", "ends_on": "2016-10-24", "closed_on": None}
+    # Seven days, 10-17 through 10-23: one date, the last day, is the deadline and the day it may close.
+    assert case["publicity"] == {"starts_on": "2016-10-17", "last_day": "2016-10-23", "closed_on": None}
+    assert case["stage_due_on"] == "2016-10-23"
     listed = ok(api.get(f"{BASE}/publicity", region="420802"))
     assert [(row["case_id"], row["id_number_masked"]) for row in listed] == [(cid, "4208**********0114")]
 
@@ -172,7 +173,7 @@ def test_full_workflow_end_to_end(world, api, set_today):
     assert objection["due_on"] == "2016-11-15"
     set_today("2016-10-21")
     r = api.as_("dongbao_clerk").post(f"{BASE}/{cid}/close-publicity", {})
-    assert r.status_code == 409 and "2016-10-24" in r.json()["detail"]
+    assert r.status_code == 409 and "2016-10-23" in r.json()["detail"] and "2016-10-24" not in r.json()["detail"]
     set_today("2016-10-24")
     r = api.post(f"{BASE}/{cid}/close-publicity", {})
     assert r.status_code == 409 and "异议" in r.json()["detail"]

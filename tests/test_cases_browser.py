@@ -232,3 +232,76 @@ def test_a_resident_applies_online_on_a_phone_and_a_clerk_accepts(world, live_se
             assert case.state == State.VERIFYING and case.authorisation.signed_by == ["张三", "李梅"]
         finally:
             browser.close()
+
+
+def test_during_publicity_the_page_states_the_last_day_and_hides_the_review_form(world, client, set_today):
+    case = to_stage(world, set_today, State.PUBLICITY)  # 10-17 through 10-23
+    login(client, "dongbao_clerk")
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "本阶段应于 2016-10-23 前办结" in html and "2016-10-17 至 2016-10-23" in html and "2016-10-24" not in html
+    assert 'id="action-township_review"' not in html and 'id="action-close_publicity"' in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_progress_steps_are_not_clipped_on_a_phone(world, set_today, live_server, language):
+    playwright = pytest.importorskip("playwright.sync_api")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    case = to_stage(world, set_today, State.PUBLICITY)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            phone = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True,
+                                        locale="zh-CN" if language == "zh-hans" else "en-US")
+            phone.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+            page = phone.new_page()
+            page.goto(f"{live_server.url}/login/?next=/cases/{case.pk}/")
+            page.fill("input[name=username]", "dongbao_clerk")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url(at_path(rf"/cases/{case.pk}/"))
+            page.screenshot(path=f"var/screenshots/case-steps-375-{language}.png", full_page=True)
+            sizes = page.evaluate("""(() => { const s = document.querySelector('.steps'), c = s.closest('.card');
+                const r = c.getBoundingClientRect();
+                return {steps: s.scrollWidth <= s.clientWidth, page: document.documentElement.scrollWidth <= innerWidth,
+                        inside: [...s.children].every(li => { const b = li.getBoundingClientRect();
+                                   return b.left >= r.left && b.right <= r.right && li.scrollWidth <= li.clientWidth + 1 })} })()""")
+            assert sizes == {"steps": True, "page": True, "inside": True}, sizes
+            assert page.locator(".steps li").count() >= 7
+        finally:
+            browser.close()
+
+
+def _field_errors(html: str) -> dict[str, str]:
+    """Each field in error on a page: its label as shown → its error text."""
+    found = {}
+    for block in re.findall(r'<div class="field has-error.*?</ul>', html, re.S):
+        label = re.search(r'(?:<label[^>]*>|<span class="label[^"]*">)([^<]+)', block).group(1).strip()
+        found[label] = " ".join(re.findall(r"<li>(.*?)</li>", block))
+    return found
+
+
+@pytest.mark.parametrize("form, label, name", [
+    # label as shown on the window form, and the name its error must use (the label without its unit)
+    ({"programme": "temporary", "requested_amount": ""}, "申请救助金额（元）", "申请救助金额"),
+    ({"applied_on": "2016-09-27"}, "申请日期", "申请日期"),
+])
+def test_window_form_errors_name_the_field_as_labelled(world, client, set_today, form, label, name):
+    set_today("2016-09-26")
+    people = world["people"]
+    login(client, "dongbao_clerk")
+    base = {"programme": "dibao_urban", "reason": "失业", "household": people["hh_dongbao"].pk, "applicant": people["zhang"].pk,
+            "homes": "1", "non_residential": "0", "able_supporters": "0", "care_mode": "dispersed"}
+    r = client.post(reverse("cases:apply"), base | form)
+    errors = _field_errors(r.content.decode())
+    assert r.status_code == 422 and list(errors) == [label], errors
+    assert name in errors[label], errors
+
+
+def test_county_decision_errors_name_the_field_as_labelled(world, client, set_today):
+    case = to_stage(world, set_today, State.COUNTY_REVIEW)
+    login(client, "dongbao_approver")
+    r = client.post(reverse("cases:action", args=[case.pk, "county_decision"]),
+                    {"county_decision-decision": "approve", "county_decision-amount": ""})
+    errors = _field_errors(r.content.decode())
+    assert r.status_code == 422 and list(errors) == ["核定救助金额（元/月）"], errors
+    assert "须填写核定救助金额" in errors["核定救助金额（元/月）"] or "请填写核定救助金额" in errors["核定救助金额（元/月）"], errors

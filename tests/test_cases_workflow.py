@@ -329,7 +329,8 @@ def test_approving_after_a_failed_appraisal_needs_written_reasons(world, set_tod
 def test_publicity_runs_its_days_and_objections_must_be_resolved(world, set_today):
     u = world["users"]
     case = to_stage(world, set_today, State.PUBLICITY)
-    assert (case.publicity.starts_on, case.publicity.ends_on, case.stage_due_on) == (D("2016-10-17"), D("2016-10-24"), D("2016-10-24"))
+    # Seven calendar days, Mon 10-17 through Sun 10-23: the last day is the stage deadline.
+    assert (case.publicity.starts_on, case.publicity.last_day, case.stage_due_on) == (D("2016-10-17"), D("2016-10-23"), D("2016-10-23"))
     set_today("2016-10-18")
     objection = services.file_objection(user=u["dongbao_village"], case=case, content="其子有车", objector="")
     # 20 working days from Tue 10-18.
@@ -340,18 +341,38 @@ def test_publicity_runs_its_days_and_objections_must_be_resolved(world, set_toda
     set_today("2016-10-21")
     with pytest.raises(ServiceError) as exc:
         services.close_publicity(user=u["dongbao_clerk"], case=case)
-    assert exc.value.status == 409 and "on" in exc.value.errors
+    assert exc.value.status == 409 and exc.value.errors["on"] == ["公示期至 2016-10-23 届满，届满当日起方可报送县级审批"]
+    # Refusing during publicity needs an upheld objection; the form is not offered before.
+    assert "township_review" not in selectors.allowed_actions(u["dongbao_clerk"], case)
+    with pytest.raises(ServiceError) as exc:
+        services.township_review(user=u["dongbao_clerk"], case=case, approve=False, reasons="无异议也想不予批准")
+    assert exc.value.status == 409 and "decision" in exc.value.errors
     set_today("2016-10-24")
     with pytest.raises(ServiceError) as exc:
         services.close_publicity(user=u["dongbao_clerk"], case=case)
     assert exc.value.status == 409 and "objections" in exc.value.errors
     services.resolve_objection(user=u["dongbao_clerk"], case=case, objection=objection, outcome="upheld", resolution="经查其子名下有小型轿车一辆")
+    assert "township_review" in selectors.allowed_actions(u["dongbao_clerk"], case)
     with pytest.raises(ServiceError) as exc:
         services.close_publicity(user=u["dongbao_clerk"], case=case)
     assert "objections" in exc.value.errors
     case = services.township_review(user=u["dongbao_clerk"], case=case, approve=False, reasons="经公示异议核查，家庭成员名下有机动车，不符合条件")
     assert case.state == State.REFUSED
     assert selectors.refusal(case).reasons == "经公示异议核查，家庭成员名下有机动车，不符合条件"
+
+
+@pytest.mark.parametrize("on, closes", [("2016-10-22", False), ("2016-10-23", True), ("2016-10-24", True)])
+def test_publicity_may_close_on_its_last_day(world, set_today, on, closes):
+    u = world["users"]
+    case = to_stage(world, set_today, State.PUBLICITY)
+    set_today(on)
+    if closes:
+        case = services.close_publicity(user=u["dongbao_clerk"], case=case)
+        assert case.state == State.COUNTY_REVIEW and case.publicity.closed_on == D(on)
+    else:
+        with pytest.raises(ServiceError) as exc:
+            services.close_publicity(user=u["dongbao_clerk"], case=case)
+        assert exc.value.status == 409
 
 
 # ---------------------------------------------------------------- refusals keep their reasons

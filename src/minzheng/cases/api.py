@@ -110,8 +110,7 @@ class ListItemOut(Schema):
     members: int
     programme: str
     starts_on: dt.date | None = None
-    last_day: dt.date | None = None
-    ends_on: dt.date | None = None
+    last_day: dt.date | None = Field(default=None, description="公示最后一日，当日起可报送县级审批")
     amount_fen: int | None = None
     decided_on: dt.date | None = None
 
@@ -259,8 +258,7 @@ def case_detail_out(user, case: Case) -> dict:
              "approval_ratio": a.approval_ratio, "note": a.note}
             for a in case.appraisals.all()
         ],
-        "publicity": {"starts_on": publicity.starts_on, "last_day": publicity.last_day, "ends_on": publicity.ends_on,
-                      "closed_on": publicity.closed_on} if publicity else None,
+        "publicity": {"starts_on": publicity.starts_on, "last_day": publicity.last_day, "closed_on": publicity.closed_on} if publicity else None,
         "objections": [
             {"id": o.pk, "objector": o.objector if staff else "", "content": o.content, "filed_on": o.filed_on, "due_on": o.due_on,
              "outcome": o.outcome, "resolution": o.resolution, "resolved_on": o.resolved_on}
@@ -369,7 +367,7 @@ def publicity(request, filters: Query[PublicityFilter]):
     return [
         {"case_id": c.pk, "number": c.number, "name": c.applicant.name, "id_number_masked": c.applicant.id_masked,
          "region": c.region.name, "members": selectors.member_count(c), "programme": c.programme,
-         "starts_on": c.publicity.starts_on, "last_day": c.publicity.last_day, "ends_on": c.publicity.ends_on}
+         "starts_on": c.publicity.starts_on, "last_day": c.publicity.last_day}
         for c in cases
     ]
 

@@ -292,8 +292,9 @@ class Appraisal(models.Model):
 
 
 class Publicity(models.Model):
-    """Publicity (公示) of N days: from `starts_on` through the day before `ends_on`
-    (= starts_on + N days), the first day the case may move on."""
+    """Publicity (公示) of N days: from `starts_on` through `last_day` (stored as `ends_on` =
+    starts_on + N days). `last_day` is the one date shown everywhere: the stage deadline and the
+    day the publicity may close."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="publicity")
     starts_on = models.DateField(_("公示开始"))
@@ -305,8 +306,11 @@ class Publicity(models.Model):
         verbose_name_plural = _("公示")
 
     @property
-    def last_day(self):
+    def last_day(self) -> dt.date:
         return self.ends_on - dt.timedelta(days=1)
+
+    def may_close_on(self, on: dt.date) -> bool:
+        return on >= self.last_day
 
 
 class ObjectionOutcome(models.TextChoices):

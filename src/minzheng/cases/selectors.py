@@ -14,7 +14,7 @@ from minzheng.people.models import HouseholdMember
 from minzheng.regions.models import Region
 
 from . import clock
-from .models import CLOSED_STATES, EMERGENCY_STAGES, OPEN_STATES, ORDINARY_STAGES, Case, Decision, EmergencyPayment, Objection, SpotCheck, State
+from .models import CLOSED_STATES, EMERGENCY_STAGES, OPEN_STATES, ORDINARY_STAGES, Case, Decision, EmergencyPayment, Objection, ObjectionOutcome, SpotCheck, State
 
 
 def cases_for(user) -> QuerySet[Case]:
@@ -81,6 +81,10 @@ def allowed_actions(user, case: Case) -> list[str]:
         if user.role not in roles or case.state not in states:
             continue
         if action == "emergency_grant" and not case.is_emergency:
+            continue
+        # During publicity the township may only refuse, and only on an upheld objection.
+        if (action == "township_review" and case.state == State.PUBLICITY
+                and not case.objections.filter(outcome=ObjectionOutcome.UPHELD).exists()):
             continue
         if action == "resolve_objection" and not case.objections.filter(resolved_on__isnull=True).exists():
             continue

@@ -90,7 +90,8 @@ def _today() -> dt.date:
 def _act_date(case: Case | None, on: dt.date | None, field: str = "on") -> dt.date:
     on = on or _today()
     if on > _today():
-        raise ServiceError({field: [_("办理日期不能晚于今天")]})
+        # Named as the form labels the field.
+        raise ServiceError({field: [_("申请日期不能晚于今天") if field == "applied_on" else _("办理日期不能晚于今天")]})
     if case is not None and on < case.stage_started_on:
         raise ServiceError({field: [_("办理日期不能早于本阶段开始日期 %(d)s") % {"d": case.stage_started_on.isoformat()}]})
     return on
@@ -325,7 +326,7 @@ def apply(
 
     errors: dict[str, list[str]] = {}
     if programme not in Programme.values:
-        errors["programme"] = [_("救助项目无效")]
+        errors["programme"] = [_("申请项目无效")]
     if applicant is None:
         errors["applicant_id"] = [_("请选择申请人")]
     elif not HouseholdMember.objects.filter(household=household, person=applicant, until__isnull=True).exists():
@@ -336,7 +337,7 @@ def apply(
         errors["is_emergency"] = [_("只有临时救助可以按急难型先行救助办理")]
     if programme == Programme.TEMPORARY:
         if requested_amount_fen is None or requested_amount_fen <= 0:
-            errors["requested_amount_fen"] = [_("临时救助须填写申请金额")]
+            errors["requested_amount_fen"] = [_("临时救助须填写申请救助金额")]
     elif requested_amount_fen is not None and requested_amount_fen < 0:
         errors["requested_amount_fen"] = [_("金额不能为负数")]
     if relative_of_staff and not (relative_relation or "").strip():
@@ -561,6 +562,8 @@ def township_review(*, user, case: Case, approve: bool, reasons: str = "", publi
     on = _act_date(case, on)
     if not approve:
         _require_state(case, (State.TOWNSHIP_REVIEW, State.PUBLICITY), _("乡镇审核"))
+        if case.state == State.PUBLICITY and not case.objections.filter(outcome=ObjectionOutcome.UPHELD).exists():
+            raise ServiceError({"decision": [_("公示期间仅在异议成立时可作出不予批准的审核")]}, status=409)
         reasons = _text(reasons, "reasons", _("不予批准时须写明理由"))
         Decision.objects.create(case=case, level=Decision.Level.TOWNSHIP, outcome=Decision.Outcome.REFUSE, reasons=reasons, decided_on=on, decided_by=user)
         return _transition(case, "refuse", _("乡镇审核"), user=user, action="township_review", on=on,
@@ -577,9 +580,9 @@ def township_review(*, user, case: Case, approve: bool, reasons: str = "", publi
     ends_on = starts_on + dt.timedelta(days=days)
     Decision.objects.create(case=case, level=Decision.Level.TOWNSHIP, outcome=Decision.Outcome.APPROVE, reasons=reasons, decided_on=on, decided_by=user)
     publicity = Publicity.objects.create(case=case, starts_on=starts_on, ends_on=ends_on)
-    return _transition(case, "start_publicity", _("乡镇审核"), user=user, action="township_review", on=on, due=ends_on,
+    return _transition(case, "start_publicity", _("乡镇审核"), user=user, action="township_review", on=on, due=publicity.last_day,
                        note=_("乡镇审核同意，公示 %(s)s 至 %(e)s") % {"s": starts_on.isoformat(), "e": publicity.last_day.isoformat()},
-                       data={"publicity_starts_on": starts_on, "publicity_ends_on": ends_on})
+                       data={"publicity_starts_on": starts_on, "publicity_last_day": publicity.last_day})
 
 
 @transaction.atomic
@@ -663,8 +666,8 @@ def close_publicity(*, user, case: Case, on: dt.date | None = None) -> Case:
     _require_state(case, (State.PUBLICITY,), _("公示期满报送县级审批"))
     on = _act_date(None, on)
     publicity = case.publicity
-    if on < publicity.ends_on:
-        raise ServiceError({"on": [_("公示期至 %(e)s 结束，%(n)s 起方可报送县级审批") % {"e": publicity.last_day.isoformat(), "n": publicity.ends_on.isoformat()}]}, status=409)
+    if not publicity.may_close_on(on):
+        raise ServiceError({"on": [_("公示期至 %(e)s 届满，届满当日起方可报送县级审批") % {"e": publicity.last_day.isoformat()}]}, status=409)
     objections = list(case.objections.all())
     if any(o.resolved_on is None for o in objections):
         raise ServiceError({"objections": [_("尚有未办结的公示异议，办结后方可报送")]}, status=409)
@@ -715,9 +718,9 @@ def _decided_amount(case: Case, on: dt.date, amount_fen: int | None, amount_reas
     rules_amount = assessment.amount_fen if assessment.computed and assessment.eligible else None
     if not amount_fen:
         if rules_amount:
-            raise ServiceError({"amount_fen": [_("请填写核定金额（按规则计算为每月 %(y)s 元）") % {"y": yuan_str(rules_amount)}]})
+            raise ServiceError({"amount_fen": [_("请填写核定救助金额（按规则计算为每月 %(y)s 元）") % {"y": yuan_str(rules_amount)}]})
         basis = assessment.error or "；".join(assessment.reasons) or _("按规则金额为零")
-        raise ServiceError({"amount_fen": [_("按规则计算不能核定金额（%(why)s）。确需批准的，须填写核定金额并写明理由") % {"why": basis}]})
+        raise ServiceError({"amount_fen": [_("按规则计算不能核定金额（%(why)s）。确需批准的，须填写核定救助金额并写明理由") % {"why": basis}]})
     # Without a computed figure (no standard in force) the approver's amount is the decision.
     if assessment.computed and amount_fen != rules_amount and not amount_reason:
         expected = _("每月 %(y)s 元") % {"y": yuan_str(rules_amount)} if rules_amount else _("不符合条件")
