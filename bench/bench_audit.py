@@ -36,9 +36,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a scratch database (created and dropped); default SQLite")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL of a scratch database (created and dropped); default SQLite",
+    )
     parser.add_argument("--keep-db", action="store_true")
     return parser.parse_args()
 
@@ -47,7 +53,9 @@ def _pg_admin(url):
     import psycopg
 
     parts = urlsplit(url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True), parts.path.lstrip("/")
+    return psycopg.connect(
+        urlunsplit(parts._replace(path="/postgres")), autocommit=True
+    ), parts.path.lstrip("/")
 
 
 def build_chain(count: int) -> float:
@@ -59,8 +67,14 @@ def build_chain(count: int) -> float:
     rng = random.Random(2016)
     key = audit.current_key()
     actions = ["create", "update", "transition", "view", "unmask", "export", "login"]
-    types = ["people.person", "people.household", "cases.case", "payments.payrollline", "eldercare.booking"]
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    types = [
+        "people.person",
+        "people.household",
+        "cases.case",
+        "payments.payrollline",
+        "eldercare.booking",
+    ]
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     prev = audit.GENESIS
     started = time.perf_counter()
     done = 0
@@ -71,12 +85,24 @@ def build_chain(count: int) -> float:
                 action = actions[i % len(actions)]
                 event = AuditEvent(
                     at=start + dt.timedelta(seconds=i, microseconds=rng.randrange(1_000_000)),
-                    actor_id=None, actor_name=f"clerk{i % 97}", ip=f"10.0.{i % 250}.{i % 199}", channel="web",
-                    action=action, object_type=types[i % len(types)], object_id=str(rng.randrange(1, 3_000_000)),
-                    object_repr=f"记录 {i}", region_code=f"420802{i % 13:03d}",
-                    before={"phone": f"138{rng.randrange(10**8):08d}"} if action == "update" else None,
-                    after={"phone": f"139{rng.randrange(10**8):08d}", "state": "approved"} if action in ("update", "create") else None,
-                    note="" if i % 5 else "批量导入", prev_hash=prev, key_id=key.key_id,
+                    actor_id=None,
+                    actor_name=f"clerk{i % 97}",
+                    ip=f"10.0.{i % 250}.{i % 199}",
+                    channel="web",
+                    action=action,
+                    object_type=types[i % len(types)],
+                    object_id=str(rng.randrange(1, 3_000_000)),
+                    object_repr=f"记录 {i}",
+                    region_code=f"420802{i % 13:03d}",
+                    before={"phone": f"138{rng.randrange(10**8):08d}"}
+                    if action == "update"
+                    else None,
+                    after={"phone": f"139{rng.randrange(10**8):08d}", "state": "approved"}
+                    if action in ("update", "create")
+                    else None,
+                    note="" if i % 5 else "批量导入",
+                    prev_hash=prev,
+                    key_id=key.key_id,
                 )
                 event.hash = audit._seal(audit._hashed_fields(event), key)
                 prev = event.hash
@@ -103,7 +129,11 @@ def tamper_cases(checkpoint, count):
     from minzheng.core.models import AuditEvent
 
     table = AuditEvent._meta.db_table
-    seqs = list(AuditEvent.objects.filter(seq__lte=checkpoint.seq).order_by("seq").values_list("seq", flat=True)[count // 2: count // 2 + 1])
+    seqs = list(
+        AuditEvent.objects.filter(seq__lte=checkpoint.seq)
+        .order_by("seq")
+        .values_list("seq", flat=True)[count // 2 : count // 2 + 1]
+    )
     middle = seqs[0]
     near_end = checkpoint.seq - 1000
 
@@ -118,9 +148,16 @@ def tamper_cases(checkpoint, count):
         # Change an event, then rebuild the hashes of it and of every later event with the published
         # algorithm (no key): all 1,000 of them, up to and including the checkpoint's head.
         sql(f"UPDATE {table} SET note = 'rewritten' WHERE seq = %s", [near_end])
-        prev = AuditEvent.objects.filter(seq__lt=near_end).order_by("-seq").values_list("hash", flat=True).first()
+        prev = (
+            AuditEvent.objects.filter(seq__lt=near_end)
+            .order_by("-seq")
+            .values_list("hash", flat=True)
+            .first()
+        )
         changed = []
-        for event in AuditEvent.objects.filter(seq__gte=near_end, seq__lte=checkpoint.seq).order_by("seq"):
+        for event in AuditEvent.objects.filter(seq__gte=near_end, seq__lte=checkpoint.seq).order_by(
+            "seq"
+        ):
             event.prev_hash = prev
             event.hash = audit._digest(audit._hashed_fields(event))
             event.key_id = ""
@@ -135,10 +172,17 @@ def tamper_cases(checkpoint, count):
         sql(f"DELETE FROM {table} WHERE seq = %s", [middle])
 
     results = {}
-    for name, tamper in [("edit", edit), ("rewrite_and_rehash", rewrite_and_rehash), ("truncate", truncate), ("delete_middle", delete_middle)]:
+    for name, tamper in [
+        ("edit", edit),
+        ("rewrite_and_rehash", rewrite_and_rehash),
+        ("truncate", truncate),
+        ("delete_middle", delete_middle),
+    ]:
         with transaction.atomic():
             tamper()
-            report, seconds = timed(f"verify --checkpoint after {name}", audit.verify_chain, checkpoint=checkpoint)
+            report, seconds = timed(
+                f"verify --checkpoint after {name}", audit.verify_chain, checkpoint=checkpoint
+            )
             # A failure before the checkpoint's event is one the plain verify finds the same way (it
             # walks the same events); only a truncation needs the plain walk run to show it passes.
             if report.first_bad_seq is not None and report.first_bad_seq < checkpoint.seq:
@@ -146,8 +190,11 @@ def tamper_cases(checkpoint, count):
             else:
                 without = not audit.verify_chain().ok
             results[name] = {
-                "caught_with_checkpoint": not report.ok, "caught_without_checkpoint": without,
-                "first_bad_seq": report.first_bad_seq, "reason": report.reason, "seconds": round(seconds, 2),
+                "caught_with_checkpoint": not report.ok,
+                "caught_without_checkpoint": without,
+                "first_bad_seq": report.first_bad_seq,
+                "reason": report.reason,
+                "seconds": round(seconds, 2),
             }
             transaction.set_rollback(True)
     return results
@@ -180,10 +227,14 @@ def main():
         build_seconds = build_chain(args.events)
         print(f"  built in {build_seconds:.1f} s", file=sys.stderr)
         cp_dir = scratch / "checkpoints"
-        _, checkpoint_seconds = timed("audit checkpoint (verifies first)", call_command, "audit", "checkpoint", to=cp_dir)
+        _, checkpoint_seconds = timed(
+            "audit checkpoint (verifies first)", call_command, "audit", "checkpoint", to=cp_dir
+        )
         checkpoint = audit.read_checkpoint(cp_dir)
         _, verify_seconds = timed("audit verify", call_command, "audit", "verify")
-        _, verify_cp_seconds = timed("audit verify --checkpoint", call_command, "audit", "verify", checkpoint=cp_dir)
+        _, verify_cp_seconds = timed(
+            "audit verify --checkpoint", call_command, "audit", "verify", checkpoint=cp_dir
+        )
 
         def appends():
             for i in range(2000):
@@ -192,13 +243,25 @@ def main():
         _, append_seconds = timed("2,000 appends", appends)
         cases = tamper_cases(checkpoint, args.events)
         load["end"] = os.getloadavg()[0]
-        print(json.dumps({
-            "vendor": connection.vendor, "events": args.events, "load_average": load,
-            "build_seconds": round(build_seconds, 1), "build_events_per_s": round(args.events / build_seconds),
-            "checkpoint_seconds": round(checkpoint_seconds, 2), "verify_seconds": round(verify_seconds, 2),
-            "verify_events_per_s": round(args.events / verify_seconds), "verify_with_checkpoint_seconds": round(verify_cp_seconds, 2),
-            "append_ms_each": round(append_seconds / 2, 3), "tamper": cases,
-        }, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "vendor": connection.vendor,
+                    "events": args.events,
+                    "load_average": load,
+                    "build_seconds": round(build_seconds, 1),
+                    "build_events_per_s": round(args.events / build_seconds),
+                    "checkpoint_seconds": round(checkpoint_seconds, 2),
+                    "verify_seconds": round(verify_seconds, 2),
+                    "verify_events_per_s": round(args.events / verify_seconds),
+                    "verify_with_checkpoint_seconds": round(verify_cp_seconds, 2),
+                    "append_ms_each": round(append_seconds / 2, 3),
+                    "tamper": cases,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     finally:
         connection.close()
         if not args.keep_db:

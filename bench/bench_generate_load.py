@@ -22,16 +22,37 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--persons", type=int, default=2_900_000)
     parser.add_argument("--seed", type=int, default=2016)
-    parser.add_argument("--sample", type=int, default=50_000, help="persons inserted with bulk_create for the baseline")
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/minzheng_bench")
-    parser.add_argument("--out", type=Path, default=None, help="Parquet directory (default var/synth/bench-<persons>-<seed>)")
-    parser.add_argument("--reload", action="store_true", help="also time a second load of the same files (adds nothing)")
-    parser.add_argument("--keep-db", action="store_true", help="leave the scratch database in place")
     parser.add_argument(
-        "--lc-collate", default=None,
+        "--sample",
+        type=int,
+        default=50_000,
+        help="persons inserted with bulk_create for the baseline",
+    )
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/minzheng_bench"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="Parquet directory (default var/synth/bench-<persons>-<seed>)",
+    )
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="also time a second load of the same files (adds nothing)",
+    )
+    parser.add_argument(
+        "--keep-db", action="store_true", help="leave the scratch database in place"
+    )
+    parser.add_argument(
+        "--lc-collate",
+        default=None,
         help="create the scratch database with this LC_COLLATE (e.g. C) instead of the cluster default",
     )
     return parser.parse_args()
@@ -54,7 +75,9 @@ def recreate_database(database_url: str, lc_collate: str | None) -> str:
             conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LC_COLLATE '{lc_collate}'")
         else:
             conn.execute(f'CREATE DATABASE "{name}"')
-        return conn.execute("SELECT datcollate FROM pg_database WHERE datname = %s", [name]).fetchone()[0]
+        return conn.execute(
+            "SELECT datcollate FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()[0]
 
 
 def drop_database(database_url: str) -> None:
@@ -78,7 +101,11 @@ class PhaseLog:
             if self.phase is not None:
                 self.phases[self.phase] = round(now - self.phase_started, 2)
             self.phase, self.phase_started = message, now
-            print(f"  {self.label} {now - self.started:7.1f}s  {done:>10,}/{total:,}  {message}", file=sys.stderr, flush=True)
+            print(
+                f"  {self.label} {now - self.started:7.1f}s  {done:>10,}/{total:,}  {message}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def bulk_create_baseline(src_dir: Path, sample: int) -> dict:
@@ -97,7 +124,9 @@ def bulk_create_baseline(src_dir: Path, sample: int) -> dict:
     people = pq.read_table(src_dir / "persons.parquet").slice(0, sample)
     members = pq.read_table(src_dir / "members.parquet").slice(0, sample)
     households = pq.read_table(src_dir / "households.parquet")
-    households = households.filter(pc.is_in(households["number"], value_set=pc.unique(members["household_number"])))
+    households = households.filter(
+        pc.is_in(households["number"], value_set=pc.unique(members["household_number"]))
+    )
     villages = pq.read_table(src_dir / "villages.parquet")
     timings = {}
     with transaction.atomic():
@@ -107,11 +136,19 @@ def bulk_create_baseline(src_dir: Path, sample: int) -> dict:
         started = time.perf_counter()
         persons = [
             Person(
-                id_hash=hasher(p["id_number"]), id_cipher=encrypt(p["id_number"]), id_masked=idcard.mask(p["id_number"]),
-                name=p["name"], name_pinyin=p["name_pinyin"], sex=p["sex"], birth_date=p["birth_date"],
-                hukou_region_id=region_id[p["village_code"]], hukou_type=p["hukou_type"],
-                disability_type=p["disability_type"] or "", disability_grade=p["disability_grade"],
-                death_date=p["death_date"], phone=p["phone"] or "",
+                id_hash=hasher(p["id_number"]),
+                id_cipher=encrypt(p["id_number"]),
+                id_masked=idcard.mask(p["id_number"]),
+                name=p["name"],
+                name_pinyin=p["name_pinyin"],
+                sex=p["sex"],
+                birth_date=p["birth_date"],
+                hukou_region_id=region_id[p["village_code"]],
+                hukou_type=p["hukou_type"],
+                disability_type=p["disability_type"] or "",
+                disability_grade=p["disability_grade"],
+                death_date=p["death_date"],
+                phone=p["phone"] or "",
             )
             for p in people.to_pylist()
         ]
@@ -122,8 +159,11 @@ def bulk_create_baseline(src_dir: Path, sample: int) -> dict:
         started = time.perf_counter()
         homes = [
             Household(
-                number=h["number"], region_id=region_id[h["village_code"]], address=h["address"] or "",
-                head=person_by_id.get(h["head_id_number"]), bank_name=h["bank_name"] or "",
+                number=h["number"],
+                region_id=region_id[h["village_code"]],
+                address=h["address"] or "",
+                head=person_by_id.get(h["head_id_number"]),
+                bank_name=h["bank_name"] or "",
                 bank_account_cipher=encrypt(h["bank_account"]) if h["bank_account"] else "",
                 bank_account_masked=idcard.mask(h["bank_account"]) if h["bank_account"] else "",
             )
@@ -136,8 +176,11 @@ def bulk_create_baseline(src_dir: Path, sample: int) -> dict:
         started = time.perf_counter()
         memberships = [
             HouseholdMember(
-                household=home_by_number[m["household_number"]], person=person_by_id[m["id_number"]],
-                relation=m["relation"], since=m["since"], until=m["until"],
+                household=home_by_number[m["household_number"]],
+                person=person_by_id[m["id_number"]],
+                relation=m["relation"],
+                since=m["since"],
+                until=m["until"],
             )
             for m in members.to_pylist()
         ]
@@ -145,7 +188,11 @@ def bulk_create_baseline(src_dir: Path, sample: int) -> dict:
         timings["members"] = (len(memberships), time.perf_counter() - started)
         transaction.set_rollback(True)
     return {
-        table: {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds)}
+        table: {
+            "rows": rows,
+            "seconds": round(seconds, 2),
+            "rows_per_second": round(rows / seconds),
+        }
         for table, (rows, seconds) in timings.items()
     }
 
@@ -168,7 +215,10 @@ def main() -> None:
     from minzheng.synth.loader import load_city
 
     report: dict = {
-        "persons": args.persons, "seed": args.seed, "cpus": os.cpu_count(), "lc_collate": collation,
+        "persons": args.persons,
+        "seed": args.seed,
+        "cpus": os.cpu_count(),
+        "lc_collate": collation,
         "load_average_start": os.getloadavg(),
     }
     try:
@@ -178,10 +228,14 @@ def main() -> None:
 
         print(f"generating {args.persons:,} persons → {out_dir}", file=sys.stderr)
         started = time.perf_counter()
-        manifest = generate_city(persons=args.persons, seed=args.seed, out_dir=out_dir, progress=PhaseLog("generate"))
+        manifest = generate_city(
+            persons=args.persons, seed=args.seed, out_dir=out_dir, progress=PhaseLog("generate")
+        )
         report["generate_seconds"] = round(time.perf_counter() - started, 2)
         report["households"] = manifest["households"]
-        report["parquet_mb"] = round(sum((out_dir / f).stat().st_size for f in manifest["files"]) / 1e6, 1)
+        report["parquet_mb"] = round(
+            sum((out_dir / f).stat().st_size for f in manifest["files"]) / 1e6, 1
+        )
 
         sample = min(args.sample, args.persons)
         print(f"bulk_create baseline on {sample:,} persons", file=sys.stderr)
@@ -219,11 +273,16 @@ def main() -> None:
             + manifest["households"] / baseline["households"]["rows_per_second"]
             + manifest["members"] / baseline["members"]["rows_per_second"]
         )
-        report["bulk_create_scaled_seconds"] = {"persons": round(orm_persons, 1), "all_rows": round(orm_total, 1)}
+        report["bulk_create_scaled_seconds"] = {
+            "persons": round(orm_persons, 1),
+            "all_rows": round(orm_total, 1),
+        }
         report["speedup"] = {
             "same_rows": round(orm_total / load_seconds, 1),
             "persons_only_baseline": round(orm_persons / load_seconds, 1),
-            "rows_per_second": round(report["load"]["rows_per_second"] / baseline["persons"]["rows_per_second"], 1),
+            "rows_per_second": round(
+                report["load"]["rows_per_second"] / baseline["persons"]["rows_per_second"], 1
+            ),
         }
 
         if args.reload:
@@ -231,7 +290,10 @@ def main() -> None:
             started = time.perf_counter()
             with acting_as(Actor(username="bench", channel="cli")):
                 again = load_city(src_dir=out_dir, progress=PhaseLog("reload"))
-            report["reload"] = {"seconds": round(time.perf_counter() - started, 2), "added": again["added"]}
+            report["reload"] = {
+                "seconds": round(time.perf_counter() - started, 2),
+                "added": again["added"],
+            }
     finally:
         report["load_average_end"] = os.getloadavg()
         report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -241,17 +303,31 @@ def main() -> None:
 
     load, speedup = report["load"], report["speedup"]
     print()
-    print(f"persons                 {args.persons:,} ({report['households']:,} households), seed {args.seed}; database LC_COLLATE {collation}")
-    print(f"generate                {report['generate_seconds']:.1f} s  ({report['parquet_mb']} MB Parquet)")
-    print(f"load_city               {load['seconds']:.1f} s  ({load['persons_per_second']:,} persons/s; {load['rows_per_second']:,} rows/s over {load['rows']:,} rows)")
+    print(
+        f"persons                 {args.persons:,} ({report['households']:,} households), seed {args.seed}; database LC_COLLATE {collation}"
+    )
+    print(
+        f"generate                {report['generate_seconds']:.1f} s  ({report['parquet_mb']} MB Parquet)"
+    )
+    print(
+        f"load_city               {load['seconds']:.1f} s  ({load['persons_per_second']:,} persons/s; {load['rows_per_second']:,} rows/s over {load['rows']:,} rows)"
+    )
     for table, figures in baseline.items():
-        print(f"bulk_create {table:<11} {figures['rows_per_second']:,} rows/s ({figures['rows']:,} rows in {figures['seconds']} s)")
-    print(f"bulk_create, scaled     {report['bulk_create_scaled_seconds']['all_rows']:.0f} s for the same rows "
-          f"({report['bulk_create_scaled_seconds']['persons']:.0f} s for the persons alone)")
-    print(f"speed-up                {speedup['same_rows']}× same rows; {speedup['persons_only_baseline']}× against persons alone; "
-          f"{speedup['rows_per_second']}× in rows/s")
+        print(
+            f"bulk_create {table:<11} {figures['rows_per_second']:,} rows/s ({figures['rows']:,} rows in {figures['seconds']} s)"
+        )
+    print(
+        f"bulk_create, scaled     {report['bulk_create_scaled_seconds']['all_rows']:.0f} s for the same rows "
+        f"({report['bulk_create_scaled_seconds']['persons']:.0f} s for the persons alone)"
+    )
+    print(
+        f"speed-up                {speedup['same_rows']}× same rows; {speedup['persons_only_baseline']}× against persons alone; "
+        f"{speedup['rows_per_second']}× in rows/s"
+    )
     if "reload" in report:
-        print(f"reload                  {report['reload']['seconds']:.1f} s, added {report['reload']['added']}")
+        print(
+            f"reload                  {report['reload']['seconds']:.1f} s, added {report['reload']['added']}"
+        )
     goal = load["seconds"] <= 90 and speedup["same_rows"] >= 5
     print(f"goal (≤ 90 s, ≥ 5× bulk_create of the same rows): {'met' if goal else 'MISSED'}")
     print(json.dumps(report, ensure_ascii=False))

@@ -22,7 +22,9 @@ from decimal import Decimal
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--upload-mb", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
@@ -49,9 +51,22 @@ def main() -> None:
     from minzheng.core import sheets, uploads
 
     hostile = ["=1+1", "+cmd", "-2+3", "@SUM(1)", "\t=1"]
-    rows = [[str(i), "东宝区", "龙泉街道", "龙泉社区", f"H{i:08d}", hostile[i % 5] if i % 5 == 0 else f"张{i}",
-             "荆门农商银行", f"62170000{i:011d}", Decimal(48000 + i % 997).scaleb(-2), "城市最低生活保障", "2016-11"]
-            for i in range(args.rows)]
+    rows = [
+        [
+            str(i),
+            "东宝区",
+            "龙泉街道",
+            "龙泉社区",
+            f"H{i:08d}",
+            hostile[i % 5] if i % 5 == 0 else f"张{i}",
+            "荆门农商银行",
+            f"62170000{i:011d}",
+            Decimal(48000 + i % 997).scaleb(-2),
+            "城市最低生活保障",
+            "2016-11",
+        ]
+        for i in range(args.rows)
+    ]
 
     def plain_csv():
         out = io.StringIO()
@@ -78,8 +93,12 @@ def main() -> None:
 
     load = os.getloadavg()[0]
     figures = {}
-    for name, func in (("csv plain", plain_csv), ("csv shared writer", safe_csv), ("xlsx plain", plain_xlsx),
-                       ("xlsx shared writer", safe_xlsx)):
+    for name, func in (
+        ("csv plain", plain_csv),
+        ("csv shared writer", safe_csv),
+        ("xlsx plain", plain_xlsx),
+        ("xlsx shared writer", safe_xlsx),
+    ):
         figures[name] = best(func, args.repeat)
         print(f"{name:<22} {args.rows:,} rows: {figures[name]:.2f} s")
     print(f"csv overhead  {figures['csv shared writer'] / figures['csv plain']:.2f}×")
@@ -95,7 +114,9 @@ def main() -> None:
         stored = []
         enc = best(lambda: stored.append(uploads.store(payload, folder="imports")), args.repeat)
         dec = best(lambda: uploads.read(stored[-1].path), args.repeat)
-    print(f"upload {args.upload_mb} MB: store (SHA-256 + AES-GCM + write) {enc:.3f} s, read back {dec:.3f} s")
+    print(
+        f"upload {args.upload_mb} MB: store (SHA-256 + AES-GCM + write) {enc:.3f} s, read back {dec:.3f} s"
+    )
 
     text = sheets.csv_bytes(rows, bom=False).decode("utf-8").encode("gb18030")
     read = best(lambda: sheets.read_rows(text), args.repeat)

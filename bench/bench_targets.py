@@ -41,22 +41,45 @@ ON = dt.date(2016, 6, 30)
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--persons", type=int, default=2_900_000)
     parser.add_argument("--seed", type=int, default=2016)
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/minzheng_bench_targets")
-    parser.add_argument("--var-dir", type=Path, default=Path("/tmp/bench-targets"), help="Parquet files and media")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/minzheng_bench_targets"
+    )
+    parser.add_argument(
+        "--var-dir", type=Path, default=Path("/tmp/bench-targets"), help="Parquet files and media"
+    )
     parser.add_argument("--refresh-runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load per think-time setting")
-    parser.add_argument("--think", type=float, action="append", default=None,
-                        help="seconds a user waits between pages (repeatable; default: 0 and 1)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
+    parser.add_argument(
+        "--duration", type=float, default=60.0, help="seconds of load per think-time setting"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        action="append",
+        default=None,
+        help="seconds a user waits between pages (repeatable; default: 0 and 1)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn worker processes (one per core)"
+    )
     parser.add_argument("--threads", type=int, default=10, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=8731)
-    parser.add_argument("--conn-max-age", type=int, default=0,
-                        help="serve with persistent database connections of this many seconds (the platform's settings use 0)")
-    parser.add_argument("--keep-db", action="store_true", help="keep (and on the next run reuse) the scratch database")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="serve with persistent database connections of this many seconds (the platform's settings use 0)",
+    )
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="keep (and on the next run reuse) the scratch database",
+    )
     return parser.parse_args()
 
 
@@ -71,7 +94,9 @@ def admin_connection(database_url: str):
     import psycopg
 
     parts = urlsplit(database_url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True), parts.path.lstrip("/")
+    return psycopg.connect(
+        urlunsplit(parts._replace(path="/postgres")), autocommit=True
+    ), parts.path.lstrip("/")
 
 
 def database_exists(url: str) -> bool:
@@ -79,7 +104,10 @@ def database_exists(url: str) -> bool:
         return Path(urlsplit(url).path).exists()
     conn, name = admin_connection(url)
     with conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            is not None
+        )
 
 
 def create_database(url: str) -> None:
@@ -135,7 +163,13 @@ def build(args) -> dict:
     if Person.objects.count() < args.persons:
         out = args.var_dir / "synth" / f"{args.persons}-{args.seed}"
         if not (out / "manifest.json").exists():
-            timed(f"generate {args.persons:,} persons", generate_city, persons=args.persons, seed=args.seed, out_dir=out)
+            timed(
+                f"generate {args.persons:,} persons",
+                generate_city,
+                persons=args.persons,
+                seed=args.seed,
+                out_dir=out,
+            )
         timed("load the city", load_city, src_dir=out)
     plan = timed("load the 2016 plan and hand rate targets down", cascade_plan)
     timed("benchmark reports (approved)", synthetic_reports, args.seed)
@@ -149,7 +183,11 @@ def cascade_plan():
     from minzheng.targets.models import Plan
 
     admin = User.objects.filter(username="bench_admin").first() or User.objects.create_user(
-        username="bench_admin", password="bench-pass-1", role=Role.ADMIN, is_superuser=True, is_staff=True,
+        username="bench_admin",
+        password="bench-pass-1",
+        role=Role.ADMIN,
+        is_superuser=True,
+        is_staff=True,
     )
     plan = services.load_plan_2016()
     if plan.targets.filter(parent__isnull=False).exists():
@@ -183,16 +221,41 @@ def synthetic_reports(seed: int) -> int:
         for region in units:
             for as_of in month_ends:
                 if indicator.is_milestone:
-                    rows.append(ReportedValue(indicator=indicator.code, region=region, as_of=as_of, value=Decimal(rng.randint(0, 1)), status="approved"))
+                    rows.append(
+                        ReportedValue(
+                            indicator=indicator.code,
+                            region=region,
+                            as_of=as_of,
+                            value=Decimal(rng.randint(0, 1)),
+                            status="approved",
+                        )
+                    )
                 elif str(indicator.unit) == "%":
                     denominator = rng.randint(20, 200)
                     numerator = rng.randint(denominator * 6 // 10, denominator)
-                    rows.append(ReportedValue(
-                        indicator=indicator.code, region=region, as_of=as_of, status="approved", numerator=numerator,
-                        denominator=denominator, value=(Decimal(numerator) / denominator * 100).quantize(Decimal("0.0001")),
-                    ))
+                    rows.append(
+                        ReportedValue(
+                            indicator=indicator.code,
+                            region=region,
+                            as_of=as_of,
+                            status="approved",
+                            numerator=numerator,
+                            denominator=denominator,
+                            value=(Decimal(numerator) / denominator * 100).quantize(
+                                Decimal("0.0001")
+                            ),
+                        )
+                    )
                 else:
-                    rows.append(ReportedValue(indicator=indicator.code, region=region, as_of=as_of, value=Decimal(rng.randint(0, 400)), status="approved"))
+                    rows.append(
+                        ReportedValue(
+                            indicator=indicator.code,
+                            region=region,
+                            as_of=as_of,
+                            value=Decimal(rng.randint(0, 400)),
+                            status="approved",
+                        )
+                    )
     ReportedValue.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
@@ -213,11 +276,20 @@ def bench_refresh(runs: int) -> dict:
         started = time.monotonic()
         result = refresh.refresh(on_date=ON)
         seconds.append(time.monotonic() - started)
-        print(f"  refresh {run + 1}: {seconds[-1]:.2f} s ({result['values']:,} values, {result['evaluations']:,} evaluations)", flush=True)
+        print(
+            f"  refresh {run + 1}: {seconds[-1]:.2f} s ({result['values']:,} values, {result['evaluations']:,} evaluations)",
+            flush=True,
+        )
     return {
-        "database": connection.vendor, "persons": Person.objects.count(), "regions": Region.objects.exclude(level="province").count(),
-        "targets": Target.objects.count(), "values": result["values"], "evaluations": result["evaluations"],
-        "seconds": [round(s, 2) for s in seconds], "best_s": round(min(seconds), 2), "median_s": round(statistics.median(seconds), 2),
+        "database": connection.vendor,
+        "persons": Person.objects.count(),
+        "regions": Region.objects.exclude(level="province").count(),
+        "targets": Target.objects.count(),
+        "values": result["values"],
+        "evaluations": result["evaluations"],
+        "seconds": [round(s, 2) for s in seconds],
+        "best_s": round(min(seconds), 2),
+        "median_s": round(statistics.median(seconds), 2),
     }
 
 
@@ -230,7 +302,11 @@ def page_urls(plan_id: int) -> list[str]:
 
     counties = list(Region.objects.filter(level="county").values_list("code", flat=True))
     townships = list(Region.objects.filter(level="township").values_list("code", flat=True))
-    targets = list(Target.objects.filter(plan_id=plan_id, region__level__in=["city", "county"]).values_list("pk", flat=True))
+    targets = list(
+        Target.objects.filter(plan_id=plan_id, region__level__in=["city", "county"]).values_list(
+            "pk", flat=True
+        )
+    )
     rng = random.Random(1)
     urls = ["/targets/", "/targets/unit/"]
     urls += [f"/targets/?region={c}" for c in counties]
@@ -251,8 +327,13 @@ def sessions(count: int) -> list[str]:
     city = Region.objects.get(code="420800")
     cookies = []
     for n in range(count):
-        user = User.objects.filter(username=f"bench_leader_{n}").first() or User.objects.create_user(
-            username=f"bench_leader_{n}", password="bench-pass-1", role=Role.LEADER, region=city,
+        user = User.objects.filter(
+            username=f"bench_leader_{n}"
+        ).first() or User.objects.create_user(
+            username=f"bench_leader_{n}",
+            password="bench-pass-1",
+            role=Role.LEADER,
+            region=city,
         )
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
@@ -264,8 +345,13 @@ def sessions(count: int) -> list[str]:
 
 
 def serve(args) -> subprocess.Popen:
-    env = dict(os.environ, DEBUG="0", DATABASE_URL=args.database_url, MINZHENG_VAR_DIR=str(args.var_dir),
-               ALLOWED_HOSTS="127.0.0.1,localhost")
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        DATABASE_URL=args.database_url,
+        MINZHENG_VAR_DIR=str(args.var_dir),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
     if args.conn_max_age:
         # A settings module of the benchmark's own, to compare with persistent connections.
         (args.var_dir / "bench_targets_settings.py").write_text(
@@ -276,9 +362,20 @@ def serve(args) -> subprocess.Popen:
         env["DJANGO_SETTINGS_MODULE"] = "bench_targets_settings"
         env["PYTHONPATH"] = str(args.var_dir)
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"), "minzheng.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-        "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-        "--log-level", "warning", "--chdir", str(ROOT / "src"),
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "minzheng.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        "gthread",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT / "src"),
     ]
     process = subprocess.Popen(command, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -338,9 +435,17 @@ def load(args, urls: list[str], cookies: list[str], think: float) -> dict:
         return round(ms[min(len(ms) - 1, int(p / 100 * len(ms)))], 1) if ms else None
 
     return {
-        "users": args.users, "think_s": think, "seconds": round(elapsed, 1), "requests": len(ms), "failures": len(failures),
-        "first_failures": failures[:5], "throughput_rps": round(len(ms) / elapsed, 1),
-        "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": round(ms[-1], 1) if ms else None,
+        "users": args.users,
+        "think_s": think,
+        "seconds": round(elapsed, 1),
+        "requests": len(ms),
+        "failures": len(failures),
+        "first_failures": failures[:5],
+        "throughput_rps": round(len(ms) / elapsed, 1),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": round(ms[-1], 1) if ms else None,
     }
 
 
@@ -351,8 +456,11 @@ def main() -> None:
     if not reuse:
         create_database(args.database_url)
     setup_django(args)
-    summary: dict = {"started": dt.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-                     "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    summary: dict = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         print("building the data …", flush=True)
         summary.update(build(args))
@@ -385,7 +493,10 @@ def main() -> None:
             summary["pages"] = len(urls)
             summary["load"] = []
             for think in args.think or [0.0, 1.0]:
-                print(f"load: {args.users} users, think time {think} s, {args.duration:.0f} s …", flush=True)
+                print(
+                    f"load: {args.users} users, think time {think} s, {args.duration:.0f} s …",
+                    flush=True,
+                )
                 summary["load"].append(load(args, urls, cookies, think))
                 print("  " + json.dumps(summary["load"][-1], ensure_ascii=False), flush=True)
         finally:

@@ -6,6 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/ensure-system.sh
 
+echo "=== lint and format (ruff) ==="
+.venv/bin/ruff check src tests bench scripts
+.venv/bin/ruff format --check src tests bench scripts
+
 PG_URL="${MINZHENG_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT

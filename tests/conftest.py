@@ -21,7 +21,6 @@ PASSWORD = "pass-word-123"
 def pytest_configure():
     from django.conf import settings
 
-
     # A fast hasher: the suite logs in hundreds of times; production keeps Django's PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -44,14 +43,30 @@ def jingmen(db):
         "zhongxiang": Region.objects.get(code="420881"),
         "longquan": longquan,
         "yingzhong": yingzhong,
-        "longquan_community": Region.objects.create(code="420802001001", name="龙泉社区", level="village", parent=longquan, urban_rural="urban"),
-        "yingzhong_community": Region.objects.create(code="420881001001", name="郢中社区", level="village", parent=yingzhong, urban_rural="urban"),
-        "lixi_village": Region.objects.create(code="420802100200", name="栗溪村", level="village", parent=lixi, urban_rural="rural"),
+        "longquan_community": Region.objects.create(
+            code="420802001001",
+            name="龙泉社区",
+            level="village",
+            parent=longquan,
+            urban_rural="urban",
+        ),
+        "yingzhong_community": Region.objects.create(
+            code="420881001001",
+            name="郢中社区",
+            level="village",
+            parent=yingzhong,
+            urban_rural="urban",
+        ),
+        "lixi_village": Region.objects.create(
+            code="420802100200", name="栗溪村", level="village", parent=lixi, urban_rural="rural"
+        ),
     }
 
 
 def make_user(username, role, region=None, **extra):
-    return User.objects.create_user(username=username, password=PASSWORD, role=role, region=region, **extra)
+    return User.objects.create_user(
+        username=username, password=PASSWORD, role=role, region=region, **extra
+    )
 
 
 @pytest.fixture
@@ -60,8 +75,12 @@ def users(jingmen):
         "admin": make_user("admin", Role.ADMIN, None, is_superuser=True, is_staff=True),
         "dongbao_clerk": make_user("dongbao_clerk", Role.TOWNSHIP_CLERK, jingmen["longquan"]),
         "dongbao_approver": make_user("dongbao_approver", Role.COUNTY_APPROVER, jingmen["dongbao"]),
-        "dongbao_village": make_user("dongbao_village", Role.VILLAGE_WORKER, jingmen["longquan_community"]),
-        "zhongxiang_clerk": make_user("zhongxiang_clerk", Role.TOWNSHIP_CLERK, jingmen["yingzhong"]),
+        "dongbao_village": make_user(
+            "dongbao_village", Role.VILLAGE_WORKER, jingmen["longquan_community"]
+        ),
+        "zhongxiang_clerk": make_user(
+            "zhongxiang_clerk", Role.TOWNSHIP_CLERK, jingmen["yingzhong"]
+        ),
         "leader": make_user("leader", Role.LEADER, jingmen["city"]),
         "city_section": make_user("city_section", Role.CITY_SECTION, jingmen["city"]),
     }
@@ -72,24 +91,44 @@ def people(jingmen, users):
     """One household in 东宝区 龙泉社区 and one in 钟祥市 郢中社区, registered through the services."""
     clerk_d, clerk_z = users["dongbao_clerk"], users["zhongxiang_clerk"]
     zhang = people_services.register_person(
-        user=clerk_d, id_number=make_id("420802", "19800101", 11), name="张三",
-        hukou_region=jingmen["longquan_community"], hukou_type="urban",
+        user=clerk_d,
+        id_number=make_id("420802", "19800101", 11),
+        name="张三",
+        hukou_region=jingmen["longquan_community"],
+        hukou_type="urban",
     )
     li = people_services.register_person(
-        user=clerk_d, id_number=make_id("420802", "19820202", 22), name="李梅",
-        hukou_region=jingmen["longquan_community"], hukou_type="urban",
+        user=clerk_d,
+        id_number=make_id("420802", "19820202", 22),
+        name="李梅",
+        hukou_region=jingmen["longquan_community"],
+        hukou_type="urban",
     )
     wang = people_services.register_person(
-        user=clerk_z, id_number=make_id("420881", "19750505", 33), name="王五",
-        hukou_region=jingmen["yingzhong_community"], hukou_type="urban",
+        user=clerk_z,
+        id_number=make_id("420881", "19750505", 33),
+        name="王五",
+        hukou_region=jingmen["yingzhong_community"],
+        hukou_type="urban",
     )
     hh_d = people_services.create_household(
-        user=clerk_d, region=jingmen["longquan_community"], head=zhang, address="龙泉路1号",
-        bank_name="农商银行", bank_account="6217000012345678901", members=[(li, "spouse")], since=dt.date(2020, 1, 1),
+        user=clerk_d,
+        region=jingmen["longquan_community"],
+        head=zhang,
+        address="龙泉路1号",
+        bank_name="农商银行",
+        bank_account="6217000012345678901",
+        members=[(li, "spouse")],
+        since=dt.date(2020, 1, 1),
     )
     hh_z = people_services.create_household(
-        user=clerk_z, region=jingmen["yingzhong_community"], head=wang, address="郢中路2号",
-        bank_name="农商银行", bank_account="6217000098765432109", since=dt.date(2020, 1, 1),
+        user=clerk_z,
+        region=jingmen["yingzhong_community"],
+        head=wang,
+        address="郢中路2号",
+        bank_name="农商银行",
+        bank_account="6217000098765432109",
+        since=dt.date(2020, 1, 1),
     )
     return {"zhang": zhang, "li": li, "wang": wang, "hh_dongbao": hh_d, "hh_zhongxiang": hh_z}
 
@@ -103,7 +142,11 @@ def api_client(client):
             self.token = None
 
         def login(self, username, password=PASSWORD):
-            r = client.post("/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json")
+            r = client.post(
+                "/api/v1/auth/token",
+                {"username": username, "password": password},
+                content_type="application/json",
+            )
             assert r.status_code == 200, r.content
             self.token = r.json()["token"]
             return self
@@ -118,9 +161,13 @@ def api_client(client):
             return client.get(url, params, **self._headers(lang))
 
         def post(self, url, data=None, lang=None):
-            return client.post(url, data or {}, content_type="application/json", **self._headers(lang))
+            return client.post(
+                url, data or {}, content_type="application/json", **self._headers(lang)
+            )
 
         def patch(self, url, data=None, lang=None):
-            return client.patch(url, data or {}, content_type="application/json", **self._headers(lang))
+            return client.patch(
+                url, data or {}, content_type="application/json", **self._headers(lang)
+            )
 
     return ApiClient()

@@ -41,20 +41,35 @@ def run(app, *, token: str, examples: int, outcome: Outcome | None = None) -> Ou
             continue
         outcome.operations += 1
 
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(case=st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)))
-        def check(case):
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            case=st.one_of(
+                operation.as_strategy(GenerationMode.POSITIVE),
+                operation.as_strategy(GenerationMode.NEGATIVE),
+            )
+        )
+        def check(case):  # called at once below, so the loop variable is the current one
             outcome.cases += 1
             response = case.call(headers=headers)
-            outcome.statuses[response.status_code] = outcome.statuses.get(response.status_code, 0) + 1
+            outcome.statuses[response.status_code] = (
+                outcome.statuses.get(response.status_code, 0) + 1
+            )
             try:
                 case.validate_response(response, checks=CHECKS, headers=headers)
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:  # noqa: BLE001 - a FailureGroup is a BaseExceptionGroup; record, go on
                 details = "; ".join(str(e) for e in getattr(exc, "exceptions", [exc]))
-                outcome.failures.append(f"{operation.method.upper()} {operation.path} → {response.status_code}: {details[:1500]}")
+                outcome.failures.append(
+                    f"{operation.method.upper()} {operation.path} → {response.status_code}: {details[:1500]}"  # noqa: B023
+                )
 
         check()
     return outcome

@@ -100,8 +100,13 @@ def test_clerk_prints_a_window_code(registry, live_server, browser):  # noqa: F8
     resident.set_default_timeout(10_000)
     page = resident.new_page()
     page.goto(f"{live_server.url}/register/")
-    for field, value in (("name", "李四"), ("id_number", LI_SI), ("phone", "13711112222"),
-                         ("password", RESIDENT_PASSWORD), ("password_again", RESIDENT_PASSWORD)):
+    for field, value in (
+        ("name", "李四"),
+        ("id_number", LI_SI),
+        ("phone", "13711112222"),
+        ("password", RESIDENT_PASSWORD),
+        ("password_again", RESIDENT_PASSWORD),
+    ):
         page.fill(f"#id_{field}", value)
     page.get_by_role("button", name="注册").click()
     page.wait_for_url(re.compile(r"/register/activate/"))

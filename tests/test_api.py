@@ -16,7 +16,9 @@ def test_token_login_and_bad_password(api_client, users):
     assert r.json()["errors"][0]["field"] == "password"
     assert AuditEvent.objects.filter(action="login_failed").exists()
     api_client.login("dongbao_clerk")
-    assert AuditEvent.objects.filter(action="login", actor_name="dongbao_clerk", channel="api").exists()
+    assert AuditEvent.objects.filter(
+        action="login", actor_name="dongbao_clerk", channel="api"
+    ).exists()
 
 
 def test_unauthenticated_is_401(api_client, people):
@@ -25,8 +27,15 @@ def test_unauthenticated_is_401(api_client, people):
 
 def test_openapi_schema_lists_the_endpoints(client):
     paths = client.get("/api/openapi.json").json()["paths"]
-    for path in ["/api/v1/auth/token", "/api/v1/regions/{code}", "/api/v1/regions", "/api/v1/people",
-                 "/api/v1/people/{person_id}", "/api/v1/households", "/api/v1/households/{household_id}"]:
+    for path in [
+        "/api/v1/auth/token",
+        "/api/v1/regions/{code}",
+        "/api/v1/regions",
+        "/api/v1/people",
+        "/api/v1/people/{person_id}",
+        "/api/v1/households",
+        "/api/v1/households/{household_id}",
+    ]:
         assert path in paths
 
 
@@ -47,7 +56,15 @@ def test_region_detail_children_alias_and_zone(api_client, users):
 def test_create_person_and_read_back_masked(api_client, jingmen, users):
     api_client.login("dongbao_clerk")
     number = make_id("420802", "19660606", 45)
-    r = api_client.post("/api/v1/people", {"id_number": number, "name": "赵六", "hukou_region": "420802001001", "hukou_type": "urban"})
+    r = api_client.post(
+        "/api/v1/people",
+        {
+            "id_number": number,
+            "name": "赵六",
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+        },
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["id_number_masked"] == number[:4] + "*" * 10 + number[-4:]
@@ -59,7 +76,9 @@ def test_create_person_and_read_back_masked(api_client, jingmen, users):
     # exact search by full ID through the keyed hash, and by pinyin initials
     assert api_client.get("/api/v1/people", q=number).json()["count"] == 1
     assert api_client.get("/api/v1/people", q="zl").json()["count"] == 1
-    assert AuditEvent.objects.filter(action="create", object_type="people.person", object_id=str(body["id"])).exists()
+    assert AuditEvent.objects.filter(
+        action="create", object_type="people.person", object_id=str(body["id"])
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -77,7 +96,12 @@ def test_create_person_and_read_back_masked(api_client, jingmen, users):
 )
 def test_invalid_person_is_422_naming_the_field(api_client, jingmen, users, patch, field, zh, en):
     api_client.login("dongbao_clerk")
-    payload = {"id_number": make_id("420802", "19700101", 51), "name": "孙七", "hukou_region": "420802001001", "hukou_type": "urban"} | patch
+    payload = {
+        "id_number": make_id("420802", "19700101", 51),
+        "name": "孙七",
+        "hukou_region": "420802001001",
+        "hukou_type": "urban",
+    } | patch
     for lang, word in (("zh-hans", zh), ("en", en)):
         r = api_client.post("/api/v1/people", payload, lang=lang)
         assert r.status_code == 422, r.content
@@ -89,7 +113,15 @@ def test_invalid_person_is_422_naming_the_field(api_client, jingmen, users, patc
 
 def test_second_registration_of_an_id_is_refused_with_a_link(api_client, people):
     api_client.login("dongbao_clerk")
-    r = api_client.post("/api/v1/people", {"id_number": people["zhang"].id_number, "name": "张三丰", "hukou_region": "420802001001", "hukou_type": "urban"})
+    r = api_client.post(
+        "/api/v1/people",
+        {
+            "id_number": people["zhang"].id_number,
+            "name": "张三丰",
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+        },
+    )
     assert r.status_code == 409
     assert f"/people/{people['zhang'].pk}/" in r.json()["errors"][0]["message"]
 
@@ -99,24 +131,63 @@ def test_same_name_and_birth_date_is_flagged(api_client, people):
 
     api_client.login("dongbao_clerk")
     other_id = make_id("420802", "19800101", 13)  # 张三's birth date, another sequence
-    r = api_client.post("/api/v1/people", {"id_number": other_id, "name": "张三", "hukou_region": "420802001001", "hukou_type": "urban"})
+    r = api_client.post(
+        "/api/v1/people",
+        {
+            "id_number": other_id,
+            "name": "张三",
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+        },
+    )
     assert r.status_code == 201
-    assert PossibleDuplicate.objects.filter(person_id=r.json()["id"], other=people["zhang"]).exists()
+    assert PossibleDuplicate.objects.filter(
+        person_id=r.json()["id"], other=people["zhang"]
+    ).exists()
 
 
 def test_household_create_with_members_and_validation(api_client, people, jingmen):
     api_client.login("dongbao_approver")
-    a = api_client.post("/api/v1/people", {"id_number": make_id("420802", "19500101", 61), "name": "周老汉", "hukou_region": "420802100200", "hukou_type": "rural"}).json()
-    b = api_client.post("/api/v1/people", {"id_number": make_id("420802", "19520101", 62), "name": "吴大娘", "hukou_region": "420802100200", "hukou_type": "rural"}).json()
-    bad = api_client.post("/api/v1/households", {"region": "420802100200", "head_id": a["id"], "bank_account": "12ab"})
+    a = api_client.post(
+        "/api/v1/people",
+        {
+            "id_number": make_id("420802", "19500101", 61),
+            "name": "周老汉",
+            "hukou_region": "420802100200",
+            "hukou_type": "rural",
+        },
+    ).json()
+    b = api_client.post(
+        "/api/v1/people",
+        {
+            "id_number": make_id("420802", "19520101", 62),
+            "name": "吴大娘",
+            "hukou_region": "420802100200",
+            "hukou_type": "rural",
+        },
+    ).json()
+    bad = api_client.post(
+        "/api/v1/households", {"region": "420802100200", "head_id": a["id"], "bank_account": "12ab"}
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "bank_account"
-    r = api_client.post("/api/v1/households", {"region": "420802100200", "head_id": a["id"], "members": [{"person_id": b["id"], "relation": "spouse"}], "bank_account": "6217000011112222333"})
+    r = api_client.post(
+        "/api/v1/households",
+        {
+            "region": "420802100200",
+            "head_id": a["id"],
+            "members": [{"person_id": b["id"], "relation": "spouse"}],
+            "bank_account": "6217000011112222333",
+        },
+    )
     assert r.status_code == 201, r.content
     hh = r.json()
     assert [m["relation"] for m in hh["members"]] == ["head", "spouse"]
     assert hh["bank_account_masked"] == "6217***********2333"
     # a person already in a household cannot join a second one
-    again = api_client.post(f"/api/v1/households/{hh['id']}/members", {"person_id": people["li"].pk, "relation": "other"})
+    again = api_client.post(
+        f"/api/v1/households/{hh['id']}/members",
+        {"person_id": people["li"].pk, "relation": "other"},
+    )
     assert again.status_code == 422 and "已在家庭" in again.json()["errors"][0]["message"]
 
 
@@ -128,17 +199,28 @@ def test_household_create_with_members_and_validation(api_client, people, jingme
         ("patch", "/api/v1/people/{wang}", {"phone": "13800000000"}),
         ("post", "/api/v1/people/{wang}/reveal-id", None),
         ("get", "/api/v1/households/{hh_z}", None),
-        ("post", "/api/v1/households/{hh_z}/members", {"person_id": "{zhang}", "relation": "other"}),
+        (
+            "post",
+            "/api/v1/households/{hh_z}/members",
+            {"person_id": "{zhang}", "relation": "other"},
+        ),
         ("post", "/api/v1/households/{hh_z}/reveal-bank-account", None),
         ("get", "/api/v1/regions/420881", None),
         ("get", "/api/v1/regions?parent=420881", None),
     ],
 )
 def test_out_of_scope_records_are_404(api_client, people, method, url_template, body):
-    ids = {"wang": people["wang"].pk, "hh_z": people["hh_zhongxiang"].pk, "zhang": people["zhang"].pk}
+    ids = {
+        "wang": people["wang"].pk,
+        "hh_z": people["hh_zhongxiang"].pk,
+        "zhang": people["zhang"].pk,
+    }
     url = url_template.format(**ids)
     if body:
-        body = {k: (int(v.format(**ids)) if isinstance(v, str) and v.startswith("{") else v) for k, v in body.items()}
+        body = {
+            k: (int(v.format(**ids)) if isinstance(v, str) and v.startswith("{") else v)
+            for k, v in body.items()
+        }
     api_client.login("dongbao_clerk")
     r = getattr(api_client, method)(url, body) if method != "get" else api_client.get(url)
     assert r.status_code == 404, (url, r.content)
@@ -154,7 +236,15 @@ def test_out_of_scope_records_absent_from_lists_and_search(api_client, people):
     numbers = {h["number"] for h in api_client.get("/api/v1/households").json()["items"]}
     assert numbers == {people["hh_dongbao"].number}
     # and cannot create a record in 钟祥市
-    r = api_client.post("/api/v1/people", {"id_number": make_id("420881", "19900101", 71), "name": "越界", "hukou_region": "420881001001", "hukou_type": "urban"})
+    r = api_client.post(
+        "/api/v1/people",
+        {
+            "id_number": make_id("420881", "19900101", 71),
+            "name": "越界",
+            "hukou_region": "420881001001",
+            "hukou_type": "urban",
+        },
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "region"
 
 
@@ -165,14 +255,23 @@ def test_city_level_sees_both_counties(api_client, people):
 
 @pytest.mark.parametrize(
     "username, can_reveal",
-    [("dongbao_clerk", True), ("dongbao_approver", True), ("dongbao_village", False), ("leader", False), ("city_section", False)],
+    [
+        ("dongbao_clerk", True),
+        ("dongbao_approver", True),
+        ("dongbao_village", False),
+        ("leader", False),
+        ("city_section", False),
+    ],
 )
 def test_masking_and_audited_reveal_per_role(api_client, people, username, can_reveal):
     api_client.login(username)
     zhang = people["zhang"]
     detail = api_client.get(f"/api/v1/people/{zhang.pk}")
     assert detail.status_code == 200
-    assert detail.json()["id_number_masked"] == zhang.id_masked and zhang.id_number not in detail.content.decode()
+    assert (
+        detail.json()["id_number_masked"] == zhang.id_masked
+        and zhang.id_number not in detail.content.decode()
+    )
     before = AuditEvent.objects.filter(action="unmask").count()
     r = api_client.post(f"/api/v1/people/{zhang.pk}/reveal-id")
     if can_reveal:
@@ -197,7 +296,9 @@ def test_update_person_writes_before_and_after(api_client, people):
     api_client.login("dongbao_clerk")
     r = api_client.patch(f"/api/v1/people/{people['zhang'].pk}", {"phone": "13912345678"})
     assert r.status_code == 200
-    event = AuditEvent.objects.filter(action="update", object_id=str(people["zhang"].pk)).latest("seq")
+    event = AuditEvent.objects.filter(action="update", object_id=str(people["zhang"].pk)).latest(
+        "seq"
+    )
     assert event.before == {"phone": ""} and event.after["phone"] == "13912345678"
     assert people["zhang"].history.count() == 2
 

@@ -29,12 +29,22 @@ def wsgi_app():
 
 @pytest.mark.parametrize("who", ["admin", "zhongxiang_clerk"])
 def test_api_honours_its_contract(people, users, wsgi_app, who):
-    outcome = contract.run(wsgi_app, token=issue_token(users[who])["token"], examples=contract.examples_per_operation(4))
-    print(f"\ncontract as {who}: {outcome.cases} cases over {outcome.operations} operations, statuses {dict(sorted(outcome.statuses.items()))}")
+    outcome = contract.run(
+        wsgi_app,
+        token=issue_token(users[who])["token"],
+        examples=contract.examples_per_operation(4),
+    )
+    print(
+        f"\ncontract as {who}: {outcome.cases} cases over {outcome.operations} operations, statuses {dict(sorted(outcome.statuses.items()))}"
+    )
     assert outcome.operations > 100
     # The run spoke as the caller: a token that did not authenticate would pass every check with 401s
     # (about 1 in 6 answers are 2xx today; most generated ids do not exist).
     answered = sum(outcome.statuses.values())
     assert outcome.statuses.get(401, 0) < answered // 20, outcome.statuses
-    assert sum(n for status, n in outcome.statuses.items() if 200 <= status < 300) > answered // 10, outcome.statuses
-    assert outcome.failures == [], "\n".join(outcome.failures[:30]) + f"\n… {len(outcome.failures)} failures"
+    assert (
+        sum(n for status, n in outcome.statuses.items() if 200 <= status < 300) > answered // 10
+    ), outcome.statuses
+    assert outcome.failures == [], (
+        "\n".join(outcome.failures[:30]) + f"\n… {len(outcome.failures)} failures"
+    )

@@ -25,7 +25,12 @@ from .conftest import PASSWORD
 from .test_browser import SCREENSHOTS, browser, in_thread  # noqa: F401  (fixture)
 from .test_cases_api import pdf_text
 from .test_cases_workflow import (  # noqa: F401  (fixtures)
-    PDF_BYTES, PNG_BYTES, calendar_2016, media_root, set_today, world,
+    PDF_BYTES,
+    PNG_BYTES,
+    calendar_2016,
+    media_root,
+    set_today,
+    world,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,7 +47,11 @@ def standards(world):
 
 @pytest.fixture
 def scans(tmp_path):
-    files = {"id_card": ("身份证.png", PNG_BYTES), "hukou_book": ("户口簿.png", PNG_BYTES), "authorisation": ("授权书.pdf", PDF_BYTES)}
+    files = {
+        "id_card": ("身份证.png", PNG_BYTES),
+        "hukou_book": ("户口簿.png", PNG_BYTES),
+        "authorisation": ("授权书.pdf", PDF_BYTES),
+    }
     for name, content in files.values():
         (tmp_path / name).write_bytes(content)
     return {kind: str(tmp_path / name) for kind, (name, _content) in files.items()}
@@ -65,7 +74,14 @@ def sign_in(browser, live_server, username: str, next_path: str, device: dict):
     return page
 
 
-def act(page, action: str, fields: dict[str, str] | None = None, *, checks: tuple[str, ...] = (), files: dict | None = None):
+def act(
+    page,
+    action: str,
+    fields: dict[str, str] | None = None,
+    *,
+    checks: tuple[str, ...] = (),
+    files: dict | None = None,
+):
     """Fill the action's panel on the case page and submit it; the caller waits for the outcome."""
     panel = page.locator(f"#action-{action}")
     if panel.get_attribute("open") is None:
@@ -88,7 +104,8 @@ def shows_done(page, label: str, stage: str):
 
 
 def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
-        world, standards, scans, set_today, live_server, browser):  # noqa: F811
+    world, standards, scans, set_today, live_server, browser
+):  # noqa: F811
     from playwright.sync_api import expect
 
     people = world["people"]
@@ -110,7 +127,9 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     phone.wait_for_url(at_path(r"/cases/\d+/"))
     case_path = urlsplit(phone.url).path
     number = phone.locator("nav.crumbs .mono").inner_text()
-    expect(phone.locator("ul.messages li.success")).to_contain_text(f"申请已提交，申请编号 {number}")
+    expect(phone.locator("ul.messages li.success")).to_contain_text(
+        f"申请已提交，申请编号 {number}"
+    )
     expect(phone.get_by_test_id("case-state")).to_have_text("待受理")
     expect(phone.locator("a:has-text('居民身份证'), a:has-text('户口簿')")).to_have_count(2)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -120,7 +139,12 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     clerk = sign_in(browser, live_server, "dongbao_clerk", "/cases/", DESK)
     clerk.click(f"text={number}")
     clerk.wait_for_url(at_path(re.escape(case_path)))
-    act(clerk, "authorisation", {"signed_on": "2016-09-26", "signed_by": "张三、李梅"}, files={"scan": scans["authorisation"]})
+    act(
+        clerk,
+        "authorisation",
+        {"signed_on": "2016-09-26", "signed_by": "张三、李梅"},
+        files={"scan": scans["authorisation"]},
+    )
     shows_done(clerk, "登记核对授权书", "待受理")
     act(clerk, "accept")
     shows_done(clerk, "受理", "信息核对")
@@ -137,9 +161,15 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     # Wed 10-12: the home visit; one investigator is refused next to the field, two are accepted.
     set_today("2016-10-12")
     clerk.reload()
-    investigation = {"investigators": "刘强", "visited_on": "2016-10-12", "findings": "家中无劳动力，配偶长期患病"}
+    investigation = {
+        "investigators": "刘强",
+        "visited_on": "2016-10-12",
+        "findings": "家中无劳动力，配偶长期患病",
+    }
     act(clerk, "investigation", investigation)
-    expect(clerk.locator("#action-investigation .has-error")).to_contain_text("入户调查人员不得少于 2 人")
+    expect(clerk.locator("#action-investigation .has-error")).to_contain_text(
+        "入户调查人员不得少于 2 人"
+    )
     expect(clerk.get_by_test_id("case-state")).to_have_text("入户调查")
     act(clerk, "investigation", investigation | {"investigators": "刘强、陈芳"})
     shows_done(clerk, "登记入户调查", "民主评议")
@@ -147,18 +177,35 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     # Fri 10-14: the community appraises; 5 of 9 is no quorum (2/3), 6 of 9 with 4 in favour passes.
     set_today("2016-10-14")
     village = sign_in(browser, live_server, "dongbao_village", case_path, DESK)
-    appraisal = {"held_on": "2016-10-14", "invitees": "9", "attendees": "5", "votes_for": "5", "votes_against": "0"}
+    appraisal = {
+        "held_on": "2016-10-14",
+        "invitees": "9",
+        "attendees": "5",
+        "votes_for": "5",
+        "votes_against": "0",
+    }
     act(village, "appraisal", appraisal)
-    expect(village.locator("#action-appraisal .has-error")).to_contain_text("实到 5 人，未达到应到 9 人的 2/3，评议无效")
+    expect(village.locator("#action-appraisal .has-error")).to_contain_text(
+        "实到 5 人，未达到应到 9 人的 2/3，评议无效"
+    )
     expect(village.get_by_test_id("case-state")).to_have_text("民主评议")
-    act(village, "appraisal", appraisal | {"attendees": "6", "votes_for": "4", "votes_against": "2"})
+    act(
+        village, "appraisal", appraisal | {"attendees": "6", "votes_for": "4", "votes_against": "2"}
+    )
     shows_done(village, "登记民主评议", "乡镇审核")
-    expect(village.get_by_text("应到 9 人，实到 6 人，同意 4 票，反对 2 票 — 通过")).to_have_count(1)
+    expect(village.get_by_text("应到 9 人，实到 6 人，同意 4 票，反对 2 票 — 通过")).to_have_count(
+        1
+    )
 
     # Mon 10-17: the township approves, which publishes the case for seven days (10-17..10-23).
     set_today("2016-10-17")
     clerk.reload()
-    act(clerk, "township_review", {"reasons": "符合城市低保条件"}, checks=("input[value='approve']",))
+    act(
+        clerk,
+        "township_review",
+        {"reasons": "符合城市低保条件"},
+        checks=("input[value='approve']",),
+    )
     shows_done(clerk, "乡镇审核", "公示中")
     expect(clerk.get_by_text("公示期：2016-10-17 至 2016-10-23")).to_have_count(1)
     # The case number draws no random spot check (3 in 10); a 备案 makes one certain.
@@ -172,7 +219,9 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     set_today("2016-10-21")
     clerk.reload()
     act(clerk, "close_publicity")
-    expect(clerk.locator("ul.messages li.error")).to_have_text("公示期至 2016-10-23 届满，届满当日起方可报送县级审批")
+    expect(clerk.locator("ul.messages li.error")).to_have_text(
+        "公示期至 2016-10-23 届满，届满当日起方可报送县级审批"
+    )
     expect(clerk.get_by_test_id("case-state")).to_have_text("公示中")
     set_today("2016-10-24")
     clerk.reload()
@@ -185,9 +234,15 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     approver = sign_in(browser, live_server, "dongbao_approver", case_path, DESK)
     expect(approver.get_by_text("县级入户抽查（近亲属备案，全部抽查）：待抽查")).to_have_count(1)
     act(approver, "county_decision", checks=("input[value='approve']",))
-    expect(approver.locator("ul.messages li.error")).to_have_text("本申请已被抽中入户抽查，须先登记抽查结果再审批")
+    expect(approver.locator("ul.messages li.error")).to_have_text(
+        "本申请已被抽中入户抽查，须先登记抽查结果再审批"
+    )
     expect(approver.get_by_test_id("case-state")).to_have_text("县级审批")
-    act(approver, "spot_check", {"checked_on": "2016-10-26", "investigators": "王敏、赵磊", "findings": "情况属实"})
+    act(
+        approver,
+        "spot_check",
+        {"checked_on": "2016-10-26", "investigators": "王敏、赵磊", "findings": "情况属实"},
+    )
     shows_done(approver, "登记入户抽查", "县级审批")
     act(approver, "county_decision", checks=("input[value='approve']",))
     shows_done(approver, "县级审批", "已批准")
@@ -200,7 +255,11 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     response = approver.request.get(live_server.url + notice.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     body = response.body()
-    assert body.startswith(b"%PDF-") and "批准通知书" in pdf_text(body) and "不予" not in pdf_text(body)
+    assert (
+        body.startswith(b"%PDF-")
+        and "批准通知书" in pdf_text(body)
+        and "不予" not in pdf_text(body)
+    )
     assert "660.00" in pdf_text(body)  # the amount the rules gave: 480 × 2 − 300
 
     # The entitlement: (480 × 2 − 300) = 660.00 a month by the rules, from the month after approval.
@@ -214,7 +273,9 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     approver.wait_for_url(at_path(r"/payments/\d+/"))
     expect(approver.get_by_test_id("status")).to_have_text("正常发放")
     expect(approver.get_by_test_id("amount")).to_contain_text("660.00 元（自 2016-11 起")
-    expect(approver.get_by_role("link", name=f"救助申请 {number}")).to_have_attribute("href", case_path)
+    expect(approver.get_by_role("link", name=f"救助申请 {number}")).to_have_attribute(
+        "href", case_path
+    )
     approver.screenshot(path=str(SCREENSHOTS / "assistance-4-entitlement.png"), full_page=True)
 
     # The resident sees the decision on the phone.
@@ -225,11 +286,21 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     expect(card.locator("ol.steps li.done").last).to_contain_text("已批准2016-10-26")
 
     # Every transition happened once, in order.
-    transitions = in_thread(lambda: list(
-        CaseEvent.objects.filter(case__number=number).exclude(from_state=F("to_state"))
-        .order_by("id").values_list("from_state", "to_state")))
+    transitions = in_thread(
+        lambda: list(
+            CaseEvent.objects.filter(case__number=number)
+            .exclude(from_state=F("to_state"))
+            .order_by("id")
+            .values_list("from_state", "to_state")
+        )
+    )
     assert transitions == [
-        ("", "submitted"), ("submitted", "verifying"), ("verifying", "investigating"), ("investigating", "appraising"),
-        ("appraising", "township_review"), ("township_review", "publicity"), ("publicity", "county_review"),
+        ("", "submitted"),
+        ("submitted", "verifying"),
+        ("verifying", "investigating"),
+        ("investigating", "appraising"),
+        ("appraising", "township_review"),
+        ("township_review", "publicity"),
+        ("publicity", "county_review"),
         ("county_review", "approved"),
     ]

@@ -38,7 +38,10 @@ def _tamper(sql, params):
 def test_altered_event_is_named(people):
     events = list(AuditEvent.objects.order_by("seq"))
     victim = events[3]
-    _tamper(f"UPDATE {AuditEvent._meta.db_table} SET actor_name = %s WHERE seq = %s", ["someone_else", victim.seq])
+    _tamper(
+        f"UPDATE {AuditEvent._meta.db_table} SET actor_name = %s WHERE seq = %s",
+        ["someone_else", victim.seq],
+    )
     report = audit.verify_chain()
     assert not report.ok and report.first_bad_seq == victim.seq and report.checked == 3
     with pytest.raises(CommandError, match=f"#{victim.seq}"):
@@ -58,7 +61,10 @@ def test_rehashed_event_still_breaks_the_chain(people):
     victim = events[1]
     victim.note = "rewritten"
     victim.hash = audit._digest(audit._hashed_fields(victim))
-    _tamper(f"UPDATE {AuditEvent._meta.db_table} SET note = %s, hash = %s WHERE seq = %s", [victim.note, victim.hash, victim.seq])
+    _tamper(
+        f"UPDATE {AuditEvent._meta.db_table} SET note = %s, hash = %s WHERE seq = %s",
+        [victim.note, victim.hash, victim.seq],
+    )
     report = audit.verify_chain()
     assert not report.ok and report.first_bad_seq == victim.seq
 
@@ -73,5 +79,7 @@ def test_login_and_logout_are_audited(client, users):
 
     assert client.login(username="dongbao_clerk", password=PASSWORD)
     client.logout()
-    actions = list(AuditEvent.objects.filter(actor_name="dongbao_clerk").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(actor_name="dongbao_clerk").values_list("action", flat=True)
+    )
     assert "login" in actions and "logout" in actions

@@ -36,8 +36,10 @@ def _rewrite_tail(start, *, seal):
         if event.seq >= start:
             event.prev_hash = prev
             key_id, event.hash = seal(event)
-            _sql(f"UPDATE {TABLE} SET prev_hash = %s, hash = %s, key_id = %s WHERE seq = %s",
-                 [event.prev_hash, event.hash, key_id, event.seq])
+            _sql(
+                f"UPDATE {TABLE} SET prev_hash = %s, hash = %s, key_id = %s WHERE seq = %s",
+                [event.prev_hash, event.hash, key_id, event.seq],
+            )
         prev = event.hash
 
 
@@ -48,7 +50,9 @@ def _unkeyed(event):
 
 def _guessed_key(event):
     """HMAC under the published demo key, keeping the event's key label."""
-    return event.key_id, audit._seal(audit._hashed_fields(event), audit._derive(settings_demo_key()))
+    return event.key_id, audit._seal(
+        audit._hashed_fields(event), audit._derive(settings_demo_key())
+    )
 
 
 def _relabelled(event):
@@ -72,7 +76,9 @@ def chain(people, users):
     """A chain with a checkpoint taken, then more activity."""
     mark = audit.head_checkpoint()
     for n in range(3):
-        services.update_person(user=users["dongbao_clerk"], person=people["zhang"], phone=f"1380000000{n}")
+        services.update_person(
+            user=users["dongbao_clerk"], person=people["zhang"], phone=f"1380000000{n}"
+        )
     return mark
 
 
@@ -136,7 +142,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("tamper, without_checkpoint, with_checkpoint, reason", CASES, ids=[c[0].__name__.strip("_") for c in CASES])
+@pytest.mark.parametrize(
+    "tamper, without_checkpoint, with_checkpoint, reason",
+    CASES,
+    ids=[c[0].__name__.strip("_") for c in CASES],
+)
 def test_tamper_cases(chain, tamper, without_checkpoint, with_checkpoint, reason):
     assert audit.verify_chain(checkpoint=chain).ok
     tamper(chain)
@@ -207,7 +217,9 @@ def test_checkpoint_refuses_to_sign_a_broken_chain(people, tmp_path):
 
 def test_key_rotation_keeps_old_events_verifiable(people, users, settings):
     settings.AUDIT_KEY = "the-next-audit-key-after-a-rotation-0123456789"
-    assert "does not hold" in audit.verify_chain().reason  # the new key alone cannot check older events
+    assert (
+        "does not hold" in audit.verify_chain().reason
+    )  # the new key alone cannot check older events
     settings.AUDIT_PREVIOUS_KEYS = [REAL_KEY]
     services.update_person(user=users["dongbao_clerk"], person=people["zhang"], phone="13800000008")
     assert audit.verify_chain().ok
@@ -224,7 +236,9 @@ def test_chain_from_before_keyed_hashing_verifies_then_reseal_seals_it(people, t
     call_command("audit", "reseal", to=tmp_path)
     assert "re-sealed" in capsys.readouterr().out
     report = audit.verify_chain(checkpoint=audit.read_checkpoint(tmp_path))
-    assert report.ok and report.legacy == 0 and report.checked == count + 1  # plus the reseal's own event
+    assert (
+        report.ok and report.legacy == 0 and report.checked == count + 1
+    )  # plus the reseal's own event
     assert set(AuditEvent.objects.values_list("key_id", flat=True)) == {audit.current_key().key_id}
     last = AuditEvent.objects.order_by("-seq").first()
     assert "re-sealed" in last.note and last.after["head"] != last.before["head"]

@@ -57,9 +57,13 @@ class Target:
         self.dbname = None
         if connection.vendor == "postgresql":
             self.dbname = f"{connection.settings_dict['NAME']}_{name}"
-            self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}"', f'CREATE DATABASE "{self.dbname}"')
+            self._admin(
+                f'DROP DATABASE IF EXISTS "{self.dbname}"', f'CREATE DATABASE "{self.dbname}"'
+            )
             db = connection.settings_dict
-            self.env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{self.dbname}"
+            self.env["DATABASE_URL"] = (
+                f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{self.dbname}"
+            )
         else:
             self.env.pop("DATABASE_URL", None)
 
@@ -68,7 +72,9 @@ class Target:
         import psycopg
 
         db = connection.settings_dict
-        with psycopg.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"], autocommit=True) as conn:
+        with psycopg.connect(
+            dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"], autocommit=True
+        ) as conn:
             for sql in statements:
                 conn.execute(sql)
 
@@ -77,15 +83,30 @@ class Target:
             self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
 
     def run(self, *args):
-        return subprocess.run([sys.executable, "-m", "minzheng", *args], env=self.env, capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "minzheng", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     def python(self, code, *args):
-        return subprocess.run([sys.executable, "-c", code, *args], env={**self.env, "DJANGO_SETTINGS_MODULE": "minzheng.settings"},
-                              capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env={**self.env, "DJANGO_SETTINGS_MODULE": "minzheng.settings"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
 
 def _media_sums(root: Path) -> dict:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -118,7 +139,11 @@ def test_backup_while_writing_then_restore_gives_the_same_install(tmp_path, sett
 
     def keep_writing():
         while not stop.is_set():
-            update_person(user=admin, person=Person.objects.get(pk=person.pk), phone=f"1390000{len(writes):04d}")
+            update_person(
+                user=admin,
+                person=Person.objects.get(pk=person.pk),
+                phone=f"1390000{len(writes):04d}",
+            )
             writes.append(1)
         connection.close()
 
@@ -138,11 +163,23 @@ def test_backup_while_writing_then_restore_gives_the_same_install(tmp_path, sett
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["tables"]["people_person"] == 1000
     assert manifest["tables"]["core_auditevent"] == manifest["audit"]["events"] > 0
-    assert set(manifest["files"]) >= {"media/cases/documents/scan-1.pdf", "media/cases/documents/scan-2.jpg", "audit-checkpoint.json"}
-    assert manifest["keys"] == {"data_key": data_key_fingerprint(), "audit_key": audit.current_key().key_id}
+    assert set(manifest["files"]) >= {
+        "media/cases/documents/scan-1.pdf",
+        "media/cases/documents/scan-2.jpg",
+        "audit-checkpoint.json",
+    }
+    assert manifest["keys"] == {
+        "data_key": data_key_fingerprint(),
+        "audit_key": audit.current_key().key_id,
+    }
     # No key and no clear ID number anywhere in the archive.
     blob = archive.read_bytes()
-    for secret in (django_settings.DATA_KEY, django_settings.AUDIT_KEY, django_settings.SECRET_KEY, revealed):
+    for secret in (
+        django_settings.DATA_KEY,
+        django_settings.AUDIT_KEY,
+        django_settings.SECRET_KEY,
+        revealed,
+    ):
         assert secret.encode() not in blob
     with tarfile.open(archive) as tar:
         assert sorted(m.name for m in tar if m.name != "manifest.json") == sorted(manifest["files"])
@@ -159,7 +196,9 @@ def test_backup_while_writing_then_restore_gives_the_same_install(tmp_path, sett
     assert seen["counts"] == manifest["tables"]
     assert seen["revealed"] == revealed
     assert _media_sums(restored.var / "media") == {
-        name.removeprefix("media/"): entry["sha256"] for name, entry in manifest["files"].items() if name.startswith("media/")
+        name.removeprefix("media/"): entry["sha256"]
+        for name, entry in manifest["files"].items()
+        if name.startswith("media/")
     }
     assert _media_sums(restored.var / "media") == _media_sums(Path(settings.MEDIA_ROOT))
     proc = restored.run("audit", "verify")
@@ -180,7 +219,9 @@ def test_restore_refuses_another_data_key_and_writes_nothing(tmp_path, settings,
     proc = target.run("restore", str(archive))
     assert proc.returncode != 0
     assert "fingerprint" in proc.stderr and "nothing was restored" in proc.stderr
-    proc = target.python("import django; django.setup(); from django.db import connection; print(len(connection.introspection.table_names()))")
+    proc = target.python(
+        "import django; django.setup(); from django.db import connection; print(len(connection.introspection.table_names()))"
+    )
     assert proc.stdout.strip() == "0", proc.stderr
     assert not (target.var / "media").exists() or not any((target.var / "media").iterdir())
 
@@ -193,7 +234,7 @@ def test_restore_refuses_a_damaged_archive(tmp_path, settings, people, targets):
     [archive] = tmp_path.glob("minzheng-backup-*.tar")
     data = bytearray(archive.read_bytes())
     at = data.index(b"name,id")
-    data[at:at + 4] = b"NAME"
+    data[at : at + 4] = b"NAME"
     archive.write_bytes(bytes(data))
     target = targets("damaged")
     proc = target.run("restore", str(archive))

@@ -18,8 +18,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 PASSWORD = "browser-test-pass-1"
@@ -128,8 +132,14 @@ def test_clerk_finds_a_person_and_their_household(world, live_server, browser):
 
 @pytest.fixture
 def running_job(world):
-    job = Job.objects.create(kind="people.import", title="导入人口信息：名单.csv", created_by=world.clerk,
-                             status=Job.Status.RUNNING, done=10, total=40)
+    job = Job.objects.create(
+        kind="people.import",
+        title="导入人口信息：名单.csv",
+        created_by=world.clerk,
+        status=Job.Status.RUNNING,
+        done=10,
+        total=40,
+    )
     Job.objects.filter(pk=job.pk).update(heartbeat_at=job.created_at)
     return job
 
@@ -143,11 +153,22 @@ def test_phone_width_and_job_progress_polling(world, running_job, live_server, b
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
     expect(page.locator("#job-status .progress")).to_have_attribute("aria-valuenow", "25")
-    in_thread(lambda: Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.SUCCEEDED, done=40,
-        result={"mode": "all_or_nothing", "rows": 40, "created_people": 40, "created_households": 0,
-                "existing": 0, "written": True, "errors": [], "error_count": 0},
-    ))
+    in_thread(
+        lambda: Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.SUCCEEDED,
+            done=40,
+            result={
+                "mode": "all_or_nothing",
+                "rows": 40,
+                "created_people": 40,
+                "created_households": 0,
+                "existing": 0,
+                "written": True,
+                "errors": [],
+                "error_count": 0,
+            },
+        )
+    )
     # The HTMX poll (every second) picks the change up without a reload, then stops.
     expect(page.locator("#job-status")).to_have_attribute("data-status", "succeeded", timeout=5_000)
     expect(page.locator("#job-status")).to_contain_text("数据已写入")

@@ -21,7 +21,15 @@ from django.test import Client
 
 from minzheng.accounts.models import Role
 from minzheng.cases import clock, selectors, services
-from minzheng.cases.models import Case, CaseEvent, Decision, DocumentKind, Programme, SpotCheck, State
+from minzheng.cases.models import (
+    Case,
+    CaseEvent,
+    Decision,
+    DocumentKind,
+    Programme,
+    SpotCheck,
+    State,
+)
 from minzheng.cases.params import DEFAULTS, workflow_param
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
@@ -60,26 +68,44 @@ def world(jingmen, users, people, calendar_2016):
     a 钟祥市 clerk and approver, and 张三 of 龙泉社区 with a resident account."""
     users = dict(users)
     users["verifier"] = make_user("verifier", Role.VERIFICATION_CENTRE, jingmen["dongbao"])
-    users["zhongxiang_approver"] = make_user("zhongxiang_approver", Role.COUNTY_APPROVER, jingmen["zhongxiang"])
+    users["zhongxiang_approver"] = make_user(
+        "zhongxiang_approver", Role.COUNTY_APPROVER, jingmen["zhongxiang"]
+    )
     users["resident"] = make_user("zhang_resident", Role.RESIDENT, None, person=people["zhang"])
     users["wang_resident"] = make_user("wang_resident", Role.RESIDENT, None, person=people["wang"])
     return {"users": users, "people": people, "regions": jingmen}
 
 
 def upload(user, case, kind=DocumentKind.AUTHORISATION, content=PDF_BYTES, name="scan.pdf"):
-    return services.upload_document(user=user, case=case, kind=kind, uploaded_file=SimpleUploadedFile(name, content))
+    return services.upload_document(
+        user=user, case=case, kind=kind, uploaded_file=SimpleUploadedFile(name, content)
+    )
 
 
 def authorise(world, case, signed_on="2016-09-26"):
     clerk = world["users"]["dongbao_clerk"]
     doc = upload(clerk, case)
-    return services.record_authorisation(user=clerk, case=case, document=doc, signed_on=D(signed_on), signed_by=["张三", "李梅"])
+    return services.record_authorisation(
+        user=clerk, case=case, document=doc, signed_on=D(signed_on), signed_by=["张三", "李梅"]
+    )
 
 
-def apply_as_clerk(world, *, programme=Programme.DIBAO_URBAN, on="2016-09-26", household="hh_dongbao", applicant="zhang", **extra):
+def apply_as_clerk(
+    world,
+    *,
+    programme=Programme.DIBAO_URBAN,
+    on="2016-09-26",
+    household="hh_dongbao",
+    applicant="zhang",
+    **extra,
+):
     return services.apply(
-        user=world["users"]["dongbao_clerk"], programme=programme, household=world["people"][household],
-        applicant=world["people"][applicant], applied_on=D(on), **extra,
+        user=world["users"]["dongbao_clerk"],
+        programme=programme,
+        household=world["people"][household],
+        applicant=world["people"][applicant],
+        applied_on=D(on),
+        **extra,
     )
 
 
@@ -95,15 +121,31 @@ def to_stage(world, set_today, target: str, **apply_extra) -> Case:
     if target == State.VERIFYING:
         return case
     set_today("2016-10-10")
-    case = services.record_verification(user=u["verifier"], case=case, passed=True, report_ref="HD2016-001")
+    case = services.record_verification(
+        user=u["verifier"], case=case, passed=True, report_ref="HD2016-001"
+    )
     if target == State.INVESTIGATING:
         return case
     set_today("2016-10-12")
-    services.record_investigation(user=u["dongbao_clerk"], case=case, investigators=["刘强", "陈芳"], visited_on=D("2016-10-12"), findings="家中无劳动力")
+    services.record_investigation(
+        user=u["dongbao_clerk"],
+        case=case,
+        investigators=["刘强", "陈芳"],
+        visited_on=D("2016-10-12"),
+        findings="家中无劳动力",
+    )
     if target == State.APPRAISING:
         return Case.objects.get(pk=case.pk)
     set_today("2016-10-14")
-    services.record_appraisal(user=u["dongbao_village"], case=case, held_on=D("2016-10-14"), invitees=9, attendees=7, votes_for=7, votes_against=0)
+    services.record_appraisal(
+        user=u["dongbao_village"],
+        case=case,
+        held_on=D("2016-10-14"),
+        invitees=9,
+        attendees=7,
+        votes_for=7,
+        votes_against=0,
+    )
     if target == State.TOWNSHIP_REVIEW:
         return Case.objects.get(pk=case.pk)
     set_today("2016-10-17")
@@ -117,19 +159,29 @@ def to_stage(world, set_today, target: str, **apply_extra) -> Case:
 
 
 def transition_audits(case) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action="transition", object_type="cases.case", object_id=str(case.pk)).order_by("seq"))
+    return list(
+        AuditEvent.objects.filter(
+            action="transition", object_type="cases.case", object_id=str(case.pk)
+        ).order_by("seq")
+    )
 
 
 # ---------------------------------------------------------------- parameters
+
 
 def test_workflow_parameters_default_to_the_domain_rules(world):
     village = world["regions"]["longquan_community"]
     on = D("2016-10-10")
     expected = {
-        "workflow.publicity_days": 7, "workflow.investigation_days": 10, "workflow.appraisal_working_days": 5,
-        "workflow.county_approval_working_days": 10, "workflow.objection_working_days": 20,
-        "workflow.spot_check_ratio": Fraction(3, 10), "workflow.appraisal_quorum_ratio": Fraction(2, 3),
-        "workflow.appraisal_approval_ratio": Fraction(2, 3), "workflow.min_investigators": 2,
+        "workflow.publicity_days": 7,
+        "workflow.investigation_days": 10,
+        "workflow.appraisal_working_days": 5,
+        "workflow.county_approval_working_days": 10,
+        "workflow.objection_working_days": 20,
+        "workflow.spot_check_ratio": Fraction(3, 10),
+        "workflow.appraisal_quorum_ratio": Fraction(2, 3),
+        "workflow.appraisal_approval_ratio": Fraction(2, 3),
+        "workflow.min_investigators": 2,
     }
     for key, value in expected.items():
         assert workflow_param(key, village, on) == value, key
@@ -140,17 +192,25 @@ def test_workflow_parameters_default_to_the_domain_rules(world):
 
 # ---------------------------------------------------------------- application
 
+
 def test_a_resident_applies_for_their_own_household_only(world, set_today):
     set_today("2016-09-26")
     u, p = world["users"], world["people"]
     case = services.apply(user=u["resident"], programme=Programme.DIBAO_URBAN, reason="失业")
-    assert (case.channel, case.applicant, case.household, case.region) == ("online", p["zhang"], p["hh_dongbao"], p["hh_dongbao"].region)
+    assert (case.channel, case.applicant, case.household, case.region) == (
+        "online",
+        p["zhang"],
+        p["hh_dongbao"],
+        p["hh_dongbao"].region,
+    )
     assert case.state == State.SUBMITTED and case.filed_by is None
     # Acceptance within 3 working days: Mon 9-26 → Thu 9-29.
     assert case.stage_due_on == D("2016-09-29")
     assert case.number == "420802201600001"  # county code, year, sequence
     with pytest.raises(ServiceError) as exc:
-        services.apply(user=u["resident"], programme=Programme.MEDICAL, household=p["hh_zhongxiang"])
+        services.apply(
+            user=u["resident"], programme=Programme.MEDICAL, household=p["hh_zhongxiang"]
+        )
     assert "household_id" in exc.value.errors
     # One open application per household and programme.
     with pytest.raises(ServiceError) as exc:
@@ -161,27 +221,54 @@ def test_a_resident_applies_for_their_own_household_only(world, set_today):
 def test_a_village_worker_files_on_behalf_within_their_village(world, set_today):
     set_today("2016-09-26")
     u, p = world["users"], world["people"]
-    case = services.apply(user=u["dongbao_village"], programme=Programme.DIBAO_URBAN, household=p["hh_dongbao"], applicant=p["li"])
-    assert case.channel == "on_behalf" and case.filed_by == u["dongbao_village"] and case.applicant == p["li"]
+    case = services.apply(
+        user=u["dongbao_village"],
+        programme=Programme.DIBAO_URBAN,
+        household=p["hh_dongbao"],
+        applicant=p["li"],
+    )
+    assert (
+        case.channel == "on_behalf"
+        and case.filed_by == u["dongbao_village"]
+        and case.applicant == p["li"]
+    )
     with pytest.raises(ServiceError) as exc:
-        services.apply(user=u["dongbao_village"], programme=Programme.TEKUN, household=p["hh_zhongxiang"], applicant=p["wang"])
+        services.apply(
+            user=u["dongbao_village"],
+            programme=Programme.TEKUN,
+            household=p["hh_zhongxiang"],
+            applicant=p["wang"],
+        )
     assert "household_id" in exc.value.errors
     # The applicant must live in the household.
     with pytest.raises(ServiceError) as exc:
-        services.apply(user=u["dongbao_village"], programme=Programme.TEKUN, household=p["hh_dongbao"], applicant=p["wang"])
+        services.apply(
+            user=u["dongbao_village"],
+            programme=Programme.TEKUN,
+            household=p["hh_dongbao"],
+            applicant=p["wang"],
+        )
     assert "applicant_id" in exc.value.errors
     with pytest.raises(PermissionDeniedError):
-        services.apply(user=u["leader"], programme=Programme.TEKUN, household=p["hh_dongbao"], applicant=p["zhang"])
+        services.apply(
+            user=u["leader"],
+            programme=Programme.TEKUN,
+            household=p["hh_dongbao"],
+            applicant=p["zhang"],
+        )
 
 
-@pytest.mark.parametrize("extra, field", [
-    ({"programme": "pension"}, "programme"),
-    ({"is_emergency": True}, "is_emergency"),
-    ({"programme": Programme.TEMPORARY}, "requested_amount_fen"),
-    ({"relative_of_staff": True}, "relative_relation"),
-    ({"facts": ["not", "an", "object"]}, "facts"),
-    ({"on": "2016-09-27"}, "applied_on"),  # after the clock's today
-])
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        ({"programme": "pension"}, "programme"),
+        ({"is_emergency": True}, "is_emergency"),
+        ({"programme": Programme.TEMPORARY}, "requested_amount_fen"),
+        ({"relative_of_staff": True}, "relative_relation"),
+        ({"facts": ["not", "an", "object"]}, "facts"),
+        ({"on": "2016-09-27"}, "applied_on"),  # after the clock's today
+    ],
+)
 def test_invalid_applications_name_the_field(world, set_today, extra, field):
     set_today("2016-09-26")
     with pytest.raises(ServiceError) as exc:
@@ -193,25 +280,42 @@ def test_id_numbers_in_the_facts_are_replaced_by_the_person_age_and_sex(world, s
     set_today("2016-09-26")
     p = world["people"]
     outsider = make_id("420802", "20100615", 41)  # a child not yet registered in the household
-    facts = {"members": [
-        {"relation": "head", "id_number": p["zhang"].id_number, "income": {"wage": "600.00"}},
-        {"relation": "child", "id_number": outsider},
-    ], "property": {"homes": 1}}
+    facts = {
+        "members": [
+            {"relation": "head", "id_number": p["zhang"].id_number, "income": {"wage": "600.00"}},
+            {"relation": "child", "id_number": outsider},
+        ],
+        "property": {"homes": 1},
+    }
     case = apply_as_clerk(world, facts=facts)
-    assert case.facts == {"members": [
-        # 张三 born 1980-01-01 is 36 on 2016-09-26; the child born 2010-06-15 is 6.
-        {"relation": "head", "person_id": p["zhang"].pk, "age": 36, "sex": "M", "income": {"wage": "600.00"}},
-        {"relation": "child", "age": 6, "sex": "M"},
-        # Members the facts left out are listed from the household register.
-        {"relation": "spouse", "person_id": p["li"].pk},
-    ], "property": {"homes": 1}}
+    assert case.facts == {
+        "members": [
+            # 张三 born 1980-01-01 is 36 on 2016-09-26; the child born 2010-06-15 is 6.
+            {
+                "relation": "head",
+                "person_id": p["zhang"].pk,
+                "age": 36,
+                "sex": "M",
+                "income": {"wage": "600.00"},
+            },
+            {"relation": "child", "age": 6, "sex": "M"},
+            # Members the facts left out are listed from the household register.
+            {"relation": "spouse", "person_id": p["li"].pk},
+        ],
+        "property": {"homes": 1},
+    }
     assert p["zhang"].id_number not in str(case.facts) and outsider not in str(case.facts)
     with pytest.raises(ServiceError) as exc:
-        apply_as_clerk(world, programme=Programme.MEDICAL, facts={"members": [{"relation": "head"}, {"id_number": "420802201006150410"}]})
+        apply_as_clerk(
+            world,
+            programme=Programme.MEDICAL,
+            facts={"members": [{"relation": "head"}, {"id_number": "420802201006150410"}]},
+        )
     assert "facts.members.1.id_number" in exc.value.errors
 
 
 # ---------------------------------------------------------------- acceptance
+
 
 def test_acceptance_needs_the_signed_authorisation_and_the_list_is_one_time(world, set_today):
     u = world["users"]
@@ -223,7 +327,9 @@ def test_acceptance_needs_the_signed_authorisation_and_the_list_is_one_time(worl
         services.accept(user=u["dongbao_village"], case=case, missing_materials=["户口簿"])
     with pytest.raises(NotFoundOrOutOfScope):
         services.accept(user=u["zhongxiang_clerk"], case=case, missing_materials=["户口簿"])
-    case = services.accept(user=u["dongbao_clerk"], case=case, missing_materials=["户口簿", " 收入证明 ", "户口簿", ""])
+    case = services.accept(
+        user=u["dongbao_clerk"], case=case, missing_materials=["户口簿", " 收入证明 ", "户口簿", ""]
+    )
     assert case.state == State.AWAITING_MATERIALS and case.stage_due_on is None
     assert case.missing_materials.items == ["户口簿", "收入证明"]
     # A second list cannot be issued: acceptance is over.
@@ -245,7 +351,11 @@ def test_documents_are_checked_by_content_and_size(world, set_today):
     u = world["users"]
     case = to_stage(world, set_today, State.SUBMITTED)
     doc = upload(u["resident"], case, DocumentKind.HUKOU_BOOK, PNG_BYTES, "户口簿.png")
-    assert (doc.content_type, doc.size, doc.file.name.endswith(".png")) == ("image/png", len(PNG_BYTES), True)
+    assert (doc.content_type, doc.size, doc.file.name.endswith(".png")) == (
+        "image/png",
+        len(PNG_BYTES),
+        True,
+    )
     assert doc.file.read() == PNG_BYTES
     assert "户口簿" not in doc.file.name  # the stored name never carries the uploaded one
     for content, name in [(b"MZ\x90\x00 executable", "a.pdf"), (b"", "empty.pdf")]:
@@ -253,7 +363,12 @@ def test_documents_are_checked_by_content_and_size(world, set_today):
             upload(u["resident"], case, DocumentKind.ID_CARD, content, name)
         assert "file" in exc.value.errors
     with pytest.raises(ServiceError) as exc:
-        upload(u["resident"], case, DocumentKind.ID_CARD, PDF_BYTES + b"0" * services.MAX_DOCUMENT_BYTES)
+        upload(
+            u["resident"],
+            case,
+            DocumentKind.ID_CARD,
+            PDF_BYTES + b"0" * services.MAX_DOCUMENT_BYTES,
+        )
     assert "file" in exc.value.errors
     with pytest.raises(ServiceError) as exc:
         upload(u["resident"], case, "passport")
@@ -264,6 +379,7 @@ def test_documents_are_checked_by_content_and_size(world, set_today):
 
 # ---------------------------------------------------------------- investigation and appraisal
 
+
 def test_investigation_needs_two_distinct_investigators(world, set_today):
     u = world["users"]
     case = to_stage(world, set_today, State.INVESTIGATING)
@@ -272,9 +388,21 @@ def test_investigation_needs_two_distinct_investigators(world, set_today):
     set_today("2016-10-12")
     for names in (["刘强"], ["刘强", " 刘强 "], ["", "刘强"]):
         with pytest.raises(ServiceError) as exc:
-            services.record_investigation(user=u["dongbao_clerk"], case=case, investigators=names, visited_on=D("2016-10-12"), findings="见面")
+            services.record_investigation(
+                user=u["dongbao_clerk"],
+                case=case,
+                investigators=names,
+                visited_on=D("2016-10-12"),
+                findings="见面",
+            )
         assert "investigators" in exc.value.errors
-    services.record_investigation(user=u["dongbao_clerk"], case=case, investigators=["刘强", "陈芳"], visited_on=D("2016-10-11"), findings="见面")
+    services.record_investigation(
+        user=u["dongbao_clerk"],
+        case=case,
+        investigators=["刘强", "陈芳"],
+        visited_on=D("2016-10-11"),
+        findings="见面",
+    )
     case.refresh_from_db()
     # The stage ends on the day of the visit; appraisal within 5 working days of Tue 10-11:
     # 12, 13, 14, 17, 18.
@@ -282,27 +410,41 @@ def test_investigation_needs_two_distinct_investigators(world, set_today):
     assert case.stage_due_on == D("2016-10-18")
 
 
-@pytest.mark.parametrize("invitees, attendees, votes_for, votes_against, outcome", [
-    (9, 6, 4, 2, True),            # 6/9 = 2/3 quorum met exactly; 4/6 = 2/3 approval met exactly
-    (9, 6, 3, 3, False),           # quorum met, 3/6 < 2/3
-    (3, 2, 2, 0, True),            # 2/3 and 2/2
-    (9, 9, 5, 4, False),           # 5/9 < 2/3
-    (9, 5, 5, 0, "attendees"),     # 5/9 < 2/3: no quorum, the meeting is void
-    (10, 6, 6, 0, "attendees"),    # 6/10 < 2/3
-    (9, 10, 5, 0, "attendees"),    # more present than invited
-    (9, 7, 5, 3, "votes_for"),     # 8 votes from 7 people
-    (0, 0, 0, 0, "invitees"),
-])
-def test_appraisal_quorum_and_approval(world, set_today, invitees, attendees, votes_for, votes_against, outcome):
+@pytest.mark.parametrize(
+    "invitees, attendees, votes_for, votes_against, outcome",
+    [
+        (9, 6, 4, 2, True),  # 6/9 = 2/3 quorum met exactly; 4/6 = 2/3 approval met exactly
+        (9, 6, 3, 3, False),  # quorum met, 3/6 < 2/3
+        (3, 2, 2, 0, True),  # 2/3 and 2/2
+        (9, 9, 5, 4, False),  # 5/9 < 2/3
+        (9, 5, 5, 0, "attendees"),  # 5/9 < 2/3: no quorum, the meeting is void
+        (10, 6, 6, 0, "attendees"),  # 6/10 < 2/3
+        (9, 10, 5, 0, "attendees"),  # more present than invited
+        (9, 7, 5, 3, "votes_for"),  # 8 votes from 7 people
+        (0, 0, 0, 0, "invitees"),
+    ],
+)
+def test_appraisal_quorum_and_approval(
+    world, set_today, invitees, attendees, votes_for, votes_against, outcome
+):
     case = to_stage(world, set_today, State.APPRAISING)
     set_today("2016-10-14")
-    call = dict(user=world["users"]["dongbao_village"], case=case, held_on=D("2016-10-14"), invitees=invitees,
-                attendees=attendees, votes_for=votes_for, votes_against=votes_against)
+    call = dict(
+        user=world["users"]["dongbao_village"],
+        case=case,
+        held_on=D("2016-10-14"),
+        invitees=invitees,
+        attendees=attendees,
+        votes_for=votes_for,
+        votes_against=votes_against,
+    )
     if isinstance(outcome, str):
         with pytest.raises(ServiceError) as exc:
             services.record_appraisal(**call)
         assert outcome in exc.value.errors
-        assert Case.objects.get(pk=case.pk).state == State.APPRAISING and not case.appraisals.exists()
+        assert (
+            Case.objects.get(pk=case.pk).state == State.APPRAISING and not case.appraisals.exists()
+        )
     else:
         appraisal = services.record_appraisal(**call)
         assert appraisal.approved is outcome
@@ -316,52 +458,91 @@ def test_approving_after_a_failed_appraisal_needs_written_reasons(world, set_tod
     u = world["users"]
     case = to_stage(world, set_today, State.APPRAISING)
     set_today("2016-10-14")
-    services.record_appraisal(user=u["dongbao_village"], case=case, held_on=D("2016-10-14"), invitees=9, attendees=9, votes_for=3, votes_against=6)
+    services.record_appraisal(
+        user=u["dongbao_village"],
+        case=case,
+        held_on=D("2016-10-14"),
+        invitees=9,
+        attendees=9,
+        votes_for=3,
+        votes_against=6,
+    )
     with pytest.raises(ServiceError) as exc:
         services.township_review(user=u["dongbao_clerk"], case=case, approve=True)
     assert "reasons" in exc.value.errors
-    case = services.township_review(user=u["dongbao_clerk"], case=case, approve=True, reasons="评议受邻里纠纷影响，经核实符合条件")
+    case = services.township_review(
+        user=u["dongbao_clerk"],
+        case=case,
+        approve=True,
+        reasons="评议受邻里纠纷影响，经核实符合条件",
+    )
     assert case.state == State.PUBLICITY
 
 
 # ---------------------------------------------------------------- publicity
 
+
 def test_publicity_runs_its_days_and_objections_must_be_resolved(world, set_today):
     u = world["users"]
     case = to_stage(world, set_today, State.PUBLICITY)
     # Seven calendar days, Mon 10-17 through Sun 10-23: the last day is the stage deadline.
-    assert (case.publicity.starts_on, case.publicity.last_day, case.stage_due_on) == (D("2016-10-17"), D("2016-10-23"), D("2016-10-23"))
+    assert (case.publicity.starts_on, case.publicity.last_day, case.stage_due_on) == (
+        D("2016-10-17"),
+        D("2016-10-23"),
+        D("2016-10-23"),
+    )
     set_today("2016-10-18")
-    objection = services.file_objection(user=u["dongbao_village"], case=case, content="其子有车", objector="")
+    objection = services.file_objection(
+        user=u["dongbao_village"], case=case, content="其子有车", objector=""
+    )
     # 20 working days from Tue 10-18.
     assert objection.due_on == D("2016-11-15")
     with pytest.raises(ServiceError) as exc:
-        services.file_objection(user=u["dongbao_village"], case=case, content="迟到的异议", filed_on=D("2016-10-16"))
+        services.file_objection(
+            user=u["dongbao_village"], case=case, content="迟到的异议", filed_on=D("2016-10-16")
+        )
     assert "filed_on" in exc.value.errors
     set_today("2016-10-21")
     with pytest.raises(ServiceError) as exc:
         services.close_publicity(user=u["dongbao_clerk"], case=case)
-    assert exc.value.status == 409 and exc.value.errors["on"] == ["公示期至 2016-10-23 届满，届满当日起方可报送县级审批"]
+    assert exc.value.status == 409 and exc.value.errors["on"] == [
+        "公示期至 2016-10-23 届满，届满当日起方可报送县级审批"
+    ]
     # Refusing during publicity needs an upheld objection; the form is not offered before.
     assert "township_review" not in selectors.allowed_actions(u["dongbao_clerk"], case)
     with pytest.raises(ServiceError) as exc:
-        services.township_review(user=u["dongbao_clerk"], case=case, approve=False, reasons="无异议也想不予批准")
+        services.township_review(
+            user=u["dongbao_clerk"], case=case, approve=False, reasons="无异议也想不予批准"
+        )
     assert exc.value.status == 409 and "decision" in exc.value.errors
     set_today("2016-10-24")
     with pytest.raises(ServiceError) as exc:
         services.close_publicity(user=u["dongbao_clerk"], case=case)
     assert exc.value.status == 409 and "objections" in exc.value.errors
-    services.resolve_objection(user=u["dongbao_clerk"], case=case, objection=objection, outcome="upheld", resolution="经查其子名下有小型轿车一辆")
+    services.resolve_objection(
+        user=u["dongbao_clerk"],
+        case=case,
+        objection=objection,
+        outcome="upheld",
+        resolution="经查其子名下有小型轿车一辆",
+    )
     assert "township_review" in selectors.allowed_actions(u["dongbao_clerk"], case)
     with pytest.raises(ServiceError) as exc:
         services.close_publicity(user=u["dongbao_clerk"], case=case)
     assert "objections" in exc.value.errors
-    case = services.township_review(user=u["dongbao_clerk"], case=case, approve=False, reasons="经公示异议核查，家庭成员名下有机动车，不符合条件")
+    case = services.township_review(
+        user=u["dongbao_clerk"],
+        case=case,
+        approve=False,
+        reasons="经公示异议核查，家庭成员名下有机动车，不符合条件",
+    )
     assert case.state == State.REFUSED
     assert selectors.refusal(case).reasons == "经公示异议核查，家庭成员名下有机动车，不符合条件"
 
 
-@pytest.mark.parametrize("on, closes", [("2016-10-22", False), ("2016-10-23", True), ("2016-10-24", True)])
+@pytest.mark.parametrize(
+    "on, closes", [("2016-10-22", False), ("2016-10-23", True), ("2016-10-24", True)]
+)
 def test_publicity_may_close_on_its_last_day(world, set_today, on, closes):
     u = world["users"]
     case = to_stage(world, set_today, State.PUBLICITY)
@@ -377,6 +558,7 @@ def test_publicity_may_close_on_its_last_day(world, set_today, on, closes):
 
 # ---------------------------------------------------------------- refusals keep their reasons
 
+
 def test_a_refused_application_keeps_its_written_reasons(world, set_today):
     u = world["users"]
     case = to_stage(world, set_today, State.VERIFYING)
@@ -385,14 +567,22 @@ def test_a_refused_application_keeps_its_written_reasons(world, set_today):
         services.record_verification(user=u["verifier"], case=case, passed=False, reasons="  ")
     assert "reasons" in exc.value.errors
     reasons = "核对发现家庭成员李梅名下有商业用房一处，家庭财产超过规定标准。"
-    case = services.record_verification(user=u["verifier"], case=case, passed=False, reasons=reasons)
+    case = services.record_verification(
+        user=u["verifier"], case=case, passed=False, reasons=reasons
+    )
     assert case.state == State.REFUSED and case.closed_on == D("2016-10-10")
     assert not case.investigations.exists()  # no home visit after a failed verification
     # Nothing can change a closed case, and the reasons stay.
     for call in (
         lambda: services.withdraw(user=u["dongbao_clerk"], case=case, reason="申请人撤回"),
         lambda: services.county_decision(user=u["dongbao_approver"], case=case, approve=True),
-        lambda: services.record_investigation(user=u["dongbao_clerk"], case=case, investigators=["甲", "乙"], visited_on=D("2016-10-10"), findings="x"),
+        lambda: services.record_investigation(
+            user=u["dongbao_clerk"],
+            case=case,
+            investigators=["甲", "乙"],
+            visited_on=D("2016-10-10"),
+            findings="x",
+        ),
     ):
         with pytest.raises(ServiceError) as exc:
             call()
@@ -400,10 +590,14 @@ def test_a_refused_application_keeps_its_written_reasons(world, set_today):
     case.refresh_from_db()
     assert case.state == State.REFUSED
     assert selectors.refusal(case).reasons == reasons
-    assert [(d.level, d.outcome, d.reasons) for d in case.decisions.all()] == [("verification", "refuse", reasons)]
+    assert [(d.level, d.outcome, d.reasons) for d in case.decisions.all()] == [
+        ("verification", "refuse", reasons)
+    ]
     # The database itself refuses a refusal without reasons.
     with pytest.raises(IntegrityError), transaction.atomic():
-        Decision.objects.create(case=case, level="county", outcome="refuse", reasons="", decided_on=D("2016-10-10"))
+        Decision.objects.create(
+            case=case, level="county", outcome="refuse", reasons="", decided_on=D("2016-10-10")
+        )
 
 
 def test_county_refusal_needs_reasons(world, set_today):
@@ -413,11 +607,14 @@ def test_county_refusal_needs_reasons(world, set_today):
     with pytest.raises(ServiceError) as exc:
         services.county_decision(user=u["dongbao_approver"], case=case, approve=False)
     assert "reasons" in exc.value.errors
-    case = services.county_decision(user=u["dongbao_approver"], case=case, approve=False, reasons="人均收入高于当地低保标准")
+    case = services.county_decision(
+        user=u["dongbao_approver"], case=case, approve=False, reasons="人均收入高于当地低保标准"
+    )
     assert case.state == State.REFUSED and selectors.refusal(case).level == Decision.Level.COUNTY
 
 
 # ---------------------------------------------------------------- withdrawal
+
 
 def test_withdrawal_by_the_applicant_or_the_clerk_at_an_open_stage(world, set_today):
     u = world["users"]
@@ -441,17 +638,30 @@ def test_withdrawal_by_the_applicant_or_the_clerk_at_an_open_stage(world, set_to
 
 # ---------------------------------------------------------------- emergency path
 
+
 def test_emergency_temporary_assistance_pays_first_and_the_county_confirms(world, set_today):
     u = world["users"]
     set_today("2016-09-30")
-    case = apply_as_clerk(world, programme=Programme.TEMPORARY, on="2016-09-30", is_emergency=True,
-                          requested_amount_fen=300000, reason="火灾")
+    case = apply_as_clerk(
+        world,
+        programme=Programme.TEMPORARY,
+        on="2016-09-30",
+        is_emergency=True,
+        requested_amount_fen=300000,
+        reason="火灾",
+    )
     with pytest.raises(ServiceError) as exc:  # over the township's 1,000 元 delegation
-        services.grant_emergency(user=u["dongbao_clerk"], case=case, amount_fen=100001, method="cash")
+        services.grant_emergency(
+            user=u["dongbao_clerk"], case=case, amount_fen=100001, method="cash"
+        )
     assert "amount_fen" in exc.value.errors and "1000.00" in exc.value.errors["amount_fen"][0]
     with pytest.raises(PermissionDeniedError):
-        services.grant_emergency(user=u["dongbao_approver"], case=case, amount_fen=80000, method="cash")
-    payment = services.grant_emergency(user=u["dongbao_clerk"], case=case, amount_fen=80000, method="cash", note="现场发放")
+        services.grant_emergency(
+            user=u["dongbao_approver"], case=case, amount_fen=80000, method="cash"
+        )
+    payment = services.grant_emergency(
+        user=u["dongbao_clerk"], case=case, amount_fen=80000, method="cash", note="现场发放"
+    )
     case.refresh_from_db()
     # Paperwork within 5 working days of Fri 9-30: 10-8, 10-9, 10-10, 10-11, 10-12.
     assert case.state == State.EMERGENCY_GRANTED and case.stage_due_on == D("2016-10-12")
@@ -463,23 +673,37 @@ def test_emergency_temporary_assistance_pays_first_and_the_county_confirms(world
     case = services.complete_emergency_paperwork(user=u["dongbao_clerk"], case=case)
     assert case.state == State.COUNTY_REVIEW
     if SpotCheck.objects.filter(case=case).exists():
-        services.record_spot_check(user=u["dongbao_approver"], case=case, checked_on=D("2016-10-10"), investigators=["王", "赵"], findings="属实")
-    case = services.county_decision(user=u["dongbao_approver"], case=case, approve=True, amount_fen=80000)
+        services.record_spot_check(
+            user=u["dongbao_approver"],
+            case=case,
+            checked_on=D("2016-10-10"),
+            investigators=["王", "赵"],
+            findings="属实",
+        )
+    case = services.county_decision(
+        user=u["dongbao_approver"], case=case, approve=True, amount_fen=80000
+    )
     assert case.state == State.APPROVED
     assert payment.paid_on < selectors.approval(case).decided_on
     assert [e.to_state for e in case.events.all() if e.is_transition] == [
-        State.SUBMITTED, State.EMERGENCY_GRANTED, State.COUNTY_REVIEW, State.APPROVED,
+        State.SUBMITTED,
+        State.EMERGENCY_GRANTED,
+        State.COUNTY_REVIEW,
+        State.APPROVED,
     ]
 
 
 def test_only_emergency_temporary_cases_take_the_emergency_path(world, set_today):
     case = to_stage(world, set_today, State.SUBMITTED)
     with pytest.raises(ServiceError) as exc:
-        services.grant_emergency(user=world["users"]["dongbao_clerk"], case=case, amount_fen=1000, method="cash")
+        services.grant_emergency(
+            user=world["users"]["dongbao_clerk"], case=case, amount_fen=1000, method="cash"
+        )
     assert exc.value.status == 409
 
 
 # ---------------------------------------------------------------- spot checks
+
 
 def test_spot_check_draws_are_fixed_per_number_and_near_the_ratio():
     numbers = [f"4208022016{i:05d}" for i in range(1, 3001)]
@@ -491,7 +715,13 @@ def test_spot_check_draws_are_fixed_per_number_and_near_the_ratio():
 
 def test_a_relative_of_staff_is_always_spot_checked_and_approval_waits_for_it(world, set_today):
     u = world["users"]
-    case = to_stage(world, set_today, State.COUNTY_REVIEW, relative_of_staff=True, relative_relation="申请人之弟为龙泉街道民政办工作人员")
+    case = to_stage(
+        world,
+        set_today,
+        State.COUNTY_REVIEW,
+        relative_of_staff=True,
+        relative_relation="申请人之弟为龙泉街道民政办工作人员",
+    )
     check = case.spot_check
     assert check.reason == SpotCheck.Reason.RELATIVE and check.ratio == "3/10"
     # The selection is the system's, not the approver's.
@@ -502,10 +732,24 @@ def test_a_relative_of_staff_is_always_spot_checked_and_approval_waits_for_it(wo
         services.county_decision(user=u["dongbao_approver"], case=case, approve=True)
     assert exc.value.status == 409 and "spot_check" in exc.value.errors
     with pytest.raises(ServiceError) as exc:
-        services.record_spot_check(user=u["dongbao_approver"], case=case, checked_on=D("2016-10-26"), investigators=["王"], findings="属实")
+        services.record_spot_check(
+            user=u["dongbao_approver"],
+            case=case,
+            checked_on=D("2016-10-26"),
+            investigators=["王"],
+            findings="属实",
+        )
     assert "investigators" in exc.value.errors
-    services.record_spot_check(user=u["dongbao_approver"], case=case, checked_on=D("2016-10-26"), investigators=["王", "赵"], findings="属实")
-    case = services.county_decision(user=u["dongbao_approver"], case=case, approve=True, amount_fen=48000)
+    services.record_spot_check(
+        user=u["dongbao_approver"],
+        case=case,
+        checked_on=D("2016-10-26"),
+        investigators=["王", "赵"],
+        findings="属实",
+    )
+    case = services.county_decision(
+        user=u["dongbao_approver"], case=case, approve=True, amount_fen=48000
+    )
     assert case.state == State.APPROVED
 
 
@@ -515,11 +759,14 @@ def test_random_selection_follows_the_draw(world, set_today):
     assert selected == (services.spot_check_draw(case.number) < 0.3)
     # 备案 after reaching the county stage selects the case at once.
     if not selected:
-        services.declare_staff_relative(user=world["users"]["dongbao_approver"], case=case, relation="村委会主任之女")
+        services.declare_staff_relative(
+            user=world["users"]["dongbao_approver"], case=case, relation="村委会主任之女"
+        )
         assert case.spot_check.reason == SpotCheck.Reason.RELATIVE
 
 
 # ---------------------------------------------------------------- overdue and due today
+
 
 def test_overdue_and_due_today(world, set_today):
     u = world["users"]
@@ -548,12 +795,17 @@ def test_an_unresolved_objection_past_its_deadline_flags_the_case(world, set_tod
 
 # ---------------------------------------------------------------- audit
 
+
 def test_every_transition_is_audited_with_its_states(world, set_today):
     case = to_stage(world, set_today, State.COUNTY_REVIEW)
     audits = transition_audits(case)
     expected = [
-        (State.SUBMITTED, State.VERIFYING), (State.VERIFYING, State.INVESTIGATING), (State.INVESTIGATING, State.APPRAISING),
-        (State.APPRAISING, State.TOWNSHIP_REVIEW), (State.TOWNSHIP_REVIEW, State.PUBLICITY), (State.PUBLICITY, State.COUNTY_REVIEW),
+        (State.SUBMITTED, State.VERIFYING),
+        (State.VERIFYING, State.INVESTIGATING),
+        (State.INVESTIGATING, State.APPRAISING),
+        (State.APPRAISING, State.TOWNSHIP_REVIEW),
+        (State.TOWNSHIP_REVIEW, State.PUBLICITY),
+        (State.PUBLICITY, State.COUNTY_REVIEW),
     ]
     assert [(a.before["state"], a.after["state"]) for a in audits] == expected
     assert {a.region_code for a in audits} == {"420802001001"}
@@ -563,13 +815,21 @@ def test_every_transition_is_audited_with_its_states(world, set_today):
 
 # ---------------------------------------------------------------- concurrency
 
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_approvals_make_exactly_one_transition(world, set_today):
     case = to_stage(world, set_today, State.COUNTY_REVIEW)
     SpotCheck.objects.filter(case=case).delete()  # the race is about the approval itself
     set_today("2016-10-26")
-    token = Client().post("/api/v1/auth/token", {"username": "dongbao_approver", "password": PASSWORD},
-                          content_type="application/json").json()["token"]
+    token = (
+        Client()
+        .post(
+            "/api/v1/auth/token",
+            {"username": "dongbao_approver", "password": PASSWORD},
+            content_type="application/json",
+        )
+        .json()["token"]
+    )
     url = f"/api/v1/assistance/cases/{case.pk}/county-decision"
     barrier = threading.Barrier(20)
     statuses: list[int] = []
@@ -579,8 +839,12 @@ def test_twenty_concurrent_approvals_make_exactly_one_transition(world, set_toda
         try:
             client = Client()
             barrier.wait()
-            r = client.post(url, {"decision": "approve", "amount_fen": 48000}, content_type="application/json",
-                            HTTP_AUTHORIZATION=f"Bearer {token}")
+            r = client.post(
+                url,
+                {"decision": "approve", "amount_fen": 48000},
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
             with lock:
                 statuses.append(r.status_code)
         finally:
@@ -612,19 +876,54 @@ def test_workflow_parameters_are_standards_an_administrator_can_set(jingmen, use
 
     load_default_standards()
     on = dt.date(2016, 6, 1)
-    assert workflow_param("workflow.publicity_days", jingmen["longquan"], on, programme="dibao_urban") == 7
-    set_standard(user=users["admin"], programme="dibao_urban", key="workflow.publicity_days", region=jingmen["dongbao"],
-                 effective_from=dt.date(2016, 5, 1), value=10, reason="区政府文件")
-    set_standard(user=users["admin"], programme="dibao_urban", key="workflow.appraisal_quorum_ratio", region=jingmen["dongbao"],
-                 effective_from=dt.date(2016, 5, 1), value="2/3", reason="区政府文件")
-    assert workflow_param("workflow.publicity_days", jingmen["longquan"], on, programme="dibao_urban") == 10
-    assert workflow_param("workflow.appraisal_quorum_ratio", jingmen["longquan"], on, programme="dibao_urban") == Fraction(2, 3)
+    assert (
+        workflow_param("workflow.publicity_days", jingmen["longquan"], on, programme="dibao_urban")
+        == 7
+    )
+    set_standard(
+        user=users["admin"],
+        programme="dibao_urban",
+        key="workflow.publicity_days",
+        region=jingmen["dongbao"],
+        effective_from=dt.date(2016, 5, 1),
+        value=10,
+        reason="区政府文件",
+    )
+    set_standard(
+        user=users["admin"],
+        programme="dibao_urban",
+        key="workflow.appraisal_quorum_ratio",
+        region=jingmen["dongbao"],
+        effective_from=dt.date(2016, 5, 1),
+        value="2/3",
+        reason="区政府文件",
+    )
+    assert (
+        workflow_param("workflow.publicity_days", jingmen["longquan"], on, programme="dibao_urban")
+        == 10
+    )
+    assert workflow_param(
+        "workflow.appraisal_quorum_ratio", jingmen["longquan"], on, programme="dibao_urban"
+    ) == Fraction(2, 3)
     # before its effective date, and in another county, the default still holds
-    assert workflow_param("workflow.publicity_days", jingmen["longquan"], dt.date(2016, 4, 30), programme="dibao_urban") == 7
-    assert workflow_param("workflow.publicity_days", jingmen["yingzhong"], on, programme="dibao_urban") == 7
+    assert (
+        workflow_param(
+            "workflow.publicity_days",
+            jingmen["longquan"],
+            dt.date(2016, 4, 30),
+            programme="dibao_urban",
+        )
+        == 7
+    )
+    assert (
+        workflow_param("workflow.publicity_days", jingmen["yingzhong"], on, programme="dibao_urban")
+        == 7
+    )
 
 
-def test_on_time_indicator_counts_decided_cases_whose_stages_all_met_their_deadlines(world, set_today):
+def test_on_time_indicator_counts_decided_cases_whose_stages_all_met_their_deadlines(
+    world, set_today
+):
     """Two 东宝区 decisions in 2016: one verified on 10-10 (due 10-13, on time), one on 10-20 (late).
     On-time rate = 1 / 2 = 50 % in the community, the district and the city; 钟祥市 has none."""
     from minzheng.cases.indicators import cases_within_deadline
@@ -634,14 +933,24 @@ def test_on_time_indicator_counts_decided_cases_whose_stages_all_met_their_deadl
     first = to_stage(world, set_today, State.VERIFYING)
     assert first.stage_due_on == D("2016-10-13")
     set_today("2016-10-10")
-    services.record_verification(user=u["verifier"], case=first, passed=False, reasons="名下有商业用房")
+    services.record_verification(
+        user=u["verifier"], case=first, passed=False, reasons="名下有商业用房"
+    )
     second = to_stage(world, set_today, State.VERIFYING)
     set_today("2016-10-20")
-    services.record_verification(user=u["verifier"], case=second, passed=False, reasons="名下有商业用房")
-    transitions = [e.data["left_stage_late"] for e in CaseEvent.objects.filter(case=second).order_by("id") if "left_stage_late" in e.data]
+    services.record_verification(
+        user=u["verifier"], case=second, passed=False, reasons="名下有商业用房"
+    )
+    transitions = [
+        e.data["left_stage_late"]
+        for e in CaseEvent.objects.filter(case=second).order_by("id")
+        if "left_stage_late" in e.data
+    ]
     assert transitions == [False, True]  # accepted on the day; verified a week past its deadline
     values = cases_within_deadline(Region.objects.prefetch_related("members"), D("2016-12-31"))
     assert values["420802001001"] == values["420802"] == values["420800"] == Decimal(50)
     assert "420881" not in values
     # before the second decision only the first counts
-    assert cases_within_deadline(Region.objects.prefetch_related("members"), D("2016-10-15"))["420802"] == Decimal(100)
+    assert cases_within_deadline(Region.objects.prefetch_related("members"), D("2016-10-15"))[
+        "420802"
+    ] == Decimal(100)

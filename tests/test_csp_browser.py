@@ -34,7 +34,12 @@ class Watch:
     def __init__(self, context):
         self.console: list[str] = []
         context.add_init_script(RECORD_VIOLATIONS)
-        context.on("console", lambda msg: self.console.append(msg.text) if "Content Security Policy" in msg.text else None)
+        context.on(
+            "console",
+            lambda msg: (
+                self.console.append(msg.text) if "Content Security Policy" in msg.text else None
+            ),
+        )
 
     def violations(self, page) -> list[str]:
         return self.console + (page.evaluate("window.__csp || []") or [])
@@ -82,7 +87,9 @@ def test_every_main_page_satisfies_the_content_security_policy(demo, live_server
     watch = Watch(context)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.x = 1'; document.head.appendChild(s); }")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.x = 1'; document.head.appendChild(s); }"
+    )
     page.wait_for_function("window.__csp.length > 0")
     assert any("script-src" in v for v in watch.violations(page)), watch.violations(page)
     context.close()

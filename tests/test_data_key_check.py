@@ -30,7 +30,10 @@ def test_first_migrate_stores_the_check_value_of_the_key_in_use():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("command, args", [("serve", ["--no-migrate"]), ("worker", ["--burst"]), ("demo", ["--no-serve"])])
+@pytest.mark.parametrize(
+    "command, args",
+    [("serve", ["--no-migrate"]), ("worker", ["--burst"]), ("demo", ["--no-serve"])],
+)
 def test_commands_refuse_to_start_with_another_key(settings, command, args):
     settings.BROKER_URL = "redis://127.0.0.1:1/0"  # the worker checks the key before it connects
     with override_settings(DATA_KEY=STRONG_DATA_KEY), pytest.raises(CommandError) as exc:
@@ -54,10 +57,19 @@ def test_serve_with_a_wrong_key_exits_with_the_message_and_no_audit_event(people
     env.pop("MINZHENG_BROKER_URL")
     env["MINZHENG_DATA_KEY"] = STRONG_DATA_KEY
     before = AuditEvent.objects.count()
-    proc = subprocess.run([sys.executable, "-m", "minzheng", "serve", "--no-migrate", "--bind", "127.0.0.1:1"],
-                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "minzheng", "serve", "--no-migrate", "--bind", "127.0.0.1:1"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
-    assert "MINZHENG_DATA_KEY is not the key this database" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        "MINZHENG_DATA_KEY is not the key this database" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
     assert AuditEvent.objects.count() == before
 
 

@@ -18,7 +18,18 @@ from minzheng.targets.models import Evaluation, IndicatorValue, Plan, Target
 def _counts():
     return {
         model.__name__: model.objects.count()
-        for model in (User, Person, Household, Entitlement, PayrollLine, Institution, ElderlyAssociation, Booking, Plan, Target)
+        for model in (
+            User,
+            Person,
+            Household,
+            Entitlement,
+            PayrollLine,
+            Institution,
+            ElderlyAssociation,
+            Booking,
+            Plan,
+            Target,
+        )
     }
 
 
@@ -46,18 +57,36 @@ def assert_demo_in_proportion():
     today = timezone.localdate()
     current = Plan.objects.get(year=today.year)
     for plan, on_date in ((Plan.objects.get(year=2016), dt.date(2016, 12, 31)), (current, today)):
-        beds = IndicatorValue.objects.get(indicator="beds_per_1000_elderly", region=city, on_date=on_date).value
-        share = IndicatorValue.objects.get(indicator="share_60_plus", region=city, on_date=on_date).value
+        beds = IndicatorValue.objects.get(
+            indicator="beds_per_1000_elderly", region=city, on_date=on_date
+        ).value
+        share = IndicatorValue.objects.get(
+            indicator="share_60_plus", region=city, on_date=on_date
+        ).value
         assert 25 <= beds <= 36, (on_date, beds)
         assert 5 <= share <= 30, (on_date, share)
-        evaluations = Evaluation.objects.filter(target__plan=plan, on_date=on_date, target__region=city)
-        assert not evaluations.filter(status="anomaly").exists(), list(evaluations.filter(status="anomaly").values_list("target__code", "value"))
-        computed = [e for e in evaluations.select_related("target") if not indicators.reported_inputs(e.target.indicator)]
-        assert computed and not [e.target.code for e in computed if e.report_overdue]  # a computed figure is never 逾期未报
+        evaluations = Evaluation.objects.filter(
+            target__plan=plan, on_date=on_date, target__region=city
+        )
+        assert not evaluations.filter(status="anomaly").exists(), list(
+            evaluations.filter(status="anomaly").values_list("target__code", "value")
+        )
+        computed = [
+            e
+            for e in evaluations.select_related("target")
+            if not indicators.reported_inputs(e.target.indicator)
+        ]
+        assert computed and not [
+            e.target.code for e in computed if e.report_overdue
+        ]  # a computed figure is never 逾期未报
     # This year's counts are scaled to the city (beds: 16,000 for 2.9 million people).
     people = Person.objects.filter(death_date__isnull=True).count()
-    assert current.targets.get(code="1.3", region=city).value == round(Decimal(16000) * people / 2_900_000)
-    assert current.targets.get(code="1.4", region=city).value == 31  # a ratio stays as the plan set it
+    assert current.targets.get(code="1.3", region=city).value == round(
+        Decimal(16000) * people / 2_900_000
+    )
+    assert (
+        current.targets.get(code="1.4", region=city).value == 31
+    )  # a ratio stays as the plan set it
 
 
 def test_demo_beds_are_apportioned_to_the_bed():
@@ -71,7 +100,9 @@ def test_demo_beds_are_apportioned_to_the_bed():
     assert _split(7, 3) == [3, 2, 2]
 
 
-def test_a_restart_on_the_same_day_skips_the_set_up_and_a_later_day_runs_it(db, tmp_path, monkeypatch):
+def test_a_restart_on_the_same_day_skips_the_set_up_and_a_later_day_runs_it(
+    db, tmp_path, monkeypatch
+):
     """Restarting the demo must not re-read the whole city (item: restart in seconds), but data
     that depends on the day (last month's payroll, today's snapshot) is set up again the next day."""
     import datetime as dt
@@ -91,7 +122,9 @@ def test_a_restart_on_the_same_day_skips_the_set_up_and_a_later_day_runs_it(db, 
     monkeypatch.setattr(demo.timezone, "localdate", lambda *args: tomorrow)
     logged.clear()
     ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=logged.append)
-    assert not any("skipping" in line for line in logged) and any("Elderly care" in line for line in logged)
+    assert not any("skipping" in line for line in logged) and any(
+        "Elderly care" in line for line in logged
+    )
     assert demo.seeded_on(persons=1500, seed=3) == tomorrow
 
 
@@ -108,14 +141,31 @@ def _demo_is_plausible():
     resident = User.objects.get(username="resident")
     household = HouseholdMember.objects.get(person=resident.person, until__isnull=True).household_id
     today = timezone.localdate()
-    births = HouseholdMember.objects.filter(household_id=household, until__isnull=True).values_list("person__birth_date", flat=True)
+    births = HouseholdMember.objects.filter(household_id=household, until__isnull=True).values_list(
+        "person__birth_date", flat=True
+    )
     assert any(b <= dt.date(today.year - 80, today.month, min(today.day, 28)) for b in births)
     for booking in Booking.objects.select_related("person"):
         assert 8 <= timezone.localtime(booking.scheduled_at).hour <= 17, booking.scheduled_at
-        address = HouseholdMember.objects.filter(person=booking.person, until__isnull=True).values_list("household__address", flat=True).first()
+        address = (
+            HouseholdMember.objects.filter(person=booking.person, until__isnull=True)
+            .values_list("household__address", flat=True)
+            .first()
+        )
         assert booking.address == address
-    assert Booking.objects.filter(review="held").count() == (1 if Booking.objects.count() >= 6 else 0)
+    assert Booking.objects.filter(review="held").count() == (
+        1 if Booking.objects.count() >= 6 else 0
+    )
     for profile in ElderlyProfile.objects.exclude(living_situation=""):
-        household = HouseholdMember.objects.filter(person=profile.person, until__isnull=True).values_list("household_id", flat=True).first()
-        living = HouseholdMember.objects.filter(household_id=household, until__isnull=True, person__death_date__isnull=True).count()
-        assert (profile.living_situation == "alone") == (living <= 1), (profile.living_situation, living)
+        household = (
+            HouseholdMember.objects.filter(person=profile.person, until__isnull=True)
+            .values_list("household_id", flat=True)
+            .first()
+        )
+        living = HouseholdMember.objects.filter(
+            household_id=household, until__isnull=True, person__death_date__isnull=True
+        ).count()
+        assert (profile.living_situation == "alone") == (living <= 1), (
+            profile.living_situation,
+            living,
+        )

@@ -6,9 +6,18 @@ import pytest
 from minzheng.eldercare import ability
 
 
-@pytest.mark.parametrize("total, grade", [
-    (100, 0), (95, 1), (65, 1), (60, 2), (45, 2), (40, 3), (0, 3),
-])
+@pytest.mark.parametrize(
+    "total, grade",
+    [
+        (100, 0),
+        (95, 1),
+        (65, 1),
+        (60, 2),
+        (45, 2),
+        (40, 3),
+        (0, 3),
+    ],
+)
 def test_adl_thresholds(total, grade):
     assert ability.adl_grade(total) == grade
 
@@ -24,26 +33,36 @@ def test_mental_state_thresholds(total, grade):
     assert ability.mental_grade(total) == grade
 
 
-@pytest.mark.parametrize("total, grade", [(0, 0), (2, 0), (3, 1), (7, 1), (8, 2), (13, 2), (14, 3), (20, 3)])
+@pytest.mark.parametrize(
+    "total, grade", [(0, 0), (2, 0), (3, 1), (7, 1), (8, 2), (13, 2), (14, 3), (20, 3)]
+)
 def test_social_participation_thresholds(total, grade):
     assert ability.social_grade(total) == grade
 
 
-@pytest.mark.parametrize("consciousness, vision, hearing, communication, grade", [
-    (0, 0, 1, 0, 0),   # clear, senses 0–1, communication 0
-    (0, 2, 0, 0, 1),   # vision 2
-    (0, 0, 0, 1, 1),   # communication 1
-    (0, 3, 1, 0, 2),   # vision 3
-    (0, 1, 1, 2, 2),   # communication 2
-    (1, 0, 0, 0, 2),   # drowsy
-    (1, 3, 3, 2, 2),   # drowsy, still within 3 / 2
-    (0, 4, 0, 0, 3),   # blind
-    (1, 0, 0, 3, 3),   # drowsy, no communication
-    (2, 0, 0, 0, 3),   # stupor
-    (3, 0, 0, 0, 3),   # coma
-])
+@pytest.mark.parametrize(
+    "consciousness, vision, hearing, communication, grade",
+    [
+        (0, 0, 1, 0, 0),  # clear, senses 0–1, communication 0
+        (0, 2, 0, 0, 1),  # vision 2
+        (0, 0, 0, 1, 1),  # communication 1
+        (0, 3, 1, 0, 2),  # vision 3
+        (0, 1, 1, 2, 2),  # communication 2
+        (1, 0, 0, 0, 2),  # drowsy
+        (1, 3, 3, 2, 2),  # drowsy, still within 3 / 2
+        (0, 4, 0, 0, 3),  # blind
+        (1, 0, 0, 3, 3),  # drowsy, no communication
+        (2, 0, 0, 0, 3),  # stupor
+        (3, 0, 0, 0, 3),  # coma
+    ],
+)
 def test_perception_table(consciousness, vision, hearing, communication, grade):
-    assert ability.perception_grade(consciousness=consciousness, vision=vision, hearing=hearing, communication=communication) == grade
+    assert (
+        ability.perception_grade(
+            consciousness=consciousness, vision=vision, hearing=hearing, communication=communication
+        )
+        == grade
+    )
 
 
 # (ADL, mental, perception, social) -> overall grade, with the table 6 row each case exercises.
@@ -90,18 +109,44 @@ def test_every_combination_has_a_grade_and_is_monotone():
 
 
 def test_grading_from_raw_scores_and_notes():
-    g = ability.grade_assessment(adl_score=70, mental_score=1, consciousness=0, vision=1, hearing=2, communication=0, social_score=5)
+    g = ability.grade_assessment(
+        adl_score=70,
+        mental_score=1,
+        consciousness=0,
+        vision=1,
+        hearing=2,
+        communication=0,
+        social_score=5,
+    )
     assert (g.adl, g.mental, g.perception, g.social, g.grade) == (1, 1, 1, 1, 1)
     assert g.disability == "semi" and g.label == "轻度失能"
     # Dementia raises the grade by one.
-    g = ability.grade_assessment(adl_score=70, mental_score=1, consciousness=0, vision=1, hearing=2, communication=0, social_score=5,
-                                 escalations=["dementia"])
+    g = ability.grade_assessment(
+        adl_score=70,
+        mental_score=1,
+        consciousness=0,
+        vision=1,
+        hearing=2,
+        communication=0,
+        social_score=5,
+        escalations=["dementia"],
+    )
     assert (g.base, g.grade) == (1, 2)
     # Two reasons still raise by one only, and never beyond 3.
-    g = ability.grade_assessment(adl_score=40, mental=0, perception=0, social=0, escalations=["dementia", "incidents"])
+    g = ability.grade_assessment(
+        adl_score=40, mental=0, perception=0, social=0, escalations=["dementia", "incidents"]
+    )
     assert (g.base, g.grade, g.disability) == (3, 3, "full")
     # Coma: severe whatever the rest.
-    g = ability.grade_assessment(adl_score=100, mental_score=0, consciousness=3, vision=0, hearing=0, communication=0, social_score=0)
+    g = ability.grade_assessment(
+        adl_score=100,
+        mental_score=0,
+        consciousness=3,
+        vision=0,
+        hearing=0,
+        communication=0,
+        social_score=0,
+    )
     assert g.grade == 3 and g.coma
     assert ability.disability_status(0) == "none" and ability.disability_status(2) == "semi"
 
@@ -111,5 +156,7 @@ def test_grading_needs_every_dimension():
         ability.grade_assessment(adl_score=100, mental_score=0, social_score=0)
     assert exc.value.field == "perception"
     with pytest.raises(ability.InvalidScore) as exc:
-        ability.grade_assessment(adl_score=100, mental=0, perception=0, social=0, escalations=["unknown"])
+        ability.grade_assessment(
+            adl_score=100, mental=0, perception=0, social=0, escalations=["unknown"]
+        )
     assert exc.value.field == "escalations"

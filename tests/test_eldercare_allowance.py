@@ -8,7 +8,9 @@ import pytest
 from minzheng.assistance import services as assistance_services
 from minzheng.eldercare import allowance
 from minzheng.eldercare.models import AllowanceEnrolment
-from minzheng.payments import months, payroll, selectors as payment_selectors, services as payment_services
+from minzheng.payments import months, payroll
+from minzheng.payments import selectors as payment_selectors
+from minzheng.payments import services as payment_services
 from minzheng.payments.models import Entitlement, Overpayment, PayrollLine
 from minzheng.people import services as people_services
 
@@ -19,17 +21,22 @@ def _month_end(month: dt.date) -> int:
     return allowance.month_end(month).day
 
 
-@pytest.mark.parametrize("birth_offset_years, day_of, month_shift, band, amount", [
-    # Age reached by the last day of the month decides the band (offset 0 = birthday month).
-    (79, 28, 0, 0, 0),      # turns 80 next year
-    (80, "last", 0, 1, 5000),  # turns 80 on the month's last day: band 1 this month
-    (80, 1, 1, 0, 0),       # turns 80 on the 1st of next month: nothing this month
-    (89, "last", 0, 1, 5000),
-    (90, 1, 0, 2, 10000),   # turns 90 this month
-    (99, 15, 0, 2, 10000),
-    (100, "last", 0, 3, 30000),
-])
-def test_band_at_the_birthday_boundary(standards, birth_offset_years, day_of, month_shift, band, amount):
+@pytest.mark.parametrize(
+    "birth_offset_years, day_of, month_shift, band, amount",
+    [
+        # Age reached by the last day of the month decides the band (offset 0 = birthday month).
+        (79, 28, 0, 0, 0),  # turns 80 next year
+        (80, "last", 0, 1, 5000),  # turns 80 on the month's last day: band 1 this month
+        (80, 1, 1, 0, 0),  # turns 80 on the 1st of next month: nothing this month
+        (89, "last", 0, 1, 5000),
+        (90, 1, 0, 2, 10000),  # turns 90 this month
+        (99, 15, 0, 2, 10000),
+        (100, "last", 0, 3, 30000),
+    ],
+)
+def test_band_at_the_birthday_boundary(
+    standards, birth_offset_years, day_of, month_shift, band, amount
+):
     from minzheng.assistance.selectors import standards_table
     from minzheng.regions.models import Region
 
@@ -46,13 +53,21 @@ def test_offset_moves_eligibility_to_the_next_month(standards, users, jingmen):
 
     month = this_month()
     birth = born(80, month, 10)
-    assistance_services.set_standard(user=users["city_section"], programme="old_age_allowance", key="start_month_offset",
-                                     region=jingmen["city"], effective_from=months.add_months(month, -1), value=1,
-                                     reason="自满龄次月起发")
+    assistance_services.set_standard(
+        user=users["city_section"],
+        programme="old_age_allowance",
+        key="start_month_offset",
+        region=jingmen["city"],
+        effective_from=months.add_months(month, -1),
+        value=1,
+        reason="自满龄次月起发",
+    )
     table = standards_table(month).for_path(jingmen["longquan_community"].path)
     assert allowance.eligible_from(birth, table) == months.add_months(month, 1)
     assert allowance.amount_for(birth, month, table) == (0, 0)
-    later = standards_table(months.add_months(month, 1)).for_path(jingmen["longquan_community"].path)
+    later = standards_table(months.add_months(month, 1)).for_path(
+        jingmen["longquan_community"].path
+    )
     assert allowance.amount_for(birth, months.add_months(month, 1), later) == (1, 5000)
 
 
@@ -69,7 +84,10 @@ def test_scan_proposes_the_month_a_person_turns_80(standards, users, jingmen):
 
     # Last month only the two long past 80 (the dead excluded); this month the two turning 80 in it.
     assert allowance.scan_enrolments(month=months.add_months(month, -1))["proposed"] == 2
-    assert set(AllowanceEnrolment.objects.values_list("person_id", flat=True)) == {no_household.pk, no_bank.pk}
+    assert set(AllowanceEnrolment.objects.values_list("person_id", flat=True)) == {
+        no_household.pk,
+        no_bank.pk,
+    }
     assert allowance.scan_enrolments(month=month)["proposed"] == 2
     proposed = {e.person_id: e for e in AllowanceEnrolment.objects.all()}
     assert set(proposed) == {no_household.pk, no_bank.pk, on_15th.pk, on_last.pk}
@@ -98,12 +116,26 @@ def test_confirmation_creates_paid_entitlements(standards, users, jingmen):
     with pytest.raises(PermissionDeniedError):
         allowance.confirm_enrolments(user=users["dongbao_village"], enrolments=enrolments)
     # 钟祥's clerk sees none of 东宝's proposals: nothing is confirmed.
-    assert allowance.confirm_enrolments(user=users["zhongxiang_clerk"], enrolments=enrolments)["confirmed"] == 0
+    assert (
+        allowance.confirm_enrolments(user=users["zhongxiang_clerk"], enrolments=enrolments)[
+            "confirmed"
+        ]
+        == 0
+    )
     result = allowance.confirm_enrolments(user=clerk, enrolments=enrolments, reason="到龄纳入")
-    assert result["confirmed"] == 3 and [s["id"] for s in result["skipped"]] == [AllowanceEnrolment.objects.get(person=lonely).pk]
+    assert result["confirmed"] == 3 and [s["id"] for s in result["skipped"]] == [
+        AllowanceEnrolment.objects.get(person=lonely).pk
+    ]
     by_person = {e.person_id: e for e in Entitlement.objects.filter(programme="old_age_allowance")}
-    assert {p: e.monthly_amount_fen for p, e in by_person.items()} == {eighty.pk: 5000, ninety_next.pk: 5000, hundred.pk: 30000}
-    assert all(e.start_month == month and e.status == "active" and e.next_review_on is None for e in by_person.values())
+    assert {p: e.monthly_amount_fen for p, e in by_person.items()} == {
+        eighty.pk: 5000,
+        ninety_next.pk: 5000,
+        hundred.pk: 30000,
+    }
+    assert all(
+        e.start_month == month and e.status == "active" and e.next_review_on is None
+        for e in by_person.values()
+    )
     assert AllowanceEnrolment.objects.get(person=eighty).entitlement == by_person[eighty.pk]
 
     # Next month 冯 turns 90: the reconciliation opens band 2 from that month, once.
@@ -116,14 +148,21 @@ def test_confirmation_creates_paid_entitlements(standards, users, jingmen):
     assert payment_selectors.amount_for_month(ninety, following) == 10000
 
     # Paid by the assistance payroll: one line per person and month, idempotent.
-    run = payroll.create_run(user=users["dongbao_approver"], county=jingmen["dongbao"], month=following)
+    run = payroll.create_run(
+        user=users["dongbao_approver"], county=jingmen["dongbao"], month=following
+    )
     payroll.compute_payroll(run=run)
     assert payroll.compute_payroll(run=run)["added"] == 0
-    lines = {line.person_id: line.amount_fen for line in PayrollLine.objects.filter(run=run, programme="old_age_allowance")}
+    lines = {
+        line.person_id: line.amount_fen
+        for line in PayrollLine.objects.filter(run=run, programme="old_age_allowance")
+    }
     assert lines == {eighty.pk: 5000, ninety_next.pk: 10000, hundred.pk: 30000}
 
 
-def test_a_raised_standard_reaches_the_allowance_through_the_payroll_recompute(standards, users, jingmen):
+def test_a_raised_standard_reaches_the_allowance_through_the_payroll_recompute(
+    standards, users, jingmen
+):
     """The payroll's standard-change recomputation uses the allowance calculator (band → amount)."""
     from minzheng.payments import recompute
 
@@ -132,9 +171,15 @@ def test_a_raised_standard_reaches_the_allowance_through_the_payroll_recompute(s
     person = elder(clerk, village, "卫八五", born(85, month, 1))
     allowance.scan_enrolments(month=month)
     allowance.confirm_enrolments(user=clerk, enrolments=AllowanceEnrolment.objects.all())
-    standard = assistance_services.set_standard(user=users["city_section"], programme="old_age_allowance", key="amount_band_1",
-                                                region=jingmen["city"], effective_from=months.add_months(month, 1), value=8000,
-                                                reason="提高高龄津贴")
+    standard = assistance_services.set_standard(
+        user=users["city_section"],
+        programme="old_age_allowance",
+        key="amount_band_1",
+        region=jingmen["city"],
+        effective_from=months.add_months(month, 1),
+        value=8000,
+        reason="提高高龄津贴",
+    )
     result = recompute.recompute_after_standard_change(standard=standard)
     assert (result["changed"], result["errors"], result["slow_path"]) == (1, 0, 0)
     entitlement = Entitlement.objects.get(person=person)
@@ -145,7 +190,11 @@ def test_a_raised_standard_reaches_the_allowance_through_the_payroll_recompute(s
 
 
 def test_death_stops_the_allowance_and_flags_what_was_paid_after(standards, users, jingmen):
-    clerk, approver, village = users["dongbao_clerk"], users["dongbao_approver"], jingmen["longquan_community"]
+    clerk, approver, village = (
+        users["dongbao_clerk"],
+        users["dongbao_approver"],
+        jingmen["longquan_community"],
+    )
     month, following = this_month(), months.add_months(this_month(), 1)
     person = elder(clerk, village, "蒋八七", born(87, month, 1))
     allowance.scan_enrolments(month=month)
@@ -160,8 +209,16 @@ def test_death_stops_the_allowance_and_flags_what_was_paid_after(standards, user
     people_services.update_person(user=clerk, person=person, death_date=month)
     result = payment_services.scan_deaths(on=today())
     entitlement = Entitlement.objects.get(person=person)
-    assert result["terminated"] == 1 and entitlement.status == "terminated" and entitlement.end_month == month
+    assert (
+        result["terminated"] == 1
+        and entitlement.status == "terminated"
+        and entitlement.end_month == month
+    )
     overpayment = Overpayment.objects.get(entitlement=entitlement)
-    assert (overpayment.line.month, overpayment.amount_fen, overpayment.reason) == (following, 5000, "death")
+    assert (overpayment.line.month, overpayment.amount_fen, overpayment.reason) == (
+        following,
+        5000,
+        "death",
+    )
     # The dead are not proposed again.
     assert allowance.scan_enrolments(month=following)["proposed"] == 0

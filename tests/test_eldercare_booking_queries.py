@@ -29,12 +29,20 @@ READ_QUERIES = 4
 
 
 def _body(care, hours: int) -> dict:
-    return {"person_id": care["mother"].pk, "item_id": care["items"]["cleaning"].pk, "quantity": 1,
-            "scheduled_at": (timezone.now() + dt.timedelta(hours=hours)).isoformat()}
+    return {
+        "person_id": care["mother"].pk,
+        "item_id": care["items"]["cleaning"].pk,
+        "quantity": 1,
+        "scheduled_at": (timezone.now() + dt.timedelta(hours=hours)).isoformat(),
+    }
 
 
 def _statements(captured, table: str) -> int:
-    return sum(1 for q in captured.captured_queries if f'FROM "{table}"' in q["sql"] and q["sql"].startswith("SELECT"))
+    return sum(
+        1
+        for q in captured.captured_queries
+        if f'FROM "{table}"' in q["sql"] and q["sql"].startswith("SELECT")
+    )
 
 
 @pytest.mark.parametrize("earlier_bookings", [0, 5])
@@ -46,7 +54,11 @@ def test_booking_create_and_read_cost_a_fixed_number_of_queries(api_client, care
     with CaptureQueriesContext(connection) as create:
         r = family.post(f"{API}/bookings", _body(care, 2))
     assert r.status_code == 201, r.content
-    assert (r.json()["channel"], r.json()["gross"], r.json()["address"]) == ("family", "40.00", care["mother"].memberships.get().household.address)
+    assert (r.json()["channel"], r.json()["gross"], r.json()["address"]) == (
+        "family",
+        "40.00",
+        care["mother"].memberships.get().household.address,
+    )
     extra = 1 if connection.vendor == "postgresql" else 0
     assert len(create) == CREATE_QUERIES + extra, [q["sql"][:80] for q in create.captured_queries]
     assert _statements(create, "people_person") == 1  # one scoped lookup, not one per check
@@ -55,13 +67,20 @@ def test_booking_create_and_read_cost_a_fixed_number_of_queries(api_client, care
     assert len(read) == READ_QUERIES, [q["sql"][:80] for q in read.captured_queries]
 
 
-@pytest.mark.parametrize("username, lookups", [
-    ("provider_a", 0),        # a provider's reach holds no elderly person: not even a lookup
-    ("zhongxiang_clerk", 1),  # another county's clerk: the one scoped lookup finds nobody
-])
+@pytest.mark.parametrize(
+    "username, lookups",
+    [
+        ("provider_a", 0),  # a provider's reach holds no elderly person: not even a lookup
+        ("zhongxiang_clerk", 1),  # another county's clerk: the one scoped lookup finds nobody
+    ],
+)
 def test_out_of_scope_person_is_404_without_writes(api_client, care, username, lookups):
     caller = api_client.login(username)
     with CaptureQueriesContext(connection) as refused:
         assert caller.post(f"{API}/bookings", _body(care, 2)).status_code == 404
-    writes = [q["sql"] for q in refused.captured_queries if q["sql"].startswith(("INSERT", 'UPDATE "eldercare'))]
+    writes = [
+        q["sql"]
+        for q in refused.captured_queries
+        if q["sql"].startswith(("INSERT", 'UPDATE "eldercare'))
+    ]
     assert writes == [] and _statements(refused, "people_person") == lookups

@@ -34,17 +34,34 @@ def born(years_before: int, month: dt.date, day: int) -> dt.date:
     return dt.date(month.year - years_before, month.month, day)
 
 
-def elder(clerk, region, name: str, birth: dt.date, *, household: bool = True, bank: bool = True, hukou_type: str = "urban"):
+def elder(
+    clerk,
+    region,
+    name: str,
+    birth: dt.date,
+    *,
+    household: bool = True,
+    bank: bool = True,
+    hukou_type: str = "urban",
+):
     """A person registered through the population services, alone in a household with a bank account."""
     seq = next(_seq)
     person = people_services.register_person(
-        user=clerk, id_number=make_id(region.code[:6], birth.strftime("%Y%m%d"), seq), name=name, hukou_region=region,
+        user=clerk,
+        id_number=make_id(region.code[:6], birth.strftime("%Y%m%d"), seq),
+        name=name,
+        hukou_region=region,
         hukou_type=hukou_type,
     )
     if household:
         people_services.create_household(
-            user=clerk, region=region, head=person, address=f"{region.name}{seq}号", bank_name="农商银行" if bank else "",
-            bank_account=f"621700001234{seq:07d}" if bank else "", since=dt.date(2000, 1, 1),
+            user=clerk,
+            region=region,
+            head=person,
+            address=f"{region.name}{seq}号",
+            bank_name="农商银行" if bank else "",
+            bank_account=f"621700001234{seq:07d}" if bank else "",
+            since=dt.date(2000, 1, 1),
         )
     return person
 
@@ -60,39 +77,110 @@ def care(jingmen, users, standards):
     catalogue and a worker; a village worker of 龙泉社区 and a resident account."""
     admin = users["admin"]
     village = jingmen["longquan_community"]
-    a = services.register_provider(user=admin, name="龙泉居家养老服务中心", kind=Provider.Kind.CARE_CENTRE, region=jingmen["longquan"],
-                                   service_area_codes=[jingmen["longquan"].code])
-    b = services.register_provider(user=admin, name="东宝家政公司", kind=Provider.Kind.HOUSEKEEPING, region=jingmen["dongbao"],
-                                   service_area_codes=[jingmen["dongbao"].code])
-    z = services.register_provider(user=admin, name="郢中社区卫生服务站", kind=Provider.Kind.CLINIC, region=jingmen["yingzhong"],
-                                   service_area_codes=[jingmen["yingzhong"].code])
+    a = services.register_provider(
+        user=admin,
+        name="龙泉居家养老服务中心",
+        kind=Provider.Kind.CARE_CENTRE,
+        region=jingmen["longquan"],
+        service_area_codes=[jingmen["longquan"].code],
+    )
+    b = services.register_provider(
+        user=admin,
+        name="东宝家政公司",
+        kind=Provider.Kind.HOUSEKEEPING,
+        region=jingmen["dongbao"],
+        service_area_codes=[jingmen["dongbao"].code],
+    )
+    z = services.register_provider(
+        user=admin,
+        name="郢中社区卫生服务站",
+        kind=Provider.Kind.CLINIC,
+        region=jingmen["yingzhong"],
+        service_area_codes=[jingmen["yingzhong"].code],
+    )
     provider_a = make_user("provider_a", Role.PROVIDER)
     provider_b = make_user("provider_b", Role.PROVIDER)
     services.bind_provider_account(user=admin, provider=a, account=provider_a)
     services.bind_provider_account(user=admin, provider=b, account=provider_b)
     items = {
         # 40 元 an hour of cleaning; a 60-minute bath at 50 元; a meal at 12 元 counted as 30 minutes.
-        "cleaning": services.add_service_item(user=admin, provider=a, category="cleaning", name="居室清洁", unit="hour", price_fen=4000,
-                                              minutes_per_unit=60),
-        "bathing": services.add_service_item(user=admin, provider=a, category="bathing", name="上门助浴", unit="visit", price_fen=5000,
-                                             minutes_per_unit=60),
-        "meal": services.add_service_item(user=admin, provider=a, category="meals", name="送餐上门", unit="meal", price_fen=1200,
-                                          minutes_per_unit=30),
-        "b_cleaning": services.add_service_item(user=admin, provider=b, category="cleaning", name="家政保洁", unit="hour", price_fen=3000,
-                                                minutes_per_unit=60),
-        "z_medical": services.add_service_item(user=admin, provider=z, category="medical", name="陪同就医", unit="visit", price_fen=3000,
-                                               minutes_per_unit=120),
+        "cleaning": services.add_service_item(
+            user=admin,
+            provider=a,
+            category="cleaning",
+            name="居室清洁",
+            unit="hour",
+            price_fen=4000,
+            minutes_per_unit=60,
+        ),
+        "bathing": services.add_service_item(
+            user=admin,
+            provider=a,
+            category="bathing",
+            name="上门助浴",
+            unit="visit",
+            price_fen=5000,
+            minutes_per_unit=60,
+        ),
+        "meal": services.add_service_item(
+            user=admin,
+            provider=a,
+            category="meals",
+            name="送餐上门",
+            unit="meal",
+            price_fen=1200,
+            minutes_per_unit=30,
+        ),
+        "b_cleaning": services.add_service_item(
+            user=admin,
+            provider=b,
+            category="cleaning",
+            name="家政保洁",
+            unit="hour",
+            price_fen=3000,
+            minutes_per_unit=60,
+        ),
+        "z_medical": services.add_service_item(
+            user=admin,
+            provider=z,
+            category="medical",
+            name="陪同就医",
+            unit="visit",
+            price_fen=3000,
+            minutes_per_unit=120,
+        ),
     }
-    workers = {"a": services.add_worker(user=admin, provider=a, name="王护理员"), "b": services.add_worker(user=admin, provider=b, name="李保洁")}
+    workers = {
+        "a": services.add_worker(user=admin, provider=a, name="王护理员"),
+        "b": services.add_worker(user=admin, provider=b, name="李保洁"),
+    }
     clerk = users["dongbao_clerk"]
     mother = elder(clerk, village, "陈老太", born(82, this_month(), 3))
-    son = people_services.register_person(user=clerk, id_number=make_id("420802", "19700303", next(_seq)), name="陈大", hukou_region=village,
-                                          hukou_type="urban")
+    son = people_services.register_person(
+        user=clerk,
+        id_number=make_id("420802", "19700303", next(_seq)),
+        name="陈大",
+        hukou_region=village,
+        hukou_type="urban",
+    )
     household = current_household(mother)
-    people_services.add_member(user=clerk, household=household, person=son, relation="child", since=dt.date(2000, 1, 1))
+    people_services.add_member(
+        user=clerk, household=household, person=son, relation="child", since=dt.date(2000, 1, 1)
+    )
     family = make_user("chen_da", Role.RESIDENT, person=son)
-    return {"a": a, "b": b, "z": z, "provider_a": provider_a, "provider_b": provider_b, "items": items, "workers": workers,
-            "mother": mother, "son": son, "family": family, "village": village}
+    return {
+        "a": a,
+        "b": b,
+        "z": z,
+        "provider_a": provider_a,
+        "provider_b": provider_b,
+        "items": items,
+        "workers": workers,
+        "mother": mother,
+        "son": son,
+        "family": family,
+        "village": village,
+    }
 
 
 def test_fixture_city_is_consistent(care, users):

@@ -25,19 +25,37 @@ def _slot() -> dt.datetime:
 
 
 def _dispatched(care, item, quantity=1, at=None):
-    b = bookings.create_booking(user=care["family"], person=care["mother"], item=care["items"][item], quantity=quantity,
-                                scheduled_at=at or _slot())
+    b = bookings.create_booking(
+        user=care["family"],
+        person=care["mother"],
+        item=care["items"][item],
+        quantity=quantity,
+        scheduled_at=at or _slot(),
+    )
     bookings.accept(user=care["provider_a"], booking=b)
     return bookings.dispatch(user=care["provider_a"], booking=b, worker=care["workers"]["a"])
 
 
 def _grade_two(users, person):
-    services.record_assessment(user=users["dongbao_village"], person=person, assessed_on=today(), adl_score=50, mental_score=0,
-                               consciousness=0, vision=0, hearing=0, communication=0, social_score=0, assessors="甲评估员,乙评估员")
+    services.record_assessment(
+        user=users["dongbao_village"],
+        person=person,
+        assessed_on=today(),
+        adl_score=50,
+        mental_score=0,
+        consciousness=0,
+        vision=0,
+        hearing=0,
+        communication=0,
+        social_score=0,
+        assessors="甲评估员,乙评估员",
+    )
 
 
-@pytest.mark.parametrize("offset_minutes, accepted", [(-61, False), (-60, True), (0, True), (45, True), (60, True), (61, False),
-                                                      (-600, False)])
+@pytest.mark.parametrize(
+    "offset_minutes, accepted",
+    [(-61, False), (-60, True), (0, True), (45, True), (60, True), (61, False), (-600, False)],
+)
 def test_check_in_only_within_the_window_around_the_slot(care, offset_minutes, accepted):
     b = _dispatched(care, "cleaning")
     at = b.scheduled_at + offset_minutes * M
@@ -46,17 +64,30 @@ def test_check_in_only_within_the_window_around_the_slot(care, offset_minutes, a
     else:
         with pytest.raises(ServiceError) as exc:
             bookings.check_in(user=care["provider_a"], booking=b, now=at)
-        assert "checked_in_at" in exc.value.errors and "60 分钟" in exc.value.errors["checked_in_at"][0]
+        assert (
+            "checked_in_at" in exc.value.errors
+            and "60 分钟" in exc.value.errors["checked_in_at"][0]
+        )
         assert Booking.objects.get(pk=b.pk).status == "dispatched"
 
 
 def test_the_window_is_a_standard(care, users, jingmen):
-    set_standard(user=users["admin"], programme="home_care_subsidy", key="checkin_window_minutes", region=jingmen["dongbao"],
-                 effective_from=dt.date(2016, 1, 1), value=15, reason="东宝区：签到偏差收紧为15分钟")
+    set_standard(
+        user=users["admin"],
+        programme="home_care_subsidy",
+        key="checkin_window_minutes",
+        region=jingmen["dongbao"],
+        effective_from=dt.date(2016, 1, 1),
+        value=15,
+        reason="东宝区：签到偏差收紧为15分钟",
+    )
     b = _dispatched(care, "cleaning")
     with pytest.raises(ServiceError):
         bookings.check_in(user=care["provider_a"], booking=b, now=b.scheduled_at + 20 * M)
-    assert bookings.check_in(user=care["provider_a"], booking=b, now=b.scheduled_at + 15 * M).status == "in_service"
+    assert (
+        bookings.check_in(user=care["provider_a"], booking=b, now=b.scheduled_at + 15 * M).status
+        == "in_service"
+    )
 
 
 # item, quantity, minutes after check-in (check-in 5 minutes after the slot), billed gross (fen),
@@ -85,38 +116,72 @@ BILLS = [
 
 
 @pytest.mark.parametrize("item, quantity, served, gross, subsidy, anomalies", BILLS)
-def test_bill_follows_the_unit_and_the_time_served(care, users, item, quantity, served, gross, subsidy, anomalies):
+def test_bill_follows_the_unit_and_the_time_served(
+    care, users, item, quantity, served, gross, subsidy, anomalies
+):
     _grade_two(users, care["mother"])
     b = _dispatched(care, item, quantity)
     start = b.scheduled_at + 5 * M
     bookings.check_in(user=care["provider_a"], booking=b, now=start)
-    done = bookings.check_out(user=care["provider_a"], booking=b, now=start + served * M + dt.timedelta(seconds=20 if not served else 0))
-    assert (done.actual_minutes, done.gross_fen, done.subsidy_fen, done.own_share_fen) == (served, gross, subsidy, gross - subsidy)
+    done = bookings.check_out(
+        user=care["provider_a"],
+        booking=b,
+        now=start + served * M + dt.timedelta(seconds=20 if not served else 0),
+    )
+    assert (done.actual_minutes, done.gross_fen, done.subsidy_fen, done.own_share_fen) == (
+        served,
+        gross,
+        subsidy,
+        gross - subsidy,
+    )
     assert done.anomalies == anomalies
     assert done.review == ("held" if anomalies else "")
 
 
 def test_a_position_away_from_the_address_or_between_check_in_and_out_is_held(care):
     # The address at 30.9800 N, 112.2000 E; 0.0054° of latitude ≈ 600 m, 0.0009° ≈ 100 m.
-    ElderlyProfile.objects.update_or_create(person=care["mother"], defaults={"latitude": 30.98, "longitude": 112.2})
-    cases = [((30.9809, 112.2), (30.9809, 112.2), []), ((30.9854, 112.2), (30.98, 112.2), ["location"]),
-             ((30.98, 112.2), (30.9854, 112.2), ["location"]), (None, None, [])]
+    ElderlyProfile.objects.update_or_create(
+        person=care["mother"], defaults={"latitude": 30.98, "longitude": 112.2}
+    )
+    cases = [
+        ((30.9809, 112.2), (30.9809, 112.2), []),
+        ((30.9854, 112.2), (30.98, 112.2), ["location"]),
+        ((30.98, 112.2), (30.9854, 112.2), ["location"]),
+        (None, None, []),
+    ]
     for check_in_at, check_out_at, expected in cases:
         b = _dispatched(care, "bathing")
         start = b.scheduled_at
         lat, lng = check_in_at or (None, None)
-        bookings.check_in(user=care["provider_a"], booking=b, now=start, latitude=lat, longitude=lng)
+        bookings.check_in(
+            user=care["provider_a"], booking=b, now=start, latitude=lat, longitude=lng
+        )
         lat, lng = check_out_at or (None, None)
-        done = bookings.check_out(user=care["provider_a"], booking=b, now=start + 60 * M, latitude=lat, longitude=lng)
+        done = bookings.check_out(
+            user=care["provider_a"], booking=b, now=start + 60 * M, latitude=lat, longitude=lng
+        )
         assert done.anomalies == expected, (check_in_at, check_out_at)
     # Without an address position, check-in and check-out 1.1 km apart are still doubtful.
     ElderlyProfile.objects.filter(person=care["mother"]).update(latitude=None, longitude=None)
     b = _dispatched(care, "bathing")
-    bookings.check_in(user=care["provider_a"], booking=b, now=b.scheduled_at, latitude=30.98, longitude=112.2)
-    done = bookings.check_out(user=care["provider_a"], booking=b, now=b.scheduled_at + 60 * M, latitude=30.99, longitude=112.2)
+    bookings.check_in(
+        user=care["provider_a"], booking=b, now=b.scheduled_at, latitude=30.98, longitude=112.2
+    )
+    done = bookings.check_out(
+        user=care["provider_a"],
+        booking=b,
+        now=b.scheduled_at + 60 * M,
+        latitude=30.99,
+        longitude=112.2,
+    )
     assert done.anomalies == ["location"]
     with pytest.raises(ServiceError) as exc:
-        bookings.check_in(user=care["provider_a"], booking=_dispatched(care, "bathing"), latitude=95, longitude=112.2)
+        bookings.check_in(
+            user=care["provider_a"],
+            booking=_dispatched(care, "bathing"),
+            latitude=95,
+            longitude=112.2,
+        )
     assert "position" in exc.value.errors
 
 
@@ -129,14 +194,20 @@ def test_distance_is_right_to_a_few_metres():
 def _served(care, item="bathing", *, minutes=60):
     b = _dispatched(care, item)
     bookings.check_in(user=care["provider_a"], booking=b, now=b.scheduled_at)
-    b = bookings.check_out(user=care["provider_a"], booking=b, now=b.scheduled_at + minutes * M + dt.timedelta(seconds=10))
+    b = bookings.check_out(
+        user=care["provider_a"],
+        booking=b,
+        now=b.scheduled_at + minutes * M + dt.timedelta(seconds=10),
+    )
     return bookings.confirm(user=care["family"], booking=b, rating=4)
 
 
 def test_held_services_stay_out_of_settlement_until_released(care, users):
     ok, doubtful, refused = _served(care), _served(care, minutes=0), _served(care, minutes=10)
     assert (ok.review, doubtful.review, refused.review) == ("", "held", "held")
-    settlement = bookings.build_settlement(user=care["provider_a"], provider=care["a"], month=this_month())
+    settlement = bookings.build_settlement(
+        user=care["provider_a"], provider=care["a"], month=this_month()
+    )
     assert set(settlement.bookings.values_list("pk", flat=True)) == {ok.pk}
     assert (settlement.booking_count, settlement.gross_fen) == (1, 5000)
 
@@ -146,18 +217,35 @@ def test_held_services_stay_out_of_settlement_until_released(care, users):
     with pytest.raises((PermissionDeniedError, NotFoundOrOutOfScope)):
         bookings.review_booking(user=users["leader"], booking=doubtful, release=True, note="x")
     with pytest.raises(NotFoundOrOutOfScope):
-        bookings.review_booking(user=users["zhongxiang_clerk"], booking=doubtful, release=True, note="x")
+        bookings.review_booking(
+            user=users["zhongxiang_clerk"], booking=doubtful, release=True, note="x"
+        )
     with pytest.raises(ServiceError) as exc:
-        bookings.review_booking(user=users["dongbao_village"], booking=doubtful, release=True, note=" ")
+        bookings.review_booking(
+            user=users["dongbao_village"], booking=doubtful, release=True, note=" "
+        )
     assert "review_note" in exc.value.errors
-    bookings.review_booking(user=users["dongbao_village"], booking=doubtful, release=True, note="电话回访老人，确认已助浴")
-    bookings.review_booking(user=users["dongbao_village"], booking=refused, release=False, note="老人称未上门")
+    bookings.review_booking(
+        user=users["dongbao_village"],
+        booking=doubtful,
+        release=True,
+        note="电话回访老人，确认已助浴",
+    )
+    bookings.review_booking(
+        user=users["dongbao_village"], booking=refused, release=False, note="老人称未上门"
+    )
     with pytest.raises(ServiceError):
-        bookings.review_booking(user=users["dongbao_village"], booking=refused, release=True, note="再次")
-    settlement = bookings.build_settlement(user=care["provider_a"], provider=care["a"], month=this_month())
+        bookings.review_booking(
+            user=users["dongbao_village"], booking=refused, release=True, note="再次"
+        )
+    settlement = bookings.build_settlement(
+        user=care["provider_a"], provider=care["a"], month=this_month()
+    )
     assert set(settlement.bookings.values_list("pk", flat=True)) == {ok.pk, doubtful.pk}
     assert (settlement.booking_count, settlement.gross_fen) == (2, 10000)
-    assert [e.action for e in Booking.objects.get(pk=refused.pk).events.order_by("id")][-1] == "review"
+    assert [e.action for e in Booking.objects.get(pk=refused.pk).events.order_by("id")][
+        -1
+    ] == "review"
 
 
 def test_api_check_in_out_with_positions_and_review(api_client, care, users):
@@ -167,12 +255,27 @@ def test_api_check_in_out_with_positions_and_review(api_client, care, users):
     r = provider.post(f"{API}/bookings/{b.pk}/check-in", {"latitude": 30.98, "longitude": 112.2})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "checked_in_at"
     b = _dispatched(care, "bathing")
-    assert provider.post(f"{API}/bookings/{b.pk}/check-in", {"latitude": 30.98, "longitude": 112.2}).json()["status"] == "in_service"
-    r = provider.post(f"{API}/bookings/{b.pk}/check-out", {"latitude": 31.5, "longitude": 112.2}).json()
-    assert r["review"] == "held" and {a["code"] for a in r["anomalies"]} == {"same_minute", "location"}
-    assert provider.post(f"{API}/bookings/{b.pk}/review", {"release": True, "note": "x"}).status_code == 403
+    assert (
+        provider.post(
+            f"{API}/bookings/{b.pk}/check-in", {"latitude": 30.98, "longitude": 112.2}
+        ).json()["status"]
+        == "in_service"
+    )
+    r = provider.post(
+        f"{API}/bookings/{b.pk}/check-out", {"latitude": 31.5, "longitude": 112.2}
+    ).json()
+    assert r["review"] == "held" and {a["code"] for a in r["anomalies"]} == {
+        "same_minute",
+        "location",
+    }
+    assert (
+        provider.post(f"{API}/bookings/{b.pk}/review", {"release": True, "note": "x"}).status_code
+        == 403
+    )
     village = type(api_client)().login("dongbao_village")
-    r = village.post(f"{API}/bookings/{b.pk}/review", {"release": False, "note": "位置不符，老人称未上门"})
+    r = village.post(
+        f"{API}/bookings/{b.pk}/review", {"release": False, "note": "位置不符，老人称未上门"}
+    )
     assert r.status_code == 200 and (r.json()["review"], r.json()["payable"]) == ("rejected", False)
     assert provider.post(f"{API}/bookings/{b.pk}/check-in", {"latitude": 300}).status_code == 422
 
@@ -182,7 +285,9 @@ def test_settlement_page_shows_approve_only_to_those_who_may(client, care, users
 
     _served(care)
     held = _served(care, minutes=0)
-    settlement = bookings.build_settlement(user=users["dongbao_clerk"], provider=care["a"], month=this_month())
+    settlement = bookings.build_settlement(
+        user=users["dongbao_clerk"], provider=care["a"], month=this_month()
+    )
     url = f"/eldercare/settlements/{settlement.pk}/"
     client.login(username="dongbao_clerk", password=PASSWORD)
     page = client.get(url).content.decode()

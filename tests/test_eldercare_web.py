@@ -22,8 +22,14 @@ from .conftest import PASSWORD
 from .test_eldercare_fixtures import born, care, elder, standards, this_month  # noqa: F401
 
 SHOTS = Path(os.environ.get("MINZHENG_VAR_DIR", "/tmp")) / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def login(client, username):
@@ -38,15 +44,31 @@ def test_community_worker_sees_residents_and_records_an_assessment(client, care,
     mother = care["mother"]
     page = client.get(reverse("eldercare:elderly_detail", args=[mother.pk])).content.decode()
     assert "与家人同住" in page  # suggested from the household
-    r = client.post(reverse("eldercare:assess", args=[mother.pk]), {
-        "assessed_on": timezone.localdate().isoformat(), "adl_score": "60", "mental_score": "2", "consciousness": "0", "vision": "1",
-        "hearing": "1", "communication": "0", "social_score": "9", "assessors": "甲,乙", "reason": "initial",
-    })
+    r = client.post(
+        reverse("eldercare:assess", args=[mother.pk]),
+        {
+            "assessed_on": timezone.localdate().isoformat(),
+            "adl_score": "60",
+            "mental_score": "2",
+            "consciousness": "0",
+            "vision": "1",
+            "hearing": "1",
+            "communication": "0",
+            "social_score": "9",
+            "assessors": "甲,乙",
+            "reason": "initial",
+        },
+    )
     assert r.status_code == 302
     assert Assessment.objects.get(person=mother).grade == 2  # ADL 2, others 2/0/2 → 中度失能
-    r = client.post(reverse("eldercare:assess", args=[mother.pk]), {"assessed_on": "x", "adl_score": "61"})
+    r = client.post(
+        reverse("eldercare:assess", args=[mother.pk]), {"assessed_on": "x", "adl_score": "61"}
+    )
     assert r.status_code == 200 and "请填写评分" in r.content.decode()
-    r = client.post(reverse("eldercare:elderly_profile", args=[mother.pk]), {"living_situation": "empty_nest", "address": "龙泉路8号"})
+    r = client.post(
+        reverse("eldercare:elderly_profile", args=[mother.pk]),
+        {"living_situation": "empty_nest", "address": "龙泉路8号"},
+    )
     assert r.status_code == 302 and mother.elderly_profile.living_situation == "empty_nest"
     # Out of reach: another county's worker gets 404.
     client.logout()
@@ -69,19 +91,32 @@ def test_township_confirms_allowance_on_the_page(client, care, users, jingmen):
     # A village worker sees the list but has no confirm button and cannot confirm.
     client.logout()
     login(client, "dongbao_village")
-    assert "确认纳入所选人员" not in client.get(reverse("eldercare:allowance_list") + "?status=proposed").content.decode()
+    assert (
+        "确认纳入所选人员"
+        not in client.get(reverse("eldercare:allowance_list") + "?status=proposed").content.decode()
+    )
 
 
 def test_provider_board_shows_only_its_orders(client, care, users):
-    b_a = bookings.create_booking(user=care["family"], person=care["mother"], item=care["items"]["meal"],
-                                  scheduled_at=timezone.now() + dt.timedelta(hours=3))
-    b_b = bookings.create_booking(user=care["family"], person=care["mother"], item=care["items"]["b_cleaning"],
-                                  scheduled_at=timezone.now() + dt.timedelta(hours=3))
+    b_a = bookings.create_booking(
+        user=care["family"],
+        person=care["mother"],
+        item=care["items"]["meal"],
+        scheduled_at=timezone.now() + dt.timedelta(hours=3),
+    )
+    b_b = bookings.create_booking(
+        user=care["family"],
+        person=care["mother"],
+        item=care["items"]["b_cleaning"],
+        scheduled_at=timezone.now() + dt.timedelta(hours=3),
+    )
     login(client, "provider_a")
     board = client.get(reverse("eldercare:board")).content.decode()
     assert b_a.number in board and b_b.number not in board
     assert client.get(reverse("eldercare:booking_detail", args=[b_b.pk])).status_code == 404
-    assert client.post(reverse("eldercare:booking_action", args=[b_b.pk, "accept"])).status_code == 404
+    assert (
+        client.post(reverse("eldercare:booking_action", args=[b_b.pk, "accept"])).status_code == 404
+    )
     assert client.get(reverse("eldercare:elderly_list")).status_code == 403
     r = client.post(reverse("eldercare:booking_action", args=[b_a.pk, "accept"]), {"next": "board"})
     assert r.status_code == 302 and Booking.objects.get(pk=b_a.pk).status == "accepted"
@@ -91,8 +126,15 @@ def test_provider_board_shows_only_its_orders(client, care, users):
 
 def test_pages_render_for_staff(client, care, users):
     login(client, "dongbao_approver")
-    for name in ("eldercare:index", "eldercare:elderly_list", "eldercare:allowance_list", "eldercare:booking_list",
-                 "eldercare:settlement_list", "eldercare:institution_list", "eldercare:provider_list"):
+    for name in (
+        "eldercare:index",
+        "eldercare:elderly_list",
+        "eldercare:allowance_list",
+        "eldercare:booking_list",
+        "eldercare:settlement_list",
+        "eldercare:institution_list",
+        "eldercare:provider_list",
+    ):
         assert client.get(reverse(name)).status_code == 200, name
     assert client.get(reverse("eldercare:provider_detail", args=[care["a"].pk])).status_code == 200
     html = client.get(reverse("eldercare:index")).content.decode()
@@ -101,7 +143,9 @@ def test_pages_render_for_staff(client, care, users):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(care, users, live_server):
+def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(
+    care, users, live_server
+):
     """A family books on a phone; the provider cannot check in far from the slot; a same-minute
     check-out is held, a real one billed by the time served; the clerk's settlement bills only
     the real one (and shows no 审核 button); a reviewed, released one joins; the county approves."""
@@ -117,11 +161,18 @@ def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(car
         page.fill("input[name=password]", PASSWORD)
         page.click("main button[type=submit]")
 
-    when = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=9, minute=30, second=0, microsecond=0)
+    when = (timezone.localtime() + dt.timedelta(days=1)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+            phone = browser.new_context(
+                viewport={"width": 390, "height": 844},
+                locale="zh-CN",
+                is_mobile=True,
+                has_touch=True,
+            )
             page = phone.new_page()
             sign_in(page, "chen_da", "/eldercare/book/")
             page.wait_for_url(at_path(r"/eldercare/book/"))
@@ -154,8 +205,16 @@ def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(car
 
             # Two bookings for now: one checked out in the minute it started (held), one after two hours.
             soon = timezone.now() + dt.timedelta(minutes=10)
-            doubtful, real = (bookings.create_booking(user=care["family"], person=care["mother"], item=care["items"]["cleaning"],
-                                                      quantity=2, scheduled_at=soon) for _ in range(2))
+            doubtful, real = (
+                bookings.create_booking(
+                    user=care["family"],
+                    person=care["mother"],
+                    item=care["items"]["cleaning"],
+                    quantity=2,
+                    scheduled_at=soon,
+                )
+                for _ in range(2)
+            )
             for b in (doubtful, real):
                 bookings.accept(user=care["provider_a"], booking=b)
                 bookings.dispatch(user=care["provider_a"], booking=b, worker=care["workers"]["a"])
@@ -166,9 +225,13 @@ def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(car
                 assert "已签到" in board.inner_text(".messages")
             board.click(f"[data-testid=order-{doubtful.number}] button:has-text('签退')")
             board.wait_for_url(at_path(r"/eldercare/board/"))
-            assert "暂缓结算" in board.inner_text(".messages") and "签到与签退在同一分钟" in board.inner_text(".messages")
+            assert "暂缓结算" in board.inner_text(
+                ".messages"
+            ) and "签到与签退在同一分钟" in board.inner_text(".messages")
             # Two hours pass for the other one.
-            Booking.objects.filter(pk=real.pk).update(checked_in_at=timezone.now() - dt.timedelta(minutes=125))
+            Booking.objects.filter(pk=real.pk).update(
+                checked_in_at=timezone.now() - dt.timedelta(minutes=125)
+            )
             board.click(f"[data-testid=order-{real.number}] button:has-text('签退')")
             board.wait_for_url(at_path(r"/eldercare/board/"))
             assert "已签退，服务费用 80.00 元" in board.inner_text(".messages")
@@ -201,11 +264,15 @@ def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(car
             clerk.screenshot(path=str(SHOTS / "eldercare-settlement-clerk.png"), full_page=True)
 
             # The community worker reviews the held one and releases it; a rebuild bills it too.
-            village = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
+            village = browser.new_context(
+                viewport={"width": 1366, "height": 900}, locale="zh-CN"
+            ).new_page()
             sign_in(village, "dongbao_village", f"/eldercare/bookings/{doubtful.pk}/")
             village.wait_for_url(at_path(r"/eldercare/bookings/\d+/"))
             village.select_option("[data-testid=review-form] select[name=release]", "1")
-            village.fill("[data-testid=review-form] input[name=note]", "电话回访老人，确认已上门保洁两小时")
+            village.fill(
+                "[data-testid=review-form] input[name=note]", "电话回访老人，确认已上门保洁两小时"
+            )
             village.click("[data-testid=review-form] button")
             village.wait_for_url(at_path(r"/eldercare/bookings/\d+/"))
             assert "复核通过" in village.inner_text("[data-testid=booking-review]")
@@ -214,14 +281,28 @@ def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(car
             clerk.fill("input[name=month]", this_month().strftime("%Y-%m"))
             clerk.click("button:has-text('生成')")
             clerk.wait_for_url(at_path(r"/eldercare/settlements/\d+/"))
-            assert doubtful.number in clerk.inner_text("main") and clerk.locator("[data-testid=held-bookings]").count() == 0
+            assert (
+                doubtful.number in clerk.inner_text("main")
+                and clerk.locator("[data-testid=held-bookings]").count() == 0
+            )
             for b in (booking, doubtful, real):
                 b.refresh_from_db()
             # Billed by the time served: the same-minute one is worth 0.00 until proven; the real one 2 h × 40 = 80.00.
-            assert (real.gross_fen, real.subsidy_fen, real.own_share_fen, real.review) == (8000, 0, 8000, "")
-            assert (doubtful.review, doubtful.gross_fen, booking.status) == ("released", 0, "dispatched")
+            assert (real.gross_fen, real.subsidy_fen, real.own_share_fen, real.review) == (
+                8000,
+                0,
+                8000,
+                "",
+            )
+            assert (doubtful.review, doubtful.gross_fen, booking.status) == (
+                "released",
+                0,
+                "dispatched",
+            )
 
-            approver = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
+            approver = browser.new_context(
+                viewport={"width": 1366, "height": 900}, locale="zh-CN"
+            ).new_page()
             sign_in(approver, "dongbao_approver", clerk.url.split(live_server.url, 1)[1])
             approver.wait_for_url(at_path(r"/eldercare/settlements/\d+/"))
             approver.click("button:has-text('审核')")
@@ -233,16 +314,25 @@ def test_a_booking_billed_only_after_a_valid_check_in_and_out_in_the_browser(car
 def test_confirming_an_allowance_with_a_flagged_problem_warns_first(client, care, users, jingmen):
     from minzheng.eldercare import allowance
 
-    nobank = elder(users["dongbao_clerk"], care["village"], "赵无卡", born(85, this_month(), 5), bank=False)
+    nobank = elder(
+        users["dongbao_clerk"], care["village"], "赵无卡", born(85, this_month(), 5), bank=False
+    )
     allowance.scan_enrolments(month=this_month())
     flagged = AllowanceEnrolment.objects.get(person=nobank)
     fine = AllowanceEnrolment.objects.get(person=care["mother"])
     assert flagged.problem and not fine.problem
     login(client, "dongbao_clerk")
-    r = client.post(reverse("eldercare:allowance_confirm"), {"ids": [flagged.pk, fine.pk], "reason": "到龄纳入"})
+    r = client.post(
+        reverse("eldercare:allowance_confirm"), {"ids": [flagged.pk, fine.pk], "reason": "到龄纳入"}
+    )
     assert r.status_code == 200
     page = r.content.decode()
-    assert "赵无卡" in page and flagged.problem in page and 'name="confirm_problems" value="1"' in page
+    assert (
+        "赵无卡" in page and flagged.problem in page and 'name="confirm_problems" value="1"' in page
+    )
     assert set(AllowanceEnrolment.objects.values_list("status", flat=True)) == {"proposed"}
-    r = client.post(reverse("eldercare:allowance_confirm"), {"ids": [flagged.pk, fine.pk], "reason": "到龄纳入", "confirm_problems": "1"})
+    r = client.post(
+        reverse("eldercare:allowance_confirm"),
+        {"ids": [flagged.pk, fine.pk], "reason": "到龄纳入", "confirm_problems": "1"},
+    )
     assert r.status_code == 302 and AllowanceEnrolment.objects.get(pk=fine.pk).status == "confirmed"

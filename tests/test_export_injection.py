@@ -19,7 +19,8 @@ from minzheng.eldercare import bookings
 from minzheng.eldercare.models import Provider, ServiceItem
 from minzheng.payments import payroll
 from minzheng.payments.models import PayrollLine
-from minzheng.people import exports, imports as people_imports
+from minzheng.people import exports
+from minzheng.people import imports as people_imports
 from minzheng.people.models import Person
 from minzheng.regions.models import Region
 from minzheng.targets import excel
@@ -81,7 +82,9 @@ def test_people_export(people, users):
     Region.objects.filter(pk=zhang.hukou_region_id).update(name=PLACE)
     body = exports.export_people_xlsx(user=users["dongbao_clerk"])
     book = assert_xlsx_safe(body, NAME, PLACE)
-    row = next(r for r in book.worksheets[0].iter_rows(min_row=2, values_only=True) if r[0] == "'" + NAME)
+    row = next(
+        r for r in book.worksheets[0].iter_rows(min_row=2, values_only=True) if r[0] == "'" + NAME
+    )
     assert row[4] == "'" + PLACE and row[1] == zhang.id_masked
 
 
@@ -96,7 +99,11 @@ def test_payroll_bank_file(world, beneficiaries, fmt):
     body, _name, _type = payroll.export_payroll(user=approver, run=run, fmt=fmt)
     if fmt == "csv":
         rows = assert_csv_safe(body, NAME, BANK, TABBED)
-        assert sorted(r[8] for r in rows[1:]) == ["156.66", "480.00", "749.00"]  # amounts written as numbers
+        assert sorted(r[8] for r in rows[1:]) == [
+            "156.66",
+            "480.00",
+            "749.00",
+        ]  # amounts written as numbers
     else:
         book = assert_xlsx_safe(body, NAME, BANK, TABBED)
         amounts = sorted(r[8].value for r in book.worksheets[0].iter_rows(min_row=2))
@@ -111,7 +118,9 @@ def test_booking_settlement(care, users):  # noqa: F811
     Person.objects.filter(pk=care["mother"].pk).update(name=NAME)
     Provider.objects.filter(pk=care["a"].pk).update(name=PLACE)
     ServiceItem.objects.filter(pk=care["items"]["cleaning"].pk).update(name=ITEM)
-    settlement = bookings.build_settlement(user=care["provider_a"], provider=care["a"], month=this_month())
+    settlement = bookings.build_settlement(
+        user=care["provider_a"], provider=care["a"], month=this_month()
+    )
     bookings.approve_settlement(user=users["dongbao_approver"], settlement=settlement)
     body, _name = bookings.export_settlement(user=users["dongbao_approver"], settlement=settlement)
     rows = assert_csv_safe(body, NAME, PLACE)
@@ -143,19 +152,34 @@ def test_target_dashboard_export(client, targets_world):  # noqa: F811
     assert response.status_code == 200
     book = assert_xlsx_safe(response.content, PLACE, NAME)
     summary = book["概况"]
-    assert summary["A5"].value == "综合得分" and (summary["B5"].data_type == "n" or summary["B5"].value is None)
+    assert summary["A5"].value == "综合得分" and (
+        summary["B5"].data_type == "n" or summary["B5"].value is None
+    )
     assert summary["B5"].number_format == "0.00" and summary["B4"].number_format == "yyyy-mm-dd"
 
 
 @pytest.mark.django_db
 def test_verification_error_report(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    path = write_csv(tmp_path / "车辆.csv", HEADER, [
-        [GOOD, "鄂H00001", "car", "1000", "2020-01-01", ""],
-        [GOOD, "鄂H00002", NOTE, "1000", "2020-01-01", ""],  # not a vehicle type: reported with its value
-        [GOOD, PLACE, "car", "=1+1", "2020-01-01", ""],  # not an amount
-    ])
-    batch = verification_imports.import_file(source="vehicles", path=path, as_of=dt.date(2024, 3, 31))
+    path = write_csv(
+        tmp_path / "车辆.csv",
+        HEADER,
+        [
+            [GOOD, "鄂H00001", "car", "1000", "2020-01-01", ""],
+            [
+                GOOD,
+                "鄂H00002",
+                NOTE,
+                "1000",
+                "2020-01-01",
+                "",
+            ],  # not a vehicle type: reported with its value
+            [GOOD, PLACE, "car", "=1+1", "2020-01-01", ""],  # not an amount
+        ],
+    )
+    batch = verification_imports.import_file(
+        source="vehicles", path=path, as_of=dt.date(2024, 3, 31)
+    )
     report = verification_imports.batch_path(batch).parent / f"{batch.pk}.errors.csv"
     assert_csv_safe(report.read_bytes(), NOTE, "=1+1")
 

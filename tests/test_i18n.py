@@ -51,7 +51,9 @@ def read_po(text):
                     current = int(match.group(1) or 0)
                     entry["msgstrs"][current] = value
                 else:
-                    current = {"msgctxt": "ctx", "msgid": "msgid", "msgid_plural": "plural"}[keyword]
+                    current = {"msgctxt": "ctx", "msgid": "msgid", "msgid_plural": "plural"}[
+                        keyword
+                    ]
                     entry[current] = value
         if entry["msgid"] is not None:
             entry["msgstrs"] = [entry["msgstrs"][i] for i in sorted(entry["msgstrs"])]
@@ -66,9 +68,11 @@ def read_mo(data):
     _, count, ids_at, strs_at = struct.unpack(order + "4I", data[4:20])
     catalogue = {}
     for i in range(count):
-        id_len, id_off = struct.unpack(order + "2I", data[ids_at + 8 * i: ids_at + 8 * i + 8])
-        str_len, str_off = struct.unpack(order + "2I", data[strs_at + 8 * i: strs_at + 8 * i + 8])
-        catalogue[data[id_off: id_off + id_len].decode()] = data[str_off: str_off + str_len].decode()
+        id_len, id_off = struct.unpack(order + "2I", data[ids_at + 8 * i : ids_at + 8 * i + 8])
+        str_len, str_off = struct.unpack(order + "2I", data[strs_at + 8 * i : strs_at + 8 * i + 8])
+        catalogue[data[id_off : id_off + id_len].decode()] = data[
+            str_off : str_off + str_len
+        ].decode()
     return catalogue
 
 
@@ -78,7 +82,9 @@ def label(entry):
 
 def incomplete(entries):
     """Entries that are fuzzy or have an empty msgstr (the header is not a message)."""
-    return [label(e) for e in entries if e["msgid"] and ("fuzzy" in e["flags"] or not all(e["msgstrs"]))]
+    return [
+        label(e) for e in entries if e["msgid"] and ("fuzzy" in e["flags"] or not all(e["msgstrs"]))
+    ]
 
 
 def placeholder_mismatches(entries):
@@ -93,7 +99,9 @@ def placeholder_mismatches(entries):
             source = e["msgid"] if form == 0 or e["plural"] is None else e["plural"]
             wanted, got = Counter(PLACEHOLDER.findall(source)), Counter(PLACEHOLDER.findall(msgstr))
             if wanted != got:
-                problems.append(f"{label(e)} → {msgstr!r}: expected {sorted(wanted.elements())}, got {sorted(got.elements())}")
+                problems.append(
+                    f"{label(e)} → {msgstr!r}: expected {sorted(wanted.elements())}, got {sorted(got.elements())}"
+                )
     return problems
 
 
@@ -110,7 +118,7 @@ def compiled_form(entries):
     return compiled
 
 
-SAMPLE = r'''
+SAMPLE = r"""
 msgid ""
 msgstr ""
 "Language: en\n"
@@ -148,12 +156,20 @@ msgstr "grade {grade}</b>"
 
 #~ msgid "废弃"
 #~ msgstr ""
-'''
+"""
 
 
 def test_the_checks_catch_fuzzy_untranslated_and_broken_placeholders():
     entries = read_po(SAMPLE)
-    assert [label(e) for e in entries] == ["", "工作台", "新", "空", "共 %(n)s 人，耗时 %(s).1f 秒", "共 %(n)s 项", "<b>{grade}</b> 级"]
+    assert [label(e) for e in entries] == [
+        "",
+        "工作台",
+        "新",
+        "空",
+        "共 %(n)s 人，耗时 %(s).1f 秒",
+        "共 %(n)s 项",
+        "<b>{grade}</b> 级",
+    ]
     assert incomplete(entries) == ["新", "空"]
     problems = placeholder_mismatches(entries)
     assert len(problems) == 3, problems
@@ -189,11 +205,15 @@ def test_compiled_catalogue_matches_its_source(language):
     expected = compiled_form(read_po((folder / "django.po").read_text(encoding="utf-8")))
     compiled = read_mo((folder / "django.mo").read_bytes())
     compiled.pop("", None)
-    assert compiled == expected, f"{sorted(set(compiled) ^ set(expected))[:10]} differ; run `minzheng compilemessages`"
+    assert compiled == expected, (
+        f"{sorted(set(compiled) ^ set(expected))[:10]} differ; run `minzheng compilemessages`"
+    )
 
 
 def test_simplified_chinese_catalogue_leaves_the_source_text_alone():
-    entries = read_po((LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8"))
+    entries = read_po(
+        (LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    )
     assert [label(e) for e in entries if e["msgid"] and any(e["msgstrs"])] == []
 
 

@@ -49,7 +49,10 @@ def test_clerk_imports_a_file_and_reads_the_row_report(world, live_server, brows
     page.wait_for_url(f"{live_server.url}/")
 
     page.goto(f"{live_server.url}/people/import/")
-    page.set_input_files("input[type=file]", files=[{"name": "龙泉新登记.csv", "mimeType": "text/csv", "buffer": FILE}])
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "龙泉新登记.csv", "mimeType": "text/csv", "buffer": FILE}],
+    )
     page.get_by_label("只导入正确的行").check()
     page.get_by_role("button", name="开始导入").click()
     page.wait_for_url("**/jobs/**")
@@ -68,5 +71,7 @@ def test_clerk_imports_a_file_and_reads_the_row_report(world, live_server, brows
     assert leftovers == []
     from minzheng.people.models import Person
 
-    assert in_thread(lambda: list(Person.objects.filter(name="赵新").values_list("id_masked", flat=True))) == [idcard.mask(NEW)]
+    assert in_thread(
+        lambda: list(Person.objects.filter(name="赵新").values_list("id_masked", flat=True))
+    ) == [idcard.mask(NEW)]
     context.close()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
 from minzheng.accounts.models import User
@@ -31,6 +30,7 @@ from minzheng.people import imports
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
+
 from . import workers
 
 REDIS_URL = workers.TEST_REDIS_URL
@@ -51,8 +51,22 @@ def write_households(path: Path, count: int, start: int = 0) -> Path:
         writer.writerow(HEADER)
         for i in range(start, start + count):
             born = dt.date(1950, 1, 1) + dt.timedelta(days=i)
-            for seq, name, relation in ((11, "户主", "户主"), (22, "配偶", "配偶"), (33, "子女", "子女")):
-                writer.writerow([resident_id(born, seq), f"{name}{i}", "420802001001", "城镇", str(i), relation, f"{i}号"])
+            for seq, name, relation in (
+                (11, "户主", "户主"),
+                (22, "配偶", "配偶"),
+                (33, "子女", "子女"),
+            ):
+                writer.writerow(
+                    [
+                        resident_id(born, seq),
+                        f"{name}{i}",
+                        "420802001001",
+                        "城镇",
+                        str(i),
+                        relation,
+                        f"{i}号",
+                    ]
+                )
     return path
 
 
@@ -60,8 +74,12 @@ def write_households(path: Path, count: int, start: int = 0) -> Path:
 def clerk(db):
     load_jingmen()
     longquan = Region.objects.get(code="420802001")
-    Region.objects.create(code="420802001001", name="龙泉社区", level=Region.Level.VILLAGE, parent=longquan)
-    return User.objects.create_user(username="lq_clerk", password="pass-word-123", role="township_clerk", region=longquan)
+    Region.objects.create(
+        code="420802001001", name="龙泉社区", level=Region.Level.VILLAGE, parent=longquan
+    )
+    return User.objects.create_user(
+        username="lq_clerk", password="pass-word-123", role="township_clerk", region=longquan
+    )
 
 
 @pytest.fixture
@@ -96,7 +114,9 @@ def test_progress_bar_logs_one_line_per_tenth_when_not_a_terminal():
             bar.update(done, 1000, "写入")
     lines = stream.getvalue().splitlines()
     # 0 %, 10 %, ... 100 %; closing adds nothing new, so no line.
-    assert [line.split("]")[1].split("%")[0].strip() for line in lines] == [str(p) for p in range(0, 101, 10)]
+    assert [line.split("]")[1].split("%")[0].strip() for line in lines] == [
+        str(p) for p in range(0, 101, 10)
+    ]
     stream = io.StringIO()
     with ProgressBar("导入", stream=stream, interactive=False) as bar:
         bar.update(5, 5, "写入")
@@ -119,7 +139,7 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
         ("chunk_households=5", ("chunk_households", 5)),
         ("flag=true", ("flag", True)),
         ("path=/tmp/a=b.csv", ("path", "/tmp/a=b.csv")),
-        ("codes=[\"420802\"]", ("codes", ["420802"])),
+        ('codes=["420802"]', ("codes", ["420802"])),
     ],
 )
 def test_parse_param(text, expected):
@@ -135,10 +155,14 @@ def test_parse_param_needs_key_and_value():
 
 
 @pytest.mark.django_db
-def test_start_import_keeps_the_upload_and_queues_on_commit(clerk, media, tmp_path, django_capture_on_commit_callbacks):
+def test_start_import_keeps_the_upload_and_queues_on_commit(
+    clerk, media, tmp_path, django_capture_on_commit_callbacks
+):
     upload = write_households(tmp_path / "upload.csv", 3)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job_row = imports.start_import(user=clerk, path=upload, original_name="龙泉 名单.csv", mode=imports.GOOD_ROWS)
+        job_row = imports.start_import(
+            user=clerk, path=upload, original_name="龙泉 名单.csv", mode=imports.GOOD_ROWS
+        )
     assert len(callbacks) == 1  # dispatched only once the surrounding transaction commits
     stored = Path(job_row.params["path"])
     # Kept encrypted under a random name (the uploaded name may carry a person's name).
@@ -147,7 +171,12 @@ def test_start_import_keeps_the_upload_and_queues_on_commit(clerk, media, tmp_pa
     assert b"4208" not in stored.read_bytes()
     assert job_row.params["size"] == upload.stat().st_size
     assert job_row.params["sha256"] == hashlib.sha256(upload.read_bytes()).hexdigest()
-    assert (job_row.kind, job_row.status, job_row.created_by, job_row.region) == ("people.import", "queued", clerk, clerk.region)
+    assert (job_row.kind, job_row.status, job_row.created_by, job_row.region) == (
+        "people.import",
+        "queued",
+        clerk,
+        clerk.region,
+    )
     assert job_row.title == "导入人口信息：龙泉 名单.csv" and job_row.backend == "inprocess"
 
 
@@ -158,8 +187,17 @@ def test_start_import_keeps_the_upload_and_queues_on_commit(clerk, media, tmp_pa
 @pytest.mark.django_db(transaction=True)
 def test_import_job_runs_in_process_with_progress(clerk, media, tmp_path):
     upload = write_households(tmp_path / "upload.csv", 3)
-    job_row = Job.objects.create(kind="people.import", title="导入", created_by=clerk, params={
-        "path": str(upload), "original_name": "龙泉 名单.csv", "mode": imports.GOOD_ROWS, "chunk_households": 1})
+    job_row = Job.objects.create(
+        kind="people.import",
+        title="导入",
+        created_by=clerk,
+        params={
+            "path": str(upload),
+            "original_name": "龙泉 名单.csv",
+            "mode": imports.GOOD_ROWS,
+            "chunk_households": 1,
+        },
+    )
     seen = []
     finished = jobs.execute(str(job_row.pk), on_progress=lambda j: seen.append((j.done, j.total)))
     # Reading (0 of unknown), writing starts (0 of 9), one chunk of one household (3 rows) at a time,
@@ -171,13 +209,19 @@ def test_import_job_runs_in_process_with_progress(clerk, media, tmp_path):
     assert finished.result["written"] is True and finished.result["errors"] == []
     event = AuditEvent.objects.get(action="import")
     assert (event.object_id, event.object_repr, event.actor_name, event.channel) == (
-        str(job_row.pk), "龙泉 名单.csv", "lq_clerk", "job")
+        str(job_row.pk),
+        "龙泉 名单.csv",
+        "lq_clerk",
+        "job",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_without_a_broker_start_import_runs_in_a_background_thread(clerk, media, tmp_path):
     upload = write_households(tmp_path / "upload.csv", 2)
-    job_row = imports.start_import(user=clerk, path=upload, original_name="upload.csv", mode=imports.ALL_OR_NOTHING)
+    job_row = imports.start_import(
+        user=clerk, path=upload, original_name="upload.csv", mode=imports.ALL_OR_NOTHING
+    )
     deadline = time.monotonic() + 30
     while job_row.status not in (Job.Status.SUCCEEDED, Job.Status.FAILED):
         assert time.monotonic() < deadline, "the background thread did not finish the job"
@@ -192,10 +236,27 @@ def test_jobs_command_runs_in_the_foreground_and_reruns_a_failed_job(clerk, medi
     path = tmp_path / "later.csv"
     err = io.StringIO()
     with pytest.raises(CommandError, match="任务失败"):
-        call_command("jobs", "run", "people.import", "--user", "lq_clerk", "--param", f"path={path}",
-                     "--param", "mode=good_rows", "--param", "chunk_households=1", stdout=io.StringIO(), stderr=err)
+        call_command(
+            "jobs",
+            "run",
+            "people.import",
+            "--user",
+            "lq_clerk",
+            "--param",
+            f"path={path}",
+            "--param",
+            "mode=good_rows",
+            "--param",
+            "chunk_households=1",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
     failed = Job.objects.get()
-    assert failed.status == Job.Status.FAILED and "请重新上传文件" in failed.message and failed.backend == "inprocess"
+    assert (
+        failed.status == Job.Status.FAILED
+        and "请重新上传文件" in failed.message
+        and failed.backend == "inprocess"
+    )
 
     write_households(path, 2)
     out, err = io.StringIO(), io.StringIO()
@@ -221,13 +282,23 @@ def test_jobs_command_rejects_unknown_kinds_and_users(clerk, media):
     with pytest.raises(CommandError, match="未知的任务类型"):
         call_command("jobs", "run", "no.such.kind", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="用户不存在"):
-        call_command("jobs", "run", "people.import", "--user", "nobody", stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "jobs",
+            "run",
+            "people.import",
+            "--user",
+            "nobody",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     assert not Job.objects.exists()
 
 
 @pytest.mark.django_db
 def test_rerun_refuses_a_job_that_is_still_running_unless_stalled():
-    running = Job.objects.create(kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=timezone.now())
+    running = Job.objects.create(
+        kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=timezone.now()
+    )
     with pytest.raises(CommandError, match="仍在排队或运行中"):
         call_command("jobs", "rerun", str(running.pk), stdout=io.StringIO(), stderr=io.StringIO())
     stale = timezone.now() - dt.timedelta(seconds=jobs.STALE_AFTER_SECONDS + 1)
@@ -253,26 +324,45 @@ def _started(pid: int) -> str:
 @pytest.mark.parametrize(
     "runner, beat_age, stalled",
     [
-        (lambda: "", 5, False),                                                      # no runner recorded: heartbeat only
+        (lambda: "", 5, False),  # no runner recorded: heartbeat only
         (lambda: "", jobs.STALE_AFTER_SECONDS + 1, True),
-        (lambda: f"other-host:4242:1.00", 5, False),                                 # another host: heartbeat only
-        (lambda: f"other-host:4242:1.00", jobs.STALE_AFTER_SECONDS + 1, True),
-        (lambda: f"{socket.gethostname()}:{_dead_pid()}:1.00", 0, True),            # its process is gone
-        (lambda: f"{socket.gethostname()}:{os.getppid()}:{_started(os.getppid())}", 0, False),  # alive
-        (lambda: f"{socket.gethostname()}:{os.getppid()}:1.00", 0, True),            # pid reused by another process
-        (lambda: jobs.runner_id(), 0, True),                                         # this process, no thread runs it
+        (lambda: "other-host:4242:1.00", 5, False),  # another host: heartbeat only
+        (lambda: "other-host:4242:1.00", jobs.STALE_AFTER_SECONDS + 1, True),
+        (lambda: f"{socket.gethostname()}:{_dead_pid()}:1.00", 0, True),  # its process is gone
+        (
+            lambda: f"{socket.gethostname()}:{os.getppid()}:{_started(os.getppid())}",
+            0,
+            False,
+        ),  # alive
+        (
+            lambda: f"{socket.gethostname()}:{os.getppid()}:1.00",
+            0,
+            True,
+        ),  # pid reused by another process
+        (lambda: jobs.runner_id(), 0, True),  # this process, no thread runs it
     ],
 )
 def test_a_running_job_is_stalled_exactly_when_its_runner_is_gone(runner, beat_age, stalled):
     beat = timezone.now() - dt.timedelta(seconds=beat_age)
-    row = Job.objects.create(kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=beat, runner=runner())
+    row = Job.objects.create(
+        kind="people.import",
+        title="导入",
+        status=Job.Status.RUNNING,
+        heartbeat_at=beat,
+        runner=runner(),
+    )
     assert jobs.is_stalled(row) is stalled
 
 
 @pytest.mark.django_db
 def test_a_job_running_in_this_process_is_not_stalled_until_its_runner_ends():
-    row = Job.objects.create(kind="people.import", title="导入", status=Job.Status.RUNNING, heartbeat_at=timezone.now(),
-                             runner=jobs.runner_id())
+    row = Job.objects.create(
+        kind="people.import",
+        title="导入",
+        status=Job.Status.RUNNING,
+        heartbeat_at=timezone.now(),
+        runner=jobs.runner_id(),
+    )
     with jobs._Heartbeat(str(row.pk)):
         assert not jobs.is_stalled(row)
     assert jobs.is_stalled(row)
@@ -285,12 +375,16 @@ def test_the_runner_beats_while_the_job_function_is_silent(monkeypatch):
     def silent(ctx):
         started = Job.objects.get(pk=ctx.job.pk).heartbeat_at
         deadline = time.monotonic() + 30
-        while Job.objects.get(pk=ctx.job.pk).heartbeat_at == started:  # no progress reported meanwhile
+        while (
+            Job.objects.get(pk=ctx.job.pk).heartbeat_at == started
+        ):  # no progress reported meanwhile
             assert time.monotonic() < deadline, "no heartbeat"
             time.sleep(0.02)
         return {"beat": True}
 
-    monkeypatch.setitem(jobs._REGISTRY, "test.silent", jobs.JobSpec("test.silent", "静默任务", silent))
+    monkeypatch.setitem(
+        jobs._REGISTRY, "test.silent", jobs.JobSpec("test.silent", "静默任务", silent)
+    )
     row = jobs.enqueue("test.silent", dispatch_on_commit=False)
     assert jobs.execute(str(row.pk)).result == {"beat": True}
 
@@ -303,28 +397,53 @@ def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media
     env.pop("MINZHENG_BROKER_URL")
     env["MINZHENG_VAR_DIR"] = str(tmp_path / "var")
     runner = subprocess.Popen(
-        [sys.executable, "-m", "minzheng", "jobs", "run", "people.import", "--user", "lq_clerk", "--param", f"path={upload}",
-         "--param", "mode=good_rows", "--param", "chunk_households=3"],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "minzheng",
+            "jobs",
+            "run",
+            "people.import",
+            "--user",
+            "lq_clerk",
+            "--param",
+            f"path={upload}",
+            "--param",
+            "mode=good_rows",
+            "--param",
+            "chunk_households=3",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 180
         while Person.objects.count() < 2 * 3 * 3:  # two chunks committed
-            assert runner.poll() is None and time.monotonic() < deadline, "the import ended or never started"
+            assert runner.poll() is None and time.monotonic() < deadline, (
+                "the import ended or never started"
+            )
             time.sleep(0.02)
     finally:
         runner.kill()
         runner.wait(timeout=60)
     job_row = Job.objects.get()
     assert job_row.status == Job.Status.RUNNING and Person.objects.count() < households * 3
-    assert (timezone.now() - job_row.heartbeat_at).total_seconds() < jobs.STALE_AFTER_SECONDS  # fresh, yet dead
+    assert (
+        timezone.now() - job_row.heartbeat_at
+    ).total_seconds() < jobs.STALE_AFTER_SECONDS  # fresh, yet dead
     assert jobs.is_stalled(job_row)
 
     out = io.StringIO()
     call_command("jobs", "rerun", str(job_row.pk), stdout=out, stderr=io.StringIO())
     job_row.refresh_from_db()
     assert (job_row.status, job_row.attempts) == (Job.Status.SUCCEEDED, 2)
-    assert Person.objects.count() == households * 3 and Person.objects.values("id_hash").distinct().count() == households * 3
+    assert (
+        Person.objects.count() == households * 3
+        and Person.objects.values("id_hash").distinct().count() == households * 3
+    )
 
 
 def test_worker_refuses_to_start_without_a_broker(settings):
@@ -348,9 +467,17 @@ def worker_env() -> dict:
     return workers.worker_env(REDIS_URL)
 
 
-def run_worker_burst(*extra: str, timeout: float = workers.WORKER_TIMEOUT) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "minzheng", "worker", "--burst", *extra], env=worker_env(), cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout)
+def run_worker_burst(
+    *extra: str, timeout: float = workers.WORKER_TIMEOUT
+) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "minzheng", "worker", "--burst", *extra],
+        env=worker_env(),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -362,8 +489,12 @@ children_of = workers.children_of
 @pytest.mark.django_db(transaction=True)
 def test_import_job_runs_on_a_real_rq_worker(broker, clerk, tmp_path):
     upload = write_households(tmp_path / "upload.csv", 4)
-    job_row = imports.start_import(user=clerk, path=upload, original_name="upload.csv", mode=imports.GOOD_ROWS)
-    assert job_row.backend == "rq" and jobs.rq_queue().count == 1  # queued on commit (autocommit here)
+    job_row = imports.start_import(
+        user=clerk, path=upload, original_name="upload.csv", mode=imports.GOOD_ROWS
+    )
+    assert (
+        job_row.backend == "rq" and jobs.rq_queue().count == 1
+    )  # queued on commit (autocommit here)
 
     run_worker_burst()
     job_row.refresh_from_db()
@@ -378,7 +509,10 @@ def test_import_job_runs_on_a_real_rq_worker(broker, clerk, tmp_path):
 def test_a_pool_of_two_workers_runs_queued_jobs(broker, clerk, tmp_path):
     first = write_households(tmp_path / "first.csv", 3)
     second = write_households(tmp_path / "second.csv", 2, start=3)
-    jobs_rows = [imports.start_import(user=clerk, path=p, original_name=p.name, mode=imports.GOOD_ROWS) for p in (first, second)]
+    jobs_rows = [
+        imports.start_import(user=clerk, path=p, original_name=p.name, mode=imports.GOOD_ROWS)
+        for p in (first, second)
+    ]
     assert jobs.rq_queue().count == 2
 
     run_worker_burst("--processes", "2")
@@ -392,21 +526,31 @@ def test_a_pool_of_two_workers_runs_queued_jobs(broker, clerk, tmp_path):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(broker, clerk, tmp_path):
+def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(
+    broker, clerk, tmp_path
+):
     # Small enough to be quick, large enough that the import is still running when it is killed
     # after its second chunk: 30 chunks of 3 households.
     households, per_chunk = 90, 3
     upload = write_households(tmp_path / "big.csv", households)
-    job_row = jobs.enqueue("people.import", user=clerk, params={
-        "path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": per_chunk})
+    job_row = jobs.enqueue(
+        "people.import",
+        user=clerk,
+        params={"path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": per_chunk},
+    )
 
     workers.start_worker_and_kill_when(
-        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: Person.objects.count() >= 2 * per_chunk * 3,
+        env=worker_env(),
+        cwd=REPO,
+        log_path=tmp_path / "worker.log",
+        ready=lambda: Person.objects.count() >= 2 * per_chunk * 3,
         waiting_for="writing",
     )
 
     written = Person.objects.count()
-    assert written < households * 3, "the import finished before the worker was killed; make the file larger"
+    assert written < households * 3, (
+        "the import finished before the worker was killed; make the file larger"
+    )
     # Chunks commit whole: the registry holds complete households only.
     assert written % (per_chunk * 3) == 0
     assert HouseholdMember.objects.count() == written and Household.objects.count() == written // 3
@@ -419,11 +563,18 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(br
     job_row.refresh_from_db()
     assert job_row.status == Job.Status.SUCCEEDED, job_row.error
     people, hh = households * 3, households
-    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (people, hh, people)
+    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (
+        people,
+        hh,
+        people,
+    )
     assert Person.objects.values("id_hash").distinct().count() == people
     result = job_row.result
     assert (result["existing"], result["created_people"]) == (written, people - written)
-    assert (result["existing_households"], result["created_households"]) == (written // 3, hh - written // 3)
+    assert (result["existing_households"], result["created_households"]) == (
+        written // 3,
+        hh - written // 3,
+    )
     assert job_row.attempts == 2
 
 
@@ -431,10 +582,19 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(br
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_work_horse_marks_the_job_failed(broker, clerk, tmp_path):
     upload = write_households(tmp_path / "big.csv", 90)
-    job_row = jobs.enqueue("people.import", user=clerk, params={"path": str(upload), "mode": imports.GOOD_ROWS,
-                                                                 "chunk_households": 3})
-    worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=worker_env(), cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    job_row = jobs.enqueue(
+        "people.import",
+        user=clerk,
+        params={"path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": 3},
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "minzheng", "worker", "--burst"],
+        env=worker_env(),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + workers.WORKER_TIMEOUT
         while not Person.objects.exists():
@@ -442,10 +602,15 @@ def test_a_killed_work_horse_marks_the_job_failed(broker, clerk, tmp_path):
             time.sleep(0.02)
         for pid in children_of(worker.pid):
             os.kill(pid, signal.SIGKILL)
-        assert worker.wait(timeout=workers.WORKER_TIMEOUT) == 0  # the worker itself carries on, and leaves in burst mode
+        assert (
+            worker.wait(timeout=workers.WORKER_TIMEOUT) == 0
+        )  # the worker itself carries on, and leaves in burst mode
     finally:
         if worker.poll() is None:
             worker.kill()
             worker.wait()
     job_row.refresh_from_db()
-    assert job_row.status == Job.Status.FAILED and job_row.message == "执行任务的进程意外终止，可重新运行"
+    assert (
+        job_row.status == Job.Status.FAILED
+        and job_row.message == "执行任务的进程意外终止，可重新运行"
+    )

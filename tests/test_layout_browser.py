@@ -11,13 +11,23 @@ import pytest
 from .conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _signed_in(browser, live_server, *, width, language, mobile=False):
-    context = browser.new_context(viewport={"width": width, "height": 900 if not mobile else 844}, is_mobile=mobile, has_touch=mobile,
-                                  locale="zh-CN" if language == "zh-hans" else "en-US")
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if not mobile else 844},
+        is_mobile=mobile,
+        has_touch=mobile,
+        locale="zh-CN" if language == "zh-hans" else "en-US",
+    )
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -39,14 +49,22 @@ def test_menu_fits_at_1366_in_both_languages_and_scrolls_with_a_hint_on_a_phone(
                 items = page.locator(".nav ul li a")
                 assert items.count() >= 8
                 # Nothing hidden behind a scroll: every entry lies inside the menu and the window.
-                assert page.evaluate("(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth <= u.clientWidth })()")
+                assert page.evaluate(
+                    "(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth <= u.clientWidth })()"
+                )
                 for box in (items.nth(i).bounding_box() for i in range(items.count())):
                     assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, (language, box)
             phone = _signed_in(browser, live_server, width=390, language="en", mobile=True)
-            assert phone.evaluate("(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth > u.clientWidth })()")
-            fade = phone.evaluate("getComputedStyle(document.querySelector('.nav'), '::after').backgroundImage")
+            assert phone.evaluate(
+                "(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth > u.clientWidth })()"
+            )
+            fade = phone.evaluate(
+                "getComputedStyle(document.querySelector('.nav'), '::after').backgroundImage"
+            )
             assert "gradient" in fade
-            heights = phone.evaluate("[...document.querySelectorAll('.nav ul li a, .who .controls button')].map(e => e.getBoundingClientRect().height)")
+            heights = phone.evaluate(
+                "[...document.querySelectorAll('.nav ul li a, .who .controls button')].map(e => e.getBoundingClientRect().height)"
+            )
             assert heights and min(heights) >= 44, heights
         finally:
             browser.close()

@@ -18,15 +18,22 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     if kinds is None:
         return True  # a bare except swallows an ImportError too
     names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
-    return any(isinstance(n, ast.Name) and n.id in IMPORT_ERRORS or isinstance(n, ast.Attribute) and n.attr in IMPORT_ERRORS
-               for n in names)
+    return any(
+        isinstance(n, ast.Name)
+        and n.id in IMPORT_ERRORS
+        or isinstance(n, ast.Attribute)
+        and n.attr in IMPORT_ERRORS
+        for n in names
+    )
 
 
 def _project_imports(body: list[ast.stmt]) -> list[str]:
     found = []
     for statement in body:
         for node in ast.walk(statement):
-            if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").split(".")[0] == "minzheng"):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level > 0 or (node.module or "").split(".")[0] == "minzheng"
+            ):
                 found.append("." * node.level + (node.module or ""))
             elif isinstance(node, ast.Import):
                 found += [a.name for a in node.names if a.name.split(".")[0] == "minzheng"]
@@ -43,7 +50,9 @@ def guarded_project_imports(source: str) -> list[tuple[int, str]]:
 
 def test_the_scan_finds_a_guarded_project_import_and_ignores_third_party_ones():
     guarded = "def f():\n    try:\n        from minzheng.payments.services import x\n    except ImportError:\n        return\n"
-    relative = "try:\n    from .views import y\nexcept (ValueError, ModuleNotFoundError):\n    pass\n"
+    relative = (
+        "try:\n    from .views import y\nexcept (ValueError, ModuleNotFoundError):\n    pass\n"
+    )
     third_party = "try:\n    import pyspark\nexcept ImportError:\n    pyspark = None\n"
     assert guarded_project_imports(guarded) == [(2, "minzheng.payments.services")]
     assert guarded_project_imports(relative) == [(1, ".views")]
@@ -69,10 +78,16 @@ def test_cases_and_assistance_do_not_import_payments_or_each_other_back():
             if "migrations" in path.parts:
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("minzheng."):
+                if (
+                    isinstance(node, ast.ImportFrom)
+                    and not node.level
+                    and (node.module or "").startswith("minzheng.")
+                ):
                     names.add(node.module.split(".")[1])
                 elif isinstance(node, ast.Import):
-                    names |= {a.name.split(".")[1] for a in node.names if a.name.startswith("minzheng.")}
+                    names |= {
+                        a.name.split(".")[1] for a in node.names if a.name.startswith("minzheng.")
+                    }
         return names
 
     assert "payments" not in imported("cases")

@@ -52,8 +52,15 @@ def test_empty_amounts():
     assert cases_tags.yuan(None) == payments_tags.yuan(None) == case_pdf._yuan(None) == ""
 
 
-@pytest.mark.parametrize(("fen", "exact"), [(-5, Decimal("-0.05")), (12345, Decimal("123.45")), (0, Decimal("0.00")),
-                                            (48000, Decimal("480.00"))])
+@pytest.mark.parametrize(
+    ("fen", "exact"),
+    [
+        (-5, Decimal("-0.05")),
+        (12345, Decimal("123.45")),
+        (0, Decimal("0.00")),
+        (48000, Decimal("480.00")),
+    ],
+)
 def test_yuan_decimal_is_exact_and_keeps_two_places(fen, exact):
     value = money.yuan_decimal(fen)
     assert value == exact and str(value) == str(exact)
@@ -80,8 +87,27 @@ PARSED = [
     (Decimal("749.00"), 74900),
 ]
 
-REFUSED = ["1.234", "480.001", "480.009", "0.005", "1e3", "1E2", "", " ", "abc", "12.3.4", "1,23.00", "12,34", "1 000",
-           "NaN", "Infinity", "--1", "0x10", 0.1 + 0.2, True]
+REFUSED = [
+    "1.234",
+    "480.001",
+    "480.009",
+    "0.005",
+    "1e3",
+    "1E2",
+    "",
+    " ",
+    "abc",
+    "12.3.4",
+    "1,23.00",
+    "12,34",
+    "1 000",
+    "NaN",
+    "Infinity",
+    "--1",
+    "0x10",
+    0.1 + 0.2,
+    True,
+]
 
 
 @pytest.mark.parametrize(("text", "fen"), PARSED)
@@ -99,6 +125,12 @@ def test_no_local_yuan_formatter_is_left():
     """Yuan are formatted in core.money only: a `// 100` / `% 100:02d` pair elsewhere is a second
     formatter (three of the four found printed −5 fen as "-1.95")."""
     pattern = re.compile(r"//\s*100\}\.\{|%\s*100:02d")
-    found = [str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if p.name != "money.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    found = [
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if p.name != "money.py" and pattern.search(p.read_text(encoding="utf-8"))
+    ]
     assert found == []
-    assert not (SRC / "assistance" / "money.py").exists()  # moved to core, no second copy or re-export
+    assert not (
+        SRC / "assistance" / "money.py"
+    ).exists()  # moved to core, no second copy or re-export

@@ -42,18 +42,29 @@ def test_every_component_name_belongs_to_one_class(schema):
     by_name = collections.defaultdict(dict)
     for model in found.values():
         # Ninja builds one Paged… class per list operation; identical ones may share a name.
-        by_name[model.__name__][repr(model.model_json_schema())] = f"{model.__module__}.{model.__qualname__}"
+        by_name[model.__name__][repr(model.model_json_schema())] = (
+            f"{model.__module__}.{model.__qualname__}"
+        )
     components = set(schema["components"]["schemas"])
-    assert {name: list(where.values()) for name, where in by_name.items() if len(where) > 1 and name in components} == {}
+    assert {
+        name: list(where.values())
+        for name, where in by_name.items()
+        if len(where) > 1 and name in components
+    } == {}
 
 
 def _body(schema, path, method="post") -> dict:
-    ref = schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    ref = schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"][
+        "$ref"
+    ]
     return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
 
 def test_payroll_and_verification_runs_are_documented_with_their_own_inputs(schema):
-    assert set(_body(schema, "/api/v1/assistance/payments/payrolls")["properties"]) == {"county", "month"}
+    assert set(_body(schema, "/api/v1/assistance/payments/payrolls")["properties"]) == {
+        "county",
+        "month",
+    }
     assert "engine" in _body(schema, "/api/v1/verification/runs")["properties"]
     queued = schema["paths"]["/api/v1/assistance/payments/recompute"]["post"]["responses"][202]
     assert queued["content"]["application/json"]["schema"]["$ref"].endswith("/QueuedJobOut")
@@ -71,7 +82,12 @@ def test_fixed_sets_are_enums(schema):
     assert "dibao_urban" in _enum(schema, "CaseIn", "programme")
     assert "old_age_allowance" in _enum(schema, "EntitlementFilter", "programme")
     assert {"open", "county_review", "approved"} <= set(_enum(schema, "ListFilter", "state"))
-    assert _enum(schema, "VerificationRunIn", "kind") == ["application", "applications", "recheck", "households"]
+    assert _enum(schema, "VerificationRunIn", "kind") == [
+        "application",
+        "applications",
+        "recheck",
+        "households",
+    ]
     assert _enum(schema, "VerificationRunIn", "engine") == ["duckdb", "spark"]
     assert _enum(schema, "ObjectionResolveIn", "outcome") == ["upheld", "dismissed"]
 
@@ -93,6 +109,8 @@ def test_every_operation_declares_the_errors_it_can_answer(schema):
             if expected - declared:
                 missing.append((method.upper(), path, sorted(expected - declared)))
             for code, response in spec["responses"].items():
-                if int(code) >= 400:  # a JSON body, described (ErrorOut unless the operation says otherwise)
+                if (
+                    int(code) >= 400
+                ):  # a JSON body, described (ErrorOut unless the operation says otherwise)
                     assert response["content"]["application/json"]["schema"], (method, path, code)
     assert missing == []

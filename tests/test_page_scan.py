@@ -20,11 +20,15 @@ from django.db import models
 from minzheng.accounts.models import User
 from minzheng.core.demo import DEMO_ACCOUNTS, ensure_demo_data
 
-SKIP = re.compile(r"^/(logout|i18n|api|admin|static|media|healthz)|\.(csv|xlsx|pdf|json)$|/(export|download|pdf)(/|$)|/act/")
+SKIP = re.compile(
+    r"^/(logout|i18n|api|admin|static|media|healthz)|\.(csv|xlsx|pdf|json)$|/(export|download|pdf)(/|$)|/act/"
+)
 SNAKE = re.compile(r"(?<![\w./:@#=-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./:@=-])")
 BOOLEAN = re.compile(r"\b(True|False)\b")
-REPR = re.compile(r"<[A-Za-z_][\w.]* object at 0x|<QuerySet|\{'\w+': |\[\{'|Decimal\('|datetime\.(date|datetime)\(|Traceback \(most|"
-                  r"\bNone\b(?=\s*[<,)\]]|$)|\bdict_(keys|values|items)\(")
+REPR = re.compile(
+    r"<[A-Za-z_][\w.]* object at 0x|<QuerySet|\{'\w+': |\[\{'|Decimal\('|datetime\.(date|datetime)\(|Traceback \(most|"
+    r"\bNone\b(?=\s*[<,)\]]|$)|\bdict_(keys|values|items)\("
+)
 CJK = re.compile(r"[\u3400-\u9fff]+")
 # Chinese kept on purpose in English: the example of searching people by a Chinese name.
 CHINESE_EXAMPLES = {"张三"}
@@ -71,12 +75,20 @@ def _data_blob() -> str:
     pages show them through the catalogue."""
     values = set()
     for model in apps.get_models():
-        if not model.__module__.startswith("minzheng.") or model._meta.label == "assistance.Programme":
+        if (
+            not model.__module__.startswith("minzheng.")
+            or model._meta.label == "assistance.Programme"
+        ):
             continue
-        fields = [f.name for f in model._meta.get_fields()
-                  if isinstance(f, (models.CharField, models.TextField)) and not f.choices and f.concrete]
+        fields = [
+            f.name
+            for f in model._meta.get_fields()
+            if isinstance(f, (models.CharField, models.TextField)) and not f.choices and f.concrete
+        ]
         for name in fields:
-            for value in model.objects.exclude(**{name: ""}).values_list(name, flat=True).distinct()[:50000]:
+            for value in (
+                model.objects.exclude(**{name: ""}).values_list(name, flat=True).distinct()[:50000]
+            ):
                 if value and CJK.search(value):
                     values.add(value)
     return "\n".join(values)
@@ -84,7 +96,9 @@ def _data_blob() -> str:
 
 def _shape(url: str) -> str:
     parts = urlsplit(url)
-    keys = sorted(k.split("=")[0] for k in parts.query.split("&") if k and not k.startswith("page="))
+    keys = sorted(
+        k.split("=")[0] for k in parts.query.split("&") if k and not k.startswith("page=")
+    )
     return re.sub(r"\d+", "N", parts.path) + ("?" + "&".join(keys) if keys else "")
 
 
@@ -98,7 +112,11 @@ def _problems(text: str, *, language: str, blob: str, usernames: set[str]) -> li
         found += [f"boolean {m!r}" for m in re.findall(r"\b(true|false|None)\b", text)]
     found += [f"repr {m.group(0)!r}" for m in REPR.finditer(text)]
     if language == "en":
-        found += [f"untranslated {run!r}" for run in CJK.findall(text) if run not in blob and run not in CHINESE_EXAMPLES]
+        found += [
+            f"untranslated {run!r}"
+            for run in CJK.findall(text)
+            if run not in blob and run not in CHINESE_EXAMPLES
+        ]
     return found
 
 
@@ -107,7 +125,9 @@ def demo_city(db, tmp_path):
     ensure_demo_data(persons=1500, seed=5, out_root=tmp_path, log=lambda message: None)
 
 
-def crawl(client, *, language: str, blob: str, usernames: set[str], start: str = "/") -> tuple[dict[str, list[str]], int]:
+def crawl(
+    client, *, language: str, blob: str, usernames: set[str], start: str = "/"
+) -> tuple[dict[str, list[str]], int]:
     """(problems by URL, pages seen) for the logged-in client."""
     client.cookies["django_language"] = language
     seen_shapes, problems, queue, pages = set(), {}, deque([start]), 0
@@ -132,7 +152,12 @@ def crawl(client, *, language: str, blob: str, usernames: set[str], start: str =
             problems[url] = sorted(set(found))
         for href in parser.links:
             parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/") or SKIP.search(parts.path):
+            if (
+                parts.scheme
+                or parts.netloc
+                or not parts.path.startswith("/")
+                or SKIP.search(parts.path)
+            ):
                 continue
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             if _shape(target) not in seen_shapes:
@@ -144,12 +169,22 @@ def test_the_checks_catch_codes_booleans_reprs_and_untranslated_text():
     blob = "陈老太\n城南街社区"
     text = "status: in_service · True · <QuerySet [1]> · 陈老太 · 待审核 · city_section · a.b_c · x@y_z"
     found = _problems(text, language="en", blob=blob, usernames={"city_section"})
-    assert found == ["code 'in_service'", "boolean 'True'", "repr '<QuerySet'", "untranslated '待审核'"]
+    assert found == [
+        "code 'in_service'",
+        "boolean 'True'",
+        "repr '<QuerySet'",
+        "untranslated '待审核'",
+    ]
     assert _problems("服务中 · 否", language="zh-hans", blob="", usernames=set()) == []
-    assert _problems("值 None", language="zh-hans", blob="", usernames=set()) == ["boolean 'None'", "repr 'None'"]
+    assert _problems("值 None", language="zh-hans", blob="", usernames=set()) == [
+        "boolean 'None'",
+        "repr 'None'",
+    ]
     assert _shape("/cases/12/?page=2&status=x") == "/cases/N/?status"
     page = PageText()
-    page.feed('<html lang="en"><button lang="zh-CN">中文</button><p title="标题">Text <a href="/x/">待审核</a></p><script>var a_b = 1</script></html>')
+    page.feed(
+        '<html lang="en"><button lang="zh-CN">中文</button><p title="标题">Text <a href="/x/">待审核</a></p><script>var a_b = 1</script></html>'
+    )
     assert page.chunks == ["标题", "Text", "待审核"] and page.links == ["/x/"]
 
 
@@ -164,7 +199,12 @@ def test_every_demo_page_in_both_languages_for_every_role(client, demo_city):
             problems, pages = crawl(client, language=language, blob=blob, usernames=usernames)
             total += pages
             assert pages >= 3, (username, language, pages)
-            report += [f"{username} [{language}] {url}: {', '.join(found[:8])}" for url, found in problems.items()]
+            report += [
+                f"{username} [{language}] {url}: {', '.join(found[:8])}"
+                for url, found in problems.items()
+            ]
             client.logout()
     assert total > 200
-    assert not report, f"{len(report)} pages with internal codes or untranslated text:\n" + "\n".join(report)
+    assert not report, (
+        f"{len(report)} pages with internal codes or untranslated text:\n" + "\n".join(report)
+    )

@@ -29,13 +29,23 @@ def test_demo_beneficiaries_and_last_months_payroll(tmp_path):
     entitlements = list(Entitlement.objects.all())
     assert result["created"] == len(entitlements) == 40
     assert {e.programme for e in entitlements} <= {"dibao_urban", "dibao_rural", "tekun"}
-    assert all(e.status == "active" and e.monthly_amount_fen > 0 and e.source == "demo" and e.trace for e in entitlements)
-    assert all(e.start_month <= D("2017-02-01") for e in entitlements)  # approved at least 62 days before
+    assert all(
+        e.status == "active" and e.monthly_amount_fen > 0 and e.source == "demo" and e.trace
+        for e in entitlements
+    )
+    assert all(
+        e.start_month <= D("2017-02-01") for e in entitlements
+    )  # approved at least 62 days before
     # Each amount is what the rules give on the approval date (the creation period's snapshot).
     for e in entitlements:
         assert selectors.amount_for_month(e, e.start_month) == e.monthly_amount_fen
     runs = PayrollRun.objects.filter(month=D("2017-02-01"))
     assert sum(r.line_count for r in runs) == len(entitlements) == PayrollLine.objects.count()
-    assert {r.status for r in runs} == {"computed"} and [p["month"] for p in result["payrolls"]] == ["2017-02"] * runs.count()
+    assert {r.status for r in runs} == {"computed"} and [
+        p["month"] for p in result["payrolls"]
+    ] == ["2017-02"] * runs.count()
     again = seed_demo_beneficiaries(count=40, on=ON)
-    assert again["created"] == 0 and Entitlement.objects.count() == len(entitlements) == PayrollLine.objects.count()
+    assert (
+        again["created"] == 0
+        and Entitlement.objects.count() == len(entitlements) == PayrollLine.objects.count()
+    )

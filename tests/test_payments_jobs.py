@@ -15,8 +15,8 @@ from minzheng.payments import payroll
 from minzheng.payments.models import Entitlement, EntitlementChange, PayrollLine, PayrollRun
 from minzheng.people.models import Household
 
-from .test_jobs import REDIS_URL, REPO, broker, media, run_worker_burst, worker_env  # noqa: F401  (fixtures)
 from . import workers
+from .test_jobs import REDIS_URL, REPO, broker, media, run_worker_burst, worker_env  # noqa: F401  (fixtures)
 
 D = dt.date.fromisoformat
 NOV = D("2016-11-01")
@@ -25,16 +25,48 @@ NOV = D("2016-11-01")
 def bulk_beneficiaries(village, count: int) -> list[int]:
     """`count` households of the village with an active 低保 entitlement each (amount 100.00 + i fen)."""
     households = Household.objects.bulk_create(
-        [Household(number=f"B{village.code}{i:05d}", region=village, bank_name="农商银行", bank_account_masked="6217********0001")
-         for i in range(count)], batch_size=2000)
-    entitlements = Entitlement.objects.bulk_create([
-        Entitlement(programme="dibao_urban", household=h, beneficiary_key=f"h{h.pk}", region=village, start_month=NOV,
-                    monthly_amount_fen=10000 + i, amount_since=NOV, computed_on=D("2016-10-20"), source="import")
-        for i, h in enumerate(households)], batch_size=2000)
-    EntitlementChange.objects.bulk_create([
-        EntitlementChange(entitlement=e, kind="create", effective_month=NOV, new_amount_fen=e.monthly_amount_fen, reason="导入",
-                          at=dt.datetime(2016, 10, 20, tzinfo=dt.timezone.utc))
-        for e in entitlements], batch_size=2000)
+        [
+            Household(
+                number=f"B{village.code}{i:05d}",
+                region=village,
+                bank_name="农商银行",
+                bank_account_masked="6217********0001",
+            )
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )
+    entitlements = Entitlement.objects.bulk_create(
+        [
+            Entitlement(
+                programme="dibao_urban",
+                household=h,
+                beneficiary_key=f"h{h.pk}",
+                region=village,
+                start_month=NOV,
+                monthly_amount_fen=10000 + i,
+                amount_since=NOV,
+                computed_on=D("2016-10-20"),
+                source="import",
+            )
+            for i, h in enumerate(households)
+        ],
+        batch_size=2000,
+    )
+    EntitlementChange.objects.bulk_create(
+        [
+            EntitlementChange(
+                entitlement=e,
+                kind="create",
+                effective_month=NOV,
+                new_amount_fen=e.monthly_amount_fen,
+                reason="导入",
+                at=dt.datetime(2016, 10, 20, tzinfo=dt.UTC),
+            )
+            for e in entitlements
+        ],
+        batch_size=2000,
+    )
     return [e.pk for e in entitlements]
 
 
@@ -42,13 +74,23 @@ def bulk_beneficiaries(village, count: int) -> list[int]:
 def test_compute_job_runs_in_process_with_progress(jingmen, users, media):  # noqa: F811
     bulk_beneficiaries(jingmen["longquan_community"], 30)
     run = payroll.create_run(user=users["dongbao_approver"], county=jingmen["dongbao"], month=NOV)
-    job_row = Job.objects.create(kind=payroll.COMPUTE_JOB, title="计算", created_by=users["dongbao_approver"],
-                                 params={"run_id": run.pk, "batch_size": 10})
+    job_row = Job.objects.create(
+        kind=payroll.COMPUTE_JOB,
+        title="计算",
+        created_by=users["dongbao_approver"],
+        params={"run_id": run.pk, "batch_size": 10},
+    )
     seen = []
     finished = jobs.execute(str(job_row.pk), on_progress=lambda j: seen.append((j.done, j.total)))
     assert finished.status == Job.Status.SUCCEEDED, finished.error
     assert seen[:4] == [(0, 30), (10, 30), (20, 30), (30, 30)]
-    assert finished.result == {"entitlements": 30, "added": 30, "requeued": 0, "lines": 30, "total": "3004.35"}
+    assert finished.result == {
+        "entitlements": 30,
+        "added": 30,
+        "requeued": 0,
+        "lines": 30,
+        "total": "3004.35",
+    }
     assert finished.message == "新增 30 笔，重新发放 0 笔，共 30 笔"
 
 
@@ -57,7 +99,9 @@ def test_start_compute_queues_once_and_refuses_approved_runs(jingmen, users, med
     bulk_beneficiaries(jingmen["longquan_community"], 5)
     approver = users["dongbao_approver"]
     run = payroll.create_run(user=approver, county=jingmen["dongbao"], month=NOV)
-    job_row = payroll.start_compute(user=approver, run=run)  # autocommit: dispatched to a thread at once
+    job_row = payroll.start_compute(
+        user=approver, run=run
+    )  # autocommit: dispatched to a thread at once
     deadline = time.monotonic() + 30
     while job_row.status not in (Job.Status.SUCCEEDED, Job.Status.FAILED):
         assert time.monotonic() < deadline
@@ -75,15 +119,25 @@ def test_start_compute_queues_once_and_refuses_approved_runs(jingmen, users, med
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(broker, jingmen, users, tmp_path):  # noqa: F811
+def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(
+    broker, jingmen, users, tmp_path
+):  # noqa: F811
     # 50 batches of 20: the job is killed after its third, with most of the run still to do.
     count, batch = 1000, 20
     ids = bulk_beneficiaries(jingmen["longquan_community"], count)
     approver = users["dongbao_approver"]
     run = payroll.create_run(user=approver, county=jingmen["dongbao"], month=NOV)
-    job_row = jobs.enqueue(payroll.COMPUTE_JOB, params={"run_id": run.pk, "batch_size": batch}, user=approver, region=jingmen["dongbao"])
+    job_row = jobs.enqueue(
+        payroll.COMPUTE_JOB,
+        params={"run_id": run.pk, "batch_size": batch},
+        user=approver,
+        region=jingmen["dongbao"],
+    )
     workers.start_worker_and_kill_when(
-        env=worker_env(), cwd=REPO, log_path=tmp_path / "worker.log", ready=lambda: PayrollLine.objects.count() >= 3 * batch,
+        env=worker_env(),
+        cwd=REPO,
+        log_path=tmp_path / "worker.log",
+        ready=lambda: PayrollLine.objects.count() >= 3 * batch,
         waiting_for="computing",
     )
 
@@ -101,7 +155,11 @@ def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(
     run_worker_burst()
     job_row.refresh_from_db()
     assert job_row.status == Job.Status.SUCCEEDED, job_row.error
-    assert (job_row.result["added"], job_row.result["lines"], job_row.attempts) == (count - written, count, 2)
+    assert (job_row.result["added"], job_row.result["lines"], job_row.attempts) == (
+        count - written,
+        count,
+        2,
+    )
     assert PayrollLine.objects.count() == count
     assert PayrollLine.objects.values("entitlement_id", "month").distinct().count() == count
     assert sorted(PayrollLine.objects.values_list("entitlement_id", flat=True)) == ids

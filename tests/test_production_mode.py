@@ -19,23 +19,43 @@ from .test_platform import STRONG_AUDIT_KEY, STRONG_DATA_KEY, STRONG_SECRET
 
 
 def run_production(tmp_path, code: str, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINZHENG_DATA_KEY", "MINZHENG_AUDIT_KEY", "DEBUG", "MINZHENG_API_DOCS")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "SECRET_KEY",
+            "MINZHENG_DATA_KEY",
+            "MINZHENG_AUDIT_KEY",
+            "DEBUG",
+            "MINZHENG_API_DOCS",
+        )
+    }
     clean.update(
-        MINZHENG_MODE="production", SECRET_KEY=STRONG_SECRET, MINZHENG_DATA_KEY=STRONG_DATA_KEY, MINZHENG_AUDIT_KEY=STRONG_AUDIT_KEY,
-        MINZHENG_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="minzheng.settings",
+        MINZHENG_MODE="production",
+        SECRET_KEY=STRONG_SECRET,
+        MINZHENG_DATA_KEY=STRONG_DATA_KEY,
+        MINZHENG_AUDIT_KEY=STRONG_AUDIT_KEY,
+        MINZHENG_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="minzheng.settings",
     )
     clean.update(env)
-    return subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], env=clean,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(
     "key, problem",
     [
         (STRONG_SECRET, None),
-        (STRONG_SECRET[:49], "at least 50"),                      # one character short
-        ("s" * 60, "typed"),                                      # one distinct character
-        ("correct-horse-battery-staple-" * 3, "typed"),           # 29 distinct characters, repeated
+        (STRONG_SECRET[:49], "at least 50"),  # one character short
+        ("s" * 60, "typed"),  # one distinct character
+        ("correct-horse-battery-staple-" * 3, "typed"),  # 29 distinct characters, repeated
         ("Pa55word!" * 7, "typed"),
     ],
 )
@@ -48,10 +68,16 @@ def test_secret_key_policy(key, problem):
     "key, problem",
     [
         (STRONG_DATA_KEY, None),
-        (STRONG_DATA_KEY.rstrip("="), None),                          # padding optional
-        ("yWiG_GgSfJHDaog5TySo6A==", "decodes to 16"),                # 16 random bytes: too short
-        ("VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcyBvdmVyIDE=", "passphrase"),  # "The quick brown fox jumps over 1"
-        ("a2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=", "distinct"),    # "key-for-tests-only-32-bytes-long"
+        (STRONG_DATA_KEY.rstrip("="), None),  # padding optional
+        ("yWiG_GgSfJHDaog5TySo6A==", "decodes to 16"),  # 16 random bytes: too short
+        (
+            "VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcyBvdmVyIDE=",
+            "passphrase",
+        ),  # "The quick brown fox jumps over 1"
+        (
+            "a2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
+            "distinct",
+        ),  # "key-for-tests-only-32-bytes-long"
         ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "distinct"),  # 32 zero bytes
         ("not base64 at all!", "must be urlsafe base64"),
     ],
@@ -102,7 +128,9 @@ def test_production_responses_carry_hsts_csp_and_secure_cookies(tmp_path):
     assert got["debug"] is False
     assert got["hsts"] == "max-age=31536000" and got["hsts_plain"] is None  # HSTS only over HTTPS
     assert "script-src 'self'" in got["csp"] and "unsafe-eval" not in got["csp"]
-    assert "'unsafe-inline'" not in got["csp"].split("style-src-attr")[0]  # inline scripts and <style> never
+    assert (
+        "'unsafe-inline'" not in got["csp"].split("style-src-attr")[0]
+    )  # inline scripts and <style> never
     assert got["csrf_cookie"] == {"secure": True, "httponly": True}
     assert got["session"] == [True, True]
     assert (got["docs"], got["openapi"]) == (404, 404)
@@ -118,12 +146,36 @@ def test_production_serves_api_docs_only_when_enabled(tmp_path):
 @pytest.mark.parametrize(
     "trusted, hops, remote, forwarded, expected",
     [
-        ([], 1, "203.0.113.9", "198.51.100.7", "203.0.113.9"),                 # no proxy configured: header ignored
-        (["10.0.0.5"], 1, "203.0.113.9", "198.51.100.7", "203.0.113.9"),       # not from the proxy: header ignored
-        (["10.0.0.5"], 1, "10.0.0.5", "198.51.100.7", "198.51.100.7"),         # from the proxy: its client
-        (["10.0.0.0/24"], 1, "10.0.0.5", "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # client-written entry skipped
-        (["10.0.0.0/24"], 2, "10.0.0.5", "6.6.6.6, 198.51.100.7, 10.0.0.9", "198.51.100.7"),  # two proxies
-        (["10.0.0.5"], 1, "10.0.0.5", "", "10.0.0.5"),                         # no header: the proxy itself
+        (
+            [],
+            1,
+            "203.0.113.9",
+            "198.51.100.7",
+            "203.0.113.9",
+        ),  # no proxy configured: header ignored
+        (
+            ["10.0.0.5"],
+            1,
+            "203.0.113.9",
+            "198.51.100.7",
+            "203.0.113.9",
+        ),  # not from the proxy: header ignored
+        (["10.0.0.5"], 1, "10.0.0.5", "198.51.100.7", "198.51.100.7"),  # from the proxy: its client
+        (
+            ["10.0.0.0/24"],
+            1,
+            "10.0.0.5",
+            "6.6.6.6, 198.51.100.7",
+            "198.51.100.7",
+        ),  # client-written entry skipped
+        (
+            ["10.0.0.0/24"],
+            2,
+            "10.0.0.5",
+            "6.6.6.6, 198.51.100.7, 10.0.0.9",
+            "198.51.100.7",
+        ),  # two proxies
+        (["10.0.0.5"], 1, "10.0.0.5", "", "10.0.0.5"),  # no header: the proxy itself
     ],
 )
 def test_audit_address_honours_only_trusted_proxies(trusted, hops, remote, forwarded, expected):
@@ -143,7 +195,11 @@ def test_login_audit_records_the_client_behind_the_proxy(client, settings):
 
     settings.TRUSTED_PROXIES = ["10.0.0.5"]
     make_user("proxied", "admin")
-    client.post("/login/", {"username": "proxied", "password": PASSWORD}, REMOTE_ADDR="10.0.0.5",
-                HTTP_X_FORWARDED_FOR="198.51.100.7")
+    client.post(
+        "/login/",
+        {"username": "proxied", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
     event = AuditEvent.objects.filter(action="login").latest("seq")
     assert (event.actor_name, event.ip) == ("proxied", "198.51.100.7")

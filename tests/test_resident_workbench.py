@@ -13,7 +13,9 @@ from .test_eldercare_fixtures import care, standards, this_month, today  # noqa:
 
 def _menu(html: str) -> list[str]:
     nav = html.split('class="nav"', 1)[1].split("</nav>", 1)[0]
-    return [re.sub(r"<[^>]+>", "", a).strip() for a in re.findall(r"<a [^>]*>.*?</a>", nav, flags=re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", a).strip() for a in re.findall(r"<a [^>]*>.*?</a>", nav, flags=re.S)
+    ]
 
 
 def test_resident_menu_and_workbench(client, care):
@@ -25,16 +27,35 @@ def test_resident_menu_and_workbench(client, care):
         assert client.get(url).status_code == 200, url
     assert "我的进行中和失败的任务" not in html
     client.cookies["django_language"] = "en"
-    assert _menu(client.get("/").content.decode()) == ["Workbench", "Apply for assistance", "My applications", "Book a service", "My benefits"]
+    assert _menu(client.get("/").content.decode()) == [
+        "Workbench",
+        "Apply for assistance",
+        "My applications",
+        "Book a service",
+        "My benefits",
+    ]
 
 
 def test_my_benefits_shows_the_household_entitlements_only_to_the_resident(client, care, users):
     household = care["mother"].memberships.get(until__isnull=True).household
-    e = Entitlement.objects.create(programme="dibao_urban", household=household, beneficiary_key=f"h{household.pk}",
-                                   region=care["village"], start_month=months.add_months(this_month(), -2), monthly_amount_fen=48000,
-                                   amount_since=months.add_months(this_month(), -2), computed_on=today())
-    EntitlementChange.objects.create(entitlement=e, kind="create", effective_month=e.start_month, new_amount_fen=48000, reason="测试",
-                                     at=timezone.now())
+    e = Entitlement.objects.create(
+        programme="dibao_urban",
+        household=household,
+        beneficiary_key=f"h{household.pk}",
+        region=care["village"],
+        start_month=months.add_months(this_month(), -2),
+        monthly_amount_fen=48000,
+        amount_since=months.add_months(this_month(), -2),
+        computed_on=today(),
+    )
+    EntitlementChange.objects.create(
+        entitlement=e,
+        kind="create",
+        effective_month=e.start_month,
+        new_amount_fen=48000,
+        reason="测试",
+        at=timezone.now(),
+    )
     assert client.login(username="chen_da", password=PASSWORD)
     page = client.get("/payments/mine/").content.decode()
     assert "城市最低生活保障" in page and "480.00" in page

@@ -61,8 +61,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     c = generate_city(persons=3_000, seed=12, out_dir=tmp_path / "c", as_of=AS_OF)
     assert a["checksum"] == b["checksum"]
     for name in ("villages", "households", "persons", "members"):
-        assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == (tmp_path / "b" / f"{name}.parquet").read_bytes()
-    assert (tmp_path / "a" / "manifest.json").read_bytes() == (tmp_path / "b" / "manifest.json").read_bytes()
+        assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == (
+            tmp_path / "b" / f"{name}.parquet"
+        ).read_bytes()
+    assert (tmp_path / "a" / "manifest.json").read_bytes() == (
+        tmp_path / "b" / "manifest.json"
+    ).read_bytes()
     assert c["checksum"] != a["checksum"]
     # The villages are the city's, not the draw's: every seed lives in the same ones.
     assert c["files"]["villages.parquet"]["sha256"] == a["files"]["villages.parquet"]["sha256"]
@@ -72,7 +76,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
 @pytest.mark.parametrize("persons", [1, 2, 7, 1_001])
 def test_exact_person_count(tmp_path, persons):
     manifest = generate_city(persons=persons, seed=3, out_dir=tmp_path, as_of=AS_OF)
-    assert manifest["persons"] == persons == read(tmp_path, "persons").num_rows == read(tmp_path, "members").num_rows
+    assert (
+        manifest["persons"]
+        == persons
+        == read(tmp_path, "persons").num_rows
+        == read(tmp_path, "members").num_rows
+    )
     assert read(tmp_path, "households")["size"].to_numpy().sum() == persons
 
 
@@ -80,24 +89,44 @@ def test_every_id_valid_and_consistent(city):
     people = read(city, "persons")
     ids = people["id_number"].to_pylist()
     assert len(set(ids)) == len(ids)
-    for number, birth, sex, village in zip(ids, people["birth_date"].to_pylist(), people["sex"].to_pylist(), people["village_code"].to_pylist()):
+    for number, birth, sex, village in zip(
+        ids,
+        people["birth_date"].to_pylist(),
+        people["sex"].to_pylist(),
+        people["village_code"].to_pylist(),
+    ):
         parsed = idcard.parse(number)
         assert parsed.number == number
         assert parsed.birth_date == birth
         assert parsed.sex == sex
         assert parsed.address_code == village[:6]
     counties = Counter(number[:6] for number in ids)
-    assert set(counties) == {"420802", "420804", "420821", "420822", "420881"}  # 京山 under its 2016 code
+    assert set(counties) == {
+        "420802",
+        "420804",
+        "420821",
+        "420822",
+        "420881",
+    }  # 京山 under its 2016 code
 
 
 @pytest.mark.parametrize(
     "county, birth, males, females",
-    [("420821", "1990-01-01", 499, 0), ("420881", "1960-02-29", 250, 249), ("420802", "2000-12-31", 1, 1)],
+    [
+        ("420821", "1990-01-01", 499, 0),
+        ("420881", "1960-02-29", 250, 249),
+        ("420802", "2000-12-31", 1, 1),
+    ],
 )
 def test_resident_ids_unique_within_a_crowded_birthday(county, birth, males, females):
     n = males + females
     male = np.array([True] * males + [False] * females)
-    numbers = resident_ids(np.full(n, int(county)), np.full(n, np.datetime64(birth, "D").astype(np.int64)), male, seed=1).to_pylist()
+    numbers = resident_ids(
+        np.full(n, int(county)),
+        np.full(n, np.datetime64(birth, "D").astype(np.int64)),
+        male,
+        seed=1,
+    ).to_pylist()
     assert len(set(numbers)) == n
     for number, is_male in zip(numbers, male):
         parsed = idcard.parse(number)
@@ -167,16 +196,24 @@ def test_deaths_are_recent_and_end_the_membership(city):
         assert birth <= death < AS_OF
         assert (AS_OF - death).days <= 730
     until = dict(zip(members["id_number"].to_pylist(), members["until"].to_pylist()))
-    assert all(until[i] == d for i, d in zip(dead["id_number"].to_pylist(), dead["death_date"].to_pylist()))
+    assert all(
+        until[i] == d for i, d in zip(dead["id_number"].to_pylist(), dead["death_date"].to_pylist())
+    )
     assert members["until"].null_count == people.num_rows - dead.num_rows
     # The old die more often: the dead are on average decades older than the living.
     assert ages(dead).mean() > ages(people).mean() + 20
 
 
 def test_household_composition(city):
-    people, members, households = read(city, "persons"), read(city, "members"), read(city, "households")
+    people, members, households = (
+        read(city, "persons"),
+        read(city, "members"),
+        read(city, "households"),
+    )
     person = {p["id_number"]: p for p in people.to_pylist()}
-    assert sorted(members["id_number"].to_pylist()) == sorted(person)  # everyone in exactly one household
+    assert sorted(members["id_number"].to_pylist()) == sorted(
+        person
+    )  # everyone in exactly one household
     by_household: dict[str, list[dict]] = {}
     for m in members.to_pylist():
         by_household.setdefault(m["household_number"], []).append(m)
@@ -217,8 +254,14 @@ def test_villages_follow_the_code_rules(city):
             assert 200 <= suffix <= 399 and v["name"].endswith("村")
         if v["township_code"][6] == "0":  # streets have communities only
             assert v["urban_rural"] == "urban"
-    towns = Counter(v["township_code"] for v in villages if v["urban_rural"] == "urban" and v["township_code"][6] == "1")
-    assert all(1 <= n <= 3 for code, n in towns.items() if code != "420822100")  # 沙洋镇 is 沙洋's urban core
+    towns = Counter(
+        v["township_code"]
+        for v in villages
+        if v["urban_rural"] == "urban" and v["township_code"][6] == "1"
+    )
+    assert all(
+        1 <= n <= 3 for code, n in towns.items() if code != "420822100"
+    )  # 沙洋镇 is 沙洋's urban core
     pops = np.array([v["full_scale_population"] for v in villages])
     assert 1_000 <= np.percentile(pops, 5) and np.percentile(pops, 95) <= 3_000
     assert abs(pops.sum() - generator.FULL_SCALE) < 0.02 * generator.FULL_SCALE
@@ -236,15 +279,24 @@ def test_pinyin_matches_the_registry_rule(city):
 
 
 def _staff(username, role, region):
-    return User.objects.create_user(username=username, password="pass-word-123", role=role, region=region)
+    return User.objects.create_user(
+        username=username, password="pass-word-123", role=role, region=region
+    )
 
 
 @pytest.mark.django_db
 def test_load_counts_reload_adds_nothing_and_search_finds(small_city):
     manifest = json.loads((small_city / "manifest.json").read_text())
     calls = []
-    result = load_city(src_dir=small_city, progress=lambda done, total, message: calls.append((done, total)))
-    assert result["added"] == {"villages": manifest["villages"], "persons": 3_000, "households": manifest["households"], "members": 3_000}
+    result = load_city(
+        src_dir=small_city, progress=lambda done, total, message: calls.append((done, total))
+    )
+    assert result["added"] == {
+        "villages": manifest["villages"],
+        "persons": 3_000,
+        "households": manifest["households"],
+        "members": 3_000,
+    }
     assert calls[-1][0] == calls[-1][1] and all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
     assert Person.objects.count() == 3_000
     assert Household.objects.count() == manifest["households"]
@@ -256,17 +308,33 @@ def test_load_counts_reload_adds_nothing_and_search_finds(small_city):
 
     again = load_city(src_dir=small_city)
     assert again["added"] == {"villages": 0, "persons": 0, "households": 0, "members": 0}
-    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (3_000, manifest["households"], 3_000)
+    assert (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count()) == (
+        3_000,
+        manifest["households"],
+        3_000,
+    )
     assert AuditEvent.objects.filter(action="import", object_type="synth.city").count() == 2
 
     people = read(small_city, "persons").to_pylist()
     sample = people[0]  # the first person lives in 东宝区 龙泉街道
-    stored = Person.objects.select_related("hukou_region__parent").get(id_hash=crypto.lookup_hash(sample["id_number"]))
-    assert stored.id_number == sample["id_number"] and stored.id_masked == idcard.mask(sample["id_number"])
-    assert (stored.name, stored.name_pinyin, stored.sex, stored.birth_date) == (sample["name"], sample["name_pinyin"], sample["sex"], sample["birth_date"])
+    stored = Person.objects.select_related("hukou_region__parent").get(
+        id_hash=crypto.lookup_hash(sample["id_number"])
+    )
+    assert stored.id_number == sample["id_number"] and stored.id_masked == idcard.mask(
+        sample["id_number"]
+    )
+    assert (stored.name, stored.name_pinyin, stored.sex, stored.birth_date) == (
+        sample["name"],
+        sample["name_pinyin"],
+        sample["sex"],
+        sample["birth_date"],
+    )
     village = stored.hukou_region
     assert village.code == sample["village_code"] and village.level == "village"
-    assert village.path == village.parent.path + village.code + "/" and village.urban_rural == sample["hukou_type"]
+    assert (
+        village.path == village.parent.path + village.code + "/"
+        and village.urban_rural == sample["hukou_type"]
+    )
 
     township = village.parent
     clerk = _staff("longquan", Role.TOWNSHIP_CLERK, township)
@@ -282,7 +350,9 @@ def test_load_counts_reload_adds_nothing_and_search_finds(small_city):
     assert household.head == household.memberships.get(relation="head").person
     with_account = Household.objects.exclude(bank_account_cipher="").first()
     assert len(crypto.decrypt(with_account.bank_account_cipher)) == 19
-    assert with_account.bank_account_masked == idcard.mask(crypto.decrypt(with_account.bank_account_cipher))
+    assert with_account.bank_account_masked == idcard.mask(
+        crypto.decrypt(with_account.bank_account_cipher)
+    )
 
 
 @pytest.mark.django_db
@@ -311,7 +381,9 @@ def test_reload_repairs_missing_rows_without_duplicates(small_city):
 
     result = load_city(src_dir=small_city)
     assert result["added"] == {"villages": 0, "persons": 0, "households": 10, "members": size}
-    assert Household.objects.count() == total_households and HouseholdMember.objects.count() == 3_000
+    assert (
+        Household.objects.count() == total_households and HouseholdMember.objects.count() == 3_000
+    )
     assert Person.objects.count() == 3_000
 
 
@@ -365,14 +437,18 @@ def test_members_in_another_order_are_matched_by_id_number(small_city, tmp_path)
     shuffled = members.take(pa.array(np.random.default_rng(5).permutation(members.num_rows)))
     pq.write_table(shuffled, tmp_path / "members.parquet")
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    manifest["files"]["members.parquet"]["sha256"] = hashlib.sha256((tmp_path / "members.parquet").read_bytes()).hexdigest()
+    manifest["files"]["members.parquet"]["sha256"] = hashlib.sha256(
+        (tmp_path / "members.parquet").read_bytes()
+    ).hexdigest()
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
 
     load_city(src_dir=tmp_path)
     expected = {(m["id_number"], m["household_number"], m["relation"]) for m in members.to_pylist()}
     loaded = {
         (crypto.decrypt(cipher), number, relation)
-        for cipher, number, relation in HouseholdMember.objects.values_list("person__id_cipher", "household__number", "relation")
+        for cipher, number, relation in HouseholdMember.objects.values_list(
+            "person__id_cipher", "household__number", "relation"
+        )
     }
     assert loaded == expected
 
@@ -390,12 +466,19 @@ def test_a_refused_row_fails_the_whole_load(small_city, tmp_path):
     people = read(small_city, "persons")
     names = people["name"].to_pylist()
     names[-1] = None  # the very last row: refused only when the data is complete
-    people = people.set_column(people.column_names.index("name"), "name", pa.array(names, pa.string()))
+    people = people.set_column(
+        people.column_names.index("name"), "name", pa.array(names, pa.string())
+    )
     pq.write_table(people, tmp_path / "persons.parquet")
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    manifest["files"]["persons.parquet"]["sha256"] = hashlib.sha256((tmp_path / "persons.parquet").read_bytes()).hexdigest()
+    manifest["files"]["persons.parquet"]["sha256"] = hashlib.sha256(
+        (tmp_path / "persons.parquet").read_bytes()
+    ).hexdigest()
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
 
     with pytest.raises((IntegrityError, psycopg.IntegrityError)):
         load_city(src_dir=tmp_path)
-    assert Person.objects.count() == 0 and not AuditEvent.objects.filter(object_type="synth.city").exists()
+    assert (
+        Person.objects.count() == 0
+        and not AuditEvent.objects.filter(object_type="synth.city").exists()
+    )

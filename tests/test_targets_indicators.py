@@ -50,8 +50,14 @@ _ids = itertools.count(1)
 # them as they land (beds from the elderly-care module, …) and test those themselves; here they
 # are pinned to "reported" so the roll-up and ratio rules are tested on hand-made figures.
 PINNED_REPORTED = (
-    "elderly_care_beds", "registered_volunteers", "cremations_ytd", "new_social_orgs", "social_org_inspection_rate",
-    "public_satisfaction", "charity_donations", "placename_records",
+    "elderly_care_beds",
+    "registered_volunteers",
+    "cremations_ytd",
+    "new_social_orgs",
+    "social_org_inspection_rate",
+    "public_satisfaction",
+    "charity_donations",
+    "placename_records",
 )
 
 
@@ -70,17 +76,30 @@ def person(region: Region, birth: dt.date, death: dt.date | None = None) -> Pers
     resident-ID checks)."""
     n = next(_ids)
     return Person.objects.create(
-        id_hash=f"test-hash-{n:06d}", id_cipher="-", id_masked=f"******{n:06d}", name=f"测试{n}", sex="M",
-        birth_date=birth, hukou_region=region, hukou_type="urban" if region.urban_rural != "rural" else "rural", death_date=death,
+        id_hash=f"test-hash-{n:06d}",
+        id_cipher="-",
+        id_masked=f"******{n:06d}",
+        name=f"测试{n}",
+        sex="M",
+        birth_date=birth,
+        hukou_region=region,
+        hukou_type="urban" if region.urban_rural != "rural" else "rural",
+        death_date=death,
     )
 
 
 def build_small_city(jingmen) -> dict:
     community, village = jingmen["longquan_community"], jingmen["lixi_village"]
     for birth, death in [
-        (D(1950, 1, 1), None), (D(1956, 6, 30), None), (D(1956, 7, 1), None), (D(1936, 6, 30), None),
-        (D(1990, 5, 5), None), (D(1930, 1, 1), D(2016, 8, 1)), (D(1940, 1, 1), D(2016, 3, 1)),
-        (D(1945, 1, 1), D(2015, 12, 31)), (D(2016, 9, 1), None),
+        (D(1950, 1, 1), None),
+        (D(1956, 6, 30), None),
+        (D(1956, 7, 1), None),
+        (D(1936, 6, 30), None),
+        (D(1990, 5, 5), None),
+        (D(1930, 1, 1), D(2016, 8, 1)),
+        (D(1940, 1, 1), D(2016, 3, 1)),
+        (D(1945, 1, 1), D(2015, 12, 31)),
+        (D(2016, 9, 1), None),
     ]:
         person(community, birth, death)
     person(jingmen["longquan"], D(1950, 3, 3))
@@ -92,10 +111,25 @@ def build_small_city(jingmen) -> dict:
     return jingmen
 
 
-def approved(indicator, region, as_of, value=None, numerator=None, denominator=None, status=ReportedValue.Status.APPROVED):
+def approved(
+    indicator,
+    region,
+    as_of,
+    value=None,
+    numerator=None,
+    denominator=None,
+    status=ReportedValue.Status.APPROVED,
+):
     return ReportedValue.objects.create(
-        indicator=indicator, region=region, as_of=as_of, value=Decimal(value if value is not None else Decimal(numerator) / Decimal(denominator) * 100),
-        numerator=numerator, denominator=denominator, status=status,
+        indicator=indicator,
+        region=region,
+        as_of=as_of,
+        value=Decimal(
+            value if value is not None else Decimal(numerator) / Decimal(denominator) * 100
+        ),
+        numerator=numerator,
+        denominator=denominator,
+        status=status,
     )
 
 
@@ -138,7 +172,9 @@ def test_population_indicators_by_region(city, code, total, aged60, aged80, comm
 
 def test_ageing_share_is_a_ratio_of_the_rolled_up_counts(city):
     values = values_on(ON)
-    assert value(values, "share_60_plus", "420800").quantize(Decimal("0.0001")) == Decimal("61.5385")
+    assert value(values, "share_60_plus", "420800").quantize(Decimal("0.0001")) == Decimal(
+        "61.5385"
+    )
     assert value(values, "share_60_plus", "420802001") == Decimal(5) / Decimal(7) * 100
     # A region with no registered people has no ratio (never a division by zero).
     assert "420804" not in values["share_60_plus"]
@@ -159,7 +195,9 @@ def test_units_from_the_region_tree(city):
     with open(DIVISIONS_CSV, encoding="utf-8") as fh:
         townships = sum(1 for row in csv.DictReader(fh) if row["level"] == "township")
     values = values_on(ON)
-    assert value(values, "units_counties", "420800") == 5  # 东宝 掇刀 京山 沙洋 钟祥; the zones are not counties
+    assert (
+        value(values, "units_counties", "420800") == 5
+    )  # 东宝 掇刀 京山 沙洋 钟祥; the zones are not counties
     assert value(values, "units_townships", "420800") == townships
     assert value(values, "units_communities", "420800") == 2
     assert value(values, "units_communities", "420802") == 1
@@ -180,10 +218,14 @@ def test_beds_per_thousand_elderly_from_reported_beds_and_the_registry(city, jin
     dongbao, zhongxiang = jingmen["dongbao"], jingmen["zhongxiang"]
     approved("elderly_care_beds", dongbao, D(2015, 12, 31), 12)
     approved("elderly_care_beds", dongbao, D(2016, 5, 31), 14)
-    approved("elderly_care_beds", dongbao, D(2016, 6, 15), 99, status=ReportedValue.Status.SUBMITTED)
+    approved(
+        "elderly_care_beds", dongbao, D(2016, 6, 15), 99, status=ReportedValue.Status.SUBMITTED
+    )
     values = values_on(ON)
     assert value(values, "elderly_care_beds", "420802") == 14
-    assert value(values, "beds_per_1000_elderly", "420802") == Decimal(14) / Decimal(7) * 1000  # 2000
+    assert (
+        value(values, "beds_per_1000_elderly", "420802") == Decimal(14) / Decimal(7) * 1000
+    )  # 2000
     city_beds = values["elderly_care_beds"]["420800"]
     assert (city_beds.value, city_beds.source, city_beds.complete) == (14, "rolled_up", False)
     assert value(values, "beds_per_1000_elderly", "420800") == Decimal(1750)
@@ -192,7 +234,9 @@ def test_beds_per_thousand_elderly_from_reported_beds_and_the_registry(city, jin
     # not yet 60: 12 beds for 6 elderly.
     assert value(values_on(D(2016, 3, 31)), "beds_per_1000_elderly", "420802") == 2000
     approved("elderly_care_beds", zhongxiang, D(2016, 6, 30), 6)
-    assert value(values_on(ON), "beds_per_1000_elderly", "420800") == Decimal(20) / Decimal(8) * 1000  # 2500
+    assert (
+        value(values_on(ON), "beds_per_1000_elderly", "420800") == Decimal(20) / Decimal(8) * 1000
+    )  # 2500
 
 
 def test_volunteer_rate_is_volunteers_over_community_population(city, jingmen):
@@ -209,12 +253,26 @@ def test_cremation_rate_uses_the_registry_deaths(city, jingmen):
 
 
 def test_reported_rates_roll_up_as_sums_of_numerators_and_denominators(city, jingmen):
-    approved("social_org_inspection_rate", jingmen["dongbao"], D(2016, 5, 31), numerator=9, denominator=10)
-    approved("social_org_inspection_rate", jingmen["zhongxiang"], D(2016, 5, 31), numerator=15, denominator=20)
+    approved(
+        "social_org_inspection_rate",
+        jingmen["dongbao"],
+        D(2016, 5, 31),
+        numerator=9,
+        denominator=10,
+    )
+    approved(
+        "social_org_inspection_rate",
+        jingmen["zhongxiang"],
+        D(2016, 5, 31),
+        numerator=15,
+        denominator=20,
+    )
     values = values_on(ON)
     assert value(values, "social_org_inspection_rate", "420802") == 90
     assert value(values, "social_org_inspection_rate", "420881") == 75
-    assert value(values, "social_org_inspection_rate", "420800") == 80  # 24 of 30, not the mean 82.5
+    assert (
+        value(values, "social_org_inspection_rate", "420800") == 80
+    )  # 24 of 30, not the mean 82.5
 
 
 def test_a_rate_reported_without_its_parts_does_not_roll_up(city, jingmen):
@@ -228,11 +286,15 @@ def test_flows_start_again_each_year_and_own_reports_win_over_roll_ups(city, jin
     approved("new_social_orgs", jingmen["dongbao"], D(2015, 12, 31), 50)
     approved("new_social_orgs", jingmen["dongbao"], D(2016, 3, 31), 10)
     approved("new_social_orgs", jingmen["zhongxiang"], D(2016, 3, 31), 4)
-    assert value(values_on(D(2016, 2, 29)), "new_social_orgs", "420802") is None  # the 2015 count is last year's
+    assert (
+        value(values_on(D(2016, 2, 29)), "new_social_orgs", "420802") is None
+    )  # the 2015 count is last year's
     values = values_on(ON)
     assert value(values, "new_social_orgs", "420802") == 10
     assert value(values, "new_social_orgs", "420800") == 14
-    approved("new_social_orgs", jingmen["city"], D(2016, 4, 30), 21)  # the city's own figure includes city-level bodies
+    approved(
+        "new_social_orgs", jingmen["city"], D(2016, 4, 30), 21
+    )  # the city's own figure includes city-level bodies
     assert value(values_on(ON), "new_social_orgs", "420800") == 21
 
 
@@ -247,22 +309,33 @@ def test_zone_sums_its_member_units(city):
 
 def test_refresh_writes_the_snapshot_and_replaces_it_when_run_again(city):
     first = refresh.refresh(on_date=ON, plans=[])
-    stored = dict(IndicatorValue.objects.filter(on_date=ON, indicator="pop_60_plus").values_list("region__code", "value"))
+    stored = dict(
+        IndicatorValue.objects.filter(on_date=ON, indicator="pop_60_plus").values_list(
+            "region__code", "value"
+        )
+    )
     assert stored["420800"] == 8 and stored["420802"] == 7 and stored["4208Z1"] == 1
     person(Region.objects.get(code="420881001001"), D(1940, 1, 1))
     second = refresh.refresh(on_date=ON, plans=[])
     assert second["values"] == first["values"]
-    assert IndicatorValue.objects.get(on_date=ON, indicator="pop_60_plus", region__code="420800").value == 9
+    assert (
+        IndicatorValue.objects.get(on_date=ON, indicator="pop_60_plus", region__code="420800").value
+        == 9
+    )
 
 
 def test_every_plan_indicator_is_defined_with_a_definition():
     for indicator in indicators.all_indicators():
-        assert str(indicator.name) and str(indicator.definition) and str(indicator.unit), indicator.code
+        assert str(indicator.name) and str(indicator.definition) and str(indicator.unit), (
+            indicator.code
+        )
         if indicator.ratio:
             assert indicators.exists(indicator.ratio[0]) and indicators.exists(indicator.ratio[1])
 
 
-def test_a_registered_compute_function_turns_a_reported_indicator_into_a_computed_one(city, jingmen):
+def test_a_registered_compute_function_turns_a_reported_indicator_into_a_computed_one(
+    city, jingmen
+):
     """How a later module plugs in: the target keeps its indicator code, the value source changes."""
     code = "placename_records"
     assert indicators.get(code).kind == "reported"
@@ -290,20 +363,42 @@ def test_minimum_living_standards_against_last_years_consumption(city, jingmen):
     from minzheng.assistance.models import Programme, Standard, Statistic
 
     province = Region.objects.get(code="420000")
-    for key, value in [("urban_consumption_per_capita", "18192"), ("rural_consumption_per_capita", "9803")]:
-        Statistic.objects.create(key=key, region=province, year=2015, value=Decimal(value), source="湖北统计年鉴")
-    programmes = {code: Programme.objects.get_or_create(code=code, defaults={"name": code, "kind": "monthly"})[0]
-                  for code in ("dibao_urban", "dibao_rural", "tekun")}
+    for key, value in [
+        ("urban_consumption_per_capita", "18192"),
+        ("rural_consumption_per_capita", "9803"),
+    ]:
+        Statistic.objects.create(
+            key=key, region=province, year=2015, value=Decimal(value), source="湖北统计年鉴"
+        )
+    programmes = {
+        code: Programme.objects.get_or_create(
+            code=code, defaults={"name": code, "kind": "monthly"}
+        )[0]
+        for code in ("dibao_urban", "dibao_rural", "tekun")
+    }
 
     def standard(programme, key, region, **fields):
-        Standard.objects.create(programme=programmes[programme], key=key, region=region, effective_from=D(2016, 1, 1),
-                                set_by_name="test", reason="test", **fields)
+        Standard.objects.create(
+            programme=programmes[programme],
+            key=key,
+            region=region,
+            effective_from=D(2016, 1, 1),
+            set_by_name="test",
+            reason="test",
+            **fields,
+        )
 
     standard("dibao_urban", "standard", jingmen["city"], value=48000)
     standard("dibao_urban", "standard", jingmen["zhongxiang"], value=40000)
     standard("dibao_rural", "standard", jingmen["city"], value=280000)
-    standard("tekun", "basic_living_rural", jingmen["city"], derive_kind="statistic",
-             statistic_key="rural_consumption_per_capita", ratio=Decimal("0.8"))
+    standard(
+        "tekun",
+        "basic_living_rural",
+        jingmen["city"],
+        derive_kind="statistic",
+        statistic_key="rural_consumption_per_capita",
+        ratio=Decimal("0.8"),
+    )
     assert indicators.get("dibao_urban_standard_ratio").kind == "computed"
     values = values_on(ON)
     urban = values["dibao_urban_standard_ratio"]
@@ -312,7 +407,9 @@ def test_minimum_living_standards_against_last_years_consumption(city, jingmen):
     assert urban["420881"].value.quantize(Decimal("0.0001")) == Decimal("26.3852")  # 4,800 / 18,192
     assert urban["420881001"].value == urban["420881"].value
     assert "420881001001" not in urban  # standards are not assessed village by village
-    assert values["dibao_rural_standard_ratio"]["420800"].value.quantize(Decimal("0.0001")) == Decimal("28.5627")  # 2,800 / 9,803
+    assert values["dibao_rural_standard_ratio"]["420800"].value.quantize(
+        Decimal("0.0001")
+    ) == Decimal("28.5627")  # 2,800 / 9,803
     assert values["wubao_standard_ratio"]["420800"].value == 80
     # Before the standards took effect there is nothing to compare.
     assert "420800" not in values_on(D(2015, 12, 31)).get("dibao_urban_standard_ratio", {})
@@ -328,4 +425,7 @@ def test_a_failing_compute_function_spoils_only_its_own_indicators(city):
     finally:
         indicators._COMPUTE.pop("lottery_sales")
     assert result["errors"] == ["lottery_sales: no such table: somewhere_institution"]
-    assert IndicatorValue.objects.get(on_date=ON, indicator="pop_total", region__code="420800").value == 13
+    assert (
+        IndicatorValue.objects.get(on_date=ON, indicator="pop_total", region__code="420800").value
+        == 13
+    )

@@ -43,7 +43,9 @@ def test_leader_sees_plausible_figures_and_data_coverage(browser, live_server, t
 
     # This year's plan, evaluated on today's data.
     expect(page.locator("h1")).to_have_text("荆门市 · 目标考核看板")
-    expect(page.get_by_test_id("data-year")).to_have_text(f"{today.year} 年度计划 · 数据截至 {today.isoformat()}")
+    expect(page.get_by_test_id("data-year")).to_have_text(
+        f"{today.year} 年度计划 · 数据截至 {today.isoformat()}"
+    )
     coverage = page.get_by_test_id("coverage").inner_text()
     with_data, total = (int(n) for n in re.search(r"(\d+) / (\d+)", coverage).groups())
     assert 0 < with_data < total  # computed targets have data; reported ones await the units
@@ -58,7 +60,9 @@ def test_leader_sees_plausible_figures_and_data_coverage(browser, live_server, t
     expect(targets.locator("span.st.anomaly")).to_have_count(0)
     # A figure the platform computes is never 逾期未报 (only reports can be late).
     rows = [row.inner_text() for row in targets.locator("tbody tr:not(.section-row)").all()]
-    platform_rows = [r for r in rows if "平台自动计算" in r or ("派生计算" in r and "依据单位填报" not in r)]
+    platform_rows = [
+        r for r in rows if "平台自动计算" in r or ("派生计算" in r and "依据单位填报" not in r)
+    ]
     assert platform_rows and not [r for r in platform_rows if "逾期未报" in r]
     body = page.locator("main").inner_text()
     assert not SNAKE.search(body), SNAKE.search(body)

@@ -25,10 +25,42 @@ YEAR_END = D(2016, 12, 31)
 # health-service shares for each of the two pilots; item 3's drill rate has a 2016 and a three-year
 # target; item 18 adds the two zero targets of the Chinese text; item 24 is qualitative.
 TARGETS_PER_ITEM = {
-    0: 5, 1: 14, 2: 8, 3: 6, 4: 3, 5: 4, 6: 7, 7: 5, 8: 4, 9: 1, 10: 2, 11: 1, 12: 1, 13: 1,
-    14: 5, 15: 5, 16: 4, 17: 3, 18: 5, 19: 1, 20: 2, 21: 2, 22: 4, 23: 5, 24: 0, 25: 8,
+    0: 5,
+    1: 14,
+    2: 8,
+    3: 6,
+    4: 3,
+    5: 4,
+    6: 7,
+    7: 5,
+    8: 4,
+    9: 1,
+    10: 2,
+    11: 1,
+    12: 1,
+    13: 1,
+    14: 5,
+    15: 5,
+    16: 4,
+    17: 3,
+    18: 5,
+    19: 1,
+    20: 2,
+    21: 2,
+    22: 4,
+    23: 5,
+    24: 0,
+    25: 8,
 }
-SECTIONS = {"0": [0], "A": [1, 2, 3, 4], "B": [5, 6, 7], "C": [8, 9, 10, 11, 12, 13], "D": [14, 15, 16, 17, 18], "E": [19, 20, 21], "F": [22, 23, 24, 25]}
+SECTIONS = {
+    "0": [0],
+    "A": [1, 2, 3, 4],
+    "B": [5, 6, 7],
+    "C": [8, 9, 10, 11, 12, 13],
+    "D": [14, 15, 16, 17, 18],
+    "E": [19, 20, 21],
+    "F": [22, 23, 24, 25],
+}
 
 # code: indicator, comparison, value, unit, region, deadline
 SPOT = {
@@ -63,7 +95,14 @@ SPOT = {
     "7.5": ("volunteer_registration_rate", "ge", "5", "%", "420800", YEAR_END),
     "8.2": ("placename_records", "ge", "30000", "条", "420800", YEAR_END),
     "11.1": ("rehab_hospital_revenue", "ge", "14000", "万元", "420800", YEAR_END),  # 1.4亿元
-    "12.1": ("lottery_sales", "ge", "43000", "万元", "420800", YEAR_END),  # 4.3亿元 = 430 million yuan
+    "12.1": (
+        "lottery_sales",
+        "ge",
+        "43000",
+        "万元",
+        "420800",
+        YEAR_END,
+    ),  # 4.3亿元 = 430 million yuan
     "13.1": ("charity_donations", "ge", "600", "万元", "420800", YEAR_END),
     "14.4": ("veteran_training_pass_rate", "ge", "95", "%", "420800", YEAR_END),
     "14.5": ("veteran_employment_rate", "ge", "90", "%", "420800", YEAR_END),
@@ -89,11 +128,17 @@ def plan(jingmen):
 
 def test_the_plan_holds_every_quantified_target(plan):
     assert plan.year == 2016 and plan.region.code == "420800" and plan.status == Plan.Status.ACTIVE
-    assert (plan.period_start, plan.period_end, plan.published_on) == (D(2016, 1, 1), YEAR_END, D(2016, 2, 22))
+    assert (plan.period_start, plan.period_end, plan.published_on) == (
+        D(2016, 1, 1),
+        YEAR_END,
+        D(2016, 2, 22),
+    )
     assert plan.targets.count() == sum(TARGETS_PER_ITEM.values()) == 106
     counts = {item.number: item.targets.count() for item in plan.work_items.all()}
     assert counts == TARGETS_PER_ITEM
-    grouping = {s.code: sorted(s.work_items.values_list("number", flat=True)) for s in plan.sections.all()}
+    grouping = {
+        s.code: sorted(s.work_items.values_list("number", flat=True)) for s in plan.sections.all()
+    }
     assert grouping == SECTIONS
     assert all(t.weight == 1 for t in plan.targets.all())
 
@@ -126,13 +171,20 @@ def test_copy_to_next_year_moves_dates_and_keeps_cascades(plan, users):
     target = plan.targets.get(code="1.4")
     services.cascade_to_children(user=users["city_section"], target=target)
     new = services.copy_plan(user=users["city_section"], plan=plan, year=2017)
-    assert (new.year, new.status, new.title, new.copied_from_id) == (2017, Plan.Status.DRAFT, "荆门市2017年民政工作要点", plan.pk)
+    assert (new.year, new.status, new.title, new.copied_from_id) == (
+        2017,
+        Plan.Status.DRAFT,
+        "荆门市2017年民政工作要点",
+        plan.pk,
+    )
     assert (new.period_start, new.period_end) == (D(2017, 1, 1), D(2017, 12, 31))
     assert new.targets.count() == 106 + 5
     assert new.targets.get(code="3.5").deadline == D(2019, 12, 31)
     assert new.targets.get(code="21.1").deadline == D(2017, 6, 30)
     shares = new.targets.get(code="1.4").children.order_by("region__code")
-    assert [(c.region.code, c.value) for c in shares] == [(c, 31) for c in ("420802", "420804", "420821", "420822", "420881")]
+    assert [(c.region.code, c.value) for c in shares] == [
+        (c, 31) for c in ("420802", "420804", "420821", "420822", "420881")
+    ]
     assert plan.targets.count() == 106 + 5  # the original is untouched
     with pytest.raises(ServiceError) as exc:
         services.copy_plan(user=users["city_section"], plan=plan, year=2017)
@@ -147,9 +199,14 @@ def test_only_plan_managers_copy(plan, users):
 
 
 def test_excel_round_trip(plan, users):
-    services.allocate_target(user=users["city_section"], target=plan.targets.get(code="1.1"), shares=[
-        (Region.objects.get(code=c), v) for c, v in [("420802", 5), ("420804", 5), ("420822", 4), ("420881", 6), ("420821", 4)]
-    ])
+    services.allocate_target(
+        user=users["city_section"],
+        target=plan.targets.get(code="1.1"),
+        shares=[
+            (Region.objects.get(code=c), v)
+            for c, v in [("420802", 5), ("420804", 5), ("420822", 4), ("420881", 6), ("420821", 4)]
+        ],
+    )
     before = services.plan_as_data(plan)
     content = excel.export_plan_xlsx(plan)
     wb = load_workbook(io.BytesIO(content))
@@ -180,7 +237,9 @@ def test_excel_import_names_bad_cells(plan, users):
 
 
 def test_plan_settings_are_validated_and_audited(plan, users):
-    services.update_plan(user=users["city_section"], plan=plan, pace_tolerance="0.05", auto_supervise=True)
+    services.update_plan(
+        user=users["city_section"], plan=plan, pace_tolerance="0.05", auto_supervise=True
+    )
     plan.refresh_from_db()
     assert plan.pace_tolerance == Decimal("0.05") and plan.auto_supervise
     event = AuditEvent.objects.filter(object_type="targets.plan", action="update").first()

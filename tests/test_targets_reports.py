@@ -14,7 +14,6 @@ from minzheng.core.models import AuditEvent
 from minzheng.targets import refresh, selectors, services
 from minzheng.targets.models import IndicatorValue, ReportedValue
 from tests.conftest import make_user
-
 from tests.test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
 
 D = dt.date
@@ -33,16 +32,27 @@ def pdf(name="证明材料.pdf"):
 
 def snapshot_value(indicator, region_code, on=ON):
     refresh.refresh(on_date=on, plans=[])
-    row = IndicatorValue.objects.filter(indicator=indicator, region__code=region_code, on_date=on).first()
+    row = IndicatorValue.objects.filter(
+        indicator=indicator, region__code=region_code, on_date=on
+    ).first()
     return row.value if row else None
 
 
 def test_a_township_report_needs_the_county_to_approve_it(jingmen, users):
     clerk, approver = users["dongbao_clerk"], users["dongbao_approver"]
-    report = services.submit_report(user=clerk, indicator="registered_volunteers", region=jingmen["longquan"], as_of=ON,
-                                    value="3", note="街道志愿者台账", files=[pdf()])
+    report = services.submit_report(
+        user=clerk,
+        indicator="registered_volunteers",
+        region=jingmen["longquan"],
+        as_of=ON,
+        value="3",
+        note="街道志愿者台账",
+        files=[pdf()],
+    )
     assert report.status == ReportedValue.Status.SUBMITTED and report.evidence.count() == 1
-    assert AuditEvent.objects.filter(object_type="targets.reportedvalue", object_id=str(report.pk), action="create").exists()
+    assert AuditEvent.objects.filter(
+        object_type="targets.reportedvalue", object_id=str(report.pk), action="create"
+    ).exists()
     assert snapshot_value("registered_volunteers", "420802001") is None
 
     colleague = make_user("longquan_clerk2", Role.TOWNSHIP_CLERK, jingmen["longquan"])
@@ -61,14 +71,24 @@ def test_a_township_report_needs_the_county_to_approve_it(jingmen, users):
     report.refresh_from_db()
     assert (report.status, report.reviewed_by) == (ReportedValue.Status.APPROVED, approver)
     event = AuditEvent.objects.filter(object_id=str(report.pk), action="transition").get()
-    assert (event.before["status"], event.after["status"], event.after["reviewed_by_id"]) == ("submitted", "approved", approver.pk)
+    assert (event.before["status"], event.after["status"], event.after["reviewed_by_id"]) == (
+        "submitted",
+        "approved",
+        approver.pk,
+    )
     assert snapshot_value("registered_volunteers", "420802001") == 3
     assert snapshot_value("registered_volunteers", "420802") == 3  # rolled up
 
 
 def test_the_citys_own_figures_are_approved_by_a_city_administrator(jingmen, users):
-    report = services.submit_report(user=users["city_section"], indicator="lottery_sales", region=jingmen["city"], as_of=ON,
-                                    value="21500", files=[pdf()])
+    report = services.submit_report(
+        user=users["city_section"],
+        indicator="lottery_sales",
+        region=jingmen["city"],
+        as_of=ON,
+        value="21500",
+        files=[pdf()],
+    )
     other_section = make_user("city_section2", Role.CITY_SECTION, jingmen["city"])
     for user in (other_section, users["leader"]):
         with pytest.raises(PermissionDeniedError):
@@ -81,28 +101,53 @@ def test_the_citys_own_figures_are_approved_by_a_city_administrator(jingmen, use
 
 
 def test_approval_needs_evidence_and_a_return_needs_a_reason(jingmen, users):
-    report = services.submit_report(user=users["dongbao_approver"], indicator="elderly_care_beds", region=jingmen["dongbao"],
-                                    as_of=ON, value="1200")
+    report = services.submit_report(
+        user=users["dongbao_approver"],
+        indicator="elderly_care_beds",
+        region=jingmen["dongbao"],
+        as_of=ON,
+        value="1200",
+    )
     with pytest.raises(ServiceError) as exc:
         services.review_report(user=users["city_section"], report=report, approve=True)
     assert exc.value.errors == {"files": ["该填报没有证明材料，不能审核通过"]}
     with pytest.raises(ServiceError) as exc:
         services.review_report(user=users["city_section"], report=report, approve=False)
     assert "note" in exc.value.errors
-    services.add_evidence(user=users["dongbao_approver"], report=report, files=[pdf("床位统计表.pdf")])
-    services.review_report(user=users["city_section"], report=report, approve=False, note="请附民政部门盖章的统计表")
+    services.add_evidence(
+        user=users["dongbao_approver"], report=report, files=[pdf("床位统计表.pdf")]
+    )
+    services.review_report(
+        user=users["city_section"], report=report, approve=False, note="请附民政部门盖章的统计表"
+    )
     report.refresh_from_db()
-    assert report.status == ReportedValue.Status.REJECTED and report.review_note == "请附民政部门盖章的统计表"
+    assert (
+        report.status == ReportedValue.Status.REJECTED
+        and report.review_note == "请附民政部门盖章的统计表"
+    )
     with pytest.raises(ServiceError):
         services.review_report(user=users["city_section"], report=report, approve=True)
 
 
 def test_a_correction_supersedes_the_approved_value(jingmen, users):
-    first = services.submit_report(user=users["dongbao_approver"], indicator="elderly_care_beds", region=jingmen["dongbao"],
-                                   as_of=ON, value="1200", files=[pdf()])
+    first = services.submit_report(
+        user=users["dongbao_approver"],
+        indicator="elderly_care_beds",
+        region=jingmen["dongbao"],
+        as_of=ON,
+        value="1200",
+        files=[pdf()],
+    )
     services.review_report(user=users["city_section"], report=first, approve=True)
-    second = services.submit_report(user=users["dongbao_approver"], indicator="elderly_care_beds", region=jingmen["dongbao"],
-                                    as_of=ON, value="1250", note="补报两家民办机构", files=[pdf()])
+    second = services.submit_report(
+        user=users["dongbao_approver"],
+        indicator="elderly_care_beds",
+        region=jingmen["dongbao"],
+        as_of=ON,
+        value="1250",
+        note="补报两家民办机构",
+        files=[pdf()],
+    )
     assert snapshot_value("elderly_care_beds", "420802") == 1200  # until the correction is approved
     services.review_report(user=users["city_section"], report=second, approve=True)
     first.refresh_from_db()
@@ -111,23 +156,65 @@ def test_a_correction_supersedes_the_approved_value(jingmen, users):
 
 
 def test_rates_from_numerator_and_denominator(jingmen, users):
-    report = services.submit_report(user=users["dongbao_approver"], indicator="social_org_inspection_rate", region=jingmen["dongbao"],
-                                    as_of=ON, numerator="45", denominator="50")
+    report = services.submit_report(
+        user=users["dongbao_approver"],
+        indicator="social_org_inspection_rate",
+        region=jingmen["dongbao"],
+        as_of=ON,
+        numerator="45",
+        denominator="50",
+    )
     assert (report.value, report.numerator, report.denominator) == (Decimal("90.0000"), 45, 50)
 
 
-@pytest.mark.parametrize("fields,field,message", [
-    ({"indicator": "pop_60_plus", "value": "1"}, "indicator", "该指标由平台根据业务数据自动计算，无需填报"),
-    ({"indicator": "beds_per_1000_elderly", "value": "1"}, "indicator", "该指标由平台根据业务数据自动计算，无需填报"),
-    ({"indicator": "nope", "value": "1"}, "indicator", "指标代码不存在：nope"),
-    ({"indicator": "standardisation_unified", "value": "2"}, "value", "完成类指标填 1（已完成）或 0（未完成）"),
-    ({"indicator": "elderly_care_beds", "value": "-1"}, "value", "数值不能为负数"),
-    ({"indicator": "elderly_care_beds", "value": ""}, "value", "此项为必填项"),
-    ({"indicator": "social_org_inspection_rate", "numerator": "9", "denominator": "10", "value": "80"}, "value", "数值与分子÷分母不一致（应为 90）"),
-    ({"indicator": "social_org_inspection_rate", "numerator": "9", "denominator": "0"}, "denominator", "分母应大于0"),
-    ({"indicator": "social_org_inspection_rate", "numerator": "9"}, "denominator", "分子和分母应同时填写"),
-    ({"indicator": "elderly_care_beds", "value": "1", "as_of": D(2999, 1, 1)}, "as_of", "数据截止日期不能晚于今天"),
-])
+@pytest.mark.parametrize(
+    "fields,field,message",
+    [
+        (
+            {"indicator": "pop_60_plus", "value": "1"},
+            "indicator",
+            "该指标由平台根据业务数据自动计算，无需填报",
+        ),
+        (
+            {"indicator": "beds_per_1000_elderly", "value": "1"},
+            "indicator",
+            "该指标由平台根据业务数据自动计算，无需填报",
+        ),
+        ({"indicator": "nope", "value": "1"}, "indicator", "指标代码不存在：nope"),
+        (
+            {"indicator": "standardisation_unified", "value": "2"},
+            "value",
+            "完成类指标填 1（已完成）或 0（未完成）",
+        ),
+        ({"indicator": "elderly_care_beds", "value": "-1"}, "value", "数值不能为负数"),
+        ({"indicator": "elderly_care_beds", "value": ""}, "value", "此项为必填项"),
+        (
+            {
+                "indicator": "social_org_inspection_rate",
+                "numerator": "9",
+                "denominator": "10",
+                "value": "80",
+            },
+            "value",
+            "数值与分子÷分母不一致（应为 90）",
+        ),
+        (
+            {"indicator": "social_org_inspection_rate", "numerator": "9", "denominator": "0"},
+            "denominator",
+            "分母应大于0",
+        ),
+        (
+            {"indicator": "social_org_inspection_rate", "numerator": "9"},
+            "denominator",
+            "分子和分母应同时填写",
+        ),
+        (
+            {"indicator": "elderly_care_beds", "value": "1", "as_of": D(2999, 1, 1)},
+            "as_of",
+            "数据截止日期不能晚于今天",
+        ),
+    ],
+)
 def test_report_validation(jingmen, users, fields, field, message):
     fields = {"as_of": ON, **fields}
     with pytest.raises(ServiceError) as exc:
@@ -137,23 +224,57 @@ def test_report_validation(jingmen, users, fields, field, message):
 
 def test_reports_stay_within_scope_and_files_are_checked(jingmen, users):
     with pytest.raises(PermissionDeniedError):
-        services.submit_report(user=users["dongbao_approver"], indicator="elderly_care_beds", region=jingmen["zhongxiang"], as_of=ON, value="1")
+        services.submit_report(
+            user=users["dongbao_approver"],
+            indicator="elderly_care_beds",
+            region=jingmen["zhongxiang"],
+            as_of=ON,
+            value="1",
+        )
     with pytest.raises(PermissionDeniedError):
-        services.submit_report(user=users["leader"], indicator="elderly_care_beds", region=jingmen["city"], as_of=ON, value="1")
+        services.submit_report(
+            user=users["leader"],
+            indicator="elderly_care_beds",
+            region=jingmen["city"],
+            as_of=ON,
+            value="1",
+        )
     with pytest.raises(ServiceError) as exc:
-        services.submit_report(user=users["dongbao_approver"], indicator="elderly_care_beds", region=jingmen["dongbao"], as_of=ON,
-                               value="1", files=[SimpleUploadedFile("run.exe", b"MZ")])
+        services.submit_report(
+            user=users["dongbao_approver"],
+            indicator="elderly_care_beds",
+            region=jingmen["dongbao"],
+            as_of=ON,
+            value="1",
+            files=[SimpleUploadedFile("run.exe", b"MZ")],
+        )
     assert "不支持的文件类型" in exc.value.errors["files"][0]
     assert not ReportedValue.objects.exists()  # nothing half-written
 
 
 def test_report_and_approve_through_the_api(api_client, jingmen, users):
     api_client.login("dongbao_clerk")
-    r = api_client.post("/api/v1/targets/reports", {"indicator": "registered_volunteers", "region": "420802001", "as_of": "2016-06-30", "value": 3})
+    r = api_client.post(
+        "/api/v1/targets/reports",
+        {
+            "indicator": "registered_volunteers",
+            "region": "420802001",
+            "as_of": "2016-06-30",
+            "value": 3,
+        },
+    )
     assert r.status_code == 201, r.content
     report_id = r.json()["id"]
     assert r.json()["status"] == "submitted"
-    r = api_client.post("/api/v1/targets/reports", {"indicator": "registered_volunteers", "region": "420881001", "as_of": "2016-06-30", "value": 3})
+    r = api_client.post(
+        "/api/v1/targets/reports",
+        {
+            "indicator": "registered_volunteers",
+            "region": "420881001",
+            "as_of": "2016-06-30",
+            "value": 3,
+        },
+    )
     assert r.status_code == 404
     api_client.login("dongbao_approver")
     r = api_client.post(f"/api/v1/targets/reports/{report_id}/review", {"approve": True})
@@ -162,13 +283,18 @@ def test_report_and_approve_through_the_api(api_client, jingmen, users):
     from django.test import Client
 
     upload = Client().post(
-        f"/api/v1/targets/reports/{report_id}/evidence", {"files": [pdf()]},
+        f"/api/v1/targets/reports/{report_id}/evidence",
+        {"files": [pdf()]},
         HTTP_AUTHORIZATION=f"Bearer {api_client.token}",
     )
     assert upload.status_code == 201, upload.content
     assert upload.json()["evidence"] == ["证明材料.pdf"]
     api_client.login("dongbao_approver")
     r = api_client.post(f"/api/v1/targets/reports/{report_id}/review", {"approve": True})
-    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["reviewed_by"] == "dongbao_approver"
+    assert (
+        r.status_code == 200
+        and r.json()["status"] == "approved"
+        and r.json()["reviewed_by"] == "dongbao_approver"
+    )
     api_client.login("zhongxiang_clerk")
     assert api_client.get("/api/v1/targets/reports").json()["items"] == []

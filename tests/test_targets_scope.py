@@ -32,10 +32,23 @@ def world(jingmen, users, settings, tmp_path, pinned_reported):
     zx_report = approved("elderly_care_beds", jingmen["zhongxiang"], D(2016, 5, 31), 6)
     refresh.refresh(on_date=ON, plans=[plan])
     zx_target = beds.children.get(region__code="420881")
-    zx_case = services.open_case(user=users["city_section"], plan=plan, region=jingmen["zhongxiang"], reason="behind",
-                                 target=zx_target, opened_on=ON)
-    return {"plan": plan, "beds": beds, "dongbao_beds": beds.children.get(region__code="420802"), "zx_target": zx_target,
-            "zx_case": zx_case, "zx_report": zx_report, **jingmen}
+    zx_case = services.open_case(
+        user=users["city_section"],
+        plan=plan,
+        region=jingmen["zhongxiang"],
+        reason="behind",
+        target=zx_target,
+        opened_on=ON,
+    )
+    return {
+        "plan": plan,
+        "beds": beds,
+        "dongbao_beds": beds.children.get(region__code="420802"),
+        "zx_target": zx_target,
+        "zx_case": zx_case,
+        "zx_report": zx_report,
+        **jingmen,
+    }
 
 
 def test_api_values_and_scores_stay_in_scope(api_client, world):
@@ -54,7 +67,12 @@ def test_api_values_and_scores_stay_in_scope(api_client, world):
     assert [s["region"]["code"] for s in scores] == ["420802"]
     # 14 beds for 7 elderly = 2000 per 1,000: no city has that; a data anomaly for 东宝 to explain,
     # never met, and not scored (nothing else has data either).
-    assert (scores[0]["met"], scores[0]["anomalies"], scores[0]["scored"], scores[0]["rank"]) == (0, 1, 0, 0)
+    assert (scores[0]["met"], scores[0]["anomalies"], scores[0]["scored"], scores[0]["rank"]) == (
+        0,
+        1,
+        0,
+        0,
+    )
 
     assert api_client.get(f"/api/v1/targets/{world['zx_target'].pk}").status_code == 404
     city_target = api_client.get(f"/api/v1/targets/{world['beds'].pk}").json()
@@ -64,39 +82,68 @@ def test_api_values_and_scores_stay_in_scope(api_client, world):
     assert own["evaluation"]["status"] == "anomaly" and Decimal(own["evaluation"]["value"]) == 2000
     assert own["evaluation"]["attainment"] is None
 
-    assert api_client.get(f"/api/v1/targets/plans/{plan_id}/targets", region="420881").status_code == 404
-    listed = {t["region"]["code"] for t in api_client.get(f"/api/v1/targets/plans/{plan_id}/targets").json()}
-    assert "420881" not in listed and {"420800", "420802"} <= listed  # the city's targets, for context
+    assert (
+        api_client.get(f"/api/v1/targets/plans/{plan_id}/targets", region="420881").status_code
+        == 404
+    )
+    listed = {
+        t["region"]["code"]
+        for t in api_client.get(f"/api/v1/targets/plans/{plan_id}/targets").json()
+    }
+    assert (
+        "420881" not in listed and {"420800", "420802"} <= listed
+    )  # the city's targets, for context
 
     assert api_client.get("/api/v1/targets/supervision").json()["items"] == []
     assert api_client.get(f"/api/v1/targets/supervision/{world['zx_case'].pk}").status_code == 404
-    assert all(r["region"]["code"] != "420881" for r in api_client.get("/api/v1/targets/reports").json()["items"])
+    assert all(
+        r["region"]["code"] != "420881"
+        for r in api_client.get("/api/v1/targets/reports").json()["items"]
+    )
 
 
 def test_city_level_reads_everything(api_client, world):
     api_client.login("leader")
-    scores = api_client.get(f"/api/v1/targets/plans/{world['plan'].pk}/scores", level="county").json()
+    scores = api_client.get(
+        f"/api/v1/targets/plans/{world['plan'].pk}/scores", level="county"
+    ).json()
     by_code = {s["region"]["code"]: s for s in scores}
     assert set(by_code) == {"420802", "420804", "420821", "420822", "420881"}
     # 东宝's 2000 and 钟祥's 6000 beds per 1,000 elderly are data anomalies; 钟祥 has no data on its
     # four pilot targets; the other three counties have no data: nobody is scored or ranked.
-    assert [(by_code[c]["scored"], by_code[c]["anomalies"], by_code[c]["rank"]) for c in ("420802", "420881", "420804", "420821", "420822")] == [
-        (0, 1, 0), (0, 1, 0), (0, 0, 0), (0, 0, 0), (0, 0, 0),
+    assert [
+        (by_code[c]["scored"], by_code[c]["anomalies"], by_code[c]["rank"])
+        for c in ("420802", "420881", "420804", "420821", "420822")
+    ] == [
+        (0, 1, 0),
+        (0, 1, 0),
+        (0, 0, 0),
+        (0, 0, 0),
+        (0, 0, 0),
     ]
-    assert [c["id"] for c in api_client.get("/api/v1/targets/supervision").json()["items"]] == [world["zx_case"].pk]
+    assert [c["id"] for c in api_client.get("/api/v1/targets/supervision").json()["items"]] == [
+        world["zx_case"].pk
+    ]
 
 
-@pytest.mark.parametrize("path", [
-    "/targets/?region=420881",
-    "/targets/export.xlsx?region=420881",
-    "/targets/report.pdf?region=420881",
-    "/targets/t/{zx_target}/",
-    "/targets/supervision/{zx_case}/",
-    "/targets/reports/{zx_report}/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/targets/?region=420881",
+        "/targets/export.xlsx?region=420881",
+        "/targets/report.pdf?region=420881",
+        "/targets/t/{zx_target}/",
+        "/targets/supervision/{zx_case}/",
+        "/targets/reports/{zx_report}/",
+    ],
+)
 def test_pages_of_another_county_are_404(client, world, path):
     client.login(username="dongbao_approver", password=PASSWORD)
-    url = path.format(zx_target=world["zx_target"].pk, zx_case=world["zx_case"].pk, zx_report=world["zx_report"].pk)
+    url = path.format(
+        zx_target=world["zx_target"].pk,
+        zx_case=world["zx_case"].pk,
+        zx_report=world["zx_report"].pk,
+    )
     assert client.get(url).status_code == 404
 
 
@@ -129,12 +176,31 @@ def test_supervision_from_opening_to_closure(world, users):
     plan, target = world["plan"], world["dongbao_beds"]
     owner = users["dongbao_approver"]
     with pytest.raises(PermissionDeniedError):
-        services.open_case(user=owner, plan=plan, region=target.region, reason="behind", target=target)
-    case = services.open_case(user=users["city_section"], plan=plan, region=target.region, reason="report_overdue", target=target,
-                              deadline=D(2016, 7, 15), owner=owner, opened_on=ON, detail="5月床位数未按时填报")
-    assert AuditEvent.objects.filter(object_type="targets.supervisioncase", object_id=str(case.pk), action="create").exists()
+        services.open_case(
+            user=owner, plan=plan, region=target.region, reason="behind", target=target
+        )
+    case = services.open_case(
+        user=users["city_section"],
+        plan=plan,
+        region=target.region,
+        reason="report_overdue",
+        target=target,
+        deadline=D(2016, 7, 15),
+        owner=owner,
+        opened_on=ON,
+        detail="5月床位数未按时填报",
+    )
+    assert AuditEvent.objects.filter(
+        object_type="targets.supervisioncase", object_id=str(case.pk), action="create"
+    ).exists()
     with pytest.raises(ServiceError) as exc:
-        services.open_case(user=users["city_section"], plan=plan, region=target.region, reason="behind", target=target)
+        services.open_case(
+            user=users["city_section"],
+            plan=plan,
+            region=target.region,
+            reason="behind",
+            target=target,
+        )
     assert exc.value.status == 409
     services.add_case_note(user=owner, case=case, text="已补报并上传统计表")
     with pytest.raises(PermissionDeniedError):
@@ -143,22 +209,45 @@ def test_supervision_from_opening_to_closure(world, users):
         services.close_case(user=owner, case=case, note="自行销号")
     with pytest.raises(ServiceError):
         services.close_case(user=users["city_section"], case=case, note=" ")
-    services.close_case(user=users["city_section"], case=case, note="已整改", closed_on=D(2016, 7, 10))
+    services.close_case(
+        user=users["city_section"], case=case, note="已整改", closed_on=D(2016, 7, 10)
+    )
     case.refresh_from_db()
-    assert (case.status, case.closed_on, case.closed_by) == (SupervisionCase.Status.CLOSED, D(2016, 7, 10), users["city_section"])
+    assert (case.status, case.closed_on, case.closed_by) == (
+        SupervisionCase.Status.CLOSED,
+        D(2016, 7, 10),
+        users["city_section"],
+    )
     assert [n.text for n in case.notes.all()] == ["已补报并上传统计表"]
-    actions = list(AuditEvent.objects.filter(object_type="targets.supervisioncase", object_id=str(case.pk)).order_by("seq").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_type="targets.supervisioncase", object_id=str(case.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
     assert actions == ["create", "update", "transition"]
     with pytest.raises(ServiceError):
         services.add_case_note(user=owner, case=case, text="销号后")
     # Closed, the target may be put under supervision again.
-    services.open_case(user=users["city_section"], plan=plan, region=target.region, reason="missed", target=target, opened_on=ON)
+    services.open_case(
+        user=users["city_section"],
+        plan=plan,
+        region=target.region,
+        reason="missed",
+        target=target,
+        opened_on=ON,
+    )
 
 
 def test_owner_must_belong_to_the_unit(world, users):
     with pytest.raises(ServiceError) as exc:
-        services.open_case(user=users["city_section"], plan=world["plan"], region=world["dongbao"], reason="other",
-                           title="其他", owner=users["zhongxiang_clerk"])
+        services.open_case(
+            user=users["city_section"],
+            plan=world["plan"],
+            region=world["dongbao"],
+            reason="other",
+            title="其他",
+            owner=users["zhongxiang_clerk"],
+        )
     assert "owner" in exc.value.errors
 
 
@@ -180,13 +269,32 @@ def test_the_refresh_job_and_command(world, users):
     from minzheng.core import jobs
     from minzheng.core.models import Job
 
-    row = Job.objects.create(kind="targets.refresh", title="t", params={"date": "2016-05-31", "plan": world["plan"].pk}, created_by=users["admin"])
+    row = Job.objects.create(
+        kind="targets.refresh",
+        title="t",
+        params={"date": "2016-05-31", "plan": world["plan"].pk},
+        created_by=users["admin"],
+    )
     row = jobs.execute(str(row.pk))
     assert row.status == Job.Status.SUCCEEDED, row.error
     assert row.result["date"] == "2016-05-31" and row.result["evaluations"] == 106 + 5
     out = io.StringIO()
-    call_command("targets", "refresh", "--plan", str(world["plan"].pk), "--history", "--date", "2016-03-31", stdout=out, stderr=io.StringIO())
-    assert [line.split('"date": "')[1][:10] for line in out.getvalue().splitlines()] == ["2016-01-31", "2016-02-29", "2016-03-31"]
+    call_command(
+        "targets",
+        "refresh",
+        "--plan",
+        str(world["plan"].pk),
+        "--history",
+        "--date",
+        "2016-03-31",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert [line.split('"date": "')[1][:10] for line in out.getvalue().splitlines()] == [
+        "2016-01-31",
+        "2016-02-29",
+        "2016-03-31",
+    ]
     assert ReportedValue.objects.count() == 2
 
 
@@ -205,9 +313,13 @@ def test_a_functional_zone_sees_and_approves_its_member_units(api_client, world,
     assert api_client.get(base, region="420802102").status_code == 200
     assert api_client.get(base, region="420802").status_code == 404
     assert api_client.get(base, region="420802001").status_code == 404
-    report = services.submit_report(user=township_clerk, indicator="charity_donations", region=zhanghe, as_of=ON, value="3")
+    report = services.submit_report(
+        user=township_clerk, indicator="charity_donations", region=zhanghe, as_of=ON, value="3"
+    )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    services.add_evidence(user=township_clerk, report=report, files=[SimpleUploadedFile("捐赠台账.pdf", b"%PDF-1.4")])
+    services.add_evidence(
+        user=township_clerk, report=report, files=[SimpleUploadedFile("捐赠台账.pdf", b"%PDF-1.4")]
+    )
     r = api_client.post(f"/api/v1/targets/reports/{report.pk}/review", {"approve": True})
     assert r.status_code == 200 and r.json()["status"] == "approved"

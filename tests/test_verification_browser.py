@@ -15,7 +15,9 @@ from tests.test_verification_coverage import application, import_all_but, media_
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_missing_source_gives_partial_verification(browser, live_server, world, tmp_path, settings):  # noqa: F811
+def test_a_missing_source_gives_partial_verification(
+    browser, live_server, world, tmp_path, settings
+):  # noqa: F811
     from playwright.sync_api import expect
 
     settings.BROKER_URL = ""  # the run's job runs in a thread of the live server
@@ -53,7 +55,9 @@ def test_a_missing_source_gives_partial_verification(browser, live_server, world
     # The case did not move on; concluding is refused with the reason.
     assert Case.objects.get(pk=case.pk).state == State.VERIFYING
     page.get_by_role("button", name="作出核对结论").click()
-    expect(page.locator(".messages, [role=alert]").first).to_contain_text("部分核对：缺少本项目必需的数据来源（银行存款）")
+    expect(page.locator(".messages, [role=alert]").first).to_contain_text(
+        "部分核对：缺少本项目必需的数据来源（银行存款）"
+    )
 
     page.get_by_test_id("run-status").get_by_role("link").click()
     expect(page.get_by_test_id("coverage")).to_have_text("部分核对")

@@ -36,7 +36,10 @@ def media_root(settings, tmp_path):
 
 
 def current_sources() -> dict:
-    return {code: [imports.batch_path(b) for b in rows] for code, rows in imports.current_batches().items()}
+    return {
+        code: [imports.batch_path(b) for b in rows]
+        for code, rows in imports.current_batches().items()
+    }
 
 
 @pytest.mark.django_db
@@ -47,15 +50,30 @@ def test_identical_findings_on_every_rule(spark, jingmen, users, tmp_path):
     # The same households on both engines (a households run does not move the applications on).
     households = [h.pk for h in scenario.households.values()]
     for engine in ("duckdb", "spark"):
-        run = services.start_run(user=clerk, kind=Run.Kind.HOUSEHOLDS, region=jingmen["longquan"], household_ids=households,
-                                 as_of=REF, engine=engine, dispatch_on_commit=False)
+        run = services.start_run(
+            user=clerk,
+            kind=Run.Kind.HOUSEHOLDS,
+            region=jingmen["longquan"],
+            household_ids=households,
+            as_of=REF,
+            engine=engine,
+            dispatch_on_commit=False,
+        )
         result = runs.execute(run.pk, spark=spark if engine == "spark" else None)
-        rows = Finding.objects.filter(last_run=run).values_list("key", "rule", "person_id", "batch_id", "row", "evidence")
-        by_engine[engine] = (result, {(*row[:5], json.dumps(row[5], sort_keys=True)) for row in rows})
+        rows = Finding.objects.filter(last_run=run).values_list(
+            "key", "rule", "person_id", "batch_id", "row", "evidence"
+        )
+        by_engine[engine] = (
+            result,
+            {(*row[:5], json.dumps(row[5], sort_keys=True)) for row in rows},
+        )
     (duck, duck_rows), (sparked, spark_rows) = by_engine["duckdb"], by_engine["spark"]
     assert duck_rows == spark_rows and len(duck_rows) == 16
     assert duck["by_rule"] == sparked["by_rule"]
-    assert (sparked["findings"], sparked["findings_new"]) == (16, 0)  # same keys: the Spark run found nothing new
+    assert (sparked["findings"], sparked["findings_new"]) == (
+        16,
+        0,
+    )  # same keys: the Spark run found nothing new
 
 
 @pytest.mark.django_db
@@ -66,15 +84,28 @@ def test_identical_hits_on_a_synthetic_city(spark, jingmen, tmp_path):
     as_of = dt.date(2024, 1, 1)
     city = tmp_path / "city"
     generate_city(persons=3_000, seed=11, out_dir=city, as_of=as_of)
-    synth_sources.generate_sources(city_dir=city, seed=11, beneficiary_share=0.2, planted_share=0.3, near_miss_share=0.3)
+    synth_sources.generate_sources(
+        city_dir=city, seed=11, beneficiary_share=0.2, planted_share=0.3, near_miss_share=0.3
+    )
     load_default_standards()
     services.import_directory(directory=city / "sources", as_of=as_of)
     files = synth_sources.recheck_targets(city)
-    targets, _used = build_targets(files.households, files.members, ref=as_of, standards=standards_table(as_of))
+    targets, _used = build_targets(
+        files.households, files.members, ref=as_of, standards=standards_table(as_of)
+    )
     pq.write_table(targets, tmp_path / "targets.parquet")
-    duck, _t = engines.run_rules("duckdb", targets=tmp_path / "targets.parquet", sources=current_sources(), workdir=tmp_path)
-    sparked, _t = engines.run_rules("spark", targets=tmp_path / "targets.parquet", sources=current_sources(), workdir=tmp_path,
-                                    spark=spark)
+    duck, _t = engines.run_rules(
+        "duckdb", targets=tmp_path / "targets.parquet", sources=current_sources(), workdir=tmp_path
+    )
+    sparked, _t = engines.run_rules(
+        "spark",
+        targets=tmp_path / "targets.parquet",
+        sources=current_sources(),
+        workdir=tmp_path,
+        spark=spark,
+    )
     assert duck.num_rows > 0 and duck.equals(sparked)
-    score = synth_sources.score(synth_sources.found_from_hits(sparked, files), synth_sources.read_truth(city / "sources"))
+    score = synth_sources.score(
+        synth_sources.found_from_hits(sparked, files), synth_sources.read_truth(city / "sources")
+    )
     assert (score.recall, score.precision) == (1.0, 1.0)

@@ -61,7 +61,9 @@ class World:
 
 
 def _user(username: str, role: str, region: Region | None, **extra) -> User:
-    return User.objects.create_user(username=username, role=role, region=region, first_name=extra.pop("name", ""), **extra)
+    return User.objects.create_user(
+        username=username, role=role, region=region, first_name=extra.pop("name", ""), **extra
+    )
 
 
 def build_world() -> World:
@@ -71,7 +73,9 @@ def build_world() -> World:
     r = {code: Region.objects.get(code=code) for code in ("420802001", "420881001", "420802102")}
 
     def village(code, name, parent):
-        return Region.objects.create(code=code, name=name, level=Region.Level.VILLAGE, parent=parent, urban_rural="urban")
+        return Region.objects.create(
+            code=code, name=name, level=Region.Level.VILLAGE, parent=parent, urban_rural="urban"
+        )
 
     longquan = r["420802001"]
     v1 = village("420802001001", "龙泉社区", longquan)
@@ -81,22 +85,46 @@ def build_world() -> World:
     admin = _user("admin", Role.ADMIN, None, name="管理员")
 
     def person(number, name, region):
-        return services.register_person(user=admin, id_number=number, name=name, hukou_region=region, hukou_type="urban")
+        return services.register_person(
+            user=admin, id_number=number, name=name, hukou_region=region, hukou_type="urban"
+        )
 
-    zhang, li, xiaoming = person(ZHANG_SAN, "张三", v1), person(LI_SI, "李四", v1), person(ZHANG_XIAOMING, "张小明", v1)
+    zhang, li, xiaoming = (
+        person(ZHANG_SAN, "张三", v1),
+        person(LI_SI, "李四", v1),
+        person(ZHANG_XIAOMING, "张小明", v1),
+    )
     wang, zhou = person(WANG_WU, "王五", zx), person(ZHOU_QI, "周七", zh)
     since = dt.date(2020, 1, 1)
     household = services.create_household(
-        user=admin, region=v1, head=zhang, address="龙泉路1号", bank_name="农业银行", bank_account=BANK_ACCOUNT,
-        members=[(li, Relation.SPOUSE), (xiaoming, Relation.CHILD)], since=since,
+        user=admin,
+        region=v1,
+        head=zhang,
+        address="龙泉路1号",
+        bank_name="农业银行",
+        bank_account=BANK_ACCOUNT,
+        members=[(li, Relation.SPOUSE), (xiaoming, Relation.CHILD)],
+        since=since,
     )
     zx_household = services.create_household(user=admin, region=zx, head=wang, since=since)
     return World(
-        longquan=longquan, village=v1, village2=v2, zx_village=zx, zhanghe_village=zh,
-        zhang=zhang, li=li, xiaoming=xiaoming, wang=wang, zhou=zhou, household=household, zx_household=zx_household,
+        longquan=longquan,
+        village=v1,
+        village2=v2,
+        zx_village=zx,
+        zhanghe_village=zh,
+        zhang=zhang,
+        li=li,
+        xiaoming=xiaoming,
+        wang=wang,
+        zhou=zhou,
+        household=household,
+        zx_household=zx_household,
         admin=admin,
         clerk=_user("clerk", Role.TOWNSHIP_CLERK, longquan, name="刘受理"),
-        county=_user("dongbao", Role.COUNTY_APPROVER, Region.objects.get(code="420802"), name="东宝审批"),
+        county=_user(
+            "dongbao", Role.COUNTY_APPROVER, Region.objects.get(code="420802"), name="东宝审批"
+        ),
         leader=_user("leader", Role.LEADER, Region.objects.get(code="420802"), name="王领导"),
         village_worker=_user("worker", Role.VILLAGE_WORKER, v1, name="村干部"),
     )
@@ -130,11 +158,17 @@ def _pages(w: World, job: Job):
         (reverse("web:region_detail", args=["420802"]), ["龙泉街道"]),
         (reverse("web:person_list"), ["张三", "李四", "张小明"]),
         (reverse("web:person_list") + "?q=zs", ["张三"]),
-        (reverse("web:person_detail", args=[w.zhang.pk]), ["张三", w.zhang.id_masked, w.household.number]),
+        (
+            reverse("web:person_detail", args=[w.zhang.pk]),
+            ["张三", w.zhang.id_masked, w.household.number],
+        ),
         (reverse("web:person_create"), ['name="id_number"', "登记人员"]),
         (reverse("web:person_edit", args=[w.zhang.pk]), ['value="张三"']),
         (reverse("web:household_list"), [w.household.number, "张三"]),
-        (reverse("web:household_detail", args=[w.household.pk]), ["李四", "配偶", "张小明", "子女", w.li.id_masked]),
+        (
+            reverse("web:household_detail", args=[w.household.pk]),
+            ["李四", "配偶", "张小明", "子女", w.li.id_masked],
+        ),
         (reverse("web:household_create"), ['name="head_id_number"', "龙泉社区"]),
         (reverse("web:job_list"), [job.title]),
         (reverse("web:job_detail", args=[job.pk]), [job.title, "错误明细"]),
@@ -143,10 +177,20 @@ def _pages(w: World, job: Job):
 
 def test_every_page_renders_for_a_township_clerk(client, world):
     job = Job.objects.create(
-        kind="people.import", title="导入人员：名单.csv", created_by=world.clerk, status=Job.Status.SUCCEEDED,
-        result={"mode": "good_rows", "rows": 2, "created_people": 1, "created_households": 0, "existing": 0,
-                "written": True, "errors": [{"row": 3, "column": "姓名", "value": "", "message": "姓名不能为空"}],
-                "error_count": 1},
+        kind="people.import",
+        title="导入人员：名单.csv",
+        created_by=world.clerk,
+        status=Job.Status.SUCCEEDED,
+        result={
+            "mode": "good_rows",
+            "rows": 2,
+            "created_people": 1,
+            "created_households": 0,
+            "existing": 0,
+            "written": True,
+            "errors": [{"row": 3, "column": "姓名", "value": "", "message": "姓名不能为空"}],
+            "error_count": 1,
+        },
     )
     login(client, world.clerk)
     for url, expected in _pages(world, job):
@@ -160,16 +204,23 @@ def test_every_page_renders_for_a_township_clerk(client, world):
 
 def test_region_index_redirects_to_the_users_own_region(client, world):
     response = login(client, world.clerk).get(reverse("web:region_index"))
-    assert response.status_code == 302 and response.url == reverse("web:region_detail", args=["420802001"])
+    assert response.status_code == 302 and response.url == reverse(
+        "web:region_detail", args=["420802001"]
+    )
 
 
 def test_anonymous_visitors_are_sent_to_login(client, world):
     response = client.get(reverse("web:person_list"))
     assert response.status_code == 302 and response.url.startswith("/login/?next=")
     # A poll from a page whose session expired redirects the whole page, not the fragment.
-    job = Job.objects.create(kind="people.import", title="运行中", created_by=world.clerk, status=Job.Status.RUNNING)
-    poll = client.get(reverse("web:job_status", args=[job.pk]), HTTP_HX_REQUEST="true",
-                      HTTP_HX_CURRENT_URL=f"http://testserver/jobs/{job.pk}/")
+    job = Job.objects.create(
+        kind="people.import", title="运行中", created_by=world.clerk, status=Job.Status.RUNNING
+    )
+    poll = client.get(
+        reverse("web:job_status", args=[job.pk]),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver/jobs/{job.pk}/",
+    )
     assert poll["HX-Redirect"] == f"/login/?next=/jobs/{job.pk}/"
 
 
@@ -197,7 +248,9 @@ def test_out_of_scope_records_are_404_and_never_listed(client, world):
     # In scope: the 东宝区 user sees 东宝 people (so the refusals below are about scope, not a broken page).
     assert client.get(reverse("web:person_detail", args=[world.zhang.pk])).status_code == 200
     assert client.get(reverse("web:person_detail", args=[world.wang.pk])).status_code == 404
-    assert client.get(reverse("web:household_detail", args=[world.zx_household.pk])).status_code == 404
+    assert (
+        client.get(reverse("web:household_detail", args=[world.zx_household.pk])).status_code == 404
+    )
     assert client.get(reverse("web:person_edit", args=[world.wang.pk])).status_code == 404
     assert client.get(reverse("web:region_detail", args=["420881"])).status_code == 404
     listing = client.get(reverse("web:person_list"))
@@ -227,10 +280,21 @@ def test_region_browser_counts_zones_and_members(client, world):
     login(client, world.admin)
     html = client.get(reverse("web:region_detail", args=["420802001"])).content.decode()
     rows = client.get(reverse("web:region_detail", args=["420802001"])).context["rows"]
-    assert [(r.region.name, r.people, r.households) for r in rows] == [("龙泉社区", 3, 1), ("月亮湖社区", 0, 0)]
-    city = {r.region.code: (r.people, r.households) for r in client.get(reverse("web:region_detail", args=["420800"])).context["rows"]}
+    assert [(r.region.name, r.people, r.households) for r in rows] == [
+        ("龙泉社区", 3, 1),
+        ("月亮湖社区", 0, 0),
+    ]
+    city = {
+        r.region.code: (r.people, r.households)
+        for r in client.get(reverse("web:region_detail", args=["420800"])).context["rows"]
+    }
     # 东宝区: 3 in 龙泉 + 周七 in 漳河镇; 钟祥: 王五; 漳河新区 rolls up its member 漳河镇 (东宝) and 420804004.
-    assert city["420802"] == (4, 1) and city["420881"] == (1, 1) and city["4208Z1"] == (1, 0) and city["420804"] == (0, 0)
+    assert (
+        city["420802"] == (4, 1)
+        and city["420881"] == (1, 1)
+        and city["4208Z1"] == (1, 0)
+        and city["420804"] == (0, 0)
+    )
     township = client.get(reverse("web:region_detail", args=["420802102"])).content.decode()
     assert "漳河新区" in township and reverse("web:region_detail", args=["4208Z1"]) in township
     zone = client.get(reverse("web:region_detail", args=["4208Z1"]))
@@ -243,12 +307,20 @@ def test_region_browser_is_scoped_for_a_township_clerk(client, world):
     login(client, world.clerk)
     county = client.get(reverse("web:region_detail", args=["420802"]))
     assert [r.region.name for r in county.context["rows"]] == ["龙泉街道"]
-    assert (county.context["total"].people, county.context["total"].households) == (3, 1)  # 周七 is outside 龙泉
-    crumbs = [r.name for r in client.get(reverse("web:region_detail", args=["420802001001"])).context["crumbs"]]
+    assert (county.context["total"].people, county.context["total"].households) == (
+        3,
+        1,
+    )  # 周七 is outside 龙泉
+    crumbs = [
+        r.name
+        for r in client.get(reverse("web:region_detail", args=["420802001001"])).context["crumbs"]
+    ]
     assert crumbs == ["湖北省", "荆门市", "东宝区", "龙泉街道"]
 
 
-def test_registry_counts_take_one_aggregate_query_whatever_the_number_of_rows(world, django_assert_num_queries):
+def test_registry_counts_take_one_aggregate_query_whatever_the_number_of_rows(
+    world, django_assert_num_queries
+):
     city_children = list(Region.objects.filter(parent__code="420800").prefetch_related("members"))
     assert len(city_children) >= 7
     # One UNION query counts people and households, one more reads the paths of the counted regions.
@@ -267,17 +339,45 @@ def test_leader_sees_no_write_buttons_and_gets_403_on_writes(client, world):
     assert "显示完整号码" not in detail
     listing = client.get(reverse("web:person_list")).content.decode()
     assert "张三" in listing and reverse("web:person_create") not in listing
-    household = client.get(reverse("web:household_detail", args=[world.household.pk])).content.decode()
+    household = client.get(
+        reverse("web:household_detail", args=[world.household.pk])
+    ).content.decode()
     assert "李四" in household and "迁出" not in household and "添加成员" not in household
     workbench = client.get(reverse("web:workbench")).content.decode()
-    assert reverse("web:person_create") not in workbench and reverse("web:person_import") not in workbench
+    assert (
+        reverse("web:person_create") not in workbench
+        and reverse("web:person_import") not in workbench
+    )
     members_before = HouseholdMember.objects.count()
     posts = [
-        (reverse("web:person_create"), {"id_number": ZHAO_LIU, "name": "赵六", "hukou_region": "420802001001", "hukou_type": "urban"}),
-        (reverse("web:person_edit", args=[world.zhang.pk]), {"name": "张叁", "hukou_region": "420802001001", "hukou_type": "urban"}),
-        (reverse("web:member_add", args=[world.household.pk]), {"id_number": ZHOU_QI, "relation": "other", "since": "2024-01-01"}),
-        (reverse("web:member_end", args=[world.household.pk, world.household.memberships.get(person=world.li).pk]), {"until": "2024-01-01"}),
-        (reverse("web:bank_account_edit", args=[world.household.pk]), {"bank_name": "x", "bank_account": ""}),
+        (
+            reverse("web:person_create"),
+            {
+                "id_number": ZHAO_LIU,
+                "name": "赵六",
+                "hukou_region": "420802001001",
+                "hukou_type": "urban",
+            },
+        ),
+        (
+            reverse("web:person_edit", args=[world.zhang.pk]),
+            {"name": "张叁", "hukou_region": "420802001001", "hukou_type": "urban"},
+        ),
+        (
+            reverse("web:member_add", args=[world.household.pk]),
+            {"id_number": ZHOU_QI, "relation": "other", "since": "2024-01-01"},
+        ),
+        (
+            reverse(
+                "web:member_end",
+                args=[world.household.pk, world.household.memberships.get(person=world.li).pk],
+            ),
+            {"until": "2024-01-01"},
+        ),
+        (
+            reverse("web:bank_account_edit", args=[world.household.pk]),
+            {"bank_name": "x", "bank_account": ""},
+        ),
         (reverse("web:household_create"), {"region": "420802001002", "head_id_number": ZHOU_QI}),
     ]
     for url, data in posts:
@@ -292,33 +392,52 @@ def test_clerk_sees_masked_id_and_reveal_is_audited(client, world):
     login(client, world.clerk)
     detail = client.get(reverse("web:person_detail", args=[world.zhang.pk])).content.decode()
     assert world.zhang.id_masked in detail and ZHANG_SAN not in detail and "显示完整号码" in detail
-    response = client.post(reverse("web:person_reveal_id", args=[world.zhang.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("web:person_reveal_id", args=[world.zhang.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert ZHANG_SAN in response.content.decode() and "<html" not in response.content.decode()
     assert "no-store" in response["Cache-Control"]
-    event = AuditEvent.objects.get(action="unmask", object_type="people.person", object_id=str(world.zhang.pk))
+    event = AuditEvent.objects.get(
+        action="unmask", object_type="people.person", object_id=str(world.zhang.pk)
+    )
     assert event.actor == world.clerk and event.note == "id_number"
     # The unmasking shows up in the person's own log.
-    assert "查看完整信息" in client.get(reverse("web:person_detail", args=[world.zhang.pk])).content.decode()
+    assert (
+        "查看完整信息"
+        in client.get(reverse("web:person_detail", args=[world.zhang.pk])).content.decode()
+    )
 
 
 def test_bank_account_is_masked_and_reveal_is_audited(client, world):
     login(client, world.clerk)
     detail = client.get(reverse("web:household_detail", args=[world.household.pk])).content.decode()
     assert world.household.bank_account_masked in detail and BANK_ACCOUNT not in detail
-    response = client.post(reverse("web:household_reveal_bank", args=[world.household.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("web:household_reveal_bank", args=[world.household.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200 and BANK_ACCOUNT in response.content.decode()
-    assert AuditEvent.objects.filter(action="unmask", object_type="people.household", note="bank_account", actor=world.clerk).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="unmask", object_type="people.household", note="bank_account", actor=world.clerk
+        ).count()
+        == 1
+    )
 
 
 def test_village_worker_may_not_reveal(client, world):
     login(client, world.village_worker)
     detail = client.get(reverse("web:person_detail", args=[world.zhang.pk])).content.decode()
     assert world.zhang.id_masked in detail and "显示完整号码" not in detail
-    response = client.post(reverse("web:person_reveal_id", args=[world.zhang.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("web:person_reveal_id", args=[world.zhang.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 403 and ZHANG_SAN not in response.content.decode()
     assert "无权查看完整身份证号码" in response.content.decode()
-    assert client.post(reverse("web:household_reveal_bank", args=[world.household.pk])).status_code == 403
+    assert (
+        client.post(reverse("web:household_reveal_bank", args=[world.household.pk])).status_code
+        == 403
+    )
     assert not AuditEvent.objects.filter(action="unmask").exists()
 
 
@@ -328,10 +447,16 @@ def test_village_worker_may_not_reveal(client, world):
 def test_person_form_errors_are_chinese_and_next_to_their_fields(client, world):
     login(client, world.clerk)
     bad_check = ZHAO_LIU[:-1] + ("0" if ZHAO_LIU[-1] != "0" else "1")
-    response = client.post(reverse("web:person_create"), {
-        "id_number": bad_check, "name": "赵六", "hukou_region": "420802001001", "hukou_type": "urban",
-        "disability_type": "physical",
-    })
+    response = client.post(
+        reverse("web:person_create"),
+        {
+            "id_number": bad_check,
+            "name": "赵六",
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+            "disability_type": "physical",
+        },
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors["id_number"] == ["身份证号码校验码错误"]
@@ -341,32 +466,46 @@ def test_person_form_errors_are_chinese_and_next_to_their_fields(client, world):
     assert "残疾类别和残疾等级应同时填写" in field_block(html, "disability_grade")
     assert "校验码" not in field_block(html, "name")
     # Fields the form itself requires get Django's Chinese message, again beside the field.
-    empty = client.post(reverse("web:person_create"), {"id_number": ZHAO_LIU, "hukou_type": "urban"}).content.decode()
+    empty = client.post(
+        reverse("web:person_create"), {"id_number": ZHAO_LIU, "hukou_type": "urban"}
+    ).content.decode()
     assert "这个字段是必填项。" in field_block(empty, "name")
     assert "这个字段是必填项。" in field_block(empty, "hukou_region")
     assert not Person.objects.filter(name="赵六").exists()
 
 
-@pytest.mark.parametrize("name, phone, errors", [
-    ("赵" * 65, "13800000000", {"name"}),           # over-long: refused, never cut to 64
-    ("赵六", "1380000000", {"phone"}),              # 10 digits
-    ("赵六", "23800000000", {"phone"}),             # not a mobile prefix
-    ("赵六", "138-0000-0000x", {"phone"}),
-    ("赵六", "0724-12345", {"phone"}),              # landline too short
-    ("赵六", "0724-2345678", set()),
-    ("赵六", "138 0000 0000", set()),               # spaces are tidied away
-    ("赵" * 64, "", set()),
-])
+@pytest.mark.parametrize(
+    "name, phone, errors",
+    [
+        ("赵" * 65, "13800000000", {"name"}),  # over-long: refused, never cut to 64
+        ("赵六", "1380000000", {"phone"}),  # 10 digits
+        ("赵六", "23800000000", {"phone"}),  # not a mobile prefix
+        ("赵六", "138-0000-0000x", {"phone"}),
+        ("赵六", "0724-12345", {"phone"}),  # landline too short
+        ("赵六", "0724-2345678", set()),
+        ("赵六", "138 0000 0000", set()),  # spaces are tidied away
+        ("赵" * 64, "", set()),
+    ],
+)
 def test_over_long_names_and_invalid_phones_get_a_field_error(client, world, name, phone, errors):
     login(client, world.clerk)
-    response = client.post(reverse("web:person_create"), {
-        "id_number": ZHAO_LIU, "name": name, "hukou_region": "420802001001", "hukou_type": "urban", "phone": phone,
-    })
+    response = client.post(
+        reverse("web:person_create"),
+        {
+            "id_number": ZHAO_LIU,
+            "name": name,
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+            "phone": phone,
+        },
+    )
     if errors:
         assert response.status_code == 200 and set(response.context["form"].errors) == errors
         assert not Person.objects.filter(id_hash__isnull=False, name__startswith="赵").exists()
         if "phone" in errors:
-            assert "联系电话格式不正确，应为11位手机号码" in field_block(response.content.decode(), "phone")
+            assert "联系电话格式不正确，应为11位手机号码" in field_block(
+                response.content.decode(), "phone"
+            )
     else:
         assert response.status_code == 302
         assert Person.objects.get(name=name).phone == phone.replace(" ", "")
@@ -374,9 +513,15 @@ def test_over_long_names_and_invalid_phones_get_a_field_error(client, world, nam
 
 def test_duplicate_id_links_to_the_existing_record(client, world):
     login(client, world.clerk)
-    response = client.post(reverse("web:person_create"), {
-        "id_number": ZHANG_SAN, "name": "张三丰", "hukou_region": "420802001001", "hukou_type": "urban",
-    })
+    response = client.post(
+        reverse("web:person_create"),
+        {
+            "id_number": ZHANG_SAN,
+            "name": "张三丰",
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+        },
+    )
     html = response.content.decode()
     assert "该身份证号码已登记" in field_block(html, "id_number")
     assert f'href="/people/{world.zhang.pk}/"' in html
@@ -384,19 +529,42 @@ def test_duplicate_id_links_to_the_existing_record(client, world):
 
 def test_register_and_edit_a_person_through_the_forms(client, world):
     login(client, world.clerk)
-    created = client.post(reverse("web:person_create"), {
-        "id_number": ZHAO_LIU, "name": "赵六", "hukou_region": "420802001002", "hukou_type": "rural", "phone": "13800000000",
-    })
+    created = client.post(
+        reverse("web:person_create"),
+        {
+            "id_number": ZHAO_LIU,
+            "name": "赵六",
+            "hukou_region": "420802001002",
+            "hukou_type": "rural",
+            "phone": "13800000000",
+        },
+    )
     person = Person.objects.get(name="赵六")
-    assert created.status_code == 302 and created.url == reverse("web:person_detail", args=[person.pk])
-    assert (person.sex, person.birth_date, person.hukou_region.code) == ("M", dt.date(1990, 2, 2), "420802001002")
-    out_of_scope = client.post(reverse("web:person_edit", args=[person.pk]), {
-        "name": "赵六", "hukou_region": "420881001001", "hukou_type": "rural",
-    })
+    assert created.status_code == 302 and created.url == reverse(
+        "web:person_detail", args=[person.pk]
+    )
+    assert (person.sex, person.birth_date, person.hukou_region.code) == (
+        "M",
+        dt.date(1990, 2, 2),
+        "420802001002",
+    )
+    out_of_scope = client.post(
+        reverse("web:person_edit", args=[person.pk]),
+        {
+            "name": "赵六",
+            "hukou_region": "420881001001",
+            "hukou_type": "rural",
+        },
+    )
     assert out_of_scope.status_code == 200 and out_of_scope.context["form"].errors["hukou_region"]
-    edited = client.post(reverse("web:person_edit", args=[person.pk]), {
-        "name": "赵陆", "hukou_region": "420802001002", "hukou_type": "rural",
-    })
+    edited = client.post(
+        reverse("web:person_edit", args=[person.pk]),
+        {
+            "name": "赵陆",
+            "hukou_region": "420802001002",
+            "hukou_type": "rural",
+        },
+    )
     assert edited.status_code == 302
     detail = client.get(reverse("web:person_detail", args=[person.pk])).content.decode()
     assert "赵六 → 赵陆" in detail and "农村" in detail
@@ -404,35 +572,77 @@ def test_register_and_edit_a_person_through_the_forms(client, world):
 
 def test_household_create_add_and_end_members(client, world):
     login(client, world.clerk)
-    zhao = services.register_person(user=world.clerk, id_number=ZHAO_LIU, name="赵六", hukou_region=world.village2, hukou_type="urban")
-    missing = client.post(reverse("web:household_create"), {"region": "420802001002", "head_id_number": make_id("420802", "19700101", "019")})
+    zhao = services.register_person(
+        user=world.clerk,
+        id_number=ZHAO_LIU,
+        name="赵六",
+        hukou_region=world.village2,
+        hukou_type="urban",
+    )
+    missing = client.post(
+        reverse("web:household_create"),
+        {"region": "420802001002", "head_id_number": make_id("420802", "19700101", "019")},
+    )
     assert "未找到该身份证号码对应的人员" in field_block(missing.content.decode(), "head_id_number")
-    busy = client.post(reverse("web:household_create"), {"region": "420802001002", "head_id_number": LI_SI})
+    busy = client.post(
+        reverse("web:household_create"), {"region": "420802001002", "head_id_number": LI_SI}
+    )
     assert "已在家庭" in field_block(busy.content.decode(), "head_id_number")
-    not_village = client.post(reverse("web:household_create"), {"region": "420802001", "head_id_number": ZHAO_LIU})
+    not_village = client.post(
+        reverse("web:household_create"), {"region": "420802001", "head_id_number": ZHAO_LIU}
+    )
     assert not_village.context["form"].errors["region"]
-    created = client.post(reverse("web:household_create"), {
-        "region": "420802001002", "head_id_number": ZHAO_LIU, "address": "月亮湖路8号", "bank_account": "123",
-    })
+    created = client.post(
+        reverse("web:household_create"),
+        {
+            "region": "420802001002",
+            "head_id_number": ZHAO_LIU,
+            "address": "月亮湖路8号",
+            "bank_account": "123",
+        },
+    )
     assert "银行账号应为12至30位数字" in field_block(created.content.decode(), "bank_account")
-    created = client.post(reverse("web:household_create"), {"region": "420802001002", "head_id_number": ZHAO_LIU, "address": "月亮湖路8号"})
+    created = client.post(
+        reverse("web:household_create"),
+        {"region": "420802001002", "head_id_number": ZHAO_LIU, "address": "月亮湖路8号"},
+    )
     household = zhao.headed_households.get()
-    assert created.status_code == 302 and created.url == reverse("web:household_detail", args=[household.pk])
+    assert created.status_code == 302 and created.url == reverse(
+        "web:household_detail", args=[household.pk]
+    )
 
     # 李四 moves out of the 张 household and into 赵六's.
     li_membership = world.household.memberships.get(person=world.li, until__isnull=True)
-    ended = client.post(reverse("web:member_end", args=[world.household.pk, li_membership.pk]), {"until": "2024-06-30"})
+    ended = client.post(
+        reverse("web:member_end", args=[world.household.pk, li_membership.pk]),
+        {"until": "2024-06-30"},
+    )
     assert ended.status_code == 302
     li_membership.refresh_from_db()
     assert li_membership.until == dt.date(2024, 6, 30)
-    added = client.post(reverse("web:member_add", args=[household.pk]), {"id_number": LI_SI, "relation": "spouse", "since": "2024-07-01"})
+    added = client.post(
+        reverse("web:member_add", args=[household.pk]),
+        {"id_number": LI_SI, "relation": "spouse", "since": "2024-07-01"},
+    )
     assert added.status_code == 302
-    assert household.memberships.filter(person=world.li, until__isnull=True, relation="spouse").exists()
-    again = client.post(reverse("web:member_add", args=[household.pk]), {"id_number": LI_SI, "relation": "spouse", "since": "2024-07-01"})
-    assert again.status_code == 422 and "已是本家庭成员" in field_block(again.content.decode(), "id_number")
+    assert household.memberships.filter(
+        person=world.li, until__isnull=True, relation="spouse"
+    ).exists()
+    again = client.post(
+        reverse("web:member_add", args=[household.pk]),
+        {"id_number": LI_SI, "relation": "spouse", "since": "2024-07-01"},
+    )
+    assert again.status_code == 422 and "已是本家庭成员" in field_block(
+        again.content.decode(), "id_number"
+    )
     # A member of another household cannot be ended through this household's URL.
     other = world.household.memberships.get(person=world.zhang)
-    assert client.post(reverse("web:member_end", args=[household.pk, other.pk]), {"until": "2024-06-30"}).status_code == 404
+    assert (
+        client.post(
+            reverse("web:member_end", args=[household.pk, other.pk]), {"until": "2024-06-30"}
+        ).status_code
+        == 404
+    )
 
 
 # ------------------------------------------------------------------ workbench and jobs
@@ -440,14 +650,35 @@ def test_household_create_add_and_end_members(client, world):
 
 def test_workbench_lists_open_duplicates_and_own_jobs(client, world):
     twin = services.register_person(  # same name and birth date as 张三, another ID
-        user=world.admin, id_number=make_id("420802", "19800101", "035"), name="张三", hukou_region=world.village, hukou_type="urban",
+        user=world.admin,
+        id_number=make_id("420802", "19800101", "035"),
+        name="张三",
+        hukou_region=world.village,
+        hukou_type="urban",
     )
-    running = Job.objects.create(kind="people.import", title="导入人员：运行中", created_by=world.clerk, status=Job.Status.RUNNING)
-    Job.objects.create(kind="people.import", title="导入人员：已完成", created_by=world.clerk, status=Job.Status.SUCCEEDED)
-    Job.objects.create(kind="people.import", title="导入人员：别人的", created_by=world.village_worker, status=Job.Status.FAILED)
+    running = Job.objects.create(
+        kind="people.import",
+        title="导入人员：运行中",
+        created_by=world.clerk,
+        status=Job.Status.RUNNING,
+    )
+    Job.objects.create(
+        kind="people.import",
+        title="导入人员：已完成",
+        created_by=world.clerk,
+        status=Job.Status.SUCCEEDED,
+    )
+    Job.objects.create(
+        kind="people.import",
+        title="导入人员：别人的",
+        created_by=world.village_worker,
+        status=Job.Status.FAILED,
+    )
     html = login(client, world.clerk).get(reverse("web:workbench")).content.decode()
     assert reverse("web:person_detail", args=[twin.pk]) in html and "待核查的疑似重复登记" in html
-    assert running.title in html and "导入人员：已完成" not in html and "导入人员：别人的" not in html
+    assert (
+        running.title in html and "导入人员：已完成" not in html and "导入人员：别人的" not in html
+    )
     worker_page = login(client, world.village_worker).get(reverse("web:workbench")).content.decode()
     assert "待核查的疑似重复登记" not in worker_page and "导入人员：别人的" in worker_page
 
@@ -460,15 +691,34 @@ def test_resident_workbench_shows_own_household(client, world):
     assert client.get(reverse("web:region_index")).status_code == 403
 
 
-def test_job_progress_polls_while_running_and_rerun_only_when_failed(client, world, django_capture_on_commit_callbacks):
-    running = Job.objects.create(kind="people.import", title="运行中", created_by=world.clerk, status=Job.Status.RUNNING,
-                                 done=25, total=100, heartbeat_at=dt.datetime.now(dt.timezone.utc))
+def test_job_progress_polls_while_running_and_rerun_only_when_failed(
+    client, world, django_capture_on_commit_callbacks
+):
+    running = Job.objects.create(
+        kind="people.import",
+        title="运行中",
+        created_by=world.clerk,
+        status=Job.Status.RUNNING,
+        done=25,
+        total=100,
+        heartbeat_at=dt.datetime.now(dt.UTC),
+    )
     login(client, world.clerk)
     partial = client.get(reverse("web:job_status", args=[running.pk])).content.decode()
-    assert 'hx-trigger="every 1s"' in partial and 'aria-valuenow="25"' in partial and "<html" not in partial
+    assert (
+        'hx-trigger="every 1s"' in partial
+        and 'aria-valuenow="25"' in partial
+        and "<html" not in partial
+    )
     assert "重新运行" not in partial
     assert client.post(reverse("web:job_rerun", args=[running.pk])).status_code == 403
-    failed = Job.objects.create(kind="people.import", title="失败", created_by=world.clerk, status=Job.Status.FAILED, message="文件无法读取")
+    failed = Job.objects.create(
+        kind="people.import",
+        title="失败",
+        created_by=world.clerk,
+        status=Job.Status.FAILED,
+        message="文件无法读取",
+    )
     page = client.get(reverse("web:job_detail", args=[failed.pk])).content.decode()
     assert "hx-trigger" not in page and "重新运行" in page and "文件无法读取" in page
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -477,11 +727,18 @@ def test_job_progress_polls_while_running_and_rerun_only_when_failed(client, wor
     failed.refresh_from_db()
     assert failed.status == Job.Status.QUEUED
     # Someone else's job is invisible.
-    assert login(client, world.village_worker).get(reverse("web:job_detail", args=[failed.pk])).status_code == 404
+    assert (
+        login(client, world.village_worker)
+        .get(reverse("web:job_detail", args=[failed.pk]))
+        .status_code
+        == 404
+    )
     assert client.get(reverse("web:job_detail", args=[uuid.uuid4()])).status_code == 404
 
 
-def test_import_page_uploads_and_redirects_to_the_job(client, world, django_capture_on_commit_callbacks, settings, tmp_path):
+def test_import_page_uploads_and_redirects_to_the_job(
+    client, world, django_capture_on_commit_callbacks, settings, tmp_path
+):
     imports = pytest.importorskip("minzheng.people.imports")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -493,23 +750,41 @@ def test_import_page_uploads_and_redirects_to_the_job(client, world, django_capt
     assert re.findall(r'aria-current="page">([^<]+)<', page) == ["批量导入"]
     template = client.get(reverse("web:person_import_template"))
     assert template.status_code == 200 and template.content[:2] == b"PK"
-    wrong_type = client.post(reverse("web:person_import"), {"file": SimpleUploadedFile("名单.txt", b"x"), "mode": "good_rows"})
+    wrong_type = client.post(
+        reverse("web:person_import"),
+        {"file": SimpleUploadedFile("名单.txt", b"x"), "mode": "good_rows"},
+    )
     assert "只支持 CSV 或 .xlsx 文件" in field_block(wrong_type.content.decode(), "file")
     bad_id = ZHOU_QI[:-1] + ("0" if ZHOU_QI[-1] != "0" else "1")
     csv = f"身份证号码,姓名,户籍地区划代码,户口性质\n{ZHAO_LIU},赵六,420802001001,城镇\n{bad_id},钱八,420802001001,城镇\n".encode()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(reverse("web:person_import"), {"file": SimpleUploadedFile("名单.csv", csv), "mode": "good_rows"})
+        response = client.post(
+            reverse("web:person_import"),
+            {"file": SimpleUploadedFile("名单.csv", csv), "mode": "good_rows"},
+        )
     job = Job.objects.get(kind="people.import")
     assert response.status_code == 302 and response.url == reverse("web:job_detail", args=[job.pk])
-    assert job.created_by == world.clerk and job.params["mode"] == "good_rows" and len(callbacks) == 1
+    assert (
+        job.created_by == world.clerk and job.params["mode"] == "good_rows" and len(callbacks) == 1
+    )
     # Run the import in this thread (the queued one would run on commit) and show its result.
-    report = imports.run_import(user=world.clerk, path=Path(job.params["path"]), mode="good_rows", reference=str(job.pk))
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, result=report.as_result(), done=2, total=2)
+    report = imports.run_import(
+        user=world.clerk, path=Path(job.params["path"]), mode="good_rows", reference=str(job.pk)
+    )
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED, result=report.as_result(), done=2, total=2
+    )
     html = client.get(reverse("web:job_detail", args=[job.pk])).content.decode()
     assert "数据已写入" in html and "hx-trigger" not in html
     errors = re.search(r'<table data-testid="import-errors">(.*?)</table>', html, re.S).group(1)
-    assert re.search(r'<td class="num">3</td><td>身份证号码</td>', errors) and "身份证号码校验码错误" in errors
-    assert Person.objects.filter(name="赵六").exists() and not Person.objects.filter(name="钱八").exists()
+    assert (
+        re.search(r'<td class="num">3</td><td>身份证号码</td>', errors)
+        and "身份证号码校验码错误" in errors
+    )
+    assert (
+        Person.objects.filter(name="赵六").exists()
+        and not Person.objects.filter(name="钱八").exists()
+    )
     assert client.get(reverse("web:person_import")).status_code == 200
     assert login(client, world.leader).get(reverse("web:person_import")).status_code == 403
 
@@ -520,17 +795,29 @@ def test_import_page_uploads_and_redirects_to_the_job(client, world, django_capt
 def test_pages_come_out_in_english_on_request(client, world):
     login(client, world.clerk)
     # A browser asking for English still gets Chinese pages: the language switch decides.
-    chinese = client.get(reverse("web:person_detail", args=[world.zhang.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(
+        reverse("web:person_detail", args=[world.zhang.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "工作台" in chinese
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     detail = client.get(reverse("web:person_detail", args=[world.zhang.pk])).content.decode()
     assert 'lang="en"' in detail
-    for text in ("Civil Affairs", "Workbench", "Basic information", "Date of birth", "Show full number"):
+    for text in (
+        "Civil Affairs",
+        "Workbench",
+        "Basic information",
+        "Date of birth",
+        "Show full number",
+    ):
         assert text in detail, text
     assert "工作台" not in detail and "显示完整号码" not in detail
     errors = client.post(
         reverse("web:person_create"),
-        {"id_number": ZHAO_LIU[:-1] + ("0" if ZHAO_LIU[-1] != "0" else "1"), "hukou_region": "420802001001", "hukou_type": "urban"},
+        {
+            "id_number": ZHAO_LIU[:-1] + ("0" if ZHAO_LIU[-1] != "0" else "1"),
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+        },
     ).content.decode()
     assert "This field is required." in field_block(errors, "name")
     assert "check character" in field_block(errors, "id_number").lower()
@@ -550,9 +837,16 @@ def test_language_switch_sets_the_cookie(client, world):
 def test_person_form_applies_the_shared_phone_and_name_rules(client, world):
     # The form goes through the same service as the API and the importer.
     login(client, world.clerk)
-    response = client.post(reverse("web:person_create"), {
-        "id_number": ZHAO_LIU, "name": "赵\u202e六", "hukou_region": "420802001001", "hukou_type": "urban", "phone": "12345",
-    })
+    response = client.post(
+        reverse("web:person_create"),
+        {
+            "id_number": ZHAO_LIU,
+            "name": "赵\u202e六",
+            "hukou_region": "420802001001",
+            "hukou_type": "urban",
+            "phone": "12345",
+        },
+    )
     html = response.content.decode()
     assert "不能包含控制字符或不可见的格式字符" in field_block(html, "name")
     assert "联系电话格式不正确" in field_block(html, "phone")

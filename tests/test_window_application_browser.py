@@ -26,9 +26,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # What the clerk types for each member (yuan) and ticks, by scenario; the same facts as SCENARIOS.
 ENTRIES = {
-    "urban dibao": {"lookup": "household", "inputs": {("zhang", "wage"): "600"}, "ticks": [("li", "serious_illness")]},
+    "urban dibao": {
+        "lookup": "household",
+        "inputs": {("zhang", "wage"): "600"},
+        "ticks": [("li", "serious_illness")],
+    },
     "rural dibao": {"lookup": "id", "inputs": {("zhao", "pension"): "100"}, "ticks": []},
-    "tekun": {"lookup": "id", "inputs": {}, "ticks": [("sun", "self_care:bathing"), ("sun", "self_care:dressing")]},
+    "tekun": {
+        "lookup": "id",
+        "inputs": {},
+        "ticks": [("sun", "self_care:bathing"), ("sun", "self_care:dressing")],
+    },
 }
 
 
@@ -45,10 +53,13 @@ def authorisation_scan(tmp_path):
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
-        window, authorisation_scan, set_today, live_server, browser, scenario):  # noqa: F811
+    window, authorisation_scan, set_today, live_server, browser, scenario
+):  # noqa: F811
     from playwright.sync_api import expect
 
-    programme, household_key, applicant_key, clerk_name, village_name, _facts, expected = SCENARIOS[scenario]
+    programme, household_key, applicant_key, clerk_name, village_name, _facts, expected = SCENARIOS[
+        scenario
+    ]
     entry = ENTRIES[scenario]
     people, household = window["people"], window["households"][household_key]
     applicant = people[applicant_key]
@@ -59,7 +70,9 @@ def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
     # household number; the applicant is picked among its members (IDs shown masked).
     set_today("2016-09-26")
     clerk = sign_in(browser, live_server, clerk_name, "/cases/apply/", DESK)
-    clerk.fill("input[name=lookup]", applicant.id_number if entry["lookup"] == "id" else household.number)
+    clerk.fill(
+        "input[name=lookup]", applicant.id_number if entry["lookup"] == "id" else household.number
+    )
     clerk.click("button:has-text('查找')")
     clerk.wait_for_url(lambda url: "household=" in url)
     expect(clerk.get_by_test_id("household")).to_contain_text(household.number)
@@ -71,7 +84,9 @@ def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
         clerk.fill(f"input[name=income_{people[who].pk}_{kind}]", value)
     for who, what in entry["ticks"]:
         if what.startswith("self_care:"):
-            clerk.check(f"input[name=self_care_{people[who].pk}_unable][value={what.split(':')[1]}]")
+            clerk.check(
+                f"input[name=self_care_{people[who].pk}_unable][value={what.split(':')[1]}]"
+            )
         else:
             clerk.check(f"input[name={what}_{people[who].pk}]")
     clerk.fill("input[name=homes]", "1")
@@ -83,7 +98,12 @@ def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
     expect(clerk.get_by_test_id("case-state")).to_have_text("待受理")
 
     # Authorisation, acceptance, verification, home visit, appraisal.
-    act(clerk, "authorisation", {"signed_on": "2016-09-26", "signed_by": "申请家庭成员"}, files={"scan": authorisation_scan})
+    act(
+        clerk,
+        "authorisation",
+        {"signed_on": "2016-09-26", "signed_by": "申请家庭成员"},
+        files={"scan": authorisation_scan},
+    )
     shows_done(clerk, "登记核对授权书", "待受理")
     act(clerk, "accept")
     shows_done(clerk, "受理", "信息核对")
@@ -93,11 +113,25 @@ def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
     shows_done(verifier, "登记信息核对结果", "入户调查")
     set_today("2016-10-12")
     clerk.reload()
-    act(clerk, "investigation", {"investigators": "刘强、陈芳", "visited_on": "2016-10-12", "findings": "与申报一致"})
+    act(
+        clerk,
+        "investigation",
+        {"investigators": "刘强、陈芳", "visited_on": "2016-10-12", "findings": "与申报一致"},
+    )
     shows_done(clerk, "登记入户调查", "民主评议")
     set_today("2016-10-14")
     village = sign_in(browser, live_server, village_name, case_path, DESK)
-    act(village, "appraisal", {"held_on": "2016-10-14", "invitees": "9", "attendees": "7", "votes_for": "7", "votes_against": "0"})
+    act(
+        village,
+        "appraisal",
+        {
+            "held_on": "2016-10-14",
+            "invitees": "9",
+            "attendees": "7",
+            "votes_for": "7",
+            "votes_against": "0",
+        },
+    )
     shows_done(village, "登记民主评议", "乡镇审核")
 
     # Township review: the rules' amount and its trace, in words, before deciding.
@@ -107,7 +141,9 @@ def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
     expect(assessment.get_by_test_id("rules-amount")).to_have_text(yuan(expected))
     assessment.locator("summary").click()
     trace = assessment.locator("table.trace").inner_text()
-    assert "适用标准" in trace and not re.search(r"\b(true|false|extreme_hardship|urban|rural|partial)\b", trace)
+    assert "适用标准" in trace and not re.search(
+        r"\b(true|false|extreme_hardship|urban|rural|partial)\b", trace
+    )
     clerk.screenshot(path=str(SCREENSHOTS / f"window-{shot}-2-township-review.png"), full_page=True)
     act(clerk, "township_review", {"reasons": "符合条件"}, checks=("input[value='approve']",))
     shows_done(clerk, "乡镇审核", "公示中")
@@ -121,29 +157,48 @@ def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
     approver = sign_in(browser, live_server, "dongbao_approver", case_path, DESK)
     expect(approver.get_by_test_id("rules-amount")).to_have_text(yuan(expected))
     if approver.locator("#action-spot_check").count():
-        act(approver, "spot_check", {"checked_on": "2016-10-26", "investigators": "王敏、赵磊", "findings": "情况属实"})
+        act(
+            approver,
+            "spot_check",
+            {"checked_on": "2016-10-26", "investigators": "王敏、赵磊", "findings": "情况属实"},
+        )
         shows_done(approver, "登记入户抽查", "县级审批")
     amount = approver.locator("[name='county_decision-amount']")
     expect(amount).to_have_value(yuan(expected))
     act(approver, "county_decision", {"amount": ""}, checks=("input[value='approve']",))
-    expect(approver.locator("#action-county_decision .has-error")).to_contain_text(f"按规则计算为每月 {yuan(expected)} 元")
-    act(approver, "county_decision", {"amount": yuan(expected + 1000)}, checks=("input[value='approve']",))
+    expect(approver.locator("#action-county_decision .has-error")).to_contain_text(
+        f"按规则计算为每月 {yuan(expected)} 元"
+    )
+    act(
+        approver,
+        "county_decision",
+        {"amount": yuan(expected + 1000)},
+        checks=("input[value='approve']",),
+    )
     expect(approver.locator("#action-county_decision .has-error")).to_contain_text("须写明理由")
     expect(approver.get_by_test_id("case-state")).to_have_text("县级审批")
-    approver.screenshot(path=str(SCREENSHOTS / f"window-{shot}-3-county-refused-blank.png"), full_page=True)
+    approver.screenshot(
+        path=str(SCREENSHOTS / f"window-{shot}-3-county-refused-blank.png"), full_page=True
+    )
     act(approver, "county_decision", {"amount": yuan(expected)}, checks=("input[value='approve']",))
     shows_done(approver, "县级审批", "已批准")
     expect(approver.get_by_test_id("approved-amount")).to_have_text(yuan(expected))
 
     # The entitlement carries the amount from November; November's payroll pays it.
     entitlement = in_thread(lambda: Entitlement.objects.get(case__number=number))
-    assert (entitlement.status, entitlement.monthly_amount_fen, entitlement.amount_basis) == ("active", expected, "rules")
+    assert (entitlement.status, entitlement.monthly_amount_fen, entitlement.amount_basis) == (
+        "active",
+        expected,
+        "rules",
+    )
     approver.goto(f"{live_server.url}/payments/{entitlement.pk}/")
     expect(approver.get_by_test_id("amount")).to_contain_text(f"{yuan(expected)} 元（自 2016-11 起")
 
     def november_payroll():
         user = window["users"]["dongbao_approver"]
-        run = payroll.create_run(user=user, county=Region.objects.get(code="420802"), month="2016-11")
+        run = payroll.create_run(
+            user=user, county=Region.objects.get(code="420802"), month="2016-11"
+        )
         payroll.compute_payroll(run=run)
         return run.pk
 
@@ -162,11 +217,17 @@ def open_window_case(window):
     from minzheng.cases import services
 
     hh = window["households"]["urban"]
-    return services.apply(user=window["users"]["dongbao_clerk"], programme="dibao_urban", household=hh,
-                          applicant=window["people"]["zhang"])
+    return services.apply(
+        user=window["users"]["dongbao_clerk"],
+        programme="dibao_urban",
+        household=hh,
+        applicant=window["people"]["zhang"],
+    )
 
 
-def test_an_online_duplicate_application_is_refused_on_the_form(window, open_window_case, set_today, live_server, browser):  # noqa: F811
+def test_an_online_duplicate_application_is_refused_on_the_form(
+    window, open_window_case, set_today, live_server, browser
+):  # noqa: F811
     from playwright.sync_api import expect
 
     from .test_assistance_browser import PHONE
@@ -180,10 +241,14 @@ def test_an_online_duplicate_application_is_refused_on_the_form(window, open_win
     phone.fill(f"input[name=income_{people['zhang'].pk}_wage]", "600")
     phone.click("button:has-text('提交申请')")
     error = phone.locator(".field.has-error", has=phone.locator("select[name=programme]"))
-    expect(error).to_contain_text(f"该家庭已有正在办理的城市最低生活保障申请（编号 {open_window_case.number}），不能重复申请")
+    expect(error).to_contain_text(
+        f"该家庭已有正在办理的城市最低生活保障申请（编号 {open_window_case.number}），不能重复申请"
+    )
     # 特困 is exclusive with 低保: refused as well, saying so.
     phone.select_option("select[name=programme]", "tekun")
     phone.click("button:has-text('提交申请')")
-    expect(phone.locator(".field.has-error", has=phone.locator("select[name=programme]"))).to_contain_text("不能同时享受")
+    expect(
+        phone.locator(".field.has-error", has=phone.locator("select[name=programme]"))
+    ).to_contain_text("不能同时享受")
     phone.screenshot(path=str(SCREENSHOTS / "window-duplicate-refused.png"), full_page=True)
     assert in_thread(lambda: open_window_case.household.assistance_cases.count()) == 1

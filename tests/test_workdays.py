@@ -31,65 +31,79 @@ def test_2016_calendar_is_seeded_by_the_migration(calendar_2016):
     # 3 + 7 + 3 + 3 + 3 + 3 + 7 days off, 2 + 1 + 1 + 2 weekend days worked.
     assert off.count() == 29
     assert sorted(worked.values_list("date", flat=True)) == [
-        D("2016-02-06"), D("2016-02-14"), D("2016-06-12"), D("2016-09-18"), D("2016-10-08"), D("2016-10-09"),
+        D("2016-02-06"),
+        D("2016-02-14"),
+        D("2016-06-12"),
+        D("2016-09-18"),
+        D("2016-10-08"),
+        D("2016-10-09"),
     ]
 
 
-@pytest.mark.parametrize("day, working", [
-    ("2016-09-30", True),   # Friday before National Day
-    ("2016-10-01", False),  # National Day, Saturday
-    ("2016-10-03", False),  # Monday, but a holiday
-    ("2016-10-07", False),  # Friday, holiday
-    ("2016-10-08", True),   # Saturday, make-up working day
-    ("2016-10-09", True),   # Sunday, make-up working day
-    ("2016-10-15", False),  # ordinary Saturday
-    ("2016-10-17", True),   # ordinary Monday
-    ("2016-02-06", True),   # Saturday before Spring Festival, worked
-    ("2016-02-08", False),  # 春节, Monday
-    ("2016-06-12", True),   # Sunday after 端午, worked
-    ("2016-04-04", False),  # 清明, Monday
-    ("2016-05-02", False),  # 劳动节, Monday
-])
+@pytest.mark.parametrize(
+    "day, working",
+    [
+        ("2016-09-30", True),  # Friday before National Day
+        ("2016-10-01", False),  # National Day, Saturday
+        ("2016-10-03", False),  # Monday, but a holiday
+        ("2016-10-07", False),  # Friday, holiday
+        ("2016-10-08", True),  # Saturday, make-up working day
+        ("2016-10-09", True),  # Sunday, make-up working day
+        ("2016-10-15", False),  # ordinary Saturday
+        ("2016-10-17", True),  # ordinary Monday
+        ("2016-02-06", True),  # Saturday before Spring Festival, worked
+        ("2016-02-08", False),  # 春节, Monday
+        ("2016-06-12", True),  # Sunday after 端午, worked
+        ("2016-04-04", False),  # 清明, Monday
+        ("2016-05-02", False),  # 劳动节, Monday
+    ],
+)
 def test_is_working_day(calendar_2016, day, working):
     assert is_working_day(D(day)) is working
 
 
-@pytest.mark.parametrize("start, n, expected", [
-    # 10 working days from Friday 30 September: 10-1..10-7 off; Sat 10-8 (1), Sun 10-9 (2),
-    # Mon 10-10 (3) .. Fri 10-14 (7), Mon 10-17 (8), Tue 10-18 (9), Wed 10-19 (10).
-    ("2016-09-30", 10, "2016-10-19"),
-    ("2016-09-30", 1, "2016-10-08"),
-    ("2016-09-30", 2, "2016-10-09"),
-    ("2016-09-30", 3, "2016-10-10"),
-    # An ordinary weekend: Friday 2016-10-21 + 1 → Monday 10-24; + 5 → Friday 10-28.
-    ("2016-10-21", 1, "2016-10-24"),
-    ("2016-10-21", 5, "2016-10-28"),
-    # Starting on a Saturday counts from the following Monday.
-    ("2016-10-22", 1, "2016-10-24"),
-    # Spring Festival: Fri 2016-02-05 + 1 → Sat 02-06 (worked); + 2 → Sun 02-14 (worked); + 3 → Mon 02-15.
-    ("2016-02-05", 1, "2016-02-06"),
-    ("2016-02-05", 2, "2016-02-14"),
-    ("2016-02-05", 3, "2016-02-15"),
-    # Mid-Autumn: Wed 2016-09-14 + 1 → Sun 09-18 (worked); + 2 → Mon 09-19.
-    ("2016-09-14", 1, "2016-09-18"),
-    ("2016-09-14", 2, "2016-09-19"),
-    # 20 working days for an objection filed Tue 2016-10-18 → Tue 2016-11-15.
-    ("2016-10-18", 20, "2016-11-15"),
-    # Zero days is the day itself.
-    ("2016-10-01", 0, "2016-10-01"),
-])
+@pytest.mark.parametrize(
+    "start, n, expected",
+    [
+        # 10 working days from Friday 30 September: 10-1..10-7 off; Sat 10-8 (1), Sun 10-9 (2),
+        # Mon 10-10 (3) .. Fri 10-14 (7), Mon 10-17 (8), Tue 10-18 (9), Wed 10-19 (10).
+        ("2016-09-30", 10, "2016-10-19"),
+        ("2016-09-30", 1, "2016-10-08"),
+        ("2016-09-30", 2, "2016-10-09"),
+        ("2016-09-30", 3, "2016-10-10"),
+        # An ordinary weekend: Friday 2016-10-21 + 1 → Monday 10-24; + 5 → Friday 10-28.
+        ("2016-10-21", 1, "2016-10-24"),
+        ("2016-10-21", 5, "2016-10-28"),
+        # Starting on a Saturday counts from the following Monday.
+        ("2016-10-22", 1, "2016-10-24"),
+        # Spring Festival: Fri 2016-02-05 + 1 → Sat 02-06 (worked); + 2 → Sun 02-14 (worked); + 3 → Mon 02-15.
+        ("2016-02-05", 1, "2016-02-06"),
+        ("2016-02-05", 2, "2016-02-14"),
+        ("2016-02-05", 3, "2016-02-15"),
+        # Mid-Autumn: Wed 2016-09-14 + 1 → Sun 09-18 (worked); + 2 → Mon 09-19.
+        ("2016-09-14", 1, "2016-09-18"),
+        ("2016-09-14", 2, "2016-09-19"),
+        # 20 working days for an objection filed Tue 2016-10-18 → Tue 2016-11-15.
+        ("2016-10-18", 20, "2016-11-15"),
+        # Zero days is the day itself.
+        ("2016-10-01", 0, "2016-10-01"),
+    ],
+)
 def test_add_working_days(calendar_2016, start, n, expected):
     assert add_working_days(D(start), n) == D(expected)
 
 
-@pytest.mark.parametrize("start, end, expected", [
-    ("2016-09-30", "2016-10-19", 10),
-    ("2016-09-30", "2016-10-07", 0),   # the whole holiday week
-    ("2016-10-14", "2016-10-17", 1),   # Friday to Monday
-    ("2016-10-17", "2016-10-14", -1),
-    # 366 days − 105 weekend days (53 Saturdays, 52 Sundays) − 17 weekday holidays + 6 worked weekend days.
-    ("2016-01-01", "2016-12-31", 250),
-])
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        ("2016-09-30", "2016-10-19", 10),
+        ("2016-09-30", "2016-10-07", 0),  # the whole holiday week
+        ("2016-10-14", "2016-10-17", 1),  # Friday to Monday
+        ("2016-10-17", "2016-10-14", -1),
+        # 366 days − 105 weekend days (53 Saturdays, 52 Sundays) − 17 weekday holidays + 6 worked weekend days.
+        ("2016-01-01", "2016-12-31", 250),
+    ],
+)
 def test_working_days_between(calendar_2016, start, end, expected):
     assert working_days_between(D(start), D(end)) == expected
 

@@ -47,12 +47,20 @@ def remove_queue_keys(redis, queue: str) -> int:
 
     q = Queue(queue, connection=redis)
     job_ids = set(q.get_job_ids())
-    for registry in (q.started_job_registry, q.finished_job_registry, q.failed_job_registry, q.deferred_job_registry,
-                     q.scheduled_job_registry, q.canceled_job_registry):
+    for registry in (
+        q.started_job_registry,
+        q.finished_job_registry,
+        q.failed_job_registry,
+        q.deferred_job_registry,
+        q.scheduled_job_registry,
+        q.canceled_job_registry,
+    ):
         job_ids.update(registry.get_job_ids())
     worker_keys = {w.key for w in Worker.all(queue=q)}
     for key in redis.scan_iter(match="rq:worker:*", count=1000):  # workers gone, keys kept a while
-        if redis.type(key) == b"hash" and queue.encode() in (redis.hget(key, "queues") or b"").split(b","):
+        if redis.type(key) == b"hash" and queue.encode() in (
+            redis.hget(key, "queues") or b""
+        ).split(b","):
             worker_keys.add(key.decode())
     for key in worker_keys:
         redis.srem("rq:workers", key)
@@ -78,7 +86,9 @@ def worker_env(redis_url: str) -> dict:
         env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
     else:
         password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        env["DATABASE_URL"] = f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
     return env
 
 
@@ -127,8 +137,9 @@ def wait_until_cut_off(pids, *, application_name: str, timeout: float = 60) -> N
             time.sleep(0.01)
 
 
-def start_worker_and_kill_when(*, env: dict, cwd, log_path: Path, ready, timeout: float = WORKER_TIMEOUT,
-                               waiting_for: str) -> None:
+def start_worker_and_kill_when(
+    *, env: dict, cwd, log_path: Path, ready, timeout: float = WORKER_TIMEOUT, waiting_for: str
+) -> None:
     """Start `minzheng worker --burst`, wait until `ready()` holds, then SIGKILL the worker and its
     work horse, so no handler runs and the chunk in flight is cut off; return once they are gone
     and their database sessions have ended."""
@@ -141,13 +152,21 @@ def start_worker_and_kill_when(*, env: dict, cwd, log_path: Path, ready, timeout
     application_name = f"killed-worker-{os.getpid()}-{time.monotonic_ns()}"
     env = {**env, "PGAPPNAME": application_name}
     with open(log_path, "wb") as log_file:
-        worker = subprocess.Popen([sys.executable, "-m", "minzheng", "worker", "--burst"], env=env, cwd=cwd,
-                                  stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "minzheng", "worker", "--burst"],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + timeout
         while not ready():
             assert worker.poll() is None, log_path.read_text()[-3000:]
-            assert time.monotonic() < deadline, f"the worker did not start {waiting_for} within {timeout:.0f} s"
+            assert time.monotonic() < deadline, (
+                f"the worker did not start {waiting_for} within {timeout:.0f} s"
+            )
             time.sleep(0.02)
         horses = children_of(worker.pid)
         os.kill(worker.pid, signal.SIGKILL)

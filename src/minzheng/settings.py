@@ -60,17 +60,27 @@ if not DEMO_MODE:
 # not hold this key cannot rewrite the audit chain or forge a checkpoint.
 DEMO_AUDIT_KEY = "demo-only-audit-key-minzheng-not-for-production"
 AUDIT_KEY = os.environ.get("MINZHENG_AUDIT_KEY", DEMO_AUDIT_KEY)
-AUDIT_PREVIOUS_KEYS = [k for k in os.environ.get("MINZHENG_AUDIT_PREVIOUS_KEYS", "").split(",") if k]
+AUDIT_PREVIOUS_KEYS = [
+    k for k in os.environ.get("MINZHENG_AUDIT_PREVIOUS_KEYS", "").split(",") if k
+]
 if not DEMO_MODE and (AUDIT_KEY == DEMO_AUDIT_KEY or len(AUDIT_KEY) < 32):
-    raise ImproperlyConfigured("Production mode refuses the demo or a short MINZHENG_AUDIT_KEY: set your own (32+ characters).")
-AUDIT_CHECKPOINT_DIR = Path(os.environ.get("MINZHENG_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+    raise ImproperlyConfigured(
+        "Production mode refuses the demo or a short MINZHENG_AUDIT_KEY: set your own (32+ characters)."
+    )
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("MINZHENG_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints")
+)
 BACKUP_DIR = Path(os.environ.get("MINZHENG_BACKUP_DIR", VAR_DIR / "backups"))
 
 # Production never runs with DEBUG: its error pages show settings and source code.
 if not DEMO_MODE and os.environ.get("DEBUG", "0") not in ("", "0"):
-    raise ImproperlyConfigured("DEBUG must not be set in production mode (MINZHENG_MODE=production): unset it.")
+    raise ImproperlyConfigured(
+        "DEBUG must not be set in production mode (MINZHENG_MODE=production): unset it."
+    )
 DEBUG = DEMO_MODE and os.environ.get("DEBUG", "1") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -156,7 +166,9 @@ def _database_from_env() -> dict:
         url = f"sqlite:///{VAR_DIR / 'minzheng.sqlite3'}"
     # Persistent connections (seconds) save a connect per request; production sets e.g. 60.
     db = dj_database_url.parse(
-        url, conn_max_age=int(os.environ.get("MINZHENG_DB_CONN_MAX_AGE", "0")), conn_health_checks=True,
+        url,
+        conn_max_age=int(os.environ.get("MINZHENG_DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL + IMMEDIATE transactions: readers never block the writer and writers queue
@@ -180,8 +192,10 @@ SPARK_MASTER = os.environ.get("MINZHENG_SPARK_MASTER", "")
 VERIFICATION_THREADS = int(os.environ.get("MINZHENG_VERIFICATION_THREADS", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("username", "first_name", "phone")}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "phone")},
+    },
     {"NAME": "minzheng.accounts.validators.MinimumLength", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -261,7 +275,9 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 
 # The client address recorded in audit events: REMOTE_ADDR, unless the request came from a
 # trusted reverse proxy, which names the client in X-Forwarded-For.
-TRUSTED_PROXIES = [p.strip() for p in os.environ.get("MINZHENG_TRUSTED_PROXIES", "").split(",") if p.strip()]
+TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("MINZHENG_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 PROXY_HOPS = int(os.environ.get("MINZHENG_PROXY_HOPS", "1"))
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -34,7 +34,9 @@ class LoginGuardHandler(AxesDatabaseHandler):
             for attempts in self.get_user_attempts(request, credentials)
         )
         account_limit = settings.AXES_FAILURE_LIMIT
-        return max(by_account, by_address * account_limit // max(1, settings.LOGIN_FAILURES_ADDRESS))
+        return max(
+            by_account, by_address * account_limit // max(1, settings.LOGIN_FAILURES_ADDRESS)
+        )
 
 
 def credentials_for(username: str) -> dict:
@@ -49,7 +51,9 @@ def record_failure(request, username: str) -> None:
     """A failed secret outside Django's authenticate() (sign-up, one-time codes). Counted by the
     lockout handler directly rather than through `user_login_failed`, which would also write a
     "login failed" audit event for what is not a login."""
-    AxesProxyHandler.user_login_failed(sender=__name__, credentials=credentials_for(username), request=request)
+    AxesProxyHandler.user_login_failed(
+        sender=__name__, credentials=credentials_for(username), request=request
+    )
 
 
 def minutes_left(request=None) -> int:
@@ -58,7 +62,9 @@ def minutes_left(request=None) -> int:
 
 
 def lockout_message(request=None) -> str:
-    return _("尝试次数过多，已暂时锁定，请%(n)s分钟后再试；如需立即解除，请联系系统管理员") % {"n": minutes_left(request)}
+    return _("尝试次数过多，已暂时锁定，请%(n)s分钟后再试；如需立即解除，请联系系统管理员") % {
+        "n": minutes_left(request)
+    }
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -66,7 +72,9 @@ def lockout_response(request, original_response=None, credentials=None):
     message = lockout_message(request)
     retry = str(minutes_left(request) * 60)
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message, "errors": [{"field": "__all__", "message": message}]}, status=429)
+        response = JsonResponse(
+            {"detail": message, "errors": [{"field": "__all__", "message": message}]}, status=429
+        )
     else:
         response = render(request, "web/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = retry
@@ -79,12 +87,16 @@ def current_lockouts():
     recent = AccessAttempt.objects.filter(attempt_time__gte=threshold)
     accounts = [
         (row["username"], row["n"], row["last"])
-        for row in recent.values("username").annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+        for row in recent.values("username").annotate(
+            n=Sum("failures_since_start"), last=Max("attempt_time")
+        )
         if row["n"] >= settings.AXES_FAILURE_LIMIT
     ]
     addresses = [
         (row["ip_address"], row["n"], row["last"])
-        for row in recent.values("ip_address").annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+        for row in recent.values("ip_address").annotate(
+            n=Sum("failures_since_start"), last=Max("attempt_time")
+        )
         if row["n"] >= settings.LOGIN_FAILURES_ADDRESS
     ]
     return accounts, addresses

@@ -18,8 +18,13 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = {
-    Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.VERIFICATION_CENTRE,
-    Role.CITY_SECTION, Role.LEADER, Role.ADMIN,
+    Role.VILLAGE_WORKER,
+    Role.TOWNSHIP_CLERK,
+    Role.COUNTY_APPROVER,
+    Role.VERIFICATION_CENTRE,
+    Role.CITY_SECTION,
+    Role.LEADER,
+    Role.ADMIN,
 }
 # Roles whose work needs full ID numbers and bank accounts (acceptance, approval, payment,
 # verification). They still see masked values by default; revealing one is audited.
@@ -35,7 +40,9 @@ class PlatformUserManager(UserManager):
 
         extra_fields.setdefault("role", Role.ADMIN)
         if extra_fields["role"] != Role.ADMIN or extra_fields.get("region") is not None:
-            raise ValueError("A superuser is a system administrator over all regions: role admin, no region.")
+            raise ValueError(
+                "A superuser is a system administrator over all regions: role admin, no region."
+            )
         user = super().create_superuser(username, email, password, **extra_fields)
         audit.record("create", obj=user, after=audit.snapshot(user))
         return user
@@ -44,12 +51,20 @@ class PlatformUserManager(UserManager):
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.RESIDENT)
     region = models.ForeignKey(
-        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         verbose_name=_("管辖区域"),
         help_text=_("工作人员只能查看和修改本区域及下级区域的数据"),
     )
     person = models.OneToOneField(
-        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account",
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account",
         verbose_name=_("居民本人"),
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -101,7 +116,9 @@ class PendingRegistration(models.Model):
     checks out, so a stranger who knows an ID number and a name holds nothing, and several
     sign-ups for one person can wait side by side without one locking out the other."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="pending_registrations")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="pending_registrations"
+    )
     phone = models.CharField(_("手机号"), max_length=20, db_index=True)
     password = models.CharField(max_length=128)  # already hashed, as on User
     code_hash = models.CharField(max_length=64, blank=True)  # the SMS code; "" when none was sent
@@ -118,7 +135,9 @@ class PendingRegistration(models.Model):
 class ActivationCode(models.Model):
     """A code printed at the township window after staff checked the resident's ID card."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="activation_codes")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="activation_codes"
+    )
     code_hash = models.CharField(max_length=64)
     issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     attempts = models.PositiveSmallIntegerField(default=0)

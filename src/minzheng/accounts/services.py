@@ -13,7 +13,9 @@ from minzheng.core.errors import ServiceError
 from .models import Role, User
 
 
-def password_errors(password: str, *, username: str = "", first_name: str = "", phone: str = "", user=None) -> dict:
+def password_errors(
+    password: str, *, username: str = "", first_name: str = "", phone: str = "", user=None
+) -> dict:
     """Django's validators (length, common, numeric, similarity to the account's own names)."""
     probe = user or User(username=username, first_name=first_name, phone=phone)
     try:
@@ -25,7 +27,14 @@ def password_errors(password: str, *, username: str = "", first_name: str = "", 
 
 @transaction.atomic
 def create_account(
-    *, username: str, password: str, role: str, region=None, person=None, phone: str = "", display_name: str = "",
+    *,
+    username: str,
+    password: str,
+    role: str,
+    region=None,
+    person=None,
+    phone: str = "",
+    display_name: str = "",
     is_demo: bool = False,
 ) -> User:
     errors: dict[str, list[str]] = {}
@@ -37,19 +46,26 @@ def create_account(
         errors["region"] = [_("工作人员账号必须绑定管辖区域")]
     if role == Role.RESIDENT and person is None:
         errors["person"] = [_("居民账号必须绑定本人身份证号码")]
-    errors.update(password_errors(password, username=username, first_name=display_name, phone=phone))
+    errors.update(
+        password_errors(password, username=username, first_name=display_name, phone=phone)
+    )
     if errors:
         raise ServiceError(errors)
     user = User(
-        username=username, role=role, region=region, person=person, phone=phone, first_name=display_name,
-        is_demo=is_demo, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN and region is None,
+        username=username,
+        role=role,
+        region=region,
+        person=person,
+        phone=phone,
+        first_name=display_name,
+        is_demo=is_demo,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN and region is None,
     )
     user.set_password(password)
     user.save()
     audit.record("create", obj=user, after=audit.snapshot(user))
     return user
-
-
 
 
 @transaction.atomic

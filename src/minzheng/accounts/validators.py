@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 class MinimumLength(MinimumLengthValidator):
     def validate(self, password, user=None):
         if len(password) < self.min_length:
-            raise ValidationError(_("密码太短，至少需要%(min_length)d个字符") % {"min_length": self.min_length},
-                                  code="password_too_short")
+            raise ValidationError(
+                _("密码太短，至少需要%(min_length)d个字符") % {"min_length": self.min_length},
+                code="password_too_short",
+            )
 
     def get_help_text(self):
         return _("密码至少需要%(min_length)d个字符") % {"min_length": self.min_length}

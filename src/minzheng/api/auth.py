@@ -15,7 +15,6 @@ from minzheng.core.context import _current, actor_for_user
 from minzheng.core.middleware import client_ip
 
 
-
 def token_lifetime() -> timedelta:
     """MINZHENG_API_TOKEN_HOURS (default 12); an expired token answers 401."""
     return timedelta(hours=settings.API_TOKEN_HOURS)
@@ -25,7 +24,11 @@ class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
         row = (
             ApiToken.objects.select_related("user", "user__region")
-            .filter(key_hash=ApiToken.hash_key(token), expires_at__gt=timezone.now(), user__is_active=True)
+            .filter(
+                key_hash=ApiToken.hash_key(token),
+                expires_at__gt=timezone.now(),
+                user__is_active=True,
+            )
             .first()
         )
         if row is None:
@@ -46,7 +49,12 @@ def issue_token(user) -> dict:
     lifetime = token_lifetime()
     expires_at: datetime = timezone.now() + lifetime
     ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), expires_at=expires_at)
-    return {"token": key, "token_type": "Bearer", "expires_in": int(lifetime.total_seconds()), "expires_at": expires_at}
+    return {
+        "token": key,
+        "token_type": "Bearer",
+        "expires_in": int(lifetime.total_seconds()),
+        "expires_at": expires_at,
+    }
 
 
 def revoke_tokens(user) -> int:

@@ -4,10 +4,10 @@
 import json
 import logging
 
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
-from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -33,7 +33,7 @@ api = MinzhengAPI(
     title="minzheng API",
     version="1",
     description="民政综合业务平台 JSON API。所有记录按账号管辖区域过滤；越权记录一律返回 404。"
-                "错误一律以 JSON 返回：{detail, errors: [{field, message}]}。",
+    "错误一律以 JSON 返回：{detail, errors: [{field, message}]}。",
     urls_namespace="api",
     auth=api_auth,
     docs_url="/docs" if settings.API_DOCS else None,
@@ -57,7 +57,9 @@ def _validation(request, exc: ValidationError):
 @api.exception_handler(ServiceError)
 def _service(request, exc: ServiceError):
     errors = [{"field": field, "message": m} for field, msgs in exc.errors.items() for m in msgs]
-    return _error(request, exc.status, _("输入有误") if exc.status == 422 else errors[0]["message"], errors)
+    return _error(
+        request, exc.status, _("输入有误") if exc.status == 422 else errors[0]["message"], errors
+    )
 
 
 @api.exception_handler(NotFoundOrOutOfScope)
@@ -98,7 +100,12 @@ def _http_error(request, exc: HttpError):
     if isinstance(cause, RequestDataTooBig):
         return _too_big(request)
     if isinstance(cause, (json.JSONDecodeError, UnicodeDecodeError)):
-        return _error(request, 400, _("请求体不是有效的 JSON"), [{"field": "body", "message": _("请求体不是有效的 JSON")}])
+        return _error(
+            request,
+            400,
+            _("请求体不是有效的 JSON"),
+            [{"field": "body", "message": _("请求体不是有效的 JSON")}],
+        )
     if cause is not None:
         return _error(request, 400, _("无法解析请求体"))
     return _error(request, exc.status_code, str(exc))
@@ -110,7 +117,9 @@ def _out_of_range(request, exc):
     # The last line of defence: a value the database cannot hold or compare (the parser and the
     # shared types reject the known cases with the field named).
     logger.warning("value out of range on %s: %s", request.path, exc)
-    return _error(request, 422, _("输入有误"), [{"field": "__all__", "message": _("数值超出允许范围")}])
+    return _error(
+        request, 422, _("输入有误"), [{"field": "__all__", "message": _("数值超出允许范围")}]
+    )
 
 
 @api.exception_handler(Exception)

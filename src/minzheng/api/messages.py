@@ -29,7 +29,9 @@ def _message(err: dict) -> str:
         return _("数值超出允许范围")
     if kind in ("enum", "literal_error"):
         # ctx["expected"] reads "'a', 'b' or 'c'": list the values without pydantic's English.
-        values = re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) or [str(ctx.get("expected", ""))]
+        values = re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) or [
+            str(ctx.get("expected", ""))
+        ]
         return _("取值无效，可选值：%(v)s") % {"v": ", ".join(v for v in values if v) or '""'}
     if kind == "value_error":
         # Our own validators raise ValueError with an already translated message.

@@ -35,7 +35,7 @@ def declare_error_responses(api, schema: dict) -> dict:
     components.update(error_schema.pop("$defs", {}))
     components["ErrorOut"] = error_schema
     operations = _operations(api)
-    for path, methods in schema.get("paths", {}).items():
+    for methods in schema.get("paths", {}).values():
         for method, spec in methods.items():
             operation = operations.get(spec.get("operationId"))
             has_body = "requestBody" in spec
@@ -57,8 +57,13 @@ def declare_error_responses(api, schema: dict) -> dict:
                 codes.add(429)
             responses = spec.setdefault("responses", {})
             for code in sorted(codes):
-                responses.setdefault(code, {
-                    "description": _WHY[code],
-                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="ErrorOut")}}},
-                })
+                responses.setdefault(
+                    code,
+                    {
+                        "description": _WHY[code],
+                        "content": {
+                            "application/json": {"schema": {"$ref": _REF.format(model="ErrorOut")}}
+                        },
+                    },
+                )
     return schema

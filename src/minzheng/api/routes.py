@@ -1,16 +1,17 @@
 """Attach each module's router to the API."""
 
+from minzheng.assistance.api import router as assistance_router
+from minzheng.cases.api import router as cases_router
+from minzheng.eldercare.api import router as eldercare_router
+from minzheng.payments.api import router as payments_router
+from minzheng.targets.api import router as targets_router
+from minzheng.verification.api import router as verification_router
+
 from .main import api
 from .v1_auth import router as auth_router
 from .v1_jobs import router as jobs_router
 from .v1_people import households_router, people_router
 from .v1_regions import router as regions_router
-from minzheng.assistance.api import router as assistance_router
-from minzheng.cases.api import router as cases_router
-from minzheng.payments.api import router as payments_router
-from minzheng.targets.api import router as targets_router
-from minzheng.verification.api import router as verification_router
-from minzheng.eldercare.api import router as eldercare_router
 
 api.add_router("/v1/auth", auth_router)
 api.add_router("/v1/regions", regions_router)

@@ -38,9 +38,13 @@ class RegionOut(Schema):
 
 
 class PersonIn(Schema):
-    id_number: str = Field(min_length=1, max_length=20, description="居民身份证号码（18位，或15位旧号码）")
+    id_number: str = Field(
+        min_length=1, max_length=20, description="居民身份证号码（18位，或15位旧号码）"
+    )
     name: Name
-    hukou_region: str = Field(min_length=6, max_length=12, description="户籍地区划代码（村/社区或乡镇）")
+    hukou_region: str = Field(
+        min_length=6, max_length=12, description="户籍地区划代码（村/社区或乡镇）"
+    )
     hukou_type: HukouType = Field(description="户口性质：urban 城镇、rural 农村")
     residence_region: str | None = None
     birth_date: Date | None = None

@@ -41,7 +41,9 @@ def _locked(request, username: str):
     return lockout.lockout_response(request) if lockout.is_locked(request, username) else None
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut})
+@router.post(
+    "/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+)
 def token(request, credentials: Credentials):
     """Exchange a username and password for a bearer token (lifetime in `expires_in`,
     MINZHENG_API_TOKEN_HOURS). Repeated failures lock the account or address: 429."""
@@ -66,7 +68,12 @@ def logout_view(request):
     user = request.user
     revoked = revoke_tokens(user)
     with acting_as(actor_for_user(user, ip=client_ip(request), channel="api")):
-        audit.record("logout", obj=user, object_repr=user.get_username(), note=f"api tokens revoked: {revoked}")
+        audit.record(
+            "logout",
+            obj=user,
+            object_repr=user.get_username(),
+            note=f"api tokens revoked: {revoked}",
+        )
     if request.session.session_key:
         logout(request)
     return {"revoked": revoked}
@@ -92,7 +99,12 @@ def register(request, payload: Registration):
         return refused
     # Every attempt counts, so the lockout itself cannot tell a match from a miss.
     lockout.record_failure(request, payload.phone)
-    registration.register_resident(id_number=payload.id_number, name=payload.name, phone=payload.phone, password=payload.password)
+    registration.register_resident(
+        id_number=payload.id_number,
+        name=payload.name,
+        phone=payload.phone,
+        password=payload.password,
+    )
     return Status(202, {"detail": registration.neutral_answer()})
 
 
@@ -119,8 +131,11 @@ class ActivationCodeOut(Schema):
     expires_at: datetime
 
 
-@router.post("/residents/{int:person_id}/activation-code", auth=api_auth,
-             response={201: ActivationCodeOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/residents/{int:person_id}/activation-code",
+    auth=api_auth,
+    response={201: ActivationCodeOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
 def activation_code(request, person_id: int):
     """Township window, after checking the resident's ID card in person: a code that activates the
     resident's sign-up (72 hours, one use)."""
@@ -137,8 +152,18 @@ class ResetOut(Schema):
     detail: str
 
 
-@router.post("/residents/{int:person_id}/reset", auth=api_auth,
-             response={200: ResetOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/residents/{int:person_id}/reset",
+    auth=api_auth,
+    response={
+        200: ResetOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+)
 def reset_account(request, person_id: int, payload: ResetIn):
     """Township window, after an in-person check: disable a resident account someone else took,
     so the real owner can sign up. Audited."""

@@ -16,9 +16,18 @@ router = Router(tags=["jobs"])
 
 def job_out(job: Job) -> dict:
     return {
-        "id": job.id, "kind": job.kind, "title": job.title, "status": job.status, "done": job.done,
-        "total": job.total, "percent": job.percent, "message": job.message, "result": job.result,
-        "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
+        "id": job.id,
+        "kind": job.kind,
+        "title": job.title,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "message": job.message,
+        "result": job.result,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
         "stalled": jobs.is_stalled(job),
     }
 

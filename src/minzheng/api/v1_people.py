@@ -7,11 +7,19 @@ from ninja import Query, Router, Schema, Status
 
 from minzheng.core.apitypes import Date, Id
 from minzheng.core.errors import ServiceError
+from minzheng.core.pagination import Listing, paginated
 from minzheng.people import exports, selectors, services
 from minzheng.regions.services import resolve_code
 
-from minzheng.core.pagination import Listing, paginated
-from .schemas import HouseholdIn, HouseholdOut, MemberIn, PersonIn, PersonOut, PersonPatch, RevealedOut
+from .schemas import (
+    HouseholdIn,
+    HouseholdOut,
+    MemberIn,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    RevealedOut,
+)
 
 people_router = Router(tags=["people"])
 households_router = Router(tags=["households"])
@@ -35,11 +43,18 @@ def person_out(person) -> dict:
     household = selectors.current_household(person)
     ref = lambda r: {"code": r.code, "name": r.name} if r else None  # noqa: E731
     return {
-        "id": person.pk, "id_number_masked": person.id_masked, "name": person.name, "sex": person.sex,
-        "birth_date": person.birth_date, "age": _age(person.birth_date, today),
-        "hukou_region": ref(person.hukou_region), "hukou_type": person.hukou_type,
-        "residence_region": ref(person.residence_region), "disability_type": person.disability_type,
-        "disability_grade": person.disability_grade, "death_date": person.death_date,
+        "id": person.pk,
+        "id_number_masked": person.id_masked,
+        "name": person.name,
+        "sex": person.sex,
+        "birth_date": person.birth_date,
+        "age": _age(person.birth_date, today),
+        "hukou_region": ref(person.hukou_region),
+        "hukou_type": person.hukou_type,
+        "residence_region": ref(person.residence_region),
+        "disability_type": person.disability_type,
+        "disability_grade": person.disability_grade,
+        "death_date": person.death_date,
         "household_id": household.pk if household else None,
     }
 
@@ -60,8 +75,12 @@ def list_people(request, filters: Query[PeopleFilter]):
 @people_router.get("/export.xlsx", response={200: None})
 def export_people(request, filters: Query[PeopleFilter]):
     """The search result as an Excel file (IDs masked; the export is audited)."""
-    body = exports.export_people_xlsx(user=request.user, query=filters.q, region_code=filters.region)
-    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    body = exports.export_people_xlsx(
+        user=request.user, query=filters.q, region_code=filters.region
+    )
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = 'attachment; filename="people.xlsx"'
     return response
 
@@ -70,11 +89,18 @@ def export_people(request, filters: Query[PeopleFilter]):
 def create_person(request, payload: PersonIn):
     data = payload.dict()
     person = services.register_person(
-        user=request.user, id_number=data["id_number"], name=data["name"],
+        user=request.user,
+        id_number=data["id_number"],
+        name=data["name"],
         hukou_region=_region(data["hukou_region"], "hukou_region") or _missing("hukou_region"),
-        hukou_type=data["hukou_type"], residence_region=_region(data["residence_region"], "residence_region"),
-        birth_date=data["birth_date"], sex=data["sex"], disability_type=data["disability_type"],
-        disability_grade=data["disability_grade"], death_date=data["death_date"], phone=data["phone"],
+        hukou_type=data["hukou_type"],
+        residence_region=_region(data["residence_region"], "residence_region"),
+        birth_date=data["birth_date"],
+        sex=data["sex"],
+        disability_type=data["disability_type"],
+        disability_grade=data["disability_grade"],
+        death_date=data["death_date"],
+        phone=data["phone"],
     )
     return Status(201, person_out(person))
 
@@ -107,14 +133,25 @@ def reveal_id(request, person_id: Id):
 def household_out(household, user=None) -> dict:
     resident = user is not None and user.role == "resident"
     return {
-        "id": household.pk, "number": household.number,
+        "id": household.pk,
+        "number": household.number,
         "region": {"code": household.region.code, "name": household.region.name},
-        "address": household.address, "head_id": household.head_id, "bank_name": household.bank_name,
+        "address": household.address,
+        "head_id": household.head_id,
+        "bank_name": household.bank_name,
         # A resident sees the last four digits only.
-        "bank_account_masked": selectors.resident_bank_account(household) if resident else household.bank_account_masked,
+        "bank_account_masked": selectors.resident_bank_account(household)
+        if resident
+        else household.bank_account_masked,
         "members": [
-            {"person_id": m.person_id, "name": m.person.name, "id_number_masked": m.person.id_masked,
-             "relation": m.relation, "since": m.since, "until": m.until}
+            {
+                "person_id": m.person_id,
+                "name": m.person.name,
+                "id_number_masked": m.person.id_masked,
+                "relation": m.relation,
+                "since": m.since,
+                "until": m.until,
+            }
             for m in selectors.current_members(household)
         ],
     }
@@ -137,10 +174,19 @@ def list_households(request, filters: Query[HouseholdFilter]):
 def create_household(request, payload: HouseholdIn):
     region = _region(payload.region, "region")
     head = _person_in_scope(request.user, payload.head_id, "head_id")
-    members = [(_person_in_scope(request.user, m.person_id, f"members.{i}.person_id"), m.relation) for i, m in enumerate(payload.members)]
+    members = [
+        (_person_in_scope(request.user, m.person_id, f"members.{i}.person_id"), m.relation)
+        for i, m in enumerate(payload.members)
+    ]
     household = services.create_household(
-        user=request.user, region=region, head=head, address=payload.address, bank_name=payload.bank_name,
-        bank_account=payload.bank_account, members=members, since=payload.since,
+        user=request.user,
+        region=region,
+        head=head,
+        address=payload.address,
+        bank_name=payload.bank_name,
+        bank_account=payload.bank_account,
+        members=members,
+        since=payload.since,
     )
     return Status(201, household_out(household, request.user))
 
@@ -162,7 +208,13 @@ def add_member(request, household_id: Id, payload: MemberIn, since: Date | None 
     household = selectors.get_household(request.user, household_id)
     person = _person_in_scope(request.user, payload.person_id, "person_id")
     with transaction.atomic():
-        services.add_member(user=request.user, household=household, person=person, relation=payload.relation, since=since or dt.date.today())
+        services.add_member(
+            user=request.user,
+            household=household,
+            person=person,
+            relation=payload.relation,
+            since=since or dt.date.today(),
+        )
     return Status(201, household_out(household, request.user))
 
 

@@ -9,9 +9,16 @@ router = Router(tags=["regions"])
 
 def region_out(region) -> dict:
     return {
-        "code": region.code, "name": region.name, "level": region.level, "kind": region.kind,
-        "urban_rural": region.urban_rural, "valid_from": region.valid_from, "valid_to": region.valid_to,
-        "parent": {"code": region.parent.code, "name": region.parent.name} if region.parent_id else None,
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "kind": region.kind,
+        "urban_rural": region.urban_rural,
+        "valid_from": region.valid_from,
+        "valid_to": region.valid_to,
+        "parent": {"code": region.parent.code, "name": region.parent.name}
+        if region.parent_id
+        else None,
         "members": [{"code": m.code, "name": m.name} for m in region.members.all()],
         "zones": [{"code": z.code, "name": z.name} for z in region.zones.all()],
     }
@@ -21,7 +28,10 @@ def region_out(region) -> dict:
 def list_regions(request, parent: str):
     """Children of a region (within the caller's scope)."""
     region = selectors.get_region(request.user, parent)
-    return [region_out(r) for r in selectors.children_of(request.user, region).prefetch_related("members", "zones")]
+    return [
+        region_out(r)
+        for r in selectors.children_of(request.user, region).prefetch_related("members", "zones")
+    ]
 
 
 @router.get("/{code}", response=RegionOut)

@@ -62,92 +62,158 @@ DEFAULT_STATISTICS = [
 
 # Income types not counted as household income [local]: preferential-care pensions, old-age
 # allowance, disability nursing subsidy, student grants, government awards, funeral grants.
-DIBAO_EXCLUDED_INCOME = ["award", "disability_nursing", "funeral_grant", "old_age_allowance", "preferential_pension", "scholarship"]
+DIBAO_EXCLUDED_INCOME = [
+    "award",
+    "disability_nursing",
+    "funeral_grant",
+    "old_age_allowance",
+    "preferential_pension",
+    "scholarship",
+]
 # For 特困 the basic pension is not counted either [law Art. 14 practice].
 TEKUN_EXCLUDED_INCOME = DIBAO_EXCLUDED_INCOME + ["pension"]
 
 
 def _dibao_rules(programme: str) -> list[DefaultStandard]:
-    return [DefaultStandard(programme, key, value) for key, value in [
-        ("income_excluded_types", DIBAO_EXCLUDED_INCOME),
-        # 分类施保 [local]: a share of the monthly standard per vulnerable member; the highest
-        # single category applies.
-        ("uplift_elderly_age", 60),
-        ("uplift_elderly_ratio", "0.10"),
-        ("uplift_minor_age", 18),
-        ("uplift_minor_ratio", "0.10"),
-        ("uplift_severe_disability_max_grade", 2),
-        ("uplift_severe_disability_ratio", "0.20"),
-        ("uplift_serious_illness_ratio", "0.20"),
-        # 按标施保 [assumed]: households assessed as in extreme hardship.
-        ("full_standard_categories", ["extreme_hardship"]),
-        # Property limits [local, Hubei pattern].
-        ("any_car_disqualifies", False),
-        ("car_value_limit", fen(80000)),
-        ("max_homes", 1),
-        ("non_residential_disqualifies", True),
-        ("disqualifying_business_roles", ["employer", "legal_representative"]),
-        ("financial_assets_months", 36),
-    ]]
+    return [
+        DefaultStandard(programme, key, value)
+        for key, value in [
+            ("income_excluded_types", DIBAO_EXCLUDED_INCOME),
+            # 分类施保 [local]: a share of the monthly standard per vulnerable member; the highest
+            # single category applies.
+            ("uplift_elderly_age", 60),
+            ("uplift_elderly_ratio", "0.10"),
+            ("uplift_minor_age", 18),
+            ("uplift_minor_ratio", "0.10"),
+            ("uplift_severe_disability_max_grade", 2),
+            ("uplift_severe_disability_ratio", "0.20"),
+            ("uplift_serious_illness_ratio", "0.20"),
+            # 按标施保 [assumed]: households assessed as in extreme hardship.
+            ("full_standard_categories", ["extreme_hardship"]),
+            # Property limits [local, Hubei pattern].
+            ("any_car_disqualifies", False),
+            ("car_value_limit", fen(80000)),
+            ("max_homes", 1),
+            ("non_residential_disqualifies", True),
+            ("disqualifying_business_roles", ["employer", "legal_representative"]),
+            ("financial_assets_months", 36),
+        ]
+    ]
 
 
 DEFAULT_STANDARDS: list[DefaultStandard] = [
     # Urban 低保 [plan]: 480 元/month in the central city, 400 元 in the counties.
-    DefaultStandard("dibao_urban", "standard", fen(480), note="2015年末荆门中心城区城市低保标准480元/月"),
-    DefaultStandard("dibao_urban", "standard", fen(400), region="420821", note="2015年末京山县城市低保标准400元/月"),
-    DefaultStandard("dibao_urban", "standard", fen(400), region="420822", note="2015年末沙洋县城市低保标准400元/月"),
-    DefaultStandard("dibao_urban", "standard", fen(400), region="420881", note="2015年末钟祥市城市低保标准400元/月"),
-    DefaultStandard("dibao_urban", "standard", fen(480), region="4208Z1", note="漳河新区执行中心城区标准480元/月"),
-    DefaultStandard("dibao_urban", "standard", fen(400), region="4208Z2", note="屈家岭管理区执行县市标准400元/月"),
+    DefaultStandard(
+        "dibao_urban", "standard", fen(480), note="2015年末荆门中心城区城市低保标准480元/月"
+    ),
+    DefaultStandard(
+        "dibao_urban",
+        "standard",
+        fen(400),
+        region="420821",
+        note="2015年末京山县城市低保标准400元/月",
+    ),
+    DefaultStandard(
+        "dibao_urban",
+        "standard",
+        fen(400),
+        region="420822",
+        note="2015年末沙洋县城市低保标准400元/月",
+    ),
+    DefaultStandard(
+        "dibao_urban",
+        "standard",
+        fen(400),
+        region="420881",
+        note="2015年末钟祥市城市低保标准400元/月",
+    ),
+    DefaultStandard(
+        "dibao_urban",
+        "standard",
+        fen(480),
+        region="4208Z1",
+        note="漳河新区执行中心城区标准480元/月",
+    ),
+    DefaultStandard(
+        "dibao_urban",
+        "standard",
+        fen(400),
+        region="4208Z2",
+        note="屈家岭管理区执行县市标准400元/月",
+    ),
     # Rural 低保 [plan]: 2,800 元 a year.
     DefaultStandard("dibao_rural", "standard", fen(2800), note="2015年末荆门农村低保标准2800元/年"),
     *_dibao_rules("dibao_urban"),
     *_dibao_rules("dibao_rural"),
     # 特困 basic living: urban ≥ 1.3 × urban 低保 [assumed]; rural 五保 = 80 % of last year's rural
     # per-capita consumption [plan]. Care by self-care grade, yuan a year [local].
-    DefaultStandard("tekun", "basic_living_urban", derive_from={"programme": "dibao_urban", "key": "standard", "factor": "1.3"},
-                    note="城镇特困人员基本生活标准按城市低保标准的1.3倍"),
-    DefaultStandard("tekun", "basic_living_rural", derive_from={"statistic": "rural_consumption_per_capita", "ratio": "0.8", "year_offset": -1},
-                    note="规划：五保供养标准为上年农村居民人均消费支出的80%"),
-    *[DefaultStandard("tekun", key, value) for key, value in [
-        ("care_self_care", fen(1500)),
-        ("care_partial", fen(2500)),
-        ("care_total", fen(5000)),
-        ("self_care_partial_min_items", 1),
-        ("self_care_total_min_items", 4),
-        ("no_capacity_age", 60),
-        ("no_capacity_minor_age", 16),
-        ("no_capacity_intellectual_mental_max_grade", 2),
-        ("no_capacity_physical_max_grade", 1),
-        ("orphan_referral_age", 16),
-        ("income_excluded_types", TEKUN_EXCLUDED_INCOME),
-    ]],
+    DefaultStandard(
+        "tekun",
+        "basic_living_urban",
+        derive_from={"programme": "dibao_urban", "key": "standard", "factor": "1.3"},
+        note="城镇特困人员基本生活标准按城市低保标准的1.3倍",
+    ),
+    DefaultStandard(
+        "tekun",
+        "basic_living_rural",
+        derive_from={
+            "statistic": "rural_consumption_per_capita",
+            "ratio": "0.8",
+            "year_offset": -1,
+        },
+        note="规划：五保供养标准为上年农村居民人均消费支出的80%",
+    ),
+    *[
+        DefaultStandard("tekun", key, value)
+        for key, value in [
+            ("care_self_care", fen(1500)),
+            ("care_partial", fen(2500)),
+            ("care_total", fen(5000)),
+            ("self_care_partial_min_items", 1),
+            ("self_care_total_min_items", 4),
+            ("no_capacity_age", 60),
+            ("no_capacity_minor_age", 16),
+            ("no_capacity_intellectual_mental_max_grade", 2),
+            ("no_capacity_physical_max_grade", 1),
+            ("orphan_referral_age", 16),
+            ("income_excluded_types", TEKUN_EXCLUDED_INCOME),
+        ]
+    ],
     # Temporary assistance: cap 3,000 元 per case [plan, 2015]; township approval up to 1,000 元
     # and emergency paperwork within 5 days [assumed].
-    *[DefaultStandard("temporary", key, value) for key, value in [
-        ("cap_emergency", fen(3000)),
-        ("cap_expenditure", fen(3000)),
-        ("township_approval_limit", fen(1000)),
-        ("emergency_paperwork_days", 5),
-    ]],
+    *[
+        DefaultStandard("temporary", key, value)
+        for key, value in [
+            ("cap_emergency", fen(3000)),
+            ("cap_expenditure", fen(3000)),
+            ("township_approval_limit", fen(1000)),
+            ("emergency_paperwork_days", 5),
+        ]
+    ],
     # Medical assistance: 70 % for key recipients [plan]; 50 % for others the county names and an
     # annual cap of 80,000 元 [assumed].
-    *[DefaultStandard("medical", key, value) for key, value in [
-        ("ratio_key", "0.70"),
-        ("ratio_named", "0.50"),
-        ("annual_cap", fen(80000)),
-    ]],
+    *[
+        DefaultStandard("medical", key, value)
+        for key, value in [
+            ("ratio_key", "0.70"),
+            ("ratio_named", "0.50"),
+            ("annual_cap", fen(80000)),
+        ]
+    ],
     # Disability subsidies [assumed amounts]: living 50 元/month for grades 1–4 in 低保 households;
     # nursing 100 / 50 元/month for grade 1 / 2; grade 3–4 intellectual and mental not included.
     DefaultStandard("disability_living", "amount", fen(50)),
     DefaultStandard("disability_living", "max_grade", 4),
-    *[DefaultStandard("disability_nursing", key, value) for key, value in [
-        ("max_grade", 2),
-        ("amount_grade_1", fen(100)),
-        ("amount_grade_2", fen(50)),
-        ("include_intellectual_mental_3_4", False),
-        ("amount_grade_3_4", fen(50)),
-    ]],
+    *[
+        DefaultStandard("disability_nursing", key, value)
+        for key, value in [
+            ("max_grade", 2),
+            ("amount_grade_1", fen(100)),
+            ("amount_grade_2", fen(50)),
+            ("include_intellectual_mental_3_4", False),
+            ("amount_grade_3_4", fen(50)),
+        ]
+    ],
 ]
 
 
@@ -177,8 +243,15 @@ def _verification_defaults() -> list[DefaultStandard]:
     that holds their defaults (minzheng.verification.params.REQUIRED_SOURCES_DEFAULT)."""
     from minzheng.verification.params import REQUIRED_SOURCES_DEFAULT
 
-    return [DefaultStandard(programme, "verification.required_sources", list(sources), note="信息核对必需的数据来源（默认）")
-            for programme, sources in REQUIRED_SOURCES_DEFAULT.items()]
+    return [
+        DefaultStandard(
+            programme,
+            "verification.required_sources",
+            list(sources),
+            note="信息核对必需的数据来源（默认）",
+        )
+        for programme, sources in REQUIRED_SOURCES_DEFAULT.items()
+    ]
 
 
 DEFAULT_STANDARDS += _verification_defaults()
@@ -190,21 +263,56 @@ DEFAULT_STANDARDS += _verification_defaults()
 # subsidised minutes a month by MZ/T 039 grade for 低保/特困 elderly (0 / 4 / 8 / 12 hours) and
 # for others (0 / 2 / 4 / 6 hours), at most 20 元 an hour, from age 60.
 DEFAULT_STANDARDS += [
-    *[DefaultStandard("old_age_allowance", key, value, note="高龄津贴默认参数（参考值），可由市局调整") for key, value in [
-        ("min_age", 80),
-        ("band_2_age", 90),
-        ("band_3_age", 100),
-        ("amount_band_1", fen(50)),
-        ("amount_band_2", fen(100)),
-        ("amount_band_3", fen(300)),
-        ("start_month_offset", 0),
-    ]],
-    DefaultStandard("home_care_subsidy", "min_age", 60, note="居家养老服务补贴默认参数（参考值），可由市局调整"),
-    DefaultStandard("home_care_subsidy", "hourly_cap", fen(20), note="居家养老服务补贴默认参数（参考值），可由市局调整"),
-    *[DefaultStandard("home_care_subsidy", f"minutes_{status}_grade_{grade}", hours * 60, note="居家养老服务补贴默认参数（参考值），可由市局调整")
-      for status, by_grade in {"assisted": (0, 4, 8, 12), "other": (0, 2, 4, 6)}.items() for grade, hours in enumerate(by_grade)],
-    DefaultStandard("home_care_subsidy", "checkin_window_minutes", 60, note="居家养老服务核验默认参数（参考值），可由市局调整"),
-    DefaultStandard("home_care_subsidy", "min_duration_ratio", Decimal("0.5"), note="居家养老服务核验默认参数（参考值），可由市局调整"),
-    DefaultStandard("home_care_subsidy", "location_tolerance_metres", 500, note="居家养老服务核验默认参数（参考值），可由市局调整"),
+    *[
+        DefaultStandard(
+            "old_age_allowance", key, value, note="高龄津贴默认参数（参考值），可由市局调整"
+        )
+        for key, value in [
+            ("min_age", 80),
+            ("band_2_age", 90),
+            ("band_3_age", 100),
+            ("amount_band_1", fen(50)),
+            ("amount_band_2", fen(100)),
+            ("amount_band_3", fen(300)),
+            ("start_month_offset", 0),
+        ]
+    ],
+    DefaultStandard(
+        "home_care_subsidy", "min_age", 60, note="居家养老服务补贴默认参数（参考值），可由市局调整"
+    ),
+    DefaultStandard(
+        "home_care_subsidy",
+        "hourly_cap",
+        fen(20),
+        note="居家养老服务补贴默认参数（参考值），可由市局调整",
+    ),
+    *[
+        DefaultStandard(
+            "home_care_subsidy",
+            f"minutes_{status}_grade_{grade}",
+            hours * 60,
+            note="居家养老服务补贴默认参数（参考值），可由市局调整",
+        )
+        for status, by_grade in {"assisted": (0, 4, 8, 12), "other": (0, 2, 4, 6)}.items()
+        for grade, hours in enumerate(by_grade)
+    ],
+    DefaultStandard(
+        "home_care_subsidy",
+        "checkin_window_minutes",
+        60,
+        note="居家养老服务核验默认参数（参考值），可由市局调整",
+    ),
+    DefaultStandard(
+        "home_care_subsidy",
+        "min_duration_ratio",
+        Decimal("0.5"),
+        note="居家养老服务核验默认参数（参考值），可由市局调整",
+    ),
+    DefaultStandard(
+        "home_care_subsidy",
+        "location_tolerance_metres",
+        500,
+        note="居家养老服务核验默认参数（参考值），可由市局调整",
+    ),
 ]
 # ---------------------------------------------------------------- end of elderly care block

@@ -39,7 +39,14 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
 
 
 def code_labels() -> dict[str, str]:
-    labels = {**INCOME_TYPES, **BUSINESS_ROLES, **FULL_STANDARD_CATEGORIES, **UPLIFT_LABELS, **GRADE_LABELS, **SUPPORTER_UNABLE_LABELS}
+    labels = {
+        **INCOME_TYPES,
+        **BUSINESS_ROLES,
+        **FULL_STANDARD_CATEGORIES,
+        **UPLIFT_LABELS,
+        **GRADE_LABELS,
+        **SUPPORTER_UNABLE_LABELS,
+    }
     labels.update({code: spec.name for code, spec in PROGRAMME_BY_CODE.items()})
     return labels
 
@@ -57,7 +64,9 @@ def trace_label(label: str) -> str:
     for pattern, msgid in _patterns():
         match = pattern.match(label)
         if match:
-            return gettext(msgid) % {key: gettext(value) for key, value in match.groupdict().items()}
+            return gettext(msgid) % {
+                key: gettext(value) for key, value in match.groupdict().items()
+            }
     return label
 
 

@@ -75,7 +75,9 @@ def current_facts(facts: dict, *, on: dt.date, hukou_type: str = "") -> dict:
     return facts
 
 
-def household_facts(programme: str, facts: dict, *, region_code: str, on: dt.date) -> HouseholdFacts:
+def household_facts(
+    programme: str, facts: dict, *, region_code: str, on: dt.date
+) -> HouseholdFacts:
     """Validate stored facts through the quote schema; errors name the field under `facts.` and
     are worded for people (never pydantic's English)."""
     try:
@@ -113,9 +115,13 @@ def evaluate_facts(programme: str, facts: dict, *, region, on: dt.date, standard
         return household, None, _("没有生效的救助标准：%(label)s") % {"label": label}, {}
 
 
-def assess(programme: str, facts: dict, *, region, on: dt.date, standards: dict) -> tuple[QuoteResult | None, str, dict]:
+def assess(
+    programme: str, facts: dict, *, region, on: dt.date, standards: dict
+) -> tuple[QuoteResult | None, str, dict]:
     """(result, error, field_errors), as `evaluate_facts` without the validated facts."""
-    _household, result, error, field_errors = evaluate_facts(programme, facts, region=region, on=on, standards=standards)
+    _household, result, error, field_errors = evaluate_facts(
+        programme, facts, region=region, on=on, standards=standards
+    )
     return result, error, field_errors
 
 
@@ -167,15 +173,28 @@ def trace_rows(trace: list[dict]) -> list[dict]:
     spelled out where the rules recorded them as codes."""
     rows = []
     for step in trace or []:
-        row = {"step": step.get("step", ""), "label": str(step.get("label", "")), "value": trace_value(step), "notes": []}
+        row = {
+            "step": step.get("step", ""),
+            "label": str(step.get("label", "")),
+            "value": trace_value(step),
+            "notes": [],
+        }
         detail = step.get("detail") or {}
         if step.get("step") == "income":
             excluded = detail.get("excluded") or {}
             if excluded:
-                row["notes"].append(_("不计入：%(items)s") % {
-                    "items": "、".join(f"{INCOME_TYPES.get(k, k)} {v}" for k, v in excluded.items())})
+                row["notes"].append(
+                    _("不计入：%(items)s")
+                    % {
+                        "items": "、".join(
+                            f"{INCOME_TYPES.get(k, k)} {v}" for k, v in excluded.items()
+                        )
+                    }
+                )
         if step.get("step") == "full_standard" and detail.get("categories"):
-            row["notes"].append("、".join(str(FULL_STANDARD_CATEGORIES.get(c, c)) for c in detail["categories"]))
+            row["notes"].append(
+                "、".join(str(FULL_STANDARD_CATEGORIES.get(c, c)) for c in detail["categories"])
+            )
         if detail.get("formula") and step.get("step") not in ("standard",):
             row["notes"].append(str(detail["formula"]))
         rows.append(row)

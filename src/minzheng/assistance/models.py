@@ -29,17 +29,25 @@ class Statistic(models.Model):
     standards, so a city's own figure overrides the province's."""
 
     key = models.CharField(_("指标"), max_length=64)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     value = models.DecimalField(_("数值（元/年）"), max_digits=14, decimal_places=2)
     source = models.CharField(_("来源"), max_length=200, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField(_("修改原因"), max_length=500, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         ordering = ["key", "year"]
-        constraints = [models.UniqueConstraint(fields=["key", "region", "year"], name="statistic_key_region_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "region", "year"], name="statistic_key_region_year"
+            )
+        ]
         verbose_name = _("统计指标")
         verbose_name_plural = _("统计指标")
 
@@ -66,20 +74,44 @@ class Standard(models.Model):
         STATISTIC = "statistic", _("按统计指标比例")
         STANDARD = "standard", _("按其他标准倍数")
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="standards", verbose_name=_("救助项目"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="standards", verbose_name=_("救助项目")
+    )
     key = models.CharField(_("参数"), max_length=64)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+    )
     effective_from = models.DateField(_("生效日期"))
     version = models.PositiveIntegerField(_("版本"), default=1)
     value = models.JSONField(_("数值"), null=True, blank=True)
-    derive_kind = models.CharField(_("取值方式"), max_length=16, choices=Derivation.choices, blank=True, default="")
+    derive_kind = models.CharField(
+        _("取值方式"), max_length=16, choices=Derivation.choices, blank=True, default=""
+    )
     statistic_key = models.CharField(_("统计指标"), max_length=64, blank=True)
-    statistic_year_offset = models.SmallIntegerField(_("统计年度偏移"), default=-1, help_text=_("-1 表示生效日期的上一年度"))
-    base_programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("基准项目"))
+    statistic_year_offset = models.SmallIntegerField(
+        _("统计年度偏移"), default=-1, help_text=_("-1 表示生效日期的上一年度")
+    )
+    base_programme = models.ForeignKey(
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("基准项目"),
+    )
     base_key = models.CharField(_("基准参数"), max_length=64, blank=True)
-    ratio = models.DecimalField(_("比例或倍数"), max_digits=9, decimal_places=4, null=True, blank=True)
+    ratio = models.DecimalField(
+        _("比例或倍数"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
     rounding = models.CharField(_("取整规则"), max_length=16, blank=True, default="fen")
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("设定人"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("设定人"),
+    )
     set_by_name = models.CharField(_("设定人"), max_length=150)
     reason = models.CharField(_("设定原因"), max_length=500)
     created_at = models.DateTimeField(_("设定时间"), auto_now_add=True)
@@ -87,7 +119,10 @@ class Standard(models.Model):
     class Meta:
         ordering = ["programme_id", "key", "region_id", "effective_from", "version"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "key", "region", "effective_from", "version"], name="standard_version_unique"),
+            models.UniqueConstraint(
+                fields=["programme", "key", "region", "effective_from", "version"],
+                name="standard_version_unique",
+            ),
         ]
         indexes = [models.Index(fields=["effective_from"], name="standard_effective_idx")]
         verbose_name = _("救助标准")

@@ -13,14 +13,22 @@ from django.utils.translation import gettext as _
 
 from minzheng.core import idcard
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
+from minzheng.core.money import yuan_to_fen
 from minzheng.core.scope import region_in_scope
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
 
 from . import rules, selectors
-from minzheng.core.money import yuan_to_fen
 from .params import REGISTRY
-from .rules.base import Car, HouseholdFacts, MedicalBill, Member, Property, QuoteResult, TemporaryNeed
+from .rules.base import (
+    Car,
+    HouseholdFacts,
+    MedicalBill,
+    Member,
+    Property,
+    QuoteResult,
+    TemporaryNeed,
+)
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:
@@ -55,7 +63,9 @@ def _member(data, index: int, on: dt.date, errors: dict) -> Member | None:
             return None
         derived_age = age_on(rid.birth_date, on)
         if age is not None and age != derived_age:
-            errors[f"{prefix}.age"] = [_("年龄与身份证号码不一致（按号码为 %(a)s 周岁）") % {"a": derived_age}]
+            errors[f"{prefix}.age"] = [
+                _("年龄与身份证号码不一致（按号码为 %(a)s 周岁）") % {"a": derived_age}
+            ]
         if sex and sex != rid.sex:
             errors[f"{prefix}.sex"] = [_("性别与身份证号码不一致")]
         age, sex = derived_age, rid.sex
@@ -66,10 +76,18 @@ def _member(data, index: int, on: dt.date, errors: dict) -> Member | None:
         errors[f"{prefix}.disability_grade"] = [_("残疾类别和残疾等级应同时填写")]
     income = {kind: _fen(amount) for kind, amount in data.income.dict().items()}
     return Member(
-        relation=data.relation, age=age, sex=sex, disability_type=data.disability_type or "",
-        disability_grade=data.disability_grade, serious_illness=data.serious_illness,
-        excluded_reason=data.excluded_reason or "", self_care_unable=tuple(data.self_care_unable), income_fen=income,
-        dibao_recipient=data.dibao_recipient, tekun_recipient=data.tekun_recipient, medical_named=data.medical_named,
+        relation=data.relation,
+        age=age,
+        sex=sex,
+        disability_type=data.disability_type or "",
+        disability_grade=data.disability_grade,
+        serious_illness=data.serious_illness,
+        excluded_reason=data.excluded_reason or "",
+        self_care_unable=tuple(data.self_care_unable),
+        income_fen=income,
+        dibao_recipient=data.dibao_recipient,
+        tekun_recipient=data.tekun_recipient,
+        medical_named=data.medical_named,
         needs_long_term_care=data.needs_long_term_care,
     )
 
@@ -87,7 +105,9 @@ def build_facts(payload) -> HouseholdFacts:
         else:
             t = payload.temporary
             temporary = TemporaryNeed(
-                kind=t.kind, expenditure_fen=_fen(t.expenditure), can_bear_fen=_fen(t.can_bear),
+                kind=t.kind,
+                expenditure_fen=_fen(t.expenditure),
+                can_bear_fen=_fen(t.can_bear),
                 items=tuple((item.label, _fen(item.amount)) for item in t.items),
             )
     medical = None
@@ -102,13 +122,22 @@ def build_facts(payload) -> HouseholdFacts:
     return HouseholdFacts(
         members=tuple(members),
         property=Property(
-            cars=tuple(Car(value_fen=_fen(c.value), disability_vehicle=c.disability_vehicle) for c in prop.cars),
-            homes=prop.homes, non_residential=prop.non_residential, business_roles=tuple(prop.business_roles),
+            cars=tuple(
+                Car(value_fen=_fen(c.value), disability_vehicle=c.disability_vehicle)
+                for c in prop.cars
+            ),
+            homes=prop.homes,
+            non_residential=prop.non_residential,
+            business_roles=tuple(prop.business_roles),
             financial_assets_fen=_fen(prop.financial_assets),
         ),
-        hukou_type=payload.hukou_type or "", extreme_hardship=payload.extreme_hardship,
-        dibao_household=payload.dibao_household, supporters=tuple(payload.supporters), care_mode=payload.care_mode,
-        temporary=temporary, medical=medical,
+        hukou_type=payload.hukou_type or "",
+        extreme_hardship=payload.extreme_hardship,
+        dibao_household=payload.dibao_household,
+        supporters=tuple(payload.supporters),
+        care_mode=payload.care_mode,
+        temporary=temporary,
+        medical=medical,
     )
 
 
@@ -124,9 +153,13 @@ def _medical(m, member_count: int, errors: dict) -> MedicalBill | None:
             errors[f"medical.{field}"] = [_("各项保险报销合计不能超过费用总额")]
             break
     return MedicalBill(
-        patient=m.patient, total_fen=_fen(m.total), in_policy_fen=_fen(m.in_policy),
-        basic_insurance_fen=_fen(m.basic_insurance), critical_illness_fen=_fen(m.critical_illness),
-        other_insurance_fen=_fen(m.other_insurance), already_paid_this_year_fen=_fen(m.already_paid_this_year),
+        patient=m.patient,
+        total_fen=_fen(m.total),
+        in_policy_fen=_fen(m.in_policy),
+        basic_insurance_fen=_fen(m.basic_insurance),
+        critical_illness_fen=_fen(m.critical_illness),
+        other_insurance_fen=_fen(m.other_insurance),
+        already_paid_this_year_fen=_fen(m.already_paid_this_year),
     )
 
 
@@ -139,6 +172,18 @@ def quote(*, user, payload) -> tuple[QuoteResult, Region]:
     except rules.MissingStandard as missing:
         spec = REGISTRY.get(missing.programme, {}).get(missing.key)
         label = str(spec.label) if spec else missing.key
-        raise ServiceError({"date": [_("%(date)s 在%(region)s没有生效的“%(label)s”（%(p)s.%(k)s），请先设定救助标准") % {
-            "date": payload.date.isoformat(), "region": region.name, "label": label, "p": missing.programme, "k": missing.key}]}) from None
+        raise ServiceError(
+            {
+                "date": [
+                    _("%(date)s 在%(region)s没有生效的“%(label)s”（%(p)s.%(k)s），请先设定救助标准")
+                    % {
+                        "date": payload.date.isoformat(),
+                        "region": region.name,
+                        "label": label,
+                        "p": missing.programme,
+                        "k": missing.key,
+                    }
+                ]
+            }
+        ) from None
     return result, region

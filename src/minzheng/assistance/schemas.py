@@ -19,14 +19,26 @@ Yuan = Decimal
 _money = {"ge": 0, "le": Decimal("100000000"), "max_digits": 12, "decimal_places": 2}
 
 # Programmes a household applies for (quotes); standards also exist for the elderly-care allowances.
-ProgrammeCode = Literal["dibao_urban", "dibao_rural", "tekun", "temporary", "medical", "disability_living", "disability_nursing"]
+ProgrammeCode = Literal[
+    "dibao_urban",
+    "dibao_rural",
+    "tekun",
+    "temporary",
+    "medical",
+    "disability_living",
+    "disability_nursing",
+]
 AnyProgrammeCode = Literal[PROGRAMME_CODES]
 RelationCode = Literal[tuple(Relation.values)]  # type: ignore[valid-type]
 DisabilityCode = Literal[tuple(DisabilityType.values)]  # type: ignore[valid-type]
-SelfCareItem = Literal["eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing"]
+SelfCareItem = Literal[
+    "eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing"
+]
 ExclusionReason = Literal["conscript", "clergy", "prisoner", "compulsory_rehab", "missing"]
 BusinessRole = Literal["legal_representative", "shareholder", "self_employed", "employer"]
-SupporterStatus = Literal["able", "tekun", "dibao_elderly", "severely_disabled", "incapable", "missing", "imprisoned"]
+SupporterStatus = Literal[
+    "able", "tekun", "dibao_elderly", "severely_disabled", "incapable", "missing", "imprisoned"
+]
 
 
 class IncomeIn(Schema):
@@ -38,7 +50,9 @@ class IncomeIn(Schema):
     transfer: Yuan = Field(default=Decimal(0), **_money, description="转移性收入")
     support: Yuan = Field(default=Decimal(0), **_money, description="赡养（抚养、扶养）费")
     pension: Yuan = Field(default=Decimal(0), **_money, description="养老金")
-    preferential_pension: Yuan = Field(default=Decimal(0), **_money, description="优抚对象抚恤金和补助")
+    preferential_pension: Yuan = Field(
+        default=Decimal(0), **_money, description="优抚对象抚恤金和补助"
+    )
     old_age_allowance: Yuan = Field(default=Decimal(0), **_money, description="高龄津贴")
     disability_nursing: Yuan = Field(default=Decimal(0), **_money, description="重度残疾人护理补贴")
     scholarship: Yuan = Field(default=Decimal(0), **_money, description="助学金")
@@ -48,14 +62,21 @@ class IncomeIn(Schema):
 
 class QuoteMemberIn(Schema):
     relation: RelationCode = Field(description="与户主关系")
-    id_number: str | None = Field(default=None, max_length=20, description="身份证号码；填写后出生日期和性别由号码得出")
+    id_number: str | None = Field(
+        default=None, max_length=20, description="身份证号码；填写后出生日期和性别由号码得出"
+    )
     age: int | None = Field(default=None, ge=0, le=150, description="未填身份证号码时必填：周岁")
     sex: Literal["M", "F"] | None = None
     disability_type: DisabilityCode | None = None
     disability_grade: int | None = Field(default=None, ge=1, le=4)
     serious_illness: bool = False
-    excluded_reason: ExclusionReason | None = Field(default=None, description="不计入家庭成员的原因：义务兵、宗教教职人员、服刑、强制隔离戒毒、失踪")
-    self_care_unable: list[SelfCareItem] = Field(default_factory=list, max_length=6, description="六项自理能力中不能自理的项目")
+    excluded_reason: ExclusionReason | None = Field(
+        default=None,
+        description="不计入家庭成员的原因：义务兵、宗教教职人员、服刑、强制隔离戒毒、失踪",
+    )
+    self_care_unable: list[SelfCareItem] = Field(
+        default_factory=list, max_length=6, description="六项自理能力中不能自理的项目"
+    )
     income: IncomeIn = Field(default_factory=IncomeIn, description="月收入（元）")
     dibao_recipient: bool = False
     tekun_recipient: bool = False
@@ -73,7 +94,9 @@ class PropertyIn(Schema):
     homes: int = Field(default=0, ge=0, le=100)
     non_residential: int = Field(default=0, ge=0, le=100, description="非居住类房产数")
     business_roles: list[BusinessRole] = Field(default_factory=list, max_length=10)
-    financial_assets: Yuan = Field(default=Decimal(0), **_money, description="家庭金融资产合计（元）")
+    financial_assets: Yuan = Field(
+        default=Decimal(0), **_money, description="家庭金融资产合计（元）"
+    )
 
 
 class NeedItemIn(Schema):
@@ -85,7 +108,9 @@ class TemporaryIn(Schema):
     kind: Literal["emergency", "expenditure"]
     expenditure: Yuan = Field(default=Decimal(0), **_money, description="刚性支出（元）")
     can_bear: Yuan = Field(default=Decimal(0), **_money, description="家庭可承担部分（元）")
-    items: list[NeedItemIn] = Field(default_factory=list, max_length=50, description="逐项列出的需求；填写时按各项之和计")
+    items: list[NeedItemIn] = Field(
+        default_factory=list, max_length=50, description="逐项列出的需求；填写时按各项之和计"
+    )
 
 
 class MedicalIn(Schema):
@@ -95,19 +120,25 @@ class MedicalIn(Schema):
     basic_insurance: Yuan = Field(default=Decimal(0), **_money, description="基本医疗保险已报销")
     critical_illness: Yuan = Field(default=Decimal(0), **_money, description="大病保险已报销")
     other_insurance: Yuan = Field(default=Decimal(0), **_money, description="其他补充保险已报销")
-    already_paid_this_year: Yuan = Field(default=Decimal(0), **_money, description="本年度已获医疗救助")
+    already_paid_this_year: Yuan = Field(
+        default=Decimal(0), **_money, description="本年度已获医疗救助"
+    )
 
 
 class QuoteIn(Schema):
     programme: ProgrammeCode
     region: str = Field(min_length=6, max_length=12, description="区划代码")
     date: Date = Field(description="计算日期")
-    hukou_type: Literal["urban", "rural"] | None = Field(default=None, description="特困供养必填：城镇或农村")
+    hukou_type: Literal["urban", "rural"] | None = Field(
+        default=None, description="特困供养必填：城镇或农村"
+    )
     members: list[QuoteMemberIn] = Field(min_length=1, max_length=30)
     property: PropertyIn = Field(default_factory=PropertyIn)
     extreme_hardship: bool = Field(default=False, description="经认定的特殊困难家庭（按标施保）")
     dibao_household: bool = Field(default=False, description="低保家庭（残疾人生活补贴）")
-    supporters: list[SupporterStatus] = Field(default_factory=list, max_length=20, description="法定义务人及其状况（特困）")
+    supporters: list[SupporterStatus] = Field(
+        default_factory=list, max_length=20, description="法定义务人及其状况（特困）"
+    )
     care_mode: Literal["centralised", "dispersed"] = "dispersed"
     temporary: TemporaryIn | None = None
     medical: MedicalIn | None = None
@@ -197,7 +228,9 @@ class StandardIn(Schema):
     key: str = Field(min_length=1, max_length=64)
     region: str = Field(min_length=6, max_length=12)
     effective_from: Date
-    value: Any = Field(default=None, description="金额填元（如 \"480.00\"），比例填小数，选项填代码列表")
+    value: Any = Field(
+        default=None, description='金额填元（如 "480.00"），比例填小数，选项填代码列表'
+    )
     derive_from: DeriveIn | None = None
     reason: str = Field(min_length=1, max_length=500, description="设定或调整的原因")
 

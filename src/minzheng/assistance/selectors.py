@@ -27,17 +27,30 @@ from fractions import Fraction
 
 from django.db.models import QuerySet
 
+from minzheng.core.money import round_to_step, yuan_str
 from minzheng.regions.models import Region
 
 from .models import Standard, Statistic
-from minzheng.core.money import round_to_step, yuan_str
 from .params import REGISTRY, ROUNDING_STEPS, Unit, spec_for
 from .rules.base import ResolvedStandard
 
 _ROW_FIELDS = (
-    "id", "programme__code", "key", "region__code", "effective_from", "version", "value", "derive_kind",
-    "statistic_key", "statistic_year_offset", "base_programme__code", "base_key", "ratio", "rounding",
-    "set_by_name", "reason",
+    "id",
+    "programme__code",
+    "key",
+    "region__code",
+    "effective_from",
+    "version",
+    "value",
+    "derive_kind",
+    "statistic_key",
+    "statistic_year_offset",
+    "base_programme__code",
+    "base_key",
+    "ratio",
+    "rounding",
+    "set_by_name",
+    "reason",
 )
 
 
@@ -75,7 +88,9 @@ class StandardsTable:
     payroll over 100,000 households costs one resolution per distinct region.
     """
 
-    def __init__(self, on: dt.date, rows: list[dict], statistics: list[dict], zones_of: dict[str, list[str]]):
+    def __init__(
+        self, on: dt.date, rows: list[dict], statistics: list[dict], zones_of: dict[str, list[str]]
+    ):
         self.on = on
         self.zones_of = zones_of
         self._latest: dict[tuple[str, str], dict[str, dict]] = {}
@@ -84,7 +99,10 @@ class StandardsTable:
                 continue
             by_region = self._latest.setdefault((row["programme__code"], row["key"]), {})
             current = by_region.get(row["region__code"])
-            if current is None or (row["effective_from"], row["version"]) > (current["effective_from"], current["version"]):
+            if current is None or (row["effective_from"], row["version"]) > (
+                current["effective_from"],
+                current["version"],
+            ):
                 by_region[row["region__code"]] = row
         self._stats: dict[tuple[str, int], dict[str, dict]] = {}
         for stat in statistics:
@@ -113,7 +131,9 @@ class StandardsTable:
                 return by_region[code]
         return None
 
-    def _resolve(self, programme: str, key: str, chain: list[str], visiting: frozenset) -> ResolvedStandard | None:
+    def _resolve(
+        self, programme: str, key: str, chain: list[str], visiting: frozenset
+    ) -> ResolvedStandard | None:
         by_region = self._latest.get((programme, key), {})
         row = next((by_region[code] for code in chain if code in by_region), None)
         if row is None:
@@ -128,16 +148,29 @@ class StandardsTable:
         else:
             value = _typed(unit, row["value"])
         return ResolvedStandard(
-            programme=programme, key=key, unit=unit, value=value, region_code=row["region__code"],
-            effective_from=row["effective_from"], version=row["version"], standard_id=row["id"],
-            derivation=derivation, set_by=row["set_by_name"], reason=row["reason"],
+            programme=programme,
+            key=key,
+            unit=unit,
+            value=value,
+            region_code=row["region__code"],
+            effective_from=row["effective_from"],
+            version=row["version"],
+            standard_id=row["id"],
+            derivation=derivation,
+            set_by=row["set_by_name"],
+            reason=row["reason"],
         )
 
     def _from_statistic(self, row: dict, unit: str, chain: list[str]):
         year = row["effective_from"].year + row["statistic_year_offset"]
         ratio = Decimal(row["ratio"])
-        derivation = {"kind": "statistic", "statistic": row["statistic_key"], "year": year, "ratio": format(ratio.normalize(), "f"),
-                      "rounding": row["rounding"]}
+        derivation = {
+            "kind": "statistic",
+            "statistic": row["statistic_key"],
+            "year": year,
+            "ratio": format(ratio.normalize(), "f"),
+            "rounding": row["rounding"],
+        }
         stat = self.statistic(row["statistic_key"], year, chain)
         if stat is None:
             derivation["error"] = "statistic_missing"
@@ -145,16 +178,27 @@ class StandardsTable:
         yearly_fen = Fraction(Decimal(stat["value"])) * 100 * Fraction(ratio)
         exact = yearly_fen / 12 if unit == Unit.FEN_MONTH else yearly_fen
         value = _round(exact, row["rounding"])
-        derivation.update({"statistic_value": format(Decimal(stat["value"]), "f"), "statistic_region": stat["region__code"],
-                           "source": stat["source"], "yearly": yuan_str(round_to_step(yearly_fen, step_fen=1)),
-                           "per_month": unit == Unit.FEN_MONTH})
+        derivation.update(
+            {
+                "statistic_value": format(Decimal(stat["value"]), "f"),
+                "statistic_region": stat["region__code"],
+                "source": stat["source"],
+                "yearly": yuan_str(round_to_step(yearly_fen, step_fen=1)),
+                "per_month": unit == Unit.FEN_MONTH,
+            }
+        )
         return value, derivation
 
     def _from_standard(self, row: dict, unit: str, chain: list[str], visiting: frozenset):
         base_programme, base_key = row["base_programme__code"], row["base_key"]
         factor = Decimal(row["ratio"])
-        derivation = {"kind": "standard", "programme": base_programme, "key": base_key,
-                      "factor": format(factor.normalize(), "f"), "rounding": row["rounding"]}
+        derivation = {
+            "kind": "standard",
+            "programme": base_programme,
+            "key": base_key,
+            "factor": format(factor.normalize(), "f"),
+            "rounding": row["rounding"],
+        }
         if (base_programme, base_key) in visiting:
             derivation["error"] = "cycle"
             return None, derivation
@@ -170,7 +214,9 @@ class StandardsTable:
         elif base.unit == Unit.FEN_MONTH and unit == Unit.FEN_YEAR:
             base_value *= 12
         value = _round(base_value * Fraction(factor), row["rounding"])
-        derivation.update({"base_value": base.display(), "base_unit": base.unit, "base_region": base.region_code})
+        derivation.update(
+            {"base_value": base.display(), "base_unit": base.unit, "base_region": base.region_code}
+        )
         return value, derivation
 
 
@@ -204,7 +250,9 @@ def _table_for(region: Region, on: dt.date) -> StandardsTable:
     path_codes = region.path.strip("/").split("/")
     zones_of = zones_by_member(path_codes)
     chain = chain_for_path(region.path, zones_of)
-    rows = list(Standard.objects.filter(effective_from__lte=on, region__code__in=chain).values(*_ROW_FIELDS))
+    rows = list(
+        Standard.objects.filter(effective_from__lte=on, region__code__in=chain).values(*_ROW_FIELDS)
+    )
     return StandardsTable(on, rows, _statistics_rows(), zones_of)
 
 
@@ -223,7 +271,9 @@ def standard_in_force(programme, key: str, region: Region, on: dt.date) -> Resol
 
 def standard_history(programme, key: str, region: Region | None = None) -> QuerySet[Standard]:
     """Every version ever set for the parameter (newest first), optionally at one region."""
-    qs = Standard.objects.filter(programme__code=_code(programme), key=key).select_related("region", "set_by", "base_programme")
+    qs = Standard.objects.filter(programme__code=_code(programme), key=key).select_related(
+        "region", "set_by", "base_programme"
+    )
     if region is not None:
         qs = qs.filter(region=region)
     return qs.order_by("-effective_from", "-version", "-id")

@@ -25,7 +25,9 @@ STANDARD_SETTER_ROLES = {Role.CITY_SECTION, Role.ADMIN}
 
 
 def can_set_standards(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in STANDARD_SETTER_ROLES))
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or user.role in STANDARD_SETTER_ROLES)
+    )
 
 
 def _ensure_can_set(user, region: Region) -> None:
@@ -52,7 +54,9 @@ def _decimal(raw) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _derivation_fields(derive_from: dict, *, programme: Programme, key: str, unit: str, errors: dict) -> dict:
+def _derivation_fields(
+    derive_from: dict, *, programme: Programme, key: str, unit: str, errors: dict
+) -> dict:
     """Validate `derive_from` — {"statistic": key, "ratio": "0.30", "year_offset": -1, "rounding": "fen"}
     or {"programme": code, "key": key, "factor": "1.3", "rounding": "fen"} — into model fields."""
     if unit not in Unit.MONEY:
@@ -71,30 +75,50 @@ def _derivation_fields(derive_from: dict, *, programme: Programme, key: str, uni
         offset = derive_from.get("year_offset", -1)
         if isinstance(offset, bool) or not isinstance(offset, int) or not -5 <= offset <= 0:
             errors["derive_from.year_offset"] = [_("统计年度偏移应为 -5 到 0 之间的整数")]
-        return {"derive_kind": Standard.Derivation.STATISTIC, "statistic_key": statistic, "statistic_year_offset": offset,
-                "ratio": ratio, "rounding": rounding}
+        return {
+            "derive_kind": Standard.Derivation.STATISTIC,
+            "statistic_key": statistic,
+            "statistic_year_offset": offset,
+            "ratio": ratio,
+            "rounding": rounding,
+        }
     if "programme" in derive_from:
         base_programme = _programme(derive_from.get("programme") or "")
         base_key = derive_from.get("key") or ""
         base_spec = spec_for(base_programme.code, base_key) if base_programme else None
         if base_spec is None:
             errors["derive_from.key"] = [_("基准标准不存在")]
-        elif base_spec.unit not in (Unit.FEN_MONTH, Unit.FEN_YEAR) or unit not in (Unit.FEN_MONTH, Unit.FEN_YEAR):
+        elif base_spec.unit not in (Unit.FEN_MONTH, Unit.FEN_YEAR) or unit not in (
+            Unit.FEN_MONTH,
+            Unit.FEN_YEAR,
+        ):
             errors["derive_from.key"] = [_("只能由按月或按年的金额标准推算")]
         elif base_programme.pk == programme.pk and base_key == key:
             errors["derive_from.key"] = [_("标准不能由自身推算")]
         factor = _decimal(derive_from.get("factor"))
         if factor is None or factor <= 0 or factor > 100:
             errors["derive_from.factor"] = [_("倍数应为大于 0 的小数，如 1.3")]
-        return {"derive_kind": Standard.Derivation.STANDARD, "base_programme": base_programme, "base_key": base_key,
-                "ratio": factor, "rounding": rounding}
+        return {
+            "derive_kind": Standard.Derivation.STANDARD,
+            "base_programme": base_programme,
+            "base_key": base_key,
+            "ratio": factor,
+            "rounding": rounding,
+        }
     errors["derive_from"] = [_("应指定统计指标（statistic）或基准标准（programme 和 key）")]
     return {}
 
 
 @transaction.atomic
 def set_standard(
-    *, user, programme, key: str, region: Region, effective_from: dt.date, value=None, derive_from: dict | None = None,
+    *,
+    user,
+    programme,
+    key: str,
+    region: Region,
+    effective_from: dt.date,
+    value=None,
+    derive_from: dict | None = None,
     reason: str,
 ) -> Standard:
     """Put a new version of a parameter in force from `effective_from`. `value` is in the stored
@@ -119,7 +143,9 @@ def set_standard(
         if (value is None) == (derive_from is None):
             errors["value"] = [_("请填写数值，或指定推算方式（二者选一）")]
         elif derive_from is not None:
-            fields = _derivation_fields(derive_from, programme=programme_obj, key=key, unit=spec.unit, errors=errors)
+            fields = _derivation_fields(
+                derive_from, programme=programme_obj, key=key, unit=spec.unit, errors=errors
+            )
         else:
             try:
                 fields = {"value": normalise_value(spec, value)}
@@ -129,26 +155,45 @@ def set_standard(
         raise ServiceError(errors)
 
     existing = Standard.objects.filter(programme=programme_obj, key=key, region=region)
-    previous = existing.filter(effective_from__lte=effective_from).order_by("-effective_from", "-version").first()
-    version = (existing.filter(effective_from=effective_from).aggregate(m=Max("version"))["m"] or 0) + 1
+    previous = (
+        existing.filter(effective_from__lte=effective_from)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    version = (
+        existing.filter(effective_from=effective_from).aggregate(m=Max("version"))["m"] or 0
+    ) + 1
     try:
         with transaction.atomic():
             standard = Standard.objects.create(
-                programme=programme_obj, key=key, region=region, effective_from=effective_from, version=version,
-                set_by=user, set_by_name=user.get_username() if user is not None else "system",
-                reason=reason.strip(), **fields,
+                programme=programme_obj,
+                key=key,
+                region=region,
+                effective_from=effective_from,
+                version=version,
+                set_by=user,
+                set_by_name=user.get_username() if user is not None else "system",
+                reason=reason.strip(),
+                **fields,
             )
     except IntegrityError:  # a concurrent change took this version number
-        raise ServiceError({"effective_from": [_("该标准刚被他人修改，请刷新后重试")]}, status=409) from None
+        raise ServiceError(
+            {"effective_from": [_("该标准刚被他人修改，请刷新后重试")]}, status=409
+        ) from None
     audit.record(
-        "create", obj=standard, before=audit.snapshot(previous) if previous else None, after=audit.snapshot(standard),
+        "create",
+        obj=standard,
+        before=audit.snapshot(previous) if previous else None,
+        after=audit.snapshot(standard),
         note=reason.strip(),
     )
     return standard
 
 
 @transaction.atomic
-def set_statistic(*, user, key: str, region: Region, year: int, value, source: str = "", reason: str) -> Statistic:
+def set_statistic(
+    *, user, key: str, region: Region, year: int, value, source: str = "", reason: str
+) -> Statistic:
     """Record (or correct) a published statistic. Standards derived from it follow at once."""
     _ensure_can_set(user, region)
     errors: dict[str, list[str]] = {}
@@ -172,7 +217,13 @@ def set_statistic(*, user, key: str, region: Region, year: int, value, source: s
     statistic.reason = reason.strip()
     statistic.updated_by = user
     statistic.save()
-    audit.record("update" if before else "create", obj=statistic, before=before, after=audit.snapshot(statistic), note=reason.strip())
+    audit.record(
+        "update" if before else "create",
+        obj=statistic,
+        before=before,
+        after=audit.snapshot(statistic),
+        note=reason.strip(),
+    )
     return statistic
 
 
@@ -181,7 +232,9 @@ def ensure_programmes() -> int:
     """The programme rows (also seeded by migration; kept here for databases built otherwise)."""
     created = 0
     for spec in PROGRAMMES:
-        _obj, was_created = Programme.objects.get_or_create(code=spec.code, defaults={"name": spec.name, "kind": spec.kind})
+        _obj, was_created = Programme.objects.get_or_create(
+            code=spec.code, defaults={"name": spec.name, "kind": spec.kind}
+        )
         created += was_created
     return created
 
@@ -200,8 +253,16 @@ def load_default_standards() -> int:
     regions = {r.code: r for r in Region.objects.filter(code__in=codes)}
     have_statistics = set(Statistic.objects.values_list("key", "region__code", "year"))
     statistics = [
-        Statistic(key=d.key, region=regions[d.region], year=d.year, value=d.value, source=d.source, reason=DEFAULT_REASON)
-        for d in DEFAULT_STATISTICS if d.region in regions and (d.key, d.region, d.year) not in have_statistics
+        Statistic(
+            key=d.key,
+            region=regions[d.region],
+            year=d.year,
+            value=d.value,
+            source=d.source,
+            reason=DEFAULT_REASON,
+        )
+        for d in DEFAULT_STATISTICS
+        if d.region in regions and (d.key, d.region, d.year) not in have_statistics
     ]
     have_standards = set(Standard.objects.values_list("programme__code", "key", "region__code"))
     standards = []
@@ -211,21 +272,38 @@ def load_default_standards() -> int:
         spec = spec_for(d.programme, d.key)
         errors: dict[str, list[str]] = {}
         if d.derive_from is not None:
-            fields = _derivation_fields(d.derive_from, programme=programmes[d.programme], key=d.key, unit=spec.unit, errors=errors)
+            fields = _derivation_fields(
+                d.derive_from,
+                programme=programmes[d.programme],
+                key=d.key,
+                unit=spec.unit,
+                errors=errors,
+            )
         else:
             fields = {"value": normalise_value(spec, d.value)}
         if errors:
             raise ServiceError(errors)
-        standards.append(Standard(
-            programme=programmes[d.programme], key=d.key, region=regions[d.region], effective_from=d.effective_from,
-            version=1, set_by_name="system", reason=d.note or DEFAULT_REASON, **fields,
-        ))
+        standards.append(
+            Standard(
+                programme=programmes[d.programme],
+                key=d.key,
+                region=regions[d.region],
+                effective_from=d.effective_from,
+                version=1,
+                set_by_name="system",
+                reason=d.note or DEFAULT_REASON,
+                **fields,
+            )
+        )
     Statistic.objects.bulk_create(statistics)
     Standard.objects.bulk_create(standards)
     created = len(statistics) + len(standards)
     if created:
         audit.record(
-            "import", object_type="assistance.standard", object_repr=_("默认救助标准"),
-            after={"statistics": len(statistics), "standards": len(standards)}, note=DEFAULT_REASON,
+            "import",
+            object_type="assistance.standard",
+            object_repr=_("默认救助标准"),
+            after={"statistics": len(statistics), "standards": len(standards)},
+            note=DEFAULT_REASON,
         )
     return created

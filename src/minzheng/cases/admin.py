@@ -16,7 +16,9 @@ class HolidayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
     def _is_admin(self, request):
-        return request.user.is_active and (request.user.is_superuser or request.user.role == "admin")
+        return request.user.is_active and (
+            request.user.is_superuser or request.user.role == "admin"
+        )
 
     def has_module_permission(self, request):
         return self._is_admin(request)
@@ -31,7 +33,9 @@ class HolidayAdmin(admin.ModelAdmin):
         return ("date",) if obj else ()
 
     def save_model(self, request, obj, form, change):
-        saved = services.set_holiday(user=request.user, date=obj.date, is_working_day=obj.is_working_day, name=obj.name)
+        saved = services.set_holiday(
+            user=request.user, date=obj.date, is_working_day=obj.is_working_day, name=obj.name
+        )
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
@@ -47,6 +51,14 @@ class CaseAdmin(ScopedAdmin):
     """Read-only and scoped; cases change only through the procedure's own pages and API."""
 
     selector = cases_for
-    list_display = ("number", "programme", "applicant", "region", "state", "stage_due_on", "applied_on")
+    list_display = (
+        "number",
+        "programme",
+        "applicant",
+        "region",
+        "state",
+        "stage_due_on",
+        "applied_on",
+    )
     list_filter = ("state", "programme")
     search_fields = ("number",)

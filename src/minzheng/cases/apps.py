@@ -17,7 +17,25 @@ class CasesConfig(AppConfig):
         # The workflow's deadlines and ratios are standards like any other: seeded with the rest.
         register_workflow_defaults({key: param.default for key, param in DEFAULTS.items()})
 
-        nav.register(_("救助申请"), "cases:list", prefix="/cases/", order=40, visible=lambda user: user.is_staff_role)
-        nav.register(_("申请救助"), "cases:apply", prefix="/cases/apply/", order=39, visible=lambda user: user.role == "resident")
-        nav.register(_("我的申请"), "cases:mine", prefix="/cases/mine/", order=40, visible=lambda user: user.role == "resident")
+        nav.register(
+            _("救助申请"),
+            "cases:list",
+            prefix="/cases/",
+            order=40,
+            visible=lambda user: user.is_staff_role,
+        )
+        nav.register(
+            _("申请救助"),
+            "cases:apply",
+            prefix="/cases/apply/",
+            order=39,
+            visible=lambda user: user.role == "resident",
+        )
+        nav.register(
+            _("我的申请"),
+            "cases:mine",
+            prefix="/cases/mine/",
+            order=40,
+            visible=lambda user: user.role == "resident",
+        )
         widgets.register("cases/_overdue_widget.html", overdue_widget_context, order=20)

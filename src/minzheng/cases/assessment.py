@@ -32,9 +32,17 @@ class Assessment:
         return not self.error
 
     def as_dict(self) -> dict:
-        return {"on": self.on, "eligible": self.eligible, "amount_fen": self.amount_fen, "reasons": self.reasons,
-                "error": self.error, "trace": [{"label": r["label"], "value": r["value"], "notes": r["notes"]} for r in self.trace],
-                "rule_version": self.rule_version}
+        return {
+            "on": self.on,
+            "eligible": self.eligible,
+            "amount_fen": self.amount_fen,
+            "reasons": self.reasons,
+            "error": self.error,
+            "trace": [
+                {"label": r["label"], "value": r["value"], "notes": r["notes"]} for r in self.trace
+            ],
+            "rule_version": self.rule_version,
+        }
 
 
 def is_monthly(programme: str) -> bool:
@@ -54,12 +62,24 @@ def assess_case(case: Case, *, on: dt.date) -> Assessment | None:
     """The rules' monthly amount for a monthly programme (None for one-off programmes)."""
     if not is_monthly(case.programme):
         return None
-    result, error, _errors = assess(case.programme, case_facts(case, on), region=case.region, on=on,
-                                    standards=all_standards_in_force(case.region, on))
+    result, error, _errors = assess(
+        case.programme,
+        case_facts(case, on),
+        region=case.region,
+        on=on,
+        standards=all_standards_in_force(case.region, on),
+    )
     if result is None:
         return Assessment(on=on, eligible=False, amount_fen=None, error=error)
-    trace = [{"step": s.step, "label": str(s.label), "value": s.value, "detail": s.detail} for s in result.trace]
+    trace = [
+        {"step": s.step, "label": str(s.label), "value": s.value, "detail": s.detail}
+        for s in result.trace
+    ]
     return Assessment(
-        on=on, eligible=result.eligible, amount_fen=int(result.monthly_amount_fen or 0) if result.eligible else 0,
-        reasons=[str(r.message) for r in result.reasons], trace=trace_rows(trace), rule_version=result.rule_version,
+        on=on,
+        eligible=result.eligible,
+        amount_fen=int(result.monthly_amount_fen or 0) if result.eligible else 0,
+        reasons=[str(r.message) for r in result.reasons],
+        trace=trace_rows(trace),
+        rule_version=result.rule_version,
     )

@@ -24,11 +24,21 @@ def cases_within_deadline(regions, on_date: dt.date) -> dict[str, Decimal]:
     regions = list(regions)
     late = CaseEvent.objects.filter(case=OuterRef("pk"), data__left_stage_late=True)
     rows = (
-        Case.objects.filter(state__in=[State.APPROVED, State.REFUSED], closed_on__gte=dt.date(on_date.year, 1, 1), closed_on__lte=on_date)
-        .annotate(was_late=Exists(late)).order_by().values("region_id")
+        Case.objects.filter(
+            state__in=[State.APPROVED, State.REFUSED],
+            closed_on__gte=dt.date(on_date.year, 1, 1),
+            closed_on__lte=on_date,
+        )
+        .annotate(was_late=Exists(late))
+        .order_by()
+        .values("region_id")
         .annotate(decided=Count("id"), on_time=Count("id", filter=Q(was_late=False)))
     )
     decided = {row["region_id"]: row["decided"] for row in rows}
     on_time = {row["region_id"]: row["on_time"] for row in rows}
     denominators, numerators = rollup_sum(decided, regions), rollup_sum(on_time, regions)
-    return {code: numerators[code] / total * Decimal(100) for code, total in denominators.items() if total > 0}
+    return {
+        code: numerators[code] / total * Decimal(100)
+        for code, total in denominators.items()
+        if total > 0
+    }

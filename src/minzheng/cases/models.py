@@ -56,22 +56,50 @@ CLOSED_STATES = (State.APPROVED, State.REFUSED, State.WITHDRAWN)
 OPEN_STATES = tuple(s for s in State.values if s not in CLOSED_STATES)
 # The ordinary procedure in order, for the resident's stage timeline.
 ORDINARY_STAGES = (
-    State.SUBMITTED, State.VERIFYING, State.INVESTIGATING, State.APPRAISING, State.TOWNSHIP_REVIEW,
-    State.PUBLICITY, State.COUNTY_REVIEW, State.APPROVED,
+    State.SUBMITTED,
+    State.VERIFYING,
+    State.INVESTIGATING,
+    State.APPRAISING,
+    State.TOWNSHIP_REVIEW,
+    State.PUBLICITY,
+    State.COUNTY_REVIEW,
+    State.APPROVED,
 )
 EMERGENCY_STAGES = (State.SUBMITTED, State.EMERGENCY_GRANTED, State.COUNTY_REVIEW, State.APPROVED)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("申请编号"), max_length=32, unique=True)
-    programme = models.CharField(_("救助项目"), max_length=32, choices=Programme.choices, db_index=True)
-    applicant = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="assistance_cases", verbose_name=_("申请人"))
-    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="assistance_cases", verbose_name=_("家庭"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="assistance_cases", verbose_name=_("所在村（社区）"))
+    programme = models.CharField(
+        _("救助项目"), max_length=32, choices=Programme.choices, db_index=True
+    )
+    applicant = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="assistance_cases",
+        verbose_name=_("申请人"),
+    )
+    household = models.ForeignKey(
+        "people.Household",
+        on_delete=models.PROTECT,
+        related_name="assistance_cases",
+        verbose_name=_("家庭"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="assistance_cases",
+        verbose_name=_("所在村（社区）"),
+    )
     channel = models.CharField(_("申请渠道"), max_length=16, choices=Channel.choices)
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="filed_cases",
-        verbose_name=_("经办人"), help_text=_("代为申请的村（社区）工作人员或窗口受理人员"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="filed_cases",
+        verbose_name=_("经办人"),
+        help_text=_("代为申请的村（社区）工作人员或窗口受理人员"),
     )
     reason = models.TextField(_("申请理由"), blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -81,7 +109,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     relative_of_staff = models.BooleanField(_("经办人员或村干部近亲属（备案）"), default=False)
     relative_relation = models.CharField(_("近亲属关系说明"), max_length=200, blank=True)
 
-    state = FSMField(_("办理阶段"), max_length=32, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    state = FSMField(
+        _("办理阶段"), max_length=32, choices=State.choices, default=State.SUBMITTED, db_index=True
+    )
     applied_on = models.DateField(_("申请日期"))
     stage_started_on = models.DateField(_("本阶段开始日期"))
     stage_due_on = models.DateField(_("本阶段办理时限"), null=True, blank=True, db_index=True)
@@ -98,7 +128,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # One open application per household and programme, held by the database so that
             # concurrent applications cannot both pass a check made before either is written.
             models.UniqueConstraint(
-                fields=["household", "programme"], condition=Q(state__in=OPEN_STATES),
+                fields=["household", "programme"],
+                condition=Q(state__in=OPEN_STATES),
                 name="cases_one_open_case_per_household_programme",
             ),
         ]
@@ -120,7 +151,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def request_materials(self):
         pass
 
-    @transition(field=state, source=[State.SUBMITTED, State.AWAITING_MATERIALS], target=State.VERIFYING)
+    @transition(
+        field=state, source=[State.SUBMITTED, State.AWAITING_MATERIALS], target=State.VERIFYING
+    )
     def start_verification(self):
         pass
 
@@ -176,7 +209,14 @@ class CaseEvent(models.Model):
     action = models.CharField(_("操作"), max_length=32)
     from_state = models.CharField(_("原阶段"), max_length=32, choices=State.choices, blank=True)
     to_state = models.CharField(_("新阶段"), max_length=32, choices=State.choices, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     by_name = models.CharField(_("操作人"), max_length=150, blank=True)
     on = models.DateField(_("办理日期"))
     at = models.DateTimeField(_("记录时间"), auto_now_add=True)
@@ -211,13 +251,17 @@ class Document(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("材料类型"), max_length=16, choices=DocumentKind.choices)
     # ID card scans, household registers, income proofs: encrypted at rest with the data key.
-    file = models.FileField(_("文件"), upload_to=_document_path, max_length=200, storage=encrypted_storage)
+    file = models.FileField(
+        _("文件"), upload_to=_document_path, max_length=200, storage=encrypted_storage
+    )
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=64)
     extension = models.CharField(max_length=8)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -235,7 +279,9 @@ class MissingMaterialsNotice(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="missing_materials")
     items = models.JSONField(_("需补齐的材料"))
     issued_on = models.DateField(_("告知日期"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     completed_on = models.DateField(_("补齐日期"), null=True, blank=True)
 
     class Meta:
@@ -247,10 +293,14 @@ class Authorisation(models.Model):
     """The household's signed authorisation for economic-status verification (核对授权书)."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="authorisation")
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("授权书扫描件"))
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("授权书扫描件")
+    )
     signed_on = models.DateField(_("签署日期"))
     signed_by = models.JSONField(_("签署人"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -263,7 +313,9 @@ class Investigation(models.Model):
     investigators = models.JSONField(_("调查人员"))
     visited_on = models.DateField(_("入户日期"))
     findings = models.TextField(_("调查情况"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -283,7 +335,9 @@ class Appraisal(models.Model):
     approval_ratio = models.CharField(_("同意比例要求"), max_length=16)
     approved = models.BooleanField(_("评议通过"))
     note = models.TextField(_("评议情况"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -324,11 +378,17 @@ class Objection(models.Model):
     content = models.TextField(_("异议内容"))
     filed_on = models.DateField(_("提出日期"))
     due_on = models.DateField(_("办结时限"))
-    outcome = models.CharField(_("处理结果"), max_length=16, choices=ObjectionOutcome.choices, blank=True)
+    outcome = models.CharField(
+        _("处理结果"), max_length=16, choices=ObjectionOutcome.choices, blank=True
+    )
     resolution = models.TextField(_("核查处理情况"), blank=True)
     resolved_on = models.DateField(_("办结日期"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -351,7 +411,9 @@ class SpotCheck(models.Model):
     checked_on = models.DateField(_("抽查日期"), null=True, blank=True)
     investigators = models.JSONField(_("抽查人员"), default=list, blank=True)
     findings = models.TextField(_("抽查情况"), blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("入户抽查")
@@ -375,7 +437,9 @@ class EmergencyPayment(models.Model):
     method = models.CharField(_("救助方式"), max_length=16, choices=Method.choices)
     paid_on = models.DateField(_("发放日期"))
     note = models.TextField(_("说明"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("先行救助")
@@ -403,7 +467,9 @@ class Decision(models.Model):
     rules_amount_fen = models.BigIntegerField(_("按规则计算金额（分/月）"), null=True, blank=True)
     amount_reason = models.TextField(_("核定金额与规则金额不同的理由"), blank=True)
     decided_on = models.DateField(_("决定日期"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -411,7 +477,8 @@ class Decision(models.Model):
         verbose_name_plural = _("审核审批意见")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(outcome="refuse") | ~Q(reasons=""), name="cases_refusal_has_reasons",
+                condition=~Q(outcome="refuse") | ~Q(reasons=""),
+                name="cases_refusal_has_reasons",
             ),
         ]
 
@@ -421,7 +488,9 @@ class Holiday(models.Model):
     that fall on weekends. Days not listed follow the Monday–Friday week."""
 
     date = models.DateField(_("日期"), unique=True)
-    is_working_day = models.BooleanField(_("调休上班"), default=False, help_text=_("勾选表示该日为调休上班日，否则为放假日"))
+    is_working_day = models.BooleanField(
+        _("调休上班"), default=False, help_text=_("勾选表示该日为调休上班日，否则为放假日")
+    )
     name = models.CharField(_("节日"), max_length=32)
 
     class Meta:

@@ -78,6 +78,7 @@ STAGE_DEADLINES: dict[str, str] = {
     State.EMERGENCY_GRANTED: "workflow.emergency_paperwork_working_days",
 }
 
+
 def _coerce(value, kind: type):
     if kind is Fraction:
         if isinstance(value, Fraction):

@@ -14,7 +14,19 @@ from minzheng.people.models import HouseholdMember
 from minzheng.regions.models import Region
 
 from . import clock
-from .models import CLOSED_STATES, EMERGENCY_STAGES, OPEN_STATES, ORDINARY_STAGES, Case, Decision, EmergencyPayment, Objection, ObjectionOutcome, SpotCheck, State
+from .models import (
+    CLOSED_STATES,
+    EMERGENCY_STAGES,
+    OPEN_STATES,
+    ORDINARY_STAGES,
+    Case,
+    Decision,
+    EmergencyPayment,
+    Objection,
+    ObjectionOutcome,
+    SpotCheck,
+    State,
+)
 
 
 def cases_for(user) -> QuerySet[Case]:
@@ -24,7 +36,9 @@ def cases_for(user) -> QuerySet[Case]:
     if user.role == Role.RESIDENT:
         if not user.person_id:
             return qs.none()
-        own = HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values("household_id")
+        own = HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values(
+            "household_id"
+        )
         return qs.filter(Q(applicant_id=user.person_id) | Q(household_id__in=own))
     if not user.is_staff_role:
         return qs.none()
@@ -33,7 +47,12 @@ def cases_for(user) -> QuerySet[Case]:
 
 def owns_case(user, case: Case) -> bool:
     """A resident's own case: they applied, or it is for the household they live in now."""
-    if user is None or not user.is_authenticated or user.role != Role.RESIDENT or not user.person_id:
+    if (
+        user is None
+        or not user.is_authenticated
+        or user.role != Role.RESIDENT
+        or not user.person_id
+    ):
         return False
     if case.applicant_id == user.person_id:
         return True
@@ -53,7 +72,10 @@ def can_see(user, case: Case) -> bool:
 # Who may take which action in which stage; the services enforce the same rules.
 _ACTIONS: dict[str, tuple[set, tuple]] = {
     "upload": ({Role.TOWNSHIP_CLERK, Role.VILLAGE_WORKER, Role.RESIDENT}, OPEN_STATES),
-    "authorisation": ({Role.TOWNSHIP_CLERK, Role.VILLAGE_WORKER}, (State.SUBMITTED, State.AWAITING_MATERIALS, State.EMERGENCY_GRANTED)),
+    "authorisation": (
+        {Role.TOWNSHIP_CLERK, Role.VILLAGE_WORKER},
+        (State.SUBMITTED, State.AWAITING_MATERIALS, State.EMERGENCY_GRANTED),
+    ),
     "accept": ({Role.TOWNSHIP_CLERK}, (State.SUBMITTED,)),
     "complete_materials": ({Role.TOWNSHIP_CLERK}, (State.AWAITING_MATERIALS,)),
     "verification": ({Role.TOWNSHIP_CLERK, Role.VERIFICATION_CENTRE}, (State.VERIFYING,)),
@@ -66,7 +88,10 @@ _ACTIONS: dict[str, tuple[set, tuple]] = {
     "spot_check": ({Role.COUNTY_APPROVER}, (State.COUNTY_REVIEW,)),
     "county_decision": ({Role.COUNTY_APPROVER}, (State.COUNTY_REVIEW,)),
     "withdraw": ({Role.TOWNSHIP_CLERK, Role.RESIDENT}, OPEN_STATES),
-    "staff_relative": ({Role.TOWNSHIP_CLERK, Role.VILLAGE_WORKER, Role.COUNTY_APPROVER}, OPEN_STATES),
+    "staff_relative": (
+        {Role.TOWNSHIP_CLERK, Role.VILLAGE_WORKER, Role.COUNTY_APPROVER},
+        OPEN_STATES,
+    ),
     "emergency_grant": ({Role.TOWNSHIP_CLERK}, (State.SUBMITTED,)),
     "emergency_paperwork": ({Role.TOWNSHIP_CLERK}, (State.EMERGENCY_GRANTED,)),
 }
@@ -83,12 +108,21 @@ def allowed_actions(user, case: Case) -> list[str]:
         if action == "emergency_grant" and not case.is_emergency:
             continue
         # During publicity the township may only refuse, and only on an upheld objection.
-        if (action == "township_review" and case.state == State.PUBLICITY
-                and not case.objections.filter(outcome=ObjectionOutcome.UPHELD).exists()):
+        if (
+            action == "township_review"
+            and case.state == State.PUBLICITY
+            and not case.objections.filter(outcome=ObjectionOutcome.UPHELD).exists()
+        ):
             continue
-        if action == "resolve_objection" and not case.objections.filter(resolved_on__isnull=True).exists():
+        if (
+            action == "resolve_objection"
+            and not case.objections.filter(resolved_on__isnull=True).exists()
+        ):
             continue
-        if action == "spot_check" and not SpotCheck.objects.filter(case=case, checked_on__isnull=True).exists():
+        if (
+            action == "spot_check"
+            and not SpotCheck.objects.filter(case=case, checked_on__isnull=True).exists()
+        ):
             continue
         if action == "staff_relative" and case.relative_of_staff:
             continue
@@ -123,8 +157,16 @@ def due_today_for(user, *, today: dt.date | None = None) -> QuerySet[Case]:
     return cases_for(user).filter(state__in=OPEN_STATES, stage_due_on=today).order_by("id")
 
 
-def search_cases(user, *, state: str = "", programme: str = "", region_code: str = "", query: str = "",
-                 overdue: bool = False, today: dt.date | None = None) -> QuerySet[Case]:
+def search_cases(
+    user,
+    *,
+    state: str = "",
+    programme: str = "",
+    region_code: str = "",
+    query: str = "",
+    overdue: bool = False,
+    today: dt.date | None = None,
+) -> QuerySet[Case]:
     qs = overdue_cases_for(user, today=today) if overdue else cases_for(user)
     if state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
@@ -136,7 +178,11 @@ def search_cases(user, *, state: str = "", programme: str = "", region_code: str
         qs = qs.filter(region__path__contains=f"{region_code}/")
     query = (query or "").strip()
     if query:
-        qs = qs.filter(Q(number__startswith=query) | Q(applicant__name__contains=query) | Q(household__number=query))
+        qs = qs.filter(
+            Q(number__startswith=query)
+            | Q(applicant__name__contains=query)
+            | Q(household__number=query)
+        )
     return qs
 
 
@@ -159,7 +205,11 @@ def refusal(case: Case) -> Decision | None:
 def approval(case: Case) -> Decision | None:
     if case.state != State.APPROVED:
         return None
-    return case.decisions.filter(level=Decision.Level.COUNTY, outcome=Decision.Outcome.APPROVE).order_by("-id").first()
+    return (
+        case.decisions.filter(level=Decision.Level.COUNTY, outcome=Decision.Outcome.APPROVE)
+        .order_by("-id")
+        .first()
+    )
 
 
 @dataclass
@@ -173,7 +223,8 @@ class Stage:
 def timeline(case: Case) -> list[Stage]:
     """The stages of the procedure with what is done, for the applicant's view."""
     emergency = case.is_emergency and (
-        case.state in (State.SUBMITTED, State.EMERGENCY_GRANTED) or EmergencyPayment.objects.filter(case=case).exists()
+        case.state in (State.SUBMITTED, State.EMERGENCY_GRANTED)
+        or EmergencyPayment.objects.filter(case=case).exists()
     )
     stages = EMERGENCY_STAGES if emergency else ORDINARY_STAGES
     reached: dict[str, dt.date] = {}
@@ -193,24 +244,39 @@ def timeline(case: Case) -> list[Stage]:
         on = case.applied_on if state == State.SUBMITTED else reached.get(state)
         result.append(Stage(state=state, label=State(state).label, status=status, on=on))
     if case.state in (State.REFUSED, State.WITHDRAWN):
-        result.append(Stage(state=case.state, label=case.get_state_display(), status="done", on=case.closed_on))
+        result.append(
+            Stage(
+                state=case.state, label=case.get_state_display(), status="done", on=case.closed_on
+            )
+        )
     return result
 
 
-def publicity_list(user, *, region: Region | None = None, on: dt.date | None = None) -> QuerySet[Case]:
+def publicity_list(
+    user, *, region: Region | None = None, on: dt.date | None = None
+) -> QuerySet[Case]:
     """Cases in publicity in the user's regions (optionally under one region) on a date."""
     on = on or clock.today()
-    qs = cases_for(user).filter(state=State.PUBLICITY, publicity__starts_on__lte=on).select_related("publicity")
+    qs = (
+        cases_for(user)
+        .filter(state=State.PUBLICITY, publicity__starts_on__lte=on)
+        .select_related("publicity")
+    )
     if region is not None:
         qs = qs.filter(region__path__startswith=region.path)
     return qs.order_by("region__code", "number")
 
 
-def approved_list(user, *, region: Region | None = None, date_from: dt.date, date_to: dt.date) -> QuerySet[Case]:
+def approved_list(
+    user, *, region: Region | None = None, date_from: dt.date, date_to: dt.date
+) -> QuerySet[Case]:
     """Cases approved by the county between two dates (inclusive), for the published list."""
     approved = Decision.objects.filter(
-        case=OuterRef("pk"), level=Decision.Level.COUNTY, outcome=Decision.Outcome.APPROVE,
-        decided_on__gte=date_from, decided_on__lte=date_to,
+        case=OuterRef("pk"),
+        level=Decision.Level.COUNTY,
+        outcome=Decision.Outcome.APPROVE,
+        decided_on__gte=date_from,
+        decided_on__lte=date_to,
     )
     qs = cases_for(user).filter(state=State.APPROVED).filter(Exists(approved))
     if region is not None:
@@ -222,13 +288,24 @@ def member_count(case: Case) -> int:
     return case.household.memberships.filter(until__isnull=True).count()
 
 
-WORKBENCH_ROLES = {Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.VERIFICATION_CENTRE, Role.CITY_SECTION, Role.LEADER}
+WORKBENCH_ROLES = {
+    Role.VILLAGE_WORKER,
+    Role.TOWNSHIP_CLERK,
+    Role.COUNTY_APPROVER,
+    Role.VERIFICATION_CENTRE,
+    Role.CITY_SECTION,
+    Role.LEADER,
+}
 WIDGET_LIMIT = 10
 
 
 def overdue_widget_context(user, *, today: dt.date | None = None) -> dict | None:
     """Context for cases/_overdue_widget.html on the workbench; None for roles without case work."""
-    if user is None or not user.is_authenticated or (user.role not in WORKBENCH_ROLES and not user.is_superuser):
+    if (
+        user is None
+        or not user.is_authenticated
+        or (user.role not in WORKBENCH_ROLES and not user.is_superuser)
+    ):
         return None
     today = today or clock.today()
     overdue = overdue_cases_for(user, today=today)

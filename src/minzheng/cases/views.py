@@ -64,6 +64,7 @@ def _apply_errors(form, exc: ServiceError, field_map: dict[str, str | None] | No
 
 # ---------------------------------------------------------------- lists
 
+
 @case_page
 def case_list(request):
     user = request.user
@@ -80,19 +81,38 @@ def case_list(request):
     }
     if filters["state"] not in State.values and filters["state"] not in ("open", ""):
         filters["state"] = "open"
-    qs = selectors.search_cases(user, state=filters["state"], programme=filters["programme"], query=filters["q"],
-                                overdue=filters["overdue"], today=today)
+    qs = selectors.search_cases(
+        user,
+        state=filters["state"],
+        programme=filters["programme"],
+        query=filters["q"],
+        overdue=filters["overdue"],
+        today=today,
+    )
     if not filters["overdue"]:
         qs = qs.order_by("stage_due_on", "-id")
     page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    overdue_ids = set(selectors.overdue_cases_for(user, today=today).filter(pk__in=[c.pk for c in page_obj]).values_list("pk", flat=True))
+    overdue_ids = set(
+        selectors.overdue_cases_for(user, today=today)
+        .filter(pk__in=[c.pk for c in page_obj])
+        .values_list("pk", flat=True)
+    )
     rows = [(case, case.pk in overdue_ids) for case in page_obj]
-    return render(request, "cases/case_list.html", {
-        "rows": rows, "page_obj": page_obj, "filters": filters, "states": State.choices, "programmes": Programme.choices,
-        "overdue_count": selectors.overdue_cases_for(user, today=today).count(), "today": today,
-        "may_apply": user.role in (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK) and user.can_write,
-        "list_region": user.region.code if user.region_id else "",
-    })
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "rows": rows,
+            "page_obj": page_obj,
+            "filters": filters,
+            "states": State.choices,
+            "programmes": Programme.choices,
+            "overdue_count": selectors.overdue_cases_for(user, today=today).count(),
+            "today": today,
+            "may_apply": user.role in (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK) and user.can_write,
+            "list_region": user.region.code if user.region_id else "",
+        },
+    )
 
 
 @case_page
@@ -101,13 +121,20 @@ def my_cases(request):
     if user.role != Role.RESIDENT:
         return redirect("cases:list")
     cases = list(selectors.cases_for(user).order_by("-id"))
-    return render(request, "cases/my_cases.html", {
-        "cases": [(case, selectors.timeline(case)) for case in cases],
-        "has_household": bool(user.person_id and people_selectors.households_for(user).exists()),
-    })
+    return render(
+        request,
+        "cases/my_cases.html",
+        {
+            "cases": [(case, selectors.timeline(case)) for case in cases],
+            "has_household": bool(
+                user.person_id and people_selectors.households_for(user).exists()
+            ),
+        },
+    )
 
 
 # ---------------------------------------------------------------- application
+
 
 def _living(memberships):
     return [m for m in memberships if m.person.death_date is None]
@@ -121,7 +148,9 @@ def _chosen(request, user):
     """The household a clerk chose after a lookup (its id in the form or the address), and the
     member the lookup found."""
     raw = request.POST.get("household") or request.GET.get("household") or ""
-    household = people_selectors.households_for(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    household = (
+        people_selectors.households_for(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    )
     person = request.GET.get("applicant", "")
     return household, int(person) if household and person.isdigit() else None
 
@@ -147,8 +176,14 @@ def apply(request):
         household = _own_household(user)
     members = _living(people_selectors.current_members(household)) if household else []
     submitted = request.method == "POST" and "lookup" not in request.POST
-    form = forms.ApplyForm(request.POST if submitted else None, request.FILES or None, members=members,
-                           staff=staff, household=household, applicant=found_person)
+    form = forms.ApplyForm(
+        request.POST if submitted else None,
+        request.FILES or None,
+        members=members,
+        staff=staff,
+        household=household,
+        applicant=found_person,
+    )
     if not submitted:
         pass
     elif staff and household is None:
@@ -160,28 +195,60 @@ def apply(request):
             with transaction.atomic():
                 applicant = None
                 if staff:
-                    applicant = next((m.person for m in members if m.person_id == data["applicant"]), None)
+                    applicant = next(
+                        (m.person for m in members if m.person_id == data["applicant"]), None
+                    )
                 case = services.apply(
-                    user=user, programme=data["programme"], household=household if staff else None, applicant=applicant,
-                    reason=data["reason"], phone=data["phone"], facts=form.facts(),
-                    requested_amount_fen=forms.to_fen(data["requested_amount"]), is_emergency=data["is_emergency"],
-                    relative_of_staff=bool(data.get("relative_relation")), relative_relation=data.get("relative_relation", ""),
+                    user=user,
+                    programme=data["programme"],
+                    household=household if staff else None,
+                    applicant=applicant,
+                    reason=data["reason"],
+                    phone=data["phone"],
+                    facts=form.facts(),
+                    requested_amount_fen=forms.to_fen(data["requested_amount"]),
+                    is_emergency=data["is_emergency"],
+                    relative_of_staff=bool(data.get("relative_relation")),
+                    relative_relation=data.get("relative_relation", ""),
                     applied_on=data.get("applied_on"),
                 )
                 for kind, upload in form.uploads():
                     try:
-                        services.upload_document(user=user, case=case, kind=kind, uploaded_file=upload)
+                        services.upload_document(
+                            user=user, case=case, kind=kind, uploaded_file=upload
+                        )
                     except ServiceError as exc:
-                        raise ServiceError({kind: exc.errors.get("file", sum(exc.errors.values(), []))}) from None
+                        raise ServiceError(
+                            {kind: exc.errors.get("file", sum(exc.errors.values(), []))}
+                        ) from None
         except ServiceError as exc:
-            _apply_errors(form, exc, {"household_id": None, "applicant_id": "applicant", "requested_amount_fen": "requested_amount"})
+            _apply_errors(
+                form,
+                exc,
+                {
+                    "household_id": None,
+                    "applicant_id": "applicant",
+                    "requested_amount_fen": "requested_amount",
+                },
+            )
         else:
-            messages.success(request, _("申请已提交，申请编号 %(n)s。请留意办理进度。") % {"n": case.number})
+            messages.success(
+                request, _("申请已提交，申请编号 %(n)s。请留意办理进度。") % {"n": case.number}
+            )
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/apply.html", {
-        "form": form, "staff": staff, "members": members, "household": household,
-        "lookup": request.POST.get("lookup", ""), "lookup_error": lookup_error,
-    }, status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "cases/apply.html",
+        {
+            "form": form,
+            "staff": staff,
+            "members": members,
+            "household": household,
+            "lookup": request.POST.get("lookup", ""),
+            "lookup_error": lookup_error,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 # ---------------------------------------------------------------- detail and actions
@@ -206,25 +273,59 @@ ACTION_FORMS = {
     "emergency_paperwork": forms.OnForm,
 }
 ACTION_LABELS = {
-    "upload": _lazy("上传材料"), "authorisation": _lazy("登记核对授权书"), "accept": _lazy("受理"), "complete_materials": _lazy("材料已补齐"),
-    "verification": _lazy("登记信息核对结果"), "investigation": _lazy("登记入户调查"), "appraisal": _lazy("登记民主评议"),
-    "township_review": _lazy("乡镇审核"), "objection": _lazy("登记公示异议"), "resolve_objection": _lazy("办结公示异议"),
-    "close_publicity": _lazy("公示期满，报送县级审批"), "spot_check": _lazy("登记入户抽查"), "county_decision": _lazy("县级审批"),
-    "withdraw": _lazy("撤回申请"), "staff_relative": _lazy("近亲属备案"), "emergency_grant": _lazy("先行救助"),
+    "upload": _lazy("上传材料"),
+    "authorisation": _lazy("登记核对授权书"),
+    "accept": _lazy("受理"),
+    "complete_materials": _lazy("材料已补齐"),
+    "verification": _lazy("登记信息核对结果"),
+    "investigation": _lazy("登记入户调查"),
+    "appraisal": _lazy("登记民主评议"),
+    "township_review": _lazy("乡镇审核"),
+    "objection": _lazy("登记公示异议"),
+    "resolve_objection": _lazy("办结公示异议"),
+    "close_publicity": _lazy("公示期满，报送县级审批"),
+    "spot_check": _lazy("登记入户抽查"),
+    "county_decision": _lazy("县级审批"),
+    "withdraw": _lazy("撤回申请"),
+    "staff_relative": _lazy("近亲属备案"),
+    "emergency_grant": _lazy("先行救助"),
     "emergency_paperwork": _lazy("手续已补齐，报县级确认"),
 }
 # Actions shown open (the main step of the stage) rather than folded away.
-PRIMARY = {"accept", "complete_materials", "verification", "investigation", "appraisal", "township_review",
-           "close_publicity", "county_decision", "emergency_grant", "emergency_paperwork", "spot_check"}
+PRIMARY = {
+    "accept",
+    "complete_materials",
+    "verification",
+    "investigation",
+    "appraisal",
+    "township_review",
+    "close_publicity",
+    "county_decision",
+    "emergency_grant",
+    "emergency_paperwork",
+    "spot_check",
+}
 
 
 def _make_form(action, case, data=None, files=None, *, assessment=None):
     form_class = ACTION_FORMS[action]
     if action == "resolve_objection":
-        return form_class(data, files, objections=case.objections.filter(resolved_on__isnull=True), prefix=action)
-    if action == "county_decision" and assessment is not None and assessment.computed and assessment.eligible:
+        return form_class(
+            data, files, objections=case.objections.filter(resolved_on__isnull=True), prefix=action
+        )
+    if (
+        action == "county_decision"
+        and assessment is not None
+        and assessment.computed
+        and assessment.eligible
+    ):
         # The rules' amount is the default; changing it needs a reason (the service checks).
-        return form_class(data, files, prefix=action, initial={"amount": Decimal(assessment.amount_fen).scaleb(-2)})
+        return form_class(
+            data,
+            files,
+            prefix=action,
+            initial={"amount": Decimal(assessment.amount_fen).scaleb(-2)},
+        )
     return form_class(data, files, prefix=action)
 
 
@@ -235,18 +336,41 @@ def _detail(request, case: Case, *, bound: tuple[str, object] | None = None, sta
         assessment = assess_case(case, on=clock.today())
     actions = []
     for action in selectors.allowed_actions(user, case):
-        form = bound[1] if bound and bound[0] == action else _make_form(action, case, assessment=assessment)
-        actions.append({"name": action, "label": ACTION_LABELS[action], "form": form,
-                        "open": (bound and bound[0] == action) or action in PRIMARY})
-    return render(request, "cases/case_detail.html", {
-        "case": case, "staff": user.role != Role.RESIDENT, "actions": actions,
-        "timeline": selectors.timeline(case), "events": case.events.select_related("by").order_by("on", "at", "id"),
-        "documents": case.documents.all(), "refusal": selectors.refusal(case), "approval": selectors.approval(case),
-        "overdue": selectors.is_overdue(case), "publicity": getattr(case, "publicity", None),
-        "spot_check": getattr(case, "spot_check", None), "missing": getattr(case, "missing_materials", None),
-        "emergency_payment": getattr(case, "emergency_payment", None), "members": selectors.member_count(case),
-        "assessment": assessment,
-    }, status=status)
+        form = (
+            bound[1]
+            if bound and bound[0] == action
+            else _make_form(action, case, assessment=assessment)
+        )
+        actions.append(
+            {
+                "name": action,
+                "label": ACTION_LABELS[action],
+                "form": form,
+                "open": (bound and bound[0] == action) or action in PRIMARY,
+            }
+        )
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "staff": user.role != Role.RESIDENT,
+            "actions": actions,
+            "timeline": selectors.timeline(case),
+            "events": case.events.select_related("by").order_by("on", "at", "id"),
+            "documents": case.documents.all(),
+            "refusal": selectors.refusal(case),
+            "approval": selectors.approval(case),
+            "overdue": selectors.is_overdue(case),
+            "publicity": getattr(case, "publicity", None),
+            "spot_check": getattr(case, "spot_check", None),
+            "missing": getattr(case, "missing_materials", None),
+            "emergency_payment": getattr(case, "emergency_payment", None),
+            "members": selectors.member_count(case),
+            "assessment": assessment,
+        },
+        status=status,
+    )
 
 
 @case_page
@@ -269,7 +393,15 @@ def case_action(request, pk, action):
             if exc.status == 409:
                 messages.error(request, exc.errors and next(iter(exc.errors.values()))[0])
                 return redirect("cases:detail", pk=case.pk)
-            _apply_errors(form, exc, {"amount_fen": "amount", "document_id": "scan", "file": "file" if action == "upload" else "scan"})
+            _apply_errors(
+                form,
+                exc,
+                {
+                    "amount_fen": "amount",
+                    "document_id": "scan",
+                    "file": "file" if action == "upload" else "scan",
+                },
+            )
         else:
             messages.success(request, _("已办理：%(a)s") % {"a": ACTION_LABELS[action]})
             return redirect("cases:detail", pk=case.pk)
@@ -280,29 +412,53 @@ def case_action(request, pk, action):
 def _perform(user, case: Case, action: str, form) -> None:
     data = form.cleaned_data
     if action == "upload":
-        services.upload_document(user=user, case=case, kind=data["kind"], uploaded_file=data["file"])
+        services.upload_document(
+            user=user, case=case, kind=data["kind"], uploaded_file=data["file"]
+        )
     elif action == "authorisation":
         with transaction.atomic():
-            document = services.upload_document(user=user, case=case, kind=DocumentKind.AUTHORISATION, uploaded_file=data["scan"])
-            services.record_authorisation(user=user, case=case, document=document, signed_on=data["signed_on"], signed_by=data["signed_by"])
+            document = services.upload_document(
+                user=user, case=case, kind=DocumentKind.AUTHORISATION, uploaded_file=data["scan"]
+            )
+            services.record_authorisation(
+                user=user,
+                case=case,
+                document=document,
+                signed_on=data["signed_on"],
+                signed_by=data["signed_by"],
+            )
     elif action == "resolve_objection":
         objection = case.objections.get(pk=data["objection"])
-        services.resolve_objection(user=user, case=case, objection=objection, outcome=data["outcome"],
-                                   resolution=data["resolution"], on=data["on"])
+        services.resolve_objection(
+            user=user,
+            case=case,
+            objection=objection,
+            outcome=data["outcome"],
+            resolution=data["resolution"],
+            on=data["on"],
+        )
     else:
         service = {
-            "accept": services.accept, "complete_materials": services.complete_materials,
-            "verification": services.record_verification, "investigation": services.record_investigation,
-            "appraisal": services.record_appraisal, "township_review": services.township_review,
-            "objection": services.file_objection, "close_publicity": services.close_publicity,
-            "spot_check": services.record_spot_check, "county_decision": services.county_decision,
-            "withdraw": services.withdraw, "staff_relative": services.declare_staff_relative,
-            "emergency_grant": services.grant_emergency, "emergency_paperwork": services.complete_emergency_paperwork,
+            "accept": services.accept,
+            "complete_materials": services.complete_materials,
+            "verification": services.record_verification,
+            "investigation": services.record_investigation,
+            "appraisal": services.record_appraisal,
+            "township_review": services.township_review,
+            "objection": services.file_objection,
+            "close_publicity": services.close_publicity,
+            "spot_check": services.record_spot_check,
+            "county_decision": services.county_decision,
+            "withdraw": services.withdraw,
+            "staff_relative": services.declare_staff_relative,
+            "emergency_grant": services.grant_emergency,
+            "emergency_paperwork": services.complete_emergency_paperwork,
         }[action]
         service(user=user, case=case, **form.service_kwargs())
 
 
 # ---------------------------------------------------------------- files and printouts
+
 
 @case_page
 def document_download(request, pk, document_pk):
@@ -311,7 +467,9 @@ def document_download(request, pk, document_pk):
     if document is None:
         raise Http404()
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-    response["Content-Disposition"] = f'inline; filename="document-{document.pk}{document.extension}"'
+    response["Content-Disposition"] = (
+        f'inline; filename="document-{document.pk}{document.extension}"'
+    )
     return response
 
 
@@ -348,7 +506,9 @@ def publicity_pdf(request):
     region = _region_param(request)
     on = _date_param(request, "on", clock.today())
     cases = list(selectors.publicity_list(request.user, region=region, on=on))
-    return _pdf(pdf.publicity_list_pdf(cases, region=region or request.user.region, on=on), "publicity.pdf")
+    return _pdf(
+        pdf.publicity_list_pdf(cases, region=region or request.user.region, on=on), "publicity.pdf"
+    )
 
 
 @case_page
@@ -359,5 +519,12 @@ def approved_pdf(request):
     today = clock.today()
     date_from = _date_param(request, "from", today.replace(day=1))
     date_to = _date_param(request, "to", today)
-    cases = list(selectors.approved_list(request.user, region=region, date_from=date_from, date_to=date_to))
-    return _pdf(pdf.approved_list_pdf(cases, region=region or request.user.region, date_from=date_from, date_to=date_to), "approved.pdf")
+    cases = list(
+        selectors.approved_list(request.user, region=region, date_from=date_from, date_to=date_to)
+    )
+    return _pdf(
+        pdf.approved_list_pdf(
+            cases, region=region or request.user.region, date_from=date_from, date_to=date_to
+        ),
+        "approved.pdf",
+    )

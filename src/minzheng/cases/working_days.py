@@ -25,7 +25,9 @@ class Calendar:
         self._to: dt.date | None = None
 
     def _load(self, start: dt.date, end: dt.date) -> None:
-        rows = Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_working_day")
+        rows = Holiday.objects.filter(date__gte=start, date__lte=end).values_list(
+            "date", "is_working_day"
+        )
         for day, working in rows:
             (self._on if working else self._off).add(day)
         self._from = start if self._from is None else min(self._from, start)

@@ -8,7 +8,16 @@ from .selectors import audit_events_for, jobs_for
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedAdmin):
     selector = audit_events_for
-    list_display = ("seq", "at", "actor_name", "action", "object_type", "object_repr", "region_code", "ip")
+    list_display = (
+        "seq",
+        "at",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_repr",
+        "region_code",
+        "ip",
+    )
     list_filter = ("action", "channel")
     search_fields = ("actor_name", "object_repr", "object_id")
 

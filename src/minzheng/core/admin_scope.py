@@ -12,7 +12,9 @@ class ScopedAdmin(admin.ModelAdmin):
         return type(self).selector(request.user)
 
     def _is_admin(self, request):
-        return request.user.is_active and (request.user.is_superuser or request.user.role == "admin")
+        return request.user.is_active and (
+            request.user.is_superuser or request.user.role == "admin"
+        )
 
     def has_module_permission(self, request):
         return self._is_admin(request)

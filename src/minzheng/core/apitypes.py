@@ -34,7 +34,11 @@ Id = Annotated[int, Field(ge=1, le=validators.INT64_MAX)]
 Date = Annotated[dt.date, _check(validators.date_error)]
 DateTime = Annotated[dt.datetime, _check(validators.date_error)]
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM"), AfterValidator(_month)]
-OptionalMonth = Annotated[str, Field(pattern=f"({MONTH_PATTERN})|^$", description="YYYY-MM，可留空"), AfterValidator(_month)]
+OptionalMonth = Annotated[
+    str,
+    Field(pattern=f"({MONTH_PATTERN})|^$", description="YYYY-MM，可留空"),
+    AfterValidator(_month),
+]
 Phone = Annotated[str, Field(max_length=20), _check(validators.phone_error)]
 Name = Annotated[str, Field(min_length=1, max_length=64), _check(validators.name_error)]
 # Money in fen: 100 million yuan is above any programme's cap or any payroll line.

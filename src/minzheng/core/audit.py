@@ -39,10 +39,10 @@ def jsonable(value):
 
 def snapshot(instance: models.Model) -> dict:
     data = {}
-    for field in instance._meta.concrete_fields:
-        if field.name.endswith(_SECRET_SUFFIXES) or field.name == "password":
+    for model_field in instance._meta.concrete_fields:
+        if model_field.name.endswith(_SECRET_SUFFIXES) or model_field.name == "password":
             continue
-        data[field.attname] = field.value_from_object(instance)
+        data[model_field.attname] = model_field.value_from_object(instance)
     return jsonable(data)
 
 
@@ -92,7 +92,9 @@ def keyring() -> dict[str, _Key]:
 
 def _seal(fields: dict, key: _Key) -> str:
     # key_id is part of what is sealed, so an event cannot be relabelled to another scheme.
-    return hmac.new(key.chain, _payload({**fields, "key_id": key.key_id}), hashlib.sha256).hexdigest()
+    return hmac.new(
+        key.chain, _payload({**fields, "key_id": key.key_id}), hashlib.sha256
+    ).hexdigest()
 
 
 def _hashed_fields(event: AuditEvent) -> dict:
@@ -202,10 +204,14 @@ class Checkpoint:
     def check_signature(self) -> None:
         key = keyring().get(self.key_id)
         if key is None:
-            raise CheckpointError(f"the checkpoint was signed with a key this install does not hold (fingerprint {self.key_id})")
+            raise CheckpointError(
+                f"the checkpoint was signed with a key this install does not hold (fingerprint {self.key_id})"
+            )
         expected = hmac.new(key.checkpoint, self._signed_part(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, self.signature):
-            raise CheckpointError("the checkpoint's signature does not match its content (the file was altered)")
+            raise CheckpointError(
+                "the checkpoint's signature does not match its content (the file was altered)"
+            )
 
     def to_json(self) -> str:
         return json.dumps({"format": CHECKPOINT_FORMAT, **asdict(self)}, indent=2) + "\n"
@@ -217,8 +223,12 @@ class Checkpoint:
             if data.pop("format", None) != CHECKPOINT_FORMAT:
                 raise CheckpointError("not an audit checkpoint file")
             checkpoint = cls(
-                seq=int(data["seq"]), hash=str(data["hash"]), events=int(data["events"]),
-                taken_at=str(data["taken_at"]), key_id=str(data["key_id"]), signature=str(data["signature"]),
+                seq=int(data["seq"]),
+                hash=str(data["hash"]),
+                events=int(data["events"]),
+                taken_at=str(data["taken_at"]),
+                key_id=str(data["key_id"]),
+                signature=str(data["signature"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if isinstance(exc, CheckpointError):
@@ -231,7 +241,10 @@ class Checkpoint:
 def sign_head(*, seq: int, hash: str, events: int) -> Checkpoint:
     """Sign a head read elsewhere (e.g. from a backup's database snapshot)."""
     return Checkpoint(
-        seq=seq, hash=hash, events=events, taken_at=timezone.now().isoformat(timespec="seconds"),
+        seq=seq,
+        hash=hash,
+        events=events,
+        taken_at=timezone.now().isoformat(timespec="seconds"),
         key_id=current_key().key_id,
     ).signed()
 
@@ -281,8 +294,23 @@ def read_checkpoint(path: Path) -> Checkpoint:
 # --- verification ------------------------------------------------------------------------------
 
 _ROW = (
-    "seq", "at", "actor_id", "actor_name", "ip", "channel", "action", "object_type", "object_id",
-    "object_repr", "region_code", "before", "after", "note", "prev_hash", "hash", "key_id",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "ip",
+    "channel",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "region_code",
+    "before",
+    "after",
+    "note",
+    "prev_hash",
+    "hash",
+    "key_id",
 )
 
 
@@ -306,13 +334,17 @@ class ChainReport:
                 text += f"; {self.legacy} older events carry no keyed hash yet (run `minzheng audit reseal`)"
             return text
         where = f" at event #{self.first_bad_seq}" if self.first_bad_seq else ""
-        return f"audit chain broken{where}: {self.reason} ({self.checked} events before it verified)"
+        return (
+            f"audit chain broken{where}: {self.reason} ({self.checked} events before it verified)"
+        )
 
 
 def verify_chain(*, checkpoint: Checkpoint | None = None, batch: int = 10000) -> ChainReport:
     """Walk the chain in order; name the first event that does not hold. With a checkpoint, also
     require its event to be present, unchanged and preceded by the same number of events."""
-    keys = {key_id: hmac.new(key.chain, digestmod=hashlib.sha256) for key_id, key in keyring().items()}
+    keys = {
+        key_id: hmac.new(key.chain, digestmod=hashlib.sha256) for key_id, key in keyring().items()
+    }
     prev = GENESIS
     checked = legacy = 0
     last_seq = 0
@@ -325,28 +357,37 @@ def verify_chain(*, checkpoint: Checkpoint | None = None, batch: int = 10000) ->
     if checkpoint is not None and checkpoint.seq == 0 and checkpoint.hash != GENESIS:
         return broken(None, "the checkpoint names no event but a non-empty head")
     while True:
-        rows = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_ROW)[:batch])
+        rows = list(
+            AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_ROW)[:batch]
+        )
         if not rows:
             break
         for seq, at, *content, prev_hash, stored, key_id in rows:
             if checkpoint is not None and not checkpoint_seen and seq > checkpoint.seq:
                 return broken(seq, f"the checkpoint's event #{checkpoint.seq} is missing (deleted)")
             if prev_hash != prev:
-                return broken(seq, "previous hash does not match (an event before it was removed or altered)")
+                return broken(
+                    seq, "previous hash does not match (an event before it was removed or altered)"
+                )
             fields = dict(zip(_ROW[2:14], content))
             fields["at"] = at.isoformat()
             fields["prev_hash"] = prev_hash
             if key_id:
                 mac = keys.get(key_id)
                 if mac is None:
-                    return broken(seq, f"sealed with a key this install does not hold (fingerprint {key_id})")
+                    return broken(
+                        seq, f"sealed with a key this install does not hold (fingerprint {key_id})"
+                    )
                 mac = mac.copy()
                 mac.update(_payload({**fields, "key_id": key_id}))
                 good = hmac.compare_digest(mac.hexdigest(), stored)
                 keyed_seen = True
             else:
                 if keyed_seen:
-                    return broken(seq, "an event without a keyed hash follows keyed ones (rewritten without the key)")
+                    return broken(
+                        seq,
+                        "an event without a keyed hash follows keyed ones (rewritten without the key)",
+                    )
                 good = _digest(fields) == stored
                 legacy += 1
             if not good:
@@ -356,9 +397,14 @@ def verify_chain(*, checkpoint: Checkpoint | None = None, batch: int = 10000) ->
             last_seq = seq
             if checkpoint is not None and seq == checkpoint.seq:
                 if stored != checkpoint.hash:
-                    return broken(seq, "differs from the signed checkpoint (the chain was rewritten)")
+                    return broken(
+                        seq, "differs from the signed checkpoint (the chain was rewritten)"
+                    )
                 if checked != checkpoint.events:
-                    return broken(seq, f"{checked} events up to here, the checkpoint counted {checkpoint.events} (events were removed or inserted)")
+                    return broken(
+                        seq,
+                        f"{checked} events up to here, the checkpoint counted {checkpoint.events} (events were removed or inserted)",
+                    )
                 checkpoint_seen = True
     if not checkpoint_seen:
         return broken(
@@ -393,7 +439,11 @@ def reseal(*, batch: int = 5000) -> ResealReport:
         last_seq = 0
         total = 0
         while True:
-            rows = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_ROW)[:batch])
+            rows = list(
+                AuditEvent.objects.filter(seq__gt=last_seq)
+                .order_by("seq")
+                .values_list(*_ROW)[:batch]
+            )
             if not rows:
                 break
             changed = []
@@ -402,14 +452,21 @@ def reseal(*, batch: int = 5000) -> ResealReport:
                 fields["at"] = at.isoformat()
                 fields["prev_hash"] = prev
                 new_hash = _seal(fields, key)
-                changed.append(AuditEvent(seq=seq, prev_hash=prev, hash=new_hash, key_id=key.key_id))
+                changed.append(
+                    AuditEvent(seq=seq, prev_hash=prev, hash=new_hash, key_id=key.key_id)
+                )
                 prev = new_hash
                 last_seq = seq
-            AuditEvent.objects.bulk_update(changed, ["prev_hash", "hash", "key_id"], batch_size=1000)
+            AuditEvent.objects.bulk_update(
+                changed, ["prev_hash", "hash", "key_id"], batch_size=1000
+            )
             total += len(changed)
         record(
-            AuditEvent.Action.UPDATE, object_type="core.auditevent", object_repr="audit chain",
-            before={"head": report.head_hash}, after={"head": prev, "key_id": key.key_id},
+            AuditEvent.Action.UPDATE,
+            object_type="core.auditevent",
+            object_repr="audit chain",
+            before={"head": report.head_hash},
+            after={"head": prev, "key_id": key.key_id},
             note=f"audit chain re-sealed under key {key.key_id}: {total} events",
         )
     return ResealReport(events=total, old_head=report.head_hash, new_head=prev)

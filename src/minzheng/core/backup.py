@@ -22,9 +22,9 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from django.conf import settings
 from django.db import connection
@@ -67,17 +67,28 @@ class Snapshot:
 
 
 def _sqlite_snapshot(dest: Path) -> Snapshot:
-    source = sqlite3.connect(Path(connection.settings_dict["NAME"]).resolve().as_uri() + "?mode=ro", uri=True)
+    source = sqlite3.connect(
+        Path(connection.settings_dict["NAME"]).resolve().as_uri() + "?mode=ro", uri=True
+    )
     target = sqlite3.connect(dest)
     try:
         source.backup(target)  # pages=-1: all in one step, hence one consistent read
     finally:
         source.close()
     try:
-        tables = [r[0] for r in target.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in target.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         counts = {t: target.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-        head = target.execute(f"SELECT seq, hash FROM {AUDIT_TABLE} ORDER BY seq DESC LIMIT 1").fetchone() or (0, audit.GENESIS)
-        key_ids = [r[0] for r in target.execute(f"SELECT DISTINCT key_id FROM {AUDIT_TABLE} ORDER BY 1")]
+        head = target.execute(
+            f"SELECT seq, hash FROM {AUDIT_TABLE} ORDER BY seq DESC LIMIT 1"
+        ).fetchone() or (0, audit.GENESIS)
+        key_ids = [
+            r[0] for r in target.execute(f"SELECT DISTINCT key_id FROM {AUDIT_TABLE} ORDER BY 1")
+        ]
     finally:
         target.close()
     return Snapshot(dest, counts, head[0], head[1], counts.get(AUDIT_TABLE, 0), key_ids)
@@ -85,7 +96,12 @@ def _sqlite_snapshot(dest: Path) -> Snapshot:
 
 def _pg_conninfo() -> dict:
     db = connection.settings_dict
-    info = {"dbname": db["NAME"], "user": db.get("USER") or None, "host": db.get("HOST") or None, "port": str(db["PORT"]) if db.get("PORT") else None}
+    info = {
+        "dbname": db["NAME"],
+        "user": db.get("USER") or None,
+        "host": db.get("HOST") or None,
+        "port": str(db["PORT"]) if db.get("PORT") else None,
+    }
     return {k: v for k, v in info.items() if v}
 
 
@@ -109,25 +125,33 @@ def _pg_tool(name: str, server_version_num: int) -> str:
     """The client tool, refused if older than the server (pg_dump cannot dump a newer server)."""
     path = shutil.which(name)
     if not path:
-        raise BackupError(f"{name} is not installed: install the PostgreSQL client (scripts/ensure-system.sh does)")
+        raise BackupError(
+            f"{name} is not installed: install the PostgreSQL client (scripts/ensure-system.sh does)"
+        )
     out = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout
     match = re.search(r"(\d+)(?:\.(\d+))?", out)
     major = int(match.group(1)) if match else 0
     if major < server_version_num // 10000:
-        raise BackupError(f"{name} {major} is older than the PostgreSQL server {server_version_num // 10000}: install a matching client")
+        raise BackupError(
+            f"{name} {major} is older than the PostgreSQL server {server_version_num // 10000}: install a matching client"
+        )
     return path
 
 
 def _pg_snapshot(dest: Path) -> Snapshot:
     import psycopg
 
-    with psycopg.connect(**_pg_conninfo(), password=connection.settings_dict.get("PASSWORD") or None) as conn:
+    with psycopg.connect(
+        **_pg_conninfo(), password=connection.settings_dict.get("PASSWORD") or None
+    ) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.cursor() as cur:
             cur.execute("SELECT pg_export_snapshot(), current_setting('server_version_num')::int")
             snapshot_id, server_version = cur.fetchone()
-            cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+            cur.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+            )
             tables = [r[0] for r in cur.fetchall()]
             counts = {}
             for table in tables:
@@ -139,9 +163,20 @@ def _pg_snapshot(dest: Path) -> Snapshot:
             key_ids = [r[0] for r in cur.fetchall()]
             # The exporting transaction stays open until pg_dump has read everything.
             proc = subprocess.run(
-                [_pg_tool("pg_dump", server_version), *_pg_args(), "--format=custom", f"--snapshot={snapshot_id}",
-                 "--no-owner", "--no-privileges", "-f", str(dest), connection.settings_dict["NAME"]],
-                capture_output=True, text=True, env=_pg_env(),
+                [
+                    _pg_tool("pg_dump", server_version),
+                    *_pg_args(),
+                    "--format=custom",
+                    f"--snapshot={snapshot_id}",
+                    "--no-owner",
+                    "--no-privileges",
+                    "-f",
+                    str(dest),
+                    connection.settings_dict["NAME"],
+                ],
+                capture_output=True,
+                text=True,
+                env=_pg_env(),
             )
         conn.rollback()
     if proc.returncode != 0:
@@ -156,10 +191,16 @@ def _media_files() -> list[tuple[Path, str]]:
     root = Path(settings.MEDIA_ROOT)
     if not root.is_dir():
         return []
-    return [(p, "media/" + p.relative_to(root).as_posix()) for p in sorted(root.rglob("*")) if p.is_file()]
+    return [
+        (p, "media/" + p.relative_to(root).as_posix())
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    ]
 
 
-def create_backup(*, to: Path | None = None, log: Callable[[str], None] = lambda message: None) -> Path:
+def create_backup(
+    *, to: Path | None = None, log: Callable[[str], None] = lambda message: None
+) -> Path:
     """Write one archive into the folder `to` (default MINZHENG_BACKUP_DIR) and return its path."""
     folder = Path(to or settings.BACKUP_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,7 +216,9 @@ def create_backup(*, to: Path | None = None, log: Callable[[str], None] = lambda
             snap = _pg_snapshot(work / "database.pgdump")
         else:
             raise BackupError(f"no backup method for {vendor}")
-        checkpoint = audit.sign_head(seq=snap.head_seq, hash=snap.head_hash, events=snap.audit_events)
+        checkpoint = audit.sign_head(
+            seq=snap.head_seq, hash=snap.head_hash, events=snap.audit_events
+        )
         (work / CHECKPOINT).write_text(checkpoint.to_json())
         members = [(snap.file, snap.file.name), (work / CHECKPOINT, CHECKPOINT)]
         media = _media_files()
@@ -187,7 +230,9 @@ def create_backup(*, to: Path | None = None, log: Callable[[str], None] = lambda
                 try:
                     files[arcname] = {"sha256": _sha256(path), "size": path.stat().st_size}
                     tar.add(path, arcname=arcname, recursive=False)
-                except FileNotFoundError:  # a media file removed while we ran: not part of this backup
+                except (
+                    FileNotFoundError
+                ):  # a media file removed while we ran: not part of this backup
                     files.pop(arcname, None)
             manifest = {
                 "format": FORMAT,
@@ -195,9 +240,17 @@ def create_backup(*, to: Path | None = None, log: Callable[[str], None] = lambda
                 "minzheng_version": minzheng.__version__,
                 "database": {"vendor": vendor, "file": snap.file.name},
                 "tables": snap.counts,
-                "audit": {"head_seq": snap.head_seq, "head_hash": snap.head_hash, "events": snap.audit_events,
-                          "key_ids": snap.audit_key_ids, "checkpoint": CHECKPOINT},
-                "keys": {"data_key": data_key_fingerprint(), "audit_key": audit.current_key().key_id},
+                "audit": {
+                    "head_seq": snap.head_seq,
+                    "head_hash": snap.head_hash,
+                    "events": snap.audit_events,
+                    "key_ids": snap.audit_key_ids,
+                    "checkpoint": CHECKPOINT,
+                },
+                "keys": {
+                    "data_key": data_key_fingerprint(),
+                    "audit_key": audit.current_key().key_id,
+                },
                 "files": files,
             }
             data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
@@ -241,7 +294,9 @@ def _check_keys(manifest: dict) -> None:
             f"{data_key_fingerprint()}: set the key the archive was made with (nothing was restored)"
         )
     held = audit.keyring()
-    missing = sorted(({k for k in manifest["audit"]["key_ids"] if k} | {keys["audit_key"]}) - set(held))
+    missing = sorted(
+        ({k for k in manifest["audit"]["key_ids"] if k} | {keys["audit_key"]}) - set(held)
+    )
     if missing:
         raise BackupError(
             f"the archive's audit chain is sealed with audit keys of fingerprint {', '.join(missing)} that this install does not hold: "
@@ -257,10 +312,14 @@ def _existing_tables() -> list[str]:
 def _check_empty_target(manifest: dict) -> None:
     vendor = manifest["database"]["vendor"]
     if vendor != connection.vendor:
-        raise BackupError(f"the archive holds a {vendor} database; this install uses {connection.vendor}")
+        raise BackupError(
+            f"the archive holds a {vendor} database; this install uses {connection.vendor}"
+        )
     tables = _existing_tables()
     if tables:
-        raise BackupError(f"restore needs an empty database; {connection.settings_dict['NAME']} already has {len(tables)} tables")
+        raise BackupError(
+            f"restore needs an empty database; {connection.settings_dict['NAME']} already has {len(tables)} tables"
+        )
     media = Path(settings.MEDIA_ROOT)
     if media.exists() and any(media.iterdir()):
         raise BackupError(f"restore needs an empty media folder; {media} is not empty")
@@ -292,7 +351,9 @@ def _extract(archive: Path, manifest: dict, into: Path) -> None:
             seen.add(member.name)
     missing = set(listed) - seen
     if missing:
-        raise BackupError(f"the archive lacks {len(missing)} listed files, e.g. {sorted(missing)[0]}")
+        raise BackupError(
+            f"the archive lacks {len(missing)} listed files, e.g. {sorted(missing)[0]}"
+        )
 
 
 def _restore_sqlite(file: Path) -> None:
@@ -315,9 +376,20 @@ def _restore_postgresql(file: Path) -> None:
         server_version = cur.fetchone()[0]
     connection.close()
     proc = subprocess.run(
-        [_pg_tool("pg_restore", server_version), *_pg_args(), "--no-owner", "--no-privileges", "--single-transaction",
-         "--exit-on-error", "-d", connection.settings_dict["NAME"], str(file)],
-        capture_output=True, text=True, env=_pg_env(),
+        [
+            _pg_tool("pg_restore", server_version),
+            *_pg_args(),
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            "-d",
+            connection.settings_dict["NAME"],
+            str(file),
+        ],
+        capture_output=True,
+        text=True,
+        env=_pg_env(),
     )
     if proc.returncode != 0:
         raise BackupError(f"pg_restore failed: {proc.stderr.strip()}")
@@ -332,7 +404,9 @@ def current_counts(tables) -> dict[str, int]:
     return counts
 
 
-def restore_backup(archive: Path, *, log: Callable[[str], None] = lambda message: None) -> RestoreReport:
+def restore_backup(
+    archive: Path, *, log: Callable[[str], None] = lambda message: None
+) -> RestoreReport:
     """Rebuild an install from an archive into an empty database and media folder, then prove it:
     the same row counts, the same media checksums and an audit chain matching the signed head."""
     archive = Path(archive)
@@ -359,9 +433,13 @@ def restore_backup(archive: Path, *, log: Callable[[str], None] = lambda message
             media.replace(media_root)
         checkpoint = audit.read_checkpoint(work / manifest["audit"]["checkpoint"])
     counts = current_counts(manifest["tables"])
-    differing = {t: (manifest["tables"][t], n) for t, n in counts.items() if manifest["tables"][t] != n}
+    differing = {
+        t: (manifest["tables"][t], n) for t, n in counts.items() if manifest["tables"][t] != n
+    }
     if differing:
-        raise BackupError(f"row counts differ after restore (table: archive, restored): {differing}")
+        raise BackupError(
+            f"row counts differ after restore (table: archive, restored): {differing}"
+        )
     log("verifying the audit chain against the archive's checkpoint …")
     chain = audit.verify_chain(checkpoint=checkpoint)
     if not chain.ok:

@@ -15,7 +15,7 @@ class Actor:
     channel: str = "system"  # web, api, cli, job, system
 
 
-_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("minzheng_actor", default=Actor())
+_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("minzheng_actor", default=Actor())  # noqa: B039 - Actor is frozen
 
 
 def current_actor() -> Actor:

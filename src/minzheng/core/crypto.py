@@ -67,7 +67,7 @@ def encrypt_bytes(data: bytes) -> bytes:
 
 
 def is_encrypted_file(blob: bytes) -> bool:
-    return blob[:len(FILE_MAGIC)] == FILE_MAGIC
+    return blob[: len(FILE_MAGIC)] == FILE_MAGIC
 
 
 def decrypt_bytes(blob: bytes) -> bytes:
@@ -75,7 +75,7 @@ def decrypt_bytes(blob: bytes) -> bytes:
         raise ValueError("not an encrypted file")
     aead, _ = _keys(settings.DATA_KEY)
     start = len(FILE_MAGIC)
-    return aead.decrypt(blob[start:start + _NONCE], blob[start + _NONCE:], FILE_MAGIC)
+    return aead.decrypt(blob[start : start + _NONCE], blob[start + _NONCE :], FILE_MAGIC)
 
 
 def lookup_hash(plaintext: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
@@ -40,13 +40,23 @@ DEMO_ACCOUNTS = [
 
 def seeded_on(*, persons: int, seed: int) -> dt.date | None:
     """The day the demo of this size and seed was last set up completely, from its audit event."""
-    after = (AuditEvent.objects.filter(object_type=SEEDED_TYPE, object_id=f"{persons}-{seed}")
-             .order_by("-seq").values_list("after", flat=True).first())
+    after = (
+        AuditEvent.objects.filter(object_type=SEEDED_TYPE, object_id=f"{persons}-{seed}")
+        .order_by("-seq")
+        .values_list("after", flat=True)
+        .first()
+    )
     return dt.date.fromisoformat(after["on"]) if after and after.get("on") else None
 
 
-def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[str], None] = print,
-                     reseed: bool = False) -> list[tuple[str, str, str]]:
+def ensure_demo_data(
+    *,
+    persons: int,
+    seed: int,
+    out_root: Path,
+    log: Callable[[str], None] = print,
+    reseed: bool = False,
+) -> list[tuple[str, str, str]]:
     """Everything a new install shows, each step idempotent so a second `demo` adds nothing.
 
     The steps re-read the whole city (beneficiaries, bookings, a year of indicator snapshots), which
@@ -54,8 +64,14 @@ def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[
     them. The set-ups depend on the day (last month's payroll, today's snapshot), so the first start
     on a later day, or `reseed`, runs them again."""
     today = timezone.localdate()
-    if not reseed and seeded_on(persons=persons, seed=seed) == today and User.objects.filter(username="admin").exists():
-        log("Existing demo data found (set up today); skipping set-up. Use --reseed to run it again.")
+    if (
+        not reseed
+        and seeded_on(persons=persons, seed=seed) == today
+        and User.objects.filter(username="admin").exists()
+    ):
+        log(
+            "Existing demo data found (set up today); skipping set-up. Use --reseed to run it again."
+        )
         return _ensure_accounts()
     from minzheng.assistance.services import load_default_standards
     from minzheng.eldercare.demo import seed_demo_eldercare
@@ -81,8 +97,14 @@ def ensure_demo_data(*, persons: int, seed: int, out_root: Path, log: Callable[[
         seed_demo_eldercare()
         log("The 2016 plan's targets and a first indicator snapshot …")
         setup_demo_targets(log=log)
-        audit.record("import", object_type=SEEDED_TYPE, object_id=f"{persons}-{seed}", object_repr=_("演示数据"),
-                     after={"persons": persons, "seed": seed, "on": today.isoformat()}, note=_("演示数据已完整生成"))
+        audit.record(
+            "import",
+            object_type=SEEDED_TYPE,
+            object_id=f"{persons}-{seed}",
+            object_repr=_("演示数据"),
+            after={"persons": persons, "seed": seed, "on": today.isoformat()},
+            note=_("演示数据已完整生成"),
+        )
     return accounts
 
 
@@ -95,11 +117,23 @@ def _ensure_accounts() -> list[tuple[str, str, str]]:
         if user is None:
             person = _demo_resident(region) if role == Role.RESIDENT else None
             user = create_account(
-                username=username, password=DEMO_PASSWORD, role=role,
-                region=None if role == Role.RESIDENT else region, person=person, is_demo=True,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                region=None if role == Role.RESIDENT else region,
+                person=person,
+                is_demo=True,
                 display_name=display_name or (person.name if person else ""),
             )
-        rows.append((username, Role(role).label, user.region.name if user.region_id else ("—" if role != Role.RESIDENT else region.name)))
+        rows.append(
+            (
+                username,
+                Role(role).label,
+                user.region.name
+                if user.region_id
+                else ("—" if role != Role.RESIDENT else region.name),
+            )
+        )
     return rows
 
 
@@ -111,7 +145,9 @@ def _demo_region(where: str) -> Region | None:
         # The township's most populous community, so the village accounts have people to serve.
         return (
             Region.objects.filter(parent__code=township, level=Region.Level.VILLAGE)
-            .annotate(people=Count("registered_people")).order_by("-people", "code").first()
+            .annotate(people=Count("registered_people"))
+            .order_by("-people", "code")
+            .first()
         )
     return Region.objects.get(code=where)
 
@@ -121,13 +157,34 @@ def _demo_resident(village: Region) -> Person:
     township), so that booking home care and the old-age allowance can be tried from the
     resident's account; any head of the village otherwise."""
     today = timezone.localdate()
-    born_by = dt.date(today.year - 80, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
-    eighty = HouseholdMember.objects.filter(household_id=OuterRef("household_id"), until__isnull=True, person__death_date__isnull=True,
-                                            person__birth_date__lte=born_by)
-    live_heads = HouseholdMember.objects.filter(relation=Relation.HEAD, until__isnull=True, person__death_date__isnull=True)
-    for where in ({"household__region": village}, {"household__region__parent_id": village.parent_id}):
-        with_eighty = live_heads.filter(Exists(eighty), **where).select_related("person").order_by("household__region__code", "household_id")
+    born_by = dt.date(
+        today.year - 80, today.month, 28 if (today.month, today.day) == (2, 29) else today.day
+    )
+    eighty = HouseholdMember.objects.filter(
+        household_id=OuterRef("household_id"),
+        until__isnull=True,
+        person__death_date__isnull=True,
+        person__birth_date__lte=born_by,
+    )
+    live_heads = HouseholdMember.objects.filter(
+        relation=Relation.HEAD, until__isnull=True, person__death_date__isnull=True
+    )
+    for where in (
+        {"household__region": village},
+        {"household__region__parent_id": village.parent_id},
+    ):
+        with_eighty = (
+            live_heads.filter(Exists(eighty), **where)
+            .select_related("person")
+            .order_by("household__region__code", "household_id")
+        )
         head = with_eighty.filter(person__birth_date__gt=born_by).first() or with_eighty.first()
         if head is not None:
             return head.person
-    return live_heads.filter(household__region=village).select_related("person").order_by("household_id").first().person
+    return (
+        live_heads.filter(household__region=village)
+        .select_related("person")
+        .order_by("household_id")
+        .first()
+        .person
+    )

@@ -6,7 +6,9 @@ from __future__ import annotations
 class ServiceError(Exception):
     """A business or validation error: `errors` maps field name -> list of user-facing messages."""
 
-    def __init__(self, errors: dict[str, list[str]] | str, *, status: int = 422, data: dict | None = None):
+    def __init__(
+        self, errors: dict[str, list[str]] | str, *, status: int = 422, data: dict | None = None
+    ):
         self.data = data or {}
         if isinstance(errors, str):
             errors = {"__all__": [errors]}

@@ -66,7 +66,9 @@ def parse(raw: str, *, today: dt.date | None = None) -> ResidentId:
     if value[-1] != check_char(value[:17]):
         raise InvalidResidentId(_("身份证号码校验码错误"))
     sex = "M" if int(value[16]) % 2 == 1 else "F"
-    return ResidentId(number=value, birth_date=birth, sex=sex, address_code=value[:6], upgraded_from_15=upgraded)
+    return ResidentId(
+        number=value, birth_date=birth, sex=sex, address_code=value[:6], upgraded_from_15=upgraded
+    )
 
 
 def mask(number: str) -> str:

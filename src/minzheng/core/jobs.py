@@ -17,8 +17,8 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import psutil
 from django.conf import settings
@@ -68,7 +68,9 @@ def _runner_alive(runner: str, job_id: str) -> bool | None:
     try:
         process = psutil.Process(int(pid_text))
         # A killed process nobody has reaped yet (a zombie) still has its pid and start time.
-        return f"{process.create_time():.2f}" == started and process.status() != psutil.STATUS_ZOMBIE
+        return (
+            f"{process.create_time():.2f}" == started and process.status() != psutil.STATUS_ZOMBIE
+        )
     except (psutil.NoSuchProcess, ValueError):
         return False
     except psutil.AccessDenied:
@@ -98,7 +100,9 @@ class _Heartbeat:
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
                 try:
-                    Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+                    Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
                 except Exception:  # a busy database delays a beat; the next one retries
                     log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
         finally:
@@ -137,9 +141,10 @@ def kinds() -> list[str]:
 
 def load_job_modules():
     # Job functions live in each app's jobs.py; import them so the registry is complete in workers.
-    from django.apps import apps
     from importlib import import_module
     from importlib.util import find_spec
+
+    from django.apps import apps
 
     for app in apps.get_app_configs():
         if app.name.startswith("minzheng.") and find_spec(f"{app.name}.jobs"):
@@ -158,7 +163,14 @@ class JobContext:
     def params(self) -> dict:
         return self.job.params
 
-    def progress(self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False):
+    def progress(
+        self,
+        done: int,
+        total: int | None = None,
+        message: str | None = None,
+        *,
+        force: bool = False,
+    ):
         self.job.done = done
         if total is not None:
             self.job.total = total
@@ -168,7 +180,10 @@ class JobContext:
         if force or now - self._last_write >= 0.5:
             self._last_write = now
             Job.objects.filter(pk=self.job.pk).update(
-                done=self.job.done, total=self.job.total, message=self.job.message, heartbeat_at=timezone.now()
+                done=self.job.done,
+                total=self.job.total,
+                message=self.job.message,
+                heartbeat_at=timezone.now(),
             )
         if self._on_progress:
             self._on_progress(self.job)
@@ -205,7 +220,13 @@ def backend_status() -> dict:
 
 
 def enqueue(
-    kind: str, *, params: dict | None = None, user=None, region=None, title: str | None = None, dispatch_on_commit: bool = True
+    kind: str,
+    *,
+    params: dict | None = None,
+    user=None,
+    region=None,
+    title: str | None = None,
+    dispatch_on_commit: bool = True,
 ) -> Job:
     """Create the job row and hand it to the backend once the surrounding transaction commits.
     With dispatch_on_commit=False the caller runs it (the CLI runs jobs in its own foreground)."""
@@ -225,9 +246,13 @@ def enqueue(
 
 def dispatch(job_id) -> None:
     if settings.BROKER_URL:
-        rq_queue().enqueue("minzheng.core.jobs.execute", str(job_id), job_timeout=6 * 3600, result_ttl=3600)
+        rq_queue().enqueue(
+            "minzheng.core.jobs.execute", str(job_id), job_timeout=6 * 3600, result_ttl=3600
+        )
     else:
-        thread = threading.Thread(target=_execute_in_thread, args=(str(job_id),), daemon=True, name=f"job-{job_id}")
+        thread = threading.Thread(
+            target=_execute_in_thread, args=(str(job_id),), daemon=True, name=f"job-{job_id}"
+        )
         thread.start()
 
 
@@ -247,26 +272,40 @@ def execute(job_id: str, *, on_progress: Callable[[Job], None] | None = None) ->
     spec = registered(job_row.kind)
     now = timezone.now()
     Job.objects.filter(pk=job_row.pk).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, error="", attempts=job_row.attempts + 1,
+        status=Job.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        error="",
+        attempts=job_row.attempts + 1,
         runner=runner_id(),
     )
     job_row.refresh_from_db()
     ctx = JobContext(job_row, on_progress)
     user = job_row.created_by
-    actor = Actor(user_id=user.pk if user else None, username=user.get_username() if user else "system", channel="job")
+    actor = Actor(
+        user_id=user.pk if user else None,
+        username=user.get_username() if user else "system",
+        channel="job",
+    )
     try:
         with acting_as(actor), _Heartbeat(str(job_row.pk)):
             result = spec.func(ctx, **job_row.params)
     except Exception as exc:
         log.exception("job %s failed", job_id)
         Job.objects.filter(pk=job_row.pk).update(
-            status=Job.Status.FAILED, finished_at=timezone.now(), error=f"{exc}\n\n{traceback.format_exc()}"[-8000:],
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{exc}\n\n{traceback.format_exc()}"[-8000:],
             message=str(exc)[:300],
         )
     else:
         Job.objects.filter(pk=job_row.pk).update(
-            status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result=result or {}, message=ctx.job.message,
-            done=ctx.job.total or ctx.job.done, total=ctx.job.total or ctx.job.done,
+            status=Job.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            result=result or {},
+            message=ctx.job.message,
+            done=ctx.job.total or ctx.job.done,
+            total=ctx.job.total or ctx.job.done,
         )
     job_row.refresh_from_db()
     return job_row
@@ -274,7 +313,9 @@ def execute(job_id: str, *, on_progress: Callable[[Job], None] | None = None) ->
 
 def rerun(job_row: Job, *, dispatch_on_commit: bool = True) -> Job:
     """Queue a failed or stalled job again; its function's idempotence guarantees no duplicates."""
-    Job.objects.filter(pk=job_row.pk).update(status=Job.Status.QUEUED, done=0, message="", error="", finished_at=None)
+    Job.objects.filter(pk=job_row.pk).update(
+        status=Job.Status.QUEUED, done=0, message="", error="", finished_at=None
+    )
     if dispatch_on_commit:
         transaction.on_commit(lambda: dispatch(job_row.pk))
     job_row.refresh_from_db()

@@ -8,7 +8,7 @@ entry point call check_data_key() and stop with DataKeyMismatch instead.
 from __future__ import annotations
 
 import hmac
-from typing import Callable
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from django.core.exceptions import ImproperlyConfigured

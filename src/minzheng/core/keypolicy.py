@@ -17,7 +17,9 @@ DATA_KEY_BYTES = 32
 DATA_KEY_MIN_DISTINCT = 16
 
 GENERATE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
-GENERATE_DATA_KEY = 'python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+GENERATE_DATA_KEY = (
+    'python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+)
 
 
 def _repetitive(text: bytes) -> bool:

@@ -68,9 +68,16 @@ class HttpGatewayBackend:
             raise ImproperlyConfigured("MINZHENG_SMS_BACKEND=http needs MINZHENG_SMS_GATEWAY_URL")
 
     def send(self, message: Sms) -> None:
-        body = json.dumps({"phone": message.phone, "text": message.text, "purpose": message.purpose}, ensure_ascii=False)
-        request = urllib.request.Request(self.url, data=body.encode(), method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        body = json.dumps(
+            {"phone": message.phone, "text": message.text, "purpose": message.purpose},
+            ensure_ascii=False,
+        )
+        request = urllib.request.Request(
+            self.url,
+            data=body.encode(),
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
@@ -92,14 +99,20 @@ def register_backend(name: str, factory) -> None:
 def get_backend():
     name = settings.SMS_BACKEND
     if name not in _BACKENDS:
-        raise ImproperlyConfigured(f"MINZHENG_SMS_BACKEND must be one of {', '.join(sorted(_BACKENDS))}")
+        raise ImproperlyConfigured(
+            f"MINZHENG_SMS_BACKEND must be one of {', '.join(sorted(_BACKENDS))}"
+        )
     return _BACKENDS[name]()
 
 
 def send_sms(*, phone: str, text: str, purpose: str) -> None:
     """Hand one text message to the configured backend; raises MessagingError if it fails."""
-    message = Sms(phone=phone, text=text, purpose=purpose,
-                  sent_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    message = Sms(
+        phone=phone,
+        text=text,
+        purpose=purpose,
+        sent_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
     get_backend().send(message)
     # The number only: the text may hold a one-time code and logs travel further than the outbox.
     log.info("sms sent to %s (%s)", phone[:3] + "****" + phone[-4:], purpose)
@@ -118,6 +131,8 @@ def read_outbox(*, phone: str = "", purpose: str = "") -> list[Sms]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             message = Sms(**json.loads(line))
-            if (not phone or message.phone == phone) and (not purpose or message.purpose == purpose):
+            if (not phone or message.phone == phone) and (
+                not purpose or message.purpose == purpose
+            ):
                 messages.append(message)
     return messages

@@ -28,7 +28,11 @@ def client_ip(request) -> str:
         return remote
     # Each trusted proxy appends the address it received from, so the client is the entry
     # PROXY_HOPS from the right; entries further left were written by the client itself.
-    ware = IpWare(precedence=("HTTP_X_FORWARDED_FOR",), leftmost=True, proxy_count=max(settings.PROXY_HOPS - 1, 0))
+    ware = IpWare(
+        precedence=("HTTP_X_FORWARDED_FOR",),
+        leftmost=True,
+        proxy_count=max(settings.PROXY_HOPS - 1, 0),
+    )
     ip, _ = ware.get_client_ip(request.META, strict=False)
     return str(ip) if ip else remote
 
@@ -54,7 +58,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         channel = "api" if request.path.startswith("/api/") else "web"
-        token = _current.set(actor_for_user(getattr(request, "user", None), ip=client_ip(request), channel=channel))
+        token = _current.set(
+            actor_for_user(getattr(request, "user", None), ip=client_ip(request), channel=channel)
+        )
         try:
             return self.get_response(request)
         finally:
@@ -97,12 +103,25 @@ class InputLimitsMiddleware:
             except ValueError:
                 length = 0
             if length > settings.API_MAX_JSON_BYTES and not content_type.startswith("multipart/"):
-                return JsonResponse({"detail": _("请求体过大"), "errors": [{"field": "body", "message": _(
-                    "请求体不能超过 %(n)s 字节") % {"n": settings.API_MAX_JSON_BYTES}}]}, status=413)
+                return JsonResponse(
+                    {
+                        "detail": _("请求体过大"),
+                        "errors": [
+                            {
+                                "field": "body",
+                                "message": _("请求体不能超过 %(n)s 字节")
+                                % {"n": settings.API_MAX_JSON_BYTES},
+                            }
+                        ],
+                    },
+                    status=413,
+                )
             if any(len(part) > 18 and part.isdigit() for part in request.path.split("/")):
                 return JsonResponse({"detail": _("记录不存在")}, status=404)
             return self.get_response(request)
-        if request.method == "GET" and any("\x00" in v for values in request.GET.lists() for v in values[1]):
+        if request.method == "GET" and any(
+            "\x00" in v for values in request.GET.lists() for v in values[1]
+        ):
             return HttpResponseBadRequest(_("请求中含有无效字符"))
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             if any("\x00" in v for values in request.POST.lists() for v in values[1]):

@@ -26,7 +26,9 @@ class AuditEvent(models.Model):
 
     seq = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("时间"), db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_name = models.CharField(_("操作人"), max_length=150)
     ip = models.CharField(_("来源地址"), max_length=64, blank=True)
     channel = models.CharField(_("渠道"), max_length=16, blank=True)
@@ -65,7 +67,9 @@ class Job(models.Model):
     kind = models.CharField(_("类型"), max_length=64, db_index=True)
     title = models.CharField(_("名称"), max_length=200)
     params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     done = models.BigIntegerField(_("已处理"), default=0)
     total = models.BigIntegerField(_("总数"), default=0)
     message = models.CharField(_("进度说明"), max_length=300, blank=True)
@@ -73,8 +77,16 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     backend = models.CharField(max_length=16, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
-    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -71,14 +71,16 @@ def parse_yuan(text: str | int | float | Decimal) -> int:
         text = repr(text)  # the shortest text that reads back as the same float: 480.0, 0.05
         if text.endswith(".0"):
             text = text[:-2]
-    cleaned = str(text).strip().replace("\u00a5", "").replace("\uffe5", "").removesuffix("元").strip()
+    cleaned = (
+        str(text).strip().replace("\u00a5", "").replace("\uffe5", "").removesuffix("元").strip()
+    )
     if not _YUAN_TEXT.match(cleaned):
         raise ValueError(text)
     return yuan_to_fen(cleaned.replace(",", ""))
 
 
 def yuan_to_fen(value: Decimal | str | int) -> int:
-    """"480" / Decimal("480.00") -> 48000. More than two decimals is an error, not a rounding."""
+    """ "480" / Decimal("480.00") -> 48000. More than two decimals is an error, not a rounding."""
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
@@ -98,7 +100,7 @@ def fen(yuan: int | str) -> int:
 
 def fraction_str(value: Fraction, places: int = 2) -> str:
     """An exact fraction of fen shown in yuan with `places` decimals, rounded half up (trace only)."""
-    scaled = round_half_up(Fraction(value) * 10 ** places / FEN_PER_YUAN)
+    scaled = round_half_up(Fraction(value) * 10**places / FEN_PER_YUAN)
     sign = "-" if scaled < 0 else ""
-    whole, part = divmod(abs(scaled), 10 ** places)
+    whole, part = divmod(abs(scaled), 10**places)
     return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"

@@ -4,11 +4,12 @@ negative offset or an oversized limit is a 422 naming the field, never a clamp o
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, get_type_hints
+from collections.abc import Callable
+from typing import Any, get_type_hints
 
 from ninja import Field, Schema
-from pydantic import create_model
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import create_model
 
 # Beyond this an offset only scans; no screen pages that deep.
 MAX_OFFSET = 10_000_000
@@ -19,11 +20,13 @@ class Listing:
     function and the paginator still slices in the database. `on_page` sees each page's dicts
     (findings reads are audited with the number of rows shown)."""
 
-    def __init__(self, queryset, out: Callable[[Any], dict], *, on_page: Callable[[list], None] | None = None):
+    def __init__(
+        self, queryset, out: Callable[[Any], dict], *, on_page: Callable[[list], None] | None = None
+    ):
         self.queryset, self.out, self.on_page = queryset, out, on_page
 
     def page(self, offset: int, limit: int) -> list:
-        rows = [self.out(row) for row in self.queryset[offset: offset + limit]]
+        rows = [self.out(row) for row in self.queryset[offset : offset + limit]]
         if self.on_page is not None:
             self.on_page(rows)
         return rows
@@ -36,7 +39,8 @@ class Listing:
 def _page_input(default: int, max_limit: int) -> type[Schema]:
     # One class per bound pair, each with its own name: OpenAPI component names must be unique.
     return create_model(
-        f"PageQuery{default}Max{max_limit}", __base__=Schema,
+        f"PageQuery{default}Max{max_limit}",
+        __base__=Schema,
         limit=(int, Field(default, ge=1, le=max_limit, description=f"每页条数（1–{max_limit}）")),
         offset=(int, Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")),
     )
@@ -61,8 +65,12 @@ class Paginated(LimitOffsetPagination):
         if isinstance(queryset, Listing):
             items = queryset.page(offset, limit)
         else:
-            items = list(queryset[offset: offset + limit])
-        count = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
+            items = list(queryset[offset : offset + limit])
+        count = (
+            queryset.count()
+            if hasattr(queryset, "count") and not isinstance(queryset, list)
+            else len(queryset)
+        )
         return {"items": items, "count": count, "limit": limit, "offset": offset}
 
 

@@ -45,7 +45,9 @@ class ProgressBar:
     REDRAW_SECONDS = 0.1
     BAR_WIDTH = 28
 
-    def __init__(self, label: str = "", *, stream: TextIO | None = None, interactive: bool | None = None):
+    def __init__(
+        self, label: str = "", *, stream: TextIO | None = None, interactive: bool | None = None
+    ):
         self.label = str(label)
         self.stream = stream if stream is not None else sys.stderr
         self.interactive = self.stream.isatty() if interactive is None else interactive

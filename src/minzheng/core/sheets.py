@@ -46,7 +46,9 @@ class SheetError(Exception):
 
     def __init__(self, message: str, *, row: int | None = None):
         self.row = row
-        super().__init__(_("第%(row)d行：%(message)s") % {"row": row, "message": message} if row else message)
+        super().__init__(
+            _("第%(row)d行：%(message)s") % {"row": row, "message": message} if row else message
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +70,9 @@ def safe_value(value):
     return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
-def csv_bytes(rows: Iterable[Iterable], *, header: Iterable | None = None, bom: bool = True) -> bytes:
+def csv_bytes(
+    rows: Iterable[Iterable], *, header: Iterable | None = None, bom: bool = True
+) -> bytes:
     """A CSV file in UTF-8 with a byte-order mark (Excel then opens the Chinese intact)."""
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
@@ -200,7 +204,7 @@ def sniff_encoding(head: bytes, *, complete: bool = False) -> str:
 
 
 def file_kind(head: bytes) -> str:
-    """"xlsx" or "csv" from a file's first bytes (the stored name may not say)."""
+    """ "xlsx" or "csv" from a file's first bytes (the stored name may not say)."""
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -249,7 +253,9 @@ def csv_rows(data: bytes) -> list[list[str]]:
     try:
         return [[unquote(cell) for cell in row] for row in reader]
     except csv.Error as exc:
-        raise SheetError(_("CSV格式有误：%(e)s") % {"e": str(exc)[:200]}, row=reader.line_num) from None
+        raise SheetError(
+            _("CSV格式有误：%(e)s") % {"e": str(exc)[:200]}, row=reader.line_num
+        ) from None
 
 
 def open_xlsx(source: bytes | Path | str):
@@ -303,8 +309,14 @@ class Table:
         return cell_text(self.get(cells, key))
 
 
-def read_table(source: bytes | Path | str, *, keys: dict[str, str], required: Iterable[str] = (),
-               labels: dict[str, str] | None = None, search_rows: int = 10) -> Table:
+def read_table(
+    source: bytes | Path | str,
+    *,
+    keys: dict[str, str],
+    required: Iterable[str] = (),
+    labels: dict[str, str] | None = None,
+    search_rows: int = 10,
+) -> Table:
     """The table of a file whose header names known columns. ``keys`` maps ``header_key(header)``
     to the caller's column key; the header row is the first of the top ``search_rows`` that names
     two known columns (a title row may sit above it). A missing required column is a SheetError
@@ -316,7 +328,9 @@ def read_table(source: bytes | Path | str, *, keys: dict[str, str], required: It
             header_index = index
             break
     if header_index is None:
-        header_index = next((i for i, row in enumerate(table) if any(cell_text(v) for v in row)), None)
+        header_index = next(
+            (i for i, row in enumerate(table) if any(cell_text(v) for v in row)), None
+        )
     if header_index is None:
         raise SheetError(_("文件中没有数据"))
     header = [cell_text(v) for v in table[header_index]]
@@ -327,7 +341,12 @@ def read_table(source: bytes | Path | str, *, keys: dict[str, str], required: It
             columns[key] = position
     missing = [(labels or {}).get(key, key) for key in required if key not in columns]
     if missing:
-        raise SheetError(_("缺少必填列：%(cols)s") % {"cols": "、".join(missing)}, row=header_index + 1)
-    rows = [(index + 1, row) for index, row in enumerate(table[header_index + 1:], start=header_index + 1)
-            if any(cell_text(v) for v in row)]
+        raise SheetError(
+            _("缺少必填列：%(cols)s") % {"cols": "、".join(missing)}, row=header_index + 1
+        )
+    rows = [
+        (index + 1, row)
+        for index, row in enumerate(table[header_index + 1 :], start=header_index + 1)
+        if any(cell_text(v) for v in row)
+    ]
     return Table(header_row=header_index + 1, header=header, columns=columns, rows=rows)

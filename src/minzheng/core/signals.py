@@ -25,4 +25,8 @@ def _on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _on_login_failed(sender, credentials, request=None, **kwargs):
-    record("login_failed", object_type="accounts.user", object_repr=str(credentials.get("username", ""))[:150])
+    record(
+        "login_failed",
+        object_type="accounts.user",
+        object_repr=str(credentials.get("username", ""))[:150],
+    )

@@ -53,5 +53,8 @@ def date_error(value: dt.date | None) -> str | None:
         return None
     day = value.date() if isinstance(value, dt.datetime) else value
     if not EARLIEST_DATE <= day <= LATEST_DATE:
-        return _("日期超出合理范围（%(a)s 至 %(b)s）") % {"a": EARLIEST_DATE.isoformat(), "b": LATEST_DATE.isoformat()}
+        return _("日期超出合理范围（%(a)s 至 %(b)s）") % {
+            "a": EARLIEST_DATE.isoformat(),
+            "b": LATEST_DATE.isoformat(),
+        }
     return None

@@ -104,7 +104,12 @@ def social_grade(total: int) -> int:
 
 def combine(adl: int, mental: int, perception: int, social: int) -> int:
     """Table 6 (see the module docstring for the combinations the text leaves open)."""
-    for name, value in (("adl_grade", adl), ("mental_grade", mental), ("perception_grade", perception), ("social_grade", social)):
+    for name, value in (
+        ("adl_grade", adl),
+        ("mental_grade", mental),
+        ("perception_grade", perception),
+        ("social_grade", social),
+    ):
         _check(name, value, 0, 3)
     others = (mental, perception, social)
     if adl == 3:
@@ -149,9 +154,17 @@ class Grading:
 
 
 def grade_assessment(
-    *, adl_score: int, mental_score: int | None = None, mental: int | None = None,
-    consciousness: int | None = None, vision: int | None = None, hearing: int | None = None, communication: int | None = None,
-    perception: int | None = None, social_score: int | None = None, social: int | None = None,
+    *,
+    adl_score: int,
+    mental_score: int | None = None,
+    mental: int | None = None,
+    consciousness: int | None = None,
+    vision: int | None = None,
+    hearing: int | None = None,
+    communication: int | None = None,
+    perception: int | None = None,
+    social_score: int | None = None,
+    social: int | None = None,
     escalations: tuple[str, ...] | list[str] = (),
 ) -> Grading:
     """Grade from the raw scores, or from dimension grades given directly (mental, perception,
@@ -165,7 +178,9 @@ def grade_assessment(
         raise InvalidScore("mental_score", _("请填写精神状态总分或分级"))
     coma = consciousness == 3
     if None not in (consciousness, vision, hearing, communication):
-        p = perception_grade(consciousness=consciousness, vision=vision, hearing=hearing, communication=communication)
+        p = perception_grade(
+            consciousness=consciousness, vision=vision, hearing=hearing, communication=communication
+        )
     elif perception is not None:
         p = _check("perception_grade", perception, 0, 3)
     else:

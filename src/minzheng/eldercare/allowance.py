@@ -55,6 +55,7 @@ BATCH = 5000
 
 # ---------------------------------------------------------------- pure rules
 
+
 def month_end(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
@@ -104,7 +105,9 @@ def amount_for(birth: dt.date, month: dt.date, standards: dict) -> tuple[int, in
 
 
 def eligible_from(birth: dt.date, standards: dict) -> dt.date:
-    return months.add_months(birthday_month(birth, _value(standards, "min_age")), _value(standards, "start_month_offset"))
+    return months.add_months(
+        birthday_month(birth, _value(standards, "min_age")), _value(standards, "start_month_offset")
+    )
 
 
 def _standards_used(standards: dict, keys: list[str]) -> list[dict]:
@@ -114,8 +117,14 @@ def _standards_used(standards: dict, keys: list[str]) -> list[dict]:
 
 # ---------------------------------------------------------------- permissions
 
+
 def may_decide(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in ENTITLEMENT_WRITERS) and user.can_write)
+    return bool(
+        user
+        and user.is_authenticated
+        and (user.is_superuser or user.role in ENTITLEMENT_WRITERS)
+        and user.can_write
+    )
 
 
 def _guard(user, region) -> None:
@@ -143,9 +152,16 @@ def get_enrolment(user, pk: int) -> AllowanceEnrolment:
 
 # ---------------------------------------------------------------- set-based plumbing
 
+
 def _tables() -> dict[str, str]:
-    return {"enrol": AllowanceEnrolment._meta.db_table, "person": Person._meta.db_table, "member": HouseholdMember._meta.db_table,
-            "household": Household._meta.db_table, "ent": Entitlement._meta.db_table, "change": EntitlementChange._meta.db_table}
+    return {
+        "enrol": AllowanceEnrolment._meta.db_table,
+        "person": Person._meta.db_table,
+        "member": HouseholdMember._meta.db_table,
+        "household": Household._meta.db_table,
+        "ent": Entitlement._meta.db_table,
+        "change": EntitlementChange._meta.db_table,
+    }
 
 
 def _postgres() -> bool:
@@ -163,7 +179,12 @@ def _fetch(query, date_columns: tuple[int, ...]) -> list[tuple]:
     if _postgres() or not rows:
         return rows
     to_date = dt.date.fromisoformat
-    return [tuple(to_date(v) if i in date_columns and isinstance(v, str) else v for i, v in enumerate(row)) for row in rows]
+    return [
+        tuple(
+            to_date(v) if i in date_columns and isinstance(v, str) else v for i, v in enumerate(row)
+        )
+        for row in rows
+    ]
 
 
 def _temp_table(cursor, name: str, columns: list[tuple[str, str, str]], rows: list[tuple]) -> None:
@@ -174,13 +195,17 @@ def _temp_table(cursor, name: str, columns: list[tuple[str, str, str]], rows: li
         spec = ", ".join(f"{c} {pg}" for c, pg, _lite in columns)
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
         cursor.execute(f"CREATE TEMP TABLE {name} ({spec}) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY {name} ({', '.join(c for c, _pg, _lite in columns)}) FROM STDIN") as copy:
+        with cursor.cursor.copy(
+            f"COPY {name} ({', '.join(c for c, _pg, _lite in columns)}) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(f"ANALYZE {name}")
     else:
         cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
-        cursor.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} {lite}' for c, _pg, lite in columns)})")
+        cursor.execute(
+            f"CREATE TEMP TABLE {name} ({', '.join(f'{c} {lite}' for c, _pg, lite in columns)})"
+        )
         cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
@@ -209,7 +234,10 @@ def _drop_temp(cursor, *names: str) -> None:
 
 # ---------------------------------------------------------------- scan
 
-def _min_age_groups(table: StandardsTable, region_paths: dict[int, str]) -> dict[tuple[int, int], list[int]]:
+
+def _min_age_groups(
+    table: StandardsTable, region_paths: dict[int, str]
+) -> dict[tuple[int, int], list[int]]:
     """(min_age, offset) -> region ids, so that a city with one rule is one statement."""
     from minzheng.payments.recompute import region_resolver
 
@@ -218,7 +246,9 @@ def _min_age_groups(table: StandardsTable, region_paths: dict[int, str]) -> dict
     for region_id, path in region_paths.items():
         standards = for_path(path)
         try:
-            groups[(_value(standards, "min_age"), _value(standards, "start_month_offset"))].append(region_id)
+            groups[(_value(standards, "min_age"), _value(standards, "start_month_offset"))].append(
+                region_id
+            )
         except ServiceError:
             continue  # no allowance standard for this region: nobody there is proposed
     return groups
@@ -254,11 +284,15 @@ ON CONFLICT DO NOTHING
 def _eligible_from_sql() -> str:
     """SQL of `eligible_from` for birth date p.birth_date; parameters: min_age, offset."""
     if _postgres():
-        return "(date_trunc('month', p.birth_date) + make_interval(years => %s, months => %s))::date"
+        return (
+            "(date_trunc('month', p.birth_date) + make_interval(years => %s, months => %s))::date"
+        )
     return "date(p.birth_date, 'start of month', %s, %s)"
 
 
-def _region_condition(region_ids: list[int], region_paths: dict[int, str], zone_ids: list[int]) -> tuple[str, list[int]]:
+def _region_condition(
+    region_ids: list[int], region_paths: dict[int, str], zone_ids: list[int]
+) -> tuple[str, list[int]]:
     """The group's regions as the shorter of "in these" and "not in the others": a rule for the
     whole city then names only the few units outside it, and the birth-date index leads the plan."""
     others = sorted(set(region_paths) - set(region_ids)) + zone_ids
@@ -291,12 +325,19 @@ def scan_enrolments(*, month: dt.date, progress: Progress = None) -> dict:
             ages = [min_age, offset] if _postgres() else [f"+{min_age} years", f"+{offset} months"]
             regions, region_params = _region_condition(region_ids, region_paths, zone_ids)
             sql = _SCAN_SQL.format(eligible_from=_eligible_from_sql(), regions=regions, **_tables())
-            cursor.execute(sql, [cutoff, *region_params, PROGRAMME, *ages, today, no_household, no_account])
+            cursor.execute(
+                sql, [cutoff, *region_params, PROGRAMME, *ages, today, no_household, no_account]
+            )
             proposed += _rows_written(cursor)
         result = {"month": months.label(month), "proposed": proposed}
         if proposed:
-            audit.record("create", object_type="eldercare.allowanceenrolment", object_repr=_("高龄津贴纳入建议"), after=result,
-                         note=_("%(month)s 高龄津贴到龄扫描：新增纳入建议 %(proposed)s 人") % result)
+            audit.record(
+                "create",
+                object_type="eldercare.allowanceenrolment",
+                object_repr=_("高龄津贴纳入建议"),
+                after=result,
+                note=_("%(month)s 高龄津贴到龄扫描：新增纳入建议 %(proposed)s 人") % result,
+            )
     report(proposed, proposed, _("生成高龄津贴纳入建议"))
     return result
 
@@ -305,8 +346,9 @@ def _current_households(person_ids: list[int]) -> dict[int, tuple[int, bool]]:
     """person id -> (current household id, has a bank account)."""
     found: dict[int, tuple[int, bool]] = {}
     for start in range(0, len(person_ids), 20000):
-        for pid, hid, cipher in HouseholdMember.objects.filter(person_id__in=person_ids[start:start + 20000], until__isnull=True) \
-                .values_list("person_id", "household_id", "household__bank_account_cipher"):
+        for pid, hid, cipher in HouseholdMember.objects.filter(
+            person_id__in=person_ids[start : start + 20000], until__isnull=True
+        ).values_list("person_id", "household_id", "household__bank_account_cipher"):
             found[pid] = (hid, bool(cipher))
     return found
 
@@ -321,12 +363,27 @@ def _problem(household: tuple[int, bool] | None) -> str:
 
 # ---------------------------------------------------------------- decisions
 
-_STANDARD_KEYS = ["min_age", "band_2_age", "band_3_age", "amount_band_1", "amount_band_2", "amount_band_3", "start_month_offset"]
+_STANDARD_KEYS = [
+    "min_age",
+    "band_2_age",
+    "band_3_age",
+    "amount_band_1",
+    "amount_band_2",
+    "amount_band_3",
+    "start_month_offset",
+]
 
 _CONFIRM_COLUMNS = [
-    ("enrolment_id", "bigint", "integer"), ("person_id", "bigint", "integer"), ("household_id", "bigint", "integer"),
-    ("region_id", "bigint", "integer"), ("start_month", "date", "text"), ("amount", "bigint", "integer"),
-    ("facts", "jsonb", "text"), ("basis", "jsonb", "text"), ("trace", "jsonb", "text"), ("standards_id", "integer", "integer"),
+    ("enrolment_id", "bigint", "integer"),
+    ("person_id", "bigint", "integer"),
+    ("household_id", "bigint", "integer"),
+    ("region_id", "bigint", "integer"),
+    ("start_month", "date", "text"),
+    ("amount", "bigint", "integer"),
+    ("facts", "jsonb", "text"),
+    ("basis", "jsonb", "text"),
+    ("trace", "jsonb", "text"),
+    ("standards_id", "integer", "integer"),
     ("change_reason", "text", "text"),
 ]
 _CONFIRM_STANDARDS_COLUMNS = [("id", "integer", "integer"), ("standards", "jsonb", "text")]
@@ -354,9 +411,9 @@ ORDER BY e.id
 
 _SNAPSHOT_SQL = {
     "postgresql": "jsonb_build_object('facts', e.facts, 'standards', e.standards, 'trace', e.trace, 'rule_version', %s::text, "
-                  "'basis', e.basis, 'computed_on', %s::text, 'eligible', true)",
+    "'basis', e.basis, 'computed_on', %s::text, 'eligible', true)",
     "sqlite": "json_object('facts', json(e.facts), 'standards', json(e.standards), 'trace', json(e.trace), 'rule_version', %s, "
-              "'basis', json(e.basis), 'computed_on', %s, 'eligible', json('true'))",
+    "'basis', json(e.basis), 'computed_on', %s, 'eligible', json('true'))",
 }
 
 # Each enrolment points at its person's new allowance; only proposals still open are decided,
@@ -378,9 +435,22 @@ def _proposals_to_confirm(user, enrolments) -> tuple[list[tuple], list[int] | No
     else:
         requested = [e.pk for e in enrolments]
         qs = qs.filter(pk__in=requested)
-    household = HouseholdMember.objects.filter(person_id=OuterRef("person_id"), until__isnull=True).values("household_id")[:1]
-    query = qs.annotate(current_household=Subquery(household)).values_list(
-        "pk", "person_id", "person__birth_date", "person__death_date", "region_id", "region__path", "current_household").order_by("pk")
+    household = HouseholdMember.objects.filter(
+        person_id=OuterRef("person_id"), until__isnull=True
+    ).values("household_id")[:1]
+    query = (
+        qs.annotate(current_household=Subquery(household))
+        .values_list(
+            "pk",
+            "person_id",
+            "person__birth_date",
+            "person__death_date",
+            "region_id",
+            "region__path",
+            "current_household",
+        )
+        .order_by("pk")
+    )
     return _fetch(query, date_columns=(2, 3)), requested
 
 
@@ -401,18 +471,27 @@ def confirm_enrolments(*, user, enrolments, on: dt.date | None = None, reason: s
         if not rows and (len(requested) if requested is not None else enrolments.count()) == 1:
             raise ServiceError({"status": [_("该纳入建议已处理或不在管辖范围内")]}, status=409)
         confirm_rows, standards_rows, skipped = _work_out(rows, decision_month, reason)
-        confirmed = _write_confirmation(confirm_rows, standards_rows, user=user, on=on, reason=reason)
+        confirmed = _write_confirmation(
+            confirm_rows, standards_rows, user=user, on=on, reason=reason
+        )
         result = {"confirmed": confirmed, "skipped": skipped}
         if confirmed:
             ids = [r[0] for r in confirm_rows]
-            audit.record("transition", object_type="eldercare.allowanceenrolment", object_repr=_("确认高龄津贴纳入"),
-                         region_code=user.region.code if user.region_id else "",
-                         before={"status": "proposed"}, after={"status": "confirmed", "count": confirmed, "ids": ids[:200]},
-                         note=reason or _("确认纳入高龄津贴 %(n)s 人") % {"n": confirmed})
+            audit.record(
+                "transition",
+                object_type="eldercare.allowanceenrolment",
+                object_repr=_("确认高龄津贴纳入"),
+                region_code=user.region.code if user.region_id else "",
+                before={"status": "proposed"},
+                after={"status": "confirmed", "count": confirmed, "ids": ids[:200]},
+                note=reason or _("确认纳入高龄津贴 %(n)s 人") % {"n": confirmed},
+            )
     return result
 
 
-def _work_out(rows: list[tuple], decision_month: dt.date, reason: str) -> tuple[list[tuple], list[tuple], list[dict]]:
+def _work_out(
+    rows: list[tuple], decision_month: dt.date, reason: str
+) -> tuple[list[tuple], list[tuple], list[dict]]:
     """Each payable proposal's start month, band and amount under the standards in force, as rows
     of the confirmation's temporary table; the standards cited, once per distinct set.
 
@@ -430,7 +509,7 @@ def _work_out(rows: list[tuple], decision_month: dt.date, reason: str) -> tuple[
 
     note = reason or _("确认纳入高龄津贴")
     band_label = str(_("年龄档次"))
-    cited: dict[int, int] = {}      # id(standards) -> standards_id
+    cited: dict[int, int] = {}  # id(standards) -> standards_id
     cited_texts: dict[str, int] = {}
     worked: dict[tuple, tuple] = {}  # (birth, id(standards)) -> outcome
     traces: dict[tuple[int, dt.date], str] = {}
@@ -454,16 +533,42 @@ def _work_out(rows: list[tuple], decision_month: dt.date, reason: str) -> tuple[
         start, band, amount, start_standards, facts = outcome
         standards_id = cited.get(id(start_standards))
         if standards_id is None:
-            text = json.dumps(audit.jsonable(_standards_used(start_standards, _STANDARD_KEYS)), ensure_ascii=False)
-            standards_id = cited[id(start_standards)] = cited_texts.setdefault(text, len(cited_texts) + 1)
+            text = json.dumps(
+                audit.jsonable(_standards_used(start_standards, _STANDARD_KEYS)), ensure_ascii=False
+            )
+            standards_id = cited[id(start_standards)] = cited_texts.setdefault(
+                text, len(cited_texts) + 1
+            )
         trace = traces.get((band, start))
         if trace is None:
             trace = traces[(band, start)] = json.dumps(
-                [{"step": "band", "label": band_label, "value": band, "detail": {"month": months.label(start)}}], ensure_ascii=False)
+                [
+                    {
+                        "step": "band",
+                        "label": band_label,
+                        "value": band,
+                        "detail": {"month": months.label(start)},
+                    }
+                ],
+                ensure_ascii=False,
+            )
         if start not in change_reasons:
             change_reasons[start] = f"{note}，{_('自%(m)s起发放') % {'m': months.label(start)}}"
-        confirm_rows.append((pk, person_id, household_id, region_id, start, amount, facts, f'{{"band": {band}}}', trace,
-                             standards_id, change_reasons[start]))
+        confirm_rows.append(
+            (
+                pk,
+                person_id,
+                household_id,
+                region_id,
+                start,
+                amount,
+                facts,
+                f'{{"band": {band}}}',
+                trace,
+                standards_id,
+                change_reasons[start],
+            )
+        )
     return confirm_rows, [(i, text) for text, i in cited_texts.items()], skipped
 
 
@@ -481,7 +586,9 @@ def _outcome(birth: dt.date, decision_month: dt.date, standards: dict, standards
     return start, band, amount, start_standards, facts
 
 
-def _write_confirmation(confirm_rows: list[tuple], standards_rows: list[tuple], *, user, on: dt.date, reason: str) -> int:
+def _write_confirmation(
+    confirm_rows: list[tuple], standards_rows: list[tuple], *, user, on: dt.date, reason: str
+) -> int:
     """Entitlements, their first amount periods and the decided enrolments, in three statements."""
     if not confirm_rows:
         return 0
@@ -496,15 +603,24 @@ def _write_confirmation(confirm_rows: list[tuple], standards_rows: list[tuple], 
     tables = _tables()
     with connection.cursor() as cursor:
         _temp_table(cursor, "eldercare_confirm", _CONFIRM_COLUMNS, confirm_rows)
-        _temp_table(cursor, "eldercare_confirm_standards", _CONFIRM_STANDARDS_COLUMNS, standards_rows)
+        _temp_table(
+            cursor, "eldercare_confirm_standards", _CONFIRM_STANDARDS_COLUMNS, standards_rows
+        )
         try:
             with transaction.atomic():
-                cursor.execute(_INSERT_ENTITLEMENTS_SQL.format(**tables), [PROGRAMME, RULE_VERSION, db_on, db_now, db_now])
+                cursor.execute(
+                    _INSERT_ENTITLEMENTS_SQL.format(**tables),
+                    [PROGRAMME, RULE_VERSION, db_on, db_now, db_now],
+                )
         except IntegrityError:
-            raise ServiceError({"status": [_("其中有人已在享受高龄津贴，不能重复纳入")]}, status=409) from None
+            raise ServiceError(
+                {"status": [_("其中有人已在享受高龄津贴，不能重复纳入")]}, status=409
+            ) from None
         snapshot = _SNAPSHOT_SQL["postgresql" if postgres else "sqlite"]
-        cursor.execute(_INSERT_CHANGES_SQL.format(snapshot=snapshot, **tables),
-                       [RULE_VERSION, on.isoformat(), by_id, by_name, db_now, PROGRAMME])
+        cursor.execute(
+            _INSERT_CHANGES_SQL.format(snapshot=snapshot, **tables),
+            [RULE_VERSION, on.isoformat(), by_id, by_name, db_now, PROGRAMME],
+        )
         cursor.execute(_DECIDE_SQL.format(**tables), [by_id, db_now, reason[:500], PROGRAMME])
         decided = cursor.rowcount
         _drop_temp(cursor, "eldercare_confirm", "eldercare_confirm_standards")
@@ -526,9 +642,15 @@ def reject_enrolment(*, user, enrolment: AllowanceEnrolment, reason: str) -> All
         raise ServiceError({"status": [_("该纳入建议已处理")]}, status=409)
     before = audit.snapshot(enrolment)
     enrolment.status = AllowanceEnrolment.Status.REJECTED
-    enrolment.decided_by, enrolment.decided_at, enrolment.reason = user, timezone.now(), reason[:500]
+    enrolment.decided_by, enrolment.decided_at, enrolment.reason = (
+        user,
+        timezone.now(),
+        reason[:500],
+    )
     enrolment.save()
-    audit.record("transition", obj=enrolment, before=before, after=audit.snapshot(enrolment), note=reason)
+    audit.record(
+        "transition", obj=enrolment, before=before, after=audit.snapshot(enrolment), note=reason
+    )
     return enrolment
 
 
@@ -540,25 +662,37 @@ def propose_enrolment(*, user, person: Person, on: dt.date | None = None) -> All
     if person.death_date is not None:
         raise ServiceError({"person": [_("该人员已死亡")]})
     standards = standards_table(months.month_start(on)).for_path(person.hukou_region.path)
-    if band_for(person.birth_date, months.month_start(on), standards) == 0 and \
-            birthday_month(person.birth_date, _value(standards, "min_age")) > months.month_start(on):
+    if band_for(person.birth_date, months.month_start(on), standards) == 0 and birthday_month(
+        person.birth_date, _value(standards, "min_age")
+    ) > months.month_start(on):
         raise ServiceError({"person": [_("尚未达到高龄津贴年龄")]})
-    if Entitlement.objects.filter(person=person, programme=PROGRAMME).exclude(status=Entitlement.Status.TERMINATED).exists():
+    if (
+        Entitlement.objects.filter(person=person, programme=PROGRAMME)
+        .exclude(status=Entitlement.Status.TERMINATED)
+        .exists()
+    ):
         raise ServiceError({"person": [_("该人员已在享受高龄津贴")]}, status=409)
     household = _current_households([person.pk]).get(person.pk)
     try:
         with transaction.atomic():
             enrolment = AllowanceEnrolment.objects.create(
-                person=person, region=person.hukou_region, eligible_from=eligible_from(person.birth_date, standards), proposed_on=on,
-                household_id=household[0] if household else None, problem=_problem(household),
+                person=person,
+                region=person.hukou_region,
+                eligible_from=eligible_from(person.birth_date, standards),
+                proposed_on=on,
+                household_id=household[0] if household else None,
+                problem=_problem(household),
             )
     except IntegrityError:
         raise ServiceError({"person": [_("该人员已有待确认的纳入建议")]}, status=409) from None
-    audit.record("create", obj=enrolment, after=audit.snapshot(enrolment), note=_("手工提出高龄津贴纳入建议"))
+    audit.record(
+        "create", obj=enrolment, after=audit.snapshot(enrolment), note=_("手工提出高龄津贴纳入建议")
+    )
     return enrolment
 
 
 # ---------------------------------------------------------------- monthly amounts
+
 
 def reconcile_amounts(*, month: dt.date, user=None, progress: Progress = None) -> dict:
     """Bring every live allowance to the amount owed for `month`: a birthday crossing into the
@@ -573,9 +707,14 @@ def reconcile_amounts(*, month: dt.date, user=None, progress: Progress = None) -
     # The birth date as a per-row subquery: a join would hash the whole registry (3 million
     # people) for 100,000 allowances; the region path comes from the few thousand regions.
     birth = Subquery(Person.objects.filter(pk=OuterRef("person_id")).values("birth_date"))
-    query = (Entitlement.objects.filter(programme=PROGRAMME, start_month__lte=month).exclude(status=Entitlement.Status.TERMINATED)
-             .filter(Q(end_month__isnull=True) | Q(end_month__gte=month)).annotate(birth=birth)
-             .values_list("pk", "birth", "region_id", "monthly_amount_fen", "amount_since").order_by("pk"))
+    query = (
+        Entitlement.objects.filter(programme=PROGRAMME, start_month__lte=month)
+        .exclude(status=Entitlement.Status.TERMINATED)
+        .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+        .annotate(birth=birth)
+        .values_list("pk", "birth", "region_id", "monthly_amount_fen", "amount_since")
+        .order_by("pk")
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         _tune_for_bulk(cursor)
         rows = _fetch(query, date_columns=(1, 4))
@@ -583,9 +722,17 @@ def reconcile_amounts(*, month: dt.date, user=None, progress: Progress = None) -
     later = [pk for pk, _b, _p, _a, since in rows if since > month]
     in_force = {}
     for start in range(0, len(later), BATCH):
-        in_force.update(dict(
-            EntitlementChange.objects.filter(entitlement_id__in=later[start:start + BATCH], new_amount_fen__isnull=False, effective_month__lte=month)
-            .filter(Q(until_month__isnull=True) | Q(until_month__gt=month)).values_list("entitlement_id", "new_amount_fen")))
+        in_force.update(
+            dict(
+                EntitlementChange.objects.filter(
+                    entitlement_id__in=later[start : start + BATCH],
+                    new_amount_fen__isnull=False,
+                    effective_month__lte=month,
+                )
+                .filter(Q(until_month__isnull=True) | Q(until_month__gt=month))
+                .values_list("entitlement_id", "new_amount_fen")
+            )
+        )
     for_path = region_resolver(table)
     # The rules once per (birth date, standards set): a city's villages share a handful of
     # standards sets and its elderly a few thousand birth dates.
@@ -609,16 +756,33 @@ def reconcile_amounts(*, month: dt.date, user=None, progress: Progress = None) -
             bands[pk] = band
         if done % 20000 == 0:
             report(done, len(rows), _("核对高龄津贴档次"))
-    result = {"month": months.label(month), "checked": len(rows), "changed": len(changed), "no_standard": missing}
+    result = {
+        "month": months.label(month),
+        "checked": len(rows),
+        "changed": len(changed),
+        "no_standard": missing,
+    }
     if changed:
         with transaction.atomic():
             reason = _("%(m)s 起按年龄档次和津贴标准调整高龄津贴") % {"m": months.label(month)}
-            write_amounts(changed, from_month=month, kind=EntitlementChange.Kind.CHANGE, reason=str(reason),
-                          snapshot={"rule_version": RULE_VERSION, "month": months.label(month)}, standard_id=None, user=user)
+            write_amounts(
+                changed,
+                from_month=month,
+                kind=EntitlementChange.Kind.CHANGE,
+                reason=str(reason),
+                snapshot={"rule_version": RULE_VERSION, "month": months.label(month)},
+                standard_id=None,
+                user=user,
+            )
             updates = [Entitlement(pk=pk, basis={"band": band}) for pk, band in bands.items()]
             Entitlement.objects.bulk_update(updates, ["basis"], batch_size=BATCH)
-            audit.record("update", object_type="payments.entitlement", object_repr=_("高龄津贴档次核对"), after=result,
-                         note=_("核对 %(checked)s 项高龄津贴，调整 %(changed)s 项") % result)
+            audit.record(
+                "update",
+                object_type="payments.entitlement",
+                object_repr=_("高龄津贴档次核对"),
+                after=result,
+                note=_("核对 %(checked)s 项高龄津贴，调整 %(changed)s 项") % result,
+            )
     report(len(rows), len(rows), _("调整 %(changed)s 项") % result)
     return result
 
@@ -637,8 +801,12 @@ def register_calculator() -> None:
             raise LookupError(f"{PROGRAMME}.amount_band_{band}")
         return True, resolved.value
 
-    calculators.register(calculators.Calculator(
-        programme=PROGRAMME, depends_on=frozenset({PROGRAMME}),
-        reads=frozenset({(PROGRAMME, f"amount_band_{b}") for b in (1, 2, 3)}),
-        basis=lambda result, facts: None, amount=amount,
-    ))
+    calculators.register(
+        calculators.Calculator(
+            programme=PROGRAMME,
+            depends_on=frozenset({PROGRAMME}),
+            reads=frozenset({(PROGRAMME, f"amount_band_{b}") for b in (1, 2, 3)}),
+            basis=lambda result, facts: None,
+            amount=amount,
+        )
+    )

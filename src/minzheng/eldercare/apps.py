@@ -13,13 +13,29 @@ class EldercareConfig(AppConfig):
         register_calculator()
         from minzheng.web import nav, widgets
 
-        from .views import community_widget_context, may_see_elderly, provider_widget_context
         from .selectors import provider_of
+        from .views import community_widget_context, may_see_elderly, provider_widget_context
 
-        nav.register(_("养老服务"), "eldercare:index", prefix="/eldercare/", order=50, visible=may_see_elderly)
-        nav.register(_("预约服务"), "eldercare:book", prefix="/eldercare/book/", order=50,
-                     visible=lambda user: user.role == "resident")
-        nav.register(_("服务订单"), "eldercare:board", prefix="/eldercare/board/", order=50,
-                     visible=lambda user: provider_of(user) is not None)
+        nav.register(
+            _("养老服务"),
+            "eldercare:index",
+            prefix="/eldercare/",
+            order=50,
+            visible=may_see_elderly,
+        )
+        nav.register(
+            _("预约服务"),
+            "eldercare:book",
+            prefix="/eldercare/book/",
+            order=50,
+            visible=lambda user: user.role == "resident",
+        )
+        nav.register(
+            _("服务订单"),
+            "eldercare:board",
+            prefix="/eldercare/board/",
+            order=50,
+            visible=lambda user: provider_of(user) is not None,
+        )
         widgets.register("eldercare/_community_widget.html", community_widget_context, order=30)
         widgets.register("eldercare/_provider_widget.html", provider_widget_context, order=30)

@@ -38,8 +38,8 @@ from django.utils.translation import gettext as _
 from minzheng.accounts.models import Role
 from minzheng.assistance.selectors import standards_in_force
 from minzheng.core import audit, sheets
-from minzheng.core.money import yuan_decimal, yuan_str
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
+from minzheng.core.money import yuan_decimal, yuan_str
 from minzheng.core.scope import region_in_scope
 from minzheng.payments import months
 from minzheng.payments.models import Entitlement
@@ -48,7 +48,16 @@ from minzheng.people.models import HouseholdMember, Person
 
 from . import selectors
 from .allowance import age_on
-from .models import Booking, BookingEvent, Complaint, ElderlyProfile, Provider, Settlement, ServiceItem, Worker
+from .models import (
+    Booking,
+    BookingEvent,
+    Complaint,
+    ElderlyProfile,
+    Provider,
+    ServiceItem,
+    Settlement,
+    Worker,
+)
 from .services import FACILITY_WRITERS, REGISTRY_WRITERS
 
 SUBSIDY = "home_care_subsidy"
@@ -69,6 +78,7 @@ def _reason(text, field: str = "reason") -> str:
 
 
 # ---------------------------------------------------------------- sides
+
 
 def _booker_side(user, person) -> str:
     """The channel a user books or confirms for `person` through, or 404/403."""
@@ -94,9 +104,15 @@ def _channel(user, person) -> str:
 def _elder_to_book_for(user, person) -> Person:
     """The elderly person (a Person or its id) through the caller's scope, with what booking
     reads (regions, care profile, current household address) in the same query; 404 outside it."""
-    address = HouseholdMember.objects.filter(person_id=OuterRef("pk"), until__isnull=True).values("household__address")[:1]
-    found = (selectors.elderly_for(user).filter(pk=getattr(person, "pk", person))
-             .annotate(household_address=Subquery(address)).first())
+    address = HouseholdMember.objects.filter(person_id=OuterRef("pk"), until__isnull=True).values(
+        "household__address"
+    )[:1]
+    found = (
+        selectors.elderly_for(user)
+        .filter(pk=getattr(person, "pk", person))
+        .annotate(household_address=Subquery(address))
+        .first()
+    )
     if found is None:
         raise NotFoundOrOutOfScope()
     return found
@@ -106,8 +122,15 @@ def _bookable_item(item, region) -> ServiceItem:
     """The catalogue item (a ServiceItem or its id) with its provider and whether the provider
     serves the region, in one query; 422 when it cannot be booked there."""
     codes = region.path.strip("/").split("/")
-    serves = Provider.service_areas.through.objects.filter(provider_id=OuterRef("provider_id"), region__code__in=codes)
-    found = ServiceItem.objects.select_related("provider").annotate(serves=Exists(serves)).filter(pk=getattr(item, "pk", item)).first()
+    serves = Provider.service_areas.through.objects.filter(
+        provider_id=OuterRef("provider_id"), region__code__in=codes
+    )
+    found = (
+        ServiceItem.objects.select_related("provider")
+        .annotate(serves=Exists(serves))
+        .filter(pk=getattr(item, "pk", item))
+        .first()
+    )
     if found is None:
         raise ServiceError({"item_id": [_("服务项目不存在")]})
     if not found.active or not found.provider.active:
@@ -129,19 +152,61 @@ def _provider_side(user, booking: Booking) -> None:
 
 
 def _locked(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update(of=("self",)).select_related("person", "region", "provider", "item").get(pk=booking.pk)
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("person", "region", "provider", "item")
+        .get(pk=booking.pk)
+    )
 
 
-def _event(booking: Booking, *, action: str, user, from_status: str, note: str = "", at: dt.datetime | None = None) -> None:
-    BookingEvent.objects.create(booking=booking, action=action, from_status=from_status, to_status=booking.status, note=note[:500],
-                                by=user if getattr(user, "pk", None) else None, by_name=_name(user), at=at or timezone.now())
-    audit.record("transition", obj=booking, before={"status": from_status}, after={"status": booking.status, "action": action}, note=note)
+def _event(
+    booking: Booking,
+    *,
+    action: str,
+    user,
+    from_status: str,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> None:
+    BookingEvent.objects.create(
+        booking=booking,
+        action=action,
+        from_status=from_status,
+        to_status=booking.status,
+        note=note[:500],
+        by=user if getattr(user, "pk", None) else None,
+        by_name=_name(user),
+        at=at or timezone.now(),
+    )
+    audit.record(
+        "transition",
+        obj=booking,
+        before={"status": from_status},
+        after={"status": booking.status, "action": action},
+        note=note,
+    )
 
 
-def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note: str = "", at: dt.datetime | None = None,
-          **fields) -> Booking:
+def _move(
+    booking: Booking,
+    *,
+    allowed: tuple,
+    to: str,
+    action: str,
+    user,
+    note: str = "",
+    at: dt.datetime | None = None,
+    **fields,
+) -> Booking:
     if booking.status not in allowed:
-        raise ServiceError({"status": [_("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}]}, status=409)
+        raise ServiceError(
+            {
+                "status": [
+                    _("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}
+                ]
+            },
+            status=409,
+        )
     from_status = booking.status
     booking.status = to
     for key, value in fields.items():
@@ -153,9 +218,20 @@ def _move(booking: Booking, *, allowed: tuple, to: str, action: str, user, note:
 
 # ---------------------------------------------------------------- booking
 
+
 @transaction.atomic
-def create_booking(*, user, person, item, scheduled_at: dt.datetime, quantity: int = 1, address: str = "",
-                   contact_phone: str = "", note: str = "", now: dt.datetime | None = None) -> Booking:
+def create_booking(
+    *,
+    user,
+    person,
+    item,
+    scheduled_at: dt.datetime,
+    quantity: int = 1,
+    address: str = "",
+    contact_phone: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Booking:
     """Book `item` for the elderly `person` (each an object or its id). The person is looked up
     once, through the caller's scope; the request costs a fixed handful of queries. `now` is the
     clock (the demo replays past days)."""
@@ -173,24 +249,49 @@ def create_booking(*, user, person, item, scheduled_at: dt.datetime, quantity: i
     if scheduled_at < now - dt.timedelta(minutes=5):
         raise ServiceError({"scheduled_at": [_("预约时间不能早于现在")]})
     if scheduled_at > now + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise ServiceError({"scheduled_at": [_("最多可预约%(n)s天内的服务") % {"n": MAX_DAYS_AHEAD}]})
+        raise ServiceError(
+            {"scheduled_at": [_("最多可预约%(n)s天内的服务") % {"n": MAX_DAYS_AHEAD}]}
+        )
     if not (address or "").strip():
         profile = _profile(person)
         address = (profile.address if profile else "") or person.household_address or ""
     if not (address or "").strip():
         raise ServiceError({"address": [_("请填写服务地址")]})
     booking = Booking.objects.create(
-        number=uuid.uuid4().hex[:24], person=person, region=region, provider=item.provider, item=item, quantity=quantity,
-        scheduled_at=scheduled_at, address=address.strip()[:200], contact_phone=(contact_phone or person.phone or "").strip()[:20],
-        note=(note or "").strip()[:500], channel=channel, booked_by=user, unit_price_fen=item.price_fen,
-        minutes=item.minutes_per_unit * quantity, gross_fen=item.price_fen * quantity,
+        number=uuid.uuid4().hex[:24],
+        person=person,
+        region=region,
+        provider=item.provider,
+        item=item,
+        quantity=quantity,
+        scheduled_at=scheduled_at,
+        address=address.strip()[:200],
+        contact_phone=(contact_phone or person.phone or "").strip()[:20],
+        note=(note or "").strip()[:500],
+        channel=channel,
+        booked_by=user,
+        unit_price_fen=item.price_fen,
+        minutes=item.minutes_per_unit * quantity,
+        gross_fen=item.price_fen * quantity,
     )
     booking.number = f"YL{timezone.localdate(now):%Y%m%d}{booking.pk:06d}"
     booking.save(update_fields=["number"])
-    BookingEvent.objects.create(booking=booking, action="create", to_status=booking.status, note=booking.get_channel_display(),
-                                by=user, by_name=_name(user), at=now)
+    BookingEvent.objects.create(
+        booking=booking,
+        action="create",
+        to_status=booking.status,
+        note=booking.get_channel_display(),
+        by=user,
+        by_name=_name(user),
+        at=now,
+    )
     # Last, so the audit chain's lock is held only from here to the commit.
-    audit.record("create", obj=booking, after=audit.snapshot(booking), note=_("网上预约：%(item)s") % {"item": str(item)})
+    audit.record(
+        "create",
+        obj=booking,
+        after=audit.snapshot(booking),
+        note=_("网上预约：%(item)s") % {"item": str(item)},
+    )
     return booking
 
 
@@ -204,14 +305,27 @@ def _profile(person) -> ElderlyProfile | None:
 @transaction.atomic
 def accept(*, user, booking: Booking, now: dt.datetime | None = None) -> Booking:
     _provider_side(user, booking)
-    return _move(_locked(booking), allowed=(Booking.Status.REQUESTED,), to=Booking.Status.ACCEPTED, action="accept", user=user, at=now)
+    return _move(
+        _locked(booking),
+        allowed=(Booking.Status.REQUESTED,),
+        to=Booking.Status.ACCEPTED,
+        action="accept",
+        user=user,
+        at=now,
+    )
 
 
 @transaction.atomic
 def decline(*, user, booking: Booking, reason: str) -> Booking:
     _provider_side(user, booking)
-    return _move(_locked(booking), allowed=(Booking.Status.REQUESTED,), to=Booking.Status.DECLINED, action="decline", user=user,
-                 note=_reason(reason))
+    return _move(
+        _locked(booking),
+        allowed=(Booking.Status.REQUESTED,),
+        to=Booking.Status.DECLINED,
+        action="decline",
+        user=user,
+        note=_reason(reason),
+    )
 
 
 @transaction.atomic
@@ -220,8 +334,16 @@ def dispatch(*, user, booking: Booking, worker: Worker, now: dt.datetime | None 
     if worker.provider_id != booking.provider_id or not worker.active:
         raise ServiceError({"worker": [_("请选择本机构在岗的服务人员")]})
     booking = _locked(booking)
-    return _move(booking, allowed=(Booking.Status.ACCEPTED, Booking.Status.DISPATCHED), to=Booking.Status.DISPATCHED,
-                 action="dispatch", user=user, note=worker.name, worker=worker, at=now)
+    return _move(
+        booking,
+        allowed=(Booking.Status.ACCEPTED, Booking.Status.DISPATCHED),
+        to=Booking.Status.DISPATCHED,
+        action="dispatch",
+        user=user,
+        note=worker.name,
+        worker=worker,
+        at=now,
+    )
 
 
 def _position(latitude, longitude, field: str) -> tuple[float, float] | None:
@@ -240,14 +362,20 @@ def _position(latitude, longitude, field: str) -> tuple[float, float] | None:
 def distance_metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance (haversine, mean Earth radius): ample for a tolerance of metres."""
     lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
     return 2 * 6371008.8 * math.asin(math.sqrt(h))
 
 
 def _proof_standards(booking: Booking, on: dt.date) -> dict:
     standards = standards_in_force(SUBSIDY, booking.region, on)
-    return {"window": _standard(standards, "checkin_window_minutes"), "ratio": Fraction(str(_standard(standards, "min_duration_ratio"))),
-            "tolerance": _standard(standards, "location_tolerance_metres")}
+    return {
+        "window": _standard(standards, "checkin_window_minutes"),
+        "ratio": Fraction(str(_standard(standards, "min_duration_ratio"))),
+        "tolerance": _standard(standards, "location_tolerance_metres"),
+    }
 
 
 def _clock(now: dt.datetime | None) -> dt.datetime:
@@ -256,7 +384,9 @@ def _clock(now: dt.datetime | None) -> dt.datetime:
 
 
 @transaction.atomic
-def check_in(*, user, booking: Booking, latitude=None, longitude=None, now: dt.datetime | None = None) -> Booking:
+def check_in(
+    *, user, booking: Booking, latitude=None, longitude=None, now: dt.datetime | None = None
+) -> Booking:
     """The worker arrives: accepted only within the configured window around the booked time, so
     a service cannot be started (and billed) at a time nobody agreed to."""
     _provider_side(user, booking)
@@ -266,12 +396,35 @@ def check_in(*, user, booking: Booking, latitude=None, longitude=None, now: dt.d
     if booking.status == Booking.Status.DISPATCHED:
         window = dt.timedelta(minutes=_proof_standards(booking, timezone.localdate(now))["window"])
         if abs(now - booking.scheduled_at) > window:
-            start, end = (timezone.localtime(booking.scheduled_at - window), timezone.localtime(booking.scheduled_at + window))
-            raise ServiceError({"checked_in_at": [_("只能在预约时间前后 %(n)s 分钟内签到（%(start)s 至 %(end)s）") % {
-                "n": window.seconds // 60, "start": f"{start:%Y-%m-%d %H:%M}", "end": f"{end:%Y-%m-%d %H:%M}"}]})
+            start, end = (
+                timezone.localtime(booking.scheduled_at - window),
+                timezone.localtime(booking.scheduled_at + window),
+            )
+            raise ServiceError(
+                {
+                    "checked_in_at": [
+                        _("只能在预约时间前后 %(n)s 分钟内签到（%(start)s 至 %(end)s）")
+                        % {
+                            "n": window.seconds // 60,
+                            "start": f"{start:%Y-%m-%d %H:%M}",
+                            "end": f"{end:%Y-%m-%d %H:%M}",
+                        }
+                    ]
+                }
+            )
     lat, lng = position or (None, None)
-    return _move(booking, allowed=(Booking.Status.DISPATCHED,), to=Booking.Status.IN_SERVICE, action="check_in", user=user,
-                 at=now, checked_in_at=now, served_on=timezone.localdate(now), check_in_lat=lat, check_in_lng=lng)
+    return _move(
+        booking,
+        allowed=(Booking.Status.DISPATCHED,),
+        to=Booking.Status.IN_SERVICE,
+        action="check_in",
+        user=user,
+        at=now,
+        checked_in_at=now,
+        served_on=timezone.localdate(now),
+        check_in_lat=lat,
+        check_in_lng=lng,
+    )
 
 
 def billable_minutes(booking: Booking, actual_minutes: int | None) -> int:
@@ -291,8 +444,14 @@ def billed_gross(booking: Booking, minutes: int) -> int:
     return (2 * booking.unit_price_fen * minutes + unit_minutes) // (2 * unit_minutes)
 
 
-def proof_anomalies(booking: Booking, *, checked_out_at: dt.datetime, out_position, standards: dict,
-                    site: tuple[float, float] | None) -> list[str]:
+def proof_anomalies(
+    booking: Booking,
+    *,
+    checked_out_at: dt.datetime,
+    out_position,
+    standards: dict,
+    site: tuple[float, float] | None,
+) -> list[str]:
     """What makes a completed service doubtful (codes of Booking.ANOMALIES), by the standards:
     check-in and check-out in the same minute; a stay shorter than the ratio of the booked time
     (hour and visit services); a check-out long after the booked slot ended; a reported position
@@ -300,23 +459,37 @@ def proof_anomalies(booking: Booking, *, checked_out_at: dt.datetime, out_positi
     found = []
     checked_in_at = booking.checked_in_at
     actual = (checked_out_at - checked_in_at).total_seconds() / 60
-    if checked_in_at.replace(second=0, microsecond=0) == checked_out_at.replace(second=0, microsecond=0):
+    if checked_in_at.replace(second=0, microsecond=0) == checked_out_at.replace(
+        second=0, microsecond=0
+    ):
         found.append("same_minute")
-    elif booking.item.unit in (ServiceItem.Unit.HOUR, ServiceItem.Unit.VISIT) and actual < standards["ratio"] * booking.minutes:
+    elif (
+        booking.item.unit in (ServiceItem.Unit.HOUR, ServiceItem.Unit.VISIT)
+        and actual < standards["ratio"] * booking.minutes
+    ):
         found.append("too_short")
     slot_end = booking.scheduled_at + dt.timedelta(minutes=booking.minutes + standards["window"])
     if checked_out_at > slot_end:
         found.append("outside_slot")
-    in_position = (booking.check_in_lat, booking.check_in_lng) if booking.check_in_lat is not None else None
+    in_position = (
+        (booking.check_in_lat, booking.check_in_lng) if booking.check_in_lat is not None else None
+    )
     tolerance = standards["tolerance"]
-    far = any(site is not None and p is not None and distance_metres(site, p) > tolerance for p in (in_position, out_position))
-    if far or (in_position and out_position and distance_metres(in_position, out_position) > tolerance):
+    far = any(
+        site is not None and p is not None and distance_metres(site, p) > tolerance
+        for p in (in_position, out_position)
+    )
+    if far or (
+        in_position and out_position and distance_metres(in_position, out_position) > tolerance
+    ):
         found.append("location")
     return found
 
 
 @transaction.atomic
-def check_out(*, user, booking: Booking, latitude=None, longitude=None, now: dt.datetime | None = None) -> Booking:
+def check_out(
+    *, user, booking: Booking, latitude=None, longitude=None, now: dt.datetime | None = None
+) -> Booking:
     """End of service: the bill follows the catalogue unit and the time served, the subsidy is
     computed against the month's remaining quota, and a doubtful service is held from settlement
     until staff review it."""
@@ -325,32 +498,68 @@ def check_out(*, user, booking: Booking, latitude=None, longitude=None, now: dt.
     out_position = _position(latitude, longitude, "position")
     booking = _locked(booking)
     if booking.status != Booking.Status.IN_SERVICE:
-        raise ServiceError({"status": [_("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}]}, status=409)
+        raise ServiceError(
+            {
+                "status": [
+                    _("当前状态（%(s)s）不能执行此操作") % {"s": booking.get_status_display()}
+                ]
+            },
+            status=409,
+        )
     # Serialise the quota of one person: concurrent check-outs read the used minutes in turn.
     ElderlyProfile.objects.get_or_create(person=booking.person)
     profile = ElderlyProfile.objects.select_for_update().get(person=booking.person)
-    site = (profile.latitude, profile.longitude) if profile.latitude is not None and profile.longitude is not None else None
+    site = (
+        (profile.latitude, profile.longitude)
+        if profile.latitude is not None and profile.longitude is not None
+        else None
+    )
     standards = _proof_standards(booking, booking.served_on or timezone.localdate(now))
-    anomalies = proof_anomalies(booking, checked_out_at=now, out_position=out_position, standards=standards, site=site)
+    anomalies = proof_anomalies(
+        booking, checked_out_at=now, out_position=out_position, standards=standards, site=site
+    )
     actual = max(0, int((now - booking.checked_in_at).total_seconds() // 60))
     booking.actual_minutes = actual
     booking.gross_fen = billed_gross(booking, billable_minutes(booking, actual))
     split = subsidy_split(booking)
     lat, lng = out_position or (None, None)
     note = "；".join(str(Booking.ANOMALIES[code]) for code in anomalies)
-    return _move(booking, allowed=(Booking.Status.IN_SERVICE,), to=Booking.Status.COMPLETED, action="check_out", user=user, at=now,
-                 note=_("异常待复核：%(list)s") % {"list": note} if anomalies else "",
-                 checked_out_at=now, subsidy_minutes=split["subsidy_minutes"], subsidy_fen=split["subsidy_fen"],
-                 own_share_fen=booking.gross_fen - split["subsidy_fen"], subsidy_basis=split, check_out_lat=lat, check_out_lng=lng,
-                 anomalies=anomalies, review=Booking.Review.HELD if anomalies else Booking.Review.NONE)
+    return _move(
+        booking,
+        allowed=(Booking.Status.IN_SERVICE,),
+        to=Booking.Status.COMPLETED,
+        action="check_out",
+        user=user,
+        at=now,
+        note=_("异常待复核：%(list)s") % {"list": note} if anomalies else "",
+        checked_out_at=now,
+        subsidy_minutes=split["subsidy_minutes"],
+        subsidy_fen=split["subsidy_fen"],
+        own_share_fen=booking.gross_fen - split["subsidy_fen"],
+        subsidy_basis=split,
+        check_out_lat=lat,
+        check_out_lng=lng,
+        anomalies=anomalies,
+        review=Booking.Review.HELD if anomalies else Booking.Review.NONE,
+    )
 
 
 def may_review(user) -> bool:
-    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in REGISTRY_WRITERS) and user.can_write)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or user.role in REGISTRY_WRITERS)
+        and user.can_write
+    )
 
 
 def may_approve_settlements(user) -> bool:
-    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in PAYROLL_ROLES) and user.can_write)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or user.role in PAYROLL_ROLES)
+        and user.can_write
+    )
 
 
 @transaction.atomic
@@ -360,7 +569,12 @@ def review_booking(*, user, booking: Booking, release: bool, note: str) -> Booki
     own = selectors.provider_of(user)
     if own is not None and own.pk == booking.provider_id:
         raise PermissionDeniedError(_("服务记录由社区或乡镇（街道）工作人员复核"))
-    if user is None or not user.is_authenticated or not (user.is_superuser or user.is_staff_role) or not region_in_scope(user, booking.region):
+    if (
+        user is None
+        or not user.is_authenticated
+        or not (user.is_superuser or user.is_staff_role)
+        or not region_in_scope(user, booking.region)
+    ):
         raise NotFoundOrOutOfScope()
     if not may_review(user):
         raise PermissionDeniedError(_("当前账号无权复核服务记录"))
@@ -372,21 +586,55 @@ def review_booking(*, user, booking: Booking, release: bool, note: str) -> Booki
     booking.review = Booking.Review.RELEASED if release else Booking.Review.REJECTED
     booking.payable = bool(release)
     booking.review_note, booking.reviewed_by, booking.reviewed_at = note, user, timezone.now()
-    booking.save(update_fields=["review", "payable", "review_note", "reviewed_by", "reviewed_at", "updated_at"])
-    BookingEvent.objects.create(booking=booking, action="review", from_status=booking.status, to_status=booking.status,
-                                note=f"{booking.get_review_display()}：{note}", by=user, by_name=_name(user), at=timezone.now())
-    audit.record("update", obj=booking, before=before, after={"review": booking.review, "payable": booking.payable}, note=note)
+    booking.save(
+        update_fields=[
+            "review",
+            "payable",
+            "review_note",
+            "reviewed_by",
+            "reviewed_at",
+            "updated_at",
+        ]
+    )
+    BookingEvent.objects.create(
+        booking=booking,
+        action="review",
+        from_status=booking.status,
+        to_status=booking.status,
+        note=f"{booking.get_review_display()}：{note}",
+        by=user,
+        by_name=_name(user),
+        at=timezone.now(),
+    )
+    audit.record(
+        "update",
+        obj=booking,
+        before=before,
+        after={"review": booking.review, "payable": booking.payable},
+        note=note,
+    )
     return booking
 
 
 @transaction.atomic
-def confirm(*, user, booking: Booking, rating: int, feedback: str = "", now: dt.datetime | None = None) -> Booking:
+def confirm(
+    *, user, booking: Booking, rating: int, feedback: str = "", now: dt.datetime | None = None
+) -> Booking:
     _booker_side(user, booking.person)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ServiceError({"rating": [_("评价应为1至5星")]})
-    return _move(_locked(booking), allowed=(Booking.Status.COMPLETED,), to=Booking.Status.CONFIRMED, action="confirm", user=user,
-                 note=(feedback or "").strip()[:500], rating=rating, feedback=(feedback or "").strip()[:500], confirmed_at=_clock(now),
-                 at=now)
+    return _move(
+        _locked(booking),
+        allowed=(Booking.Status.COMPLETED,),
+        to=Booking.Status.CONFIRMED,
+        action="confirm",
+        user=user,
+        note=(feedback or "").strip()[:500],
+        rating=rating,
+        feedback=(feedback or "").strip()[:500],
+        confirmed_at=_clock(now),
+        at=now,
+    )
 
 
 @transaction.atomic
@@ -397,32 +645,58 @@ def cancel(*, user, booking: Booking, reason: str) -> Booking:
         _provider_side(user, booking)
     else:
         _booker_side(user, booking.person)
-    return _move(_locked(booking), allowed=OPEN, to=Booking.Status.CANCELLED, action="cancel", user=user, note=_reason(reason))
+    return _move(
+        _locked(booking),
+        allowed=OPEN,
+        to=Booking.Status.CANCELLED,
+        action="cancel",
+        user=user,
+        note=_reason(reason),
+    )
 
 
 @transaction.atomic
 def no_show(*, user, booking: Booking, reason: str) -> Booking:
     """The worker came and could not serve (nobody at home, refused at the door)."""
     _provider_side(user, booking)
-    return _move(_locked(booking), allowed=(Booking.Status.DISPATCHED,), to=Booking.Status.NO_SHOW, action="no_show", user=user,
-                 note=_reason(reason), served_on=timezone.localdate())
+    return _move(
+        _locked(booking),
+        allowed=(Booking.Status.DISPATCHED,),
+        to=Booking.Status.NO_SHOW,
+        action="no_show",
+        user=user,
+        note=_reason(reason),
+        served_on=timezone.localdate(),
+    )
 
 
 # ---------------------------------------------------------------- subsidy
 
+
 def is_assisted(person, month: dt.date) -> bool:
     """低保 household or 特困 person with an entitlement live in the month."""
-    household = HouseholdMember.objects.filter(person=person, until__isnull=True).values_list("household_id", flat=True).first()
-    live = Entitlement.objects.filter(programme__in=ASSISTED_PROGRAMMES, start_month__lte=month).exclude(
-        status=Entitlement.Status.TERMINATED).exclude(end_month__lt=month)
+    household = (
+        HouseholdMember.objects.filter(person=person, until__isnull=True)
+        .values_list("household_id", flat=True)
+        .first()
+    )
+    live = (
+        Entitlement.objects.filter(programme__in=ASSISTED_PROGRAMMES, start_month__lte=month)
+        .exclude(status=Entitlement.Status.TERMINATED)
+        .exclude(end_month__lt=month)
+    )
     by_person = live.filter(person=person).exists()
-    return by_person or (household is not None and live.filter(household_id=household, person__isnull=True).exists())
+    return by_person or (
+        household is not None and live.filter(household_id=household, person__isnull=True).exists()
+    )
 
 
 def _standard(standards: dict, key: str) -> int:
     resolved = standards.get(key)
     if resolved is None or resolved.value is None:
-        raise ServiceError({"standard": [_("没有生效的居家养老服务补贴标准：%(key)s") % {"key": key}]})
+        raise ServiceError(
+            {"standard": [_("没有生效的居家养老服务补贴标准：%(key)s") % {"key": key}]}
+        )
     return resolved.value
 
 
@@ -433,16 +707,30 @@ def subsidy_split(booking: Booking, on: dt.date | None = None) -> dict:
     standards = standards_in_force(SUBSIDY, booking.region, on)
     person = booking.person
     age = age_on(person.birth_date, on)
-    basis = {"served_on": on.isoformat(), "age": age, "gross_fen": booking.gross_fen, "minutes": booking.minutes}
+    basis = {
+        "served_on": on.isoformat(),
+        "age": age,
+        "gross_fen": booking.gross_fen,
+        "minutes": booking.minutes,
+    }
     if age < _standard(standards, "min_age"):
         return basis | {"reason": "age", "subsidy_minutes": 0, "subsidy_fen": 0}
     assessment = selectors.latest_assessment(person, on)
     grade = assessment.grade if assessment else 0
     status = "assisted" if is_assisted(person, month) else "other"
     quota = _standard(standards, f"minutes_{status}_grade_{grade}")
-    used = (Booking.objects.filter(person=person, served_on__gte=month, served_on__lt=months.add_months(month, 1), payable=True,
-                                   status__in=[Booking.Status.COMPLETED, Booking.Status.CONFIRMED])
-            .exclude(pk=booking.pk).aggregate(total=Sum("subsidy_minutes"))["total"] or 0)
+    used = (
+        Booking.objects.filter(
+            person=person,
+            served_on__gte=month,
+            served_on__lt=months.add_months(month, 1),
+            payable=True,
+            status__in=[Booking.Status.COMPLETED, Booking.Status.CONFIRMED],
+        )
+        .exclude(pk=booking.pk)
+        .aggregate(total=Sum("subsidy_minutes"))["total"]
+        or 0
+    )
     subsidised = min(billable_minutes(booking, booking.actual_minutes), max(0, quota - used))
     cap = _standard(standards, "hourly_cap")
     unit_minutes = booking.minutes // booking.quantity
@@ -452,21 +740,39 @@ def subsidy_split(booking: Booking, on: dt.date | None = None) -> dict:
     denominator = 60 * unit_minutes
     subsidy = (2 * numerator + denominator) // (2 * denominator)
     subsidy = min(subsidy, booking.gross_fen)
-    return basis | {"grade": grade, "assessment_id": assessment.pk if assessment else None, "income_status": status,
-                    "quota_minutes": quota, "used_minutes": used, "subsidy_minutes": subsidised, "hourly_cap_fen": cap,
-                    "subsidy_fen": subsidy}
+    return basis | {
+        "grade": grade,
+        "assessment_id": assessment.pk if assessment else None,
+        "income_status": status,
+        "quota_minutes": quota,
+        "used_minutes": used,
+        "subsidy_minutes": subsidised,
+        "hourly_cap_fen": cap,
+        "subsidy_fen": subsidy,
+    }
 
 
 # ---------------------------------------------------------------- complaints
+
 
 @transaction.atomic
 def file_complaint(*, user, booking: Booking, text: str) -> Complaint:
     _booker_side(user, booking.person)
     text = _reason(text, "text")
     complaint = Complaint.objects.create(booking=booking, text=text, filed_by=user)
-    BookingEvent.objects.create(booking=booking, action="complaint", from_status=booking.status, to_status=booking.status, note=text,
-                                by=user, by_name=_name(user), at=timezone.now())
-    audit.record("create", obj=complaint, object_repr=booking.number, after=audit.snapshot(complaint))
+    BookingEvent.objects.create(
+        booking=booking,
+        action="complaint",
+        from_status=booking.status,
+        to_status=booking.status,
+        note=text,
+        by=user,
+        by_name=_name(user),
+        at=timezone.now(),
+    )
+    audit.record(
+        "create", obj=complaint, object_repr=booking.number, after=audit.snapshot(complaint)
+    )
     return complaint
 
 
@@ -479,7 +785,12 @@ def resolve_complaint(*, user, complaint: Complaint, upheld: bool, resolution: s
     own = selectors.provider_of(user)
     if own is not None and own.pk == booking.provider_id:
         raise PermissionDeniedError(_("投诉由社区或乡镇（街道）工作人员处理"))
-    if user is None or not user.is_authenticated or not (user.is_superuser or user.is_staff_role) or not region_in_scope(user, booking.region):
+    if (
+        user is None
+        or not user.is_authenticated
+        or not (user.is_superuser or user.is_staff_role)
+        or not region_in_scope(user, booking.region)
+    ):
         raise NotFoundOrOutOfScope()
     if not (user.is_superuser or user.role in REGISTRY_WRITERS) or not user.can_write:
         raise PermissionDeniedError(_("当前账号无权处理投诉"))
@@ -489,25 +800,50 @@ def resolve_complaint(*, user, complaint: Complaint, upheld: bool, resolution: s
     resolution = _reason(resolution, "resolution")
     before = audit.snapshot(complaint)
     complaint.status = Complaint.Status.UPHELD if upheld else Complaint.Status.DISMISSED
-    complaint.resolution, complaint.resolved_by, complaint.resolved_at = resolution, user, timezone.now()
+    complaint.resolution, complaint.resolved_by, complaint.resolved_at = (
+        resolution,
+        user,
+        timezone.now(),
+    )
     complaint.save()
     booking = _locked(booking)
     if upheld:
-        settled = booking.settlement_id and Settlement.objects.filter(pk=booking.settlement_id).exclude(status=Settlement.Status.DRAFT).exists()
+        settled = (
+            booking.settlement_id
+            and Settlement.objects.filter(pk=booking.settlement_id)
+            .exclude(status=Settlement.Status.DRAFT)
+            .exists()
+        )
         if not settled:
             draft = booking.settlement_id
             booking.payable, booking.settlement = False, None
             booking.save(update_fields=["payable", "settlement", "updated_at"])
             if draft:
                 _refresh_totals(Settlement.objects.get(pk=draft))
-    BookingEvent.objects.create(booking=booking, action="complaint_resolved", from_status=booking.status, to_status=booking.status,
-                                note=f"{complaint.get_status_display()}：{resolution}", by=user, by_name=_name(user), at=timezone.now())
-    audit.record("transition", obj=complaint, object_repr=booking.number, region_code=booking.audit_region_code,
-                 before=before, after=audit.snapshot(complaint), note=resolution)
+    BookingEvent.objects.create(
+        booking=booking,
+        action="complaint_resolved",
+        from_status=booking.status,
+        to_status=booking.status,
+        note=f"{complaint.get_status_display()}：{resolution}",
+        by=user,
+        by_name=_name(user),
+        at=timezone.now(),
+    )
+    audit.record(
+        "transition",
+        obj=complaint,
+        object_repr=booking.number,
+        region_code=booking.audit_region_code,
+        before=before,
+        after=audit.snapshot(complaint),
+        note=resolution,
+    )
     return complaint
 
 
 # ---------------------------------------------------------------- settlement
+
 
 def _settlement_guard(user, provider, *, approve: bool = False) -> None:
     own = selectors.provider_of(user)
@@ -517,20 +853,38 @@ def _settlement_guard(user, provider, *, approve: bool = False) -> None:
         if approve:
             raise PermissionDeniedError(_("只有县级审批人员可以审核和导出服务结算"))
         return
-    if user is None or not user.is_authenticated or not (user.is_superuser or user.is_staff_role) or not region_in_scope(user, provider.region):
+    if (
+        user is None
+        or not user.is_authenticated
+        or not (user.is_superuser or user.is_staff_role)
+        or not region_in_scope(user, provider.region)
+    ):
         raise NotFoundOrOutOfScope()
     roles = PAYROLL_ROLES if approve else FACILITY_WRITERS
     if not (user.is_superuser or user.role in roles) or not user.can_write:
-        raise PermissionDeniedError(_("只有县级审批人员可以审核和导出服务结算") if approve else _("当前账号无权生成服务结算"))
+        raise PermissionDeniedError(
+            _("只有县级审批人员可以审核和导出服务结算")
+            if approve
+            else _("当前账号无权生成服务结算")
+        )
 
 
 def _refresh_totals(settlement: Settlement) -> Settlement:
     totals = Booking.objects.filter(settlement=settlement).aggregate(
-        n=Count("id"), gross=Sum("gross_fen"), subsidy=Sum("subsidy_fen"), own=Sum("own_share_fen"))
+        n=Count("id"), gross=Sum("gross_fen"), subsidy=Sum("subsidy_fen"), own=Sum("own_share_fen")
+    )
     settlement.booking_count = totals["n"] or 0
-    settlement.gross_fen, settlement.subsidy_fen, settlement.own_share_fen = totals["gross"] or 0, totals["subsidy"] or 0, totals["own"] or 0
-    Settlement.objects.filter(pk=settlement.pk).update(booking_count=settlement.booking_count, gross_fen=settlement.gross_fen,
-                                                       subsidy_fen=settlement.subsidy_fen, own_share_fen=settlement.own_share_fen)
+    settlement.gross_fen, settlement.subsidy_fen, settlement.own_share_fen = (
+        totals["gross"] or 0,
+        totals["subsidy"] or 0,
+        totals["own"] or 0,
+    )
+    Settlement.objects.filter(pk=settlement.pk).update(
+        booking_count=settlement.booking_count,
+        gross_fen=settlement.gross_fen,
+        subsidy_fen=settlement.subsidy_fen,
+        own_share_fen=settlement.own_share_fen,
+    )
     return settlement
 
 
@@ -547,18 +901,38 @@ def build_settlement(*, user, provider, month) -> Settlement:
     if settlement.status != Settlement.Status.DRAFT:
         raise ServiceError({"status": [_("该月结算已审核，不能重新生成")]}, status=409)
     Booking.objects.filter(settlement=settlement).update(settlement=None)
-    open_complaint = Complaint.objects.filter(booking_id=OuterRef("pk"), status=Complaint.Status.OPEN)
-    Booking.objects.filter(provider=provider, status=Booking.Status.CONFIRMED, payable=True, settlement__isnull=True,
-                           served_on__lt=months.add_months(month, 1)).exclude(review=Booking.Review.HELD).exclude(
-        Exists(open_complaint)).update(settlement=settlement)
+    open_complaint = Complaint.objects.filter(
+        booking_id=OuterRef("pk"), status=Complaint.Status.OPEN
+    )
+    Booking.objects.filter(
+        provider=provider,
+        status=Booking.Status.CONFIRMED,
+        payable=True,
+        settlement__isnull=True,
+        served_on__lt=months.add_months(month, 1),
+    ).exclude(review=Booking.Review.HELD).exclude(Exists(open_complaint)).update(
+        settlement=settlement
+    )
     _refresh_totals(settlement)
     settlement.built_at = timezone.now()
     settlement.save(update_fields=["built_at"])
-    audit.record("update", obj=settlement, object_repr=f"{provider.name} {months.label(month)}",
-                 after={"bookings": settlement.booking_count, "gross_fen": settlement.gross_fen, "subsidy_fen": settlement.subsidy_fen,
-                        "own_share_fen": settlement.own_share_fen},
-                 note=_("生成服务结算：%(n)s 单，补贴 %(s)s 元，自付 %(o)s 元") % {
-                     "n": settlement.booking_count, "s": yuan_str(settlement.subsidy_fen), "o": yuan_str(settlement.own_share_fen)})
+    audit.record(
+        "update",
+        obj=settlement,
+        object_repr=f"{provider.name} {months.label(month)}",
+        after={
+            "bookings": settlement.booking_count,
+            "gross_fen": settlement.gross_fen,
+            "subsidy_fen": settlement.subsidy_fen,
+            "own_share_fen": settlement.own_share_fen,
+        },
+        note=_("生成服务结算：%(n)s 单，补贴 %(s)s 元，自付 %(o)s 元")
+        % {
+            "n": settlement.booking_count,
+            "s": yuan_str(settlement.subsidy_fen),
+            "o": yuan_str(settlement.own_share_fen),
+        },
+    )
     return settlement
 
 
@@ -572,30 +946,86 @@ def approve_settlement(*, user, settlement: Settlement) -> Settlement:
     settlement.status = Settlement.Status.APPROVED
     settlement.approved_by, settlement.approved_at = user, timezone.now()
     settlement.save()
-    audit.record("transition", obj=settlement, before={"status": "draft"}, after={"status": "approved", "subsidy_fen": settlement.subsidy_fen})
+    audit.record(
+        "transition",
+        obj=settlement,
+        before={"status": "draft"},
+        after={"status": "approved", "subsidy_fen": settlement.subsidy_fen},
+    )
     return settlement
 
 
-EXPORT_HEADER = ["预约单号", "服务日期", "服务对象", "村（社区）", "服务项目", "数量", "服务费用（元）", "政府补贴（元）", "个人自付（元）", "评价"]
+EXPORT_HEADER = [
+    "预约单号",
+    "服务日期",
+    "服务对象",
+    "村（社区）",
+    "服务项目",
+    "数量",
+    "服务费用（元）",
+    "政府补贴（元）",
+    "个人自付（元）",
+    "评价",
+]
 
 
 @transaction.atomic
 def export_settlement(*, user, settlement: Settlement) -> tuple[bytes, str]:
     """The settlement as CSV for payment (UTF-8 with BOM, opens in Excel); audited."""
     _settlement_guard(user, settlement.provider, approve=True)
-    settlement = Settlement.objects.select_for_update().select_related("provider").get(pk=settlement.pk)
+    settlement = (
+        Settlement.objects.select_for_update().select_related("provider").get(pk=settlement.pk)
+    )
     if settlement.status == Settlement.Status.DRAFT:
         raise ServiceError({"status": [_("结算须经审核后才能导出")]}, status=409)
-    rows = [[_("服务机构"), settlement.provider.name, _("结算月份"), months.label(settlement.month)], EXPORT_HEADER]
-    for b in Booking.objects.filter(settlement=settlement).select_related("person", "region", "item").order_by("served_on", "id"):
-        rows.append([b.number, b.served_on, b.person.name, b.region.name, str(b.item), b.quantity,
-                     yuan_decimal(b.gross_fen), yuan_decimal(b.subsidy_fen), yuan_decimal(b.own_share_fen), b.rating or ""])
-    rows.append([_("合计"), "", "", "", "", settlement.booking_count, yuan_decimal(settlement.gross_fen),
-                 yuan_decimal(settlement.subsidy_fen), yuan_decimal(settlement.own_share_fen), ""])
+    rows = [
+        [_("服务机构"), settlement.provider.name, _("结算月份"), months.label(settlement.month)],
+        EXPORT_HEADER,
+    ]
+    for b in (
+        Booking.objects.filter(settlement=settlement)
+        .select_related("person", "region", "item")
+        .order_by("served_on", "id")
+    ):
+        rows.append(
+            [
+                b.number,
+                b.served_on,
+                b.person.name,
+                b.region.name,
+                str(b.item),
+                b.quantity,
+                yuan_decimal(b.gross_fen),
+                yuan_decimal(b.subsidy_fen),
+                yuan_decimal(b.own_share_fen),
+                b.rating or "",
+            ]
+        )
+    rows.append(
+        [
+            _("合计"),
+            "",
+            "",
+            "",
+            "",
+            settlement.booking_count,
+            yuan_decimal(settlement.gross_fen),
+            yuan_decimal(settlement.subsidy_fen),
+            yuan_decimal(settlement.own_share_fen),
+            "",
+        ]
+    )
     before = settlement.status
     settlement.status = Settlement.Status.EXPORTED
     settlement.exported_at = timezone.now()
     settlement.save(update_fields=["status", "exported_at"])
-    audit.record("export", obj=settlement, before={"status": before}, after={"status": settlement.status, "subsidy_fen": settlement.subsidy_fen},
-                 note=_("导出服务结算"))
-    return sheets.csv_bytes(rows), f"settlement-{settlement.provider_id}-{months.label(settlement.month)}.csv"
+    audit.record(
+        "export",
+        obj=settlement,
+        before={"status": before},
+        after={"status": settlement.status, "subsidy_fen": settlement.subsidy_fen},
+        note=_("导出服务结算"),
+    )
+    return sheets.csv_bytes(
+        rows
+    ), f"settlement-{settlement.provider_id}-{months.label(settlement.month)}.csv"

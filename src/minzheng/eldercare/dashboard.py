@@ -39,7 +39,11 @@ def dashboard_for(user, on: dt.date) -> dict:
     subtree = Q(pk__in=[])
     for path in paths:
         subtree |= Q(path__startswith=path)
-    regions = list(Region.objects.filter(subtree | Q(pk=root.pk)).exclude(kind=Region.Kind.ZONE).prefetch_related("members"))
+    regions = list(
+        Region.objects.filter(subtree | Q(pk=root.pk))
+        .exclude(kind=Region.Kind.ZONE)
+        .prefetch_related("members")
+    )
     code = root.code
     facilities = indicators.facilities(regions, on)
     associations = indicators.associations(regions, on)
@@ -63,22 +67,33 @@ def dashboard_for(user, on: dt.date) -> dict:
         if r.level == Region.Level.VILLAGE and r.urban_rural in units:
             units[r.urban_rural] += 1
     beds = total(facilities["elderly_care_beds"])
-    with_urban, with_rural = total(associations["communities_with_elderly_assoc"]), total(associations["villages_with_elderly_assoc"])
+    with_urban, with_rural = (
+        total(associations["communities_with_elderly_assoc"]),
+        total(associations["villages_with_elderly_assoc"]),
+    )
     return {
         "region": root,
-        "elderly_60": counts["aged_60"], "elderly_80": counts["aged_80"],
+        "elderly_60": counts["aged_60"],
+        "elderly_80": counts["aged_80"],
         "beds": beds,
-        "beds_per_1000": (beds / counts["aged_60"] * 1000).quantize(Decimal("0.01")) if counts["aged_60"] else None,
+        "beds_per_1000": (beds / counts["aged_60"] * 1000).quantize(Decimal("0.01"))
+        if counts["aged_60"]
+        else None,
         "new_urban_centres": total(facilities["new_urban_home_care_centres"]),
         "new_rural_centres": total(facilities["new_rural_mutual_aid_centres"]),
-        "communities": units["urban"], "communities_with_assoc": with_urban,
+        "communities": units["urban"],
+        "communities_with_assoc": with_urban,
         "assoc_coverage_urban": _pct(with_urban / units["urban"] * 100) if units["urban"] else None,
-        "villages": units["rural"], "villages_with_assoc": with_rural,
+        "villages": units["rural"],
+        "villages_with_assoc": with_rural,
         "assoc_coverage_rural": _pct(with_rural / units["rural"] * 100) if units["rural"] else None,
         "health_links": [
             (label, _pct(links[key].get(code)) if not root.is_zone else None)
             for key, label in (
-                ("health_link_urban_institutions", Institution.Kind.PUBLIC.label + " / " + Institution.Kind.PRIVATE.label),
+                (
+                    "health_link_urban_institutions",
+                    Institution.Kind.PUBLIC.label + " / " + Institution.Kind.PRIVATE.label,
+                ),
                 ("health_link_township_homes", Institution.Kind.TOWNSHIP_HOME.label),
                 ("health_link_community_centres", Institution.Kind.COMMUNITY_CENTRE.label),
                 ("health_link_rural_centres", Institution.Kind.RURAL_CENTRE.label),
@@ -88,5 +103,9 @@ def dashboard_for(user, on: dt.date) -> dict:
 
 
 def with_occupancy(qs: QuerySet[Institution]) -> QuerySet[Institution]:
-    return qs.annotate(occupied=Count("residencies", filter=Q(residencies__left_on__isnull=True)),
-                       linked=Count("health_agreements", filter=Q(health_agreements__ended_on__isnull=True), distinct=True))
+    return qs.annotate(
+        occupied=Count("residencies", filter=Q(residencies__left_on__isnull=True)),
+        linked=Count(
+            "health_agreements", filter=Q(health_agreements__ended_on__isnull=True), distinct=True
+        ),
+    )

@@ -45,10 +45,14 @@ def facilities(regions, on_date: dt.date) -> dict:
     regions = list(regions)
     year_start = dt.date(on_date.year, 1, 1)
     new = Q(opened_on__gte=year_start, opened_on__lte=on_date)
-    rows = Institution.objects.order_by().values("region_id").annotate(
-        beds=Sum("beds", filter=_open_on(on_date)),
-        new_urban=Count("id", filter=new & Q(kind=Institution.Kind.COMMUNITY_CENTRE)),
-        new_rural=Count("id", filter=new & Q(kind=Institution.Kind.RURAL_CENTRE)),
+    rows = (
+        Institution.objects.order_by()
+        .values("region_id")
+        .annotate(
+            beds=Sum("beds", filter=_open_on(on_date)),
+            new_urban=Count("id", filter=new & Q(kind=Institution.Kind.COMMUNITY_CENTRE)),
+            new_rural=Count("id", filter=new & Q(kind=Institution.Kind.RURAL_CENTRE)),
+        )
     )
     beds, urban, rural = {}, {}, {}
     for row in rows:
@@ -65,11 +69,17 @@ def facilities(regions, on_date: dt.date) -> dict:
 @computes("communities_with_elderly_assoc", "villages_with_elderly_assoc")
 def associations(regions, on_date: dt.date) -> dict:
     regions = list(regions)
-    live = ElderlyAssociation.objects.filter(founded_on__lte=on_date).filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on_date))
+    live = ElderlyAssociation.objects.filter(founded_on__lte=on_date).filter(
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on_date)
+    )
     with_association = set(live.values_list("region_id", flat=True))
     by_kind = {"urban": {}, "rural": {}}
     for region in regions:
-        if region.pk in with_association and region.level == "village" and region.urban_rural in by_kind:
+        if (
+            region.pk in with_association
+            and region.level == "village"
+            and region.urban_rural in by_kind
+        ):
             by_kind[region.urban_rural][region.pk] = 1
     return {
         "communities_with_elderly_assoc": rollup_sum(by_kind["urban"], regions),
@@ -80,10 +90,16 @@ def associations(regions, on_date: dt.date) -> dict:
 @computes(*HEALTH_LINK_KINDS)
 def health_links(regions, on_date: dt.date) -> dict:
     regions = list(regions)
-    agreement = HealthAgreement.objects.filter(institution_id=OuterRef("pk"), signed_on__lte=on_date).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on_date))
-    rows = (Institution.objects.filter(_open_on(on_date)).annotate(linked=Exists(agreement)).order_by()
-            .values("region_id", "kind", "linked").annotate(n=Count("id")))
+    agreement = HealthAgreement.objects.filter(
+        institution_id=OuterRef("pk"), signed_on__lte=on_date
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on_date))
+    rows = (
+        Institution.objects.filter(_open_on(on_date))
+        .annotate(linked=Exists(agreement))
+        .order_by()
+        .values("region_id", "kind", "linked")
+        .annotate(n=Count("id"))
+    )
     totals: dict[str, dict[int, int]] = defaultdict(dict)
     linked: dict[str, dict[int, int]] = defaultdict(dict)
     code_of_kind = {kind: code for code, kinds in HEALTH_LINK_KINDS.items() for kind in kinds}
@@ -100,6 +116,7 @@ def health_links(regions, on_date: dt.date) -> dict:
         numerators = rollup_sum(linked[code], regions)
         result[code] = {
             region_code: numerators[region_code] / denominator * Decimal(100)
-            for region_code, denominator in denominators.items() if denominator > 0
+            for region_code, denominator in denominators.items()
+            if denominator > 0
         }
     return result

@@ -25,16 +25,28 @@ class LivingSituation(models.TextChoices):
 class ElderlyProfile(models.Model):
     """Care facts about one person of the registry (created on first use)."""
 
-    person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="elderly_profile", verbose_name=_("老年人"))
-    living_situation = models.CharField(_("居住状况"), max_length=16, choices=LivingSituation.choices, blank=True)
+    person = models.OneToOneField(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="elderly_profile",
+        verbose_name=_("老年人"),
+    )
+    living_situation = models.CharField(
+        _("居住状况"), max_length=16, choices=LivingSituation.choices, blank=True
+    )
     address = models.CharField(_("服务地址"), max_length=200, blank=True)
     # Where the service address is (WGS-84), when known: check-in positions are compared with it.
     latitude = models.FloatField(_("服务地址纬度"), null=True, blank=True)
     longitude = models.FloatField(_("服务地址经度"), null=True, blank=True)
     health_record_number = models.CharField(_("健康档案编号"), max_length=40, blank=True)
     health_clinic = models.ForeignKey(
-        "Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="health_records",
-        verbose_name=_("建档卫生服务机构"), limit_choices_to={"kind": "clinic"},
+        "Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="health_records",
+        verbose_name=_("建档卫生服务机构"),
+        limit_choices_to={"kind": "clinic"},
     )
     health_record_since = models.DateField(_("建档日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=500, blank=True)
@@ -71,11 +83,23 @@ class EmergencyContact(models.Model):
 class Assessment(models.Model):
     """One ability assessment under MZ/T 039-2013; every reassessment is a new row."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="ability_assessments", verbose_name=_("老年人"))
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="ability_assessments",
+        verbose_name=_("老年人"),
+    )
     assessed_on = models.DateField(_("评估日期"))
-    reason = models.CharField(_("评估类型"), max_length=16, choices=[
-        ("initial", _("首次评估")), ("periodic", _("定期评估")), ("change", _("状况变化即时评估")),
-    ], default="initial")
+    reason = models.CharField(
+        _("评估类型"),
+        max_length=16,
+        choices=[
+            ("initial", _("首次评估")),
+            ("periodic", _("定期评估")),
+            ("change", _("状况变化即时评估")),
+        ],
+        default="initial",
+    )
     adl_score = models.PositiveSmallIntegerField(_("日常生活活动总分"))
     mental_score = models.PositiveSmallIntegerField(_("精神状态总分"), null=True, blank=True)
     mental_grade = models.PositiveSmallIntegerField(_("精神状态分级"))
@@ -91,7 +115,9 @@ class Assessment(models.Model):
     escalations = models.JSONField(_("提高等级的情形"), default=list, blank=True)
     grade = models.PositiveSmallIntegerField(_("能力等级"), db_index=True)
     assessors = models.CharField(_("评估员"), max_length=100)
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     next_due_on = models.DateField(_("下次评估日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -99,7 +125,9 @@ class Assessment(models.Model):
         ordering = ["person_id", "-assessed_on", "-id"]
         verbose_name = _("老年人能力评估")
         verbose_name_plural = _("老年人能力评估")
-        indexes = [models.Index(fields=["person", "-assessed_on", "-id"], name="eldercare_assess_latest")]
+        indexes = [
+            models.Index(fields=["person", "-assessed_on", "-id"], name="eldercare_assess_latest")
+        ]
 
     @property
     def audit_region_code(self) -> str:
@@ -115,18 +143,41 @@ class AllowanceEnrolment(models.Model):
         CONFIRMED = "confirmed", _("已纳入发放")
         REJECTED = "rejected", _("不予纳入")
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="allowance_enrolments", verbose_name=_("老年人"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("户籍地"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PROPOSED, db_index=True)
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="allowance_enrolments",
+        verbose_name=_("老年人"),
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("户籍地")
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PROPOSED, db_index=True
+    )
     eligible_from = models.DateField(_("符合条件月份"))
     proposed_on = models.DateField(_("提出日期"))
-    household = models.ForeignKey("people.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("发放家庭账户"))
+    household = models.ForeignKey(
+        "people.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发放家庭账户"),
+    )
     problem = models.CharField(_("待处理问题"), max_length=200, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     reason = models.CharField(_("意见"), max_length=500, blank=True)
-    entitlement = models.OneToOneField("payments.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="allowance_enrolment")
+    entitlement = models.OneToOneField(
+        "payments.Entitlement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allowance_enrolment",
+    )
 
     class Meta:
         ordering = ["-proposed_on", "id"]
@@ -134,7 +185,11 @@ class AllowanceEnrolment(models.Model):
         verbose_name_plural = _("高龄津贴纳入")
         constraints = [
             # One open proposal per person; decided ones stay as the history.
-            models.UniqueConstraint(fields=["person"], condition=Q(status="proposed"), name="eldercare_one_open_enrolment"),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="proposed"),
+                name="eldercare_one_open_enrolment",
+            ),
         ]
 
     def __str__(self):
@@ -166,8 +221,12 @@ class Provider(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("登记地"))
-    service_areas = models.ManyToManyField("regions.Region", related_name="eldercare_providers", verbose_name=_("服务区域"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("登记地")
+    )
+    service_areas = models.ManyToManyField(
+        "regions.Region", related_name="eldercare_providers", verbose_name=_("服务区域")
+    )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     active = models.BooleanField(_("在服务"), default=True)
@@ -189,7 +248,9 @@ class Provider(models.Model):
 class ProviderStaff(models.Model):
     """Binds a platform account of role `provider` to the provider it works for."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_staff"
+    )
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="staff")
 
     class Meta:
@@ -254,13 +315,17 @@ class Settlement(models.Model):
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="settlements")
     month = models.DateField(_("结算月份"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
     booking_count = models.PositiveIntegerField(_("服务单数"), default=0)
     gross_fen = models.BigIntegerField(_("服务总额（分）"), default=0)
     subsidy_fen = models.BigIntegerField(_("政府补贴（分）"), default=0)
     own_share_fen = models.BigIntegerField(_("个人自付（分）"), default=0)
     built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
 
@@ -268,7 +333,11 @@ class Settlement(models.Model):
         ordering = ["-month", "provider_id"]
         verbose_name = _("服务结算")
         verbose_name_plural = _("服务结算")
-        constraints = [models.UniqueConstraint(fields=["provider", "month"], name="eldercare_one_settlement_per_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "month"], name="eldercare_one_settlement_per_month"
+            )
+        ]
 
     def __str__(self):
         return f"{self.provider_id}:{self.month:%Y-%m}"
@@ -309,19 +378,44 @@ class Booking(models.Model):
         COMMUNITY = "community", _("社区代约")
 
     number = models.CharField(_("预约单号"), max_length=24, unique=True)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="care_bookings", verbose_name=_("服务对象"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在村（社区）"))
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("服务机构"))
-    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("服务项目"))
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="care_bookings",
+        verbose_name=_("服务对象"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("服务机构")
+    )
+    item = models.ForeignKey(
+        ServiceItem, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("服务项目")
+    )
     quantity = models.PositiveSmallIntegerField(_("数量"), default=1)
     scheduled_at = models.DateTimeField(_("预约时间"))
     address = models.CharField(_("服务地址"), max_length=200)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     note = models.CharField(_("备注"), max_length=500, blank=True)
     channel = models.CharField(_("预约方式"), max_length=16, choices=Channel.choices)
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED, db_index=True)
-    worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("服务人员"))
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED, db_index=True
+    )
+    worker = models.ForeignKey(
+        Worker,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("服务人员"),
+    )
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     served_on = models.DateField(_("服务日期"), null=True, blank=True, db_index=True)
     checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
@@ -344,11 +438,17 @@ class Booking(models.Model):
     check_out_lat = models.FloatField(null=True, blank=True)
     check_out_lng = models.FloatField(null=True, blank=True)
     anomalies = models.JSONField(_("异常"), default=list, blank=True)
-    review = models.CharField(_("复核"), max_length=16, choices=Review.choices, blank=True, default="", db_index=True)
+    review = models.CharField(
+        _("复核"), max_length=16, choices=Review.choices, blank=True, default="", db_index=True
+    )
     review_note = models.CharField(_("复核意见"), max_length=500, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
-    settlement = models.ForeignKey(Settlement, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
+    settlement = models.ForeignKey(
+        Settlement, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
     created_at = models.DateTimeField(_("预约提交时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -375,9 +475,18 @@ class Booking(models.Model):
 
 class BookingEvent(models.Model):
     ACTIONS = {
-        "create": _("提交预约"), "accept": _("接单"), "decline": _("拒单"), "dispatch": _("派单"), "check_in": _("签到"),
-        "check_out": _("签退"), "confirm": _("确认服务完成"), "cancel": _("取消预约"), "no_show": _("未能上门服务"),
-        "complaint": _("投诉"), "complaint_resolved": _("处理投诉"), "review": _("异常复核"),
+        "create": _("提交预约"),
+        "accept": _("接单"),
+        "decline": _("拒单"),
+        "dispatch": _("派单"),
+        "check_in": _("签到"),
+        "check_out": _("签退"),
+        "confirm": _("确认服务完成"),
+        "cancel": _("取消预约"),
+        "no_show": _("未能上门服务"),
+        "complaint": _("投诉"),
+        "complaint_resolved": _("处理投诉"),
+        "review": _("异常复核"),
     }
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
@@ -385,7 +494,9 @@ class BookingEvent(models.Model):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     by_name = models.CharField(max_length=150)
     at = models.DateTimeField()
 
@@ -405,11 +516,17 @@ class Complaint(models.Model):
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="complaints")
     text = models.CharField(_("投诉内容"), max_length=1000)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     filed_at = models.DateTimeField(auto_now_add=True)
     resolution = models.CharField(_("处理意见"), max_length=1000, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -437,12 +554,20 @@ class Institution(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=24, choices=Kind.choices, db_index=True)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地")
+    )
     beds = models.PositiveIntegerField(_("床位数"), default=0)
     opened_on = models.DateField(_("建成投用日期"))
     closed_on = models.DateField(_("停用日期"), null=True, blank=True)
-    operator = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.SET_NULL, related_name="institutions",
-                                 verbose_name=_("运营机构"))
+    operator = models.ForeignKey(
+        Provider,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="institutions",
+        verbose_name=_("运营机构"),
+    )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -460,8 +585,15 @@ class Institution(models.Model):
 
 
 class Residency(models.Model):
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="residencies")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="care_residencies", verbose_name=_("入住老人"))
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="residencies"
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="care_residencies",
+        verbose_name=_("入住老人"),
+    )
     admitted_on = models.DateField(_("入住日期"))
     left_on = models.DateField(_("离院日期"), null=True, blank=True)
     bed_label = models.CharField(_("床位号"), max_length=20, blank=True)
@@ -471,7 +603,11 @@ class Residency(models.Model):
         verbose_name = _("入住记录")
         verbose_name_plural = _("入住记录")
         constraints = [
-            models.UniqueConstraint(fields=["person"], condition=Q(left_on__isnull=True), name="eldercare_one_current_residency"),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(left_on__isnull=True),
+                name="eldercare_one_current_residency",
+            ),
         ]
 
     @property
@@ -485,7 +621,9 @@ class FireInspection(models.Model):
         RECTIFY = "rectify", _("限期整改")
         FAILED = "failed", _("不合格（停止使用）")
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="inspections")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="inspections"
+    )
     inspected_on = models.DateField(_("检查日期"))
     result = models.CharField(_("检查结果"), max_length=16, choices=Result.choices)
     findings = models.CharField(_("发现问题"), max_length=1000, blank=True)
@@ -512,7 +650,9 @@ class HealthAgreement(models.Model):
         COMMUNITY_CLINIC = "community_clinic", _("社区卫生服务站（室）")
         VILLAGE_CLINIC = "village_clinic", _("村卫生室")
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="health_agreements")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="health_agreements"
+    )
     medical_name = models.CharField(_("医疗机构"), max_length=100)
     medical_kind = models.CharField(_("医疗机构类别"), max_length=32, choices=MedicalKind.choices)
     signed_on = models.DateField(_("签订日期"))
@@ -532,7 +672,9 @@ class HealthAgreement(models.Model):
 class ElderlyAssociation(models.Model):
     """An elderly association (老年协会) of one community or village."""
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村（社区）"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村（社区）")
+    )
     name = models.CharField(_("名称"), max_length=100)
     founded_on = models.DateField(_("成立日期"))
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)

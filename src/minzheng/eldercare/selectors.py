@@ -23,7 +23,15 @@ from minzheng.people.models import HouseholdMember, Person
 
 from .allowance import years_before
 from .models import (
-    Assessment, Booking, ElderlyAssociation, ElderlyProfile, Institution, Provider, ProviderStaff, ServiceItem, Settlement,
+    Assessment,
+    Booking,
+    ElderlyAssociation,
+    ElderlyProfile,
+    Institution,
+    Provider,
+    ProviderStaff,
+    ServiceItem,
+    Settlement,
 )
 
 ELDERLY_AGE = 60
@@ -42,24 +50,33 @@ def provider_of(user) -> Provider | None:
 
 
 def _own_household_people(user):
-    households = HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values("household_id")
-    return HouseholdMember.objects.filter(household_id__in=households, until__isnull=True).values("person_id")
+    households = HouseholdMember.objects.filter(
+        person_id=user.person_id, until__isnull=True
+    ).values("household_id")
+    return HouseholdMember.objects.filter(household_id__in=households, until__isnull=True).values(
+        "person_id"
+    )
 
 
 def elderly_for(user, *, on: dt.date | None = None) -> QuerySet[Person]:
     """People aged 60+ and alive on `on`, straight from the population registry, with their
     latest ability grade annotated (`latest_grade`, None when never assessed)."""
     on = on or timezone.localdate()
-    qs = Person.objects.filter(birth_date__lte=years_before(on, ELDERLY_AGE)).filter(Q(death_date__isnull=True) | Q(death_date__gt=on))
+    qs = Person.objects.filter(birth_date__lte=years_before(on, ELDERLY_AGE)).filter(
+        Q(death_date__isnull=True) | Q(death_date__gt=on)
+    )
     if is_staff(user):
         qs = qs.filter(scope_q(user, "hukou_region", "residence_region"))
     elif user and user.is_authenticated and user.role == Role.RESIDENT and user.person_id:
         qs = qs.filter(pk__in=_own_household_people(user))
     else:
         return qs.none()
-    latest = Assessment.objects.filter(person_id=OuterRef("pk"), assessed_on__lte=on).order_by("-assessed_on", "-id")
+    latest = Assessment.objects.filter(person_id=OuterRef("pk"), assessed_on__lte=on).order_by(
+        "-assessed_on", "-id"
+    )
     return qs.select_related("hukou_region", "residence_region", "elderly_profile").annotate(
-        latest_grade=Subquery(latest.values("grade")[:1]), latest_assessed_on=Subquery(latest.values("assessed_on")[:1]),
+        latest_grade=Subquery(latest.values("grade")[:1]),
+        latest_assessed_on=Subquery(latest.values("assessed_on")[:1]),
     )
 
 
@@ -70,11 +87,15 @@ def get_elderly(user, pk: int, *, on: dt.date | None = None) -> Person:
     return person
 
 
-def search_elderly(user, *, query: str = "", living: str = "", grade: str = "", region_code: str = "") -> QuerySet[Person]:
+def search_elderly(
+    user, *, query: str = "", living: str = "", grade: str = "", region_code: str = ""
+) -> QuerySet[Person]:
     qs = elderly_for(user)
     query = (query or "").strip()
     if query:
-        qs = qs.filter(Q(name__contains=query) | Q(name_pinyin__contains=query.replace(" ", "").lower()))
+        qs = qs.filter(
+            Q(name__contains=query) | Q(name_pinyin__contains=query.replace(" ", "").lower())
+        )
     if living:
         qs = qs.filter(elderly_profile__living_situation=living)
     if grade in ("0", "1", "2", "3"):
@@ -82,7 +103,10 @@ def search_elderly(user, *, query: str = "", living: str = "", grade: str = "", 
     elif grade == "none":
         qs = qs.filter(latest_grade__isnull=True)
     if region_code:
-        qs = qs.filter(Q(hukou_region__path__contains=f"{region_code}/") | Q(residence_region__path__contains=f"{region_code}/"))
+        qs = qs.filter(
+            Q(hukou_region__path__contains=f"{region_code}/")
+            | Q(residence_region__path__contains=f"{region_code}/")
+        )
     return qs.order_by("hukou_region__code", "name", "pk")
 
 
@@ -105,11 +129,20 @@ def household_living_situation(person: Person, on: dt.date | None = None) -> str
     """A suggestion from the registry: alone when the current household has one living member,
     empty-nest when all its living members are 60+, otherwise with family."""
     on = on or timezone.localdate()
-    household = HouseholdMember.objects.filter(person=person, until__isnull=True).values_list("household_id", flat=True).first()
+    household = (
+        HouseholdMember.objects.filter(person=person, until__isnull=True)
+        .values_list("household_id", flat=True)
+        .first()
+    )
     if household is None:
         return ""
-    births = [b for b, d in HouseholdMember.objects.filter(household_id=household, until__isnull=True)
-              .values_list("person__birth_date", "person__death_date") if d is None or d > on]
+    births = [
+        b
+        for b, d in HouseholdMember.objects.filter(
+            household_id=household, until__isnull=True
+        ).values_list("person__birth_date", "person__death_date")
+        if d is None or d > on
+    ]
     if len(births) <= 1:
         return "alone"
     cutoff = years_before(on, ELDERLY_AGE)
@@ -117,6 +150,7 @@ def household_living_situation(person: Person, on: dt.date | None = None) -> str
 
 
 # ---------------------------------------------------------------- providers
+
 
 def providers_for(user) -> QuerySet[Provider]:
     qs = Provider.objects.select_related("region")
@@ -140,15 +174,23 @@ def get_provider(user, pk: int) -> Provider:
 def providers_serving(region) -> QuerySet[Provider]:
     """Active providers whose service areas contain the region."""
     codes = region.path.strip("/").split("/")
-    return Provider.objects.filter(active=True, service_areas__code__in=codes).distinct().order_by("kind", "name")
+    return (
+        Provider.objects.filter(active=True, service_areas__code__in=codes)
+        .distinct()
+        .order_by("kind", "name")
+    )
 
 
 def catalogue_for(region) -> QuerySet[ServiceItem]:
-    return ServiceItem.objects.filter(active=True, provider__in=providers_serving(region)).select_related("provider").order_by(
-        "category", "price_fen", "id")
+    return (
+        ServiceItem.objects.filter(active=True, provider__in=providers_serving(region))
+        .select_related("provider")
+        .order_by("category", "price_fen", "id")
+    )
 
 
 # ---------------------------------------------------------------- bookings
+
 
 def bookings_for(user) -> QuerySet[Booking]:
     qs = Booking.objects.select_related("person", "region", "provider", "item", "worker")
@@ -169,11 +211,24 @@ def get_booking(user, pk: int) -> Booking:
     return booking
 
 
-def search_bookings(user, *, status: str = "", provider_id: int | None = None, person_id: int | None = None,
-                    month: dt.date | None = None) -> QuerySet[Booking]:
+def search_bookings(
+    user,
+    *,
+    status: str = "",
+    provider_id: int | None = None,
+    person_id: int | None = None,
+    month: dt.date | None = None,
+) -> QuerySet[Booking]:
     qs = bookings_for(user)
     if status == "open":
-        qs = qs.filter(status__in=[Booking.Status.REQUESTED, Booking.Status.ACCEPTED, Booking.Status.DISPATCHED, Booking.Status.IN_SERVICE])
+        qs = qs.filter(
+            status__in=[
+                Booking.Status.REQUESTED,
+                Booking.Status.ACCEPTED,
+                Booking.Status.DISPATCHED,
+                Booking.Status.IN_SERVICE,
+            ]
+        )
     elif status:
         qs = qs.filter(status=status)
     if provider_id:
@@ -192,7 +247,9 @@ def _next_month(month: dt.date) -> dt.date:
 def board_for(user) -> dict[str, list[Booking]]:
     """A provider's order board: open orders by status, oldest first."""
     columns = {s: [] for s in ("requested", "accepted", "dispatched", "in_service", "completed")}
-    for booking in bookings_for(user).filter(status__in=list(columns)).order_by("scheduled_at", "id")[:500]:
+    for booking in (
+        bookings_for(user).filter(status__in=list(columns)).order_by("scheduled_at", "id")[:500]
+    ):
         columns[booking.status].append(booking)
     return columns
 
@@ -215,6 +272,7 @@ def get_settlement(user, pk: int) -> Settlement:
 
 
 # ---------------------------------------------------------------- institutions and associations
+
 
 def institutions_for(user) -> QuerySet[Institution]:
     qs = Institution.objects.select_related("region", "operator")

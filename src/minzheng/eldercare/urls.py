@@ -9,7 +9,11 @@ urlpatterns = [
     path("elderly/<int:pk>/", views.elderly_detail, name="elderly_detail"),
     path("elderly/<int:pk>/profile/", views.elderly_profile, name="elderly_profile"),
     path("elderly/<int:pk>/contacts/", views.contact_add, name="contact_add"),
-    path("elderly/<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_remove, name="contact_remove"),
+    path(
+        "elderly/<int:pk>/contacts/<int:contact_pk>/delete/",
+        views.contact_remove,
+        name="contact_remove",
+    ),
     path("elderly/<int:pk>/assess/", views.assess, name="assess"),
     path("allowance/", views.allowance_list, name="allowance_list"),
     path("allowance/confirm/", views.allowance_confirm, name="allowance_confirm"),

@@ -16,13 +16,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
-from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.core.errors import ServiceError
+from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.payments import months
 from minzheng.web.views.base import page, paginate
 
 from . import ability, allowance, bookings, dashboard, selectors, services
-from .models import AllowanceEnrolment, Booking, Complaint, Institution, LivingSituation, ServiceCategory
+from .models import (
+    AllowanceEnrolment,
+    Booking,
+    Complaint,
+    Institution,
+    LivingSituation,
+    ServiceCategory,
+)
 
 
 def may_see_elderly(user) -> bool:
@@ -30,7 +37,9 @@ def may_see_elderly(user) -> bool:
 
 
 def _may_use(user) -> bool:
-    return user.is_authenticated and (selectors.is_staff(user) or user.role in (Role.RESIDENT, Role.PROVIDER))
+    return user.is_authenticated and (
+        selectors.is_staff(user) or user.role in (Role.RESIDENT, Role.PROVIDER)
+    )
 
 
 staff_page = page(check=may_see_elderly, message=gettext_lazy("当前账号无权访问养老服务管理页面"))
@@ -38,7 +47,7 @@ any_page = page(check=_may_use)
 
 
 def _errors(request, exc: ServiceError) -> None:
-    for field, msgs in exc.errors.items():
+    for msgs in exc.errors.values():
         for message in msgs:
             messages.error(request, message)
 
@@ -52,14 +61,22 @@ def _int(value, default=None):
 
 # ---------------------------------------------------------------- widgets
 
+
 def community_widget_context(user) -> dict | None:
     if not selectors.is_staff(user) or user.role in (Role.LEADER, Role.VERIFICATION_CENTRE):
         return None
     return {
-        "pending_enrolments": allowance.enrolments_for(user).filter(status=AllowanceEnrolment.Status.PROPOSED).count()
-        if allowance.may_decide(user) else None,
-        "open_complaints": Complaint.objects.filter(status=Complaint.Status.OPEN, booking__in=selectors.bookings_for(user)).count(),
-        "awaiting_confirmation": selectors.bookings_for(user).filter(status=Booking.Status.COMPLETED).count(),
+        "pending_enrolments": allowance.enrolments_for(user)
+        .filter(status=AllowanceEnrolment.Status.PROPOSED)
+        .count()
+        if allowance.may_decide(user)
+        else None,
+        "open_complaints": Complaint.objects.filter(
+            status=Complaint.Status.OPEN, booking__in=selectors.bookings_for(user)
+        ).count(),
+        "awaiting_confirmation": selectors.bookings_for(user)
+        .filter(status=Booking.Status.COMPLETED)
+        .count(),
     }
 
 
@@ -73,6 +90,7 @@ def provider_widget_context(user) -> dict | None:
 
 # ---------------------------------------------------------------- index and elderly registry
 
+
 @any_page
 def index(request):
     user = request.user
@@ -83,17 +101,32 @@ def index(request):
     if not selectors.is_staff(user):
         raise PermissionDenied(_("当前账号无权访问养老服务管理页面"))
     on = parse_date(request.GET.get("on") or "") or timezone.localdate()
-    return render(request, "eldercare/index.html", {"board": dashboard.dashboard_for(user, on), "on": on})
+    return render(
+        request, "eldercare/index.html", {"board": dashboard.dashboard_for(user, on), "on": on}
+    )
 
 
 @staff_page
 def elderly_list(request):
-    filters = {"q": request.GET.get("q", "").strip(), "living": request.GET.get("living", ""), "grade": request.GET.get("grade", "")}
-    qs = selectors.search_elderly(request.user, query=filters["q"], living=filters["living"], grade=filters["grade"])
-    return render(request, "eldercare/elderly_list.html", {
-        "page_obj": paginate(request, qs), "filters": filters, "living_choices": LivingSituation.choices,
-        "grades": ability.GRADE_LABELS, "today": timezone.localdate(),
-    })
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "living": request.GET.get("living", ""),
+        "grade": request.GET.get("grade", ""),
+    }
+    qs = selectors.search_elderly(
+        request.user, query=filters["q"], living=filters["living"], grade=filters["grade"]
+    )
+    return render(
+        request,
+        "eldercare/elderly_list.html",
+        {
+            "page_obj": paginate(request, qs),
+            "filters": filters,
+            "living_choices": LivingSituation.choices,
+            "grades": ability.GRADE_LABELS,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @staff_page
@@ -102,15 +135,23 @@ def elderly_detail(request, pk: int):
     person = selectors.get_elderly(user, pk)
     profile = selectors.profile_of(person)
     assessments = list(selectors.assessments_of(person)[:20])
-    return render(request, "eldercare/elderly_detail.html", {
-        "person": person, "profile": profile, "assessments": assessments,
-        "age": allowance.age_on(person.birth_date, timezone.localdate()),
-        "suggested_living": selectors.household_living_situation(person), "living_choices": LivingSituation.choices,
-        "clinics": selectors.providers_for(user).filter(kind="clinic"),
-        "enrolments": allowance.enrolments_for(user).filter(person=person),
-        "bookings": selectors.bookings_for(user).filter(person=person)[:20],
-        "grade_labels": ability.GRADE_LABELS, "disability_labels": ability.DISABILITY_LABELS,
-    })
+    return render(
+        request,
+        "eldercare/elderly_detail.html",
+        {
+            "person": person,
+            "profile": profile,
+            "assessments": assessments,
+            "age": allowance.age_on(person.birth_date, timezone.localdate()),
+            "suggested_living": selectors.household_living_situation(person),
+            "living_choices": LivingSituation.choices,
+            "clinics": selectors.providers_for(user).filter(kind="clinic"),
+            "enrolments": allowance.enrolments_for(user).filter(person=person),
+            "bookings": selectors.bookings_for(user).filter(person=person)[:20],
+            "grade_labels": ability.GRADE_LABELS,
+            "disability_labels": ability.DISABILITY_LABELS,
+        },
+    )
 
 
 @require_POST
@@ -120,12 +161,21 @@ def elderly_profile(request, pk: int):
     post = request.POST
     clinic = None
     if post.get("health_clinic"):
-        clinic = selectors.providers_for(request.user).filter(pk=_int(post.get("health_clinic")), kind="clinic").first()
+        clinic = (
+            selectors.providers_for(request.user)
+            .filter(pk=_int(post.get("health_clinic")), kind="clinic")
+            .first()
+        )
     try:
         services.update_profile(
-            user=request.user, person=person, living_situation=post.get("living_situation", ""), address=post.get("address", ""),
-            health_record_number=post.get("health_record_number", ""), health_clinic=clinic,
-            health_record_since=parse_date(post.get("health_record_since") or ""), note=post.get("note", ""),
+            user=request.user,
+            person=person,
+            living_situation=post.get("living_situation", ""),
+            address=post.get("address", ""),
+            health_record_number=post.get("health_record_number", ""),
+            health_clinic=clinic,
+            health_record_since=parse_date(post.get("health_record_since") or ""),
+            note=post.get("note", ""),
         )
         messages.success(request, _("老年人档案已保存"))
     except ServiceError as exc:
@@ -138,8 +188,13 @@ def elderly_profile(request, pk: int):
 def contact_add(request, pk: int):
     person = selectors.get_elderly(request.user, pk)
     try:
-        services.add_contact(user=request.user, person=person, name=request.POST.get("name", ""),
-                             relation=request.POST.get("relation", ""), phone=request.POST.get("phone", ""))
+        services.add_contact(
+            user=request.user,
+            person=person,
+            name=request.POST.get("name", ""),
+            relation=request.POST.get("relation", ""),
+            phone=request.POST.get("phone", ""),
+        )
         messages.success(request, _("已添加紧急联系人"))
     except ServiceError as exc:
         _errors(request, exc)
@@ -158,15 +213,28 @@ def contact_remove(request, pk: int, contact_pk: int):
     return redirect("eldercare:elderly_detail", pk=pk)
 
 
-ASSESSMENT_FIELDS = ("adl_score", "mental_score", "consciousness", "vision", "hearing", "communication", "social_score")
+ASSESSMENT_FIELDS = (
+    "adl_score",
+    "mental_score",
+    "consciousness",
+    "vision",
+    "hearing",
+    "communication",
+    "social_score",
+)
 
 
 @staff_page
 def assess(request, pk: int):
     person = selectors.get_elderly(request.user, pk)
     values = {f: request.POST.get(f, "") for f in ASSESSMENT_FIELDS}
-    values.update({"assessed_on": request.POST.get("assessed_on", timezone.localdate().isoformat()),
-                   "assessors": request.POST.get("assessors", ""), "reason": request.POST.get("reason", "initial")})
+    values.update(
+        {
+            "assessed_on": request.POST.get("assessed_on", timezone.localdate().isoformat()),
+            "assessors": request.POST.get("assessors", ""),
+            "reason": request.POST.get("reason", "initial"),
+        }
+    )
     errors = {}
     if request.method == "POST":
         numbers = {f: _int(values[f]) for f in ASSESSMENT_FIELDS}
@@ -179,19 +247,36 @@ def assess(request, pk: int):
         if not errors:
             try:
                 assessment = services.record_assessment(
-                    user=request.user, person=person, assessed_on=assessed_on, assessors=values["assessors"], reason=values["reason"],
-                    escalations=request.POST.getlist("escalations"), **numbers)
-                messages.success(request, _("评估结果：%(g)s") % {"g": ability.GRADE_LABELS[assessment.grade]})
+                    user=request.user,
+                    person=person,
+                    assessed_on=assessed_on,
+                    assessors=values["assessors"],
+                    reason=values["reason"],
+                    escalations=request.POST.getlist("escalations"),
+                    **numbers,
+                )
+                messages.success(
+                    request, _("评估结果：%(g)s") % {"g": ability.GRADE_LABELS[assessment.grade]}
+                )
                 return redirect("eldercare:elderly_detail", pk=pk)
             except ServiceError as exc:
                 errors = exc.errors
-    return render(request, "eldercare/assess.html", {
-        "person": person, "values": values, "errors": errors, "escalations": ability.ESCALATIONS,
-        "chosen": request.POST.getlist("escalations"), "consciousness": ability.CONSCIOUSNESS,
-    })
+    return render(
+        request,
+        "eldercare/assess.html",
+        {
+            "person": person,
+            "values": values,
+            "errors": errors,
+            "escalations": ability.ESCALATIONS,
+            "chosen": request.POST.getlist("escalations"),
+            "consciousness": ability.CONSCIOUSNESS,
+        },
+    )
 
 
 # ---------------------------------------------------------------- allowance
+
 
 @staff_page
 def allowance_list(request):
@@ -200,10 +285,18 @@ def allowance_list(request):
     qs = allowance.enrolments_for(user)
     if status in AllowanceEnrolment.Status.values:
         qs = qs.filter(status=status)
-    return render(request, "eldercare/allowance_list.html", {
-        "page_obj": paginate(request, qs.order_by("region__code", "person__birth_date", "id"), 50), "status": status,
-        "statuses": AllowanceEnrolment.Status.choices, "may_decide": allowance.may_decide(user),
-    })
+    return render(
+        request,
+        "eldercare/allowance_list.html",
+        {
+            "page_obj": paginate(
+                request, qs.order_by("region__code", "person__birth_date", "id"), 50
+            ),
+            "status": status,
+            "statuses": AllowanceEnrolment.Status.choices,
+            "may_decide": allowance.may_decide(user),
+        },
+    )
 
 
 @require_POST
@@ -214,14 +307,23 @@ def allowance_confirm(request):
         messages.error(request, _("请选择要确认的人员"))
         return redirect("eldercare:allowance_list")
     selected = allowance.enrolments_for(request.user).filter(pk__in=ids)
-    flagged = list(selected.filter(status=AllowanceEnrolment.Status.PROPOSED).exclude(problem="").select_related("person", "region")[:200])
+    flagged = list(
+        selected.filter(status=AllowanceEnrolment.Status.PROPOSED)
+        .exclude(problem="")
+        .select_related("person", "region")[:200]
+    )
     if flagged and request.POST.get("confirm_problems") != "1":
         # A flagged problem (no bank account, no household...) means the allowance cannot be paid
         # as things stand: the clerk sees who and why before confirming anyway.
-        return render(request, "eldercare/allowance_confirm_problems.html", {
-            "flagged": flagged, "ids": ids, "reason": request.POST.get("reason", "")})
+        return render(
+            request,
+            "eldercare/allowance_confirm_problems.html",
+            {"flagged": flagged, "ids": ids, "reason": request.POST.get("reason", "")},
+        )
     try:
-        result = allowance.confirm_enrolments(user=request.user, enrolments=selected, reason=request.POST.get("reason", ""))
+        result = allowance.confirm_enrolments(
+            user=request.user, enrolments=selected, reason=request.POST.get("reason", "")
+        )
         messages.success(request, _("已确认纳入 %(n)s 人") % {"n": result["confirmed"]})
         for skipped in result["skipped"]:
             messages.error(request, f"#{skipped['id']}：{skipped['reason']}")
@@ -235,7 +337,9 @@ def allowance_confirm(request):
 def allowance_reject(request, pk: int):
     enrolment = allowance.get_enrolment(request.user, pk)
     try:
-        allowance.reject_enrolment(user=request.user, enrolment=enrolment, reason=request.POST.get("reason", ""))
+        allowance.reject_enrolment(
+            user=request.user, enrolment=enrolment, reason=request.POST.get("reason", "")
+        )
         messages.success(request, _("已不予纳入"))
     except ServiceError as exc:
         _errors(request, exc)
@@ -243,6 +347,7 @@ def allowance_reject(request, pk: int):
 
 
 # ---------------------------------------------------------------- booking
+
 
 @any_page
 def book(request):
@@ -260,11 +365,20 @@ def book(request):
     choices = list(elderly[:20]) if user.role == Role.RESIDENT else ([person] if person else [])
     if person is None and len(choices) == 1:
         person = choices[0]
-    items = list(selectors.catalogue_for(person.residence_region or person.hukou_region)) if person else []
+    items = (
+        list(selectors.catalogue_for(person.residence_region or person.hukou_region))
+        if person
+        else []
+    )
     errors = {}
-    values = {"item": request.POST.get("item", request.GET.get("item", "")), "scheduled_at": request.POST.get("scheduled_at", ""),
-              "quantity": request.POST.get("quantity", "1"), "address": request.POST.get("address", ""),
-              "contact_phone": request.POST.get("contact_phone", ""), "note": request.POST.get("note", "")}
+    values = {
+        "item": request.POST.get("item", request.GET.get("item", "")),
+        "scheduled_at": request.POST.get("scheduled_at", ""),
+        "quantity": request.POST.get("quantity", "1"),
+        "address": request.POST.get("address", ""),
+        "contact_phone": request.POST.get("contact_phone", ""),
+        "note": request.POST.get("note", ""),
+    }
     if request.method == "POST" and person is not None:
         item = next((i for i in items if str(i.pk) == values["item"]), None)
         when = parse_datetime(values["scheduled_at"] or "")
@@ -275,16 +389,33 @@ def book(request):
         if not errors:
             try:
                 booking = bookings.create_booking(
-                    user=user, person=person, item=item, scheduled_at=when, quantity=_int(values["quantity"], 0) or 0,
-                    address=values["address"], contact_phone=values["contact_phone"], note=values["note"])
-                messages.success(request, _("预约已提交，单号 %(n)s，等待服务机构接单") % {"n": booking.number})
+                    user=user,
+                    person=person,
+                    item=item,
+                    scheduled_at=when,
+                    quantity=_int(values["quantity"], 0) or 0,
+                    address=values["address"],
+                    contact_phone=values["contact_phone"],
+                    note=values["note"],
+                )
+                messages.success(
+                    request, _("预约已提交，单号 %(n)s，等待服务机构接单") % {"n": booking.number}
+                )
                 return redirect("eldercare:booking_detail", pk=booking.pk)
             except ServiceError as exc:
                 errors = exc.errors
-    return render(request, "eldercare/book.html", {
-        "person": person, "choices": choices, "items": items, "values": values, "errors": errors,
-        "categories": ServiceCategory.choices,
-    })
+    return render(
+        request,
+        "eldercare/book.html",
+        {
+            "person": person,
+            "choices": choices,
+            "items": items,
+            "values": values,
+            "errors": errors,
+            "categories": ServiceCategory.choices,
+        },
+    )
 
 
 @any_page
@@ -292,9 +423,15 @@ def booking_list(request):
     user = request.user
     status = request.GET.get("status", "")
     qs = selectors.search_bookings(user, status=status)
-    return render(request, "eldercare/booking_list.html", {
-        "page_obj": paginate(request, qs), "status": status, "statuses": Booking.Status.choices,
-    })
+    return render(
+        request,
+        "eldercare/booking_list.html",
+        {
+            "page_obj": paginate(request, qs),
+            "status": status,
+            "statuses": Booking.Status.choices,
+        },
+    )
 
 
 def _actions_for(user, booking: Booking) -> list[str]:
@@ -302,11 +439,17 @@ def _actions_for(user, booking: Booking) -> list[str]:
     status = booking.status
     acts = []
     if own is not None and own.pk == booking.provider_id:
-        acts += {"requested": ["accept", "decline", "cancel"], "accepted": ["dispatch", "cancel"],
-                 "dispatched": ["dispatch", "check_in", "no_show", "cancel"], "in_service": ["check_out"]}.get(status, [])
+        acts += {
+            "requested": ["accept", "decline", "cancel"],
+            "accepted": ["dispatch", "cancel"],
+            "dispatched": ["dispatch", "check_in", "no_show", "cancel"],
+            "in_service": ["check_out"],
+        }.get(status, [])
     elif own is None and user.role != Role.PROVIDER:
         if selectors.is_staff(user) and not bookings.may_review(user):
-            return acts  # read-only staff (leader, verification centre) see no buttons they cannot use
+            return (
+                acts  # read-only staff (leader, verification centre) see no buttons they cannot use
+            )
         if booking.review == Booking.Review.HELD and selectors.is_staff(user):
             acts.append("review")
         if status in bookings.OPEN:
@@ -321,11 +464,18 @@ def _actions_for(user, booking: Booking) -> list[str]:
 def booking_detail(request, pk: int):
     user = request.user
     booking = selectors.get_booking(user, pk)
-    return render(request, "eldercare/booking_detail.html", {
-        "booking": booking, "events": booking.events.order_by("at", "id"), "complaints": booking.complaints.all(),
-        "actions": _actions_for(user, booking), "workers": booking.provider.workers.filter(active=True),
-        "may_resolve": selectors.is_staff(user) and user.can_write,
-    })
+    return render(
+        request,
+        "eldercare/booking_detail.html",
+        {
+            "booking": booking,
+            "events": booking.events.order_by("at", "id"),
+            "complaints": booking.complaints.all(),
+            "actions": _actions_for(user, booking),
+            "workers": booking.provider.workers.filter(active=True),
+            "may_resolve": selectors.is_staff(user) and user.can_write,
+        },
+    )
 
 
 @require_POST
@@ -349,21 +499,43 @@ def booking_action(request, pk: int, action: str):
             bookings.dispatch(user=user, booking=booking, worker=worker)
             done = _("已派单给 %(worker)s") % {"worker": worker.name}
         elif action == "check_in":
-            bookings.check_in(user=user, booking=booking, latitude=post.get("latitude") or None, longitude=post.get("longitude") or None)
+            bookings.check_in(
+                user=user,
+                booking=booking,
+                latitude=post.get("latitude") or None,
+                longitude=post.get("longitude") or None,
+            )
             done = _("已签到，服务开始")
         elif action == "check_out":
-            booking = bookings.check_out(user=user, booking=booking, latitude=post.get("latitude") or None,
-                                         longitude=post.get("longitude") or None)
+            booking = bookings.check_out(
+                user=user,
+                booking=booking,
+                latitude=post.get("latitude") or None,
+                longitude=post.get("longitude") or None,
+            )
             if booking.review == Booking.Review.HELD:
-                messages.warning(request, _("已签退，但服务记录异常（%(list)s），暂缓结算，待社区或乡镇复核") % {
-                    "list": "；".join(booking.anomaly_labels)})
+                messages.warning(
+                    request,
+                    _("已签退，但服务记录异常（%(list)s），暂缓结算，待社区或乡镇复核")
+                    % {"list": "；".join(booking.anomaly_labels)},
+                )
             else:
                 done = _("已签退，服务费用 %(gross)s 元") % {"gross": yuan_str(booking.gross_fen)}
         elif action == "review":
-            booking = bookings.review_booking(user=user, booking=booking, release=post.get("release") == "1", note=post.get("note", ""))
+            booking = bookings.review_booking(
+                user=user,
+                booking=booking,
+                release=post.get("release") == "1",
+                note=post.get("note", ""),
+            )
             done = _("复核完成：%(result)s") % {"result": booking.get_review_display()}
         elif action == "confirm":
-            bookings.confirm(user=user, booking=booking, rating=_int(post.get("rating"), 0), feedback=post.get("feedback", ""))
+            bookings.confirm(
+                user=user,
+                booking=booking,
+                rating=_int(post.get("rating"), 0),
+                feedback=post.get("feedback", ""),
+            )
             done = _("已确认服务完成，感谢评价")
         elif action == "cancel":
             bookings.cancel(user=user, booking=booking, reason=post.get("reason", ""))
@@ -378,8 +550,12 @@ def booking_action(request, pk: int, action: str):
             complaint = booking.complaints.filter(pk=_int(post.get("complaint"))).first()
             if complaint is None:
                 raise Http404()
-            complaint = bookings.resolve_complaint(user=user, complaint=complaint, upheld=post.get("upheld") == "1",
-                                                   resolution=post.get("resolution", ""))
+            complaint = bookings.resolve_complaint(
+                user=user,
+                complaint=complaint,
+                upheld=post.get("upheld") == "1",
+                resolution=post.get("resolution", ""),
+            )
             done = _("投诉已处理：%(result)s") % {"result": complaint.get_status_display()}
         else:
             raise Http404()
@@ -400,13 +576,19 @@ def board(request):
         raise PermissionDenied(_("只有服务机构账号有订单看板"))
     columns = selectors.board_for(user)
     labels = dict(Booking.Status.choices)
-    return render(request, "eldercare/board.html", {
-        "provider": provider, "columns": [(status, labels[status], items) for status, items in columns.items()],
-        "workers": provider.workers.filter(active=True),
-    })
+    return render(
+        request,
+        "eldercare/board.html",
+        {
+            "provider": provider,
+            "columns": [(status, labels[status], items) for status, items in columns.items()],
+            "workers": provider.workers.filter(active=True),
+        },
+    )
 
 
 # ---------------------------------------------------------------- settlements
+
 
 def _may_settle(user) -> bool:
     return selectors.is_staff(user) or selectors.provider_of(user) is not None
@@ -416,10 +598,15 @@ def _may_settle(user) -> bool:
 def settlement_list(request):
     user = request.user
     default_month = months.label(months.add_months(months.month_start(timezone.localdate()), -1))
-    return render(request, "eldercare/settlement_list.html", {
-        "settlements": selectors.settlements_for(user)[:100], "providers": selectors.providers_for(user).filter(active=True)[:200],
-        "default_month": default_month,
-    })
+    return render(
+        request,
+        "eldercare/settlement_list.html",
+        {
+            "settlements": selectors.settlements_for(user)[:100],
+            "providers": selectors.providers_for(user).filter(active=True)[:200],
+            "default_month": default_month,
+        },
+    )
 
 
 @require_POST
@@ -445,12 +632,23 @@ def settlement_build(request):
 @page(check=_may_settle)
 def settlement_detail(request, pk: int):
     settlement = selectors.get_settlement(request.user, pk)
-    held = selectors.bookings_for(request.user).filter(provider=settlement.provider, review=Booking.Review.HELD,
-                                                       served_on__lt=months.add_months(settlement.month, 1))
-    return render(request, "eldercare/settlement_detail.html", {
-        "settlement": settlement, "bookings": settlement.bookings.select_related("person", "item").order_by("served_on", "id"),
-        "may_approve": bookings.may_approve_settlements(request.user), "held": held.order_by("served_on", "id")[:200],
-    })
+    held = selectors.bookings_for(request.user).filter(
+        provider=settlement.provider,
+        review=Booking.Review.HELD,
+        served_on__lt=months.add_months(settlement.month, 1),
+    )
+    return render(
+        request,
+        "eldercare/settlement_detail.html",
+        {
+            "settlement": settlement,
+            "bookings": settlement.bookings.select_related("person", "item").order_by(
+                "served_on", "id"
+            ),
+            "may_approve": bookings.may_approve_settlements(request.user),
+            "held": held.order_by("served_on", "id")[:200],
+        },
+    )
 
 
 @require_POST
@@ -480,30 +678,50 @@ def settlement_export(request, pk: int):
 
 # ---------------------------------------------------------------- institutions and providers
 
+
 @staff_page
 def institution_list(request):
     kind = request.GET.get("kind", "")
     qs = selectors.institutions_for(request.user)
     if kind in Institution.Kind.values:
         qs = qs.filter(kind=kind)
-    return render(request, "eldercare/institution_list.html", {
-        "page_obj": paginate(request, dashboard.with_occupancy(qs.order_by("region__code", "id"))), "kind": kind,
-        "kinds": Institution.Kind.choices,
-    })
+    return render(
+        request,
+        "eldercare/institution_list.html",
+        {
+            "page_obj": paginate(
+                request, dashboard.with_occupancy(qs.order_by("region__code", "id"))
+            ),
+            "kind": kind,
+            "kinds": Institution.Kind.choices,
+        },
+    )
 
 
 @staff_page
 def institution_detail(request, pk: int):
     institution = selectors.get_institution(request.user, pk)
-    return render(request, "eldercare/institution_detail.html", {
-        "institution": institution, "residents": institution.residencies.filter(left_on__isnull=True).select_related("person"),
-        "inspections": institution.inspections.all()[:20], "agreements": institution.health_agreements.all(),
-    })
+    return render(
+        request,
+        "eldercare/institution_detail.html",
+        {
+            "institution": institution,
+            "residents": institution.residencies.filter(left_on__isnull=True).select_related(
+                "person"
+            ),
+            "inspections": institution.inspections.all()[:20],
+            "agreements": institution.health_agreements.all(),
+        },
+    )
 
 
 @page(check=_may_settle)
 def provider_list(request):
-    return render(request, "eldercare/provider_list.html", {"providers": selectors.providers_for(request.user).prefetch_related("items")[:200]})
+    return render(
+        request,
+        "eldercare/provider_list.html",
+        {"providers": selectors.providers_for(request.user).prefetch_related("items")[:200]},
+    )
 
 
 @page(check=_may_settle)
@@ -511,11 +729,19 @@ def provider_detail(request, pk: int):
     user = request.user
     provider = selectors.get_provider(user, pk)
     own = selectors.provider_of(user)
-    return render(request, "eldercare/provider_detail.html", {
-        "provider": provider, "items": provider.items.all(), "workers": provider.workers.all(),
-        "areas": provider.service_areas.all(), "may_edit": own is not None and own.pk == provider.pk,
-        "categories": ServiceCategory.choices, "units": provider.items.model.Unit.choices,
-    })
+    return render(
+        request,
+        "eldercare/provider_detail.html",
+        {
+            "provider": provider,
+            "items": provider.items.all(),
+            "workers": provider.workers.all(),
+            "areas": provider.service_areas.all(),
+            "may_edit": own is not None and own.pk == provider.pk,
+            "categories": ServiceCategory.choices,
+            "units": provider.items.model.Unit.choices,
+        },
+    )
 
 
 @require_POST
@@ -529,8 +755,15 @@ def provider_add_item(request, pk: int):
         messages.error(request, _("价格应为金额（元），最多两位小数"))
         return redirect("eldercare:provider_detail", pk=pk)
     try:
-        services.add_service_item(user=request.user, provider=provider, category=post.get("category", ""), name=post.get("name", ""),
-                                  unit=post.get("unit", ""), price_fen=price, minutes_per_unit=_int(post.get("minutes"), 0))
+        services.add_service_item(
+            user=request.user,
+            provider=provider,
+            category=post.get("category", ""),
+            name=post.get("name", ""),
+            unit=post.get("unit", ""),
+            price_fen=price,
+            minutes_per_unit=_int(post.get("minutes"), 0),
+        )
         messages.success(request, _("已添加服务项目"))
     except ServiceError as exc:
         _errors(request, exc)
@@ -542,9 +775,13 @@ def provider_add_item(request, pk: int):
 def provider_add_worker(request, pk: int):
     provider = selectors.get_provider(request.user, pk)
     try:
-        services.add_worker(user=request.user, provider=provider, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""))
+        services.add_worker(
+            user=request.user,
+            provider=provider,
+            name=request.POST.get("name", ""),
+            phone=request.POST.get("phone", ""),
+        )
         messages.success(request, _("已添加服务人员"))
     except ServiceError as exc:
         _errors(request, exc)
     return redirect("eldercare:provider_detail", pk=pk)
-

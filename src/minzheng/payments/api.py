@@ -17,10 +17,10 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMME_BY_CODE
-from minzheng.core.errors import ServiceError
 from minzheng.core.apitypes import Date, Id, Month, OpenRecord, OptionalMonth, choice
+from minzheng.core.errors import ServiceError
+from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
@@ -36,6 +36,7 @@ _money = {"ge": 0, "le": Decimal("10000000"), "max_digits": 12, "decimal_places"
 
 # ---------------------------------------------------------------- schemas
 
+
 class EntitlementReasonIn(Schema):
     reason: str = Field(max_length=2000, description="原因（必填）")
 
@@ -50,11 +51,16 @@ class TerminateIn(EntitlementReasonIn):
 
 
 class ReviewClassIn(EntitlementReasonIn):
-    review_class: choice(["A", "B", "C"]) = Field(description="复核类别：A 类每年、B 类每半年、C 类每季度")
+    review_class: choice(["A", "B", "C"]) = Field(
+        description="复核类别：A 类每年、B 类每半年、C 类每季度"
+    )
 
 
 class EntitlementReviewIn(Schema):
-    facts: dict | None = Field(default=None, description="复核时的家庭情况（与救助测算输入格式相同）；省略时按已存情况并从户籍更新年龄和死亡")
+    facts: dict | None = Field(
+        default=None,
+        description="复核时的家庭情况（与救助测算输入格式相同）；省略时按已存情况并从户籍更新年龄和死亡",
+    )
     on: Date | None = Field(default=None, description="复核日期，默认今天")
 
 
@@ -76,7 +82,9 @@ class SimulateIn(Schema):
     programme: choice(PROGRAMME_BY_CODE) = Field(description="救助项目代码")
     key: str = Field(max_length=64)
     region: str = Field(min_length=6, max_length=12, description="区划代码")
-    value: str | int | bool | list[str] = Field(description="新数值：金额以元计，如 \"520\"；比例如 \"0.10\"")
+    value: str | int | bool | list[str] = Field(
+        description='新数值：金额以元计，如 "520"；比例如 "0.10"'
+    )
     effective_from: Date
 
 
@@ -127,6 +135,7 @@ class QueuedJobOut(Schema):
 
 # ---------------------------------------------------------------- output
 
+
 def _month(day) -> str | None:
     return months.label(day) if day else None
 
@@ -138,53 +147,114 @@ def _programme_name(code: str) -> str:
 
 def entitlement_out(e: Entitlement) -> dict:
     return {
-        "id": e.pk, "programme": e.programme, "programme_name": _programme_name(e.programme), "status": e.status,
+        "id": e.pk,
+        "programme": e.programme,
+        "programme_name": _programme_name(e.programme),
+        "status": e.status,
         "status_label": e.get_status_display(),
-        "household": {"id": e.household_id, "number": e.household.number,
-                      "head": e.household.head.name if e.household.head_id else "",
-                      "bank_name": e.household.bank_name, "bank_account_masked": e.household.bank_account_masked},
-        "person": {"id": e.person_id, "name": e.person.name, "id_number_masked": e.person.id_masked} if e.person_id else None,
+        "household": {
+            "id": e.household_id,
+            "number": e.household.number,
+            "head": e.household.head.name if e.household.head_id else "",
+            "bank_name": e.household.bank_name,
+            "bank_account_masked": e.household.bank_account_masked,
+        },
+        "person": {"id": e.person_id, "name": e.person.name, "id_number_masked": e.person.id_masked}
+        if e.person_id
+        else None,
         "region": {"code": e.region.code, "name": e.region.name},
-        "start_month": _month(e.start_month), "end_month": _month(e.end_month), "monthly_amount": yuan_str(e.monthly_amount_fen),
-        "amount_since": _month(e.amount_since), "amount_basis": e.amount_basis, "review_class": e.review_class,
-        "next_review_on": e.next_review_on, "review_reason": e.review_reason, "case_id": e.case_id, "source": e.source,
+        "start_month": _month(e.start_month),
+        "end_month": _month(e.end_month),
+        "monthly_amount": yuan_str(e.monthly_amount_fen),
+        "amount_since": _month(e.amount_since),
+        "amount_basis": e.amount_basis,
+        "review_class": e.review_class,
+        "next_review_on": e.next_review_on,
+        "review_reason": e.review_reason,
+        "case_id": e.case_id,
+        "source": e.source,
     }
 
 
 def line_out(line: PayrollLine) -> dict:
     return {
-        "id": line.pk, "run_id": line.run_id, "entitlement_id": line.entitlement_id, "programme": line.programme,
-        "month": _month(line.month), "attempt": line.attempt, "amount": yuan_str(line.amount_fen), "payee_name": line.payee_name,
-        "bank_name": line.bank_name, "account_masked": line.account_masked, "status": line.status,
-        "status_label": line.get_status_display(), "failure_reason": line.failure_reason, "requeued_from": line.requeued_from_id,
+        "id": line.pk,
+        "run_id": line.run_id,
+        "entitlement_id": line.entitlement_id,
+        "programme": line.programme,
+        "month": _month(line.month),
+        "attempt": line.attempt,
+        "amount": yuan_str(line.amount_fen),
+        "payee_name": line.payee_name,
+        "bank_name": line.bank_name,
+        "account_masked": line.account_masked,
+        "status": line.status,
+        "status_label": line.get_status_display(),
+        "failure_reason": line.failure_reason,
+        "requeued_from": line.requeued_from_id,
     }
 
 
 def review_out(r: Review) -> dict:
     return {
-        "id": r.pk, "entitlement_id": r.entitlement_id, "performed_on": r.performed_on, "due_on": r.due_on,
-        "eligible": r.eligible, "current_amount": yuan_str(r.current_amount_fen), "proposed_amount": yuan_str(r.proposed_amount_fen),
-        "proposal": r.proposal, "proposal_label": r.get_proposal_display(), "status": r.status, "status_label": r.get_status_display(),
-        "effective_month": _month(r.effective_month), "reasons": r.reasons, "verification": r.verification, "trace": r.trace,
-        "standards": r.standards, "rule_version": r.rule_version, "decision_reason": r.decision_reason,
+        "id": r.pk,
+        "entitlement_id": r.entitlement_id,
+        "performed_on": r.performed_on,
+        "due_on": r.due_on,
+        "eligible": r.eligible,
+        "current_amount": yuan_str(r.current_amount_fen),
+        "proposed_amount": yuan_str(r.proposed_amount_fen),
+        "proposal": r.proposal,
+        "proposal_label": r.get_proposal_display(),
+        "status": r.status,
+        "status_label": r.get_status_display(),
+        "effective_month": _month(r.effective_month),
+        "reasons": r.reasons,
+        "verification": r.verification,
+        "trace": r.trace,
+        "standards": r.standards,
+        "rule_version": r.rule_version,
+        "decision_reason": r.decision_reason,
     }
 
 
 def entitlement_detail_out(e: Entitlement) -> dict:
     return entitlement_out(e) | {
-        "facts": e.facts, "standards": e.standards, "trace": e.trace, "rule_version": e.rule_version, "computed_on": e.computed_on,
+        "facts": e.facts,
+        "standards": e.standards,
+        "trace": e.trace,
+        "rule_version": e.rule_version,
+        "computed_on": e.computed_on,
         "changes": [
-            {"id": c.pk, "kind": c.kind, "kind_label": c.get_kind_display(), "effective_month": _month(c.effective_month),
-             "until_month": _month(c.until_month), "old_amount": yuan_str(c.old_amount_fen), "new_amount": yuan_str(c.new_amount_fen),
-             "old_status": c.old_status, "new_status": c.new_status, "reason": c.reason, "by": c.by_name, "at": c.at,
-             "standard_id": c.standard_id}
+            {
+                "id": c.pk,
+                "kind": c.kind,
+                "kind_label": c.get_kind_display(),
+                "effective_month": _month(c.effective_month),
+                "until_month": _month(c.until_month),
+                "old_amount": yuan_str(c.old_amount_fen),
+                "new_amount": yuan_str(c.new_amount_fen),
+                "old_status": c.old_status,
+                "new_status": c.new_status,
+                "reason": c.reason,
+                "by": c.by_name,
+                "at": c.at,
+                "standard_id": c.standard_id,
+            }
             for c in selectors.changes_of(e)
         ],
         "lines": [line_out(line) for line in selectors.lines_of_entitlement(e)[:36]],
         "reviews": [review_out(r) for r in e.reviews.order_by("-id")[:10]],
         "overpayments": [
-            {"id": o.pk, "line_id": o.line_id, "month": _month(o.line.month), "amount": yuan_str(o.amount_fen), "reason": o.reason,
-             "status": o.status, "note": o.note}
+            {
+                "id": o.pk,
+                "line_id": o.line_id,
+                "month": _month(o.line.month),
+                "amount": yuan_str(o.amount_fen),
+                "reason": o.reason,
+                "status": o.status,
+                "note": o.note,
+            }
             for o in e.overpayments.select_related("line")
         ],
     }
@@ -192,11 +262,21 @@ def entitlement_detail_out(e: Entitlement) -> dict:
 
 def run_out(run: PayrollRun) -> dict:
     return {
-        "id": run.pk, "county": {"code": run.county.code, "name": run.county.name}, "month": _month(run.month), "status": run.status,
-        "status_label": run.get_status_display(), "line_count": run.line_count, "total": yuan_str(run.total_fen),
-        "paid_count": run.paid_count, "paid": yuan_str(run.paid_fen), "failed_count": run.failed_count, "failed": yuan_str(run.failed_fen),
-        "job_id": str(run.job_id) if run.job_id else None, "computed_at": run.computed_at,
-        "approved_by": run.approved_by.get_username() if run.approved_by_id else None, "approved_at": run.approved_at,
+        "id": run.pk,
+        "county": {"code": run.county.code, "name": run.county.name},
+        "month": _month(run.month),
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "line_count": run.line_count,
+        "total": yuan_str(run.total_fen),
+        "paid_count": run.paid_count,
+        "paid": yuan_str(run.paid_fen),
+        "failed_count": run.failed_count,
+        "failed": yuan_str(run.failed_fen),
+        "job_id": str(run.job_id) if run.job_id else None,
+        "computed_at": run.computed_at,
+        "approved_by": run.approved_by.get_username() if run.approved_by_id else None,
+        "approved_at": run.approved_at,
         "exported_at": run.exported_at,
     }
 
@@ -212,14 +292,33 @@ def _region(code: str, field: str) -> Region:
 
 def _simulation_out(result: dict) -> dict:
     def money(d: dict) -> dict:
-        return {k: (yuan_str(v) if k.startswith(("monthly", "yearly", "pending_monthly")) else v) for k, v in d.items()}
+        return {
+            k: (yuan_str(v) if k.startswith(("monthly", "yearly", "pending_monthly")) else v)
+            for k, v in d.items()
+        }
 
-    listed = lambda rows: [{k: (yuan_str(v) if k.endswith("_fen") else v) for k, v in r.items()} for r in rows]  # noqa: E731
+    listed = lambda rows: [
+        {k: (yuan_str(v) if k.endswith("_fen") else v) for k, v in r.items()} for r in rows
+    ]  # noqa: E731
     return {
-        **{k: result[k] for k in ("programme", "programme_name", "key", "key_label", "unit", "region", "value", "current_value",
-                                  "full_rules_evaluations")},
-        "effective_from": result["effective_from"].isoformat(), "from_month": _month(result["from_month"]),
-        "counties": [money(row) for row in result["counties"]], "totals": money(result["totals"]),
+        **{
+            k: result[k]
+            for k in (
+                "programme",
+                "programme_name",
+                "key",
+                "key_label",
+                "unit",
+                "region",
+                "value",
+                "current_value",
+                "full_rules_evaluations",
+            )
+        },
+        "effective_from": result["effective_from"].isoformat(),
+        "from_month": _month(result["from_month"]),
+        "counties": [money(row) for row in result["counties"]],
+        "totals": money(result["totals"]),
         "becoming_ineligible": listed(result["becoming_ineligible"]),
         "pending_becoming_eligible": listed(result["pending_becoming_eligible"]),
         "pending_becoming_ineligible": listed(result["pending_becoming_ineligible"]),
@@ -228,11 +327,17 @@ def _simulation_out(result: dict) -> dict:
 
 # ---------------------------------------------------------------- entitlements
 
+
 @router.get("/entitlements", response=list[EntitlementItemOut])
 @paginated()
 def list_entitlements(request, filters: Query[EntitlementFilter]):
-    qs = selectors.search_entitlements(request.user, status=filters.status, programme=filters.programme,
-                                       region_code=filters.region, query=filters.q).order_by("id")
+    qs = selectors.search_entitlements(
+        request.user,
+        status=filters.status,
+        programme=filters.programme,
+        region_code=filters.region,
+        query=filters.q,
+    ).order_by("id")
     return Listing(qs, entitlement_out)
 
 
@@ -259,28 +364,49 @@ def resume(request, entitlement_id: Id, payload: EntitlementReasonIn):
 
 @router.post("/entitlements/{int:entitlement_id}/change", response=dict)
 def change(request, entitlement_id: Id, payload: ChangeIn):
-    return _act(request, entitlement_id, services.change_amount, amount_fen=yuan_to_fen(payload.amount),
-                from_month=payload.from_month, reason=payload.reason)
+    return _act(
+        request,
+        entitlement_id,
+        services.change_amount,
+        amount_fen=yuan_to_fen(payload.amount),
+        from_month=payload.from_month,
+        reason=payload.reason,
+    )
 
 
 @router.post("/entitlements/{int:entitlement_id}/terminate", response=dict)
 def terminate(request, entitlement_id: Id, payload: TerminateIn):
-    return _act(request, entitlement_id, services.terminate_entitlement, last_month=payload.last_month, reason=payload.reason)
+    return _act(
+        request,
+        entitlement_id,
+        services.terminate_entitlement,
+        last_month=payload.last_month,
+        reason=payload.reason,
+    )
 
 
 @router.post("/entitlements/{int:entitlement_id}/review-class", response=dict)
 def review_class(request, entitlement_id: Id, payload: ReviewClassIn):
-    return _act(request, entitlement_id, services.set_review_class, review_class=payload.review_class, reason=payload.reason)
+    return _act(
+        request,
+        entitlement_id,
+        services.set_review_class,
+        review_class=payload.review_class,
+        reason=payload.reason,
+    )
 
 
 @router.post("/entitlements/{int:entitlement_id}/reviews", response={201: dict})
 def start_review(request, entitlement_id: Id, payload: EntitlementReviewIn):
     entitlement = selectors.get_entitlement(request.user, entitlement_id)
-    review = services.start_review(user=request.user, entitlement=entitlement, facts=payload.facts, on=payload.on)
+    review = services.start_review(
+        user=request.user, entitlement=entitlement, facts=payload.facts, on=payload.on
+    )
     return Status(201, review_out(review))
 
 
 # ---------------------------------------------------------------- reviews
+
 
 @router.get("/reviews/due", response=list[EntitlementItemOut])
 @paginated()
@@ -296,15 +422,29 @@ def get_review(request, review_id: Id):
 @router.post("/reviews/{int:review_id}/confirm", response=dict)
 def confirm_review(request, review_id: Id, payload: ReviewConfirmIn):
     review = selectors.get_review(request.user, review_id)
-    return review_out(services.confirm_review(user=request.user, review=review, accept=payload.accept, reason=payload.reason))
+    return review_out(
+        services.confirm_review(
+            user=request.user, review=review, accept=payload.accept, reason=payload.reason
+        )
+    )
 
 
 @router.get("/overpayments", response=list[OverpaymentOut])
 @paginated()
 def overpayments(request):
-    return Listing(selectors.overpayments_for(request.user).order_by("-id"), lambda o: {
-        "id": o.pk, "entitlement_id": o.entitlement_id, "household": o.entitlement.household.number, "month": _month(o.line.month),
-        "amount": yuan_str(o.amount_fen), "reason": o.reason, "status": o.status, "note": o.note})
+    return Listing(
+        selectors.overpayments_for(request.user).order_by("-id"),
+        lambda o: {
+            "id": o.pk,
+            "entitlement_id": o.entitlement_id,
+            "household": o.entitlement.household.number,
+            "month": _month(o.line.month),
+            "amount": yuan_str(o.amount_fen),
+            "reason": o.reason,
+            "status": o.status,
+            "note": o.note,
+        },
+    )
 
 
 @router.post("/deaths/scan", response={202: QueuedJobOut})
@@ -323,6 +463,7 @@ def scan_deaths(request):
 
 
 # ---------------------------------------------------------------- payrolls
+
 
 @router.get("/payrolls", response=list[PayrollRunOut])
 @paginated()
@@ -358,7 +499,9 @@ def compute(request, run_id: Id):
 
 @router.post("/payrolls/{int:run_id}/approve", response=dict)
 def approve(request, run_id: Id):
-    return run_out(payroll.approve_payroll(user=request.user, run=selectors.get_run(request.user, run_id)))
+    return run_out(
+        payroll.approve_payroll(user=request.user, run=selectors.get_run(request.user, run_id))
+    )
 
 
 @router.get("/payrolls/{int:run_id}/lines", response=list[PayrollLineOut])
@@ -374,7 +517,9 @@ def run_lines(request, run_id: Id, filters: Query[LineFilter]):
 @router.post("/payrolls/{int:run_id}/export", response={200: None})
 def export(request, run_id: Id, payload: ExportIn):
     """The bank file with full account numbers (audited). Only after approval."""
-    body, name, content_type = payroll.export_payroll(user=request.user, run=selectors.get_run(request.user, run_id), fmt=payload.format)
+    body, name, content_type = payroll.export_payroll(
+        user=request.user, run=selectors.get_run(request.user, run_id), fmt=payload.format
+    )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -383,20 +528,40 @@ def export(request, run_id: Id, payload: ExportIn):
 @router.post("/payrolls/{int:run_id}/returns", response={201: dict})
 def bank_return(request, run_id: Id, file: File[UploadedFile]):
     run = selectors.get_run(request.user, run_id)
-    result = payroll.import_bank_return(user=request.user, run=run, file_name=file.name or "return.csv", content=file.read())
-    return Status(201, {"id": result.pk, "file_name": result.file_name, "rows": result.row_count, "paid": result.paid, "failed": result.failed,
-                 "unchanged": result.unchanged, "errors": result.errors, "details": result.rows,
-                 "run": run_out(selectors.get_run(request.user, run_id))})
+    result = payroll.import_bank_return(
+        user=request.user, run=run, file_name=file.name or "return.csv", content=file.read()
+    )
+    return Status(
+        201,
+        {
+            "id": result.pk,
+            "file_name": result.file_name,
+            "rows": result.row_count,
+            "paid": result.paid,
+            "failed": result.failed,
+            "unchanged": result.unchanged,
+            "errors": result.errors,
+            "details": result.rows,
+            "run": run_out(selectors.get_run(request.user, run_id)),
+        },
+    )
 
 
 # ---------------------------------------------------------------- standards
+
 
 @router.post("/simulate", response=dict)
 def simulate(request, payload: SimulateIn):
     """What a standard change would cost and whom it would move in or out, without saving."""
     region = get_region(request.user, payload.region)
-    result = recompute.simulate_standard_change(user=request.user, programme=payload.programme, key=payload.key, region=region,
-                                                value=payload.value, effective_from=payload.effective_from)
+    result = recompute.simulate_standard_change(
+        user=request.user,
+        programme=payload.programme,
+        key=payload.key,
+        region=region,
+        value=payload.value,
+        effective_from=payload.effective_from,
+    )
     return _simulation_out(result)
 
 

@@ -13,19 +13,41 @@ class PaymentsConfig(AppConfig):
         from minzheng.cases.models import Case
         from minzheng.web import nav, widgets
 
-        from .signals import on_case_transition
         from .recompute import may_simulate
         from .selectors import due_reviews_widget_context
+        from .signals import on_case_transition
         from .views import may_see_payrolls
 
         # An approved application becomes an entitlement (in the approval's transaction).
-        post_transition.connect(on_case_transition, sender=Case, dispatch_uid="payments_on_case_transition")
+        post_transition.connect(
+            on_case_transition, sender=Case, dispatch_uid="payments_on_case_transition"
+        )
 
         def staff(user) -> bool:
             return user.is_superuser or user.is_staff_role
 
-        nav.register(_("救助待遇"), "payments:entitlement_list", prefix="/payments/", order=45, visible=staff)
-        nav.register(_("我的待遇"), "payments:mine", prefix="/payments/mine/", order=55, visible=lambda user: user.role == "resident")
-        nav.register(_("月度发放"), "payments:payroll_list", prefix="/payments/payrolls/", order=46, visible=may_see_payrolls)
-        nav.register(_("标准测算"), "payments:simulator", prefix="/payments/simulator/", order=47, visible=may_simulate)
+        nav.register(
+            _("救助待遇"), "payments:entitlement_list", prefix="/payments/", order=45, visible=staff
+        )
+        nav.register(
+            _("我的待遇"),
+            "payments:mine",
+            prefix="/payments/mine/",
+            order=55,
+            visible=lambda user: user.role == "resident",
+        )
+        nav.register(
+            _("月度发放"),
+            "payments:payroll_list",
+            prefix="/payments/payrolls/",
+            order=46,
+            visible=may_see_payrolls,
+        )
+        nav.register(
+            _("标准测算"),
+            "payments:simulator",
+            prefix="/payments/simulator/",
+            order=47,
+            visible=may_simulate,
+        )
         widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)

@@ -17,10 +17,10 @@ Other modules register their own programmes (`register(...)`), e.g. the old-age 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable, Mapping
 
 from minzheng.assistance.rules.base import HouseholdFacts, QuoteResult
 
@@ -64,6 +64,7 @@ def modelled(calculator: Calculator | None, programme: str, key: str) -> bool:
 
 
 # --- arithmetic ---------------------------------------------------------------------------------
+
 
 def round_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator rounded half away from zero, in integers."""
@@ -132,7 +133,8 @@ def _dibao_amount(programme: str):
         enabled = _value(standards, programme, "full_standard_categories")
         categories = basis["categories"]
         full = ("extreme_hardship" in enabled and basis["hardship"]) or (
-            "all_vulnerable" in enabled and all(categories))
+            "all_vulnerable" in enabled and all(categories)
+        )
         base = round_half_up(s * n if full else s * n - income * per, per)
         uplifts = 0
         ratios: dict[str, Fraction] = {}
@@ -141,7 +143,9 @@ def _dibao_amount(programme: str):
             for category in member_categories:
                 ratio = ratios.get(category)
                 if ratio is None:
-                    ratio = ratios[category] = _ratio(_value(standards, programme, _UPLIFT_KEYS[category]))
+                    ratio = ratios[category] = _ratio(
+                        _value(standards, programme, _UPLIFT_KEYS[category])
+                    )
                 best = max(best, round_half_up(ratio.numerator * s, ratio.denominator * per))
             uplifts += best
         return True, base + uplifts
@@ -150,14 +154,22 @@ def _dibao_amount(programme: str):
 
 
 for _code in ("dibao_urban", "dibao_rural"):
-    register(Calculator(
-        programme=_code,
-        depends_on=frozenset({_code}),
-        reads=frozenset({(_code, "standard"), (_code, "financial_assets_months"), (_code, "full_standard_categories"),
-                         *((_code, key) for key in _UPLIFT_KEYS.values())}),
-        basis=_dibao_basis,
-        amount=_dibao_amount(_code),
-    ))
+    register(
+        Calculator(
+            programme=_code,
+            depends_on=frozenset({_code}),
+            reads=frozenset(
+                {
+                    (_code, "standard"),
+                    (_code, "financial_assets_months"),
+                    (_code, "full_standard_categories"),
+                    *((_code, key) for key in _UPLIFT_KEYS.values()),
+                }
+            ),
+            basis=_dibao_basis,
+            amount=_dibao_amount(_code),
+        )
+    )
 
 
 # --- 特困 ---------------------------------------------------------------------------------------
@@ -199,24 +211,39 @@ def _tekun_amount(basis: dict, standards: Standards) -> tuple[bool, int]:
     return True, total
 
 
-register(Calculator(
-    programme="tekun",
-    depends_on=frozenset({"tekun", "dibao_urban", "dibao_rural"}),
-    reads=frozenset({("tekun", "basic_living_urban"), ("tekun", "basic_living_rural"), *(("tekun", k) for k in _CARE_KEYS.values()),
-                     ("dibao_urban", "standard"), ("dibao_rural", "standard"),
-                     ("dibao_urban", "financial_assets_months"), ("dibao_rural", "financial_assets_months")}),
-    basis=_tekun_basis,
-    amount=_tekun_amount,
-))
+register(
+    Calculator(
+        programme="tekun",
+        depends_on=frozenset({"tekun", "dibao_urban", "dibao_rural"}),
+        reads=frozenset(
+            {
+                ("tekun", "basic_living_urban"),
+                ("tekun", "basic_living_rural"),
+                *(("tekun", k) for k in _CARE_KEYS.values()),
+                ("dibao_urban", "standard"),
+                ("dibao_rural", "standard"),
+                ("dibao_urban", "financial_assets_months"),
+                ("dibao_rural", "financial_assets_months"),
+            }
+        ),
+        basis=_tekun_basis,
+        amount=_tekun_amount,
+    )
+)
 
 
 # --- disability subsidies ---------------------------------------------------------------------
 
+
 def _living_basis(result: QuoteResult, facts: HouseholdFacts) -> dict | None:
     if not result.eligible:
         return None
-    return {"dibao_household": facts.dibao_household,
-            "grades": [m.disability_grade for _i, m in facts.covered() if m.disability_grade is not None]}
+    return {
+        "dibao_household": facts.dibao_household,
+        "grades": [
+            m.disability_grade for _i, m in facts.covered() if m.disability_grade is not None
+        ],
+    }
 
 
 def _living_amount(basis: dict, standards: Standards) -> tuple[bool, int]:
@@ -228,14 +255,24 @@ def _living_amount(basis: dict, standards: Standards) -> tuple[bool, int]:
     return total > 0, total
 
 
-_NURSING_KEYS = {1: "amount_grade_1", 2: "amount_grade_2", 3: "amount_grade_3_4", 4: "amount_grade_3_4"}
+_NURSING_KEYS = {
+    1: "amount_grade_1",
+    2: "amount_grade_2",
+    3: "amount_grade_3_4",
+    4: "amount_grade_3_4",
+}
 
 
 def _nursing_basis(result: QuoteResult, facts: HouseholdFacts) -> dict | None:
     if not result.eligible:
         return None
-    return {"members": [[m.disability_grade, m.disability_type, m.needs_long_term_care]
-                        for _i, m in facts.covered() if m.disability_grade is not None]}
+    return {
+        "members": [
+            [m.disability_grade, m.disability_type, m.needs_long_term_care]
+            for _i, m in facts.covered()
+            if m.disability_grade is not None
+        ]
+    }
 
 
 def _nursing_amount(basis: dict, standards: Standards) -> tuple[bool, int]:
@@ -252,18 +289,32 @@ def _nursing_amount(basis: dict, standards: Standards) -> tuple[bool, int]:
     return total > 0, total
 
 
-register(Calculator(
-    programme="disability_living",
-    depends_on=frozenset({"disability_living"}),
-    reads=frozenset({("disability_living", "amount"), ("disability_living", "max_grade")}),
-    basis=_living_basis,
-    amount=_living_amount,
-))
-register(Calculator(
-    programme="disability_nursing",
-    depends_on=frozenset({"disability_nursing"}),
-    reads=frozenset({("disability_nursing", k) for k in ("max_grade", "amount_grade_1", "amount_grade_2",
-                                                         "include_intellectual_mental_3_4", "amount_grade_3_4")}),
-    basis=_nursing_basis,
-    amount=_nursing_amount,
-))
+register(
+    Calculator(
+        programme="disability_living",
+        depends_on=frozenset({"disability_living"}),
+        reads=frozenset({("disability_living", "amount"), ("disability_living", "max_grade")}),
+        basis=_living_basis,
+        amount=_living_amount,
+    )
+)
+register(
+    Calculator(
+        programme="disability_nursing",
+        depends_on=frozenset({"disability_nursing"}),
+        reads=frozenset(
+            {
+                ("disability_nursing", k)
+                for k in (
+                    "max_grade",
+                    "amount_grade_1",
+                    "amount_grade_2",
+                    "include_intellectual_mental_3_4",
+                    "amount_grade_3_4",
+                )
+            }
+        ),
+        basis=_nursing_basis,
+        amount=_nursing_amount,
+    )
+)

@@ -25,17 +25,27 @@ WAGES = ("0", "0", "0", "150.00", "200.00", "300.00", "450.00", "600.00")
 PENSIONS = ("0", "0", "80.00", "120.00", "150.00")
 
 
-def _facts(household: Household, members: list[HouseholdMember], on: dt.date, rng: random.Random) -> dict:
+def _facts(
+    household: Household, members: list[HouseholdMember], on: dt.date, rng: random.Random
+) -> dict:
     rows = []
     for m in members:
         person = m.person
-        age = on.year - person.birth_date.year - ((on.month, on.day) < (person.birth_date.month, person.birth_date.day))
+        age = (
+            on.year
+            - person.birth_date.year
+            - ((on.month, on.day) < (person.birth_date.month, person.birth_date.day))
+        )
         income = {}
         if 18 <= age < 60 and not (person.disability_grade and person.disability_grade <= 2):
             income["wage"] = rng.choice(WAGES)
         elif age >= 60:
             income["pension"] = rng.choice(PENSIONS)
-        row = {"relation": m.relation, "person_id": person.pk, "income": {k: v for k, v in income.items() if v != "0"}}
+        row = {
+            "relation": m.relation,
+            "person_id": person.pk,
+            "income": {k: v for k, v in income.items() if v != "0"},
+        }
         if rng.random() < 0.05:
             row["serious_illness"] = True
         rows.append(row)
@@ -45,26 +55,48 @@ def _facts(household: Household, members: list[HouseholdMember], on: dt.date, rn
 def _entitle(household: Household, *, on: dt.date, seed: int, table_cache: dict) -> bool:
     """One household's demo entitlement, if the rules find it eligible on the drawn approval date."""
     rng = random.Random(f"{seed}:{household.number}")
-    members = [m for m in HouseholdMember.objects.filter(household=household, until__isnull=True).select_related("person")
-               if m.person.death_date is None]
+    members = [
+        m
+        for m in HouseholdMember.objects.filter(
+            household=household, until__isnull=True
+        ).select_related("person")
+        if m.person.death_date is None
+    ]
     if not members:
         return False
     approved_on = on - dt.timedelta(days=rng.randint(62, 720))
     elderly_alone = len(members) == 1 and members[0].person.birth_date.year <= approved_on.year - 62
     urban = (household.region.urban_rural or "urban") == "urban"
-    programme = "tekun" if elderly_alone and rng.random() < 0.35 else ("dibao_urban" if urban else "dibao_rural")
+    programme = (
+        "tekun"
+        if elderly_alone and rng.random() < 0.35
+        else ("dibao_urban" if urban else "dibao_rural")
+    )
     facts = _facts(household, members, approved_on, rng)
     if programme == "tekun":
         facts["members"][0]["income"] = {}
-    table = table_cache.get(approved_on) or table_cache.setdefault(approved_on, standards_table(approved_on))
+    table = table_cache.get(approved_on) or table_cache.setdefault(
+        approved_on, standards_table(approved_on)
+    )
     hukou = members[0].person.hukou_type if programme == "tekun" else ""
-    trial = evaluate(programme, current_facts(facts, on=approved_on, hukou_type=hukou), region=household.region, on=approved_on,
-                     standards=table.for_path(household.region.path))
+    trial = evaluate(
+        programme,
+        current_facts(facts, on=approved_on, hukou_type=hukou),
+        region=household.region,
+        on=approved_on,
+        standards=table.for_path(household.region.path),
+    )
     if not (trial.computed and trial.eligible and trial.amount_fen > 0):
         return False
     services.create_entitlement(
-        user=None, programme=programme, household=household, region=household.region, approved_on=approved_on, facts=facts,
-        person=members[0].person if programme == "tekun" else None, source=Entitlement.Source.DEMO,
+        user=None,
+        programme=programme,
+        household=household,
+        region=household.region,
+        approved_on=approved_on,
+        facts=facts,
+        person=members[0].person if programme == "tekun" else None,
+        source=Entitlement.Source.DEMO,
         reason=_("演示数据：按审批日生效的救助标准核定"),
     )
     return True
@@ -73,14 +105,20 @@ def _entitle(household: Household, *, on: dt.date, seed: int, table_cache: dict)
 def _candidates():
     """Households with a bank account, a living head, and no entitlement yet, spread over the city."""
     return (
-        Household.objects.filter(region__level=Region.Level.VILLAGE).exclude(bank_account_cipher="")
-        .filter(head__isnull=False, head__death_date__isnull=True).exclude(entitlements__isnull=False)
-        .annotate(size=Count("memberships", filter=Q(memberships__until__isnull=True))).filter(size__gte=1, size__lte=4)
-        .select_related("region", "head").order_by("id")
+        Household.objects.filter(region__level=Region.Level.VILLAGE)
+        .exclude(bank_account_cipher="")
+        .filter(head__isnull=False, head__death_date__isnull=True)
+        .exclude(entitlements__isnull=False)
+        .annotate(size=Count("memberships", filter=Q(memberships__until__isnull=True)))
+        .filter(size__gte=1, size__lte=4)
+        .select_related("region", "head")
+        .order_by("id")
     )
 
 
-def seed_demo_beneficiaries(*, count: int = 400, on: dt.date | None = None, seed: int = 2016) -> dict:
+def seed_demo_beneficiaries(
+    *, count: int = 400, on: dt.date | None = None, seed: int = 2016
+) -> dict:
     """Create up to `count` demo entitlements (counting those already there), approved on dates
     spread over the last two years, and compute last month's payroll of every county that has
     beneficiaries. Households the rules find ineligible are skipped."""
@@ -100,17 +138,36 @@ def seed_demo_beneficiaries(*, count: int = 400, on: dt.date | None = None, seed
             if have + counts["created"] >= count:
                 break
             if index % step == 0:
-                outcome = "created" if _entitle(household, on=on, seed=seed, table_cache=table_cache) else "skipped"
+                outcome = (
+                    "created"
+                    if _entitle(household, on=on, seed=seed, table_cache=table_cache)
+                    else "skipped"
+                )
                 counts[outcome] += 1
     last_month = months.add_months(months.month_start(on), -1)
     runs = []
     county_ids = set()
-    for path in Entitlement.objects.filter(source=Entitlement.Source.DEMO).values_list("region__path", flat=True).distinct():
-        county_ids.update(Region.objects.filter(level=Region.Level.COUNTY, code__in=path.strip("/").split("/")).values_list("pk", flat=True))
+    for path in (
+        Entitlement.objects.filter(source=Entitlement.Source.DEMO)
+        .values_list("region__path", flat=True)
+        .distinct()
+    ):
+        county_ids.update(
+            Region.objects.filter(
+                level=Region.Level.COUNTY, code__in=path.strip("/").split("/")
+            ).values_list("pk", flat=True)
+        )
     for county in Region.objects.filter(pk__in=county_ids).order_by("code"):
         run, _created = PayrollRun.objects.get_or_create(county=county, month=last_month)
         if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
             payroll.compute_payroll(run=run)
             run.refresh_from_db()
-        runs.append({"county": county.code, "month": months.label(last_month), "lines": run.line_count, "total_fen": run.total_fen})
+        runs.append(
+            {
+                "county": county.code,
+                "month": months.label(last_month),
+                "lines": run.line_count,
+                "total_fen": run.total_fen,
+            }
+        )
     return {**counts, "demo_entitlements": have + counts["created"], "payrolls": runs}

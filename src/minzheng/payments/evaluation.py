@@ -7,7 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from minzheng.assistance.evaluation import current_facts, evaluate_facts, household_facts, members_or_household  # noqa: F401
+from minzheng.assistance.evaluation import (  # noqa: F401
+    current_facts,
+    evaluate_facts,
+    household_facts,
+    members_or_household,
+)
 from minzheng.assistance.rules.base import QuoteResult
 from minzheng.core import audit
 
@@ -39,7 +44,15 @@ def standards_used(result: QuoteResult) -> list[dict]:
 
 
 def trace_of(result: QuoteResult) -> list[dict]:
-    return [{"step": s.step, "label": str(s.label), "value": s.value, "detail": audit.jsonable(s.detail)} for s in result.trace]
+    return [
+        {
+            "step": s.step,
+            "label": str(s.label),
+            "value": s.value,
+            "detail": audit.jsonable(s.detail),
+        }
+        for s in result.trace
+    ]
 
 
 def evaluate(programme: str, facts: dict, *, region, on: dt.date, standards: dict) -> Evaluation:
@@ -47,14 +60,22 @@ def evaluate(programme: str, facts: dict, *, region, on: dt.date, standards: dic
     standards in force (`standards` = `StandardsTable.for_path(region.path)`). Facts the rules
     cannot read, or a missing standard, give an evaluation with a readable `error` instead of
     raising."""
-    household, result, error, field_errors = evaluate_facts(programme, facts, region=region, on=on, standards=standards)
+    household, result, error, field_errors = evaluate_facts(
+        programme, facts, region=region, on=on, standards=standards
+    )
     if result is None:
         return Evaluation(programme, on, facts, False, 0, error=error, field_errors=field_errors)
     calculator = calculators.for_programme(programme)
     basis = calculator.basis(result, household) if calculator else None
     return Evaluation(
-        programme=programme, on=on, facts=facts, eligible=result.eligible,
-        amount_fen=int(result.monthly_amount_fen or 0) if result.eligible else 0, rule_version=result.rule_version,
-        trace=trace_of(result), standards=audit.jsonable(standards_used(result)),
-        reasons=[{"code": r.code, "message": str(r.message)} for r in result.reasons], basis=basis,
+        programme=programme,
+        on=on,
+        facts=facts,
+        eligible=result.eligible,
+        amount_fen=int(result.monthly_amount_fen or 0) if result.eligible else 0,
+        rule_version=result.rule_version,
+        trace=trace_of(result),
+        standards=audit.jsonable(standards_used(result)),
+        reasons=[{"code": r.code, "message": str(r.message)} for r in result.reasons],
+        basis=basis,
     )

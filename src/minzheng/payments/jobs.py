@@ -20,20 +20,38 @@ def _progress(ctx):
 def compute_payroll(ctx, *, run_id: int, batch_size: int = payroll.BATCH_ENTITLEMENTS) -> dict:
     run = PayrollRun.objects.get(pk=run_id)
     result = payroll.compute_payroll(run=run, progress=_progress(ctx), batch_size=batch_size)
-    ctx.progress(result["entitlements"], result["entitlements"], str(_("新增 %(added)s 笔，重新发放 %(requeued)s 笔，共 %(lines)s 笔") % result), force=True)
+    ctx.progress(
+        result["entitlements"],
+        result["entitlements"],
+        str(_("新增 %(added)s 笔，重新发放 %(requeued)s 笔，共 %(lines)s 笔") % result),
+        force=True,
+    )
     return result
 
 
 @job(recompute.RECOMPUTE_JOB, _("按调整后的标准重算待遇"))
 def recompute_entitlements(ctx, *, standard_id: int) -> dict:
-    result = recompute.recompute_after_standard_change(standard=Standard.objects.get(pk=standard_id), user=ctx.job.created_by,
-                                                       progress=_progress(ctx))
-    ctx.progress(result["checked"], result["checked"], str(_("调整金额 %(changed)s 项，提示复核 %(ineligible)s 项") % result), force=True)
+    result = recompute.recompute_after_standard_change(
+        standard=Standard.objects.get(pk=standard_id),
+        user=ctx.job.created_by,
+        progress=_progress(ctx),
+    )
+    ctx.progress(
+        result["checked"],
+        result["checked"],
+        str(_("调整金额 %(changed)s 项，提示复核 %(ineligible)s 项") % result),
+        force=True,
+    )
     return result
 
 
 @job("payments.scan_deaths", _("核查死亡人员"))
 def scan_deaths(ctx) -> dict:
     result = services.scan_deaths(progress=_progress(ctx))
-    ctx.progress(result["checked"], result["checked"], str(_("终止 %(terminated)s 项，提示复核 %(flagged_for_review)s 项") % result), force=True)
+    ctx.progress(
+        result["checked"],
+        result["checked"],
+        str(_("终止 %(terminated)s 项，提示复核 %(flagged_for_review)s 项") % result),
+        force=True,
+    )
     return result

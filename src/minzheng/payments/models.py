@@ -43,30 +43,58 @@ class Entitlement(models.Model):
         ENROLMENT = "enrolment", _("按条件纳入")
 
     programme = models.CharField(_("救助项目"), max_length=32)
-    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="entitlements", verbose_name=_("家庭"))
+    household = models.ForeignKey(
+        "people.Household",
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+        verbose_name=_("家庭"),
+    )
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="entitlements",
-        verbose_name=_("享受人员"), help_text=_("按人发放的项目（特困供养、残疾人补贴、高龄津贴）填写；按户发放的为空"),
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+        verbose_name=_("享受人员"),
+        help_text=_("按人发放的项目（特困供养、残疾人补贴、高龄津贴）填写；按户发放的为空"),
     )
     # "h<household id>" or "p<person id>": at most one live entitlement per beneficiary and programme.
     beneficiary_key = models.CharField(max_length=32, editable=False)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在村（社区）"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
     start_month = models.DateField(_("起始发放月份"))
     end_month = models.DateField(_("最后发放月份"), null=True, blank=True)
     monthly_amount_fen = models.BigIntegerField(_("月发放金额（分）"))
     amount_since = models.DateField(_("现金额起始月份"))
-    amount_basis = models.CharField(_("金额依据"), max_length=16, choices=AmountBasis.choices, default=AmountBasis.RULES)
+    amount_basis = models.CharField(
+        _("金额依据"), max_length=16, choices=AmountBasis.choices, default=AmountBasis.RULES
+    )
     facts = models.JSONField(_("计算所依据的家庭情况"), default=dict, blank=True)
     basis = models.JSONField(_("标准调整时的计算要素"), null=True, blank=True)
     standards = models.JSONField(_("计算所依据的救助标准"), default=list, blank=True)
     trace = models.JSONField(_("计算过程"), default=list, blank=True)
     rule_version = models.CharField(_("规则版本"), max_length=64, blank=True)
     computed_on = models.DateField(_("计算日期"))
-    review_class = models.CharField(_("复核类别"), max_length=1, choices=ReviewClass.choices, default=ReviewClass.B)
+    review_class = models.CharField(
+        _("复核类别"), max_length=1, choices=ReviewClass.choices, default=ReviewClass.B
+    )
     next_review_on = models.DateField(_("下次复核日期"), null=True, blank=True, db_index=True)
     review_reason = models.CharField(_("提前复核原因"), max_length=200, blank=True)
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="entitlements", verbose_name=_("来源申请"))
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entitlements",
+        verbose_name=_("来源申请"),
+    )
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.CASE)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -76,9 +104,15 @@ class Entitlement(models.Model):
         verbose_name = _("救助待遇")
         verbose_name_plural = _("救助待遇")
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(case__isnull=False), name="payments_one_entitlement_per_case"),
             models.UniqueConstraint(
-                fields=["programme", "beneficiary_key"], condition=~Q(status="terminated"), name="payments_one_live_entitlement",
+                fields=["case"],
+                condition=Q(case__isnull=False),
+                name="payments_one_entitlement_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "beneficiary_key"],
+                condition=~Q(status="terminated"),
+                name="payments_one_live_entitlement",
             ),
         ]
         indexes = [models.Index(fields=["status", "programme"], name="payments_ent_status_prog")]
@@ -109,7 +143,9 @@ class EntitlementChange(models.Model):
         FLAG = "flag", _("提示复核")
 
     # Indexed through (entitlement, effective_month) below.
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     effective_month = models.DateField(_("生效月份"))
     until_month = models.DateField(_("截止月份（不含）"), null=True, blank=True)
@@ -120,11 +156,26 @@ class EntitlementChange(models.Model):
     reason = models.TextField(_("原因"))
     # Standards are append-only (never deleted), so the reference needs no constraint of its own,
     # which would cost a check per row when a change of standard recomputes 100,000 entitlements.
-    standard = models.ForeignKey("assistance.Standard", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
-                                 verbose_name=_("调整的标准"), db_index=False, db_constraint=False)
+    standard = models.ForeignKey(
+        "assistance.Standard",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        verbose_name=_("调整的标准"),
+        db_index=False,
+        db_constraint=False,
+    )
     snapshot = models.JSONField(_("计算依据"), null=True, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                           verbose_name=_("经办人"), db_index=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("经办人"),
+        db_index=False,
+    )
     by_name = models.CharField(_("经办人"), max_length=150, blank=True)
     at = models.DateTimeField(_("记录时间"))
 
@@ -132,7 +183,9 @@ class EntitlementChange(models.Model):
         ordering = ["entitlement_id", "id"]
         verbose_name = _("待遇变更记录")
         verbose_name_plural = _("待遇变更记录")
-        indexes = [models.Index(fields=["entitlement", "effective_month"], name="payments_change_period")]
+        indexes = [
+            models.Index(fields=["entitlement", "effective_month"], name="payments_change_period")
+        ]
 
 
 class PayrollRun(models.Model):
@@ -143,29 +196,50 @@ class PayrollRun(models.Model):
         EXPORTED = "exported", _("已导出银行文件")
         RECONCILED = "reconciled", _("已对账")
 
-    county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（市、区）"))
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（市、区）")
+    )
     month = models.DateField(_("发放月份"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
     line_count = models.PositiveIntegerField(_("发放笔数"), default=0)
     total_fen = models.BigIntegerField(_("发放总额（分）"), default=0)
     paid_count = models.PositiveIntegerField(_("成功笔数"), default=0)
     paid_fen = models.BigIntegerField(_("成功金额（分）"), default=0)
     failed_count = models.PositiveIntegerField(_("失败笔数"), default=0)
     failed_fen = models.BigIntegerField(_("失败金额（分）"), default=0)
-    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("审核人"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    exported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-month", "county__code"]
         verbose_name = _("月度发放")
         verbose_name_plural = _("月度发放")
-        constraints = [models.UniqueConstraint(fields=["county", "month"], name="payments_one_run_per_county_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "month"], name="payments_one_run_per_county_month"
+            )
+        ]
 
     def __str__(self):
         return f"{self.county_id}:{self.month:%Y-%m}"
@@ -197,25 +271,64 @@ class PayrollLine(models.Model):
     # line; the entitlement's own foreign keys guard them, and a constraint of their own would
     # cost a row lock in the people and region tables for every line written.
     run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="lines")
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="lines", db_index=False)
-    household = models.ForeignKey("people.Household", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False)
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
-                               db_constraint=False)
-    region = models.ForeignKey("regions.Region", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False)
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
+    household = models.ForeignKey(
+        "people.Household",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     programme = models.CharField(_("救助项目"), max_length=32)
     month = models.DateField(_("所属月份"))
     attempt = models.PositiveSmallIntegerField(_("发放次数"), default=1)
     amount_fen = models.BigIntegerField(_("金额（分）"))
-    amount_change = models.ForeignKey(EntitlementChange, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("金额依据"), db_index=False)
+    amount_change = models.ForeignKey(
+        EntitlementChange,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("金额依据"),
+        db_index=False,
+    )
     payee_name = models.CharField(_("收款人"), max_length=64, blank=True)
     bank_name = models.CharField(_("开户银行"), max_length=64, blank=True)
     account_cipher = models.TextField(blank=True, editable=False)
     account_masked = models.CharField(_("银行账号"), max_length=40, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    requeued_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requeued_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
-    bank_return = models.ForeignKey("BankReturn", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    bank_return = models.ForeignKey(
+        "BankReturn",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     created_at = models.DateTimeField(_("计算时间"))
 
     class Meta:
@@ -223,9 +336,13 @@ class PayrollLine(models.Model):
         verbose_name = _("发放明细")
         verbose_name_plural = _("发放明细")
         constraints = [
-            models.UniqueConstraint(fields=["entitlement", "month", "attempt"], name="payments_line_attempt_once"),
             models.UniqueConstraint(
-                fields=["entitlement", "month"], condition=Q(status__in=LIVE_LINE_STATUSES), name="payments_line_live_once",
+                fields=["entitlement", "month", "attempt"], name="payments_line_attempt_once"
+            ),
+            models.UniqueConstraint(
+                fields=["entitlement", "month"],
+                condition=Q(status__in=LIVE_LINE_STATUSES),
+                name="payments_line_live_once",
             ),
         ]
         indexes = [models.Index(fields=["run", "status"], name="payments_line_run_status")]
@@ -247,14 +364,18 @@ class BankReturn(models.Model):
     failed = models.PositiveIntegerField(_("确认失败"), default=0)
     unchanged = models.PositiveIntegerField(_("此前已确认"), default=0)
     errors = models.PositiveIntegerField(_("无法匹配或有冲突"), default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("银行回盘")
         verbose_name_plural = _("银行回盘")
-        constraints = [models.UniqueConstraint(fields=["run", "sha256"], name="payments_return_file_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "sha256"], name="payments_return_file_once")
+        ]
 
 
 class Overpayment(models.Model):
@@ -270,7 +391,9 @@ class Overpayment(models.Model):
         WAIVED = "waived", _("核销")
 
     line = models.OneToOneField(PayrollLine, on_delete=models.PROTECT, related_name="overpayment")
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="overpayments")
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.PROTECT, related_name="overpayments"
+    )
     amount_fen = models.BigIntegerField(_("金额（分）"))
     reason = models.CharField(_("原因"), max_length=16, choices=Reason.choices)
     note = models.CharField(_("说明"), max_length=300, blank=True)
@@ -313,10 +436,16 @@ class Review(models.Model):
     current_amount_fen = models.BigIntegerField(_("现金额（分）"))
     proposed_amount_fen = models.BigIntegerField(_("建议金额（分）"))
     proposal = models.CharField(_("复核建议"), max_length=16, choices=Proposal.choices)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PROPOSED
+    )
     effective_month = models.DateField(_("调整生效月份"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("确认意见"), blank=True)
 
@@ -325,7 +454,11 @@ class Review(models.Model):
         verbose_name = _("待遇复核")
         verbose_name_plural = _("待遇复核")
         constraints = [
-            models.UniqueConstraint(fields=["entitlement"], condition=Q(status="proposed"), name="payments_one_open_review"),
+            models.UniqueConstraint(
+                fields=["entitlement"],
+                condition=Q(status="proposed"),
+                name="payments_one_open_review",
+            ),
         ]
 
     @property

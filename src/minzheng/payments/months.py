@@ -37,7 +37,7 @@ def label(month: dt.date) -> str:
 
 
 def parse(text: str) -> dt.date:
-    """"2016-10" or "2016-10-01" → 2016-10-01; ValueError otherwise."""
+    """ "2016-10" or "2016-10-01" → 2016-10-01; ValueError otherwise."""
     text = (text or "").strip()
     if len(text) == 7:
         text += "-01"

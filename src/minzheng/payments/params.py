@@ -33,11 +33,17 @@ SIMULATOR_ROLES = {Role.CITY_SECTION, Role.COUNTY_APPROVER, Role.ADMIN, Role.LEA
 
 def review_key(review_class: str, urban_rural: str) -> str:
     if review_class == "C":
-        return "review.class_c_rural_months" if urban_rural == "rural" else "review.class_c_urban_months"
+        return (
+            "review.class_c_rural_months"
+            if urban_rural == "rural"
+            else "review.class_c_urban_months"
+        )
     return f"review.class_{review_class.lower()}_months"
 
 
-def review_months(review_class: str, urban_rural: str, *, programme: str, standards: dict | None = None) -> int:
+def review_months(
+    review_class: str, urban_rural: str, *, programme: str, standards: dict | None = None
+) -> int:
     """Months between reviews. `standards` is the region's resolved table
     (`StandardsTable.for_path(...)`), whose `review.*` rows override the defaults."""
     key = review_key(review_class, urban_rural)

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 from minzheng.core import audit, crypto, jobs, sheets
-from minzheng.core.money import parse_yuan, yuan_decimal, yuan_str, yuan_to_fen
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent, Job
+from minzheng.core.money import parse_yuan, yuan_decimal, yuan_str, yuan_to_fen
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Household, Person
 from minzheng.regions.models import Region
@@ -40,14 +40,32 @@ Progress = Callable[[int, int, str], None] | None
 COMPUTE_JOB = "payments.compute_payroll"
 BATCH_ENTITLEMENTS = 25_000
 # The bank file's columns: an exchange format agreed with the bank, so not translated.
-EXPORT_HEADER = ["流水号", "县（市、区）", "乡镇（街道）", "村（社区）", "家庭编号", "收款人", "开户银行", "银行账号", "金额（元）", "救助项目", "所属月份"]
+EXPORT_HEADER = [
+    "流水号",
+    "县（市、区）",
+    "乡镇（街道）",
+    "村（社区）",
+    "家庭编号",
+    "收款人",
+    "开户银行",
+    "银行账号",
+    "金额（元）",
+    "救助项目",
+    "所属月份",
+]
 
 
 # ---------------------------------------------------------------- guards
 
+
 def may_run_payroll(user, county: Region) -> bool:
-    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in PAYROLL_ROLES)
-                and user.can_write and region_in_scope(user, county))
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or user.role in PAYROLL_ROLES)
+        and user.can_write
+        and region_in_scope(user, county)
+    )
 
 
 def _guard(user, county: Region) -> None:
@@ -60,11 +78,17 @@ def _guard(user, county: Region) -> None:
 
 
 def _job_active(run: PayrollRun) -> bool:
-    return run.job_id is not None and Job.objects.filter(pk=run.job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists() \
+    return (
+        run.job_id is not None
+        and Job.objects.filter(
+            pk=run.job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        ).exists()
         and not jobs.is_stalled(Job.objects.get(pk=run.job_id))
+    )
 
 
 # ---------------------------------------------------------------- runs
+
 
 @transaction.atomic
 def create_run(*, user, county: Region, month) -> PayrollRun:
@@ -90,7 +114,12 @@ def create_run(*, user, county: Region, month) -> PayrollRun:
             run = PayrollRun.objects.create(county=county, month=month, created_by=user)
     except IntegrityError:  # created by a concurrent request
         return PayrollRun.objects.get(county=county, month=month)
-    audit.record("create", obj=run, object_repr=f"{county.name} {months.label(month)}", after=audit.snapshot(run))
+    audit.record(
+        "create",
+        obj=run,
+        object_repr=f"{county.name} {months.label(month)}",
+        after=audit.snapshot(run),
+    )
     return run
 
 
@@ -103,8 +132,13 @@ def start_compute(*, user, run: PayrollRun) -> Job:
         raise ServiceError({"status": [_("该月发放已审核，不能重新计算")]}, status=409)
     if _job_active(run):
         return run.job
-    job = jobs.enqueue(COMPUTE_JOB, params={"run_id": run.pk}, user=user, region=run.county,
-                       title=_("计算月度发放：%(c)s %(m)s") % {"c": run.county.name, "m": months.label(run.month)})
+    job = jobs.enqueue(
+        COMPUTE_JOB,
+        params={"run_id": run.pk},
+        user=user,
+        region=run.county,
+        title=_("计算月度发放：%(c)s %(m)s") % {"c": run.county.name, "m": months.label(run.month)},
+    )
     run.job = job
     run.save(update_fields=["job"])
     return job
@@ -112,14 +146,20 @@ def start_compute(*, user, run: PayrollRun) -> Job:
 
 def _tables() -> dict:
     return {
-        "line": PayrollLine._meta.db_table, "run": PayrollRun._meta.db_table, "ent": Entitlement._meta.db_table,
-        "change": EntitlementChange._meta.db_table, "household": Household._meta.db_table, "person": Person._meta.db_table,
+        "line": PayrollLine._meta.db_table,
+        "run": PayrollRun._meta.db_table,
+        "ent": Entitlement._meta.db_table,
+        "change": EntitlementChange._meta.db_table,
+        "household": Household._meta.db_table,
+        "person": Person._meta.db_table,
         "region": Region._meta.db_table,
     }
 
 
-_INSERT_COLUMNS = ("run_id, entitlement_id, household_id, person_id, region_id, programme, month, attempt, amount_fen, "
-                   "amount_change_id, payee_name, bank_name, account_cipher, account_masked, status, failure_reason, created_at")
+_INSERT_COLUMNS = (
+    "run_id, entitlement_id, household_id, person_id, region_id, programme, month, attempt, amount_fen, "
+    "amount_change_id, payee_name, bank_name, account_cipher, account_masked, status, failure_reason, created_at"
+)
 
 _COMPUTE_SQL = """
 INSERT INTO {line} ({columns})
@@ -174,12 +214,16 @@ def _lock_open_run(run_id: int) -> None:
 def candidate_ids(county: Region, month: dt.date) -> list[int]:
     return list(
         Entitlement.objects.filter(region__path__startswith=county.path, start_month__lte=month)
-        .exclude(status=Entitlement.Status.SUSPENDED).exclude(end_month__lt=month)
-        .order_by("pk").values_list("pk", flat=True)
+        .exclude(status=Entitlement.Status.SUSPENDED)
+        .exclude(end_month__lt=month)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
-def compute_payroll(*, run: PayrollRun, progress: Progress = None, batch_size: int = BATCH_ENTITLEMENTS) -> dict:
+def compute_payroll(
+    *, run: PayrollRun, progress: Progress = None, batch_size: int = BATCH_ENTITLEMENTS
+) -> dict:
     """Add the missing lines of the run: one per entitlement owed for the month, and the next
     attempt of every payment of the county that failed in an earlier month. Idempotent."""
     report = progress or (lambda done, total, message: None)
@@ -196,33 +240,67 @@ def compute_payroll(*, run: PayrollRun, progress: Progress = None, batch_size: i
     added = 0
     report(0, total, _("计算发放明细"))
     for start in range(0, total, batch_size):
-        chunk = ids[start:start + batch_size]
+        chunk = ids[start : start + batch_size]
         with transaction.atomic(), connection.cursor() as cursor:
             _lock_open_run(run.pk)
             if connection.vendor == "postgresql":
                 cursor.execute("SET LOCAL work_mem = '64MB'")  # sort and hash the batch in memory
             now = ops.adapt_datetimefield_value(timezone.now())
-            cursor.execute(sql, [run.pk, db_month, now, chunk[0] - 1, chunk[-1], f"{county.path}%", db_month, db_month,
-                                 db_month, db_month, db_month])
+            cursor.execute(
+                sql,
+                [
+                    run.pk,
+                    db_month,
+                    now,
+                    chunk[0] - 1,
+                    chunk[-1],
+                    f"{county.path}%",
+                    db_month,
+                    db_month,
+                    db_month,
+                    db_month,
+                    db_month,
+                ],
+            )
             added += max(cursor.rowcount, 0)
         report(start + len(chunk), total, _("计算发放明细"))
     with transaction.atomic(), connection.cursor() as cursor:
         _lock_open_run(run.pk)
         now = ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(_REQUEUE_SQL.format(columns=_INSERT_COLUMNS, **t), [run.pk, now, county.pk, db_month])
+        cursor.execute(
+            _REQUEUE_SQL.format(columns=_INSERT_COLUMNS, **t), [run.pk, now, county.pk, db_month]
+        )
         requeued = max(cursor.rowcount, 0)
         cursor.execute(_MARK_REQUEUED_SQL.format(**t), [run.pk])
     with transaction.atomic():
-        run = PayrollRun.objects.select_for_update(of=("self",)).select_related("county").get(pk=run.pk)
+        run = (
+            PayrollRun.objects.select_for_update(of=("self",))
+            .select_related("county")
+            .get(pk=run.pk)
+        )
         if run.status not in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
             raise ServiceError({"status": [_("该月发放已审核，不能重新计算")]}, status=409)
         refresh_run_totals(run)
         run.status = PayrollRun.Status.COMPUTED
         run.computed_at = timezone.now()
         run.save(update_fields=["status", "computed_at"])
-        result = {"entitlements": total, "added": added, "requeued": requeued, "lines": run.line_count, "total": yuan_str(run.total_fen)}
-        audit.record("update", obj=run, object_repr=f"{county.name} {months.label(month)}", after=result,
-                     note=_("计算月度发放：新增 %(added)s 笔、重新发放 %(requeued)s 笔，共 %(lines)s 笔 %(total)s 元") % result)
+        result = {
+            "entitlements": total,
+            "added": added,
+            "requeued": requeued,
+            "lines": run.line_count,
+            "total": yuan_str(run.total_fen),
+        }
+        audit.record(
+            "update",
+            obj=run,
+            object_repr=f"{county.name} {months.label(month)}",
+            after=result,
+            note=_(
+                "计算月度发放：新增 %(added)s 笔、重新发放 %(requeued)s 笔，共 %(lines)s 笔 %(total)s 元"
+            )
+            % result,
+        )
     report(total, total, _("新增 %(added)s 笔，重新发放 %(requeued)s 笔，共 %(lines)s 笔") % result)
     return result
 
@@ -242,25 +320,45 @@ def approve_payroll(*, user, run: PayrollRun) -> PayrollRun:
     run.status = PayrollRun.Status.APPROVED
     run.approved_by, run.approved_at = user, timezone.now()
     run.save()
-    audit.record("transition", obj=run, object_repr=f"{run.county.name} {months.label(run.month)}",
-                 before={"status": "computed"}, after={"status": "approved", "lines": run.line_count, "total_fen": run.total_fen},
-                 note=_("审核月度发放：%(n)s 笔，%(t)s 元") % {"n": run.line_count, "t": yuan_str(run.total_fen)})
+    audit.record(
+        "transition",
+        obj=run,
+        object_repr=f"{run.county.name} {months.label(run.month)}",
+        before={"status": "computed"},
+        after={"status": "approved", "lines": run.line_count, "total_fen": run.total_fen},
+        note=_("审核月度发放：%(n)s 笔，%(t)s 元")
+        % {"n": run.line_count, "t": yuan_str(run.total_fen)},
+    )
     return run
 
 
 # ---------------------------------------------------------------- bank file
 
+
 def _export_rows(run: PayrollRun):
     """Lines going to the bank, with the account decrypted: only ever called by export_payroll."""
-    lines = (PayrollLine.objects.filter(run=run, status__in=[PayrollLine.Status.PENDING, PayrollLine.Status.EXPORTED])
-             .select_related("region", "region__parent", "household").order_by("id"))
+    lines = (
+        PayrollLine.objects.filter(
+            run=run, status__in=[PayrollLine.Status.PENDING, PayrollLine.Status.EXPORTED]
+        )
+        .select_related("region", "region__parent", "household")
+        .order_by("id")
+    )
     for line in lines.iterator(chunk_size=5000):
         township = line.region.parent
         programme = PROGRAMME_BY_CODE.get(line.programme)
         yield [
-            str(line.pk), run.county.name, township.name if township else "", line.region.name, line.household.number,
-            line.payee_name, line.bank_name, crypto.decrypt(line.account_cipher), yuan_decimal(line.amount_fen),
-            programme.name if programme else line.programme, months.label(line.month),
+            str(line.pk),
+            run.county.name,
+            township.name if township else "",
+            line.region.name,
+            line.household.number,
+            line.payee_name,
+            line.bank_name,
+            crypto.decrypt(line.account_cipher),
+            yuan_decimal(line.amount_fen),
+            programme.name if programme else line.programme,
+            months.label(line.month),
         ]
 
 
@@ -277,15 +375,23 @@ def export_payroll(*, user, run: PayrollRun, fmt: str) -> tuple[bytes, str, str]
     if run.status not in (PayrollRun.Status.APPROVED, PayrollRun.Status.EXPORTED):
         raise ServiceError({"status": [_("发放须经审核后才能导出银行文件")]}, status=409)
     rows = list(_export_rows(run))
-    PayrollLine.objects.filter(run=run, status=PayrollLine.Status.PENDING).update(status=PayrollLine.Status.EXPORTED)
+    PayrollLine.objects.filter(run=run, status=PayrollLine.Status.PENDING).update(
+        status=PayrollLine.Status.EXPORTED
+    )
     before = run.status
     run.status = PayrollRun.Status.EXPORTED
     run.exported_by, run.exported_at = user, timezone.now()
     run.save()
     total = sum(yuan_to_fen(r[8]) for r in rows)
-    audit.record(AuditEvent.Action.EXPORT, obj=run, object_repr=f"{run.county.name} {months.label(run.month)}",
-                 before={"status": before}, after={"status": run.status, "lines": len(rows), "total_fen": total, "format": fmt},
-                 note=_("导出银行发放文件（含完整银行账号）：%(n)s 笔，%(t)s 元") % {"n": len(rows), "t": yuan_str(total)})
+    audit.record(
+        AuditEvent.Action.EXPORT,
+        obj=run,
+        object_repr=f"{run.county.name} {months.label(run.month)}",
+        before={"status": before},
+        after={"status": run.status, "lines": len(rows), "total_fen": total, "format": fmt},
+        note=_("导出银行发放文件（含完整银行账号）：%(n)s 笔，%(t)s 元")
+        % {"n": len(rows), "t": yuan_str(total)},
+    )
     name = f"payroll-{run.county.code}-{months.label(run.month)}.{fmt}"
     if fmt == "csv":
         return sheets.csv_bytes(rows, header=EXPORT_HEADER), name, sheets.CSV_TYPE
@@ -309,7 +415,9 @@ _FAILED_WORDS = {"失败", "failed", "fail", "f", "0"}
 
 def _read_table(file_name: str, content: bytes) -> list[list[str]]:
     try:
-        return [[sheets.cell_text(v) for v in row] for row in sheets.read_rows(content, name=file_name)]
+        return [
+            [sheets.cell_text(v) for v in row] for row in sheets.read_rows(content, name=file_name)
+        ]
     except sheets.SheetError as exc:
         raise ServiceError({"file": [str(exc)]}) from None
 
@@ -342,20 +450,45 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
     if not table:
         raise ServiceError({"file": [_("回盘文件为空")]})
     header, body = table[0], table[1:]
-    ref_col, amount_col, result_col, reason_col = (_column(header, n) for n in (_REFERENCE, _AMOUNT, _RESULT, _REASON))
-    missing = [label for label, col in (("流水号", ref_col), ("金额", amount_col), ("结果", result_col)) if col is None]
+    ref_col, amount_col, result_col, reason_col = (
+        _column(header, n) for n in (_REFERENCE, _AMOUNT, _RESULT, _REASON)
+    )
+    missing = [
+        label
+        for label, col in (("流水号", ref_col), ("金额", amount_col), ("结果", result_col))
+        if col is None
+    ]
     if missing:
         raise ServiceError({"file": [_("回盘文件缺少列：%(cols)s") % {"cols": "、".join(missing)}]})
     refs = [row[ref_col] if ref_col < len(row) else "" for row in body]
-    lines = {str(line.pk): line for line in PayrollLine.objects.select_for_update().filter(
-        run=run, pk__in=[int(r) for r in refs if r.isdigit()])}
-    bank_return = BankReturn.objects.create(run=run, file_name=file_name[:200], sha256=digest, uploaded_by=user)
+    lines = {
+        str(line.pk): line
+        for line in PayrollLine.objects.select_for_update().filter(
+            run=run, pk__in=[int(r) for r in refs if r.isdigit()]
+        )
+    }
+    bank_return = BankReturn.objects.create(
+        run=run, file_name=file_name[:200], sha256=digest, uploaded_by=user
+    )
     results = []
     counts = {"paid": 0, "failed": 0, "unchanged": 0, "errors": 0}
     for number, row in enumerate(body, start=2):
-        cell = lambda col: row[col] if col is not None and col < len(row) else ""  # noqa: E731
-        ref, outcome_text, reason = cell(ref_col), cell(result_col).strip().lower(), cell(reason_col)
-        outcome = "paid" if outcome_text in _PAID_WORDS else "failed" if outcome_text in _FAILED_WORDS else ""
+
+        def cell(col, row=row):
+            return row[col] if col is not None and col < len(row) else ""
+
+        ref, outcome_text, reason = (
+            cell(ref_col),
+            cell(result_col).strip().lower(),
+            cell(reason_col),
+        )
+        outcome = (
+            "paid"
+            if outcome_text in _PAID_WORDS
+            else "failed"
+            if outcome_text in _FAILED_WORDS
+            else ""
+        )
         line = lines.get(ref)
         message = ""
         try:
@@ -371,16 +504,22 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
             message = _("无法识别处理结果“%(v)s”") % {"v": cell(result_col)}
         elif amount != line.amount_fen:
             message = _("金额与发放明细不符（明细为 %(a)s 元）") % {"a": yuan_str(line.amount_fen)}
-        elif line.status == outcome or (line.status == PayrollLine.Status.REQUEUED and outcome == "failed"):
+        elif line.status == outcome or (
+            line.status == PayrollLine.Status.REQUEUED and outcome == "failed"
+        ):
             counts["unchanged"] += 1
             results.append({"row": number, "reference": ref, "result": "unchanged", "message": ""})
             continue
         elif line.status != PayrollLine.Status.EXPORTED:
             message = _("该笔当前状态为“%(s)s”，不能再确认为“%(o)s”") % {
-                "s": line.get_status_display(), "o": PayrollLine.Status(outcome).label}
+                "s": line.get_status_display(),
+                "o": PayrollLine.Status(outcome).label,
+            }
         if message:
             counts["errors"] += 1
-            results.append({"row": number, "reference": ref, "result": "error", "message": str(message)})
+            results.append(
+                {"row": number, "reference": ref, "result": "error", "message": str(message)}
+            )
             continue
         line.status = outcome
         line.bank_return = bank_return
@@ -390,7 +529,9 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
             # The money did not leave: nothing to recover for this line.
             Overpayment.objects.filter(line=line, status=Overpayment.Status.OPEN).delete()
         counts[outcome] += 1
-        results.append({"row": number, "reference": ref, "result": outcome, "message": line.failure_reason})
+        results.append(
+            {"row": number, "reference": ref, "result": outcome, "message": line.failure_reason}
+        )
     bank_return.rows = results
     bank_return.row_count = len(body)
     bank_return.paid, bank_return.failed = counts["paid"], counts["failed"]
@@ -400,7 +541,14 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
     if not PayrollLine.objects.filter(run=run, status=PayrollLine.Status.EXPORTED).exists():
         run.status = PayrollRun.Status.RECONCILED
         run.save(update_fields=["status"])
-    audit.record(AuditEvent.Action.IMPORT, obj=run, object_repr=f"{run.county.name} {months.label(run.month)} {file_name}"[:200],
-                 after={"file": file_name, "sha256": digest, **counts, "status": run.status},
-                 note=_("导入银行回盘：成功 %(paid)s 笔，失败 %(failed)s 笔，此前已确认 %(unchanged)s 笔，有误 %(errors)s 行") % counts)
+    audit.record(
+        AuditEvent.Action.IMPORT,
+        obj=run,
+        object_repr=f"{run.county.name} {months.label(run.month)} {file_name}"[:200],
+        after={"file": file_name, "sha256": digest, **counts, "status": run.status},
+        note=_(
+            "导入银行回盘：成功 %(paid)s 笔，失败 %(failed)s 笔，此前已确认 %(unchanged)s 笔，有误 %(errors)s 行"
+        )
+        % counts,
+    )
     return bank_return

@@ -23,7 +23,9 @@ from .models import Entitlement, EntitlementChange, Overpayment, PayrollLine, Pa
 
 
 def _staff(user) -> bool:
-    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.is_staff_role))
+    return bool(
+        user is not None and user.is_authenticated and (user.is_superuser or user.is_staff_role)
+    )
 
 
 def entitlements_for(user) -> QuerySet[Entitlement]:
@@ -33,7 +35,9 @@ def entitlements_for(user) -> QuerySet[Entitlement]:
     if user.role == Role.RESIDENT:
         if not user.person_id:
             return qs.none()
-        own = HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values("household_id")
+        own = HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values(
+            "household_id"
+        )
         return qs.filter(household_id__in=own)
     if not _staff(user):
         return qs.none()
@@ -47,7 +51,9 @@ def get_entitlement(user, pk: int) -> Entitlement:
     return entitlement
 
 
-def search_entitlements(user, *, status: str = "", programme: str = "", region_code: str = "", query: str = "") -> QuerySet[Entitlement]:
+def search_entitlements(
+    user, *, status: str = "", programme: str = "", region_code: str = "", query: str = ""
+) -> QuerySet[Entitlement]:
     qs = entitlements_for(user)
     if status:
         qs = qs.filter(status=status)
@@ -57,7 +63,11 @@ def search_entitlements(user, *, status: str = "", programme: str = "", region_c
         qs = qs.filter(region__path__contains=f"{region_code}/")
     query = (query or "").strip()
     if query:
-        qs = qs.filter(Q(household__number__startswith=query) | Q(household__head__name__contains=query) | Q(person__name__contains=query))
+        qs = qs.filter(
+            Q(household__number__startswith=query)
+            | Q(household__head__name__contains=query)
+            | Q(person__name__contains=query)
+        )
     return qs
 
 
@@ -68,9 +78,12 @@ def changes_of(entitlement: Entitlement) -> QuerySet[EntitlementChange]:
 def amount_period(entitlement_id: int, month: dt.date) -> EntitlementChange | None:
     """The amount row in force for the month (None before the entitlement started)."""
     return (
-        EntitlementChange.objects.filter(entitlement_id=entitlement_id, new_amount_fen__isnull=False, effective_month__lte=month)
+        EntitlementChange.objects.filter(
+            entitlement_id=entitlement_id, new_amount_fen__isnull=False, effective_month__lte=month
+        )
         .filter(Q(until_month__isnull=True) | Q(until_month__gt=month))
-        .order_by("-effective_month", "-id").first()
+        .order_by("-effective_month", "-id")
+        .first()
     )
 
 
@@ -127,14 +140,18 @@ def due_reviews_for(user, on: dt.date | None = None) -> QuerySet[Entitlement]:
         return Entitlement.objects.none()
     on = on or timezone.localdate()
     return (
-        entitlements_for(user).exclude(status=Entitlement.Status.TERMINATED)
-        .filter(next_review_on__lte=on).order_by("next_review_on", "id")
+        entitlements_for(user)
+        .exclude(status=Entitlement.Status.TERMINATED)
+        .filter(next_review_on__lte=on)
+        .order_by("next_review_on", "id")
     )
 
 
 def reviews_for(user) -> QuerySet[Review]:
     visible = entitlements_for(user).values("pk")
-    return Review.objects.filter(entitlement__in=visible).select_related("entitlement", "entitlement__household", "entitlement__region")
+    return Review.objects.filter(entitlement__in=visible).select_related(
+        "entitlement", "entitlement__household", "entitlement__region"
+    )
 
 
 def get_review(user, pk: int) -> Review:
@@ -154,7 +171,9 @@ def overpayments_for(user) -> QuerySet[Overpayment]:
     if user is not None and user.is_authenticated and user.role == Role.RESIDENT:
         return Overpayment.objects.none()
     visible = entitlements_for(user).values("pk")
-    return Overpayment.objects.filter(entitlement__in=visible).select_related("line", "entitlement", "entitlement__household")
+    return Overpayment.objects.filter(entitlement__in=visible).select_related(
+        "line", "entitlement", "entitlement__household"
+    )
 
 
 def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
@@ -163,17 +182,28 @@ def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
         return None
     today = timezone.localdate()
     due = due_reviews_for(user, today)
-    context = {"due_review_count": due.count(), "overdue_count": due.filter(next_review_on__lt=today).count(), "today": today,
-               "open_overpayments": overpayments_for(user).filter(status="open").count()}
+    context = {
+        "due_review_count": due.count(),
+        "overdue_count": due.filter(next_review_on__lt=today).count(),
+        "today": today,
+        "open_overpayments": overpayments_for(user).filter(status="open").count(),
+    }
     if user.role == Role.LEADER:
         # A leader follows the numbers, not the households: due and overdue reviews per county,
         # counted in one query (a pair of filtered counts per county path).
         counties = list(regions_for(user).filter(level=Region.Level.COUNTY).order_by("code"))
-        counts = due.aggregate(**{
-            f"{kind}_{c.pk}": Count("id", filter=Q(region__path__startswith=c.path, **extra))
-            for c in counties for kind, extra in (("due", {}), ("overdue", {"next_review_on__lt": today}))})
-        context["by_county"] = [{"name": c.name, "due": counts[f"due_{c.pk}"], "overdue": counts[f"overdue_{c.pk}"]}
-                                for c in counties if counts[f"due_{c.pk}"]]
+        counts = due.aggregate(
+            **{
+                f"{kind}_{c.pk}": Count("id", filter=Q(region__path__startswith=c.path, **extra))
+                for c in counties
+                for kind, extra in (("due", {}), ("overdue", {"next_review_on__lt": today}))
+            }
+        )
+        context["by_county"] = [
+            {"name": c.name, "due": counts[f"due_{c.pk}"], "overdue": counts[f"overdue_{c.pk}"]}
+            for c in counties
+            if counts[f"due_{c.pk}"]
+        ]
     else:
         context["due_reviews"] = list(due[:limit])
     return context

@@ -39,6 +39,7 @@ WORKING_AGE = (16, 59)
 
 # ---------------------------------------------------------------- helpers
 
+
 def _by_name(user) -> str:
     if user is None:
         return "system"
@@ -52,11 +53,17 @@ def _guard_write(user, entitlement: Entitlement) -> None:
     if not region_in_scope(user, entitlement.region):
         raise NotFoundOrOutOfScope()
     if not (user.is_superuser or user.role in ENTITLEMENT_WRITERS) or not user.can_write:
-        raise PermissionDeniedError(_("当前账号（%(role)s）无权办理待遇变更") % {"role": user.get_role_display()})
+        raise PermissionDeniedError(
+            _("当前账号（%(role)s）无权办理待遇变更") % {"role": user.get_role_display()}
+        )
 
 
 def _locked(entitlement: Entitlement) -> Entitlement:
-    return Entitlement.objects.select_for_update(of=("self",)).select_related("region", "household", "person").get(pk=entitlement.pk)
+    return (
+        Entitlement.objects.select_for_update(of=("self",))
+        .select_related("region", "household", "person")
+        .get(pk=entitlement.pk)
+    )
 
 
 def _reason(reason: str | None, field: str = "reason") -> str:
@@ -79,29 +86,71 @@ def _month(value, field: str) -> dt.date:
     return months.month_start(value)
 
 
-def _record_change(entitlement: Entitlement, *, kind: str, effective_month: dt.date, reason: str, user, old_amount=None,
-                   new_amount=None, old_status: str = "", new_status: str = "", snapshot: dict | None = None,
-                   standard=None) -> EntitlementChange:
+def _record_change(
+    entitlement: Entitlement,
+    *,
+    kind: str,
+    effective_month: dt.date,
+    reason: str,
+    user,
+    old_amount=None,
+    new_amount=None,
+    old_status: str = "",
+    new_status: str = "",
+    snapshot: dict | None = None,
+    standard=None,
+) -> EntitlementChange:
     return EntitlementChange.objects.create(
-        entitlement=entitlement, kind=kind, effective_month=effective_month, old_amount_fen=old_amount,
-        new_amount_fen=new_amount, old_status=old_status, new_status=new_status, reason=reason, standard=standard,
-        snapshot=audit.jsonable(snapshot) if snapshot is not None else None, by=user if getattr(user, "pk", None) else None,
-        by_name=_by_name(user), at=timezone.now(),
+        entitlement=entitlement,
+        kind=kind,
+        effective_month=effective_month,
+        old_amount_fen=old_amount,
+        new_amount_fen=new_amount,
+        old_status=old_status,
+        new_status=new_status,
+        reason=reason,
+        standard=standard,
+        snapshot=audit.jsonable(snapshot) if snapshot is not None else None,
+        by=user if getattr(user, "pk", None) else None,
+        by_name=_by_name(user),
+        at=timezone.now(),
     )
 
 
-def _set_amount(entitlement: Entitlement, *, amount_fen: int, from_month: dt.date, kind: str, reason: str, user,
-                snapshot: dict | None = None, standard=None) -> EntitlementChange:
+def _set_amount(
+    entitlement: Entitlement,
+    *,
+    amount_fen: int,
+    from_month: dt.date,
+    kind: str,
+    reason: str,
+    user,
+    snapshot: dict | None = None,
+    standard=None,
+) -> EntitlementChange:
     """Put a new amount in force from `from_month` on: earlier periods end there, later ones are
     superseded (kept in the history with an empty period)."""
     old = selectors.amount_for_month(entitlement, from_month)
-    periods = EntitlementChange.objects.filter(entitlement=entitlement, new_amount_fen__isnull=False)
-    periods.filter(effective_month__lt=from_month).filter(Q(until_month__isnull=True) | Q(until_month__gt=from_month)).update(
-        until_month=from_month)
-    periods.filter(effective_month__gte=from_month).filter(Q(until_month__isnull=True) | Q(until_month__gt=F("effective_month"))).update(
-        until_month=F("effective_month"))
-    change = _record_change(entitlement, kind=kind, effective_month=from_month, reason=reason, user=user, old_amount=old,
-                            new_amount=amount_fen, snapshot=snapshot, standard=standard)
+    periods = EntitlementChange.objects.filter(
+        entitlement=entitlement, new_amount_fen__isnull=False
+    )
+    periods.filter(effective_month__lt=from_month).filter(
+        Q(until_month__isnull=True) | Q(until_month__gt=from_month)
+    ).update(until_month=from_month)
+    periods.filter(effective_month__gte=from_month).filter(
+        Q(until_month__isnull=True) | Q(until_month__gt=F("effective_month"))
+    ).update(until_month=F("effective_month"))
+    change = _record_change(
+        entitlement,
+        kind=kind,
+        effective_month=from_month,
+        reason=reason,
+        user=user,
+        old_amount=old,
+        new_amount=amount_fen,
+        snapshot=snapshot,
+        standard=standard,
+    )
     entitlement.monthly_amount_fen = amount_fen
     entitlement.amount_since = from_month
     return change
@@ -112,31 +161,55 @@ def refresh_run_totals(run: PayrollRun) -> PayrollRun:
     counted = lines.exclude(status__in=[PayrollLine.Status.CANCELLED])
     totals = counted.aggregate(total=Sum("amount_fen"))
     paid = lines.filter(status=PayrollLine.Status.PAID).aggregate(total=Sum("amount_fen"))
-    failed = lines.filter(status__in=[PayrollLine.Status.FAILED, PayrollLine.Status.REQUEUED]).aggregate(total=Sum("amount_fen"))
+    failed = lines.filter(
+        status__in=[PayrollLine.Status.FAILED, PayrollLine.Status.REQUEUED]
+    ).aggregate(total=Sum("amount_fen"))
     run.line_count = counted.count()
     run.total_fen = totals["total"] or 0
     run.paid_count = lines.filter(status=PayrollLine.Status.PAID).count()
     run.paid_fen = paid["total"] or 0
-    run.failed_count = lines.filter(status__in=[PayrollLine.Status.FAILED, PayrollLine.Status.REQUEUED]).count()
+    run.failed_count = lines.filter(
+        status__in=[PayrollLine.Status.FAILED, PayrollLine.Status.REQUEUED]
+    ).count()
     run.failed_fen = failed["total"] or 0
     PayrollRun.objects.filter(pk=run.pk).update(
-        line_count=run.line_count, total_fen=run.total_fen, paid_count=run.paid_count, paid_fen=run.paid_fen,
-        failed_count=run.failed_count, failed_fen=run.failed_fen,
+        line_count=run.line_count,
+        total_fen=run.total_fen,
+        paid_count=run.paid_count,
+        paid_fen=run.paid_fen,
+        failed_count=run.failed_count,
+        failed_fen=run.failed_fen,
     )
     return run
 
 
-def _stop_lines_after(entitlement: Entitlement, last_month: dt.date, *, overpayment_reason: str, note: str) -> dict:
+def _stop_lines_after(
+    entitlement: Entitlement, last_month: dt.date, *, overpayment_reason: str, note: str
+) -> dict:
     """Payments for months after `last_month`: dropped from runs not yet approved, cancelled in
     approved runs not yet exported, and flagged for recovery when they went to the bank."""
     later = PayrollLine.objects.filter(entitlement=entitlement, month__gt=last_month)
-    open_runs = set(later.filter(status=PayrollLine.Status.PENDING).values_list("run_id", flat=True))
-    dropped = later.filter(status=PayrollLine.Status.PENDING,
-                           run__status__in=[PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED]).delete()[0]
-    cancelled = later.filter(status=PayrollLine.Status.PENDING).update(status=PayrollLine.Status.CANCELLED)
+    open_runs = set(
+        later.filter(status=PayrollLine.Status.PENDING).values_list("run_id", flat=True)
+    )
+    dropped = later.filter(
+        status=PayrollLine.Status.PENDING,
+        run__status__in=[PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED],
+    ).delete()[0]
+    cancelled = later.filter(status=PayrollLine.Status.PENDING).update(
+        status=PayrollLine.Status.CANCELLED
+    )
     flagged = 0
-    for line in later.filter(status__in=[PayrollLine.Status.EXPORTED, PayrollLine.Status.PAID]).exclude(overpayment__isnull=False):
-        Overpayment.objects.create(line=line, entitlement=entitlement, amount_fen=line.amount_fen, reason=overpayment_reason, note=note[:300])
+    for line in later.filter(
+        status__in=[PayrollLine.Status.EXPORTED, PayrollLine.Status.PAID]
+    ).exclude(overpayment__isnull=False):
+        Overpayment.objects.create(
+            line=line,
+            entitlement=entitlement,
+            amount_fen=line.amount_fen,
+            reason=overpayment_reason,
+            note=note[:300],
+        )
         flagged += 1
     for run in PayrollRun.objects.filter(pk__in=open_runs):
         refresh_run_totals(run)
@@ -171,34 +244,62 @@ def _review_class(programme: str, evaluation: Evaluation) -> str:
     return Entitlement.ReviewClass.B if able else Entitlement.ReviewClass.A
 
 
-def next_review_date(*, review_class: str, region, programme: str, after: dt.date, standards: dict | None = None) -> dt.date:
+def next_review_date(
+    *, review_class: str, region, programme: str, after: dt.date, standards: dict | None = None
+) -> dt.date:
     if standards is None:
         standards = all_standards_in_force(region, after)
     urban_rural = region.urban_rural or ("rural" if programme == "dibao_rural" else "urban")
-    return add_months_to_date(after, review_months(review_class, urban_rural, programme=programme, standards=standards))
+    return add_months_to_date(
+        after, review_months(review_class, urban_rural, programme=programme, standards=standards)
+    )
 
 
 def _snapshot(evaluation: Evaluation) -> dict:
-    return {"facts": evaluation.facts, "standards": evaluation.standards, "trace": evaluation.trace,
-            "rule_version": evaluation.rule_version, "basis": evaluation.basis, "computed_on": evaluation.on.isoformat(),
-            "eligible": evaluation.eligible, "reasons": evaluation.reasons}
+    return {
+        "facts": evaluation.facts,
+        "standards": evaluation.standards,
+        "trace": evaluation.trace,
+        "rule_version": evaluation.rule_version,
+        "basis": evaluation.basis,
+        "computed_on": evaluation.on.isoformat(),
+        "eligible": evaluation.eligible,
+        "reasons": evaluation.reasons,
+    }
 
 
 # ---------------------------------------------------------------- creation
+
 
 def beneficiary_key(household_id: int, person_id: int | None) -> str:
     return f"p{person_id}" if person_id else f"h{household_id}"
 
 
 def _household_has_dibao(household_id: int) -> bool:
-    return Entitlement.objects.filter(household_id=household_id, programme__in=["dibao_urban", "dibao_rural"]).exclude(
-        status=Entitlement.Status.TERMINATED).exists()
+    return (
+        Entitlement.objects.filter(
+            household_id=household_id, programme__in=["dibao_urban", "dibao_rural"]
+        )
+        .exclude(status=Entitlement.Status.TERMINATED)
+        .exists()
+    )
 
 
 @transaction.atomic
-def create_entitlement(*, user, programme: str, household, region, approved_on: dt.date, facts: dict, person=None,
-                       decided_amount_fen: int | None = None, case=None, source: str = Entitlement.Source.CASE,
-                       reason: str = "") -> Entitlement:
+def create_entitlement(
+    *,
+    user,
+    programme: str,
+    household,
+    region,
+    approved_on: dt.date,
+    facts: dict,
+    person=None,
+    decided_amount_fen: int | None = None,
+    case=None,
+    source: str = Entitlement.Source.CASE,
+    reason: str = "",
+) -> Entitlement:
     """Compute the amount with the rules and the standards in force on `approved_on`, and create
     the entitlement from the month after. A county's decided amount, when given, is the amount
     (the rules' figure stays in the snapshot; equal to it, the entitlement follows the rules).
@@ -212,7 +313,11 @@ def create_entitlement(*, user, programme: str, household, region, approved_on: 
     hukou = person.hukou_type if person is not None else ""
     if programme == "tekun" and not hukou and household.head_id:
         hukou = household.head.hukou_type
-    facts = current_facts(members_or_household(facts, household), on=approved_on, hukou_type=hukou if programme == "tekun" else "")
+    facts = current_facts(
+        members_or_household(facts, household),
+        on=approved_on,
+        hukou_type=hukou if programme == "tekun" else "",
+    )
     if programme == "disability_living" and "dibao_household" not in facts:
         facts["dibao_household"] = _household_has_dibao(household.pk)
     standards = all_standards_in_force(region, approved_on)
@@ -220,36 +325,78 @@ def create_entitlement(*, user, programme: str, household, region, approved_on: 
     start = months.next_month(approved_on)
     status = Entitlement.Status.ACTIVE
     by_rules = evaluation.computed and evaluation.eligible
-    if decided_amount_fen is not None and not (by_rules and decided_amount_fen == evaluation.amount_fen):
+    if decided_amount_fen is not None and not (
+        by_rules and decided_amount_fen == evaluation.amount_fen
+    ):
         amount, amount_basis = decided_amount_fen, Entitlement.AmountBasis.DECIDED
     elif by_rules:
         amount, amount_basis = evaluation.amount_fen, Entitlement.AmountBasis.RULES
     else:
-        amount, amount_basis, status = 0, Entitlement.AmountBasis.DECIDED, Entitlement.Status.SUSPENDED
+        amount, amount_basis, status = (
+            0,
+            Entitlement.AmountBasis.DECIDED,
+            Entitlement.Status.SUSPENDED,
+        )
     review_class = _review_class(programme, evaluation)
     entitlement = Entitlement(
-        programme=programme, household=household, person=person, region=region, status=status,
-        beneficiary_key=beneficiary_key(household.pk, person.pk if person else None), start_month=start,
-        monthly_amount_fen=amount, amount_since=start, amount_basis=amount_basis, facts=evaluation.facts,
+        programme=programme,
+        household=household,
+        person=person,
+        region=region,
+        status=status,
+        beneficiary_key=beneficiary_key(household.pk, person.pk if person else None),
+        start_month=start,
+        monthly_amount_fen=amount,
+        amount_since=start,
+        amount_basis=amount_basis,
+        facts=evaluation.facts,
         basis=evaluation.basis if amount_basis == Entitlement.AmountBasis.RULES else None,
-        standards=evaluation.standards, trace=evaluation.trace, rule_version=evaluation.rule_version,
-        computed_on=approved_on, review_class=review_class,
-        next_review_on=next_review_date(review_class=review_class, region=region, programme=programme, after=approved_on, standards=standards),
-        review_reason="" if status == Entitlement.Status.ACTIVE else _("按规则无法核定金额，请复核"),
-        case=case, source=source,
+        standards=evaluation.standards,
+        trace=evaluation.trace,
+        rule_version=evaluation.rule_version,
+        computed_on=approved_on,
+        review_class=review_class,
+        next_review_on=next_review_date(
+            review_class=review_class,
+            region=region,
+            programme=programme,
+            after=approved_on,
+            standards=standards,
+        ),
+        review_reason=""
+        if status == Entitlement.Status.ACTIVE
+        else _("按规则无法核定金额，请复核"),
+        case=case,
+        source=source,
     )
     try:
         with transaction.atomic():
             entitlement.save()
     except IntegrityError:
-        raise ServiceError({"programme": [_("该对象已有同一项目的在享待遇，不能重复核定")]}, status=409) from None
+        raise ServiceError(
+            {"programme": [_("该对象已有同一项目的在享待遇，不能重复核定")]}, status=409
+        ) from None
     note = reason or _("核定待遇，自%(m)s起发放") % {"m": months.label(start)}
-    _record_change(entitlement, kind=EntitlementChange.Kind.CREATE, effective_month=start, reason=note, user=user,
-                   new_amount=amount, new_status=status, snapshot=_snapshot(evaluation) | {"amount_basis": amount_basis,
-                                                                                           "error": evaluation.error})
+    _record_change(
+        entitlement,
+        kind=EntitlementChange.Kind.CREATE,
+        effective_month=start,
+        reason=note,
+        user=user,
+        new_amount=amount,
+        new_status=status,
+        snapshot=_snapshot(evaluation) | {"amount_basis": amount_basis, "error": evaluation.error},
+    )
     if status != Entitlement.Status.ACTIVE:
-        _record_change(entitlement, kind=EntitlementChange.Kind.FLAG, effective_month=start, user=user,
-                       reason=evaluation.error or "; ".join(r["message"] for r in evaluation.reasons) or entitlement.review_reason)
+        _record_change(
+            entitlement,
+            kind=EntitlementChange.Kind.FLAG,
+            effective_month=start,
+            user=user,
+            reason=evaluation.error
+            or "; ".join(r["message"] for r in evaluation.reasons)
+            or entitlement.review_reason,
+        )
     audit.record("create", obj=entitlement, after=audit.snapshot(entitlement), note=note)
     return entitlement
 
@@ -264,17 +411,28 @@ def on_case_approved(case) -> Entitlement | None:
     if existing is not None:
         return existing
     decision = case.decisions.filter(level="county", outcome="approve").order_by("-id").first()
-    approved_on = case.closed_on or (decision.decided_on if decision else None) or timezone.localdate()
+    approved_on = (
+        case.closed_on or (decision.decided_on if decision else None) or timezone.localdate()
+    )
     user = decision.decided_by if decision else None
     person = case.applicant if case.programme in PER_PERSON_PROGRAMMES else None
     return create_entitlement(
-        user=user, programme=case.programme, household=case.household, region=case.region, approved_on=approved_on,
-        facts=case.facts or {}, person=person, decided_amount_fen=decision.amount_fen if decision else None, case=case,
-        reason=_("申请 %(n)s 经县级审批批准，自%(m)s起发放") % {"n": case.number, "m": months.label(months.next_month(approved_on))},
+        user=user,
+        programme=case.programme,
+        household=case.household,
+        region=case.region,
+        approved_on=approved_on,
+        facts=case.facts or {},
+        person=person,
+        decided_amount_fen=decision.amount_fen if decision else None,
+        case=case,
+        reason=_("申请 %(n)s 经县级审批批准，自%(m)s起发放")
+        % {"n": case.number, "m": months.label(months.next_month(approved_on))},
     )
 
 
 # ---------------------------------------------------------------- changes
+
 
 @transaction.atomic
 def suspend_entitlement(*, user, entitlement: Entitlement, reason: str) -> Entitlement:
@@ -287,9 +445,18 @@ def suspend_entitlement(*, user, entitlement: Entitlement, reason: str) -> Entit
     before = audit.snapshot(entitlement)
     entitlement.status = Entitlement.Status.SUSPENDED
     entitlement.save(update_fields=["status", "updated_at"])
-    _record_change(entitlement, kind=EntitlementChange.Kind.SUSPEND, effective_month=months.month_start(timezone.localdate()),
-                   reason=reason, user=user, old_status="active", new_status="suspended")
-    audit.record("update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason)
+    _record_change(
+        entitlement,
+        kind=EntitlementChange.Kind.SUSPEND,
+        effective_month=months.month_start(timezone.localdate()),
+        reason=reason,
+        user=user,
+        old_status="active",
+        new_status="suspended",
+    )
+    audit.record(
+        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
+    )
     return entitlement
 
 
@@ -305,14 +472,25 @@ def resume_entitlement(*, user, entitlement: Entitlement, reason: str) -> Entitl
     before = audit.snapshot(entitlement)
     entitlement.status = Entitlement.Status.ACTIVE
     entitlement.save(update_fields=["status", "updated_at"])
-    _record_change(entitlement, kind=EntitlementChange.Kind.RESUME, effective_month=months.month_start(timezone.localdate()),
-                   reason=reason, user=user, old_status="suspended", new_status="active")
-    audit.record("update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason)
+    _record_change(
+        entitlement,
+        kind=EntitlementChange.Kind.RESUME,
+        effective_month=months.month_start(timezone.localdate()),
+        reason=reason,
+        user=user,
+        old_status="suspended",
+        new_status="active",
+    )
+    audit.record(
+        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
+    )
     return entitlement
 
 
 @transaction.atomic
-def change_amount(*, user, entitlement: Entitlement, amount_fen: int, from_month, reason: str) -> Entitlement:
+def change_amount(
+    *, user, entitlement: Entitlement, amount_fen: int, from_month, reason: str
+) -> Entitlement:
     """A decided amount from a month on (e.g. after a county decision on an objection)."""
     _guard_write(user, entitlement)
     reason = _reason(reason)
@@ -323,16 +501,27 @@ def change_amount(*, user, entitlement: Entitlement, amount_fen: int, from_month
     if entitlement.status == Entitlement.Status.TERMINATED:
         raise ServiceError({"status": [_("待遇已终止，不能调整金额")]}, status=409)
     before = audit.snapshot(entitlement)
-    _set_amount(entitlement, amount_fen=amount_fen, from_month=from_month, kind=EntitlementChange.Kind.CHANGE, reason=reason, user=user)
+    _set_amount(
+        entitlement,
+        amount_fen=amount_fen,
+        from_month=from_month,
+        kind=EntitlementChange.Kind.CHANGE,
+        reason=reason,
+        user=user,
+    )
     entitlement.amount_basis = Entitlement.AmountBasis.DECIDED
     entitlement.basis = None
     entitlement.save()
-    audit.record("update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason)
+    audit.record(
+        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
+    )
     return entitlement
 
 
 @transaction.atomic
-def set_review_class(*, user, entitlement: Entitlement, review_class: str, reason: str) -> Entitlement:
+def set_review_class(
+    *, user, entitlement: Entitlement, review_class: str, reason: str
+) -> Entitlement:
     _guard_write(user, entitlement)
     reason = _reason(reason)
     if review_class not in Entitlement.ReviewClass.values:
@@ -340,15 +529,28 @@ def set_review_class(*, user, entitlement: Entitlement, review_class: str, reaso
     entitlement = _locked(entitlement)
     before = audit.snapshot(entitlement)
     entitlement.review_class = review_class
-    last = entitlement.reviews.filter(status=Review.Status.CONFIRMED).order_by("-performed_on").values_list("performed_on", flat=True).first()
-    entitlement.next_review_on = next_review_date(review_class=review_class, region=entitlement.region, programme=entitlement.programme,
-                                                  after=last or entitlement.computed_on)
+    last = (
+        entitlement.reviews.filter(status=Review.Status.CONFIRMED)
+        .order_by("-performed_on")
+        .values_list("performed_on", flat=True)
+        .first()
+    )
+    entitlement.next_review_on = next_review_date(
+        review_class=review_class,
+        region=entitlement.region,
+        programme=entitlement.programme,
+        after=last or entitlement.computed_on,
+    )
     entitlement.save()
-    audit.record("update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason)
+    audit.record(
+        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
+    )
     return entitlement
 
 
-def _terminate(entitlement: Entitlement, *, last_month: dt.date, reason: str, user, overpayment_reason: str) -> dict:
+def _terminate(
+    entitlement: Entitlement, *, last_month: dt.date, reason: str, user, overpayment_reason: str
+) -> dict:
     """Inside a transaction holding the entitlement's lock."""
     before = audit.snapshot(entitlement)
     old_status = entitlement.status
@@ -357,15 +559,29 @@ def _terminate(entitlement: Entitlement, *, last_month: dt.date, reason: str, us
     entitlement.status = Entitlement.Status.TERMINATED
     entitlement.next_review_on = None
     entitlement.save()
-    effects = _stop_lines_after(entitlement, entitlement.end_month, overpayment_reason=overpayment_reason, note=reason)
-    _record_change(entitlement, kind=EntitlementChange.Kind.TERMINATE, effective_month=months.add_months(entitlement.end_month, 1),
-                   reason=reason, user=user, old_status=old_status, new_status="terminated", snapshot=effects)
-    audit.record("update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason)
+    effects = _stop_lines_after(
+        entitlement, entitlement.end_month, overpayment_reason=overpayment_reason, note=reason
+    )
+    _record_change(
+        entitlement,
+        kind=EntitlementChange.Kind.TERMINATE,
+        effective_month=months.add_months(entitlement.end_month, 1),
+        reason=reason,
+        user=user,
+        old_status=old_status,
+        new_status="terminated",
+        snapshot=effects,
+    )
+    audit.record(
+        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
+    )
     return effects
 
 
 @transaction.atomic
-def terminate_entitlement(*, user, entitlement: Entitlement, last_month, reason: str) -> Entitlement:
+def terminate_entitlement(
+    *, user, entitlement: Entitlement, last_month, reason: str
+) -> Entitlement:
     """Stop for good after `last_month` (the last month owed). Payments already made for later
     months are flagged for recovery."""
     _guard_write(user, entitlement)
@@ -376,11 +592,18 @@ def terminate_entitlement(*, user, entitlement: Entitlement, last_month, reason:
         raise ServiceError({"status": [_("待遇已终止")]}, status=409)
     if last_month < months.add_months(entitlement.start_month, -1):
         raise ServiceError({"last_month": [_("最后发放月份不能早于起始发放月份的上一个月")]})
-    _terminate(entitlement, last_month=last_month, reason=reason, user=user, overpayment_reason=Overpayment.Reason.TERMINATED)
+    _terminate(
+        entitlement,
+        last_month=last_month,
+        reason=reason,
+        user=user,
+        overpayment_reason=Overpayment.Reason.TERMINATED,
+    )
     return entitlement
 
 
 # ---------------------------------------------------------------- deaths
+
 
 def scan_deaths(*, on: dt.date | None = None, progress: Progress = None) -> dict:
     """Find live entitlements whose beneficiary died in the registry. A person's entitlement stops
@@ -390,23 +613,46 @@ def scan_deaths(*, on: dt.date | None = None, progress: Progress = None) -> dict
     handled once."""
     on = on or timezone.localdate()
     report = progress or (lambda done, total, message: None)
-    dead_members = HouseholdMember.objects.filter(until__isnull=True, person__death_date__isnull=False, person__death_date__lte=on)
+    dead_members = HouseholdMember.objects.filter(
+        until__isnull=True, person__death_date__isnull=False, person__death_date__lte=on
+    )
     candidates = list(
         Entitlement.objects.exclude(status=Entitlement.Status.TERMINATED)
-        .filter(Q(person__death_date__lte=on) | Q(person__isnull=True, household_id__in=dead_members.values("household_id")))
-        .values_list("pk", flat=True).order_by("pk")
+        .filter(
+            Q(person__death_date__lte=on)
+            | Q(person__isnull=True, household_id__in=dead_members.values("household_id"))
+        )
+        .values_list("pk", flat=True)
+        .order_by("pk")
     )
-    result = {"checked": len(candidates), "terminated": 0, "flagged_for_review": 0, "overpayments": 0}
+    result = {
+        "checked": len(candidates),
+        "terminated": 0,
+        "flagged_for_review": 0,
+        "overpayments": 0,
+    }
     report(0, len(candidates), _("核查死亡人员"))
     for done, pk in enumerate(candidates, start=1):
         with transaction.atomic():
-            entitlement = Entitlement.objects.select_for_update(of=("self",)).select_related("person", "region").get(pk=pk)
+            entitlement = (
+                Entitlement.objects.select_for_update(of=("self",))
+                .select_related("person", "region")
+                .get(pk=pk)
+            )
             if entitlement.status != Entitlement.Status.TERMINATED:
                 _handle_death(entitlement, on, result)
         report(done, len(candidates), _("核查死亡人员"))
     if candidates:
-        audit.record("update", object_type="payments.entitlement", object_repr=_("死亡人员核查"), after=result,
-                     note=_("核查 %(checked)s 项待遇：终止 %(terminated)s 项，提示复核 %(flagged_for_review)s 项，多发待追回 %(overpayments)s 笔") % result)
+        audit.record(
+            "update",
+            object_type="payments.entitlement",
+            object_repr=_("死亡人员核查"),
+            after=result,
+            note=_(
+                "核查 %(checked)s 项待遇：终止 %(terminated)s 项，提示复核 %(flagged_for_review)s 项，多发待追回 %(overpayments)s 笔"
+            )
+            % result,
+        )
     return result
 
 
@@ -415,28 +661,61 @@ def _handle_death(entitlement: Entitlement, on: dt.date, result: dict) -> None:
     if person is not None:
         if person.death_date is None or person.death_date > on:
             return
-        reason = _("%(name)s 于 %(d)s 死亡（户籍登记），自次月起停发") % {"name": person.name, "d": person.death_date.isoformat()}
-        effects = _terminate(entitlement, last_month=months.month_start(person.death_date), reason=reason, user=None,
-                             overpayment_reason=Overpayment.Reason.DEATH)
+        reason = _("%(name)s 于 %(d)s 死亡（户籍登记），自次月起停发") % {
+            "name": person.name,
+            "d": person.death_date.isoformat(),
+        }
+        effects = _terminate(
+            entitlement,
+            last_month=months.month_start(person.death_date),
+            reason=reason,
+            user=None,
+            overpayment_reason=Overpayment.Reason.DEATH,
+        )
         result["terminated"] += 1
         result["overpayments"] += effects["overpayments"]
         return
-    members = list(HouseholdMember.objects.filter(household_id=entitlement.household_id, until__isnull=True).select_related("person"))
-    dead = [m.person for m in members if m.person.death_date is not None and m.person.death_date <= on]
+    members = list(
+        HouseholdMember.objects.filter(
+            household_id=entitlement.household_id, until__isnull=True
+        ).select_related("person")
+    )
+    dead = [
+        m.person for m in members if m.person.death_date is not None and m.person.death_date <= on
+    ]
     if dead and len(dead) == len(members):
         last = max(p.death_date for p in dead)
-        reason = _("家庭成员均已死亡（户籍登记，最后一人 %(d)s），自次月起停发") % {"d": last.isoformat()}
-        effects = _terminate(entitlement, last_month=months.month_start(last), reason=reason, user=None,
-                             overpayment_reason=Overpayment.Reason.DEATH)
+        reason = _("家庭成员均已死亡（户籍登记，最后一人 %(d)s），自次月起停发") % {
+            "d": last.isoformat()
+        }
+        effects = _terminate(
+            entitlement,
+            last_month=months.month_start(last),
+            reason=reason,
+            user=None,
+            overpayment_reason=Overpayment.Reason.DEATH,
+        )
         result["terminated"] += 1
         result["overpayments"] += effects["overpayments"]
         return
-    flagged = {c.get("person_id") for c in entitlement.changes.filter(kind=EntitlementChange.Kind.FLAG).values_list("snapshot", flat=True) if c}
+    flagged = {
+        c.get("person_id")
+        for c in entitlement.changes.filter(kind=EntitlementChange.Kind.FLAG).values_list(
+            "snapshot", flat=True
+        )
+        if c
+    }
     new = [p for p in dead if p.pk not in flagged]
     for p in new:
-        _record_change(entitlement, kind=EntitlementChange.Kind.FLAG, effective_month=months.next_month(p.death_date), user=None,
-                       reason=_("家庭成员 %(name)s 于 %(d)s 死亡，家庭人口变化，应复核") % {"name": p.name, "d": p.death_date.isoformat()},
-                       snapshot={"person_id": p.pk, "death_date": p.death_date.isoformat()})
+        _record_change(
+            entitlement,
+            kind=EntitlementChange.Kind.FLAG,
+            effective_month=months.next_month(p.death_date),
+            user=None,
+            reason=_("家庭成员 %(name)s 于 %(d)s 死亡，家庭人口变化，应复核")
+            % {"name": p.name, "d": p.death_date.isoformat()},
+            snapshot={"person_id": p.pk, "death_date": p.death_date.isoformat()},
+        )
     if new:
         entitlement.review_reason = _("家庭成员死亡，家庭人口变化")
         if entitlement.next_review_on is None or entitlement.next_review_on > on:
@@ -447,9 +726,12 @@ def _handle_death(entitlement: Entitlement, on: dt.date, result: dict) -> None:
 
 # ---------------------------------------------------------------- periodic review
 
+
 def verification_findings(entitlement: Entitlement, on: dt.date) -> list[dict]:
     """Economic-status verification for a review: the verification module's findings."""
-    return [audit.jsonable(f) for f in findings_for_household(household=entitlement.household, on=on)]
+    return [
+        audit.jsonable(f) for f in findings_for_household(household=entitlement.household, on=on)
+    ]
 
 
 def _proposal(eligible: bool, current: int, proposed: int) -> str:
@@ -463,7 +745,9 @@ def _proposal(eligible: bool, current: int, proposed: int) -> str:
 
 
 @transaction.atomic
-def start_review(*, user, entitlement: Entitlement, facts: dict | None = None, on: dt.date | None = None) -> Review:
+def start_review(
+    *, user, entitlement: Entitlement, facts: dict | None = None, on: dt.date | None = None
+) -> Review:
     """Re-run verification and the rules on the household's current facts (the clerk's updated
     facts, or the stored ones brought up to date from the registry) with today's standards, and
     propose to keep, increase, decrease or stop the payment from next month."""
@@ -478,30 +762,64 @@ def start_review(*, user, entitlement: Entitlement, facts: dict | None = None, o
     if entitlement.status == Entitlement.Status.TERMINATED:
         raise ServiceError({"status": [_("待遇已终止，无需复核")]}, status=409)
     hukou = entitlement.person.hukou_type if entitlement.person_id else ""
-    stored = members_or_household(facts if facts is not None else entitlement.facts, entitlement.household)
-    current = current_facts(stored, on=on,
-                            hukou_type=hukou if entitlement.programme == "tekun" else "")
+    stored = members_or_household(
+        facts if facts is not None else entitlement.facts, entitlement.household
+    )
+    current = current_facts(
+        stored, on=on, hukou_type=hukou if entitlement.programme == "tekun" else ""
+    )
     if entitlement.programme == "disability_living" and "dibao_household" not in current:
         current["dibao_household"] = _household_has_dibao(entitlement.household_id)
-    evaluation = evaluate(entitlement.programme, current, region=entitlement.region, on=on,
-                          standards=all_standards_in_force(entitlement.region, on))
+    evaluation = evaluate(
+        entitlement.programme,
+        current,
+        region=entitlement.region,
+        on=on,
+        standards=all_standards_in_force(entitlement.region, on),
+    )
     if not evaluation.computed and current.get("members"):
         raise ServiceError(evaluation.field_errors or {"facts": [evaluation.error]})
     effective = months.next_month(on)
-    current_amount = selectors.amount_for_month(entitlement, effective) if effective >= entitlement.start_month else entitlement.monthly_amount_fen
+    current_amount = (
+        selectors.amount_for_month(entitlement, effective)
+        if effective >= entitlement.start_month
+        else entitlement.monthly_amount_fen
+    )
     eligible = evaluation.computed and evaluation.eligible
     proposed = evaluation.amount_fen if eligible else 0
-    reasons = evaluation.reasons or ([{"code": "no_members", "message": _("家庭已无在世成员")}] if not current.get("members") else [])
-    Review.objects.filter(entitlement=entitlement, status=Review.Status.PROPOSED).update(status=Review.Status.SUPERSEDED)
-    review = Review.objects.create(
-        entitlement=entitlement, due_on=entitlement.next_review_on, performed_on=on, facts=evaluation.facts,
-        standards=evaluation.standards, trace=evaluation.trace, rule_version=evaluation.rule_version, basis=evaluation.basis,
-        reasons=reasons, verification=verification_findings(entitlement, on), eligible=eligible,
-        current_amount_fen=current_amount, proposed_amount_fen=proposed,
-        proposal=_proposal(eligible, current_amount, proposed), effective_month=effective, created_by=user,
+    reasons = evaluation.reasons or (
+        [{"code": "no_members", "message": _("家庭已无在世成员")}]
+        if not current.get("members")
+        else []
     )
-    audit.record("create", obj=review, object_repr=f"{entitlement} {review.get_proposal_display()}", after=audit.snapshot(review),
-                 note=_("复核建议：%(p)s") % {"p": review.get_proposal_display()})
+    Review.objects.filter(entitlement=entitlement, status=Review.Status.PROPOSED).update(
+        status=Review.Status.SUPERSEDED
+    )
+    review = Review.objects.create(
+        entitlement=entitlement,
+        due_on=entitlement.next_review_on,
+        performed_on=on,
+        facts=evaluation.facts,
+        standards=evaluation.standards,
+        trace=evaluation.trace,
+        rule_version=evaluation.rule_version,
+        basis=evaluation.basis,
+        reasons=reasons,
+        verification=verification_findings(entitlement, on),
+        eligible=eligible,
+        current_amount_fen=current_amount,
+        proposed_amount_fen=proposed,
+        proposal=_proposal(eligible, current_amount, proposed),
+        effective_month=effective,
+        created_by=user,
+    )
+    audit.record(
+        "create",
+        obj=review,
+        object_repr=f"{entitlement} {review.get_proposal_display()}",
+        after=audit.snapshot(review),
+        note=_("复核建议：%(p)s") % {"p": review.get_proposal_display()},
+    )
     return review
 
 
@@ -521,29 +839,76 @@ def confirm_review(*, user, review: Review, accept: bool, reason: str = "") -> R
     before = audit.snapshot(entitlement)
     if accept:
         note = reason or _("确认复核建议：%(p)s") % {"p": review.get_proposal_display()}
-        snapshot = {"facts": review.facts, "standards": review.standards, "trace": review.trace, "rule_version": review.rule_version,
-                    "basis": review.basis, "computed_on": review.performed_on.isoformat(), "review_id": review.pk}
+        snapshot = {
+            "facts": review.facts,
+            "standards": review.standards,
+            "trace": review.trace,
+            "rule_version": review.rule_version,
+            "basis": review.basis,
+            "computed_on": review.performed_on.isoformat(),
+            "review_id": review.pk,
+        }
         if review.proposal == Review.Proposal.STOP:
-            _terminate(entitlement, last_month=months.add_months(review.effective_month, -1), reason=note, user=user,
-                       overpayment_reason=Overpayment.Reason.TERMINATED)
+            _terminate(
+                entitlement,
+                last_month=months.add_months(review.effective_month, -1),
+                reason=note,
+                user=user,
+                overpayment_reason=Overpayment.Reason.TERMINATED,
+            )
         else:
             if review.proposal != Review.Proposal.NO_CHANGE:
-                _set_amount(entitlement, amount_fen=review.proposed_amount_fen, from_month=review.effective_month,
-                            kind=EntitlementChange.Kind.REVIEW, reason=note, user=user, snapshot=snapshot)
-            entitlement.facts, entitlement.standards, entitlement.trace = review.facts, review.standards, review.trace
-            entitlement.rule_version, entitlement.basis, entitlement.computed_on = review.rule_version, review.basis, review.performed_on
+                _set_amount(
+                    entitlement,
+                    amount_fen=review.proposed_amount_fen,
+                    from_month=review.effective_month,
+                    kind=EntitlementChange.Kind.REVIEW,
+                    reason=note,
+                    user=user,
+                    snapshot=snapshot,
+                )
+            entitlement.facts, entitlement.standards, entitlement.trace = (
+                review.facts,
+                review.standards,
+                review.trace,
+            )
+            entitlement.rule_version, entitlement.basis, entitlement.computed_on = (
+                review.rule_version,
+                review.basis,
+                review.performed_on,
+            )
             entitlement.amount_basis = Entitlement.AmountBasis.RULES
             entitlement.review_reason = ""
-            entitlement.next_review_on = next_review_date(review_class=entitlement.review_class, region=entitlement.region,
-                                                          programme=entitlement.programme, after=review.performed_on)
-            if entitlement.status == Entitlement.Status.SUSPENDED and entitlement.monthly_amount_fen > 0 and not entitlement.changes.filter(
-                    kind=EntitlementChange.Kind.SUSPEND).exists():
+            entitlement.next_review_on = next_review_date(
+                review_class=entitlement.review_class,
+                region=entitlement.region,
+                programme=entitlement.programme,
+                after=review.performed_on,
+            )
+            if (
+                entitlement.status == Entitlement.Status.SUSPENDED
+                and entitlement.monthly_amount_fen > 0
+                and not entitlement.changes.filter(kind=EntitlementChange.Kind.SUSPEND).exists()
+            ):
                 # Suspended only because no amount could be computed at approval: now it can be paid.
                 entitlement.status = Entitlement.Status.ACTIVE
-                _record_change(entitlement, kind=EntitlementChange.Kind.RESUME, effective_month=review.effective_month,
-                               reason=note, user=user, old_status="suspended", new_status="active")
+                _record_change(
+                    entitlement,
+                    kind=EntitlementChange.Kind.RESUME,
+                    effective_month=review.effective_month,
+                    reason=note,
+                    user=user,
+                    old_status="suspended",
+                    new_status="active",
+                )
             entitlement.save()
-            audit.record("update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=note)
+            audit.record(
+                "update",
+                obj=entitlement,
+                before=before,
+                after=audit.snapshot(entitlement),
+                note=note,
+            )
         review.status = Review.Status.CONFIRMED
     else:
         review.status = Review.Status.REJECTED
@@ -551,6 +916,13 @@ def confirm_review(*, user, review: Review, accept: bool, reason: str = "") -> R
     review.decided_at = timezone.now()
     review.decision_reason = reason
     review.save()
-    audit.record("transition", obj=review, object_repr=f"{entitlement} {review.get_proposal_display()}",
-                 region_code=entitlement.audit_region_code, before={"status": "proposed"}, after={"status": review.status}, note=reason)
+    audit.record(
+        "transition",
+        obj=review,
+        object_repr=f"{entitlement} {review.get_proposal_display()}",
+        region_code=entitlement.audit_region_code,
+        before={"status": "proposed"},
+        after={"status": review.status},
+        note=reason,
+    )
     return review

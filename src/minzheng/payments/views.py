@@ -14,16 +14,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
-from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.assistance.params import PROGRAMMES, REGISTRY
 from minzheng.core.errors import ServiceError
 from minzheng.core.models import Job
+from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region, regions_for
 from minzheng.web.views.base import page, paginate
@@ -76,11 +75,19 @@ def _amount(text: str) -> int:
 
 # ---------------------------------------------------------------- entitlements
 
-@page(check=lambda user: user.role == Role.RESIDENT, message=gettext_lazy("此页面供居民查看本人家庭的待遇"))
+
+@page(
+    check=lambda user: user.role == Role.RESIDENT,
+    message=gettext_lazy("此页面供居民查看本人家庭的待遇"),
+)
 def mine(request):
     """A resident's own household: what it receives, and the last payments."""
-    entitlements = list(selectors.entitlements_for(request.user).order_by("programme", "-start_month"))
-    lines = PayrollLine.objects.filter(entitlement__in=[e.pk for e in entitlements]).order_by("-month", "-attempt", "id")[:24]
+    entitlements = list(
+        selectors.entitlements_for(request.user).order_by("programme", "-start_month")
+    )
+    lines = PayrollLine.objects.filter(entitlement__in=[e.pk for e in entitlements]).order_by(
+        "-month", "-attempt", "id"
+    )[:24]
     return render(request, "payments/mine.html", {"entitlements": entitlements, "lines": lines})
 
 
@@ -88,12 +95,23 @@ def mine(request):
 def entitlement_list(request):
     user = request.user
     filters = {k: request.GET.get(k, "").strip() for k in ("status", "programme", "q", "region")}
-    qs = selectors.search_entitlements(user, status=filters["status"], programme=filters["programme"], region_code=filters["region"],
-                                       query=filters["q"]).order_by("-id")
-    return render(request, "payments/entitlement_list.html", {
-        "page_obj": paginate(request, qs), "filters": filters, "statuses": Entitlement.Status.choices,
-        "programmes": MONTHLY_PROGRAMMES,
-    })
+    qs = selectors.search_entitlements(
+        user,
+        status=filters["status"],
+        programme=filters["programme"],
+        region_code=filters["region"],
+        query=filters["q"],
+    ).order_by("-id")
+    return render(
+        request,
+        "payments/entitlement_list.html",
+        {
+            "page_obj": paginate(request, qs),
+            "filters": filters,
+            "statuses": Entitlement.Status.choices,
+            "programmes": MONTHLY_PROGRAMMES,
+        },
+    )
 
 
 @staff_page
@@ -101,14 +119,22 @@ def entitlement_detail(request, pk):
     user = request.user
     entitlement = selectors.get_entitlement(user, pk)
     today = timezone.localdate()
-    return render(request, "payments/entitlement_detail.html", {
-        "e": entitlement, "changes": selectors.changes_of(entitlement)[:100], "lines": selectors.lines_of_entitlement(entitlement)[:36],
-        "reviews": entitlement.reviews.order_by("-id")[:10], "open_review": selectors.open_review(entitlement),
-        "overpayments": entitlement.overpayments.select_related("line"),
-        "may_change": may_change_entitlements(user), "last_month_default": months.label(months.month_start(today)),
-        "next_month": months.label(months.next_month(today)),
-        "review_classes": Entitlement.ReviewClass.choices,
-    })
+    return render(
+        request,
+        "payments/entitlement_detail.html",
+        {
+            "e": entitlement,
+            "changes": selectors.changes_of(entitlement)[:100],
+            "lines": selectors.lines_of_entitlement(entitlement)[:36],
+            "reviews": entitlement.reviews.order_by("-id")[:10],
+            "open_review": selectors.open_review(entitlement),
+            "overpayments": entitlement.overpayments.select_related("line"),
+            "may_change": may_change_entitlements(user),
+            "last_month_default": months.label(months.month_start(today)),
+            "next_month": months.label(months.next_month(today)),
+            "review_classes": Entitlement.ReviewClass.choices,
+        },
+    )
 
 
 @require_POST
@@ -126,14 +152,29 @@ def entitlement_action(request, pk, action):
             services.resume_entitlement(user=user, entitlement=entitlement, reason=reason)
             messages.success(request, _("已恢复发放"))
         elif action == "change":
-            services.change_amount(user=user, entitlement=entitlement, amount_fen=_amount(post.get("amount", "")),
-                                   from_month=post.get("from_month", ""), reason=reason)
+            services.change_amount(
+                user=user,
+                entitlement=entitlement,
+                amount_fen=_amount(post.get("amount", "")),
+                from_month=post.get("from_month", ""),
+                reason=reason,
+            )
             messages.success(request, _("金额已调整"))
         elif action == "terminate":
-            services.terminate_entitlement(user=user, entitlement=entitlement, last_month=post.get("last_month", ""), reason=reason)
+            services.terminate_entitlement(
+                user=user,
+                entitlement=entitlement,
+                last_month=post.get("last_month", ""),
+                reason=reason,
+            )
             messages.success(request, _("已终止发放"))
         elif action == "review_class":
-            services.set_review_class(user=user, entitlement=entitlement, review_class=post.get("review_class", ""), reason=reason)
+            services.set_review_class(
+                user=user,
+                entitlement=entitlement,
+                review_class=post.get("review_class", ""),
+                reason=reason,
+            )
             messages.success(request, _("复核类别已修改"))
         elif action == "review":
             review = services.start_review(user=user, entitlement=entitlement)
@@ -141,28 +182,51 @@ def entitlement_action(request, pk, action):
         else:
             raise ServiceError({"action": [_("未知操作")]})
     except ServiceError as exc:
-        _report(request, exc, {"reason": _("原因"), "amount": _("金额"), "from_month": _("起始月份"), "last_month": _("最后发放月份")})
+        _report(
+            request,
+            exc,
+            {
+                "reason": _("原因"),
+                "amount": _("金额"),
+                "from_month": _("起始月份"),
+                "last_month": _("最后发放月份"),
+            },
+        )
     return redirect("payments:entitlement_detail", pk=entitlement.pk)
 
 
 # ---------------------------------------------------------------- reviews
 
+
 @staff_page
 def review_list(request):
     user = request.user
     on = timezone.localdate()
-    return render(request, "payments/review_list.html", {
-        "page_obj": paginate(request, selectors.due_reviews_for(user, on)), "on": on,
-        "open_reviews": selectors.reviews_for(user).filter(status=Review.Status.PROPOSED).order_by("-id")[:50],
-    })
+    return render(
+        request,
+        "payments/review_list.html",
+        {
+            "page_obj": paginate(request, selectors.due_reviews_for(user, on)),
+            "on": on,
+            "open_reviews": selectors.reviews_for(user)
+            .filter(status=Review.Status.PROPOSED)
+            .order_by("-id")[:50],
+        },
+    )
 
 
 @staff_page
 def review_detail(request, pk):
     review = selectors.get_review(request.user, pk)
-    return render(request, "payments/review_detail.html", {
-        "review": review, "e": review.entitlement, "may_change": may_change_entitlements(request.user),
-    })
+    return render(
+        request,
+        "payments/review_detail.html",
+        {
+            "review": review,
+            "e": review.entitlement,
+            "may_change": may_change_entitlements(request.user),
+        },
+    )
 
 
 @require_POST
@@ -171,7 +235,9 @@ def review_confirm(request, pk):
     review = selectors.get_review(request.user, pk)
     accept = request.POST.get("decision") == "accept"
     try:
-        services.confirm_review(user=request.user, review=review, accept=accept, reason=request.POST.get("reason", ""))
+        services.confirm_review(
+            user=request.user, review=review, accept=accept, reason=request.POST.get("reason", "")
+        )
     except ServiceError as exc:
         _report(request, exc, {"reason": _("意见")})
         return redirect("payments:review_detail", pk=review.pk)
@@ -180,6 +246,7 @@ def review_confirm(request, pk):
 
 
 # ---------------------------------------------------------------- payrolls
+
 
 def _payroll_page(view):
     def check(user):
@@ -192,11 +259,19 @@ def _payroll_page(view):
 def payroll_list(request):
     user = request.user
     today = timezone.localdate()
-    return render(request, "payments/payroll_list.html", {
-        "page_obj": paginate(request, selectors.runs_for(user)), "counties": selectors.counties_for(user).order_by("code"),
-        "may_run": may_run_payrolls(user), "default_month": months.label(months.month_start(today)),
-        "overpayments": selectors.overpayments_for(user).filter(status="open").order_by("-id")[:50],
-    })
+    return render(
+        request,
+        "payments/payroll_list.html",
+        {
+            "page_obj": paginate(request, selectors.runs_for(user)),
+            "counties": selectors.counties_for(user).order_by("code"),
+            "may_run": may_run_payrolls(user),
+            "default_month": months.label(months.month_start(today)),
+            "overpayments": selectors.overpayments_for(user)
+            .filter(status="open")
+            .order_by("-id")[:50],
+        },
+    )
 
 
 @require_POST
@@ -210,8 +285,15 @@ def payroll_create(request):
         month = _future_month(request.POST.get("month", ""))
         if month is not None and request.POST.get("confirm_future") != "1":
             # Paying ahead is rare and easy to do by mistake (a mistyped year): say so, ask again.
-            return render(request, "payments/payroll_confirm_future.html", {
-                "county": county, "month": month, "current": months.month_start(timezone.localdate())})
+            return render(
+                request,
+                "payments/payroll_confirm_future.html",
+                {
+                    "county": county,
+                    "month": month,
+                    "current": months.month_start(timezone.localdate()),
+                },
+            )
         run = payroll.create_run(user=user, county=county, month=request.POST.get("month", ""))
         if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
             payroll.start_compute(user=user, run=run)
@@ -258,8 +340,11 @@ def payroll_detail(request, pk):
     if status:
         lines = lines.filter(status=status)
     context = _run_context(request, run) | {
-        "page_obj": paginate(request, lines, per_page=50), "status": status, "line_statuses": PayrollLine.Status.choices,
-        "returns": run.returns.all()[:20], "missing_accounts": run.lines.filter(account_masked="").count(),
+        "page_obj": paginate(request, lines, per_page=50),
+        "status": status,
+        "line_statuses": PayrollLine.Status.choices,
+        "returns": run.returns.all()[:20],
+        "missing_accounts": run.lines.filter(account_masked="").count(),
     }
     return render(request, "payments/payroll_detail.html", context)
 
@@ -291,9 +376,14 @@ def payroll_action(request, pk, action):
             upload = request.FILES.get("file")
             if upload is None:
                 raise ServiceError({"file": [_("请选择回盘文件")]})
-            result = payroll.import_bank_return(user=user, run=run, file_name=upload.name, content=upload.read())
-            messages.success(request, _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已确认 %(u)s 笔，有误 %(e)s 行") % {
-                "p": result.paid, "f": result.failed, "u": result.unchanged, "e": result.errors})
+            result = payroll.import_bank_return(
+                user=user, run=run, file_name=upload.name, content=upload.read()
+            )
+            messages.success(
+                request,
+                _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已确认 %(u)s 笔，有误 %(e)s 行")
+                % {"p": result.paid, "f": result.failed, "u": result.unchanged, "e": result.errors},
+            )
         else:
             raise ServiceError({"action": [_("未知操作")]})
     except ServiceError as exc:
@@ -317,29 +407,55 @@ def payroll_export(request, pk, fmt):
 
 # ---------------------------------------------------------------- simulator
 
+
 def _simulator_page(view):
-    return page(check=recompute.may_simulate, message=gettext_lazy("当前账号无权使用救助标准调整测算"))(view)
+    return page(
+        check=recompute.may_simulate, message=gettext_lazy("当前账号无权使用救助标准调整测算")
+    )(view)
 
 
 def _param_choices() -> list[dict]:
-    return [{"programme": code, "programme_name": gettext(name),
-             "keys": [{"key": spec.key, "label": str(spec.label), "unit": spec.unit} for spec in REGISTRY.get(code, {}).values()
-                      if spec.unit in ("fen_month", "fen_year", "fen", "ratio", "count", "years")]}
-            for code, name in MONTHLY_PROGRAMMES]
+    return [
+        {
+            "programme": code,
+            "programme_name": gettext(name),
+            "keys": [
+                {"key": spec.key, "label": str(spec.label), "unit": spec.unit}
+                for spec in REGISTRY.get(code, {}).values()
+                if spec.unit in ("fen_month", "fen_year", "fen", "ratio", "count", "years")
+            ],
+        }
+        for code, name in MONTHLY_PROGRAMMES
+    ]
 
 
 @_simulator_page
 def simulator(request):
     user = request.user
-    form = {"programme": request.GET.get("programme", "dibao_urban"), "key": request.GET.get("key", "standard"),
-            "region": request.GET.get("region", user.region.code if user.region_id else "420800"),
-            "value": request.GET.get("value", ""), "effective_from": request.GET.get("effective_from", "")}
-    context = {"form": form, "params": _param_choices(), "regions": _simulator_regions(user), "result": None,
-               "current": _current_standard(user, form)}
-    missing = [label for field, label in (("value", _("新数值")), ("effective_from", _("生效日期"))) if not form[field]]
+    form = {
+        "programme": request.GET.get("programme", "dibao_urban"),
+        "key": request.GET.get("key", "standard"),
+        "region": request.GET.get("region", user.region.code if user.region_id else "420800"),
+        "value": request.GET.get("value", ""),
+        "effective_from": request.GET.get("effective_from", ""),
+    }
+    context = {
+        "form": form,
+        "params": _param_choices(),
+        "regions": _simulator_regions(user),
+        "result": None,
+        "current": _current_standard(user, form),
+    }
+    missing = [
+        label
+        for field, label in (("value", _("新数值")), ("effective_from", _("生效日期")))
+        if not form[field]
+    ]
     if len(missing) == 1:
         # Half a form used to show nothing at all; say what is still needed.
-        messages.error(request, _("请填写%(fields)s后再测算") % {"fields": "、".join(str(m) for m in missing)})
+        messages.error(
+            request, _("请填写%(fields)s后再测算") % {"fields": "、".join(str(m) for m in missing)}
+        )
     if form["value"] and form["effective_from"]:
         try:
             try:
@@ -347,17 +463,36 @@ def simulator(request):
             except ValueError:
                 raise ServiceError({"effective_from": [_("生效日期无效")]}) from None
             region = get_region(user, form["region"])
-            result = recompute.simulate_standard_change(user=user, programme=form["programme"], key=form["key"], region=region,
-                                                        value=form["value"], effective_from=effective_from)
+            result = recompute.simulate_standard_change(
+                user=user,
+                programme=form["programme"],
+                key=form["key"],
+                region=region,
+                value=form["value"],
+                effective_from=effective_from,
+            )
         except ServiceError as exc:
-            _report(request, exc, {"value": _("新数值"), "effective_from": _("生效日期"), "key": _("参数"), "programme": _("救助项目")})
+            _report(
+                request,
+                exc,
+                {
+                    "value": _("新数值"),
+                    "effective_from": _("生效日期"),
+                    "key": _("参数"),
+                    "programme": _("救助项目"),
+                },
+            )
         else:
             context["result"] = result
             context["chart"] = {
                 "counties": [row["name"] for row in result["counties"]],
                 "before": [yuan_str(row["monthly_before"]) for row in result["counties"]],
                 "after": [yuan_str(row["monthly_after"]) for row in result["counties"]],
-                "labels": {"before": _("调整前月支出（元）"), "after": _("调整后月支出（元）"), "unit": _("元")},
+                "labels": {
+                    "before": _("调整前月支出（元）"),
+                    "after": _("调整后月支出（元）"),
+                    "unit": _("元"),
+                },
             }
             context["may_apply"] = _may_set_standards(user)
     return render(request, "payments/simulator.html", context)
@@ -386,7 +521,11 @@ def _may_set_standards(user) -> bool:
 
 
 def _simulator_regions(user) -> list[Region]:
-    return list(regions_for(user).filter(level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.ZONE]).order_by("code"))
+    return list(
+        regions_for(user)
+        .filter(level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.ZONE])
+        .order_by("code")
+    )
 
 
 @require_POST
@@ -400,13 +539,20 @@ def simulator_apply(request):
         except ValueError:
             raise ServiceError({"effective_from": [_("生效日期无效")]}) from None
         region = get_region(user, post.get("region", ""))
-        standard, job = recompute.apply_standard_change(user=user, programme=post.get("programme", ""), key=post.get("key", ""),
-                                                        region=region, effective_from=effective_from, value=post.get("value", ""),
-                                                        reason=post.get("reason", ""))
+        standard, job = recompute.apply_standard_change(
+            user=user,
+            programme=post.get("programme", ""),
+            key=post.get("key", ""),
+            region=region,
+            effective_from=effective_from,
+            value=post.get("value", ""),
+            reason=post.get("reason", ""),
+        )
     except ServiceError as exc:
         _report(request, exc, {"reason": _("调整原因"), "value": _("新数值")})
-        query = urlencode({k: post.get(k, "") for k in ("programme", "key", "region", "value", "effective_from")})
+        query = urlencode(
+            {k: post.get(k, "") for k in ("programme", "key", "region", "value", "effective_from")}
+        )
         return redirect(f"{reverse('payments:simulator')}?{query}")
     messages.success(request, _("新标准已生效登记，正在按新标准重算待遇"))
     return redirect("web:job_detail", job_id=job.pk)
-

@@ -9,7 +9,15 @@ from .selectors import households_for, people_for, search_people
 @admin.register(Person)
 class PersonAdmin(ScopedAdmin):
     selector = people_for
-    list_display = ("name", "id_masked", "sex", "birth_date", "hukou_region", "hukou_type", "death_date")
+    list_display = (
+        "name",
+        "id_masked",
+        "sex",
+        "birth_date",
+        "hukou_region",
+        "hukou_type",
+        "death_date",
+    )
     search_fields = ("name",)
     exclude = ("id_cipher", "id_hash")
     readonly_fields = ("id_masked", "name_pinyin")

@@ -11,4 +11,6 @@ class PeopleConfig(AppConfig):
 
         from .models import Person
 
-        register_cipher_sample(lambda: Person.objects.exclude(id_cipher="").values_list("id_cipher", flat=True).first())
+        register_cipher_sample(
+            lambda: Person.objects.exclude(id_cipher="").values_list("id_cipher", flat=True).first()
+        )

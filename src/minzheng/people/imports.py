@@ -56,25 +56,77 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("id_number", "身份证号码", ("id_number", "身份证号", "公民身份号码"), True,
-           "420802199001011234", "18位，末位X须大写；请将本列设为文本格式"),
+    Column(
+        "id_number",
+        "身份证号码",
+        ("id_number", "身份证号", "公民身份号码"),
+        True,
+        "420802199001011234",
+        "18位，末位X须大写；请将本列设为文本格式",
+    ),
     Column("name", "姓名", ("name",), True, "张三"),
-    Column("hukou_region", "户籍地区划代码", ("hukou_region", "区划代码", "户籍地代码"), True,
-           "420802001001", "12位村（社区）代码或9位乡镇（街道）代码；户主须为村（社区）代码"),
+    Column(
+        "hukou_region",
+        "户籍地区划代码",
+        ("hukou_region", "区划代码", "户籍地代码"),
+        True,
+        "420802001001",
+        "12位村（社区）代码或9位乡镇（街道）代码；户主须为村（社区）代码",
+    ),
     Column("hukou_type", "户口性质", ("hukou_type", "户籍性质"), True, "城镇", "城镇或农村"),
-    Column("household_key", "家庭编号", ("household_key", "户编号"), False,
-           "1", "本文件内的编号，同一家庭的成员填写相同编号；不填则只登记个人"),
-    Column("relation", "与户主关系", ("relation",), False,
-           "户主", "户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳女婿、其他"),
-    Column("address", "住址", ("address", "家庭住址"), False, "龙泉街道象山社区1号", "同一家庭应一致"),
+    Column(
+        "household_key",
+        "家庭编号",
+        ("household_key", "户编号"),
+        False,
+        "1",
+        "本文件内的编号，同一家庭的成员填写相同编号；不填则只登记个人",
+    ),
+    Column(
+        "relation",
+        "与户主关系",
+        ("relation",),
+        False,
+        "户主",
+        "户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳女婿、其他",
+    ),
+    Column(
+        "address", "住址", ("address", "家庭住址"), False, "龙泉街道象山社区1号", "同一家庭应一致"
+    ),
     Column("bank_name", "开户银行", ("bank_name",), False, "荆门农商银行", "同一家庭应一致"),
-    Column("bank_account", "银行账号", ("bank_account", "银行卡号"), False,
-           "6228480012345678901", "12至30位数字；请将本列设为文本格式"),
-    Column("disability_type", "残疾类别", ("disability_type",), False,
-           "", "视力、听力、言语、肢体、智力、精神、多重残疾"),
-    Column("disability_grade", "残疾等级", ("disability_grade",), False, "", "1至4级，与残疾类别同时填写"),
+    Column(
+        "bank_account",
+        "银行账号",
+        ("bank_account", "银行卡号"),
+        False,
+        "6228480012345678901",
+        "12至30位数字；请将本列设为文本格式",
+    ),
+    Column(
+        "disability_type",
+        "残疾类别",
+        ("disability_type",),
+        False,
+        "",
+        "视力、听力、言语、肢体、智力、精神、多重残疾",
+    ),
+    Column(
+        "disability_grade",
+        "残疾等级",
+        ("disability_grade",),
+        False,
+        "",
+        "1至4级，与残疾类别同时填写",
+    ),
     Column("phone", "联系电话", ("phone", "电话", "手机号"), False, "13800000000"),
-    Column("birth_date", "出生日期", ("birth_date",), False, "1990-01-01", "可不填；填写时须与身份证号码一致"),
+    Column(
+        "birth_date",
+        "出生日期",
+        ("birth_date",),
+        False,
+        "1990-01-01",
+        "可不填；填写时须与身份证号码一致",
+    ),
     Column("sex", "性别", ("sex",), False, "男", "可不填；填写时须与身份证号码一致"),
 )
 _COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
@@ -90,24 +142,60 @@ _header_key = sheets.header_key
 _HEADER_LOOKUP = {_header_key(name): c.key for c in COLUMNS for name in (c.header, *c.aliases)}
 
 _HUKOU_TYPES = {
-    "城镇": UrbanRural.URBAN, "城镇户口": UrbanRural.URBAN, "非农业": UrbanRural.URBAN, "非农业户口": UrbanRural.URBAN,
-    "农村": UrbanRural.RURAL, "农村户口": UrbanRural.RURAL, "农业": UrbanRural.RURAL, "农业户口": UrbanRural.RURAL,
-    "urban": UrbanRural.URBAN, "rural": UrbanRural.RURAL,
+    "城镇": UrbanRural.URBAN,
+    "城镇户口": UrbanRural.URBAN,
+    "非农业": UrbanRural.URBAN,
+    "非农业户口": UrbanRural.URBAN,
+    "农村": UrbanRural.RURAL,
+    "农村户口": UrbanRural.RURAL,
+    "农业": UrbanRural.RURAL,
+    "农业户口": UrbanRural.RURAL,
+    "urban": UrbanRural.URBAN,
+    "rural": UrbanRural.RURAL,
 }
 # Household registers (户口簿) name relations more finely than the registry keeps them.
 _RELATION_SYNONYMS = {
     "本人": Relation.HEAD,
-    "妻": Relation.SPOUSE, "妻子": Relation.SPOUSE, "夫": Relation.SPOUSE, "丈夫": Relation.SPOUSE,
-    "子": Relation.CHILD, "女": Relation.CHILD, "儿子": Relation.CHILD, "女儿": Relation.CHILD,
-    "长子": Relation.CHILD, "次子": Relation.CHILD, "长女": Relation.CHILD, "次女": Relation.CHILD,
-    "父亲": Relation.PARENT, "母亲": Relation.PARENT, "父": Relation.PARENT, "母": Relation.PARENT,
-    "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD, "外孙子": Relation.GRANDCHILD, "外孙女": Relation.GRANDCHILD,
-    "祖父": Relation.GRANDPARENT, "祖母": Relation.GRANDPARENT, "外祖父": Relation.GRANDPARENT, "外祖母": Relation.GRANDPARENT,
-    "兄": Relation.SIBLING, "弟": Relation.SIBLING, "姐": Relation.SIBLING, "妹": Relation.SIBLING,
-    "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW,
+    "妻": Relation.SPOUSE,
+    "妻子": Relation.SPOUSE,
+    "夫": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE,
+    "子": Relation.CHILD,
+    "女": Relation.CHILD,
+    "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD,
+    "长子": Relation.CHILD,
+    "次子": Relation.CHILD,
+    "长女": Relation.CHILD,
+    "次女": Relation.CHILD,
+    "父亲": Relation.PARENT,
+    "母亲": Relation.PARENT,
+    "父": Relation.PARENT,
+    "母": Relation.PARENT,
+    "孙子": Relation.GRANDCHILD,
+    "孙女": Relation.GRANDCHILD,
+    "外孙子": Relation.GRANDCHILD,
+    "外孙女": Relation.GRANDCHILD,
+    "祖父": Relation.GRANDPARENT,
+    "祖母": Relation.GRANDPARENT,
+    "外祖父": Relation.GRANDPARENT,
+    "外祖母": Relation.GRANDPARENT,
+    "兄": Relation.SIBLING,
+    "弟": Relation.SIBLING,
+    "姐": Relation.SIBLING,
+    "妹": Relation.SIBLING,
+    "儿媳": Relation.CHILD_IN_LAW,
+    "女婿": Relation.CHILD_IN_LAW,
 }
 _CHINESE_GRADES = {"一": 1, "二": 2, "三": 3, "四": 4}
-_SEXES = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE, "male": Sex.MALE, "female": Sex.FEMALE}
+_SEXES = {
+    "男": Sex.MALE,
+    "女": Sex.FEMALE,
+    "m": Sex.MALE,
+    "f": Sex.FEMALE,
+    "male": Sex.MALE,
+    "female": Sex.FEMALE,
+}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 
@@ -161,9 +249,14 @@ class ImportReport:
     def summary(self) -> str:
         if not self.written:
             return _("未导入：发现%(errors)d处错误") % {"errors": len(self.errors)}
-        return _("已导入：新增人员%(people)d人、家庭%(households)d户，已存在%(existing)d人，跳过%(skipped)d行") % {
-            "people": self.created_people, "households": self.created_households, "existing": self.existing,
-            "skipped": self.skipped_rows}
+        return _(
+            "已导入：新增人员%(people)d人、家庭%(households)d户，已存在%(existing)d人，跳过%(skipped)d行"
+        ) % {
+            "people": self.created_people,
+            "households": self.created_households,
+            "existing": self.existing,
+            "skipped": self.skipped_rows,
+        }
 
     def as_result(self) -> dict:
         return {
@@ -193,7 +286,7 @@ _cell_text = sheets.cell_text
 
 
 def file_kind(path: Path | bytes) -> str:
-    """"xlsx" or "csv", from the file's first bytes (the stored name may not say)."""
+    """ "xlsx" or "csv", from the file's first bytes (the stored name may not say)."""
     if isinstance(path, bytes):
         head = path[:8]
     else:
@@ -302,7 +395,11 @@ class _Validator:
 
         id_text = c.get("id_number", "").replace(" ", "")
         if isinstance(row.raw.get("id_number"), float) and len(id_text) > 15:
-            self.error(row, "id_number", _("身份证号码被Excel存成了数字，后几位已丢失；请将该列设为文本格式后重新填写"))
+            self.error(
+                row,
+                "id_number",
+                _("身份证号码被Excel存成了数字，后几位已丢失；请将该列设为文本格式后重新填写"),
+            )
             id_text = ""  # the stored digits are not the real number; do not validate them further
 
         birth_date = self._birth_date(row)
@@ -312,8 +409,15 @@ class _Validator:
         grade = self._grade(row)
 
         rid, errors = services.validate_person_fields(
-            id_number=id_text, name=row.name, hukou_type=row.hukou_type, birth_date=birth_date, sex=sex,
-            disability_type=disability_type, disability_grade=grade, phone=row.phone, today=self.today,
+            id_number=id_text,
+            name=row.name,
+            hukou_type=row.hukou_type,
+            birth_date=birth_date,
+            sex=sex,
+            disability_type=disability_type,
+            disability_grade=grade,
+            phone=row.phone,
+            today=self.today,
         )
         for key, messages in errors.items():
             if key == "id_number" and not id_text and row.errors:
@@ -332,8 +436,12 @@ class _Validator:
         if not row.household_key:
             filled = [k for k in ("relation", *_HOUSEHOLD_FIELDS) if c.get(k)]
             if filled:
-                self.error(row, "household_key", _("填写了家庭信息（%(columns)s）但未填写家庭编号") % {
-                    "columns": "、".join(self.header(k) for k in filled)})
+                self.error(
+                    row,
+                    "household_key",
+                    _("填写了家庭信息（%(columns)s）但未填写家庭编号")
+                    % {"columns": "、".join(self.header(k) for k in filled)},
+                )
 
     def _birth_date(self, row: ImportRow) -> dt.date | None:
         raw = row.raw.get("birth_date")
@@ -378,7 +486,9 @@ class _Validator:
             self.error(row, "hukou_region", _("户籍地区划代码不能为空"))
             return
         if not code.isdigit() or len(code) not in (9, 12):
-            self.error(row, "hukou_region", _("户籍地区划代码应为12位村（社区）代码或9位乡镇（街道）代码"))
+            self.error(
+                row, "hukou_region", _("户籍地区划代码应为12位村（社区）代码或9位乡镇（街道）代码")
+            )
             return
         if code not in self._regions:
             self._regions[code] = resolve_code(code)
@@ -402,14 +512,24 @@ class _Validator:
             return
         relation = self._relations.get(text) or self._relations.get(text.lower())
         if relation is None:
-            self.error(row, "relation", _("与户主关系无效，应为户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳女婿或其他"))
+            self.error(
+                row,
+                "relation",
+                _(
+                    "与户主关系无效，应为户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳女婿或其他"
+                ),
+            )
         else:
             row.relation = relation
 
     def _bank_account(self, row: ImportRow) -> None:
         text = row.cells.get("bank_account", "")
         if isinstance(row.raw.get("bank_account"), float) and len(text) > 15:
-            self.error(row, "bank_account", _("银行账号被Excel存成了数字，后几位已丢失；请将该列设为文本格式后重新填写"))
+            self.error(
+                row,
+                "bank_account",
+                _("银行账号被Excel存成了数字，后几位已丢失；请将该列设为文本格式后重新填写"),
+            )
             return
         try:
             row.bank_account = services.validate_bank_account(text)
@@ -428,7 +548,11 @@ class _Validator:
             if not row.id_hash:
                 continue
             if row.id_hash in first_seen:
-                self.error(row, "id_number", _("身份证号码与第%(row)d行重复") % {"row": first_seen[row.id_hash]})
+                self.error(
+                    row,
+                    "id_number",
+                    _("身份证号码与第%(row)d行重复") % {"row": first_seen[row.id_hash]},
+                )
             else:
                 first_seen[row.id_hash] = row.number
 
@@ -436,20 +560,38 @@ class _Validator:
         heads = [r for r in unit.rows if r.relation == Relation.HEAD]
         # A relation that could not be read may be the head's: that row's own error says enough.
         if not heads and not any(r.cells.get("relation") and not r.relation for r in unit.rows):
-            self.error(unit.rows[0], "household_key", _("家庭编号“%(key)s”没有户主") % {"key": unit.key})
+            self.error(
+                unit.rows[0], "household_key", _("家庭编号“%(key)s”没有户主") % {"key": unit.key}
+            )
         for extra in heads[1:]:
-            message = _("家庭编号“%(key)s”已有户主（第%(row)d行）") % {"key": unit.key, "row": heads[0].number}
+            message = _("家庭编号“%(key)s”已有户主（第%(row)d行）") % {
+                "key": unit.key,
+                "row": heads[0].number,
+            }
             self.error(extra, "relation", message)
         if heads and heads[0].region is not None and heads[0].region.level != Region.Level.VILLAGE:
-            self.error(heads[0], "hukou_region", _("家庭须登记到村（社区），户主的户籍地区划代码应为12位村（社区）代码"))
+            self.error(
+                heads[0],
+                "hukou_region",
+                _("家庭须登记到村（社区），户主的户籍地区划代码应为12位村（社区）代码"),
+            )
         reference_row = heads[0] if heads else unit.rows[0]
         for key in _HOUSEHOLD_FIELDS:
-            reference = getattr(reference_row, key) or next((getattr(r, key) for r in unit.rows if getattr(r, key)), "")
+            reference = getattr(reference_row, key) or next(
+                (getattr(r, key) for r in unit.rows if getattr(r, key)), ""
+            )
             for row in unit.rows:
                 value = getattr(row, key)
                 if value and value != reference:
-                    self.error(row, key, _("同一家庭的%(column)s应一致（本户为“%(value)s”）") % {
-                        "column": self.header(key), "value": reference if key != "bank_account" else idcard.mask(reference)})
+                    self.error(
+                        row,
+                        key,
+                        _("同一家庭的%(column)s应一致（本户为“%(value)s”）")
+                        % {
+                            "column": self.header(key),
+                            "value": reference if key != "bank_account" else idcard.mask(reference),
+                        },
+                    )
 
     def check_registry(self, units: list[Unit]) -> None:
         """Conflicts with people already registered: someone the file puts in a household who
@@ -457,23 +599,32 @@ class _Validator:
         hashes = [r.id_hash for u in units for r in u.rows if r.id_hash]
         current: dict[str, HouseholdMember] = {}
         for start in range(0, len(hashes), 500):
-            batch = hashes[start:start + 500]
-            members = HouseholdMember.objects.filter(person__id_hash__in=batch, until__isnull=True).select_related(
-                "household__region", "person")
+            batch = hashes[start : start + 500]
+            members = HouseholdMember.objects.filter(
+                person__id_hash__in=batch, until__isnull=True
+            ).select_related("household__region", "person")
             current.update({m.person.id_hash: m for m in members})
         for unit in units:
             if not unit.key:
                 continue
             head = unit.head
             target_id = None
-            head_membership = current.get(head.id_hash) if head and head.id_hash and head.id_hash not in self.elsewhere else None
+            head_membership = (
+                current.get(head.id_hash)
+                if head and head.id_hash and head.id_hash not in self.elsewhere
+                else None
+            )
             if head_membership is not None:
                 visible = region_in_scope(self.user, head_membership.household.region)
                 if not visible:
                     self.error(head, "id_number", services.registered_elsewhere_message())
                 elif head_membership.relation != Relation.HEAD:
-                    self.error(head, "relation", _("该人员已是家庭%(no)s的成员，不能作为新家庭的户主") % {
-                        "no": head_membership.household.number})
+                    self.error(
+                        head,
+                        "relation",
+                        _("该人员已是家庭%(no)s的成员，不能作为新家庭的户主")
+                        % {"no": head_membership.household.number},
+                    )
                 else:
                     target_id = head_membership.household_id
             for row in unit.rows:
@@ -482,7 +633,12 @@ class _Validator:
                 membership = current.get(row.id_hash)
                 if membership is not None and membership.household_id != target_id:
                     if region_in_scope(self.user, membership.household.region):
-                        self.error(row, "id_number", _("该人员已在家庭%(no)s中，请先办理迁出") % {"no": membership.household.number})
+                        self.error(
+                            row,
+                            "id_number",
+                            _("该人员已在家庭%(no)s中，请先办理迁出")
+                            % {"no": membership.household.number},
+                        )
                     else:
                         self.error(row, "id_number", services.registered_elsewhere_message())
 
@@ -493,10 +649,14 @@ class _Validator:
 
         hashes = [r.id_hash for r in rows if r.id_hash]
         for start in range(0, len(hashes), 500):
-            batch = hashes[start:start + 500]
+            batch = hashes[start : start + 500]
             known = set(Person.objects.filter(id_hash__in=batch).values_list("id_hash", flat=True))
             if known:
-                visible = set(people_for(self.user).filter(id_hash__in=known).values_list("id_hash", flat=True))
+                visible = set(
+                    people_for(self.user)
+                    .filter(id_hash__in=known)
+                    .values_list("id_hash", flat=True)
+                )
                 self.elsewhere |= known - visible
         for row in rows:
             if row.id_hash in self.elsewhere:
@@ -518,20 +678,33 @@ def _parse(path: Path | bytes) -> tuple[dict[str, str], list[ImportRow], list[Ro
         if key is None:
             continue  # extra columns (序号, 备注 …) are common and harmless
         if key in positions:
-            errors.append(RowError(header_number, written, written, _("列“%(column)s”重复") % {"column": written}))
+            errors.append(
+                RowError(
+                    header_number, written, written, _("列“%(column)s”重复") % {"column": written}
+                )
+            )
             continue
         positions[key] = position
         headers[key] = written
     for column in COLUMNS:
         if column.required and column.key not in positions:
-            errors.append(RowError(header_number, column.header, "", _("缺少必填列“%(column)s”") % {"column": column.header}))
+            errors.append(
+                RowError(
+                    header_number,
+                    column.header,
+                    "",
+                    _("缺少必填列“%(column)s”") % {"column": column.header},
+                )
+            )
     rows = []
     for index in range(header_index + 1, len(table)):
         values = table[index]
         if not any(_cell_text(v) for v in values):
             continue
         raw = {key: (values[pos] if pos < len(values) else None) for key, pos in positions.items()}
-        rows.append(ImportRow(number=index + 1, cells={k: _cell_text(v) for k, v in raw.items()}, raw=raw))
+        rows.append(
+            ImportRow(number=index + 1, cells={k: _cell_text(v) for k, v in raw.items()}, raw=raw)
+        )
     if not rows and not errors:
         raise ImportFileError(_("文件中只有表头，没有数据"))
     return headers, rows, errors
@@ -552,7 +725,9 @@ def _group(rows: list[ImportRow]) -> list[Unit]:
     return units
 
 
-def _validate(*, user, path: Path | bytes, today: dt.date) -> tuple[dict[str, str], list[ImportRow], list[Unit], list[RowError]]:
+def _validate(
+    *, user, path: Path | bytes, today: dt.date
+) -> tuple[dict[str, str], list[ImportRow], list[Unit], list[RowError]]:
     """Headers, rows, units and file-level errors; row errors are on the rows themselves."""
     headers, rows, header_errors = _parse(path)
     if header_errors:
@@ -588,9 +763,16 @@ def _write_unit(unit: Unit, *, user, since: dt.date, counts: _Counts) -> None:
         person = Person.objects.filter(id_hash=row.id_hash).first()
         if person is None:
             person = services.register_person(
-                user=user, id_number=row.id_number, name=row.name, hukou_region=row.region, hukou_type=row.hukou_type,
-                birth_date=row.birth_date, sex=row.sex or None, disability_type=row.disability_type,
-                disability_grade=row.disability_grade, phone=row.phone,
+                user=user,
+                id_number=row.id_number,
+                name=row.name,
+                hukou_region=row.region,
+                hukou_type=row.hukou_type,
+                birth_date=row.birth_date,
+                sex=row.sex or None,
+                disability_type=row.disability_type,
+                disability_grade=row.disability_grade,
+                phone=row.phone,
             )
             counts.created_people += 1
         else:
@@ -600,34 +782,55 @@ def _write_unit(unit: Unit, *, user, since: dt.date, counts: _Counts) -> None:
         return
     head_row, head = next((r, p) for r, p in people if r.relation == Relation.HEAD)
     members = [(p, r.relation) for r, p in people if p.pk != head.pk]
-    membership = head.memberships.filter(until__isnull=True, relation=Relation.HEAD).select_related("household").first()
+    membership = (
+        head.memberships.filter(until__isnull=True, relation=Relation.HEAD)
+        .select_related("household")
+        .first()
+    )
     if membership is None:
         services.create_household(
-            user=user, region=head_row.region, head=head, address=head_row.address or _first(unit, "address"),
+            user=user,
+            region=head_row.region,
+            head=head,
+            address=head_row.address or _first(unit, "address"),
             bank_name=head_row.bank_name or _first(unit, "bank_name"),
-            bank_account=head_row.bank_account or _first(unit, "bank_account"), members=members, since=since,
+            bank_account=head_row.bank_account or _first(unit, "bank_account"),
+            members=members,
+            since=since,
         )
         counts.created_households += 1
         return
     household = membership.household
     counts.existing_households += 1
-    in_household = set(household.memberships.filter(until__isnull=True).values_list("person_id", flat=True))
+    in_household = set(
+        household.memberships.filter(until__isnull=True).values_list("person_id", flat=True)
+    )
     for person, relation in members:
         if person.pk not in in_household:
-            services.add_member(user=user, household=household, person=person, relation=relation, since=since)
+            services.add_member(
+                user=user, household=household, person=person, relation=relation, since=since
+            )
 
 
 def _first(unit: Unit, key: str) -> str:
     return next((getattr(r, key) for r in unit.rows if getattr(r, key)), "")
 
 
-def _write(units: list[Unit], *, user, since: dt.date, chunk_households: int, total_rows: int, progress: Progress) -> _Counts:
+def _write(
+    units: list[Unit],
+    *,
+    user,
+    since: dt.date,
+    chunk_households: int,
+    total_rows: int,
+    progress: Progress,
+) -> _Counts:
     """Each chunk of units commits on its own: a crash loses at most the chunk in flight, and the
     next run finds the committed ones already registered."""
     counts = _Counts()
     done = 0
     for start in range(0, len(units), chunk_households):
-        chunk = units[start:start + chunk_households]
+        chunk = units[start : start + chunk_households]
         chunk_counts = _Counts()
         with transaction.atomic():
             for unit in chunk:
@@ -635,7 +838,11 @@ def _write(units: list[Unit], *, user, since: dt.date, chunk_households: int, to
         for name in asdict(counts):
             setattr(counts, name, getattr(counts, name) + getattr(chunk_counts, name))
         done += sum(len(u.rows) for u in chunk)
-        progress(done, total_rows, _("正在写入：已处理%(done)d行，共%(total)d行") % {"done": done, "total": total_rows})
+        progress(
+            done,
+            total_rows,
+            _("正在写入：已处理%(done)d行，共%(total)d行") % {"done": done, "total": total_rows},
+        )
     return counts
 
 
@@ -661,15 +868,24 @@ def _actor_for(user) -> Actor:
 
 
 def run_import(
-    *, user, path: Path | bytes, mode: str, progress: Progress | None = None, source_name: str = "", reference: str = "",
-    chunk_households: int = DEFAULT_CHUNK_HOUSEHOLDS, today: dt.date | None = None,
+    *,
+    user,
+    path: Path | bytes,
+    mode: str,
+    progress: Progress | None = None,
+    source_name: str = "",
+    reference: str = "",
+    chunk_households: int = DEFAULT_CHUNK_HOUSEHOLDS,
+    today: dt.date | None = None,
 ) -> ImportReport:
     """Validate the whole file (a path, or its bytes), then write it according to `mode`. Safe to run again."""
     ensure_can_import(user)
     _check_mode(mode)
     if not isinstance(path, bytes):
         source_name = source_name or Path(path).name
-        path = uploads.read(path)  # a stored upload is decrypted here; a plain file is read as it is
+        path = uploads.read(
+            path
+        )  # a stored upload is decrypted here; a plain file is read as it is
     report_file = {"size": len(path), "sha256": hashlib.sha256(path).hexdigest()}
     progress = progress or (lambda done, total, message: None)
     today = today or timezone.localdate()
@@ -695,11 +911,22 @@ def run_import(
                 # Rows without an error of their own are reported too, so every row not written is listed.
                 for row in unit.rows:
                     if not row.errors:
-                        row.errors.append(RowError(row.number, key_header, unit.key, _("同一家庭中有错误的行，整户未导入")))
+                        row.errors.append(
+                            RowError(
+                                row.number,
+                                key_header,
+                                unit.key,
+                                _("同一家庭中有错误的行，整户未导入"),
+                            )
+                        )
             report.errors = [e for row in rows for e in row.errors]
             progress(0, len(rows), _("正在写入"))
             counts = _write(
-                writable, user=user, since=today, chunk_households=max(1, int(chunk_households)), total_rows=len(rows),
+                writable,
+                user=user,
+                since=today,
+                chunk_households=max(1, int(chunk_households)),
+                total_rows=len(rows),
                 progress=progress,
             )
             report.created_people = counts.created_people
@@ -716,8 +943,12 @@ def _record_import(*, user, report: ImportReport, source_name: str, reference: s
     summary.pop("errors")
     with transaction.atomic():
         audit.record(
-            AuditEvent.Action.IMPORT, object_type=JOB_KIND, object_id=reference, object_repr=source_name,
-            region_code=user.region.code if user.region_id else "", after=summary,
+            AuditEvent.Action.IMPORT,
+            object_type=JOB_KIND,
+            object_id=reference,
+            object_repr=source_name,
+            region_code=user.region.code if user.region_id else "",
+            after=summary,
             note=report.summary(),
         )
 
@@ -736,8 +967,11 @@ def start_import(*, user, path: Path | bytes, original_name: str, mode: str) -> 
         raise ServiceError({"file": [str(exc)]}) from None
     stored = uploads.store(data, folder="imports")
     return enqueue(
-        JOB_KIND, params={**stored.as_params(), "original_name": original_name, "mode": mode}, user=user,
-        region=user.region, title=_("导入人口信息：%(name)s") % {"name": original_name},
+        JOB_KIND,
+        params={**stored.as_params(), "original_name": original_name, "mode": mode},
+        user=user,
+        region=user.region,
+        title=_("导入人口信息：%(name)s") % {"name": original_name},
     )
 
 
@@ -762,7 +996,9 @@ def import_template_xlsx() -> bytes:
         if column.key in text_columns:
             example.number_format = "@"
             sheet.column_dimensions[letter].number_format = "@"
-        sheet.column_dimensions[letter].width = max(12, len(column.example) + 4, len(column.header) * 2 + 4)
+        sheet.column_dimensions[letter].width = max(
+            12, len(column.example) + 4, len(column.header) * 2 + 4
+        )
     sheet.freeze_panes = "A2"
 
     notes = workbook.create_sheet(_("填写说明"))
@@ -770,7 +1006,15 @@ def import_template_xlsx() -> bytes:
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        sheets.append(notes, [column.header, _("必填") if column.required else _("选填"), column.hint, column.example])
+        sheets.append(
+            notes,
+            [
+                column.header,
+                _("必填") if column.required else _("选填"),
+                column.hint,
+                column.example,
+            ],
+        )
     for letter, width in (("A", 18), ("B", 10), ("C", 60), ("D", 24)):
         notes.column_dimensions[letter].width = width
     return sheets.xlsx_bytes(workbook)

@@ -39,11 +39,27 @@ class Person(models.Model):
     name_pinyin = models.CharField(_("姓名拼音"), max_length=512, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"), db_index=True)
-    hukou_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="registered_people", verbose_name=_("户籍地"))
+    hukou_region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="registered_people",
+        verbose_name=_("户籍地"),
+    )
     hukou_type = models.CharField(_("户口性质"), max_length=8, choices=UrbanRural.choices)
-    residence_region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="resident_people", verbose_name=_("居住地"))
-    disability_type = models.CharField(_("残疾类别"), max_length=16, choices=DisabilityType.choices, blank=True)
-    disability_grade = models.PositiveSmallIntegerField(_("残疾等级"), null=True, blank=True, choices=[(i, f"{i}") for i in range(1, 5)])
+    residence_region = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resident_people",
+        verbose_name=_("居住地"),
+    )
+    disability_type = models.CharField(
+        _("残疾类别"), max_length=16, choices=DisabilityType.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        _("残疾等级"), null=True, blank=True, choices=[(i, f"{i}") for i in range(1, 5)]
+    )
     death_date = models.DateField(_("死亡日期"), null=True, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
@@ -77,9 +93,21 @@ class Household(models.Model):
     """A household (家庭) of people living together, with the account assistance is paid to."""
 
     number = models.CharField(_("家庭编号"), max_length=32, unique=True)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("所在村（社区）"))
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("所在村（社区）"),
+    )
     address = models.CharField(_("住址"), max_length=200, blank=True)
-    head = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="headed_households", verbose_name=_("户主"))
+    head = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="headed_households",
+        verbose_name=_("户主"),
+    )
     bank_name = models.CharField(_("开户银行"), max_length=64, blank=True)
     bank_account_cipher = models.TextField(blank=True, editable=False)
     bank_account_masked = models.CharField(_("银行账号"), max_length=40, blank=True, editable=False)
@@ -115,8 +143,12 @@ class Relation(models.TextChoices):
 class HouseholdMember(models.Model):
     """Membership with dates, so the household's composition on any date can be read back."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("家庭"))
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("成员"))
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("家庭")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("成员")
+    )
     relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices)
     since = models.DateField(_("加入日期"))
     until = models.DateField(_("离开日期"), null=True, blank=True)
@@ -127,7 +159,11 @@ class HouseholdMember(models.Model):
         verbose_name = _("家庭成员")
         verbose_name_plural = _("家庭成员")
         constraints = [
-            models.UniqueConstraint(fields=["person"], condition=Q(until__isnull=True), name="one_current_household_per_person"),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(until__isnull=True),
+                name="one_current_household_per_person",
+            ),
         ]
 
     def __str__(self):
@@ -155,4 +191,6 @@ class PossibleDuplicate(models.Model):
     class Meta:
         verbose_name = _("疑似重复登记")
         verbose_name_plural = _("疑似重复登记")
-        constraints = [models.UniqueConstraint(fields=["person", "other"], name="unique_duplicate_pair")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "other"], name="unique_duplicate_pair")
+        ]

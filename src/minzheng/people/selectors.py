@@ -16,7 +16,11 @@ from .models import Household, HouseholdMember, Person, PossibleDuplicate
 def people_for(user) -> QuerySet[Person]:
     qs = Person.objects.select_related("hukou_region", "residence_region")
     if user.is_authenticated and user.role == "resident":
-        return qs.filter(memberships__household__in=_own_households(user)).distinct() if user.person_id else qs.none()
+        return (
+            qs.filter(memberships__household__in=_own_households(user)).distinct()
+            if user.person_id
+            else qs.none()
+        )
     return qs.filter(scope_q(user, "hukou_region", "residence_region"))
 
 
@@ -28,7 +32,9 @@ def households_for(user) -> QuerySet[Household]:
 
 
 def _own_households(user):
-    return HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values("household_id")
+    return HouseholdMember.objects.filter(person_id=user.person_id, until__isnull=True).values(
+        "household_id"
+    )
 
 
 def get_person(user, pk: int) -> Person:
@@ -59,7 +65,10 @@ def search_people(user, query: str = "", *, region_code: str = "") -> QuerySet[P
     qs = people_for(user)
     query = (query or "").strip()
     if region_code:
-        qs = qs.filter(Q(hukou_region__path__contains=f"{region_code}/") | Q(residence_region__path__contains=f"{region_code}/"))
+        qs = qs.filter(
+            Q(hukou_region__path__contains=f"{region_code}/")
+            | Q(residence_region__path__contains=f"{region_code}/")
+        )
     if not query:
         return qs
     if _ID_LIKE.match(query):
@@ -99,7 +108,11 @@ def find_household(user, text: str) -> tuple[Household | None, Person | None]:
     if _ID_LIKE.match(text):
         person = search_people(user, text).first()
         if person is not None:
-            household = households_for(user).filter(memberships__person=person, memberships__until__isnull=True).first()
+            household = (
+                households_for(user)
+                .filter(memberships__person=person, memberships__until__isnull=True)
+                .first()
+            )
             return household, person if household else None
     return households_for(user).filter(number=text).first(), None
 
@@ -111,4 +124,6 @@ def current_household(person: Person) -> Household | None:
 
 def open_duplicates_for(user) -> QuerySet[PossibleDuplicate]:
     visible = people_for(user).values("pk")
-    return PossibleDuplicate.objects.filter(status=PossibleDuplicate.Status.OPEN, person__in=visible).select_related("person", "other")
+    return PossibleDuplicate.objects.filter(
+        status=PossibleDuplicate.Status.OPEN, person__in=visible
+    ).select_related("person", "other")

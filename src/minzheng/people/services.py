@@ -13,7 +13,15 @@ from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
 from minzheng.regions.models import Region
 
-from .models import DisabilityType, Household, HouseholdMember, Person, PossibleDuplicate, Relation, UrbanRural
+from .models import (
+    DisabilityType,
+    Household,
+    HouseholdMember,
+    Person,
+    PossibleDuplicate,
+    Relation,
+    UrbanRural,
+)
 from .pinyin import name_pinyin
 
 
@@ -37,9 +45,17 @@ def person_in_scope(user, person: Person) -> bool:
 
 
 def validate_person_fields(
-    *, id_number: str, name: str, hukou_type: str, birth_date: dt.date | None = None, sex: str | None = None,
-    disability_type: str = "", disability_grade: int | None = None, death_date: dt.date | None = None,
-    phone: str = "", today: dt.date | None = None,
+    *,
+    id_number: str,
+    name: str,
+    hukou_type: str,
+    birth_date: dt.date | None = None,
+    sex: str | None = None,
+    disability_type: str = "",
+    disability_grade: int | None = None,
+    death_date: dt.date | None = None,
+    phone: str = "",
+    today: dt.date | None = None,
 ) -> tuple[idcard.ResidentId | None, dict[str, list[str]]]:
     """Pure validation shared by the form, the API and the importer."""
     errors: dict[str, list[str]] = {}
@@ -60,7 +76,10 @@ def validate_person_fields(
         errors["hukou_type"] = [_("户口性质应为城镇或农村")]
     if rid is not None:
         if birth_date and birth_date != rid.birth_date:
-            errors["birth_date"] = [_("出生日期与身份证号码不一致（号码中为 %(d)s）") % {"d": rid.birth_date.isoformat()}]
+            errors["birth_date"] = [
+                _("出生日期与身份证号码不一致（号码中为 %(d)s）")
+                % {"d": rid.birth_date.isoformat()}
+            ]
         if sex and sex != rid.sex:
             errors["sex"] = [_("性别与身份证号码不一致")]
     if disability_type and disability_type not in DisabilityType.values:
@@ -79,14 +98,31 @@ def validate_person_fields(
 
 @transaction.atomic
 def register_person(
-    *, user, id_number: str, name: str, hukou_region: Region, hukou_type: str, residence_region: Region | None = None,
-    birth_date: dt.date | None = None, sex: str | None = None, disability_type: str = "",
-    disability_grade: int | None = None, death_date: dt.date | None = None, phone: str = "",
+    *,
+    user,
+    id_number: str,
+    name: str,
+    hukou_region: Region,
+    hukou_type: str,
+    residence_region: Region | None = None,
+    birth_date: dt.date | None = None,
+    sex: str | None = None,
+    disability_type: str = "",
+    disability_grade: int | None = None,
+    death_date: dt.date | None = None,
+    phone: str = "",
 ) -> Person:
     ensure_can_write(user, hukou_region)
     rid, errors = validate_person_fields(
-        id_number=id_number, name=name, hukou_type=hukou_type, birth_date=birth_date, sex=sex,
-        disability_type=disability_type, disability_grade=disability_grade, death_date=death_date, phone=phone,
+        id_number=id_number,
+        name=name,
+        hukou_type=hukou_type,
+        birth_date=birth_date,
+        sex=sex,
+        disability_type=disability_type,
+        disability_grade=disability_grade,
+        death_date=death_date,
+        phone=phone,
     )
     if errors:
         raise ServiceError(errors)
@@ -97,14 +133,29 @@ def register_person(
             # Nothing that identifies the record: no link, no internal id, no household number.
             raise ServiceError({"id_number": [registered_elsewhere_message()]}, status=409)
         raise ServiceError(
-            {"id_number": [_("该身份证号码已登记，请打开已有记录：/people/%(pk)s/") % {"pk": existing.pk}]},
-            status=409, data={"existing_id": existing.pk, "existing_url": f"/people/{existing.pk}/"},
+            {
+                "id_number": [
+                    _("该身份证号码已登记，请打开已有记录：/people/%(pk)s/") % {"pk": existing.pk}
+                ]
+            },
+            status=409,
+            data={"existing_id": existing.pk, "existing_url": f"/people/{existing.pk}/"},
         )
     person = Person(
-        id_hash=id_hash, id_cipher=crypto.encrypt(rid.number), id_masked=idcard.mask(rid.number),
-        name=name.strip(), name_pinyin=name_pinyin(name.strip()), sex=rid.sex, birth_date=rid.birth_date,
-        hukou_region=hukou_region, hukou_type=hukou_type, residence_region=residence_region,
-        disability_type=disability_type, disability_grade=disability_grade, death_date=death_date, phone=phone,
+        id_hash=id_hash,
+        id_cipher=crypto.encrypt(rid.number),
+        id_masked=idcard.mask(rid.number),
+        name=name.strip(),
+        name_pinyin=name_pinyin(name.strip()),
+        sex=rid.sex,
+        birth_date=rid.birth_date,
+        hukou_region=hukou_region,
+        hukou_type=hukou_type,
+        residence_region=residence_region,
+        disability_type=disability_type,
+        disability_grade=disability_grade,
+        death_date=death_date,
+        phone=phone,
     )
     try:
         with transaction.atomic():
@@ -119,18 +170,35 @@ def register_person(
 def flag_likely_duplicates(person: Person) -> list[PossibleDuplicate]:
     """Same name and birth date, different ID: probably one person registered twice."""
     flags = []
-    for other in Person.objects.filter(name=person.name, birth_date=person.birth_date).exclude(pk=person.pk):
+    for other in Person.objects.filter(name=person.name, birth_date=person.birth_date).exclude(
+        pk=person.pk
+    ):
         a, b = sorted([person, other], key=lambda p: p.pk)
         flag, created = PossibleDuplicate.objects.get_or_create(
             person=b, other=a, defaults={"reason": _("姓名和出生日期相同但身份证号码不同")}
         )
         if created:
-            audit.record("create", obj=flag, object_repr=str(b), region_code=person.audit_region_code, note=flag.reason)
+            audit.record(
+                "create",
+                obj=flag,
+                object_repr=str(b),
+                region_code=person.audit_region_code,
+                note=flag.reason,
+            )
             flags.append(flag)
     return flags
 
 
-_EDITABLE = {"name", "hukou_region", "hukou_type", "residence_region", "disability_type", "disability_grade", "death_date", "phone"}
+_EDITABLE = {
+    "name",
+    "hukou_region",
+    "hukou_type",
+    "residence_region",
+    "disability_type",
+    "disability_grade",
+    "death_date",
+    "phone",
+}
 
 
 @transaction.atomic
@@ -143,9 +211,13 @@ def update_person(*, user, person: Person, **changes) -> Person:
         ensure_can_write(user, changes["hukou_region"])
     merged = {f: getattr(person, f) for f in _EDITABLE} | changes
     _rid, errors = validate_person_fields(
-        id_number=person.id_number, name=merged["name"], hukou_type=merged["hukou_type"],
-        disability_type=merged["disability_type"] or "", disability_grade=merged["disability_grade"],
-        death_date=merged["death_date"], phone=changes.get("phone") or "",
+        id_number=person.id_number,
+        name=merged["name"],
+        hukou_type=merged["hukou_type"],
+        disability_type=merged["disability_type"] or "",
+        disability_grade=merged["disability_grade"],
+        death_date=merged["death_date"],
+        phone=changes.get("phone") or "",
     )
     if errors:
         raise ServiceError(errors)
@@ -168,15 +240,27 @@ def validate_bank_account(account: str) -> str:
 
 def next_household_number(region: Region) -> str:
     prefix = f"H{region.code}"
-    last = Household.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
-    seq = int(last[len(prefix):]) + 1 if last else 1
+    last = (
+        Household.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    seq = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{seq:05d}"
 
 
 @transaction.atomic
 def create_household(
-    *, user, region: Region, head: Person, address: str = "", bank_name: str = "", bank_account: str = "",
-    members: list[tuple[Person, str]] | None = None, since: dt.date | None = None,
+    *,
+    user,
+    region: Region,
+    head: Person,
+    address: str = "",
+    bank_name: str = "",
+    bank_account: str = "",
+    members: list[tuple[Person, str]] | None = None,
+    since: dt.date | None = None,
 ) -> Household:
     ensure_can_write(user, region)
     if region.level != Region.Level.VILLAGE:
@@ -184,8 +268,12 @@ def create_household(
     account = validate_bank_account(bank_account)
     since = since or timezone.localdate()
     household = Household(
-        region=region, address=address, head=head, bank_name=bank_name,
-        bank_account_cipher=crypto.encrypt(account), bank_account_masked=idcard.mask(account),
+        region=region,
+        address=address,
+        head=head,
+        bank_name=bank_name,
+        bank_account_cipher=crypto.encrypt(account),
+        bank_account_masked=idcard.mask(account),
     )
     for attempt in range(5):
         # Numbers are per village and sequential; a concurrent registration may take ours.
@@ -205,7 +293,9 @@ def create_household(
 
 
 @transaction.atomic
-def add_member(*, user, household: Household, person: Person, relation: str, since: dt.date) -> HouseholdMember:
+def add_member(
+    *, user, household: Household, person: Person, relation: str, since: dt.date
+) -> HouseholdMember:
     ensure_can_write(user, household.region)
     if relation not in Relation.values:
         raise ServiceError({"relation": [_("与户主关系无效")]})
@@ -213,13 +303,36 @@ def add_member(*, user, household: Household, person: Person, relation: str, sin
     if current and current.household_id == household.pk:
         raise ServiceError({"person": [_("%(name)s 已是本家庭成员") % {"name": person.name}]})
     if current and not region_in_scope(user, current.household.region):
-        raise ServiceError({"person": [_("%(name)s 已在其他地区的家庭中，请联系县级民政部门") % {"name": person.name}]})
+        raise ServiceError(
+            {
+                "person": [
+                    _("%(name)s 已在其他地区的家庭中，请联系县级民政部门") % {"name": person.name}
+                ]
+            }
+        )
     if current:
-        raise ServiceError({"person": [_("%(name)s 已在家庭 %(no)s 中，请先办理迁出") % {"name": person.name, "no": current.household.number}]})
-    if relation == Relation.HEAD and household.memberships.filter(until__isnull=True, relation=Relation.HEAD).exists():
+        raise ServiceError(
+            {
+                "person": [
+                    _("%(name)s 已在家庭 %(no)s 中，请先办理迁出")
+                    % {"name": person.name, "no": current.household.number}
+                ]
+            }
+        )
+    if (
+        relation == Relation.HEAD
+        and household.memberships.filter(until__isnull=True, relation=Relation.HEAD).exists()
+    ):
         raise ServiceError({"relation": [_("该家庭已有户主")]})
-    member = HouseholdMember.objects.create(household=household, person=person, relation=relation, since=since)
-    audit.record("create", obj=member, object_repr=f"{household.number} + {person.name}", after=audit.snapshot(member))
+    member = HouseholdMember.objects.create(
+        household=household, person=person, relation=relation, since=since
+    )
+    audit.record(
+        "create",
+        obj=member,
+        object_repr=f"{household.number} + {person.name}",
+        after=audit.snapshot(member),
+    )
     return member
 
 

@@ -29,7 +29,9 @@ class RegionAdmin(ScopedAdmin):
         return ("code", "name", "parent", "level", "urban_rural", "valid_from", "valid_to")
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("code", "name", "parent", "level", "urban_rural", "valid_from")
+        return (
+            () if obj is None else ("code", "name", "parent", "level", "urban_rural", "valid_from")
+        )
 
     def save_model(self, request, obj, form, change):
         try:
@@ -37,8 +39,12 @@ class RegionAdmin(ScopedAdmin):
                 services.retire_region(region=obj, valid_to=form.cleaned_data["valid_to"])
             else:
                 created = services.add_region(
-                    code=obj.code, name=obj.name, parent=obj.parent, level=obj.level,
-                    urban_rural=obj.urban_rural, valid_from=obj.valid_from,
+                    code=obj.code,
+                    name=obj.name,
+                    parent=obj.parent,
+                    level=obj.level,
+                    urban_rural=obj.urban_rural,
+                    valid_from=obj.valid_from,
                 )
                 obj.pk = created.pk
         except ServiceError as exc:

@@ -30,12 +30,27 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices, default=Kind.STATUTORY)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
     path = models.CharField(max_length=128, db_index=True, editable=False)
-    urban_rural = models.CharField(_("城乡属性"), max_length=8, choices=UrbanRural.choices, blank=True)
+    urban_rural = models.CharField(
+        _("城乡属性"), max_length=8, choices=UrbanRural.choices, blank=True
+    )
     valid_from = models.DateField(_("启用日期"), null=True, blank=True)
     valid_to = models.DateField(_("停用日期"), null=True, blank=True)
-    members = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="zones", verbose_name=_("功能区所辖单位"))
+    members = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="zones",
+        verbose_name=_("功能区所辖单位"),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -44,6 +59,10 @@ class Region(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
 
     @property
     def audit_region_code(self) -> str:
@@ -55,10 +74,6 @@ class Region(models.Model):
 
     def compute_path(self) -> str:
         return (self.parent.path if self.parent_id else "") + self.code + "/"
-
-    def save(self, *args, **kwargs):
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)
 
 
 class RegionAlias(models.Model):

@@ -27,7 +27,11 @@ ZONES = {
     "4208Z2": ("屈家岭管理区", ["420821451", "420821452", "420821453", "420821455"]),
 }
 CENTRAL_CITY = {"420802", "420804"}
-_LEVEL_BY_CSV = {"city": Region.Level.CITY, "county": Region.Level.COUNTY, "township": Region.Level.TOWNSHIP}
+_LEVEL_BY_CSV = {
+    "city": Region.Level.CITY,
+    "county": Region.Level.COUNTY,
+    "township": Region.Level.TOWNSHIP,
+}
 
 
 def _code_2016(code: str) -> str:
@@ -37,7 +41,11 @@ def _code_2016(code: str) -> str:
 def township_urban_rural(code: str, name: str) -> str:
     """Streets (0xx) are urban; towns and townships rural; by GB convention."""
     suffix = code[6:9]
-    return Region.UrbanRural.URBAN if suffix.startswith("0") or name.endswith("街道") else Region.UrbanRural.RURAL
+    return (
+        Region.UrbanRural.URBAN
+        if suffix.startswith("0") or name.endswith("街道")
+        else Region.UrbanRural.RURAL
+    )
 
 
 @transaction.atomic
@@ -52,7 +60,9 @@ def load_jingmen(*, csv_path: Path = DIVISIONS_CSV) -> int:
         rows = list(csv.DictReader(fh))
     for row in rows:
         code = _code_2016(row["code"])
-        parent_code = _code_2016(row["parent_code"]) if row["parent_code"] != "42" else province.code
+        parent_code = (
+            _code_2016(row["parent_code"]) if row["parent_code"] != "42" else province.code
+        )
         name = "京山县" if code == JINGSHAN_2016 else row["name"]
         level = _LEVEL_BY_CSV[row["level"]]
         defaults = {"name": name, "level": level, "parent": by_code[parent_code]}
@@ -62,12 +72,23 @@ def load_jingmen(*, csv_path: Path = DIVISIONS_CSV) -> int:
         created += was_created
         by_code[code] = region
     RegionAlias.objects.update_or_create(
-        code=JINGSHAN_2018, defaults={"region": by_code[JINGSHAN_2016], "name": "京山市", "note": "2018年撤县设市后的代码"}
+        code=JINGSHAN_2018,
+        defaults={
+            "region": by_code[JINGSHAN_2016],
+            "name": "京山市",
+            "note": "2018年撤县设市后的代码",
+        },
     )
     city = by_code["420800"]
     for zone_code, (zone_name, member_codes) in ZONES.items():
         zone, was_created = Region.objects.update_or_create(
-            code=zone_code, defaults={"name": zone_name, "level": Region.Level.ZONE, "kind": Region.Kind.ZONE, "parent": city}
+            code=zone_code,
+            defaults={
+                "name": zone_name,
+                "level": Region.Level.ZONE,
+                "kind": Region.Kind.ZONE,
+                "parent": city,
+            },
         )
         created += was_created
         zone.members.set([by_code[c] for c in member_codes if c in by_code])
@@ -81,12 +102,20 @@ def resolve_code(code: str) -> Region | None:
         return region
     for alias in RegionAlias.objects.select_related("region"):
         if code.startswith(alias.code):
-            return Region.objects.filter(code=alias.region.code + code[len(alias.code):]).first()
+            return Region.objects.filter(code=alias.region.code + code[len(alias.code) :]).first()
     return None
 
 
 @transaction.atomic
-def add_region(*, code: str, name: str, parent: Region, level: str, urban_rural: str = "", valid_from: dt.date | None = None) -> Region:
+def add_region(
+    *,
+    code: str,
+    name: str,
+    parent: Region,
+    level: str,
+    urban_rural: str = "",
+    valid_from: dt.date | None = None,
+) -> Region:
     errors: dict[str, list[str]] = {}
     if Region.objects.filter(code=code).exists():
         errors["code"] = [_("区划代码已存在")]
@@ -94,7 +123,14 @@ def add_region(*, code: str, name: str, parent: Region, level: str, urban_rural:
         errors.setdefault("code", []).append(_("区划代码应为数字并以上级县级代码开头"))
     if errors:
         raise ServiceError(errors)
-    region = Region.objects.create(code=code, name=name, parent=parent, level=level, urban_rural=urban_rural, valid_from=valid_from)
+    region = Region.objects.create(
+        code=code,
+        name=name,
+        parent=parent,
+        level=level,
+        urban_rural=urban_rural,
+        valid_from=valid_from,
+    )
     audit.record("create", obj=region, after=audit.snapshot(region))
     return region
 
@@ -104,5 +140,7 @@ def retire_region(*, region: Region, valid_to: dt.date) -> Region:
     before = audit.snapshot(Region.objects.get(pk=region.pk))
     region.valid_to = valid_to
     region.save(update_fields=["valid_to"])
-    audit.record("update", obj=region, before=before, after=audit.snapshot(region), note=_("停用区划"))
+    audit.record(
+        "update", obj=region, before=before, after=audit.snapshot(region), note=_("停用区划")
+    )
     return region

@@ -35,8 +35,20 @@ STRUCTURE_SEED = 20160101
 
 # Registered population by county around 2016 (钟祥 ~1.0M, 京山 ~0.63M, 沙洋 ~0.58M, 东宝 ~0.43M,
 # 掇刀 ~0.27M) and the share with urban hukou; together about 56 % urban.
-COUNTY_POPULATION = {"420881": 1_000_000, "420821": 630_000, "420822": 580_000, "420802": 430_000, "420804": 270_000}
-COUNTY_URBAN_SHARE = {"420802": 0.75, "420804": 0.72, "420881": 0.52, "420821": 0.52, "420822": 0.45}
+COUNTY_POPULATION = {
+    "420881": 1_000_000,
+    "420821": 630_000,
+    "420822": 580_000,
+    "420802": 430_000,
+    "420804": 270_000,
+}
+COUNTY_URBAN_SHARE = {
+    "420802": 0.75,
+    "420804": 0.72,
+    "420881": 0.52,
+    "420821": 0.52,
+    "420822": 0.45,
+}
 MEAN_VILLAGE_POPULATION = 2_000
 # Relative rural weight of a township by kind; non-administrative units (farms, reservoirs,
 # development zones) get few people, the prison administration none.
@@ -99,11 +111,49 @@ DISABILITY_GRADE_SHARE = (0.14, 0.24, 0.30, 0.32)
 DISABILITY_PREVALENCE = 0.06
 DEATHS_PER_YEAR = 0.006
 DEATH_WINDOW_DAYS = 730
-MOBILE_PREFIXES = (130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 157, 158, 159,
-                   177, 180, 181, 182, 183, 185, 186, 187, 188, 189, 199)
+MOBILE_PREFIXES = (
+    130,
+    131,
+    132,
+    133,
+    135,
+    136,
+    137,
+    138,
+    139,
+    150,
+    151,
+    152,
+    153,
+    155,
+    156,
+    157,
+    158,
+    159,
+    177,
+    180,
+    181,
+    182,
+    183,
+    185,
+    186,
+    187,
+    188,
+    189,
+    199,
+)
 DICTIONARY_COLUMNS = {
-    "village_code", "township_code", "county_code", "urban_rural", "sex", "hukou_type", "disability_type",
-    "relation", "bank_name", "name", "name_pinyin",
+    "village_code",
+    "township_code",
+    "county_code",
+    "urban_rural",
+    "sex",
+    "hukou_type",
+    "disability_type",
+    "relation",
+    "bank_name",
+    "name",
+    "name_pinyin",
 }
 ID_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
 ID_CHECK_CHARS = list("10X98765432")
@@ -186,7 +236,10 @@ def build_villages(townships: list[Township] | None = None) -> pa.Table:
         for t in in_county:
             if t.kind == "special" and ("开发区" in t.name or "新区" in t.name or "新港" in t.name):
                 town_communities[t.code] = 1
-        urban_pop = {code: n * MEAN_VILLAGE_POPULATION * rng.uniform(0.8, 1.2) for code, n in town_communities.items()}
+        urban_pop = {
+            code: n * MEAN_VILLAGE_POPULATION * rng.uniform(0.8, 1.2)
+            for code, n in town_communities.items()
+        }
         core_weights = rng.uniform(0.8, 1.2, size=len(core))
         core_total = urban_total - sum(urban_pop.values())
         for t, w in zip(core, core_weights / core_weights.sum()):
@@ -201,20 +254,28 @@ def build_villages(townships: list[Township] | None = None) -> pa.Table:
             used: set[str] = set()
             upop = urban_pop.get(t.code, 0.0)
             if upop > 0:
-                n = town_communities.get(t.code) or int(min(199, max(1, round(upop / MEAN_VILLAGE_POPULATION))))
+                n = town_communities.get(t.code) or int(
+                    min(199, max(1, round(upop / MEAN_VILLAGE_POPULATION)))
+                )
                 shares = rng.uniform(0.5, 1.5, size=n)
                 pops = np.round(upop * shares / shares.sum()).astype(int)
                 for i in range(n):
                     name = _unique_name(lambda: _community_name(rng), used, f"第{i + 1}社区")
-                    rows.append((f"{t.code}{i + 1:03d}", name, t.code, county, "urban", int(pops[i])))
+                    rows.append(
+                        (f"{t.code}{i + 1:03d}", name, t.code, county, "urban", int(pops[i]))
+                    )
             rpop = rural_total * rural_weights.get(t.code, 0.0) / rural_sum
             if rpop > 0:
                 n = int(min(200, max(1, round(rpop / MEAN_VILLAGE_POPULATION))))
                 shares = rng.uniform(0.5, 1.5, size=n)
                 pops = np.round(rpop * shares / shares.sum()).astype(int)
                 for i in range(n):
-                    name = _unique_name(lambda: _village_name(rng, surname_chars, surname_p), used, f"第{i + 1}村")
-                    rows.append((f"{t.code}{200 + i:03d}", name, t.code, county, "rural", int(pops[i])))
+                    name = _unique_name(
+                        lambda: _village_name(rng, surname_chars, surname_p), used, f"第{i + 1}村"
+                    )
+                    rows.append(
+                        (f"{t.code}{200 + i:03d}", name, t.code, county, "rural", int(pops[i]))
+                    )
     rows.sort()
     columns = list(zip(*rows))
     return pa.table(
@@ -257,7 +318,9 @@ def _dates_to_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     z = np.asarray(days, dtype=np.int64) + 719_468
     era = np.floor_divide(z, 146_097)
     day_of_era = z - era * 146_097
-    year_of_era = (day_of_era - day_of_era // 1_460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    year_of_era = (
+        day_of_era - day_of_era // 1_460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
     day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
     month_index = (5 * day_of_year + 2) // 153  # March = 0
     day = day_of_year - (153 * month_index + 2) // 5 + 1
@@ -266,20 +329,32 @@ def _dates_to_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return year, month, day
 
 
-def resident_ids(county: np.ndarray, birth_days: np.ndarray, male: np.ndarray, seed: int) -> pa.Array:
+def resident_ids(
+    county: np.ndarray, birth_days: np.ndarray, male: np.ndarray, seed: int
+) -> pa.Array:
     """GB 11643 numbers, unique within the batch: the sequence field is a permutation within each
     (county, birth date, sex) group, so two people never draw the same number."""
-    group = (county.astype(np.int64) % 1_000_000) * 200_000 + (birth_days.astype(np.int64) + 60_000) * 2 + male
+    group = (
+        (county.astype(np.int64) % 1_000_000) * 200_000
+        + (birth_days.astype(np.int64) + 60_000) * 2
+        + male
+    )
     rank = _group_rank(group)
     if len(rank) and rank.max() >= ID_SEQUENCES_PER_SEX:
-        raise ValueError(_("同一县、同一出生日期、同一性别的人数超过顺序码容量，无法生成不重复的身份证号码"))
+        raise ValueError(
+            _("同一县、同一出生日期、同一性别的人数超过顺序码容量，无法生成不重复的身份证号码")
+        )
     mix = group * 2_654_435_761 + seed * 40_503
     offset = mix % ID_SEQUENCES_PER_SEX
     stride = 1 + (mix // ID_SEQUENCES_PER_SEX) % (ID_SEQUENCES_PER_SEX - 1)
-    slot = (offset + rank * stride) % ID_SEQUENCES_PER_SEX  # 499 is prime: distinct for distinct ranks
+    slot = (
+        offset + rank * stride
+    ) % ID_SEQUENCES_PER_SEX  # 499 is prime: distinct for distinct ranks
     sequence = np.where(male, 2 * slot + 1, 2 * slot + 2)
     years, months, days = _dates_to_parts(birth_days)
-    first17 = county.astype(np.int64) * 10**11 + (years * 10_000 + months * 100 + days) * 1000 + sequence
+    first17 = (
+        county.astype(np.int64) * 10**11 + (years * 10_000 + months * 100 + days) * 1000 + sequence
+    )
     total = np.zeros(len(first17), dtype=np.int64)
     for position in range(17):
         total += (first17 // 10 ** (16 - position)) % 10 * ID_WEIGHTS[position]
@@ -324,7 +399,14 @@ def default_as_of(today: dt.date | None = None) -> dt.date:
     return dt.date(today.year, 1, 1)
 
 
-def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Progress = None, as_of: dt.date | None = None) -> dict:
+def generate_city(
+    *,
+    persons: int,
+    seed: int = 2016,
+    out_dir: Path,
+    progress: Progress = None,
+    as_of: dt.date | None = None,
+) -> dict:
     """Write villages, households, persons and members Parquet files plus manifest.json."""
     if persons < 1:
         raise ValueError(_("人数至少为 1"))
@@ -351,7 +433,9 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     mean_size = 0.56 * (urban_p @ sizes_by_template) + 0.44 * (rural_p @ sizes_by_template)
     draws = int(persons / mean_size * 1.1) + 16
     # Households per village in proportion to people: urban households are smaller.
-    hh_weight = village_pop / np.where(village_urban, urban_p @ sizes_by_template, rural_p @ sizes_by_template)
+    hh_weight = village_pop / np.where(
+        village_urban, urban_p @ sizes_by_template, rural_p @ sizes_by_template
+    )
     hh_village = rng.choice(len(village_pop), size=draws, p=hh_weight / hh_weight.sum())
     cumulative_urban, cumulative_rural = np.cumsum(urban_p), np.cumsum(rural_p)
     u = rng.random(draws)
@@ -370,7 +454,9 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     remainder = persons - (int(cumulative[last - 1]) if last else 0)
     if sizes_by_template[hh_template[last]] != remainder:
         fitting = [i for i, t in enumerate(TEMPLATES) if t.size == remainder]
-        hh_template[last] = max(fitting, key=lambda i: TEMPLATES[i].urban_weight + TEMPLATES[i].rural_weight)
+        hh_template[last] = max(
+            fitting, key=lambda i: TEMPLATES[i].urban_weight + TEMPLATES[i].rural_weight
+        )
     order = np.argsort(hh_village, kind="stable")
     hh_village, hh_template = hh_village[order], hh_template[order]
     n_households = len(hh_village)
@@ -387,7 +473,9 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     )
     head_male = rng.random(n_households) < np.array([t.head_male for t in TEMPLATES])[hh_template]
     stem = np.array([t.stem for t in TEMPLATES])[hh_template]
-    stem_child_age = np.maximum(head_age - _uniform_int(rng, np.full(n_households, 22), np.full(n_households, 30)), 20)
+    stem_child_age = np.maximum(
+        head_age - _uniform_int(rng, np.full(n_households, 22), np.full(n_households, 30)), 20
+    )
     stem_child_male = rng.random(n_households) < 0.85
 
     surname_chars = [s for s, _ in names.SURNAMES]
@@ -400,7 +488,9 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
 
     # People: one row per role slot, in household order, head first.
     report(2, steps, _("人员"))
-    role_counts = np.column_stack([np.ones(len(TEMPLATES), dtype=np.int64), np.array([t.counts for t in TEMPLATES])])[hh_template]
+    role_counts = np.column_stack(
+        [np.ones(len(TEMPLATES), dtype=np.int64), np.array([t.counts for t in TEMPLATES])]
+    )[hh_template]
     flat_counts = role_counts.ravel()
     n = int(flat_counts.sum())
     slot = np.repeat(np.arange(n_households * len(ROLES)), flat_counts)
@@ -425,14 +515,18 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     parent_gap = _uniform_int(rng, np.full(n, 20), np.full(n, 36))
     child_age = h_age - parent_gap
     young = child_age < 0
-    child_age[young] = np.floor(rng.random(int(young.sum())) * np.maximum(h_age[young] - 19, 1)).astype(np.int64)
+    child_age[young] = np.floor(
+        rng.random(int(young.sum())) * np.maximum(h_age[young] - 19, 1)
+    ).astype(np.int64)
     h_stem = stem[hh]
     child_age = np.where(h_stem, stem_child_age[hh], child_age)
     child_male = np.where(h_stem, stem_child_male[hh], rng.random(n) < 0.52)
     age[is_[CHILD]] = child_age[is_[CHILD]]
     male[is_[CHILD]] = child_male[is_[CHILD]]
 
-    in_law_age = np.maximum(stem_child_age[hh] + np.rint(rng.normal(-1.0, 2.0, n)).astype(np.int64), 20)
+    in_law_age = np.maximum(
+        stem_child_age[hh] + np.rint(rng.normal(-1.0, 2.0, n)).astype(np.int64), 20
+    )
     age[is_[CHILD_IN_LAW]] = in_law_age[is_[CHILD_IN_LAW]]
     male[is_[CHILD_IN_LAW]] = ~stem_child_male[hh][is_[CHILD_IN_LAW]]
 
@@ -442,7 +536,11 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     male[is_[PARENT]] = parent_male[is_[PARENT]]
 
     stem_grand_age = stem_child_age[hh] - _uniform_int(rng, np.full(n, 22), np.full(n, 30))
-    stem_grand_age = np.where(stem_grand_age < 0, np.floor(rng.random(n) * np.maximum(stem_child_age[hh] - 19, 1)), stem_grand_age)
+    stem_grand_age = np.where(
+        stem_grand_age < 0,
+        np.floor(rng.random(n) * np.maximum(stem_child_age[hh] - 19, 1)),
+        stem_grand_age,
+    )
     grand_age = np.where(h_stem, stem_grand_age, np.floor(rng.random(n) * 17)).astype(np.int64)
     age[is_[GRANDCHILD]] = grand_age[is_[GRANDCHILD]]
     male[is_[GRANDCHILD]] = (rng.random(n) < 0.53)[is_[GRANDCHILD]]
@@ -472,10 +570,20 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     given_full, given_initial = names.char_pinyin(tuple(char_table))
     sur_arr, given_arr = pa.array(surname_chars), pa.array(char_table)
     s_idx, g1_idx, g2_idx = pa.array(surname_idx), pa.array(first_char), pa.array(second_char)
-    name = pc.binary_join_element_wise(sur_arr.take(s_idx), given_arr.take(g1_idx), given_arr.take(g2_idx), "")
-    full = pc.binary_join_element_wise(pa.array(sur_full).take(s_idx), pa.array(given_full).take(g1_idx), pa.array(given_full).take(g2_idx), "")
+    name = pc.binary_join_element_wise(
+        sur_arr.take(s_idx), given_arr.take(g1_idx), given_arr.take(g2_idx), ""
+    )
+    full = pc.binary_join_element_wise(
+        pa.array(sur_full).take(s_idx),
+        pa.array(given_full).take(g1_idx),
+        pa.array(given_full).take(g2_idx),
+        "",
+    )
     initials = pc.binary_join_element_wise(
-        pa.array(sur_initial).take(s_idx), pa.array(given_initial).take(g1_idx), pa.array(given_initial).take(g2_idx), ""
+        pa.array(sur_initial).take(s_idx),
+        pa.array(given_initial).take(g1_idx),
+        pa.array(given_initial).take(g2_idx),
+        "",
     )
     name_pinyin = pc.binary_join_element_wise(full, initials, " ")
 
@@ -495,17 +603,23 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     # Disability: prevalence rises with age; scaled so the city-wide share is the target.
     weight = 0.25 + np.maximum(age - 30, 0) / 12.0
     disabled = rng.random(n) < np.minimum(weight * (DISABILITY_PREVALENCE * n / weight.sum()), 0.9)
-    disability_type = pa.array(DISABILITY_TYPES).take(pa.array(rng.choice(len(DISABILITY_TYPES), size=n, p=DISABILITY_TYPE_SHARE)))
+    disability_type = pa.array(DISABILITY_TYPES).take(
+        pa.array(rng.choice(len(DISABILITY_TYPES), size=n, p=DISABILITY_TYPE_SHARE))
+    )
     disability_grade = rng.choice(4, size=n, p=DISABILITY_GRADE_SHARE) + 1
 
     adult = age >= 16
     has_phone = adult & (rng.random(n) < np.where(age >= 75, 0.5, 0.9))
-    phone_number = np.array(MOBILE_PREFIXES)[rng.integers(len(MOBILE_PREFIXES), size=n)] * 10**8 + rng.integers(0, 10**8, size=n)
+    phone_number = np.array(MOBILE_PREFIXES)[
+        rng.integers(len(MOBILE_PREFIXES), size=n)
+    ] * 10**8 + rng.integers(0, 10**8, size=n)
     phone = pc.cast(pa.array(phone_number), pa.string())
 
     # Membership dates: the household was formed when the head was an adult, at most 40 years ago.
     span = np.maximum(np.minimum(head_age - 18, 40), 0)
-    formed = as_of_day - np.floor(rng.random(n_households) * (span * 365.2425 + 1)).astype(np.int64) - 1
+    formed = (
+        as_of_day - np.floor(rng.random(n_households) * (span * 365.2425 + 1)).astype(np.int64) - 1
+    )
     since = np.maximum(formed[hh], birth_days)
     since = np.where(dead, np.minimum(since, death_days), since)
 
@@ -513,10 +627,18 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     village_codes = villages["code"]
     hh_seq = _group_rank(hh_village) + 1
     hh_number = pc.binary_join_element_wise(
-        "H", village_codes.take(pa.array(hh_village)), pc.utf8_lpad(pc.cast(pa.array(hh_seq), pa.string()), 5, "0"), ""
+        "H",
+        village_codes.take(pa.array(hh_village)),
+        pc.utf8_lpad(pc.cast(pa.array(hh_seq), pa.string()), 5, "0"),
+        "",
     )
     township_name = {t.code: t.name for t in jingmen_townships()}
-    village_label = pa.array([township_name[t] + v for t, v in zip(villages["township_code"].to_pylist(), villages["name"].to_pylist())])
+    village_label = pa.array(
+        [
+            township_name[t] + v
+            for t, v in zip(villages["township_code"].to_pylist(), villages["name"].to_pylist())
+        ]
+    )
     urban_hh = village_urban[hh_village]
     building = rng.integers(1, 31, size=n_households)
     unit = rng.integers(1, 5, size=n_households)
@@ -524,18 +646,37 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
     group_no = rng.integers(1, 13, size=n_households)
     house_no = rng.integers(1, 81, size=n_households)
     as_str = lambda values: pc.cast(pa.array(values), pa.string())  # noqa: E731
-    urban_address = pc.binary_join_element_wise(village_label.take(pa.array(hh_village)), as_str(building), "栋", as_str(unit), "单元", as_str(room), "室", "")
-    rural_address = pc.binary_join_element_wise(village_label.take(pa.array(hh_village)), as_str(group_no), "组", as_str(house_no), "号", "")
+    urban_address = pc.binary_join_element_wise(
+        village_label.take(pa.array(hh_village)),
+        as_str(building),
+        "栋",
+        as_str(unit),
+        "单元",
+        as_str(room),
+        "室",
+        "",
+    )
+    rural_address = pc.binary_join_element_wise(
+        village_label.take(pa.array(hh_village)), as_str(group_no), "组", as_str(house_no), "号", ""
+    )
     address = pc.if_else(pa.array(urban_hh), urban_address, rural_address)
 
-    bank_choice = rng.choice(len(names.BANKS), size=n_households, p=[bank[2] for bank in names.BANKS])
+    bank_choice = rng.choice(
+        len(names.BANKS), size=n_households, p=[bank[2] for bank in names.BANKS]
+    )
     has_account = rng.random(n_households) < 0.95
     bank_prefix = np.array([int(bank[1]) for bank in names.BANKS], dtype=np.uint64)[bank_choice]
-    payload = bank_prefix * np.uint64(10**12) + rng.integers(0, 10**12, size=n_households).astype(np.uint64)
+    payload = bank_prefix * np.uint64(10**12) + rng.integers(0, 10**12, size=n_households).astype(
+        np.uint64
+    )
     account = luhn_accounts(payload)
     no_account = pa.array(~has_account)
     null_str = pa.scalar(None, pa.string())
-    bank_name = pc.if_else(no_account, null_str, pa.array([bank[0] for bank in names.BANKS]).take(pa.array(bank_choice)))
+    bank_name = pc.if_else(
+        no_account,
+        null_str,
+        pa.array([bank[0] for bank in names.BANKS]).take(pa.array(bank_choice)),
+    )
     bank_account = pc.if_else(no_account, null_str, account)
 
     head_rows = np.flatnonzero(is_[HEAD])
@@ -562,7 +703,9 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
             "village_code": village_codes.take(pa.array(person_village)),
             "hukou_type": pc.if_else(pa.array(village_urban[person_village]), "urban", "rural"),
             "disability_type": pc.if_else(not_disabled, null_str, disability_type),
-            "disability_grade": pc.if_else(not_disabled, pa.scalar(None, pa.int8()), pa.array(disability_grade.astype(np.int8))),
+            "disability_grade": pc.if_else(
+                not_disabled, pa.scalar(None, pa.int8()), pa.array(disability_grade.astype(np.int8))
+            ),
             "death_date": pc.if_else(not_dead, pa.scalar(None, pa.date32()), date32(death_days)),
             "phone": pc.if_else(pa.array(~has_phone), null_str, phone),
         }
@@ -582,7 +725,13 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
         path = out_dir / f"{stem_name}.parquet"
         # Dictionary encoding only where values repeat; for IDs and names it is wasted work.
         dictionary = [c for c in table.column_names if c in DICTIONARY_COLUMNS]
-        pq.write_table(marks.mark(table), path, compression="zstd", row_group_size=256_000, use_dictionary=dictionary)
+        pq.write_table(
+            marks.mark(table),
+            path,
+            compression="zstd",
+            row_group_size=256_000,
+            use_dictionary=dictionary,
+        )
         files[path.name] = {"rows": table.num_rows, "sha256": _sha256(path)}
     manifest = {
         "format": FORMAT_VERSION,
@@ -594,8 +743,12 @@ def generate_city(*, persons: int, seed: int = 2016, out_dir: Path, progress: Pr
         "members": members.num_rows,
         "as_of": as_of.isoformat(),
         "files": files,
-        "checksum": hashlib.sha256("".join(f"{k}:{v['sha256']}\n" for k, v in sorted(files.items())).encode()).hexdigest(),
+        "checksum": hashlib.sha256(
+            "".join(f"{k}:{v['sha256']}\n" for k, v in sorted(files.items())).encode()
+        ).hexdigest(),
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     report(steps, steps, _("完成"))
     return manifest

@@ -63,7 +63,12 @@ PERSON_COLUMNS = (
     ("death_date", "date"),
     ("phone", "varchar(20)"),
 )
-MEMBERSHIP_COLUMNS = (("household_number", "varchar(32)"), ("relation", "varchar(16)"), ("since", "date"), ("until", "date"))
+MEMBERSHIP_COLUMNS = (
+    ("household_number", "varchar(32)"),
+    ("relation", "varchar(16)"),
+    ("since", "date"),
+    ("until", "date"),
+)
 HOUSEHOLD_COLUMNS = (
     ("number", "varchar(32)"),
     ("region_id", "bigint"),
@@ -87,7 +92,10 @@ def read_manifest(src_dir: Path) -> dict:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         if digest.hexdigest() != meta["sha256"]:
-            raise ManifestMismatch(_("%(file)s 的校验值与 manifest.json 不符，文件已被改动或不完整") % {"file": file_name})
+            raise ManifestMismatch(
+                _("%(file)s 的校验值与 manifest.json 不符，文件已被改动或不完整")
+                % {"file": file_name}
+            )
     return manifest
 
 
@@ -103,10 +111,19 @@ class CityFiles:
         self.region_id = region_id
         people = pq.read_table(src_dir / "persons.parquet")
         members = pq.read_table(src_dir / "members.parquet")
-        same_order = members.num_rows == people.num_rows and pc.all(pc.equal(members["id_number"], people["id_number"])).as_py()
+        same_order = (
+            members.num_rows == people.num_rows
+            and pc.all(pc.equal(members["id_number"], people["id_number"])).as_py()
+        )
         if not same_order:  # written by another tool: match memberships to people by ID number
-            people = people.append_column("row", pa.array(np.arange(people.num_rows, dtype=np.int64)))
-            members = people.select(["id_number", "row"]).join(members, "id_number", join_type="left outer").sort_by("row")
+            people = people.append_column(
+                "row", pa.array(np.arange(people.num_rows, dtype=np.int64))
+            )
+            members = (
+                people.select(["id_number", "row"])
+                .join(members, "id_number", join_type="left outer")
+                .sort_by("row")
+            )
             if members.num_rows != people.num_rows:
                 raise ValueError(_("members.parquet 中有人员出现多次：每人只能有一条家庭成员记录"))
         self.households = pq.read_table(src_dir / "households.parquet")
@@ -114,7 +131,9 @@ class CityFiles:
             people = people.append_column(name, members[name])
         household_row = pc.index_in(people["household_number"], value_set=self.households["number"])
         self.people = people.append_column("household_row", household_row)
-        self.head_row = pc.index_in(self.households["head_id_number"], value_set=self.people["id_number"])
+        self.head_row = pc.index_in(
+            self.households["head_id_number"], value_set=self.people["id_number"]
+        )
 
     def _region_ids(self, codes) -> pa.Array:
         known = pa.array(list(self.region_id.keys()), pa.string())
@@ -129,27 +148,30 @@ class CityFiles:
         start = 0
         for batch in self.people.to_batches(max_chunksize=BATCH_ROWS):
             ids = batch.column("id_number").to_pylist()
-            yield start, pa.table(
-                {
-                    "id_hash": pa.array([hasher(x) for x in ids], pa.string()),
-                    "id_cipher": pa.array([encrypt(x) for x in ids], pa.string()),
-                    "id_masked": pa.array([mask(x) for x in ids], pa.string()),
-                    "name": batch.column("name"),
-                    "name_pinyin": batch.column("name_pinyin"),
-                    "sex": batch.column("sex"),
-                    "birth_date": batch.column("birth_date"),
-                    "hukou_region_id": self._region_ids(batch.column("village_code")),
-                    "hukou_type": batch.column("hukou_type"),
-                    "disability_type": pc.fill_null(batch.column("disability_type"), ""),
-                    "disability_grade": batch.column("disability_grade"),
-                    "death_date": batch.column("death_date"),
-                    "phone": pc.fill_null(batch.column("phone"), ""),
-                    "household_number": batch.column("household_number"),
-                    "household_row": batch.column("household_row"),
-                    "relation": batch.column("relation"),
-                    "since": batch.column("since"),
-                    "until": batch.column("until"),
-                }
+            yield (
+                start,
+                pa.table(
+                    {
+                        "id_hash": pa.array([hasher(x) for x in ids], pa.string()),
+                        "id_cipher": pa.array([encrypt(x) for x in ids], pa.string()),
+                        "id_masked": pa.array([mask(x) for x in ids], pa.string()),
+                        "name": batch.column("name"),
+                        "name_pinyin": batch.column("name_pinyin"),
+                        "sex": batch.column("sex"),
+                        "birth_date": batch.column("birth_date"),
+                        "hukou_region_id": self._region_ids(batch.column("village_code")),
+                        "hukou_type": batch.column("hukou_type"),
+                        "disability_type": pc.fill_null(batch.column("disability_type"), ""),
+                        "disability_grade": batch.column("disability_grade"),
+                        "death_date": batch.column("death_date"),
+                        "phone": pc.fill_null(batch.column("phone"), ""),
+                        "household_number": batch.column("household_number"),
+                        "household_row": batch.column("household_row"),
+                        "relation": batch.column("relation"),
+                        "since": batch.column("since"),
+                        "until": batch.column("until"),
+                    }
+                ),
             )
             start += batch.num_rows
 
@@ -164,13 +186,19 @@ class CityFiles:
                 "region_id": self._region_ids(batch.column("village_code")),
                 "address": pc.fill_null(batch.column("address"), ""),
                 "bank_name": pc.fill_null(batch.column("bank_name"), ""),
-                "bank_account_cipher": pa.array([encrypt(a) if a else "" for a in accounts], pa.string()),
-                "bank_account_masked": pa.array([mask(a) if a else "" for a in accounts], pa.string()),
+                "bank_account_cipher": pa.array(
+                    [encrypt(a) if a else "" for a in accounts], pa.string()
+                ),
+                "bank_account_masked": pa.array(
+                    [mask(a) if a else "" for a in accounts], pa.string()
+                ),
                 "head_row": self.head_row.slice(start, batch.num_rows),
             }
             if head_hash:
                 heads = batch.column("head_id_number").to_pylist()
-                columns["head_hash"] = pa.array([hasher(x) if x else None for x in heads], pa.string())
+                columns["head_hash"] = pa.array(
+                    [hasher(x) if x else None for x in heads], pa.string()
+                )
             yield start, pa.table(columns)
             start += batch.num_rows
 
@@ -269,9 +297,10 @@ def _drop_constraints(cursor, table: str) -> list[str]:
     for name, _definition in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     # Unique constraints before foreign keys; plain indexes last.
-    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints] + [
-        definition for _name, definition in indexes
-    ]
+    return [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for name, definition in constraints
+    ] + [definition for _name, definition in indexes]
 
 
 def _row_count_at_least(cursor, table: str, rows: int) -> bool:
@@ -303,7 +332,9 @@ def _ensure_region_tree(township_codes: set[str]) -> dict[str, Region]:
         townships = {r.code: r for r in Region.objects.filter(code__in=township_codes)}
     missing = township_codes - townships.keys()
     if missing:
-        raise ValueError(_("区划树中缺少乡镇（街道）：%(codes)s") % {"codes": "、".join(sorted(missing)[:5])})
+        raise ValueError(
+            _("区划树中缺少乡镇（街道）：%(codes)s") % {"codes": "、".join(sorted(missing)[:5])}
+        )
     return townships
 
 
@@ -327,7 +358,11 @@ def _load_villages(villages: pa.Table) -> tuple[dict[str, int], int]:
     ]
     Region.objects.bulk_create(new, batch_size=500)
     wanted = set(villages["code"].to_pylist())
-    ids = {code: pk for code, pk in Region.objects.filter(parent_id__in=parent_ids).values_list("code", "id") if code in wanted}
+    ids = {
+        code: pk
+        for code, pk in Region.objects.filter(parent_id__in=parent_ids).values_list("code", "id")
+        if code in wanted
+    }
     return ids, len(new)
 
 
@@ -380,7 +415,9 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
     for table in ("people_person", "people_household"):
         # One timestamp for the whole load, as a transaction-scoped column default, so COPY
         # does not parse it millions of times.
-        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN created_at SET DEFAULT {stamp}, ALTER COLUMN updated_at SET DEFAULT {stamp}")
+        cursor.execute(
+            f"ALTER TABLE {table} ALTER COLUMN created_at SET DEFAULT {stamp}, ALTER COLUMN updated_at SET DEFAULT {stamp}"
+        )
     person_first = _reserve_ids(cursor, "people_person", n_people)
     household_first = _reserve_ids(cursor, "people_household", n_households)
 
@@ -389,13 +426,19 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
     memberships = []
     with _CopyStream(cursor, "people_person", person_columns) as stream:
         for start, batch in files.person_batches():
-            ids = pa.array(np.arange(person_first + start, person_first + start + batch.num_rows, dtype=np.int64))
+            ids = pa.array(
+                np.arange(
+                    person_first + start, person_first + start + batch.num_rows, dtype=np.int64
+                )
+            )
             stream.write(batch.select(person_columns[1:]).add_column(0, "id", ids))
             has_household = pc.is_valid(batch["household_row"])
             memberships.append(
                 pa.table(
                     {
-                        "household_id": pc.add(batch["household_row"].cast(pa.int64()), household_first),
+                        "household_id": pc.add(
+                            batch["household_row"].cast(pa.int64()), household_first
+                        ),
                         "person_id": ids,
                         "relation": batch["relation"],
                         "since": batch["since"],
@@ -411,9 +454,19 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
     def household_rows() -> list[pa.Table]:
         rows = []
         for start, batch in files.household_batches(head_hash=False):
-            ids = pa.array(np.arange(household_first + start, household_first + start + batch.num_rows, dtype=np.int64))
+            ids = pa.array(
+                np.arange(
+                    household_first + start,
+                    household_first + start + batch.num_rows,
+                    dtype=np.int64,
+                )
+            )
             head_id = pc.add(batch["head_row"].cast(pa.int64()), person_first)
-            rows.append(batch.select(household_columns[1:-1]).add_column(0, "id", ids).append_column("head_id", head_id))
+            rows.append(
+                batch.select(household_columns[1:-1])
+                .add_column(0, "id", ids)
+                .append_column("head_id", head_id)
+            )
         return rows
 
     prepared = _Background(household_rows)
@@ -438,11 +491,15 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
 
     counter.start(_("重建家庭索引与约束"))
     for table in ("people_person", "people_household"):
-        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN created_at DROP DEFAULT, ALTER COLUMN updated_at DROP DEFAULT")
+        cursor.execute(
+            f"ALTER TABLE {table} ALTER COLUMN created_at DROP DEFAULT, ALTER COLUMN updated_at DROP DEFAULT"
+        )
     _flush_deferred_checks(cursor)
     for statement in restore["people_household"] + restore["people_householdmember"]:
         cursor.execute(statement)
-    for table in PEOPLE_TABLES:  # statistics for the first queries, before autovacuum gets round to it
+    for (
+        table
+    ) in PEOPLE_TABLES:  # statistics for the first queries, before autovacuum gets round to it
         cursor.execute(f"ANALYZE {table}")
     counter.add(n_households)
     return {"persons": n_people, "households": n_households, "members": member_table.num_rows}
@@ -490,7 +547,9 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
     for table, columns in ((STAGE_PERSON, person_stage), (STAGE_HOUSEHOLD, household_stage)):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         definition = ", ".join(f"{name} {kind}" for name, kind in columns)
-        cursor.execute(f"CREATE TEMP TABLE {table} ({definition})" + (" ON COMMIT DROP" if postgres else ""))
+        cursor.execute(
+            f"CREATE TEMP TABLE {table} ({definition})" + (" ON COMMIT DROP" if postgres else "")
+        )
 
     person_names = [name for name, _kind in person_stage]
     household_names = [name for name, _kind in household_stage]
@@ -524,7 +583,14 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
         cursor.execute("SET LOCAL enable_nestloop = off")
     steps = (
         ("persons", "people_person", n_people, _INSERT_PERSONS, [now, now], _("写入人员")),
-        ("households", "people_household", n_households, _INSERT_HOUSEHOLDS, [now, now], _("写入家庭")),
+        (
+            "households",
+            "people_household",
+            n_households,
+            _INSERT_HOUSEHOLDS,
+            [now, now],
+            _("写入家庭"),
+        ),
         ("members", "people_householdmember", n_people, _INSERT_MEMBERS, [], _("写入家庭成员")),
     )
     for key, table, rows, sql, params, message in steps:
@@ -576,20 +642,29 @@ def load_city(*, src_dir: Path, progress: Progress = None) -> dict:
         if postgres and _people_tables_empty(cursor):
             counts = _load_fresh(cursor, files, counter, now)
         else:
-            counts = _load_merge(cursor, files, counter, connection.ops.adapt_datetimefield_value(now))
+            counts = _load_merge(
+                cursor, files, counter, connection.ops.adapt_datetimefield_value(now)
+            )
         counts = {"villages": new_villages, **counts}
         audit.record(
             "import",
             object_type="synth.city",
             object_id=manifest["checksum"],
-            object_repr=_("合成数据 %(persons)s 人（种子 %(seed)s）") % {"persons": n_people, "seed": manifest["seed"]},
+            object_repr=_("合成数据 %(persons)s 人（种子 %(seed)s）")
+            % {"persons": n_people, "seed": manifest["seed"]},
             after={
                 "manifest_checksum": manifest["checksum"],
                 "seed": manifest["seed"],
-                "in_files": {"persons": n_people, "households": n_households, "villages": manifest["villages"]},
+                "in_files": {
+                    "persons": n_people,
+                    "households": n_households,
+                    "villages": manifest["villages"],
+                },
                 "added": counts,
             },
-            note=_("批量导入合成数据：新增村（社区）%(villages)s 个、人员 %(persons)s 人、家庭 %(households)s 户、家庭成员 %(members)s 条；清单校验值 %(checksum)s")
+            note=_(
+                "批量导入合成数据：新增村（社区）%(villages)s 个、人员 %(persons)s 人、家庭 %(households)s 户、家庭成员 %(members)s 条；清单校验值 %(checksum)s"
+            )
             % {**counts, "checksum": manifest["checksum"]},
         )
     report(counter.total, counter.total, _("完成"))

@@ -192,8 +192,14 @@ def _ref(region) -> dict:
 
 def plan_out(plan) -> dict:
     return {
-        "id": plan.pk, "year": plan.year, "title": plan.title, "region": _ref(plan.region), "status": plan.status,
-        "period_start": plan.period_start, "period_end": plan.period_end, "report_frequency": plan.report_frequency,
+        "id": plan.pk,
+        "year": plan.year,
+        "title": plan.title,
+        "region": _ref(plan.region),
+        "status": plan.status,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "report_frequency": plan.report_frequency,
         "pace_tolerance": plan.pace_tolerance,
     }
 
@@ -201,16 +207,34 @@ def plan_out(plan) -> dict:
 def evaluation_out(e) -> dict | None:
     if e is None:
         return None
-    return {"on_date": e.on_date, "value": e.value, "attainment": e.attainment, "expected": e.expected, "status": e.status,
-            "report_overdue": e.report_overdue}
+    return {
+        "on_date": e.on_date,
+        "value": e.value,
+        "attainment": e.attainment,
+        "expected": e.expected,
+        "status": e.status,
+        "report_overdue": e.report_overdue,
+    }
 
 
 def target_out(target, evaluation=None) -> dict:
     return {
-        "id": target.pk, "plan_id": target.plan_id, "code": target.code, "title": target.title, "work_item": target.work_item.number,
-        "section": target.work_item.section.code, "indicator": target.indicator, "comparison": target.comparison,
-        "value": target.value, "unit": target.unit, "deadline": target.deadline, "weight": target.weight,
-        "region": _ref(target.region), "parent_id": target.parent_id, "note": target.note, "evaluation": evaluation_out(evaluation),
+        "id": target.pk,
+        "plan_id": target.plan_id,
+        "code": target.code,
+        "title": target.title,
+        "work_item": target.work_item.number,
+        "section": target.work_item.section.code,
+        "indicator": target.indicator,
+        "comparison": target.comparison,
+        "value": target.value,
+        "unit": target.unit,
+        "deadline": target.deadline,
+        "weight": target.weight,
+        "region": _ref(target.region),
+        "parent_id": target.parent_id,
+        "note": target.note,
+        "evaluation": evaluation_out(evaluation),
     }
 
 
@@ -236,17 +260,29 @@ def get_plan(request, plan_id: Id):
     plan = selectors.get_plan(request.user, plan_id)
     targets = list(selectors.targets_for(request.user, plan).order_by("work_item__number", "id"))
     data = plan_out(plan)
-    data.update({
-        "source": plan.source, "published_on": plan.published_on,
-        "sections": [
-            {"code": s.code, "title": s.title, "items": [
-                {"number": i.number, "title": i.title, "description": i.description, "responsible": i.responsible}
-                for i in s.work_items.order_by("number")
-            ]}
-            for s in plan.sections.order_by("position", "code")
-        ],
-        "targets": [target_out(t) for t in targets],
-    })
+    data.update(
+        {
+            "source": plan.source,
+            "published_on": plan.published_on,
+            "sections": [
+                {
+                    "code": s.code,
+                    "title": s.title,
+                    "items": [
+                        {
+                            "number": i.number,
+                            "title": i.title,
+                            "description": i.description,
+                            "responsible": i.responsible,
+                        }
+                        for i in s.work_items.order_by("number")
+                    ],
+                }
+                for s in plan.sections.order_by("position", "code")
+            ],
+            "targets": [target_out(t) for t in targets],
+        }
+    )
     return data
 
 
@@ -283,9 +319,23 @@ def list_scores(request, plan_id: Id, filters: Query[ScoreFilter]):
     if filters.level:
         qs = qs.filter(level=filters.level)
     return [
-        {"region": _ref(s.region), "level": s.level, "on_date": s.on_date, "score": s.score, "rank": s.rank, "rank_of": s.rank_of,
-         "targets": s.targets, "met": s.met, "on_track": s.on_track, "behind": s.behind, "missed": s.missed,
-         "no_data": s.no_data, "anomalies": s.anomalies, "scored": s.scored, "overdue_reports": s.overdue_reports}
+        {
+            "region": _ref(s.region),
+            "level": s.level,
+            "on_date": s.on_date,
+            "score": s.score,
+            "rank": s.rank,
+            "rank_of": s.rank_of,
+            "targets": s.targets,
+            "met": s.met,
+            "on_track": s.on_track,
+            "behind": s.behind,
+            "missed": s.missed,
+            "no_data": s.no_data,
+            "anomalies": s.anomalies,
+            "scored": s.scored,
+            "overdue_reports": s.overdue_reports,
+        }
         for s in qs.order_by("level", "rank", "region__code")
     ]
 
@@ -299,9 +349,14 @@ def list_dates(request, plan_id: Id):
 def get_target(request, target_id: Id):
     """One target, its evaluations over time (for regions within scope) and its split."""
     target = selectors.get_target(request.user, target_id)
-    history = list(selectors.evaluations_for(request.user).filter(target=target).order_by("on_date"))
+    history = list(
+        selectors.evaluations_for(request.user).filter(target=target).order_by("on_date")
+    )
     children = [
-        c for c in target.children.select_related("region", "work_item__section").order_by("region__code")
+        c
+        for c in target.children.select_related("region", "work_item__section").order_by(
+            "region__code"
+        )
         if region_in_scope(request.user, c.region)
     ]
     data = target_out(target, history[-1] if history else None)
@@ -312,8 +367,16 @@ def get_target(request, target_id: Id):
 
 def indicator_out(i) -> dict:
     return {
-        "code": i.code, "name": str(i.name), "unit": str(i.unit), "kind": i.kind, "aggregation": i.aggregation, "pace": i.pace,
-        "period": i.period, "group": str(i.group), "definition": str(i.definition), "ratio_of": list(i.ratio[:2]) if i.ratio else None,
+        "code": i.code,
+        "name": str(i.name),
+        "unit": str(i.unit),
+        "kind": i.kind,
+        "aggregation": i.aggregation,
+        "pace": i.pace,
+        "period": i.period,
+        "group": str(i.group),
+        "definition": str(i.definition),
+        "ratio_of": list(i.ratio[:2]) if i.ratio else None,
     }
 
 
@@ -338,24 +401,45 @@ def indicator_values(request, code: str, filters: Query[ValueFilter]):
         raise NotFoundOrOutOfScope()
     region = selectors.visible_region(request.user, filters.region)
     regions = [region] + (selectors.child_units(request.user, region) if filters.children else [])
-    qs = selectors.values_for(request.user).filter(indicator=code, region__in=regions).select_related("region")
+    qs = (
+        selectors.values_for(request.user)
+        .filter(indicator=code, region__in=regions)
+        .select_related("region")
+    )
     if filters.date_from:
         qs = qs.filter(on_date__gte=filters.date_from)
     if filters.date_to:
         qs = qs.filter(on_date__lte=filters.date_to)
     return [
-        {"indicator": v.indicator, "region": _ref(v.region), "on_date": v.on_date, "value": v.value, "numerator": v.numerator,
-         "denominator": v.denominator, "source": v.source, "complete": v.complete}
+        {
+            "indicator": v.indicator,
+            "region": _ref(v.region),
+            "on_date": v.on_date,
+            "value": v.value,
+            "numerator": v.numerator,
+            "denominator": v.denominator,
+            "source": v.source,
+            "complete": v.complete,
+        }
         for v in qs.order_by("on_date", "region__code")[:5000]
     ]
 
 
 def report_out(r) -> dict:
     return {
-        "id": r.pk, "indicator": r.indicator, "region": _ref(r.region), "as_of": r.as_of, "value": r.value, "numerator": r.numerator,
-        "denominator": r.denominator, "status": r.status, "note": r.note, "evidence": [e.original_name for e in r.evidence.all()],
+        "id": r.pk,
+        "indicator": r.indicator,
+        "region": _ref(r.region),
+        "as_of": r.as_of,
+        "value": r.value,
+        "numerator": r.numerator,
+        "denominator": r.denominator,
+        "status": r.status,
+        "note": r.note,
+        "evidence": [e.original_name for e in r.evidence.all()],
         "submitted_by": r.submitted_by.get_username() if r.submitted_by else None,
-        "reviewed_by": r.reviewed_by.get_username() if r.reviewed_by else None, "review_note": r.review_note,
+        "reviewed_by": r.reviewed_by.get_username() if r.reviewed_by else None,
+        "review_note": r.review_note,
     }
 
 
@@ -380,8 +464,14 @@ def submit_report(request, payload: ReportIn):
     """Report a value (evidence goes to POST /reports/{id}/evidence; approval needs at least one file)."""
     region = selectors.visible_region(request.user, payload.region)
     report = services.submit_report(
-        user=request.user, indicator=payload.indicator, region=region, as_of=payload.as_of, value=payload.value,
-        numerator=payload.numerator, denominator=payload.denominator, note=payload.note,
+        user=request.user,
+        indicator=payload.indicator,
+        region=region,
+        as_of=payload.as_of,
+        value=payload.value,
+        numerator=payload.numerator,
+        denominator=payload.denominator,
+        note=payload.note,
     )
     return Status(201, report_out(report))
 
@@ -397,16 +487,32 @@ def upload_evidence(request, report_id: Id, files: list[UploadedFile] = File(...
 def review_report(request, report_id: Id, payload: ReportReviewIn):
     """Approve or return a report; only the level above may, and never the person who reported."""
     report = selectors.get_report(request.user, report_id)
-    return report_out(services.review_report(user=request.user, report=report, approve=payload.approve, note=payload.note))
+    return report_out(
+        services.review_report(
+            user=request.user, report=report, approve=payload.approve, note=payload.note
+        )
+    )
 
 
 def case_out(c) -> dict:
     return {
-        "id": c.pk, "plan_id": c.plan_id, "target_id": c.target_id, "region": _ref(c.region), "reason": c.reason, "title": c.title,
-        "detail": c.detail, "opened_on": c.opened_on, "deadline": c.deadline,
-        "owner": c.owner.get_username() if c.owner else None, "automatic": c.automatic, "status": c.status,
-        "closed_on": c.closed_on, "closing_note": c.closing_note,
-        "notes": [{"at": n.at.isoformat(), "author": n.author_name, "text": n.text} for n in c.notes.all()],
+        "id": c.pk,
+        "plan_id": c.plan_id,
+        "target_id": c.target_id,
+        "region": _ref(c.region),
+        "reason": c.reason,
+        "title": c.title,
+        "detail": c.detail,
+        "opened_on": c.opened_on,
+        "deadline": c.deadline,
+        "owner": c.owner.get_username() if c.owner else None,
+        "automatic": c.automatic,
+        "status": c.status,
+        "closed_on": c.closed_on,
+        "closing_note": c.closing_note,
+        "notes": [
+            {"at": n.at.isoformat(), "author": n.author_name, "text": n.text} for n in c.notes.all()
+        ],
     }
 
 

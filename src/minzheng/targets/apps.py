@@ -13,5 +13,7 @@ class TargetsConfig(AppConfig):
         from .permissions import may_view
         from .templatetags.targets_tags import workbench_card_context
 
-        nav.register(_("目标管理"), "targets:dashboard", prefix="/targets/", order=60, visible=may_view)
+        nav.register(
+            _("目标管理"), "targets:dashboard", prefix="/targets/", order=60, visible=may_view
+        )
         widgets.register("targets/partials/workbench_widget.html", workbench_card_context, order=10)

@@ -19,7 +19,9 @@ def q4(value: Decimal) -> Decimal:
     return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
-def expected_attainment(*, period_start: dt.date, deadline: dt.date, on_date: dt.date, pace: str) -> Decimal:
+def expected_attainment(
+    *, period_start: dt.date, deadline: dt.date, on_date: dt.date, pace: str
+) -> Decimal:
     """The attainment expected on `on_date`: the elapsed share of the days from the start of the
     period to the deadline, both days counted (half of 2016-01-01..2016-06-30 has elapsed at the
     end of 2016-03-31: 91 of 182 days). Milestones expect nothing before their deadline; zero-
@@ -58,7 +60,14 @@ def attainment(*, comparison: str, target: Decimal, value: Decimal | None) -> De
     return q4(max(ZERO, ONE - abs(value - target) / abs(target)))
 
 
-def status(*, attainment_value: Decimal | None, expected: Decimal, on_date: dt.date, deadline: dt.date, tolerance: Decimal) -> str:
+def status(
+    *,
+    attainment_value: Decimal | None,
+    expected: Decimal,
+    on_date: dt.date,
+    deadline: dt.date,
+    tolerance: Decimal,
+) -> str:
     if attainment_value is None:
         return "no_data"
     if attainment_value >= ONE:
@@ -129,7 +138,9 @@ def period_ends(*, frequency: str, start: dt.date, end: dt.date) -> list[dt.date
         year += 1
 
 
-def last_due_period_end(*, frequency: str, period_start: dt.date, deadline: dt.date, on_date: dt.date, grace_days: int) -> dt.date | None:
+def last_due_period_end(
+    *, frequency: str, period_start: dt.date, deadline: dt.date, on_date: dt.date, grace_days: int
+) -> dt.date | None:
     """The end of the latest reporting period whose report is already due on `on_date` (its end
     plus the grace days has passed), counting only periods from the start of the plan up to the
     deadline — after the deadline, the deadline itself is the last period end."""

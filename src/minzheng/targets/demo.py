@@ -11,8 +11,8 @@ stay as the plan set them."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable
 
 from django.utils import timezone
 
@@ -37,7 +37,9 @@ def setup_demo(*, log: Callable[[str], None] = print, today: dt.date | None = No
             dates.append(last)
         for on_date in dates:
             result = refresh.refresh(on_date=on_date, plans=[plan])
-            log(f"targets snapshot {on_date}: {result['values']} values, {result['evaluations']} evaluations, {result['seconds']} s")
+            log(
+                f"targets snapshot {on_date}: {result['values']} values, {result['evaluations']} evaluations, {result['seconds']} s"
+            )
         current = current_year_plan(plan, today=today)
         if current is not None:
             snapshot_missing(current, today=today, log=log)
@@ -78,12 +80,25 @@ def current_year_plan(plan: Plan, *, today: dt.date) -> Plan | None:
     current = services.copy_plan(user=admin, plan=plan, year=today.year, title=title[:200])
     factor = scale_factor()
     for target in current.targets.filter(parent__isnull=True, children__isnull=True).order_by("id"):
-        indicator = indicators.get(target.indicator) if indicators.exists(target.indicator) else None
-        if indicator is None or indicator.aggregation != indicators.SUM or indicator.kind != "computed" or target.value <= 1:
+        indicator = (
+            indicators.get(target.indicator) if indicators.exists(target.indicator) else None
+        )
+        if (
+            indicator is None
+            or indicator.aggregation != indicators.SUM
+            or indicator.kind != "computed"
+            or target.value <= 1
+        ):
             continue
         value = scaled(target.value, factor)
-        services.update_target(user=admin, target=target, value=value, note=(
-            f"演示城市按人口比例折算（原目标 {target.value.normalize():f}）；{target.note}")[:500])
+        services.update_target(
+            user=admin,
+            target=target,
+            value=value,
+            note=(f"演示城市按人口比例折算（原目标 {target.value.normalize():f}）；{target.note}")[
+                :500
+            ],
+        )
     return services.update_plan(user=admin, plan=current, status=Plan.Status.ACTIVE)
 
 
@@ -94,12 +109,16 @@ def snapshot_missing(plan: Plan, *, today: dt.date, log: Callable[[str], None] =
     dates = calculations.period_ends(frequency="quarterly", start=plan.period_start, end=last)
     if not dates or dates[-1] != last:
         dates.append(last)
-    done = set(Evaluation.objects.filter(target__plan=plan).values_list("on_date", flat=True).distinct())
+    done = set(
+        Evaluation.objects.filter(target__plan=plan).values_list("on_date", flat=True).distinct()
+    )
     built = 0
     for on_date in dates:
         if on_date in done:
             continue
         result = refresh.refresh(on_date=on_date, plans=[plan])
         built += 1
-        log(f"targets snapshot {on_date}: {result['values']} values, {result['evaluations']} evaluations, {result['seconds']} s")
+        log(
+            f"targets snapshot {on_date}: {result['values']} values, {result['evaluations']} evaluations, {result['seconds']} s"
+        )
     return built

@@ -26,29 +26,52 @@ class Plan(models.Model):
         ACTIVE = "active", _("执行中")
         CLOSED = "closed", _("已结束")
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("制定单位"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("制定单位")
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     title = models.CharField(_("名称"), max_length=200)
     source = models.TextField(_("来源"), blank=True)
     published_on = models.DateField(_("发文日期"), null=True, blank=True)
     period_start = models.DateField(_("考核期起"))
     period_end = models.DateField(_("考核期止"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    report_frequency = models.CharField(_("填报周期"), max_length=16, choices=ReportFrequency.choices, default=ReportFrequency.MONTHLY)
-    report_grace_days = models.PositiveSmallIntegerField(_("填报宽限天数"), default=10, help_text=_("每个填报周期结束后多少天内应完成填报"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    report_frequency = models.CharField(
+        _("填报周期"),
+        max_length=16,
+        choices=ReportFrequency.choices,
+        default=ReportFrequency.MONTHLY,
+    )
+    report_grace_days = models.PositiveSmallIntegerField(
+        _("填报宽限天数"), default=10, help_text=_("每个填报周期结束后多少天内应完成填报")
+    )
     pace_tolerance = models.DecimalField(
-        _("进度预警容差"), max_digits=5, decimal_places=4, default=Decimal("0.1000"),
+        _("进度预警容差"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.1000"),
         help_text=_("完成度低于时间进度减去该容差时预警，例如 0.1 表示落后时间进度10个百分点"),
     )
     auto_supervise = models.BooleanField(_("预警自动挂牌督办"), default=False)
     supervision_days = models.PositiveSmallIntegerField(_("督办期限（天）"), default=15)
-    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("复制自"))
+    copied_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("复制自"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         ordering = ["-year", "region__code"]
-        constraints = [models.UniqueConstraint(fields=["region", "year"], name="targets_plan_region_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="targets_plan_region_year")
+        ]
         verbose_name = _("目标计划")
         verbose_name_plural = _("目标计划")
 
@@ -70,7 +93,9 @@ class Section(models.Model):
 
     class Meta:
         ordering = ["plan_id", "position", "code"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="targets_section_plan_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="targets_section_plan_code")
+        ]
         verbose_name = _("工作板块")
         verbose_name_plural = _("工作板块")
 
@@ -82,7 +107,9 @@ class WorkItem(models.Model):
     """A numbered work item (工作安排) with its description and responsible units."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="work_items")
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="work_items", verbose_name=_("工作板块"))
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="work_items", verbose_name=_("工作板块")
+    )
     number = models.PositiveSmallIntegerField(_("序号"))
     title = models.CharField(_("名称"), max_length=200)
     description = models.TextField(_("工作内容"), blank=True)
@@ -90,7 +117,9 @@ class WorkItem(models.Model):
 
     class Meta:
         ordering = ["plan_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="targets_item_plan_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="targets_item_plan_number")
+        ]
         verbose_name = _("工作事项")
         verbose_name_plural = _("工作事项")
 
@@ -109,19 +138,38 @@ class Target(models.Model):
     `parent` (the city's target → each county's share → each township's)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="targets")
-    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="targets", verbose_name=_("工作事项"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name=_("上级目标"))
+    work_item = models.ForeignKey(
+        WorkItem, on_delete=models.CASCADE, related_name="targets", verbose_name=_("工作事项")
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("上级目标"),
+    )
     code = models.CharField(_("目标编号"), max_length=48)
     title = models.CharField(_("目标名称"), max_length=200)
     indicator = models.CharField(_("指标代码"), max_length=64, db_index=True)
-    comparison = models.CharField(_("比较"), max_length=2, choices=Comparison.choices, default=Comparison.GE)
+    comparison = models.CharField(
+        _("比较"), max_length=2, choices=Comparison.choices, default=Comparison.GE
+    )
     value = models.DecimalField(_("目标值"), max_digits=20, decimal_places=4)
     unit = models.CharField(_("单位"), max_length=16, blank=True)
     deadline = models.DateField(_("完成期限"))
     weight = models.DecimalField(_("权重"), max_digits=8, decimal_places=2, default=Decimal("1"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("责任区域"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("责任区域")
+    )
     note = models.CharField(_("原文表述"), max_length=500, blank=True)
-    report_frequency = models.CharField(_("填报周期"), max_length=16, choices=ReportFrequency.choices, blank=True, help_text=_("留空则按计划的填报周期"))
+    report_frequency = models.CharField(
+        _("填报周期"),
+        max_length=16,
+        choices=ReportFrequency.choices,
+        blank=True,
+        help_text=_("留空则按计划的填报周期"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -129,7 +177,11 @@ class Target(models.Model):
         ordering = ["plan_id", "work_item__number", "code"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="targets_target_plan_code"),
-            models.UniqueConstraint(fields=["parent", "region"], condition=Q(parent__isnull=False), name="targets_target_one_share_per_region"),
+            models.UniqueConstraint(
+                fields=["parent", "region"],
+                condition=Q(parent__isnull=False),
+                name="targets_target_one_share_per_region",
+            ),
         ]
         indexes = [models.Index(fields=["plan", "region"])]
         verbose_name = _("目标")
@@ -158,16 +210,37 @@ class ReportedValue(models.Model):
         SUPERSEDED = "superseded", _("已更正")
 
     indicator = models.CharField(_("指标代码"), max_length=64)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("填报区域"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("填报区域")
+    )
     as_of = models.DateField(_("数据截止日期"))
     value = models.DecimalField(_("数值"), max_digits=20, decimal_places=4)
-    numerator = models.DecimalField(_("分子"), max_digits=20, decimal_places=4, null=True, blank=True)
-    denominator = models.DecimalField(_("分母"), max_digits=20, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(
+        _("分子"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    denominator = models.DecimalField(
+        _("分母"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
     note = models.TextField(_("说明"), blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("填报人"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("填报人"),
+    )
     submitted_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("审核人"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_note = models.CharField(_("审核意见"), max_length=500, blank=True)
 
@@ -175,7 +248,9 @@ class ReportedValue(models.Model):
         ordering = ["-as_of", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "region", "as_of"], condition=Q(status="approved"), name="targets_one_approved_report",
+                fields=["indicator", "region", "as_of"],
+                condition=Q(status="approved"),
+                name="targets_one_approved_report",
             ),
         ]
         indexes = [models.Index(fields=["indicator", "region", "as_of"])]
@@ -234,8 +309,15 @@ class IndicatorValue(models.Model):
     complete = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["indicator", "region", "on_date"], name="targets_value_unique")]
-        indexes = [models.Index(fields=["on_date", "indicator"]), models.Index(fields=["region", "indicator", "on_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region", "on_date"], name="targets_value_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["on_date", "indicator"]),
+            models.Index(fields=["region", "indicator", "on_date"]),
+        ]
         verbose_name = _("指标快照")
         verbose_name_plural = _("指标快照")
 
@@ -261,14 +343,19 @@ class Evaluation(models.Model):
     report_overdue = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["target", "on_date"], name="targets_evaluation_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "on_date"], name="targets_evaluation_unique")
+        ]
         indexes = [models.Index(fields=["on_date", "status"])]
         verbose_name = _("目标考核快照")
         verbose_name_plural = _("目标考核快照")
 
     @property
     def flagged(self) -> bool:
-        return self.status in (TargetStatus.BEHIND, TargetStatus.MISSED, TargetStatus.ANOMALY) or self.report_overdue
+        return (
+            self.status in (TargetStatus.BEHIND, TargetStatus.MISSED, TargetStatus.ANOMALY)
+            or self.report_overdue
+        )
 
 
 class UnitScore(models.Model):
@@ -293,7 +380,11 @@ class UnitScore(models.Model):
     rank_of = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["plan", "region", "on_date"], name="targets_score_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "region", "on_date"], name="targets_score_unique"
+            )
+        ]
         indexes = [models.Index(fields=["plan", "on_date", "level"])]
         verbose_name = _("单位得分")
         verbose_name_plural = _("单位得分")
@@ -333,26 +424,62 @@ class SupervisionCase(models.Model):
         CLOSED = "closed", _("已销号")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="supervision_cases")
-    target = models.ForeignKey(Target, null=True, blank=True, on_delete=models.CASCADE, related_name="supervision_cases", verbose_name=_("目标"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("责任单位"))
+    target = models.ForeignKey(
+        Target,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="supervision_cases",
+        verbose_name=_("目标"),
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("责任单位")
+    )
     reason = models.CharField(_("督办原因"), max_length=16, choices=Reason.choices)
     title = models.CharField(_("督办事项"), max_length=200)
     detail = models.TextField(_("情况说明"), blank=True)
     opened_on = models.DateField(_("挂牌日期"))
     deadline = models.DateField(_("整改期限"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("责任人"))
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("挂牌人"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("挂牌人"),
+    )
     automatic = models.BooleanField(_("系统自动挂牌"), default=False)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
     closed_on = models.DateField(_("销号日期"), null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("销号人"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("销号人"),
+    )
     closing_note = models.TextField(_("销号说明"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["status", "deadline", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["target"], condition=Q(status="open"), name="targets_one_open_case_per_target"),
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=Q(status="open"),
+                name="targets_one_open_case_per_target",
+            ),
         ]
         verbose_name = _("挂牌督办")
         verbose_name_plural = _("挂牌督办")
@@ -367,7 +494,9 @@ class SupervisionCase(models.Model):
 
 class SupervisionNote(models.Model):
     case = models.ForeignKey(SupervisionCase, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     author_name = models.CharField(max_length=150)
     at = models.DateTimeField(auto_now_add=True)
     text = models.TextField(_("进展情况"))

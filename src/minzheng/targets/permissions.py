@@ -84,7 +84,11 @@ def may_supervise(user, region, plan) -> bool:
 
 
 def may_note_case(user, case) -> bool:
-    return case.owner_id == user.pk or is_platform_admin(user) or (is_writer(user) and region_in_scope(user, case.region))
+    return (
+        case.owner_id == user.pk
+        or is_platform_admin(user)
+        or (is_writer(user) and region_in_scope(user, case.region))
+    )
 
 
 def may_refresh(user) -> bool:

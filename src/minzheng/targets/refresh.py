@@ -13,9 +13,9 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -28,7 +28,15 @@ from minzheng.regions.models import Region
 from . import calculations, indicators
 from .indicators import Indicator
 from .models import (
-    Evaluation, IndicatorValue, Plan, ReportedValue, SnapshotRun, Source, SupervisionCase, Target, TargetStatus,
+    Evaluation,
+    IndicatorValue,
+    Plan,
+    ReportedValue,
+    SnapshotRun,
+    Source,
+    SupervisionCase,
+    Target,
+    TargetStatus,
     UnitScore,
 )
 
@@ -50,13 +58,19 @@ class Cell:
 
 def snapshot_regions() -> list[Region]:
     """Every region below the province (city, counties, townships, villages, zones)."""
-    return list(Region.objects.exclude(level=Region.Level.PROVINCE).prefetch_related("members").order_by("path"))
+    return list(
+        Region.objects.exclude(level=Region.Level.PROVINCE)
+        .prefetch_related("members")
+        .order_by("path")
+    )
 
 
 # ------------------------------------------------------------------------------ indicator values
 
 
-def compute_values(regions: list[Region], on_date: dt.date, errors: list[str] | None = None) -> dict[str, dict[str, Cell]]:
+def compute_values(
+    regions: list[Region], on_date: dt.date, errors: list[str] | None = None
+) -> dict[str, dict[str, Cell]]:
     """Every indicator's values for every region. A compute function that fails (a module whose
     tables are not migrated yet, say) is logged and listed in `errors`; its indicators have no
     values in this snapshot and the rest is built as usual."""
@@ -93,7 +107,9 @@ def compute_values(regions: list[Region], on_date: dt.date, errors: list[str] | 
     return values
 
 
-def reported_values(reported: list[Indicator], regions: list[Region], on_date: dt.date) -> dict[str, dict[str, Cell]]:
+def reported_values(
+    reported: list[Indicator], regions: list[Region], on_date: dt.date
+) -> dict[str, dict[str, Cell]]:
     """The latest approved report on or before the date for each indicator and region (this
     year's only, for flows counted from 1 January), rolled up where a unit has no own report."""
     if not reported:
@@ -126,7 +142,9 @@ class _Tree:
             if r.kind == Region.Kind.STATUTORY and r.parent_id in by_id:
                 self.children[by_id[r.parent_id].code].append(r.code)
         statutory = [r for r in regions if r.kind == Region.Kind.STATUTORY]
-        self.bottom_up = [r.code for r in sorted(statutory, key=lambda r: r.path.count("/"), reverse=True)]
+        self.bottom_up = [
+            r.code for r in sorted(statutory, key=lambda r: r.path.count("/"), reverse=True)
+        ]
         self.zones = [(r.code, [m.code for m in r.members.all()]) for r in regions if r.is_zone]
 
     def roll_up(self, indicator: Indicator, own: dict[str, Cell]) -> dict[str, Cell]:
@@ -143,12 +161,26 @@ class _Tree:
             complete = len(present) == len(kids) and all(c.complete for c in present)
             as_of = min((c.reported_as_of for c in present if c.reported_as_of), default=None)
             if indicator.aggregation == indicators.SUM:
-                return Cell(sum((c.value for c in present), Decimal(0)), None, None, Source.ROLLED_UP, as_of, complete)
+                return Cell(
+                    sum((c.value for c in present), Decimal(0)),
+                    None,
+                    None,
+                    Source.ROLLED_UP,
+                    as_of,
+                    complete,
+                )
             if all(c.numerator is not None and c.denominator is not None for c in present):
                 numerator = sum((c.numerator for c in present), Decimal(0))
                 denominator = sum((c.denominator for c in present), Decimal(0))
                 if denominator > 0:
-                    return Cell(numerator / denominator * scale, numerator, denominator, Source.ROLLED_UP, as_of, complete)
+                    return Cell(
+                        numerator / denominator * scale,
+                        numerator,
+                        denominator,
+                        Source.ROLLED_UP,
+                        as_of,
+                        complete,
+                    )
             return None
 
         for code in self.bottom_up:
@@ -176,8 +208,12 @@ def derive(indicator: Indicator, values: dict[str, dict[str, Cell]]) -> dict[str
             continue
         dates = [d for d in (top.reported_as_of, bottom.reported_as_of) if d]
         result[region_code] = Cell(
-            top.value / bottom.value * scale, top.value, bottom.value, Source.DERIVED,
-            min(dates) if dates else None, top.complete and bottom.complete,
+            top.value / bottom.value * scale,
+            top.value,
+            bottom.value,
+            Source.DERIVED,
+            min(dates) if dates else None,
+            top.complete and bottom.complete,
         )
     return result
 
@@ -195,22 +231,41 @@ class EvaluationRow:
     report_overdue: bool
 
 
-def evaluate_plan(plan: Plan, values: dict[str, dict[str, Cell]], on_date: dt.date) -> list[EvaluationRow]:
+def evaluate_plan(
+    plan: Plan, values: dict[str, dict[str, Cell]], on_date: dt.date
+) -> list[EvaluationRow]:
     rows = []
     for target in plan.targets.select_related("region").order_by("id"):
-        indicator = indicators.get(target.indicator) if indicators.exists(target.indicator) else None
+        indicator = (
+            indicators.get(target.indicator) if indicators.exists(target.indicator) else None
+        )
         if indicator is None:
             continue
         cell = values.get(target.indicator, {}).get(target.region.code)
         value = _q(cell.value) if cell else None
         expected = calculations.expected_attainment(
-            period_start=plan.period_start, deadline=target.deadline, on_date=on_date, pace=indicator.pace,
+            period_start=plan.period_start,
+            deadline=target.deadline,
+            on_date=on_date,
+            pace=indicator.pace,
         )
         plausible = value is None or indicator.is_plausible(value)
-        achieved = calculations.attainment(comparison=target.comparison, target=target.value, value=value) if plausible else None
-        status = calculations.plausible_status(calculations.status(
-            attainment_value=achieved, expected=expected, on_date=on_date, deadline=target.deadline, tolerance=plan.pace_tolerance,
-        ), value=value, plausible=plausible)
+        achieved = (
+            calculations.attainment(comparison=target.comparison, target=target.value, value=value)
+            if plausible
+            else None
+        )
+        status = calculations.plausible_status(
+            calculations.status(
+                attainment_value=achieved,
+                expected=expected,
+                on_date=on_date,
+                deadline=target.deadline,
+                tolerance=plan.pace_tolerance,
+            ),
+            value=value,
+            plausible=plausible,
+        )
         overdue = False
         if status not in (TargetStatus.MET, TargetStatus.ANOMALY):
             # only reported inputs can be overdue: a computed indicator is never 逾期未报
@@ -219,21 +274,31 @@ def evaluate_plan(plan: Plan, values: dict[str, dict[str, Cell]], on_date: dt.da
     return rows
 
 
-def report_overdue(target: Target, plan: Plan, values: dict[str, dict[str, Cell]], on_date: dt.date) -> bool:
+def report_overdue(
+    target: Target, plan: Plan, values: dict[str, dict[str, Cell]], on_date: dt.date
+) -> bool:
     """A report is overdue when a reporting period has ended (plus the grace days) and the value
     for the target's unit does not yet include that period, for any reported input."""
     inputs = indicators.reported_inputs(target.indicator)
     if not inputs:
         return False
     due = calculations.last_due_period_end(
-        frequency=target.frequency, period_start=plan.period_start, deadline=target.deadline, on_date=on_date,
+        frequency=target.frequency,
+        period_start=plan.period_start,
+        deadline=target.deadline,
+        on_date=on_date,
         grace_days=plan.report_grace_days,
     )
     if due is None:
         return False
     for code in inputs:
         cell = values.get(code, {}).get(target.region.code)
-        if cell is None or cell.reported_as_of is None or cell.reported_as_of < due or not cell.complete:
+        if (
+            cell is None
+            or cell.reported_as_of is None
+            or cell.reported_as_of < due
+            or not cell.complete
+        ):
             return True
     return False
 
@@ -242,7 +307,9 @@ def _q(value: Decimal) -> Decimal:
     return value.quantize(VALUE_PLACES)
 
 
-def _insert_values(values: dict[str, dict[str, Cell]], region_ids: dict[str, int], on_date: dt.date) -> int:
+def _insert_values(
+    values: dict[str, dict[str, Cell]], region_ids: dict[str, int], on_date: dt.date
+) -> int:
     """Write the date's values with one executemany: tens of thousands of small rows, where the
     ORM's per-object overhead would dominate the whole refresh."""
     ops = connection.ops
@@ -252,8 +319,17 @@ def _insert_values(values: dict[str, dict[str, Cell]], region_ids: dict[str, int
         return ops.adapt_decimalfield_value(_q(value), 20, 4) if value is not None else None
 
     rows = [
-        (code, region_ids[region_code], day, dec(cell.value), dec(cell.numerator), dec(cell.denominator), cell.source,
-         ops.adapt_datefield_value(cell.reported_as_of), cell.complete)
+        (
+            code,
+            region_ids[region_code],
+            day,
+            dec(cell.value),
+            dec(cell.numerator),
+            dec(cell.denominator),
+            cell.source,
+            ops.adapt_datefield_value(cell.reported_as_of),
+            cell.complete,
+        )
         for code, cells in values.items()
         for region_code, cell in cells.items()
         if region_code in region_ids
@@ -265,7 +341,7 @@ def _insert_values(values: dict[str, dict[str, Cell]], region_ids: dict[str, int
     )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start:start + BATCH])
+            cursor.executemany(sql, rows[start : start + BATCH])
     return len(rows)
 
 
@@ -281,13 +357,24 @@ def score_units(plan: Plan, rows: list[EvaluationRow], on_date: dt.date) -> list
         for item in items:
             counts[item.status] += 1
         scored = [calculations.Scored(i.target.weight, i.attainment) for i in items]
-        scores.append(UnitScore(
-            plan=plan, region=regions[region_id], on_date=on_date, level=regions[region_id].level,
-            score=calculations.unit_score(scored), scored=calculations.scored_count(scored),
-            targets=len(items), met=counts["met"], on_track=counts["on_track"], behind=counts["behind"],
-            missed=counts["missed"], no_data=counts["no_data"], anomalies=counts["anomaly"],
-            overdue_reports=sum(1 for i in items if i.report_overdue),
-        ))
+        scores.append(
+            UnitScore(
+                plan=plan,
+                region=regions[region_id],
+                on_date=on_date,
+                level=regions[region_id].level,
+                score=calculations.unit_score(scored),
+                scored=calculations.scored_count(scored),
+                targets=len(items),
+                met=counts["met"],
+                on_track=counts["on_track"],
+                behind=counts["behind"],
+                missed=counts["missed"],
+                no_data=counts["no_data"],
+                anomalies=counts["anomaly"],
+                overdue_reports=sum(1 for i in items if i.report_overdue),
+            )
+        )
     by_level: dict[str, list[UnitScore]] = defaultdict(list)
     for score in scores:
         by_level[score.level].append(score)
@@ -302,32 +389,53 @@ def score_units(plan: Plan, rows: list[EvaluationRow], on_date: dt.date) -> list
 
 
 def plans_in_force(on_date: dt.date) -> list[Plan]:
-    return list(Plan.objects.filter(status=Plan.Status.ACTIVE, period_start__lte=on_date, period_end__gte=on_date))
+    return list(
+        Plan.objects.filter(
+            status=Plan.Status.ACTIVE, period_start__lte=on_date, period_end__gte=on_date
+        )
+    )
 
 
 def _auto_supervise(plan: Plan, rows: list[EvaluationRow], on_date: dt.date) -> int:
     from .services import open_case
 
-    flagged = [r for r in rows if r.status in (TargetStatus.BEHIND, TargetStatus.MISSED) or r.report_overdue]
+    flagged = [
+        r
+        for r in rows
+        if r.status in (TargetStatus.BEHIND, TargetStatus.MISSED) or r.report_overdue
+    ]
     if not flagged:
         return 0
     already = set(
-        SupervisionCase.objects.filter(plan=plan, status=SupervisionCase.Status.OPEN, target__in=[r.target for r in flagged])
-        .values_list("target_id", flat=True)
+        SupervisionCase.objects.filter(
+            plan=plan, status=SupervisionCase.Status.OPEN, target__in=[r.target for r in flagged]
+        ).values_list("target_id", flat=True)
     )
     opened = 0
     for row in flagged:
         if row.target.pk in already:
             continue
-        reason = {TargetStatus.BEHIND: "behind", TargetStatus.MISSED: "missed"}.get(row.status, "report_overdue")
+        reason = {TargetStatus.BEHIND: "behind", TargetStatus.MISSED: "missed"}.get(
+            row.status, "report_overdue"
+        )
         detail = _("%(date)s 快照：完成度 %(attained)s，时间进度 %(expected)s%(overdue)s") % {
             "date": on_date.isoformat(),
-            "attained": f"{row.attainment * 100:.1f}%" if row.attainment is not None else _("无数据"),
+            "attained": f"{row.attainment * 100:.1f}%"
+            if row.attainment is not None
+            else _("无数据"),
             "expected": f"{row.expected * 100:.1f}%",
             "overdue": _("，数据逾期未报") if row.report_overdue else "",
         }
-        open_case(user=None, plan=plan, region=row.target.region, reason=reason, target=row.target, detail=detail,
-                  opened_on=on_date, automatic=True)
+        open_case(
+            user=None,
+            plan=plan,
+            region=row.target.region,
+            reason=reason,
+            target=row.target,
+            detail=detail,
+            opened_on=on_date,
+            automatic=True,
+        )
         opened += 1
     return opened
 
@@ -335,7 +443,9 @@ def _auto_supervise(plan: Plan, rows: list[EvaluationRow], on_date: dt.date) -> 
 # ------------------------------------------------------------------------------ the whole run
 
 
-def refresh(*, on_date: dt.date, plans: list[Plan] | None = None, progress: Progress = None) -> dict:
+def refresh(
+    *, on_date: dt.date, plans: list[Plan] | None = None, progress: Progress = None
+) -> dict:
     """Build the snapshot of `on_date`. `plans` defaults to the active plans whose period
     contains the date; pass plans explicitly to (re)build the history of any plan."""
     report = progress or (lambda done, total, message: None)
@@ -364,27 +474,55 @@ def refresh(*, on_date: dt.date, plans: list[Plan] | None = None, progress: Prog
             rows = evaluated[plan.pk]
             Evaluation.objects.filter(target__plan=plan, on_date=on_date).delete()
             UnitScore.objects.filter(plan=plan, on_date=on_date).delete()
-            Evaluation.objects.bulk_create([
-                Evaluation(target=r.target, on_date=on_date, value=r.value, attainment=r.attainment, expected=r.expected,
-                           status=r.status, report_overdue=r.report_overdue)
-                for r in rows
-            ], batch_size=BATCH)
+            Evaluation.objects.bulk_create(
+                [
+                    Evaluation(
+                        target=r.target,
+                        on_date=on_date,
+                        value=r.value,
+                        attainment=r.attainment,
+                        expected=r.expected,
+                        status=r.status,
+                        report_overdue=r.report_overdue,
+                    )
+                    for r in rows
+                ],
+                batch_size=BATCH,
+            )
             UnitScore.objects.bulk_create(score_units(plan, rows, on_date), batch_size=BATCH)
             evaluations += len(rows)
             if plan.auto_supervise:
                 opened += _auto_supervise(plan, rows, on_date)
         duration_ms = int((time.monotonic() - started) * 1000)
-        SnapshotRun.objects.update_or_create(on_date=on_date, defaults={
-            "computed_at": timezone.now(), "duration_ms": duration_ms, "regions": len(regions),
-            "values": written, "evaluations": evaluations,
-        })
+        SnapshotRun.objects.update_or_create(
+            on_date=on_date,
+            defaults={
+                "computed_at": timezone.now(),
+                "duration_ms": duration_ms,
+                "regions": len(regions),
+                "values": written,
+                "evaluations": evaluations,
+            },
+        )
         result = {
-            "date": on_date.isoformat(), "regions": len(regions), "values": written, "plans": [p.pk for p in plans],
-            "evaluations": evaluations, "cases_opened": opened, "seconds": round(duration_ms / 1000, 2),
+            "date": on_date.isoformat(),
+            "regions": len(regions),
+            "values": written,
+            "plans": [p.pk for p in plans],
+            "evaluations": evaluations,
+            "cases_opened": opened,
+            "seconds": round(duration_ms / 1000, 2),
             "errors": errors,
         }
-        audit.record("job", object_type="targets.snapshot", object_id=on_date.isoformat(), object_repr=_("指标快照 %(date)s") % {"date": on_date.isoformat()},
-                     after=result, note=_("刷新目标指标快照") + (_("（%(n)s 组指标计算失败）") % {"n": len(errors)} if errors else ""))
+        audit.record(
+            "job",
+            object_type="targets.snapshot",
+            object_id=on_date.isoformat(),
+            object_repr=_("指标快照 %(date)s") % {"date": on_date.isoformat()},
+            after=result,
+            note=_("刷新目标指标快照")
+            + (_("（%(n)s 组指标计算失败）") % {"n": len(errors)} if errors else ""),
+        )
     report(4, 4, _("完成"))
     return result
 

@@ -24,10 +24,27 @@ from minzheng.regions.services import resolve_code
 
 from . import indicators, permissions
 from .models import (
-    Evaluation, IndicatorValue, Plan, ReportedValue, SnapshotRun, SupervisionCase, Target, TargetStatus, UnitScore,
+    Evaluation,
+    IndicatorValue,
+    Plan,
+    ReportedValue,
+    SnapshotRun,
+    SupervisionCase,
+    Target,
+    TargetStatus,
+    UnitScore,
 )
 
-BASE_FIGURES = ("pop_total", "pop_60_plus", "pop_80_plus", "share_60_plus", "pop_community", "units_townships", "units_communities", "units_villages")
+BASE_FIGURES = (
+    "pop_total",
+    "pop_60_plus",
+    "pop_80_plus",
+    "share_60_plus",
+    "pop_community",
+    "units_townships",
+    "units_communities",
+    "units_villages",
+)
 
 
 def _context_q(user, field: str) -> Q:
@@ -38,7 +55,9 @@ def _context_q(user, field: str) -> Q:
     if not paths:
         return Q(pk__in=[])
     ancestors = {code for p in paths for code in p.strip("/").split("/")}
-    return reduce(or_, [Q(**{f"{field}__path__startswith": p}) for p in paths]) | Q(**{f"{field}__code__in": ancestors})
+    return reduce(or_, [Q(**{f"{field}__path__startswith": p}) for p in paths]) | Q(
+        **{f"{field}__code__in": ancestors}
+    )
 
 
 def plans_for(user) -> QuerySet[Plan]:
@@ -63,7 +82,9 @@ def default_plan(user, plans: list[Plan] | None = None) -> Plan | None:
 def targets_for(user, plan: Plan | None = None) -> QuerySet[Target]:
     if not permissions.may_view(user):
         return Target.objects.none()
-    qs = Target.objects.filter(_context_q(user, "region")).select_related("region", "work_item", "work_item__section", "plan", "parent")
+    qs = Target.objects.filter(_context_q(user, "region")).select_related(
+        "region", "work_item", "work_item__section", "plan", "parent"
+    )
     return qs.filter(plan=plan) if plan is not None else qs
 
 
@@ -95,7 +116,9 @@ def scores_for(user) -> QuerySet[UnitScore]:
 def cases_for(user) -> QuerySet[SupervisionCase]:
     if not permissions.may_view(user):
         return SupervisionCase.objects.none()
-    return SupervisionCase.objects.filter(scope_q(user, "region")).select_related("region", "target", "owner", "plan")
+    return SupervisionCase.objects.filter(scope_q(user, "region")).select_related(
+        "region", "target", "owner", "plan"
+    )
 
 
 def get_case(user, pk) -> SupervisionCase:
@@ -108,7 +131,9 @@ def get_case(user, pk) -> SupervisionCase:
 def reports_for(user) -> QuerySet[ReportedValue]:
     if not permissions.may_view(user):
         return ReportedValue.objects.none()
-    return ReportedValue.objects.filter(scope_q(user, "region")).select_related("region", "submitted_by", "reviewed_by")
+    return ReportedValue.objects.filter(scope_q(user, "region")).select_related(
+        "region", "submitted_by", "reviewed_by"
+    )
 
 
 def get_report(user, pk) -> ReportedValue:
@@ -120,7 +145,12 @@ def get_report(user, pk) -> ReportedValue:
 
 def pending_reviews(user) -> list[ReportedValue]:
     """Reports waiting for this user's approval (the level above)."""
-    waiting = reports_for(user).filter(status=ReportedValue.Status.SUBMITTED).exclude(submitted_by=user).order_by("as_of", "id")
+    waiting = (
+        reports_for(user)
+        .filter(status=ReportedValue.Status.SUBMITTED)
+        .exclude(submitted_by=user)
+        .order_by("as_of", "id")
+    )
     return [r for r in waiting[:500] if permissions.may_review(user, r)]
 
 
@@ -141,12 +171,23 @@ def home_region(user, plan: Plan) -> Region:
 def snapshot_dates(plan: Plan) -> list[dt.date]:
     """The dates the plan was assessed on. The plan's own unit is scored on every one of them
     whenever it carries targets (read through the (plan, region, date) unique index)."""
-    dates = list(UnitScore.objects.filter(plan=plan, region_id=plan.region_id).order_by("on_date").values_list("on_date", flat=True))
-    return dates or sorted(set(UnitScore.objects.filter(plan=plan).values_list("on_date", flat=True)))
+    dates = list(
+        UnitScore.objects.filter(plan=plan, region_id=plan.region_id)
+        .order_by("on_date")
+        .values_list("on_date", flat=True)
+    )
+    return dates or sorted(
+        set(UnitScore.objects.filter(plan=plan).values_list("on_date", flat=True))
+    )
 
 
 def latest_date(plan: Plan) -> dt.date | None:
-    return UnitScore.objects.filter(plan=plan).order_by("-on_date").values_list("on_date", flat=True).first()
+    return (
+        UnitScore.objects.filter(plan=plan)
+        .order_by("-on_date")
+        .values_list("on_date", flat=True)
+        .first()
+    )
 
 
 def last_run() -> SnapshotRun | None:
@@ -167,17 +208,26 @@ def snapshot_stamp(on_date: dt.date | None) -> str:
     """When the snapshot of a date was last rebuilt: part of the key of every cached page part."""
     if on_date is None:
         return "-"
-    stamp = SnapshotRun.objects.filter(on_date=on_date).values_list("computed_at", flat=True).first()
+    stamp = (
+        SnapshotRun.objects.filter(on_date=on_date).values_list("computed_at", flat=True).first()
+    )
     return stamp.isoformat() if stamp else "-"
 
 
 def open_cases_under(user, plan: Plan, region: Region) -> list[SupervisionCase]:
     """Open supervision cases of the region and the units below it."""
     if region.is_zone:
-        q = reduce(or_, [Q(region__path__startswith=m.path) for m in region.members.all()] + [Q(region=region)])
+        q = reduce(
+            or_,
+            [Q(region__path__startswith=m.path) for m in region.members.all()] + [Q(region=region)],
+        )
     else:
         q = Q(region__path__startswith=region.path)
-    return list(cases_for(user).filter(q, plan=plan, status=SupervisionCase.Status.OPEN).order_by("deadline")[:50])
+    return list(
+        cases_for(user)
+        .filter(q, plan=plan, status=SupervisionCase.Status.OPEN)
+        .order_by("deadline")[:50]
+    )
 
 
 def child_units(user, region: Region) -> list[Region]:
@@ -216,11 +266,17 @@ class TargetRow:
     @property
     def attainment_pct(self) -> Decimal | None:
         e = self.evaluation
-        return (e.attainment * 100).quantize(Decimal("0.1")) if e and e.attainment is not None else None
+        return (
+            (e.attainment * 100).quantize(Decimal("0.1"))
+            if e and e.attainment is not None
+            else None
+        )
 
     @property
     def expected_pct(self) -> Decimal | None:
-        return (self.evaluation.expected * 100).quantize(Decimal("0.1")) if self.evaluation else None
+        return (
+            (self.evaluation.expected * 100).quantize(Decimal("0.1")) if self.evaluation else None
+        )
 
     @property
     def flagged(self) -> bool:
@@ -237,7 +293,12 @@ class SectionSummary:
     def score(self) -> Decimal:
         from .calculations import Scored, unit_score
 
-        return unit_score([Scored(r.target.weight, r.evaluation.attainment if r.evaluation else None) for r in self.rows])
+        return unit_score(
+            [
+                Scored(r.target.weight, r.evaluation.attainment if r.evaluation else None)
+                for r in self.rows
+            ]
+        )
 
     @property
     def scored(self) -> int:
@@ -290,61 +351,126 @@ class Dashboard:
         return sum(1 for r in self.rows if r.evaluation and r.evaluation.attainment is not None)
 
 
-def dashboard(user, plan: Plan, region: Region, on_date: dt.date | None, *, with_cases: bool = True) -> Dashboard:
+def dashboard(
+    user, plan: Plan, region: Region, on_date: dt.date | None, *, with_cases: bool = True
+) -> Dashboard:
     """Everything a dashboard shows for one unit on one snapshot date. What it lists depends only
     on the region (a user who may see a region may see everything below it), so the page can
     cache it; the open cases are read live unless `with_cases` is False."""
     if not region_in_scope(user, region):
         raise NotFoundOrOutOfScope()
     on_date, dates = resolve_date(plan, on_date)
-    targets = list(plan.targets.filter(region=region).select_related("work_item__section", "region").order_by("work_item__number", "id"))
-    evaluations = {
-        e.target_id: e for e in Evaluation.objects.filter(target__in=[t.pk for t in targets], on_date=on_date)
-    } if on_date else {}
+    targets = list(
+        plan.targets.filter(region=region)
+        .select_related("work_item__section", "region")
+        .order_by("work_item__number", "id")
+    )
+    evaluations = (
+        {
+            e.target_id: e
+            for e in Evaluation.objects.filter(target__in=[t.pk for t in targets], on_date=on_date)
+        }
+        if on_date
+        else {}
+    )
     sections: dict[str, SectionSummary] = {}
     for section in plan.sections.order_by("position", "code"):
         sections[section.code] = SectionSummary(section.code, section.title)
-    reported_as_of = dict(IndicatorValue.objects.filter(
-        on_date=on_date, region=region, indicator__in={t.indicator for t in targets}).values_list("indicator", "reported_as_of")) if on_date else {}
+    reported_as_of = (
+        dict(
+            IndicatorValue.objects.filter(
+                on_date=on_date, region=region, indicator__in={t.indicator for t in targets}
+            ).values_list("indicator", "reported_as_of")
+        )
+        if on_date
+        else {}
+    )
     for target in targets:
         if not indicators.exists(target.indicator):
             continue
         evaluation = evaluations.get(target.pk)
-        as_of = (reported_as_of.get(target.indicator) or on_date) if evaluation and evaluation.value is not None else None
+        as_of = (
+            (reported_as_of.get(target.indicator) or on_date)
+            if evaluation and evaluation.value is not None
+            else None
+        )
         sections[target.work_item.section.code].rows.append(
-            TargetRow(target, evaluation, indicators.get(target.indicator), as_of))
+            TargetRow(target, evaluation, indicators.get(target.indicator), as_of)
+        )
     units = child_units(user, region)
     unit_ids = [u.pk for u in units]
-    unit_scores = {s.region_id: s for s in UnitScore.objects.filter(plan=plan, on_date=on_date, region_id__in=unit_ids)} if on_date else {}
-    score = UnitScore.objects.filter(plan=plan, on_date=on_date, region=region).first() if on_date else None
-    figure_rows = IndicatorValue.objects.filter(
-        on_date=on_date, indicator__in=BASE_FIGURES, region_id__in=[region.pk, *unit_ids],
-    ).values_list("region_id", "indicator", "value") if on_date else []
+    unit_scores = (
+        {
+            s.region_id: s
+            for s in UnitScore.objects.filter(plan=plan, on_date=on_date, region_id__in=unit_ids)
+        }
+        if on_date
+        else {}
+    )
+    score = (
+        UnitScore.objects.filter(plan=plan, on_date=on_date, region=region).first()
+        if on_date
+        else None
+    )
+    figure_rows = (
+        IndicatorValue.objects.filter(
+            on_date=on_date,
+            indicator__in=BASE_FIGURES,
+            region_id__in=[region.pk, *unit_ids],
+        ).values_list("region_id", "indicator", "value")
+        if on_date
+        else []
+    )
     figures: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for region_id, code, value in figure_rows:
         figures[region_id][code] = value
     lagging = []
     cases = []
     if on_date:
-        subtree = Q(target__region__path__startswith=region.path) if not region.is_zone else reduce(
-            or_, [Q(target__region__path__startswith=m.path) for m in region.members.all()] or [Q(pk__in=[])])
+        subtree = (
+            Q(target__region__path__startswith=region.path)
+            if not region.is_zone
+            else reduce(
+                or_,
+                [Q(target__region__path__startswith=m.path) for m in region.members.all()]
+                or [Q(pk__in=[])],
+            )
+        )
         lagging = list(
-            evaluations_for(user).filter(subtree, target__plan=plan, on_date=on_date)
-            .filter(Q(status__in=[TargetStatus.BEHIND, TargetStatus.MISSED]) | Q(report_overdue=True))
-            .exclude(target__region=region).select_related("target", "target__region").order_by("attainment", "target__code")[:20]
+            evaluations_for(user)
+            .filter(subtree, target__plan=plan, on_date=on_date)
+            .filter(
+                Q(status__in=[TargetStatus.BEHIND, TargetStatus.MISSED]) | Q(report_overdue=True)
+            )
+            .exclude(target__region=region)
+            .select_related("target", "target__region")
+            .order_by("attainment", "target__code")[:20]
         )
         if with_cases:
             cases = open_cases_under(user, plan, region)
-    trend = list(UnitScore.objects.filter(plan=plan, region=region, scored__gt=0).order_by("on_date").values_list("on_date", "score"))
+    trend = list(
+        UnitScore.objects.filter(plan=plan, region=region, scored__gt=0)
+        .order_by("on_date")
+        .values_list("on_date", "score")
+    )
     from minzheng.regions.selectors import ancestors
 
     crumbs = [r for r in ancestors(region) if r.level != Region.Level.PROVINCE]
     if region.is_zone:
         crumbs = [r for r in crumbs if r.pk != region.pk]
     return Dashboard(
-        plan=plan, region=region, on_date=on_date, dates=dates, score=score,
-        sections=[s for s in sections.values() if s.rows], units=[UnitRow(u, unit_scores.get(u.pk), figures.get(u.pk, {})) for u in units],
-        lagging=lagging, cases=cases, figures=figures.get(region.pk, {}), score_trend=trend, crumbs=crumbs,
+        plan=plan,
+        region=region,
+        on_date=on_date,
+        dates=dates,
+        score=score,
+        sections=[s for s in sections.values() if s.rows],
+        units=[UnitRow(u, unit_scores.get(u.pk), figures.get(u.pk, {})) for u in units],
+        lagging=lagging,
+        cases=cases,
+        figures=figures.get(region.pk, {}),
+        score_trend=trend,
+        crumbs=crumbs,
     )
 
 
@@ -385,25 +511,63 @@ def target_detail(user, target: Target, on_date: dt.date | None) -> TargetDetail
     indicator = indicators.get(target.indicator)
     visible = region_in_scope(user, target.region)
     on_date, _dates = resolve_date(target.plan, on_date)
-    history = list(evaluations_for(user).filter(target=target).order_by("on_date")) if visible else []
+    history = (
+        list(evaluations_for(user).filter(target=target).order_by("on_date")) if visible else []
+    )
     evaluation = next((e for e in history if e.on_date == on_date), None)
     units = child_units(user, target.region)
     child_targets = {c.region_id: c for c in target.children.select_related("region")}
-    child_evals = {
-        e.target_id: e for e in Evaluation.objects.filter(target__in=list(child_targets.values()), on_date=on_date)
-    } if on_date else {}
-    unit_values = {
-        v.region_id: v for v in values_for(user).filter(indicator=target.indicator, on_date=on_date, region__in=units)
-    } if on_date else {}
+    child_evals = (
+        {
+            e.target_id: e
+            for e in Evaluation.objects.filter(
+                target__in=list(child_targets.values()), on_date=on_date
+            )
+        }
+        if on_date
+        else {}
+    )
+    unit_values = (
+        {
+            v.region_id: v
+            for v in values_for(user).filter(
+                indicator=target.indicator, on_date=on_date, region__in=units
+            )
+        }
+        if on_date
+        else {}
+    )
     children = []
     for unit in units:
         child = child_targets.get(unit.pk)
-        threshold = child.value if child else (target.value if indicator.aggregation == indicators.RATE else None)
-        children.append(ChildValue(unit, unit_values.get(unit.pk), threshold, child, child_evals.get(child.pk) if child else None))
+        threshold = (
+            child.value
+            if child
+            else (target.value if indicator.aggregation == indicators.RATE else None)
+        )
+        children.append(
+            ChildValue(
+                unit,
+                unit_values.get(unit.pk),
+                threshold,
+                child,
+                child_evals.get(child.pk) if child else None,
+            )
+        )
     inputs = indicators.reported_inputs(target.indicator)
-    reports = list(reports_for(user).filter(indicator__in=inputs, region=target.region).order_by("-as_of", "-id")[:24]) if visible else []
+    reports = (
+        list(
+            reports_for(user)
+            .filter(indicator__in=inputs, region=target.region)
+            .order_by("-as_of", "-id")[:24]
+        )
+        if visible
+        else []
+    )
     cases = list(cases_for(user).filter(target=target).order_by("-opened_on"))
-    return TargetDetail(target, indicator, on_date, evaluation, history, children, reports, cases, visible)
+    return TargetDetail(
+        target, indicator, on_date, evaluation, history, children, reports, cases, visible
+    )
 
 
 # ------------------------------------------------------------------------------ a unit's own page
@@ -433,10 +597,18 @@ def unit_tasks(user, plan: Plan, region: Region) -> list[ReportingTask]:
     if not by_input:
         return []
     date = latest_date(plan)
-    overdue_targets = set(
-        Evaluation.objects.filter(target__in=targets, on_date=date, report_overdue=True).values_list("target_id", flat=True)
-    ) if date else set()
-    reports = ReportedValue.objects.filter(indicator__in=list(by_input), region=region).order_by("-as_of", "-id")
+    overdue_targets = (
+        set(
+            Evaluation.objects.filter(
+                target__in=targets, on_date=date, report_overdue=True
+            ).values_list("target_id", flat=True)
+        )
+        if date
+        else set()
+    )
+    reports = ReportedValue.objects.filter(indicator__in=list(by_input), region=region).order_by(
+        "-as_of", "-id"
+    )
     approved: dict[str, ReportedValue] = {}
     pending: dict[str, ReportedValue] = {}
     for report in reports:
@@ -445,6 +617,13 @@ def unit_tasks(user, plan: Plan, region: Region) -> list[ReportingTask]:
         elif report.status == ReportedValue.Status.SUBMITTED:
             pending.setdefault(report.indicator, report)
     return [
-        ReportingTask(indicators.get(code), region, ts, approved.get(code), pending.get(code), any(t.pk in overdue_targets for t in ts))
+        ReportingTask(
+            indicators.get(code),
+            region,
+            ts,
+            approved.get(code),
+            pending.get(code),
+            any(t.pk in overdue_targets for t in ts),
+        )
         for code, ts in by_input.items()
     ]

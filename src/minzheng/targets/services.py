@@ -21,7 +21,15 @@ from minzheng.regions.services import resolve_code
 
 from . import indicators, permissions
 from .models import (
-    Comparison, Evidence, Plan, ReportedValue, ReportFrequency, Section, SupervisionCase, SupervisionNote, Target,
+    Comparison,
+    Evidence,
+    Plan,
+    ReportedValue,
+    ReportFrequency,
+    Section,
+    SupervisionCase,
+    SupervisionNote,
+    Target,
     WorkItem,
 )
 
@@ -44,10 +52,14 @@ def to_decimal(value, field: str, errors: dict, *, label: str = "") -> Decimal |
     try:
         number = Decimal(str(value).replace(",", "").strip())
     except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(_("%(label)s应为数字：%(value)s") % {"label": label, "value": value})
+        errors.setdefault(field, []).append(
+            _("%(label)s应为数字：%(value)s") % {"label": label, "value": value}
+        )
         return None
     if not number.is_finite():
-        errors.setdefault(field, []).append(_("%(label)s应为数字：%(value)s") % {"label": label, "value": value})
+        errors.setdefault(field, []).append(
+            _("%(label)s应为数字：%(value)s") % {"label": label, "value": value}
+        )
         return None
     return number
 
@@ -60,7 +72,9 @@ def to_date(value, field: str, errors: dict, *, label: str = "") -> dt.date | No
     try:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except (TypeError, ValueError):
-        errors.setdefault(field, []).append(_("%(label)s日期格式应为 YYYY-MM-DD：%(value)s") % {"label": label, "value": value})
+        errors.setdefault(field, []).append(
+            _("%(label)s日期格式应为 YYYY-MM-DD：%(value)s") % {"label": label, "value": value}
+        )
         return None
 
 
@@ -86,34 +100,53 @@ def plan_as_data(plan: Plan) -> dict:
     for item in plan.work_items.order_by("number"):
         items_by_section.setdefault(item.section_id, []).append(item)
     for section in plan.sections.order_by("position", "code"):
-        sections.append({
-            "code": section.code,
-            "title": section.title,
-            "items": [
-                {
-                    "number": item.number, "title": item.title, "description": item.description,
-                    "responsible": item.responsible,
-                    "targets": [
-                        {
-                            "code": t.code, "title": t.title, "indicator": t.indicator, "comparison": t.comparison,
-                            "value": _fmt(t.value),
-                            "unit": t.unit, "deadline": t.deadline.isoformat(), "weight": _fmt(t.weight),
-                            "region": t.region.code, "parent": t.parent.code if t.parent_id else "",
-                            "note": t.note, "report_frequency": t.report_frequency,
-                        }
-                        for t in _parents_first(targets_by_item.get(item.id, []))
-                    ],
-                }
-                for item in items_by_section.get(section.id, [])
-            ],
-        })
+        sections.append(
+            {
+                "code": section.code,
+                "title": section.title,
+                "items": [
+                    {
+                        "number": item.number,
+                        "title": item.title,
+                        "description": item.description,
+                        "responsible": item.responsible,
+                        "targets": [
+                            {
+                                "code": t.code,
+                                "title": t.title,
+                                "indicator": t.indicator,
+                                "comparison": t.comparison,
+                                "value": _fmt(t.value),
+                                "unit": t.unit,
+                                "deadline": t.deadline.isoformat(),
+                                "weight": _fmt(t.weight),
+                                "region": t.region.code,
+                                "parent": t.parent.code if t.parent_id else "",
+                                "note": t.note,
+                                "report_frequency": t.report_frequency,
+                            }
+                            for t in _parents_first(targets_by_item.get(item.id, []))
+                        ],
+                    }
+                    for item in items_by_section.get(section.id, [])
+                ],
+            }
+        )
     return {
-        "format": 1, "region": plan.region.code, "year": plan.year, "title": plan.title, "source": plan.source,
+        "format": 1,
+        "region": plan.region.code,
+        "year": plan.year,
+        "title": plan.title,
+        "source": plan.source,
         "published_on": plan.published_on.isoformat() if plan.published_on else "",
-        "period_start": plan.period_start.isoformat(), "period_end": plan.period_end.isoformat(),
-        "report_frequency": plan.report_frequency, "report_grace_days": plan.report_grace_days,
-        "pace_tolerance": str(plan.pace_tolerance), "auto_supervise": plan.auto_supervise,
-        "supervision_days": plan.supervision_days, "sections": sections,
+        "period_start": plan.period_start.isoformat(),
+        "period_end": plan.period_end.isoformat(),
+        "report_frequency": plan.report_frequency,
+        "report_grace_days": plan.report_grace_days,
+        "pace_tolerance": str(plan.pace_tolerance),
+        "auto_supervise": plan.auto_supervise,
+        "supervision_days": plan.supervision_days,
+        "sections": sections,
     }
 
 
@@ -136,28 +169,50 @@ def _validate_plan_data(data: dict) -> tuple[dict, list[dict]]:
     errors: dict[str, list[str]] = {}
     region = resolve_code(str(data.get("region", "")).strip())
     if region is None:
-        errors.setdefault("region", []).append(_("区划代码不存在：%(code)s") % {"code": data.get("region")})
+        errors.setdefault("region", []).append(
+            _("区划代码不存在：%(code)s") % {"code": data.get("region")}
+        )
     try:
         year = int(data.get("year"))
     except (TypeError, ValueError):
         errors.setdefault("year", []).append(_("年度应为整数"))
         year = None
-    start = to_date(data.get("period_start") or (f"{year}-01-01" if year else ""), "period_start", errors, label=_("考核期起："))
-    end = to_date(data.get("period_end") or (f"{year}-12-31" if year else ""), "period_end", errors, label=_("考核期止："))
+    start = to_date(
+        data.get("period_start") or (f"{year}-01-01" if year else ""),
+        "period_start",
+        errors,
+        label=_("考核期起："),
+    )
+    end = to_date(
+        data.get("period_end") or (f"{year}-12-31" if year else ""),
+        "period_end",
+        errors,
+        label=_("考核期止："),
+    )
     if start and end and end < start:
         errors.setdefault("period_end", []).append(_("考核期止不能早于考核期起"))
     frequency = data.get("report_frequency") or ReportFrequency.MONTHLY
     if frequency not in ReportFrequency.values:
-        errors.setdefault("report_frequency", []).append(_("填报周期无效：%(value)s") % {"value": frequency})
+        errors.setdefault("report_frequency", []).append(
+            _("填报周期无效：%(value)s") % {"value": frequency}
+        )
     title = str(data.get("title") or "").strip()
     if not title:
         errors.setdefault("title", []).append(_("计划名称为必填项"))
     fields = {
-        "region": region, "year": year, "title": title, "source": str(data.get("source") or ""),
-        "published_on": to_date(data["published_on"], "published_on", errors, label=_("发文日期：")) if data.get("published_on") else None,
-        "period_start": start, "period_end": end, "report_frequency": frequency,
+        "region": region,
+        "year": year,
+        "title": title,
+        "source": str(data.get("source") or ""),
+        "published_on": to_date(data["published_on"], "published_on", errors, label=_("发文日期："))
+        if data.get("published_on")
+        else None,
+        "period_start": start,
+        "period_end": end,
+        "report_frequency": frequency,
         "report_grace_days": int(data.get("report_grace_days") or 10),
-        "pace_tolerance": to_decimal(data.get("pace_tolerance") or "0.1", "pace_tolerance", errors) or Decimal("0.1"),
+        "pace_tolerance": to_decimal(data.get("pace_tolerance") or "0.1", "pace_tolerance", errors)
+        or Decimal("0.1"),
         "auto_supervise": bool(data.get("auto_supervise", False)),
         "supervision_days": int(data.get("supervision_days") or 15),
     }
@@ -168,16 +223,22 @@ def _validate_plan_data(data: dict) -> tuple[dict, list[dict]]:
     for s_pos, section in enumerate(data.get("sections") or []):
         s_code = str(section.get("code", "")).strip()
         if not s_code or s_code in seen_sections:
-            errors.setdefault("sections", []).append(_("板块编号缺失或重复：%(code)s") % {"code": s_code})
+            errors.setdefault("sections", []).append(
+                _("板块编号缺失或重复：%(code)s") % {"code": s_code}
+            )
         seen_sections.add(s_code)
         for item in section.get("items") or []:
             try:
                 number = int(item.get("number"))
             except (TypeError, ValueError):
-                errors.setdefault("sections", []).append(_("工作事项序号应为整数：%(value)s") % {"value": item.get("number")})
+                errors.setdefault("sections", []).append(
+                    _("工作事项序号应为整数：%(value)s") % {"value": item.get("number")}
+                )
                 continue
             if number in seen_items:
-                errors.setdefault("sections", []).append(_("工作事项序号重复：%(number)s") % {"number": number})
+                errors.setdefault("sections", []).append(
+                    _("工作事项序号重复：%(number)s") % {"number": number}
+                )
             seen_items.add(number)
             for row in item.get("targets") or []:
                 code = str(row.get("code", "")).strip()
@@ -187,47 +248,95 @@ def _validate_plan_data(data: dict) -> tuple[dict, list[dict]]:
                 seen_codes.add(code)
                 indicator = str(row.get("indicator", "")).strip()
                 if not indicators.exists(indicator):
-                    errors.setdefault("sections", []).append(where + _("指标代码不存在：%(code)s") % {"code": indicator})
+                    errors.setdefault("sections", []).append(
+                        where + _("指标代码不存在：%(code)s") % {"code": indicator}
+                    )
                 comparison = str(row.get("comparison") or "ge").strip()
-                comparison = {"≥": "ge", ">=": "ge", "≤": "le", "<=": "le", "=": "eq"}.get(comparison, comparison)
+                comparison = {"≥": "ge", ">=": "ge", "≤": "le", "<=": "le", "=": "eq"}.get(
+                    comparison, comparison
+                )
                 if comparison not in Comparison.values:
                     errors.setdefault("sections", []).append(where + _("比较方式应为 ≥、≤ 或 ="))
                 value = to_decimal(row.get("value"), "sections", errors, label=where + _("目标值"))
-                weight = to_decimal(row.get("weight") or "1", "sections", errors, label=where + _("权重"))
+                weight = to_decimal(
+                    row.get("weight") or "1", "sections", errors, label=where + _("权重")
+                )
                 if weight is not None and weight < 0:
                     errors.setdefault("sections", []).append(where + _("权重不能为负数"))
                 deadline = to_date(row.get("deadline") or end, "sections", errors, label=where)
                 region_code = str(row.get("region") or data.get("region") or "").strip()
                 target_region = resolve_code(region_code)
                 if target_region is None:
-                    errors.setdefault("sections", []).append(where + _("区划代码不存在：%(code)s") % {"code": region_code})
+                    errors.setdefault("sections", []).append(
+                        where + _("区划代码不存在：%(code)s") % {"code": region_code}
+                    )
                 frequency = str(row.get("report_frequency") or "")
                 if frequency and frequency not in ReportFrequency.values:
-                    errors.setdefault("sections", []).append(where + _("填报周期无效：%(value)s") % {"value": frequency})
-                unit = str(row.get("unit") or "") or (str(indicators.get(indicator).unit) if indicators.exists(indicator) else "")
-                flat.append({
-                    "section": (s_pos, s_code, str(section.get("title", "")).strip()),
-                    "item": (number, str(item.get("title", "")).strip(), str(item.get("description") or ""), str(item.get("responsible") or "")),
-                    "code": code, "title": str(row.get("title") or "").strip() or code, "indicator": indicator,
-                    "comparison": comparison, "value": value, "unit": unit, "deadline": deadline, "weight": weight,
-                    "region": target_region, "parent": str(row.get("parent") or "").strip(), "note": str(row.get("note") or "")[:500],
-                    "report_frequency": frequency,
-                })
+                    errors.setdefault("sections", []).append(
+                        where + _("填报周期无效：%(value)s") % {"value": frequency}
+                    )
+                unit = str(row.get("unit") or "") or (
+                    str(indicators.get(indicator).unit) if indicators.exists(indicator) else ""
+                )
+                flat.append(
+                    {
+                        "section": (s_pos, s_code, str(section.get("title", "")).strip()),
+                        "item": (
+                            number,
+                            str(item.get("title", "")).strip(),
+                            str(item.get("description") or ""),
+                            str(item.get("responsible") or ""),
+                        ),
+                        "code": code,
+                        "title": str(row.get("title") or "").strip() or code,
+                        "indicator": indicator,
+                        "comparison": comparison,
+                        "value": value,
+                        "unit": unit,
+                        "deadline": deadline,
+                        "weight": weight,
+                        "region": target_region,
+                        "parent": str(row.get("parent") or "").strip(),
+                        "note": str(row.get("note") or "")[:500],
+                        "report_frequency": frequency,
+                    }
+                )
             if not item.get("targets"):
-                flat.append({"section": (s_pos, s_code, str(section.get("title", "")).strip()),
-                             "item": (number, str(item.get("title", "")).strip(), str(item.get("description") or ""), str(item.get("responsible") or "")),
-                             "code": None})
+                flat.append(
+                    {
+                        "section": (s_pos, s_code, str(section.get("title", "")).strip()),
+                        "item": (
+                            number,
+                            str(item.get("title", "")).strip(),
+                            str(item.get("description") or ""),
+                            str(item.get("responsible") or ""),
+                        ),
+                        "code": None,
+                    }
+                )
     for row in flat:
         if row.get("code") and row["parent"] and row["parent"] not in seen_codes:
-            errors.setdefault("sections", []).append(_("目标 %(code)s：上级目标 %(parent)s 不存在") % {"code": row["code"], "parent": row["parent"]})
+            errors.setdefault("sections", []).append(
+                _("目标 %(code)s：上级目标 %(parent)s 不存在")
+                % {"code": row["code"], "parent": row["parent"]}
+            )
     if errors:
         raise ServiceError(errors)
     return fields, flat
 
 
-def _create_plan(fields: dict, flat: list[dict], *, status: str, copied_from: Plan | None = None) -> Plan:
+def _create_plan(
+    fields: dict, flat: list[dict], *, status: str, copied_from: Plan | None = None
+) -> Plan:
     if Plan.objects.filter(region=fields["region"], year=fields["year"]).exists():
-        raise ServiceError({"year": [_("%(region)s %(year)s 年度的计划已存在") % {"region": fields["region"].name, "year": fields["year"]}]})
+        raise ServiceError(
+            {
+                "year": [
+                    _("%(region)s %(year)s 年度的计划已存在")
+                    % {"region": fields["region"].name, "year": fields["year"]}
+                ]
+            }
+        )
     plan = Plan.objects.create(status=status, copied_from=copied_from, **fields)
     sections: dict[str, Section] = {}
     items: dict[int, WorkItem] = {}
@@ -235,27 +344,61 @@ def _create_plan(fields: dict, flat: list[dict], *, status: str, copied_from: Pl
     for row in flat:
         s_pos, s_code, s_title = row["section"]
         if s_code not in sections:
-            sections[s_code] = Section.objects.create(plan=plan, code=s_code, position=s_pos, title=s_title)
+            sections[s_code] = Section.objects.create(
+                plan=plan, code=s_code, position=s_pos, title=s_title
+            )
         number, i_title, description, responsible = row["item"]
         if number not in items:
             items[number] = WorkItem.objects.create(
-                plan=plan, section=sections[s_code], number=number, title=i_title, description=description, responsible=responsible,
+                plan=plan,
+                section=sections[s_code],
+                number=number,
+                title=i_title,
+                description=description,
+                responsible=responsible,
             )
         if not row.get("code"):
             continue
         parent = targets.get(row["parent"]) if row["parent"] else None
         if row["parent"] and parent is None:
-            raise ServiceError({"sections": [_("目标 %(code)s 应排在其上级目标 %(parent)s 之后") % {"code": row["code"], "parent": row["parent"]}]})
+            raise ServiceError(
+                {
+                    "sections": [
+                        _("目标 %(code)s 应排在其上级目标 %(parent)s 之后")
+                        % {"code": row["code"], "parent": row["parent"]}
+                    ]
+                }
+            )
         targets[row["code"]] = Target.objects.create(
-            plan=plan, work_item=items[number], parent=parent, code=row["code"], title=row["title"], indicator=row["indicator"],
-            comparison=row["comparison"], value=row["value"], unit=row["unit"], deadline=row["deadline"], weight=row["weight"],
-            region=row["region"], note=row["note"], report_frequency=row["report_frequency"],
+            plan=plan,
+            work_item=items[number],
+            parent=parent,
+            code=row["code"],
+            title=row["title"],
+            indicator=row["indicator"],
+            comparison=row["comparison"],
+            value=row["value"],
+            unit=row["unit"],
+            deadline=row["deadline"],
+            weight=row["weight"],
+            region=row["region"],
+            note=row["note"],
+            report_frequency=row["report_frequency"],
         )
     for target in targets.values():
         if target.parent_id:
-            errors = allocation_errors(target.parent, [(c.region, c.value) for c in target.parent.children.all()])
+            errors = allocation_errors(
+                target.parent, [(c.region, c.value) for c in target.parent.children.all()]
+            )
             if errors:
-                raise ServiceError({"sections": [_("目标 %(code)s 的分解：") % {"code": target.parent.code} + e for e in errors]})
+                raise ServiceError(
+                    {
+                        "sections": [
+                            _("目标 %(code)s 的分解：") % {"code": target.parent.code} + e
+                            for e in errors
+                        ]
+                    }
+                )
     return plan
 
 
@@ -266,8 +409,12 @@ def touch_plan(plan_id: int) -> None:
 
 def _plan_summary(plan: Plan) -> dict:
     return {
-        "year": plan.year, "title": plan.title, "status": plan.status,
-        "sections": plan.sections.count(), "work_items": plan.work_items.count(), "targets": plan.targets.count(),
+        "year": plan.year,
+        "title": plan.title,
+        "status": plan.status,
+        "sections": plan.sections.count(),
+        "work_items": plan.work_items.count(),
+        "targets": plan.targets.count(),
     }
 
 
@@ -312,10 +459,17 @@ def copy_plan(*, user, plan: Plan, year: int, title: str = "") -> Plan:
     for section in data["sections"]:
         for item in section["items"]:
             for row in item["targets"]:
-                row["deadline"] = shift_year(dt.date.fromisoformat(row["deadline"]), delta).isoformat()
+                row["deadline"] = shift_year(
+                    dt.date.fromisoformat(row["deadline"]), delta
+                ).isoformat()
     fields, flat = _validate_plan_data(data)
     new_plan = _create_plan(fields, flat, status=Plan.Status.DRAFT, copied_from=plan)
-    audit.record("create", obj=new_plan, after=_plan_summary(new_plan), note=_("复制自 %(title)s") % {"title": plan.title})
+    audit.record(
+        "create",
+        obj=new_plan,
+        after=_plan_summary(new_plan),
+        note=_("复制自 %(title)s") % {"title": plan.title},
+    )
     return new_plan
 
 
@@ -331,7 +485,15 @@ def import_plan(*, user, data: dict) -> Plan:
     return plan
 
 
-PLAN_EDITABLE = ("title", "status", "report_frequency", "report_grace_days", "pace_tolerance", "auto_supervise", "supervision_days")
+PLAN_EDITABLE = (
+    "title",
+    "status",
+    "report_frequency",
+    "report_grace_days",
+    "pace_tolerance",
+    "auto_supervise",
+    "supervision_days",
+)
 
 
 @transaction.atomic
@@ -367,9 +529,13 @@ def update_plan(*, user, plan: Plan, **changes) -> Plan:
 # ------------------------------------------------------------------------------ targets
 
 
-def _check_target_fields(*, indicator: str, comparison: str, value, weight, deadline, errors: dict) -> tuple:
+def _check_target_fields(
+    *, indicator: str, comparison: str, value, weight, deadline, errors: dict
+) -> tuple:
     if not indicators.exists(indicator):
-        errors.setdefault("indicator", []).append(_("指标代码不存在：%(code)s") % {"code": indicator})
+        errors.setdefault("indicator", []).append(
+            _("指标代码不存在：%(code)s") % {"code": indicator}
+        )
     if comparison not in Comparison.values:
         errors.setdefault("comparison", []).append(_("比较方式应为 ≥、≤ 或 ="))
     value = to_decimal(value, "value", errors)
@@ -381,12 +547,32 @@ def _check_target_fields(*, indicator: str, comparison: str, value, weight, dead
 
 
 @transaction.atomic
-def create_target(*, user, plan: Plan, work_item: WorkItem, code: str, title: str, indicator: str, comparison: str,
-                  value, deadline, weight="1", region: Region | None = None, note: str = "") -> Target:
+def create_target(
+    *,
+    user,
+    plan: Plan,
+    work_item: WorkItem,
+    code: str,
+    title: str,
+    indicator: str,
+    comparison: str,
+    value,
+    deadline,
+    weight="1",
+    region: Region | None = None,
+    note: str = "",
+) -> Target:
     if not permissions.may_manage_plan(user, plan.region):
         _deny(_("当前账号无权管理目标计划"))
     errors: dict[str, list[str]] = {}
-    value, weight, deadline = _check_target_fields(indicator=indicator, comparison=comparison, value=value, weight=weight, deadline=deadline, errors=errors)
+    value, weight, deadline = _check_target_fields(
+        indicator=indicator,
+        comparison=comparison,
+        value=value,
+        weight=weight,
+        deadline=deadline,
+        errors=errors,
+    )
     code = code.strip()
     if not code:
         errors.setdefault("code", []).append(_("此项为必填项"))
@@ -397,8 +583,17 @@ def create_target(*, user, plan: Plan, work_item: WorkItem, code: str, title: st
     if errors:
         raise ServiceError(errors)
     target = Target.objects.create(
-        plan=plan, work_item=work_item, code=code, title=title.strip() or code, indicator=indicator, comparison=comparison,
-        value=value, unit=str(indicators.get(indicator).unit), deadline=deadline, weight=weight, region=region or plan.region,
+        plan=plan,
+        work_item=work_item,
+        code=code,
+        title=title.strip() or code,
+        indicator=indicator,
+        comparison=comparison,
+        value=value,
+        unit=str(indicators.get(indicator).unit),
+        deadline=deadline,
+        weight=weight,
+        region=region or plan.region,
         note=note[:500],
     )
     audit.record("create", obj=target, after=audit.snapshot(target))
@@ -410,7 +605,9 @@ def create_target(*, user, plan: Plan, work_item: WorkItem, code: str, title: st
 def update_target(*, user, target: Target, **changes) -> Target:
     """Edit a target's threshold, weight, deadline or wording; a cascaded target must still keep
     its rule with its parent and its own shares."""
-    if not permissions.may_manage_plan(user, target.plan.region) and not (target.parent_id and permissions.may_allocate(user, target.parent)):
+    if not permissions.may_manage_plan(user, target.plan.region) and not (
+        target.parent_id and permissions.may_allocate(user, target.parent)
+    ):
         _deny(_("当前账号无权修改该目标"))
     editable = {"title", "comparison", "value", "deadline", "weight", "note", "report_frequency"}
     unknown = set(changes) - editable
@@ -420,11 +617,17 @@ def update_target(*, user, target: Target, **changes) -> Target:
         raise ServiceError({"comparison": [_("分解目标的比较方式与上级目标一致，不能单独修改")]})
     errors: dict[str, list[str]] = {}
     value, weight, deadline = _check_target_fields(
-        indicator=target.indicator, comparison=changes.get("comparison", target.comparison),
-        value=changes.get("value", target.value), weight=changes.get("weight", target.weight),
-        deadline=changes.get("deadline", target.deadline), errors=errors,
+        indicator=target.indicator,
+        comparison=changes.get("comparison", target.comparison),
+        value=changes.get("value", target.value),
+        weight=changes.get("weight", target.weight),
+        deadline=changes.get("deadline", target.deadline),
+        errors=errors,
     )
-    if changes.get("report_frequency") and changes["report_frequency"] not in ReportFrequency.values:
+    if (
+        changes.get("report_frequency")
+        and changes["report_frequency"] not in ReportFrequency.values
+    ):
         errors.setdefault("report_frequency", []).append(_("填报周期无效"))
     if errors:
         raise ServiceError(errors)
@@ -437,7 +640,10 @@ def update_target(*, user, target: Target, **changes) -> Target:
     target.save()
     problems = []
     if target.parent_id:
-        problems += allocation_errors(target.parent, [(c.region, c.value) for c in target.parent.children.select_related("region")])
+        problems += allocation_errors(
+            target.parent,
+            [(c.region, c.value) for c in target.parent.children.select_related("region")],
+        )
     children = list(target.children.select_related("region"))
     if children:
         problems += allocation_errors(target, [(c.region, c.value) for c in children])
@@ -471,9 +677,15 @@ def allocation_errors(parent: Target, shares: list[tuple[Region, Decimal]]) -> l
         under = region.path.startswith(parent.region.path) and region.pk != parent.region_id
         zone_below = region.is_zone and region.parent_id == parent.region_id
         if not under and not zone_below:
-            problems.append(_("%(name)s 不在 %(parent)s 的下级区划中") % {"name": region.name, "parent": parent.region.name})
+            problems.append(
+                _("%(name)s 不在 %(parent)s 的下级区划中")
+                % {"name": region.name, "parent": parent.region.name}
+            )
         if zone_below and indicator.aggregation == indicators.SUM:
-            problems.append(_("功能区 %(name)s 与所辖乡镇（街道）重叠，不能参与数量类目标的分解") % {"name": region.name})
+            problems.append(
+                _("功能区 %(name)s 与所辖乡镇（街道）重叠，不能参与数量类目标的分解")
+                % {"name": region.name}
+            )
         if value is None or value < 0:
             problems.append(_("%(name)s 的分解值不能为负数") % {"name": region.name})
         paths.append((region, region.path))
@@ -482,27 +694,53 @@ def allocation_errors(parent: Target, shares: list[tuple[Region, Decimal]]) -> l
         problems.append(_("同一单位只能分解一次"))
     for region, path in paths:
         for other, other_path in paths:
-            if region.pk != other.pk and not region.is_zone and not other.is_zone and other_path.startswith(path):
-                problems.append(_("%(outer)s 已包含 %(inner)s，不能同时分解") % {"outer": region.name, "inner": other.name})
+            if (
+                region.pk != other.pk
+                and not region.is_zone
+                and not other.is_zone
+                and other_path.startswith(path)
+            ):
+                problems.append(
+                    _("%(outer)s 已包含 %(inner)s，不能同时分解")
+                    % {"outer": region.name, "inner": other.name}
+                )
     if problems or not shares:
         return problems
     values = [v for _r, v in shares]
     if indicator.aggregation == indicators.SUM:
         total = sum(values, Decimal(0))
         if parent.comparison == Comparison.GE and total < parent.value:
-            problems.append(_("分解合计 %(total)s 小于上级目标 %(target)s") % {"total": _fmt(total), "target": _fmt(parent.value)})
+            problems.append(
+                _("分解合计 %(total)s 小于上级目标 %(target)s")
+                % {"total": _fmt(total), "target": _fmt(parent.value)}
+            )
         elif parent.comparison == Comparison.LE and total > parent.value:
-            problems.append(_("分解合计 %(total)s 大于上级目标 %(target)s") % {"total": _fmt(total), "target": _fmt(parent.value)})
+            problems.append(
+                _("分解合计 %(total)s 大于上级目标 %(target)s")
+                % {"total": _fmt(total), "target": _fmt(parent.value)}
+            )
         elif parent.comparison == Comparison.EQ and total != parent.value:
-            problems.append(_("分解合计 %(total)s 不等于上级目标 %(target)s") % {"total": _fmt(total), "target": _fmt(parent.value)})
+            problems.append(
+                _("分解合计 %(total)s 不等于上级目标 %(target)s")
+                % {"total": _fmt(total), "target": _fmt(parent.value)}
+            )
     else:
         for region, value in shares:
             if parent.comparison == Comparison.GE and value < parent.value:
-                problems.append(_("%(name)s 的目标 %(value)s 低于上级目标 %(target)s") % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)})
+                problems.append(
+                    _("%(name)s 的目标 %(value)s 低于上级目标 %(target)s")
+                    % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)}
+                )
             elif parent.comparison == Comparison.LE and value > parent.value:
-                problems.append(_("%(name)s 的目标 %(value)s 高于上级目标 %(target)s") % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)})
+                problems.append(
+                    _("%(name)s 的目标 %(value)s 高于上级目标 %(target)s")
+                    % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)}
+                )
             elif parent.comparison == Comparison.EQ and value != parent.value:
-                problems.append(_("%(name)s 的目标 %(value)s 不等于上级目标 %(target)s") % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)})
+                problems.append(
+                    _("%(name)s 的目标 %(value)s 不等于上级目标 %(target)s")
+                    % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)}
+                )
     return problems
 
 
@@ -535,10 +773,20 @@ def allocate_target(*, user, target: Target, shares: list[tuple[Region, object]]
         child = existing.pop(region.pk, None)
         if child is None:
             child = Target(
-                plan=target.plan, work_item=target.work_item, parent=target, code=f"{target.code}@{region.code}",
-                title=target.title, indicator=target.indicator, comparison=target.comparison, value=value, unit=target.unit,
-                deadline=target.deadline, weight=target.weight, region=region,
-                note=_("由%(name)s分解下达") % {"name": target.region.name}, report_frequency=target.report_frequency,
+                plan=target.plan,
+                work_item=target.work_item,
+                parent=target,
+                code=f"{target.code}@{region.code}",
+                title=target.title,
+                indicator=target.indicator,
+                comparison=target.comparison,
+                value=value,
+                unit=target.unit,
+                deadline=target.deadline,
+                weight=target.weight,
+                region=region,
+                note=_("由%(name)s分解下达") % {"name": target.region.name},
+                report_frequency=target.report_frequency,
             )
             child.save()
         else:
@@ -548,13 +796,24 @@ def allocate_target(*, user, target: Target, shares: list[tuple[Region, object]]
             if grandchildren:
                 nested = allocation_errors(child, grandchildren)
                 if nested:
-                    raise ServiceError({"shares": [_("%(name)s 已向下分解：") % {"name": region.name} + p for p in nested]})
+                    raise ServiceError(
+                        {
+                            "shares": [
+                                _("%(name)s 已向下分解：") % {"name": region.name} + p
+                                for p in nested
+                            ]
+                        }
+                    )
         kept.append(child)
     for removed in existing.values():
         removed.delete()
     audit.record(
-        "update", obj=target, object_repr=str(target), before={"shares": before},
-        after={"shares": {c.region.code: str(c.value) for c in kept}}, note=_("分解目标"),
+        "update",
+        obj=target,
+        object_repr=str(target),
+        before={"shares": before},
+        after={"shares": {c.region.code: str(c.value) for c in kept}},
+        note=_("分解目标"),
     )
     touch_plan(target.plan_id)
     return kept
@@ -565,13 +824,21 @@ def cascade_to_children(*, user, target: Target, include_zones: bool = False) ->
     indicator = indicators.get(target.indicator)
     if indicator.aggregation != indicators.RATE:
         raise ServiceError({"shares": [_("数量类目标需要逐个单位填写分解数，不能原样下达")]})
-    children = list(Region.objects.filter(parent=target.region, kind=Region.Kind.STATUTORY, valid_to__isnull=True).order_by("code"))
+    children = list(
+        Region.objects.filter(
+            parent=target.region, kind=Region.Kind.STATUTORY, valid_to__isnull=True
+        ).order_by("code")
+    )
     if include_zones:
-        children += list(Region.objects.filter(parent=target.region, kind=Region.Kind.ZONE).order_by("code"))
+        children += list(
+            Region.objects.filter(parent=target.region, kind=Region.Kind.ZONE).order_by("code")
+        )
     if not children:
         raise ServiceError({"shares": [_("%(name)s 没有下级区划") % {"name": target.region.name}]})
     current = {c.region_id: c.value for c in target.children.all()}
-    return allocate_target(user=user, target=target, shares=[(r, current.get(r.pk, target.value)) for r in children])
+    return allocate_target(
+        user=user, target=target, shares=[(r, current.get(r.pk, target.value)) for r in children]
+    )
 
 
 # ------------------------------------------------------------------------------ reported values
@@ -583,14 +850,27 @@ def _evidence_rows(report: ReportedValue, files) -> list[Evidence]:
         name = getattr(upload, "name", "file")
         extension = Path(name).suffix.lower()[:10]
         if extension not in EVIDENCE_EXTENSIONS:
-            raise ServiceError({"files": [_("不支持的文件类型：%(name)s（可上传 PDF、图片、Excel、Word、OFD）") % {"name": name}]})
+            raise ServiceError(
+                {
+                    "files": [
+                        _("不支持的文件类型：%(name)s（可上传 PDF、图片、Excel、Word、OFD）")
+                        % {"name": name}
+                    ]
+                }
+            )
         content = upload.read()
         if len(content) > MAX_EVIDENCE_BYTES:
             raise ServiceError({"files": [_("文件超过20MB：%(name)s") % {"name": name}]})
         if not content:
             raise ServiceError({"files": [_("文件为空：%(name)s") % {"name": name}]})
         digest = hashlib.sha256(content).hexdigest()
-        row = Evidence(report=report, original_name=Path(name).name[:200], extension=extension, size=len(content), sha256=digest)
+        row = Evidence(
+            report=report,
+            original_name=Path(name).name[:200],
+            extension=extension,
+            size=len(content),
+            sha256=digest,
+        )
         row.file.save("evidence", ContentFile(content), save=False)
         row.save()
         rows.append(row)
@@ -598,8 +878,18 @@ def _evidence_rows(report: ReportedValue, files) -> list[Evidence]:
 
 
 @transaction.atomic
-def submit_report(*, user, indicator: str, region: Region, as_of, value=None, numerator=None, denominator=None,
-                  note: str = "", files=None) -> ReportedValue:
+def submit_report(
+    *,
+    user,
+    indicator: str,
+    region: Region,
+    as_of,
+    value=None,
+    numerator=None,
+    denominator=None,
+    note: str = "",
+    files=None,
+) -> ReportedValue:
     """A unit reports an indicator's value as of a period end, with evidence; it counts once the
     level above approves it."""
     errors: dict[str, list[str]] = {}
@@ -628,7 +918,10 @@ def submit_report(*, user, indicator: str, region: Region, as_of, value=None, nu
             if value not in (None, ""):
                 given = to_decimal(value, "value", errors)
                 if given is not None and abs(given - number) > Decimal("0.01"):
-                    errors.setdefault("value", []).append(_("数值与分子÷分母不一致（应为 %(value)s）") % {"value": _fmt(number.quantize(Decimal('0.01')))})
+                    errors.setdefault("value", []).append(
+                        _("数值与分子÷分母不一致（应为 %(value)s）")
+                        % {"value": _fmt(number.quantize(Decimal("0.01")))}
+                    )
     else:
         number = to_decimal(value, "value", errors)
     if number is not None and number < 0:
@@ -638,8 +931,14 @@ def submit_report(*, user, indicator: str, region: Region, as_of, value=None, nu
     if errors:
         raise ServiceError(errors)
     report = ReportedValue.objects.create(
-        indicator=indicator, region=region, as_of=as_of, value=number.quantize(Decimal("0.0001")),
-        numerator=num, denominator=den, note=note.strip(), submitted_by=user if user.is_authenticated else None,
+        indicator=indicator,
+        region=region,
+        as_of=as_of,
+        value=number.quantize(Decimal("0.0001")),
+        numerator=num,
+        denominator=den,
+        note=note.strip(),
+        submitted_by=user if user.is_authenticated else None,
     )
     evidence = _evidence_rows(report, files)
     after = audit.snapshot(report)
@@ -661,7 +960,14 @@ def add_evidence(*, user, report: ReportedValue, files) -> list[Evidence]:
     rows = _evidence_rows(report, files)
     if not rows:
         raise ServiceError({"files": [_("请选择要上传的文件")]})
-    audit.record("update", obj=report, object_repr=str(report), before={}, after={"evidence": [e.original_name for e in rows]}, note=_("补充证明材料"))
+    audit.record(
+        "update",
+        obj=report,
+        object_repr=str(report),
+        before={},
+        after={"evidence": [e.original_name for e in rows]},
+        note=_("补充证明材料"),
+    )
     return rows
 
 
@@ -682,7 +988,10 @@ def review_report(*, user, report: ReportedValue, approve: bool, note: str = "")
     before = audit.snapshot(report)
     if approve:
         previous = ReportedValue.objects.filter(
-            indicator=report.indicator, region=report.region, as_of=report.as_of, status=ReportedValue.Status.APPROVED,
+            indicator=report.indicator,
+            region=report.region,
+            as_of=report.as_of,
+            status=ReportedValue.Status.APPROVED,
         )
         previous.update(status=ReportedValue.Status.SUPERSEDED)
     report.status = ReportedValue.Status.APPROVED if approve else ReportedValue.Status.REJECTED
@@ -690,7 +999,13 @@ def review_report(*, user, report: ReportedValue, approve: bool, note: str = "")
     report.reviewed_at = timezone.now()
     report.review_note = note[:500]
     report.save()
-    audit.record("transition", obj=report, before=before, after=audit.snapshot(report), note=note or _("审核通过"))
+    audit.record(
+        "transition",
+        obj=report,
+        before=before,
+        after=audit.snapshot(report),
+        note=note or _("审核通过"),
+    )
     return report
 
 
@@ -702,8 +1017,20 @@ def _default_title(target: Target, reason: str) -> str:
 
 
 @transaction.atomic
-def open_case(*, user, plan: Plan, region: Region, reason: str, target: Target | None = None, title: str = "",
-              detail: str = "", deadline=None, owner=None, opened_on: dt.date | None = None, automatic: bool = False) -> SupervisionCase:
+def open_case(
+    *,
+    user,
+    plan: Plan,
+    region: Region,
+    reason: str,
+    target: Target | None = None,
+    title: str = "",
+    detail: str = "",
+    deadline=None,
+    owner=None,
+    opened_on: dt.date | None = None,
+    automatic: bool = False,
+) -> SupervisionCase:
     """挂牌督办: put a unit's lagging target under supervision with a deadline and an owner."""
     if user is not None and not permissions.may_supervise(user, region, plan):
         _deny(_("应由上一级单位挂牌督办"))
@@ -711,10 +1038,18 @@ def open_case(*, user, plan: Plan, region: Region, reason: str, target: Target |
     if reason not in SupervisionCase.Reason.values:
         errors["reason"] = [_("督办原因无效")]
     opened_on = opened_on or timezone.localdate()
-    deadline = to_date(deadline, "deadline", errors) if deadline else opened_on + dt.timedelta(days=plan.supervision_days)
+    deadline = (
+        to_date(deadline, "deadline", errors)
+        if deadline
+        else opened_on + dt.timedelta(days=plan.supervision_days)
+    )
     if deadline and deadline < opened_on:
         errors.setdefault("deadline", []).append(_("整改期限不能早于挂牌日期"))
-    if owner is not None and not (owner.region_id and owner.region.path.startswith(region.path) or owner.region_id == region.pk):
+    if owner is not None and not (
+        owner.region_id
+        and owner.region.path.startswith(region.path)
+        or owner.region_id == region.pk
+    ):
         errors.setdefault("owner", []).append(_("责任人应为责任单位或其下级的工作人员"))
     title = (title or (_default_title(target, reason) if target else "")).strip()
     if not title:
@@ -726,8 +1061,17 @@ def open_case(*, user, plan: Plan, region: Region, reason: str, target: Target |
     try:
         with transaction.atomic():
             case = SupervisionCase.objects.create(
-                plan=plan, target=target, region=region, reason=reason, title=title[:200], detail=detail.strip(),
-                opened_on=opened_on, deadline=deadline, owner=owner, opened_by=user if user is not None else None, automatic=automatic,
+                plan=plan,
+                target=target,
+                region=region,
+                reason=reason,
+                title=title[:200],
+                detail=detail.strip(),
+                opened_on=opened_on,
+                deadline=deadline,
+                owner=owner,
+                opened_by=user if user is not None else None,
+                automatic=automatic,
             )
     except IntegrityError:
         raise ServiceError({"target": [_("该目标已在督办中")]}, status=409) from None
@@ -757,14 +1101,27 @@ def add_case_note(*, user, case: SupervisionCase, text: str) -> SupervisionNote:
     text = text.strip()
     if not text:
         raise ServiceError({"text": [_("请填写进展情况")]})
-    note = SupervisionNote.objects.create(case=case, author=user, author_name=user.get_username(), text=text)
-    audit.record("update", obj=case, object_repr=str(case), before={}, after={"note": text[:400]}, note=_("督办进展"))
+    note = SupervisionNote.objects.create(
+        case=case, author=user, author_name=user.get_username(), text=text
+    )
+    audit.record(
+        "update",
+        obj=case,
+        object_repr=str(case),
+        before={},
+        after={"note": text[:400]},
+        note=_("督办进展"),
+    )
     return note
 
 
 @transaction.atomic
-def close_case(*, user, case: SupervisionCase, note: str, closed_on: dt.date | None = None) -> SupervisionCase:
-    case = SupervisionCase.objects.select_for_update().select_related("region", "plan").get(pk=case.pk)
+def close_case(
+    *, user, case: SupervisionCase, note: str, closed_on: dt.date | None = None
+) -> SupervisionCase:
+    case = (
+        SupervisionCase.objects.select_for_update().select_related("region", "plan").get(pk=case.pk)
+    )
     if case.status != SupervisionCase.Status.OPEN:
         raise ServiceError({"note": [_("督办事项已销号")]})
     if not permissions.may_supervise(user, case.region, case.plan):
@@ -777,7 +1134,9 @@ def close_case(*, user, case: SupervisionCase, note: str, closed_on: dt.date | N
     case.closed_by = user
     case.closing_note = note.strip()
     case.save()
-    audit.record("transition", obj=case, before=before, after=audit.snapshot(case), note=_("督办销号"))
+    audit.record(
+        "transition", obj=case, before=before, after=audit.snapshot(case), note=_("督办销号")
+    )
     return case
 
 

@@ -29,8 +29,17 @@ from minzheng.web.views.base import apply_service_error, page, paginate
 
 from . import excel, indicators, pdf, permissions, selectors, services
 from .forms import (
-    CaseCloseForm, CaseForm, CaseNoteForm, CopyPlanForm, EvidenceForm, ImportPlanForm, PlanSettingsForm, RefreshForm,
-    ReportForm, ReviewForm, TargetForm,
+    CaseCloseForm,
+    CaseForm,
+    CaseNoteForm,
+    CopyPlanForm,
+    EvidenceForm,
+    ImportPlanForm,
+    PlanSettingsForm,
+    RefreshForm,
+    ReportForm,
+    ReviewForm,
+    TargetForm,
 )
 from .models import Plan, ReportedValue, SupervisionCase
 
@@ -78,7 +87,11 @@ def _board(request):
     if plan is None:
         return None
     code = request.GET.get("region", "")
-    region = selectors.visible_region(request.user, code) if code else selectors.home_region(request.user, plan)
+    region = (
+        selectors.visible_region(request.user, code)
+        if code
+        else selectors.home_region(request.user, plan)
+    )
     return selectors.dashboard(request.user, plan, region, _date_param(request))
 
 
@@ -88,10 +101,20 @@ def _num(value) -> float | None:
 
 def _chart_data(board) -> dict:
     return {
-        "status": [{"key": key, "name": label, "value": count} for key, label, count in board.status_counts if count],
-        "sections": [{"name": s.title, "score": _num(s.score) if s.scored else None} for s in board.sections],
+        "status": [
+            {"key": key, "name": label, "value": count}
+            for key, label, count in board.status_counts
+            if count
+        ],
+        "sections": [
+            {"name": s.title, "score": _num(s.score) if s.scored else None} for s in board.sections
+        ],
         "units": [
-            {"name": u.region.name, "code": u.region.code, "score": _num(u.score.score) if u.score and u.score.scored else None}
+            {
+                "name": u.region.name,
+                "code": u.region.code,
+                "score": _num(u.score.score) if u.score and u.score.scored else None,
+            }
             for u in board.units
         ],
         "trend": [{"date": d.isoformat(), "score": _num(s)} for d, s in board.score_trend],
@@ -105,29 +128,46 @@ def dashboard(request):
     plans = list(selectors.plans_for(user).order_by("-year"))
     plan = _plan_from_request(request, plans)
     if plan is None:
-        return render(request, "targets/empty.html", {"may_manage": permissions.may_manage_plan(user)})
+        return render(
+            request, "targets/empty.html", {"may_manage": permissions.may_manage_plan(user)}
+        )
     code = request.GET.get("region", "")
     region = selectors.visible_region(user, code) if code else selectors.home_region(user, plan)
     on_date, dates = selectors.resolve_date(plan, _date_param(request))
 
     def build():
         board = selectors.dashboard(user, plan, region, on_date, with_cases=False)
-        return render_to_string("targets/partials/board.html", {"board": board, "chart_data": _chart_data(board)}, request=request)
+        return render_to_string(
+            "targets/partials/board.html",
+            {"board": board, "chart_data": _chart_data(board)},
+            request=request,
+        )
 
-    board_html = _fragment(("board", plan.pk, plan.updated_at, region.pk, on_date, selectors.snapshot_stamp(on_date)), build)
+    board_html = _fragment(
+        ("board", plan.pk, plan.updated_at, region.pk, on_date, selectors.snapshot_stamp(on_date)),
+        build,
+    )
     query = {"plan": plan.pk, "region": region.code}
     if on_date:
         query["date"] = on_date.isoformat()
-    return render(request, "targets/dashboard.html", {
-        "plan": plan, "region": region, "on_date": on_date, "dates": dates, "board_html": board_html,
-        "crumbs": [r for r in ancestors(region) if r.level != Region.Level.PROVINCE],
-        "cases": selectors.open_cases_under(user, plan, region),
-        "plans": plans,
-        "query": "&".join(f"{k}={v}" for k, v in query.items()),
-        "may_refresh": permissions.may_refresh(user),
-        "last_run": selectors.last_run() if permissions.may_refresh(user) else None,
-        "refresh_form": RefreshForm(),
-    })
+    return render(
+        request,
+        "targets/dashboard.html",
+        {
+            "plan": plan,
+            "region": region,
+            "on_date": on_date,
+            "dates": dates,
+            "board_html": board_html,
+            "crumbs": [r for r in ancestors(region) if r.level != Region.Level.PROVINCE],
+            "cases": selectors.open_cases_under(user, plan, region),
+            "plans": plans,
+            "query": "&".join(f"{k}={v}" for k, v in query.items()),
+            "may_refresh": permissions.may_refresh(user),
+            "last_run": selectors.last_run() if permissions.may_refresh(user) else None,
+            "refresh_form": RefreshForm(),
+        },
+    )
 
 
 @targets_page
@@ -136,10 +176,18 @@ def dashboard_xlsx(request):
     if board is None:
         raise NotFoundOrOutOfScope()
     body = excel.export_dashboard_xlsx(board)
-    audit.record("export", object_type="targets.dashboard", object_id=str(board.plan.pk), object_repr=f"{board.plan.title} {board.region.name}",
-                 region_code=board.region.code, note=_("导出目标考核表"))
+    audit.record(
+        "export",
+        object_type="targets.dashboard",
+        object_id=str(board.plan.pk),
+        object_repr=f"{board.plan.title} {board.region.name}",
+        region_code=board.region.code,
+        note=_("导出目标考核表"),
+    )
     response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="targets-{board.region.code}-{board.on_date or "none"}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="targets-{board.region.code}-{board.on_date or "none"}.xlsx"'
+    )
     return response
 
 
@@ -150,10 +198,18 @@ def dashboard_pdf(request):
         raise NotFoundOrOutOfScope()
     user = request.user
     body = pdf.dashboard_pdf(board, generated_by=user.get_full_name() or user.get_username())
-    audit.record("export", object_type="targets.dashboard", object_id=str(board.plan.pk), object_repr=f"{board.plan.title} {board.region.name}",
-                 region_code=board.region.code, note=_("导出目标考核报告（PDF）"))
+    audit.record(
+        "export",
+        object_type="targets.dashboard",
+        object_id=str(board.plan.pk),
+        object_repr=f"{board.plan.title} {board.region.name}",
+        region_code=board.region.code,
+        note=_("导出目标考核报告（PDF）"),
+    )
     response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="targets-{board.region.code}-{board.on_date or "none"}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="targets-{board.region.code}-{board.on_date or "none"}.pdf"'
+    )
     return response
 
 
@@ -163,21 +219,45 @@ def unit_page(request):
     user = request.user
     plan = _plan_from_request(request)
     if plan is None:
-        return render(request, "targets/empty.html", {"may_manage": permissions.may_manage_plan(user)})
+        return render(
+            request, "targets/empty.html", {"may_manage": permissions.may_manage_plan(user)}
+        )
     region = selectors.home_region(user, plan)
     on_date, _dates = selectors.resolve_date(plan, None)
 
     def build():
         board = selectors.dashboard(user, plan, region, on_date, with_cases=False)
-        return render_to_string("targets/partials/unit_targets.html", {"board": board}, request=request)
+        return render_to_string(
+            "targets/partials/unit_targets.html", {"board": board}, request=request
+        )
 
-    return render(request, "targets/unit.html", {
-        "plan": plan, "region": region, "on_date": on_date,
-        "targets_html": _fragment(("unit", plan.pk, plan.updated_at, region.pk, on_date, selectors.snapshot_stamp(on_date)), build),
-        "tasks": selectors.unit_tasks(user, plan, region),
-        "reviews": selectors.pending_reviews(user)[:20],
-        "own_cases": [c for c in selectors.open_cases_under(user, plan, region) if c.region_id == region.pk or c.owner_id == user.pk],
-    })
+    return render(
+        request,
+        "targets/unit.html",
+        {
+            "plan": plan,
+            "region": region,
+            "on_date": on_date,
+            "targets_html": _fragment(
+                (
+                    "unit",
+                    plan.pk,
+                    plan.updated_at,
+                    region.pk,
+                    on_date,
+                    selectors.snapshot_stamp(on_date),
+                ),
+                build,
+            ),
+            "tasks": selectors.unit_tasks(user, plan, region),
+            "reviews": selectors.pending_reviews(user)[:20],
+            "own_cases": [
+                c
+                for c in selectors.open_cases_under(user, plan, region)
+                if c.region_id == region.pk or c.owner_id == user.pk
+            ],
+        },
+    )
 
 
 # ------------------------------------------------------------------------------ targets
@@ -194,37 +274,79 @@ def target_detail(request, pk):
         chart = {
             "unit": target.unit,
             "target": _num(target.value),
-            "labels": {"actual": _("实际值"), "expected": _("按时间进度应达"), "target": _("目标值"), "target_line": _("目标 {c}")},
+            "labels": {
+                "actual": _("实际值"),
+                "expected": _("按时间进度应达"),
+                "target": _("目标值"),
+                "target_line": _("目标 {c}"),
+            },
             "history": [
-                {"date": e.on_date.isoformat(), "value": _num(e.value),
-                 "expected": _num(e.expected * target.value) if target.comparison == "ge" else None}
+                {
+                    "date": e.on_date.isoformat(),
+                    "value": _num(e.value),
+                    "expected": _num(e.expected * target.value)
+                    if target.comparison == "ge"
+                    else None,
+                }
                 for e in detail.history
             ],
             "children": [
-                {"name": c.region.name, "code": c.region.code, "value": _num(c.value.value) if c.value else None,
-                 "threshold": _num(c.threshold), "lags": c.lags}
+                {
+                    "name": c.region.name,
+                    "code": c.region.code,
+                    "value": _num(c.value.value) if c.value else None,
+                    "threshold": _num(c.threshold),
+                    "lags": c.lags,
+                }
                 for c in detail.children
             ],
         }
-        return render_to_string("targets/partials/target_snapshot.html", {"detail": detail, "target": target, "chart": chart}, request=request)
+        return render_to_string(
+            "targets/partials/target_snapshot.html",
+            {"detail": detail, "target": target, "chart": chart},
+            request=request,
+        )
 
     scope = tuple(scope_paths(user) or ("*",))
     snapshot_html = _fragment(
-        ("target", target.pk, target.plan.updated_at, on_date, selectors.snapshot_stamp(on_date), scope), build,
+        (
+            "target",
+            target.pk,
+            target.plan.updated_at,
+            on_date,
+            selectors.snapshot_stamp(on_date),
+            scope,
+        ),
+        build,
     )
     inputs = indicators.reported_inputs(target.indicator)
     visible = region_in_scope(user, target.region)
-    return render(request, "targets/target_detail.html", {
-        "target": target, "on_date": on_date, "snapshot_html": snapshot_html, "values_visible": visible,
-        "may_allocate": permissions.may_allocate(user, target),
-        "may_edit": permissions.may_manage_plan(user, target.plan.region),
-        "may_supervise": permissions.may_supervise(user, target.region, target.plan),
-        "may_report": permissions.may_report(user, target.region) and bool(inputs),
-        "reported_inputs": [indicators.get(c) for c in inputs],
-        "reports": list(selectors.reports_for(user).filter(indicator__in=inputs, region=target.region).order_by("-as_of", "-id")[:24]) if visible else [],
-        "open_case": selectors.cases_for(user).filter(target=target, status=SupervisionCase.Status.OPEN).first(),
-        "ancestors": _target_chain(target),
-    })
+    return render(
+        request,
+        "targets/target_detail.html",
+        {
+            "target": target,
+            "on_date": on_date,
+            "snapshot_html": snapshot_html,
+            "values_visible": visible,
+            "may_allocate": permissions.may_allocate(user, target),
+            "may_edit": permissions.may_manage_plan(user, target.plan.region),
+            "may_supervise": permissions.may_supervise(user, target.region, target.plan),
+            "may_report": permissions.may_report(user, target.region) and bool(inputs),
+            "reported_inputs": [indicators.get(c) for c in inputs],
+            "reports": list(
+                selectors.reports_for(user)
+                .filter(indicator__in=inputs, region=target.region)
+                .order_by("-as_of", "-id")[:24]
+            )
+            if visible
+            else [],
+            "open_case": selectors.cases_for(user)
+            .filter(target=target, status=SupervisionCase.Status.OPEN)
+            .first(),
+            "ancestors": _target_chain(target),
+        },
+    )
 
 
 def _target_chain(target):
@@ -243,12 +365,18 @@ def target_allocate(request, pk):
     if not permissions.may_allocate(user, target):
         raise PermissionDeniedError(_("当前账号无权分解该目标"))
     indicator = indicators.get(target.indicator)
-    units = [u for u in selectors.child_units(user, target.region) if not u.is_zone or indicator.aggregation == indicators.RATE]
+    units = [
+        u
+        for u in selectors.child_units(user, target.region)
+        if not u.is_zone or indicator.aggregation == indicators.RATE
+    ]
     current = {c.region_id: c.value for c in target.children.all()}
     errors: list[str] = []
-    values = {u.code: request.POST.get(f"share_{u.code}", "") for u in units} if request.method == "POST" else {
-        u.code: services._fmt(current[u.pk]) if u.pk in current else "" for u in units
-    }
+    values = (
+        {u.code: request.POST.get(f"share_{u.code}", "") for u in units}
+        if request.method == "POST"
+        else {u.code: services._fmt(current[u.pk]) if u.pk in current else "" for u in units}
+    )
     if request.method == "POST":
         if request.POST.get("action") == "cascade":
             try:
@@ -268,10 +396,18 @@ def target_allocate(request, pk):
                 messages.success(request, _("目标已分解"))
                 return redirect("targets:target_detail", pk=target.pk)
     total = sum((Decimal(v) for v in values.values() if _is_number(v)), Decimal(0))
-    return render(request, "targets/target_allocate.html", {
-        "target": target, "indicator": indicator, "rows": [(u, values[u.code], u.pk in current) for u in units],
-        "errors": errors, "total": total, "is_sum": indicator.aggregation == indicators.SUM,
-    })
+    return render(
+        request,
+        "targets/target_allocate.html",
+        {
+            "target": target,
+            "indicator": indicator,
+            "rows": [(u, values[u.code], u.pk in current) for u in units],
+            "errors": errors,
+            "total": total,
+            "is_sum": indicator.aggregation == indicators.SUM,
+        },
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -286,8 +422,15 @@ def _is_number(text: str) -> bool:
 def target_edit(request, pk):
     user = request.user
     target = selectors.get_target(user, pk)
-    initial = {"title": target.title, "comparison": target.comparison, "value": target.value, "deadline": target.deadline,
-               "weight": target.weight, "note": target.note, "report_frequency": target.report_frequency}
+    initial = {
+        "title": target.title,
+        "comparison": target.comparison,
+        "value": target.value,
+        "deadline": target.deadline,
+        "weight": target.weight,
+        "note": target.note,
+        "report_frequency": target.report_frequency,
+    }
     form = TargetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -322,9 +465,15 @@ def plan_list(request):
             else:
                 messages.success(request, _("已导入计划（草稿），请核对后设为“执行中”"))
                 return redirect("targets:plan_detail", pk=plan.pk)
-    return render(request, "targets/plan_list.html", {
-        "plans": selectors.plans_for(user).order_by("-year"), "may_manage": may_manage, "import_form": form,
-    })
+    return render(
+        request,
+        "targets/plan_list.html",
+        {
+            "plans": selectors.plans_for(user).order_by("-year"),
+            "may_manage": may_manage,
+            "import_form": form,
+        },
+    )
 
 
 @targets_page
@@ -332,11 +481,18 @@ def plan_detail(request, pk):
     user = request.user
     plan = selectors.get_plan(user, pk)
     may_manage = permissions.may_manage_plan(user, plan.region)
-    settings_form = PlanSettingsForm(request.POST or None, initial={
-        "title": plan.title, "status": plan.status, "report_frequency": plan.report_frequency,
-        "report_grace_days": plan.report_grace_days, "pace_tolerance": plan.pace_tolerance,
-        "auto_supervise": plan.auto_supervise, "supervision_days": plan.supervision_days,
-    })
+    settings_form = PlanSettingsForm(
+        request.POST or None,
+        initial={
+            "title": plan.title,
+            "status": plan.status,
+            "report_frequency": plan.report_frequency,
+            "report_grace_days": plan.report_grace_days,
+            "pace_tolerance": plan.pace_tolerance,
+            "auto_supervise": plan.auto_supervise,
+            "supervision_days": plan.supervision_days,
+        },
+    )
     if request.method == "POST":
         if not may_manage:
             raise PermissionDeniedError(_("当前账号无权管理目标计划"))
@@ -350,14 +506,26 @@ def plan_detail(request, pk):
                 return redirect("targets:plan_detail", pk=plan.pk)
     visible = selectors.targets_for(user, plan)
     by_item: dict[int, list] = {}
-    for target in visible.filter(parent__isnull=True).annotate(shares=Count("children")).order_by("id"):
+    for target in (
+        visible.filter(parent__isnull=True).annotate(shares=Count("children")).order_by("id")
+    ):
         by_item.setdefault(target.work_item_id, []).append(target)
-    items = [(item, by_item.get(item.pk, [])) for item in plan.work_items.select_related("section").order_by("number")]
-    return render(request, "targets/plan_detail.html", {
-        "plan": plan, "items": items, "may_manage": may_manage, "settings_form": settings_form,
-        "copy_form": CopyPlanForm(initial={"year": plan.year + 1}),
-        "target_count": visible.count(),
-    })
+    items = [
+        (item, by_item.get(item.pk, []))
+        for item in plan.work_items.select_related("section").order_by("number")
+    ]
+    return render(
+        request,
+        "targets/plan_detail.html",
+        {
+            "plan": plan,
+            "items": items,
+            "may_manage": may_manage,
+            "settings_form": settings_form,
+            "copy_form": CopyPlanForm(initial={"year": plan.year + 1}),
+            "target_count": visible.count(),
+        },
+    )
 
 
 @targets_page
@@ -368,7 +536,12 @@ def plan_copy(request, pk):
     form = CopyPlanForm(request.POST)
     if form.is_valid():
         try:
-            new_plan = services.copy_plan(user=user, plan=plan, year=form.cleaned_data["year"], title=form.cleaned_data["title"])
+            new_plan = services.copy_plan(
+                user=user,
+                plan=plan,
+                year=form.cleaned_data["year"],
+                title=form.cleaned_data["title"],
+            )
         except ServiceError as exc:
             for ms in exc.errors.values():
                 for m in ms:
@@ -387,7 +560,9 @@ def plan_export(request, pk):
     body = excel.export_plan_xlsx(plan)
     audit.record("export", obj=plan, note=_("导出目标计划Excel"))
     response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="plan-{plan.region.code}-{plan.year}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="plan-{plan.region.code}-{plan.year}.xlsx"'
+    )
     return response
 
 
@@ -395,7 +570,11 @@ def plan_export(request, pk):
 def indicator_list(request):
     rows = []
     for indicator in indicators.all_indicators():
-        parts = [indicators.get(c) for c in indicators.ratio_parts(indicator.code)] if indicator.ratio else []
+        parts = (
+            [indicators.get(c) for c in indicators.ratio_parts(indicator.code)]
+            if indicator.ratio
+            else []
+        )
         rows.append((indicator, parts))
     return render(request, "targets/indicator_list.html", {"rows": rows})
 
@@ -405,12 +584,20 @@ def indicator_list(request):
 
 def _report_region_choices(user) -> list[tuple[str, str]]:
     if permissions.is_platform_admin(user):
-        regions = list(Region.objects.filter(level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.ZONE]).order_by("level", "code"))
+        regions = list(
+            Region.objects.filter(
+                level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.ZONE]
+            ).order_by("level", "code")
+        )
     elif user.region is None:
         regions = []
     else:
         region = user.region
-        below = list(region.members.order_by("code")) if region.is_zone else list(region.children.order_by("code"))
+        below = (
+            list(region.members.order_by("code"))
+            if region.is_zone
+            else list(region.children.order_by("code"))
+        )
         regions = [region, *below]
     return [(r.code, f"{r.name}（{r.code}）") for r in regions]
 
@@ -421,10 +608,17 @@ def report_list(request):
     plan = selectors.default_plan(user)
     tasks = selectors.unit_tasks(user, plan, selectors.home_region(user, plan)) if plan else []
     page_obj = paginate(request, selectors.reports_for(user).order_by("-submitted_at", "-id"))
-    return render(request, "targets/report_list.html", {
-        "plan": plan, "tasks": tasks, "reviews": selectors.pending_reviews(user), "page_obj": page_obj,
-        "may_report": permissions.is_writer(user) or permissions.is_platform_admin(user),
-    })
+    return render(
+        request,
+        "targets/report_list.html",
+        {
+            "plan": plan,
+            "tasks": tasks,
+            "reviews": selectors.pending_reviews(user),
+            "page_obj": page_obj,
+            "may_report": permissions.is_writer(user) or permissions.is_platform_admin(user),
+        },
+    )
 
 
 @targets_page
@@ -432,19 +626,36 @@ def report_submit(request):
     user = request.user
     if not (permissions.is_writer(user) or permissions.is_platform_admin(user)):
         raise PermissionDeniedError(_("当前账号为只读账号"))
-    indicator_choices = [(i.code, f"{i.name}（{i.unit}）") for i in indicators.all_indicators() if i.kind == "reported"]
+    indicator_choices = [
+        (i.code, f"{i.name}（{i.unit}）")
+        for i in indicators.all_indicators()
+        if i.kind == "reported"
+    ]
     form = ReportForm(
-        request.POST or None, request.FILES or None, indicator_choices=indicator_choices, region_choices=_report_region_choices(user),
-        initial={"indicator": request.GET.get("indicator", ""), "region": request.GET.get("region", user.region.code if user.region_id else ""),
-                 "as_of": timezone.localdate()},
+        request.POST or None,
+        request.FILES or None,
+        indicator_choices=indicator_choices,
+        region_choices=_report_region_choices(user),
+        initial={
+            "indicator": request.GET.get("indicator", ""),
+            "region": request.GET.get("region", user.region.code if user.region_id else ""),
+            "as_of": timezone.localdate(),
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             region = selectors.visible_region(user, data["region"])
             report = services.submit_report(
-                user=user, indicator=data["indicator"], region=region, as_of=data["as_of"], value=data["value"],
-                numerator=data["numerator"], denominator=data["denominator"], note=data["note"], files=data["files"],
+                user=user,
+                indicator=data["indicator"],
+                region=region,
+                as_of=data["as_of"],
+                value=data["value"],
+                numerator=data["numerator"],
+                denominator=data["denominator"],
+                note=data["note"],
+                files=data["files"],
             )
         except ServiceError as exc:
             apply_service_error(form, exc)
@@ -452,37 +663,67 @@ def report_submit(request):
             messages.success(request, _("已提交，待上一级审核"))
             return redirect("targets:report_detail", pk=report.pk)
     chosen = request.GET.get("indicator") or (form.data.get("indicator") if form.is_bound else "")
-    return render(request, "targets/report_form.html", {
-        "form": form, "indicator": indicators.get(chosen) if chosen and indicators.exists(chosen) else None,
-    })
+    return render(
+        request,
+        "targets/report_form.html",
+        {
+            "form": form,
+            "indicator": indicators.get(chosen) if chosen and indicators.exists(chosen) else None,
+        },
+    )
 
 
 @targets_page
 def report_detail(request, pk):
     user = request.user
     report = selectors.get_report(user, pk)
-    review_form = ReviewForm(request.POST or None) if request.POST.get("form") == "review" else ReviewForm()
-    evidence_form = EvidenceForm(request.POST or None, request.FILES or None) if request.POST.get("form") == "evidence" else EvidenceForm()
+    review_form = (
+        ReviewForm(request.POST or None) if request.POST.get("form") == "review" else ReviewForm()
+    )
+    evidence_form = (
+        EvidenceForm(request.POST or None, request.FILES or None)
+        if request.POST.get("form") == "evidence"
+        else EvidenceForm()
+    )
     if request.method == "POST":
         try:
             if request.POST.get("form") == "review" and review_form.is_valid():
-                services.review_report(user=user, report=report, approve=review_form.cleaned_data["decision"] == "approve",
-                                       note=review_form.cleaned_data["note"])
+                services.review_report(
+                    user=user,
+                    report=report,
+                    approve=review_form.cleaned_data["decision"] == "approve",
+                    note=review_form.cleaned_data["note"],
+                )
                 messages.success(request, _("审核完成，数据将在下次刷新快照时计入"))
                 return redirect("targets:report_detail", pk=report.pk)
             if request.POST.get("form") == "evidence" and evidence_form.is_valid():
-                services.add_evidence(user=user, report=report, files=evidence_form.cleaned_data["files"])
+                services.add_evidence(
+                    user=user, report=report, files=evidence_form.cleaned_data["files"]
+                )
                 messages.success(request, _("材料已上传"))
                 return redirect("targets:report_detail", pk=report.pk)
         except ServiceError as exc:
-            apply_service_error(review_form if request.POST.get("form") == "review" else evidence_form, exc,
-                                field_map={"files": "files" if request.POST.get("form") == "evidence" else "note"})
-    return render(request, "targets/report_detail.html", {
-        "report": report, "indicator": indicators.get(report.indicator) if indicators.exists(report.indicator) else None,
-        "may_review": report.status == ReportedValue.Status.SUBMITTED and permissions.may_review(user, report),
-        "may_add_evidence": report.status == ReportedValue.Status.SUBMITTED and (report.submitted_by_id == user.pk or permissions.may_report(user, report.region)),
-        "review_form": review_form, "evidence_form": evidence_form,
-    })
+            apply_service_error(
+                review_form if request.POST.get("form") == "review" else evidence_form,
+                exc,
+                field_map={"files": "files" if request.POST.get("form") == "evidence" else "note"},
+            )
+    return render(
+        request,
+        "targets/report_detail.html",
+        {
+            "report": report,
+            "indicator": indicators.get(report.indicator)
+            if indicators.exists(report.indicator)
+            else None,
+            "may_review": report.status == ReportedValue.Status.SUBMITTED
+            and permissions.may_review(user, report),
+            "may_add_evidence": report.status == ReportedValue.Status.SUBMITTED
+            and (report.submitted_by_id == user.pk or permissions.may_report(user, report.region)),
+            "review_form": review_form,
+            "evidence_form": evidence_form,
+        },
+    )
 
 
 @targets_page
@@ -493,7 +734,9 @@ def evidence_download(request, pk):
     if evidence is None:
         raise NotFoundOrOutOfScope()
     selectors.get_report(request.user, evidence.report_id)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name
+    )
 
 
 # ------------------------------------------------------------------------------ supervision
@@ -506,15 +749,30 @@ def case_list(request):
     cases = selectors.cases_for(user)
     if status in SupervisionCase.Status.values:
         cases = cases.filter(status=status)
-    return render(request, "targets/case_list.html", {
-        "page_obj": paginate(request, cases.order_by("status", "deadline", "id")), "status": status,
-        "statuses": SupervisionCase.Status.choices, "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "targets/case_list.html",
+        {
+            "page_obj": paginate(request, cases.order_by("status", "deadline", "id")),
+            "status": status,
+            "statuses": SupervisionCase.Status.choices,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 def _owner_choices(region: Region) -> list[tuple[str, str]]:
-    users = User.objects.filter(region__path__startswith=region.path, role__in=list(STAFF_ROLES), is_active=True).select_related("region").order_by("region__path", "username")[:200]
-    return [(str(u.pk), f"{u.get_full_name() or u.username}（{u.get_role_display()}，{u.region.name}）") for u in users]
+    users = (
+        User.objects.filter(
+            region__path__startswith=region.path, role__in=list(STAFF_ROLES), is_active=True
+        )
+        .select_related("region")
+        .order_by("region__path", "username")[:200]
+    )
+    return [
+        (str(u.pk), f"{u.get_full_name() or u.username}（{u.get_role_display()}，{u.region.name}）")
+        for u in users
+    ]
 
 
 @targets_page
@@ -526,31 +784,60 @@ def case_open(request, target_pk):
     evaluation = selectors.evaluations_for(user).filter(target=target).order_by("-on_date").first()
     reason = "behind"
     if evaluation is not None:
-        reason = {"missed": "missed"}.get(evaluation.status, "report_overdue" if evaluation.report_overdue and evaluation.status != "behind" else "behind")
-    form = CaseForm(request.POST or None, owner_choices=_owner_choices(target.region), initial={
-        "reason": reason, "title": f"{target.region.name} · {target.code} {target.title}"[:200],
-        "deadline": timezone.localdate() + dt.timedelta(days=target.plan.supervision_days),
-    })
+        reason = {"missed": "missed"}.get(
+            evaluation.status,
+            "report_overdue"
+            if evaluation.report_overdue and evaluation.status != "behind"
+            else "behind",
+        )
+    form = CaseForm(
+        request.POST or None,
+        owner_choices=_owner_choices(target.region),
+        initial={
+            "reason": reason,
+            "title": f"{target.region.name} · {target.code} {target.title}"[:200],
+            "deadline": timezone.localdate() + dt.timedelta(days=target.plan.supervision_days),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         owner = User.objects.filter(pk=data["owner"]).first() if data["owner"] else None
         try:
-            case = services.open_case(user=user, plan=target.plan, region=target.region, reason=data["reason"], target=target,
-                                      title=data["title"], detail=data["detail"], deadline=data["deadline"], owner=owner)
+            case = services.open_case(
+                user=user,
+                plan=target.plan,
+                region=target.region,
+                reason=data["reason"],
+                target=target,
+                title=data["title"],
+                detail=data["detail"],
+                deadline=data["deadline"],
+                owner=owner,
+            )
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已挂牌督办"))
             return redirect("targets:case_detail", pk=case.pk)
-    return render(request, "targets/case_form.html", {"form": form, "target": target, "evaluation": evaluation})
+    return render(
+        request,
+        "targets/case_form.html",
+        {"form": form, "target": target, "evaluation": evaluation},
+    )
 
 
 @targets_page
 def case_detail(request, pk):
     user = request.user
     case = selectors.get_case(user, pk)
-    note_form = CaseNoteForm(request.POST or None) if request.POST.get("form") == "note" else CaseNoteForm()
-    close_form = CaseCloseForm(request.POST or None) if request.POST.get("form") == "close" else CaseCloseForm()
+    note_form = (
+        CaseNoteForm(request.POST or None) if request.POST.get("form") == "note" else CaseNoteForm()
+    )
+    close_form = (
+        CaseCloseForm(request.POST or None)
+        if request.POST.get("form") == "close"
+        else CaseCloseForm()
+    )
     if request.method == "POST":
         try:
             if request.POST.get("form") == "note" and note_form.is_valid():
@@ -562,13 +849,27 @@ def case_detail(request, pk):
                 messages.success(request, _("督办事项已销号"))
                 return redirect("targets:case_detail", pk=case.pk)
         except ServiceError as exc:
-            apply_service_error(note_form if request.POST.get("form") == "note" else close_form, exc, field_map={"text": "text", "note": "note"})
-    return render(request, "targets/case_detail.html", {
-        "case": case, "notes": case.notes.order_by("at"), "note_form": note_form, "close_form": close_form,
-        "may_note": case.status == SupervisionCase.Status.OPEN and permissions.may_note_case(user, case),
-        "may_close": case.status == SupervisionCase.Status.OPEN and permissions.may_supervise(user, case.region, case.plan),
-        "overdue": case.status == SupervisionCase.Status.OPEN and case.deadline < timezone.localdate(),
-    })
+            apply_service_error(
+                note_form if request.POST.get("form") == "note" else close_form,
+                exc,
+                field_map={"text": "text", "note": "note"},
+            )
+    return render(
+        request,
+        "targets/case_detail.html",
+        {
+            "case": case,
+            "notes": case.notes.order_by("at"),
+            "note_form": note_form,
+            "close_form": close_form,
+            "may_note": case.status == SupervisionCase.Status.OPEN
+            and permissions.may_note_case(user, case),
+            "may_close": case.status == SupervisionCase.Status.OPEN
+            and permissions.may_supervise(user, case.region, case.plan),
+            "overdue": case.status == SupervisionCase.Status.OPEN
+            and case.deadline < timezone.localdate(),
+        },
+    )
 
 
 @targets_page
@@ -579,4 +880,3 @@ def refresh_now(request):
     job = services.request_refresh(user=request.user, on_date=on_date)
     messages.info(request, _("已开始刷新指标快照"))
     return redirect(reverse("web:job_detail", args=[job.pk]))
-

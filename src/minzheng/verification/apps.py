@@ -17,10 +17,26 @@ class VerificationConfig(AppConfig):
 
         # The application procedure asks verification before a case passes verification or is
         # approved (a confirmed finding needs a recorded explanation first).
-        pre_transition.connect(guard_case_transition, dispatch_uid="verification_guard_case_transition")
+        pre_transition.connect(
+            guard_case_transition, dispatch_uid="verification_guard_case_transition"
+        )
         from .params import register_standards
 
         register_standards()
-        nav.register(_("家庭经济状况核对"), "verification:index", prefix="/verification/", order=45,
-                     visible=lambda user: user.is_superuser or user.role in (
-                         Role.VERIFICATION_CENTRE, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN))
+        nav.register(
+            _("家庭经济状况核对"),
+            "verification:index",
+            prefix="/verification/",
+            order=45,
+            visible=lambda user: (
+                user.is_superuser
+                or user.role
+                in (
+                    Role.VERIFICATION_CENTRE,
+                    Role.TOWNSHIP_CLERK,
+                    Role.COUNTY_APPROVER,
+                    Role.CITY_SECTION,
+                    Role.ADMIN,
+                )
+            ),
+        )

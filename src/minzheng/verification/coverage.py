@@ -20,6 +20,8 @@ COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
 def _position(code: str) -> tuple[int, str]:
     """Sources in the order the report lists them."""
     return (SOURCE_CODES.index(code) if code in SOURCE_CODES else len(SOURCE_CODES), code)
+
+
 LABELS = {COMPLETE: _("完整核对"), PARTIAL: _("部分核对"), NONE: _("无法核对")}
 
 
@@ -44,8 +46,12 @@ class Coverage:
         return not self.missing
 
     def as_dict(self) -> dict:
-        return {"required": list(self.required), "compared": list(self.compared), "missing": list(self.missing),
-                "status": self.status}
+        return {
+            "required": list(self.required),
+            "compared": list(self.compared),
+            "missing": list(self.missing),
+            "status": self.status,
+        }
 
 
 def assess(*, required: Iterable[str], available: Iterable[str]) -> Coverage:
@@ -53,15 +59,21 @@ def assess(*, required: Iterable[str], available: Iterable[str]) -> Coverage:
     run read a batch of."""
     required = tuple(sorted(set(required), key=_position))
     available = set(available)
-    return Coverage(required=required, compared=tuple(c for c in required if c in available),
-                    missing=tuple(c for c in required if c not in available))
+    return Coverage(
+        required=required,
+        compared=tuple(c for c in required if c in available),
+        missing=tuple(c for c in required if c not in available),
+    )
 
 
 def from_record(record: dict | None) -> Coverage | None:
     if not record:
         return None
-    return Coverage(required=tuple(record.get("required", ())), compared=tuple(record.get("compared", ())),
-                    missing=tuple(record.get("missing", ())))
+    return Coverage(
+        required=tuple(record.get("required", ())),
+        compared=tuple(record.get("compared", ())),
+        missing=tuple(record.get("missing", ())),
+    )
 
 
 def for_case(case, run) -> Coverage | None:
@@ -71,7 +83,10 @@ def for_case(case, run) -> Coverage | None:
         return None
     found = from_record((run.coverage or {}).get("cases", {}).get(str(case.pk)))
     if found is None:
-        from .params import REQUIRED_SOURCES_DEFAULT, _MEANS_TEST_SOURCES
+        from .params import _MEANS_TEST_SOURCES, REQUIRED_SOURCES_DEFAULT
 
-        found = assess(required=REQUIRED_SOURCES_DEFAULT.get(case.programme, _MEANS_TEST_SOURCES), available=(run.batches or {}))
+        found = assess(
+            required=REQUIRED_SOURCES_DEFAULT.get(case.programme, _MEANS_TEST_SOURCES),
+            available=(run.batches or {}),
+        )
     return found

@@ -28,9 +28,16 @@ from .rules import OUTPUT_COLUMNS, RULES, Rule, spark_sql, wrapped_sql
 from .sources import get_source
 
 _ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DATE": pa.date32()}
-HITS_SCHEMA = pa.schema([("rule", pa.string())] + [(name, _ARROW[kind]) for name, kind in OUTPUT_COLUMNS])
-SORT_KEYS = [("rule", "ascending"), ("target", "ascending"), ("person_id", "ascending"), ("batch_id", "ascending"),
-             ("row_no", "ascending")]
+HITS_SCHEMA = pa.schema(
+    [("rule", pa.string())] + [(name, _ARROW[kind]) for name, kind in OUTPUT_COLUMNS]
+)
+SORT_KEYS = [
+    ("rule", "ascending"),
+    ("target", "ascending"),
+    ("person_id", "ascending"),
+    ("batch_id", "ascending"),
+    ("row_no", "ascending"),
+]
 ENGINES = ("duckdb", "spark")
 SPARK_CONCURRENT_RULES = 4
 
@@ -65,7 +72,12 @@ def _inputs(sources: dict[str, list[Path]], workdir: Path) -> dict[str, list[Pat
 
 
 def _threads() -> int:
-    return int(getattr(settings, "VERIFICATION_THREADS", 0) or os.environ.get("MINZHENG_VERIFICATION_THREADS", 0) or os.cpu_count() or 1)
+    return int(
+        getattr(settings, "VERIFICATION_THREADS", 0)
+        or os.environ.get("MINZHENG_VERIFICATION_THREADS", 0)
+        or os.cpu_count()
+        or 1
+    )
 
 
 def _sql_list(paths: list[Path]) -> str:
@@ -73,7 +85,9 @@ def _sql_list(paths: list[Path]) -> str:
 
 
 @contextmanager
-def duckdb_engine(*, targets: Path, sources: dict[str, list[Path]], workdir: Path) -> Iterator[Callable[[Rule], pa.Table]]:
+def duckdb_engine(
+    *, targets: Path, sources: dict[str, list[Path]], workdir: Path
+) -> Iterator[Callable[[Rule], pa.Table]]:
     import duckdb
 
     con = duckdb.connect(database=":memory:")
@@ -95,9 +109,15 @@ def duckdb_engine(*, targets: Path, sources: dict[str, list[Path]], workdir: Pat
 def spark_session(*, master: str | None = None, app_name: str = "minzheng-verification"):
     from pyspark.sql import SparkSession
 
-    master = master or getattr(settings, "SPARK_MASTER", "") or os.environ.get("MINZHENG_SPARK_MASTER") or f"local[{_threads()}]"
+    master = (
+        master
+        or getattr(settings, "SPARK_MASTER", "")
+        or os.environ.get("MINZHENG_SPARK_MASTER")
+        or f"local[{_threads()}]"
+    )
     builder = (
-        SparkSession.builder.master(master).appName(app_name)
+        SparkSession.builder.master(master)
+        .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
@@ -110,7 +130,9 @@ def spark_session(*, master: str | None = None, app_name: str = "minzheng-verifi
 
 
 @contextmanager
-def spark_engine(*, targets: Path, sources: dict[str, list[Path]], workdir: Path, session=None) -> Iterator[Callable[[Rule], pa.Table]]:
+def spark_engine(
+    *, targets: Path, sources: dict[str, list[Path]], workdir: Path, session=None
+) -> Iterator[Callable[[Rule], pa.Table]]:
     own = session is None
     spark = session or spark_session()
     views = ["targets"]
@@ -131,8 +153,16 @@ def spark_engine(*, targets: Path, sources: dict[str, list[Path]], workdir: Path
             spark.stop()
 
 
-def run_rules(engine: str, *, targets: Path, sources: dict[str, list[Path]], workdir: Path, rules: tuple[Rule, ...] = RULES,
-              progress: RuleProgress = None, spark=None) -> tuple[pa.Table, dict[str, float]]:
+def run_rules(
+    engine: str,
+    *,
+    targets: Path,
+    sources: dict[str, list[Path]],
+    workdir: Path,
+    rules: tuple[Rule, ...] = RULES,
+    progress: RuleProgress = None,
+    spark=None,
+) -> tuple[pa.Table, dict[str, float]]:
     """All hits of `rules` on one engine, normalised, with seconds per rule."""
     if engine == "duckdb":
         opened = duckdb_engine(targets=targets, sources=sources, workdir=workdir)

@@ -41,7 +41,20 @@ from minzheng.core.errors import ServiceError
 
 from . import keys
 from .models import SourceBatch
-from .sources import DATE, DECIMAL, ID, INT, MONEY, MONTH, PLATFORM_SOURCE_CODES, SCHEMA_VERSION, STR, Column, Source, get_source
+from .sources import (
+    DATE,
+    DECIMAL,
+    ID,
+    INT,
+    MONEY,
+    MONTH,
+    PLATFORM_SOURCE_CODES,
+    SCHEMA_VERSION,
+    STR,
+    Column,
+    Source,
+    get_source,
+)
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 ERRORS_KEPT = 200
@@ -99,11 +112,19 @@ def _read_csv(path: Path | bytes) -> pa.Table:
         raise ServiceError({"file": [_("文件为空或没有表头")]})
     names = [h.lstrip("\ufeff") for h in header]
     read = pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1, block_size=1 << 24)
-    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, null_values=[])
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=False, null_values=[]
+    )
     try:
-        return pacsv.read_csv(io.BytesIO(path) if isinstance(path, bytes) else path, read_options=read, convert_options=convert)
+        return pacsv.read_csv(
+            io.BytesIO(path) if isinstance(path, bytes) else path,
+            read_options=read,
+            convert_options=convert,
+        )
     except pa.ArrowInvalid as exc:
-        raise ServiceError({"file": [_("CSV 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}) from None
+        raise ServiceError(
+            {"file": [_("CSV 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}
+        ) from None
 
 
 def _excel_cell(value):
@@ -120,7 +141,9 @@ def _read_xlsx(path: Path | bytes) -> pa.Table:
         header = next(rows, None)
         if not header:
             raise ServiceError({"file": [_("文件为空或没有表头")]})
-        names = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+        names = [
+            str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)
+        ]
         columns: list[list] = [[] for _ in names]
         for row in rows:
             if row is None or all(v is None for v in row):
@@ -142,7 +165,9 @@ def read_file(path: Path | bytes, fmt: str) -> pa.Table:
     try:
         return pq.read_table(pa.BufferReader(path) if isinstance(path, bytes) else path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ServiceError({"file": [_("Parquet 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}) from None
+        raise ServiceError(
+            {"file": [_("Parquet 文件无法读取：%(e)s") % {"e": str(exc)[:200]}]}
+        ) from None
 
 
 _header_key = sheets.header_key
@@ -164,7 +189,14 @@ def match_columns(source: Source, table: pa.Table) -> tuple[dict[str, str], list
             found[target] = name
     missing = [str(c.label) for c in source.columns if c.required and c.name not in found]
     if missing:
-        raise ServiceError({"file": [_("缺少必填列：%(cols)s（列名可用中文表头或字段代码）") % {"cols": "、".join(missing)}]})
+        raise ServiceError(
+            {
+                "file": [
+                    _("缺少必填列：%(cols)s（列名可用中文表头或字段代码）")
+                    % {"cols": "、".join(missing)}
+                ]
+            }
+        )
     return found, unknown
 
 
@@ -194,9 +226,15 @@ def _mask(array: pa.Array) -> np.ndarray:
 def _fixed_width(array: pa.Array, width: int) -> np.ndarray:
     """The bytes of a string array whose values all have `width` bytes, as an (n, width) matrix."""
     array = pa.concat_arrays([array.cast(pa.string())]) if len(array) else array.cast(pa.string())
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset: array.offset + len(array) + 1]
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8) if len(array) else np.zeros(0, dtype=np.uint8)
-    return data[offsets[0]: offsets[-1]].reshape(len(array), width)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = (
+        np.frombuffer(array.buffers()[2], dtype=np.uint8)
+        if len(array)
+        else np.zeros(0, dtype=np.uint8)
+    )
+    return data[offsets[0] : offsets[-1]].reshape(len(array), width)
 
 
 def parse_ids(raw: pa.Array, today: dt.date) -> Parsed:
@@ -242,14 +280,20 @@ def _parse_date_text(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     round_trip = _mask(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text))
     dates = pc.cast(parsed, pa.date32())
     days = dates.to_numpy(zero_copy_only=False)
-    in_range = round_trip & (days >= np.datetime64("1900-01-01")) & (days <= np.datetime64("2100-12-31"))
+    in_range = (
+        round_trip & (days >= np.datetime64("1900-01-01")) & (days <= np.datetime64("2100-12-31"))
+    )
     return pc.if_else(pa.array(in_range), dates, pa.scalar(None, pa.date32())), in_range
 
 
 def parse_dates(raw: pa.Array) -> Parsed:
     if pa.types.is_date(raw.type) or pa.types.is_timestamp(raw.type):
-        return Parsed(pc.cast(pc.cast(raw, pa.timestamp("s")), pa.date32()) if pa.types.is_timestamp(raw.type) else pc.cast(raw, pa.date32()),
-                      np.zeros(len(raw), dtype=bool))
+        return Parsed(
+            pc.cast(pc.cast(raw, pa.timestamp("s")), pa.date32())
+            if pa.types.is_timestamp(raw.type)
+            else pc.cast(raw, pa.date32()),
+            np.zeros(len(raw), dtype=bool),
+        )
     text = _date_text(raw)
     values, ok = _parse_date_text(text)
     return Parsed(values, _mask(pc.is_valid(text)) & ~ok, _("日期格式应为 年-月-日，如 2024-01-31"))
@@ -263,13 +307,22 @@ def parse_months(raw: pa.Array) -> Parsed:
         text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2})$", r"\1-01")
         days, ok = _parse_date_text(text)
         bad = _mask(pc.is_valid(text)) & ~ok
-        days = pc.cast(pc.floor_temporal(pc.cast(days, pa.timestamp("s")), unit="month"), pa.date32())
+        days = pc.cast(
+            pc.floor_temporal(pc.cast(days, pa.timestamp("s")), unit="month"), pa.date32()
+        )
         return Parsed(days, bad, _("月份格式应为 年-月，如 2024-01"))
-    return Parsed(pc.cast(pc.floor_temporal(pc.cast(days, pa.timestamp("s")), unit="month"), pa.date32()), np.zeros(len(raw), dtype=bool))
+    return Parsed(
+        pc.cast(pc.floor_temporal(pc.cast(days, pa.timestamp("s")), unit="month"), pa.date32()),
+        np.zeros(len(raw), dtype=bool),
+    )
 
 
 def _numeric(raw: pa.Array) -> bool:
-    return pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type) or pa.types.is_decimal(raw.type)
+    return (
+        pa.types.is_integer(raw.type)
+        or pa.types.is_floating(raw.type)
+        or pa.types.is_decimal(raw.type)
+    )
 
 
 def parse_money(raw: pa.Array) -> Parsed:
@@ -295,11 +348,18 @@ def parse_ints(raw: pa.Array) -> Parsed:
     if _numeric(raw):
         as_float = pc.cast(raw, pa.float64())
         ok = _mask(pc.equal(pc.floor(as_float), as_float)) & _mask(pc.greater_equal(as_float, 0.0))
-        return Parsed(pc.if_else(pa.array(ok), pc.cast(as_float, pa.int64()), pa.scalar(None, pa.int64())),
-                      _mask(pc.is_valid(raw)) & ~ok, message)
+        return Parsed(
+            pc.if_else(pa.array(ok), pc.cast(as_float, pa.int64()), pa.scalar(None, pa.int64())),
+            _mask(pc.is_valid(raw)) & ~ok,
+            message,
+        )
     text = _as_text(raw)
     ok = _mask(pc.match_substring_regex(text, r"^\d{1,15}$"))
-    return Parsed(pc.cast(pc.if_else(pa.array(ok), text, _NULL_STR), pa.int64()), _mask(pc.is_valid(text)) & ~ok, message)
+    return Parsed(
+        pc.cast(pc.if_else(pa.array(ok), text, _NULL_STR), pa.int64()),
+        _mask(pc.is_valid(text)) & ~ok,
+        message,
+    )
 
 
 def parse_decimals(raw: pa.Array) -> Parsed:
@@ -307,10 +367,18 @@ def parse_decimals(raw: pa.Array) -> Parsed:
     if _numeric(raw):
         as_float = pc.cast(raw, pa.float64())
         ok = _mask(pc.greater_equal(as_float, 0.0))
-        return Parsed(pc.if_else(pa.array(ok), as_float, pa.scalar(None, pa.float64())), _mask(pc.is_valid(raw)) & ~ok, message)
+        return Parsed(
+            pc.if_else(pa.array(ok), as_float, pa.scalar(None, pa.float64())),
+            _mask(pc.is_valid(raw)) & ~ok,
+            message,
+        )
     text = _as_text(raw)
     ok = _mask(pc.match_substring_regex(text, r"^\d{1,12}(\.\d+)?$"))
-    return Parsed(pc.cast(pc.if_else(pa.array(ok), text, _NULL_STR), pa.float64()), _mask(pc.is_valid(text)) & ~ok, message)
+    return Parsed(
+        pc.cast(pc.if_else(pa.array(ok), text, _NULL_STR), pa.float64()),
+        _mask(pc.is_valid(text)) & ~ok,
+        message,
+    )
 
 
 def parse_text(raw: pa.Array, column: Column) -> Parsed:
@@ -324,8 +392,11 @@ def parse_text(raw: pa.Array, column: Column) -> Parsed:
         allowed = "、".join(str(label) for label in column.choices.values())
         return Parsed(values, bad, _("取值无效，应为：%(allowed)s") % {"allowed": allowed})
     too_long = _mask(pc.greater(pc.utf8_length(text), column.max_length))
-    return Parsed(pc.if_else(pa.array(too_long), _NULL_STR, text), too_long,
-                  _("超过 %(n)s 个字符") % {"n": column.max_length})
+    return Parsed(
+        pc.if_else(pa.array(too_long), _NULL_STR, text),
+        too_long,
+        _("超过 %(n)s 个字符") % {"n": column.max_length},
+    )
 
 
 def parse_column(raw: pa.Array, column: Column, *, today: dt.date) -> Parsed:
@@ -370,7 +441,9 @@ def _shown(value, column: Column) -> str:
 def check_table(source: Source, table: pa.Table, *, today: dt.date) -> Checked:
     mapping, unknown = match_columns(source, table)
     n = table.num_rows
-    warnings = [_("未识别的列（已忽略）：%(cols)s") % {"cols": "、".join(unknown)}] if unknown else []
+    warnings = (
+        [_("未识别的列（已忽略）：%(cols)s") % {"cols": "、".join(unknown)}] if unknown else []
+    )
     typed: dict[str, pa.Array] = {}
     error_columns: list[tuple[Column, str, np.ndarray]] = []
     for column in source.columns:
@@ -394,7 +467,14 @@ def check_table(source: Source, table: pa.Table, *, today: dt.date) -> Checked:
         raw = table.column(mapping[column.name]) if column.name in mapping else None
         for row in rows:
             value = raw[int(row)].as_py() if raw is not None else None
-            errors.append({"row": int(row) + 1, "column": str(column.label), "value": _shown(value, column), "message": message})
+            errors.append(
+                {
+                    "row": int(row) + 1,
+                    "column": str(column.label),
+                    "value": _shown(value, column),
+                    "message": message,
+                }
+            )
     errors.sort(key=lambda e: (e["row"], e["column"]))
     keep = pa.array(~bad_rows)
     good = pa.table({"_row": pa.array(np.arange(1, n + 1, dtype=np.int64)), **typed}).filter(keep)
@@ -414,10 +494,14 @@ def stored_table(source: Source, checked: pa.Table, batch_id: int) -> pa.Table:
             present = _mask(pc.is_valid(values))
             key_values = np.zeros(n, dtype=np.int64)
             if present.any():
-                key_values[present] = keys.keys_from_numbers(values.filter(pa.array(present)).to_pylist())
+                key_values[present] = keys.keys_from_numbers(
+                    values.filter(pa.array(present)).to_pylist()
+                )
             prefix = column.key_prefix
             columns[f"{prefix}key"] = pa.array(key_values, mask=~present)
-            columns[f"{prefix}masked"] = keys.mask_array(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
+            columns[f"{prefix}masked"] = keys.mask_array(
+                values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            )
         else:
             columns[column.name] = values
     return pa.table(columns).cast(source.stored_schema())
@@ -447,8 +531,18 @@ def _relative(path: Path) -> str:
     return str(path.relative_to(Path(settings.MEDIA_ROOT)))
 
 
-def import_file(*, source: str, path: Path | bytes, as_of: dt.date, provider: str = "", original_name: str = "",
-                mode: str = SourceBatch.Mode.GOOD_ROWS, user=None, job=None, today: dt.date | None = None) -> SourceBatch:
+def import_file(
+    *,
+    source: str,
+    path: Path | bytes,
+    as_of: dt.date,
+    provider: str = "",
+    original_name: str = "",
+    mode: str = SourceBatch.Mode.GOOD_ROWS,
+    user=None,
+    job=None,
+    today: dt.date | None = None,
+) -> SourceBatch:
     """Check and store one departmental file as a batch (see the module docstring)."""
     try:
         schema = get_source(source)
@@ -469,17 +563,30 @@ def import_file(*, source: str, path: Path | bytes, as_of: dt.date, provider: st
         digest, size = sha256_of(path), path.stat().st_size
     fmt = file_format(original_name)
     provider = (provider or "").strip()[:100]
-    done = SourceBatch.objects.filter(source=source, provider=provider, file_sha256=digest).exclude(
-        status=SourceBatch.Status.IMPORTING).first()
+    done = (
+        SourceBatch.objects.filter(source=source, provider=provider, file_sha256=digest)
+        .exclude(status=SourceBatch.Status.IMPORTING)
+        .first()
+    )
     if done is not None:
         return done  # the same file was imported (or rejected) before
     # A file that fails the schema check leaves nothing behind; a batch row exists from here on.
     checked = check_table(schema, read_file(path, fmt), today=today)
     with transaction.atomic():
         batch, _created = SourceBatch.objects.select_for_update().get_or_create(
-            source=source, provider=provider, file_sha256=digest,
-            defaults={"as_of": as_of, "mode": mode, "original_name": original_name[:200], "file_format": fmt,
-                      "file_size": size, "schema_version": SCHEMA_VERSION, "imported_by": user, "job": job},
+            source=source,
+            provider=provider,
+            file_sha256=digest,
+            defaults={
+                "as_of": as_of,
+                "mode": mode,
+                "original_name": original_name[:200],
+                "file_format": fmt,
+                "file_size": size,
+                "schema_version": SCHEMA_VERSION,
+                "imported_by": user,
+                "job": job,
+            },
         )
     if batch.status != SourceBatch.Status.IMPORTING:
         return batch
@@ -495,7 +602,9 @@ def import_file(*, source: str, path: Path | bytes, as_of: dt.date, provider: st
         stored = stored_table(schema, checked.table, batch.pk)
         partial = folder / f".{batch.pk}.{uuid.uuid4().hex}.tmp"
         pq.write_table(stored, partial, compression="zstd", row_group_size=1 << 20)
-        os.replace(partial, data_path)  # atomic: a killed import never leaves half a file under the real name
+        os.replace(
+            partial, data_path
+        )  # atomic: a killed import never leaves half a file under the real name
         parquet_digest = sha256_of(data_path)
     with transaction.atomic():
         batch = SourceBatch.objects.select_for_update().get(pk=batch.pk)
@@ -513,10 +622,20 @@ def import_file(*, source: str, path: Path | bytes, as_of: dt.date, provider: st
         batch.imported_at = timezone.now()
         batch.save()
         audit.record(
-            "import", obj=batch, object_repr=str(batch)[:200],
-            after={"source": source, "provider": provider, "as_of": as_of, "status": batch.status, "rows_total": batch.rows_total,
-                   "rows_imported": batch.rows_imported, "rows_rejected": batch.rows_rejected, "file_sha256": digest,
-                   "parquet_sha256": parquet_digest},
+            "import",
+            obj=batch,
+            object_repr=str(batch)[:200],
+            after={
+                "source": source,
+                "provider": provider,
+                "as_of": as_of,
+                "status": batch.status,
+                "rows_total": batch.rows_total,
+                "rows_imported": batch.rows_imported,
+                "rows_rejected": batch.rows_rejected,
+                "file_sha256": digest,
+                "parquet_sha256": parquet_digest,
+            },
             note=original_name[:200],
         )
     return batch
@@ -529,7 +648,9 @@ def store_upload(uploaded, original_name: str) -> Path:
 
 def current_batches(*, sources: list[str] | None = None) -> dict[str, list[SourceBatch]]:
     """The batches a run reads: per source, the latest imported batch of each provider."""
-    qs = SourceBatch.objects.filter(status=SourceBatch.Status.IMPORTED).exclude(source__in=PLATFORM_SOURCE_CODES)
+    qs = SourceBatch.objects.filter(status=SourceBatch.Status.IMPORTED).exclude(
+        source__in=PLATFORM_SOURCE_CODES
+    )
     if sources is not None:
         qs = qs.filter(source__in=sources)
     latest: dict[tuple[str, str], SourceBatch] = {}

@@ -24,19 +24,43 @@ def run_verification(ctx, *, run_id: int, chunk_findings: int = runs.DEFAULT_FIN
 
 
 @job(services.IMPORT_JOB, _("导入部门数据"))
-def import_source(ctx, *, path: str, source: str, as_of: str, provider: str = "", original_name: str = "",
-                  mode: str = SourceBatch.Mode.GOOD_ROWS) -> dict:
+def import_source(
+    ctx,
+    *,
+    path: str,
+    source: str,
+    as_of: str,
+    provider: str = "",
+    original_name: str = "",
+    mode: str = SourceBatch.Mode.GOOD_ROWS,
+) -> dict:
     ctx.progress(0, 1, _("检查和转换数据"), force=True)
     try:
-        batch = services.import_path(source=source, path=uploads.read(path), as_of=dt.date.fromisoformat(as_of),
-                                     provider=provider, original_name=original_name, mode=mode, job=ctx.job)
+        batch = services.import_path(
+            source=source,
+            path=uploads.read(path),
+            as_of=dt.date.fromisoformat(as_of),
+            provider=provider,
+            original_name=original_name,
+            mode=mode,
+            job=ctx.job,
+        )
     except ServiceError:
         uploads.discard(path)  # refused as a whole: running it again would not change that
         raise
     # The stored batch holds no plaintext ID number; the upload (encrypted meanwhile) goes now.
     uploads.discard(path)
     message = _("%(source)s：共 %(total)s 条，导入 %(ok)s 条，错误 %(bad)s 条") % {
-        "source": batch.get_source_display(), "total": batch.rows_total, "ok": batch.rows_imported, "bad": batch.rows_rejected}
+        "source": batch.get_source_display(),
+        "total": batch.rows_total,
+        "ok": batch.rows_imported,
+        "bad": batch.rows_rejected,
+    }
     ctx.progress(1, 1, str(message), force=True)
-    return {"batch": batch.pk, "status": batch.status, "rows_total": batch.rows_total, "rows_imported": batch.rows_imported,
-            "rows_rejected": batch.rows_rejected}
+    return {
+        "batch": batch.pk,
+        "status": batch.status,
+        "rows_total": batch.rows_total,
+        "rows_imported": batch.rows_imported,
+        "rows_rejected": batch.rows_rejected,
+    }

@@ -28,10 +28,16 @@ class SourceBatch(models.Model):
         ALL_OR_NOTHING = "all_or_nothing", _("有任何错误则整批不导入")
 
     source = models.CharField(_("数据来源"), max_length=32, choices=source_choices(), db_index=True)
-    provider = models.CharField(_("提供单位"), max_length=100, blank=True, help_text=_("如某银行；同一来源可有多个提供单位"))
+    provider = models.CharField(
+        _("提供单位"), max_length=100, blank=True, help_text=_("如某银行；同一来源可有多个提供单位")
+    )
     as_of = models.DateField(_("数据截止日期"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.IMPORTING)
-    mode = models.CharField(_("导入方式"), max_length=16, choices=Mode.choices, default=Mode.GOOD_ROWS)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.IMPORTING
+    )
+    mode = models.CharField(
+        _("导入方式"), max_length=16, choices=Mode.choices, default=Mode.GOOD_ROWS
+    )
     original_name = models.CharField(_("原文件名"), max_length=200)
     file_format = models.CharField(_("文件格式"), max_length=8)
     file_sha256 = models.CharField(max_length=64)
@@ -46,8 +52,12 @@ class SourceBatch(models.Model):
     path = models.CharField(_("数据文件"), max_length=300, blank=True)
     parquet_sha256 = models.CharField(max_length=64, blank=True)
     error_report = models.CharField(_("错误报告文件"), max_length=300, blank=True)
-    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
@@ -56,9 +66,14 @@ class SourceBatch(models.Model):
         verbose_name = _("部门数据批次")
         verbose_name_plural = _("部门数据批次")
         constraints = [
-            models.UniqueConstraint(fields=["source", "provider", "file_sha256"], name="verification_batch_once_per_file"),
+            models.UniqueConstraint(
+                fields=["source", "provider", "file_sha256"],
+                name="verification_batch_once_per_file",
+            ),
         ]
-        indexes = [models.Index(fields=["source", "status", "as_of"], name="verification_batch_current")]
+        indexes = [
+            models.Index(fields=["source", "status", "as_of"], name="verification_batch_current")
+        ]
 
     def __str__(self):
         provider = f"（{self.provider}）" if self.provider else ""
@@ -85,14 +100,31 @@ class Run(models.Model):
         SPARK = "spark", _("Apache Spark")
 
     kind = models.CharField(_("核对范围"), max_length=16, choices=Kind.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请"),
+    )
     household_ids = models.JSONField(_("指定家庭"), default=list, blank=True)
-    engine = models.CharField(_("核对引擎"), max_length=16, choices=Engine.choices, default=Engine.DUCKDB)
+    engine = models.CharField(
+        _("核对引擎"), max_length=16, choices=Engine.choices, default=Engine.DUCKDB
+    )
     as_of = models.DateField(_("核对基准日"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    cases = models.ManyToManyField("cases.Case", blank=True, related_name="verification_runs", verbose_name=_("核对的申请"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cases = models.ManyToManyField(
+        "cases.Case", blank=True, related_name="verification_runs", verbose_name=_("核对的申请")
+    )
     households = models.PositiveIntegerField(_("核对家庭数"), default=0)
     members = models.PositiveIntegerField(_("核对人数"), default=0)
     skipped = models.JSONField(_("未核对的家庭"), default=dict, blank=True)
@@ -104,7 +136,9 @@ class Run(models.Model):
     coverage = models.JSONField(_("核对覆盖情况"), default=dict, blank=True)
     timings = models.JSONField(_("耗时（秒）"), default=dict, blank=True)
     error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -149,19 +183,51 @@ class Finding(models.Model):
     target = models.CharField(_("核对对象"), max_length=64, db_index=True)
     rule = models.CharField(_("核对规则"), max_length=32, db_index=True)
     severity = models.CharField(_("性质"), max_length=16, choices=Severity.choices)
-    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="verification_findings", verbose_name=_("家庭"))
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="verification_findings", verbose_name=_("成员"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在村（社区）"))
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="verification_findings", verbose_name=_("申请"))
-    batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="findings", verbose_name=_("数据批次"))
+    household = models.ForeignKey(
+        "people.Household",
+        on_delete=models.PROTECT,
+        related_name="verification_findings",
+        verbose_name=_("家庭"),
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="verification_findings",
+        verbose_name=_("成员"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verification_findings",
+        verbose_name=_("申请"),
+    )
+    batch = models.ForeignKey(
+        SourceBatch, on_delete=models.PROTECT, related_name="findings", verbose_name=_("数据批次")
+    )
     row = models.BigIntegerField(_("批次内记录号"))
-    first_run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="+", verbose_name=_("首次发现"))
-    last_run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="findings", verbose_name=_("最近核对"))
+    first_run = models.ForeignKey(
+        Run, on_delete=models.PROTECT, related_name="+", verbose_name=_("首次发现")
+    )
+    last_run = models.ForeignKey(
+        Run, on_delete=models.PROTECT, related_name="findings", verbose_name=_("最近核对")
+    )
     message = models.TextField(_("核对情况"))
     evidence = models.JSONField(_("比对数据"), default=dict)
-    status = models.CharField(_("处理状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(
+        _("处理状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
     note = models.TextField(_("处理说明"), blank=True)
-    status_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

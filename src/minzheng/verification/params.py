@@ -54,7 +54,15 @@ EXCLUDED_PROGRAMMES_DEFAULT: dict[str, tuple[str, ...]] = {
 # DOMAIN.md §4: the departments a verification centre compares a household with. Income and
 # property tests (低保, 特困) need household registration and deaths, social insurance, real
 # estate, business registration, vehicles and bank deposits; a one-off grant needs fewer.
-_MEANS_TEST_SOURCES = ("deaths", "hukou", "social_insurance", "real_estate", "business", "vehicles", "deposits")
+_MEANS_TEST_SOURCES = (
+    "deaths",
+    "hukou",
+    "social_insurance",
+    "real_estate",
+    "business",
+    "vehicles",
+    "deposits",
+)
 REQUIRED_SOURCES_DEFAULT: dict[str, tuple[str, ...]] = {
     DIBAO_URBAN: _MEANS_TEST_SOURCES,
     DIBAO_RURAL: _MEANS_TEST_SOURCES,
@@ -65,8 +73,13 @@ REQUIRED_SOURCES_DEFAULT: dict[str, tuple[str, ...]] = {
     "disability_nursing": ("deaths", "hukou"),
 }
 PROPERTY_KEYS = (
-    "standard", "any_car_disqualifies", "car_value_limit", "max_homes", "non_residential_disqualifies",
-    "disqualifying_business_roles", "financial_assets_months",
+    "standard",
+    "any_car_disqualifies",
+    "car_value_limit",
+    "max_homes",
+    "non_residential_disqualifies",
+    "disqualifying_business_roles",
+    "financial_assets_months",
 )
 
 
@@ -168,7 +181,9 @@ def required_sources(standards: dict[str, dict], programme: str) -> tuple[str, .
         value = REQUIRED_SOURCES_DEFAULT.get(programme, _MEANS_TEST_SOURCES)
     from .sources import SOURCE_CODES
 
-    return tuple(sorted(set(value), key=lambda c: (SOURCE_CODES.index(c) if c in SOURCE_CODES else 99, c)))
+    return tuple(
+        sorted(set(value), key=lambda c: (SOURCE_CODES.index(c) if c in SOURCE_CODES else 99, c))
+    )
 
 
 def window_start(ref: dt.date, months: int) -> dt.date:
@@ -187,7 +202,10 @@ def register_standards() -> None:
     from .sources import DEPARTMENT_SOURCES
 
     spec = assistance_params.ParamSpec(
-        "verification.required_sources", _("信息核对必需的数据来源"), assistance_params.Unit.SET,
+        "verification.required_sources",
+        _("信息核对必需的数据来源"),
+        assistance_params.Unit.SET,
         _("缺少其中任一来源的，核对结论为部分核对，不能通过信息核对"),
-        {source.code: source.label for source in DEPARTMENT_SOURCES})
+        {source.code: source.label for source in DEPARTMENT_SOURCES},
+    )
     assistance_params.register(REQUIRED_SOURCES_DEFAULT, [spec])

@@ -36,7 +36,19 @@ LIVE = ("active", "suspended")
 
 
 def _empty() -> dict[str, list]:
-    return {name: [] for name in ("id_key", "id_masked", "household_number", "programme", "county_code", "since", "until", "case_id")}
+    return {
+        name: []
+        for name in (
+            "id_key",
+            "id_masked",
+            "household_number",
+            "programme",
+            "county_code",
+            "since",
+            "until",
+            "case_id",
+        )
+    }
 
 
 def entitlement_rows(on: dt.date) -> pa.Table:
@@ -49,16 +61,28 @@ def entitlement_rows(on: dt.date) -> pa.Table:
         model = None
     if model is not None:
         month = on.replace(day=1)
-        live = model.objects.filter(status__in=LIVE, start_month__lte=on).filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
-        fields = ("household_id", "household__number", "programme", "region__path", "start_month", "end_month", "case_id")
-        per_person = live.filter(person__isnull=False).values_list("person__id_hash", "person__id_masked", *fields)
+        live = model.objects.filter(status__in=LIVE, start_month__lte=on).filter(
+            Q(end_month__isnull=True) | Q(end_month__gte=month)
+        )
+        fields = (
+            "household_id",
+            "household__number",
+            "programme",
+            "region__path",
+            "start_month",
+            "end_month",
+            "case_id",
+        )
+        per_person = live.filter(person__isnull=False).values_list(
+            "person__id_hash", "person__id_masked", *fields
+        )
         per_household = list(live.filter(person__isnull=True).values_list(*fields))
         rows = [(h, m, *rest) for h, m, *rest in per_person]
         if per_household:
             members: dict[int, list[tuple[str, str]]] = {}
-            for household_id, id_hash, masked in (
-                    HouseholdMember.objects.filter(household_id__in={r[0] for r in per_household}, until__isnull=True)
-                    .values_list("household_id", "person__id_hash", "person__id_masked")):
+            for household_id, id_hash, masked in HouseholdMember.objects.filter(
+                household_id__in={r[0] for r in per_household}, until__isnull=True
+            ).values_list("household_id", "person__id_hash", "person__id_masked"):
                 members.setdefault(household_id, []).append((id_hash, masked))
             rows += [(h, m, *row) for row in per_household for h, m in members.get(row[0], [])]
         rows = [r for r in rows if r[0]]
@@ -74,13 +98,18 @@ def entitlement_rows(on: dt.date) -> pa.Table:
             columns["until"].append(months.add_months(until, 1) if until else None)
             columns["case_id"].append(case_id)
     id_keys = keys.keys_from_hashes(columns.pop("id_key")) if columns["id_masked"] else []
-    return pa.table({
-        "id_key": pa.array(id_keys, pa.int64()), "id_masked": pa.array(columns["id_masked"], pa.string()),
-        "household_number": pa.array(columns["household_number"], pa.string()),
-        "programme": pa.array(columns["programme"], pa.string()), "county_code": pa.array(columns["county_code"], pa.string()),
-        "since": pa.array(columns["since"], pa.date32()), "until": pa.array(columns["until"], pa.date32()),
-        "case_id": pa.array(columns["case_id"], pa.int64()),
-    })
+    return pa.table(
+        {
+            "id_key": pa.array(id_keys, pa.int64()),
+            "id_masked": pa.array(columns["id_masked"], pa.string()),
+            "household_number": pa.array(columns["household_number"], pa.string()),
+            "programme": pa.array(columns["programme"], pa.string()),
+            "county_code": pa.array(columns["county_code"], pa.string()),
+            "since": pa.array(columns["since"], pa.date32()),
+            "until": pa.array(columns["until"], pa.date32()),
+            "case_id": pa.array(columns["case_id"], pa.int64()),
+        }
+    )
 
 
 def entitlements_batch(on: dt.date) -> SourceBatch:
@@ -89,15 +118,24 @@ def entitlements_batch(on: dt.date) -> SourceBatch:
     sink = io.BytesIO()
     pq.write_table(table, sink)
     digest = hashlib.sha256(on.isoformat().encode() + sink.getvalue()).hexdigest()
-    existing = SourceBatch.objects.filter(source=SOURCE, provider="", file_sha256=digest, status=SourceBatch.Status.IMPORTED).first()
+    existing = SourceBatch.objects.filter(
+        source=SOURCE, provider="", file_sha256=digest, status=SourceBatch.Status.IMPORTED
+    ).first()
     if existing is not None and imports.batch_path(existing).exists():
         return existing
     schema = get_source(SOURCE)
     with transaction.atomic():
         batch, _created = SourceBatch.objects.select_for_update().get_or_create(
-            source=SOURCE, provider="", file_sha256=digest,
-            defaults={"as_of": on, "original_name": str(schema.label)[:200], "file_format": "parquet",
-                      "schema_version": SCHEMA_VERSION, "mode": SourceBatch.Mode.ALL_OR_NOTHING},
+            source=SOURCE,
+            provider="",
+            file_sha256=digest,
+            defaults={
+                "as_of": on,
+                "original_name": str(schema.label)[:200],
+                "file_format": "parquet",
+                "schema_version": SCHEMA_VERSION,
+                "mode": SourceBatch.Mode.ALL_OR_NOTHING,
+            },
         )
         n = table.num_rows
         stored = table.add_column(0, "_row", pa.array(range(1, n + 1), pa.int64()))
@@ -117,7 +155,16 @@ def entitlements_batch(on: dt.date) -> SourceBatch:
         batch.file_size = data_path.stat().st_size
         batch.imported_at = timezone.now()
         batch.save()
-        audit.record("import", obj=batch, object_repr=str(batch)[:200],
-                     after={"source": SOURCE, "as_of": on, "rows": n, "parquet_sha256": batch.parquet_sha256},
-                     note=str(schema.label))
+        audit.record(
+            "import",
+            obj=batch,
+            object_repr=str(batch)[:200],
+            after={
+                "source": SOURCE,
+                "as_of": on,
+                "rows": n,
+                "parquet_sha256": batch.parquet_sha256,
+            },
+            note=str(schema.label),
+        )
     return batch

@@ -25,20 +25,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from minzheng.core.money import yuan_str
 from minzheng.assistance.params import BUSINESS_ROLES
+from minzheng.core.money import yuan_str
 
 from .sources import PROGRAMME_CHOICES, get_source
 
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("target", "VARCHAR"), ("household_id", "BIGINT"), ("person_id", "BIGINT"), ("batch_id", "BIGINT"),
-    ("row_no", "BIGINT"), ("src_masked", "VARCHAR"), ("amount", "BIGINT"), ("limit_value", "BIGINT"),
-    ("quantity", "BIGINT"), ("detail", "VARCHAR"), ("detail2", "VARCHAR"), ("detail3", "VARCHAR"), ("on_date", "DATE"),
+    ("target", "VARCHAR"),
+    ("household_id", "BIGINT"),
+    ("person_id", "BIGINT"),
+    ("batch_id", "BIGINT"),
+    ("row_no", "BIGINT"),
+    ("src_masked", "VARCHAR"),
+    ("amount", "BIGINT"),
+    ("limit_value", "BIGINT"),
+    ("quantity", "BIGINT"),
+    ("detail", "VARCHAR"),
+    ("detail2", "VARCHAR"),
+    ("detail3", "VARCHAR"),
+    ("on_date", "DATE"),
 )
 REQUIRED = ("target", "household_id", "person_id", "batch_id", "row_no", "src_masked")
 EVIDENCE = ("amount", "limit_value", "quantity", "detail", "detail2", "detail3", "on_date")
@@ -70,7 +80,7 @@ def wrapped_sql(rule: Rule) -> str:
     return f"SELECT '{rule.code}' AS rule, {', '.join(columns)} FROM ({rule.sql}) AS hits"
 
 
-@lru_cache(maxsize=None)
+@cache
 def spark_sql(rule_code: str) -> str:
     import sqlglot
 
@@ -100,54 +110,93 @@ def _date(value) -> str:
 # --------------------------------------------------------------------------------------------
 # The rules. Wording is what staff read in the report (核对报告).
 
+
 def _deceased(e: dict) -> str:
-    return _("公安死亡登记显示该成员已于 %(d)s 死亡，家庭成员中仍登记为在册") % {"d": _date(e["death_date"])}
+    return _("公安死亡登记显示该成员已于 %(d)s 死亡，家庭成员中仍登记为在册") % {
+        "d": _date(e["death_date"])
+    }
 
 
 def _vehicle(e: dict) -> str:
-    values = {"plate": e["plate"], "type": _label("vehicles", "vehicle_type", e["vehicle_type"]),
-              "value": _yuan(e["value_fen"]), "limit": _yuan(e["limit_fen"])}
+    values = {
+        "plate": e["plate"],
+        "type": _label("vehicles", "vehicle_type", e["vehicle_type"]),
+        "value": _yuan(e["value_fen"]),
+        "limit": _yuan(e["limit_fen"]),
+    }
     if e["basis"] == "any":
-        return _("名下有机动车 %(plate)s（%(type)s，价值 %(value)s 元）；本地规定拥有机动车（残疾人专用车除外）即不符合条件") % values
-    return _("名下有机动车 %(plate)s（%(type)s），价值 %(value)s 元，超过限额 %(limit)s 元") % values
+        return (
+            _(
+                "名下有机动车 %(plate)s（%(type)s，价值 %(value)s 元）；本地规定拥有机动车（残疾人专用车除外）即不符合条件"
+            )
+            % values
+        )
+    return (
+        _("名下有机动车 %(plate)s（%(type)s），价值 %(value)s 元，超过限额 %(limit)s 元") % values
+    )
 
 
 def _homes(e: dict) -> str:
-    return _("家庭名下住房 %(n)s 套，超过 %(m)s 套；最近登记的一套权证号 %(cert)s，登记于 %(d)s") % {
-        "n": e["homes"], "m": e["max_homes"], "cert": e["certificate_no"], "d": _date(e["registered_on"])}
+    return _(
+        "家庭名下住房 %(n)s 套，超过 %(m)s 套；最近登记的一套权证号 %(cert)s，登记于 %(d)s"
+    ) % {
+        "n": e["homes"],
+        "m": e["max_homes"],
+        "cert": e["certificate_no"],
+        "d": _date(e["registered_on"]),
+    }
 
 
 def _non_residential(e: dict) -> str:
     return _("名下有非住宅房产（%(usage)s），权证号 %(cert)s，登记于 %(d)s") % {
-        "usage": _label("real_estate", "usage", e["usage"]), "cert": e["certificate_no"], "d": _date(e["registered_on"])}
+        "usage": _label("real_estate", "usage", e["usage"]),
+        "cert": e["certificate_no"],
+        "d": _date(e["registered_on"]),
+    }
 
 
 def _business(e: dict) -> str:
     return _("为市场主体“%(name)s”（%(code)s）的%(role)s，成立于 %(d)s，未注销") % {
-        "name": e["entity_name"], "code": e["credit_code"], "role": BUSINESS_ROLES.get(e["role"], e["role"]),
-        "d": _date(e["registered_on"])}
+        "name": e["entity_name"],
+        "code": e["credit_code"],
+        "role": BUSINESS_ROLES.get(e["role"], e["role"]),
+        "d": _date(e["registered_on"]),
+    }
 
 
 def _assets(e: dict) -> str:
-    return _("家庭存款、有价证券等金融资产合计 %(total)s 元，超过限额 %(limit)s 元（%(n)s 笔；最大一笔在%(inst)s，%(one)s 元）") % {
-        "total": _yuan(e["total_fen"]), "limit": _yuan(e["limit_fen"]), "n": e["holdings"], "inst": e["institution"],
-        "one": _yuan(int(e["largest_fen"])) if e.get("largest_fen") not in (None, "") else "-"}
+    return _(
+        "家庭存款、有价证券等金融资产合计 %(total)s 元，超过限额 %(limit)s 元（%(n)s 笔；最大一笔在%(inst)s，%(one)s 元）"
+    ) % {
+        "total": _yuan(e["total_fen"]),
+        "limit": _yuan(e["limit_fen"]),
+        "n": e["holdings"],
+        "inst": e["institution"],
+        "one": _yuan(int(e["largest_fen"])) if e.get("largest_fen") not in (None, "") else "-",
+    }
 
 
 def _marriage(e: dict) -> str:
-    return _("婚姻登记显示已于 %(d)s 登记结婚（配偶 %(spouse)s），配偶未列入家庭成员，且无离婚登记") % {
-        "d": _date(e["married_on"]), "spouse": e["spouse_masked"]}
+    return _(
+        "婚姻登记显示已于 %(d)s 登记结婚（配偶 %(spouse)s），配偶未列入家庭成员，且无离婚登记"
+    ) % {"d": _date(e["married_on"]), "spouse": e["spouse_masked"]}
 
 
 def _split(e: dict) -> str:
     return _("申请前 %(d)s 从户号 %(hukou)s 分户迁出，原户内仍有 %(n)s 名非本家庭成员") % {
-        "d": _date(e["left_on"]), "hukou": e["hukou_number"], "n": e["others"]}
+        "d": _date(e["left_on"]),
+        "hukou": e["hukou_number"],
+        "n": e["others"],
+    }
 
 
 def _duplicate(e: dict) -> str:
     return _("同时在册享受%(programme)s（县市区 %(county)s，家庭编号 %(hh)s，%(d)s 起）") % {
-        "programme": PROGRAMME_CHOICES.get(e["programme"], e["programme"]), "county": e["county_code"],
-        "hh": e["household_number"], "d": _date(e["since"])}
+        "programme": PROGRAMME_CHOICES.get(e["programme"], e["programme"]),
+        "county": e["county_code"],
+        "hh": e["household_number"],
+        "d": _date(e["since"]),
+    }
 
 
 def _entitled(e: dict) -> str:
@@ -156,67 +205,112 @@ def _entitled(e: dict) -> str:
     spec = PROGRAMME_BY_CODE.get(e["programme"])
     name = _(spec.name) if spec else PROGRAMME_CHOICES.get(e["programme"], e["programme"])
     return _("本平台在册享受%(programme)s（家庭编号 %(hh)s，%(d)s 起发放）") % {
-        "programme": name, "hh": e["household_number"], "d": _date(e["since"])}
+        "programme": name,
+        "hh": e["household_number"],
+        "d": _date(e["since"]),
+    }
 
 
 def _staff_relative(e: dict) -> str:
-    return _("为经办人员或村（社区）干部 %(name)s（%(unit)s）的近亲属（%(relation)s），须按规定备案并全部入户抽查") % {
-        "name": e["staff_name"], "unit": e["staff_unit"], "relation": e["relation"]}
+    return _(
+        "为经办人员或村（社区）干部 %(name)s（%(unit)s）的近亲属（%(relation)s），须按规定备案并全部入户抽查"
+    ) % {"name": e["staff_name"], "unit": e["staff_unit"], "relation": e["relation"]}
 
 
 def _public_sector(e: dict) -> str:
     return _("为财政供养人员：%(employer)s（%(type)s），%(d)s 入职，月工资 %(pay)s 元") % {
-        "employer": e["employer_name"], "type": _label("payroll", "unit_type", e["unit_type"]), "d": _date(e["since"]),
-        "pay": _yuan(e["monthly_pay_fen"])}
+        "employer": e["employer_name"],
+        "type": _label("payroll", "unit_type", e["unit_type"]),
+        "d": _date(e["since"]),
+        "pay": _yuan(e["monthly_pay_fen"]),
+    }
 
 
 def _insurance(e: dict) -> str:
-    return _("近期有 %(n)s 个月由单位缴纳社会保险（%(employer)s，最近 %(d)s），达到 %(m)s 个月，存在未申报的工资性收入") % {
-        "n": e["months"], "employer": e["employer_name"] or "-", "d": _date(e["last_period"])[:7], "m": e["min_months"]}
+    return _(
+        "近期有 %(n)s 个月由单位缴纳社会保险（%(employer)s，最近 %(d)s），达到 %(m)s 个月，存在未申报的工资性收入"
+    ) % {
+        "n": e["months"],
+        "employer": e["employer_name"] or "-",
+        "d": _date(e["last_period"])[:7],
+        "m": e["min_months"],
+    }
 
 
 def _provident(e: dict) -> str:
-    return _("近期有 %(n)s 个月缴存住房公积金（%(employer)s，最近 %(d)s），达到 %(m)s 个月，存在未申报的工资性收入") % {
-        "n": e["months"], "employer": e["employer_name"], "d": _date(e["last_period"])[:7], "m": e["min_months"]}
+    return _(
+        "近期有 %(n)s 个月缴存住房公积金（%(employer)s，最近 %(d)s），达到 %(m)s 个月，存在未申报的工资性收入"
+    ) % {
+        "n": e["months"],
+        "employer": e["employer_name"],
+        "d": _date(e["last_period"])[:7],
+        "m": e["min_months"],
+    }
 
 
 def _taxed(e: dict) -> str:
-    return _("近期代扣代缴个人所得税的收入合计 %(total)s 元（%(n)s 个月，%(payer)s），超过家庭同期低保标准合计 %(limit)s 元") % {
-        "total": _yuan(e["total_fen"]), "n": e["months"], "payer": e["payer_name"], "limit": _yuan(e["limit_fen"])}
+    return _(
+        "近期代扣代缴个人所得税的收入合计 %(total)s 元（%(n)s 个月，%(payer)s），超过家庭同期低保标准合计 %(limit)s 元"
+    ) % {
+        "total": _yuan(e["total_fen"]),
+        "n": e["months"],
+        "payer": e["payer_name"],
+        "limit": _yuan(e["limit_fen"]),
+    }
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "deceased_member", gettext_lazy("成员已死亡仍在册"), "fail", ("deaths",), (),
+        "deceased_member",
+        gettext_lazy("成员已死亡仍在册"),
+        "fail",
+        ("deaths",),
+        (),
         """SELECT t.target, t.household_id, t.person_id, s._batch AS batch_id, s._row AS row_no, s.id_masked AS src_masked,
                   s.death_date AS on_date
            FROM targets t JOIN src_deaths s ON s.id_key = t.id_key
            WHERE s.death_date <= t.ref_date""",
-        ("on_date",), {"on_date": "death_date"}, _deceased,
+        ("on_date",),
+        {"on_date": "death_date"},
+        _deceased,
         gettext_lazy("家庭成员变化应及时办理增减，死亡人员不再计入保障"),
     ),
     Rule(
-        "vehicle", gettext_lazy("拥有机动车"), "fail", ("vehicles",),
+        "vehicle",
+        gettext_lazy("拥有机动车"),
+        "fail",
+        ("vehicles",),
         ("any_car_disqualifies", "car_value_limit", "verification.vehicle_exempt_types"),
         f"""SELECT t.target, t.household_id, t.person_id, v._batch AS batch_id, v._row AS row_no, v.id_masked AS src_masked,
                    v.value AS amount, t.car_value_limit AS limit_value, v.plate AS detail, v.vehicle_type AS detail2,
                    CASE WHEN t.any_car_disqualifies THEN 'any' ELSE 'value' END AS detail3, v.registered_on AS on_date
             FROM targets t JOIN src_vehicles v ON v.id_key = t.id_key
-            WHERE {_active('v', 'registered_on', 'deregistered_on')}
+            WHERE {_active("v", "registered_on", "deregistered_on")}
               AND INSTR(t.vehicle_exempt_types, '|' || v.vehicle_type || '|') = 0
               AND (t.any_car_disqualifies OR v.value > t.car_value_limit)""",
         ("amount", "limit_value", "detail", "detail2", "detail3", "on_date"),
-        {"amount": "value_fen", "limit_value": "limit_fen", "detail": "plate", "detail2": "vehicle_type", "detail3": "basis",
-         "on_date": "registered_on"},
-        _vehicle, gettext_lazy("拥有机动车（残疾人功能性补偿代步车除外）或车辆价值超过限额的，不符合条件"),
+        {
+            "amount": "value_fen",
+            "limit_value": "limit_fen",
+            "detail": "plate",
+            "detail2": "vehicle_type",
+            "detail3": "basis",
+            "on_date": "registered_on",
+        },
+        _vehicle,
+        gettext_lazy("拥有机动车（残疾人功能性补偿代步车除外）或车辆价值超过限额的，不符合条件"),
     ),
     Rule(
-        "multiple_homes", gettext_lazy("拥有多套住房"), "fail", ("real_estate",), ("max_homes",),
+        "multiple_homes",
+        gettext_lazy("拥有多套住房"),
+        "fail",
+        ("real_estate",),
+        ("max_homes",),
         f"""WITH homes AS (
               SELECT t.target, t.household_id, t.person_id, t.max_homes, r._batch, r._row, r.id_masked, r.certificate_no,
                      r.registered_on
               FROM targets t JOIN src_real_estate r ON r.id_key = t.id_key
-              WHERE r.usage = 'residential' AND {_active('r', 'registered_on', 'cancelled_on')}
+              WHERE r.usage = 'residential' AND {_active("r", "registered_on", "cancelled_on")}
             ), counted AS (
               SELECT target, COUNT(DISTINCT certificate_no) AS homes FROM homes GROUP BY target
             ), ranked AS (
@@ -231,21 +325,37 @@ RULES: tuple[Rule, ...] = (
                    homes AS quantity, max_homes AS limit_value, certificate_no AS detail, registered_on AS on_date
             FROM ranked WHERE rank_no = 1""",
         ("quantity", "limit_value", "detail", "on_date"),
-        {"quantity": "homes", "limit_value": "max_homes", "detail": "certificate_no", "on_date": "registered_on"},
-        _homes, gettext_lazy("家庭拥有住房超过规定套数的，不符合条件"),
+        {
+            "quantity": "homes",
+            "limit_value": "max_homes",
+            "detail": "certificate_no",
+            "on_date": "registered_on",
+        },
+        _homes,
+        gettext_lazy("家庭拥有住房超过规定套数的，不符合条件"),
     ),
     Rule(
-        "non_residential_property", gettext_lazy("拥有非住宅房产"), "fail", ("real_estate",), ("non_residential_disqualifies",),
+        "non_residential_property",
+        gettext_lazy("拥有非住宅房产"),
+        "fail",
+        ("real_estate",),
+        ("non_residential_disqualifies",),
         f"""SELECT t.target, t.household_id, t.person_id, r._batch AS batch_id, r._row AS row_no, r.id_masked AS src_masked,
                    r.certificate_no AS detail, r.usage AS detail2, r.registered_on AS on_date
             FROM targets t JOIN src_real_estate r ON r.id_key = t.id_key
             WHERE t.non_residential_disqualifies AND r.usage <> 'residential'
-              AND {_active('r', 'registered_on', 'cancelled_on')}""",
-        ("detail", "detail2", "on_date"), {"detail": "certificate_no", "detail2": "usage", "on_date": "registered_on"},
-        _non_residential, gettext_lazy("拥有商业、办公、工业等非居住类房产的，不符合条件"),
+              AND {_active("r", "registered_on", "cancelled_on")}""",
+        ("detail", "detail2", "on_date"),
+        {"detail": "certificate_no", "detail2": "usage", "on_date": "registered_on"},
+        _non_residential,
+        gettext_lazy("拥有商业、办公、工业等非居住类房产的，不符合条件"),
     ),
     Rule(
-        "business_role", gettext_lazy("经营企业或雇用他人"), "fail", ("business",), ("disqualifying_business_roles",),
+        "business_role",
+        gettext_lazy("经营企业或雇用他人"),
+        "fail",
+        ("business",),
+        ("disqualifying_business_roles",),
         f"""WITH roles AS (
               SELECT t.target, t.household_id, t.person_id, t.business_roles, b._batch, b._row, b.id_masked, b.entity_name,
                      b.credit_code, b.registered_on,
@@ -254,7 +364,7 @@ RULES: tuple[Rule, ...] = (
                           ELSE 'self_employed' END AS role_code,
                      CASE WHEN b.role <> 'shareholder' AND COALESCE(b.employees, 0) > 0 THEN 1 ELSE 0 END AS employs
               FROM targets t JOIN src_business b ON b.id_key = t.id_key
-              WHERE {_active('b', 'registered_on', 'deregistered_on')}
+              WHERE {_active("b", "registered_on", "deregistered_on")}
             )
             SELECT target, household_id, person_id, _batch AS batch_id, _row AS row_no, id_masked AS src_masked,
                    entity_name AS detail,
@@ -263,11 +373,20 @@ RULES: tuple[Rule, ...] = (
             FROM roles
             WHERE INSTR(business_roles, '|' || role_code || '|') > 0 OR (employs = 1 AND INSTR(business_roles, '|employer|') > 0)""",
         ("detail", "detail2", "detail3", "on_date"),
-        {"detail": "entity_name", "detail2": "role", "detail3": "credit_code", "on_date": "registered_on"},
-        _business, gettext_lazy("家庭成员为企业法定代表人或雇用他人从事经营的，不符合条件（身份范围见参数）"),
+        {
+            "detail": "entity_name",
+            "detail2": "role",
+            "detail3": "credit_code",
+            "on_date": "registered_on",
+        },
+        _business,
+        gettext_lazy("家庭成员为企业法定代表人或雇用他人从事经营的，不符合条件（身份范围见参数）"),
     ),
     Rule(
-        "financial_assets", gettext_lazy("金融资产超过限额"), "fail", ("deposits", "securities"),
+        "financial_assets",
+        gettext_lazy("金融资产超过限额"),
+        "fail",
+        ("deposits", "securities"),
         ("standard", "financial_assets_months"),
         """WITH holdings AS (
               SELECT t.target, t.household_id, t.person_id, t.asset_limit, d._batch, d._row, d.id_masked,
@@ -291,11 +410,22 @@ RULES: tuple[Rule, ...] = (
                    CAST(held AS VARCHAR) AS detail2
             FROM ranked WHERE rank_no = 1""",
         ("amount", "limit_value", "quantity", "detail", "detail2"),
-        {"amount": "total_fen", "limit_value": "limit_fen", "quantity": "holdings", "detail": "institution", "detail2": "largest_fen"},
-        _assets, gettext_lazy("家庭人均金融资产超过规定月数的低保标准之和的，不符合条件"),
+        {
+            "amount": "total_fen",
+            "limit_value": "limit_fen",
+            "quantity": "holdings",
+            "detail": "institution",
+            "detail2": "largest_fen",
+        },
+        _assets,
+        gettext_lazy("家庭人均金融资产超过规定月数的低保标准之和的，不符合条件"),
     ),
     Rule(
-        "undeclared_marriage", gettext_lazy("已婚未申报配偶"), "fail", ("marriage", "deaths"), (),
+        "undeclared_marriage",
+        gettext_lazy("已婚未申报配偶"),
+        "fail",
+        ("marriage", "deaths"),
+        (),
         """WITH events AS (
               SELECT t.target, t.household_id, t.person_id, t.ref_date, m._batch, m._row, m.id_masked, m.spouse_key,
                      m.spouse_masked, m.event, m.event_date,
@@ -317,11 +447,17 @@ RULES: tuple[Rule, ...] = (
             LEFT JOIN targets o ON o.target = l.target AND o.id_key = l.spouse_key
             LEFT JOIN widowed w ON w.target = l.target AND w.person_id = l.person_id
             WHERE o.person_id IS NULL AND w.person_id IS NULL""",
-        ("detail", "on_date"), {"detail": "spouse_masked", "on_date": "married_on"},
-        _marriage, gettext_lazy("配偶为共同生活的家庭成员，其收入和财产应计入家庭"),
+        ("detail", "on_date"),
+        {"detail": "spouse_masked", "on_date": "married_on"},
+        _marriage,
+        gettext_lazy("配偶为共同生活的家庭成员，其收入和财产应计入家庭"),
     ),
     Rule(
-        "household_split", gettext_lazy("申请前分户"), "fail", ("hukou",), ("verification.split_window_days",),
+        "household_split",
+        gettext_lazy("申请前分户"),
+        "fail",
+        ("hukou",),
+        ("verification.split_window_days",),
         """WITH departures AS (
               SELECT t.target, t.household_id, t.person_id, t.id_key, h._batch, h._row, h.id_masked, h.hukou_number, h.until
               FROM targets t JOIN src_hukou h ON h.id_key = t.id_key
@@ -339,56 +475,93 @@ RULES: tuple[Rule, ...] = (
             SELECT target, household_id, person_id, _batch AS batch_id, _row AS row_no, id_masked AS src_masked,
                    others AS quantity, hukou_number AS detail, until AS on_date
             FROM remaining""",
-        ("quantity", "detail", "on_date"), {"quantity": "others", "detail": "hukou_number", "on_date": "left_on"},
-        _split, gettext_lazy("为获得救助而分户的，应按分户前的家庭核对收入和财产"),
+        ("quantity", "detail", "on_date"),
+        {"quantity": "others", "detail": "hukou_number", "on_date": "left_on"},
+        _split,
+        gettext_lazy("为获得救助而分户的，应按分户前的家庭核对收入和财产"),
     ),
     Rule(
-        "duplicate_assistance", gettext_lazy("重复享受救助"), "fail", ("beneficiaries",), ("verification.excluded_programmes",),
+        "duplicate_assistance",
+        gettext_lazy("重复享受救助"),
+        "fail",
+        ("beneficiaries",),
+        ("verification.excluded_programmes",),
         f"""SELECT t.target, t.household_id, t.person_id, b._batch AS batch_id, b._row AS row_no, b.id_masked AS src_masked,
                    b.programme AS detail, b.county_code AS detail2, b.household_number AS detail3, b.since AS on_date
             FROM targets t JOIN src_beneficiaries b ON b.id_key = t.id_key
-            WHERE {_active('b', 'since', 'until')}
+            WHERE {_active("b", "since", "until")}
               AND ((b.programme = t.programme AND (b.county_code <> t.county_code OR b.household_number <> t.household_number))
                    OR INSTR(t.excluded_programmes, '|' || b.programme || '|') > 0)""",
         ("detail", "detail2", "detail3", "on_date"),
-        {"detail": "programme", "detail2": "county_code", "detail3": "household_number", "on_date": "since"},
-        _duplicate, gettext_lazy("同一救助项目不得在两地或两个家庭重复享受；互斥项目不得同时享受"),
+        {
+            "detail": "programme",
+            "detail2": "county_code",
+            "detail3": "household_number",
+            "on_date": "since",
+        },
+        _duplicate,
+        gettext_lazy("同一救助项目不得在两地或两个家庭重复享受；互斥项目不得同时享受"),
     ),
     # The platform's own entitlements (always available): an application for a programme the
     # household already receives, or for one that excludes a programme a member receives; in a
     # recheck, the same programme paid to a member in another household as well.
     Rule(
-        "existing_entitlement", gettext_lazy("已在本平台享受待遇"), "fail", ("entitlements",), ("verification.excluded_programmes",),
+        "existing_entitlement",
+        gettext_lazy("已在本平台享受待遇"),
+        "fail",
+        ("entitlements",),
+        ("verification.excluded_programmes",),
         f"""SELECT t.target, t.household_id, t.person_id, e._batch AS batch_id, e._row AS row_no, e.id_masked AS src_masked,
                    e.programme AS detail, e.household_number AS detail3, e.since AS on_date
             FROM targets t JOIN src_entitlements e ON e.id_key = t.id_key
-            WHERE {_active('e', 'since', 'until')}
+            WHERE {_active("e", "since", "until")}
               AND (t.case_id IS NULL OR e.case_id IS NULL OR e.case_id <> t.case_id)
               AND (INSTR(t.excluded_programmes, '|' || e.programme || '|') > 0
                    OR (e.programme = t.programme AND (t.case_id IS NOT NULL OR e.household_number <> t.household_number)))""",
-        ("detail", "detail3", "on_date"), {"detail": "programme", "detail3": "household_number", "on_date": "since"},
-        _entitled, gettext_lazy("已享受的救助不得重复申请；互斥项目不得同时享受"),
+        ("detail", "detail3", "on_date"),
+        {"detail": "programme", "detail3": "household_number", "on_date": "since"},
+        _entitled,
+        gettext_lazy("已享受的救助不得重复申请；互斥项目不得同时享受"),
     ),
     Rule(
-        "staff_relative", gettext_lazy("经办人员近亲属"), "notice", ("staff_relatives",), (),
+        "staff_relative",
+        gettext_lazy("经办人员近亲属"),
+        "notice",
+        ("staff_relatives",),
+        (),
         """SELECT t.target, t.household_id, t.person_id, s._batch AS batch_id, s._row AS row_no, s.relative_masked AS src_masked,
                   s.staff_name AS detail, s.staff_unit AS detail2, s.relation AS detail3
            FROM targets t JOIN src_staff_relatives s ON s.relative_key = t.id_key""",
-        ("detail", "detail2", "detail3"), {"detail": "staff_name", "detail2": "staff_unit", "detail3": "relation"},
-        _staff_relative, gettext_lazy("经办人员和村干部近亲属申请救助的，应当备案，县级全部入户抽查"),
+        ("detail", "detail2", "detail3"),
+        {"detail": "staff_name", "detail2": "staff_unit", "detail3": "relation"},
+        _staff_relative,
+        gettext_lazy("经办人员和村干部近亲属申请救助的，应当备案，县级全部入户抽查"),
     ),
     Rule(
-        "public_sector", gettext_lazy("财政供养人员"), "fail", ("payroll",), (),
+        "public_sector",
+        gettext_lazy("财政供养人员"),
+        "fail",
+        ("payroll",),
+        (),
         f"""SELECT t.target, t.household_id, t.person_id, p._batch AS batch_id, p._row AS row_no, p.id_masked AS src_masked,
                    p.monthly_pay AS amount, p.employer_name AS detail, p.unit_type AS detail2, p.since AS on_date
             FROM targets t JOIN src_payroll p ON p.id_key = t.id_key
-            WHERE {_active('p', 'since', 'until')}""",
+            WHERE {_active("p", "since", "until")}""",
         ("amount", "detail", "detail2", "on_date"),
-        {"amount": "monthly_pay_fen", "detail": "employer_name", "detail2": "unit_type", "on_date": "since"},
-        _public_sector, gettext_lazy("家庭成员为机关事业单位在编在岗人员的，其工资收入应如实申报"),
+        {
+            "amount": "monthly_pay_fen",
+            "detail": "employer_name",
+            "detail2": "unit_type",
+            "on_date": "since",
+        },
+        _public_sector,
+        gettext_lazy("家庭成员为机关事业单位在编在岗人员的，其工资收入应如实申报"),
     ),
     Rule(
-        "employer_insurance", gettext_lazy("单位缴纳社会保险"), "review", ("social_insurance",),
+        "employer_insurance",
+        gettext_lazy("单位缴纳社会保险"),
+        "review",
+        ("social_insurance",),
         ("verification.insurance_window_months", "verification.insurance_min_months"),
         """WITH paid AS (
               SELECT t.target, t.household_id, t.person_id, t.insurance_min_months, s._batch, s._row, s.id_masked, s.period,
@@ -408,11 +581,20 @@ RULES: tuple[Rule, ...] = (
                    months AS quantity, insurance_min_months AS limit_value, employer_name AS detail, period AS on_date
             FROM ranked WHERE rank_no = 1""",
         ("quantity", "limit_value", "detail", "on_date"),
-        {"quantity": "months", "limit_value": "min_months", "detail": "employer_name", "on_date": "last_period"},
-        _insurance, gettext_lazy("由单位缴纳社会保险的成员有工资性收入，应计入家庭收入"),
+        {
+            "quantity": "months",
+            "limit_value": "min_months",
+            "detail": "employer_name",
+            "on_date": "last_period",
+        },
+        _insurance,
+        gettext_lazy("由单位缴纳社会保险的成员有工资性收入，应计入家庭收入"),
     ),
     Rule(
-        "provident_fund", gettext_lazy("缴存住房公积金"), "review", ("provident_fund",),
+        "provident_fund",
+        gettext_lazy("缴存住房公积金"),
+        "review",
+        ("provident_fund",),
         ("verification.provident_window_months", "verification.provident_min_months"),
         """WITH paid AS (
               SELECT t.target, t.household_id, t.person_id, t.provident_min_months, f._batch, f._row, f.id_masked, f.period,
@@ -432,11 +614,21 @@ RULES: tuple[Rule, ...] = (
                    months AS quantity, provident_min_months AS limit_value, employer_name AS detail, period AS on_date
             FROM ranked WHERE rank_no = 1""",
         ("quantity", "limit_value", "detail", "on_date"),
-        {"quantity": "months", "limit_value": "min_months", "detail": "employer_name", "on_date": "last_period"},
-        _provident, gettext_lazy("缴存住房公积金的成员有单位发放的工资，应计入家庭收入"),
+        {
+            "quantity": "months",
+            "limit_value": "min_months",
+            "detail": "employer_name",
+            "on_date": "last_period",
+        },
+        _provident,
+        gettext_lazy("缴存住房公积金的成员有单位发放的工资，应计入家庭收入"),
     ),
     Rule(
-        "taxed_income", gettext_lazy("纳税收入超过标准"), "review", ("tax",), ("standard", "verification.tax_window_months"),
+        "taxed_income",
+        gettext_lazy("纳税收入超过标准"),
+        "review",
+        ("tax",),
+        ("standard", "verification.tax_window_months"),
         """WITH wages AS (
               SELECT t.target, t.household_id, t.person_id, t.income_limit, x._batch, x._row, x.id_masked, x.period, x.income,
                      x.payer_name
@@ -456,8 +648,15 @@ RULES: tuple[Rule, ...] = (
                    total AS amount, income_limit AS limit_value, months AS quantity, payer_name AS detail, period AS on_date
             FROM ranked WHERE rank_no = 1""",
         ("amount", "limit_value", "quantity", "detail", "on_date"),
-        {"amount": "total_fen", "limit_value": "limit_fen", "quantity": "months", "detail": "payer_name", "on_date": "last_period"},
-        _taxed, gettext_lazy("一名成员的纳税工资收入已超过全家同期的低保标准合计"),
+        {
+            "amount": "total_fen",
+            "limit_value": "limit_fen",
+            "quantity": "months",
+            "detail": "payer_name",
+            "on_date": "last_period",
+        },
+        _taxed,
+        gettext_lazy("一名成员的纳税工资收入已超过全家同期的低保标准合计"),
     ),
 )
 RULE_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}

@@ -38,7 +38,13 @@ from . import coverage, engines, imports, keys, platform
 from .models import Finding, Run
 from .params import MONTHLY_ASSISTANCE, property_programme
 from .rules import RULE_BY_CODE, RULES
-from .targets import MEMBER_SCHEMA, TargetHousehold, build_targets, target_for_case, target_for_household
+from .targets import (
+    MEMBER_SCHEMA,
+    TargetHousehold,
+    build_targets,
+    target_for_case,
+    target_for_household,
+)
 
 log = logging.getLogger(__name__)
 Progress = Callable[..., None] | None
@@ -64,9 +70,15 @@ def _entitlement_model():
 def _case_target(case: Case) -> TargetHousehold:
     household = case.household
     return TargetHousehold(
-        target=target_for_case(case.pk), household_id=household.pk, household_number=household.number,
-        region_id=household.region_id, region_path=household.region.path, urban_rural=household.region.urban_rural,
-        programme=case.programme, applied_on=case.applied_on, case_id=case.pk,
+        target=target_for_case(case.pk),
+        household_id=household.pk,
+        household_number=household.number,
+        region_id=household.region_id,
+        region_path=household.region.path,
+        urban_rural=household.region.urban_rural,
+        programme=case.programme,
+        applied_on=case.applied_on,
+        case_id=case.pk,
     )
 
 
@@ -86,9 +98,13 @@ def _households_query(run: Run):
     }
     model = _entitlement_model()
     if model is not None:
-        priority = Choose(*[When(programme=code, then=Value(i)) for i, code in enumerate(MONTHLY_ASSISTANCE)],
-                          output_field=IntegerField())
-        active = model.objects.filter(household=OuterRef("pk"), status="active", programme__in=MONTHLY_ASSISTANCE)
+        priority = Choose(
+            *[When(programme=code, then=Value(i)) for i, code in enumerate(MONTHLY_ASSISTANCE)],
+            output_field=IntegerField(),
+        )
+        active = model.objects.filter(
+            household=OuterRef("pk"), status="active", programme__in=MONTHLY_ASSISTANCE
+        )
         first = active.annotate(priority=priority).order_by("priority", "pk")
         annotations |= {
             "entitled_programme": Subquery(first.values("programme")[:1]),
@@ -96,7 +112,9 @@ def _households_query(run: Run):
             "entitled_start": Subquery(first.values("start_month")[:1]),
         }
         if run.kind == Run.Kind.RECHECK:
-            households = households.filter(region__path__startswith=run.region.path).filter(Exists(active))
+            households = households.filter(region__path__startswith=run.region.path).filter(
+                Exists(active)
+            )
     elif run.kind == Run.Kind.RECHECK:
         households = households.none()  # without the entitlements module nobody is a beneficiary
     fields = ["pk", "number", "region_id", "region__path", "region__urban_rural", *annotations]
@@ -110,9 +128,14 @@ def collect_households(run: Run) -> tuple[list[TargetHousehold], dict, list[int]
         if run.kind == Run.Kind.APPLICATION:
             cases = Case.objects.filter(pk=run.case_id)
         else:
-            cases = Case.objects.filter(region__path__startswith=run.region.path, state=State.VERIFYING)
-        cases = cases.select_related("household", "household__region").annotate(
-            authorised=Exists(Authorisation.objects.filter(case=OuterRef("pk")))).order_by("pk")
+            cases = Case.objects.filter(
+                region__path__startswith=run.region.path, state=State.VERIFYING
+            )
+        cases = (
+            cases.select_related("household", "household__region")
+            .annotate(authorised=Exists(Authorisation.objects.filter(case=OuterRef("pk"))))
+            .order_by("pk")
+        )
         result, case_ids = [], []
         for case in cases:
             if not case.authorised:
@@ -127,7 +150,9 @@ def collect_households(run: Run) -> tuple[list[TargetHousehold], dict, list[int]
         chunks = [query]
     else:
         ids = sorted(set(run.household_ids))
-        chunks = [query.filter(pk__in=ids[i: i + MEMBER_CHUNK]) for i in range(0, len(ids), MEMBER_CHUNK)]
+        chunks = [
+            query.filter(pk__in=ids[i : i + MEMBER_CHUNK]) for i in range(0, len(ids), MEMBER_CHUNK)
+        ]
     result = []
     for chunk in chunks:
         for row in chunk.values(*fields).iterator(chunk_size=MEMBER_CHUNK):
@@ -135,14 +160,24 @@ def collect_households(run: Run) -> tuple[list[TargetHousehold], dict, list[int]
                 skipped["no_authorisation"].append(row["number"])
                 continue
             if row.get("entitled_programme"):
-                programme, began = row["entitled_programme"], row["entitled_since"] or row["entitled_start"]
+                programme, began = (
+                    row["entitled_programme"],
+                    row["entitled_since"] or row["entitled_start"],
+                )
             else:
                 programme, began = row["case_programme"], row["case_applied_on"]
-            result.append(TargetHousehold(
-                target=target_for_household(row["pk"]), household_id=row["pk"], household_number=row["number"],
-                region_id=row["region_id"], region_path=row["region__path"], urban_rural=row["region__urban_rural"],
-                programme=programme or property_programme("", row["region__urban_rural"]), applied_on=began or run.as_of,
-            ))
+            result.append(
+                TargetHousehold(
+                    target=target_for_household(row["pk"]),
+                    household_id=row["pk"],
+                    household_number=row["number"],
+                    region_id=row["region_id"],
+                    region_path=row["region__path"],
+                    urban_rural=row["region__urban_rural"],
+                    programme=programme or property_programme("", row["region__urban_rural"]),
+                    applied_on=began or run.as_of,
+                )
+            )
     return result, skipped, []
 
 
@@ -150,12 +185,15 @@ def load_members(household_ids: list[int]) -> pa.Table:
     """Current members of the households, with their join keys. One plain SQL query per chunk of
     households (a province-size recheck reads hundreds of thousands of rows, and the ORM's
     per-row work would be most of the time); the tables are the people models' own."""
-    member, person = HouseholdMember._meta, HouseholdMember._meta.get_field("person").related_model._meta
+    member, person = (
+        HouseholdMember._meta,
+        HouseholdMember._meta.get_field("person").related_model._meta,
+    )
     rows: list[tuple] = []
     ordered = sorted(set(household_ids))
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), MEMBER_CHUNK):
-            chunk = ordered[start: start + MEMBER_CHUNK]
+            chunk = ordered[start : start + MEMBER_CHUNK]
             cursor.execute(
                 f"SELECT m.household_id, m.person_id, p.id_hash, p.id_masked, m.relation FROM {member.db_table} m "
                 f"JOIN {person.db_table} p ON p.id = m.person_id "
@@ -164,13 +202,16 @@ def load_members(household_ids: list[int]) -> pa.Table:
             )
             rows.extend(cursor.fetchall())
     columns = [list(c) for c in zip(*rows)] if rows else [[], [], [], [], []]
-    return pa.table({
-        "household_id": pa.array(columns[0], pa.int64()),
-        "person_id": pa.array(columns[1], pa.int64()),
-        "id_key": pa.array(keys.keys_from_hashes(columns[2]), pa.int64()),
-        "id_masked": pa.array(columns[3], pa.string()),
-        "relation": pa.array(columns[4], pa.string()),
-    }, schema=MEMBER_SCHEMA)
+    return pa.table(
+        {
+            "household_id": pa.array(columns[0], pa.int64()),
+            "person_id": pa.array(columns[1], pa.int64()),
+            "id_key": pa.array(keys.keys_from_hashes(columns[2]), pa.int64()),
+            "id_masked": pa.array(columns[3], pa.string()),
+            "relation": pa.array(columns[4], pa.string()),
+        },
+        schema=MEMBER_SCHEMA,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,7 +232,11 @@ def check_keys(hits: pa.Table, targets: pa.Table) -> tuple[pa.Table, int]:
     """Drop hits whose source row's masked ID differs from the member's (a 64-bit key collision)."""
     if not hits.num_rows:
         return hits, 0
-    masks = targets.select(["target", "person_id", "id_masked"]).group_by(["target", "person_id"]).aggregate([("id_masked", "min")])
+    masks = (
+        targets.select(["target", "person_id", "id_masked"])
+        .group_by(["target", "person_id"])
+        .aggregate([("id_masked", "min")])
+    )
     joined = hits.join(masks, ["target", "person_id"], join_type="left outer", use_threads=False)
     same = pc.fill_null(pc.equal(joined["src_masked"], joined["id_masked_min"]), False)
     kept = joined.filter(same).drop_columns(["id_masked_min"])
@@ -202,10 +247,18 @@ def hit_rows(hits: pa.Table, targets: pa.Table) -> list[dict]:
     """Hits as dicts with what a Finding needs from the targets table (case, region)."""
     if not hits.num_rows:
         return []
-    context = targets.select(["target", "person_id", "case_id", "region_id"]).group_by(["target", "person_id"]).aggregate(
-        [("case_id", "min"), ("region_id", "min")])
+    context = (
+        targets.select(["target", "person_id", "case_id", "region_id"])
+        .group_by(["target", "person_id"])
+        .aggregate([("case_id", "min"), ("region_id", "min")])
+    )
     joined = hits.join(context, ["target", "person_id"], join_type="left outer", use_threads=False)
-    joined = joined.rename_columns([{"case_id_min": "case_id", "region_id_min": "region_id"}.get(n, n) for n in joined.column_names])
+    joined = joined.rename_columns(
+        [
+            {"case_id_min": "case_id", "region_id_min": "region_id"}.get(n, n)
+            for n in joined.column_names
+        ]
+    )
     return engines.normalise_with(joined, ["case_id", "region_id"]).to_pylist()
 
 
@@ -216,10 +269,22 @@ def compose(hit: dict, run: Run, batch_sources: dict[int, str]) -> Finding:
     with translation.override("zh-hans"):
         message = rule.describe(evidence)
     return Finding(
-        key=finding_key(hit["target"], hit["rule"], hit["person_id"], hit["batch_id"], hit["row_no"]),
-        target=hit["target"], rule=hit["rule"], severity=rule.severity, household_id=hit["household_id"],
-        person_id=hit["person_id"], region_id=hit["region_id"], case_id=hit["case_id"], batch_id=hit["batch_id"],
-        row=hit["row_no"], first_run=run, last_run=run, message=message, evidence=evidence,
+        key=finding_key(
+            hit["target"], hit["rule"], hit["person_id"], hit["batch_id"], hit["row_no"]
+        ),
+        target=hit["target"],
+        rule=hit["rule"],
+        severity=rule.severity,
+        household_id=hit["household_id"],
+        person_id=hit["person_id"],
+        region_id=hit["region_id"],
+        case_id=hit["case_id"],
+        batch_id=hit["batch_id"],
+        row=hit["row_no"],
+        first_run=run,
+        last_run=run,
+        message=message,
+        evidence=evidence,
     )
 
 
@@ -229,9 +294,13 @@ def upsert_findings(findings: list[Finding]) -> int:
     if not findings:
         return 0
     with transaction.atomic():
-        known = set(Finding.objects.filter(key__in=[f.key for f in findings]).values_list("key", flat=True))
+        known = set(
+            Finding.objects.filter(key__in=[f.key for f in findings]).values_list("key", flat=True)
+        )
         Finding.objects.bulk_create(
-            findings, update_conflicts=True, unique_fields=["key"],
+            findings,
+            update_conflicts=True,
+            unique_fields=["key"],
             update_fields=["last_run", "evidence", "message", "severity", "updated_at"],
         )
     return len(findings) - len(known)
@@ -246,10 +315,18 @@ def blocking_findings(case: Case):
     finding, and open findings seen by the case's latest run (notices never block)."""
     from django.db.models import Q
 
-    latest = Run.objects.filter(cases=case, status=Run.Status.SUCCEEDED).order_by("-pk").values_list("pk", flat=True).first()
+    latest = (
+        Run.objects.filter(cases=case, status=Run.Status.SUCCEEDED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     open_q = Q(status=Finding.Status.OPEN, last_run_id=latest) if latest else Q(pk__in=[])
-    return (Finding.objects.filter(case=case).exclude(severity=Finding.Severity.NOTICE)
-            .filter(Q(status=Finding.Status.CONFIRMED) | open_q))
+    return (
+        Finding.objects.filter(case=case)
+        .exclude(severity=Finding.Severity.NOTICE)
+        .filter(Q(status=Finding.Status.CONFIRMED) | open_q)
+    )
 
 
 def route_cases(run: Run, case_ids: list[int]) -> dict:
@@ -261,15 +338,19 @@ def route_cases(run: Run, case_ids: list[int]) -> dict:
     outcome = {"passed": [], "awaiting_review": [], "incomplete": [], "not_recorded": []}
     user = run.created_by
     if user is None:  # a run started from the command line records nothing on cases
-        outcome["not_recorded"] = list(Case.objects.filter(pk__in=case_ids).order_by("pk").values_list("number", flat=True))
+        outcome["not_recorded"] = list(
+            Case.objects.filter(pk__in=case_ids).order_by("pk").values_list("number", flat=True)
+        )
         return outcome
     for case in Case.objects.filter(pk__in=case_ids).select_related("region").order_by("pk"):
         relatives = Finding.objects.filter(case=case, rule="staff_relative", last_run=run)
         if relatives.exists() and not case.relative_of_staff and case.is_open:
             first = relatives.first()
             relation = _("%(staff)s（%(unit)s）的%(relation)s") % {
-                "staff": first.evidence.get("staff_name", ""), "unit": first.evidence.get("staff_unit", ""),
-                "relation": first.evidence.get("relation", "")}
+                "staff": first.evidence.get("staff_name", ""),
+                "unit": first.evidence.get("staff_unit", ""),
+                "relation": first.evidence.get("relation", ""),
+            }
             try:
                 case_services.declare_staff_relative(user=user, case=case, relation=relation)
             except (PermissionDeniedError, NotFoundOrOutOfScope, ServiceError):
@@ -285,7 +366,9 @@ def route_cases(run: Run, case_ids: list[int]) -> dict:
             outcome["awaiting_review"].append(case.number)
             continue
         try:
-            case_services.record_verification(user=user, case=case, passed=True, report_ref=run.reference)
+            case_services.record_verification(
+                user=user, case=case, passed=True, report_ref=run.reference
+            )
         except (PermissionDeniedError, NotFoundOrOutOfScope, ServiceError):
             outcome["not_recorded"].append(case.number)
         else:
@@ -297,10 +380,14 @@ def route_cases(run: Run, case_ids: list[int]) -> dict:
 # The run
 
 
-def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FINDING_CHUNK, spark=None) -> dict:
+def execute(
+    run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FINDING_CHUNK, spark=None
+) -> dict:
     report = progress or (lambda *args, **kwargs: None)
     run = Run.objects.select_related("region", "created_by").get(pk=run_id)
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, started_at=timezone.now(), error="")
+    Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.RUNNING, started_at=timezone.now(), error=""
+    )
     timings: dict[str, float] = {}
     started = time.perf_counter()
     steps = 2 + len(RULES)
@@ -313,10 +400,13 @@ def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FIND
     from minzheng.assistance.selectors import standards_table
 
     required: dict[str, tuple[str, ...]] = {}
-    targets, params_used = build_targets(households, members, ref=run.as_of, standards=standards_table(run.as_of),
-                                         required=required)
+    targets, params_used = build_targets(
+        households, members, ref=run.as_of, standards=standards_table(run.as_of), required=required
+    )
     with_members = set(members["household_id"].to_pylist())
-    skipped["no_members"] = [h.household_number for h in households if h.household_id not in with_members]
+    skipped["no_members"] = [
+        h.household_number for h in households if h.household_id not in with_members
+    ]
     workdir = run_dir(run)
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -332,63 +422,114 @@ def execute(run_id: int, *, progress: Progress = None, chunk: int = DEFAULT_FIND
     missing = [code for code in needed if code not in batches]
     run_coverage = coverage_of(households, required, available=batches)
     timings["targets"] = round(time.perf_counter() - started, 3)
-    report(1, steps, _("核对 %(n)s 户、%(m)s 人") % {"n": len(households), "m": targets.num_rows}, force=True)
+    report(
+        1,
+        steps,
+        _("核对 %(n)s 户、%(m)s 人") % {"n": len(households), "m": targets.num_rows},
+        force=True,
+    )
 
     def rule_progress(index, total, rule):
         report(1 + index, steps, _("规则：%(title)s") % {"title": rule.title})
 
     engine_started = time.perf_counter()
-    hits, rule_timings = engines.run_rules(run.engine, targets=targets_path, sources=sources, workdir=workdir,
-                                           progress=rule_progress, spark=spark)
+    hits, rule_timings = engines.run_rules(
+        run.engine,
+        targets=targets_path,
+        sources=sources,
+        workdir=workdir,
+        progress=rule_progress,
+        spark=spark,
+    )
     timings["engine"] = round(time.perf_counter() - engine_started, 3)
     timings["rules"] = rule_timings
     hits, mismatched = check_keys(hits, targets)
 
     write_started = time.perf_counter()
     rows = hit_rows(hits, targets)
-    chunks = [rows[i: i + chunk] for i in range(0, len(rows), chunk)] or [[]]
+    chunks = [rows[i : i + chunk] for i in range(0, len(rows), chunk)] or [[]]
     steps = 2 + len(RULES) + len(chunks)
     new = 0
     for index, part in enumerate(chunks):
         new += upsert_findings([compose(hit, run, batch_sources) for hit in part])
-        report(1 + len(RULES) + index + 1, steps, _("写入核对发现 %(done)s/%(total)s") % {
-            "done": min((index + 1) * chunk, len(rows)), "total": len(rows)})
+        report(
+            1 + len(RULES) + index + 1,
+            steps,
+            _("写入核对发现 %(done)s/%(total)s")
+            % {"done": min((index + 1) * chunk, len(rows)), "total": len(rows)},
+        )
     timings["write"] = round(time.perf_counter() - write_started, 3)
 
     result = {
-        "run": run.pk, "reference": run.reference, "households": len(households), "members": targets.num_rows,
-        "findings": len(rows), "findings_new": new, "key_mismatches": mismatched,
-        "skipped": {k: len(v) for k, v in skipped.items()}, "missing_sources": missing, "by_rule": _count_by_rule(rows),
-        "coverage": {status: len([c for c in run_coverage["cases"].values() if c["status"] == status])
-                     for status in (coverage.COMPLETE, coverage.PARTIAL, coverage.NONE)},
+        "run": run.pk,
+        "reference": run.reference,
+        "households": len(households),
+        "members": targets.num_rows,
+        "findings": len(rows),
+        "findings_new": new,
+        "key_mismatches": mismatched,
+        "skipped": {k: len(v) for k, v in skipped.items()},
+        "missing_sources": missing,
+        "by_rule": _count_by_rule(rows),
+        "coverage": {
+            status: len([c for c in run_coverage["cases"].values() if c["status"] == status])
+            for status in (coverage.COMPLETE, coverage.PARTIAL, coverage.NONE)
+        },
     }
     # The run counts as done before the applications are routed: routing reads "the latest
     # finished run" of each case. A failure while routing fails the job, and running it again
     # routes what is left (a case moves on only from the verification stage).
     with transaction.atomic():
         Run.objects.filter(pk=run.pk).update(
-            status=Run.Status.SUCCEEDED, finished_at=timezone.now(), households=len(households), members=targets.num_rows,
-            skipped={k: v[:200] for k, v in skipped.items() if v}, findings_total=len(rows), findings_new=new,
-            batches={code: [b.pk for b in rows_] for code, rows_ in batches.items()}, missing_sources=missing,
+            status=Run.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            households=len(households),
+            members=targets.num_rows,
+            skipped={k: v[:200] for k, v in skipped.items() if v},
+            findings_total=len(rows),
+            findings_new=new,
+            batches={code: [b.pk for b in rows_] for code, rows_ in batches.items()},
+            missing_sources=missing,
             coverage=run_coverage,
             timings=timings | {"parameters": params_used},
         )
         run.refresh_from_db()
-        audit.record("job", obj=run, object_repr=f"{run.reference} {run.get_kind_display()}"[:200],
-                     after={k: result[k] for k in ("households", "members", "findings", "findings_new", "skipped", "missing_sources",
-                                                   "coverage")},
-                     note=_("核对完成"))
+        audit.record(
+            "job",
+            obj=run,
+            object_repr=f"{run.reference} {run.get_kind_display()}"[:200],
+            after={
+                k: result[k]
+                for k in (
+                    "households",
+                    "members",
+                    "findings",
+                    "findings_new",
+                    "skipped",
+                    "missing_sources",
+                    "coverage",
+                )
+            },
+            note=_("核对完成"),
+        )
     result["routing"] = route_cases(run, case_ids) if case_ids else {}
     timings["total"] = round(time.perf_counter() - started, 3)
     result["timings"] = timings
     Run.objects.filter(pk=run.pk).update(timings=timings | {"parameters": params_used})
     shutil.rmtree(workdir, ignore_errors=True)
-    report(steps, steps, _("完成：核对 %(n)s 户，发现 %(f)s 条（新增 %(new)s 条）") % {"n": len(households), "f": len(rows), "new": new},
-           force=True)
+    report(
+        steps,
+        steps,
+        _("完成：核对 %(n)s 户，发现 %(f)s 条（新增 %(new)s 条）")
+        % {"n": len(households), "f": len(rows), "new": new},
+        force=True,
+    )
     return result
 
 
-def coverage_of(households: list[TargetHousehold], required: dict[str, tuple[str, ...]], *, available) -> dict:
+def coverage_of(
+    households: list[TargetHousehold], required: dict[str, tuple[str, ...]], *, available
+) -> dict:
     """What the run compared against what each programme requires: per application (the
     routing and the report read it) and per programme (for a recheck's summary)."""
     cases: dict[str, dict] = {}
@@ -397,9 +538,16 @@ def coverage_of(households: list[TargetHousehold], required: dict[str, tuple[str
         needed = required.get(household.target, ())
         by_programme.setdefault(household.programme, set()).update(needed)
         if household.case_id is not None:
-            cases[str(household.case_id)] = coverage.assess(required=needed, available=available).as_dict()
-    return {"cases": cases, "programmes": {programme: coverage.assess(required=needed, available=available).as_dict()
-                                           for programme, needed in sorted(by_programme.items())}}
+            cases[str(household.case_id)] = coverage.assess(
+                required=needed, available=available
+            ).as_dict()
+    return {
+        "cases": cases,
+        "programmes": {
+            programme: coverage.assess(required=needed, available=available).as_dict()
+            for programme, needed in sorted(by_programme.items())
+        },
+    }
 
 
 def _count_by_rule(rows: list[dict]) -> dict[str, int]:
@@ -410,4 +558,6 @@ def _count_by_rule(rows: list[dict]) -> dict[str, int]:
 
 
 def mark_failed(run_id: int, error: str) -> None:
-    Run.objects.filter(pk=run_id).update(status=Run.Status.FAILED, error=error[-4000:], finished_at=timezone.now())
+    Run.objects.filter(pk=run_id).update(
+        status=Run.Status.FAILED, error=error[-4000:], finished_at=timezone.now()
+    )

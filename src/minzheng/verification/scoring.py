@@ -16,6 +16,8 @@ def score_run(run: Run, sources_dir: Path) -> Score:
     hasher = crypto.lookup_hasher()
     truth = [dict(t, id_number=hasher(t["id_number"])) for t in read_truth(Path(sources_dir))]
     found = set(
-        Finding.objects.filter(last_run=run).values_list("household__number", "person__id_hash", "rule")
+        Finding.objects.filter(last_run=run).values_list(
+            "household__number", "person__id_hash", "rule"
+        )
     )
     return score(found, truth)

@@ -61,8 +61,15 @@ def batches_for(user) -> QuerySet[SourceBatch]:
     return SourceBatch.objects.all()
 
 
-def search_findings(user, *, status: str = "", rule: str = "", run_id: int | None = None, case_id: int | None = None,
-                    household_id: int | None = None) -> QuerySet[Finding]:
+def search_findings(
+    user,
+    *,
+    status: str = "",
+    rule: str = "",
+    run_id: int | None = None,
+    case_id: int | None = None,
+    household_id: int | None = None,
+) -> QuerySet[Finding]:
     qs = findings_for(user)
     if status:
         qs = qs.filter(status=status)
@@ -93,8 +100,17 @@ def sources_of_run(run: Run | None, required=()) -> list[dict]:
     else:
         by_source = imports.current_batches()
     required = set(required)
-    return [{"code": s.code, "label": s.label, "department": s.department, "batches": by_source.get(s.code, []),
-             "required": s.code in required, "platform": s.platform} for s in SOURCES]
+    return [
+        {
+            "code": s.code,
+            "label": s.label,
+            "department": s.department,
+            "batches": by_source.get(s.code, []),
+            "required": s.code in required,
+            "platform": s.platform,
+        }
+        for s in SOURCES
+    ]
 
 
 def conclusion(*, finished: Run | None, found, blocking: list, findings: list) -> dict:
@@ -102,17 +118,33 @@ def conclusion(*, finished: Run | None, found, blocking: list, findings: list) -
     if finished is None:
         return {"status": "pending", "label": _("尚未核对"), "text": _("尚未完成核对。")}
     if not found.complete:
-        text = _("未能与本项目必需的以下数据来源比对：%(sources)s。已比对的来源中%(result)s；不能作出通过结论，导入缺少的数据后重新核对。") % {
+        text = _(
+            "未能与本项目必需的以下数据来源比对：%(sources)s。已比对的来源中%(result)s；不能作出通过结论，导入缺少的数据后重新核对。"
+        ) % {
             "sources": "、".join(str(SOURCE_BY_CODE[c].label) for c in found.missing),
-            "result": _("有核对发现待处理") if blocking else _("未发现不一致")}
+            "result": _("有核对发现待处理") if blocking else _("未发现不一致"),
+        }
         return {"status": found.status, "label": found.label, "text": text}
     if blocking:
-        return {"status": "findings", "label": _("有待处理的核对发现"),
-                "text": _("有 %(n)s 条核对发现待说明情况或已确认属实，尚未作出核对结论。") % {"n": len(blocking)}}
+        return {
+            "status": "findings",
+            "label": _("有待处理的核对发现"),
+            "text": _("有 %(n)s 条核对发现待说明情况或已确认属实，尚未作出核对结论。")
+            % {"n": len(blocking)},
+        }
     if findings:
-        return {"status": "passed", "label": _("信息核对通过"), "text": _("核对发现均已说明情况，经与上述数据来源比对，符合条件。")}
-    return {"status": "passed", "label": _("信息核对通过"),
-            "text": _("经与上述数据来源比对，未发现家庭成员的收入、财产与申报情况不一致或不符合条件的情形。")}
+        return {
+            "status": "passed",
+            "label": _("信息核对通过"),
+            "text": _("核对发现均已说明情况，经与上述数据来源比对，符合条件。"),
+        }
+    return {
+        "status": "passed",
+        "label": _("信息核对通过"),
+        "text": _(
+            "经与上述数据来源比对，未发现家庭成员的收入、财产与申报情况不一致或不符合条件的情形。"
+        ),
+    }
 
 
 def case_report(user, case: Case) -> dict:
@@ -120,35 +152,77 @@ def case_report(user, case: Case) -> dict:
     if not _staff(user) or not can_see_case(user, case):
         raise NotFoundOrOutOfScope()
     # An application's own run names it from the start; a regional run only once it has collected it.
-    run = Run.objects.filter(Q(cases=case) | Q(case=case)).distinct().order_by("-pk").select_related("created_by", "job").first()
+    run = (
+        Run.objects.filter(Q(cases=case) | Q(case=case))
+        .distinct()
+        .order_by("-pk")
+        .select_related("created_by", "job")
+        .first()
+    )
     finished = Run.objects.filter(cases=case, status=Run.Status.SUCCEEDED).order_by("-pk").first()
     findings = list(
-        Finding.objects.filter(case=case).filter(Q(last_run=finished) | Q(status=Finding.Status.CONFIRMED) if finished else Q(pk__in=[]))
-        .select_related("person", "batch", "status_by").order_by("severity", "rule", "person_id", "pk")
+        Finding.objects.filter(case=case)
+        .filter(
+            Q(last_run=finished) | Q(status=Finding.Status.CONFIRMED) if finished else Q(pk__in=[])
+        )
+        .select_related("person", "batch", "status_by")
+        .order_by("severity", "rule", "person_id", "pk")
     )
     for finding in findings:
         finding.title = rules.title(finding.rule)
         finding.text = rules.describe(finding.rule, finding.evidence)
-    blocking = [f for f in findings if f.severity != Finding.Severity.NOTICE and (
-        f.status == Finding.Status.CONFIRMED or (f.status == Finding.Status.OPEN and f.last_run_id == getattr(finished, "pk", None)))]
-    decision = Decision.objects.filter(case=case, level=Decision.Level.VERIFICATION).order_by("-pk").first()
+    blocking = [
+        f
+        for f in findings
+        if f.severity != Finding.Severity.NOTICE
+        and (
+            f.status == Finding.Status.CONFIRMED
+            or (f.status == Finding.Status.OPEN and f.last_run_id == getattr(finished, "pk", None))
+        )
+    ]
+    decision = (
+        Decision.objects.filter(case=case, level=Decision.Level.VERIFICATION)
+        .order_by("-pk")
+        .first()
+    )
     found = coverage.for_case(case, finished)
     if found is None:  # before a run: what the programme requires, against what is on file now
         from minzheng.assistance.selectors import standards_table
 
-        required = required_sources(standards_table(timezone.localdate()).for_path(case.household.region.path), case.programme)
+        required = required_sources(
+            standards_table(timezone.localdate()).for_path(case.household.region.path),
+            case.programme,
+        )
         available = set(imports.current_batches()) | set(PLATFORM_SOURCE_CODES)
         preview = coverage.assess(required=required, available=available)
     else:
         preview = found
     return {
-        "case": case, "household": case.household, "members": list(current_members(case.household)),
-        "run": run, "finished": finished, "sources": sources_of_run(finished, preview.required), "findings": findings,
-        "coverage": found, "preview": preview, "missing_labels": [SOURCE_BY_CODE[c].label for c in preview.missing],
-        "conclusion": conclusion(finished=finished, found=found, blocking=blocking, findings=findings),
-        "open": [f for f in findings if f.status == Finding.Status.OPEN and f.severity != Finding.Severity.NOTICE],
-        "confirmed": [f for f in findings if f.status == Finding.Status.CONFIRMED and f.severity != Finding.Severity.NOTICE],
-        "blocking": blocking, "decision": decision,
+        "case": case,
+        "household": case.household,
+        "members": list(current_members(case.household)),
+        "run": run,
+        "finished": finished,
+        "sources": sources_of_run(finished, preview.required),
+        "findings": findings,
+        "coverage": found,
+        "preview": preview,
+        "missing_labels": [SOURCE_BY_CODE[c].label for c in preview.missing],
+        "conclusion": conclusion(
+            finished=finished, found=found, blocking=blocking, findings=findings
+        ),
+        "open": [
+            f
+            for f in findings
+            if f.status == Finding.Status.OPEN and f.severity != Finding.Severity.NOTICE
+        ],
+        "confirmed": [
+            f
+            for f in findings
+            if f.status == Finding.Status.CONFIRMED and f.severity != Finding.Severity.NOTICE
+        ],
+        "blocking": blocking,
+        "decision": decision,
         "authorisation": Authorisation.objects.filter(case=case).first(),
     }
 
@@ -156,11 +230,25 @@ def case_report(user, case: Case) -> dict:
 def findings_for_household(*, household, on) -> list[dict]:
     """What verification has found on a household up to `on` and nobody has explained away, for
     a periodic review (the caller already checked the household is in scope)."""
-    findings = (Finding.objects.filter(household=household, created_at__date__lte=on)
-                .exclude(status=Finding.Status.EXPLAINED).select_related("person", "batch").order_by("-id")[:50])
-    return [{"finding_id": f.pk, "rule": f.rule, "severity": f.get_severity_display(), "status": f.get_status_display(),
-             "person": f.person.name, "source": f.batch.get_source_display(), "as_of": f.batch.as_of.isoformat(),
-             "message": f.message} for f in findings]
+    findings = (
+        Finding.objects.filter(household=household, created_at__date__lte=on)
+        .exclude(status=Finding.Status.EXPLAINED)
+        .select_related("person", "batch")
+        .order_by("-id")[:50]
+    )
+    return [
+        {
+            "finding_id": f.pk,
+            "rule": f.rule,
+            "severity": f.get_severity_display(),
+            "status": f.get_status_display(),
+            "person": f.person.name,
+            "source": f.batch.get_source_display(),
+            "as_of": f.batch.as_of.isoformat(),
+            "message": f.message,
+        }
+        for f in findings
+    ]
 
 
 def run_coverage(run: Run) -> list[dict]:
@@ -171,7 +259,15 @@ def run_coverage(run: Run) -> list[dict]:
     for programme, record in sorted((run.coverage or {}).get("programmes", {}).items()):
         found = coverage.from_record(record)
         spec = PROGRAMME_BY_CODE.get(programme)
-        rows.append({"programme": _(spec.name) if spec else programme, "status": found.status, "label": found.label,
-                     "missing": [SOURCE_BY_CODE[c].label for c in found.missing if c in SOURCE_BY_CODE],
-                     "compared": [SOURCE_BY_CODE[c].label for c in found.compared if c in SOURCE_BY_CODE]})
+        rows.append(
+            {
+                "programme": _(spec.name) if spec else programme,
+                "status": found.status,
+                "label": found.label,
+                "missing": [SOURCE_BY_CODE[c].label for c in found.missing if c in SOURCE_BY_CODE],
+                "compared": [
+                    SOURCE_BY_CODE[c].label for c in found.compared if c in SOURCE_BY_CODE
+                ],
+            }
+        )
     return rows

@@ -53,8 +53,15 @@ def _today() -> dt.date:
 
 @transaction.atomic
 def start_run(
-    *, user, kind: str, region=None, case: Case | None = None, household_ids: list[int] | None = None,
-    engine: str = Run.Engine.DUCKDB, as_of: dt.date | None = None, dispatch_on_commit: bool = True,
+    *,
+    user,
+    kind: str,
+    region=None,
+    case: Case | None = None,
+    household_ids: list[int] | None = None,
+    engine: str = Run.Engine.DUCKDB,
+    as_of: dt.date | None = None,
+    dispatch_on_commit: bool = True,
 ) -> Run:
     """Queue a verification run: one application (`case`), a region's applications waiting for
     verification, the periodic recheck of a region's beneficiaries, or chosen households."""
@@ -76,7 +83,9 @@ def start_run(
         if not case.is_open:
             raise ServiceError({"case_id": [_("申请已办结，不再核对")]}, status=409)
         if not Authorisation.objects.filter(case=case).exists():
-            raise ServiceError({"authorisation": [_("须先登记申请家庭签署的核对授权书，方可核对")]}, status=409)
+            raise ServiceError(
+                {"authorisation": [_("须先登记申请家庭签署的核对授权书，方可核对")]}, status=409
+            )
         region = case.region
     else:
         if region is None:
@@ -86,23 +95,48 @@ def start_run(
         if kind == Run.Kind.HOUSEHOLDS:
             if not household_ids:
                 raise ServiceError({"household_ids": [_("请选择要核对的家庭")]})
-            inside = Household.objects.filter(pk__in=household_ids, region__path__startswith=region.path).count()
+            inside = Household.objects.filter(
+                pk__in=household_ids, region__path__startswith=region.path
+            ).count()
             if inside != len(household_ids):
                 raise ServiceError({"household_ids": [_("有家庭不存在或不在所选区域内")]})
     run = Run.objects.create(
-        kind=kind, region=region, case=case if kind == Run.Kind.APPLICATION else None, household_ids=household_ids,
-        engine=engine, as_of=as_of, created_by=user if user is not None and user.is_authenticated else None,
+        kind=kind,
+        region=region,
+        case=case if kind == Run.Kind.APPLICATION else None,
+        household_ids=household_ids,
+        engine=engine,
+        as_of=as_of,
+        created_by=user if user is not None and user.is_authenticated else None,
     )
     title = _("家庭经济状况核对 %(ref)s：%(scope)s") % {
-        "ref": run.reference, "scope": case.number if case is not None else f"{region.name} {run.get_kind_display()}"}
-    job_row = jobs.enqueue(RUN_JOB, params={"run_id": run.pk}, user=user, region=region, title=title[:200],
-                           dispatch_on_commit=dispatch_on_commit)
+        "ref": run.reference,
+        "scope": case.number if case is not None else f"{region.name} {run.get_kind_display()}",
+    }
+    job_row = jobs.enqueue(
+        RUN_JOB,
+        params={"run_id": run.pk},
+        user=user,
+        region=region,
+        title=title[:200],
+        dispatch_on_commit=dispatch_on_commit,
+    )
     run.job = job_row
     run.save(update_fields=["job"])
-    audit.record("create", obj=run, object_repr=title[:200],
-                 after={"kind": kind, "region": region.code, "case": case.number if case else None, "engine": engine,
-                        "as_of": as_of, "households": len(household_ids)},
-                 note=_("发起家庭经济状况核对"))
+    audit.record(
+        "create",
+        obj=run,
+        object_repr=title[:200],
+        after={
+            "kind": kind,
+            "region": region.code,
+            "case": case.number if case else None,
+            "engine": engine,
+            "as_of": as_of,
+            "households": len(household_ids),
+        },
+        note=_("发起家庭经济状况核对"),
+    )
     return run
 
 
@@ -111,8 +145,17 @@ def start_run(
 
 
 @transaction.atomic
-def start_import(*, user, source: str, uploaded, original_name: str, as_of: dt.date, provider: str = "",
-                 mode: str = SourceBatch.Mode.GOOD_ROWS, dispatch_on_commit: bool = True):
+def start_import(
+    *,
+    user,
+    source: str,
+    uploaded,
+    original_name: str,
+    as_of: dt.date,
+    provider: str = "",
+    mode: str = SourceBatch.Mode.GOOD_ROWS,
+    dispatch_on_commit: bool = True,
+):
     """Keep the upload and queue its import job (see `minzheng.verification.imports`)."""
     _require(user, IMPORTERS, _("只有核对中心或系统管理员可以导入部门数据"))
     if source not in SOURCE_BY_CODE:
@@ -125,21 +168,51 @@ def start_import(*, user, source: str, uploaded, original_name: str, as_of: dt.d
     if mode not in SourceBatch.Mode.values:
         raise ServiceError({"mode": [_("导入方式无效")]})
     path = imports.store_upload(uploaded, original_name)
-    title = _("导入部门数据：%(source)s %(name)s") % {"source": SOURCE_BY_CODE[source].label, "name": original_name}
+    title = _("导入部门数据：%(source)s %(name)s") % {
+        "source": SOURCE_BY_CODE[source].label,
+        "name": original_name,
+    }
     return jobs.enqueue(
-        IMPORT_JOB, user=user, region=user.region, title=title[:200], dispatch_on_commit=dispatch_on_commit,
-        params={"path": str(path), "source": source, "as_of": as_of.isoformat(), "provider": provider,
-                "original_name": original_name, "mode": mode},
+        IMPORT_JOB,
+        user=user,
+        region=user.region,
+        title=title[:200],
+        dispatch_on_commit=dispatch_on_commit,
+        params={
+            "path": str(path),
+            "source": source,
+            "as_of": as_of.isoformat(),
+            "provider": provider,
+            "original_name": original_name,
+            "mode": mode,
+        },
     )
 
 
-def import_path(*, source: str, path: Path | bytes, as_of: dt.date, provider: str = "", original_name: str = "",
-                mode: str = SourceBatch.Mode.GOOD_ROWS, user=None, job=None) -> SourceBatch:
+def import_path(
+    *,
+    source: str,
+    path: Path | bytes,
+    as_of: dt.date,
+    provider: str = "",
+    original_name: str = "",
+    mode: str = SourceBatch.Mode.GOOD_ROWS,
+    user=None,
+    job=None,
+) -> SourceBatch:
     """Import a file the caller already holds (the CLI, the import job)."""
     if user is not None:
         _require(user, IMPORTERS, _("只有核对中心或系统管理员可以导入部门数据"))
-    return imports.import_file(source=source, path=path if isinstance(path, bytes) else Path(path), as_of=as_of, provider=provider, original_name=original_name,
-                               mode=mode, user=user, job=job)
+    return imports.import_file(
+        source=source,
+        path=path if isinstance(path, bytes) else Path(path),
+        as_of=as_of,
+        provider=provider,
+        original_name=original_name,
+        mode=mode,
+        user=user,
+        job=job,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,14 +238,27 @@ def set_finding_status(*, user, finding: Finding, status: str, note: str) -> Fin
         raise ServiceError({"status": [_("处理结果应为“已说明情况”或“已确认属实”")]})
     note = (note or "").strip()
     if not note:
-        field_message = _("请写明情况说明") if status == Finding.Status.EXPLAINED else _("请写明核实情况")
+        field_message = (
+            _("请写明情况说明") if status == Finding.Status.EXPLAINED else _("请写明核实情况")
+        )
         raise ServiceError({"note": [field_message]})
     finding = Finding.objects.select_for_update().select_related("region").get(pk=finding.pk)
     before = audit.snapshot(finding)
-    finding.status, finding.note, finding.status_by, finding.status_at = status, note[:4000], user, timezone.now()
+    finding.status, finding.note, finding.status_by, finding.status_at = (
+        status,
+        note[:4000],
+        user,
+        timezone.now(),
+    )
     finding.save(update_fields=["status", "note", "status_by", "status_at", "updated_at"])
-    audit.record("update", obj=finding, object_repr=f"{rules.title(finding.rule)} {finding.household_id}"[:200],
-                 before=before, after=audit.snapshot(finding), note=finding.get_status_display())
+    audit.record(
+        "update",
+        obj=finding,
+        object_repr=f"{rules.title(finding.rule)} {finding.household_id}"[:200],
+        before=before,
+        after=audit.snapshot(finding),
+        note=finding.get_status_display(),
+    )
     return finding
 
 
@@ -185,16 +271,24 @@ def source_labels(codes) -> str:
 
 
 def _incomplete_message(found: coverage.Coverage) -> str:
-    return _("%(status)s：缺少本项目必需的数据来源（%(sources)s），不能通过信息核对；请导入这些数据后重新核对") % {
-        "status": found.label, "sources": source_labels(found.missing)}
+    return _(
+        "%(status)s：缺少本项目必需的数据来源（%(sources)s），不能通过信息核对；请导入这些数据后重新核对"
+    ) % {"status": found.label, "sources": source_labels(found.missing)}
 
 
 def refusal_reasons(findings) -> str:
     lines = [_("经居民家庭经济状况核对，发现以下情形，不符合条件：")]
     for number, finding in enumerate(findings, start=1):
-        lines.append(_("%(n)s. %(name)s：%(title)s。%(text)s。%(note)s") % {
-            "n": number, "name": finding.person.name, "title": rules.title(finding.rule),
-            "text": rules.describe(finding.rule, finding.evidence), "note": finding.note})
+        lines.append(
+            _("%(n)s. %(name)s：%(title)s。%(text)s。%(note)s")
+            % {
+                "n": number,
+                "name": finding.person.name,
+                "title": rules.title(finding.rule),
+                "text": rules.describe(finding.rule, finding.evidence),
+                "note": finding.note,
+            }
+        )
     return "\n".join(lines)
 
 
@@ -214,18 +308,40 @@ def conclude_case(*, user, case: Case, on: dt.date | None = None) -> Case:
     run = latest_run(case)
     if run is None:
         raise ServiceError({"run": [_("尚未完成家庭经济状况核对")]}, status=409)
-    pending = Finding.objects.filter(case=case, last_run=run, status=Finding.Status.OPEN).exclude(severity=Finding.Severity.NOTICE)
+    pending = Finding.objects.filter(case=case, last_run=run, status=Finding.Status.OPEN).exclude(
+        severity=Finding.Severity.NOTICE
+    )
     if pending.exists():
-        raise ServiceError({"findings": [_("尚有 %(n)s 条核对发现未处理：请逐条说明情况或确认属实") % {"n": pending.count()}]}, status=409)
-    confirmed = list(Finding.objects.filter(case=case, status=Finding.Status.CONFIRMED).exclude(severity=Finding.Severity.NOTICE)
-                     .select_related("person").order_by("pk"))
+        raise ServiceError(
+            {
+                "findings": [
+                    _("尚有 %(n)s 条核对发现未处理：请逐条说明情况或确认属实")
+                    % {"n": pending.count()}
+                ]
+            },
+            status=409,
+        )
+    confirmed = list(
+        Finding.objects.filter(case=case, status=Finding.Status.CONFIRMED)
+        .exclude(severity=Finding.Severity.NOTICE)
+        .select_related("person")
+        .order_by("pk")
+    )
     if confirmed:
-        return case_services.record_verification(user=user, case=case, passed=False, report_ref=run.reference,
-                                                 reasons=refusal_reasons(confirmed), on=on)
+        return case_services.record_verification(
+            user=user,
+            case=case,
+            passed=False,
+            report_ref=run.reference,
+            reasons=refusal_reasons(confirmed),
+            on=on,
+        )
     found = coverage.for_case(case, run)
     if not found.complete:
         raise ServiceError({"coverage": [_incomplete_message(found)]}, status=409)
-    return case_services.record_verification(user=user, case=case, passed=True, report_ref=run.reference, on=on)
+    return case_services.record_verification(
+        user=user, case=case, passed=True, report_ref=run.reference, on=on
+    )
 
 
 def approval_blockers(case: Case) -> list[Finding]:
@@ -246,25 +362,48 @@ def guard_transition(case: Case, transition: str) -> None:
     blockers = approval_blockers(case)
     if not blockers:
         return
-    names = "；".join(f"{f.person.name}：{rules.title(f.rule)}（{f.get_status_display()}）" for f in blockers[:5])
+    names = "；".join(
+        f"{f.person.name}：{rules.title(f.rule)}（{f.get_status_display()}）" for f in blockers[:5]
+    )
     if transition == "approve":
-        message = _("核对发现尚未说明情况，不能批准：%(list)s。请先在核对报告中记录情况说明") % {"list": names}
+        message = _("核对发现尚未说明情况，不能批准：%(list)s。请先在核对报告中记录情况说明") % {
+            "list": names
+        }
     else:
         message = _("核对发现尚未说明情况，不能通过信息核对：%(list)s") % {"list": names}
     raise ServiceError({"verification": [message]}, status=409)
 
 
-def import_directory(*, directory: Path, as_of: dt.date, provider: str = "", mode: str = SourceBatch.Mode.GOOD_ROWS,
-                     user=None, progress=None) -> list[SourceBatch]:
+def import_directory(
+    *,
+    directory: Path,
+    as_of: dt.date,
+    provider: str = "",
+    mode: str = SourceBatch.Mode.GOOD_ROWS,
+    user=None,
+    progress=None,
+) -> list[SourceBatch]:
     """Import every file of a directory named after a source (deaths.parquet, vehicles.xlsx …)."""
-    files = sorted(p for p in Path(directory).iterdir() if p.stem in SOURCE_BY_CODE and not SOURCE_BY_CODE[p.stem].platform and p.suffix.lower() in imports.FORMATS)
+    files = sorted(
+        p
+        for p in Path(directory).iterdir()
+        if p.stem in SOURCE_BY_CODE
+        and not SOURCE_BY_CODE[p.stem].platform
+        and p.suffix.lower() in imports.FORMATS
+    )
     if not files:
-        raise ServiceError({"directory": [_("目录中没有以数据来源代码命名的文件（如 deaths.parquet）")]})
+        raise ServiceError(
+            {"directory": [_("目录中没有以数据来源代码命名的文件（如 deaths.parquet）")]}
+        )
     batches = []
     for index, path in enumerate(files):
         if progress:
             progress(index, len(files), str(SOURCE_BY_CODE[path.stem].label))
-        batches.append(import_path(source=path.stem, path=path, as_of=as_of, provider=provider, mode=mode, user=user))
+        batches.append(
+            import_path(
+                source=path.stem, path=path, as_of=as_of, provider=provider, mode=mode, user=user
+            )
+        )
     if progress:
         progress(len(files), len(files), _("完成"))
     return batches
@@ -277,12 +416,23 @@ def import_directory(*, directory: Path, as_of: dt.date, provider: str = "", mod
 def record_report_view(*, user, case: Case, fmt: str) -> None:
     """Every view of a verification report leaves an audit event (page, JSON or PDF)."""
     with transaction.atomic():
-        audit.record("view", obj=case, object_repr=f"{case.number} {_('核对报告')}"[:200], after={"format": fmt},
-                     note=_("查看家庭经济状况核对报告"))
+        audit.record(
+            "view",
+            obj=case,
+            object_repr=f"{case.number} {_('核对报告')}"[:200],
+            after={"format": fmt},
+            note=_("查看家庭经济状况核对报告"),
+        )
 
 
 def record_findings_view(*, user, scope: str, count: int) -> None:
     with transaction.atomic():
-        audit.record("view", object_type="verification.finding", object_id=scope[:64], object_repr=_("核对发现"),
-                     region_code=user.region.code if getattr(user, "region_id", None) else "", after={"items": count},
-                     note=_("查看核对发现"))
+        audit.record(
+            "view",
+            object_type="verification.finding",
+            object_id=scope[:64],
+            object_repr=_("核对发现"),
+            region_code=user.region.code if getattr(user, "region_id", None) else "",
+            after={"items": count},
+            note=_("查看核对发现"),
+        )

@@ -18,41 +18,48 @@ import pyarrow.compute as pc
 
 from . import params as rule_params
 
-TARGET_SCHEMA = pa.schema([
-    ("target", pa.string()),
-    ("case_id", pa.int64()),
-    ("household_id", pa.int64()),
-    ("household_number", pa.string()),
-    ("region_id", pa.int64()),
-    ("person_id", pa.int64()),
-    ("id_key", pa.int64()),
-    ("id_masked", pa.string()),
-    ("relation", pa.string()),
-    ("programme", pa.string()),
-    ("county_code", pa.string()),
-    ("ref_date", pa.date32()),
-    ("applied_on", pa.date32()),
-    ("size", pa.int64()),
-    ("car_value_limit", pa.int64()),
-    ("any_car_disqualifies", pa.bool_()),
-    ("vehicle_exempt_types", pa.string()),
-    ("max_homes", pa.int64()),
-    ("non_residential_disqualifies", pa.bool_()),
-    ("business_roles", pa.string()),
-    ("asset_limit", pa.int64()),
-    ("income_limit", pa.int64()),
-    ("tax_since", pa.date32()),
-    ("excluded_programmes", pa.string()),
-    ("split_since", pa.date32()),
-    ("insurance_since", pa.date32()),
-    ("insurance_min_months", pa.int64()),
-    ("provident_since", pa.date32()),
-    ("provident_min_months", pa.int64()),
-])
-MEMBER_SCHEMA = pa.schema([
-    ("household_id", pa.int64()), ("person_id", pa.int64()), ("id_key", pa.int64()), ("id_masked", pa.string()),
-    ("relation", pa.string()),
-])
+TARGET_SCHEMA = pa.schema(
+    [
+        ("target", pa.string()),
+        ("case_id", pa.int64()),
+        ("household_id", pa.int64()),
+        ("household_number", pa.string()),
+        ("region_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("id_key", pa.int64()),
+        ("id_masked", pa.string()),
+        ("relation", pa.string()),
+        ("programme", pa.string()),
+        ("county_code", pa.string()),
+        ("ref_date", pa.date32()),
+        ("applied_on", pa.date32()),
+        ("size", pa.int64()),
+        ("car_value_limit", pa.int64()),
+        ("any_car_disqualifies", pa.bool_()),
+        ("vehicle_exempt_types", pa.string()),
+        ("max_homes", pa.int64()),
+        ("non_residential_disqualifies", pa.bool_()),
+        ("business_roles", pa.string()),
+        ("asset_limit", pa.int64()),
+        ("income_limit", pa.int64()),
+        ("tax_since", pa.date32()),
+        ("excluded_programmes", pa.string()),
+        ("split_since", pa.date32()),
+        ("insurance_since", pa.date32()),
+        ("insurance_min_months", pa.int64()),
+        ("provident_since", pa.date32()),
+        ("provident_min_months", pa.int64()),
+    ]
+)
+MEMBER_SCHEMA = pa.schema(
+    [
+        ("household_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("id_key", pa.int64()),
+        ("id_masked", pa.string()),
+        ("relation", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def target_for_household(household_id: int) -> str:
 
 
 def _codes(values: Iterable[str]) -> str:
-    """"|a|b|": every code wrapped in bars, so a rule tests membership with INSTR(list, '|x|')."""
+    """ "|a|b|": every code wrapped in bars, so a rule tests membership with INSTR(list, '|x|')."""
     values = list(values)
     return "|" + "|".join(values) + "|" if values else "|"
 
@@ -111,7 +118,9 @@ class _ParamCache:
         stats = getattr(standards, "_stats", None)
         if rows is None or stats is None:
             return None
-        return {code for table in (rows, stats) for by_region in table.values() for code in by_region}
+        return {
+            code for table in (rows, stats) for by_region in table.values() for code in by_region
+        }
 
     def get(self, path: str, programme: str, urban_rural: str) -> rule_params.HouseholdParams:
         key = (path, programme, urban_rural)
@@ -124,7 +133,9 @@ class _ParamCache:
                 chain_key = (tuple(c for c in chain if c in self.relevant), programme, urban_rural)
             found = self.by_chain.get(chain_key)
             if found is None:
-                found = rule_params.resolve(self.standards.for_path(path), programme=programme, urban_rural=urban_rural)
+                found = rule_params.resolve(
+                    self.standards.for_path(path), programme=programme, urban_rural=urban_rural
+                )
                 self.by_chain[chain_key] = found
             self.by_path[key] = found
         return found
@@ -132,20 +143,31 @@ class _ParamCache:
 
 def _param_summary(p: rule_params.HouseholdParams) -> dict:
     return {
-        "monthly_standard_fen": str(p.monthly_standard), "car_value_limit": p.car_value_limit,
-        "any_car_disqualifies": p.any_car_disqualifies, "max_homes": p.max_homes,
+        "monthly_standard_fen": str(p.monthly_standard),
+        "car_value_limit": p.car_value_limit,
+        "any_car_disqualifies": p.any_car_disqualifies,
+        "max_homes": p.max_homes,
         "non_residential_disqualifies": p.non_residential_disqualifies,
         "disqualifying_business_roles": list(p.disqualifying_business_roles),
-        "financial_assets_months": p.financial_assets_months, "split_window_days": p.split_window_days,
+        "financial_assets_months": p.financial_assets_months,
+        "split_window_days": p.split_window_days,
         "insurance": [p.insurance_window_months, p.insurance_min_months],
         "provident_fund": [p.provident_window_months, p.provident_min_months],
-        "tax_window_months": p.tax_window_months, "excluded_programmes": list(p.excluded_programmes),
-        "vehicle_exempt_types": list(p.vehicle_exempt_types), "required_sources": list(p.required_sources),
+        "tax_window_months": p.tax_window_months,
+        "excluded_programmes": list(p.excluded_programmes),
+        "vehicle_exempt_types": list(p.vehicle_exempt_types),
+        "required_sources": list(p.required_sources),
     }
 
 
-def build_targets(households: list[TargetHousehold], members: pa.Table, *, ref: dt.date, standards,
-                  required: dict[str, tuple[str, ...]] | None = None) -> tuple[pa.Table, dict]:
+def build_targets(
+    households: list[TargetHousehold],
+    members: pa.Table,
+    *,
+    ref: dt.date,
+    standards,
+    required: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[pa.Table, dict]:
     """The targets table, and a summary of the parameters used (for the run's record).
 
     `members`: MEMBER_SCHEMA rows, the current members of every household in `households`.
@@ -195,41 +217,62 @@ def build_targets(households: list[TargetHousehold], members: pa.Table, *, ref: 
     for i, (g, n) in enumerate(zip(group_of.tolist(), size.tolist())):
         pair = limits.get((g, n))
         if pair is None:
-            pair = limits[(g, n)] = (group_params[g].asset_limit(n), group_params[g].income_limit(n))
+            pair = limits[(g, n)] = (
+                group_params[g].asset_limit(n),
+                group_params[g].income_limit(n),
+            )
         asset_limit[i], income_limit[i] = pair
 
-    applied = np.array([np.datetime64(h.applied_on, "D") for h in households], dtype="datetime64[D]")
+    applied = np.array(
+        [np.datetime64(h.applied_on, "D") for h in households], dtype="datetime64[D]"
+    )
     split_days = np.array([p.split_window_days for p in group_params], dtype=np.int64)[group_of]
     gp = group_params
-    per_target = pa.table({
-        "target": pa.array([h.target for h in households], pa.string()),
-        "case_id": pa.array([h.case_id for h in households], pa.int64()),
-        "household_id": pa.array(household_ids),
-        "household_number": pa.array([h.household_number for h in households], pa.string()),
-        "region_id": pa.array([h.region_id for h in households], pa.int64()),
-        "programme": pa.array([h.programme for h in households], pa.string()),
-        "county_code": pa.array([h.county_code for h in households], pa.string()),
-        "applied_on": pa.array(applied, pa.date32()),
-        "size": pa.array(size.astype(np.int64)),
-        "car_value_limit": per_group([p.car_value_limit for p in gp], pa.int64()),
-        "any_car_disqualifies": per_group([p.any_car_disqualifies for p in gp], pa.bool_()),
-        "vehicle_exempt_types": per_group([_codes(p.vehicle_exempt_types) for p in gp], pa.string()),
-        "max_homes": per_group([p.max_homes for p in gp], pa.int64()),
-        "non_residential_disqualifies": per_group([p.non_residential_disqualifies for p in gp], pa.bool_()),
-        "business_roles": per_group([_codes(p.disqualifying_business_roles) for p in gp], pa.string()),
-        "asset_limit": pa.array(asset_limit),
-        "income_limit": pa.array(income_limit),
-        "tax_since": per_group(windows([p.tax_window_months for p in gp]), pa.date32()),
-        "excluded_programmes": per_group([_codes(p.excluded_programmes) for p in gp], pa.string()),
-        "split_since": pa.array(applied - split_days.astype("timedelta64[D]"), pa.date32()),
-        "insurance_since": per_group(windows([p.insurance_window_months for p in gp]), pa.date32()),
-        "insurance_min_months": per_group([p.insurance_min_months for p in gp], pa.int64()),
-        "provident_since": per_group(windows([p.provident_window_months for p in gp]), pa.date32()),
-        "provident_min_months": per_group([p.provident_min_months for p in gp], pa.int64()),
-    })
+    per_target = pa.table(
+        {
+            "target": pa.array([h.target for h in households], pa.string()),
+            "case_id": pa.array([h.case_id for h in households], pa.int64()),
+            "household_id": pa.array(household_ids),
+            "household_number": pa.array([h.household_number for h in households], pa.string()),
+            "region_id": pa.array([h.region_id for h in households], pa.int64()),
+            "programme": pa.array([h.programme for h in households], pa.string()),
+            "county_code": pa.array([h.county_code for h in households], pa.string()),
+            "applied_on": pa.array(applied, pa.date32()),
+            "size": pa.array(size.astype(np.int64)),
+            "car_value_limit": per_group([p.car_value_limit for p in gp], pa.int64()),
+            "any_car_disqualifies": per_group([p.any_car_disqualifies for p in gp], pa.bool_()),
+            "vehicle_exempt_types": per_group(
+                [_codes(p.vehicle_exempt_types) for p in gp], pa.string()
+            ),
+            "max_homes": per_group([p.max_homes for p in gp], pa.int64()),
+            "non_residential_disqualifies": per_group(
+                [p.non_residential_disqualifies for p in gp], pa.bool_()
+            ),
+            "business_roles": per_group(
+                [_codes(p.disqualifying_business_roles) for p in gp], pa.string()
+            ),
+            "asset_limit": pa.array(asset_limit),
+            "income_limit": pa.array(income_limit),
+            "tax_since": per_group(windows([p.tax_window_months for p in gp]), pa.date32()),
+            "excluded_programmes": per_group(
+                [_codes(p.excluded_programmes) for p in gp], pa.string()
+            ),
+            "split_since": pa.array(applied - split_days.astype("timedelta64[D]"), pa.date32()),
+            "insurance_since": per_group(
+                windows([p.insurance_window_months for p in gp]), pa.date32()
+            ),
+            "insurance_min_months": per_group([p.insurance_min_months for p in gp], pa.int64()),
+            "provident_since": per_group(
+                windows([p.provident_window_months for p in gp]), pa.date32()
+            ),
+            "provident_min_months": per_group([p.provident_min_months for p in gp], pa.int64()),
+        }
+    )
     joined = members.join(per_target, "household_id", join_type="inner", use_threads=False)
     n = joined.num_rows
-    joined = joined.append_column("ref_date", pa.array(np.full(n, np.datetime64(ref, "D")), pa.date32()))
+    joined = joined.append_column(
+        "ref_date", pa.array(np.full(n, np.datetime64(ref, "D")), pa.date32())
+    )
     table = joined.select(TARGET_SCHEMA.names).cast(TARGET_SCHEMA)
     order = pc.sort_indices(table, [("target", "ascending"), ("person_id", "ascending")])
     return table.take(order), used

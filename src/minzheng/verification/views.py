@@ -27,7 +27,12 @@ from .sources import DEPARTMENT_SOURCES
 
 def _verification_staff(user) -> bool:
     return user.is_superuser or user.role in (
-        Role.VERIFICATION_CENTRE, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN)
+        Role.VERIFICATION_CENTRE,
+        Role.TOWNSHIP_CLERK,
+        Role.COUNTY_APPROVER,
+        Role.CITY_SECTION,
+        Role.ADMIN,
+    )
 
 
 verification_page = page(check=_verification_staff)
@@ -55,12 +60,22 @@ def _case(user, pk: int) -> Case:
 def index(request):
     user = request.user
     runs = paginate(request, selectors.runs_for(user).order_by("-pk"))
-    return render(request, "verification/index.html", {
-        "runs": runs, "kinds": [(k, label) for k, label in Run.Kind.choices if k != Run.Kind.APPLICATION],
-        "engines": Run.Engine.choices, "show_engine": _show_engine(user), "may_run": user.is_superuser or user.role in services.RUNNERS,
-        "sources": selectors.sources_of_run(None) if selectors.batches_for(user).exists() or user.is_superuser else [],
-        "may_import": user.is_superuser or user.role in services.IMPORTERS, "region_code": user.region.code if user.region_id else "",
-    })
+    return render(
+        request,
+        "verification/index.html",
+        {
+            "runs": runs,
+            "kinds": [(k, label) for k, label in Run.Kind.choices if k != Run.Kind.APPLICATION],
+            "engines": Run.Engine.choices,
+            "show_engine": _show_engine(user),
+            "may_run": user.is_superuser or user.role in services.RUNNERS,
+            "sources": selectors.sources_of_run(None)
+            if selectors.batches_for(user).exists() or user.is_superuser
+            else [],
+            "may_import": user.is_superuser or user.role in services.IMPORTERS,
+            "region_code": user.region.code if user.region_id else "",
+        },
+    )
 
 
 @require_POST
@@ -72,16 +87,31 @@ def start_run(request):
         as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
         if case_id:
             case = _case(request.user, int(case_id))
-            run = services.start_run(user=request.user, kind=Run.Kind.APPLICATION, case=case, engine=data.get("engine", "duckdb"),
-                                     as_of=as_of)
+            run = services.start_run(
+                user=request.user,
+                kind=Run.Kind.APPLICATION,
+                case=case,
+                engine=data.get("engine", "duckdb"),
+                as_of=as_of,
+            )
             messages.success(request, _("已发起核对 %(ref)s") % {"ref": run.reference})
             return redirect("verification:case_report", case_id=case.pk)
         region = resolve_code(data.get("region_code", "").strip())
         if region is None:
             raise ServiceError({"region_code": [_("区划代码不存在")]})
-        household_ids = [int(x) for x in data.get("household_ids", "").replace("，", ",").split(",") if x.strip().isdigit()]
-        run = services.start_run(user=request.user, kind=data.get("kind", ""), region=region, household_ids=household_ids,
-                                 engine=data.get("engine", "duckdb"), as_of=as_of)
+        household_ids = [
+            int(x)
+            for x in data.get("household_ids", "").replace("，", ",").split(",")
+            if x.strip().isdigit()
+        ]
+        run = services.start_run(
+            user=request.user,
+            kind=data.get("kind", ""),
+            region=region,
+            household_ids=household_ids,
+            engine=data.get("engine", "duckdb"),
+            as_of=as_of,
+        )
     except (ServiceError, ValueError) as exc:
         if isinstance(exc, ServiceError):
             _errors(request, exc)
@@ -98,16 +128,30 @@ def start_run(request):
 def run_detail(request, pk: int):
     run = selectors.get_run(request.user, pk)
     status, rule = request.GET.get("status", ""), request.GET.get("rule", "")
-    findings = paginate(request, selectors.search_findings(request.user, status=status, rule=rule, run_id=run.pk))
+    findings = paginate(
+        request, selectors.search_findings(request.user, status=status, rule=rule, run_id=run.pk)
+    )
     for finding in findings:
         finding.title = rules.title(finding.rule)
         finding.text = rules.describe(finding.rule, finding.evidence)
-    services.record_findings_view(user=request.user, scope=f"run:{run.reference}", count=len(findings.object_list))
-    return render(request, "verification/run_detail.html", {
-        "run": run, "findings": findings, "summary": selectors.run_summary(run), "filters": {"status": status, "rule": rule},
-        "statuses": Finding.Status.choices, "rules": [(r.code, r.title) for r in rules.RULES],
-        "sources": _run_sources(run), "coverage": selectors.run_coverage(run), "show_engine": _show_engine(request.user),
-    })
+    services.record_findings_view(
+        user=request.user, scope=f"run:{run.reference}", count=len(findings.object_list)
+    )
+    return render(
+        request,
+        "verification/run_detail.html",
+        {
+            "run": run,
+            "findings": findings,
+            "summary": selectors.run_summary(run),
+            "filters": {"status": status, "rule": rule},
+            "statuses": Finding.Status.choices,
+            "rules": [(r.code, r.title) for r in rules.RULES],
+            "sources": _run_sources(run),
+            "coverage": selectors.run_coverage(run),
+            "show_engine": _show_engine(request.user),
+        },
+    )
 
 
 @verification_page
@@ -119,13 +163,21 @@ def run_status(request, pk: int):
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
-    return render(request, "verification/partials/run_status.html", {"run": run, "link": request.GET.get("link") == "1"})
+    return render(
+        request,
+        "verification/partials/run_status.html",
+        {"run": run, "link": request.GET.get("link") == "1"},
+    )
 
 
 def _run_sources(run: Run) -> list[dict]:
     if run.status != Run.Status.SUCCEEDED:
         return []
-    required = {code for c in (run.coverage or {}).get("programmes", {}).values() for code in c.get("required", [])}
+    required = {
+        code
+        for c in (run.coverage or {}).get("programmes", {}).values()
+        for code in c.get("required", [])
+    }
     return selectors.sources_of_run(run, required)
 
 
@@ -135,13 +187,23 @@ def case_report(request, case_id: int):
     report = selectors.case_report(request.user, case)
     services.record_report_view(user=request.user, case=case, fmt="page")
     user = request.user
-    return render(request, "verification/case_report.html", report | {
-        "may_run": user.is_superuser or user.role in services.RUNNERS,
-        "may_review": user.is_superuser or user.role in services.REVIEWERS,
-        "may_conclude": (user.is_superuser or user.role in services.CONCLUDERS) and case.state == "verifying",
-        "engines": Run.Engine.choices, "show_engine": _show_engine(user), "statuses": [(Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
-                                                     (Finding.Status.CONFIRMED, Finding.Status.CONFIRMED.label)],
-    })
+    return render(
+        request,
+        "verification/case_report.html",
+        report
+        | {
+            "may_run": user.is_superuser or user.role in services.RUNNERS,
+            "may_review": user.is_superuser or user.role in services.REVIEWERS,
+            "may_conclude": (user.is_superuser or user.role in services.CONCLUDERS)
+            and case.state == "verifying",
+            "engines": Run.Engine.choices,
+            "show_engine": _show_engine(user),
+            "statuses": [
+                (Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
+                (Finding.Status.CONFIRMED, Finding.Status.CONFIRMED.label),
+            ],
+        },
+    )
 
 
 @verification_page
@@ -163,7 +225,9 @@ def conclude(request, case_id: int):
     except ServiceError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("已作出核对结论：%(state)s") % {"state": case.get_state_display()})
+        messages.success(
+            request, _("已作出核对结论：%(state)s") % {"state": case.get_state_display()}
+        )
     return redirect("verification:case_report", case_id=case.pk)
 
 
@@ -171,12 +235,21 @@ def conclude(request, case_id: int):
 def finding_detail(request, pk: int):
     finding = selectors.get_finding(request.user, pk)
     services.record_findings_view(user=request.user, scope=f"finding:{finding.pk}", count=1)
-    return render(request, "verification/finding_detail.html", {
-        "finding": finding, "title": rules.title(finding.rule), "text": rules.describe(finding.rule, finding.evidence),
-        "row": reads.source_row(finding.batch, finding.row),
-        "may_review": request.user.is_superuser or request.user.role in services.REVIEWERS,
-        "statuses": [(Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label), (Finding.Status.CONFIRMED, Finding.Status.CONFIRMED.label)],
-    })
+    return render(
+        request,
+        "verification/finding_detail.html",
+        {
+            "finding": finding,
+            "title": rules.title(finding.rule),
+            "text": rules.describe(finding.rule, finding.evidence),
+            "row": reads.source_row(finding.batch, finding.row),
+            "may_review": request.user.is_superuser or request.user.role in services.REVIEWERS,
+            "statuses": [
+                (Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
+                (Finding.Status.CONFIRMED, Finding.Status.CONFIRMED.label),
+            ],
+        },
+    )
 
 
 @require_POST
@@ -184,8 +257,12 @@ def finding_detail(request, pk: int):
 def finding_status(request, pk: int):
     finding = selectors.get_finding(request.user, pk)
     try:
-        services.set_finding_status(user=request.user, finding=finding, status=request.POST.get("status", ""),
-                                    note=request.POST.get("note", ""))
+        services.set_finding_status(
+            user=request.user,
+            finding=finding,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+        )
     except ServiceError as exc:
         _errors(request, exc)
     else:
@@ -198,10 +275,16 @@ def finding_status(request, pk: int):
 @verification_page
 def batch_list(request):
     batches = paginate(request, selectors.batches_for(request.user).order_by("-pk"))
-    return render(request, "verification/batch_list.html", {
-        "batches": batches, "sources": DEPARTMENT_SOURCES, "modes": SourceBatch.Mode.choices,
-        "may_import": request.user.is_superuser or request.user.role in services.IMPORTERS,
-    })
+    return render(
+        request,
+        "verification/batch_list.html",
+        {
+            "batches": batches,
+            "sources": DEPARTMENT_SOURCES,
+            "modes": SourceBatch.Mode.choices,
+            "may_import": request.user.is_superuser or request.user.role in services.IMPORTERS,
+        },
+    )
 
 
 @require_POST
@@ -215,9 +298,15 @@ def batch_import(request):
             as_of = dt.date.fromisoformat(request.POST.get("as_of", ""))
         except ValueError:
             raise ServiceError({"as_of": [_("请填写数据截止日期（YYYY-MM-DD）")]}) from None
-        job = services.start_import(user=request.user, source=request.POST.get("source", ""), uploaded=upload,
-                                    original_name=upload.name, as_of=as_of, provider=request.POST.get("provider", ""),
-                                    mode=request.POST.get("mode", SourceBatch.Mode.GOOD_ROWS))
+        job = services.start_import(
+            user=request.user,
+            source=request.POST.get("source", ""),
+            uploaded=upload,
+            original_name=upload.name,
+            as_of=as_of,
+            provider=request.POST.get("provider", ""),
+            mode=request.POST.get("mode", SourceBatch.Mode.GOOD_ROWS),
+        )
     except ServiceError as exc:
         _errors(request, exc)
         return redirect("verification:batch_list")
@@ -238,4 +327,9 @@ def batch_errors(request, pk: int):
     if batch is None or not batch.error_report:
         raise Http404()
     path = imports.batch_path(SourceBatch(path=batch.error_report))
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=f"batch-{batch.pk}-errors.csv", content_type="text/csv")
+    return FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=f"batch-{batch.pk}-errors.csv",
+        content_type="text/csv",
+    )

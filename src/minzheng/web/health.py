@@ -13,4 +13,7 @@ def healthz(request):
         db.update(ok=False, error=str(exc)[:200])
     jobs = backend_status()
     ok = db["ok"] and jobs["ok"]
-    return JsonResponse({"status": "ok" if ok else "degraded", "database": db, "jobs": jobs}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "degraded", "database": db, "jobs": jobs},
+        status=200 if ok else 503,
+    )

@@ -10,8 +10,8 @@ marked as the current section.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,14 @@ class NavItem:
 _ITEMS: dict[str, NavItem] = {}
 
 
-def register(label, url_name: str, *, prefix: str, order: int = 100, visible: Callable[[object], bool] = lambda user: True) -> None:
+def register(
+    label,
+    url_name: str,
+    *,
+    prefix: str,
+    order: int = 100,
+    visible: Callable[[object], bool] = lambda user: True,
+) -> None:
     """Add (or replace, by url_name) one entry of the main navigation."""
     _ITEMS[url_name] = NavItem(label, url_name, prefix, order, visible)
 
@@ -49,7 +56,11 @@ def items_for(request) -> list[dict]:
             continue
         shown.append({"label": item.label, "url": url, "prefix": item.prefix, "current": False})
     path = request.path
-    matches = [e for e in shown if (path == e["prefix"] if e["prefix"] == "/" else path.startswith(e["prefix"]))]
+    matches = [
+        e
+        for e in shown
+        if (path == e["prefix"] if e["prefix"] == "/" else path.startswith(e["prefix"]))
+    ]
     if matches:
         max(matches, key=lambda e: len(e["prefix"]))["current"] = True
     return shown
@@ -70,8 +81,22 @@ def _writer(user) -> bool:
 register(_("工作台"), "web:workbench", prefix="/", order=0)
 register(_("行政区划"), "web:region_index", prefix="/regions/", order=10, visible=_staff)
 # Residents reach their own person and household from the workbench; the registries are staff menus.
-register(pgettext_lazy("nav", "人员"), "web:person_list", prefix="/people/", order=20, visible=_staff)
-register(pgettext_lazy("nav", "家庭"), "web:household_list", prefix="/households/", order=30, visible=_staff)
+register(
+    pgettext_lazy("nav", "人员"), "web:person_list", prefix="/people/", order=20, visible=_staff
+)
+register(
+    pgettext_lazy("nav", "家庭"),
+    "web:household_list",
+    prefix="/households/",
+    order=30,
+    visible=_staff,
+)
 register(_("批量导入"), "web:person_import", prefix="/people/import/", order=80, visible=_writer)
 register(_("任务"), "web:job_list", prefix="/jobs/", order=90, visible=_staff)
-register(_("系统管理"), "admin:index", prefix="/admin/", order=100, visible=lambda user: user.is_superuser)
+register(
+    _("系统管理"),
+    "admin:index",
+    prefix="/admin/",
+    order=100,
+    visible=lambda user: user.is_superuser,
+)

@@ -36,7 +36,9 @@ def regions_in_scope(user) -> QuerySet[Region]:
 
 def region_choices(user, levels: list[str]) -> list[tuple[str, str]]:
     """(code, label) pairs for a picker; a village is labelled with its township for clarity."""
-    regions = list(regions_in_scope(user).filter(level__in=levels).select_related("parent").order_by("code"))
+    regions = list(
+        regions_in_scope(user).filter(level__in=levels).select_related("parent").order_by("code")
+    )
     choices = []
     for region in regions:
         if region.level == Region.Level.VILLAGE and region.parent_id:
@@ -82,12 +84,18 @@ def registry_counts(user, regions: list[Region]) -> list[RegionRow]:
         return rows
     subtree = Region.objects.filter(reduce(or_, (Q(path__startswith=p) for p in all_prefixes)))
     people = (
-        people_for(user).filter(hukou_region__in=subtree.values("pk")).order_by()
-        .values(rid=F("hukou_region_id")).annotate(kind=Value("p"), n=Count("pk"))
+        people_for(user)
+        .filter(hukou_region__in=subtree.values("pk"))
+        .order_by()
+        .values(rid=F("hukou_region_id"))
+        .annotate(kind=Value("p"), n=Count("pk"))
     )
     households = (
-        households_for(user).filter(region__in=subtree.values("pk")).order_by()
-        .values(rid=F("region_id")).annotate(kind=Value("h"), n=Count("pk"))
+        households_for(user)
+        .filter(region__in=subtree.values("pk"))
+        .order_by()
+        .values(rid=F("region_id"))
+        .annotate(kind=Value("h"), n=Count("pk"))
     )
     counts = list(people.union(households, all=True))
     if not counts:
@@ -114,7 +122,9 @@ def search_households(user, query: str = "", *, region_code: str = "") -> QueryS
         qs = qs.filter(region__path__contains=f"{region_code}/")
     query = (query or "").strip()
     if query:
-        qs = qs.filter(Q(number__icontains=query) | Q(head__name__contains=query) | Q(address__contains=query))
+        qs = qs.filter(
+            Q(number__icontains=query) | Q(head__name__contains=query) | Q(address__contains=query)
+        )
     return qs.order_by("number")
 
 
@@ -159,7 +169,11 @@ def _display(model_field, value, region_names: dict[int, str]) -> str:
 
 def record_history(instance, limit: int = 50) -> list[HistoryEntry]:
     """Field-by-field changes from the simple-history table, newest first."""
-    records = list(instance.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    records = list(
+        instance.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
     model = type(instance)
     region_ids = set()
     pairs = []
@@ -173,27 +187,38 @@ def record_history(instance, limit: int = 50) -> list[HistoryEntry]:
             if f.is_relation and f.related_model is Region:
                 region_ids.update(v for v in (c.old, c.new) if v)
         pairs.append((newer, changes))
-    region_names = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "name")) if region_ids else {}
+    region_names = (
+        dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "name"))
+        if region_ids
+        else {}
+    )
     entries = []
     for rec, changes in pairs:
         who = rec.history_user.get_username() if rec.history_user else _("系统")
-        entries.append(HistoryEntry(
-            at=rec.history_date, who=who, kind=str(_HISTORY_TYPES.get(rec.history_type, rec.history_type)),
-            changes=[
-                Change(
-                    label=str(model._meta.get_field(c.field).verbose_name),
-                    old=_display(model._meta.get_field(c.field), c.old, region_names),
-                    new=_display(model._meta.get_field(c.field), c.new, region_names),
-                )
-                for c in changes
-            ],
-        ))
+        entries.append(
+            HistoryEntry(
+                at=rec.history_date,
+                who=who,
+                kind=str(_HISTORY_TYPES.get(rec.history_type, rec.history_type)),
+                changes=[
+                    Change(
+                        label=str(model._meta.get_field(c.field).verbose_name),
+                        old=_display(model._meta.get_field(c.field), c.old, region_names),
+                        new=_display(model._meta.get_field(c.field), c.new, region_names),
+                    )
+                    for c in changes
+                ],
+            )
+        )
     return entries
 
 
 _CHANNEL_LABELS = {
-    "web": gettext_lazy("网页"), "api": gettext_lazy("接口"), "cli": gettext_lazy("命令行"),
-    "job": gettext_lazy("后台任务"), "system": gettext_lazy("系统"),
+    "web": gettext_lazy("网页"),
+    "api": gettext_lazy("接口"),
+    "cli": gettext_lazy("命令行"),
+    "job": gettext_lazy("后台任务"),
+    "system": gettext_lazy("系统"),
 }
 _NOTE_LABELS = {"id_number": gettext_lazy("身份证号码"), "bank_account": gettext_lazy("银行账号")}
 
@@ -201,13 +226,20 @@ _NOTE_LABELS = {"id_number": gettext_lazy("身份证号码"), "bank_account": ge
 def audit_trail(object_type: str, object_ids: list, limit: int = 50) -> list[AuditEvent]:
     """Audit events about records the caller has already fetched through a scoped selector."""
     events = list(
-        AuditEvent.objects.filter(object_type=object_type, object_id__in=[str(i) for i in object_ids])
-        .order_by("-seq")[:limit]
+        AuditEvent.objects.filter(
+            object_type=object_type, object_id__in=[str(i) for i in object_ids]
+        ).order_by("-seq")[:limit]
     )
     for event in events:
-        event.note_display = str(_NOTE_LABELS[event.note]) if event.note in _NOTE_LABELS else event.note
+        event.note_display = (
+            str(_NOTE_LABELS[event.note]) if event.note in _NOTE_LABELS else event.note
+        )
         event.channel_display = str(_CHANNEL_LABELS.get(event.channel, event.channel))
-        event.actor_display = _("系统") if event.actor_id is None and event.actor_name == "system" else event.actor_name
+        event.actor_display = (
+            _("系统")
+            if event.actor_id is None and event.actor_name == "system"
+            else event.actor_name
+        )
     return events
 
 
@@ -217,5 +249,7 @@ def person_audit_trail(person: Person) -> list[AuditEvent]:
 
 def household_audit_trail(household: Household) -> list[AuditEvent]:
     member_ids = list(household.memberships.values_list("pk", flat=True))
-    events = audit_trail("people.household", [household.pk]) + audit_trail("people.householdmember", member_ids)
+    events = audit_trail("people.household", [household.pk]) + audit_trail(
+        "people.householdmember", member_ids
+    )
     return sorted(events, key=lambda e: e.seq, reverse=True)[:50]

@@ -7,9 +7,17 @@ bumped whenever its logic changes, so a stored result says which rules produced 
 
 from __future__ import annotations
 
-from . import dibao, disability, medical, temporary, tekun
+from . import dibao, disability, medical, tekun, temporary
 from .base import (
-    Car, HouseholdFacts, MedicalBill, Member, MissingStandard, Property, QuoteResult, ResolvedStandard, Standards,
+    Car,
+    HouseholdFacts,
+    MedicalBill,
+    Member,
+    MissingStandard,
+    Property,
+    QuoteResult,
+    ResolvedStandard,
+    Standards,
     TemporaryNeed,
 )
 
@@ -42,6 +50,16 @@ def evaluate(programme: str, facts: HouseholdFacts, standards: Standards) -> Quo
 
 
 __all__ = [
-    "Car", "HouseholdFacts", "MedicalBill", "Member", "MissingStandard", "Property", "QuoteResult", "ResolvedStandard",
-    "RULE_VERSIONS", "Standards", "TemporaryNeed", "evaluate",
+    "Car",
+    "HouseholdFacts",
+    "MedicalBill",
+    "Member",
+    "MissingStandard",
+    "Property",
+    "QuoteResult",
+    "ResolvedStandard",
+    "RULE_VERSIONS",
+    "Standards",
+    "TemporaryNeed",
+    "evaluate",
 ]

@@ -4,24 +4,35 @@ the caller resolves the standards in force and passes them in."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from minzheng.core.money import fraction_str, yuan_str
+
 from ..params import Unit, spec_for
 
 SELF_CARE_ITEMS = ("eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing")
 EXCLUSION_REASONS = ("conscript", "clergy", "prisoner", "compulsory_rehab", "missing")
-SUPPORTER_STATUSES = ("able", "tekun", "dibao_elderly", "severely_disabled", "incapable", "missing", "imprisoned")
+SUPPORTER_STATUSES = (
+    "able",
+    "tekun",
+    "dibao_elderly",
+    "severely_disabled",
+    "incapable",
+    "missing",
+    "imprisoned",
+)
 CARE_MODES = ("centralised", "dispersed")
 TEMPORARY_KINDS = ("emergency", "expenditure")
 
 
 # --- facts -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Member:
@@ -98,6 +109,7 @@ class HouseholdFacts:
 
 # --- standards ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ResolvedStandard:
     """The value of one parameter in force for a region on a date, with where it came from."""
@@ -119,9 +131,15 @@ class ResolvedStandard:
 
     def as_detail(self) -> dict:
         return {
-            "programme": self.programme, "key": self.key, "unit": self.unit, "value": self.display(),
-            "region": self.region_code, "effective_from": self.effective_from.isoformat(), "version": self.version,
-            "standard_id": self.standard_id, "derivation": self.derivation,
+            "programme": self.programme,
+            "key": self.key,
+            "unit": self.unit,
+            "value": self.display(),
+            "region": self.region_code,
+            "effective_from": self.effective_from.isoformat(),
+            "version": self.version,
+            "standard_id": self.standard_id,
+            "derivation": self.derivation,
         }
 
 
@@ -147,6 +165,7 @@ class MissingStandard(Exception):
 
 
 # --- results -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Reason:
@@ -190,6 +209,7 @@ class QuoteResult:
 
 # --- evaluation context ------------------------------------------------------------------------
 
+
 class Context:
     """Collects the trace and the refusal reasons while a rule runs, and reads standards
     (recording each one in the trace the first time it is used)."""
@@ -209,7 +229,9 @@ class Context:
         if (programme, key) not in self._seen:
             self._seen.add((programme, key))
             spec = spec_for(programme, key)
-            label = _("适用标准：%(label)s") % {"label": spec.label if spec else f"{programme}.{key}"}
+            label = _("适用标准：%(label)s") % {
+                "label": spec.label if spec else f"{programme}.{key}"
+            }
             self.step("standard", label, resolved.display(), **resolved.as_detail())
         return resolved
 

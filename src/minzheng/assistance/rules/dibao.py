@@ -16,8 +16,15 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 
 from minzheng.core.money import fraction_str, round_half_up, yuan_str
+
 from .base import Context, HouseholdFacts, MemberResult, QuoteResult, Standards, distribute
-from .common import UPLIFT_LABELS, count_income, monthly_standard, property_tests, vulnerable_categories
+from .common import (
+    UPLIFT_LABELS,
+    count_income,
+    monthly_standard,
+    property_tests,
+    vulnerable_categories,
+)
 
 RULE_VERSION = "dibao-2016.1"
 UPLIFT_RATIO_KEYS = {
@@ -33,12 +40,27 @@ def evaluate(facts: HouseholdFacts, standards: Standards, *, programme: str) -> 
     standard_month = monthly_standard(ctx, programme)
     covered = facts.covered()
     n = len(covered)
-    ctx.step("members", _("纳入计算的家庭成员人数"), n,
-             not_counted=[{"member": i, "excluded_reason": m.excluded_reason} for i, m in enumerate(facts.members) if not m.covered])
+    ctx.step(
+        "members",
+        _("纳入计算的家庭成员人数"),
+        n,
+        not_counted=[
+            {"member": i, "excluded_reason": m.excluded_reason}
+            for i, m in enumerate(facts.members)
+            if not m.covered
+        ],
+    )
     income = count_income(ctx, facts, programme=programme)
     members = [
-        MemberResult(index=i, relation=m.relation, age=m.age, covered=m.covered, excluded_reason=m.excluded_reason,
-                     countable_income_fen=income.countable_by_member.get(i, 0), excluded_income_fen=income.excluded_by_member.get(i, 0))
+        MemberResult(
+            index=i,
+            relation=m.relation,
+            age=m.age,
+            covered=m.covered,
+            excluded_reason=m.excluded_reason,
+            countable_income_fen=income.countable_by_member.get(i, 0),
+            excluded_income_fen=income.excluded_by_member.get(i, 0),
+        )
         for i, m in enumerate(facts.members)
     ]
     if n == 0:
@@ -46,14 +68,26 @@ def evaluate(facts: HouseholdFacts, standards: Standards, *, programme: str) -> 
         return _result(ctx, programme, 0, members)
 
     per_capita = Fraction(income.total_fen, n)
-    ctx.step("per_capita_income", _("人均月收入 = 可计入收入 ÷ 人数"), per_capita,
-             formula=f"{yuan_str(income.total_fen)} ÷ {n}")
+    ctx.step(
+        "per_capita_income",
+        _("人均月收入 = 可计入收入 ÷ 人数"),
+        per_capita,
+        formula=f"{yuan_str(income.total_fen)} ÷ {n}",
+    )
     income_ok = per_capita < standard_month
-    ctx.step("income_test", _("人均月收入低于月低保标准"), income_ok,
-             per_capita_income=fraction_str(per_capita), standard=fraction_str(standard_month))
+    ctx.step(
+        "income_test",
+        _("人均月收入低于月低保标准"),
+        income_ok,
+        per_capita_income=fraction_str(per_capita),
+        standard=fraction_str(standard_month),
+    )
     if not income_ok:
-        ctx.fail("income_above_standard", _("家庭人均月收入 %(i)s 元，不低于低保标准 %(s)s 元") % {
-            "i": fraction_str(per_capita), "s": fraction_str(standard_month)})
+        ctx.fail(
+            "income_above_standard",
+            _("家庭人均月收入 %(i)s 元，不低于低保标准 %(s)s 元")
+            % {"i": fraction_str(per_capita), "s": fraction_str(standard_month)},
+        )
     property_tests(ctx, facts, programme=programme, standard_month=standard_month, covered=n)
     if ctx.failed:
         return _result(ctx, programme, 0, members)
@@ -65,17 +99,31 @@ def evaluate(facts: HouseholdFacts, standards: Standards, *, programme: str) -> 
         full_reasons.append("extreme_hardship")
     if "all_vulnerable" in full_categories and all(categories.values()):
         full_reasons.append("all_vulnerable")
-    ctx.step("full_standard", _("按标施保"), bool(full_reasons), categories=full_reasons, enabled=sorted(full_categories))
+    ctx.step(
+        "full_standard",
+        _("按标施保"),
+        bool(full_reasons),
+        categories=full_reasons,
+        enabled=sorted(full_categories),
+    )
 
     if full_reasons:
         base_exact = standard_month * n
-        ctx.step("base", _("按标施保：月标准 × 人数"), fraction_str(base_exact),
-                 formula=f"{fraction_str(standard_month)} × {n}")
+        ctx.step(
+            "base",
+            _("按标施保：月标准 × 人数"),
+            fraction_str(base_exact),
+            formula=f"{fraction_str(standard_month)} × {n}",
+        )
     else:
         base_exact = standard_month * n - income.total_fen
-        ctx.step("base", _("补差 = (月标准 − 人均月收入) × 人数"), fraction_str(base_exact),
-                 formula=f"({fraction_str(standard_month)} − {fraction_str(per_capita)}) × {n} = "
-                         f"{fraction_str(standard_month * n)} − {yuan_str(income.total_fen)}")
+        ctx.step(
+            "base",
+            _("补差 = (月标准 − 人均月收入) × 人数"),
+            fraction_str(base_exact),
+            formula=f"({fraction_str(standard_month)} − {fraction_str(per_capita)}) × {n} = "
+            f"{fraction_str(standard_month * n)} − {yuan_str(income.total_fen)}",
+        )
     base = round_half_up(base_exact)
     shares = distribute(base, n)
 
@@ -84,17 +132,29 @@ def evaluate(facts: HouseholdFacts, standards: Standards, *, programme: str) -> 
         result = members[index]
         uplift, category = _uplift(ctx, programme, categories[index], standard_month)
         result.amount_fen = share + uplift
-        result.detail = {"base": yuan_str(share), "uplift": yuan_str(uplift), "uplift_category": category,
-                         "categories": categories[index]}
+        result.detail = {
+            "base": yuan_str(share),
+            "uplift": yuan_str(uplift),
+            "uplift_category": category,
+            "categories": categories[index],
+        }
         if uplift:
-            ctx.step("uplift", _("分类施保增发：第%(n)s名成员（%(c)s）") % {"n": index + 1, "c": UPLIFT_LABELS[category]},
-                     yuan_str(uplift), member=index, category=category)
+            ctx.step(
+                "uplift",
+                _("分类施保增发：第%(n)s名成员（%(c)s）")
+                % {"n": index + 1, "c": UPLIFT_LABELS[category]},
+                yuan_str(uplift),
+                member=index,
+                category=category,
+            )
         total += uplift
     ctx.step("total", _("月保障金合计"), yuan_str(total), base=yuan_str(base))
     return _result(ctx, programme, total, members, extras={"full_standard": full_reasons})
 
 
-def _uplift(ctx: Context, programme: str, categories: list[str], standard_month: Fraction) -> tuple[int, str]:
+def _uplift(
+    ctx: Context, programme: str, categories: list[str], standard_month: Fraction
+) -> tuple[int, str]:
     """The highest single category's uplift (categories do not stack)."""
     best, best_category = 0, ""
     for category in categories:
@@ -105,8 +165,21 @@ def _uplift(ctx: Context, programme: str, categories: list[str], standard_month:
     return best, best_category
 
 
-def _result(ctx: Context, programme: str, monthly_fen: int, members: list[MemberResult], extras: dict | None = None) -> QuoteResult:
+def _result(
+    ctx: Context,
+    programme: str,
+    monthly_fen: int,
+    members: list[MemberResult],
+    extras: dict | None = None,
+) -> QuoteResult:
     return QuoteResult(
-        programme=programme, eligible=not ctx.failed, reasons=ctx.reasons, monthly_amount_fen=monthly_fen,
-        one_off_amount_fen=None, members=members, trace=ctx.trace, rule_version=RULE_VERSION, extras=extras or {},
+        programme=programme,
+        eligible=not ctx.failed,
+        reasons=ctx.reasons,
+        monthly_amount_fen=monthly_fen,
+        one_off_amount_fen=None,
+        members=members,
+        trace=ctx.trace,
+        rule_version=RULE_VERSION,
+        extras=extras or {},
     )

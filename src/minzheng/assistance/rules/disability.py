@@ -11,16 +11,30 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from minzheng.core.money import yuan_str
+
 from .base import Context, HouseholdFacts, MemberResult, QuoteResult, Standards
 
 LIVING_RULE_VERSION = "disability-living-2016.1"
 NURSING_RULE_VERSION = "disability-nursing-2016.1"
-NURSING_AMOUNT_KEYS = {1: "amount_grade_1", 2: "amount_grade_2", 3: "amount_grade_3_4", 4: "amount_grade_3_4"}
+NURSING_AMOUNT_KEYS = {
+    1: "amount_grade_1",
+    2: "amount_grade_2",
+    3: "amount_grade_3_4",
+    4: "amount_grade_3_4",
+}
 
 
 def _members(facts: HouseholdFacts) -> list[MemberResult]:
-    return [MemberResult(index=i, relation=m.relation, age=m.age, covered=m.covered, excluded_reason=m.excluded_reason)
-            for i, m in enumerate(facts.members)]
+    return [
+        MemberResult(
+            index=i,
+            relation=m.relation,
+            age=m.age,
+            covered=m.covered,
+            excluded_reason=m.excluded_reason,
+        )
+        for i, m in enumerate(facts.members)
+    ]
 
 
 def evaluate_living(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
@@ -34,8 +48,15 @@ def evaluate_living(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     total = 0
     for index, member in facts.covered():
         qualifies = member.disability_grade is not None and member.disability_grade <= max_grade
-        ctx.step("member", _("第%(n)s名成员持证残疾且等级符合") % {"n": index + 1}, qualifies, member=index,
-                 disability_type=member.disability_type, disability_grade=member.disability_grade, max_grade=max_grade)
+        ctx.step(
+            "member",
+            _("第%(n)s名成员持证残疾且等级符合") % {"n": index + 1},
+            qualifies,
+            member=index,
+            disability_type=member.disability_type,
+            disability_grade=member.disability_grade,
+            max_grade=max_grade,
+        )
         if qualifies and facts.dibao_household:
             members[index].amount_fen = amount
             members[index].detail = {"disability_grade": member.disability_grade}
@@ -44,8 +65,14 @@ def evaluate_living(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
         ctx.fail("no_disabled_member", _("家庭中没有符合条件的残疾人"))
     ctx.step("total", _("月生活补贴合计"), yuan_str(total))
     return QuoteResult(
-        programme="disability_living", eligible=not ctx.failed, reasons=ctx.reasons, monthly_amount_fen=total,
-        one_off_amount_fen=None, members=members, trace=ctx.trace, rule_version=LIVING_RULE_VERSION,
+        programme="disability_living",
+        eligible=not ctx.failed,
+        reasons=ctx.reasons,
+        monthly_amount_fen=total,
+        one_off_amount_fen=None,
+        members=members,
+        trace=ctx.trace,
+        rule_version=LIVING_RULE_VERSION,
     )
 
 
@@ -61,20 +88,37 @@ def evaluate_nursing(facts: HouseholdFacts, standards: Standards) -> QuoteResult
         if grade is not None and member.needs_long_term_care:
             if grade <= max_grade:
                 key = NURSING_AMOUNT_KEYS[grade]
-            elif include_3_4 and member.disability_type in ("intellectual", "mental") and grade in (3, 4):
+            elif (
+                include_3_4
+                and member.disability_type in ("intellectual", "mental")
+                and grade in (3, 4)
+            ):
                 key = "amount_grade_3_4"
         if key:
             amount = ctx.value(key)
             members[index].amount_fen = amount
             members[index].detail = {"disability_grade": grade, "standard": key}
             total += amount
-        ctx.step("member", _("第%(n)s名成员重度残疾且需长期照护") % {"n": index + 1}, bool(key), member=index,
-                 disability_type=member.disability_type, disability_grade=grade,
-                 needs_long_term_care=member.needs_long_term_care, amount=yuan_str(members[index].amount_fen))
+        ctx.step(
+            "member",
+            _("第%(n)s名成员重度残疾且需长期照护") % {"n": index + 1},
+            bool(key),
+            member=index,
+            disability_type=member.disability_type,
+            disability_grade=grade,
+            needs_long_term_care=member.needs_long_term_care,
+            amount=yuan_str(members[index].amount_fen),
+        )
     if not total:
         ctx.fail("no_eligible_member", _("家庭中没有符合护理补贴条件的重度残疾人"))
     ctx.step("total", _("月护理补贴合计"), yuan_str(total))
     return QuoteResult(
-        programme="disability_nursing", eligible=not ctx.failed, reasons=ctx.reasons, monthly_amount_fen=total,
-        one_off_amount_fen=None, members=members, trace=ctx.trace, rule_version=NURSING_RULE_VERSION,
+        programme="disability_nursing",
+        eligible=not ctx.failed,
+        reasons=ctx.reasons,
+        monthly_amount_fen=total,
+        one_off_amount_fen=None,
+        members=members,
+        trace=ctx.trace,
+        rule_version=NURSING_RULE_VERSION,
     )

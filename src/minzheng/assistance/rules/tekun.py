@@ -18,19 +18,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from minzheng.core.money import fraction_str, round_half_up, yuan_str
+
 from .base import Context, HouseholdFacts, Member, MemberResult, QuoteResult, Reason, Standards
 from .common import count_income, monthly_standard, property_tests
 
 RULE_VERSION = "tekun-2016.1"
 CARE_KEYS = {"self_care": "care_self_care", "partial": "care_partial", "total": "care_total"}
 GRADE_LABELS = {
-    "self_care": gettext_lazy("生活自理"), "partial": gettext_lazy("部分丧失生活自理能力"),
+    "self_care": gettext_lazy("生活自理"),
+    "partial": gettext_lazy("部分丧失生活自理能力"),
     "total": gettext_lazy("完全丧失生活自理能力"),
 }
 SUPPORTER_UNABLE_LABELS = {
-    "tekun": gettext_lazy("本人为特困人员"), "dibao_elderly": gettext_lazy("60周岁以上的低保对象"),
-    "severely_disabled": gettext_lazy("重度残疾人"), "incapable": gettext_lazy("无民事行为能力"),
-    "missing": gettext_lazy("下落不明"), "imprisoned": gettext_lazy("服刑"),
+    "tekun": gettext_lazy("本人为特困人员"),
+    "dibao_elderly": gettext_lazy("60周岁以上的低保对象"),
+    "severely_disabled": gettext_lazy("重度残疾人"),
+    "incapable": gettext_lazy("无民事行为能力"),
+    "missing": gettext_lazy("下落不明"),
+    "imprisoned": gettext_lazy("服刑"),
 }
 
 
@@ -51,17 +56,29 @@ def no_work_capacity(ctx: Context, member: Member) -> str:
         return "minor"
     grade, kind = member.disability_grade, member.disability_type
     if grade is not None:
-        if kind in ("intellectual", "mental") and grade <= ctx.value("no_capacity_intellectual_mental_max_grade"):
+        if kind in ("intellectual", "mental") and grade <= ctx.value(
+            "no_capacity_intellectual_mental_max_grade"
+        ):
             return "intellectual_mental_disability"
-        if kind in ("physical", "multiple") and grade <= ctx.value("no_capacity_physical_max_grade"):
+        if kind in ("physical", "multiple") and grade <= ctx.value(
+            "no_capacity_physical_max_grade"
+        ):
             return "physical_disability"
     return ""
 
 
 def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     ctx = Context("tekun", standards)
-    members = [MemberResult(index=i, relation=m.relation, age=m.age, covered=m.covered, excluded_reason=m.excluded_reason)
-               for i, m in enumerate(facts.members)]
+    members = [
+        MemberResult(
+            index=i,
+            relation=m.relation,
+            age=m.age,
+            covered=m.covered,
+            excluded_reason=m.excluded_reason,
+        )
+        for i, m in enumerate(facts.members)
+    ]
     if facts.hukou_type not in ("urban", "rural"):
         ctx.fail("hukou_type_missing", _("未说明户口性质（城镇或农村），无法确定适用标准"))
         return _result(ctx, 0, members, {})
@@ -82,18 +99,30 @@ def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     dibao_month = monthly_standard(ctx, dibao_programme)
     per_capita = Fraction(income.total_fen, n)
     means_ok = per_capita < dibao_month
-    ctx.step("means_test", _("无生活来源：人均月收入低于低保标准"), means_ok,
-             per_capita_income=fraction_str(per_capita), dibao_standard=fraction_str(dibao_month))
+    ctx.step(
+        "means_test",
+        _("无生活来源：人均月收入低于低保标准"),
+        means_ok,
+        per_capita_income=fraction_str(per_capita),
+        dibao_standard=fraction_str(dibao_month),
+    )
     if not means_ok:
-        ctx.fail("has_means_of_living", _("人均月收入 %(i)s 元，不低于低保标准 %(s)s 元") % {
-            "i": fraction_str(per_capita), "s": fraction_str(dibao_month)})
+        ctx.fail(
+            "has_means_of_living",
+            _("人均月收入 %(i)s 元，不低于低保标准 %(s)s 元")
+            % {"i": fraction_str(per_capita), "s": fraction_str(dibao_month)},
+        )
     property_tests(ctx, facts, programme=dibao_programme, standard_month=dibao_month, covered=n)
 
     # No supporter, or every supporter unable to support.
     able = [s for s in facts.supporters if s == "able"]
-    ctx.step("supporter_test", _("无法定赡养、抚养、扶养义务人，或其无履行义务能力"), not able,
-             supporters=list(facts.supporters),
-             unable_because=[str(SUPPORTER_UNABLE_LABELS[s]) for s in facts.supporters if s != "able"])
+    ctx.step(
+        "supporter_test",
+        _("无法定赡养、抚养、扶养义务人，或其无履行义务能力"),
+        not able,
+        supporters=list(facts.supporters),
+        unable_because=[str(SUPPORTER_UNABLE_LABELS[s]) for s in facts.supporters if s != "able"],
+    )
     if able:
         ctx.fail("supporter_able", _("有具备履行义务能力的法定义务人 %(n)s 人") % {"n": len(able)})
 
@@ -104,15 +133,31 @@ def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     for index, member in covered:
         result = members[index]
         if member.age < ctx.value("orphan_referral_age"):
-            reason = Reason("orphan_referral", _("第%(n)s名成员未满%(a)s周岁，应纳入孤儿保障") % {
-                "n": index + 1, "a": ctx.value("orphan_referral_age")})
+            reason = Reason(
+                "orphan_referral",
+                _("第%(n)s名成员未满%(a)s周岁，应纳入孤儿保障")
+                % {"n": index + 1, "a": ctx.value("orphan_referral_age")},
+            )
             member_reasons.append(reason)
             result.detail = {"qualifies": False, "reason": reason.code}
-            ctx.step("work_capacity", _("第%(n)s名成员：转孤儿保障") % {"n": index + 1}, False, member=index)
+            ctx.step(
+                "work_capacity",
+                _("第%(n)s名成员：转孤儿保障") % {"n": index + 1},
+                False,
+                member=index,
+            )
             continue
         ground = no_work_capacity(ctx, member)
-        ctx.step("work_capacity", _("第%(n)s名成员无劳动能力") % {"n": index + 1}, bool(ground), member=index, ground=ground,
-                 age=member.age, disability_type=member.disability_type, disability_grade=member.disability_grade)
+        ctx.step(
+            "work_capacity",
+            _("第%(n)s名成员无劳动能力") % {"n": index + 1},
+            bool(ground),
+            member=index,
+            ground=ground,
+            age=member.age,
+            disability_type=member.disability_type,
+            disability_grade=member.disability_grade,
+        )
         if not ground:
             reason = Reason("has_work_capacity", _("第%(n)s名成员具有劳动能力") % {"n": index + 1})
             member_reasons.append(reason)
@@ -129,13 +174,31 @@ def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
             exact = Fraction(basic.value + care.value, 12)
             formula = f"({yuan_str(basic.value)} + {yuan_str(care.value)}) ÷ 12"
         amount = round_half_up(exact)
-        ctx.step("self_care", _("第%(n)s名成员自理能力：%(g)s（六项中%(u)s项不能自理）") % {
-            "n": index + 1, "g": GRADE_LABELS[grade], "u": unable}, grade, member=index, items_not_met=sorted(set(member.self_care_unable)))
-        ctx.step("member_amount", _("第%(n)s名成员月供养金 = 基本生活标准 + 照料护理标准") % {"n": index + 1},
-                 yuan_str(amount), member=index, formula=formula, exact=fraction_str(exact, 4))
+        ctx.step(
+            "self_care",
+            _("第%(n)s名成员自理能力：%(g)s（六项中%(u)s项不能自理）")
+            % {"n": index + 1, "g": GRADE_LABELS[grade], "u": unable},
+            grade,
+            member=index,
+            items_not_met=sorted(set(member.self_care_unable)),
+        )
+        ctx.step(
+            "member_amount",
+            _("第%(n)s名成员月供养金 = 基本生活标准 + 照料护理标准") % {"n": index + 1},
+            yuan_str(amount),
+            member=index,
+            formula=formula,
+            exact=fraction_str(exact, 4),
+        )
         result.amount_fen = amount
-        result.detail = {"qualifies": True, "work_capacity_ground": ground, "self_care_grade": grade,
-                         "items_not_met": unable, "basic": yuan_str(basic.value), "care": yuan_str(care.value)}
+        result.detail = {
+            "qualifies": True,
+            "work_capacity_ground": ground,
+            "self_care_grade": grade,
+            "items_not_met": unable,
+            "basic": yuan_str(basic.value),
+            "care": yuan_str(care.value),
+        }
         total += amount
 
     if not grades:
@@ -156,8 +219,17 @@ def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     return _result(ctx, total, members, extras)
 
 
-def _result(ctx: Context, monthly_fen: int, members: list[MemberResult], extras: dict) -> QuoteResult:
+def _result(
+    ctx: Context, monthly_fen: int, members: list[MemberResult], extras: dict
+) -> QuoteResult:
     return QuoteResult(
-        programme="tekun", eligible=not ctx.failed, reasons=ctx.reasons, monthly_amount_fen=monthly_fen,
-        one_off_amount_fen=None, members=members, trace=ctx.trace, rule_version=RULE_VERSION, extras=extras,
+        programme="tekun",
+        eligible=not ctx.failed,
+        reasons=ctx.reasons,
+        monthly_amount_fen=monthly_fen,
+        one_off_amount_fen=None,
+        members=members,
+        trace=ctx.trace,
+        rule_version=RULE_VERSION,
+        extras=extras,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from minzheng.core.money import yuan_str
+
 from .base import Context, HouseholdFacts, MemberResult, QuoteResult, Standards
 
 RULE_VERSION = "temporary-2016.1"
@@ -20,8 +21,16 @@ RULE_VERSION = "temporary-2016.1"
 def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     ctx = Context("temporary", standards)
     need = facts.temporary
-    members = [MemberResult(index=i, relation=m.relation, age=m.age, covered=m.covered, excluded_reason=m.excluded_reason)
-               for i, m in enumerate(facts.members)]
+    members = [
+        MemberResult(
+            index=i,
+            relation=m.relation,
+            age=m.age,
+            covered=m.covered,
+            excluded_reason=m.excluded_reason,
+        )
+        for i, m in enumerate(facts.members)
+    ]
     if need is None:
         ctx.fail("no_need_given", _("未填写救助需求"))
         return _result(ctx, 0, members, {})
@@ -29,16 +38,31 @@ def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     ctx.step("kind", _("救助类型"), need.kind)
     if need.items:
         amount_needed = sum(amount for _label, amount in need.items)
-        ctx.step("need", _("救助需求 = 各项费用之和"), yuan_str(amount_needed),
-                 items=[{"label": label, "amount": yuan_str(amount)} for label, amount in need.items])
+        ctx.step(
+            "need",
+            _("救助需求 = 各项费用之和"),
+            yuan_str(amount_needed),
+            items=[{"label": label, "amount": yuan_str(amount)} for label, amount in need.items],
+        )
     else:
         amount_needed = max(0, need.expenditure_fen - need.can_bear_fen)
-        ctx.step("need", _("救助需求 = 刚性支出 − 家庭可承担部分"), yuan_str(amount_needed),
-                 expenditure=yuan_str(need.expenditure_fen), can_bear=yuan_str(need.can_bear_fen))
+        ctx.step(
+            "need",
+            _("救助需求 = 刚性支出 − 家庭可承担部分"),
+            yuan_str(amount_needed),
+            expenditure=yuan_str(need.expenditure_fen),
+            can_bear=yuan_str(need.can_bear_fen),
+        )
     cap = ctx.value("cap_emergency" if emergency else "cap_expenditure")
     amount = min(amount_needed, cap)
-    ctx.step("cap", _("救助金额 = min(需求, 上限)"), yuan_str(amount), need=yuan_str(amount_needed), cap=yuan_str(cap),
-             capped=amount_needed > cap)
+    ctx.step(
+        "cap",
+        _("救助金额 = min(需求, 上限)"),
+        yuan_str(amount),
+        need=yuan_str(amount_needed),
+        cap=yuan_str(cap),
+        capped=amount_needed > cap,
+    )
     if amount_needed <= 0:
         ctx.fail("no_need", _("家庭可承担全部支出，无需临时救助"))
         return _result(ctx, 0, members, {})
@@ -53,8 +77,17 @@ def evaluate(facts: HouseholdFacts, standards: Standards) -> QuoteResult:
     return _result(ctx, amount, members, extras)
 
 
-def _result(ctx: Context, one_off_fen: int, members: list[MemberResult], extras: dict) -> QuoteResult:
+def _result(
+    ctx: Context, one_off_fen: int, members: list[MemberResult], extras: dict
+) -> QuoteResult:
     return QuoteResult(
-        programme="temporary", eligible=not ctx.failed, reasons=ctx.reasons, monthly_amount_fen=None,
-        one_off_amount_fen=one_off_fen, members=members, trace=ctx.trace, rule_version=RULE_VERSION, extras=extras,
+        programme="temporary",
+        eligible=not ctx.failed,
+        reasons=ctx.reasons,
+        monthly_amount_fen=None,
+        one_off_amount_fen=one_off_fen,
+        members=members,
+        trace=ctx.trace,
+        rule_version=RULE_VERSION,
+        extras=extras,
     )

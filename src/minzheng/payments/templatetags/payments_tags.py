@@ -1,12 +1,11 @@
 """Template helpers of the payment pages: money in yuan, months, programme names."""
 
 from django import template
-
 from django.utils.translation import gettext
 
 from minzheng.assistance import display
-from minzheng.core.money import yuan_str
 from minzheng.assistance.params import PROGRAMME_BY_CODE
+from minzheng.core.money import yuan_str
 
 from .. import months
 

@@ -50,14 +50,6 @@ def sign(comparison):
     return SIGNS.get(comparison, comparison)
 
 
-@register.filter
-def indicator_name(code):
-    """An indicator's Chinese name for its code (the code itself is never shown)."""
-    from minzheng.targets import indicators
-
-    return indicators.get(code).name if indicators.exists(code) else code
-
-
 def workbench_card_context(user) -> dict | None:
     """The unit's score, flags, reports to make and approve, and open supervision cases; None
     when the user has no targets page."""
@@ -70,10 +62,18 @@ def workbench_card_context(user) -> dict | None:
         return None
     region = selectors.home_region(user, plan)
     date = selectors.latest_date(plan)
-    score = selectors.scores_for(user).filter(plan=plan, region=region, on_date=date).first() if date else None
+    score = (
+        selectors.scores_for(user).filter(plan=plan, region=region, on_date=date).first()
+        if date
+        else None
+    )
     tasks = selectors.unit_tasks(user, plan, region)
     return {
-        "show": True, "plan": plan, "region": region, "score": score, "on_date": date,
+        "show": True,
+        "plan": plan,
+        "region": region,
+        "score": score,
+        "on_date": date,
         "overdue_tasks": [t for t in tasks if t.overdue and not t.pending],
         "reviews": len(selectors.pending_reviews(user)),
         "open_cases": selectors.cases_for(user).filter(plan=plan, status="open").count(),

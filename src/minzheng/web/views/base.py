@@ -71,7 +71,9 @@ def page(*, check=None, message=""):
                 if request.htmx:
                     # A fragment request after the session expired: send the whole page to the
                     # login form instead of swapping the login page into a fragment.
-                    return HttpResponseClientRedirect(redirect_to_login(request.htmx.current_url_abs_path or "/").url)
+                    return HttpResponseClientRedirect(
+                        redirect_to_login(request.htmx.current_url_abs_path or "/").url
+                    )
                 return redirect_to_login(request.get_full_path())
             if check is not None and not check(request.user):
                 raise PermissionDenied(message or _("当前账号无权访问此页面"))

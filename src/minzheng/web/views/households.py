@@ -13,7 +13,15 @@ from minzheng.people import selectors, services
 
 from ..forms import BankAccountForm, HouseholdForm, MemberAddForm, MemberEndForm
 from ..reads import age_on, filter_regions, household_audit_trail, record_history, search_households
-from .base import apply_service_error, is_resident, may_reveal, may_write, paginate, registry_page, write_page
+from .base import (
+    apply_service_error,
+    is_resident,
+    may_reveal,
+    may_write,
+    paginate,
+    registry_page,
+    write_page,
+)
 
 
 def _person_by_id_number(user, form, field: str):
@@ -35,36 +43,50 @@ def household_list(request):
     user = request.user
     query = request.GET.get("q", "").strip()
     region_code = request.GET.get("region", "").strip()
-    return render(request, "web/household_list.html", {
-        "page_obj": paginate(request, search_households(user, query, region_code=region_code)),
-        "query": query,
-        "region_code": region_code,
-        "region_options": filter_regions(user) if user.is_staff_role else [],
-        "may_write": may_write(user),
-    })
+    return render(
+        request,
+        "web/household_list.html",
+        {
+            "page_obj": paginate(request, search_households(user, query, region_code=region_code)),
+            "query": query,
+            "region_code": region_code,
+            "region_options": filter_regions(user) if user.is_staff_role else [],
+            "may_write": may_write(user),
+        },
+    )
 
 
 def _detail_context(request, household, **forms):
     user = request.user
-    members = [(m, age_on(m.person.birth_date, m.person.death_date)) for m in selectors.current_members(household)]
+    members = [
+        (m, age_on(m.person.birth_date, m.person.death_date))
+        for m in selectors.current_members(household)
+    ]
     if is_resident(user):
         # Residents: the bank account's last four digits, no reveal, no staff history.
         return {
-            "household": household, "members": members, "resident_view": True,
-            "bank_account_shown": selectors.resident_bank_account(household), "may_write": False, "may_reveal": False,
+            "household": household,
+            "members": members,
+            "resident_view": True,
+            "bank_account_shown": selectors.resident_bank_account(household),
+            "may_write": False,
+            "may_reveal": False,
         }
     return {
         "household": household,
         "members": members,
         "bank_account_shown": household.bank_account_masked,
-        "past_members": household.memberships.filter(until__isnull=False).select_related("person").order_by("-until"),
+        "past_members": household.memberships.filter(until__isnull=False)
+        .select_related("person")
+        .order_by("-until"),
         "history": record_history(household),
         "events": household_audit_trail(household),
         "may_write": may_write(user),
         "may_reveal": may_reveal(user),
         "add_form": forms.get("add_form") or MemberAddForm(),
         "end_form": MemberEndForm(),
-        "bank_form": forms.get("bank_form") or BankAccountForm(initial={"bank_name": household.bank_name}),
+        "bank_form": forms.get("bank_form")
+        or BankAccountForm(initial={"bank_name": household.bank_name}),
         "open_panel": forms.get("open_panel", ""),
     }
 
@@ -85,11 +107,17 @@ def household_create(request):
         if head is not None:
             try:
                 household = services.create_household(
-                    user=user, region=data["region"], head=head, address=data["address"],
-                    bank_name=data["bank_name"], bank_account=data["bank_account"],
+                    user=user,
+                    region=data["region"],
+                    head=head,
+                    address=data["address"],
+                    bank_name=data["bank_name"],
+                    bank_account=data["bank_account"],
                 )
             except ServiceError as exc:
-                apply_service_error(form, exc, {"person": "head_id_number", "relation": "head_id_number"})
+                apply_service_error(
+                    form, exc, {"person": "head_id_number", "relation": "head_id_number"}
+                )
             else:
                 return redirect("web:household_detail", pk=household.pk)
     return render(request, "web/household_form.html", {"form": form})
@@ -106,8 +134,11 @@ def member_add(request, pk):
         if person is not None:
             try:
                 services.add_member(
-                    user=user, household=household, person=person,
-                    relation=form.cleaned_data["relation"], since=form.cleaned_data["since"],
+                    user=user,
+                    household=household,
+                    person=person,
+                    relation=form.cleaned_data["relation"],
+                    since=form.cleaned_data["since"],
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc, {"person": "id_number"})
@@ -167,6 +198,12 @@ def household_reveal_bank(request, pk):
     value = services.reveal_bank_account(user=request.user, household=household)
     if request.htmx:
         return render(request, "web/partials/revealed.html", {"value": value or "—"})
-    return render(request, "web/revealed_page.html", {
-        "value": value or "—", "label": household.number, "back_url": reverse("web:household_detail", args=[household.pk]),
-    })
+    return render(
+        request,
+        "web/revealed_page.html",
+        {
+            "value": value or "—",
+            "label": household.number,
+            "back_url": reverse("web:household_detail", args=[household.pk]),
+        },
+    )

@@ -23,7 +23,12 @@ def import_people(request):
         # Bytes, not a temporary file: the upload reaches the disk only encrypted (core.uploads).
         content = b"".join(upload.chunks())
         try:
-            job = imports.start_import(user=request.user, path=content, original_name=upload.name, mode=form.cleaned_data["mode"])
+            job = imports.start_import(
+                user=request.user,
+                path=content,
+                original_name=upload.name,
+                mode=form.cleaned_data["mode"],
+            )
         except ServiceError as exc:
             apply_service_error(form, exc, {"path": "file", "original_name": "file"})
         else:

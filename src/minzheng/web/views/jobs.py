@@ -27,18 +27,26 @@ def _status_context(request, job):
         "is_import": job.kind == "people.import",
         "result": result,
         "errors": errors[:ERROR_ROWS_SHOWN],
-        "errors_hidden": max(0, int(result.get("error_count") or len(errors)) - min(len(errors), ERROR_ROWS_SHOWN)),
-        "scalar_result": [(k, v) for k, v in result.items() if isinstance(v, (str, int, float, bool))],
+        "errors_hidden": max(
+            0, int(result.get("error_count") or len(errors)) - min(len(errors), ERROR_ROWS_SHOWN)
+        ),
+        "scalar_result": [
+            (k, v) for k, v in result.items() if isinstance(v, (str, int, float, bool))
+        ],
     }
 
 
 @page()
 def job_list(request):
     user = request.user
-    return render(request, "web/job_list.html", {
-        "page_obj": paginate(request, jobs_for(user).select_related("created_by")),
-        "show_owner": user.is_superuser or user.role == "admin",
-    })
+    return render(
+        request,
+        "web/job_list.html",
+        {
+            "page_obj": paginate(request, jobs_for(user).select_related("created_by")),
+            "show_owner": user.is_superuser or user.role == "admin",
+        },
+    )
 
 
 @page()

@@ -11,7 +11,15 @@ from minzheng.people.selectors import masked_phone
 
 from ..forms import PersonForm
 from ..reads import age_on, filter_regions, person_audit_trail, record_history
-from .base import apply_service_error, is_resident, may_reveal_id, may_write, paginate, registry_page, write_page
+from .base import (
+    apply_service_error,
+    is_resident,
+    may_reveal_id,
+    may_write,
+    paginate,
+    registry_page,
+    write_page,
+)
 from .resident_accounts import may_manage_accounts
 
 _PERSON_FIELD_MAP = {"region": "hukou_region"}
@@ -23,13 +31,17 @@ def person_list(request):
     query = request.GET.get("q", "").strip()
     region_code = request.GET.get("region", "").strip()
     people = selectors.search_people(user, query, region_code=region_code).order_by("id")
-    return render(request, "web/person_list.html", {
-        "page_obj": paginate(request, people),
-        "query": query,
-        "region_code": region_code,
-        "region_options": filter_regions(user) if user.is_staff_role else [],
-        "may_write": may_write(user),
-    })
+    return render(
+        request,
+        "web/person_list.html",
+        {
+            "page_obj": paginate(request, people),
+            "query": query,
+            "region_code": region_code,
+            "region_options": filter_regions(user) if user.is_staff_role else [],
+            "may_write": may_write(user),
+        },
+    )
 
 
 @registry_page
@@ -37,7 +49,10 @@ def person_detail(request, pk):
     user = request.user
     person = selectors.get_person(user, pk)
     household = selectors.current_household(person)
-    if household is not None and not selectors.households_for(user).filter(pk=household.pk).exists():
+    if (
+        household is not None
+        and not selectors.households_for(user).filter(pk=household.pk).exists()
+    ):
         household = None  # registered here but living in a household outside this user's regions
     resident = is_resident(user)
     context = {
@@ -51,7 +66,9 @@ def person_detail(request, pk):
     if resident:
         # A resident sees their household's members, not the registry's workings: no staff names,
         # addresses or past households, and other members' phone numbers masked.
-        context["phone"] = person.phone if person.pk == user.person_id else masked_phone(person.phone)
+        context["phone"] = (
+            person.phone if person.pk == user.person_id else masked_phone(person.phone)
+        )
     else:
         context |= {
             "phone": person.phone,
@@ -75,9 +92,15 @@ def person_reveal_id(request, pk):
     value = services.reveal_id_number(user=request.user, person=person)
     if request.htmx:
         return render(request, "web/partials/revealed.html", {"value": value})
-    return render(request, "web/revealed_page.html", {
-        "value": value, "label": person.name, "back_url": reverse("web:person_detail", args=[person.pk]),
-    })
+    return render(
+        request,
+        "web/revealed_page.html",
+        {
+            "value": value,
+            "label": person.name,
+            "back_url": reverse("web:person_detail", args=[person.pk]),
+        },
+    )
 
 
 @write_page
@@ -93,7 +116,11 @@ def person_create(request):
             existing_url = exc.data.get("existing_url", "")
         else:
             return redirect("web:person_detail", pk=person.pk)
-    return render(request, "web/person_form.html", {"form": form, "existing_url": existing_url, "person": None})
+    return render(
+        request,
+        "web/person_form.html",
+        {"form": form, "existing_url": existing_url, "person": None},
+    )
 
 
 @write_page
@@ -101,10 +128,14 @@ def person_edit(request, pk):
     user = request.user
     person = selectors.get_person(user, pk)
     initial = {
-        "name": person.name, "hukou_region": person.hukou_region.code, "hukou_type": person.hukou_type,
+        "name": person.name,
+        "hukou_region": person.hukou_region.code,
+        "hukou_type": person.hukou_type,
         "residence_region": person.residence_region.code if person.residence_region_id else "",
-        "phone": person.phone, "disability_type": person.disability_type,
-        "disability_grade": person.disability_grade or "", "death_date": person.death_date,
+        "phone": person.phone,
+        "disability_type": person.disability_type,
+        "disability_grade": person.disability_grade or "",
+        "death_date": person.death_date,
     }
     form = PersonForm(request.POST or None, user=user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -16,7 +16,9 @@ def region_index(request):
     top = list(regions.regions_for(user).filter(parent__isnull=True).order_by("code"))
     if len(top) == 1:
         return redirect("web:region_detail", code=top[0].code)
-    return render(request, "web/region_detail.html", {"region": None, "rows": registry_counts(user, top)})
+    return render(
+        request, "web/region_detail.html", {"region": None, "rows": registry_counts(user, top)}
+    )
 
 
 @staff_page
@@ -30,13 +32,18 @@ def region_detail(request, code):
         units = list(regions.children_of(user, region).prefetch_related("members"))
     counted = registry_counts(user, [region, *units])
     zones = list(region.zones.order_by("code"))
-    visible_zone_ids = set(visible.filter(pk__in=[z.pk for z in zones]).values_list("pk", flat=True))
-    return render(request, "web/region_detail.html", {
-        "region": region,
-        "crumbs": regions.ancestors(region),
-        "total": counted[0],
-        "rows": counted[1:],
-        "zones": [(z, z.pk in visible_zone_ids) for z in zones],
-        "units_label_zone": region.is_zone,
-    })
-
+    visible_zone_ids = set(
+        visible.filter(pk__in=[z.pk for z in zones]).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "web/region_detail.html",
+        {
+            "region": region,
+            "crumbs": regions.ancestors(region),
+            "total": counted[0],
+            "rows": counted[1:],
+            "zones": [(z, z.pk in visible_zone_ids) for z in zones],
+            "units_label_zone": region.is_zone,
+        },
+    )

@@ -18,8 +18,11 @@ class ResidentRegistrationForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=64)
     id_number = forms.CharField(label=_("身份证号码"), max_length=20)
     phone = forms.CharField(label=_("手机号码"), max_length=11, help_text=_("将作为登录账号"))
-    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput,
-                               help_text=_("至少8位，不能全是数字，不能过于常见或与手机号、姓名相似"))
+    password = forms.CharField(
+        label=_("密码"),
+        widget=forms.PasswordInput,
+        help_text=_("至少8位，不能全是数字，不能过于常见或与手机号、姓名相似"),
+    )
     password_again = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput)
 
     def clean(self):
@@ -31,8 +34,11 @@ class ResidentRegistrationForm(forms.Form):
 
 class ActivationForm(forms.Form):
     phone = forms.CharField(label=_("手机号码（登录账号）"), max_length=11)
-    code = forms.CharField(label=_("验证码或开通码"), max_length=16,
-                           help_text=_("短信验证码为6位数字；窗口开通码为8位数字"))
+    code = forms.CharField(
+        label=_("验证码或开通码"),
+        max_length=16,
+        help_text=_("短信验证码为6位数字；窗口开通码为8位数字"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +59,12 @@ def register(request):
             return refused
         lockout.record_failure(request, data["phone"])  # every sign-up counts, match or not
         try:
-            registration.register_resident(id_number=data["id_number"], name=data["name"], phone=data["phone"], password=data["password"])
+            registration.register_resident(
+                id_number=data["id_number"],
+                name=data["name"],
+                phone=data["phone"],
+                password=data["password"],
+            )
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
@@ -65,7 +76,9 @@ def register(request):
 def activate(request):
     if request.user.is_authenticated:
         return redirect("web:workbench")
-    form = ActivationForm(request.POST or None, initial={"phone": request.GET.get("phone", "")[:11]})
+    form = ActivationForm(
+        request.POST or None, initial={"phone": request.GET.get("phone", "")[:11]}
+    )
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         if refused := _locked(request, phone):

@@ -20,12 +20,19 @@ def may_manage_accounts(user) -> bool:
     return bool(user.is_authenticated and user.role in registration.WINDOW_ROLES and user.can_write)
 
 
-window_page = page(check=may_manage_accounts, message=gettext_lazy("只有乡镇（街道）受理员或系统管理员可以办理居民账号业务"))
+window_page = page(
+    check=may_manage_accounts,
+    message=gettext_lazy("只有乡镇（街道）受理员或系统管理员可以办理居民账号业务"),
+)
 
 
 class ResetForm(forms.Form):
-    note = forms.CharField(label=gettext_lazy("核验情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text=gettext_lazy("如：已核验身份证原件，本人称未注册该账号"))
+    note = forms.CharField(
+        label=gettext_lazy("核验情况"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("如：已核验身份证原件，本人称未注册该账号"),
+    )
 
 
 @never_cache
@@ -38,7 +45,11 @@ def activation_code(request, pk):
     except ServiceError as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
         return redirect("web:person_detail", pk=person.pk)
-    return render(request, "web/activation_code.html", {"person": person, "code": code, "expires_at": row.expires_at})
+    return render(
+        request,
+        "web/activation_code.html",
+        {"person": person, "code": code, "expires_at": row.expires_at},
+    )
 
 
 @require_POST
@@ -50,7 +61,9 @@ def reset_account(request, pk):
         messages.error(request, _("请说明核验情况（如：已核验身份证原件，本人称未注册该账号）"))
         return redirect("web:person_detail", pk=person.pk)
     try:
-        registration.reset_resident_account(user=request.user, person=person, note=form.cleaned_data["note"])
+        registration.reset_resident_account(
+            user=request.user, person=person, note=form.cleaned_data["note"]
+        )
     except ServiceError as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     else:

@@ -7,8 +7,10 @@ from minzheng.core.context import Actor, acting_as
 
 
 class Command(BaseCommand):
-    help = ("Login lockouts after repeated failures: `lockouts list`; "
-            "`lockouts lift --username NAME` or `--ip ADDRESS` lifts one before its cool-off ends.")
+    help = (
+        "Login lockouts after repeated failures: `lockouts list`; "
+        "`lockouts lift --username NAME` or `--ip ADDRESS` lifts one before its cool-off ends."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -21,9 +23,13 @@ class Command(BaseCommand):
         if action == "list":
             accounts, addresses = current_lockouts()
             for name, failures, last in accounts:
-                self.stdout.write(f"account  {name:24} {failures:4d} failures, last {last:%Y-%m-%d %H:%M:%S}")
+                self.stdout.write(
+                    f"account  {name:24} {failures:4d} failures, last {last:%Y-%m-%d %H:%M:%S}"
+                )
             for ip, failures, last in addresses:
-                self.stdout.write(f"address  {ip:24} {failures:4d} failures, last {last:%Y-%m-%d %H:%M:%S}")
+                self.stdout.write(
+                    f"address  {ip:24} {failures:4d} failures, last {last:%Y-%m-%d %H:%M:%S}"
+                )
             if not accounts and not addresses:
                 self.stdout.write("no lockouts")
             return
@@ -32,6 +38,12 @@ class Command(BaseCommand):
             raise CommandError("give --username or --ip")
         with acting_as(Actor(username="cli", channel="cli")):
             count = reset(ip=ip or None, username=username or None)
-            audit.record("delete", object_type="axes.accessattempt", object_repr=username or ip,
-                         note=f"login lockout lifted ({count} attempt records)")
-        self.stdout.write(self.style.SUCCESS(f"lifted: {count} attempt records cleared for {username or ip}"))
+            audit.record(
+                "delete",
+                object_type="axes.accessattempt",
+                object_repr=username or ip,
+                note=f"login lockout lifted ({count} attempt records)",
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"lifted: {count} attempt records cleared for {username or ip}")
+        )

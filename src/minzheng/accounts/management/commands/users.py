@@ -8,8 +8,10 @@ from minzheng.regions.services import resolve_code
 
 
 class Command(BaseCommand):
-    help = ("Manage accounts: `users add USERNAME --role ROLE --region CODE --password PASS`, `users list`, "
-            "`users password USERNAME --password PASS`, `users disable USERNAME`.")
+    help = (
+        "Manage accounts: `users add USERNAME --role ROLE --region CODE --password PASS`, `users list`, "
+        "`users password USERNAME --password PASS`, `users disable USERNAME`."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -20,17 +22,23 @@ class Command(BaseCommand):
         add.add_argument("--password", required=True)
         add.add_argument("--name", default="", help="display name")
         sub.add_parser("list", help="list accounts")
-        password = sub.add_parser("password", help="set a new password (ends the account's API tokens)")
+        password = sub.add_parser(
+            "password", help="set a new password (ends the account's API tokens)"
+        )
         password.add_argument("username")
         password.add_argument("--password", required=True)
-        disable = sub.add_parser("disable", help="disable an account (ends its API tokens and sessions)")
+        disable = sub.add_parser(
+            "disable", help="disable an account (ends its API tokens and sessions)"
+        )
         disable.add_argument("username")
 
     def handle(self, *args, action, **opts):
         if action == "list":
             for u in User.objects.select_related("region").order_by("username"):
                 region = f"{u.region.code} {u.region.name}" if u.region_id else "-"
-                self.stdout.write(f"{u.username:24} {u.role:20} {region}{'  (demo)' if u.is_demo else ''}")
+                self.stdout.write(
+                    f"{u.username:24} {u.role:20} {region}{'  (demo)' if u.is_demo else ''}"
+                )
             return
         if action in ("password", "disable"):
             return self._change(action, opts)
@@ -41,10 +49,20 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown region code {opts['region']}")
         with acting_as(Actor(username="cli", channel="cli")):
             try:
-                user = create_account(username=opts["username"], password=opts["password"], role=opts["role"], region=region, display_name=opts["name"])
+                user = create_account(
+                    username=opts["username"],
+                    password=opts["password"],
+                    role=opts["role"],
+                    region=region,
+                    display_name=opts["name"],
+                )
             except ServiceError as exc:
                 raise CommandError(str(exc)) from None
-        self.stdout.write(self.style.SUCCESS(f"created {user.username} ({user.role}, {region.name if region else 'all regions'})"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"created {user.username} ({user.role}, {region.name if region else 'all regions'})"
+            )
+        )
 
     def _change(self, action, opts):
         from minzheng.accounts.services import disable_account, set_password
@@ -60,4 +78,6 @@ class Command(BaseCommand):
                     disable_account(user=user)
             except ServiceError as exc:
                 raise CommandError(str(exc)) from None
-        self.stdout.write(self.style.SUCCESS(f"{action}: {user.username} done; its API tokens were revoked"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{action}: {user.username} done; its API tokens were revoked")
+        )

@@ -17,4 +17,6 @@ class Command(BaseCommand):
             raise CommandError(_("尚未载入行政区划，请先运行演示数据或载入区划"))
         with acting_as(Actor(username="system", channel="cli")):
             created = load_default_standards()
-        self.stdout.write(self.style.SUCCESS(_("新增默认统计指标和救助标准 %(n)s 条") % {"n": created}))
+        self.stdout.write(
+            self.style.SUCCESS(_("新增默认统计指标和救助标准 %(n)s 条") % {"n": created})
+        )

@@ -15,9 +15,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify", "checkpoint", "reseal"])
-        parser.add_argument("--checkpoint", type=Path, help="verify: a checkpoint file, or a folder (its newest is used)")
-        parser.add_argument("--to", type=Path, help="checkpoint: file or folder to write to (default: MINZHENG_AUDIT_CHECKPOINT_DIR)")
-        parser.add_argument("--no-verify", action="store_true", help="checkpoint: sign the head without verifying the chain first")
+        parser.add_argument(
+            "--checkpoint",
+            type=Path,
+            help="verify: a checkpoint file, or a folder (its newest is used)",
+        )
+        parser.add_argument(
+            "--to",
+            type=Path,
+            help="checkpoint: file or folder to write to (default: MINZHENG_AUDIT_CHECKPOINT_DIR)",
+        )
+        parser.add_argument(
+            "--no-verify",
+            action="store_true",
+            help="checkpoint: sign the head without verifying the chain first",
+        )
 
     def handle(self, *args, action, checkpoint, to, no_verify, **opts):
         try:
@@ -40,12 +52,18 @@ class Command(BaseCommand):
             if not report.ok:
                 raise CommandError(f"no checkpoint written: {report.describe()}")
         path = audit.write_checkpoint(mark, to)
-        self.stdout.write(self.style.SUCCESS(f"checkpoint written to {path}: event #{mark.seq}, {mark.events} events, hash {mark.hash}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"checkpoint written to {path}: event #{mark.seq}, {mark.events} events, hash {mark.hash}"
+            )
+        )
 
     def _reseal(self, *, to, **_):
         result = audit.reseal()
         path = audit.write_checkpoint(audit.head_checkpoint(), to)
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.events} events re-sealed under key {audit.current_key().key_id}; "
-            f"earlier checkpoints no longer match, a new one is at {path}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.events} events re-sealed under key {audit.current_key().key_id}; "
+                f"earlier checkpoints no longer match, a new one is at {path}"
+            )
+        )

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--to", type=Path, help="folder for the archive (default: MINZHENG_BACKUP_DIR)")
+        parser.add_argument(
+            "--to", type=Path, help="folder for the archive (default: MINZHENG_BACKUP_DIR)"
+        )
 
     def handle(self, *args, to, **opts):
         try:
@@ -23,7 +25,9 @@ class Command(BaseCommand):
         manifest = read_manifest(archive)
         rows = sum(manifest["tables"].values())
         media = sum(1 for name in manifest["files"] if name.startswith("media/"))
-        self.stdout.write(self.style.SUCCESS(
-            f"{archive}: {len(manifest['tables'])} tables, {rows} rows, {media} media files, "
-            f"audit head #{manifest['audit']['head_seq']}; data key {manifest['keys']['data_key']}, audit key {manifest['keys']['audit_key']}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{archive}: {len(manifest['tables'])} tables, {rows} rows, {media} media files, "
+                f"audit head #{manifest['audit']['head_seq']}; data key {manifest['keys']['data_key']}, audit key {manifest['keys']['audit_key']}"
+            )
+        )

@@ -26,7 +26,7 @@ FINISHED = {Job.Status.SUCCEEDED, Job.Status.FAILED}
 
 
 def parse_param(text: str) -> tuple[str, object]:
-    """"k=v"; v is read as JSON when it is JSON (numbers, true/false, lists), otherwise as text."""
+    """ "k=v"; v is read as JSON when it is JSON (numbers, true/false, lists), otherwise as text."""
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise CommandError(_("参数应写成 键=值：%(text)s") % {"text": text})
@@ -45,7 +45,11 @@ def find_job(ref: str) -> Job:
     except Job.DoesNotExist:
         raise CommandError(_("任务不存在：%(id)s") % {"id": ref}) from None
     prefix = ref.lower()
-    matches = [pk for pk in Job.objects.values_list("pk", flat=True) if str(pk).startswith(prefix)] if len(prefix) >= 4 else []
+    matches = (
+        [pk for pk in Job.objects.values_list("pk", flat=True) if str(pk).startswith(prefix)]
+        if len(prefix) >= 4
+        else []
+    )
     if len(matches) != 1:
         raise CommandError(_("任务不存在或编号不唯一：%(id)s") % {"id": ref})
     return Job.objects.get(pk=matches[0])
@@ -63,7 +67,9 @@ class Command(BaseCommand):
     help = _("查看、运行和重新运行后台任务")
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{list,show,rerun,run}")
+        actions = parser.add_subparsers(
+            dest="action", required=True, metavar="{list,show,rerun,run}"
+        )
 
         listing = actions.add_parser("list", help=_("列出最近的任务"))
         listing.add_argument("--status", choices=Job.Status.values)
@@ -76,12 +82,18 @@ class Command(BaseCommand):
 
         rerun = actions.add_parser("rerun", help=_("重新运行失败或停滞的任务"))
         rerun.add_argument("job_id")
-        rerun.add_argument("--force", action="store_true", help=_("即使任务仍显示为运行中也重新运行（确认原进程已停止时使用）"))
+        rerun.add_argument(
+            "--force",
+            action="store_true",
+            help=_("即使任务仍显示为运行中也重新运行（确认原进程已停止时使用）"),
+        )
         rerun.add_argument("--no-wait", action="store_true", help=_("排队后立即返回，不跟踪进度"))
 
         run = actions.add_parser("run", help=_("新建并运行一个任务"))
         run.add_argument("kind")
-        run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help=_("任务参数，可重复"))
+        run.add_argument(
+            "--param", action="append", default=[], metavar="KEY=VALUE", help=_("任务参数，可重复")
+        )
         run.add_argument("--user", help=_("以该用户身份运行（用户名）"))
         run.add_argument("--no-wait", action="store_true", help=_("排队后立即返回，不跟踪进度"))
 
@@ -106,14 +118,29 @@ class Command(BaseCommand):
     def _show(self, *, job_id, as_json=False, **_options):
         row = find_job(job_id)
         if as_json:
-            self.stdout.write(_dumps({
-                "id": str(row.pk), "kind": row.kind, "title": row.title, "status": row.status, "done": row.done,
-                "total": row.total, "message": row.message, "params": row.params, "result": row.result,
-                "error": row.error, "attempts": row.attempts, "backend": row.backend,
-                "created_by": row.created_by.get_username() if row.created_by else None,
-                "created_at": row.created_at, "started_at": row.started_at, "finished_at": row.finished_at,
-                "stalled": jobs.is_stalled(row),
-            }))
+            self.stdout.write(
+                _dumps(
+                    {
+                        "id": str(row.pk),
+                        "kind": row.kind,
+                        "title": row.title,
+                        "status": row.status,
+                        "done": row.done,
+                        "total": row.total,
+                        "message": row.message,
+                        "params": row.params,
+                        "result": row.result,
+                        "error": row.error,
+                        "attempts": row.attempts,
+                        "backend": row.backend,
+                        "created_by": row.created_by.get_username() if row.created_by else None,
+                        "created_at": row.created_at,
+                        "started_at": row.started_at,
+                        "finished_at": row.finished_at,
+                        "stalled": jobs.is_stalled(row),
+                    }
+                )
+            )
             return
         lines = [
             (_("编号"), str(row.pk)),
@@ -144,7 +171,9 @@ class Command(BaseCommand):
             jobs.registered(kind)
         except KeyError:
             known = ", ".join(jobs.kinds())
-            raise CommandError(_("未知的任务类型：%(kind)s（可用：%(known)s）") % {"kind": kind, "known": known}) from None
+            raise CommandError(
+                _("未知的任务类型：%(kind)s（可用：%(known)s）") % {"kind": kind, "known": known}
+            ) from None
         params = dict(parse_param(p) for p in param)
         account = None
         if user:
@@ -155,7 +184,10 @@ class Command(BaseCommand):
             self._check_broker()
         # Without a broker the job runs below in the foreground (a thread would die with this process).
         row = jobs.enqueue(
-            kind, params=params, user=account, region=account.region if account else None,
+            kind,
+            params=params,
+            user=account,
+            region=account.region if account else None,
             dispatch_on_commit=bool(settings.BROKER_URL),
         )
         self.stderr.write(_("任务 %(id)s 已创建：%(title)s") % {"id": row.pk, "title": row.title})
@@ -165,7 +197,11 @@ class Command(BaseCommand):
         row = find_job(job_id)
         if row.status == Job.Status.SUCCEEDED:
             raise CommandError(_("任务已完成，无需重新运行"))
-        if row.status in (Job.Status.RUNNING, Job.Status.QUEUED) and not jobs.is_stalled(row) and not force:
+        if (
+            row.status in (Job.Status.RUNNING, Job.Status.QUEUED)
+            and not jobs.is_stalled(row)
+            and not force
+        ):
             raise CommandError(_("任务仍在排队或运行中；如确认原进程已停止，请加 --force"))
         if settings.BROKER_URL:
             self._check_broker()
@@ -176,7 +212,10 @@ class Command(BaseCommand):
     def _check_broker(self) -> None:
         status = jobs.backend_status()
         if not status["ok"]:
-            raise CommandError(_("无法连接消息队列 %(url)s：%(error)s") % {"url": settings.BROKER_URL, "error": status["error"]})
+            raise CommandError(
+                _("无法连接消息队列 %(url)s：%(error)s")
+                % {"url": settings.BROKER_URL, "error": status["error"]}
+            )
 
     def _progress_bar(self, title: str) -> ProgressBar:
         # The bar redraws a line in place, so it writes to the raw stream: Django's OutputWrapper
@@ -190,7 +229,9 @@ class Command(BaseCommand):
                 return
             status = jobs.backend_status()
             if not status.get("workers"):
-                self.stderr.write(_("提示：当前没有运行中的工作进程，请另开终端运行 minzheng worker"))
+                self.stderr.write(
+                    _("提示：当前没有运行中的工作进程，请另开终端运行 minzheng worker")
+                )
             with self._progress_bar(row.title) as bar:
                 try:
                     while row.status not in FINISHED:
@@ -207,5 +248,7 @@ class Command(BaseCommand):
                 row = jobs.execute(str(row.pk), on_progress=job_progress_callback(bar))
                 bar.update(row.done, row.total or None, row.message)
         if row.status == Job.Status.FAILED:
-            raise CommandError(_("任务失败：%(message)s") % {"message": row.message or row.error[:300]})
+            raise CommandError(
+                _("任务失败：%(message)s") % {"message": row.message or row.error[:300]}
+            )
         self.stdout.write(_dumps(row.result))

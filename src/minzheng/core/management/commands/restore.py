@@ -21,7 +21,9 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         rows = sum(report.counts.values())
-        self.stdout.write(self.style.SUCCESS(
-            f"restored {len(report.counts)} tables ({rows} rows, counts as in the archive), {report.media_files} media files "
-            f"(checksums as in the archive); {report.chain.describe()}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"restored {len(report.counts)} tables ({rows} rows, counts as in the archive), {report.media_files} media files "
+                f"(checksums as in the archive); {report.chain.describe()}"
+            )
+        )

@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("MINZHENG_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("MINZHENG_WORKERS", "2")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("MINZHENG_WORKERS", "2"))
+        )
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--no-migrate", action="store_true")
 
@@ -29,9 +31,20 @@ class Command(BaseCommand):
             # their progress visible and lets SQLite queue writers instead of racing.
             workers = 1
         argv = [
-            "gunicorn", "minzheng.wsgi:application", "--bind", bind, "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", str(threads), "--timeout", "120",
-            "--access-logfile", "-" if settings.DEBUG else os.environ.get("MINZHENG_ACCESS_LOG", "-"),
+            "gunicorn",
+            "minzheng.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "-" if settings.DEBUG else os.environ.get("MINZHENG_ACCESS_LOG", "-"),
         ]
         from gunicorn.app.wsgiapp import run
 

@@ -46,7 +46,8 @@ class DjangoWorker(Worker):
             return
         try:
             Job.objects.filter(pk=job.args[0], status=Job.Status.RUNNING).update(
-                status=Job.Status.FAILED, finished_at=timezone.now(),
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
                 message=_("执行任务的进程意外终止，可重新运行")[:300],
                 error=f"work horse {retpid} ended with status {ret_val}",
             )
@@ -63,7 +64,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, burst: bool, processes: int, verbosity: int, **options):
         if not settings.BROKER_URL:
-            raise CommandError(_("未配置消息队列：请设置环境变量 MINZHENG_BROKER_URL，例如 redis://127.0.0.1:6379/0"))
+            raise CommandError(
+                _(
+                    "未配置消息队列：请设置环境变量 MINZHENG_BROKER_URL，例如 redis://127.0.0.1:6379/0"
+                )
+            )
         if processes < 1:
             raise CommandError(_("--processes 至少为1"))
         require_data_key()
@@ -71,7 +76,10 @@ class Command(BaseCommand):
         try:
             redis.ping()
         except Exception as exc:
-            raise CommandError(_("无法连接消息队列 %(url)s：%(error)s") % {"url": settings.BROKER_URL, "error": exc}) from None
+            raise CommandError(
+                _("无法连接消息队列 %(url)s：%(error)s")
+                % {"url": settings.BROKER_URL, "error": exc}
+            ) from None
         level = {0: "WARNING", 1: "INFO"}.get(verbosity, "DEBUG")
         # Import every app's job functions once here, so each forked horse starts with them loaded.
         jobs.load_job_modules()
@@ -82,5 +90,7 @@ class Command(BaseCommand):
             return
         from rq.worker_pool import WorkerPool
 
-        pool = WorkerPool([jobs.queue_name()], connection=redis, num_workers=processes, worker_class=DjangoWorker)
+        pool = WorkerPool(
+            [jobs.queue_name()], connection=redis, num_workers=processes, worker_class=DjangoWorker
+        )
         pool.start(burst=burst, logging_level=level)

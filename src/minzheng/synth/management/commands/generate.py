@@ -19,27 +19,56 @@ class Command(BaseCommand):
     help = "Generate a deterministic synthetic Jingmen (villages, households, people) as Parquet files; --load also loads it."
 
     def add_arguments(self, parser):
-        parser.add_argument("--persons", type=int, default=20_000, help="number of people (default 20,000; full scale 2,900,000)")
-        parser.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
-        parser.add_argument("--out", type=Path, default=None, help="output directory (default var/synth/<persons>-<seed>)")
-        parser.add_argument("--load", action="store_true", help="load the city into the database afterwards")
         parser.add_argument(
-            "--with-sources", action="store_true",
+            "--persons",
+            type=int,
+            default=20_000,
+            help="number of people (default 20,000; full scale 2,900,000)",
+        )
+        parser.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help="output directory (default var/synth/<persons>-<seed>)",
+        )
+        parser.add_argument(
+            "--load", action="store_true", help="load the city into the database afterwards"
+        )
+        parser.add_argument(
+            "--with-sources",
+            action="store_true",
             help="also write the departmental sources for verification, with planted discrepancies and their ground truth",
         )
 
-    def handle(self, *args, persons: int, seed: int, out: Path | None, load: bool, with_sources: bool = False, **opts):
+    def handle(
+        self,
+        *args,
+        persons: int,
+        seed: int,
+        out: Path | None,
+        load: bool,
+        with_sources: bool = False,
+        **opts,
+    ):
         if persons < 1:
             raise CommandError(_("--persons 至少为 1"))
         out_dir = out or Path(settings.VAR_DIR) / "synth" / f"{persons}-{seed}"
         started = time.monotonic()
         with ProgressBar("generate") as bar:
-            manifest = generate_city(persons=persons, seed=seed, out_dir=out_dir, progress=bar.update)
+            manifest = generate_city(
+                persons=persons, seed=seed, out_dir=out_dir, progress=bar.update
+            )
         self.stdout.write(
-            _("已生成 %(persons)s 人、%(households)s 户、%(villages)s 个村（社区）→ %(out)s（%(seconds).1f 秒，校验值 %(checksum)s）")
+            _(
+                "已生成 %(persons)s 人、%(households)s 户、%(villages)s 个村（社区）→ %(out)s（%(seconds).1f 秒，校验值 %(checksum)s）"
+            )
             % {
-                "persons": f"{manifest['persons']:,}", "households": f"{manifest['households']:,}",
-                "villages": f"{manifest['villages']:,}", "out": out_dir, "seconds": time.monotonic() - started,
+                "persons": f"{manifest['persons']:,}",
+                "households": f"{manifest['households']:,}",
+                "villages": f"{manifest['villages']:,}",
+                "out": out_dir,
+                "seconds": time.monotonic() - started,
                 "checksum": manifest["checksum"][:12],
             }
         )
@@ -59,6 +88,12 @@ def load_into_database(command: BaseCommand, src_dir: Path) -> None:
         result = load_city(src_dir=src_dir, progress=bar.update)
     added = result["added"]
     command.stdout.write(
-        _("已导入 %(src)s（%(seconds).1f 秒）：新增村（社区）%(villages)s 个、人员 %(persons)s 人、家庭 %(households)s 户、家庭成员 %(members)s 条")
-        % {"src": src_dir, "seconds": time.monotonic() - started, **{k: f"{v:,}" for k, v in added.items()}}
+        _(
+            "已导入 %(src)s（%(seconds).1f 秒）：新增村（社区）%(villages)s 个、人员 %(persons)s 人、家庭 %(households)s 户、家庭成员 %(members)s 条"
+        )
+        % {
+            "src": src_dir,
+            "seconds": time.monotonic() - started,
+            **{k: f"{v:,}" for k, v in added.items()},
+        }
     )

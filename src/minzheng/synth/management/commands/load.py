@@ -16,11 +16,16 @@ class Command(BaseCommand):
     help = "Load a synthetic city written by `minzheng generate` into the database; loading it again adds nothing."
 
     def add_arguments(self, parser):
-        parser.add_argument("directory", type=Path, help="directory holding manifest.json and the Parquet files")
+        parser.add_argument(
+            "directory", type=Path, help="directory holding manifest.json and the Parquet files"
+        )
 
     def handle(self, *args, directory: Path, **opts):
         if not (directory / "manifest.json").is_file():
-            raise CommandError(_("%(dir)s 中没有 manifest.json（请先生成：minzheng generate --out %(dir)s）") % {"dir": directory})
+            raise CommandError(
+                _("%(dir)s 中没有 manifest.json（请先生成：minzheng generate --out %(dir)s）")
+                % {"dir": directory}
+            )
         try:
             load_into_database(self, directory)
         except ManifestMismatch as exc:

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from minzheng.core.context import Actor, acting_as
 from minzheng.core.errors import ServiceError
 from minzheng.core.progress import ProgressBar
-
 from minzheng.targets import excel, refresh, services
 from minzheng.targets.models import Plan
 
@@ -35,11 +34,17 @@ class Command(BaseCommand):
     help = _("目标管理：刷新指标快照、载入2016年计划、导入导出计划")
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{refresh,load-2016,demo,export-plan,import-plan}")
+        actions = parser.add_subparsers(
+            dest="action", required=True, metavar="{refresh,load-2016,demo,export-plan,import-plan}"
+        )
         run = actions.add_parser("refresh", help=_("生成指定日期的指标快照（默认今天）"))
         run.add_argument("--date", help=_("快照日期 YYYY-MM-DD"))
-        run.add_argument("--plan", type=int, help=_("只考核该计划（默认：考核期包含该日期的执行中计划）"))
-        run.add_argument("--history", action="store_true", help=_("为该计划补建考核期内每个月末的快照"))
+        run.add_argument(
+            "--plan", type=int, help=_("只考核该计划（默认：考核期包含该日期的执行中计划）")
+        )
+        run.add_argument(
+            "--history", action="store_true", help=_("为该计划补建考核期内每个月末的快照")
+        )
         actions.add_parser("load-2016", help=_("载入荆门市2016年民政工作要点（已载入则跳过）"))
         actions.add_parser("demo", help=_("载入2016年计划并生成各月快照"))
         export = actions.add_parser("export-plan", help=_("把计划导出为Excel"))
@@ -72,7 +77,9 @@ class Command(BaseCommand):
         stream = getattr(self.stderr, "_out", self.stderr)
         for on_date in dates:
             with ProgressBar(_("指标快照 %(date)s") % {"date": on_date}, stream=stream) as bar:
-                result = refresh.refresh(on_date=on_date, plans=plans, progress=lambda d, t, m: bar.update(d, t, m))
+                result = refresh.refresh(
+                    on_date=on_date, plans=plans, progress=lambda d, t, m: bar.update(d, t, m)
+                )
             self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     def _missing_plan(self, pk):
@@ -80,7 +87,9 @@ class Command(BaseCommand):
 
     def _load_2016(self, **_options):
         plan = services.load_plan_2016()
-        self.stdout.write(_("%(title)s：%(n)s 个目标") % {"title": plan.title, "n": plan.targets.count()})
+        self.stdout.write(
+            _("%(title)s：%(n)s 个目标") % {"title": plan.title, "n": plan.targets.count()}
+        )
 
     def _demo(self, **_options):
         from minzheng.targets.demo import setup_demo
@@ -97,7 +106,11 @@ class Command(BaseCommand):
         if account is None:
             raise CommandError(_("用户不存在：%(user)s") % {"user": user})
         try:
-            plan = services.import_plan(user=account, data=excel.read_plan_xlsx(Path(file).read_bytes()))
+            plan = services.import_plan(
+                user=account, data=excel.read_plan_xlsx(Path(file).read_bytes())
+            )
         except ServiceError as exc:
             raise CommandError("; ".join(m for ms in exc.errors.values() for m in ms)) from None
-        self.stdout.write(_("已导入 %(title)s（草稿），编号 %(id)s") % {"title": plan.title, "id": plan.pk})
+        self.stdout.write(
+            _("已导入 %(title)s（草稿），编号 %(id)s") % {"title": plan.title, "id": plan.pk}
+        )
