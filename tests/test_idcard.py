@@ -31,7 +31,7 @@ def test_valid_ids(raw, number, birth, sex):
 @pytest.mark.parametrize(
     "raw, reason",
     [
-        ("420881198512120021", "校验码"),  # DOMAIN.md: must end in X
+        ("420881198512120021", "校验码"),  # docs/DOMAIN.md §2.1: must end in X
         ("34052419800101001x", "大写X"),  # lower-case x
         ("420802199002301234", "出生日期不存在"),  # 30 February
         ("420802199013011234", "出生日期不存在"),  # month 13

@@ -1,8 +1,9 @@
 """Default statistics and standards: Jingmen's end-2015 figures where the plan gives them, and
 marked defaults elsewhere. All of them are ordinary `Standard` rows an administrator can change.
 
-Tags as in DOMAIN.md: [plan] from the 2016 Jingmen plan or its sources; [local] a pattern seen in
-another locality; [assumed] a reasonable starting value, not checked.
+Tags as in docs/DOMAIN.md (which states each rule and its source): [plan] from the 2016 Jingmen
+plan or its sources; [local] a pattern seen in another locality; [assumed] a reasonable starting
+value, not checked; [law] a national rule.
 
 Effective date: 2016-01-01, the start of the plan (the end-2015 standards were in force then, and
 the disability subsidies start that day under 国发〔2015〕52号).

@@ -3,7 +3,7 @@
 `workflow_param(key, region, on, programme=...)` reads the value in force for a region on a date
 from the assistance standards (key namespace `workflow.*`, looked up under the case's programme,
 so a programme may set its own figure), and falls back to the defaults below when no standard is
-set. Defaults are the Hubei pattern of DOMAIN.md §3.1
+set. Defaults are the Hubei pattern of docs/DOMAIN.md §3.6
 ([local]) or a best guess ([assumed]); an administrator overrides any of them per region and
 effective date by entering a standard with the same key.
 

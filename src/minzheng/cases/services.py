@@ -354,7 +354,7 @@ def _validate_facts(facts, household: Household, on: dt.date) -> dict:
 
 
 # Programmes a household cannot hold together: 低保 urban or rural, or 特困 support (the basic
-# living of a 特困 person is the support itself) — DOMAIN.md §4 "duplicate assistance".
+# living of a 特困 person is the support itself) — docs/DOMAIN.md §3.8.
 EXCLUSIVE_PROGRAMMES = (frozenset({Programme.DIBAO_URBAN, Programme.DIBAO_RURAL, Programme.TEKUN}),)
 
 

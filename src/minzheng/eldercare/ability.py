@@ -25,7 +25,7 @@ is 1 (ADL 0 never goes beyond 轻度 in the table); ADL 1 with a 3 elsewhere is 
 another dimension is 0 or 1; ADL 2 with the other three all 0, or all in 1–2 but not all 2,
 is 2.
 
-DOMAIN.md: 失能 = grade 3, 半失能 = grades 1–2.
+docs/DOMAIN.md §5.1: 失能 = grade 3, 半失能 = grades 1–2.
 """
 
 from __future__ import annotations

@@ -78,8 +78,9 @@ def _provider(admin, name, kind, region, areas, *, items=True) -> Provider:
     return provider
 
 
-# Beds per 1,000 elderly the demo city is built to show (DOMAIN.md §5: national 2015 30.3, the
-# plan's target ≥ 31): a little under the target at the end of 2016, a little over it today.
+# Beds per 1,000 elderly the demo city is built to show (docs/DOMAIN.md §5.4: national 2015
+# 30.3, the plan's target ≥ 31): a little under the target at the end of 2016, a little over it
+# today.
 BEDS_PER_1000_2016 = 30
 BEDS_PER_1000_NOW = 32
 # Of each county's 2016 beds: the public welfare home, the private care home, the township homes;

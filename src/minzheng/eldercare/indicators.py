@@ -4,7 +4,7 @@ every region at once (one aggregate query each, rolled up the tree by path).
 Definitions (on a date d):
 - elderly_care_beds: beds of every institution and facility open on d (opened on or before d,
   not closed by d): care homes, township welfare homes, community home-care centres and rural
-  mutual-aid centres (DOMAIN.md §5: institutional + community beds).
+  mutual-aid centres (docs/DOMAIN.md §5.4: institutional + community beds).
 - new_urban_home_care_centres / new_rural_mutual_aid_centres: centres of the kind opened from
   1 January of d's year up to d.
 - communities_with_elderly_assoc / villages_with_elderly_assoc: urban / rural village-level units

@@ -4,8 +4,8 @@ plan (the 2016 targets rolled forward) with this year's snapshots, so a leader s
 for now.
 
 The synthetic city is much smaller than Jingmen (20,000 people by default against about 2.9
-million, DOMAIN.md §1): in the current-year plan, an absolute count the platform computes (beds,
-new centres) is scaled to the city's size, or no unit could ever reach it; rates and ratios
+million, docs/DOMAIN.md §1.5): in the current-year plan, an absolute count the platform computes
+(beds, new centres) is scaled to the city's size, or no unit could ever reach it; rates and ratios
 stay as the plan set them."""
 
 from __future__ import annotations

@@ -648,7 +648,7 @@ _ratio(
     "elderly_care_beds",
     "pop_60_plus",
     1000,
-    # national 2015: 30.3 (DOMAIN.md §5); beyond 100 a bed count or an age count is wrong
+    # national 2015: 30.3 (docs/DOMAIN.md §5.4); beyond 100 a bed count or an age count is wrong
     plausible=(Decimal(0), Decimal(100)),
 )
 _count(

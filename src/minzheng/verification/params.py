@@ -8,7 +8,7 @@ per region and effective date without touching code:
   `standard`, `any_car_disqualifies`, `car_value_limit`, `max_homes`,
   `non_residential_disqualifies`, `disqualifying_business_roles`, `financial_assets_months`.
   A 低保 application uses its own programme; any other programme (特困 has the same property
-  test, DOMAIN.md §3.2) uses the 低保 programme of the household's urban/rural type.
+  test, docs/DOMAIN.md §3.2) uses the 低保 programme of the household's urban/rural type.
 * Verification windows and lists, keys `verification.*` under the case's programme, falling back
   to the defaults below when no standard is set (the pattern of `minzheng.cases.params`):
 
@@ -51,8 +51,8 @@ EXCLUDED_PROGRAMMES_DEFAULT: dict[str, tuple[str, ...]] = {
     DIBAO_RURAL: (DIBAO_URBAN, TEKUN),
     TEKUN: (DIBAO_URBAN, DIBAO_RURAL),
 }
-# DOMAIN.md §4: the departments a verification centre compares a household with. Income and
-# property tests (低保, 特困) need household registration and deaths, social insurance, real
+# docs/DOMAIN.md §4.1: the departments a verification centre compares a household with. Income
+# and property tests (低保, 特困) need household registration and deaths, social insurance, real
 # estate, business registration, vehicles and bank deposits; a one-off grant needs fewer.
 _MEANS_TEST_SOURCES = (
     "deaths",

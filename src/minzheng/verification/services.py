@@ -295,8 +295,8 @@ def refusal_reasons(findings) -> str:
 @transaction.atomic
 def conclude_case(*, user, case: Case, on: dt.date | None = None) -> Case:
     """Conclude an application's verification once staff have dealt with every finding: any
-    finding confirmed → written refusal without a home visit (DOMAIN.md §3.1); otherwise, every
-    finding explained → on to the home investigation."""
+    finding confirmed → written refusal without a home visit (docs/DOMAIN.md §3.6); otherwise,
+    every finding explained → on to the home investigation."""
     from minzheng.cases import services as case_services
 
     if user is None or not user.is_authenticated or not can_see_case(user, case):
