@@ -29,18 +29,10 @@ def set_holiday(*, user, date: dt.date, is_working_day: bool, name: str) -> Holi
     """Enter or correct one day of the national holiday arrangement (a day off or a worked weekend day)."""
     _ensure_calendar_admin(user)
     name = _text(name, "name", _("请填写节日名称"))
-    holiday = Holiday.objects.filter(date=date).first()
-    before = audit.snapshot(holiday) if holiday else None
-    holiday = holiday or Holiday(date=date)
-    holiday.is_working_day, holiday.name = is_working_day, name[:32]
-    holiday.save()
-    audit.record(
-        "update" if before else "create",
-        obj=holiday,
-        object_repr=str(holiday),
-        before=before,
-        after=audit.snapshot(holiday),
-    )
+    holiday = Holiday.objects.filter(date=date).first() or Holiday(date=date)
+    with audit.audited(holiday):  # "create" for a new day
+        holiday.is_working_day, holiday.name = is_working_day, name[:32]
+        holiday.save()
     return holiday
 
 

@@ -67,31 +67,25 @@ def record_spot_check(
     if len(names) < minimum:
         raise ServiceError({"investigators": [_("入户抽查人员不得少于 %(n)s 人") % {"n": minimum}]})
     findings = _text(findings, "findings", _("请填写抽查情况"))
-    before = audit.snapshot(check)
-    check.checked_on, check.investigators, check.findings, check.checked_by = (
-        checked_on,
-        names,
-        findings,
-        user,
-    )
-    check.save()
-    _event(
-        case,
-        user=user,
-        action="spot_check",
-        on=checked_on,
-        from_state=case.state,
-        note=_("县级入户抽查：%(names)s") % {"names": "、".join(names)},
-        data={"findings": findings},
-    )
-    audit.record(
-        "update",
-        obj=check,
-        object_repr=f"{case.number} {_('入户抽查')}",
-        region_code=case.audit_region_code,
-        before=before,
-        after=audit.snapshot(check),
-    )
+    with audit.audited(
+        check, object_repr=f"{case.number} {_('入户抽查')}", region_code=case.audit_region_code
+    ):
+        check.checked_on, check.investigators, check.findings, check.checked_by = (
+            checked_on,
+            names,
+            findings,
+            user,
+        )
+        check.save()
+        _event(
+            case,
+            user=user,
+            action="spot_check",
+            on=checked_on,
+            from_state=case.state,
+            note=_("县级入户抽查：%(names)s") % {"names": "、".join(names)},
+            data={"findings": findings},
+        )
     return check
 
 
@@ -260,21 +254,18 @@ def declare_staff_relative(*, user, case: Case, relation: str) -> Case:
     if not case.is_open:
         raise _state_conflict(case, _("近亲属备案"))
     relation = _text(relation, "relation", _("请说明亲属关系"))
-    before = audit.snapshot(case)
-    case.relative_of_staff, case.relative_relation = True, relation[:200]
-    case.save(update_fields=["relative_of_staff", "relative_relation", "updated_at"])
-    today = _today()
-    _event(
-        case,
-        user=user,
-        action="staff_relative",
-        on=today,
-        from_state=case.state,
-        note=_("近亲属备案：%(r)s") % {"r": relation},
-    )
-    audit.record(
-        "update", obj=case, before=before, after=audit.snapshot(case), note=_("近亲属备案")
-    )
+    with audit.audited(case, note=_("近亲属备案")):
+        case.relative_of_staff, case.relative_relation = True, relation[:200]
+        case.save(update_fields=["relative_of_staff", "relative_relation", "updated_at"])
+        today = _today()
+        _event(
+            case,
+            user=user,
+            action="staff_relative",
+            on=today,
+            from_state=case.state,
+            note=_("近亲属备案：%(r)s") % {"r": relation},
+        )
     if case.state == State.COUNTY_REVIEW and not SpotCheck.objects.filter(case=case).exists():
         check = _select_for_spot_check(case, today)
         _record(
@@ -342,12 +333,8 @@ def grant_emergency(
         note=(note or "").strip(),
         recorded_by=user,
     )
-    audit.record(
-        "create",
-        obj=payment,
-        object_repr=f"{case.number} {_('先行救助')}",
-        region_code=case.audit_region_code,
-        after=audit.snapshot(payment),
+    audit.record_created(
+        payment, object_repr=f"{case.number} {_('先行救助')}", region_code=case.audit_region_code
     )
     _transition(
         case,

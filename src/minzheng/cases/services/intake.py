@@ -324,7 +324,7 @@ def apply(
         from_state="",
         note=case.get_channel_display(),
     )
-    audit.record("create", obj=case, after=audit.snapshot(case), note=case.get_channel_display())
+    audit.record_created(case, note=case.get_channel_display())
     return case
 
 
@@ -437,12 +437,10 @@ def accept(
         notice = MissingMaterialsNotice.objects.create(
             case=case, items=items, issued_on=on, issued_by=user
         )
-        audit.record(
-            "create",
-            obj=notice,
+        audit.record_created(
+            notice,
             object_repr=f"{case.number} {_('一次性告知')}",
             region_code=case.audit_region_code,
-            after=audit.snapshot(notice),
         )
         return _transition(
             case,

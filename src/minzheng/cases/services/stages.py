@@ -353,31 +353,28 @@ def resolve_objection(
     on = _act_date(None, on)
     if on < objection.filed_on:
         raise ServiceError({"on": [_("办结日期不能早于异议提出日期")]})
-    before = audit.snapshot(objection)
-    objection.outcome, objection.resolution, objection.resolved_on, objection.resolved_by = (
-        outcome,
-        resolution,
-        on,
-        user,
-    )
-    objection.save()
-    _event(
-        case,
-        user=user,
-        action="objection_resolved",
-        on=on,
-        from_state=case.state,
-        note=_("异议办结：%(o)s。%(r)s") % {"o": objection.get_outcome_display(), "r": resolution},
-        data={"objection_id": objection.pk},
-    )
-    audit.record(
-        "update",
-        obj=objection,
+    with audit.audited(
+        objection,
         object_repr=f"{case.number} {_('公示异议')}",
         region_code=case.audit_region_code,
-        before=before,
-        after=audit.snapshot(objection),
-    )
+    ):
+        objection.outcome, objection.resolution, objection.resolved_on, objection.resolved_by = (
+            outcome,
+            resolution,
+            on,
+            user,
+        )
+        objection.save()
+        _event(
+            case,
+            user=user,
+            action="objection_resolved",
+            on=on,
+            from_state=case.state,
+            note=_("异议办结：%(o)s。%(r)s")
+            % {"o": objection.get_outcome_display(), "r": resolution},
+            data={"objection_id": objection.pk},
+        )
     return objection
 
 

@@ -452,10 +452,9 @@ def update_plan(*, user, plan: Plan, **changes) -> Plan:
         errors["title"] = [_("计划名称为必填项")]
     if errors:
         raise ServiceError(errors)
-    before = audit.snapshot(plan)
-    for field, value in changes.items():
-        setattr(plan, field, value)
-    plan.save()
-    plan.refresh_from_db()
-    audit.record("update", obj=plan, before=before, after=audit.snapshot(plan))
+    with audit.audited(plan):
+        for field, value in changes.items():
+            setattr(plan, field, value)
+        plan.save()
+        plan.refresh_from_db()
     return plan

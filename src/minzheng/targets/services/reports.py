@@ -123,9 +123,9 @@ def submit_report(
         submitted_by=user if user.is_authenticated else None,
     )
     evidence = _evidence_rows(report, files)
-    after = audit.snapshot(report)
-    after["evidence"] = [e.original_name for e in evidence]
-    audit.record("create", obj=report, after=after, note=_("填报指标数据"))
+    audit.record_created(
+        report, note=_("填报指标数据"), extra={"evidence": [e.original_name for e in evidence]}
+    )
     return report
 
 
@@ -167,25 +167,18 @@ def review_report(*, user, report: ReportedValue, approve: bool, note: str = "")
         raise ServiceError({"note": [_("退回时请写明原因")]})
     if approve and not report.evidence.exists():
         raise ServiceError({"files": [_("该填报没有证明材料，不能审核通过")]})
-    before = audit.snapshot(report)
-    if approve:
-        previous = ReportedValue.objects.filter(
-            indicator=report.indicator,
-            region=report.region,
-            as_of=report.as_of,
-            status=ReportedValue.Status.APPROVED,
-        )
-        previous.update(status=ReportedValue.Status.SUPERSEDED)
-    report.status = ReportedValue.Status.APPROVED if approve else ReportedValue.Status.REJECTED
-    report.reviewed_by = user
-    report.reviewed_at = timezone.now()
-    report.review_note = note[:500]
-    report.save()
-    audit.record(
-        "transition",
-        obj=report,
-        before=before,
-        after=audit.snapshot(report),
-        note=note or _("审核通过"),
-    )
+    with audit.audited(report, "transition", note=note or _("审核通过")):
+        if approve:
+            previous = ReportedValue.objects.filter(
+                indicator=report.indicator,
+                region=report.region,
+                as_of=report.as_of,
+                status=ReportedValue.Status.APPROVED,
+            )
+            previous.update(status=ReportedValue.Status.SUPERSEDED)
+        report.status = ReportedValue.Status.APPROVED if approve else ReportedValue.Status.REJECTED
+        report.reviewed_by = user
+        report.reviewed_at = timezone.now()
+        report.review_note = note[:500]
+        report.save()
     return report

@@ -85,7 +85,7 @@ def open_case(
             )
     except IntegrityError:
         raise ServiceError({"target": [_("该目标已在督办中")]}, status=409) from None
-    audit.record("create", obj=case, after=audit.snapshot(case), note=_("挂牌督办"))
+    audit.record_created(case, note=_("挂牌督办"))
     return case
 
 
@@ -95,10 +95,9 @@ def assign_case_owner(*, user, case: SupervisionCase, owner) -> SupervisionCase:
         _deny(_("应由上一级单位指定责任人"))
     if not (owner.region_id and owner.region.path.startswith(case.region.path)):
         raise ServiceError({"owner": [_("责任人应为责任单位或其下级的工作人员")]})
-    before = audit.snapshot(case)
-    case.owner = owner
-    case.save(update_fields=["owner"])
-    audit.record("update", obj=case, before=before, after=audit.snapshot(case))
+    with audit.audited(case):
+        case.owner = owner
+        case.save(update_fields=["owner"])
     return case
 
 
@@ -138,15 +137,12 @@ def close_case(
         _deny(_("应由挂牌单位销号"))
     if not note.strip():
         raise ServiceError({"note": [_("销号时请写明整改结果")]})
-    before = audit.snapshot(case)
-    case.status = SupervisionCase.Status.CLOSED
-    case.closed_on = closed_on or timezone.localdate()
-    case.closed_by = user
-    case.closing_note = note.strip()
-    case.save()
-    audit.record(
-        "transition", obj=case, before=before, after=audit.snapshot(case), note=_("督办销号")
-    )
+    with audit.audited(case, "transition", note=_("督办销号")):
+        case.status = SupervisionCase.Status.CLOSED
+        case.closed_on = closed_on or timezone.localdate()
+        case.closed_by = user
+        case.closing_note = note.strip()
+        case.save()
     return case
 
 

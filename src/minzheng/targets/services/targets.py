@@ -89,7 +89,7 @@ def create_target(
         region=region or plan.region,
         note=note[:500],
     )
-    audit.record("create", obj=target, after=audit.snapshot(target))
+    audit.record_created(target)
     touch_plan(plan.pk)
     return target
 
@@ -124,26 +124,25 @@ def update_target(*, user, target: Target, **changes) -> Target:
         errors.setdefault("report_frequency", []).append(_("填报周期无效"))
     if errors:
         raise ServiceError(errors)
-    before = audit.snapshot(target)
-    target.title = str(changes.get("title", target.title)).strip() or target.title
-    target.comparison = changes.get("comparison", target.comparison)
-    target.value, target.weight, target.deadline = value, weight, deadline
-    target.note = str(changes.get("note", target.note))[:500]
-    target.report_frequency = changes.get("report_frequency", target.report_frequency) or ""
-    target.save()
-    problems = []
-    if target.parent_id:
-        problems += allocation_errors(
-            target.parent,
-            [(c.region, c.value) for c in target.parent.children.select_related("region")],
-        )
-    children = list(target.children.select_related("region"))
-    if children:
-        problems += allocation_errors(target, [(c.region, c.value) for c in children])
-    if problems:
-        raise ServiceError({"value": problems})
-    target.refresh_from_db()
-    audit.record("update", obj=target, before=before, after=audit.snapshot(target))
+    with audit.audited(target):
+        target.title = str(changes.get("title", target.title)).strip() or target.title
+        target.comparison = changes.get("comparison", target.comparison)
+        target.value, target.weight, target.deadline = value, weight, deadline
+        target.note = str(changes.get("note", target.note))[:500]
+        target.report_frequency = changes.get("report_frequency", target.report_frequency) or ""
+        target.save()
+        problems = []
+        if target.parent_id:
+            problems += allocation_errors(
+                target.parent,
+                [(c.region, c.value) for c in target.parent.children.select_related("region")],
+            )
+        children = list(target.children.select_related("region"))
+        if children:
+            problems += allocation_errors(target, [(c.region, c.value) for c in children])
+        if problems:
+            raise ServiceError({"value": problems})
+        target.refresh_from_db()
     touch_plan(target.plan_id)
     return target
 
