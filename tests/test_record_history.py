@@ -85,11 +85,11 @@ def test_household_history_shows_members_and_the_bank_account_masked(client, peo
     html = client.get(reverse("web:household_detail", args=[household.pk])).content.decode()
     history = _history(html)
     newest_first = [
-        "dongbao_clerk 修改 李梅 离开日期：— → 2024-06-30",
+        "dongbao_clerk 修改 成员 李梅 离开日期：— → 2024-06-30",
         "dongbao_clerk 修改 开户银行：农商银行 → 工商银行 "
         f"银行账号：{idcard.mask('6217000012345678901')} → {idcard.mask('6222000011112222333')}",
-        "系统 新增 李梅 系统",
-        "系统 新增 张三 系统",
+        "系统 新增 成员 李梅 系统",
+        "系统 新增 成员 张三 系统",
         f"系统 新增 {household.number} 系统",
     ]
     positions = [history.find(row) for row in newest_first]

@@ -267,5 +267,5 @@ def household_audit_trail(household: Household, limit: int = 50) -> list[AuditEv
     _decorate(events)
     for event in events:
         if event.object_type == "people.householdmember":
-            event.subject = members.get(int(event.object_id), "")
+            event.subject = f"{_('成员')} {members.get(int(event.object_id), '')}".strip()
     return events
