@@ -299,8 +299,7 @@ def test_update_person_writes_before_and_after(api_client, people):
     event = AuditEvent.objects.filter(action="update", object_id=str(people["zhang"].pk)).latest(
         "seq"
     )
-    assert event.before == {"phone": ""} and event.after["phone"] == "13912345678"
-    assert people["zhang"].history.count() == 2
+    assert event.before == {"phone": ""} and event.after == {"phone": "13912345678"}
 
 
 def test_healthz(client):

@@ -189,7 +189,7 @@ def test_losing_the_open_case_slot_at_insert_answers_409(people, users, calendar
         number="420802201699999",
     )
     with pytest.raises(ServiceError) as exc:
-        services._insert_case(twin)
+        services.intake._insert_case(twin)
     assert exc.value.status == 409 and exc.value.errors == {
         "programme": ["该家庭已有正在办理的同类申请"]
     }

@@ -93,7 +93,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves Swagger UI from local static files (offline, CSP)
-    "simple_history",
     "axes",
     "minzheng.core",
     "minzheng.regions",
@@ -122,7 +121,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
     "minzheng.core.middleware.RequestContextMiddleware",
     # Last, so it sees the failed login flagged by the authentication backend.
     "axes.middleware.AxesMiddleware",

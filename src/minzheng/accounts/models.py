@@ -44,7 +44,7 @@ class PlatformUserManager(UserManager):
                 "A superuser is a system administrator over all regions: role admin, no region."
             )
         user = super().create_superuser(username, email, password, **extra_fields)
-        audit.record("create", obj=user, after=audit.snapshot(user))
+        audit.record_created(user)
         return user
 
 

@@ -224,10 +224,8 @@ def _complete(pending: PendingRegistration, *, window: ActivationCode | None, no
         window.used_at = now
         window.save(update_fields=["used_at"])
     how = _("窗口开通码") if window is not None else _("短信验证码")
-    audit.record(
-        "create",
-        obj=user,
-        after=audit.snapshot(user),
+    audit.record_created(
+        user,
         region_code=person.audit_region_code,
         note=_("居民账号开通（%(how)s）") % {"how": how},
     )
@@ -296,21 +294,17 @@ def reset_resident_account(*, user, person, note: str = "") -> User:
         )
         if account is None:
             raise ServiceError({"person": [_("该居民没有已开通的账号")]}, status=409)
-        before = audit.snapshot(account)
-        account.is_active = False
-        account.person = None
-        account.username = f"reset-{account.pk}-{account.username}"[:150]
-        account.set_unusable_password()
-        account.save()
-        PendingRegistration.objects.filter(person=person, completed_at__isnull=True).update(
-            completed_at=timezone.now()
-        )
-        audit.record(
-            "update",
-            obj=account,
-            before=before,
-            after=audit.snapshot(account),
+        with audit.audited(
+            account,
             region_code=person.audit_region_code,
             note=_("窗口核验后重置居民账号：%(note)s") % {"note": note},
-        )
+        ):
+            account.is_active = False
+            account.person = None
+            account.username = f"reset-{account.pk}-{account.username}"[:150]
+            account.set_unusable_password()
+            account.save()
+            PendingRegistration.objects.filter(person=person, completed_at__isnull=True).update(
+                completed_at=timezone.now()
+            )
     return account

@@ -64,7 +64,7 @@ def create_account(
     )
     user.set_password(password)
     user.save()
-    audit.record("create", obj=user, after=audit.snapshot(user))
+    audit.record_created(user)
     return user
 
 
@@ -82,8 +82,7 @@ def set_password(*, user: User, password: str) -> User:
 
 @transaction.atomic
 def disable_account(*, user: User) -> User:
-    before = audit.snapshot(user)
-    user.is_active = False
-    user.save()
-    audit.record("update", obj=user, before=before, after=audit.snapshot(user), note=_("停用账号"))
+    with audit.audited(user, note=_("停用账号")):
+        user.is_active = False
+        user.save()
     return user

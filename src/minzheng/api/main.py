@@ -24,6 +24,16 @@ logger = logging.getLogger("minzheng.api")
 
 
 class MinzhengAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        # An app's API may be a package with one router per area (minzheng.eldercare.api.bookings);
+        # its operations keep the ids of the app's API module (minzheng_eldercare_api_<function>),
+        # so the ids do not depend on how the app arranges its routers.
+        module = operation.view_func.__module__
+        parts = module.split(".")
+        if len(parts) == 4 and parts[0] == "minzheng" and parts[2] == "api":
+            module = ".".join(parts[:3])
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         return declare_error_responses(self, schema)

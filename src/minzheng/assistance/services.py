@@ -209,21 +209,14 @@ def set_statistic(
     if errors:
         raise ServiceError(errors)
     statistic = Statistic.objects.filter(key=key, region=region, year=year).first()
-    before = audit.snapshot(statistic) if statistic else None
     if statistic is None:
         statistic = Statistic(key=key, region=region, year=year)
-    statistic.value = amount
-    statistic.source = source
-    statistic.reason = reason.strip()
-    statistic.updated_by = user
-    statistic.save()
-    audit.record(
-        "update" if before else "create",
-        obj=statistic,
-        before=before,
-        after=audit.snapshot(statistic),
-        note=reason.strip(),
-    )
+    with audit.audited(statistic, note=reason.strip()):  # "create" for a new one
+        statistic.value = amount
+        statistic.source = source
+        statistic.reason = reason.strip()
+        statistic.updated_by = user
+        statistic.save()
     return statistic
 
 

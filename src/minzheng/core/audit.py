@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -470,3 +472,78 @@ def reseal(*, batch: int = 5000) -> ResealReport:
             note=f"audit chain re-sealed under key {key.key_id}: {total} events",
         )
     return ResealReport(events=total, old_head=report.head_hash, new_head=prev)
+
+
+# --- audited changes ---------------------------------------------------------------------------
+
+
+@dataclass
+class AuditedChange:
+    """One change being made inside `audited()`. The block may still set `note` (e.g. from the
+    outcome); `event` is the recorded event once the block has ended."""
+
+    instance: models.Model
+    action: str
+    note: str = ""
+    object_repr: str = ""
+    region_code: str = ""
+    before: dict | None = None
+    event: AuditEvent | None = None
+
+
+@contextmanager
+def audited(
+    instance: models.Model,
+    action: str | None = None,
+    *,
+    note: str = "",
+    object_repr: str = "",
+    region_code: str = "",
+    created: bool = False,
+) -> Iterator[AuditedChange]:
+    """Record one event for what the block changes on `instance`: its snapshot before the block
+    and after it. Use inside the transaction of the change; the block sets the fields and saves.
+
+    `action` defaults to "create" for a new instance (not saved yet, or `created=True` for one just
+    made by get_or_create) and "update" otherwise. A new instance has no before. An update keeps
+    only the fields that changed; when nothing changed the event is still written, with an empty
+    before and after, so the attempt is on record. An exception in the block records nothing."""
+    new = created or instance._state.adding
+    change = AuditedChange(
+        instance=instance,
+        action=action or (AuditEvent.Action.CREATE if new else AuditEvent.Action.UPDATE),
+        note=note,
+        object_repr=object_repr,
+        region_code=region_code,
+        before=None if new else snapshot(instance),
+    )
+    yield change
+    change.event = record(
+        change.action,
+        obj=instance,
+        object_repr=change.object_repr,
+        region_code=change.region_code,
+        before=change.before,
+        after=snapshot(instance),
+        note=change.note,
+    )
+
+
+def record_created(
+    instance: models.Model,
+    *,
+    note: str = "",
+    object_repr: str = "",
+    region_code: str = "",
+    extra: dict | None = None,
+) -> AuditEvent:
+    """The "create" event of a record just saved, with its snapshot (plus `extra`, e.g. the
+    many-to-many values a snapshot does not hold) as the after."""
+    return record(
+        AuditEvent.Action.CREATE,
+        obj=instance,
+        object_repr=object_repr,
+        region_code=region_code,
+        after=snapshot(instance) | (jsonable(extra) if extra else {}),
+        note=note,
+    )

@@ -640,17 +640,14 @@ def reject_enrolment(*, user, enrolment: AllowanceEnrolment, reason: str) -> All
     enrolment = AllowanceEnrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status != AllowanceEnrolment.Status.PROPOSED:
         raise ServiceError({"status": [_("该纳入建议已处理")]}, status=409)
-    before = audit.snapshot(enrolment)
-    enrolment.status = AllowanceEnrolment.Status.REJECTED
-    enrolment.decided_by, enrolment.decided_at, enrolment.reason = (
-        user,
-        timezone.now(),
-        reason[:500],
-    )
-    enrolment.save()
-    audit.record(
-        "transition", obj=enrolment, before=before, after=audit.snapshot(enrolment), note=reason
-    )
+    with audit.audited(enrolment, "transition", note=reason):
+        enrolment.status = AllowanceEnrolment.Status.REJECTED
+        enrolment.decided_by, enrolment.decided_at, enrolment.reason = (
+            user,
+            timezone.now(),
+            reason[:500],
+        )
+        enrolment.save()
     return enrolment
 
 
@@ -685,9 +682,7 @@ def propose_enrolment(*, user, person: Person, on: dt.date | None = None) -> All
             )
     except IntegrityError:
         raise ServiceError({"person": [_("该人员已有待确认的纳入建议")]}, status=409) from None
-    audit.record(
-        "create", obj=enrolment, after=audit.snapshot(enrolment), note=_("手工提出高龄津贴纳入建议")
-    )
+    audit.record_created(enrolment, note=_("手工提出高龄津贴纳入建议"))
     return enrolment
 
 

@@ -286,12 +286,7 @@ def create_booking(
         at=now,
     )
     # Last, so the audit chain's lock is held only from here to the commit.
-    audit.record(
-        "create",
-        obj=booking,
-        after=audit.snapshot(booking),
-        note=_("网上预约：%(item)s") % {"item": str(item)},
-    )
+    audit.record_created(booking, note=_("网上预约：%(item)s") % {"item": str(item)})
     return booking
 
 
@@ -770,9 +765,7 @@ def file_complaint(*, user, booking: Booking, text: str) -> Complaint:
         by_name=_name(user),
         at=timezone.now(),
     )
-    audit.record(
-        "create", obj=complaint, object_repr=booking.number, after=audit.snapshot(complaint)
-    )
+    audit.record_created(complaint, object_repr=booking.number)
     return complaint
 
 
@@ -798,47 +791,45 @@ def resolve_complaint(*, user, complaint: Complaint, upheld: bool, resolution: s
     if complaint.status != Complaint.Status.OPEN:
         raise ServiceError({"status": [_("该投诉已处理")]}, status=409)
     resolution = _reason(resolution, "resolution")
-    before = audit.snapshot(complaint)
-    complaint.status = Complaint.Status.UPHELD if upheld else Complaint.Status.DISMISSED
-    complaint.resolution, complaint.resolved_by, complaint.resolved_at = (
-        resolution,
-        user,
-        timezone.now(),
-    )
-    complaint.save()
-    booking = _locked(booking)
-    if upheld:
-        settled = (
-            booking.settlement_id
-            and Settlement.objects.filter(pk=booking.settlement_id)
-            .exclude(status=Settlement.Status.DRAFT)
-            .exists()
-        )
-        if not settled:
-            draft = booking.settlement_id
-            booking.payable, booking.settlement = False, None
-            booking.save(update_fields=["payable", "settlement", "updated_at"])
-            if draft:
-                _refresh_totals(Settlement.objects.get(pk=draft))
-    BookingEvent.objects.create(
-        booking=booking,
-        action="complaint_resolved",
-        from_status=booking.status,
-        to_status=booking.status,
-        note=f"{complaint.get_status_display()}：{resolution}",
-        by=user,
-        by_name=_name(user),
-        at=timezone.now(),
-    )
-    audit.record(
+    # The event is written when the block ends, so the audit chain's lock is held only from there.
+    with audit.audited(
+        complaint,
         "transition",
-        obj=complaint,
         object_repr=booking.number,
         region_code=booking.audit_region_code,
-        before=before,
-        after=audit.snapshot(complaint),
         note=resolution,
-    )
+    ):
+        complaint.status = Complaint.Status.UPHELD if upheld else Complaint.Status.DISMISSED
+        complaint.resolution, complaint.resolved_by, complaint.resolved_at = (
+            resolution,
+            user,
+            timezone.now(),
+        )
+        complaint.save()
+        booking = _locked(booking)
+        if upheld:
+            settled = (
+                booking.settlement_id
+                and Settlement.objects.filter(pk=booking.settlement_id)
+                .exclude(status=Settlement.Status.DRAFT)
+                .exists()
+            )
+            if not settled:
+                draft = booking.settlement_id
+                booking.payable, booking.settlement = False, None
+                booking.save(update_fields=["payable", "settlement", "updated_at"])
+                if draft:
+                    _refresh_totals(Settlement.objects.get(pk=draft))
+        BookingEvent.objects.create(
+            booking=booking,
+            action="complaint_resolved",
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"{complaint.get_status_display()}：{resolution}",
+            by=user,
+            by_name=_name(user),
+            at=timezone.now(),
+        )
     return complaint
 
 

@@ -96,31 +96,28 @@ def update_profile(
     their value."""
     _guard_person(user, person)
     profile, created = ElderlyProfile.objects.select_for_update().get_or_create(person=person)
-    before = None if created else audit.snapshot(profile)
-    if living_situation is not None:
-        if living_situation and living_situation not in LivingSituation.values:
-            raise ServiceError({"living_situation": [_("居住状况无效")]})
-        profile.living_situation = living_situation
-    if address is not None:
-        profile.address = _text(address, "address", required=False)
-    if health_record_number is not None:
-        profile.health_record_number = _text(
-            health_record_number, "health_record_number", required=False, limit=40
-        )
-    if health_clinic is not None:
-        if health_clinic.kind != Provider.Kind.CLINIC:
-            raise ServiceError({"health_clinic": [_("健康档案应由医疗卫生机构建立")]})
-        profile.health_clinic = health_clinic
-    if health_record_since is not None:
-        profile.health_record_since = health_record_since
-    if note is not None:
-        profile.note = _text(note, "note", required=False, limit=500)
-    if profile.health_record_number and profile.health_clinic_id is None:
-        raise ServiceError({"health_clinic": [_("请选择建立健康档案的卫生服务机构")]})
-    profile.save()
-    audit.record(
-        "create" if created else "update", obj=profile, before=before, after=audit.snapshot(profile)
-    )
+    with audit.audited(profile, created=created):
+        if living_situation is not None:
+            if living_situation and living_situation not in LivingSituation.values:
+                raise ServiceError({"living_situation": [_("居住状况无效")]})
+            profile.living_situation = living_situation
+        if address is not None:
+            profile.address = _text(address, "address", required=False)
+        if health_record_number is not None:
+            profile.health_record_number = _text(
+                health_record_number, "health_record_number", required=False, limit=40
+            )
+        if health_clinic is not None:
+            if health_clinic.kind != Provider.Kind.CLINIC:
+                raise ServiceError({"health_clinic": [_("健康档案应由医疗卫生机构建立")]})
+            profile.health_clinic = health_clinic
+        if health_record_since is not None:
+            profile.health_record_since = health_record_since
+        if note is not None:
+            profile.note = _text(note, "note", required=False, limit=500)
+        if profile.health_record_number and profile.health_clinic_id is None:
+            raise ServiceError({"health_clinic": [_("请选择建立健康档案的卫生服务机构")]})
+        profile.save()
     return profile
 
 
@@ -138,9 +135,7 @@ def add_contact(*, user, person, name: str, relation: str, phone: str) -> Emerge
         phone=phone,
         ordering=profile.contacts.count(),
     )
-    audit.record(
-        "create", obj=contact, region_code=person.audit_region_code, after=audit.snapshot(contact)
-    )
+    audit.record_created(contact, region_code=person.audit_region_code)
     return contact
 
 
@@ -235,11 +230,9 @@ def record_assessment(
         assessed_by=user if getattr(user, "pk", None) else None,
         next_due_on=_add_months(assessed_on, REASSESS_MONTHS),
     )
-    audit.record(
-        "create",
-        obj=assessment,
+    audit.record_created(
+        assessment,
         object_repr=f"{person.name} {grading.label}",
-        after=audit.snapshot(assessment),
         note=_("能力评估：%(g)s") % {"g": grading.label},
     )
     return assessment
@@ -290,11 +283,7 @@ def register_provider(
         credit_code=_text(credit_code, "credit_code", required=False, limit=18),
     )
     provider.service_areas.set(_areas(user, service_area_codes))
-    audit.record(
-        "create",
-        obj=provider,
-        after=audit.snapshot(provider) | {"service_areas": sorted(service_area_codes)},
-    )
+    audit.record_created(provider, extra={"service_areas": sorted(service_area_codes)})
     return provider
 
 
@@ -302,10 +291,9 @@ def register_provider(
 def set_provider_active(*, user, provider: Provider, active: bool, reason: str) -> Provider:
     _facility_guard(user, provider.region)
     reason = _text(reason, "reason", limit=500)
-    before = audit.snapshot(provider)
-    provider.active = active
-    provider.save(update_fields=["active"])
-    audit.record("update", obj=provider, before=before, after=audit.snapshot(provider), note=reason)
+    with audit.audited(provider, note=reason):
+        provider.active = active
+        provider.save(update_fields=["active"])
     return provider
 
 
@@ -374,9 +362,7 @@ def add_service_item(
         price_fen=price_fen,
         minutes_per_unit=minutes_per_unit,
     )
-    audit.record(
-        "create", obj=item, region_code=provider.audit_region_code, after=audit.snapshot(item)
-    )
+    audit.record_created(item, region_code=provider.audit_region_code)
     return item
 
 
@@ -386,25 +372,18 @@ def update_service_item(
 ) -> ServiceItem:
     """A new price applies to bookings made from now on; booked ones keep the price booked."""
     _guard_provider_side(user, item.provider)
-    before = audit.snapshot(item)
-    if price_fen is not None:
-        if (
-            isinstance(price_fen, bool)
-            or not isinstance(price_fen, int)
-            or not 0 <= price_fen <= 10_000_000
-        ):
-            raise ServiceError({"price": [_("价格无效")]})
-        item.price_fen = price_fen
-    if active is not None:
-        item.active = active
-    item.save()
-    audit.record(
-        "update",
-        obj=item,
-        region_code=item.provider.audit_region_code,
-        before=before,
-        after=audit.snapshot(item),
-    )
+    if price_fen is not None and (
+        isinstance(price_fen, bool)
+        or not isinstance(price_fen, int)
+        or not 0 <= price_fen <= 10_000_000
+    ):
+        raise ServiceError({"price": [_("价格无效")]})
+    with audit.audited(item, region_code=item.provider.audit_region_code):
+        if price_fen is not None:
+            item.price_fen = price_fen
+        if active is not None:
+            item.active = active
+        item.save()
     return item
 
 
@@ -416,9 +395,7 @@ def add_worker(*, user, provider: Provider, name: str, phone: str = "") -> Worke
         name=_text(name, "name", limit=64),
         phone=_text(phone, "phone", required=False, limit=20),
     )
-    audit.record(
-        "create", obj=worker, region_code=provider.audit_region_code, after=audit.snapshot(worker)
-    )
+    audit.record_created(worker, region_code=provider.audit_region_code)
     return worker
 
 
@@ -451,7 +428,7 @@ def register_institution(
         operator=operator,
         phone=_text(phone, "phone", required=False, limit=20),
     )
-    audit.record("create", obj=institution, after=audit.snapshot(institution))
+    audit.record_created(institution)
     return institution
 
 
@@ -466,22 +443,21 @@ def update_institution(
 ) -> Institution:
     _facility_guard(user, institution.region)
     reason = _text(reason, "reason", limit=500)
-    before = audit.snapshot(institution)
-    if beds is not None:
-        if isinstance(beds, bool) or not isinstance(beds, int) or not 0 <= beds <= 10000:
-            raise ServiceError({"beds": [_("床位数应为0至10000")]})
-        occupied = institution.residencies.filter(left_on__isnull=True).count()
-        if beds < occupied:
-            raise ServiceError({"beds": [_("床位数不能少于在住老人数（%(n)s）") % {"n": occupied}]})
-        institution.beds = beds
-    if closed_on is not None:
-        if closed_on < institution.opened_on:
-            raise ServiceError({"closed_on": [_("停用日期不能早于建成日期")]})
-        institution.closed_on = closed_on
-    institution.save()
-    audit.record(
-        "update", obj=institution, before=before, after=audit.snapshot(institution), note=reason
-    )
+    with audit.audited(institution, note=reason):
+        if beds is not None:
+            if isinstance(beds, bool) or not isinstance(beds, int) or not 0 <= beds <= 10000:
+                raise ServiceError({"beds": [_("床位数应为0至10000")]})
+            occupied = institution.residencies.filter(left_on__isnull=True).count()
+            if beds < occupied:
+                raise ServiceError(
+                    {"beds": [_("床位数不能少于在住老人数（%(n)s）") % {"n": occupied}]}
+                )
+            institution.beds = beds
+        if closed_on is not None:
+            if closed_on < institution.opened_on:
+                raise ServiceError({"closed_on": [_("停用日期不能早于建成日期")]})
+            institution.closed_on = closed_on
+        institution.save()
     return institution
 
 
@@ -511,7 +487,7 @@ def record_inspection(
         findings=_text(findings, "findings", required=False, limit=1000),
         rectify_by=rectify_by,
     )
-    audit.record("create", obj=inspection, after=audit.snapshot(inspection))
+    audit.record_created(inspection)
     return inspection
 
 
@@ -539,7 +515,7 @@ def record_health_agreement(
         ended_on=ended_on,
         services=_text(services, "services", required=False, limit=500),
     )
-    audit.record("create", obj=agreement, after=audit.snapshot(agreement))
+    audit.record_created(agreement)
     return agreement
 
 
@@ -566,12 +542,7 @@ def admit_resident(
             )
     except IntegrityError:
         raise ServiceError({"person": [_("该老人已入住其他机构")]}, status=409) from None
-    audit.record(
-        "create",
-        obj=residency,
-        object_repr=f"{person.name} → {institution.name}",
-        after=audit.snapshot(residency),
-    )
+    audit.record_created(residency, object_repr=f"{person.name} → {institution.name}")
     return residency
 
 
@@ -582,10 +553,9 @@ def discharge_resident(*, user, residency: Residency, left_on: dt.date) -> Resid
         raise ServiceError({"left_on": [_("已离院")]}, status=409)
     if left_on < residency.admitted_on:
         raise ServiceError({"left_on": [_("离院日期不能早于入住日期")]})
-    before = audit.snapshot(residency)
-    residency.left_on = left_on
-    residency.save(update_fields=["left_on"])
-    audit.record("update", obj=residency, before=before, after=audit.snapshot(residency))
+    with audit.audited(residency):
+        residency.left_on = left_on
+        residency.save(update_fields=["left_on"])
     return residency
 
 
@@ -608,7 +578,7 @@ def register_association(
         members=members,
         chair=_text(chair, "chair", required=False, limit=64),
     )
-    audit.record("create", obj=association, after=audit.snapshot(association))
+    audit.record_created(association)
     return association
 
 
@@ -618,10 +588,7 @@ def dissolve_association(
 ) -> ElderlyAssociation:
     _guard(user, association.region, ASSOCIATION_WRITERS, _("当前账号无权登记老年协会"))
     reason = _text(reason, "reason", limit=500)
-    before = audit.snapshot(association)
-    association.dissolved_on = dissolved_on
-    association.save(update_fields=["dissolved_on"])
-    audit.record(
-        "update", obj=association, before=before, after=audit.snapshot(association), note=reason
-    )
+    with audit.audited(association, note=reason):
+        association.dissolved_on = dissolved_on
+        association.save(update_fields=["dissolved_on"])
     return association

@@ -114,12 +114,7 @@ def create_run(*, user, county: Region, month) -> PayrollRun:
             run = PayrollRun.objects.create(county=county, month=month, created_by=user)
     except IntegrityError:  # created by a concurrent request
         return PayrollRun.objects.get(county=county, month=month)
-    audit.record(
-        "create",
-        obj=run,
-        object_repr=f"{county.name} {months.label(month)}",
-        after=audit.snapshot(run),
-    )
+    audit.record_created(run, object_repr=f"{county.name} {months.label(month)}")
     return run
 
 

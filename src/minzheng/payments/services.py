@@ -397,7 +397,7 @@ def create_entitlement(
             or "; ".join(r["message"] for r in evaluation.reasons)
             or entitlement.review_reason,
         )
-    audit.record("create", obj=entitlement, after=audit.snapshot(entitlement), note=note)
+    audit.record_created(entitlement, note=note)
     return entitlement
 
 
@@ -442,21 +442,18 @@ def suspend_entitlement(*, user, entitlement: Entitlement, reason: str) -> Entit
     entitlement = _locked(entitlement)
     if entitlement.status != Entitlement.Status.ACTIVE:
         raise ServiceError({"status": [_("只有正常发放的待遇可以暂停")]}, status=409)
-    before = audit.snapshot(entitlement)
-    entitlement.status = Entitlement.Status.SUSPENDED
-    entitlement.save(update_fields=["status", "updated_at"])
-    _record_change(
-        entitlement,
-        kind=EntitlementChange.Kind.SUSPEND,
-        effective_month=months.month_start(timezone.localdate()),
-        reason=reason,
-        user=user,
-        old_status="active",
-        new_status="suspended",
-    )
-    audit.record(
-        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
-    )
+    with audit.audited(entitlement, note=reason):
+        entitlement.status = Entitlement.Status.SUSPENDED
+        entitlement.save(update_fields=["status", "updated_at"])
+        _record_change(
+            entitlement,
+            kind=EntitlementChange.Kind.SUSPEND,
+            effective_month=months.month_start(timezone.localdate()),
+            reason=reason,
+            user=user,
+            old_status="active",
+            new_status="suspended",
+        )
     return entitlement
 
 
@@ -469,21 +466,18 @@ def resume_entitlement(*, user, entitlement: Entitlement, reason: str) -> Entitl
         raise ServiceError({"status": [_("只有暂停发放的待遇可以恢复")]}, status=409)
     if entitlement.monthly_amount_fen <= 0:
         raise ServiceError({"amount": [_("待遇金额为0，请先核定金额再恢复发放")]}, status=409)
-    before = audit.snapshot(entitlement)
-    entitlement.status = Entitlement.Status.ACTIVE
-    entitlement.save(update_fields=["status", "updated_at"])
-    _record_change(
-        entitlement,
-        kind=EntitlementChange.Kind.RESUME,
-        effective_month=months.month_start(timezone.localdate()),
-        reason=reason,
-        user=user,
-        old_status="suspended",
-        new_status="active",
-    )
-    audit.record(
-        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
-    )
+    with audit.audited(entitlement, note=reason):
+        entitlement.status = Entitlement.Status.ACTIVE
+        entitlement.save(update_fields=["status", "updated_at"])
+        _record_change(
+            entitlement,
+            kind=EntitlementChange.Kind.RESUME,
+            effective_month=months.month_start(timezone.localdate()),
+            reason=reason,
+            user=user,
+            old_status="suspended",
+            new_status="active",
+        )
     return entitlement
 
 
@@ -500,21 +494,18 @@ def change_amount(
     entitlement = _locked(entitlement)
     if entitlement.status == Entitlement.Status.TERMINATED:
         raise ServiceError({"status": [_("待遇已终止，不能调整金额")]}, status=409)
-    before = audit.snapshot(entitlement)
-    _set_amount(
-        entitlement,
-        amount_fen=amount_fen,
-        from_month=from_month,
-        kind=EntitlementChange.Kind.CHANGE,
-        reason=reason,
-        user=user,
-    )
-    entitlement.amount_basis = Entitlement.AmountBasis.DECIDED
-    entitlement.basis = None
-    entitlement.save()
-    audit.record(
-        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
-    )
+    with audit.audited(entitlement, note=reason):
+        _set_amount(
+            entitlement,
+            amount_fen=amount_fen,
+            from_month=from_month,
+            kind=EntitlementChange.Kind.CHANGE,
+            reason=reason,
+            user=user,
+        )
+        entitlement.amount_basis = Entitlement.AmountBasis.DECIDED
+        entitlement.basis = None
+        entitlement.save()
     return entitlement
 
 
@@ -527,24 +518,21 @@ def set_review_class(
     if review_class not in Entitlement.ReviewClass.values:
         raise ServiceError({"review_class": [_("复核类别应为 A、B 或 C")]})
     entitlement = _locked(entitlement)
-    before = audit.snapshot(entitlement)
-    entitlement.review_class = review_class
-    last = (
-        entitlement.reviews.filter(status=Review.Status.CONFIRMED)
-        .order_by("-performed_on")
-        .values_list("performed_on", flat=True)
-        .first()
-    )
-    entitlement.next_review_on = next_review_date(
-        review_class=review_class,
-        region=entitlement.region,
-        programme=entitlement.programme,
-        after=last or entitlement.computed_on,
-    )
-    entitlement.save()
-    audit.record(
-        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
-    )
+    with audit.audited(entitlement, note=reason):
+        entitlement.review_class = review_class
+        last = (
+            entitlement.reviews.filter(status=Review.Status.CONFIRMED)
+            .order_by("-performed_on")
+            .values_list("performed_on", flat=True)
+            .first()
+        )
+        entitlement.next_review_on = next_review_date(
+            review_class=review_class,
+            region=entitlement.region,
+            programme=entitlement.programme,
+            after=last or entitlement.computed_on,
+        )
+        entitlement.save()
     return entitlement
 
 
@@ -552,29 +540,26 @@ def _terminate(
     entitlement: Entitlement, *, last_month: dt.date, reason: str, user, overpayment_reason: str
 ) -> dict:
     """Inside a transaction holding the entitlement's lock."""
-    before = audit.snapshot(entitlement)
-    old_status = entitlement.status
-    if entitlement.end_month is None or entitlement.end_month > last_month:
-        entitlement.end_month = last_month
-    entitlement.status = Entitlement.Status.TERMINATED
-    entitlement.next_review_on = None
-    entitlement.save()
-    effects = _stop_lines_after(
-        entitlement, entitlement.end_month, overpayment_reason=overpayment_reason, note=reason
-    )
-    _record_change(
-        entitlement,
-        kind=EntitlementChange.Kind.TERMINATE,
-        effective_month=months.add_months(entitlement.end_month, 1),
-        reason=reason,
-        user=user,
-        old_status=old_status,
-        new_status="terminated",
-        snapshot=effects,
-    )
-    audit.record(
-        "update", obj=entitlement, before=before, after=audit.snapshot(entitlement), note=reason
-    )
+    with audit.audited(entitlement, note=reason):
+        old_status = entitlement.status
+        if entitlement.end_month is None or entitlement.end_month > last_month:
+            entitlement.end_month = last_month
+        entitlement.status = Entitlement.Status.TERMINATED
+        entitlement.next_review_on = None
+        entitlement.save()
+        effects = _stop_lines_after(
+            entitlement, entitlement.end_month, overpayment_reason=overpayment_reason, note=reason
+        )
+        _record_change(
+            entitlement,
+            kind=EntitlementChange.Kind.TERMINATE,
+            effective_month=months.add_months(entitlement.end_month, 1),
+            reason=reason,
+            user=user,
+            old_status=old_status,
+            new_status="terminated",
+            snapshot=effects,
+        )
     return effects
 
 
@@ -813,11 +798,9 @@ def start_review(
         effective_month=effective,
         created_by=user,
     )
-    audit.record(
-        "create",
-        obj=review,
+    audit.record_created(
+        review,
         object_repr=f"{entitlement} {review.get_proposal_display()}",
-        after=audit.snapshot(review),
         note=_("复核建议：%(p)s") % {"p": review.get_proposal_display()},
     )
     return review
@@ -836,7 +819,6 @@ def confirm_review(*, user, review: Review, accept: bool, reason: str = "") -> R
     if not accept:
         reason = _reason(reason)
     reason = (reason or "").strip()
-    before = audit.snapshot(entitlement)
     if accept:
         note = reason or _("确认复核建议：%(p)s") % {"p": review.get_proposal_display()}
         snapshot = {
@@ -857,58 +839,52 @@ def confirm_review(*, user, review: Review, accept: bool, reason: str = "") -> R
                 overpayment_reason=Overpayment.Reason.TERMINATED,
             )
         else:
-            if review.proposal != Review.Proposal.NO_CHANGE:
-                _set_amount(
-                    entitlement,
-                    amount_fen=review.proposed_amount_fen,
-                    from_month=review.effective_month,
-                    kind=EntitlementChange.Kind.REVIEW,
-                    reason=note,
-                    user=user,
-                    snapshot=snapshot,
+            with audit.audited(entitlement, note=note):
+                if review.proposal != Review.Proposal.NO_CHANGE:
+                    _set_amount(
+                        entitlement,
+                        amount_fen=review.proposed_amount_fen,
+                        from_month=review.effective_month,
+                        kind=EntitlementChange.Kind.REVIEW,
+                        reason=note,
+                        user=user,
+                        snapshot=snapshot,
+                    )
+                entitlement.facts, entitlement.standards, entitlement.trace = (
+                    review.facts,
+                    review.standards,
+                    review.trace,
                 )
-            entitlement.facts, entitlement.standards, entitlement.trace = (
-                review.facts,
-                review.standards,
-                review.trace,
-            )
-            entitlement.rule_version, entitlement.basis, entitlement.computed_on = (
-                review.rule_version,
-                review.basis,
-                review.performed_on,
-            )
-            entitlement.amount_basis = Entitlement.AmountBasis.RULES
-            entitlement.review_reason = ""
-            entitlement.next_review_on = next_review_date(
-                review_class=entitlement.review_class,
-                region=entitlement.region,
-                programme=entitlement.programme,
-                after=review.performed_on,
-            )
-            if (
-                entitlement.status == Entitlement.Status.SUSPENDED
-                and entitlement.monthly_amount_fen > 0
-                and not entitlement.changes.filter(kind=EntitlementChange.Kind.SUSPEND).exists()
-            ):
-                # Suspended only because no amount could be computed at approval: now it can be paid.
-                entitlement.status = Entitlement.Status.ACTIVE
-                _record_change(
-                    entitlement,
-                    kind=EntitlementChange.Kind.RESUME,
-                    effective_month=review.effective_month,
-                    reason=note,
-                    user=user,
-                    old_status="suspended",
-                    new_status="active",
+                entitlement.rule_version, entitlement.basis, entitlement.computed_on = (
+                    review.rule_version,
+                    review.basis,
+                    review.performed_on,
                 )
-            entitlement.save()
-            audit.record(
-                "update",
-                obj=entitlement,
-                before=before,
-                after=audit.snapshot(entitlement),
-                note=note,
-            )
+                entitlement.amount_basis = Entitlement.AmountBasis.RULES
+                entitlement.review_reason = ""
+                entitlement.next_review_on = next_review_date(
+                    review_class=entitlement.review_class,
+                    region=entitlement.region,
+                    programme=entitlement.programme,
+                    after=review.performed_on,
+                )
+                if (
+                    entitlement.status == Entitlement.Status.SUSPENDED
+                    and entitlement.monthly_amount_fen > 0
+                    and not entitlement.changes.filter(kind=EntitlementChange.Kind.SUSPEND).exists()
+                ):
+                    # Suspended only because no amount could be computed at approval: now it can be paid.
+                    entitlement.status = Entitlement.Status.ACTIVE
+                    _record_change(
+                        entitlement,
+                        kind=EntitlementChange.Kind.RESUME,
+                        effective_month=review.effective_month,
+                        reason=note,
+                        user=user,
+                        old_status="suspended",
+                        new_status="active",
+                    )
+                entitlement.save()
         review.status = Review.Status.CONFIRMED
     else:
         review.status = Review.Status.REJECTED

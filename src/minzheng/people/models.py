@@ -1,7 +1,6 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from minzheng.core import crypto
 
@@ -64,7 +63,6 @@ class Person(models.Model):
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["id_cipher", "id_hash"])
 
     class Meta:
         ordering = ["id"]
@@ -113,7 +111,6 @@ class Household(models.Model):
     bank_account_masked = models.CharField(_("银行账号"), max_length=40, blank=True, editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["bank_account_cipher"])
 
     class Meta:
         ordering = ["id"]
@@ -152,7 +149,6 @@ class HouseholdMember(models.Model):
     relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices)
     since = models.DateField(_("加入日期"))
     until = models.DateField(_("离开日期"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["household_id", "id"]

@@ -162,7 +162,7 @@ def register_person(
             person.save(force_insert=True)
     except IntegrityError:  # a concurrent registration of the same ID won the race
         raise ServiceError({"id_number": [_("该身份证号码已登记")]}, status=409) from None
-    audit.record("create", obj=person, after=audit.snapshot(person))
+    audit.record_created(person)
     flag_likely_duplicates(person)
     return person
 
@@ -221,13 +221,12 @@ def update_person(*, user, person: Person, **changes) -> Person:
     )
     if errors:
         raise ServiceError(errors)
-    before = audit.snapshot(person)
-    for field, value in changes.items():
-        setattr(person, field, value)
-    person.name = person.name.strip()
-    person.name_pinyin = name_pinyin(person.name)
-    person.save()
-    audit.record("update", obj=person, before=before, after=audit.snapshot(person))
+    with audit.audited(person):
+        for field, value in changes.items():
+            setattr(person, field, value)
+        person.name = person.name.strip()
+        person.name_pinyin = name_pinyin(person.name)
+        person.save()
     return person
 
 
@@ -285,7 +284,7 @@ def create_household(
         except IntegrityError:
             if attempt == 4:
                 raise
-    audit.record("create", obj=household, after=audit.snapshot(household))
+    audit.record_created(household)
     add_member(user=user, household=household, person=head, relation=Relation.HEAD, since=since)
     for person, relation in members or []:
         add_member(user=user, household=household, person=person, relation=relation, since=since)
@@ -327,12 +326,7 @@ def add_member(
     member = HouseholdMember.objects.create(
         household=household, person=person, relation=relation, since=since
     )
-    audit.record(
-        "create",
-        obj=member,
-        object_repr=f"{household.number} + {person.name}",
-        after=audit.snapshot(member),
-    )
+    audit.record_created(member, object_repr=f"{household.number} + {person.name}")
     return member
 
 
@@ -341,10 +335,9 @@ def end_membership(*, user, member: HouseholdMember, until: dt.date) -> Househol
     ensure_can_write(user, member.household.region)
     if until < member.since:
         raise ServiceError({"until": [_("离开日期不能早于加入日期")]})
-    before = audit.snapshot(member)
-    member.until = until
-    member.save(update_fields=["until"])
-    audit.record("update", obj=member, before=before, after=audit.snapshot(member))
+    with audit.audited(member):
+        member.until = until
+        member.save(update_fields=["until"])
     return member
 
 
@@ -352,12 +345,11 @@ def end_membership(*, user, member: HouseholdMember, until: dt.date) -> Househol
 def set_bank_account(*, user, household: Household, bank_name: str, bank_account: str) -> Household:
     ensure_can_write(user, household.region)
     account = validate_bank_account(bank_account)
-    before = audit.snapshot(household)
-    household.bank_name = bank_name
-    household.bank_account_cipher = crypto.encrypt(account)
-    household.bank_account_masked = idcard.mask(account)
-    household.save()
-    audit.record("update", obj=household, before=before, after=audit.snapshot(household))
+    with audit.audited(household):
+        household.bank_name = bank_name
+        household.bank_account_cipher = crypto.encrypt(account)
+        household.bank_account_masked = idcard.mask(account)
+        household.save()
     return household
 
 

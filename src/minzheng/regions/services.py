@@ -131,16 +131,16 @@ def add_region(
         urban_rural=urban_rural,
         valid_from=valid_from,
     )
-    audit.record("create", obj=region, after=audit.snapshot(region))
+    audit.record_created(region)
     return region
 
 
 @transaction.atomic
 def retire_region(*, region: Region, valid_to: dt.date) -> Region:
-    before = audit.snapshot(Region.objects.get(pk=region.pk))
+    # The stored row, not `region`: an admin form may already have set valid_to on it in memory.
+    stored = Region.objects.get(pk=region.pk)
+    with audit.audited(stored, note=_("停用区划")):
+        stored.valid_to = valid_to
+        stored.save(update_fields=["valid_to"])
     region.valid_to = valid_to
-    region.save(update_fields=["valid_to"])
-    audit.record(
-        "update", obj=region, before=before, after=audit.snapshot(region), note=_("停用区划")
-    )
     return region

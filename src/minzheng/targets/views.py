@@ -375,7 +375,7 @@ def target_allocate(request, pk):
     values = (
         {u.code: request.POST.get(f"share_{u.code}", "") for u in units}
         if request.method == "POST"
-        else {u.code: services._fmt(current[u.pk]) if u.pk in current else "" for u in units}
+        else {u.code: services.common._fmt(current[u.pk]) if u.pk in current else "" for u in units}
     )
     if request.method == "POST":
         if request.POST.get("action") == "cascade":

@@ -243,22 +243,17 @@ def set_finding_status(*, user, finding: Finding, status: str, note: str) -> Fin
         )
         raise ServiceError({"note": [field_message]})
     finding = Finding.objects.select_for_update().select_related("region").get(pk=finding.pk)
-    before = audit.snapshot(finding)
-    finding.status, finding.note, finding.status_by, finding.status_at = (
-        status,
-        note[:4000],
-        user,
-        timezone.now(),
-    )
-    finding.save(update_fields=["status", "note", "status_by", "status_at", "updated_at"])
-    audit.record(
-        "update",
-        obj=finding,
-        object_repr=f"{rules.title(finding.rule)} {finding.household_id}"[:200],
-        before=before,
-        after=audit.snapshot(finding),
-        note=finding.get_status_display(),
-    )
+    with audit.audited(
+        finding, object_repr=f"{rules.title(finding.rule)} {finding.household_id}"[:200]
+    ) as change:
+        finding.status, finding.note, finding.status_by, finding.status_at = (
+            status,
+            note[:4000],
+            user,
+            timezone.now(),
+        )
+        finding.save(update_fields=["status", "note", "status_by", "status_at", "updated_at"])
+        change.note = finding.get_status_display()
     return finding
 
 

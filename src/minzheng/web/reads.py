@@ -5,10 +5,11 @@ people or households."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.apps import apps
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -143,76 +144,10 @@ class Change:
     new: str
 
 
-@dataclass
-class HistoryEntry:
-    at: dt.datetime
-    who: str
-    kind: str
-    changes: list[Change] = field(default_factory=list)
-
-
-_HISTORY_TYPES = {"+": gettext_lazy("新建"), "~": gettext_lazy("修改"), "-": gettext_lazy("删除")}
-_SKIP_FIELDS = {"updated_at", "created_at", "name_pinyin"}
-
-
-def _display(model_field, value, region_names: dict[int, str]) -> str:
-    if value in (None, ""):
-        return "—"
-    if model_field.is_relation and model_field.related_model is Region:
-        return region_names.get(value, str(value))
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def record_history(instance, limit: int = 50) -> list[HistoryEntry]:
-    """Field-by-field changes from the simple-history table, newest first."""
-    records = list(
-        instance.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )
-    model = type(instance)
-    region_ids = set()
-    pairs = []
-    for newer, older in zip(records, records[1:] + [None]):
-        if len(pairs) == limit:
-            break
-        changes = newer.diff_against(older).changes if older is not None else []
-        changes = [c for c in changes if c.field not in _SKIP_FIELDS]
-        for c in changes:
-            f = model._meta.get_field(c.field)
-            if f.is_relation and f.related_model is Region:
-                region_ids.update(v for v in (c.old, c.new) if v)
-        pairs.append((newer, changes))
-    region_names = (
-        dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "name"))
-        if region_ids
-        else {}
-    )
-    entries = []
-    for rec, changes in pairs:
-        who = rec.history_user.get_username() if rec.history_user else _("系统")
-        entries.append(
-            HistoryEntry(
-                at=rec.history_date,
-                who=who,
-                kind=str(_HISTORY_TYPES.get(rec.history_type, rec.history_type)),
-                changes=[
-                    Change(
-                        label=str(model._meta.get_field(c.field).verbose_name),
-                        old=_display(model._meta.get_field(c.field), c.old, region_names),
-                        new=_display(model._meta.get_field(c.field), c.new, region_names),
-                    )
-                    for c in changes
-                ],
-            )
-        )
-    return entries
-
-
+# Never shown, whatever an event holds: ciphertexts and lookup hashes (audit snapshots leave them
+# out already), and bookkeeping that says nothing about the change.
+_HIDDEN_SUFFIXES = ("_cipher", "_hash")
+_HIDDEN_KEYS = {"id", "password", "created_at", "updated_at", "name_pinyin"}
 _CHANNEL_LABELS = {
     "web": gettext_lazy("网页"),
     "api": gettext_lazy("接口"),
@@ -223,13 +158,84 @@ _CHANNEL_LABELS = {
 _NOTE_LABELS = {"id_number": gettext_lazy("身份证号码"), "bank_account": gettext_lazy("银行账号")}
 
 
+def _shown(key: str) -> bool:
+    return key not in _HIDDEN_KEYS and not key.endswith(_HIDDEN_SUFFIXES)
+
+
+def _fields_by_attname(object_type: str) -> dict:
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    return {f.attname: f for f in model._meta.concrete_fields}
+
+
+def _changed_keys(event: AuditEvent) -> list[str]:
+    """Fields an event changed: those of an update's diff, or those differing between the before
+    and after of another action on an existing record. A creation lists none (it is the record)."""
+    before, after = event.before, event.after
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return [k for k in after if _shown(k) and (k not in before or before[k] != after[k])]
+
+
+def _value_text(model_field, value, names: dict) -> str:
+    if value in (None, ""):
+        return "—"
+    if model_field is None:
+        return str(value)
+    if model_field.is_relation:
+        return names.get((model_field.related_model, value), str(value))
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return str(value)
+
+
+def _attach_changes(events: list[AuditEvent]) -> None:
+    """Give each event `changes`: field label, old and new value as text (related records by
+    name, choices by label). Related records are read in one query per model."""
+    fields = {t: _fields_by_attname(t) for t in {e.object_type for e in events}}
+    wanted: dict = {}
+    for event in events:
+        event.changed_keys = _changed_keys(event)
+        for key in event.changed_keys:
+            model_field = fields[event.object_type].get(key)
+            if model_field is not None and model_field.is_relation:
+                for value in (event.before.get(key), event.after.get(key)):
+                    if value not in (None, ""):
+                        wanted.setdefault(model_field.related_model, set()).add(value)
+    names = {}
+    for model, ids in wanted.items():
+        for pk, obj in model._default_manager.in_bulk(list(ids)).items():
+            names[(model, pk)] = getattr(obj, "name", "") or str(obj)
+    for event in events:
+        event.changes = []
+        for key in event.changed_keys:
+            model_field = fields[event.object_type].get(key)
+            event.changes.append(
+                Change(
+                    label=str(model_field.verbose_name) if model_field is not None else key,
+                    old=_value_text(model_field, event.before.get(key), names),
+                    new=_value_text(model_field, event.after.get(key), names),
+                )
+            )
+
+
 def audit_trail(object_type: str, object_ids: list, limit: int = 50) -> list[AuditEvent]:
-    """Audit events about records the caller has already fetched through a scoped selector."""
+    """Audit events about records the caller has already fetched through a scoped selector,
+    newest first, each with its field changes (`changes`) ready to show."""
     events = list(
         AuditEvent.objects.filter(
             object_type=object_type, object_id__in=[str(i) for i in object_ids]
         ).order_by("-seq")[:limit]
     )
+    _decorate(events)
+    return events
+
+
+def _decorate(events: list[AuditEvent]) -> None:
     for event in events:
         event.note_display = (
             str(_NOTE_LABELS[event.note]) if event.note in _NOTE_LABELS else event.note
@@ -240,16 +246,26 @@ def audit_trail(object_type: str, object_ids: list, limit: int = 50) -> list[Aud
             if event.actor_id is None and event.actor_name == "system"
             else event.actor_name
         )
-    return events
+        event.subject = ""
+    _attach_changes(events)
 
 
 def person_audit_trail(person: Person) -> list[AuditEvent]:
+    """The person's history: every audited change and access to the record."""
     return audit_trail("people.person", [person.pk])
 
 
-def household_audit_trail(household: Household) -> list[AuditEvent]:
-    member_ids = list(household.memberships.values_list("pk", flat=True))
-    events = audit_trail("people.household", [household.pk]) + audit_trail(
-        "people.householdmember", member_ids
-    )
-    return sorted(events, key=lambda e: e.seq, reverse=True)[:50]
+def household_audit_trail(household: Household, limit: int = 50) -> list[AuditEvent]:
+    """The household's history: its own events and those of its memberships, each membership
+    event naming the member."""
+    members = dict(household.memberships.values_list("pk", "person__name").order_by())
+    events = AuditEvent.objects.filter(
+        Q(object_type="people.household", object_id=str(household.pk))
+        | Q(object_type="people.householdmember", object_id__in=[str(pk) for pk in members])
+    ).order_by("-seq")[:limit]
+    events = list(events)
+    _decorate(events)
+    for event in events:
+        if event.object_type == "people.householdmember":
+            event.subject = f"{_('成员')} {members.get(int(event.object_id), '')}".strip()
+    return events

@@ -12,7 +12,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.people import selectors, services
 
 from ..forms import BankAccountForm, HouseholdForm, MemberAddForm, MemberEndForm
-from ..reads import age_on, filter_regions, household_audit_trail, record_history, search_households
+from ..reads import age_on, filter_regions, household_audit_trail, search_households
 from .base import (
     apply_service_error,
     is_resident,
@@ -79,7 +79,6 @@ def _detail_context(request, household, **forms):
         "past_members": household.memberships.filter(until__isnull=False)
         .select_related("person")
         .order_by("-until"),
-        "history": record_history(household),
         "events": household_audit_trail(household),
         "may_write": may_write(user),
         "may_reveal": may_reveal(user),

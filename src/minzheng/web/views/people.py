@@ -10,7 +10,7 @@ from minzheng.people import selectors, services
 from minzheng.people.selectors import masked_phone
 
 from ..forms import PersonForm
-from ..reads import age_on, filter_regions, person_audit_trail, record_history
+from ..reads import age_on, filter_regions, person_audit_trail
 from .base import (
     apply_service_error,
     is_resident,
@@ -73,7 +73,6 @@ def person_detail(request, pk):
         context |= {
             "phone": person.phone,
             "memberships": person.memberships.select_related("household").order_by("-since"),
-            "history": record_history(person),
             "events": person_audit_trail(person),
         }
     if may_manage_accounts(user):
