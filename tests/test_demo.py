@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from minzheng.accounts.models import User
+from minzheng.cases.holidays import package_years
+from minzheng.cases.models import Holiday
 from minzheng.core.demo import DEMO_ACCOUNTS, ensure_demo_data
 from minzheng.eldercare.models import Booking, ElderlyAssociation, Institution, ProviderStaff
 from minzheng.payments.models import Entitlement, PayrollLine
@@ -29,6 +31,7 @@ def _counts():
             Booking,
             Plan,
             Target,
+            Holiday,
         )
     }
 
@@ -44,6 +47,8 @@ def test_demo_fills_every_module_and_is_idempotent(db, tmp_path):
     assert ProviderStaff.objects.filter(user__username="provider").exists()
     # The 2016 plan, and this year's with its targets rolled forward.
     assert first["Plan"] == 2 and first["Target"] >= 200
+    # The working-day calendar holds every published year, 2004 to the package's last.
+    assert sorted(set(Holiday.objects.values_list("date__year", flat=True))) == package_years()
     assert_demo_in_proportion()
     _demo_is_plausible()
     ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None, reseed=True)

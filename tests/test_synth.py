@@ -16,10 +16,11 @@ from minzheng.accounts.models import Role, User
 from minzheng.core import crypto, idcard
 from minzheng.core.models import AuditEvent
 from minzheng.people.models import Household, HouseholdMember, Person
+from minzheng.people.pinyin import SURNAMES as SURNAME_READINGS
 from minzheng.people.pinyin import name_pinyin
 from minzheng.people.selectors import search_people
 from minzheng.regions.models import Region
-from minzheng.synth import generator
+from minzheng.synth import generator, names
 from minzheng.synth.generator import generate_city, luhn_accounts, resident_ids
 from minzheng.synth.loader import ManifestMismatch, load_city
 
@@ -272,6 +273,27 @@ def test_pinyin_matches_the_registry_rule(city):
     people = read(city, "persons").slice(0, 2_000)
     for name, key in zip(people["name"].to_pylist(), people["name_pinyin"].to_pylist()):
         assert key == name_pinyin(name)
+    # The city has people whose surname reads otherwise (曾 zeng), keyed with both readings.
+    zeng = pc.starts_with(read(city, "persons")["name"], "曾")
+    keys = read(city, "persons").filter(zeng)["name_pinyin"].to_pylist()
+    assert keys and all(k.startswith("zeng") and " ceng" in k for k in keys)
+
+
+def test_bulk_keys_equal_name_pinyin_for_every_surname_and_given_character():
+    """The generator's array-built keys and the registry's `name_pinyin` agree for every
+    surname the synthetic city uses or the registry reads specially (曾, 单, 尉迟 …), with every
+    given-name character, alone and followed by a second one."""
+    surnames = sorted({s for s, _ in names.SURNAMES} | set(SURNAME_READINGS))
+    given = sorted({c for chars in names.GIVEN_CHARS.values() for c in chars}) + [""]
+    s_idx, g1_idx = np.divmod(np.arange(len(surnames) * (len(given) - 1)), len(given) - 1)
+    rng = np.random.default_rng(5)
+    g2_idx = np.where(
+        rng.random(len(s_idx)) < 0.5, len(given) - 1, rng.integers(0, len(given), len(s_idx))
+    )
+    built, keys = generator.name_keys(surnames, given, s_idx, g1_idx, g2_idx)
+    assert len(built) == len(surnames) * (len(given) - 1) > 20_000
+    for name, key in zip(built.to_pylist(), keys.to_pylist()):
+        assert key == name_pinyin(name), name
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The `minzheng` command: Django's management commands plus the platform's own
-(demo, serve, generate, load, users, audit, backup, restore, worker, jobs)."""
+(demo, serve, generate, load, users, audit, backup, restore, worker, jobs, calendar)."""
 
 import os
 import sys

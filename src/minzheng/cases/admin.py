@@ -9,10 +9,12 @@ from .selectors import cases_for
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
-    """The national holiday calendar, kept by system administrators; changes are audited."""
+    """The national holiday calendar, kept by system administrators; changes are audited. Days
+    loaded from the published arrangement show 国务院公布; a day saved here becomes 管理员录入 and
+    is kept by later loads (`minzheng calendar load`)."""
 
-    list_display = ("date", "name", "is_working_day")
-    list_filter = ("is_working_day", "name")
+    list_display = ("date", "name", "is_working_day", "source")
+    list_filter = ("is_working_day", "source", "name")
     date_hierarchy = "date"
 
     def _is_admin(self, request):

@@ -483,15 +483,33 @@ class Decision(models.Model):
         ]
 
 
+class HolidaySource(models.TextChoices):
+    PACKAGE = "package", _("国务院公布")
+    MANUAL = "manual", _("管理员录入")
+
+
 class Holiday(models.Model):
     """The national holiday calendar: days off (放假) and the adjusted working days (调休上班)
-    that fall on weekends. Days not listed follow the Monday–Friday week."""
+    that fall on weekends. Days not listed follow the Monday–Friday week.
+
+    `source` tells the State Council's published arrangement, written in bulk by
+    `cases.holidays.load_calendar`, from an administrator's entry or correction, which a later
+    load never overwrites. Saving one row is always an administrator's act (the admin page and
+    the holiday service save rows one by one; the loader never calls `save()`), so `save()`
+    marks the row manual."""
 
     date = models.DateField(_("日期"), unique=True)
     is_working_day = models.BooleanField(
         _("调休上班"), default=False, help_text=_("勾选表示该日为调休上班日，否则为放假日")
     )
     name = models.CharField(_("节日"), max_length=32)
+    source = models.CharField(
+        _("来源"),
+        max_length=8,
+        choices=HolidaySource.choices,
+        default=HolidaySource.MANUAL,
+        editable=False,
+    )
 
     class Meta:
         ordering = ["date"]
@@ -501,6 +519,12 @@ class Holiday(models.Model):
     def __str__(self):
         kind = _("上班") if self.is_working_day else _("放假")
         return f"{self.date} {self.name} {kind}"
+
+    def save(self, *args, **kwargs):
+        self.source = HolidaySource.MANUAL
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "source"}
+        super().save(*args, **kwargs)
 
     @property
     def year(self) -> int:

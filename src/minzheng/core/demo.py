@@ -74,6 +74,7 @@ def ensure_demo_data(
         )
         return _ensure_accounts()
     from minzheng.assistance.services import load_default_standards
+    from minzheng.cases.holidays import load_calendar
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.payments.demo import seed_demo_beneficiaries
     from minzheng.synth.generator import generate_city
@@ -83,6 +84,7 @@ def ensure_demo_data(
     with acting_as(Actor(username="demo", channel="cli")):
         load_jingmen()
         load_default_standards()
+        load_calendar()
         if not Person.objects.exists():
             out_dir = out_root / f"{persons}-{seed}"
             if not (out_dir / "manifest.json").exists():

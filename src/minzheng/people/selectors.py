@@ -77,10 +77,16 @@ def search_people(user, query: str = "", *, region_code: str = "") -> QuerySet[P
         except idcard.InvalidResidentId:
             number = query.upper()
         return qs.filter(id_hash=crypto.lookup_hash(number))
-    if _LATIN.match(query):
-        key = query.replace(" ", "").lower()
+    key = pinyin_query(query)
+    if key:
         return qs.filter(name_pinyin__contains=key)
     return qs.filter(name__contains=query)
+
+
+def pinyin_query(query: str) -> str:
+    """The search key for a query typed in Latin letters ("Zeng Guo" → "zengguo"), else ""."""
+    query = (query or "").strip()
+    return query.replace(" ", "").lower() if _LATIN.match(query) else ""
 
 
 def masked_phone(phone: str) -> str:

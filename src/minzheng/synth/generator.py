@@ -399,6 +399,55 @@ def default_as_of(today: dt.date | None = None) -> dt.date:
     return dt.date(today.year, 1, 1)
 
 
+def name_keys(
+    surnames: list[str],
+    given: list[str],
+    surname_idx: np.ndarray,
+    first_idx: np.ndarray,
+    second_idx: np.ndarray,
+) -> tuple[pa.Array, pa.Array]:
+    """Names (surname + two given characters, "" for none) and their search keys, built from each
+    character's pinyin with array operations; equal to `people.pinyin.name_pinyin` of each name."""
+    n = len(surname_idx)
+    sur_full, sur_initial, sur_alt_full, sur_alt_initial = names.surname_pinyin(tuple(surnames))
+    given_full, given_initial = names.char_pinyin(tuple(given))
+    s_idx, g1_idx, g2_idx = pa.array(surname_idx), pa.array(first_idx), pa.array(second_idx)
+    given_arr = pa.array(given)
+    name = pc.binary_join_element_wise(
+        pa.array(surnames).take(s_idx), given_arr.take(g1_idx), given_arr.take(g2_idx), ""
+    )
+    g1_full, g2_full = pa.array(given_full).take(g1_idx), pa.array(given_full).take(g2_idx)
+    g1_initial = pa.array(given_initial).take(g1_idx)
+    g2_initial = pa.array(given_initial).take(g2_idx)
+    full = pc.binary_join_element_wise(pa.array(sur_full).take(s_idx), g1_full, g2_full, "")
+    initials = pc.binary_join_element_wise(
+        pa.array(sur_initial).take(s_idx), g1_initial, g2_initial, ""
+    )
+    name_pinyin = pc.binary_join_element_wise(full, initials, " ")
+    # A surname read otherwise as a surname (曾 zeng) also carries its common reading (ceng):
+    # computed for those rows only (about one in a hundred) and put in place.
+    rows = pc.indices_nonzero(pa.array([bool(a) for a in sur_alt_full]).take(s_idx))
+    if len(rows):
+        alt_surname = s_idx.take(rows)
+        alt_full = pc.binary_join_element_wise(
+            pa.array(sur_alt_full).take(alt_surname), g1_full.take(rows), g2_full.take(rows), ""
+        )
+        alt_initials = pc.binary_join_element_wise(
+            pa.array(sur_alt_initial).take(alt_surname),
+            g1_initial.take(rows),
+            g2_initial.take(rows),
+            "",
+        )
+        has_alt = np.zeros(n, dtype=bool)
+        has_alt[rows.to_numpy()] = True
+        name_pinyin = pc.replace_with_mask(
+            name_pinyin,
+            pa.array(has_alt),
+            pc.binary_join_element_wise(name_pinyin.take(rows), alt_full, alt_initials, " "),
+        )
+    return name, name_pinyin
+
+
 def generate_city(
     *,
     persons: int,
@@ -566,26 +615,7 @@ def generate_city(
     first_char = pool_offset[pool] + np.floor(rng.random(n) * pool_size[pool]).astype(np.int64)
     second_char = pool_offset[pool] + np.floor(rng.random(n) * pool_size[pool]).astype(np.int64)
     second_char = np.where(rng.random(n) < 0.78, second_char, len(char_table) - 1)
-    sur_full, sur_initial = names.char_pinyin(tuple(surname_chars))
-    given_full, given_initial = names.char_pinyin(tuple(char_table))
-    sur_arr, given_arr = pa.array(surname_chars), pa.array(char_table)
-    s_idx, g1_idx, g2_idx = pa.array(surname_idx), pa.array(first_char), pa.array(second_char)
-    name = pc.binary_join_element_wise(
-        sur_arr.take(s_idx), given_arr.take(g1_idx), given_arr.take(g2_idx), ""
-    )
-    full = pc.binary_join_element_wise(
-        pa.array(sur_full).take(s_idx),
-        pa.array(given_full).take(g1_idx),
-        pa.array(given_full).take(g2_idx),
-        "",
-    )
-    initials = pc.binary_join_element_wise(
-        pa.array(sur_initial).take(s_idx),
-        pa.array(given_initial).take(g1_idx),
-        pa.array(given_initial).take(g2_idx),
-        "",
-    )
-    name_pinyin = pc.binary_join_element_wise(full, initials, " ")
+    name, name_pinyin = name_keys(surname_chars, char_table, surname_idx, first_char, second_char)
 
     person_village = hh_village[hh]
     county = village_county[person_village]

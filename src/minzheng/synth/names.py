@@ -1,9 +1,11 @@
 """Name material for the synthetic city: surnames, given-name characters, village and community
 names, and per-character pinyin so names can be romanised with array operations.
 
-Characters whose reading pypinyin gets wrong on its own (曾 as a surname reads zeng, not ceng)
-or that read differently inside a phrase are left out, so that the per-character romanisation
-equals `minzheng.people.pinyin.name_pinyin` of the whole name.
+Surnames are romanised with their surname reading (曾 zeng, 覃 qin, from
+`minzheng.people.pinyin.SURNAMES`) and, where it differs, also with the common one, exactly as
+`minzheng.people.pinyin.name_pinyin` keys a name. Given-name characters that read differently
+inside a phrase are left out, so that the per-character romanisation equals `name_pinyin` of the
+whole name.
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ SURNAMES: tuple[tuple[str, float], ...] = (
     ("聂", 1),
     ("柯", 1),
     ("舒", 1),
+    ("曾", 3),
+    ("覃", 1),
 )
 
 # Given-name characters by sex and generation: older names lean to 国/华/秀/英, younger to 浩/涵/欣.
@@ -264,3 +268,22 @@ def char_pinyin(chars: tuple[str, ...]) -> tuple[list[str], list[str]]:
         for c in chars
     ]
     return full, initials
+
+
+@cache
+def surname_pinyin(surnames: tuple[str, ...]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Per surname: full pinyin and initials of its surname reading, then of its common reading
+    where that differs ("" where it does not), as `name_pinyin` keys them."""
+    from minzheng.people.pinyin import SURNAMES as READINGS
+    from minzheng.people.pinyin import surname_keys
+
+    full, initials = char_pinyin(surnames)
+    full, initials = list(full), list(initials)
+    alt_full, alt_initials = [""] * len(surnames), [""] * len(surnames)
+    for i, surname in enumerate(surnames):
+        if surname in READINGS:
+            own_full, own_initials, common_full, common_initials = surname_keys(surname)
+            full[i], initials[i] = own_full, own_initials
+            if common_full != own_full:
+                alt_full[i], alt_initials[i] = common_full, common_initials
+    return full, initials, alt_full, alt_initials

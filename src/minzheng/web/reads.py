@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from minzheng.core.models import AuditEvent
 from minzheng.core.scope import scope_paths
 from minzheng.people.models import Household, Person
-from minzheng.people.selectors import households_for, people_for
+from minzheng.people.selectors import households_for, people_for, pinyin_query
 from minzheng.regions.models import Region
 
 # ---------------------------------------------------------------- regions
@@ -117,15 +117,19 @@ def registry_counts(user, regions: list[Region]) -> list[RegionRow]:
 
 
 def search_households(user, query: str = "", *, region_code: str = "") -> QuerySet[Household]:
-    """Households in scope by number or head's name, optionally within one region's subtree."""
+    """Households in scope by number, address or head's name (in characters or pinyin, as people
+    are found), optionally within one region's subtree."""
     qs = households_for(user)
     if region_code:
         qs = qs.filter(region__path__contains=f"{region_code}/")
     query = (query or "").strip()
     if query:
-        qs = qs.filter(
+        match = (
             Q(number__icontains=query) | Q(head__name__contains=query) | Q(address__contains=query)
         )
+        if key := pinyin_query(query):
+            match |= Q(head__name_pinyin__contains=key)
+        qs = qs.filter(match)
     return qs.order_by("number")
 
 
