@@ -110,7 +110,7 @@ def test_stored_keys_are_recomputed_set_based(users, people, zeng, django_assert
     Person.objects.filter(pk=person.pk).update(name_pinyin="cengguohua cgh")
     Person.objects.filter(pk=people["zhang"].pk).update(name_pinyin="zhangsan zs")
     migration = importlib.import_module(
-        "minzheng.people.migrations.0005_name_pinyin_reads_surnames"
+        "minzheng.people.migrations.0006_name_pinyin_reads_surnames"
     )
     with django_assert_max_num_queries(3):  # one select, one bulk update (in a savepoint)
         migration.rekey(apps, None)
