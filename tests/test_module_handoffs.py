@@ -92,3 +92,44 @@ def test_cases_and_assistance_do_not_import_payments_or_each_other_back():
 
     assert "payments" not in imported("cases")
     assert "cases" not in imported("assistance")
+
+
+QUERY_METHODS = {
+    "objects",
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "annotate",
+    "aggregate",
+    "select_related",
+    "prefetch_related",
+    "values_list",
+}
+
+
+def orm_reads(source: str) -> list[tuple[int, str]]:
+    """Lines of a module that query the database themselves: a manager, a queryset method or
+    an import from django.db.models."""
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in QUERY_METHODS:
+            hits.append((node.lineno, node.attr))
+        elif isinstance(node, ast.ImportFrom) and node.module == "django.db.models":
+            hits.append((node.lineno, "django.db.models"))
+    return sorted(hits)
+
+
+def test_the_orm_scan_finds_queries_and_ignores_dictionaries():
+    source = (
+        "from django.db.models import Count\n"
+        "a = Plan.objects.first()\n"
+        "b = target.children.all()\n"
+        "c = request.GET.get('x')\n"
+        "d = sum(exc.errors.values(), [])\n"
+    )
+    assert orm_reads(source) == [(1, "django.db.models"), (2, "objects"), (3, "all")]
+
+
+def test_target_pages_read_through_the_selectors():
+    assert orm_reads((SRC / "targets" / "views.py").read_text(encoding="utf-8")) == []
