@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "minzheng.verification",
     "minzheng.eldercare",
     "minzheng.web",
+    "minzheng.demo",
 ]
 
 MIDDLEWARE = [
