@@ -136,8 +136,8 @@ def recheck_on_engine(
 
     from minzheng.assistance.selectors import standards_table
     from minzheng.verification import engines, rules, synth_sources
+    from minzheng.verification.members_table import build_targets
     from minzheng.verification.runs import check_keys
-    from minzheng.verification.targets import build_targets
 
     timings = {}
     started = time.perf_counter()

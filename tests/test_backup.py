@@ -19,8 +19,8 @@ from django.db import connection
 from minzheng.accounts.models import User
 from minzheng.core import audit
 from minzheng.core.backup import read_manifest
-from minzheng.core.demo import ensure_demo_data
 from minzheng.core.keys import data_key_fingerprint
+from minzheng.demo.data import ensure_demo_data
 from minzheng.people.models import Person
 from minzheng.people.services import reveal_id_number, update_person
 

@@ -377,6 +377,64 @@ def test_documents_are_checked_by_content_and_size(world, set_today):
         upload(u["wang_resident"], case)
 
 
+def test_an_application_and_its_scans_are_kept_together_or_not_at_all(world, set_today):
+    set_today("2016-09-26")
+    clerk, people = world["users"]["dongbao_clerk"], world["people"]
+    application = {
+        "user": clerk,
+        "programme": Programme.DIBAO_URBAN,
+        "household": people["hh_dongbao"],
+        "applicant": people["zhang"],
+        "applied_on": D("2016-09-26"),
+    }
+    with pytest.raises(ServiceError) as exc:
+        services.submit_application(
+            **application,
+            documents=[
+                (DocumentKind.ID_CARD, SimpleUploadedFile("id.pdf", PDF_BYTES)),
+                (DocumentKind.HUKOU_BOOK, SimpleUploadedFile("hukou.pdf", b"MZ\x90\x00")),
+            ],
+        )
+    # The refused scan is named by its kind, and neither the case nor the first scan remains.
+    assert list(exc.value.errors) == [DocumentKind.HUKOU_BOOK]
+    assert not Case.objects.filter(household=people["hh_dongbao"]).exists()
+    case = services.submit_application(
+        **application,
+        documents=[(DocumentKind.ID_CARD, SimpleUploadedFile("id.pdf", PDF_BYTES))],
+    )
+    assert [d.kind for d in case.documents.all()] == [DocumentKind.ID_CARD]
+
+
+def test_an_authorisation_is_registered_with_its_scan_or_not_at_all(world, set_today):
+    case = to_stage(world, set_today, State.SUBMITTED)
+    clerk = world["users"]["dongbao_clerk"]
+    signed = {"signed_on": D("2016-09-26"), "signed_by": ["张三", "李梅"]}
+    with pytest.raises(ServiceError) as exc:
+        services.record_authorisation_scan(
+            user=clerk,
+            case=case,
+            scan=SimpleUploadedFile("a.pdf", PDF_BYTES),
+            signed_on=D("2016-09-26"),
+            signed_by=[],
+        )
+    assert "signed_by" in exc.value.errors
+    assert not case.documents.exists()
+    authorisation = services.record_authorisation_scan(
+        user=clerk, case=case, scan=SimpleUploadedFile("a.pdf", PDF_BYTES), **signed
+    )
+    assert authorisation.document.kind == DocumentKind.AUTHORISATION
+    assert authorisation.signed_by == ["张三", "李梅"]
+
+
+def test_a_use_case_is_its_own_transaction_and_refuses_to_be_nested(world, set_today):
+    case = to_stage(world, set_today, State.SUBMITTED)
+    authorise(world, case)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.accept(user=world["users"]["dongbao_clerk"], case=case)
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+
+
 # ---------------------------------------------------------------- investigation and appraisal
 
 

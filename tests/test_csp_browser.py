@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from minzheng import settings as settings_module
-from minzheng.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_data
+from minzheng.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_data
 
 from .test_browser import browser  # noqa: F401  (fixture)
 

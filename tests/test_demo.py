@@ -8,7 +8,7 @@ from django.utils import timezone
 from minzheng.accounts.models import User
 from minzheng.cases.holidays import package_years
 from minzheng.cases.models import Holiday
-from minzheng.core.demo import DEMO_ACCOUNTS, ensure_demo_data
+from minzheng.demo.data import DEMO_ACCOUNTS, ensure_demo_data
 from minzheng.eldercare.models import Booking, ElderlyAssociation, Institution, ProviderStaff
 from minzheng.payments.models import Entitlement, PayrollLine
 from minzheng.people.models import Household, Person
@@ -114,7 +114,7 @@ def test_a_restart_on_the_same_day_skips_the_set_up_and_a_later_day_runs_it(
 
     from django.utils import timezone
 
-    from minzheng.core import demo
+    from minzheng.demo import data as demo
 
     ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=lambda message: None)
     assert demo.seeded_on(persons=1500, seed=3) == timezone.localdate()

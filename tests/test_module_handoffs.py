@@ -92,3 +92,99 @@ def test_cases_and_assistance_do_not_import_payments_or_each_other_back():
 
     assert "payments" not in imported("cases")
     assert "cases" not in imported("assistance")
+
+
+QUERY_METHODS = {
+    "objects",
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "annotate",
+    "aggregate",
+    "select_related",
+    "prefetch_related",
+    "values_list",
+}
+
+
+def orm_reads(source: str) -> list[tuple[int, str]]:
+    """Lines of a module that query the database themselves: a manager, a queryset method or
+    an import from django.db.models."""
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in QUERY_METHODS:
+            hits.append((node.lineno, node.attr))
+        elif isinstance(node, ast.ImportFrom) and node.module == "django.db.models":
+            hits.append((node.lineno, "django.db.models"))
+    return sorted(hits)
+
+
+def test_the_orm_scan_finds_queries_and_ignores_dictionaries():
+    source = (
+        "from django.db.models import Count\n"
+        "a = Plan.objects.first()\n"
+        "b = target.children.all()\n"
+        "c = request.GET.get('x')\n"
+        "d = sum(exc.errors.values(), [])\n"
+    )
+    assert orm_reads(source) == [(1, "django.db.models"), (2, "objects"), (3, "all")]
+
+
+def test_target_pages_read_through_the_selectors():
+    assert orm_reads((SRC / "targets" / "views.py").read_text(encoding="utf-8")) == []
+
+
+def imported_modules(source: str, package: str) -> list[tuple[int, str]]:
+    """Every module a source imports, at module level or inside functions, with relative imports
+    resolved against `package` (the dotted package the file is in)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+                if node.module is None:  # from . import x, y: each name may be a module
+                    found += [(node.lineno, f"{module}.{a.name}") for a in node.names]
+                    continue
+            else:
+                module = node.module or ""
+            found.append((node.lineno, module))
+    return sorted(found)
+
+
+def app_imports_of_core() -> list[str]:
+    """Imports by core of any other part of the project. Core may import core, Django and
+    third-party packages, and the package root (`minzheng.__version__`)."""
+    core = SRC / "core"
+    offenders = []
+    for path in sorted(core.rglob("*.py")):
+        relative = path.relative_to(SRC.parent).with_suffix("")
+        package = ".".join(relative.parts[:-1])
+        for line, module in imported_modules(path.read_text(encoding="utf-8"), package):
+            parts = module.split(".")
+            if parts[0] == "minzheng" and len(parts) > 1 and parts[1] != "core":
+                offenders.append(f"{path.relative_to(SRC)}:{line} {module}")
+    return offenders
+
+
+def test_the_import_scan_resolves_relative_imports_and_sees_imports_inside_functions():
+    source = (
+        "import minzheng\n"
+        "from . import audit\n"
+        "from ..accounts.models import Role\n"
+        "def f():\n"
+        "    from minzheng.people import selectors\n"
+    )
+    assert imported_modules(source, "minzheng.core") == [
+        (1, "minzheng"),
+        (2, "minzheng.core.audit"),
+        (3, "minzheng.accounts.models"),
+        (5, "minzheng.people"),
+    ]
+
+
+def test_core_imports_no_other_app():
+    assert app_imports_of_core() == []

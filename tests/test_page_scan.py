@@ -18,7 +18,7 @@ from django.apps import apps
 from django.db import models
 
 from minzheng.accounts.models import User
-from minzheng.core.demo import DEMO_ACCOUNTS, ensure_demo_data
+from minzheng.demo.data import DEMO_ACCOUNTS, ensure_demo_data
 
 SKIP = re.compile(
     r"^/(logout|i18n|api|admin|static|media|healthz)|\.(csv|xlsx|pdf|json)$|/(export|download|pdf)(/|$)|/act/"

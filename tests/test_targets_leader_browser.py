@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from minzheng.core.demo import DEMO_PASSWORD, ensure_demo_data
+from minzheng.demo.data import DEMO_PASSWORD, ensure_demo_data
 from minzheng.targets.models import Plan
 from tests.test_targets_browser import SCREENSHOTS, browser  # noqa: F401  (fixture)
 

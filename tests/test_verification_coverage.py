@@ -22,9 +22,9 @@ from minzheng.cases import services as case_services
 from minzheng.cases.models import Case, DocumentKind, State
 from minzheng.core.errors import ServiceError
 from minzheng.verification import coverage, imports, runs, services
+from minzheng.verification.members_table import MEMBER_SCHEMA, TargetHousehold, build_targets
 from minzheng.verification.models import Run, SourceBatch
 from minzheng.verification.params import REQUIRED_SOURCES_DEFAULT
-from minzheng.verification.targets import MEMBER_SCHEMA, TargetHousehold, build_targets
 
 from .conftest import PASSWORD, make_id, make_user
 from .test_cases_api import pdf_text

@@ -13,8 +13,8 @@ import pytest
 
 from minzheng.assistance.selectors import standards_table
 from minzheng.verification import engines, imports, runs, services, synth_sources
+from minzheng.verification.members_table import build_targets
 from minzheng.verification.models import Finding, Run
-from minzheng.verification.targets import build_targets
 
 from .test_verification_rules import REF, build_scenario
 

@@ -25,6 +25,7 @@ from minzheng.regions.services import load_jingmen
 from minzheng.synth.generator import generate_city
 from minzheng.synth.loader import load_city
 from minzheng.verification import engines, imports, services, synth_sources
+from minzheng.verification.members_table import build_targets
 from minzheng.verification.models import Finding, Run
 from minzheng.verification.synth_sources import (
     NEAR_MISSES,
@@ -32,7 +33,6 @@ from minzheng.verification.synth_sources import (
     SOURCE_FILES,
     generate_sources,
 )
-from minzheng.verification.targets import build_targets
 
 from .conftest import make_user
 

@@ -19,7 +19,7 @@ from minzheng.people import services
 from minzheng.people.models import HouseholdMember, Person, Relation
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
-from minzheng.web.reads import registry_counts
+from minzheng.web.selectors import registry_counts
 
 pytestmark = pytest.mark.django_db
 

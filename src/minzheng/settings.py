@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "minzheng.verification",
     "minzheng.eldercare",
     "minzheng.web",
+    "minzheng.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,5 @@
 import datetime as dt
 
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -207,14 +206,13 @@ def get_household(request, household_id: Id):
 def add_member(request, household_id: Id, payload: MemberIn, since: Date | None = None):
     household = selectors.get_household(request.user, household_id)
     person = _person_in_scope(request.user, payload.person_id, "person_id")
-    with transaction.atomic():
-        services.add_member(
-            user=request.user,
-            household=household,
-            person=person,
-            relation=payload.relation,
-            since=since or dt.date.today(),
-        )
+    services.add_member(
+        user=request.user,
+        household=household,
+        person=person,
+        relation=payload.relation,
+        since=since or dt.date.today(),
+    )
     return Status(201, household_out(household, request.user))
 
 

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from minzheng.regions.models import Region
 
 from . import clock, forms, pdf, selectors, services
 from .assessment import ASSESSED_STATES, assess_case
-from .models import Case, DocumentKind, Programme, State
+from .models import Case, Programme, State
 
 PAGE_SIZE = 20
 
@@ -192,35 +191,26 @@ def apply(request):
     elif form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                applicant = None
-                if staff:
-                    applicant = next(
-                        (m.person for m in members if m.person_id == data["applicant"]), None
-                    )
-                case = services.apply(
-                    user=user,
-                    programme=data["programme"],
-                    household=household if staff else None,
-                    applicant=applicant,
-                    reason=data["reason"],
-                    phone=data["phone"],
-                    facts=form.facts(),
-                    requested_amount_fen=forms.to_fen(data["requested_amount"]),
-                    is_emergency=data["is_emergency"],
-                    relative_of_staff=bool(data.get("relative_relation")),
-                    relative_relation=data.get("relative_relation", ""),
-                    applied_on=data.get("applied_on"),
+            applicant = None
+            if staff:
+                applicant = next(
+                    (m.person for m in members if m.person_id == data["applicant"]), None
                 )
-                for kind, upload in form.uploads():
-                    try:
-                        services.upload_document(
-                            user=user, case=case, kind=kind, uploaded_file=upload
-                        )
-                    except ServiceError as exc:
-                        raise ServiceError(
-                            {kind: exc.errors.get("file", sum(exc.errors.values(), []))}
-                        ) from None
+            case = services.submit_application(
+                user=user,
+                programme=data["programme"],
+                household=household if staff else None,
+                applicant=applicant,
+                reason=data["reason"],
+                phone=data["phone"],
+                facts=form.facts(),
+                requested_amount_fen=forms.to_fen(data["requested_amount"]),
+                is_emergency=data["is_emergency"],
+                relative_of_staff=bool(data.get("relative_relation")),
+                relative_relation=data.get("relative_relation", ""),
+                applied_on=data.get("applied_on"),
+                documents=form.uploads(),
+            )
         except ServiceError as exc:
             _apply_errors(
                 form,
@@ -416,17 +406,13 @@ def _perform(user, case: Case, action: str, form) -> None:
             user=user, case=case, kind=data["kind"], uploaded_file=data["file"]
         )
     elif action == "authorisation":
-        with transaction.atomic():
-            document = services.upload_document(
-                user=user, case=case, kind=DocumentKind.AUTHORISATION, uploaded_file=data["scan"]
-            )
-            services.record_authorisation(
-                user=user,
-                case=case,
-                document=document,
-                signed_on=data["signed_on"],
-                signed_by=data["signed_by"],
-            )
+        services.record_authorisation_scan(
+            user=user,
+            case=case,
+            scan=data["scan"],
+            signed_on=data["signed_on"],
+            signed_by=data["signed_by"],
+        )
     elif action == "resolve_objection":
         objection = case.objections.get(pk=data["objection"])
         services.resolve_objection(

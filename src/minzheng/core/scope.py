@@ -11,7 +11,7 @@ from operator import or_
 
 from django.db.models import Q
 
-from minzheng.accounts.models import Role
+from .roles import Role
 
 
 def scope_paths(user) -> list[str] | None:

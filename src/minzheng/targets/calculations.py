@@ -19,6 +19,11 @@ def q4(value: Decimal) -> Decimal:
     return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
+def plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 16000, 0.5, 31."""
+    return format(value.normalize(), "f")
+
+
 def expected_attainment(
     *, period_start: dt.date, deadline: dt.date, on_date: dt.date, pace: str
 ) -> Decimal:

@@ -15,8 +15,9 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from minzheng.accounts.models import STAFF_ROLES, User
 from minzheng.core.errors import NotFoundOrOutOfScope
 from minzheng.core.scope import region_in_scope, scope_paths, scope_q
 from minzheng.regions.models import Region
@@ -25,14 +26,17 @@ from minzheng.regions.services import resolve_code
 from . import indicators, permissions
 from .models import (
     Evaluation,
+    Evidence,
     IndicatorValue,
     Plan,
     ReportedValue,
     SnapshotRun,
     SupervisionCase,
+    SupervisionNote,
     Target,
     TargetStatus,
     UnitScore,
+    WorkItem,
 )
 
 BASE_FIGURES = (
@@ -238,6 +242,113 @@ def child_units(user, region: Region) -> list[Region]:
     else:
         units = list(Region.objects.filter(parent=region).order_by("kind", "code"))
     return [u for u in units if region_in_scope(user, u)]
+
+
+# ------------------------------------------------------------------------------ page reads
+
+
+def plans_by_year(user) -> list[Plan]:
+    """The user's plans, the latest year first."""
+    return list(plans_for(user).order_by("-year"))
+
+
+def plan_outline(user, plan: Plan) -> tuple[list[tuple[WorkItem, list[Target]]], int]:
+    """The plan's work items in order, each with the user's top-level targets under it (each
+    with `shares`, how many allocations it has), and how many of the plan's targets the user sees."""
+    visible = targets_for(user, plan)
+    by_item: dict[int, list] = {}
+    for target in (
+        visible.filter(parent__isnull=True).annotate(shares=Count("children")).order_by("id")
+    ):
+        by_item.setdefault(target.work_item_id, []).append(target)
+    items = [
+        (item, by_item.get(item.pk, []))
+        for item in plan.work_items.select_related("section").order_by("number")
+    ]
+    return items, visible.count()
+
+
+def allocated_values(target: Target) -> dict[int, Decimal]:
+    """The values already allocated to the units below the target, by region id."""
+    return {c.region_id: c.value for c in target.children.all()}
+
+
+def target_reports(user, target: Target, codes: list[str]) -> list[ReportedValue]:
+    """The latest reports (24 at most) of these indicators for the target's region."""
+    return list(
+        reports_for(user)
+        .filter(indicator__in=codes, region=target.region)
+        .order_by("-as_of", "-id")[:24]
+    )
+
+
+def open_case_of(user, target: Target) -> SupervisionCase | None:
+    """The target's open supervision case, if any."""
+    return cases_for(user).filter(target=target, status=SupervisionCase.Status.OPEN).first()
+
+
+def latest_evaluation(user, target: Target) -> Evaluation | None:
+    return evaluations_for(user).filter(target=target).order_by("-on_date").first()
+
+
+def reports_newest_first(user) -> QuerySet[ReportedValue]:
+    return reports_for(user).order_by("-submitted_at", "-id")
+
+
+def report_regions(user) -> list[Region]:
+    """The regions a user may report for: every city, county and zone for a platform
+    administrator; otherwise their own region and the units directly below it."""
+    if permissions.is_platform_admin(user):
+        return list(
+            Region.objects.filter(
+                level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.ZONE]
+            ).order_by("level", "code")
+        )
+    if user.region is None:
+        return []
+    region = user.region
+    below = (
+        list(region.members.order_by("code"))
+        if region.is_zone
+        else list(region.children.order_by("code"))
+    )
+    return [region, *below]
+
+
+def get_evidence(user, pk) -> Evidence:
+    """A piece of evidence, readable by whoever may read its report."""
+    evidence = Evidence.objects.select_related("report__region").filter(pk=pk).first()
+    if evidence is None:
+        raise NotFoundOrOutOfScope()
+    get_report(user, evidence.report_id)
+    return evidence
+
+
+def cases_by_status(user, status: str) -> QuerySet[SupervisionCase]:
+    """The user's supervision cases with this status (all of them for an unknown status)."""
+    cases = cases_for(user)
+    if status in SupervisionCase.Status.values:
+        cases = cases.filter(status=status)
+    return cases.order_by("status", "deadline", "id")
+
+
+def case_notes(case: SupervisionCase) -> QuerySet[SupervisionNote]:
+    return case.notes.order_by("at")
+
+
+def owner_candidates(region: Region) -> list[User]:
+    """Active staff of the region and below who may own a supervision case (200 at most)."""
+    return list(
+        User.objects.filter(
+            region__path__startswith=region.path, role__in=list(STAFF_ROLES), is_active=True
+        )
+        .select_related("region")
+        .order_by("region__path", "username")[:200]
+    )
+
+
+def user_by_id(pk) -> User | None:
+    return User.objects.filter(pk=pk).first()
 
 
 # ------------------------------------------------------------------------------ dashboard read model

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Count
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,7 +18,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minzheng.accounts.models import STAFF_ROLES, User
 from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope, scope_paths
@@ -27,7 +25,7 @@ from minzheng.regions.models import Region
 from minzheng.regions.selectors import ancestors
 from minzheng.web.views.base import apply_service_error, page, paginate
 
-from . import excel, indicators, pdf, permissions, selectors, services
+from . import calculations, excel, indicators, pdf, permissions, selectors, services
 from .forms import (
     CaseCloseForm,
     CaseForm,
@@ -125,7 +123,7 @@ def _chart_data(board) -> dict:
 @targets_page
 def dashboard(request):
     user = request.user
-    plans = list(selectors.plans_for(user).order_by("-year"))
+    plans = selectors.plans_by_year(user)
     plan = _plan_from_request(request, plans)
     if plan is None:
         return render(
@@ -334,16 +332,8 @@ def target_detail(request, pk):
             "may_supervise": permissions.may_supervise(user, target.region, target.plan),
             "may_report": permissions.may_report(user, target.region) and bool(inputs),
             "reported_inputs": [indicators.get(c) for c in inputs],
-            "reports": list(
-                selectors.reports_for(user)
-                .filter(indicator__in=inputs, region=target.region)
-                .order_by("-as_of", "-id")[:24]
-            )
-            if visible
-            else [],
-            "open_case": selectors.cases_for(user)
-            .filter(target=target, status=SupervisionCase.Status.OPEN)
-            .first(),
+            "reports": selectors.target_reports(user, target, inputs) if visible else [],
+            "open_case": selectors.open_case_of(user, target),
             "ancestors": _target_chain(target),
         },
     )
@@ -370,12 +360,12 @@ def target_allocate(request, pk):
         for u in selectors.child_units(user, target.region)
         if not u.is_zone or indicator.aggregation == indicators.RATE
     ]
-    current = {c.region_id: c.value for c in target.children.all()}
+    current = selectors.allocated_values(target)
     errors: list[str] = []
     values = (
         {u.code: request.POST.get(f"share_{u.code}", "") for u in units}
         if request.method == "POST"
-        else {u.code: services.common._fmt(current[u.pk]) if u.pk in current else "" for u in units}
+        else {u.code: calculations.plain(current[u.pk]) if u.pk in current else "" for u in units}
     )
     if request.method == "POST":
         if request.POST.get("action") == "cascade":
@@ -469,7 +459,7 @@ def plan_list(request):
         request,
         "targets/plan_list.html",
         {
-            "plans": selectors.plans_for(user).order_by("-year"),
+            "plans": selectors.plans_by_year(user),
             "may_manage": may_manage,
             "import_form": form,
         },
@@ -504,16 +494,7 @@ def plan_detail(request, pk):
             else:
                 messages.success(request, _("计划设置已保存"))
                 return redirect("targets:plan_detail", pk=plan.pk)
-    visible = selectors.targets_for(user, plan)
-    by_item: dict[int, list] = {}
-    for target in (
-        visible.filter(parent__isnull=True).annotate(shares=Count("children")).order_by("id")
-    ):
-        by_item.setdefault(target.work_item_id, []).append(target)
-    items = [
-        (item, by_item.get(item.pk, []))
-        for item in plan.work_items.select_related("section").order_by("number")
-    ]
+    items, target_count = selectors.plan_outline(user, plan)
     return render(
         request,
         "targets/plan_detail.html",
@@ -523,7 +504,7 @@ def plan_detail(request, pk):
             "may_manage": may_manage,
             "settings_form": settings_form,
             "copy_form": CopyPlanForm(initial={"year": plan.year + 1}),
-            "target_count": visible.count(),
+            "target_count": target_count,
         },
     )
 
@@ -583,23 +564,7 @@ def indicator_list(request):
 
 
 def _report_region_choices(user) -> list[tuple[str, str]]:
-    if permissions.is_platform_admin(user):
-        regions = list(
-            Region.objects.filter(
-                level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.ZONE]
-            ).order_by("level", "code")
-        )
-    elif user.region is None:
-        regions = []
-    else:
-        region = user.region
-        below = (
-            list(region.members.order_by("code"))
-            if region.is_zone
-            else list(region.children.order_by("code"))
-        )
-        regions = [region, *below]
-    return [(r.code, f"{r.name}（{r.code}）") for r in regions]
+    return [(r.code, f"{r.name}（{r.code}）") for r in selectors.report_regions(user)]
 
 
 @targets_page
@@ -607,7 +572,7 @@ def report_list(request):
     user = request.user
     plan = selectors.default_plan(user)
     tasks = selectors.unit_tasks(user, plan, selectors.home_region(user, plan)) if plan else []
-    page_obj = paginate(request, selectors.reports_for(user).order_by("-submitted_at", "-id"))
+    page_obj = paginate(request, selectors.reports_newest_first(user))
     return render(
         request,
         "targets/report_list.html",
@@ -728,12 +693,7 @@ def report_detail(request, pk):
 
 @targets_page
 def evidence_download(request, pk):
-    from .models import Evidence
-
-    evidence = Evidence.objects.select_related("report__region").filter(pk=pk).first()
-    if evidence is None:
-        raise NotFoundOrOutOfScope()
-    selectors.get_report(request.user, evidence.report_id)
+    evidence = selectors.get_evidence(request.user, pk)
     return FileResponse(
         evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name
     )
@@ -746,14 +706,11 @@ def evidence_download(request, pk):
 def case_list(request):
     user = request.user
     status = request.GET.get("status", SupervisionCase.Status.OPEN)
-    cases = selectors.cases_for(user)
-    if status in SupervisionCase.Status.values:
-        cases = cases.filter(status=status)
     return render(
         request,
         "targets/case_list.html",
         {
-            "page_obj": paginate(request, cases.order_by("status", "deadline", "id")),
+            "page_obj": paginate(request, selectors.cases_by_status(user, status)),
             "status": status,
             "statuses": SupervisionCase.Status.choices,
             "today": timezone.localdate(),
@@ -762,16 +719,9 @@ def case_list(request):
 
 
 def _owner_choices(region: Region) -> list[tuple[str, str]]:
-    users = (
-        User.objects.filter(
-            region__path__startswith=region.path, role__in=list(STAFF_ROLES), is_active=True
-        )
-        .select_related("region")
-        .order_by("region__path", "username")[:200]
-    )
     return [
         (str(u.pk), f"{u.get_full_name() or u.username}（{u.get_role_display()}，{u.region.name}）")
-        for u in users
+        for u in selectors.owner_candidates(region)
     ]
 
 
@@ -781,7 +731,7 @@ def case_open(request, target_pk):
     target = selectors.get_target(user, target_pk)
     if not permissions.may_supervise(user, target.region, target.plan):
         raise PermissionDeniedError(_("应由上一级单位挂牌督办"))
-    evaluation = selectors.evaluations_for(user).filter(target=target).order_by("-on_date").first()
+    evaluation = selectors.latest_evaluation(user, target)
     reason = "behind"
     if evaluation is not None:
         reason = {"missed": "missed"}.get(
@@ -801,7 +751,7 @@ def case_open(request, target_pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner = User.objects.filter(pk=data["owner"]).first() if data["owner"] else None
+        owner = selectors.user_by_id(data["owner"]) if data["owner"] else None
         try:
             case = services.open_case(
                 user=user,
@@ -859,7 +809,7 @@ def case_detail(request, pk):
         "targets/case_detail.html",
         {
             "case": case,
-            "notes": case.notes.order_by("at"),
+            "notes": selectors.case_notes(case),
             "note_form": note_form,
             "close_form": close_form,
             "may_note": case.status == SupervisionCase.Status.OPEN

@@ -13,7 +13,7 @@ rule holds a figure (see `minzheng.verification.params`).
 
 Inputs of every rule:
   targets        one row per member per run target, with the household's parameters
-                 (built by `minzheng.verification.targets`)
+                 (built by `minzheng.verification.members_table`)
   src_<source>   the stored rows of the source's current batches (`minzheng.verification.sources`)
 
 Output: target, household_id, person_id, batch_id, row_no (the cited source row), src_masked (the

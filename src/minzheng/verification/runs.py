@@ -35,16 +35,16 @@ from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, Se
 from minzheng.people.models import Household, HouseholdMember
 
 from . import coverage, engines, imports, keys, platform
-from .models import Finding, Run
-from .params import MONTHLY_ASSISTANCE, property_programme
-from .rules import RULE_BY_CODE, RULES
-from .targets import (
+from .members_table import (
     MEMBER_SCHEMA,
     TargetHousehold,
     build_targets,
     target_for_case,
     target_for_household,
 )
+from .models import Finding, Run
+from .params import MONTHLY_ASSISTANCE, property_programme
+from .rules import RULE_BY_CODE, RULES
 
 log = logging.getLogger(__name__)
 Progress = Callable[..., None] | None

@@ -15,7 +15,7 @@ from minzheng.people.models import DisabilityType, Relation, UrbanRural
 from minzheng.people.services import validate_person_fields
 from minzheng.regions.models import Region
 
-from .reads import region_choices
+from .selectors import region_choices
 
 PERSON_REGION_LEVELS = [Region.Level.TOWNSHIP, Region.Level.VILLAGE]
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

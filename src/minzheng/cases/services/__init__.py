@@ -32,6 +32,8 @@ from .intake import (
     exclusive_with,
     next_case_number,
     record_authorisation,
+    record_authorisation_scan,
+    submit_application,
     upload_document,
 )
 from .stages import (
@@ -68,6 +70,7 @@ __all__ = [
     "next_case_number",
     "record_appraisal",
     "record_authorisation",
+    "record_authorisation_scan",
     "record_investigation",
     "record_spot_check",
     "record_verification",
@@ -76,6 +79,7 @@ __all__ = [
     "set_holiday",
     "spot_check_draw",
     "stage_due_date",
+    "submit_application",
     "township_review",
     "upload_document",
     "withdraw",

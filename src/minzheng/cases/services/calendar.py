@@ -24,6 +24,7 @@ def _ensure_calendar_admin(user) -> None:
         raise PermissionDeniedError(_("只有系统管理员可以维护节假日安排"))
 
 
+# Plain atomic blocks: the admin calls both inside the transaction it opens for a change.
 @transaction.atomic
 def set_holiday(*, user, date: dt.date, is_working_day: bool, name: str) -> Holiday:
     """Enter or correct one day of the national holiday arrangement (a day off or a worked weekend day)."""

@@ -47,7 +47,7 @@ from .stages import _enter_county_review, _select_for_spot_check
 # ---------------------------------------------------------------- county approval
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_spot_check(
     *, user, case: Case, checked_on: dt.date, investigators: list[str], findings: str
 ) -> SpotCheck:
@@ -140,7 +140,7 @@ def _decided_amount(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def county_decision(
     *,
     user,
@@ -220,7 +220,7 @@ def county_decision(
 # ---------------------------------------------------------------- withdrawal, 备案, emergency path
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def withdraw(*, user, case: Case, reason: str = "", on: dt.date | None = None) -> Case:
     """Withdrawal at any open stage, by the applicant's household or by the township clerk."""
     _guard(user, case, CLERK, resident_owner=True)
@@ -245,7 +245,7 @@ def withdraw(*, user, case: Case, reason: str = "", on: dt.date | None = None) -
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def declare_staff_relative(*, user, case: Case, relation: str) -> Case:
     """备案: the applicant is a close relative of civil-affairs staff or a village cadre; such cases
     are always spot-checked at county level. The verification centre records it when a run finds it."""
@@ -279,7 +279,6 @@ def declare_staff_relative(*, user, case: Case, relation: str) -> Case:
     return case
 
 
-@transaction.atomic
 def _check_programme_cap(case: Case, amount_fen: int, on: dt.date) -> None:
     """Temporary assistance is paid once, up to the region's cap for its kind (急难型/支出型)."""
     if case.programme != Programme.TEMPORARY:
@@ -292,6 +291,7 @@ def _check_programme_cap(case: Case, amount_fen: int, on: dt.date) -> None:
         )
 
 
+@transaction.atomic(durable=True)
 def grant_emergency(
     *,
     user,
@@ -350,7 +350,7 @@ def grant_emergency(
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def complete_emergency_paperwork(*, user, case: Case, on: dt.date | None = None) -> Case:
     """The paperwork after emergency help is complete (authorisation on file): to the county."""
     _guard(user, case, CLERK)

@@ -422,7 +422,41 @@ def record_authorisation(
     return authorisation
 
 
-@transaction.atomic
+# `apply`, `upload_document` and `record_authorisation` stay plain atomic blocks: the API calls
+# them one by one, and the two use cases below call them together in one transaction.
+
+
+@transaction.atomic(durable=True)
+def submit_application(*, user, documents=(), **application) -> Case:
+    """An application and the scans handed in with it, kept together or not at all: a scan that
+    is refused leaves no application behind. `documents` are (kind, uploaded file) pairs; a
+    refused scan is reported under its kind. The other arguments are those of `apply`."""
+    case = apply(user=user, **application)
+    for kind, uploaded_file in documents:
+        try:
+            upload_document(user=user, case=case, kind=kind, uploaded_file=uploaded_file)
+        except ServiceError as exc:
+            raise ServiceError(
+                {kind: exc.errors.get("file", sum(exc.errors.values(), []))}
+            ) from None
+    return case
+
+
+@transaction.atomic(durable=True)
+def record_authorisation_scan(
+    *, user, case: Case, scan, signed_on: dt.date, signed_by: list[str]
+) -> Authorisation:
+    """Keep the scan of the signed authorisation and register the authorisation, in one
+    transaction (the page's form takes both at once)."""
+    document = upload_document(
+        user=user, case=case, kind=DocumentKind.AUTHORISATION, uploaded_file=scan
+    )
+    return record_authorisation(
+        user=user, case=case, document=document, signed_on=signed_on, signed_by=signed_by
+    )
+
+
+@transaction.atomic(durable=True)
 def accept(
     *, user, case: Case, missing_materials: list[str] | None = None, on: dt.date | None = None
 ) -> Case:
@@ -464,7 +498,7 @@ def accept(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def complete_materials(*, user, case: Case, on: dt.date | None = None) -> Case:
     """The applicant has brought everything on the one-time list: on to verification."""
     _guard(user, case, CLERK)

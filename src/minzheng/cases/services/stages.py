@@ -45,6 +45,7 @@ from .guards import (
 # ---------------------------------------------------------------- verification, investigation, appraisal
 
 
+# Plain atomic: verification records its outcome through it inside its own transaction.
 @transaction.atomic
 def record_verification(
     *,
@@ -93,7 +94,7 @@ def record_verification(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_investigation(
     *,
     user,
@@ -135,7 +136,7 @@ def record_investigation(
     return investigation
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_appraisal(
     *,
     user,
@@ -210,7 +211,7 @@ def record_appraisal(
 # ---------------------------------------------------------------- township review and publicity
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def township_review(
     *,
     user,
@@ -288,7 +289,7 @@ def township_review(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def file_objection(
     *, user, case: Case, content: str, objector: str = "", filed_on: dt.date | None = None
 ) -> Objection:
@@ -331,7 +332,7 @@ def file_objection(
     return objection
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resolve_objection(
     *,
     user,
@@ -417,7 +418,7 @@ def _enter_county_review(
     return case
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_publicity(*, user, case: Case, on: dt.date | None = None) -> Case:
     """End of publicity: only after the period, with every objection resolved and none upheld."""
     _guard(user, case, CLERK)

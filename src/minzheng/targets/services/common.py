@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from minzheng.core.errors import PermissionDeniedError
 
+from .. import calculations
 from ..models import Plan
 
 
@@ -63,5 +64,4 @@ def touch_plan(plan_id: int) -> None:
 
 
 def _fmt(value: Decimal) -> str:
-    """A decimal without exponent or trailing zeros: 16000, 0.5, 31."""
-    return format(value.normalize(), "f")
+    return calculations.plain(value)

@@ -353,6 +353,7 @@ def _plan_summary(plan: Plan) -> dict:
     }
 
 
+# Plain atomic: load_plan_2016 calls it, from the demo set-up and the command.
 @transaction.atomic
 def load_plan(*, data: dict, user=None, status: str = Plan.Status.ACTIVE) -> Plan:
     if user is not None and not permissions.may_manage_plan(user):
@@ -378,7 +379,7 @@ def load_plan_2016() -> Plan:
     return load_plan(data=data)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def copy_plan(*, user, plan: Plan, year: int, title: str = "") -> Plan:
     """Next year's plan from this one: every section, item and target (cascades included), dates
     moved by the difference in years, as a draft to edit before it is put into force."""
@@ -408,7 +409,7 @@ def copy_plan(*, user, plan: Plan, year: int, title: str = "") -> Plan:
     return new_plan
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def import_plan(*, user, data: dict) -> Plan:
     if not permissions.may_manage_plan(user):
         _deny(_("当前账号无权管理目标计划"))
@@ -431,7 +432,7 @@ PLAN_EDITABLE = (
 )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_plan(*, user, plan: Plan, **changes) -> Plan:
     if not permissions.may_manage_plan(user, plan.region):
         _deny(_("当前账号无权管理目标计划"))

@@ -59,7 +59,7 @@ def _evidence_rows(report: ReportedValue, files) -> list[Evidence]:
     return rows
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def submit_report(
     *,
     user,
@@ -133,7 +133,7 @@ def definition_scale(definition: indicators.Indicator) -> Decimal:
     return Decimal(100) if str(definition.unit) == "%" else Decimal(1)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_evidence(*, user, report: ReportedValue, files) -> list[Evidence]:
     if report.status != ReportedValue.Status.SUBMITTED:
         raise ServiceError({"files": [_("只能为待审核的填报补充材料")]})
@@ -153,7 +153,7 @@ def add_evidence(*, user, report: ReportedValue, files) -> list[Evidence]:
     return rows
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def review_report(*, user, report: ReportedValue, approve: bool, note: str = "") -> ReportedValue:
     report = ReportedValue.objects.select_for_update().select_related("region").get(pk=report.pk)
     if report.status != ReportedValue.Status.SUBMITTED:

@@ -26,6 +26,7 @@ def _default_title(target: Target, reason: str) -> str:
     return f"{target.region.name} · {target.code} {target.title}"[:200]
 
 
+# Plain atomic: the snapshot refresh opens cases inside its own transaction.
 @transaction.atomic
 def open_case(
     *,
@@ -89,7 +90,7 @@ def open_case(
     return case
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assign_case_owner(*, user, case: SupervisionCase, owner) -> SupervisionCase:
     if not permissions.may_supervise(user, case.region, case.plan):
         _deny(_("应由上一级单位指定责任人"))
@@ -101,7 +102,7 @@ def assign_case_owner(*, user, case: SupervisionCase, owner) -> SupervisionCase:
     return case
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_case_note(*, user, case: SupervisionCase, text: str) -> SupervisionNote:
     if case.status != SupervisionCase.Status.OPEN:
         raise ServiceError({"text": [_("督办事项已销号")]})
@@ -124,7 +125,7 @@ def add_case_note(*, user, case: SupervisionCase, text: str) -> SupervisionNote:
     return note
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_case(
     *, user, case: SupervisionCase, note: str, closed_on: dt.date | None = None
 ) -> SupervisionCase:

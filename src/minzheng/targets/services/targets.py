@@ -39,7 +39,7 @@ def _check_target_fields(
     return value, weight, deadline
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_target(
     *,
     user,
@@ -94,7 +94,7 @@ def create_target(
     return target
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_target(*, user, target: Target, **changes) -> Target:
     """Edit a target's threshold, weight, deadline or wording; a cascaded target must still keep
     its rule with its parent and its own shares."""
@@ -147,7 +147,7 @@ def update_target(*, user, target: Target, **changes) -> Target:
     return target
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def delete_target(*, user, target: Target) -> None:
     if not permissions.may_manage_plan(user, target.plan.region):
         _deny(_("当前账号无权管理目标计划"))
@@ -236,6 +236,7 @@ def allocation_errors(parent: Target, shares: list[tuple[Region, Decimal]]) -> l
     return problems
 
 
+# Plain atomic: cascade_to_children calls it inside its own transaction.
 @transaction.atomic
 def allocate_target(*, user, target: Target, shares: list[tuple[Region, object]]) -> list[Target]:
     """Split a target among units below its region, replacing the previous split. Shares kept
@@ -306,6 +307,7 @@ def allocate_target(*, user, target: Target, shares: list[tuple[Region, object]]
     return kept
 
 
+@transaction.atomic(durable=True)
 def cascade_to_children(*, user, target: Target, include_zones: bool = False) -> list[Target]:
     """Hand a rate target down unchanged to every unit directly below (the rate rule)."""
     indicator = indicators.get(target.indicator)

@@ -12,7 +12,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.people import selectors, services
 
 from ..forms import BankAccountForm, HouseholdForm, MemberAddForm, MemberEndForm
-from ..reads import age_on, filter_regions, household_audit_trail, search_households
+from ..selectors import age_on, filter_regions, household_audit_trail, search_households
 from .base import (
     apply_service_error,
     is_resident,

@@ -10,7 +10,7 @@ from minzheng.people import selectors, services
 from minzheng.people.selectors import masked_phone
 
 from ..forms import PersonForm
-from ..reads import age_on, filter_regions, person_audit_trail
+from ..selectors import age_on, filter_regions, person_audit_trail
 from .base import (
     apply_service_error,
     is_resident,

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 
 from minzheng.regions import selectors as regions
 
-from ..reads import registry_counts
+from ..selectors import registry_counts
 from .base import staff_page
 
 

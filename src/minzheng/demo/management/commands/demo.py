@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from minzheng.core.demo import DEMO_PASSWORD, ensure_demo_data
 from minzheng.core.keycheck import require_data_key
+from minzheng.demo.data import DEMO_PASSWORD, ensure_demo_data
 
 
 class Command(BaseCommand):

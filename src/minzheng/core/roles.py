@@ -1,0 +1,17 @@
+"""The roles an account can hold. Defined here because the scope rule (core.scope) turns on the
+role; the accounts app stores it on the user and keeps the role groups."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("居民")
+    VILLAGE_WORKER = "village_worker", _("村（社区）工作人员")
+    TOWNSHIP_CLERK = "township_clerk", _("乡镇（街道）受理员")
+    COUNTY_APPROVER = "county_approver", _("县级审批员")
+    VERIFICATION_CENTRE = "verification_centre", _("核对中心")
+    CITY_SECTION = "city_section", _("市局业务科室")
+    LEADER = "leader", _("领导（只读）")
+    PROVIDER = "provider", _("服务机构")
+    ADMIN = "admin", _("系统管理员")
