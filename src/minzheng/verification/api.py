@@ -22,7 +22,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.services import resolve_code
 
-from . import pdf, reads, rules, selectors, services
+from . import pdf, rules, selectors, services
 from .models import Finding, Run, SourceBatch
 from .sources import SOURCES
 
@@ -290,7 +290,7 @@ def list_findings(request, filters: Query[FindingFilter]):
 def get_finding(request, finding_id: Id):
     finding = selectors.get_finding(request.user, finding_id)
     services.record_findings_view(user=request.user, scope=f"finding:{finding.pk}", count=1)
-    return finding_out(finding) | {"source_row": reads.source_row(finding.batch, finding.row)}
+    return finding_out(finding) | {"source_row": selectors.source_row(finding.batch, finding.row)}
 
 
 @router.post("/findings/{int:finding_id}/status", response=FindingOut)
@@ -309,7 +309,7 @@ def case_report(request, case_id: Id):
     case = _case(request, case_id)
     report = selectors.case_report(request.user, case)
     services.record_report_view(user=request.user, case=case, fmt="json")
-    return reads.report_json(report)
+    return selectors.report_json(report)
 
 
 @router.get("/cases/{int:case_id}/report.pdf", response={200: None})

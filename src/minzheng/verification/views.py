@@ -20,7 +20,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.regions.services import resolve_code
 from minzheng.web.views.base import page, paginate
 
-from . import imports, pdf, reads, rules, selectors, services
+from . import imports, pdf, rules, selectors, services
 from .models import Finding, Run, SourceBatch
 from .sources import DEPARTMENT_SOURCES
 
@@ -242,7 +242,7 @@ def finding_detail(request, pk: int):
             "finding": finding,
             "title": rules.title(finding.rule),
             "text": rules.describe(finding.rule, finding.evidence),
-            "row": reads.source_row(finding.batch, finding.row),
+            "row": selectors.source_row(finding.batch, finding.row),
             "may_review": request.user.is_superuser or request.user.role in services.REVIEWERS,
             "statuses": [
                 (Finding.Status.EXPLAINED, Finding.Status.EXPLAINED.label),
