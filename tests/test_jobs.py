@@ -30,12 +30,11 @@ from minzheng.people import imports
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
+from tests.fixtures.jobs import REPO, run_worker_burst, worker_env
 
 from . import workers
 
-REDIS_URL = workers.TEST_REDIS_URL
 HEADER = ["身份证号码", "姓名", "户籍地区划代码", "户口性质", "家庭编号", "与户主关系", "住址"]
-REPO = Path(__file__).resolve().parent.parent
 
 
 def resident_id(birth: dt.date, seq: int) -> str:
@@ -80,13 +79,6 @@ def clerk(db):
     return User.objects.create_user(
         username="lq_clerk", password="pass-word-123", role="township_clerk", region=longquan
     )
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.BROKER_URL = ""
-    return settings.MEDIA_ROOT
 
 
 # -- progress bar -----------------------------------------------------------------------------------
@@ -453,33 +445,6 @@ def test_worker_refuses_to_start_without_a_broker(settings):
 
 
 # -- real RQ workers -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def broker(settings, media, monkeypatch):
-    """A queue of this test's own on the shared Redis (see tests/workers.py)."""
-    with workers.private_queue(monkeypatch, REDIS_URL) as redis:
-        settings.BROKER_URL = REDIS_URL
-        yield redis
-
-
-def worker_env() -> dict:
-    return workers.worker_env(REDIS_URL)
-
-
-def run_worker_burst(
-    *extra: str, timeout: float = workers.WORKER_TIMEOUT
-) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "minzheng", "worker", "--burst", *extra],
-        env=worker_env(),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 children_of = workers.children_of
