@@ -122,8 +122,9 @@ def test_start_compute_queues_once_and_refuses_approved_runs(jingmen, users, med
 def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(
     broker, jingmen, users, tmp_path
 ):
-    # 50 batches of 20: the job is killed after its third, with most of the run still to do.
-    count, batch = 1000, 20
+    # Four batches of 3: the job is killed in its third, right after that batch's INSERT, so two
+    # batches are committed and one is cut off.
+    count, batch = 12, 3
     ids = bulk_beneficiaries(jingmen["longquan_community"], count)
     approver = users["dongbao_approver"]
     run = payroll.create_run(user=approver, county=jingmen["dongbao"], month=NOV)
@@ -133,17 +134,16 @@ def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(
         user=approver,
         region=jingmen["dongbao"],
     )
-    workers.start_worker_and_kill_when(
+    workers.start_worker_and_kill_in_flight(
         env=worker_env(),
         cwd=REPO,
         log_path=tmp_path / "worker.log",
-        ready=lambda: PayrollLine.objects.count() >= 3 * batch,
-        waiting_for="computing",
+        table="payments_payrollline",
+        insert=3,
     )
 
     written = PayrollLine.objects.count()
-    assert 0 < written < count, "the job finished before the worker was killed; add entitlements"
-    assert written % batch == 0  # batches commit whole
+    assert written == 2 * batch < count  # batches commit whole
     # No gap: the lines written are exactly the first entitlements in id order.
     assert sorted(PayrollLine.objects.values_list("entitlement_id", flat=True)) == ids[:written]
     job_row.refresh_from_db()
