@@ -17,6 +17,17 @@ from minzheng.regions.services import load_jingmen
 
 PASSWORD = "pass-word-123"
 
+# Fixtures shared by several modules (tests/fixtures/); a module never imports another's fixtures.
+pytest_plugins = [
+    "tests.fixtures.browser",
+    "tests.fixtures.cases",
+    "tests.fixtures.eldercare",
+    "tests.fixtures.jobs",
+    "tests.fixtures.payments",
+    "tests.fixtures.targets",
+    "tests.fixtures.verification",
+]
+
 
 def pytest_configure():
     from django.conf import settings

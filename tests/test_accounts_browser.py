@@ -10,8 +10,8 @@ import pytest
 
 from minzheng.core import messaging
 from minzheng.people.models import Person
-from tests.test_browser import CHROMIUM_ARGS, PASSWORD, SCREENSHOTS, browser, in_thread, world  # noqa: F401
-from tests.test_web import BANK_ACCOUNT, LI_SI, ZHANG_SAN
+from tests.fixtures.browser import PASSWORD, SCREENSHOTS, in_thread
+from tests.fixtures.web import BANK_ACCOUNT, LI_SI, ZHANG_SAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,14 +21,15 @@ RESIDENT_PASSWORD = "river-stone-42"
 
 
 @pytest.fixture
-def registry(world, settings, tmp_path):  # noqa: F811
+def registry(browser_world, settings, tmp_path):
+    world = browser_world
     settings.VAR_DIR = tmp_path
     settings.SMS_BACKEND = "outbox"
     Person.objects.filter(pk=world.zhang.pk).update(phone=ON_RECORD)
     return world
 
 
-def test_resident_signs_up_activates_and_sees_masked_data(registry, live_server, browser):  # noqa: F811
+def test_resident_signs_up_activates_and_sees_masked_data(registry, live_server, browser):
     from playwright.sync_api import expect
 
     world = registry
@@ -74,7 +75,7 @@ def test_resident_signs_up_activates_and_sees_masked_data(registry, live_server,
     context.close()
 
 
-def test_clerk_prints_a_window_code(registry, live_server, browser):  # noqa: F811
+def test_clerk_prints_a_window_code(registry, live_server, browser):
     from playwright.sync_api import expect
 
     world = registry

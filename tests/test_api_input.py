@@ -17,15 +17,15 @@ from minzheng.cases import services as case_services
 from minzheng.cases.models import Programme, SpotCheck, State
 from minzheng.core.errors import ServiceError
 from minzheng.people.models import Person
+from tests.fixtures.cases import apply_as_clerk, authorise
 
-from .test_cases_workflow import (  # noqa: F401  (fixtures)
-    apply_as_clerk,
-    authorise,
-    calendar_2016,
-    media_root,
-    set_today,
-    world,
-)
+pytestmark = pytest.mark.usefixtures("media_root")
+
+
+@pytest.fixture
+def world(case_world):
+    return case_world
+
 
 BIG = str(2**70)
 

@@ -20,23 +20,29 @@ from django.db.models import F
 from minzheng.assistance.services import load_default_standards
 from minzheng.cases.models import CaseEvent
 from minzheng.cases.services import spot_check_draw
-
-from .conftest import PASSWORD
-from .test_browser import SCREENSHOTS, browser, in_thread  # noqa: F401  (fixture)
-from .test_cases_api import pdf_text
-from .test_cases_workflow import (  # noqa: F401  (fixtures)
+from tests.fixtures.browser import SCREENSHOTS, in_thread
+from tests.fixtures.cases import (
+    DESK,
     PDF_BYTES,
+    PHONE,
     PNG_BYTES,
-    calendar_2016,
-    media_root,
-    set_today,
-    world,
+    act,
+    at_path,
+    pdf_text,
+    shows_done,
+    sign_in,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("media_root"),
+]
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-DESK = {"viewport": {"width": 1280, "height": 900}}
+
+@pytest.fixture
+def world(case_world):
+    return case_world
 
 
 @pytest.fixture
@@ -57,55 +63,9 @@ def scans(tmp_path):
     return {kind: str(tmp_path / name) for kind, (name, _content) in files.items()}
 
 
-def at_path(pattern: str):
-    """A URL predicate on the path alone (a login page's ?next= must not match)."""
-    return lambda url: re.fullmatch(pattern, urlsplit(url).path) is not None
-
-
-def sign_in(browser, live_server, username: str, next_path: str, device: dict):
-    context = browser.new_context(locale="zh-CN", **device)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(at_path(re.escape(next_path)))
-    return page
-
-
-def act(
-    page,
-    action: str,
-    fields: dict[str, str] | None = None,
-    *,
-    checks: tuple[str, ...] = (),
-    files: dict | None = None,
-):
-    """Fill the action's panel on the case page and submit it; the caller waits for the outcome."""
-    panel = page.locator(f"#action-{action}")
-    if panel.get_attribute("open") is None:
-        panel.locator("summary").click()
-    for name, value in (fields or {}).items():
-        panel.locator(f"[name='{action}-{name}']").fill(value)
-    for selector in checks:
-        panel.locator(selector).check()
-    for name, path in (files or {}).items():
-        panel.locator(f"input[name='{action}-{name}']").set_input_files(path)
-    panel.locator("button[type=submit]").click()
-
-
-def shows_done(page, label: str, stage: str):
-    """The action went through: the success message, and the stage shown in the page's heading."""
-    from playwright.sync_api import expect
-
-    expect(page.locator("ul.messages li.success")).to_have_text(f"已办理：{label}")
-    expect(page.get_by_test_id("case-state")).to_have_text(stage)
-
-
 def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     world, standards, scans, set_today, live_server, browser
-):  # noqa: F811
+):
     from playwright.sync_api import expect
 
     people = world["people"]

@@ -3,101 +3,26 @@ open a person and their household, reveal an ID through HTMX, switch language, w
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from minzheng.core.models import Job
-from tests.test_web import LI_SI, ZHANG_SAN, build_world
+from tests.fixtures.browser import SCREENSHOTS, in_thread, signed_in_page
+from tests.fixtures.web import LI_SI, ZHANG_SAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
-PASSWORD = "browser-test-pass-1"
-
 
 @pytest.fixture
-def browser():
-    """Playwright's sync API runs an event loop in the test's thread, so Django refuses ORM calls
-    there: tests set their data up in fixtures requested before this one, and change it later
-    through `in_thread`."""
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-@pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    w = build_world()
-    w.clerk.set_password(PASSWORD)
-    w.clerk.save()
-    return w
-
-
-def in_thread(func):
-    """Run an ORM call on its own thread and connection, closed afterwards."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = func()
-        except BaseException as exc:  # re-raised in the test's thread
-            outcome["error"] = exc
-        finally:
-            connections.close_all()
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
-def _signed_in_page(browser, live_server, *, viewport):
-    from playwright.sync_api import expect
-
-    context = browser.new_context(locale="zh-CN", viewport=viewport)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    expect(page.locator("h1")).to_have_text("民政综合业务平台")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
-    expect(page.locator("h1")).to_contain_text("您好，刘受理")
-    return page
+def world(browser_world):
+    return browser_world
 
 
 def test_clerk_finds_a_person_and_their_household(world, live_server, browser):
     from playwright.sync_api import expect
 
-    page = _signed_in_page(browser, live_server, viewport={"width": 1280, "height": 900})
+    page = signed_in_page(browser, live_server, viewport={"width": 1280, "height": 900})
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员").click()
     page.fill("#q", "张三")
     page.get_by_role("button", name="查询").click()
@@ -148,7 +73,7 @@ def test_phone_width_and_job_progress_polling(world, running_job, live_server, b
     from playwright.sync_api import expect
 
     job = running_job
-    page = _signed_in_page(browser, live_server, viewport={"width": 390, "height": 844})
+    page = signed_in_page(browser, live_server, viewport={"width": 390, "height": 844})
     # Nothing sticks out sideways on a phone: the page is exactly as wide as the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto(f"{live_server.url}/jobs/{job.pk}/")

@@ -5,27 +5,31 @@ masking, and the status codes of refusals by role, by stage and by input."""
 from __future__ import annotations
 
 import datetime as dt
-import re
-import subprocess
-import tempfile
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from minzheng.cases.models import Case, Document, SpotCheck, State
 from minzheng.cases.services import spot_check_draw
 from minzheng.core.models import AuditEvent
-
-from .conftest import PASSWORD
-from .test_cases_workflow import (  # noqa: F401  (fixtures)
+from tests.fixtures.cases import (
     PDF_BYTES,
     PNG_BYTES,
-    calendar_2016,
-    media_root,
-    set_today,
+    Api,
+    field_errors,
+    fonts_embedded,
+    ok,
+    pdf_fonts,
+    pdf_text,
     to_stage,
-    world,
 )
+
+pytestmark = pytest.mark.usefixtures("media_root")
+
+
+@pytest.fixture
+def world(case_world):
+    return case_world
+
 
 BASE = "/api/v1/assistance/cases"
 D = dt.date.fromisoformat
@@ -34,88 +38,9 @@ D = dt.date.fromisoformat
 # ---------------------------------------------------------------- helpers
 
 
-class Api:
-    """JSON calls as a named user, through POST /api/v1/auth/token and bearer tokens."""
-
-    def __init__(self, client):
-        self.client = client
-        self.tokens: dict[str, str] = {}
-        self.user = None
-
-    def as_(self, username):
-        if username not in self.tokens:
-            r = self.client.post(
-                "/api/v1/auth/token",
-                {"username": username, "password": PASSWORD},
-                content_type="application/json",
-            )
-            assert r.status_code == 200, r.content
-            self.tokens[username] = r.json()["token"]
-        self.user = username
-        return self
-
-    @property
-    def headers(self):
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.tokens[self.user]}"}
-
-    def get(self, url, **params):
-        return self.client.get(url, params, **self.headers)
-
-    def post(self, url, data=None):
-        return self.client.post(url, data or {}, content_type="application/json", **self.headers)
-
-    def upload(self, case_id, kind, content=PDF_BYTES, name="scan.pdf"):
-        return self.client.post(
-            f"{BASE}/{case_id}/documents",
-            {"kind": kind, "file": SimpleUploadedFile(name, content)},
-            **self.headers,
-        )
-
-
 @pytest.fixture
 def api(client):
     return Api(client)
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.content.decode()
-    return response.json()
-
-
-def field_errors(response) -> set[str]:
-    return {e["field"] for e in response.json().get("errors", [])}
-
-
-def pdf_text(body: bytes) -> str:
-    """The text of a PDF as a reader's viewer extracts it (poppler's pdftotext), in reading order
-    with the line breaks removed; the font is embedded, so this also checks its Unicode map."""
-    assert body.startswith(b"%PDF-")
-    out = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=body, capture_output=True, check=True
-    ).stdout.decode()
-    return re.sub(r"[ \t]+", " ", re.sub(r"\s*\n\s*", "", out))
-
-
-STANDARD_14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
-
-
-def fonts_embedded(body: bytes) -> bool:
-    """Every font outside the PDF standard 14 (which every viewer has) is embedded, and there is one."""
-    fonts = pdf_fonts(body)
-    return any(e == "yes" for _n, e in fonts) and all(
-        e == "yes" for n, e in fonts if not n.startswith(STANDARD_14)
-    )
-
-
-def pdf_fonts(body: bytes) -> list[tuple[str, str]]:
-    """(font name, embedded yes/no) of every font in the PDF, as `pdffonts` lists them."""
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-        f.write(body)
-        f.flush()
-        lines = subprocess.run(
-            ["pdffonts", f.name], capture_output=True, check=True, text=True
-        ).stdout.splitlines()[2:]
-    return [(line.split()[0], line.split()[-5]) for line in lines if line.strip()]
 
 
 # ---------------------------------------------------------------- the full workflow

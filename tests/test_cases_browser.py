@@ -13,18 +13,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from minzheng.cases.models import Case, State
+from tests.fixtures.cases import PDF_BYTES, PNG_BYTES, to_stage, upload
 
 from .conftest import PASSWORD
-from .test_cases_workflow import (  # noqa: F401  (fixtures)
-    PDF_BYTES,
-    PNG_BYTES,
-    calendar_2016,
-    media_root,
-    set_today,
-    to_stage,
-    upload,
-    world,
-)
+
+pytestmark = pytest.mark.usefixtures("media_root")
+
+
+@pytest.fixture
+def world(case_world):
+    return case_world
+
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -9,7 +9,6 @@ and Sun 10-9 worked); the procedure's clock (`minzheng.cases.clock.today`) is se
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import threading
 from decimal import Decimal
 from fractions import Fraction
@@ -19,8 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
-from minzheng.accounts.models import Role
-from minzheng.cases import clock, selectors, services
+from minzheng.cases import selectors, services
 from minzheng.cases.models import (
     Case,
     CaseEvent,
@@ -33,129 +31,24 @@ from minzheng.cases.models import (
 from minzheng.cases.params import DEFAULTS, workflow_param
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
+from tests.fixtures.cases import (
+    PDF_BYTES,
+    PNG_BYTES,
+    apply_as_clerk,
+    authorise,
+    to_stage,
+    upload,
+)
 
-from .conftest import PASSWORD, make_id, make_user
+from .conftest import PASSWORD, make_id
 
 D = dt.date.fromisoformat
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
-def calendar_2016(db):
-    """The seeded 2016 holidays (re-seeded: a transactional test empties every table)."""
-    from django.apps import apps
-
-    importlib.import_module("minzheng.cases.migrations.0002_holidays_2016").seed(apps, None)
-
-
-@pytest.fixture
-def set_today(monkeypatch):
-    def _set(day: str):
-        monkeypatch.setattr(clock, "today", lambda: D(day))
-
-    return _set
-
-
-@pytest.fixture
-def world(jingmen, users, people, calendar_2016):
-    """Staff of 东宝区 (龙泉街道 clerk, 龙泉社区 worker, county approver, verification centre),
-    a 钟祥市 clerk and approver, and 张三 of 龙泉社区 with a resident account."""
-    users = dict(users)
-    users["verifier"] = make_user("verifier", Role.VERIFICATION_CENTRE, jingmen["dongbao"])
-    users["zhongxiang_approver"] = make_user(
-        "zhongxiang_approver", Role.COUNTY_APPROVER, jingmen["zhongxiang"]
-    )
-    users["resident"] = make_user("zhang_resident", Role.RESIDENT, None, person=people["zhang"])
-    users["wang_resident"] = make_user("wang_resident", Role.RESIDENT, None, person=people["wang"])
-    return {"users": users, "people": people, "regions": jingmen}
-
-
-def upload(user, case, kind=DocumentKind.AUTHORISATION, content=PDF_BYTES, name="scan.pdf"):
-    return services.upload_document(
-        user=user, case=case, kind=kind, uploaded_file=SimpleUploadedFile(name, content)
-    )
-
-
-def authorise(world, case, signed_on="2016-09-26"):
-    clerk = world["users"]["dongbao_clerk"]
-    doc = upload(clerk, case)
-    return services.record_authorisation(
-        user=clerk, case=case, document=doc, signed_on=D(signed_on), signed_by=["张三", "李梅"]
-    )
-
-
-def apply_as_clerk(
-    world,
-    *,
-    programme=Programme.DIBAO_URBAN,
-    on="2016-09-26",
-    household="hh_dongbao",
-    applicant="zhang",
-    **extra,
-):
-    return services.apply(
-        user=world["users"]["dongbao_clerk"],
-        programme=programme,
-        household=world["people"][household],
-        applicant=world["people"][applicant],
-        applied_on=D(on),
-        **extra,
-    )
-
-
-def to_stage(world, set_today, target: str, **apply_extra) -> Case:
-    """A 东宝区 case walked through the ordinary procedure up to `target`."""
-    u = world["users"]
-    set_today("2016-09-26")
-    case = apply_as_clerk(world, **apply_extra)
-    if target == State.SUBMITTED:
-        return case
-    authorise(world, case)
-    case = services.accept(user=u["dongbao_clerk"], case=case)
-    if target == State.VERIFYING:
-        return case
-    set_today("2016-10-10")
-    case = services.record_verification(
-        user=u["verifier"], case=case, passed=True, report_ref="HD2016-001"
-    )
-    if target == State.INVESTIGATING:
-        return case
-    set_today("2016-10-12")
-    services.record_investigation(
-        user=u["dongbao_clerk"],
-        case=case,
-        investigators=["刘强", "陈芳"],
-        visited_on=D("2016-10-12"),
-        findings="家中无劳动力",
-    )
-    if target == State.APPRAISING:
-        return Case.objects.get(pk=case.pk)
-    set_today("2016-10-14")
-    services.record_appraisal(
-        user=u["dongbao_village"],
-        case=case,
-        held_on=D("2016-10-14"),
-        invitees=9,
-        attendees=7,
-        votes_for=7,
-        votes_against=0,
-    )
-    if target == State.TOWNSHIP_REVIEW:
-        return Case.objects.get(pk=case.pk)
-    set_today("2016-10-17")
-    case = services.township_review(user=u["dongbao_clerk"], case=case, approve=True)
-    if target == State.PUBLICITY:
-        return case
-    set_today("2016-10-24")
-    case = services.close_publicity(user=u["dongbao_clerk"], case=case)
-    assert target == State.COUNTY_REVIEW
-    return case
+def world(case_world):
+    return case_world
 
 
 def transition_audits(case) -> list[AuditEvent]:

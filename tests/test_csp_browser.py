@@ -9,8 +9,6 @@ import pytest
 from minzheng import settings as settings_module
 from minzheng.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_data
 
-from .test_browser import browser  # noqa: F401  (fixture)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Recorded by the page itself; init scripts run outside the page's CSP.
@@ -56,7 +54,7 @@ def visit(page, watch, url: str, seen: dict) -> None:
         watch.console.clear()
 
 
-def test_every_main_page_satisfies_the_content_security_policy(demo, live_server, browser):  # noqa: F811
+def test_every_main_page_satisfies_the_content_security_policy(demo, live_server, browser):
     seen: dict[str, list[str]] = {}
     visited = 0
     for username, *_ in DEMO_ACCOUNTS:

@@ -14,9 +14,9 @@ from django.test import override_settings
 from minzheng.core import crypto
 from minzheng.core.keycheck import MISMATCH, DataKeyMismatch, check_data_key
 from minzheng.core.models import AuditEvent, KeyCheck
+from tests.fixtures.keys import STRONG_DATA_KEY
 
 from . import workers
-from .test_platform import STRONG_DATA_KEY
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,8 +13,7 @@ from minzheng.payments import selectors as payment_selectors
 from minzheng.payments import services as payment_services
 from minzheng.payments.models import Entitlement, Overpayment, PayrollLine
 from minzheng.people import services as people_services
-
-from .test_eldercare_fixtures import born, elder, standards, this_month, today  # noqa: F401
+from tests.fixtures.eldercare import born, elder, this_month, today
 
 
 def _month_end(month: dt.date) -> int:

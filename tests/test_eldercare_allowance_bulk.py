@@ -10,8 +10,7 @@ from minzheng.eldercare import allowance
 from minzheng.eldercare.models import AllowanceEnrolment
 from minzheng.payments import months
 from minzheng.payments.models import Entitlement, EntitlementChange
-
-from .test_eldercare_fixtures import born, elder, standards, this_month, today  # noqa: F401
+from tests.fixtures.eldercare import born, elder, this_month, today
 
 
 def test_each_rule_group_is_scanned_by_its_own_age(standards, users, jingmen):

@@ -11,8 +11,6 @@ from django.utils import timezone
 
 from minzheng.accounts.models import ApiToken
 
-from .test_eldercare_fixtures import care, standards  # noqa: F401
-
 API = "/api/v1/eldercare"
 
 # Booking create through the API, per statement (the test runs inside a transaction, so the

@@ -7,35 +7,12 @@ import pytest
 from django.utils import timezone
 
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
-from minzheng.eldercare import bookings, services
+from minzheng.eldercare import bookings
 from minzheng.eldercare.models import Booking, Settlement
 from minzheng.payments import months
-
-from .test_eldercare_fixtures import care, standards, this_month, today  # noqa: F401
+from tests.fixtures.eldercare import book, grade_two, serve, soon, this_month, today
 
 API = "/api/v1/eldercare"
-
-
-def _grade_two(users, person):
-    # ADL 50 (moderate), the rest intact → table 6: 中度失能 (grade 2).
-    return services.record_assessment(
-        user=users["dongbao_village"],
-        person=person,
-        assessed_on=today(),
-        adl_score=50,
-        mental_score=0,
-        consciousness=0,
-        vision=0,
-        hearing=0,
-        communication=0,
-        social_score=0,
-        assessors="甲评估员,乙评估员",
-    )
-
-
-def _soon(hours: int = 0, minutes: int = 10) -> dt.datetime:
-    """A slot close enough that the worker may check in now (the default window is 60 minutes)."""
-    return timezone.now() + dt.timedelta(hours=hours, minutes=minutes)
 
 
 def _served_for(booking_id: int, minutes: int) -> None:
@@ -47,7 +24,7 @@ def _served_for(booking_id: int, minutes: int) -> None:
 
 def test_booking_life_through_the_api(api_client, client, care, users):
     mother = care["mother"]
-    _grade_two(users, mother)
+    grade_two(users, mother)
     family = api_client.login("chen_da")
     items = family.get(f"{API}/catalogue", person_id=mother.pk).json()
     assert {i["name"] for i in items} == {
@@ -62,7 +39,7 @@ def test_booking_life_through_the_api(api_client, client, care, users):
             "person_id": mother.pk,
             "item_id": care["items"]["cleaning"].pk,
             "quantity": 2,
-            "scheduled_at": _soon().isoformat(),
+            "scheduled_at": soon().isoformat(),
             "note": "打扫客厅和厨房",
         },
     )
@@ -163,7 +140,7 @@ def test_community_books_and_cancels_and_sees_only_its_residents(api_client, car
             "person_id": care["mother"].pk,
             "item_id": care["items"]["meal"].pk,
             "quantity": 1,
-            "scheduled_at": _soon(3).isoformat(),
+            "scheduled_at": soon(3).isoformat(),
         },
     )
     assert r.status_code == 201 and r.json()["channel"] == "community"
@@ -185,7 +162,7 @@ def test_community_books_and_cancels_and_sees_only_its_residents(api_client, car
             {
                 "person_id": care["mother"].pk,
                 "item_id": care["items"]["meal"].pk,
-                "scheduled_at": _soon().isoformat(),
+                "scheduled_at": soon().isoformat(),
             },
         ).status_code
         == 404
@@ -205,59 +182,37 @@ def test_community_books_and_cancels_and_sees_only_its_residents(api_client, car
         {
             "person_id": care["mother"].pk,
             "item_id": care["items"]["z_medical"].pk,
-            "scheduled_at": _soon().isoformat(),
+            "scheduled_at": soon().isoformat(),
         },
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "item"
 
 
-def _book(care, users, item, quantity=1):
-    return bookings.create_booking(
-        user=care["family"],
-        person=care["mother"],
-        item=item,
-        quantity=quantity,
-        scheduled_at=_soon(),
-    )
-
-
-def _serve(care, booking, provider_user=None):
-    provider_user = provider_user or care["provider_a"]
-    worker = care["workers"]["a"] if booking.provider_id == care["a"].pk else care["workers"]["b"]
-    bookings.accept(user=provider_user, booking=booking)
-    bookings.dispatch(user=provider_user, booking=booking, worker=worker)
-    start = booking.scheduled_at + dt.timedelta(minutes=5)
-    bookings.check_in(user=provider_user, booking=booking, now=start)
-    return bookings.check_out(
-        user=provider_user, booking=booking, now=start + dt.timedelta(minutes=booking.minutes)
-    )
-
-
 def test_subsidy_quota_is_shared_in_the_month_and_settlement_sums(care, users):
-    _grade_two(users, care["mother"])
+    grade_two(users, care["mother"])
     items, family = care["items"], care["family"]
     # Quota 240 minutes (grade 2, not assisted), cap 20 元/h.
-    b1 = _serve(care, _book(care, users, items["cleaning"], 2))  # 120 min, 80.00: subsidy 40.00
-    b2 = _serve(care, _book(care, users, items["bathing"]))  # 60 min, 50.00: subsidy 20.00
-    b3 = _serve(
-        care, _book(care, users, items["meal"], 4)
+    b1 = serve(care, book(care, users, items["cleaning"], 2))  # 120 min, 80.00: subsidy 40.00
+    b2 = serve(care, book(care, users, items["bathing"]))  # 60 min, 50.00: subsidy 20.00
+    b3 = serve(
+        care, book(care, users, items["meal"], 4)
     )  # 120 min, 48.00: 60 min left → 2 meals at min(12, 10) → 20.00
-    b4 = _serve(care, _book(care, users, items["cleaning"]))  # quota used up → 0.00
+    b4 = serve(care, book(care, users, items["cleaning"]))  # quota used up → 0.00
     figures = [(b.subsidy_minutes, b.subsidy_fen, b.own_share_fen) for b in (b1, b2, b3, b4)]
     assert figures == [(120, 4000, 4000), (60, 2000, 3000), (60, 2000, 2800), (0, 0, 4000)]
     for b in (b1, b2, b3, b4):
         bookings.confirm(user=family, booking=b, rating=4)
-    unconfirmed = _serve(care, _book(care, users, items["meal"]))
+    unconfirmed = serve(care, book(care, users, items["meal"]))
     cancelled = bookings.cancel(
-        user=family, booking=_book(care, users, items["meal"]), reason="改期"
+        user=family, booking=book(care, users, items["meal"]), reason="改期"
     )
-    complained = _serve(care, _book(care, users, items["meal"]))
+    complained = serve(care, book(care, users, items["meal"]))
     bookings.confirm(user=family, booking=complained, rating=1)
     complaint = bookings.file_complaint(user=family, booking=complained, text="饭菜是凉的")
     other = bookings.create_booking(
-        user=family, person=care["mother"], item=items["b_cleaning"], scheduled_at=_soon()
+        user=family, person=care["mother"], item=items["b_cleaning"], scheduled_at=soon()
     )
-    other = _serve(care, other, care["provider_b"])
+    other = serve(care, other, care["provider_b"])
     bookings.confirm(user=family, booking=other, rating=5)
 
     settlement = bookings.build_settlement(
@@ -310,7 +265,7 @@ def test_assisted_elderly_get_the_larger_quota(care, users, jingmen):
     from minzheng.payments.models import Entitlement, EntitlementChange
     from minzheng.people.selectors import current_household
 
-    _grade_two(users, care["mother"])
+    grade_two(users, care["mother"])
     household = current_household(care["mother"])
     e = Entitlement.objects.create(
         programme="dibao_urban",
@@ -330,9 +285,7 @@ def test_assisted_elderly_get_the_larger_quota(care, users, jingmen):
         reason="测试",
         at=timezone.now(),
     )
-    b = _serve(
-        care, _book(care, users, care["items"]["cleaning"], 6)
-    )  # 360 minutes, all within 480
+    b = serve(care, book(care, users, care["items"]["cleaning"], 6))  # 360 minutes, all within 480
     assert (
         b.subsidy_basis["income_status"],
         b.subsidy_basis["quota_minutes"],
@@ -344,11 +297,11 @@ def test_assisted_elderly_get_the_larger_quota(care, users, jingmen):
 def test_no_show_and_decline(care, users):
     declined = bookings.decline(
         user=care["provider_a"],
-        booking=_book(care, users, care["items"]["meal"]),
+        booking=book(care, users, care["items"]["meal"]),
         reason="当日无人手",
     )
     assert declined.status == "declined"
-    b = _book(care, users, care["items"]["meal"])
+    b = book(care, users, care["items"]["meal"])
     bookings.accept(user=care["provider_a"], booking=b)
     bookings.dispatch(user=care["provider_a"], booking=b, worker=care["workers"]["a"])
     with pytest.raises(ServiceError):

@@ -8,8 +8,7 @@ import pytest
 
 from minzheng.eldercare import indicators, services
 from minzheng.regions.models import Region
-
-from .test_eldercare_fixtures import elder
+from tests.fixtures.eldercare import elder
 
 D = dt.date
 

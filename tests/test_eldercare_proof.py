@@ -14,8 +14,7 @@ from minzheng.assistance.services import set_standard
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.eldercare import bookings, services
 from minzheng.eldercare.models import Booking, ElderlyProfile
-
-from .test_eldercare_fixtures import care, standards, this_month, today  # noqa: F401
+from tests.fixtures.eldercare import this_month, today
 
 M = dt.timedelta(minutes=1)
 

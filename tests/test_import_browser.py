@@ -9,8 +9,8 @@ import hashlib
 import pytest
 
 from minzheng.core import idcard
-from tests.test_browser import PASSWORD, SCREENSHOTS, browser, in_thread  # noqa: F401  (fixture)
-from tests.test_web import build_world
+from tests.fixtures.browser import PASSWORD, SCREENSHOTS, in_thread
+from tests.fixtures.web import build_world
 
 from .conftest import make_id
 
@@ -36,7 +36,7 @@ def world(settings, tmp_path):
     return w
 
 
-def test_clerk_imports_a_file_and_reads_the_row_report(world, live_server, browser, settings):  # noqa: F811
+def test_clerk_imports_a_file_and_reads_the_row_report(world, live_server, browser, settings):
     from playwright.sync_api import expect
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import SCREENSHOTS, _signed_in_page, browser, world  # noqa: F401  (fixtures)
-from tests.test_web import ZHAO_LIU
+from tests.fixtures.browser import SCREENSHOTS, signed_in_page
+from tests.fixtures.web import ZHAO_LIU
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_person_form_checks_phone_and_name(world, live_server, browser):  # noqa: F811
+def test_person_form_checks_phone_and_name(browser_world, live_server, browser):
     from playwright.sync_api import expect
 
-    page = _signed_in_page(browser, live_server, viewport={"width": 1280, "height": 900})
+    page = signed_in_page(browser, live_server, viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/people/new/")
     page.fill("#id_id_number", ZHAO_LIU)
     page.fill("#id_name", "赵\u202e六")

@@ -30,12 +30,11 @@ from minzheng.people import imports
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
+from tests.fixtures.jobs import REPO, run_worker_burst, worker_env
 
 from . import workers
 
-REDIS_URL = workers.TEST_REDIS_URL
 HEADER = ["身份证号码", "姓名", "户籍地区划代码", "户口性质", "家庭编号", "与户主关系", "住址"]
-REPO = Path(__file__).resolve().parent.parent
 
 
 def resident_id(birth: dt.date, seq: int) -> str:
@@ -80,13 +79,6 @@ def clerk(db):
     return User.objects.create_user(
         username="lq_clerk", password="pass-word-123", role="township_clerk", region=longquan
     )
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.BROKER_URL = ""
-    return settings.MEDIA_ROOT
 
 
 # -- progress bar -----------------------------------------------------------------------------------
@@ -391,16 +383,16 @@ def test_the_runner_beats_while_the_job_function_is_silent(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media, tmp_path):
-    households = 90
-    upload = write_households(tmp_path / "big.csv", households)
+    households = 12
+    upload = write_households(tmp_path / "upload.csv", households)
     env = workers.worker_env("")
     env.pop("MINZHENG_BROKER_URL")
     env["MINZHENG_VAR_DIR"] = str(tmp_path / "var")
+    env["PGAPPNAME"] = application_name = f"killed-runner-{os.getpid()}"
+    held = tmp_path / "runner.held"
+    # Held in the third chunk of 3 households, right after its first person: two chunks committed.
     runner = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "minzheng",
+        workers.held_command(
             "jobs",
             "run",
             "people.import",
@@ -412,25 +404,23 @@ def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media
             "mode=good_rows",
             "--param",
             "chunk_households=3",
-        ],
-        env=env,
+        ),
+        env=workers.held_env(env, table="people_person", insert=2 * 3 * 3 + 1, flag=held),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 180
-        while Person.objects.count() < 2 * 3 * 3:  # two chunks committed
-            assert runner.poll() is None and time.monotonic() < deadline, (
-                "the import ended or never started"
-            )
-            time.sleep(0.02)
+        workers.wait_until_held(
+            held, runner, timeout=workers.WORKER_TIMEOUT, what="the third chunk"
+        )
     finally:
         runner.kill()
         runner.wait(timeout=60)
+    workers.wait_until_cut_off([runner.pid], application_name=application_name)
     job_row = Job.objects.get()
-    assert job_row.status == Job.Status.RUNNING and Person.objects.count() < households * 3
+    assert job_row.status == Job.Status.RUNNING and Person.objects.count() == 2 * 3 * 3
     assert (
         timezone.now() - job_row.heartbeat_at
     ).total_seconds() < jobs.STALE_AFTER_SECONDS  # fresh, yet dead
@@ -453,33 +443,6 @@ def test_worker_refuses_to_start_without_a_broker(settings):
 
 
 # -- real RQ workers -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def broker(settings, media, monkeypatch):
-    """A queue of this test's own on the shared Redis (see tests/workers.py)."""
-    with workers.private_queue(monkeypatch, REDIS_URL) as redis:
-        settings.BROKER_URL = REDIS_URL
-        yield redis
-
-
-def worker_env() -> dict:
-    return workers.worker_env(REDIS_URL)
-
-
-def run_worker_burst(
-    *extra: str, timeout: float = workers.WORKER_TIMEOUT
-) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "minzheng", "worker", "--burst", *extra],
-        env=worker_env(),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 children_of = workers.children_of
@@ -529,9 +492,9 @@ def test_a_pool_of_two_workers_runs_queued_jobs(broker, clerk, tmp_path):
 def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(
     broker, clerk, tmp_path
 ):
-    # Small enough to be quick, large enough that the import is still running when it is killed
-    # after its second chunk: 30 chunks of 3 households.
-    households, per_chunk = 90, 3
+    # Four chunks of 3 households (9 people each); the worker is killed in the third, right after
+    # it wrote that chunk's first person, so two chunks are committed and one is cut off.
+    households, per_chunk = 12, 3
     upload = write_households(tmp_path / "big.csv", households)
     job_row = jobs.enqueue(
         "people.import",
@@ -539,20 +502,17 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(
         params={"path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": per_chunk},
     )
 
-    workers.start_worker_and_kill_when(
+    workers.start_worker_and_kill_in_flight(
         env=worker_env(),
         cwd=REPO,
         log_path=tmp_path / "worker.log",
-        ready=lambda: Person.objects.count() >= 2 * per_chunk * 3,
-        waiting_for="writing",
+        table="people_person",
+        insert=2 * per_chunk * 3 + 1,
     )
 
     written = Person.objects.count()
-    assert written < households * 3, (
-        "the import finished before the worker was killed; make the file larger"
-    )
-    # Chunks commit whole: the registry holds complete households only.
-    assert written % (per_chunk * 3) == 0
+    # Chunks commit whole: the registry holds the two complete chunks, nothing of the third.
+    assert written == 2 * per_chunk * 3 < households * 3
     assert HouseholdMember.objects.count() == written and Household.objects.count() == written // 3
     job_row.refresh_from_db()
     assert job_row.status == Job.Status.RUNNING  # nobody was left to record the death
@@ -581,25 +541,27 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_work_horse_marks_the_job_failed(broker, clerk, tmp_path):
-    upload = write_households(tmp_path / "big.csv", 90)
+    upload = write_households(tmp_path / "upload.csv", 6)
     job_row = jobs.enqueue(
         "people.import",
         user=clerk,
         params={"path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": 3},
     )
+    held = tmp_path / "worker.held"
+    # Held in the second chunk, after the first one is committed.
     worker = subprocess.Popen(
-        [sys.executable, "-m", "minzheng", "worker", "--burst"],
-        env=worker_env(),
+        workers.held_command("worker", "--burst"),
+        env=workers.held_env(worker_env(), table="people_person", insert=10, flag=held),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + workers.WORKER_TIMEOUT
-        while not Person.objects.exists():
-            assert worker.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
+        workers.wait_until_held(
+            held, worker, timeout=workers.WORKER_TIMEOUT, what="the second chunk"
+        )
+        assert Person.objects.count() == 9
         for pid in children_of(worker.pid):
             os.kill(pid, signal.SIGKILL)
         assert (

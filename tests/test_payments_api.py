@@ -13,9 +13,9 @@ from minzheng.accounts.models import Role
 from minzheng.core.models import AuditEvent, Job
 from minzheng.payments import payroll
 from minzheng.payments.models import PayrollLine, PayrollRun
+from tests.fixtures.payments import entitle, member, setup_world
 
 from .conftest import make_user
-from .test_payments_entitlements import entitle, member, setup_world
 
 D = dt.date.fromisoformat
 API = "/api/v1/assistance/payments"

@@ -8,117 +8,18 @@ import datetime as dt
 
 import pytest
 
-from minzheng.assistance import services as assistance_services
-from minzheng.cases.models import Case, Decision
+from minzheng.cases.models import Case
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
 from minzheng.payments import months, selectors, services
 from minzheng.payments.models import Entitlement, EntitlementChange, Review
 from minzheng.people import services as people_services
+from tests.fixtures.payments import approved_case, entitle, member, setup_world
 
 from .conftest import make_id
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.django_db
-
-
-# ---------------------------------------------------------------- helpers (shared by the other payments tests)
-
-
-def setup_world(jingmen, users, people) -> dict:
-    """Default standards, plus a rural household in 东宝区 栗溪村 and an urban elderly person alone
-    in 龙泉社区, registered by the administrator."""
-    assistance_services.load_default_standards()
-    admin = users["admin"]
-    old = people_services.register_person(
-        user=admin,
-        id_number=make_id("420802", "19400301", 41),
-        name="赵大爷",
-        hukou_region=jingmen["lixi_village"],
-        hukou_type="rural",
-    )
-    hh_rural = people_services.create_household(
-        user=admin,
-        region=jingmen["lixi_village"],
-        head=old,
-        bank_name="农商银行",
-        bank_account="6217000011112222333",
-        since=D("2010-01-01"),
-    )
-    alone = people_services.register_person(
-        user=admin,
-        id_number=make_id("420802", "19460115", 51),
-        name="孙奶奶",
-        hukou_region=jingmen["longquan_community"],
-        hukou_type="urban",
-    )
-    hh_alone = people_services.create_household(
-        user=admin,
-        region=jingmen["longquan_community"],
-        head=alone,
-        bank_name="工商银行",
-        bank_account="6222000044445555666",
-        since=D("2010-01-01"),
-    )
-    return {
-        "regions": jingmen,
-        "users": users,
-        "people": {**people, "zhao": old, "sun": alone},
-        "households": {
-            "dongbao": people["hh_dongbao"],
-            "zhongxiang": people["hh_zhongxiang"],
-            "rural": hh_rural,
-            "alone": hh_alone,
-        },
-    }
-
-
-_numbers = iter(range(1, 10**6))
-
-
-def approved_case(
-    world,
-    *,
-    household: str,
-    applicant: str,
-    programme: str = "dibao_urban",
-    facts: dict | None = None,
-    approved_on: str = "2016-10-20",
-    amount_fen: int | None = None,
-) -> Case:
-    """A case closed as approved, with the county decision, as the cases module leaves it."""
-    hh = world["households"][household]
-    on = D(approved_on)
-    case = Case.objects.create(
-        number=f"4208022016{next(_numbers):05d}",
-        programme=programme,
-        applicant=world["people"][applicant],
-        household=hh,
-        region=hh.region,
-        channel="window",
-        facts=facts or {},
-        applied_on=on - dt.timedelta(days=40),
-        stage_started_on=on,
-        state="approved",
-        closed_on=on,
-    )
-    Decision.objects.create(
-        case=case,
-        level="county",
-        outcome="approve",
-        amount_fen=amount_fen,
-        decided_on=on,
-        decided_by=world["users"].get("dongbao_approver"),
-    )
-    return case
-
-
-def member(person, relation="head", **extra) -> dict:
-    return {"relation": relation, "person_id": person.pk, **extra}
-
-
-def entitle(world, **kw) -> Entitlement:
-    return services.on_case_approved(approved_case(world, **kw))
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from minzheng.core.models import Job
 from minzheng.payments import payroll
 from minzheng.payments.models import Entitlement, EntitlementChange, PayrollLine, PayrollRun
 from minzheng.people.models import Household
+from tests.fixtures.jobs import REPO, run_worker_burst, worker_env
 
 from . import workers
-from .test_jobs import REDIS_URL, REPO, broker, media, run_worker_burst, worker_env  # noqa: F401  (fixtures)
 
 D = dt.date.fromisoformat
 NOV = D("2016-11-01")
@@ -71,7 +71,7 @@ def bulk_beneficiaries(village, count: int) -> list[int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_compute_job_runs_in_process_with_progress(jingmen, users, media):  # noqa: F811
+def test_compute_job_runs_in_process_with_progress(jingmen, users, media):
     bulk_beneficiaries(jingmen["longquan_community"], 30)
     run = payroll.create_run(user=users["dongbao_approver"], county=jingmen["dongbao"], month=NOV)
     job_row = Job.objects.create(
@@ -95,7 +95,7 @@ def test_compute_job_runs_in_process_with_progress(jingmen, users, media):  # no
 
 
 @pytest.mark.django_db(transaction=True)
-def test_start_compute_queues_once_and_refuses_approved_runs(jingmen, users, media, settings):  # noqa: F811
+def test_start_compute_queues_once_and_refuses_approved_runs(jingmen, users, media, settings):
     bulk_beneficiaries(jingmen["longquan_community"], 5)
     approver = users["dongbao_approver"]
     run = payroll.create_run(user=approver, county=jingmen["dongbao"], month=NOV)
@@ -121,9 +121,10 @@ def test_start_compute_queues_once_and_refuses_approved_runs(jingmen, users, med
 @pytest.mark.django_db(transaction=True)
 def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(
     broker, jingmen, users, tmp_path
-):  # noqa: F811
-    # 50 batches of 20: the job is killed after its third, with most of the run still to do.
-    count, batch = 1000, 20
+):
+    # Four batches of 3: the job is killed in its third, right after that batch's INSERT, so two
+    # batches are committed and one is cut off.
+    count, batch = 12, 3
     ids = bulk_beneficiaries(jingmen["longquan_community"], count)
     approver = users["dongbao_approver"]
     run = payroll.create_run(user=approver, county=jingmen["dongbao"], month=NOV)
@@ -133,17 +134,16 @@ def test_payroll_job_killed_mid_way_then_rerun_ends_complete_without_duplicates(
         user=approver,
         region=jingmen["dongbao"],
     )
-    workers.start_worker_and_kill_when(
+    workers.start_worker_and_kill_in_flight(
         env=worker_env(),
         cwd=REPO,
         log_path=tmp_path / "worker.log",
-        ready=lambda: PayrollLine.objects.count() >= 3 * batch,
-        waiting_for="computing",
+        table="payments_payrollline",
+        insert=3,
     )
 
     written = PayrollLine.objects.count()
-    assert 0 < written < count, "the job finished before the worker was killed; add entitlements"
-    assert written % batch == 0  # batches commit whole
+    assert written == 2 * batch < count  # batches commit whole
     # No gap: the lines written are exactly the first entitlements in id order.
     assert sorted(PayrollLine.objects.values_list("entitlement_id", flat=True)) == ids[:written]
     job_row.refresh_from_db()

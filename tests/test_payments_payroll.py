@@ -16,59 +16,22 @@ from minzheng.core import crypto
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
 from minzheng.payments import payroll, services
-from minzheng.payments.models import Overpayment, PayrollLine, PayrollRun
+from minzheng.payments.models import Overpayment, PayrollLine
 from minzheng.people import services as people_services
-
-from .test_payments_entitlements import entitle, member, setup_world
+from tests.fixtures.payments import NOV, entitle, member, run_month, setup_world
 
 D = dt.date.fromisoformat
-NOV, DEC, JAN = D("2016-11-01"), D("2016-12-01"), D("2017-01-01")
+DEC, JAN = D("2016-12-01"), D("2017-01-01")
 
 
 @pytest.fixture
-def world(jingmen, users, people):
-    return setup_world(jingmen, users, people)
+def world(payments_world):
+    return payments_world
 
 
 @pytest.fixture
-def beneficiaries(world):
-    """Approved 2016-10-20, paid from November: in 东宝区 张三 (低保 480.00), 孙奶奶 (特困 749.00)
-    and 赵大爷 (农村低保 156.66); in 钟祥市 王五 (250.00)."""
-    p = world["people"]
-    return {
-        "zhang": entitle(
-            world, household="dongbao", applicant="zhang", facts={"members": [member(p["zhang"])]}
-        ),
-        "sun": entitle(
-            world,
-            household="alone",
-            applicant="sun",
-            programme="tekun",
-            facts={"members": [member(p["sun"])]},
-        ),
-        "zhao": entitle(
-            world,
-            household="rural",
-            applicant="zhao",
-            programme="dibao_rural",
-            facts={"members": [member(p["zhao"], income={"pension": "100.00"})]},
-        ),
-        "wang": entitle(
-            world,
-            household="zhongxiang",
-            applicant="wang",
-            facts={"members": [member(p["wang"], income={"support": "150.00"})]},
-        ),
-    }
-
-
-def run_month(world, month, county="dongbao", user="dongbao_approver") -> PayrollRun:
-    run = payroll.create_run(
-        user=world["users"][user], county=world["regions"][county], month=month
-    )
-    payroll.compute_payroll(run=run)
-    run.refresh_from_db()
-    return run
+def beneficiaries(payroll_beneficiaries):
+    return payroll_beneficiaries
 
 
 def lines(run):

@@ -19,9 +19,7 @@ from minzheng.cases.models import Case
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.payments import calculators, recompute, selectors
 from minzheng.payments.models import Entitlement, EntitlementChange
-
-from .test_payments_entitlements import entitle, member, setup_world
-from .test_payments_payroll import run_month
+from tests.fixtures.payments import entitle, member, run_month, setup_world
 
 D = dt.date.fromisoformat
 

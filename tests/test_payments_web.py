@@ -16,9 +16,9 @@ from minzheng.core.models import Job
 from minzheng.payments import payroll
 from minzheng.payments.models import Entitlement, PayrollLine, PayrollRun, Review
 from minzheng.payments.selectors import due_reviews_widget_context
+from tests.fixtures.payments import entitle, member, setup_world
 
 from .conftest import PASSWORD
-from .test_payments_entitlements import entitle, member, setup_world
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.django_db

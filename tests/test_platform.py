@@ -10,15 +10,11 @@ from django.test import override_settings
 
 from minzheng.core.models import AuditEvent
 from minzheng.regions.models import Region
+from tests.fixtures.keys import STRONG_AUDIT_KEY, STRONG_DATA_KEY, STRONG_SECRET
 
 from .conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-STRONG_SECRET = "MqWNn0jYvwRWFvylJbAJj_icJXtVXjtTK3e_ytNQnK3OE9nEIL8rfwpwu8X6iP85Ea4"
-STRONG_DATA_KEY = "nsRKUpzUOaeeU4Xihia1wyMsPYcBexIFkJOcP1E2cZo="
-STRONG_AUDIT_KEY = "audit-key-for-tests-only-0123456789abcdef"
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,7 @@ from django.test import RequestFactory, override_settings
 
 from minzheng.core.keypolicy import data_key_problem, secret_key_problem
 from minzheng.core.middleware import client_ip
-
-from .test_platform import STRONG_AUDIT_KEY, STRONG_DATA_KEY, STRONG_SECRET
+from tests.fixtures.keys import STRONG_AUDIT_KEY, STRONG_DATA_KEY, STRONG_SECRET
 
 
 def run_production(tmp_path, code: str, **env) -> subprocess.CompletedProcess:

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from minzheng.payments import months
 from minzheng.payments.models import Entitlement, EntitlementChange
+from tests.fixtures.eldercare import this_month, today
 
 from .conftest import PASSWORD
-from .test_eldercare_fixtures import care, standards, this_month, today  # noqa: F401
 
 
 def _menu(html: str) -> list[str]:

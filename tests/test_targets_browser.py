@@ -3,50 +3,20 @@ then from a city target to a county's share; the charts are drawn by the local E
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
-from tests.test_targets_scope import world  # noqa: F401  (fixture)
+from tests.fixtures.browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
-
 
 @pytest.fixture
-def browser(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the fixtures are
-    # still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+def world(targets_world):
+    return targets_world
 
 
-def test_dashboard_drill_down(browser, live_server, world):  # noqa: F811
+def test_dashboard_drill_down(browser, live_server, world):
     from playwright.sync_api import expect
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})

@@ -31,106 +31,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
 
-from minzheng.people.models import Person
 from minzheng.regions.models import Region
 from minzheng.regions.services import DIVISIONS_CSV
 from minzheng.targets import indicators, refresh
 from minzheng.targets.models import IndicatorValue, ReportedValue
+from tests.fixtures.targets import approved, build_small_city, person
 
 D = dt.date
 ON = D(2016, 6, 30)
-_ids = itertools.count(1)
-
-# Indicators these tests report by hand. Other modules register compute functions for some of
-# them as they land (beds from the elderly-care module, …) and test those themselves; here they
-# are pinned to "reported" so the roll-up and ratio rules are tested on hand-made figures.
-PINNED_REPORTED = (
-    "elderly_care_beds",
-    "registered_volunteers",
-    "cremations_ytd",
-    "new_social_orgs",
-    "social_org_inspection_rate",
-    "public_satisfaction",
-    "charity_donations",
-    "placename_records",
-)
-
-
-@pytest.fixture
-def pinned_reported(monkeypatch):
-    indicators._load_plugins()
-    for code in PINNED_REPORTED:
-        monkeypatch.delitem(indicators._COMPUTE, code, raising=False)
-
 
 pytestmark = pytest.mark.usefixtures("pinned_reported")
-
-
-def person(region: Region, birth: dt.date, death: dt.date | None = None) -> Person:
-    """A registry row without going through registration (the counting is under test, not the
-    resident-ID checks)."""
-    n = next(_ids)
-    return Person.objects.create(
-        id_hash=f"test-hash-{n:06d}",
-        id_cipher="-",
-        id_masked=f"******{n:06d}",
-        name=f"测试{n}",
-        sex="M",
-        birth_date=birth,
-        hukou_region=region,
-        hukou_type="urban" if region.urban_rural != "rural" else "rural",
-        death_date=death,
-    )
-
-
-def build_small_city(jingmen) -> dict:
-    community, village = jingmen["longquan_community"], jingmen["lixi_village"]
-    for birth, death in [
-        (D(1950, 1, 1), None),
-        (D(1956, 6, 30), None),
-        (D(1956, 7, 1), None),
-        (D(1936, 6, 30), None),
-        (D(1990, 5, 5), None),
-        (D(1930, 1, 1), D(2016, 8, 1)),
-        (D(1940, 1, 1), D(2016, 3, 1)),
-        (D(1945, 1, 1), D(2015, 12, 31)),
-        (D(2016, 9, 1), None),
-    ]:
-        person(community, birth, death)
-    person(jingmen["longquan"], D(1950, 3, 3))
-    for birth in (D(1940, 2, 2), D(2000, 1, 1), D(1970, 1, 1)):
-        person(village, birth)
-    person(Region.objects.get(code="420802102"), D(1940, 4, 4))
-    for birth in (D(1935, 1, 1), D(1985, 1, 1)):
-        person(jingmen["yingzhong_community"], birth)
-    return jingmen
-
-
-def approved(
-    indicator,
-    region,
-    as_of,
-    value=None,
-    numerator=None,
-    denominator=None,
-    status=ReportedValue.Status.APPROVED,
-):
-    return ReportedValue.objects.create(
-        indicator=indicator,
-        region=region,
-        as_of=as_of,
-        value=Decimal(
-            value if value is not None else Decimal(numerator) / Decimal(denominator) * 100
-        ),
-        numerator=numerator,
-        denominator=denominator,
-        status=status,
-    )
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from minzheng.demo.data import DEMO_PASSWORD, ensure_demo_data
 from minzheng.targets.models import Plan
-from tests.test_targets_browser import SCREENSHOTS, browser  # noqa: F401  (fixture)
+from tests.fixtures.browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def figure(text: str) -> Decimal:
     return Decimal(text.split()[0].replace(",", ""))
 
 
-def test_leader_sees_plausible_figures_and_data_coverage(browser, live_server, tmp_path):  # noqa: F811
+def test_leader_sees_plausible_figures_and_data_coverage(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
     ensure_demo_data(persons=4000, seed=11, out_root=tmp_path, log=lambda message: None)

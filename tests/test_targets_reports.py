@@ -14,7 +14,6 @@ from minzheng.core.models import AuditEvent
 from minzheng.targets import refresh, selectors, services
 from minzheng.targets.models import IndicatorValue, ReportedValue
 from tests.conftest import make_user
-from tests.test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
 
 D = dt.date
 pytestmark = pytest.mark.usefixtures("pinned_reported")

@@ -13,7 +13,6 @@ from minzheng.regions.models import Region
 from minzheng.targets import calculations as calc
 from minzheng.targets import refresh, services
 from minzheng.targets.models import Evaluation, Plan, ReportedValue, SupervisionCase, UnitScore
-from tests.test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
 
 D = dt.date
 pytestmark = pytest.mark.usefixtures("pinned_reported")

@@ -12,43 +12,17 @@ from openpyxl import load_workbook
 
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
-from minzheng.targets import refresh, services
+from minzheng.targets import services
 from minzheng.targets.models import ReportedValue, SupervisionCase
 from tests.conftest import PASSWORD
-from tests.test_targets_indicators import approved, build_small_city, pinned_reported  # noqa: F401  (fixture)
 
 D = dt.date
 ON = D(2016, 6, 30)
 
 
 @pytest.fixture
-def world(jingmen, users, settings, tmp_path, pinned_reported):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    build_small_city(jingmen)
-    plan = services.load_plan_2016()
-    beds = plan.targets.get(code="1.4")
-    services.cascade_to_children(user=users["city_section"], target=beds)
-    approved("elderly_care_beds", jingmen["dongbao"], D(2016, 5, 31), 14)
-    zx_report = approved("elderly_care_beds", jingmen["zhongxiang"], D(2016, 5, 31), 6)
-    refresh.refresh(on_date=ON, plans=[plan])
-    zx_target = beds.children.get(region__code="420881")
-    zx_case = services.open_case(
-        user=users["city_section"],
-        plan=plan,
-        region=jingmen["zhongxiang"],
-        reason="behind",
-        target=zx_target,
-        opened_on=ON,
-    )
-    return {
-        "plan": plan,
-        "beds": beds,
-        "dongbao_beds": beds.children.get(region__code="420802"),
-        "zx_target": zx_target,
-        "zx_case": zx_case,
-        "zx_report": zx_report,
-        **jingmen,
-    }
+def world(targets_world):
+    return targets_world
 
 
 def test_api_values_and_scores_stay_in_scope(api_client, world):
@@ -158,7 +132,7 @@ def test_county_dashboard_and_exports(client, world):
     assert [(r[1], r[9]) for r in rows] == [("1.4@420802", "数据异常")]
     body = client.get("/targets/report.pdf").content
     assert body.startswith(b"%PDF")
-    from .test_cases_api import fonts_embedded, pdf_fonts
+    from tests.fixtures.cases import fonts_embedded, pdf_fonts
 
     assert fonts_embedded(body), pdf_fonts(body)
     assert AuditEvent.objects.filter(action="export", object_type="targets.dashboard").count() == 2

@@ -11,10 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from minzheng.targets import excel
 from minzheng.targets.models import Plan, ReportedValue, SupervisionCase, Target
 from tests.conftest import PASSWORD
-from tests.test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
-from tests.test_targets_scope import world  # noqa: F401  (fixture)
 
 D = dt.date
+
+
+@pytest.fixture
+def world(targets_world):
+    return targets_world
 
 
 def login(client, username):
@@ -26,7 +29,7 @@ def login(client, username):
     "username",
     ["admin", "leader", "city_section", "dongbao_approver", "dongbao_clerk", "dongbao_village"],
 )
-def test_every_page_renders(client, world, username):  # noqa: F811
+def test_every_page_renders(client, world, username):
     login(client, username)
     beds = world["beds"]
     plan = world["plan"]
@@ -48,7 +51,7 @@ def test_every_page_renders(client, world, username):  # noqa: F811
         assert response.status_code == 200, (url, response.status_code)
 
 
-def test_allocation_form(client, world):  # noqa: F811
+def test_allocation_form(client, world):
     login(client, "city_section")
     target = world["plan"].targets.get(code="1.1")
     page = client.get(f"/targets/t/{target.pk}/allocate/").content.decode()
@@ -71,7 +74,7 @@ def test_allocation_form(client, world):  # noqa: F811
     assert client.get(f"/targets/t/{target.pk}/allocate/").status_code == 403
 
 
-def test_report_submit_and_review_pages(client, world, settings, tmp_path):  # noqa: F811
+def test_report_submit_and_review_pages(client, world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     login(client, "dongbao_clerk")
     page = client.get(
@@ -105,7 +108,7 @@ def test_report_submit_and_review_pages(client, world, settings, tmp_path):  # n
     assert report.status == ReportedValue.Status.APPROVED
 
 
-def test_supervision_pages(client, world, users):  # noqa: F811
+def test_supervision_pages(client, world, users):
     world["dongbao_approver_id"] = users["dongbao_approver"].pk
     login(client, "city_section")
     target = world["dongbao_beds"]
@@ -146,7 +149,7 @@ def test_supervision_pages(client, world, users):  # noqa: F811
     assert case.status == SupervisionCase.Status.CLOSED
 
 
-def test_plan_copy_and_import_pages(client, world):  # noqa: F811
+def test_plan_copy_and_import_pages(client, world):
     plan = world["plan"]
     login(client, "city_section")
     response = client.post(f"/targets/plans/{plan.pk}/copy/", {"year": "2017", "title": ""})
@@ -174,7 +177,7 @@ def test_plan_copy_and_import_pages(client, world):  # noqa: F811
     assert client.post(f"/targets/plans/{plan.pk}/copy/", {"year": "2018"}).status_code == 403
 
 
-def test_target_edit_page(client, world):  # noqa: F811
+def test_target_edit_page(client, world):
     login(client, "city_section")
     target = world["plan"].targets.get(code="12.1")
     response = client.post(
@@ -208,7 +211,7 @@ def test_target_edit_page(client, world):  # noqa: F811
     )
 
 
-def test_workbench_card_renders_for_a_unit(rf, world, users):  # noqa: F811
+def test_workbench_card_renders_for_a_unit(rf, world, users):
     from django.template import Context, Template
 
     request = rf.get("/")
@@ -226,7 +229,7 @@ def test_workbench_card_renders_for_a_unit(rf, world, users):  # noqa: F811
     )
 
 
-def test_dashboard_xlsx_lists_units_and_cases(client, world):  # noqa: F811
+def test_dashboard_xlsx_lists_units_and_cases(client, world):
     from openpyxl import load_workbook
 
     login(client, "leader")

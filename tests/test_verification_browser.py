@@ -9,20 +9,24 @@ import pytest
 from minzheng.cases.models import Case, State
 from minzheng.verification.models import Run
 from tests.conftest import PASSWORD
-from tests.test_targets_browser import SCREENSHOTS, browser  # noqa: F401  (fixture)
-from tests.test_verification_coverage import application, import_all_but, media_root, world  # noqa: F401  (fixtures)
+from tests.fixtures.browser import SCREENSHOTS
+from tests.fixtures.verification import application, import_all_but
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("media_root"),
+]
 
 
 def test_a_missing_source_gives_partial_verification(
-    browser, live_server, world, tmp_path, settings
-):  # noqa: F811
+    browser, live_server, coverage_world, tmp_path, settings
+):
     from playwright.sync_api import expect
 
     settings.BROKER_URL = ""  # the run's job runs in a thread of the live server
     import_all_but(tmp_path, "deposits")
-    case = application(world)
+    case = application(coverage_world)
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)

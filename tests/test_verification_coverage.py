@@ -6,31 +6,26 @@ region) was compared; otherwise the conclusion is 部分核对 (some required so
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from minzheng.accounts.models import Role
 from minzheng.assistance.params import spec_for
 from minzheng.assistance.selectors import standards_table
 from minzheng.assistance.services import load_default_standards, set_standard
-from minzheng.cases import clock
 from minzheng.cases import services as case_services
-from minzheng.cases.models import Case, DocumentKind, State
+from minzheng.cases.models import Case, State
 from minzheng.core.errors import ServiceError
-from minzheng.verification import coverage, imports, runs, services
+from minzheng.verification import coverage, runs, services
 from minzheng.verification.members_table import MEMBER_SCHEMA, TargetHousehold, build_targets
-from minzheng.verification.models import Run, SourceBatch
+from minzheng.verification.models import Run
 from minzheng.verification.params import REQUIRED_SOURCES_DEFAULT
+from tests.fixtures.cases import pdf_text
+from tests.fixtures.verification import application, import_all_but, import_source, someone_else
 
-from .conftest import PASSWORD, make_id, make_user
-from .test_cases_api import pdf_text
+from .conftest import PASSWORD
 
 D = dt.date.fromisoformat
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MEANS_TEST = (
     "deaths",
     "hukou",
@@ -106,34 +101,8 @@ def test_a_required_sources_standard_is_validated(jingmen):
 
 
 @pytest.fixture
-def world(jingmen, users, people, monkeypatch):
-    load_default_standards()
-    today = {"day": D("2016-09-26")}
-    monkeypatch.setattr(clock, "today", lambda: today["day"])
-    users = dict(users)
-    users["verifier"] = make_user("verifier", Role.VERIFICATION_CENTRE, jingmen["dongbao"])
-    return {"users": users, "people": people, "regions": jingmen}
-
-
-def application(world) -> Case:
-    clerk = world["users"]["dongbao_clerk"]
-    case = case_services.apply(
-        user=clerk,
-        programme="dibao_urban",
-        household=world["people"]["hh_dongbao"],
-        applicant=world["people"]["zhang"],
-        applied_on=clock.today(),
-    )
-    doc = case_services.upload_document(
-        user=clerk,
-        case=case,
-        kind=DocumentKind.AUTHORISATION,
-        uploaded_file=SimpleUploadedFile("scan.pdf", PDF_BYTES),
-    )
-    case_services.record_authorisation(
-        user=clerk, case=case, document=doc, signed_on=clock.today(), signed_by=["户主"]
-    )
-    return case_services.accept(user=clerk, case=case)
+def world(coverage_world):
+    return coverage_world
 
 
 def verify(world, case: Case) -> Run:
@@ -147,62 +116,6 @@ def verify(world, case: Case) -> Run:
     runs.execute(run.pk)
     run.refresh_from_db()
     return run
-
-
-def import_source(tmp_path: Path, source: str, rows: list[dict], as_of="2016-09-01") -> SourceBatch:
-    """A delivery of `source` with the given rows (columns by code)."""
-    from minzheng.verification.sources import get_source
-
-    schema = get_source(source)
-    path = tmp_path / f"{source}-{as_of}.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([c.name for c in schema.columns])
-        for row in rows:
-            writer.writerow([row.get(c.name, "") for c in schema.columns])
-    batch = imports.import_file(source=source, path=path, as_of=D(as_of), today=D("2016-09-26"))
-    assert batch.status == "imported", batch.errors
-    return batch
-
-
-def someone_else() -> str:
-    return make_id("420881", "19600101", 777)
-
-
-def import_all_but(tmp_path: Path, *left_out: str) -> None:
-    """Every means-test source except `left_out`, each with one row about nobody in the household."""
-    rows = {
-        "deaths": {"death_date": "2016-01-01"},
-        "hukou": {"hukou_number": "HK-1", "since": "2000-01-01"},
-        "social_insurance": {
-            "period": "2016-08",
-            "scheme": "resident_pension",
-            "payer": "individual",
-            "contribution": "100",
-        },
-        "real_estate": {
-            "certificate_no": "C-1",
-            "usage": "residential",
-            "registered_on": "2010-01-01",
-        },
-        "business": {
-            "credit_code": "91420800X",
-            "entity_name": "某公司",
-            "entity_type": "company",
-            "role": "shareholder",
-            "registered_on": "2010-01-01",
-        },
-        "vehicles": {
-            "plate": "鄂H00001",
-            "vehicle_type": "car",
-            "value": "50000",
-            "registered_on": "2015-01-01",
-        },
-        "deposits": {"bank_name": "某银行", "balance": "100", "as_of": "2016-08-31"},
-    }
-    for source, row in rows.items():
-        if source not in left_out:
-            import_source(tmp_path, source, [{"id_number": someone_else(), **row}])
 
 
 def pdf_says(content: bytes, text: str) -> bool:

@@ -4,7 +4,6 @@ and masked IDs, never a plaintext ID number)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 import pyarrow as pa
@@ -19,29 +18,20 @@ from minzheng.core.jobs import JobContext, registered
 from minzheng.core.models import AuditEvent, Job
 from minzheng.verification import imports, keys, services
 from minzheng.verification.models import SourceBatch
+from tests.fixtures.verification import GOOD, HEADER, write_csv
 
 from .conftest import make_id, make_user
 
 D = dt.date.fromisoformat
-GOOD = make_id("420802", "19800101", 11)
 BAD_CHECK = GOOD[:-1] + ("0" if GOOD[-1] != "0" else "1")
 LEGACY_15 = "420802800202002"  # 15 digits: 1980-02-02, upgraded to 18 on import
 LEGACY_18 = idcard.upgrade_15(LEGACY_15)
-HEADER = ["id_number", "plate", "vehicle_type", "value", "registered_on", "deregistered_on"]
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BROKER_URL = ""
-
-
-def write_csv(path, header, rows, encoding="utf-8"):
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 BAD_FILE_ROWS = [

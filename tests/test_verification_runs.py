@@ -595,8 +595,9 @@ def test_a_run_killed_mid_way_and_run_again_leaves_no_duplicate_finding(
 
 
 def _kill_a_run_and_run_it_again(settings, tmp_path):
-    # 120 one-finding chunks; killed after the 20th, so most of the run is left to the rerun.
-    total = 120
+    # 12 one-finding chunks; killed in the 6th, right after its INSERT, so five are committed and
+    # the rest is left to the rerun.
+    total = 12
     env = worker_env()
     env["MINZHENG_VAR_DIR"] = str(tmp_path / "var")
     # The worker stores and reads batch files where this test does.
@@ -623,15 +624,15 @@ def _kill_a_run_and_run_it_again(settings, tmp_path):
     )
     Job.objects.filter(pk=run.job_id).update(params={"run_id": run.pk, "chunk_findings": 1})
     jobs.dispatch(run.job_id)
-    workers.start_worker_and_kill_when(
+    workers.start_worker_and_kill_in_flight(
         env=env,
         cwd=REPO,
         log_path=tmp_path / "worker.log",
-        ready=lambda: Finding.objects.count() >= 20,
-        waiting_for="writing findings",
+        table="verification_finding",
+        insert=6,
     )
     written = Finding.objects.count()
-    assert 20 <= written < total, "the run finished before the worker was killed; add households"
+    assert written == 5 < total
     assert Run.objects.get(pk=run.pk).status == Run.Status.RUNNING
     assert not Case.objects.filter(state=State.REFUSED).exists()
 

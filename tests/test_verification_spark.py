@@ -15,8 +15,7 @@ from minzheng.assistance.selectors import standards_table
 from minzheng.verification import engines, imports, runs, services, synth_sources
 from minzheng.verification.members_table import build_targets
 from minzheng.verification.models import Finding, Run
-
-from .test_verification_rules import REF, build_scenario
+from tests.fixtures.verification import REF, build_scenario
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java runtime")
 

@@ -6,128 +6,31 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from minzheng.accounts.models import Role, User
-from minzheng.core.idcard import check_char
+from minzheng.accounts.models import Role
 from minzheng.core.models import AuditEvent, Job
 from minzheng.people import services
-from minzheng.people.models import HouseholdMember, Person, Relation
+from minzheng.people.models import HouseholdMember, Person
 from minzheng.regions.models import Region
-from minzheng.regions.services import load_jingmen
 from minzheng.web.selectors import registry_counts
+from tests.fixtures.web import (
+    BANK_ACCOUNT,
+    LI_SI,
+    WANG_WU,
+    ZHANG_SAN,
+    ZHAO_LIU,
+    ZHOU_QI,
+    World,
+    build_world,
+    create_user,
+    make_id,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def make_id(address6: str, birth: str, seq: str) -> str:
-    """A valid resident ID: address code + YYYYMMDD + 3-digit sequence + GB 11643 check char."""
-    first17 = address6 + birth + seq
-    return first17 + check_char(first17)
-
-
-ZHANG_SAN = make_id("420802", "19800101", "011")
-LI_SI = make_id("420802", "19820315", "022")
-ZHANG_XIAOMING = make_id("420802", "20100506", "031")
-WANG_WU = make_id("420881", "19750304", "015")
-ZHAO_LIU = make_id("420802", "19900202", "053")
-ZHOU_QI = make_id("420802", "19880808", "077")
-BANK_ACCOUNT = "6222020200001234567"
-
-
-@dataclass
-class World:
-    longquan: Region
-    village: Region
-    village2: Region
-    zx_village: Region
-    zhanghe_village: Region
-    zhang: Person
-    li: Person
-    xiaoming: Person
-    wang: Person
-    zhou: Person
-    household: object
-    zx_household: object
-    admin: User
-    clerk: User
-    county: User
-    leader: User
-    village_worker: User
-
-
-def _user(username: str, role: str, region: Region | None, **extra) -> User:
-    return User.objects.create_user(
-        username=username, role=role, region=region, first_name=extra.pop("name", ""), **extra
-    )
-
-
-def build_world() -> World:
-    """Jingmen's regions, two villages of 龙泉街道 (东宝区), one of 郢中街道 (钟祥市) and one of
-    漳河镇 (东宝区, also in 漳河新区); the 张 family in 龙泉社区, 王五 in 钟祥, 周七 in 漳河镇."""
-    load_jingmen()
-    r = {code: Region.objects.get(code=code) for code in ("420802001", "420881001", "420802102")}
-
-    def village(code, name, parent):
-        return Region.objects.create(
-            code=code, name=name, level=Region.Level.VILLAGE, parent=parent, urban_rural="urban"
-        )
-
-    longquan = r["420802001"]
-    v1 = village("420802001001", "龙泉社区", longquan)
-    v2 = village("420802001002", "月亮湖社区", longquan)
-    zx = village("420881001001", "郢中社区", r["420881001"])
-    zh = village("420802102001", "漳河村", r["420802102"])
-    admin = _user("admin", Role.ADMIN, None, name="管理员")
-
-    def person(number, name, region):
-        return services.register_person(
-            user=admin, id_number=number, name=name, hukou_region=region, hukou_type="urban"
-        )
-
-    zhang, li, xiaoming = (
-        person(ZHANG_SAN, "张三", v1),
-        person(LI_SI, "李四", v1),
-        person(ZHANG_XIAOMING, "张小明", v1),
-    )
-    wang, zhou = person(WANG_WU, "王五", zx), person(ZHOU_QI, "周七", zh)
-    since = dt.date(2020, 1, 1)
-    household = services.create_household(
-        user=admin,
-        region=v1,
-        head=zhang,
-        address="龙泉路1号",
-        bank_name="农业银行",
-        bank_account=BANK_ACCOUNT,
-        members=[(li, Relation.SPOUSE), (xiaoming, Relation.CHILD)],
-        since=since,
-    )
-    zx_household = services.create_household(user=admin, region=zx, head=wang, since=since)
-    return World(
-        longquan=longquan,
-        village=v1,
-        village2=v2,
-        zx_village=zx,
-        zhanghe_village=zh,
-        zhang=zhang,
-        li=li,
-        xiaoming=xiaoming,
-        wang=wang,
-        zhou=zhou,
-        household=household,
-        zx_household=zx_household,
-        admin=admin,
-        clerk=_user("clerk", Role.TOWNSHIP_CLERK, longquan, name="刘受理"),
-        county=_user(
-            "dongbao", Role.COUNTY_APPROVER, Region.objects.get(code="420802"), name="东宝审批"
-        ),
-        leader=_user("leader", Role.LEADER, Region.objects.get(code="420802"), name="王领导"),
-        village_worker=_user("worker", Role.VILLAGE_WORKER, v1, name="村干部"),
-    )
 
 
 @pytest.fixture
@@ -684,7 +587,7 @@ def test_workbench_lists_open_duplicates_and_own_jobs(client, world):
 
 
 def test_resident_workbench_shows_own_household(client, world):
-    resident = _user("resident", Role.RESIDENT, None, person=world.li)
+    resident = create_user("resident", Role.RESIDENT, None, person=world.li)
     html = login(client, resident).get(reverse("web:workbench")).content.decode()
     assert world.household.number in html and "张小明" in html
     assert client.get(reverse("web:person_detail", args=[world.wang.pk])).status_code == 404

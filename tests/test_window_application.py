@@ -12,22 +12,12 @@ import datetime as dt
 
 import pytest
 
-from minzheng.accounts.models import Role
-from minzheng.assistance.services import load_default_standards
 from minzheng.cases.models import Case
 from minzheng.payments import payroll
 from minzheng.payments.models import Entitlement, EntitlementChange, PayrollRun
-from minzheng.people import services as people_services
+from tests.fixtures.cases import PDF_BYTES, SCENARIOS, Api, field_errors, member, ok
 
-from .conftest import make_id, make_user
-from .test_cases_api import Api, field_errors, ok
-from .test_cases_workflow import (  # noqa: F401  (fixtures)
-    PDF_BYTES,
-    calendar_2016,
-    media_root,
-    set_today,
-    world,
-)
+pytestmark = pytest.mark.usefixtures("media_root")
 
 BASE = "/api/v1/assistance/cases"
 PAY = "/api/v1/assistance/payments"
@@ -37,117 +27,6 @@ D = dt.date.fromisoformat
 @pytest.fixture
 def api(client):
     return Api(client)
-
-
-@pytest.fixture
-def window(world):
-    """Default standards; a rural household in 栗溪村 with its township clerk and village worker;
-    an elderly woman alone in 龙泉社区."""
-    load_default_standards()
-    regions, admin = world["regions"], world["users"]["admin"]
-    lixi = regions["lixi_village"]
-    users = dict(world["users"])
-    users["lixi_clerk"] = make_user("lixi_clerk", Role.TOWNSHIP_CLERK, lixi.parent)
-    users["lixi_village"] = make_user("lixi_village", Role.VILLAGE_WORKER, lixi)
-    zhao = people_services.register_person(
-        user=admin,
-        id_number=make_id("420802", "19400301", 41),
-        name="赵大爷",
-        hukou_region=lixi,
-        hukou_type="rural",
-    )
-    zhao_wife = people_services.register_person(
-        user=admin,
-        id_number=make_id("420802", "19450820", 42),
-        name="钱大妈",
-        hukou_region=lixi,
-        hukou_type="rural",
-    )
-    rural = people_services.create_household(
-        user=admin,
-        region=lixi,
-        head=zhao,
-        members=[(zhao_wife, "spouse")],
-        bank_name="农商银行",
-        bank_account="6217000011112222333",
-        since=D("2010-01-01"),
-    )
-    sun = people_services.register_person(
-        user=admin,
-        id_number=make_id("420802", "19460115", 51),
-        name="孙奶奶",
-        hukou_region=regions["longquan_community"],
-        hukou_type="urban",
-    )
-    alone = people_services.create_household(
-        user=admin,
-        region=regions["longquan_community"],
-        head=sun,
-        bank_name="工商银行",
-        bank_account="6222000044445555666",
-        since=D("2010-01-01"),
-    )
-    people = world["people"] | {"zhao": zhao, "zhao_wife": zhao_wife, "sun": sun}
-    households = {"urban": world["people"]["hh_dongbao"], "rural": rural, "alone": alone}
-    return {**world, "users": users, "people": people, "households": households}
-
-
-def member(person, relation="head", **extra):
-    return {"relation": relation, "person_id": person.pk, **extra}
-
-
-# Each: programme, household, applicant, township clerk, village worker, facts, monthly amount (fen).
-SCENARIOS = {
-    # 张三 (36) earns 600 a month, 李梅 (34) is seriously ill; 东宝区 urban standard 480 元:
-    # base (480 × 2 − 600) = 360.00; 李梅's 分类施保 uplift 20 % × 480 = 96.00; total 456.00.
-    "urban dibao": (
-        "dibao_urban",
-        "urban",
-        "zhang",
-        "dongbao_clerk",
-        "dongbao_village",
-        lambda p: {
-            "members": [
-                member(p["zhang"], income={"wage": "600.00"}),
-                member(p["li"], "spouse", serious_illness=True),
-            ],
-            "property": {"homes": 1},
-        },
-        45600,
-    ),
-    # 赵大爷 (76, pension 100) and 钱大妈 (71), rural standard 2800 元 a year = 233.333… a month:
-    # base 233.333… × 2 − 100 = 366.666… → 366.67; each is elderly: 10 % × 233.333… = 23.333…
-    # → 23.33 twice; total 366.67 + 46.66 = 413.33.
-    "rural dibao": (
-        "dibao_rural",
-        "rural",
-        "zhao",
-        "lixi_clerk",
-        "lixi_village",
-        lambda p: {
-            "members": [
-                member(p["zhao"], income={"pension": "100.00"}),
-                member(p["zhao_wife"], "spouse"),
-            ],
-            "property": {"homes": 1},
-        },
-        41333,
-    ),
-    # 孙奶奶 (70) alone in 东宝区, cannot bathe or dress herself (partial loss of self-care):
-    # basic living 1.3 × 480 = 624.00 a month + care 2500 a year ÷ 12 = 208.333… → 832.33.
-    "tekun": (
-        "tekun",
-        "alone",
-        "sun",
-        "dongbao_clerk",
-        "dongbao_village",
-        lambda p: {
-            "members": [member(p["sun"], self_care_unable=["bathing", "dressing"])],
-            "property": {"homes": 1},
-        },
-        83233,
-    ),
-}
 
 
 def walk_to_county_review(api, set_today, window, case_id: int, clerk: str, village: str) -> dict:

@@ -16,13 +16,14 @@ import pytest
 from minzheng.payments import payroll
 from minzheng.payments.models import Entitlement
 from minzheng.regions.models import Region
+from tests.fixtures.browser import SCREENSHOTS, in_thread
+from tests.fixtures.cases import DESK, PDF_BYTES, SCENARIOS, act, at_path, shows_done, sign_in
 
-from .test_assistance_browser import DESK, act, at_path, shows_done, sign_in
-from .test_browser import SCREENSHOTS, browser, in_thread  # noqa: F401  (fixture)
-from .test_cases_workflow import PDF_BYTES, calendar_2016, media_root, set_today, world  # noqa: F401  (fixtures)
-from .test_window_application import SCENARIOS, window  # noqa: F401  (fixture)
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("media_root"),
+]
 
 # What the clerk types for each member (yuan) and ticks, by scenario; the same facts as SCENARIOS.
 ENTRIES = {
@@ -54,7 +55,7 @@ def authorisation_scan(tmp_path):
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
     window, authorisation_scan, set_today, live_server, browser, scenario
-):  # noqa: F811
+):
     from playwright.sync_api import expect
 
     programme, household_key, applicant_key, clerk_name, village_name, _facts, expected = SCENARIOS[
@@ -227,10 +228,10 @@ def open_window_case(window):
 
 def test_an_online_duplicate_application_is_refused_on_the_form(
     window, open_window_case, set_today, live_server, browser
-):  # noqa: F811
+):
     from playwright.sync_api import expect
 
-    from .test_assistance_browser import PHONE
+    from tests.fixtures.cases import PHONE
 
     phone = sign_in(browser, live_server, "zhang_resident", "/cases/apply/", PHONE)
     people = window["people"]

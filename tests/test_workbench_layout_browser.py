@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from minzheng.payments.models import Entitlement
+from tests.fixtures.payments import entitle, member, setup_world
 
 from .conftest import PASSWORD
-from .test_payments_entitlements import entitle, member, setup_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM_ARGS = [

@@ -3,9 +3,15 @@
 Redis is shared (by parallel test runs, and by anyone else using the server), so a test never
 flushes a database: it takes a queue of its own (MINZHENG_QUEUE, inherited by the workers it
 starts) on the Redis database named by MINZHENG_TEST_REDIS_URL, and removes only that queue's keys.
+
+A test that kills a worker mid-way runs it as `python -m tests.workers <minzheng command>`: the
+real command, held at a chosen point — right after the n-th INSERT into a table, with that chunk's
+transaction still open — until the test kills it. The kill then always cuts off a chunk in flight,
+after a known number of committed ones, however loaded the machine is.
 """
 
 import os
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -137,23 +143,53 @@ def wait_until_cut_off(pids, *, application_name: str, timeout: float = 60) -> N
             time.sleep(0.01)
 
 
-def start_worker_and_kill_when(
-    *, env: dict, cwd, log_path: Path, ready, timeout: float = WORKER_TIMEOUT, waiting_for: str
+PAUSE_ENV = "MINZHENG_TEST_PAUSE"
+
+
+def held_command(*args: str) -> list[str]:
+    """`minzheng <args>` held at the pause point that `held_env` names (see the module's doc)."""
+    return [sys.executable, "-m", "tests.workers", *args]
+
+
+def held_env(env: dict, *, table: str, insert: int, flag: Path) -> dict:
+    """The environment that holds a process of `held_command` right after its `insert`-th INSERT
+    into `table` (counted per process: a work horse counts its own), and makes it create `flag`
+    once it is held there."""
+    return {**env, PAUSE_ENV: f"{table}:{insert}:{flag}"}
+
+
+def wait_until_held(
+    flag: Path, process, *, log_path: Path | None = None, timeout: float, what: str
+):
+    """Wait until the process of `held_command` has reached its pause point."""
+    deadline = time.monotonic() + timeout
+    while not flag.exists():
+        log = log_path.read_text()[-3000:] if log_path and log_path.exists() else ""
+        assert process.poll() is None, f"the process ended before {what}: {log}"
+        assert time.monotonic() < deadline, (
+            f"the process did not reach {what} within {timeout:.0f} s"
+        )
+        time.sleep(0.02)
+
+
+def start_worker_and_kill_in_flight(
+    *, env: dict, cwd, log_path: Path, table: str, insert: int, timeout: float = WORKER_TIMEOUT
 ) -> None:
-    """Start `minzheng worker --burst`, wait until `ready()` holds, then SIGKILL the worker and its
-    work horse, so no handler runs and the chunk in flight is cut off; return once they are gone
-    and their database sessions have ended."""
+    """Start `minzheng worker --burst`, held right after its work horse's `insert`-th INSERT into
+    `table`; then SIGKILL the worker and its work horse, so no handler runs and the chunk in flight
+    is cut off with its transaction open; return once they are gone and their database sessions
+    have ended."""
     import signal
     import subprocess
-    import sys
 
     horses: list[int] = []
+    flag = log_path.with_suffix(".held")
     # libpq names the worker's sessions after this, so their end can be told apart from the test's own.
     application_name = f"killed-worker-{os.getpid()}-{time.monotonic_ns()}"
-    env = {**env, "PGAPPNAME": application_name}
+    env = held_env({**env, "PGAPPNAME": application_name}, table=table, insert=insert, flag=flag)
     with open(log_path, "wb") as log_file:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "minzheng", "worker", "--burst"],
+            held_command("worker", "--burst"),
             env=env,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
@@ -161,13 +197,9 @@ def start_worker_and_kill_when(
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + timeout
-        while not ready():
-            assert worker.poll() is None, log_path.read_text()[-3000:]
-            assert time.monotonic() < deadline, (
-                f"the worker did not start {waiting_for} within {timeout:.0f} s"
-            )
-            time.sleep(0.02)
+        wait_until_held(
+            flag, worker, log_path=log_path, timeout=timeout, what=f"INSERT {insert} into {table}"
+        )
         horses = children_of(worker.pid)
         os.kill(worker.pid, signal.SIGKILL)
         for pid in horses:
@@ -177,3 +209,38 @@ def start_worker_and_kill_when(
             worker.kill()
         worker.wait(timeout=60)
     wait_until_cut_off([worker.pid, *horses], application_name=application_name)
+
+
+def _hold_after_insert(spec: str) -> None:
+    """In this process, stop right after the n-th INSERT into the table named by `spec`
+    ("table:n:flag"), inside its transaction, create the flag file and wait to be killed."""
+    from django.db.backends.signals import connection_created
+
+    table, nth, flag = spec.split(":", 2)
+    prefix = f"INSERT INTO {table}".upper()
+    seen = {"inserts": 0}
+
+    def hold(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.lstrip().replace('"', "").upper().startswith(prefix):
+            seen["inserts"] += 1
+            if seen["inserts"] == int(nth):
+                Path(f"{flag}.tmp").write_text(str(os.getpid()))
+                os.replace(f"{flag}.tmp", flag)
+                while True:  # until the test kills this process
+                    time.sleep(60)
+        return result
+
+    def install(sender, connection, **kwargs):
+        if hold not in connection.execute_wrappers:
+            connection.execute_wrappers.append(hold)
+
+    connection_created.connect(install, weak=False)
+
+
+if __name__ == "__main__":
+    if os.environ.get(PAUSE_ENV):
+        _hold_after_insert(os.environ[PAUSE_ENV])
+    from minzheng.cli import main
+
+    main()
