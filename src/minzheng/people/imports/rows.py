@@ -1,0 +1,65 @@
+"""The rows of an import file as read and cleaned, and the units they are written in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from minzheng.regions.models import Region
+
+from ..models import Relation
+from .report import RowError
+
+
+@dataclass
+class ImportRow:
+    number: int
+    cells: dict[str, str]  # column key -> text as written in the file
+    raw: dict[str, object]  # column key -> cell value as read (numbers and dates from Excel)
+    errors: list[RowError] = field(default_factory=list)
+    id_number: str = ""
+    id_hash: str = ""
+    name: str = ""
+    region: Region | None = None
+    hukou_type: str = ""
+    household_key: str = ""
+    relation: str = ""
+    address: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
+    disability_type: str = ""
+    disability_grade: int | None = None
+    phone: str = ""
+    birth_date: dt.date | None = None
+    sex: str = ""
+
+
+@dataclass
+class Unit:
+    """What is written together: one household (all its rows), or one person without a household."""
+
+    key: str
+    rows: list[ImportRow]
+
+    @property
+    def head(self) -> ImportRow | None:
+        return next((r for r in self.rows if r.relation == Relation.HEAD), None)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.errors for r in self.rows)
+
+
+def group(rows: list[ImportRow]) -> list[Unit]:
+    """Households in order of first appearance; a row without a household key is a unit of its own."""
+    units: list[Unit] = []
+    by_key: dict[str, Unit] = {}
+    for row in rows:
+        if not row.household_key:
+            units.append(Unit(key="", rows=[row]))
+        elif row.household_key in by_key:
+            by_key[row.household_key].rows.append(row)
+        else:
+            by_key[row.household_key] = Unit(key=row.household_key, rows=[row])
+            units.append(by_key[row.household_key])
+    return units
