@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 from django.utils import timezone
 
 from minzheng.accounts.models import User
@@ -207,7 +208,7 @@ def test_import_job_runs_in_process_with_progress(clerk, media, tmp_path):
     assert finished.message == "已导入：新增人员9人、家庭3户，已存在0人，跳过0行"
     assert finished.result["created_people"] == 9 and finished.result["created_households"] == 3
     assert finished.result["written"] is True and finished.result["errors"] == []
-    event = AuditEvent.objects.get(action="import")
+    event = AuditEvent.objects.get(action="import", object_type=imports.JOB_KIND)
     assert (event.object_id, event.object_repr, event.actor_name, event.channel) == (
         str(job_row.pk),
         "龙泉 名单.csv",
@@ -391,7 +392,8 @@ def test_the_runner_beats_while_the_job_function_is_silent(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media, tmp_path):
-    households = 90
+    # Enough small batches (three households each) that the runner is still writing when killed.
+    households = 1500
     upload = write_households(tmp_path / "big.csv", households)
     env = workers.worker_env("")
     env.pop("MINZHENG_BROKER_URL")
@@ -444,6 +446,14 @@ def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media
         Person.objects.count() == households * 3
         and Person.objects.values("id_hash").distinct().count() == households * 3
     )
+    # No gap: every household whole. Each batch committed with its audit event, so the batches
+    # of both runs together account for every person exactly once.
+    assert Household.objects.count() == households
+    assert set(Household.objects.annotate(n=Count("memberships")).values_list("n", flat=True)) == {
+        3
+    }
+    batches = AuditEvent.objects.filter(object_type="people.import.batch")
+    assert sum(e.after["created_people"] for e in batches) == households * 3
 
 
 def test_worker_refuses_to_start_without_a_broker(settings):

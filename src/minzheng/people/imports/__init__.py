@@ -6,14 +6,16 @@ The file is read and every row validated before anything is written. Two modes:
 - ``good_rows``: the good rows are written; a household with a bad row is skipped whole, so no
   half household ever lands in the registry.
 
-Writes go through the people services (one audit event per person, household and membership) and
-commit in chunks of households. A person already registered (same ID) is left as it is, and a
-household whose head already heads a household is that household, so running the same file again,
-or re-running a job killed mid-way, ends complete and without duplicates.
+Writing is set-based, a batch of households at a time (`writing`): people matched by ID hash
+and inserted in one statement per batch, households and memberships likewise, and one audit event
+per batch with the file's checksum, the batch's rows and its counts. A batch commits whole. A
+person already registered (same ID) is left as it is, and a household whose head already heads a
+household is that household, so running the same file again, or re-running a job killed mid-way,
+ends complete and without duplicates.
 
 The modules, in the order an import runs: ``columns`` (what a file may contain), ``reading``
 (the file's rows), ``validation`` (each row, then across rows), ``matching`` (against the
-registry), ``writing`` (the chunks), ``job`` (the job and its report); ``template`` is the Excel
+registry), ``writing`` (the batches), ``job`` (the job and its report); ``template`` is the Excel
 template of the import page.
 """
 

@@ -26,7 +26,7 @@ from .report import (
     RowError,
 )
 from .validation import validate
-from .writing import DEFAULT_CHUNK_HOUSEHOLDS, write
+from .writing import DEFAULT_CHUNK_HOUSEHOLDS, Source, write
 
 
 def ensure_can_import(user) -> None:
@@ -81,7 +81,6 @@ def run_import(
             report.errors = file_errors + row_errors
             report.skipped_rows = len(rows)
         else:
-            writable = [u for u in units if not u.has_errors]
             key_header = headers.get("household_key", COLUMN_BY_KEY["household_key"].header)
             for unit in units:
                 if not unit.has_errors:
@@ -101,17 +100,20 @@ def run_import(
             report.errors = [e for row in rows for e in row.errors]
             progress(0, len(rows), _("正在写入"))
             counts = write(
-                writable,
+                units,
                 user=user,
                 since=today,
                 chunk_households=max(1, int(chunk_households)),
                 total_rows=len(rows),
                 progress=progress,
+                source=Source(name=source_name, reference=reference, **report_file),
             )
             report.created_people = counts.created_people
             report.created_households = counts.created_households
             report.existing = counts.existing
             report.existing_households = counts.existing_households
+            report.added_members = counts.added_members
+            report.possible_duplicates = counts.possible_duplicates
             report.written = True
         _record_import(user=user, report=report, source_name=source_name, reference=reference)
     return report

@@ -3,11 +3,14 @@ the file puts in a household who already live in another one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from minzheng.core.scope import region_in_scope
+from minzheng.regions.models import Region
 
 from .. import services
 from ..models import HouseholdMember, Person, Relation
@@ -18,17 +21,44 @@ if TYPE_CHECKING:
     from .validation import Validator
 
 
+LOOKUP_BATCH = 2000  # ID hashes per query
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """Someone's current household, as far as the checks need it."""
+
+    household_id: int
+    relation: str
+    number: str
+    region_id: int
+
+
+def current_memberships(hashes: list[str]) -> dict[str, Membership]:
+    """ID hash -> current membership, for the given hashes of registered people."""
+    current: dict[str, Membership] = {}
+    for start in range(0, len(hashes), LOOKUP_BATCH):
+        batch = hashes[start : start + LOOKUP_BATCH]
+        for id_hash, *fields in HouseholdMember.objects.filter(
+            person__id_hash__in=batch, until__isnull=True
+        ).values_list(
+            "person__id_hash",
+            "household_id",
+            "relation",
+            "household__number",
+            "household__region_id",
+        ):
+            current[id_hash] = Membership(*fields)
+    return current
+
+
 def check_registry(validator: Validator, units: list[Unit]) -> None:
     """Conflicts with people already registered: someone the file puts in a household who
     already lives in another one."""
-    hashes = [r.id_hash for u in units for r in u.rows if r.id_hash]
-    current: dict[str, HouseholdMember] = {}
-    for start in range(0, len(hashes), 500):
-        batch = hashes[start : start + 500]
-        members = HouseholdMember.objects.filter(
-            person__id_hash__in=batch, until__isnull=True
-        ).select_related("household__region", "person")
-        current.update({m.person.id_hash: m for m in members})
+    hashes = [r.id_hash for u in units for r in u.rows if r.id_hash in validator.registered]
+    current = current_memberships(hashes)
+    regions = Region.objects.in_bulk({m.region_id for m in current.values()})
+    visible = {pk: region_in_scope(validator.user, region) for pk, region in regions.items()}
     for unit in units:
         if not unit.key:
             continue
@@ -40,15 +70,14 @@ def check_registry(validator: Validator, units: list[Unit]) -> None:
             else None
         )
         if head_membership is not None:
-            visible = region_in_scope(validator.user, head_membership.household.region)
-            if not visible:
+            if not visible[head_membership.region_id]:
                 validator.error(head, "id_number", services.registered_elsewhere_message())
             elif head_membership.relation != Relation.HEAD:
                 validator.error(
                     head,
                     "relation",
                     _("该人员已是家庭%(no)s的成员，不能作为新家庭的户主")
-                    % {"no": head_membership.household.number},
+                    % {"no": head_membership.number},
                 )
             else:
                 target_id = head_membership.household_id
@@ -57,12 +86,11 @@ def check_registry(validator: Validator, units: list[Unit]) -> None:
                 continue
             membership = current.get(row.id_hash)
             if membership is not None and membership.household_id != target_id:
-                if region_in_scope(validator.user, membership.household.region):
+                if visible[membership.region_id]:
                     validator.error(
                         row,
                         "id_number",
-                        _("该人员已在家庭%(no)s中，请先办理迁出")
-                        % {"no": membership.household.number},
+                        _("该人员已在家庭%(no)s中，请先办理迁出") % {"no": membership.number},
                     )
                 else:
                     validator.error(row, "id_number", services.registered_elsewhere_message())
@@ -72,10 +100,11 @@ def check_elsewhere(validator: Validator, rows: list[ImportRow]) -> None:
     """A row whose ID is registered outside the user's regions gets the neutral message and
     is never written: the importer learns no more than "registered elsewhere"."""
     hashes = [r.id_hash for r in rows if r.id_hash]
-    for start in range(0, len(hashes), 500):
-        batch = hashes[start : start + 500]
-        known = set(Person.objects.filter(id_hash__in=batch).values_list("id_hash", flat=True))
+    for start in range(0, len(hashes), LOOKUP_BATCH):
+        batch = hashes[start : start + LOOKUP_BATCH]
+        known = set(ids_by(Person, "id_hash", batch))
         if known:
+            validator.registered |= known
             visible = set(
                 people_for(validator.user)
                 .filter(id_hash__in=known)
@@ -85,3 +114,28 @@ def check_elsewhere(validator: Validator, rows: list[ImportRow]) -> None:
     for row in rows:
         if row.id_hash in validator.elsewhere:
             validator.error(row, "id_number", services.registered_elsewhere_message())
+
+
+def in_list(column: str, values: list) -> tuple[str, list]:
+    """SQL testing `column` against a long list of values, and its parameters. PostgreSQL gets
+    the list as one text the server splits (psycopg would adapt and quote each element of an
+    array parameter in Python); SQLite gets one placeholder per value, bound in C. The values
+    are ID hashes, household numbers or ids: none contains a comma."""
+    if connection.vendor == "postgresql":
+        joined = ",".join(map(str, values))
+        if joined.count(",") != len(values) - 1:
+            raise ValueError("a value of the list contains a comma")
+        cast = "::bigint[]" if values and isinstance(values[0], int) else ""
+        return f"{column} = ANY(string_to_array(%s, ','){cast})", [joined]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def ids_by(model, key: str, values: list) -> dict:
+    """key -> id of the model's rows whose `key` is one of `values`, in one query (plain SQL:
+    the ORM prepares each value of a long IN list on its own, which costs more than the query)."""
+    if not values:
+        return {}
+    condition, params = in_list(key, values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {key}, id FROM {model._meta.db_table} WHERE {condition}", params)
+        return dict(cursor.fetchall())

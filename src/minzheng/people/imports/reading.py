@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -13,6 +14,19 @@ from .report import ImportFileError, RowError
 from .rows import ImportRow
 
 _cell_text = sheets.cell_text
+# Cells whose type (an Excel number or date) says more than their text.
+TYPED_CELLS = ("id_number", "bank_account", "birth_date")
+
+
+def _text(value) -> str:
+    """`sheets.cell_text`, with the common case (a text cell) spelled out: it runs for every cell."""
+    if value.__class__ is str:
+        if value[:1] == "'":
+            value = sheets.unquote(value)
+        if "\u3000" in value:
+            value = value.replace("\u3000", " ")
+        return value.strip()
+    return _cell_text(value)
 
 
 def file_kind(path: Path | bytes) -> str:
@@ -82,15 +96,30 @@ def parse(path: Path | bytes) -> tuple[dict[str, str], list[ImportRow], list[Row
                     _("缺少必填列“%(column)s”") % {"column": column.header},
                 )
             )
+    keys = list(positions)
+    places = [positions[k] for k in keys]
+    typed = [(k, positions[k]) for k in TYPED_CELLS if k in positions]
+    width = max(places, default=-1) + 1
+    pick = itemgetter(*places) if len(places) > 1 else (lambda values: (values[places[0]],))
     rows = []
     for index in range(header_index + 1, len(table)):
         values = table[index]
-        if not any(_cell_text(v) for v in values):
+        if len(values) < width:
+            values = values + [None] * (width - len(values))
+        picked = pick(values) if places else ()
+        try:
+            joined = "".join(picked)
+        except TypeError:  # numbers, dates or empty cells (Excel)
+            joined = None
+        if joined is not None and "'" not in joined and "\u3000" not in joined:
+            # Plain text cells (every CSV row, nearly): `_text` is `strip` for them.
+            texts, raw = list(map(str.strip, picked)), {}
+        else:
+            texts = [_text(v) for v in picked]
+            raw = {k: values[p] for k, p in typed if values[p].__class__ is not str}
+        if not any(texts) and not any(_text(v) for v in values):
             continue
-        raw = {key: (values[pos] if pos < len(values) else None) for key, pos in positions.items()}
-        rows.append(
-            ImportRow(number=index + 1, cells={k: _cell_text(v) for k, v in raw.items()}, raw=raw)
-        )
+        rows.append(ImportRow(number=index + 1, cells=dict(zip(keys, texts)), raw=raw))
     if not rows and not errors:
         raise ImportFileError(_("文件中只有表头，没有数据"))
     return headers, rows, errors

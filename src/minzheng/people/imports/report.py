@@ -33,6 +33,8 @@ class ImportReport:
     created_households: int = 0
     existing: int = 0  # rows whose person was already registered (left as they were)
     existing_households: int = 0
+    added_members: int = 0  # people added to households that were registered before
+    possible_duplicates: int = 0  # pairs flagged for review: same name and birth date
     skipped_rows: int = 0
     written: bool = False
     errors: list[RowError] = field(default_factory=list)
@@ -60,6 +62,8 @@ class ImportReport:
             "created_households": self.created_households,
             "existing": self.existing,
             "existing_households": self.existing_households,
+            "added_members": self.added_members,
+            "possible_duplicates": self.possible_duplicates,
             "skipped_rows": self.skipped_rows,
             "written": self.written,
             "errors": [asdict(e) for e in self.errors[:MAX_REPORTED_ERRORS]],

@@ -11,11 +11,11 @@ from ..models import Relation
 from .report import RowError
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportRow:
     number: int
     cells: dict[str, str]  # column key -> text as written in the file
-    raw: dict[str, object]  # column key -> cell value as read (numbers and dates from Excel)
+    raw: dict[str, object]  # column key -> a number or date cell as read (Excel), never text
     errors: list[RowError] = field(default_factory=list)
     id_number: str = ""
     id_hash: str = ""
@@ -30,8 +30,10 @@ class ImportRow:
     disability_type: str = ""
     disability_grade: int | None = None
     phone: str = ""
-    birth_date: dt.date | None = None
+    birth_date: dt.date | None = None  # as the file gives them (checked against the ID)
     sex: str = ""
+    id_birth_date: dt.date | None = None  # as the ID number says: what is registered
+    id_sex: str = ""
 
 
 @dataclass

@@ -39,10 +39,12 @@ class Validator:
         self.headers = headers
         self.today = today
         self._regions: dict[str, Region | None] = {}
+        self._verdicts: dict[str, tuple[Region | None, str]] = {}
         self._hash = crypto.lookup_hasher()
         self._relations = relations()
         self._disability_types = disability_types()
-        self.elsewhere: set[str] = set()  # ID hashes registered outside the user's regions
+        self.registered: set[str] = set()  # ID hashes of the file already in the registry
+        self.elsewhere: set[str] = set()  # of those, the ones registered outside the user's regions
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or COLUMN_BY_KEY[key].header
@@ -98,6 +100,7 @@ class Validator:
         if rid is not None:
             row.id_number = rid.number
             row.id_hash = self._hash(rid.number)
+            row.id_birth_date, row.id_sex = rid.birth_date, rid.sex
         row.birth_date, row.sex = birth_date, sex or ""
         row.disability_type, row.disability_grade = disability_type, grade
 
@@ -123,6 +126,11 @@ class Validator:
         text = row.cells.get("birth_date", "")
         if not text:
             return None
+        if len(text) == 10 and text[4] == "-" == text[7]:
+            try:  # YYYY-MM-DD, the first format below, without strptime's cost
+                return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            except ValueError:
+                pass  # the formats below decide
         for fmt in DATE_FORMATS:
             try:
                 return dt.datetime.strptime(text, fmt).date()
@@ -151,28 +159,41 @@ class Validator:
         self.error(row, "disability_grade", _("残疾等级应为1至4级"))
         return None
 
+    def prefetch_regions(self, rows: list[ImportRow]) -> None:
+        """The regions of every code in the file, in one query (aliases are resolved one by one)."""
+        codes = {r.cells.get("hukou_region", "") for r in rows}
+        found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        for code in codes:
+            self._regions[code] = found[code] if code in found else resolve_code(code)
+
     def _region(self, row: ImportRow) -> None:
         code = row.cells.get("hukou_region", "")
+        verdict = self._verdicts.get(code)
+        if verdict is None:
+            verdict = self._verdicts[code] = self._region_verdict(code)
+        region, message = verdict
+        if message:
+            self.error(row, "hukou_region", message)
+        else:
+            row.region = region
+
+    def _region_verdict(self, code: str) -> tuple[Region | None, str]:
+        """The region a code names, or why a row with it cannot be imported."""
         if not code:
-            self.error(row, "hukou_region", _("户籍地区划代码不能为空"))
-            return
+            return None, _("户籍地区划代码不能为空")
         if not code.isdigit() or len(code) not in (9, 12):
-            self.error(
-                row, "hukou_region", _("户籍地区划代码应为12位村（社区）代码或9位乡镇（街道）代码")
-            )
-            return
+            return None, _("户籍地区划代码应为12位村（社区）代码或9位乡镇（街道）代码")
         if code not in self._regions:
             self._regions[code] = resolve_code(code)
         region = self._regions[code]
         expected_level = Region.Level.VILLAGE if len(code) == 12 else Region.Level.TOWNSHIP
         if region is None or region.level != expected_level:
-            self.error(row, "hukou_region", _("区划代码不存在"))
-        elif region.valid_to is not None and region.valid_to <= self.today:
-            self.error(row, "hukou_region", _("该区划已停用"))
-        elif not region_in_scope(self.user, region):
-            self.error(row, "hukou_region", _("该区划不在本账号的管辖范围内"))
-        else:
-            row.region = region
+            return None, _("区划代码不存在")
+        if region.valid_to is not None and region.valid_to <= self.today:
+            return None, _("该区划已停用")
+        if not region_in_scope(self.user, region):
+            return None, _("该区划不在本账号的管辖范围内")
+        return region, ""
 
     def _relation(self, row: ImportRow) -> None:
         text = row.cells.get("relation", "")
@@ -273,6 +294,7 @@ def validate(
     if header_errors:
         return headers, rows, [], header_errors
     validator = Validator(user=user, headers=headers, today=today)
+    validator.prefetch_regions(rows)
     for row in rows:
         validator.clean_row(row)
     validator.check_duplicates(rows)
