@@ -816,3 +816,42 @@ def test_possible_duplicates_are_flagged_in_bulk(clerk, regions, tmp_path):
         (second, first),
     }
     assert batch_events()[0].after["possible_duplicates"] == 3
+
+
+def test_someone_registered_between_validation_and_writing_is_matched_not_duplicated(
+    clerk, regions, tmp_path
+):
+    from minzheng.people.imports import validation, writing
+
+    path = write_csv(tmp_path / "three.csv", household_rows(1, 3))
+    today = dt.date.today()
+    _headers, rows, units, _errors = validation.validate(
+        user=clerk, path=path.read_bytes(), today=today
+    )
+    # Meanwhile at the window: the spouse of household 2 is registered.
+    spouse = services.register_person(
+        user=clerk,
+        id_number=make_id(
+            "420802", (dt.date(1960, 1, 1) + dt.timedelta(days=2)).strftime("%Y%m%d"), 22
+        ),
+        name="配偶2",
+        hukou_region=regions["community"],
+        hukou_type="urban",
+    )
+    counts = writing.write(
+        units,
+        user=clerk,
+        since=today,
+        chunk_households=10,
+        total_rows=len(rows),
+        progress=lambda *a: None,
+        source=writing.Source(name="three.csv", sha256="0" * 64, size=0),
+    )
+    # The batch's insert met the new registration, and the batch was redone matching it.
+    assert (counts.created_people, counts.existing, counts.created_households) == (5, 1, 3)
+    assert Person.objects.count() == 6
+    household = Household.objects.get(head__name="户主2")
+    assert set(household.memberships.values_list("person_id", flat=True)) == {
+        household.head_id,
+        spouse.pk,
+    }

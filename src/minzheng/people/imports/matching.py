@@ -13,8 +13,7 @@ from minzheng.core.scope import region_in_scope
 from minzheng.regions.models import Region
 
 from .. import services
-from ..models import HouseholdMember, Person, Relation
-from ..selectors import people_for
+from ..models import Relation
 from .rows import ImportRow, Unit
 
 if TYPE_CHECKING:
@@ -38,18 +37,29 @@ def current_memberships(hashes: list[str]) -> dict[str, Membership]:
     """ID hash -> current membership, for the given hashes of registered people."""
     current: dict[str, Membership] = {}
     for start in range(0, len(hashes), LOOKUP_BATCH):
-        batch = hashes[start : start + LOOKUP_BATCH]
-        for id_hash, *fields in HouseholdMember.objects.filter(
-            person__id_hash__in=batch, until__isnull=True
-        ).values_list(
-            "person__id_hash",
-            "household_id",
-            "relation",
-            "household__number",
-            "household__region_id",
-        ):
-            current[id_hash] = Membership(*fields)
+        condition, params = in_list("p.id_hash", hashes[start : start + LOOKUP_BATCH])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT p.id_hash, m.household_id, m.relation, h.number, h.region_id"
+                " FROM people_householdmember m"
+                " JOIN people_person p ON p.id = m.person_id"
+                " JOIN people_household h ON h.id = m.household_id"
+                f" WHERE m.until IS NULL AND {condition}",
+                params,
+            )
+            for id_hash, *fields in cursor.fetchall():
+                current[id_hash] = Membership(*fields)
     return current
+
+
+def regions_in_scope(user, region_ids: set[int], known: dict[int, bool]) -> dict[int, bool]:
+    """Region id -> whether `user` sees it (`core.scope.region_in_scope`), adding the regions
+    not yet in `known` with one query."""
+    missing = region_ids - known.keys()
+    if missing:
+        for pk, region in Region.objects.in_bulk(missing).items():
+            known[pk] = region_in_scope(user, region)
+    return known
 
 
 def check_registry(validator: Validator, units: list[Unit]) -> None:
@@ -57,8 +67,9 @@ def check_registry(validator: Validator, units: list[Unit]) -> None:
     already lives in another one."""
     hashes = [r.id_hash for u in units for r in u.rows if r.id_hash in validator.registered]
     current = current_memberships(hashes)
-    regions = Region.objects.in_bulk({m.region_id for m in current.values()})
-    visible = {pk: region_in_scope(validator.user, region) for pk, region in regions.items()}
+    visible = regions_in_scope(
+        validator.user, {m.region_id for m in current.values()}, validator.visible_regions
+    )
     for unit in units:
         if not unit.key:
             continue
@@ -98,20 +109,35 @@ def check_registry(validator: Validator, units: list[Unit]) -> None:
 
 def check_elsewhere(validator: Validator, rows: list[ImportRow]) -> None:
     """A row whose ID is registered outside the user's regions gets the neutral message and
-    is never written: the importer learns no more than "registered elsewhere"."""
+    is never written: the importer learns no more than "registered elsewhere". (Importers are
+    staff: what they see of the registry is `people.selectors.people_for`'s staff rule.)"""
     hashes = [r.id_hash for r in rows if r.id_hash]
     for start in range(0, len(hashes), LOOKUP_BATCH):
-        batch = hashes[start : start + LOOKUP_BATCH]
-        known = set(ids_by(Person, "id_hash", batch))
-        if known:
-            validator.registered |= known
-            visible = set(
-                people_for(validator.user)
-                .filter(id_hash__in=known)
-                .values_list("id_hash", flat=True)
+        condition, params = in_list("id_hash", hashes[start : start + LOOKUP_BATCH])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id_hash, hukou_region_id, residence_region_id FROM people_person"
+                f" WHERE {condition}",
+                params,
             )
-            validator.elsewhere |= known - visible
+            known = cursor.fetchall()
+        if not known:
+            continue
+        visible = regions_in_scope(
+            validator.user,
+            {pk for _hash, *regions in known for pk in regions if pk is not None},
+            validator.visible_regions,
+        )
+        for id_hash, hukou_region_id, residence_region_id in known:
+            validator.registered.add(id_hash)
+            # Registered or living in the user's regions: `services.person_in_scope`.
+            if not visible[hukou_region_id] and not (
+                residence_region_id is not None and visible[residence_region_id]
+            ):
+                validator.elsewhere.add(id_hash)
     for row in rows:
+        if row.id_hash in validator.registered:
+            row.registered = True
         if row.id_hash in validator.elsewhere:
             validator.error(row, "id_number", services.registered_elsewhere_message())
 

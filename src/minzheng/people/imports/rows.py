@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from minzheng.regions.models import Region
 
@@ -34,6 +35,7 @@ class ImportRow:
     sex: str = ""
     id_birth_date: dt.date | None = None  # as the ID number says: what is registered
     id_sex: str = ""
+    registered: bool = False  # the ID was in the registry when the file was validated
 
 
 @dataclass
@@ -43,8 +45,9 @@ class Unit:
     key: str
     rows: list[ImportRow]
 
-    @property
+    @cached_property
     def head(self) -> ImportRow | None:
+        """The first row whose relation is 户主 (read once the rows are grouped and cleaned)."""
         return next((r for r in self.rows if r.relation == Relation.HEAD), None)
 
     @property

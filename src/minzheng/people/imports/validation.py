@@ -45,6 +45,7 @@ class Validator:
         self._disability_types = disability_types()
         self.registered: set[str] = set()  # ID hashes of the file already in the registry
         self.elsewhere: set[str] = set()  # of those, the ones registered outside the user's regions
+        self.visible_regions: dict[int, bool] = {}  # region id -> in the user's regions
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or COLUMN_BY_KEY[key].header

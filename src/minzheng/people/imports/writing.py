@@ -140,7 +140,9 @@ def write(
             for attempt in range(RETRIES):
                 try:
                     with transaction.atomic():
-                        batch_counts = _write_batch(batch, prepared, since=since)
+                        batch_counts = _write_batch(
+                            batch, prepared, since=since, match_all=attempt > 0
+                        )
                         _record_batch(batch, len(batches), batch_counts, source, region_code)
                     break
                 except IntegrityError:
@@ -241,7 +243,9 @@ def _prepare(batch: _Batch, to_date) -> _Prepared:
     return _Prepared(people, households)
 
 
-def _write_batch(batch: _Batch, prepared: _Prepared, *, since: dt.date) -> Counts:
+def _write_batch(
+    batch: _Batch, prepared: _Prepared, *, since: dt.date, match_all: bool = False
+) -> Counts:
     counts = Counts()
     units = [u for u in batch.units if not u.has_errors]
     counts.rejected = len(batch.rows) - sum(len(u.rows) for u in units)
@@ -250,23 +254,27 @@ def _write_batch(batch: _Batch, prepared: _Prepared, *, since: dt.date) -> Count
         return counts
     stamp = _datetime(timezone.now())
 
-    # People: one query finds those already registered, one statement inserts the others.
-    person_ids = ids_by(Person, "id_hash", [r.id_hash for r in rows])
+    # People: one query finds those already registered, one statement inserts the others. The
+    # query asks for the IDs validation found registered; someone registered since makes the
+    # insert fail on the unique ID hash, and the batch is redone asking for every ID.
+    person_ids = ids_by(Person, "id_hash", [r.id_hash for r in rows if match_all or r.registered])
     new_rows = [r for r in rows if r.id_hash not in person_ids]
     counts.existing = len(rows) - len(new_rows)
     counts.created_people = len(new_rows)
-    person_ids.update(
-        _insert(
-            Person,
-            PERSON_COLUMNS,
-            [(*prepared.people[r.id_hash], stamp, stamp) for r in new_rows],
-            key="id_hash",
-        )
+    created = _insert(
+        Person,
+        PERSON_COLUMNS,
+        [(*prepared.people[r.id_hash], stamp, stamp) for r in new_rows],
+        key="id_hash",
     )
+    person_ids.update(created)
 
     # Households: a unit whose head heads one already is that household.
     households = [u for u in units if u.key]
-    members_of = _current_households([person_ids[r.id_hash] for u in households for r in u.rows])
+    # Only people registered before this batch can belong to a household already.
+    members_of = _current_households(
+        [person_ids[r.id_hash] for u in households for r in u.rows if r.id_hash not in created]
+    )
     memberships: list[tuple[int, int, str]] = []
     new_households: list[Unit] = []
     for unit in households:
@@ -450,7 +458,8 @@ def _copy(cursor, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     psycopg then converts each value in C (several times faster than text COPY)."""
     types = [model._meta.get_field(c).db_type(connection).split("(")[0] for c in columns]
     sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-    with cursor.cursor.copy(sql) as copy:
+    # Below Django's cursor wrapper: its error wrapper makes a refused row an IntegrityError.
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         copy.set_types(types)
         for row in rows:
             copy.write_row(row)
