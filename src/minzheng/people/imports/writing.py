@@ -261,6 +261,7 @@ def _write_batch(
     new_rows = [r for r in rows if r.id_hash not in person_ids]
     counts.existing = len(rows) - len(new_rows)
     counts.created_people = len(new_rows)
+    same_name_and_birth = _same_name_and_birth(new_rows)
     created = _insert(
         Person,
         PERSON_COLUMNS,
@@ -304,7 +305,10 @@ def _write_batch(
         MEMBER_COLUMNS,
         [(h, p, relation, joined, None) for h, p, relation in memberships],
     )
-    counts.possible_duplicates = _flag_duplicates([person_ids[r.id_hash] for r in new_rows])
+    counts.possible_duplicates = _flag_duplicates(
+        [(person_ids[r.id_hash], (r.name.strip(), r.id_birth_date)) for r in new_rows],
+        same_name_and_birth,
+    )
     return counts
 
 
@@ -388,21 +392,51 @@ def _any_prefix(prefixes: list[str]) -> Q:
     return query
 
 
-def _flag_duplicates(person_ids: list[int]) -> int:
-    """Pairs with the same name and birth date and different IDs, among and around the new
-    people: `services.flag_likely_duplicates` for a whole batch, one query through the
-    (name, birth_date) index."""
-    if not person_ids:
-        return 0
-    condition, params = in_list("n.id", person_ids)
+def _same_name_and_birth(rows: list[ImportRow]) -> defaultdict[tuple, list[int]]:
+    """(name, birth date) -> ids of the people already registered with them, for the people
+    about to be registered: one query, a probe of the (name, birth_date) index each, asked before
+    they are inserted so that nobody matches themself."""
+    keys = {(r.name.strip(), r.id_birth_date) for r in rows}
+    found: defaultdict[tuple, list[int]] = defaultdict(list)
+    if not keys:
+        return found
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two text parameters the server splits (names cannot hold the control character).
+            wanted = (
+                "SELECT * FROM unnest(string_to_array(%s, chr(31)),"
+                " string_to_array(%s, ',')::date[]) AS w (name, birth_date)"
+            )
+            params = [
+                "\x1f".join(name for name, _birth in keys),
+                ",".join(birth.isoformat() for _name, birth in keys),
+            ]
+        else:
+            wanted = "VALUES " + ", ".join(["(%s, %s)"] * len(keys))
+            params = [v for name, birth in keys for v in (name, birth.isoformat())]
         cursor.execute(
-            "SELECT n.id, p.id FROM people_person n JOIN people_person p"
-            " ON p.name = n.name AND p.birth_date = n.birth_date AND p.id <> n.id"
-            f" WHERE {condition}",
+            f"WITH wanted (name, birth_date) AS ({wanted})"
+            " SELECT p.id, p.name, p.birth_date FROM wanted"
+            " JOIN people_person p ON p.name = wanted.name AND p.birth_date = wanted.birth_date",
             params,
         )
-        pairs = {(max(a, b), min(a, b)) for a, b in cursor.fetchall()}
+        for pk, name, birth in cursor.fetchall():
+            if isinstance(birth, str):
+                birth = dt.date.fromisoformat(birth)
+            found[(name, birth)].append(pk)
+    return found
+
+
+def _flag_duplicates(new: list[tuple[int, tuple]], registered: dict[tuple, list[int]]) -> int:
+    """Flag the new people (id, (name, birth date)) as possible duplicates of those registered
+    before with the same name and birth date and of each other: what
+    `services.flag_likely_duplicates` does for one person, for a whole batch."""
+    pairs = set()
+    seen: defaultdict[tuple, list[int]] = defaultdict(list)
+    for pk, key in new:
+        for other in registered.get(key, []) + seen[key]:
+            pairs.add((max(pk, other), min(pk, other)))
+        seen[key].append(pk)
     reason = _("姓名和出生日期相同但身份证号码不同")
     PossibleDuplicate.objects.bulk_create(
         [PossibleDuplicate(person_id=a, other_id=b, reason=reason) for a, b in sorted(pairs)]
