@@ -530,21 +530,27 @@ class CpuMeter:
                 continue
             self.backends.setdefault(pid, [seconds, seconds])[1] = seconds
 
-    def result(self) -> dict:
-        used = {"server_process_cpu_s": round(self._worker_seconds() - self.start, 2)}
-        if self.backends:
-            used["postgresql_cpu_s"] = round(sum(b - a for a, b in self.backends.values()), 2)
-        return used
+    def totals(self) -> tuple[float, float]:
+        """Server and PostgreSQL CPU seconds so far."""
+        return (
+            self._worker_seconds() - self.start,
+            sum(b - a for a, b in self.backends.values()),
+        )
 
 
 def wait_for(job_id: str, meter: CpuMeter):
+    """The finished job, and when (and at what CPU totals) its writing began: the job learns
+    its row count, and says so in its progress, once the file is validated."""
     from minzheng.core.models import Job
 
+    writing = None
     while True:
         meter.sample()
         job = Job.objects.get(pk=job_id)
+        if writing is None and job.total:
+            writing = (time.time(), *meter.totals())
         if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
-            return job
+            return job, writing
         time.sleep(0.1)
 
 
@@ -553,10 +559,24 @@ def timed_import(args, cookie: str, path: Path, readers: Readers | None, server)
     meter = CpuMeter(server)
     posted = time.time()
     job_id = upload(args, cookie, path)
-    job = wait_for(job_id, meter)
+    job, writing = wait_for(job_id, meter)
     if job.status != "succeeded":
         raise RuntimeError(f"the import failed: {job.error[-2000:]}")
     seconds = (job.finished_at - job.started_at).total_seconds()
+    server_cpu, pg_cpu = meter.totals()
+    written_at, server_cpu_reading, pg_cpu_reading = writing or (job.finished_at.timestamp(), 0, 0)
+    phases = {
+        "reading_and_validating": {
+            "seconds": round(written_at - job.started_at.timestamp(), 2),
+            "server_cpu_s": round(server_cpu_reading, 2),
+            "postgresql_cpu_s": round(pg_cpu_reading, 2),
+        },
+        "writing": {
+            "seconds": round(job.finished_at.timestamp() - written_at, 2),
+            "server_cpu_s": round(server_cpu - server_cpu_reading, 2),
+            "postgresql_cpu_s": round(pg_cpu - pg_cpu_reading, 2),
+        },
+    }
     result = {
         "rows": job.result["rows"],
         "job_seconds": round(seconds, 2),
@@ -567,7 +587,9 @@ def timed_import(args, cookie: str, path: Path, readers: Readers | None, server)
         "existing": job.result["existing"],
         "errors": job.result["error_count"],
         "load_average": [load_start, load_average()],
-        **meter.result(),
+        "server_process_cpu_s": round(server_cpu, 2),
+        "postgresql_cpu_s": round(pg_cpu, 2),
+        "phases": phases,
     }
     if readers is not None:
         result["reads"] = readers.between(job.started_at.timestamp(), job.finished_at.timestamp())

@@ -59,16 +59,20 @@ class Validator:
     # -- one row ------------------------------------------------------------------------------
 
     def clean_row(self, row: ImportRow) -> None:
-        c = row.cells
-        row.name = c.get("name", "")
-        row.household_key = c.get("household_key", "")
-        row.address = c.get("address", "")
-        row.bank_name = c.get("bank_name", "")
-        row.phone = c.get("phone", "")
-        row.hukou_type = HUKOU_TYPES.get(c.get("hukou_type", "").lower(), c.get("hukou_type", ""))
+        # Runs for every row of files of a hundred thousand: the helpers below are called only
+        # when their cell is filled (or typed by Excel); an empty cell means no value.
+        c, raw = row.cells, row.raw
+        get = c.get
+        row.name = get("name", "")
+        row.household_key = get("household_key", "")
+        row.address = get("address", "")
+        row.bank_name = get("bank_name", "")
+        row.phone = get("phone", "")
+        hukou_type = get("hukou_type", "")
+        row.hukou_type = HUKOU_TYPES.get(hukou_type.lower(), hukou_type)
 
-        id_text = c.get("id_number", "").replace(" ", "")
-        if isinstance(row.raw.get("id_number"), float) and len(id_text) > 15:
+        id_text = get("id_number", "").replace(" ", "")
+        if raw and isinstance(raw.get("id_number"), float) and len(id_text) > 15:
             self.error(
                 row,
                 "id_number",
@@ -76,11 +80,12 @@ class Validator:
             )
             id_text = ""  # the stored digits are not the real number; do not validate them further
 
-        birth_date = self._birth_date(row)
-        sex = self._sex(row)
-        disability_type = c.get("disability_type", "")
-        disability_type = self._disability_types.get(disability_type, disability_type)
-        grade = self._grade(row)
+        birth_date = self._birth_date(row) if raw or get("birth_date") else None
+        sex = self._sex(row) if get("sex") else None
+        disability_type = get("disability_type", "")
+        if disability_type:
+            disability_type = self._disability_types.get(disability_type, disability_type)
+        grade = self._grade(row) if get("disability_grade") else None
 
         rid, errors = services.validate_person_fields(
             id_number=id_text,
@@ -105,11 +110,20 @@ class Validator:
         row.birth_date, row.sex = birth_date, sex or ""
         row.disability_type, row.disability_grade = disability_type, grade
 
-        self._region(row)
-        self._relation(row)
-        self._bank_account(row)
+        code = get("hukou_region", "")
+        verdict = self._verdicts.get(code)
+        if verdict is None:
+            verdict = self._verdicts[code] = self._region_verdict(code)
+        if verdict[1]:
+            self.error(row, "hukou_region", verdict[1])
+        else:
+            row.region = verdict[0]
+        if row.household_key:
+            self._relation(row)
+        if raw or get("bank_account"):
+            self._bank_account(row)
         if not row.household_key:
-            filled = [k for k in ("relation", *HOUSEHOLD_FIELDS) if c.get(k)]
+            filled = [k for k in ("relation", *HOUSEHOLD_FIELDS) if get(k)]
             if filled:
                 self.error(
                     row,
@@ -166,17 +180,6 @@ class Validator:
         found = {r.code: r for r in Region.objects.filter(code__in=codes)}
         for code in codes:
             self._regions[code] = found[code] if code in found else resolve_code(code)
-
-    def _region(self, row: ImportRow) -> None:
-        code = row.cells.get("hukou_region", "")
-        verdict = self._verdicts.get(code)
-        if verdict is None:
-            verdict = self._verdicts[code] = self._region_verdict(code)
-        region, message = verdict
-        if message:
-            self.error(row, "hukou_region", message)
-        else:
-            row.region = region
 
     def _region_verdict(self, code: str) -> tuple[Region | None, str]:
         """The region a code names, or why a row with it cannot be imported."""
