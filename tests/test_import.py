@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 
 import pytest
@@ -13,12 +14,15 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from minzheng.accounts.models import User
+from minzheng.core import crypto
 from minzheng.core.errors import PermissionDeniedError
 from minzheng.core.models import AuditEvent
 from minzheng.people import imports, services
-from minzheng.people.models import Household, HouseholdMember, Person
+from minzheng.people.models import Household, HouseholdMember, Person, PossibleDuplicate
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
+
+from .conftest import make_id
 
 pytestmark = pytest.mark.django_db
 
@@ -284,7 +288,8 @@ def test_every_bad_row_is_reported_with_row_column_and_message(kind, clerk, tmp_
     assert (
         Person.objects.count() == Household.objects.count() == HouseholdMember.objects.count() == 0
     )
-    event = AuditEvent.objects.get(action="import")
+    event = AuditEvent.objects.get(action="import", object_type=imports.JOB_KIND)
+    assert not AuditEvent.objects.exclude(pk=event.pk).filter(action="import").exists()
     assert (
         event.after["written"] is False
         and event.after["error_count"] == 11
@@ -335,17 +340,28 @@ def test_good_rows_writes_exactly_the_good_households(clerk, regions, tmp_path):
     loner = Person.objects.get(name="沈一")
     assert loner.hukou_region == regions["longquan"] and not loner.memberships.exists()
 
-    # Audit: one import event with the counts, and one create event per record written.
-    imported = AuditEvent.objects.get(action="import")
+    # Audit: one event for the import with its counts, one for the batch it was written in
+    # (file checksum, rows, counts), and none per record.
+    imported = AuditEvent.objects.get(action="import", object_type=imports.JOB_KIND)
     assert (
         imported.after["created_people"],
         imported.after["created_households"],
         imported.after["written"],
     ) == (6, 2, True)
-    creates = AuditEvent.objects.filter(action="create")
-    assert creates.filter(object_type="people.person").count() == 6
-    assert creates.filter(object_type="people.household").count() == 2
-    assert creates.filter(object_type="people.householdmember").count() == 5
+    batch = AuditEvent.objects.get(action="import", object_type="people.import.batch")
+    assert batch.after["file"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (batch.after["rows"], batch.after["batch"], batch.after["batches"]) == (
+        {"first": 2, "last": 22, "count": 21},
+        1,
+        1,
+    )
+    assert (
+        batch.after["created_people"],
+        batch.after["created_households"],
+        batch.after["existing"],
+        batch.after["rejected"],
+    ) == (6, 2, 0, 15)
+    assert not AuditEvent.objects.filter(action="create").exists()
 
 
 def test_reimport_creates_nothing_new_and_adds_a_new_member(clerk, tmp_path):
@@ -640,3 +656,202 @@ def test_sample_files_are_valid(name, regions):
     assert report.errors == [] and (report.created_people, report.created_households) == (12, 4)
     # The sample's 15-digit legacy ID is kept in its 18-digit form.
     assert Person.objects.get(name="吴大勇").birth_date == dt.date(1962, 3, 3)
+
+
+# -- batches: one audit event each, idempotent writing -----------------------------------------------
+
+
+def household_rows(start, count, *, bad=None):
+    """Households start … start+count-1 in 龙泉社区, head and spouse each; `bad` (a household
+    number) gets a spouse whose ID has a wrong check character."""
+    rows = []
+    for i in range(start, start + count):
+        birth = (dt.date(1960, 1, 1) + dt.timedelta(days=i)).strftime("%Y%m%d")
+        spouse = make_id("420802", birth, 22)
+        if i == bad:
+            spouse = spouse[:-1] + ("0" if spouse[-1] != "0" else "1")
+        rows.append(
+            row(make_id("420802", birth, 11), f"户主{i}", "420802001001", "城镇", f"k{i}", "户主")
+        )
+        rows.append(row(spouse, f"配偶{i}", "420802001001", "城镇", f"k{i}", "配偶"))
+    return rows
+
+
+def batch_events():
+    return list(
+        AuditEvent.objects.filter(action="import", object_type="people.import.batch").order_by(
+            "seq"
+        )
+    )
+
+
+def test_one_audit_event_per_batch_with_checksum_rows_and_counts(clerk, regions, tmp_path):
+    # A household registered earlier in the same village: the file's households number after it.
+    earlier = services.register_person(
+        user=clerk,
+        id_number=make_id("420802", "19500101", 99),
+        name="老住户",
+        hukou_region=regions["community"],
+        hukou_type="urban",
+    )
+    services.create_household(user=clerk, region=regions["community"], head=earlier)
+    events_before = AuditEvent.objects.count()
+    # Seven households (rows 2-15), the fourth (rows 8-9) with a bad spouse row; three a batch.
+    path = write_csv(tmp_path / "seven.csv", household_rows(1, 7, bad=4))
+    content = path.read_bytes()
+    report = imports.run_import(
+        user=clerk, path=path, mode=imports.GOOD_ROWS, chunk_households=3, reference="job-1"
+    )
+    assert (report.created_people, report.created_households, report.skipped_rows) == (12, 6, 2)
+    assert [(e.row, e.message) for e in report.errors] == [
+        (8, WHOLE_HOUSEHOLD),
+        (9, "身份证号码校验码错误"),
+    ]
+
+    events = batch_events()
+    assert len(events) == 3  # 3 + 3 + 1 households
+    assert AuditEvent.objects.count() == events_before + 3 + 1  # the batches and the import
+    assert {e.after["file"]["sha256"] for e in events} == {hashlib.sha256(content).hexdigest()}
+    assert {(e.object_id, e.object_repr, e.actor_name) for e in events} == {
+        ("job-1", "seven.csv", "lq_clerk")
+    }
+    assert [e.after["batch"] for e in events] == [1, 2, 3]
+    assert [(e.after["rows"]["first"], e.after["rows"]["last"]) for e in events] == [
+        (2, 7),
+        (8, 13),
+        (14, 15),
+    ]
+    assert [
+        (e.after["created_people"], e.after["created_households"], e.after["rejected"])
+        for e in events
+    ] == [(6, 3, 0), (4, 2, 2), (2, 1, 0)]
+    assert "第8至13行" in events[1].note and "未导入2行" in events[1].note
+    numbers = sorted(Household.objects.values_list("number", flat=True))
+    assert numbers == [f"H420802001001{n:05d}" for n in range(1, 8)]
+
+
+def test_a_bad_row_in_the_middle_is_reported_and_the_rows_around_it_imported(clerk, tmp_path):
+    people = [
+        row(make_id("420802", f"198001{d:02d}", 15), f"人{d}", "420802001001", "城镇")
+        for d in range(1, 10)
+    ]
+    people[4] = row("420802198001050000", "错号", "420802001001", "城镇")  # spreadsheet row 6
+    path = write_csv(tmp_path / "nine.csv", people)
+    report = imports.run_import(user=clerk, path=path, mode=imports.GOOD_ROWS, chunk_households=4)
+    assert as_tuples(report) == [(6, "身份证号码", "身份证号码校验码错误")]
+    assert report.created_people == 8 and report.skipped_rows == 1
+    assert set(Person.objects.values_list("name", flat=True)) == {
+        f"人{d}" for d in range(1, 10) if d != 5
+    }
+    # The batch of rows 6-9 was written with the bad one left out and counted.
+    assert [(e.after["rows"], e.after["rejected"]) for e in batch_events()] == [
+        ({"first": 2, "last": 5, "count": 4}, 0),
+        ({"first": 6, "last": 9, "count": 4}, 1),
+        ({"first": 10, "last": 10, "count": 1}, 0),
+    ]
+
+
+def test_a_partly_written_file_run_again_ends_complete_without_duplicates(clerk, tmp_path):
+    # What a job killed after its first batches leaves: the first households written, whole.
+    imports.run_import(
+        user=clerk,
+        path=write_csv(tmp_path / "first.csv", household_rows(1, 5)),
+        mode=imports.GOOD_ROWS,
+        chunk_households=2,
+    )
+    full = household_rows(1, 12)
+    full.insert(
+        5, row(make_id("420802", "20200101", 33), "新生儿", "420802001001", "城镇", "k3", "子女")
+    )
+    report = imports.run_import(
+        user=clerk,
+        path=write_csv(tmp_path / "full.csv", full),
+        mode=imports.ALL_OR_NOTHING,
+        chunk_households=2,
+    )
+    assert report.errors == []
+    assert (
+        report.created_people,
+        report.existing,
+        report.created_households,
+        report.existing_households,
+        report.added_members,
+    ) == (15, 10, 7, 5, 1)
+    assert Person.objects.count() == Person.objects.values("id_hash").distinct().count() == 25
+    assert Household.objects.count() == 12
+    sizes = {h.head.name: h.memberships.count() for h in Household.objects.select_related("head")}
+    assert sizes == {f"户主{i}": 3 if i == 3 else 2 for i in range(1, 13)}
+    again = imports.run_import(
+        user=clerk, path=tmp_path / "full.csv", mode=imports.GOOD_ROWS, chunk_households=5
+    )
+    assert (again.created_people, again.created_households, again.added_members) == (0, 0, 0)
+    assert HouseholdMember.objects.count() == 25
+    assert [e.after["existing"] for e in batch_events()[-3:]] == [11, 10, 4]
+
+
+def test_possible_duplicates_are_flagged_in_bulk(clerk, regions, tmp_path):
+    registered = services.register_person(
+        user=clerk,
+        id_number=make_id("420802", "19700707", 11),
+        name="王强",
+        hukou_region=regions["community"],
+        hukou_type="urban",
+    )
+    path = write_csv(
+        tmp_path / "twins.csv",
+        [
+            row(make_id("420802", "19700707", 13), "王强", "420802001001", "城镇"),
+            row(make_id("420802", "19700707", 15), "王强", "420802001001", "城镇"),
+            row(make_id("420802", "19700708", 17), "王强", "420802001001", "城镇"),
+        ],
+    )
+    report = imports.run_import(user=clerk, path=path, mode=imports.ALL_OR_NOTHING)
+    assert report.possible_duplicates == 3
+    ids = dict(Person.objects.values_list("id_hash", "pk"))
+    first, second = (ids[crypto.lookup_hash(make_id("420802", "19700707", s))] for s in (13, 15))
+    pairs = set(PossibleDuplicate.objects.values_list("person_id", "other_id"))
+    assert pairs == {
+        (first, registered.pk),
+        (second, registered.pk),
+        (second, first),
+    }
+    assert batch_events()[0].after["possible_duplicates"] == 3
+
+
+def test_someone_registered_between_validation_and_writing_is_matched_not_duplicated(
+    clerk, regions, tmp_path
+):
+    from minzheng.people.imports import validation, writing
+
+    path = write_csv(tmp_path / "three.csv", household_rows(1, 3))
+    today = dt.date.today()
+    _headers, rows, units, _errors = validation.validate(
+        user=clerk, path=path.read_bytes(), today=today
+    )
+    # Meanwhile at the window: the spouse of household 2 is registered.
+    spouse = services.register_person(
+        user=clerk,
+        id_number=make_id(
+            "420802", (dt.date(1960, 1, 1) + dt.timedelta(days=2)).strftime("%Y%m%d"), 22
+        ),
+        name="配偶2",
+        hukou_region=regions["community"],
+        hukou_type="urban",
+    )
+    counts = writing.write(
+        units,
+        user=clerk,
+        since=today,
+        chunk_households=10,
+        total_rows=len(rows),
+        progress=lambda *a: None,
+        source=writing.Source(name="three.csv", sha256="0" * 64, size=0),
+    )
+    # The batch's insert met the new registration, and the batch was redone matching it.
+    assert (counts.created_people, counts.existing, counts.created_households) == (5, 1, 3)
+    assert Person.objects.count() == 6
+    household = Household.objects.get(head__name="户主2")
+    assert set(household.memberships.values_list("person_id", flat=True)) == {
+        household.head_id,
+        spouse.pk,
+    }

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 from django.utils import timezone
 
 from minzheng.accounts.models import User
@@ -199,7 +200,7 @@ def test_import_job_runs_in_process_with_progress(clerk, media, tmp_path):
     assert finished.message == "已导入：新增人员9人、家庭3户，已存在0人，跳过0行"
     assert finished.result["created_people"] == 9 and finished.result["created_households"] == 3
     assert finished.result["written"] is True and finished.result["errors"] == []
-    event = AuditEvent.objects.get(action="import")
+    event = AuditEvent.objects.get(action="import", object_type=imports.JOB_KIND)
     assert (event.object_id, event.object_repr, event.actor_name, event.channel) == (
         str(job_row.pk),
         "龙泉 名单.csv",
@@ -390,7 +391,8 @@ def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media
     env["MINZHENG_VAR_DIR"] = str(tmp_path / "var")
     env["PGAPPNAME"] = application_name = f"killed-runner-{os.getpid()}"
     held = tmp_path / "runner.held"
-    # Held in the third chunk of 3 households, right after its first person: two chunks committed.
+    # Held in the third chunk of 3 households, right after its one INSERT of people (a chunk's
+    # people go in one statement): two chunks committed, the third in flight.
     runner = subprocess.Popen(
         workers.held_command(
             "jobs",
@@ -405,7 +407,7 @@ def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media
             "--param",
             "chunk_households=3",
         ),
-        env=workers.held_env(env, table="people_person", insert=2 * 3 * 3 + 1, flag=held),
+        env=workers.held_env(env, table="people_person", insert=3, flag=held),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -434,6 +436,14 @@ def test_a_foreground_runner_killed_mid_import_can_be_rerun_at_once(clerk, media
         Person.objects.count() == households * 3
         and Person.objects.values("id_hash").distinct().count() == households * 3
     )
+    # No gap: every household whole. Each batch committed with its audit event, so the batches
+    # of both runs together account for every person exactly once.
+    assert Household.objects.count() == households
+    assert set(Household.objects.annotate(n=Count("memberships")).values_list("n", flat=True)) == {
+        3
+    }
+    batches = AuditEvent.objects.filter(object_type="people.import.batch")
+    assert sum(e.after["created_people"] for e in batches) == households * 3
 
 
 def test_worker_refuses_to_start_without_a_broker(settings):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from operator import mul
 
 from django.utils.translation import gettext as _
 
@@ -32,8 +33,16 @@ class ResidentId:
     upgraded_from_15: bool = False
 
 
+_ZEROS = ord("0") * sum(WEIGHTS)
+
+
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    if len(first17) >= 17 and first17.isascii() and first17.isdigit():
+        # Bulk imports check every row: the weighted sum over the bytes, less the code of "0"
+        # in each place, is the same sum without converting digit by digit.
+        total = sum(map(mul, first17.encode()[:17], WEIGHTS)) - _ZEROS
+    else:
+        total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 
@@ -46,11 +55,11 @@ def parse(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """Validate and normalise a resident ID, or raise InvalidResidentId with a clear reason."""
     value = (raw or "").strip().replace(" ", "")
     upgraded = False
-    if _PATTERN_15.match(value):
+    if not _PATTERN_18.match(value):
+        if not _PATTERN_15.match(value):
+            raise InvalidResidentId(_("身份证号码应为18位（末位可为X）或15位数字"))
         value = upgrade_15(value)
         upgraded = True
-    elif not _PATTERN_18.match(value):
-        raise InvalidResidentId(_("身份证号码应为18位（末位可为X）或15位数字"))
     if value[-1] == "x":
         # GB 11643 writes the check character as upper-case X; a lower-case x is a typing error.
         raise InvalidResidentId(_("身份证号码末位校验码应为大写X"))

@@ -251,6 +251,8 @@ def csv_rows(data: bytes) -> list[list[str]]:
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
+        if "'" not in text:  # no cell to unquote (most files): skip the per-cell pass
+            return list(reader)
         return [[unquote(cell) for cell in row] for row in reader]
     except csv.Error as exc:
         raise SheetError(

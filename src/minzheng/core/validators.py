@@ -27,16 +27,21 @@ _LANDLINE = re.compile(r"^(?:0\d{2,3})?[2-9]\d{6,7}(?:#\d{1,6}|转\d{1,6})?$")
 _NAME_FORBIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+
+
 def phone_error(value: str) -> str | None:
-    if not value:
+    if not value or _MOBILE.match(value):  # a bare mobile number, the common case
         return None
-    compact = re.sub(r"[\s\-()（）]", "", value)
+    compact = _PHONE_NOISE.sub("", value)
     if _MOBILE.match(compact) or _LANDLINE.match(compact):
         return None
     return _("联系电话格式不正确，应为11位手机号码或带区号的固定电话")
 
 
 def name_error(value: str) -> str | None:
+    if not value or value.isprintable():  # the categories below are all unprintable
+        return None
     if any(unicodedata.category(ch) in _NAME_FORBIDDEN for ch in value or ""):
         return _("不能包含控制字符或不可见的格式字符")
     return None

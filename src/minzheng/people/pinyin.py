@@ -13,9 +13,31 @@ The synthetic city's bulk generator builds the same keys with array operations
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import RE_HANS
+from pypinyin.seg.mmseg import seg as _phrases
+from pypinyin.seg.simpleseg import seg
+
+
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> tuple[str, str]:
+    full = lazy_pinyin(word, errors="ignore")
+    initials = lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(full), "".join(initials)
+
+
+def _words(name: str) -> list[str]:
+    """The words pypinyin converts a name in: phrases it knows, single characters, runs of
+    characters without pinyin. A name of Chinese characters in which no two neighbours begin a
+    known phrase (most names) is cut into its characters; `seg` decides the others."""
+    if RE_HANS.match(name) and not any(
+        name[i : i + 2] in _phrases._prefix_set for i in range(len(name) - 1)
+    ):
+        return list(name)
+    return seg(name)
+
 
 # Person.name_pinyin's max_length. A name of 64 characters needs at most 64 × 6 + 1 + 64 = 449;
 # the common-reading alternative is added only while the key stays within this length.
@@ -82,10 +104,18 @@ SINGLE_SURNAMES = frozenset(s for s in SURNAMES if len(s) == 1)
 
 
 def _readings(text: str) -> tuple[str, str]:
-    """pypinyin's full pinyin and initials of a text, joined, lower-case."""
-    full = "".join(lazy_pinyin(text, errors="ignore")).lower()
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
-    return full, initials
+    """pypinyin's full pinyin and initials of a text, joined, lower-case.
+
+    pypinyin converts each word of a text on its own, so the text is cut into words the same way
+    and each word's pinyin is remembered: the few thousand characters of names then cost a lookup
+    each, which matters when an import registers a hundred thousand people
+    (tests/test_people_pinyin.py holds it equal to converting the whole text)."""
+    full, initials = [], []
+    for word in _words(text):
+        word_full, word_initials = _word_pinyin(word)
+        full.append(word_full)
+        initials.append(word_initials)
+    return "".join(full).lower(), "".join(initials).lower()
 
 
 def split_surname(name: str) -> tuple[str, str]:

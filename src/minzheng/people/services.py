@@ -24,6 +24,10 @@ from .models import (
 )
 from .pinyin import name_pinyin
 
+# Choices as sets: validation runs once per row of an import, and `.values` builds a list each time.
+_HUKOU_TYPES = frozenset(UrbanRural.values)
+_DISABILITY_TYPES = frozenset(DisabilityType.values)
+
 
 def ensure_can_write(user, region: Region) -> None:
     if user is None or not user.is_authenticated or not user.is_staff_role or not user.can_write:
@@ -72,7 +76,7 @@ def validate_person_fields(
         errors["name"] = [message]
     if message := validators.phone_error((phone or "").strip()):
         errors["phone"] = [message]
-    if hukou_type not in UrbanRural.values:
+    if hukou_type not in _HUKOU_TYPES:
         errors["hukou_type"] = [_("户口性质应为城镇或农村")]
     if rid is not None:
         if birth_date and birth_date != rid.birth_date:
@@ -82,7 +86,7 @@ def validate_person_fields(
             ]
         if sex and sex != rid.sex:
             errors["sex"] = [_("性别与身份证号码不一致")]
-    if disability_type and disability_type not in DisabilityType.values:
+    if disability_type and disability_type not in _DISABILITY_TYPES:
         errors["disability_type"] = [_("残疾类别无效")]
     if disability_grade is not None and disability_grade not in (1, 2, 3, 4):
         errors["disability_grade"] = [_("残疾等级应为1至4级")]
