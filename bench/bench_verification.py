@@ -90,7 +90,7 @@ def say(label: str, seconds: float | None = None, extra: str = "") -> None:
 
 def prepare_city(work: Path, persons: int, beneficiaries: int, seed: int, results: dict) -> Path:
     from minzheng.synth.generator import generate_city
-    from minzheng.verification.synth_sources import generate_sources
+    from minzheng.synth.sources import generate_sources
 
     city = work / f"city-{persons}-{seed}"
     if not (city / "manifest.json").exists():
@@ -135,7 +135,8 @@ def recheck_on_engine(
     import pyarrow.parquet as pq
 
     from minzheng.assistance.selectors import standards_table
-    from minzheng.verification import engines, rules, synth_sources
+    from minzheng.synth import sources as synth_sources
+    from minzheng.verification import engines, rules
     from minzheng.verification.runs import check_keys
     from minzheng.verification.targets import build_targets
 
@@ -532,7 +533,7 @@ def main(argv=None) -> dict:
     results: dict = {"persons": args.persons, "cores": os.cpu_count(), "as_of": AS_OF.isoformat()}
     city = prepare_city(work, args.persons, args.beneficiaries, args.seed, results)
     sources = import_sources(city, results)
-    from minzheng.verification import synth_sources
+    from minzheng.synth import sources as synth_sources
 
     truth = synth_sources.read_truth(city / "sources")
     if args.part == "spark":
