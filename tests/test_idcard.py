@@ -56,3 +56,19 @@ def test_check_character_matches_worked_example():
 def test_mask_keeps_prefix_and_last_four():
     assert idcard.mask("420802199001011234") == "4208**********1234"
     assert idcard.mask("6217000012345678901") == "6217***********8901"
+
+
+def test_mask_array_masks_as_mask_does():
+    import pyarrow as pa
+
+    values = [
+        "",
+        None,
+        "7",
+        "12345678",
+        "123456789",
+        "420802199001011234",
+        "6222021234567890123",
+        "中文身份证号码一二三四",
+    ]
+    assert idcard.mask_array(pa.array(values)).to_pylist() == [idcard.mask(v) for v in values]

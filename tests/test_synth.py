@@ -505,3 +505,102 @@ def test_a_refused_row_fails_the_whole_load(small_city, tmp_path):
         Person.objects.count() == 0
         and not AuditEvent.objects.filter(object_type="synth.city").exists()
     )
+
+
+# The people tables' indexes after a load, as the migrations define them: the fresh path on
+# PostgreSQL drops and rebuilds them, so it must rebuild exactly these (name → columns, unique).
+PEOPLE_INDEXES = {
+    "people_person": {
+        "unique_person_id_hash": (["id_hash"], True),
+        "person_birth_date_name": (["birth_date", "name"], False),
+        "people_person_hukou_region_id_0d23949e": (["hukou_region_id"], False),
+        "people_person_residence_region_id_23ae5ca9": (["residence_region_id"], False),
+    },
+    "people_household": {
+        "people_household_number_key": (["number"], True),
+        "people_household_number_a7956b0b_like": (["number"], False),
+        "people_household_head_id_2c39ba85": (["head_id"], False),
+        "people_household_region_id_76b6d28a": (["region_id"], False),
+    },
+    "people_householdmember": {
+        "one_current_household_per_person": (["person_id"], True),
+        "people_householdmember_household_id_5d283728": (["household_id"], False),
+        "people_householdmember_person_id_949cc362": (["person_id"], False),
+    },
+}
+
+
+def _indexes(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return {
+        name: (info["columns"], bool(info["unique"]))
+        for name, info in found.items()
+        if (info["index"] or info["unique"])
+        and not info["primary_key"]
+        # SQLite reports a column's inline UNIQUE without its name
+        and not name.startswith("__unnamed")
+    }
+
+
+@pytest.mark.django_db
+def test_load_leaves_exactly_the_indexes_queries_use(small_city):
+    """No LIKE index on the ID hash (only ever compared for equality), no birth-date index of its
+    own ((birth_date, name) serves ranges); the hash compares bytewise on PostgreSQL."""
+    from django.db import connection
+
+    load_city(src_dir=small_city)
+    assert Person.objects.count() == 3_000
+    for table, expected in PEOPLE_INDEXES.items():
+        found = _indexes(table)
+        if connection.vendor == "sqlite":
+            # SQLite keeps the household number's UNIQUE inline (unnamed) and has no LIKE index.
+            expected = {
+                k: v for k, v in expected.items() if not k.startswith("people_household_number")
+            }
+        assert found == expected, table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns"
+                " WHERE table_name = 'people_person' AND column_name = 'id_hash'"
+            )
+            assert cursor.fetchone() == ("C",)
+            cursor.execute(
+                "SELECT conrelid::regclass::text, count(*) FILTER (WHERE contype = 'f'),"
+                " bool_and(convalidated) FROM pg_constraint"
+                " WHERE conrelid::regclass::text = ANY(%s) GROUP BY 1 ORDER BY 1",
+                [list(PEOPLE_INDEXES)],
+            )
+            assert cursor.fetchall() == [
+                ("people_household", 2, True),
+                ("people_householdmember", 2, True),
+                ("people_person", 2, True),
+            ]
+
+
+@pytest.mark.django_db
+def test_load_encrypting_in_worker_processes_stores_the_same_values(small_city):
+    """Every person and household, loaded with two worker processes encrypting and hashing:
+    each ID decrypts to the file's, is found by its keyed hash and is masked as one at a time."""
+    load_city(src_dir=small_city, workers=2)
+    people = read(small_city, "persons")
+    expected = dict(zip(people["id_number"].to_pylist(), people["name"].to_pylist()))
+    stored = list(Person.objects.values_list("id_hash", "id_cipher", "id_masked", "name"))
+    assert len(stored) == len(expected) == 3_000
+    for id_hash, cipher, masked, name in stored:
+        number = crypto.decrypt(cipher)
+        assert expected[number] == name
+        assert id_hash == crypto.lookup_hash(number) and masked == idcard.mask(number)
+    households = read(small_city, "households")
+    accounts = dict(zip(households["number"].to_pylist(), households["bank_account"].to_pylist()))
+    rows = list(
+        Household.objects.values_list("number", "bank_account_cipher", "bank_account_masked")
+    )
+    assert len(rows) == len(accounts)
+    for number, cipher, masked in rows:
+        account = accounts[number] or ""
+        assert crypto.decrypt(cipher) == account and masked == idcard.mask(account)
+    assert any(accounts.values()) and not all(accounts.values())  # both kinds were checked

@@ -730,3 +730,96 @@ def test_pages_render_for_verification_staff(world, tmp_path, client):
     # A village worker has no verification pages.
     client.login(username="dongbao_village", password=PASSWORD)
     assert client.get("/verification/").status_code == 403
+
+
+def _case(household, programme, applied_on, state=State.APPROVED, authorised=True):
+    case = Case.objects.create(
+        number=f"T{Case.objects.count() + 1:05d}",
+        programme=programme,
+        applicant=household.head,
+        household=household,
+        region=household.region,
+        channel=Channel.WINDOW,
+        state=state,
+        applied_on=D(applied_on),
+        stage_started_on=D(applied_on),
+    )
+    if authorised:
+        authorise_directly(case)
+    return case
+
+
+def _entitle(household, programme, *, case=None, status="active", start="2016-02-01"):
+    from minzheng.payments.models import Entitlement
+
+    return Entitlement.objects.create(
+        programme=programme,
+        household=household,
+        case=case,
+        region=household.region,
+        status=status,
+        beneficiary_key=f"h{household.pk}:{programme}",
+        start_month=D(start),
+        monthly_amount_fen=30000,
+        amount_since=D(start),
+        computed_on=D(start),
+        source="demo",
+    )
+
+
+@pytest.mark.django_db
+def test_a_runs_households_take_the_monthly_entitlement_first_then_the_latest_application(world):
+    """What each household of a recheck or a chosen-households run is verified for, read in one
+    statement: the first active monthly entitlement (低保 urban, rural, then 特困) with its
+    application's date, else the latest application; no authorisation on file, no verification.
+    And the members come with the join key the import gives the same ID number."""
+    from minzheng.verification import keys
+
+    dongbao, zhongxiang = world["people"]["hh_dongbao"], world["people"]["hh_zhongxiang"]
+    rural = _case(dongbao, "dibao_rural", "2016-01-05")
+    _case(dongbao, "dibao_urban", "2016-06-01", state=State.REFUSED, authorised=False)
+    _entitle(dongbao, "tekun", start="2016-01-01")
+    _entitle(dongbao, "dibao_rural", case=rural)
+    _entitle(dongbao, "dibao_urban", status="terminated")
+    _case(zhongxiang, "tekun", "2016-05-01", state=State.VERIFYING, authorised=False)
+    _case(zhongxiang, "dibao_urban", "2016-02-01")
+    stranger = Household.objects.create(number="H-NOAUTH", region=dongbao.region)
+    run = Run.objects.create(
+        kind=Run.Kind.HOUSEHOLDS,
+        region=world["regions"]["city"],
+        household_ids=[zhongxiang.pk, stranger.pk, dongbao.pk],
+        as_of=D("2016-09-01"),
+    )
+    households, skipped, case_ids = runs.collect_households(run)
+    assert households.to_pylist() == [
+        {
+            "target": f"household:{h.pk}",
+            "household_id": h.pk,
+            "household_number": h.number,
+            "region_id": h.region_id,
+            "region_path": h.region.path,
+            "urban_rural": h.region.urban_rural,
+            "programme": programme,
+            "applied_on": D(applied_on),
+            "case_id": None,
+        }
+        for h, programme, applied_on in sorted(
+            [(dongbao, "dibao_rural", "2016-01-05"), (zhongxiang, "tekun", "2016-05-01")],
+            key=lambda t: t[0].pk,
+        )
+    ]
+    assert skipped == {"no_authorisation": ["H-NOAUTH"], "no_members": []} and case_ids == []
+
+    members = runs.load_members(households)
+    expected = {
+        (m.household_id, m.person_id, keys.key_from_hash(m.person.id_hash), m.person.id_masked)
+        for m in HouseholdMember.objects.filter(until__isnull=True).select_related("person")
+    }
+    assert len(expected) == 3
+    got = members.select(["household_id", "person_id", "id_key", "id_masked"]).to_pylist()
+    assert {tuple(r.values()) for r in got} == expected and len(got) == 3
+
+    # The periodic recheck of 东宝区 takes the households with an active monthly entitlement there.
+    run.kind, run.region = Run.Kind.RECHECK, world["regions"]["dongbao"]
+    recheck, _skipped, _cases = runs.collect_households(run)
+    assert recheck["household_id"].to_pylist() == [dongbao.pk]

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from minzheng.assistance.selectors import standards_table
-from minzheng.verification import engines, imports, runs, services, synth_sources
+from minzheng.synth import sources as synth_sources
+from minzheng.verification import engines, imports, runs, services
 from minzheng.verification.members_table import build_targets
 from minzheng.verification.models import Finding, Run
 from tests.fixtures.verification import REF, build_scenario

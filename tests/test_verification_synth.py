@@ -22,17 +22,18 @@ from minzheng.cases.models import Authorisation, Case, Channel, Document, Docume
 from minzheng.people.models import Household
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
+from minzheng.synth import sources as synth_sources
 from minzheng.synth.generator import generate_city
 from minzheng.synth.loader import load_city
-from minzheng.verification import engines, imports, services, synth_sources
-from minzheng.verification.members_table import build_targets
-from minzheng.verification.models import Finding, Run
-from minzheng.verification.synth_sources import (
+from minzheng.synth.sources import (
     NEAR_MISSES,
     PLANTED_RULES,
     SOURCE_FILES,
     generate_sources,
 )
+from minzheng.verification import engines, imports, services
+from minzheng.verification.members_table import build_targets
+from minzheng.verification.models import Finding, Run
 
 from .conftest import make_user
 

@@ -84,9 +84,10 @@ def lookup_hash(plaintext: str) -> str:
     return hmac.new(key, plaintext.encode(), hashlib.sha256).hexdigest()
 
 
-def lookup_hasher():
-    """A fast callable for bulk paths (avoids re-deriving keys per value)."""
-    _, key = _keys(settings.DATA_KEY)
+def lookup_hasher(secret: str | None = None):
+    """A fast callable for bulk paths (avoids re-deriving keys per value). `secret` (the data
+    key) is for worker processes that have no Django settings; by default the configured key."""
+    _, key = _keys(settings.DATA_KEY if secret is None else secret)
     base = hmac.new(key, digestmod=hashlib.sha256)
 
     def _hash(plaintext: str) -> str:
@@ -97,9 +98,9 @@ def lookup_hasher():
     return _hash
 
 
-def encryptor():
-    """A fast callable for bulk paths."""
-    aead, _ = _keys(settings.DATA_KEY)
+def encryptor(secret: str | None = None):
+    """A fast callable for bulk paths; `secret` as for `lookup_hasher`."""
+    aead, _ = _keys(settings.DATA_KEY if secret is None else secret)
     urandom, b64 = os.urandom, base64.b64encode
 
     def _encrypt(plaintext: str) -> str:

@@ -87,3 +87,20 @@ def mask(number: str) -> str:
     if len(number) <= 8:
         return "*" * len(number)
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_array(numbers):
+    """`mask` over an Arrow string array, vectorised (a null masks to "", like an empty value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pc.fill_null(pa.array(numbers, pa.string()), "")
+    length = pc.utf8_length(numbers)
+    middle = pc.binary_repeat("*", pc.max_element_wise(pc.subtract(length, 8), 0))
+    long = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(numbers, 0, 4),
+        middle,
+        pc.utf8_slice_codeunits(numbers, -4),
+        "",
+    )
+    return pc.if_else(pc.greater(length, 8), long, pc.binary_repeat("*", length))

@@ -25,19 +25,34 @@ class DisabilityType(models.TextChoices):
     MULTIPLE = "multiple", _("多重残疾")
 
 
+class KeyedHashField(models.CharField):
+    """A keyed hash in hex, only ever compared for equality. On PostgreSQL the column uses the
+    "C" collation: byte order is as good as any for equality, and an index over 2.9 million hashes
+    builds several times faster than under a language collation (each comparison a `strcoll`)."""
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
 class Person(models.Model):
     """One resident. One resident ID is one person: the ID is stored encrypted, found by a keyed
     hash, and shown masked unless an authorised role reveals it (which is audited)."""
 
-    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique through Meta.constraints rather than unique=True, which would add a second index
+    # (`varchar_pattern_ops`, for LIKE) that a hash never needs.
+    id_hash = KeyedHashField(max_length=64, editable=False)
     id_cipher = models.TextField(editable=False)
     id_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
-    # Searched by substring, which a btree cannot serve; exact (name, birth date) uses the index below.
+    # Searched by substring, which a btree cannot serve; exact (name, birth date) uses the index in Meta.
     name = models.CharField(_("姓名"), max_length=64)
     # Full pinyin and initials of a name of up to 64 characters: at most 64 × 6 + 1 + 64 = 449.
     name_pinyin = models.CharField(_("姓名拼音"), max_length=512, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("出生日期"), db_index=True)
+    # Indexed by (birth_date, name) below, which serves birth-date ranges (the elderly) too.
+    birth_date = models.DateField(_("出生日期"))
     hukou_region = models.ForeignKey(
         "regions.Region",
         on_delete=models.PROTECT,
@@ -68,7 +83,10 @@ class Person(models.Model):
         ordering = ["id"]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
-        indexes = [models.Index(fields=["name", "birth_date"])]
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="unique_person_id_hash")]
+        # Exact (name, birth date) lookups and birth-date ranges. Birth date first: building the
+        # index then compares names only between people born on the same day.
+        indexes = [models.Index(fields=["birth_date", "name"], name="person_birth_date_name")]
 
     def __str__(self):
         return f"{self.name}（{self.id_masked}）"

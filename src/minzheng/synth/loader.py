@@ -14,8 +14,9 @@ run again. Two ways in, chosen per load:
   number, memberships of people who already have one. Loading a directory twice adds nothing.
 
 ID numbers and bank accounts are encrypted, hashed and masked in Python: they never reach the
-database in clear, not even in staging tables. No per-row history is written; the load is one
-audit event.
+database in clear, not even in staging tables. Encryption and hashing, most of the client's time,
+run in a pool of worker processes for a large city (`minzheng.synth.protect`); masking is one
+vectorised Arrow expression. No per-row history is written; the load is one audit event.
 """
 
 from __future__ import annotations
@@ -34,12 +35,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.core import audit, crypto, idcard
 from minzheng.regions.models import Region
+
+from .protect import Protector, default_workers, encrypt_optional, hash_and_encrypt
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -107,8 +111,9 @@ class CityFiles:
     """The Parquet files, cross-referenced: each person's membership and household row, each
     household's head row (row numbers become ids on the fresh path)."""
 
-    def __init__(self, src_dir: Path, region_id: dict[str, int]):
+    def __init__(self, src_dir: Path, region_id: dict[str, int], protector: Protector):
         self.region_id = region_id
+        self.protector = protector
         people = pq.read_table(src_dir / "persons.parquet")
         members = pq.read_table(src_dir / "members.parquet")
         same_order = (
@@ -144,17 +149,17 @@ class CityFiles:
 
     def person_batches(self) -> Iterator[tuple[int, pa.Table]]:
         """(first row number, batch) with encrypted, hashed and masked ID numbers."""
-        hasher, encrypt, mask = crypto.lookup_hasher(), crypto.encryptor(), idcard.mask
+        batches = self.people.to_batches(max_chunksize=BATCH_ROWS)
+        protected = self.protector.map(hash_and_encrypt, (b.column("id_number") for b in batches))
         start = 0
-        for batch in self.people.to_batches(max_chunksize=BATCH_ROWS):
-            ids = batch.column("id_number").to_pylist()
+        for batch, (id_hash, id_cipher) in zip(batches, protected):
             yield (
                 start,
                 pa.table(
                     {
-                        "id_hash": pa.array([hasher(x) for x in ids], pa.string()),
-                        "id_cipher": pa.array([encrypt(x) for x in ids], pa.string()),
-                        "id_masked": pa.array([mask(x) for x in ids], pa.string()),
+                        "id_hash": id_hash,
+                        "id_cipher": id_cipher,
+                        "id_masked": idcard.mask_array(batch.column("id_number")),
                         "name": batch.column("name"),
                         "name_pinyin": batch.column("name_pinyin"),
                         "sex": batch.column("sex"),
@@ -177,21 +182,18 @@ class CityFiles:
 
     def household_batches(self, *, head_hash: bool) -> Iterator[tuple[int, pa.Table]]:
         """(first row number, batch) with encrypted and masked bank accounts."""
-        hasher, encrypt, mask = crypto.lookup_hasher(), crypto.encryptor(), idcard.mask
+        hasher = crypto.lookup_hasher()
+        batches = self.households.to_batches(max_chunksize=BATCH_ROWS)
+        ciphers = self.protector.map(encrypt_optional, (b.column("bank_account") for b in batches))
         start = 0
-        for batch in self.households.to_batches(max_chunksize=BATCH_ROWS):
-            accounts = batch.column("bank_account").to_pylist()
+        for batch, account_cipher in zip(batches, ciphers):
             columns = {
                 "number": batch.column("number"),
                 "region_id": self._region_ids(batch.column("village_code")),
                 "address": pc.fill_null(batch.column("address"), ""),
                 "bank_name": pc.fill_null(batch.column("bank_name"), ""),
-                "bank_account_cipher": pa.array(
-                    [encrypt(a) if a else "" for a in accounts], pa.string()
-                ),
-                "bank_account_masked": pa.array(
-                    [mask(a) if a else "" for a in accounts], pa.string()
-                ),
+                "bank_account_cipher": account_cipher,
+                "bank_account_masked": idcard.mask_array(batch.column("bank_account")),
                 "head_row": self.head_row.slice(start, batch.num_rows),
             }
             if head_hash:
@@ -620,8 +622,11 @@ def _people_tables_empty(cursor) -> bool:
     return not any(_row_count_at_least(cursor, table, 1) for table in PEOPLE_TABLES)
 
 
-def load_city(*, src_dir: Path, progress: Progress = None) -> dict:
-    """Load a generated city into the current database; idempotent. Returns what was added."""
+def load_city(*, src_dir: Path, progress: Progress = None, workers: int | None = None) -> dict:
+    """Load a generated city into the current database; idempotent. Returns what was added.
+
+    `workers`: processes that encrypt and hash (default: one per core, up to four, for a city of
+    200,000 persons or more; otherwise this process alone)."""
     src_dir = Path(src_dir)
     report = progress or (lambda done, total, message: None)
     manifest = read_manifest(src_dir)
@@ -630,14 +635,21 @@ def load_city(*, src_dir: Path, progress: Progress = None) -> dict:
     counter.start(_("行政区划"))
     villages = pq.read_table(src_dir / "villages.parquet")
     postgres = connection.vendor == "postgresql"
-    with transaction.atomic(), connection.cursor() as cursor:
+    workers = default_workers(n_people) if workers is None else workers
+    with (
+        Protector(settings.DATA_KEY, workers) as protector,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         if postgres:
             cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            # Every statement here runs once over millions of rows: compiling it is wasted.
+            cursor.execute("SET LOCAL jit = off")
             # Serialise concurrent loads and keep other writers out until the load commits.
             cursor.execute(f"LOCK TABLE {', '.join(PEOPLE_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
         region_id, new_villages = _load_villages(villages)
-        files = CityFiles(src_dir, region_id)
+        files = CityFiles(src_dir, region_id, protector)
         now = timezone.now()
         if postgres and _people_tables_empty(cursor):
             counts = _load_fresh(cursor, files, counter, now)

@@ -86,7 +86,7 @@ def _sql_list(paths: list[Path]) -> str:
 
 @contextmanager
 def duckdb_engine(
-    *, targets: Path, sources: dict[str, list[Path]], workdir: Path
+    *, targets: Path | pa.Table, sources: dict[str, list[Path]], workdir: Path
 ) -> Iterator[Callable[[Rule], pa.Table]]:
     import duckdb
 
@@ -94,7 +94,14 @@ def duckdb_engine(
     try:
         con.execute(f"SET threads TO {_threads()}")
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"CREATE TABLE targets AS SELECT * FROM read_parquet({_sql_list([targets])})")
+        if isinstance(targets, pa.Table):  # handed over in memory, no file in between
+            con.register("targets_arrow", targets)
+            con.execute("CREATE TABLE targets AS SELECT * FROM targets_arrow")
+            con.unregister("targets_arrow")
+        else:
+            con.execute(
+                f"CREATE TABLE targets AS SELECT * FROM read_parquet({_sql_list([targets])})"
+            )
         for code, paths in _inputs(sources, workdir).items():
             con.execute(f"CREATE VIEW src_{code} AS SELECT * FROM read_parquet({_sql_list(paths)})")
 
@@ -156,17 +163,22 @@ def spark_engine(
 def run_rules(
     engine: str,
     *,
-    targets: Path,
+    targets: Path | pa.Table,
     sources: dict[str, list[Path]],
     workdir: Path,
     rules: tuple[Rule, ...] = RULES,
     progress: RuleProgress = None,
     spark=None,
 ) -> tuple[pa.Table, dict[str, float]]:
-    """All hits of `rules` on one engine, normalised, with seconds per rule."""
+    """All hits of `rules` on one engine, normalised, with seconds per rule. `targets`: the
+    targets table, or a Parquet file of it."""
     if engine == "duckdb":
         opened = duckdb_engine(targets=targets, sources=sources, workdir=workdir)
     elif engine == "spark":
+        if isinstance(targets, pa.Table):
+            path = workdir / "targets.parquet"
+            pq.write_table(targets, path)
+            targets = path
         opened = spark_engine(targets=targets, sources=sources, workdir=workdir, session=spark)
     else:
         raise ValueError(f"unknown engine {engine!r}")

@@ -160,49 +160,139 @@ def _param_summary(p: rule_params.HouseholdParams) -> dict:
     }
 
 
+HOUSEHOLD_SCHEMA = pa.schema(
+    [
+        ("target", pa.string()),
+        ("household_id", pa.int64()),
+        ("household_number", pa.string()),
+        ("region_id", pa.int64()),
+        ("region_path", pa.string()),
+        ("urban_rural", pa.string()),
+        ("programme", pa.string()),
+        ("applied_on", pa.date32()),
+        ("case_id", pa.int64()),
+    ]
+)
+
+
+def households_table(households: Iterable[TargetHousehold]) -> pa.Table:
+    """TargetHousehold records as a HOUSEHOLD_SCHEMA table."""
+    households = list(households)
+    return pa.table(
+        {name: [getattr(h, name) for h in households] for name in HOUSEHOLD_SCHEMA.names},
+        schema=HOUSEHOLD_SCHEMA,
+    )
+
+
+def county_codes(paths) -> pa.Array:
+    """`TargetHousehold.county_code` over an array of region paths."""
+    last = pc.extract_regex(pc.utf8_trim(paths, characters="/"), r"(?P<last>[^/]*)$")
+    return pc.utf8_slice_codeunits(pc.struct_field(last, [0]), 0, 6)
+
+
+@dataclass
+class TargetGroups:
+    """Which parameter group each household of a targets build fell in, and each group's
+    required sources: what a run's coverage needs, without a dictionary entry per household."""
+
+    households: pa.Table  # HOUSEHOLD_SCHEMA
+    group_of: np.ndarray  # household row -> group
+    required: list[tuple[str, ...]]  # group -> required sources
+
+    def required_for(self, row: int) -> tuple[str, ...]:
+        return self.required[self.group_of[row]]
+
+
 def build_targets(
-    households: list[TargetHousehold],
+    households: list[TargetHousehold] | pa.Table,
     members: pa.Table,
     *,
     ref: dt.date,
     standards,
     required: dict[str, tuple[str, ...]] | None = None,
+    groups_out: list | None = None,
 ) -> tuple[pa.Table, dict]:
     """The targets table, and a summary of the parameters used (for the run's record).
 
+    `households`: TargetHousehold records or a HOUSEHOLD_SCHEMA table.
     `members`: MEMBER_SCHEMA rows, the current members of every household in `households`.
     `standards`: a `minzheng.assistance.selectors.StandardsTable` for `ref`.
-    `required`: when given, filled with each target's required sources (for the run's coverage).
+    `required`: when given, filled with each target's required sources.
+    `groups_out`: when given, a `TargetGroups` is appended to it (what a run's coverage reads).
 
-    Per household only a dictionary lookup runs in Python; the parameter columns are taken from
-    one row per parameter group with numpy."""
+    Set-based: parameters are resolved once per distinct (region path, programme, urban/rural)
+    and once per (parameter group, household size) for the size-dependent limits; every column is
+    then taken from those with Arrow and numpy, so no Python runs per household."""
+    if not isinstance(households, pa.Table):
+        households = households_table(households)
+    households = households.select(HOUSEHOLD_SCHEMA.names).cast(HOUSEHOLD_SCHEMA)
     members = members.cast(MEMBER_SCHEMA)
     cache = _ParamCache(standards)
+    n_households = households.num_rows
+
+    # Parameter groups: one resolution per distinct (path, programme, urban/rural).
+    combo = pc.binary_join_element_wise(
+        households["region_path"], households["programme"], households["urban_rural"], "\x1f"
+    ).combine_chunks()
+    encoded = (
+        combo.dictionary_encode() if n_households else pa.array([], pa.string()).dictionary_encode()
+    )
     groups: dict[int, int] = {}
     group_params: list[rule_params.HouseholdParams] = []
-    group_of = np.empty(len(households), dtype=np.int64)
-    used: dict[str, dict] = {}
-    for i, household in enumerate(households):
-        p = cache.get(household.region_path, household.programme, household.urban_rural)
+    combo_group = np.empty(len(encoded.dictionary), dtype=np.int64)
+    for i, key in enumerate(encoded.dictionary.to_pylist()):
+        path, programme, urban_rural = key.split("\x1f")
+        p = cache.get(path, programme, urban_rural)
         g = groups.get(id(p))
         if g is None:
             g = groups[id(p)] = len(group_params)
             group_params.append(p)
-        group_of[i] = g
-        if required is not None:
-            required[household.target] = p.required_sources
-        label = f"{household.county_code}:{household.programme}:{p.property_programme}"
+        combo_group[i] = g
+    if encoded.null_count:
+        raise ValueError("every household needs a region path, a programme and urban/rural")
+    group_of = combo_group[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    if groups_out is not None:
+        groups_out.append(
+            TargetGroups(households, group_of, [p.required_sources for p in group_params])
+        )
+    if required is not None:
+        needed = [p.required_sources for p in group_params]
+        for target, g in zip(households["target"].to_pylist(), group_of.tolist()):
+            required[target] = needed[g]
+
+    county = county_codes(households["region_path"])
+    # The parameters used, per county, programme and property programme, taken from the first
+    # household of each (as a run lists them).
+    labels = (
+        pa.table(
+            {
+                "county": county,
+                "programme": households["programme"],
+                "group": pa.array(group_of),
+                "row": pa.array(np.arange(n_households, dtype=np.int64)),
+            }
+        )
+        .group_by(["county", "programme", "group"])
+        .aggregate([("row", "min")])
+        .sort_by("row_min")
+    )
+    used: dict[str, dict] = {}
+    for county_code, programme, g in zip(
+        labels["county"].to_pylist(), labels["programme"].to_pylist(), labels["group"].to_pylist()
+    ):
+        p = group_params[g]
+        label = f"{county_code}:{programme}:{p.property_programme}"
         if label not in used:
             used[label] = _param_summary(p)
 
-    household_ids = np.array([h.household_id for h in households], dtype=np.int64)
+    household_ids = households["household_id"].to_numpy()
     member_households = members["household_id"].to_numpy()
     if len(member_households):
         unique, counts = np.unique(member_households, return_counts=True)
         position = np.searchsorted(unique, household_ids).clip(0, len(unique) - 1)
         size = np.where(unique[position] == household_ids, counts[position], 0)
     else:
-        size = np.zeros(len(households), dtype=np.int64)
+        size = np.zeros(n_households, dtype=np.int64)
 
     def per_group(values: list, kind) -> pa.Array:
         return pa.array(values, kind).take(pa.array(group_of))
@@ -211,33 +301,38 @@ def build_targets(
         return [rule_params.window_start(ref, m) for m in months]
 
     # Limits that depend on the household size: exact once per (group, size).
-    limits: dict[tuple[int, int], tuple[int, int]] = {}
-    asset_limit = np.empty(len(households), dtype=np.int64)
-    income_limit = np.empty(len(households), dtype=np.int64)
-    for i, (g, n) in enumerate(zip(group_of.tolist(), size.tolist())):
-        pair = limits.get((g, n))
-        if pair is None:
-            pair = limits[(g, n)] = (
-                group_params[g].asset_limit(n),
-                group_params[g].income_limit(n),
+    pair_key = group_of * (1 << 32) + size.astype(np.int64)
+    pairs, pair_of = np.unique(pair_key, return_inverse=True)
+    limits = np.array(
+        [
+            (
+                group_params[k >> 32].asset_limit(k & 0xFFFFFFFF),
+                group_params[k >> 32].income_limit(k & 0xFFFFFFFF),
             )
-        asset_limit[i], income_limit[i] = pair
+            for k in pairs.tolist()
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    asset_limit, income_limit = limits[pair_of, 0], limits[pair_of, 1]
 
-    applied = np.array(
-        [np.datetime64(h.applied_on, "D") for h in households], dtype="datetime64[D]"
+    applied = (
+        households["applied_on"]
+        .combine_chunks()
+        .to_numpy(zero_copy_only=False)
+        .astype("datetime64[D]")
     )
     split_days = np.array([p.split_window_days for p in group_params], dtype=np.int64)[group_of]
     gp = group_params
     per_target = pa.table(
         {
-            "target": pa.array([h.target for h in households], pa.string()),
-            "case_id": pa.array([h.case_id for h in households], pa.int64()),
-            "household_id": pa.array(household_ids),
-            "household_number": pa.array([h.household_number for h in households], pa.string()),
-            "region_id": pa.array([h.region_id for h in households], pa.int64()),
-            "programme": pa.array([h.programme for h in households], pa.string()),
-            "county_code": pa.array([h.county_code for h in households], pa.string()),
-            "applied_on": pa.array(applied, pa.date32()),
+            "target": households["target"],
+            "case_id": households["case_id"],
+            "household_id": households["household_id"],
+            "household_number": households["household_number"],
+            "region_id": households["region_id"],
+            "programme": households["programme"],
+            "county_code": county,
+            "applied_on": households["applied_on"],
             "size": pa.array(size.astype(np.int64)),
             "car_value_limit": per_group([p.car_value_limit for p in gp], pa.int64()),
             "any_car_disqualifies": per_group([p.any_car_disqualifies for p in gp], pa.bool_()),
@@ -251,8 +346,8 @@ def build_targets(
             "business_roles": per_group(
                 [_codes(p.disqualifying_business_roles) for p in gp], pa.string()
             ),
-            "asset_limit": pa.array(asset_limit),
-            "income_limit": pa.array(income_limit),
+            "asset_limit": pa.array(asset_limit, pa.int64()),
+            "income_limit": pa.array(income_limit, pa.int64()),
             "tax_since": per_group(windows([p.tax_window_months for p in gp]), pa.date32()),
             "excluded_programmes": per_group(
                 [_codes(p.excluded_programmes) for p in gp], pa.string()
@@ -268,11 +363,23 @@ def build_targets(
             "provident_min_months": per_group([p.provident_min_months for p in gp], pa.int64()),
         }
     )
-    joined = members.join(per_target, "household_id", join_type="inner", use_threads=False)
+    # Each target with its household's current members, in target order then person order:
+    # positions found with numpy (members sorted by household), then one `take` per table.
+    member_households = members["household_id"].to_numpy()
+    order = np.lexsort((members["person_id"].to_numpy(), member_households))
+    sorted_households = member_households[order]
+    first = np.searchsorted(sorted_households, household_ids, side="left")
+    count = np.searchsorted(sorted_households, household_ids, side="right") - first
+    target_row = np.repeat(np.arange(n_households, dtype=np.int64), count)
+    start = np.cumsum(count) - count
+    member_row = order[first[target_row] + np.arange(len(target_row)) - start[target_row]]
+    picked = members.take(pa.array(member_row))
+    joined = per_target.take(pa.array(target_row))
+    for name in picked.column_names:
+        if name != "household_id":
+            joined = joined.append_column(name, picked[name])
     n = joined.num_rows
     joined = joined.append_column(
         "ref_date", pa.array(np.full(n, np.datetime64(ref, "D")), pa.date32())
     )
-    table = joined.select(TARGET_SCHEMA.names).cast(TARGET_SCHEMA)
-    order = pc.sort_indices(table, [("target", "ascending"), ("person_id", "ascending")])
-    return table.take(order), used
+    return joined.select(TARGET_SCHEMA.names).cast(TARGET_SCHEMA), used

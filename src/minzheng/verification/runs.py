@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import json
 import logging
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.csv as pacsv
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,15 +36,18 @@ from django.utils.translation import gettext as _
 from minzheng.cases.models import Authorisation, Case, State
 from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
-from minzheng.people.models import Household, HouseholdMember
+from minzheng.people.models import Household, HouseholdMember, Person
+from minzheng.regions.models import Region
 
 from . import coverage, engines, imports, keys, platform
 from .members_table import (
+    HOUSEHOLD_SCHEMA,
     MEMBER_SCHEMA,
+    TargetGroups,
     TargetHousehold,
     build_targets,
+    households_table,
     target_for_case,
-    target_for_household,
 )
 from .models import Finding, Run
 from .params import MONTHLY_ASSISTANCE, property_programme
@@ -49,7 +56,7 @@ from .rules import RULE_BY_CODE, RULES
 log = logging.getLogger(__name__)
 Progress = Callable[..., None] | None
 MEMBER_CHUNK = 2000
-DEFAULT_FINDING_CHUNK = 2000
+DEFAULT_FINDING_CHUNK = 20_000
 
 
 def run_dir(run: Run) -> Path:
@@ -82,47 +89,213 @@ def _case_target(case: Case) -> TargetHousehold:
     )
 
 
-def _households_query(run: Run):
+@contextmanager
+def _id_table(name: str, *, ids: list[int] | None = None, source: tuple[str, list] | None = None):
+    """A temporary table `name(id)` of distinct ids (a list, or the rows of a SELECT), with
+    statistics, for the length of a transaction: the planner then knows how many households a
+    statement is about and joins a million of them by hashing rather than row by row. Sorts and
+    hashes of such a statement get the memory to stay off disk (PostgreSQL)."""
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute("SET LOCAL jit = off")  # one pass over the data; compiling is wasted
+            # The joined rows go straight into one aggregate (see query_table): worth gathering
+            # from parallel workers, which the default costs would not think.
+            cursor.execute("SET LOCAL parallel_setup_cost = 0")
+            cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} (id bigint)")
+        if source is not None:
+            sql, params = source
+            cursor.execute(f"INSERT INTO {name} (id) SELECT DISTINCT id FROM ({sql}) s", params)
+        elif postgres:
+            if ids:
+                with cursor.cursor.copy(f"COPY {name} (id) FROM STDIN") as copy:
+                    copy.write("\n".join(map(str, sorted(set(ids)))) + "\n")
+        else:
+            cursor.executemany(f"INSERT INTO {name} (id) VALUES (%s)", [(i,) for i in set(ids)])
+        if postgres:
+            cursor.execute(f"ANALYZE {name}")
+        try:
+            yield f"SELECT id FROM {name}"
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _csv_field(column: str, kind: pa.DataType) -> str:
+    """SQL for one CSV field of a column: strings quoted (an empty field is NULL), dates in ISO."""
+    if pa.types.is_string(kind):
+        return f"""CASE WHEN q.{column} IS NULL THEN '' ELSE '"' || replace(q.{column}, '"', '""') || '"' END"""
+    if pa.types.is_date(kind):
+        return f"COALESCE(to_char(q.{column}, 'YYYY-MM-DD'), '')"
+    return f"COALESCE(CAST(q.{column} AS text), '')"
+
+
+def query_table(sql: str, params: list, schema: pa.Schema, *, chunk_by: str = "") -> pa.Table:
+    """The rows of a SELECT (its columns named as in `schema`) as an Arrow table.
+
+    On PostgreSQL the database writes the rows as CSV text, aggregated into a few large values
+    (one per 65,536 values of `chunk_by`, or one in all), which Arrow parses: millions of rows
+    then cost a handful of messages rather than one each. Elsewhere rows are fetched as tuples."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            line = " || ',' || ".join(_csv_field(f.name, f.type) for f in schema)
+            chunk = f"q.{chunk_by} / 65536" if chunk_by else "0"
+            # Lines are made below the aggregate, where parallel workers can make them.
+            cursor.execute(
+                f"SELECT string_agg(l.line, E'\\n') FROM (SELECT {chunk} AS chunk, {line} AS line"
+                f" FROM ({sql}) q) l GROUP BY l.chunk",
+                params,
+            )
+            text = "\n".join(value for (value,) in cursor.fetchall() if value)
+            if not text:
+                return schema.empty_table()
+            return pacsv.read_csv(
+                io.BytesIO(text.encode()),
+                read_options=pacsv.ReadOptions(column_names=schema.names),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
+                ),
+            ).cast(schema)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    columns = list(zip(*rows)) if rows else [[] for _ in schema.names]
+    # SQLite may hand dates back as text: let Arrow infer, then cast to the schema's types.
+    return pa.table(
+        [pa.array(list(values)).cast(field.type) for values, field in zip(columns, schema)],
+        schema=schema,
+    )
+
+
+def households_inside(household_ids: list[int], region: Region) -> int:
+    """How many of the (distinct) households exist and lie in the region's subtree: one
+    statement however long the list (a chosen-households run may name a whole city's)."""
+    if not household_ids:
+        return 0
+    household = Household._meta.db_table
+    with _id_table("verification_run_inside", ids=household_ids) as chosen:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM ({chosen}) c JOIN {household} h ON h.id = c.id"
+                f" WHERE h.region_id IN (SELECT id FROM {Region._meta.db_table}"
+                f" WHERE path LIKE %s ESCAPE '\\')",
+                [_like_prefix(region.path)],
+            )
+            return cursor.fetchone()[0]
+
+
+def _like_prefix(path: str) -> str:
+    """A LIKE pattern for every path that starts with `path`."""
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+_HOUSEHOLD_ROWS = pa.schema(
+    [
+        ("household_id", pa.int64()),
+        ("household_number", pa.string()),
+        ("region_id", pa.int64()),
+        ("authorised", pa.int64()),
+        ("case_programme", pa.string()),
+        ("case_applied_on", pa.date32()),
+        ("entitled_programme", pa.string()),
+        ("entitled_since", pa.date32()),
+        ("entitled_start", pa.date32()),
+    ]
+)
+
+
+def _household_rows(run: Run) -> pa.Table:
     """The run's households (not its applications), one row each with what a target needs: the
     active monthly assistance (first of 低保 urban, rural, then 特困) or else the latest
-    application, and whether a signed authorisation is on file — all in one query."""
-    from django.db.models import Case as Choose
-    from django.db.models import IntegerField, Subquery, Value, When
-
-    households = Household.objects.all()
-    latest_case = Case.objects.filter(household=OuterRef("pk")).order_by("-applied_on", "-pk")
-    annotations = {
-        "authorised": Exists(Authorisation.objects.filter(case__household=OuterRef("pk"))),
-        "case_programme": Subquery(latest_case.values("programme")[:1]),
-        "case_applied_on": Subquery(latest_case.values("applied_on")[:1]),
-    }
+    application, and whether a signed authorisation is on file — one set-based statement, with
+    one pass over the households' applications for both."""
+    household = Household._meta.db_table
+    case, authorisation = Case._meta.db_table, Authorisation._meta.db_table
     model = _entitlement_model()
-    if model is not None:
-        priority = Choose(
-            *[When(programme=code, then=Value(i)) for i, code in enumerate(MONTHLY_ASSISTANCE)],
-            output_field=IntegerField(),
-        )
-        active = model.objects.filter(
-            household=OuterRef("pk"), status="active", programme__in=MONTHLY_ASSISTANCE
-        )
-        first = active.annotate(priority=priority).order_by("priority", "pk")
-        annotations |= {
-            "entitled_programme": Subquery(first.values("programme")[:1]),
-            "entitled_since": Subquery(first.values("case__applied_on")[:1]),
-            "entitled_start": Subquery(first.values("start_month")[:1]),
-        }
-        if run.kind == Run.Kind.RECHECK:
-            households = households.filter(region__path__startswith=run.region.path).filter(
-                Exists(active)
+    entitlement = model._meta.db_table if model is not None else None
+    programmes = ", ".join(f"'{code}'" for code in MONTHLY_ASSISTANCE)
+    active = f"e.status = 'active' AND e.programme IN ({programmes})"
+    if run.kind == Run.Kind.RECHECK:
+        if entitlement is None:
+            return _HOUSEHOLD_ROWS.empty_table()  # without entitlements nobody is a beneficiary
+        region = Region._meta.db_table
+        chosen = {
+            "source": (
+                f"SELECT h.id FROM {household} h JOIN {region} g ON g.id = h.region_id"
+                f" WHERE g.path LIKE %s ESCAPE '\\'"
+                f" AND EXISTS (SELECT 1 FROM {entitlement} e WHERE e.household_id = h.id AND {active})",
+                [_like_prefix(run.region.path)],
             )
-    elif run.kind == Run.Kind.RECHECK:
-        households = households.none()  # without the entitlements module nobody is a beneficiary
-    fields = ["pk", "number", "region_id", "region__path", "region__urban_rural", *annotations]
-    return households.annotate(**annotations).order_by("pk"), fields
+        }
+    else:
+        chosen = {"ids": run.household_ids}
+    priority = " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(MONTHLY_ASSISTANCE))
+    with _id_table("verification_run_households", **chosen) as chosen:
+        entitled_join = ""
+        entitled, entitled_columns = (
+            "",
+            (
+                "CAST(NULL AS varchar) AS entitled_programme, CAST(NULL AS date) AS entitled_since,"
+                " CAST(NULL AS date) AS entitled_start"
+            ),
+        )
+        if entitlement:
+            entitled = f""", entitled AS (
+                SELECT e.household_id, e.programme, c.applied_on AS since, e.start_month,
+                       ROW_NUMBER() OVER (PARTITION BY e.household_id
+                                          ORDER BY CASE e.programme {priority} END, e.id) AS n
+                FROM {entitlement} e JOIN chosen ON chosen.id = e.household_id
+                LEFT JOIN {case} c ON c.id = e.case_id
+                WHERE {active}
+            )"""
+            entitled_columns = (
+                "en.programme AS entitled_programme, en.since AS entitled_since,"
+                " en.start_month AS entitled_start"
+            )
+            entitled_join = "LEFT JOIN entitled en ON en.household_id = h.id AND en.n = 1"
+        sql = f"""
+            WITH chosen AS ({chosen}),
+            applications AS (
+                SELECT c.household_id, c.programme, c.applied_on,
+                       ROW_NUMBER() OVER (PARTITION BY c.household_id
+                                          ORDER BY c.applied_on DESC, c.id DESC) AS n,
+                       MAX(CASE WHEN a.id IS NULL THEN 0 ELSE 1 END)
+                           OVER (PARTITION BY c.household_id) AS authorised
+                FROM {case} c JOIN chosen ON chosen.id = c.household_id
+                LEFT JOIN {authorisation} a ON a.case_id = c.id
+            ){entitled}
+            SELECT h.id AS household_id, h.number AS household_number, h.region_id,
+                   COALESCE(l.authorised, 0) AS authorised, l.programme AS case_programme,
+                   l.applied_on AS case_applied_on, {entitled_columns}
+            FROM chosen JOIN {household} h ON h.id = chosen.id
+            LEFT JOIN applications l ON l.household_id = h.id AND l.n = 1
+            {entitled_join}
+            ORDER BY h.id"""
+        return query_table(sql, [], _HOUSEHOLD_ROWS, chunk_by="household_id")
 
 
-def collect_households(run: Run) -> tuple[list[TargetHousehold], dict, list[int]]:
-    """(targets, skipped counts by reason, case ids) for the run's kind."""
+def _regions_of(region_ids: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """(path, urban/rural) for each region id, read once per distinct region."""
+    ids = region_ids.to_numpy()
+    wanted = np.unique(ids)
+    found = dict(
+        (pk, (path, urban_rural))
+        for pk, path, urban_rural in Region.objects.filter(pk__in=wanted.tolist()).values_list(
+            "pk", "path", "urban_rural"
+        )
+    )
+    position = np.searchsorted(wanted, ids)
+    paths = pa.array([found[pk][0] for pk in wanted.tolist()], pa.string())
+    kinds = pa.array([found[pk][1] for pk in wanted.tolist()], pa.string())
+    index = pa.array(position)
+    return paths.take(index), kinds.take(index)
+
+
+def collect_households(run: Run) -> tuple[pa.Table, dict, list[int]]:
+    """(targets' households as a HOUSEHOLD_SCHEMA table, skipped household or case numbers by
+    reason, case ids) for the run's kind."""
     skipped: dict[str, list] = {"no_authorisation": [], "no_members": []}
     if run.kind in (Run.Kind.APPLICATION, Run.Kind.APPLICATIONS):
         if run.kind == Run.Kind.APPLICATION:
@@ -143,74 +316,73 @@ def collect_households(run: Run) -> tuple[list[TargetHousehold], dict, list[int]
                 continue
             result.append(_case_target(case))
             case_ids.append(case.pk)
-        return result, skipped, case_ids
+        return households_table(result), skipped, case_ids
 
-    query, fields = _households_query(run)
-    if run.kind == Run.Kind.RECHECK:
-        chunks = [query]
-    else:
-        ids = sorted(set(run.household_ids))
-        chunks = [
-            query.filter(pk__in=ids[i : i + MEMBER_CHUNK]) for i in range(0, len(ids), MEMBER_CHUNK)
-        ]
-    result = []
-    for chunk in chunks:
-        for row in chunk.values(*fields).iterator(chunk_size=MEMBER_CHUNK):
-            if not row["authorised"]:
-                skipped["no_authorisation"].append(row["number"])
-                continue
-            if row.get("entitled_programme"):
-                programme, began = (
-                    row["entitled_programme"],
-                    row["entitled_since"] or row["entitled_start"],
-                )
-            else:
-                programme, began = row["case_programme"], row["case_applied_on"]
-            result.append(
-                TargetHousehold(
-                    target=target_for_household(row["pk"]),
-                    household_id=row["pk"],
-                    household_number=row["number"],
-                    region_id=row["region_id"],
-                    region_path=row["region__path"],
-                    urban_rural=row["region__urban_rural"],
-                    programme=programme or property_programme("", row["region__urban_rural"]),
-                    applied_on=began or run.as_of,
-                )
-            )
-    return result, skipped, []
-
-
-def load_members(household_ids: list[int]) -> pa.Table:
-    """Current members of the households, with their join keys. One plain SQL query per chunk of
-    households (a province-size recheck reads hundreds of thousands of rows, and the ORM's
-    per-row work would be most of the time); the tables are the people models' own."""
-    member, person = (
-        HouseholdMember._meta,
-        HouseholdMember._meta.get_field("person").related_model._meta,
+    rows = _household_rows(run)
+    authorised = pc.equal(rows["authorised"], 1)
+    skipped["no_authorisation"] = rows.filter(pc.invert(authorised))["household_number"].to_pylist()
+    rows = rows.filter(authorised)
+    entitled = pc.fill_null(pc.not_equal(rows["entitled_programme"], ""), False)
+    programme = pc.if_else(entitled, rows["entitled_programme"], rows["case_programme"])
+    began = pc.if_else(
+        entitled,
+        pc.coalesce(rows["entitled_since"], rows["entitled_start"]),
+        rows["case_applied_on"],
     )
-    rows: list[tuple] = []
-    ordered = sorted(set(household_ids))
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), MEMBER_CHUNK):
-            chunk = ordered[start : start + MEMBER_CHUNK]
-            cursor.execute(
-                f"SELECT m.household_id, m.person_id, p.id_hash, p.id_masked, m.relation FROM {member.db_table} m "
-                f"JOIN {person.db_table} p ON p.id = m.person_id "
-                f"WHERE m.until IS NULL AND m.household_id IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
-            rows.extend(cursor.fetchall())
-    columns = [list(c) for c in zip(*rows)] if rows else [[], [], [], [], []]
-    return pa.table(
+    region_path, urban_rural = _regions_of(rows["region_id"])
+    default = pc.if_else(
+        pc.equal(urban_rural, "rural"),
+        pa.scalar(property_programme("", "rural")),
+        pa.scalar(property_programme("", "urban")),
+    )
+    programme = pc.if_else(pc.fill_null(pc.not_equal(programme, ""), False), programme, default)
+    households = pa.table(
         {
-            "household_id": pa.array(columns[0], pa.int64()),
-            "person_id": pa.array(columns[1], pa.int64()),
-            "id_key": pa.array(keys.keys_from_hashes(columns[2]), pa.int64()),
-            "id_masked": pa.array(columns[3], pa.string()),
-            "relation": pa.array(columns[4], pa.string()),
+            "target": pc.binary_join_element_wise(
+                "household:", rows["household_id"].cast(pa.string()), ""
+            ),
+            "household_id": rows["household_id"],
+            "household_number": rows["household_number"],
+            "region_id": rows["region_id"],
+            "region_path": region_path,
+            "urban_rural": urban_rural,
+            "programme": programme,
+            "applied_on": pc.coalesce(began, pa.scalar(run.as_of, pa.date32())),
+            "case_id": pa.nulls(rows.num_rows, pa.int64()),
         },
-        schema=MEMBER_SCHEMA,
+        schema=HOUSEHOLD_SCHEMA,
+    )
+    return households, skipped, []
+
+
+def load_members(households: pa.Table | list[int]) -> pa.Table:
+    """Current members of the households (a HOUSEHOLD_SCHEMA table or household ids), with
+    their join keys: one statement on the people models' own tables (a province-size recheck
+    reads millions of rows; on PostgreSQL the join key is computed by the database)."""
+    ids = sorted(
+        set(
+            households["household_id"].to_pylist()
+            if isinstance(households, pa.Table)
+            else households
+        )
+    )
+    if not ids:
+        return MEMBER_SCHEMA.empty_table()
+    member, person = HouseholdMember._meta.db_table, Person._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    # The first 8 bytes of the keyed hash as a signed 64-bit integer (see keys.key_from_hash).
+    key = "('x' || substr(p.id_hash, 1, 16))::bit(64)::bigint" if postgres else "p.id_hash"
+    with _id_table("verification_run_members", ids=ids) as chosen:
+        sql = (
+            f"WITH chosen AS ({chosen}) SELECT m.household_id, m.person_id, {key} AS id_key,"
+            f" p.id_masked, m.relation FROM chosen JOIN {member} m ON m.household_id = chosen.id"
+            f" JOIN {person} p ON p.id = m.person_id WHERE m.until IS NULL"
+        )
+        if postgres:
+            return query_table(sql, [], MEMBER_SCHEMA, chunk_by="household_id")
+        rows = query_table(sql, [], MEMBER_SCHEMA.set(2, pa.field("id_key", pa.string())))
+    return rows.set_column(
+        2, "id_key", pa.array(keys.keys_from_hashes(rows["id_key"].to_pylist()), pa.int64())
     )
 
 
@@ -243,10 +415,8 @@ def check_keys(hits: pa.Table, targets: pa.Table) -> tuple[pa.Table, int]:
     return engines.normalise(kept), joined.num_rows - kept.num_rows
 
 
-def hit_rows(hits: pa.Table, targets: pa.Table) -> list[dict]:
-    """Hits as dicts with what a Finding needs from the targets table (case, region)."""
-    if not hits.num_rows:
-        return []
+def hit_table(hits: pa.Table, targets: pa.Table) -> pa.Table:
+    """Hits with what a Finding needs from the targets table (case, region)."""
     context = (
         targets.select(["target", "person_id", "case_id", "region_id"])
         .group_by(["target", "person_id"])
@@ -259,51 +429,133 @@ def hit_rows(hits: pa.Table, targets: pa.Table) -> list[dict]:
             for n in joined.column_names
         ]
     )
-    return engines.normalise_with(joined, ["case_id", "region_id"]).to_pylist()
+    return engines.normalise_with(joined, ["case_id", "region_id"])
 
 
-def compose(hit: dict, run: Run, batch_sources: dict[int, str]) -> Finding:
-    rule = RULE_BY_CODE[hit["rule"]]
-    evidence = {name: _jsonable(value) for name, value in rule.evidence(hit).items()}
-    evidence["source"] = batch_sources.get(hit["batch_id"], "")
+FINDING_ROW = pa.schema(
+    [
+        ("key", pa.string()),
+        ("target", pa.string()),
+        ("rule", pa.string()),
+        ("severity", pa.string()),
+        ("household_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("region_id", pa.int64()),
+        ("case_id", pa.int64()),
+        ("batch_id", pa.int64()),
+        ("row", pa.int64()),
+        ("message", pa.string()),
+        ("evidence", pa.string()),
+    ]
+)
+
+
+def finding_rows(hits: pa.Table, batch_sources: dict[int, str]) -> pa.Table:
+    """Hits (from `hit_table`) as Finding rows: the key, the evidence (JSON) and the message
+    staff read are computed per hit in Python; every other column is taken as it is."""
+    columns = {name: hits[name].to_pylist() for name in hits.column_names}
+    keys, severities, messages, evidences = [], [], [], []
     with translation.override("zh-hans"):
-        message = rule.describe(evidence)
-    return Finding(
-        key=finding_key(
-            hit["target"], hit["rule"], hit["person_id"], hit["batch_id"], hit["row_no"]
-        ),
-        target=hit["target"],
-        rule=hit["rule"],
-        severity=rule.severity,
-        household_id=hit["household_id"],
-        person_id=hit["person_id"],
-        region_id=hit["region_id"],
-        case_id=hit["case_id"],
-        batch_id=hit["batch_id"],
-        row=hit["row_no"],
-        first_run=run,
-        last_run=run,
-        message=message,
-        evidence=evidence,
+        for i, code in enumerate(columns["rule"]):
+            rule = RULE_BY_CODE[code]
+            evidence = {
+                rule.names[column]: _jsonable(columns[column][i])
+                for column in rule.produces
+                if column in rule.names
+            }
+            evidence["source"] = batch_sources.get(columns["batch_id"][i], "")
+            keys.append(
+                finding_key(
+                    columns["target"][i],
+                    code,
+                    columns["person_id"][i],
+                    columns["batch_id"][i],
+                    columns["row_no"][i],
+                )
+            )
+            severities.append(rule.severity)
+            messages.append(rule.describe(evidence))
+            evidences.append(json.dumps(evidence))
+    return pa.table(
+        {
+            "key": pa.array(keys, pa.string()),
+            "target": hits["target"],
+            "rule": hits["rule"],
+            "severity": pa.array(severities, pa.string()),
+            "household_id": hits["household_id"],
+            "person_id": hits["person_id"],
+            "region_id": hits["region_id"],
+            "case_id": hits["case_id"],
+            "batch_id": hits["batch_id"],
+            "row": hits["row_no"],
+            "message": pa.array(messages, pa.string()),
+            "evidence": pa.array(evidences, pa.string()),
+        },
+        schema=FINDING_ROW,
     )
 
 
-def upsert_findings(findings: list[Finding]) -> int:
-    """Insert new findings, refresh the run and evidence of known ones; returns how many were new.
-    Status, note and who set them are never touched here."""
-    if not findings:
+_STAGE = "verification_finding_stage"
+# Refreshed on a finding already known; status, note and who set them are never touched here.
+_REFRESHED = ("last_run_id", "evidence", "message", "severity", "updated_at")
+
+
+def upsert_findings(rows: pa.Table, run: Run) -> int:
+    """Insert new findings and refresh the run and evidence of known ones, in one transaction
+    and three statements (rows staged with COPY on PostgreSQL); returns how many were new."""
+    if not rows.num_rows:
         return 0
-    with transaction.atomic():
-        known = set(
-            Finding.objects.filter(key__in=[f.key for f in findings]).values_list("key", flat=True)
+    postgres = connection.vendor == "postgresql"
+    q = connection.ops.quote_name
+    table = Finding._meta.db_table
+    names = FINDING_ROW.names
+    kinds = {pa.string(): "text", pa.int64(): "bigint"}
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        definition = ", ".join(f"{q(f.name)} {kinds[f.type]}" for f in FINDING_ROW)
+        cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({definition})")
+        if postgres:
+            buffer = io.BytesIO()
+            pacsv.write_csv(
+                rows,
+                buffer,
+                write_options=pacsv.WriteOptions(include_header=False, quoting_style="all_valid"),
+            )
+            with cursor.cursor.copy(
+                f"COPY {_STAGE} ({', '.join(q(n) for n in names)}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(buffer.getbuffer())
+        else:
+            marks = ", ".join("%s" for _ in names)
+            cursor.executemany(
+                f"INSERT INTO {_STAGE} VALUES ({marks})",
+                list(zip(*(rows[n].to_pylist() for n in names))),
+            )
+        cursor.execute(
+            f"SELECT count(*) FROM {_STAGE} s JOIN {table} f ON f.{q('key')} = s.{q('key')}"
         )
-        Finding.objects.bulk_create(
-            findings,
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["last_run", "evidence", "message", "severity", "updated_at"],
+        known = cursor.fetchone()[0]
+        evidence = "s.evidence::jsonb" if postgres else "s.evidence"
+        selected = [f"s.{q(n)}" if n != "evidence" else evidence for n in names]
+        inserted = [
+            *names,
+            "first_run_id",
+            "last_run_id",
+            "status",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(q(n) for n in inserted)})"
+            f" SELECT {', '.join(selected)}, %s, %s, %s, '', %s, %s FROM {_STAGE} s WHERE true"
+            f" ON CONFLICT ({q('key')}) DO UPDATE SET "
+            + ", ".join(f"{q(n)} = excluded.{q(n)}" for n in _REFRESHED),
+            [run.pk, run.pk, Finding.Status.OPEN, now, now],
         )
-    return len(findings) - len(known)
+        cursor.execute(f"DROP TABLE {_STAGE}")
+    return rows.num_rows - known
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,23 +648,21 @@ def execute(
     households, skipped, case_ids = collect_households(run)
     if case_ids:
         run.cases.set(case_ids)
-    members = load_members([h.household_id for h in households])
+    members = load_members(households)
     from minzheng.assistance.selectors import standards_table
 
-    required: dict[str, tuple[str, ...]] = {}
+    groups: list[TargetGroups] = []
     targets, params_used = build_targets(
-        households, members, ref=run.as_of, standards=standards_table(run.as_of), required=required
+        households, members, ref=run.as_of, standards=standards_table(run.as_of), groups_out=groups
     )
-    with_members = set(members["household_id"].to_pylist())
-    skipped["no_members"] = [
-        h.household_number for h in households if h.household_id not in with_members
-    ]
+    with_members = pc.is_in(households["household_id"], value_set=members["household_id"])
+    skipped["no_members"] = households.filter(pc.invert(with_members))[
+        "household_number"
+    ].to_pylist()
     workdir = run_dir(run)
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    targets_path = workdir / "targets.parquet"
-    pq.write_table(targets, targets_path)
     batches = imports.current_batches()
     # The platform's own entitlements are always a source, taken on the run's reference date.
     batches[platform.SOURCE] = [platform.entitlements_batch(run.as_of)]
@@ -420,12 +670,12 @@ def execute(
     batch_sources = {b.pk: b.source for rows in batches.values() for b in rows}
     needed = sorted({code for rule in RULES for code in rule.sources})
     missing = [code for code in needed if code not in batches]
-    run_coverage = coverage_of(households, required, available=batches)
+    run_coverage = coverage_of(groups[0], available=batches)
     timings["targets"] = round(time.perf_counter() - started, 3)
     report(
         1,
         steps,
-        _("核对 %(n)s 户、%(m)s 人") % {"n": len(households), "m": targets.num_rows},
+        _("核对 %(n)s 户、%(m)s 人") % {"n": households.num_rows, "m": targets.num_rows},
         force=True,
     )
 
@@ -435,7 +685,7 @@ def execute(
     engine_started = time.perf_counter()
     hits, rule_timings = engines.run_rules(
         run.engine,
-        targets=targets_path,
+        targets=targets,
         sources=sources,
         workdir=workdir,
         progress=rule_progress,
@@ -446,31 +696,36 @@ def execute(
     hits, mismatched = check_keys(hits, targets)
 
     write_started = time.perf_counter()
-    rows = hit_rows(hits, targets)
-    chunks = [rows[i : i + chunk] for i in range(0, len(rows), chunk)] or [[]]
+    hits = hit_table(hits, targets) if hits.num_rows else hits
+    total = hits.num_rows
+    chunks = [hits.slice(i, chunk) for i in range(0, total, chunk)] or [hits]
     steps = 2 + len(RULES) + len(chunks)
     new = 0
+    by_rule: dict[str, int] = {}
     for index, part in enumerate(chunks):
-        new += upsert_findings([compose(hit, run, batch_sources) for hit in part])
+        if part.num_rows:
+            new += upsert_findings(finding_rows(part, batch_sources), run)
+            for code, count in zip(*part["rule"].value_counts().flatten()):
+                by_rule[code.as_py()] = by_rule.get(code.as_py(), 0) + count.as_py()
         report(
             1 + len(RULES) + index + 1,
             steps,
             _("写入核对发现 %(done)s/%(total)s")
-            % {"done": min((index + 1) * chunk, len(rows)), "total": len(rows)},
+            % {"done": min((index + 1) * chunk, total), "total": total},
         )
     timings["write"] = round(time.perf_counter() - write_started, 3)
 
     result = {
         "run": run.pk,
         "reference": run.reference,
-        "households": len(households),
+        "households": households.num_rows,
         "members": targets.num_rows,
-        "findings": len(rows),
+        "findings": total,
         "findings_new": new,
         "key_mismatches": mismatched,
         "skipped": {k: len(v) for k, v in skipped.items()},
         "missing_sources": missing,
-        "by_rule": _count_by_rule(rows),
+        "by_rule": dict(sorted(by_rule.items())),
         "coverage": {
             status: len([c for c in run_coverage["cases"].values() if c["status"] == status])
             for status in (coverage.COMPLETE, coverage.PARTIAL, coverage.NONE)
@@ -483,10 +738,10 @@ def execute(
         Run.objects.filter(pk=run.pk).update(
             status=Run.Status.SUCCEEDED,
             finished_at=timezone.now(),
-            households=len(households),
+            households=households.num_rows,
             members=targets.num_rows,
             skipped={k: v[:200] for k, v in skipped.items() if v},
-            findings_total=len(rows),
+            findings_total=total,
             findings_new=new,
             batches={code: [b.pk for b in rows_] for code, rows_ in batches.items()},
             missing_sources=missing,
@@ -521,26 +776,30 @@ def execute(
         steps,
         steps,
         _("完成：核对 %(n)s 户，发现 %(f)s 条（新增 %(new)s 条）")
-        % {"n": len(households), "f": len(rows), "new": new},
+        % {"n": households.num_rows, "f": total, "new": new},
         force=True,
     )
     return result
 
 
-def coverage_of(
-    households: list[TargetHousehold], required: dict[str, tuple[str, ...]], *, available
-) -> dict:
+def coverage_of(groups: TargetGroups, *, available) -> dict:
     """What the run compared against what each programme requires: per application (the
     routing and the report read it) and per programme (for a recheck's summary)."""
+    households = groups.households
+    case_ids = households["case_id"]
     cases: dict[str, dict] = {}
+    for row in pc.indices_nonzero(pc.is_valid(case_ids)).to_pylist():
+        cases[str(case_ids[row].as_py())] = coverage.assess(
+            required=groups.required_for(row), available=available
+        ).as_dict()
     by_programme: dict[str, set[str]] = {}
-    for household in households:
-        needed = required.get(household.target, ())
-        by_programme.setdefault(household.programme, set()).update(needed)
-        if household.case_id is not None:
-            cases[str(household.case_id)] = coverage.assess(
-                required=needed, available=available
-            ).as_dict()
+    pairs = (
+        pa.table({"programme": households["programme"], "group": pa.array(groups.group_of)})
+        .group_by(["programme", "group"])
+        .aggregate([])
+    )
+    for programme, group in zip(pairs["programme"].to_pylist(), pairs["group"].to_pylist()):
+        by_programme.setdefault(programme, set()).update(groups.required[group])
     return {
         "cases": cases,
         "programmes": {
@@ -548,13 +807,6 @@ def coverage_of(
             for programme, needed in sorted(by_programme.items())
         },
     }
-
-
-def _count_by_rule(rows: list[dict]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["rule"]] = counts.get(row["rule"], 0) + 1
-    return counts
 
 
 def mark_failed(run_id: int, error: str) -> None:

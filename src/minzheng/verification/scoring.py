@@ -1,5 +1,5 @@
 """Recall and precision of a run stored in the database, against a generated ground truth
-(`minzheng.verification.synth_sources`). ID numbers of the ground truth are compared through the
+(`minzheng.synth.sources`). ID numbers of the ground truth are compared through the
 platform's keyed hash, so no plaintext ID is read from the database."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from minzheng.core import crypto
+from minzheng.synth.sources import Score, read_truth, score
 
 from .models import Finding, Run
-from .synth_sources import Score, read_truth, score
 
 
 def score_run(run: Run, sources_dir: Path) -> Score:

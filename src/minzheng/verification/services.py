@@ -19,11 +19,10 @@ from minzheng.cases.selectors import can_see as can_see_case
 from minzheng.core import audit, jobs
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
-from minzheng.people.models import Household
 
 from . import coverage, imports, rules
 from .models import Finding, Run, SourceBatch
-from .runs import blocking_findings
+from .runs import blocking_findings, households_inside
 from .sources import SOURCE_BY_CODE
 
 RUNNERS = {Role.VERIFICATION_CENTRE, Role.TOWNSHIP_CLERK, Role.ADMIN}
@@ -95,10 +94,7 @@ def start_run(
         if kind == Run.Kind.HOUSEHOLDS:
             if not household_ids:
                 raise ServiceError({"household_ids": [_("请选择要核对的家庭")]})
-            inside = Household.objects.filter(
-                pk__in=household_ids, region__path__startswith=region.path
-            ).count()
-            if inside != len(household_ids):
+            if households_inside(household_ids, region) != len(household_ids):
                 raise ServiceError({"household_ids": [_("有家庭不存在或不在所选区域内")]})
     run = Run.objects.create(
         kind=kind,

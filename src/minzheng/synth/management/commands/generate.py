@@ -73,7 +73,7 @@ class Command(BaseCommand):
             }
         )
         if with_sources:
-            from minzheng.verification.synth_sources import generate_sources
+            from minzheng.synth.sources import generate_sources
 
             with ProgressBar("generate-sources") as bar:
                 generate_sources(city_dir=out_dir, seed=seed, progress=bar.update)

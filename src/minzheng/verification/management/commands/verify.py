@@ -234,7 +234,7 @@ class Command(BaseCommand):
         near_miss_share=0.04,
         **_options,
     ):
-        from ...synth_sources import generate_sources
+        from minzheng.synth.sources import generate_sources
 
         if not (city / "manifest.json").is_file():
             raise CommandError(

@@ -41,10 +41,10 @@ from django.utils.translation import gettext as _
 
 from minzheng.assistance.defaults import CITY, DEFAULT_STANDARDS
 from minzheng.core import sheets
-from minzheng.synth import marks
-from minzheng.synth.generator import _age_years, _group_rank, resident_ids
+from minzheng.verification import params as rule_params
 
-from . import params as rule_params
+from . import marks
+from .generator import _age_years, _group_rank, resident_ids
 
 FORMAT_VERSION = 1
 Progress = Callable[[int, int, str], None] | None
@@ -1432,8 +1432,8 @@ def recheck_targets(city_dir: Path, sources_dir: Path | None = None) -> FileTarg
     """The recheck of every beneficiary household of a generated city, with row numbers of the
     city files as person and household ids (person_id = persons row + 1, household_id =
     households row + 1) and region paths built from the codes."""
-    from . import keys
-    from .targets import TargetHousehold, target_for_household
+    from minzheng.verification import keys
+    from minzheng.verification.members_table import TargetHousehold, target_for_household
 
     city_dir = Path(city_dir)
     sources_dir = Path(sources_dir) if sources_dir else city_dir / "sources"
