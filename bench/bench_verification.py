@@ -664,8 +664,8 @@ def job_path(city: Path, sources_dir: Path, everyone: bool, results: dict):
     from minzheng.people.models import Household
     from minzheng.regions.models import Region
     from minzheng.verification import runs, services
-    from minzheng.verification.models import Finding, Run
     from minzheng.verification.members_table import build_targets
+    from minzheng.verification.models import Finding, Run
 
     ensure_city_loaded(city)
     ensure_applications(sources_dir, everyone)
