@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0004_name_pinyin_fits_the_longest_name'),
+        ('people', '0006_name_pinyin_reads_surnames'),
         ('regions', '0001_initial'),
     ]
 
@@ -15,11 +15,6 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(
             model_name='person',
             name='people_pers_name_651846_idx',
-        ),
-        migrations.AlterField(
-            model_name='historicalperson',
-            name='birth_date',
-            field=models.DateField(verbose_name='出生日期'),
         ),
         migrations.AlterField(
             model_name='person',
