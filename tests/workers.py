@@ -214,15 +214,18 @@ def start_worker_and_kill_in_flight(
 def _hold_after_insert(spec: str) -> None:
     """In this process, stop right after the n-th INSERT into the table named by `spec`
     ("table:n:flag"), inside its transaction, create the flag file and wait to be killed."""
+    import re
+
     from django.db.backends.signals import connection_created
 
     table, nth, flag = spec.split(":", 2)
-    prefix = f"INSERT INTO {table}".upper()
+    # The table itself, not one whose name merely starts the same (a staging table beside it).
+    into_table = re.compile(rf"\s*INSERT\s+INTO\s+{re.escape(table)}[\s(]", re.IGNORECASE)
     seen = {"inserts": 0}
 
     def hold(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if sql.lstrip().replace('"', "").upper().startswith(prefix):
+        if into_table.match(sql.replace('"', "")):
             seen["inserts"] += 1
             if seen["inserts"] == int(nth):
                 Path(f"{flag}.tmp").write_text(str(os.getpid()))
