@@ -361,6 +361,37 @@ def test_a_job_running_in_this_process_is_not_stalled_until_its_runner_ends():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_job_running_here_is_never_seen_stalled_around_its_heartbeat(monkeypatch):
+    """Just before the heartbeat starts and just after it stops, the row says running: a page of
+    this process polling the job then must not find it stalled (it would stop polling)."""
+    seen = []
+    enter, leave = jobs._Heartbeat.__enter__, jobs._Heartbeat.__exit__
+
+    def look(job_id):
+        row = Job.objects.get(pk=job_id)
+        seen.append((row.status, jobs.is_stalled(row)))
+
+    def entering(self):
+        look(self.job_id)
+        return enter(self)
+
+    def leaving(self, *exc):
+        outcome = leave(self, *exc)
+        look(self.job_id)
+        return outcome
+
+    monkeypatch.setattr(jobs._Heartbeat, "__enter__", entering)
+    monkeypatch.setattr(jobs._Heartbeat, "__exit__", leaving)
+    monkeypatch.setitem(
+        jobs._REGISTRY, "test.quick", jobs.JobSpec("test.quick", "快速任务", lambda ctx: {})
+    )
+    row = jobs.enqueue("test.quick", dispatch_on_commit=False)
+    assert jobs.execute(str(row.pk)).status == Job.Status.SUCCEEDED
+    assert seen == [(Job.Status.RUNNING, False), (Job.Status.RUNNING, False)]
+    assert not jobs._live
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_runner_beats_while_the_job_function_is_silent(monkeypatch):
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
 
