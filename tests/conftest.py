@@ -8,12 +8,13 @@ import os
 os.environ.setdefault("MINZHENG_QUEUE", f"minzheng-test-{os.getpid()}")
 
 import pytest
+from django.utils import translation
 
 from minzheng.accounts.models import Role, User
 from minzheng.core import idcard
 from minzheng.people import services as people_services
 from minzheng.regions.models import Region
-from minzheng.regions.services import load_jingmen
+from tests.fixtures.regions import load_region_tree
 
 PASSWORD = "pass-word-123"
 
@@ -21,6 +22,8 @@ PASSWORD = "pass-word-123"
 pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.cases",
+    "tests.fixtures.database",
+    "tests.fixtures.demo",
     "tests.fixtures.eldercare",
     "tests.fixtures.jobs",
     "tests.fixtures.payments",
@@ -36,6 +39,14 @@ def pytest_configure():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a page the test client fetched in English
+    leaves English active in this thread, and the next test would read English messages."""
+    yield
+    translation.deactivate()
+
+
 def make_id(address: str, birth: str, seq: int) -> str:
     """A valid resident ID for tests: address code, YYYYMMDD, 3-digit sequence, check char."""
     first17 = f"{address}{birth}{seq:03d}"
@@ -44,7 +55,7 @@ def make_id(address: str, birth: str, seq: int) -> str:
 
 @pytest.fixture
 def jingmen(db):
-    load_jingmen()
+    load_region_tree()
     longquan = Region.objects.get(code="420802001")
     yingzhong = Region.objects.get(code="420881001")
     lixi = Region.objects.get(code="420802100")

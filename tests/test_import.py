@@ -18,7 +18,7 @@ from minzheng.core.models import AuditEvent
 from minzheng.people import imports, services
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
-from minzheng.regions.services import load_jingmen
+from tests.fixtures.regions import load_region_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +205,7 @@ def expected_errors(offset=0):
 
 @pytest.fixture
 def regions():
-    load_jingmen()
+    load_region_tree()
     longquan = Region.objects.get(code="420802001")
     tuanlin = Region.objects.get(code="420804100")
     xinshi = Region.objects.get(code="420821001")

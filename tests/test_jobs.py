@@ -29,8 +29,8 @@ from minzheng.core.progress import ProgressBar
 from minzheng.people import imports
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
-from minzheng.regions.services import load_jingmen
 from tests.fixtures.jobs import REPO, run_worker_burst, worker_env
+from tests.fixtures.regions import load_region_tree
 
 from . import workers
 
@@ -71,7 +71,7 @@ def write_households(path: Path, count: int, start: int = 0) -> Path:
 
 @pytest.fixture
 def clerk(db):
-    load_jingmen()
+    load_region_tree()
     longquan = Region.objects.get(code="420802001")
     Region.objects.create(
         code="420802001001", name="龙泉社区", level=Region.Level.VILLAGE, parent=longquan
