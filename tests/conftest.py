@@ -32,11 +32,34 @@ pytest_plugins = [
 ]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--without",
+        action="append",
+        default=[],
+        metavar="MARKER",
+        help="leave out the tests with this marker (repeatable): scripts/test.sh runs the tests "
+        "whose outcome cannot depend on the database in one of its two passes only",
+    )
+
+
 def pytest_configure():
     from django.conf import settings
 
     # A fast hasher: the suite logs in hundreds of times; production keeps Django's PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests that use the run's one browser last (once it runs, Playwright's event loop stays
+    in this thread), and none of those carrying a marker named by --without."""
+    items.sort(key=lambda item: "browser" in item.fixturenames)  # stable: the order otherwise kept
+    without = config.getoption("--without")
+    left_out = [item for item in items if any(item.get_closest_marker(m) for m in without)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        gone = set(left_out)
+        items[:] = [item for item in items if item not in gone]
 
 
 @pytest.fixture(autouse=True)
