@@ -8,12 +8,13 @@ import os
 os.environ.setdefault("MINZHENG_QUEUE", f"minzheng-test-{os.getpid()}")
 
 import pytest
+from django.utils import translation
 
 from minzheng.accounts.models import Role, User
 from minzheng.core import idcard
 from minzheng.people import services as people_services
 from minzheng.regions.models import Region
-from minzheng.regions.services import load_jingmen
+from tests.fixtures.regions import load_region_tree
 
 PASSWORD = "pass-word-123"
 
@@ -21,6 +22,8 @@ PASSWORD = "pass-word-123"
 pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.cases",
+    "tests.fixtures.database",
+    "tests.fixtures.demo",
     "tests.fixtures.eldercare",
     "tests.fixtures.jobs",
     "tests.fixtures.payments",
@@ -29,11 +32,42 @@ pytest_plugins = [
 ]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--without",
+        action="append",
+        default=[],
+        metavar="MARKER",
+        help="leave out the tests with this marker (repeatable): scripts/test.sh runs the tests "
+        "whose outcome cannot depend on the database in one of its two passes only",
+    )
+
+
 def pytest_configure():
     from django.conf import settings
 
     # A fast hasher: the suite logs in hundreds of times; production keeps Django's PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests that use the run's one browser last (once it runs, Playwright's event loop stays
+    in this thread), and none of those carrying a marker named by --without."""
+    items.sort(key=lambda item: "browser" in item.fixturenames)  # stable: the order otherwise kept
+    without = config.getoption("--without")
+    left_out = [item for item in items if any(item.get_closest_marker(m) for m in without)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        gone = set(left_out)
+        items[:] = [item for item in items if item not in gone]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a page the test client fetched in English
+    leaves English active in this thread, and the next test would read English messages."""
+    yield
+    translation.deactivate()
 
 
 def make_id(address: str, birth: str, seq: int) -> str:
@@ -44,7 +78,7 @@ def make_id(address: str, birth: str, seq: int) -> str:
 
 @pytest.fixture
 def jingmen(db):
-    load_jingmen()
+    load_region_tree()
     longquan = Region.objects.get(code="420802001")
     yingzhong = Region.objects.get(code="420881001")
     lixi = Region.objects.get(code="420802100")

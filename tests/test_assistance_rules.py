@@ -24,6 +24,8 @@ from minzheng.assistance.rules import (
 )
 from minzheng.core.money import fen, round_half_up, yuan_str
 
+pytestmark = pytest.mark.db_independent
+
 DIBAO_RULES = {
     "income_excluded_types": {
         "award",

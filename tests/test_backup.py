@@ -20,9 +20,9 @@ from minzheng.accounts.models import User
 from minzheng.core import audit
 from minzheng.core.backup import read_manifest
 from minzheng.core.keys import data_key_fingerprint
-from minzheng.demo.data import ensure_demo_data
 from minzheng.people.models import Person
 from minzheng.people.services import reveal_id_number, update_person
+from tests.fixtures.demo import DEMO_PERSONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,9 +122,10 @@ def targets(tmp_path):
         target.drop()
 
 
-def test_backup_while_writing_then_restore_gives_the_same_install(tmp_path, settings, targets):
+def test_backup_while_writing_then_restore_gives_the_same_install(
+    demo_city, tmp_path, settings, targets
+):
     settings.MEDIA_ROOT = tmp_path / "media"
-    ensure_demo_data(persons=1000, seed=7, out_root=tmp_path / "synth", log=lambda message: None)
     scans = Path(settings.MEDIA_ROOT) / "cases" / "documents"
     scans.mkdir(parents=True)
     (scans / "scan-1.pdf").write_bytes(os.urandom(50_000))
@@ -161,7 +162,7 @@ def test_backup_while_writing_then_restore_gives_the_same_install(tmp_path, sett
     # The manifest describes the snapshot: its audit head verifies against the signed checkpoint
     # and its counts include all data made before the backup started.
     assert manifest["database"]["vendor"] == connection.vendor
-    assert manifest["tables"]["people_person"] == 1000
+    assert manifest["tables"]["people_person"] == DEMO_PERSONS
     assert manifest["tables"]["core_auditevent"] == manifest["audit"]["events"] > 0
     assert set(manifest["files"]) >= {
         "media/cases/documents/scan-1.pdf",

@@ -4,7 +4,6 @@ client, and once in headless Chromium (a resident applies online, a clerk accept
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import urlsplit
 
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.usefixtures("media_root")
 @pytest.fixture
 def world(case_world):
     return case_world
-
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def at_path(pattern: str):
@@ -267,72 +256,66 @@ def test_overdue_widget_renders_for_the_workbench(world, rf, set_today):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_resident_applies_online_on_a_phone_and_a_clerk_accepts(world, live_server, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
-    # Playwright runs an event loop in this thread; the test's own database calls are synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_a_resident_applies_online_on_a_phone_and_a_clerk_accepts(
+    world, live_server, tmp_path, browser
+):
     scan = tmp_path / "身份证.png"
     scan.write_bytes(PNG_BYTES)
     authorisation = tmp_path / "授权书.pdf"
     authorisation.write_bytes(PDF_BYTES)
     people = world["people"]
 
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            phone = browser.new_context(
-                viewport={"width": 390, "height": 844},
-                locale="zh-CN",
-                is_mobile=True,
-                has_touch=True,
-            )
-            page = phone.new_page()
-            page.goto(f"{live_server.url}/login/?next=/cases/mine/")
-            page.fill("input[name=username]", "zhang_resident")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_url(at_path(r"/cases/mine/"))
-            page.click("text=网上申请救助")
-            page.wait_for_url(at_path(r"/cases/apply/"))
-            # Nothing wider than the phone's screen.
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-            page.select_option("select[name=programme]", "dibao_urban")
-            page.fill("textarea[name=reason]", "本人失业，配偶患病")
-            page.fill(f"input[name=income_{people['zhang'].pk}_wage]", "300")
-            page.set_input_files("input[name=id_card]", str(scan))
-            page.click("button:has-text('提交申请')")
-            page.wait_for_url(at_path(r"/cases/\d+/"))
-            assert "申请已提交" in page.content()
-            assert page.inner_text("[data-testid=case-state]") == "待受理"
-            case = Case.objects.get()
-            assert case.channel == "online" and case.documents.count() == 1
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/login/?next=/cases/mine/")
+    page.fill("input[name=username]", "zhang_resident")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(at_path(r"/cases/mine/"))
+    page.click("text=网上申请救助")
+    page.wait_for_url(at_path(r"/cases/apply/"))
+    # Nothing wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.select_option("select[name=programme]", "dibao_urban")
+    page.fill("textarea[name=reason]", "本人失业，配偶患病")
+    page.fill(f"input[name=income_{people['zhang'].pk}_wage]", "300")
+    page.set_input_files("input[name=id_card]", str(scan))
+    page.click("button:has-text('提交申请')")
+    page.wait_for_url(at_path(r"/cases/\d+/"))
+    assert "申请已提交" in page.content()
+    assert page.inner_text("[data-testid=case-state]") == "待受理"
+    case = Case.objects.get()
+    assert case.channel == "online" and case.documents.count() == 1
 
-            desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page = desk.new_page()
-            page.goto(f"{live_server.url}/login/?next=/cases/")
-            page.fill("input[name=username]", "dongbao_clerk")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_url(at_path(r"/cases/"))
-            page.click(f"text={case.number}")
-            page.wait_for_url(at_path(rf"/cases/{case.pk}/"))
-            # Register the household's signed authorisation, then accept with the materials complete.
-            page.click("#action-authorisation summary")
-            page.set_input_files("input[name=authorisation-scan]", str(authorisation))
-            page.fill("input[name=authorisation-signed_on]", case.applied_on.isoformat())
-            page.fill("input[name=authorisation-signed_by]", "张三、李梅")
-            page.click("#action-authorisation button[type=submit]")
-            page.wait_for_selector("text=已办理：登记核对授权书")
-            page.click("#action-accept button[type=submit]")
-            page.wait_for_selector("text=已办理：受理")
-            assert page.inner_text("[data-testid=case-state]") == "信息核对"
-            case.refresh_from_db()
-            assert case.state == State.VERIFYING and case.authorisation.signed_by == [
-                "张三",
-                "李梅",
-            ]
-        finally:
-            browser.close()
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = desk.new_page()
+    page.goto(f"{live_server.url}/login/?next=/cases/")
+    page.fill("input[name=username]", "dongbao_clerk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(at_path(r"/cases/"))
+    page.click(f"text={case.number}")
+    page.wait_for_url(at_path(rf"/cases/{case.pk}/"))
+    # Register the household's signed authorisation, then accept with the materials complete.
+    page.click("#action-authorisation summary")
+    page.set_input_files("input[name=authorisation-scan]", str(authorisation))
+    page.fill("input[name=authorisation-signed_on]", case.applied_on.isoformat())
+    page.fill("input[name=authorisation-signed_by]", "张三、李梅")
+    page.click("#action-authorisation button[type=submit]")
+    page.wait_for_selector("text=已办理：登记核对授权书")
+    page.click("#action-accept button[type=submit]")
+    page.wait_for_selector("text=已办理：受理")
+    assert page.inner_text("[data-testid=case-state]") == "信息核对"
+    case.refresh_from_db()
+    assert case.state == State.VERIFYING and case.authorisation.signed_by == [
+        "张三",
+        "李梅",
+    ]
 
 
 def test_during_publicity_the_page_states_the_last_day_and_hides_the_review_form(
@@ -349,39 +332,34 @@ def test_during_publicity_the_page_states_the_last_day_and_hides_the_review_form
     assert 'id="action-township_review"' not in html and 'id="action-close_publicity"' in html
 
 
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_progress_steps_are_not_clipped_on_a_phone(world, set_today, live_server, language):
-    playwright = pytest.importorskip("playwright.sync_api")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_progress_steps_are_not_clipped_on_a_phone(
+    world, set_today, live_server, language, browser
+):
     case = to_stage(world, set_today, State.PUBLICITY)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            phone = browser.new_context(
-                viewport={"width": 375, "height": 812},
-                is_mobile=True,
-                has_touch=True,
-                locale="zh-CN" if language == "zh-hans" else "en-US",
-            )
-            phone.add_cookies(
-                [{"name": "django_language", "value": language, "url": live_server.url}]
-            )
-            page = phone.new_page()
-            page.goto(f"{live_server.url}/login/?next=/cases/{case.pk}/")
-            page.fill("input[name=username]", "dongbao_clerk")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_url(at_path(rf"/cases/{case.pk}/"))
-            page.screenshot(path=f"var/screenshots/case-steps-375-{language}.png", full_page=True)
-            sizes = page.evaluate("""(() => { const s = document.querySelector('.steps'), c = s.closest('.card');
-                const r = c.getBoundingClientRect();
-                return {steps: s.scrollWidth <= s.clientWidth, page: document.documentElement.scrollWidth <= innerWidth,
-                        inside: [...s.children].every(li => { const b = li.getBoundingClientRect();
-                                   return b.left >= r.left && b.right <= r.right && li.scrollWidth <= li.clientWidth + 1 })} })()""")
-            assert sizes == {"steps": True, "page": True, "inside": True}, sizes
-            assert page.locator(".steps li").count() >= 7
-        finally:
-            browser.close()
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 812},
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN" if language == "zh-hans" else "en-US",
+    )
+    phone.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/login/?next=/cases/{case.pk}/")
+    page.fill("input[name=username]", "dongbao_clerk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(at_path(rf"/cases/{case.pk}/"))
+    page.screenshot(path=f"var/screenshots/case-steps-375-{language}.png", full_page=True)
+    sizes = page.evaluate("""(() => { const s = document.querySelector('.steps'), c = s.closest('.card');
+        const r = c.getBoundingClientRect();
+        return {steps: s.scrollWidth <= s.clientWidth, page: document.documentElement.scrollWidth <= innerWidth,
+                inside: [...s.children].every(li => { const b = li.getBoundingClientRect();
+                           return b.left >= r.left && b.right <= r.right && li.scrollWidth <= li.clientWidth + 1 })} })()""")
+    assert sizes == {"steps": True, "page": True, "inside": True}, sizes
+    assert page.locator(".steps li").count() >= 7
 
 
 def _field_errors(html: str) -> dict[str, str]:

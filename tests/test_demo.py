@@ -1,4 +1,5 @@
-"""The demo set-up: a new install shows every module with data, and running it again adds nothing."""
+"""The demo set-up: a new install shows every module with data, and running it again adds nothing.
+The set-up under test is the one tests/fixtures/demo.py runs once per test run on a new install."""
 
 import datetime as dt
 from decimal import Decimal
@@ -15,6 +16,7 @@ from minzheng.people.models import Household, Person
 from minzheng.regions.models import Region
 from minzheng.targets import indicators
 from minzheng.targets.models import Evaluation, IndicatorValue, Plan, Target
+from tests.fixtures.demo import DEMO_PERSONS, DEMO_SEED
 
 
 def _counts():
@@ -36,12 +38,10 @@ def _counts():
     }
 
 
-def test_demo_fills_every_module_and_is_idempotent(db, tmp_path):
-    accounts = ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None)
-    assert [a[0] for a in accounts] == [a[0] for a in DEMO_ACCOUNTS]
+def test_demo_fills_every_module_and_is_idempotent(demo_city, tmp_path):
     assert User.objects.filter(is_demo=True).count() == len(DEMO_ACCOUNTS)
     first = _counts()
-    assert first["Person"] == 6000 and first["Household"] > 1500
+    assert first["Person"] == DEMO_PERSONS and first["Household"] > DEMO_PERSONS // 4
     assert first["Entitlement"] > 50 and first["PayrollLine"] > 0
     assert first["Institution"] > 10 and first["ElderlyAssociation"] > 0 and first["Booking"] > 0
     assert ProviderStaff.objects.filter(user__username="provider").exists()
@@ -51,7 +51,14 @@ def test_demo_fills_every_module_and_is_idempotent(db, tmp_path):
     assert sorted(set(Holiday.objects.values_list("date__year", flat=True))) == package_years()
     assert_demo_in_proportion()
     _demo_is_plausible()
-    ensure_demo_data(persons=6000, seed=7, out_root=tmp_path, log=lambda message: None, reseed=True)
+    accounts = ensure_demo_data(
+        persons=DEMO_PERSONS,
+        seed=DEMO_SEED,
+        out_root=tmp_path,
+        log=lambda message: None,
+        reseed=True,
+    )
+    assert [a[0] for a in accounts] == [a[0] for a in DEMO_ACCOUNTS]
     assert _counts() == first
 
 
@@ -106,31 +113,32 @@ def test_demo_beds_are_apportioned_to_the_bed():
 
 
 def test_a_restart_on_the_same_day_skips_the_set_up_and_a_later_day_runs_it(
-    db, tmp_path, monkeypatch
+    demo_city, tmp_path, monkeypatch
 ):
     """Restarting the demo must not re-read the whole city (item: restart in seconds), but data
     that depends on the day (last month's payroll, today's snapshot) is set up again the next day."""
     import datetime as dt
 
-    from django.utils import timezone
-
     from minzheng.demo import data as demo
 
-    ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=lambda message: None)
-    assert demo.seeded_on(persons=1500, seed=3) == timezone.localdate()
-    assert demo.seeded_on(persons=1500, seed=4) is None
+    # The set-up recorded the day it ran; a restart is "today" on that day.
+    assert demo.seeded_on(persons=DEMO_PERSONS, seed=DEMO_SEED) == demo_city.set_up_on
+    assert demo.seeded_on(persons=DEMO_PERSONS, seed=DEMO_SEED + 1) is None
+    monkeypatch.setattr(demo.timezone, "localdate", lambda *args: demo_city.set_up_on)
     logged = []
-    accounts = ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=logged.append)
+    accounts = ensure_demo_data(
+        persons=DEMO_PERSONS, seed=DEMO_SEED, out_root=tmp_path, log=logged.append
+    )
     assert [a[0] for a in accounts] == [a[0] for a in DEMO_ACCOUNTS]
     assert len(logged) == 1 and "skipping" in logged[0]
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = demo_city.set_up_on + dt.timedelta(days=1)
     monkeypatch.setattr(demo.timezone, "localdate", lambda *args: tomorrow)
     logged.clear()
-    ensure_demo_data(persons=1500, seed=3, out_root=tmp_path, log=logged.append)
+    ensure_demo_data(persons=DEMO_PERSONS, seed=DEMO_SEED, out_root=tmp_path, log=logged.append)
     assert not any("skipping" in line for line in logged) and any(
         "Elderly care" in line for line in logged
     )
-    assert demo.seeded_on(persons=1500, seed=3) == tomorrow
+    assert demo.seeded_on(persons=DEMO_PERSONS, seed=DEMO_SEED) == tomorrow
 
 
 def _demo_is_plausible():

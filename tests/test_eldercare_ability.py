@@ -5,6 +5,8 @@ import pytest
 
 from minzheng.eldercare import ability
 
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize(
     "total, grade",

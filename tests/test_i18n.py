@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+pytestmark = pytest.mark.db_independent
+
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "src" / "minzheng" / "locale"
 EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
 

@@ -4,6 +4,8 @@ import pytest
 
 from minzheng.core import idcard
 
+pytestmark = pytest.mark.db_independent
+
 TODAY = dt.date(2026, 11, 29)
 
 

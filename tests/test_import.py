@@ -20,7 +20,7 @@ from minzheng.core.models import AuditEvent
 from minzheng.people import imports, services
 from minzheng.people.models import Household, HouseholdMember, Person, PossibleDuplicate
 from minzheng.regions.models import Region
-from minzheng.regions.services import load_jingmen
+from tests.fixtures.regions import load_region_tree
 
 from .conftest import make_id
 
@@ -209,7 +209,7 @@ def expected_errors(offset=0):
 
 @pytest.fixture
 def regions():
-    load_jingmen()
+    load_region_tree()
     longquan = Region.objects.get(code="420802001")
     tuanlin = Region.objects.get(code="420804100")
     xinshi = Region.objects.get(code="420821001")

@@ -30,8 +30,8 @@ from minzheng.core.progress import ProgressBar
 from minzheng.people import imports
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
-from minzheng.regions.services import load_jingmen
 from tests.fixtures.jobs import REPO, run_worker_burst, worker_env
+from tests.fixtures.regions import load_region_tree
 
 from . import workers
 
@@ -72,7 +72,7 @@ def write_households(path: Path, count: int, start: int = 0) -> Path:
 
 @pytest.fixture
 def clerk(db):
-    load_jingmen()
+    load_region_tree()
     longquan = Region.objects.get(code="420802001")
     Region.objects.create(
         code="420802001001", name="龙泉社区", level=Region.Level.VILLAGE, parent=longquan
@@ -359,6 +359,37 @@ def test_a_job_running_in_this_process_is_not_stalled_until_its_runner_ends():
     with jobs._Heartbeat(str(row.pk)):
         assert not jobs.is_stalled(row)
     assert jobs.is_stalled(row)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_running_here_is_never_seen_stalled_around_its_heartbeat(monkeypatch):
+    """Just before the heartbeat starts and just after it stops, the row says running: a page of
+    this process polling the job then must not find it stalled (it would stop polling)."""
+    seen = []
+    enter, leave = jobs._Heartbeat.__enter__, jobs._Heartbeat.__exit__
+
+    def look(job_id):
+        row = Job.objects.get(pk=job_id)
+        seen.append((row.status, jobs.is_stalled(row)))
+
+    def entering(self):
+        look(self.job_id)
+        return enter(self)
+
+    def leaving(self, *exc):
+        outcome = leave(self, *exc)
+        look(self.job_id)
+        return outcome
+
+    monkeypatch.setattr(jobs._Heartbeat, "__enter__", entering)
+    monkeypatch.setattr(jobs._Heartbeat, "__exit__", leaving)
+    monkeypatch.setitem(
+        jobs._REGISTRY, "test.quick", jobs.JobSpec("test.quick", "快速任务", lambda ctx: {})
+    )
+    row = jobs.enqueue("test.quick", dispatch_on_commit=False)
+    assert jobs.execute(str(row.pk)).status == Job.Status.SUCCEEDED
+    assert seen == [(Job.Status.RUNNING, False), (Job.Status.RUNNING, False)]
+    assert not jobs._live
 
 
 @pytest.mark.django_db(transaction=True)

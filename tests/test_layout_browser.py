@@ -4,21 +4,11 @@ fade at its edge, and the controls are tap targets of at least 44 px."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from .conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _signed_in(browser, live_server, *, width, language, mobile=False):
@@ -38,33 +28,28 @@ def _signed_in(browser, live_server, *, width, language, mobile=False):
     return page
 
 
-def test_menu_fits_at_1366_in_both_languages_and_scrolls_with_a_hint_on_a_phone(users, live_server):
-    playwright = pytest.importorskip("playwright.sync_api")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            for language in ("zh-hans", "en"):
-                page = _signed_in(browser, live_server, width=1366, language=language)
-                items = page.locator(".nav ul li a")
-                assert items.count() >= 8
-                # Nothing hidden behind a scroll: every entry lies inside the menu and the window.
-                assert page.evaluate(
-                    "(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth <= u.clientWidth })()"
-                )
-                for box in (items.nth(i).bounding_box() for i in range(items.count())):
-                    assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, (language, box)
-            phone = _signed_in(browser, live_server, width=390, language="en", mobile=True)
-            assert phone.evaluate(
-                "(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth > u.clientWidth })()"
-            )
-            fade = phone.evaluate(
-                "getComputedStyle(document.querySelector('.nav'), '::after').backgroundImage"
-            )
-            assert "gradient" in fade
-            heights = phone.evaluate(
-                "[...document.querySelectorAll('.nav ul li a, .who .controls button')].map(e => e.getBoundingClientRect().height)"
-            )
-            assert heights and min(heights) >= 44, heights
-        finally:
-            browser.close()
+def test_menu_fits_at_1366_in_both_languages_and_scrolls_with_a_hint_on_a_phone(
+    users, live_server, browser
+):
+    for language in ("zh-hans", "en"):
+        page = _signed_in(browser, live_server, width=1366, language=language)
+        items = page.locator(".nav ul li a")
+        assert items.count() >= 8
+        # Nothing hidden behind a scroll: every entry lies inside the menu and the window.
+        assert page.evaluate(
+            "(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth <= u.clientWidth })()"
+        )
+        for box in (items.nth(i).bounding_box() for i in range(items.count())):
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, (language, box)
+    phone = _signed_in(browser, live_server, width=390, language="en", mobile=True)
+    assert phone.evaluate(
+        "(() => { const u = document.querySelector('.nav ul'); return u.scrollWidth > u.clientWidth })()"
+    )
+    fade = phone.evaluate(
+        "getComputedStyle(document.querySelector('.nav'), '::after').backgroundImage"
+    )
+    assert "gradient" in fade
+    heights = phone.evaluate(
+        "[...document.querySelectorAll('.nav ul li a, .who .controls button')].map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 44, heights

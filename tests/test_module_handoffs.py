@@ -7,7 +7,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import minzheng
+
+pytestmark = pytest.mark.db_independent
 
 SRC = Path(minzheng.__file__).resolve().parent
 IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}

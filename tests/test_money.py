@@ -16,6 +16,8 @@ from minzheng.cases.templatetags import cases_tags
 from minzheng.core import money
 from minzheng.payments.templatetags import payments_tags
 
+pytestmark = pytest.mark.db_independent
+
 SRC = Path(__file__).resolve().parents[1] / "src" / "minzheng"
 
 # fen, yuan as shown

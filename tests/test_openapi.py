@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from minzheng.api.main import api
 from minzheng.api.openapi import _operations
 
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.fixture(scope="module")
 def schema():

@@ -3,8 +3,8 @@ code: no snake_case tokens, no True/False, no Python reprs, no server error; and
 Chinese text except personal and place data (names, addresses, what people typed).
 
 The crawl starts at the workbench and follows the links of each page it reaches (menus, workbench
-cards, lists to their detail pages), one page per URL shape (digits stand for ids), on a small
-demo city set up by the demo command's own code."""
+cards, lists to their detail pages), one page per URL shape (digits stand for ids), on the demo
+city set up by the demo command's own code (tests/fixtures/demo.py)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import pytest
 from django.apps import apps
 from django.db import models
 
 from minzheng.accounts.models import User
-from minzheng.demo.data import DEMO_ACCOUNTS, ensure_demo_data
+from minzheng.demo.data import DEMO_ACCOUNTS
 
 SKIP = re.compile(
     r"^/(logout|i18n|api|admin|static|media|healthz)|\.(csv|xlsx|pdf|json)$|/(export|download|pdf)(/|$)|/act/"
@@ -118,11 +117,6 @@ def _problems(text: str, *, language: str, blob: str, usernames: set[str]) -> li
             if run not in blob and run not in CHINESE_EXAMPLES
         ]
     return found
-
-
-@pytest.fixture
-def demo_city(db, tmp_path):
-    ensure_demo_data(persons=1500, seed=5, out_root=tmp_path, log=lambda message: None)
 
 
 def crawl(

@@ -144,6 +144,7 @@ def _agree(programme: str, facts: HouseholdFacts, first: dict, second: dict) -> 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.db_independent
 @FAST
 @given(
     facts=household(), first=dibao_standards("dibao_urban"), second=dibao_standards("dibao_urban")
@@ -152,6 +153,7 @@ def test_urban_dibao_calculator_agrees_with_the_rules(facts, first, second):
     _agree("dibao_urban", facts, first, second)
 
 
+@pytest.mark.db_independent
 @FAST
 @given(
     facts=household(), first=dibao_standards("dibao_rural"), second=dibao_standards("dibao_rural")
@@ -177,6 +179,7 @@ def tekun_standards(draw):
     )
 
 
+@pytest.mark.db_independent
 @FAST
 @given(facts=household(), first=tekun_standards(), second=tekun_standards())
 def test_tekun_calculator_agrees_with_the_rules(facts, first, second):
@@ -198,6 +201,7 @@ def disability_standards(draw):
     )
 
 
+@pytest.mark.db_independent
 @FAST
 @given(facts=household(), first=disability_standards(), second=disability_standards())
 def test_disability_calculators_agree_with_the_rules(facts, first, second):
@@ -205,6 +209,7 @@ def test_disability_calculators_agree_with_the_rules(facts, first, second):
     _agree("disability_nursing", facts, first, second)
 
 
+@pytest.mark.db_independent
 def test_which_programmes_a_change_affects():
     assert calculators.programmes_affected_by("dibao_urban") == {"dibao_urban", "tekun"}
     assert calculators.programmes_affected_by("tekun") == {"tekun"}

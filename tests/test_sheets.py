@@ -16,6 +16,8 @@ from openpyxl import Workbook, load_workbook
 
 from minzheng.core import sheets
 
+pytestmark = pytest.mark.db_independent
+
 SRC = Path(__file__).resolve().parents[1] / "src" / "minzheng"
 
 # OWASP's examples and their kin; what the cell must hold afterwards.

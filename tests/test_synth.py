@@ -56,6 +56,7 @@ def small_city(tmp_path_factory):
 # Generation
 
 
+@pytest.mark.db_independent
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     a = generate_city(persons=3_000, seed=11, out_dir=tmp_path / "a", as_of=AS_OF)
     b = generate_city(persons=3_000, seed=11, out_dir=tmp_path / "b", as_of=AS_OF)
@@ -74,6 +75,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     assert json.loads((tmp_path / "a" / "manifest.json").read_text())["persons"] == 3_000
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize("persons", [1, 2, 7, 1_001])
 def test_exact_person_count(tmp_path, persons):
     manifest = generate_city(persons=persons, seed=3, out_dir=tmp_path, as_of=AS_OF)
@@ -86,6 +88,7 @@ def test_exact_person_count(tmp_path, persons):
     assert read(tmp_path, "households")["size"].to_numpy().sum() == persons
 
 
+@pytest.mark.db_independent
 def test_every_id_valid_and_consistent(city):
     people = read(city, "persons")
     ids = people["id_number"].to_pylist()
@@ -111,6 +114,7 @@ def test_every_id_valid_and_consistent(city):
     }  # 京山 under its 2016 code
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize(
     "county, birth, males, females",
     [
@@ -135,12 +139,14 @@ def test_resident_ids_unique_within_a_crowded_birthday(county, birth, males, fem
         assert parsed.sex == ("M" if is_male else "F")
 
 
+@pytest.mark.db_independent
 def test_resident_ids_refuse_more_than_the_sequence_allows():
     # 499 odd sequence numbers (001–997) exist per county, birth date and sex.
     with pytest.raises(ValueError):
         resident_ids(np.full(500, 420802), np.full(500, 7000), np.ones(500, dtype=bool), seed=1)
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize(
     "payload, account",
     [
@@ -166,6 +172,7 @@ def _luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
+@pytest.mark.db_independent
 def test_shares_are_plausible(city):
     people, households = read(city, "persons"), read(city, "households")
     age = ages(people)
@@ -189,6 +196,7 @@ def test_shares_are_plausible(city):
     assert all(len(a) == 19 and _luhn_ok(a) for a in accounts)
 
 
+@pytest.mark.db_independent
 def test_deaths_are_recent_and_end_the_membership(city):
     people, members = read(city, "persons"), read(city, "members")
     dead = people.filter(pc.is_valid(people["death_date"]))
@@ -205,6 +213,7 @@ def test_deaths_are_recent_and_end_the_membership(city):
     assert ages(dead).mean() > ages(people).mean() + 20
 
 
+@pytest.mark.db_independent
 def test_household_composition(city):
     people, members, households = (
         read(city, "persons"),
@@ -242,6 +251,7 @@ def test_household_composition(city):
         assert sum(m["relation"] == "spouse" for m in rows) <= 1
 
 
+@pytest.mark.db_independent
 def test_villages_follow_the_code_rules(city):
     villages = read(city, "villages").to_pylist()
     assert 1_000 <= len(villages) <= 2_000
@@ -269,6 +279,7 @@ def test_villages_follow_the_code_rules(city):
     assert not any(v["township_code"] == "420822450" for v in villages)  # the prison administration
 
 
+@pytest.mark.db_independent
 def test_pinyin_matches_the_registry_rule(city):
     people = read(city, "persons").slice(0, 2_000)
     for name, key in zip(people["name"].to_pylist(), people["name_pinyin"].to_pylist()):

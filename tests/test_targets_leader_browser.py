@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from minzheng.demo.data import DEMO_PASSWORD, ensure_demo_data
+from minzheng.demo.data import DEMO_PASSWORD
 from minzheng.targets.models import Plan
 from tests.fixtures.browser import SCREENSHOTS
 
@@ -23,10 +23,9 @@ def figure(text: str) -> Decimal:
     return Decimal(text.split()[0].replace(",", ""))
 
 
-def test_leader_sees_plausible_figures_and_data_coverage(browser, live_server, tmp_path):
+def test_leader_sees_plausible_figures_and_data_coverage(demo_city, live_server, browser):
     from playwright.sync_api import expect
 
-    ensure_demo_data(persons=4000, seed=11, out_root=tmp_path, log=lambda message: None)
     today = timezone.localdate()
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})

@@ -5,6 +5,8 @@ from django.utils import translation
 
 from minzheng.assistance.display import trace_label, trace_value
 
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize(
     "language, value, shown",

@@ -54,6 +54,7 @@ def truth_rows(city) -> list[dict]:
     return synth_sources.read_truth(city / "sources")
 
 
+@pytest.mark.db_independent
 def test_same_seed_same_bytes(city, tmp_path):
     again = generate_sources(
         city_dir=city,
@@ -79,6 +80,7 @@ def test_same_seed_same_bytes(city, tmp_path):
     )
 
 
+@pytest.mark.db_independent
 def test_sources_are_consistent_with_the_city_and_the_truth(city):
     manifest = json.loads((city / "sources" / "manifest.json").read_text())
     assert set(manifest["files"]) == {f"{s}.parquet" for s in SOURCE_FILES} | {
@@ -272,6 +274,7 @@ def test_the_verify_command_from_generated_sources_to_a_scored_run(settings, tmp
     )
 
 
+@pytest.mark.db_independent
 def test_ground_truth_file_lists_every_planted_household_once(city):
     with open(city / "sources" / "ground_truth.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

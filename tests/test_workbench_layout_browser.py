@@ -4,7 +4,6 @@ inside the card at 1366 px and on a phone, with a long early-review reason in it
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from tests.fixtures.payments import entitle, member, setup_world
 from .conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
 
@@ -43,40 +34,34 @@ def world(jingmen, users, people):
     return w
 
 
-def test_due_review_card_table_fits_its_card_at_1366_and_on_a_phone(world, live_server):
-    playwright = pytest.importorskip("playwright.sync_api")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_due_review_card_table_fits_its_card_at_1366_and_on_a_phone(world, live_server, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            for width, mobile in ((1366, False), (375, True)):
-                context = browser.new_context(
-                    viewport={"width": width, "height": 900},
-                    is_mobile=mobile,
-                    has_touch=mobile,
-                    locale="zh-CN",
-                )
-                page = context.new_page()
-                page.goto(f"{live_server.url}/login/")
-                page.fill("input[name=username]", "dongbao_clerk")
-                page.fill("input[name=password]", PASSWORD)
-                page.click("main button[type=submit]")
-                card = page.locator("section.card", has=page.locator("#payments-due-reviews"))
-                card.locator("table").wait_for()
-                page.screenshot(
-                    path=str(SCREENSHOTS / f"workbench-due-reviews-{width}.png"), full_page=True
-                )
-                sizes = card.evaluate("""c => { const w = c.querySelector('.table-wrap'), t = c.querySelector('table');
-                    return {wrapScroll: w.scrollWidth, wrapClient: w.clientWidth, table: t.getBoundingClientRect().width,
-                            card: c.clientWidth} }""")
-                # The table is not wider than its card: nothing to scroll, nothing cut off.
-                assert (
-                    sizes["wrapScroll"] <= sizes["wrapClient"] and sizes["table"] <= sizes["card"]
-                ), (width, sizes)
-                due = card.locator("td", has_text="2016-12-01").bounding_box()
-                box = card.bounding_box()
-                assert due["x"] + due["width"] <= box["x"] + box["width"], (width, due, box)
-                context.close()
-        finally:
-            browser.close()
+    for width, mobile in ((1366, False), (375, True)):
+        context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            is_mobile=mobile,
+            has_touch=mobile,
+            locale="zh-CN",
+        )
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "dongbao_clerk")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        card = page.locator("section.card", has=page.locator("#payments-due-reviews"))
+        card.locator("table").wait_for()
+        page.screenshot(
+            path=str(SCREENSHOTS / f"workbench-due-reviews-{width}.png"), full_page=True
+        )
+        sizes = card.evaluate("""c => { const w = c.querySelector('.table-wrap'), t = c.querySelector('table');
+            return {wrapScroll: w.scrollWidth, wrapClient: w.clientWidth, table: t.getBoundingClientRect().width,
+                    card: c.clientWidth} }""")
+        # The table is not wider than its card: nothing to scroll, nothing cut off.
+        assert sizes["wrapScroll"] <= sizes["wrapClient"] and sizes["table"] <= sizes["card"], (
+            width,
+            sizes,
+        )
+        due = card.locator("td", has_text="2016-12-01").bounding_box()
+        box = card.bounding_box()
+        assert due["x"] + due["width"] <= box["x"] + box["width"], (width, due, box)
+        context.close()

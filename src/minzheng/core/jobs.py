@@ -42,8 +42,11 @@ def queue_name() -> str:
 HEARTBEAT_SECONDS = float(os.environ.get("MINZHENG_JOB_HEARTBEAT_SECONDS", "10"))
 STALE_AFTER_SECONDS = 60
 
-# Job ids being executed by this process (a thread, an RQ work horse or the CLI foreground).
-_live: set[str] = set()
+# Job ids being executed by this process (a thread, an RQ work horse or the CLI foreground), each
+# with how many holders have it here (execute() from before the job is recorded as running until
+# its outcome is, and the heartbeat inside), so another thread never sees the job running in this
+# process without it being listed.
+_live: dict[str, int] = {}
 _live_lock = threading.Lock()
 _runner_cache: dict[int, str] = {}
 
@@ -64,7 +67,7 @@ def _runner_alive(runner: str, job_id: str) -> bool | None:
         return None
     if runner == runner_id():
         with _live_lock:
-            return job_id in _live
+            return _live.get(job_id, 0) > 0
     try:
         process = psutil.Process(int(pid_text))
         # A killed process nobody has reaped yet (a zombie) still has its pid and start time.
@@ -77,6 +80,19 @@ def _runner_alive(runner: str, job_id: str) -> bool | None:
         return None  # cannot tell: the heartbeat decides
 
 
+def _hold(job_id: str) -> None:
+    with _live_lock:
+        _live[job_id] = _live.get(job_id, 0) + 1
+
+
+def _release(job_id: str) -> None:
+    with _live_lock:
+        if _live.get(job_id, 0) <= 1:
+            _live.pop(job_id, None)
+        else:
+            _live[job_id] -= 1
+
+
 class _Heartbeat:
     """Marks the job as this process's and beats in a thread of its own until stopped."""
 
@@ -86,15 +102,13 @@ class _Heartbeat:
         self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
 
     def __enter__(self):
-        with _live_lock:
-            _live.add(self.job_id)
+        _hold(self.job_id)
         self._thread.start()
         return self
 
     def __exit__(self, *exc):
         self._stop.set()
-        with _live_lock:
-            _live.discard(self.job_id)
+        _release(self.job_id)
 
     def _beat(self):
         try:
@@ -270,43 +284,48 @@ def execute(job_id: str, *, on_progress: Callable[[Job], None] | None = None) ->
     if job_row.status == Job.Status.SUCCEEDED:
         return job_row
     spec = registered(job_row.kind)
-    now = timezone.now()
-    Job.objects.filter(pk=job_row.pk).update(
-        status=Job.Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        error="",
-        attempts=job_row.attempts + 1,
-        runner=runner_id(),
-    )
-    job_row.refresh_from_db()
-    ctx = JobContext(job_row, on_progress)
-    user = job_row.created_by
-    actor = Actor(
-        user_id=user.pk if user else None,
-        username=user.get_username() if user else "system",
-        channel="job",
-    )
+    # Listed as running here before the row says so, and until its outcome is written (see _live).
+    _hold(str(job_row.pk))
     try:
-        with acting_as(actor), _Heartbeat(str(job_row.pk)):
-            result = spec.func(ctx, **job_row.params)
-    except Exception as exc:
-        log.exception("job %s failed", job_id)
+        now = timezone.now()
         Job.objects.filter(pk=job_row.pk).update(
-            status=Job.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"{exc}\n\n{traceback.format_exc()}"[-8000:],
-            message=str(exc)[:300],
+            status=Job.Status.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            error="",
+            attempts=job_row.attempts + 1,
+            runner=runner_id(),
         )
-    else:
-        Job.objects.filter(pk=job_row.pk).update(
-            status=Job.Status.SUCCEEDED,
-            finished_at=timezone.now(),
-            result=result or {},
-            message=ctx.job.message,
-            done=ctx.job.total or ctx.job.done,
-            total=ctx.job.total or ctx.job.done,
+        job_row.refresh_from_db()
+        ctx = JobContext(job_row, on_progress)
+        user = job_row.created_by
+        actor = Actor(
+            user_id=user.pk if user else None,
+            username=user.get_username() if user else "system",
+            channel="job",
         )
+        try:
+            with acting_as(actor), _Heartbeat(str(job_row.pk)):
+                result = spec.func(ctx, **job_row.params)
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            Job.objects.filter(pk=job_row.pk).update(
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
+                error=f"{exc}\n\n{traceback.format_exc()}"[-8000:],
+                message=str(exc)[:300],
+            )
+        else:
+            Job.objects.filter(pk=job_row.pk).update(
+                status=Job.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                result=result or {},
+                message=ctx.job.message,
+                done=ctx.job.total or ctx.job.done,
+                total=ctx.job.total or ctx.job.done,
+            )
+    finally:
+        _release(str(job_row.pk))
     job_row.refresh_from_db()
     return job_row
 
