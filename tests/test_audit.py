@@ -12,6 +12,13 @@ from minzheng.people import services
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def deferred_sealing(settings):
+    """Append unsealed and seal later, as on PostgreSQL, on both databases (SQLite's default is to
+    seal in the writer's transaction)."""
+    settings.AUDIT_SEAL_INLINE = False
+
+
 def test_changes_leave_events_and_chain_verifies(people, users):
     services.update_person(user=users["dongbao_clerk"], person=people["zhang"], phone="13800000001")
     actions = list(AuditEvent.objects.order_by("seq").values_list("action", "object_type"))
@@ -35,7 +42,18 @@ def _tamper(sql, params):
         cur.execute(sql, params)
 
 
-def test_altered_event_is_named(people):
+@pytest.fixture(params=["sealed", "unsealed"])
+def state(request, people):
+    """The people fixture's events, sealed into the chain or still waiting for the sealer."""
+    if request.param == "sealed":
+        audit.seal_pending()
+    assert AuditEvent.objects.filter(chain_pos__isnull=True).exists() == (
+        request.param == "unsealed"
+    )
+    return request.param
+
+
+def test_altered_event_is_named(state):
     events = list(AuditEvent.objects.order_by("seq"))
     victim = events[3]
     _tamper(
@@ -46,16 +64,23 @@ def test_altered_event_is_named(people):
     assert not report.ok and report.first_bad_seq == victim.seq and report.checked == 3
     with pytest.raises(CommandError, match=f"#{victim.seq}"):
         call_command("audit", "verify")
+    if state == "unsealed":
+        # The sealer chained the events before it, and neither it nor anything after it.
+        sealed = set(
+            AuditEvent.objects.filter(chain_pos__isnull=False).values_list("seq", flat=True)
+        )
+        assert sealed == {e.seq for e in events[:3]}
 
 
 def test_deleted_event_is_detected_at_its_successor(people):
+    audit.seal_pending()
     events = list(AuditEvent.objects.order_by("seq"))
     _tamper(f"DELETE FROM {AuditEvent._meta.db_table} WHERE seq = %s", [events[2].seq])
     report = audit.verify_chain()
     assert not report.ok and report.first_bad_seq == events[3].seq
 
 
-def test_rehashed_event_still_breaks_the_chain(people):
+def test_rehashed_event_still_breaks_the_chain(state):
     """Recomputing the altered event's hash without the audit key does not make it verify."""
     events = list(AuditEvent.objects.order_by("seq"))
     victim = events[1]

@@ -19,6 +19,13 @@ TABLE = AuditEvent._meta.db_table
 REAL_KEY = "real-audit-key-held-by-the-operator-only-0123456789"
 
 
+@pytest.fixture(autouse=True)
+def deferred_sealing(settings):
+    """Append unsealed and seal later, as on PostgreSQL, on both databases (SQLite's default is to
+    seal in the writer's transaction)."""
+    settings.AUDIT_SEAL_INLINE = False
+
+
 def _sql(sql, params=()):
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -73,12 +80,13 @@ def operator_key(settings):
 
 @pytest.fixture
 def chain(people, users):
-    """A chain with a checkpoint taken, then more activity."""
+    """A chain with a checkpoint taken, then more activity, all of it sealed."""
     mark = audit.head_checkpoint()
     for n in range(3):
         services.update_person(
             user=users["dongbao_clerk"], person=people["zhang"], phone=f"1380000000{n}"
         )
+    audit.seal_pending()
     return mark
 
 
@@ -216,6 +224,7 @@ def test_checkpoint_refuses_to_sign_a_broken_chain(people, tmp_path):
 
 
 def test_key_rotation_keeps_old_events_verifiable(people, users, settings):
+    audit.seal_pending()
     settings.AUDIT_KEY = "the-next-audit-key-after-a-rotation-0123456789"
     assert (
         "does not hold" in audit.verify_chain().reason
@@ -228,6 +237,7 @@ def test_key_rotation_keeps_old_events_verifiable(people, users, settings):
 
 def test_chain_from_before_keyed_hashing_verifies_then_reseal_seals_it(people, tmp_path, capsys):
     # As left by the previous release: every event a plain SHA-256 with no key label.
+    audit.seal_pending()
     _rewrite_tail(0, seal=_unkeyed)
     count = AuditEvent.objects.count()
     report = audit.verify_chain()
@@ -245,9 +255,157 @@ def test_chain_from_before_keyed_hashing_verifies_then_reseal_seals_it(people, t
 
 
 def test_reseal_refuses_a_broken_chain(people):
+    audit.seal_pending()
     _rewrite_tail(0, seal=_unkeyed)
     _sql(f"UPDATE {TABLE} SET note = %s WHERE seq = %s", ["x", _events()[1].seq])
     before = list(AuditEvent.objects.order_by("seq").values_list("hash", flat=True))
     with pytest.raises(CommandError, match="altered"):
         call_command("audit", "reseal")
     assert list(AuditEvent.objects.order_by("seq").values_list("hash", flat=True)) == before
+
+
+# --- the unsealed tail -------------------------------------------------------------------------
+# Events are appended unsealed and chained by the sealer once their transaction has committed.
+# Inside a test's transaction nothing commits, so the fixture's three newest events stay unsealed.
+
+
+@pytest.fixture
+def tail(people, users):
+    """A sealed chain with a checkpoint, then three events the sealer has not chained yet."""
+    mark = audit.head_checkpoint()
+    for n in range(3):
+        services.update_person(
+            user=users["dongbao_clerk"], person=people["zhang"], phone=f"1390000000{n}"
+        )
+    unsealed = list(AuditEvent.objects.filter(chain_pos__isnull=True).order_by("seq"))
+    assert len(unsealed) == 3 and unsealed[0].seq > mark.seq
+    return mark, unsealed
+
+
+def _insert_copy(event, **changes):
+    """Insert a row like `event` under a new seq, as someone with database access would."""
+    values = {
+        f.column: getattr(event, f.attname)
+        for f in AuditEvent._meta.concrete_fields
+        if f.column != "seq"
+    }
+    values.update(changes)
+    values["seq"] = AuditEvent.objects.order_by("-seq").first().seq + 100
+    values["before"] = json.dumps(values["before"]) if values["before"] is not None else None
+    values["after"] = json.dumps(values["after"]) if values["after"] is not None else None
+    columns = ", ".join(values)
+    _sql(
+        f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join(['%s'] * len(values))})",
+        list(values.values()),
+    )
+    return values["seq"]
+
+
+def _edit_unsealed(unsealed):
+    _sql(f"UPDATE {TABLE} SET actor_name = %s WHERE seq = %s", ["someone_else", unsealed[1].seq])
+    return unsealed[1].seq
+
+
+def _edit_unsealed_and_rehash_guessed_key(unsealed):
+    victim = unsealed[1]
+    victim.note = "rewritten"
+    guessed = audit._derive(settings_demo_key())
+    forged = audit._event_mac(audit._content_fields(victim), victim.seq, guessed)
+    _sql(
+        f"UPDATE {TABLE} SET note = %s, hash = %s WHERE seq = %s", [victim.note, forged, victim.seq]
+    )
+    return victim.seq
+
+
+def _edit_unsealed_and_rehash_unkeyed(unsealed):
+    victim = unsealed[1]
+    victim.note = "rewritten"
+    digest = audit._digest(audit._content_fields(victim))
+    _sql(
+        f"UPDATE {TABLE} SET note = %s, hash = %s, key_id = '' WHERE seq = %s",
+        [victim.note, digest, victim.seq],
+    )
+    return victim.seq
+
+
+def _forge_unsealed_event(unsealed):
+    """A made-up event, hashed with a guessed key, waiting for the sealer to bless it."""
+    event = unsealed[0]
+    event.note = "forged"
+    guessed = audit._derive(settings_demo_key())
+    seq = AuditEvent.objects.order_by("-seq").first().seq + 100
+    forged = audit._event_mac(audit._content_fields(event), seq, guessed)
+    return _insert_copy(event, note="forged", hash=forged)
+
+
+def _replay_unsealed_event_after_sealing(unsealed):
+    """A copy of an unsealed row, taken before it was sealed, put back later under a new seq."""
+    captured = unsealed[0]
+    audit.seal_pending()
+    return _insert_copy(captured)
+
+
+def _unseal_the_head(unsealed):
+    """Turn the newest sealed event back into an 'unsealed' one, to delete it unseen later."""
+    audit.seal_pending()
+    head = AuditEvent.objects.order_by("-chain_pos").first()
+    _sql(f"UPDATE {TABLE} SET chain_pos = NULL, prev_hash = '' WHERE seq = %s", [head.seq])
+    return head.seq
+
+
+UNSEALED_CASES = [
+    (_edit_unsealed, "altered or forged before sealing"),
+    (_edit_unsealed_and_rehash_guessed_key, "altered or forged before sealing"),
+    (_edit_unsealed_and_rehash_unkeyed, "carries no keyed hash"),
+    (_forge_unsealed_event, "altered or forged before sealing"),
+    (_replay_unsealed_event_after_sealing, "altered or forged before sealing"),
+    (_unseal_the_head, "altered or forged before sealing"),
+]
+
+
+@pytest.mark.parametrize(
+    "tamper, reason", UNSEALED_CASES, ids=[c[0].__name__.strip("_") for c in UNSEALED_CASES]
+)
+def test_tamper_cases_in_the_unsealed_tail(tail, tamper, reason):
+    mark, unsealed = tail
+    bad = tamper(unsealed)
+    # Caught by a read-only verify, by a verify that seals first, and against the checkpoint ...
+    for report in (
+        audit.verify_chain(seal=False),
+        audit.verify_chain(),
+        audit.verify_chain(checkpoint=mark),
+    ):
+        assert not report.ok and report.first_bad_seq == bad and reason in report.reason
+    # ... and the sealer never chains the bad event, so it cannot be blessed.
+    result = audit.seal_pending()
+    assert result.blocked_at == bad and reason in result.reason
+    assert AuditEvent.objects.get(seq=bad).chain_pos is None
+    with pytest.raises(CommandError, match=f"stopped at event #{bad}"):
+        call_command("audit", "seal")
+
+
+def test_unsealed_events_are_counted_never_verified(tail, capsys):
+    mark, unsealed = tail
+    report = audit.verify_chain(seal=False, checkpoint=mark)
+    assert report.ok and report.checked == mark.events and report.unsealed == 3
+    assert f"{mark.events} events verified" in report.describe()
+    assert "unsealed: 3 newer events" in report.describe()
+    call_command("audit", "verify", no_seal=True)
+    assert "unsealed: 3" in capsys.readouterr().out
+    call_command("audit", "verify")  # seals first
+    out = capsys.readouterr().out
+    assert f"{mark.events + 3} events verified" in out and "unsealed" not in out
+
+
+def test_deleting_an_unsealed_event_is_the_known_window(tail):
+    """Until it is sealed, an event's place is not fixed: removing one leaves nothing to detect.
+    This is the window docs/SECURITY.md states; the sealer keeps it to the moments after a commit.
+    Once sealed, the same deletion is caught."""
+    mark, unsealed = tail
+    _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [unsealed[1].seq])
+    report = audit.verify_chain(seal=False, checkpoint=mark)
+    assert report.ok and report.unsealed == 2
+    assert audit.verify_chain(checkpoint=mark).ok
+    _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [unsealed[0].seq])
+    report = audit.verify_chain(checkpoint=mark)
+    assert not report.ok and report.first_bad_seq == unsealed[2].seq

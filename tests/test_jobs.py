@@ -22,7 +22,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.core import jobs, uploads
+from minzheng.core import audit, jobs, uploads
 from minzheng.core.idcard import check_char
 from minzheng.core.management.commands.jobs import parse_param
 from minzheng.core.models import AuditEvent, Job
@@ -491,7 +491,10 @@ children_of = workers.children_of
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_import_job_runs_on_a_real_rq_worker(broker, clerk, tmp_path):
+def test_import_job_runs_on_a_real_rq_worker(broker, clerk, tmp_path, monkeypatch):
+    # No periodic sealing in the worker: the work horse seals its own events after their commits,
+    # and before it ends.
+    monkeypatch.setenv("MINZHENG_AUDIT_SEAL_SECONDS", "0")
     upload = write_households(tmp_path / "upload.csv", 4)
     job_row = imports.start_import(
         user=clerk, path=upload, original_name="upload.csv", mode=imports.GOOD_ROWS
@@ -506,6 +509,10 @@ def test_import_job_runs_on_a_real_rq_worker(broker, clerk, tmp_path):
     assert (job_row.result["created_people"], job_row.result["created_households"]) == (12, 4)
     assert (job_row.done, job_row.total, job_row.attempts) == (12, 12, 1)
     assert Person.objects.count() == 12 and jobs.rq_queue().count == 0
+    # The worker sealed the job's audit events into the chain before it ended.
+    audit.sealer.flush(timeout=30)  # this process's own (the upload's)
+    report = audit.verify_chain(seal=False)
+    assert report.ok and report.unsealed == 0 and report.checked == AuditEvent.objects.count()
 
 
 @pytest.mark.redis

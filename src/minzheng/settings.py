@@ -17,6 +17,8 @@ MINZHENG_HSTS_SECONDS  Strict-Transport-Security max-age in production (default 
 MINZHENG_AUDIT_KEY   key for the audit chain's HMAC and signed checkpoints (any string, >= 32 chars);
                      MINZHENG_AUDIT_PREVIOUS_KEYS (comma-separated) still verifies events sealed before a rotation.
 MINZHENG_AUDIT_CHECKPOINT_DIR  where `audit checkpoint` writes (default VAR_DIR/audit-checkpoints).
+MINZHENG_AUDIT_SEAL_SECONDS  how often server and worker processes seal audit events whose commit
+                     was not followed by a sealing pass (default 5; 0 = only on commit).
 MINZHENG_BACKUP_DIR  where `backup` writes (default VAR_DIR/backups).
 """
 
@@ -70,6 +72,8 @@ if not DEMO_MODE and (AUDIT_KEY == DEMO_AUDIT_KEY or len(AUDIT_KEY) < 32):
 AUDIT_CHECKPOINT_DIR = Path(
     os.environ.get("MINZHENG_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints")
 )
+# Events are sealed into the chain right after their commit; this is the safety net's period.
+AUDIT_SEAL_SECONDS = float(os.environ.get("MINZHENG_AUDIT_SEAL_SECONDS", "5"))
 BACKUP_DIR = Path(os.environ.get("MINZHENG_BACKUP_DIR", VAR_DIR / "backups"))
 
 # Production never runs with DEBUG: its error pages show settings and source code.
@@ -182,6 +186,10 @@ def _database_from_env() -> dict:
 
 
 DATABASES = {"default": _database_from_env()}
+# Audit events are appended unsealed and chained by a sealer after the commit, so that writers
+# never wait for one another; SQLite runs one writer at a time anyway, so there the writer seals
+# its own event at once (core/audit.py).
+AUDIT_SEAL_INLINE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 BROKER_URL = os.environ.get("MINZHENG_BROKER_URL", "")

@@ -39,6 +39,10 @@ FORMAT = "minzheng-backup/1"
 MANIFEST = "manifest.json"
 CHECKPOINT = "audit-checkpoint.json"
 AUDIT_TABLE = "core_auditevent"
+# The snapshot's checkpoint covers the sealed chain; events still unsealed in it are sealed after a
+# restore like any others (the manifest counts them apart).
+HEAD_SQL = f"SELECT seq, hash FROM {AUDIT_TABLE} WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1"
+SEALED_SQL = f"SELECT count(*) FROM {AUDIT_TABLE} WHERE chain_pos IS NOT NULL"
 
 
 class BackupError(Exception):
@@ -83,15 +87,14 @@ def _sqlite_snapshot(dest: Path) -> Snapshot:
             )
         ]
         counts = {t: target.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-        head = target.execute(
-            f"SELECT seq, hash FROM {AUDIT_TABLE} ORDER BY seq DESC LIMIT 1"
-        ).fetchone() or (0, audit.GENESIS)
+        head = target.execute(HEAD_SQL).fetchone() or (0, audit.GENESIS)
+        sealed = target.execute(SEALED_SQL).fetchone()[0]
         key_ids = [
             r[0] for r in target.execute(f"SELECT DISTINCT key_id FROM {AUDIT_TABLE} ORDER BY 1")
         ]
     finally:
         target.close()
-    return Snapshot(dest, counts, head[0], head[1], counts.get(AUDIT_TABLE, 0), key_ids)
+    return Snapshot(dest, counts, head[0], head[1], sealed, key_ids)
 
 
 def _pg_conninfo() -> dict:
@@ -157,8 +160,10 @@ def _pg_snapshot(dest: Path) -> Snapshot:
             for table in tables:
                 cur.execute(f'SELECT count(*) FROM "{table}"')
                 counts[table] = cur.fetchone()[0]
-            cur.execute(f"SELECT seq, hash FROM {AUDIT_TABLE} ORDER BY seq DESC LIMIT 1")
+            cur.execute(HEAD_SQL)
             head = cur.fetchone() or (0, audit.GENESIS)
+            cur.execute(SEALED_SQL)
+            sealed = cur.fetchone()[0]
             cur.execute(f"SELECT DISTINCT key_id FROM {AUDIT_TABLE} ORDER BY 1")
             key_ids = [r[0] for r in cur.fetchall()]
             # The exporting transaction stays open until pg_dump has read everything.
@@ -181,7 +186,7 @@ def _pg_snapshot(dest: Path) -> Snapshot:
         conn.rollback()
     if proc.returncode != 0:
         raise BackupError(f"pg_dump failed: {proc.stderr.strip()}")
-    return Snapshot(dest, counts, head[0], head[1], counts.get(AUDIT_TABLE, 0), key_ids)
+    return Snapshot(dest, counts, head[0], head[1], sealed, key_ids)
 
 
 # --- backup ------------------------------------------------------------------------------------
@@ -209,6 +214,8 @@ def create_backup(
     vendor = connection.vendor
     with tempfile.TemporaryDirectory(dir=folder, prefix=".backup-") as work:
         work = Path(work)
+        # Seal what is pending, so the archive's checkpoint covers every event written so far.
+        audit.seal_pending()
         log(f"database snapshot ({vendor}) …")
         if vendor == "sqlite":
             snap = _sqlite_snapshot(work / "database.sqlite3")
@@ -244,6 +251,7 @@ def create_backup(
                     "head_seq": snap.head_seq,
                     "head_hash": snap.head_hash,
                     "events": snap.audit_events,
+                    "unsealed": snap.counts.get(AUDIT_TABLE, 0) - snap.audit_events,
                     "key_ids": snap.audit_key_ids,
                     "checkpoint": CHECKPOINT,
                 },

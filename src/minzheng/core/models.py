@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """One event in a hash chain: each event's hash covers its content and the previous hash,
     so editing or deleting any event breaks every hash after it. The hash is an HMAC under the
-    audit key named by key_id (its fingerprint); key_id "" marks events from before keyed hashing."""
+    audit key named by key_id (its fingerprint); key_id "" marks events from before keyed hashing.
+
+    An event is written unsealed (chain_pos empty, prev_hash "", hash an HMAC over its own content
+    and seq) and sealed into the chain shortly after its transaction commits (core.audit.seal_pending):
+    the sealer gives it the next chain position and its chained hash."""
 
     class Action(models.TextChoices):
         CREATE = "create", _("新增")
@@ -43,9 +47,18 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
     key_id = models.CharField(max_length=16, blank=True, default="")
+    chain_pos = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-seq"]
+        indexes = [
+            # The unsealed tail: what the sealer reads, small whatever the chain's length.
+            models.Index(
+                fields=["seq"],
+                condition=models.Q(chain_pos__isnull=True),
+                name="core_audit_unsealed",
+            )
+        ]
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
 

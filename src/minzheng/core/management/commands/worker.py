@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rq import Worker
 
-from minzheng.core import jobs
+from minzheng.core import audit, jobs
 from minzheng.core.keycheck import require_data_key
 from minzheng.core.models import Job
 
@@ -36,6 +36,8 @@ class DjangoWorker(Worker):
         try:
             return super().perform_job(job, queue, execution)
         finally:
+            # The horse ends with os._exit: seal its audit events before, not at the next pass.
+            audit.sealer.flush(timeout=30)
             connections.close_all()
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
@@ -84,6 +86,9 @@ class Command(BaseCommand):
         # Import every app's job functions once here, so each forked horse starts with them loaded.
         jobs.load_job_modules()
         connections.close_all()
+        # The worker also seals events every few seconds, whoever wrote them (a server process
+        # killed between a commit and its sealing pass, a command that ended early).
+        audit.sealer.start(settings.AUDIT_SEAL_SECONDS or None)
         if processes == 1:
             worker = DjangoWorker([jobs.queue_name()], connection=redis)
             worker.work(burst=burst, logging_level=level)
