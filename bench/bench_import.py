@@ -100,7 +100,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="default: SQLite under --var-dir")
     parser.add_argument("--var-dir", type=Path, default=Path("/tmp/bench-import"))
     parser.add_argument("--readers", type=int, default=4, help="client threads reading (0: none)")
-    parser.add_argument("--think", type=float, default=0.1, help="seconds between a reader's reads")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.5,
+        help="seconds between a reader's reads (a clerk browsing)",
+    )
     parser.add_argument(
         "--idle", type=float, default=10.0, help="seconds of reads before the import"
     )
