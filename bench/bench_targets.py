@@ -646,7 +646,9 @@ def main() -> None:
                         f"{label}: {args.users} users, think time {think} s, {args.duration:.0f} s …",
                         flush=True,
                     )
-                    result["load"].append(load(args, urls, cookies, think, CpuMeter(args, process)))
+                    result["load"].append(
+                        load(args, urls, cookies, think, CpuMeter(args, process, conn_max_age))
+                    )
                     print("  " + json.dumps(result["load"][-1], ensure_ascii=False), flush=True)
                 summary["variants"].append(result)
             finally:
