@@ -3,6 +3,8 @@
     .venv/bin/python bench/bench_targets.py                       # PostgreSQL, 2,900,000 persons
     .venv/bin/python bench/bench_targets.py --database-url sqlite:////tmp/bench-targets.sqlite3
     .venv/bin/python bench/bench_targets.py --persons 200000 --duration 20
+    .venv/bin/python bench/bench_targets.py --keep-db --baseline-rev a8d9747 \
+        --variants baseline@0,baseline@60,current@60
 
 1. Builds (or reuses, with --keep-db) a scratch database with the synthetic city, the 2016 plan
    with every rate target handed down to the counties and on to every township (thousands of
@@ -10,11 +12,18 @@
    month by month from January to June 2016.
 2. Times `refresh(on_date=2016-06-30)`: every indicator for every region, every target evaluated,
    scores and ranks written. Goal ≤ 60 s.
-3. Serves the pages with gunicorn (DEBUG off) and drives them with the closed-loop load generator
-   below (the "load tool": N threads, one keep-alive HTTP connection and one logged-in session
-   each, requesting the city, county and township dashboards, target pages and the unit page in
-   random order, with an optional think time). Reports p50/p95/p99 latency and throughput.
+3. Serves the pages with gunicorn (DEBUG off, persistent database connections as in production,
+   `--conn-max-age`) and drives them with the closed-loop load generator below (the "load tool":
+   N threads, one keep-alive HTTP connection and one logged-in session each, requesting the city,
+   county and township dashboards, target pages and the unit page in random order, with an
+   optional think time). Reports p50/p95/p99 latency, throughput, and the CPU the server's workers
+   and its PostgreSQL sessions spent per request (steadier than latency on a shared machine).
    Goal: p95 ≤ 200 ms with 20 concurrent users.
+
+   `--baseline-rev REV --variants baseline@0,baseline@60,current@60` serves, in the same run, the
+   code of another revision (extracted with `git archive`) and/or other connection settings
+   against the same database, one after the other, and prints the ratios of the last variant
+   over the first.
 
 The scratch database (default `minzheng_bench_targets`) is dropped at the end unless --keep-db.
 """
@@ -72,8 +81,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--conn-max-age",
         type=int,
-        default=0,
-        help="serve with persistent database connections of this many seconds (the platform's settings use 0)",
+        default=60,
+        help="serve with persistent database connections of this many seconds "
+        "(MINZHENG_DB_CONN_MAX_AGE; the production setting in the README is 60, the default 0)",
+    )
+    parser.add_argument(
+        "--baseline-rev",
+        default="",
+        help="also serve the code of this git revision (extracted with git archive) for comparison",
+    )
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="comma-separated code@conn_max_age to measure in this run, code being 'current' or "
+        "'baseline' (--baseline-rev), e.g. baseline@0,baseline@60,current@60 "
+        "(default: current@--conn-max-age)",
+    )
+    parser.add_argument(
+        "--skip-refresh", action="store_true", help="reuse the snapshot of a kept database"
     )
     parser.add_argument(
         "--keep-db",
@@ -337,32 +362,36 @@ def sessions(count: int) -> list[str]:
         )
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that signs users in (the first only guards against locked-out logins).
+        store[BACKEND_SESSION_KEY] = "minzheng.accounts.backends.PlatformBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
     return cookies
 
 
-def serve(args) -> subprocess.Popen:
+def extract_revision(rev: str, into: Path) -> Path:
+    """The platform's source at `rev` (git archive: reads the repository, changes nothing)."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+def serve(args, src: Path, conn_max_age: int) -> subprocess.Popen:
     env = dict(
         os.environ,
         DEBUG="0",
         DATABASE_URL=args.database_url,
         MINZHENG_VAR_DIR=str(args.var_dir),
+        MINZHENG_DB_CONN_MAX_AGE=str(conn_max_age),
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        PYTHONPATH=str(src),
     )
-    if args.conn_max_age:
-        # A settings module of the benchmark's own, to compare with persistent connections.
-        (args.var_dir / "bench_targets_settings.py").write_text(
-            "from minzheng.settings import *  # noqa: F401,F403\n"
-            f"DATABASES['default']['CONN_MAX_AGE'] = {args.conn_max_age}\n"
-            "DATABASES['default']['CONN_HEALTH_CHECKS'] = True\n"
-        )
-        env["DJANGO_SETTINGS_MODULE"] = "bench_targets_settings"
-        env["PYTHONPATH"] = str(args.var_dir)
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        str(Path(sys.executable).with_name("gunicorn")),
         "minzheng.wsgi:application",
         "--bind",
         f"127.0.0.1:{args.port}",
@@ -375,10 +404,10 @@ def serve(args) -> subprocess.Popen:
         "--log-level",
         "warning",
         "--chdir",
-        str(ROOT / "src"),
+        str(src),
     ]
     process = subprocess.Popen(command, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
@@ -391,7 +420,103 @@ def serve(args) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def load(args, urls: list[str], cookies: list[str], think: float) -> dict:
+def warm_up(args, urls: list[str], cookie: str) -> float:
+    """Each worker process keeps its own cache of snapshot page parts (the default local-memory
+    cache): ask for every page a few times per worker so the measurement sees warm workers, as a
+    server that has been up since the nightly refresh would be."""
+    started = time.monotonic()
+    for _round in range(3 * args.workers):
+        for url in urls:
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+            conn.request("GET", url, headers={"Cookie": cookie})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{url} answered {response.status}")
+    return round(time.monotonic() - started, 1)
+
+
+class CpuMeter:
+    """CPU seconds used by the server's worker processes and by its PostgreSQL sessions while the
+    load runs. Less sensitive than latency to what else runs on a shared machine: the work a page
+    costs. The sessions are sampled every second (persistent connections are replaced after their
+    maximum age), so at most a second of a closed session's work is missed; with a connection per
+    request they are not counted."""
+
+    def __init__(self, args, server: subprocess.Popen, conn_max_age: int):
+        import psutil
+
+        self.psutil = psutil
+        self.workers = psutil.Process(server.pid).children()
+        persistent = is_postgres(args.database_url) and conn_max_age > 0
+        self.database_url = args.database_url if persistent else ""
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+
+    def _backend_pids(self, conn, name) -> list[int]:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+        ]
+
+    def _sample(self, conn, name, initial: bool):
+        for pid in self._backend_pids(conn, name):
+            try:
+                times = self.psutil.Process(pid).cpu_times()
+            except self.psutil.Error:
+                continue
+            self.first.setdefault(pid, times.user + times.system if initial else 0.0)
+            self.last[pid] = times.user + times.system
+
+    def _run(self):
+        conn, name = admin_connection(self.database_url)
+        with conn:
+            self._sample(conn, name, initial=True)
+            self._ready.set()
+            while not self._stop.wait(1.0):
+                self._sample(conn, name, initial=False)
+            self._sample(conn, name, initial=False)
+
+    @staticmethod
+    def _seconds(processes) -> dict:
+        seconds = {}
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                seconds[process.pid] = times.user + times.system
+            except Exception:  # gone meanwhile
+                pass
+        return seconds
+
+    def start(self):
+        self.before = self._seconds(self.workers)
+        if self.database_url:
+            self._ready = threading.Event()
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+            self._ready.wait(30)
+
+    def stop(self, requests: int) -> dict:
+        after = self._seconds(self.workers)
+        server = sum(after[pid] - self.before[pid] for pid in after if pid in self.before)
+        postgres = None
+        if self.database_url:
+            self._stop.set()
+            self._thread.join()
+            postgres = sum(self.last[pid] - self.first[pid] for pid in self.last)
+        return {
+            "server_cpu_ms_per_request": round(server / max(requests, 1) * 1000, 2),
+            "postgres_cpu_ms_per_request": round(postgres / max(requests, 1) * 1000, 2)
+            if postgres is not None
+            else None,
+        }
+
+
+def load(args, urls: list[str], cookies: list[str], think: float, meter=None) -> dict:
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -401,12 +526,21 @@ def load(args, urls: list[str], cookies: list[str], think: float) -> dict:
         rng = random.Random(seed)
         conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
         mine = []
+        headers = {"Cookie": cookie, "Accept-Language": "zh-CN"}
         while time.monotonic() < stop_at:
             url = rng.choice(urls)
             started = time.perf_counter()
             try:
-                conn.request("GET", url, headers={"Cookie": cookie, "Accept-Language": "zh-CN"})
-                response = conn.getresponse()
+                try:
+                    conn.request("GET", url, headers=headers)
+                    response = conn.getresponse()
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    # The server closed the idle keep-alive connection (gunicorn's keepalive is
+                    # 2 s): like a browser, send the request again on a new connection.
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+                    conn.request("GET", url, headers=headers)
+                    response = conn.getresponse()
                 response.read()
                 if response.status != 200:
                     with lock:
@@ -423,12 +557,15 @@ def load(args, urls: list[str], cookies: list[str], think: float) -> dict:
             latencies.extend(mine)
 
     threads = [threading.Thread(target=user, args=(cookies[i], i)) for i in range(args.users)]
+    if meter:
+        meter.start()
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
+    cpu = meter.stop(len(latencies)) if meter else {}
     ms = sorted(x * 1000 for x in latencies)
 
     def pct(p):
@@ -446,6 +583,8 @@ def load(args, urls: list[str], cookies: list[str], think: float) -> dict:
         "p95_ms": pct(95),
         "p99_ms": pct(99),
         "max_ms": round(ms[-1], 1) if ms else None,
+        **cpu,
+        "load_average": round(os.getloadavg()[0], 2),
     }
 
 
@@ -464,44 +603,70 @@ def main() -> None:
     try:
         print("building the data …", flush=True)
         summary.update(build(args))
-        print("refreshing the snapshot …", flush=True)
-        summary["refresh"] = bench_refresh(args.refresh_runs)
+        if not args.skip_refresh:
+            print("refreshing the snapshot …", flush=True)
+            summary["refresh"] = bench_refresh(args.refresh_runs)
         urls = page_urls(summary["plan"])
         cookies = sessions(args.users)
         from django.db import connections
 
         connections.close_all()
-        process = serve(args)
-        try:
-            # Each worker process keeps its own cache of snapshot page parts (the default local-memory
-            # cache): ask for every page a few times per worker so the measurement sees warm workers,
-            # as a server that has been up since the nightly refresh would be.
-            started = time.monotonic()
-            for _round in range(3 * args.workers):
-                for url in urls:
-                    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
-                    conn.request("GET", url, headers={"Cookie": cookies[0]})
-                    response = conn.getresponse()
-                    response.read()
-                    if response.status != 200:
-                        raise RuntimeError(f"{url} answered {response.status}")
-            summary["warm_up_s"] = round(time.monotonic() - started, 1)
-            summary["server"] = (
-                f"gunicorn gthread, {args.workers} workers × {args.threads} threads, DEBUG off, "
-                f"CONN_MAX_AGE {args.conn_max_age}"
+        variants = [
+            (code, int(conn))
+            for code, _, conn in (
+                v.strip().partition("@")
+                for v in (args.variants or f"current@{args.conn_max_age}").split(",")
             )
-            summary["pages"] = len(urls)
-            summary["load"] = []
-            for think in args.think or [0.0, 1.0]:
-                print(
-                    f"load: {args.users} users, think time {think} s, {args.duration:.0f} s …",
-                    flush=True,
-                )
-                summary["load"].append(load(args, urls, cookies, think))
-                print("  " + json.dumps(summary["load"][-1], ensure_ascii=False), flush=True)
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+        ]
+        sources = {"current": ROOT / "src"}
+        if any(code == "baseline" for code, _ in variants):
+            if not args.baseline_rev:
+                raise SystemExit("--variants names 'baseline': give --baseline-rev")
+            sources["baseline"] = extract_revision(
+                args.baseline_rev, args.var_dir / f"baseline-{args.baseline_rev}"
+            )
+        summary["pages"] = len(urls)
+        summary["server"] = (
+            f"gunicorn gthread, {args.workers} workers × {args.threads} threads, DEBUG off"
+        )
+        summary["variants"] = []
+        for code, conn_max_age in variants:
+            label = f"{code}@{conn_max_age}" + (
+                f" ({args.baseline_rev})" if code == "baseline" else ""
+            )
+            process = serve(args, sources[code], conn_max_age)
+            try:
+                result = {
+                    "variant": label,
+                    "warm_up_s": warm_up(args, urls, cookies[0]),
+                    "load": [],
+                }
+                for think in args.think or [0.0, 1.0]:
+                    print(
+                        f"{label}: {args.users} users, think time {think} s, {args.duration:.0f} s …",
+                        flush=True,
+                    )
+                    result["load"].append(
+                        load(args, urls, cookies, think, CpuMeter(args, process, conn_max_age))
+                    )
+                    print("  " + json.dumps(result["load"][-1], ensure_ascii=False), flush=True)
+                summary["variants"].append(result)
+            finally:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+        if len(summary["variants"]) > 1:
+            first, last = summary["variants"][0], summary["variants"][-1]
+            summary["ratios"] = {
+                f"think {a['think_s']} s": {
+                    "throughput": round(b["throughput_rps"] / a["throughput_rps"], 2),
+                    "p95": round(a["p95_ms"] / b["p95_ms"], 2),
+                    "server_cpu_per_request": round(
+                        a["server_cpu_ms_per_request"] / b["server_cpu_ms_per_request"], 2
+                    ),
+                    "of": f"{last['variant']} over {first['variant']}",
+                }
+                for a, b in zip(first["load"], last["load"], strict=True)
+            }
     finally:
         if not args.keep_db:
             from django.db import connections

@@ -9,12 +9,15 @@ cases only for regions inside their scope. A 东宝区 account reads nothing of 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
 from operator import or_
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from minzheng.accounts.models import STAFF_ROLES, User
@@ -93,7 +96,15 @@ def targets_for(user, plan: Plan | None = None) -> QuerySet[Target]:
 
 
 def get_target(user, pk) -> Target:
-    target = targets_for(user).filter(pk=pk).first()
+    # With what its page shows (the plan and its region, the chain of targets it was split from
+    # with their regions), and nothing else: a wide join costs more to build than it saves.
+    target = (
+        targets_for(user)
+        .select_related(None)
+        .select_related("region", "plan__region", "parent__region", "parent__parent__region")
+        .filter(pk=pk)
+        .first()
+    )
     if target is None:
         raise NotFoundOrOutOfScope()
     return target
@@ -172,9 +183,85 @@ def home_region(user, plan: Plan) -> Region:
     return plan.region
 
 
-def snapshot_dates(plan: Plan) -> list[dt.date]:
-    """The dates the plan was assessed on. The plan's own unit is scored on every one of them
-    whenever it carries targets (read through the (plan, region, date) unique index)."""
+# Page parts and reads drawn from the snapshots change only when a refresh writes one, and what
+# pages show of plans and targets only when a plan or one of its targets is edited. Every refresh
+# sets its date's computed_at in its own transaction, and every change of a plan or of its targets
+# sets the plan's updated_at (services.touch_plan); so the count and the latest stamp of each name
+# their state ("generation"): one small read per page, and whatever is kept under a key holding it
+# (in the cache, per process by default) is never out of date.
+CACHE_SECONDS = 3600
+_GENERATION_SQL = (
+    f"SELECT (SELECT count(*) FROM {SnapshotRun._meta.db_table}),"
+    f" (SELECT max(computed_at) FROM {SnapshotRun._meta.db_table}),"
+    f" (SELECT count(*) FROM {Plan._meta.db_table}),"
+    f" (SELECT max(updated_at) FROM {Plan._meta.db_table})"
+)
+
+
+def cache_generation() -> str:
+    """The state of the snapshots and of the plans, for cache keys: changes with every refresh
+    and every edit of a plan or its targets."""
+    with connection.cursor() as cur:
+        cur.execute(_GENERATION_SQL)
+        state = repr(cur.fetchone())
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
+
+
+def _cached(key: str, build):
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _scope_key(user) -> str:
+    paths = scope_paths(user)
+    return "*" if paths is None else hashlib.sha256("|".join(paths).encode()).hexdigest()[:20]
+
+
+def plans_for_page(user, *, generation: str) -> list[Plan]:
+    """`plans_for(user)`, newest first, kept until a plan changes."""
+    if not permissions.may_view(user):
+        return []
+    return _cached(
+        f"targets:plans:{_scope_key(user)}:{generation}",
+        lambda: list(plans_for(user).order_by("-year")),
+    )
+
+
+def in_context(user, region: Region) -> bool:
+    """Whether `_context_q` lets the user see a record of this region: their regions, and the
+    chain of units above them."""
+    paths = scope_paths(user)
+    if paths is None:
+        return True
+    above = {code for p in paths for code in p.strip("/").split("/")}
+    return any(region.path.startswith(p) for p in paths) or region.code in above
+
+
+def target_for_page(user, pk: int, *, generation: str) -> Target:
+    """`get_target`, kept until its plan changes (every change of a target touches its plan);
+    the scope is checked on every call."""
+    if not permissions.may_view(user):
+        raise NotFoundOrOutOfScope()
+
+    def read():
+        return (
+            Target.objects.select_related(
+                "region", "plan__region", "parent__region", "parent__parent__region"
+            )
+            .filter(pk=pk)
+            .first()
+        ) or False
+
+    target = _cached(f"targets:target:{pk}:{generation}", read)
+    if not target or not in_context(user, target.region):
+        raise NotFoundOrOutOfScope()
+    return target
+
+
+def _read_snapshot_dates(plan: Plan) -> list[dt.date]:
     dates = list(
         UnitScore.objects.filter(plan=plan, region_id=plan.region_id)
         .order_by("on_date")
@@ -183,6 +270,15 @@ def snapshot_dates(plan: Plan) -> list[dt.date]:
     return dates or sorted(
         set(UnitScore.objects.filter(plan=plan).values_list("on_date", flat=True))
     )
+
+
+def snapshot_dates(plan: Plan, *, generation: str | None = None) -> list[dt.date]:
+    """The dates the plan was assessed on. The plan's own unit is scored on every one of them
+    whenever it carries targets (read through the (plan, region, date) unique index). With a
+    `cache_generation`, kept in the cache until the next refresh."""
+    if generation is None:
+        return _read_snapshot_dates(plan)
+    return _cached(f"targets:dates:{plan.pk}:{generation}", lambda: _read_snapshot_dates(plan))
 
 
 def latest_date(plan: Plan) -> dt.date | None:
@@ -198,10 +294,12 @@ def last_run() -> SnapshotRun | None:
     return SnapshotRun.objects.order_by("-computed_at").first()
 
 
-def resolve_date(plan: Plan, requested: dt.date | None) -> tuple[dt.date | None, list[dt.date]]:
+def resolve_date(
+    plan: Plan, requested: dt.date | None, *, generation: str | None = None
+) -> tuple[dt.date | None, list[dt.date]]:
     """The snapshot date to show (the requested one if it exists, else the latest before it, else
     the latest) and all the plan's snapshot dates."""
-    dates = snapshot_dates(plan)
+    dates = snapshot_dates(plan, generation=generation)
     if requested in dates:
         return requested, dates
     earlier = [d for d in dates if requested is None or d <= requested]
@@ -209,13 +307,24 @@ def resolve_date(plan: Plan, requested: dt.date | None) -> tuple[dt.date | None,
 
 
 def snapshot_stamp(on_date: dt.date | None) -> str:
-    """When the snapshot of a date was last rebuilt: part of the key of every cached page part."""
+    """When the snapshot of a date was last rebuilt."""
     if on_date is None:
         return "-"
     stamp = (
         SnapshotRun.objects.filter(on_date=on_date).values_list("computed_at", flat=True).first()
     )
     return stamp.isoformat() if stamp else "-"
+
+
+def crumbs_for(region: Region) -> list[Region]:
+    """The units above a region, for the links at the top of a page (names only: kept a while,
+    like the page parts, whose expiry bounds what a renamed region leaves)."""
+    from minzheng.regions.selectors import ancestors
+
+    return _cached(
+        f"targets:crumbs:{region.path}",
+        lambda: [r for r in ancestors(region) if r.level != Region.Level.PROVINCE],
+    )
 
 
 def open_cases_under(user, plan: Plan, region: Region) -> list[SupervisionCase]:
@@ -229,6 +338,8 @@ def open_cases_under(user, plan: Plan, region: Region) -> list[SupervisionCase]:
         q = Q(region__path__startswith=region.path)
     return list(
         cases_for(user)
+        .select_related(None)
+        .select_related("region", "owner")  # what the lists show
         .filter(q, plan=plan, status=SupervisionCase.Status.OPEN)
         .order_by("deadline")[:50]
     )
@@ -275,8 +386,11 @@ def allocated_values(target: Target) -> dict[int, Decimal]:
 
 def target_reports(user, target: Target, codes: list[str]) -> list[ReportedValue]:
     """The latest reports (24 at most) of these indicators for the target's region."""
+    if not codes:
+        return []
     return list(
         reports_for(user)
+        .select_related(None)  # the list shows the reports' own fields only
         .filter(indicator__in=codes, region=target.region)
         .order_by("-as_of", "-id")[:24]
     )
@@ -284,7 +398,12 @@ def target_reports(user, target: Target, codes: list[str]) -> list[ReportedValue
 
 def open_case_of(user, target: Target) -> SupervisionCase | None:
     """The target's open supervision case, if any."""
-    return cases_for(user).filter(target=target, status=SupervisionCase.Status.OPEN).first()
+    return (
+        cases_for(user)
+        .select_related(None)
+        .filter(target=target, status=SupervisionCase.Status.OPEN)
+        .first()
+    )
 
 
 def latest_evaluation(user, target: Target) -> Evaluation | None:

@@ -22,7 +22,6 @@ from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope, scope_paths
 from minzheng.regions.models import Region
-from minzheng.regions.selectors import ancestors
 from minzheng.web.views.base import apply_service_error, page, paginate
 
 from . import calculations, excel, indicators, pdf, permissions, selectors, services
@@ -43,8 +42,9 @@ from .models import Plan, ReportedValue, SupervisionCase
 
 targets_page = page(check=permissions.may_view)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Page parts drawn from a snapshot only change when the snapshot is rebuilt or the plan edited,
-# both of which are in the cache key; the expiry only bounds what a renamed region could leave.
+# Page parts drawn from a snapshot only change when a snapshot is rebuilt or the plan edited,
+# both of which are in the cache key (selectors.cache_generation, plan.updated_at); the expiry
+# only bounds what a renamed region could leave.
 FRAGMENT_SECONDS = 3600
 
 
@@ -123,7 +123,8 @@ def _chart_data(board) -> dict:
 @targets_page
 def dashboard(request):
     user = request.user
-    plans = selectors.plans_by_year(user)
+    generation = selectors.cache_generation()
+    plans = selectors.plans_for_page(user, generation=generation)
     plan = _plan_from_request(request, plans)
     if plan is None:
         return render(
@@ -131,7 +132,7 @@ def dashboard(request):
         )
     code = request.GET.get("region", "")
     region = selectors.visible_region(user, code) if code else selectors.home_region(user, plan)
-    on_date, dates = selectors.resolve_date(plan, _date_param(request))
+    on_date, dates = selectors.resolve_date(plan, _date_param(request), generation=generation)
 
     def build():
         board = selectors.dashboard(user, plan, region, on_date, with_cases=False)
@@ -142,7 +143,7 @@ def dashboard(request):
         )
 
     board_html = _fragment(
-        ("board", plan.pk, plan.updated_at, region.pk, on_date, selectors.snapshot_stamp(on_date)),
+        ("board", plan.pk, plan.updated_at, region.pk, on_date, generation),
         build,
     )
     query = {"plan": plan.pk, "region": region.code}
@@ -157,7 +158,7 @@ def dashboard(request):
             "on_date": on_date,
             "dates": dates,
             "board_html": board_html,
-            "crumbs": [r for r in ancestors(region) if r.level != Region.Level.PROVINCE],
+            "crumbs": selectors.crumbs_for(region),
             "cases": selectors.open_cases_under(user, plan, region),
             "plans": plans,
             "query": "&".join(f"{k}={v}" for k, v in query.items()),
@@ -221,7 +222,8 @@ def unit_page(request):
             request, "targets/empty.html", {"may_manage": permissions.may_manage_plan(user)}
         )
     region = selectors.home_region(user, plan)
-    on_date, _dates = selectors.resolve_date(plan, None)
+    generation = selectors.cache_generation()
+    on_date, _dates = selectors.resolve_date(plan, None, generation=generation)
 
     def build():
         board = selectors.dashboard(user, plan, region, on_date, with_cases=False)
@@ -243,7 +245,7 @@ def unit_page(request):
                     plan.updated_at,
                     region.pk,
                     on_date,
-                    selectors.snapshot_stamp(on_date),
+                    generation,
                 ),
                 build,
             ),
@@ -264,8 +266,11 @@ def unit_page(request):
 @targets_page
 def target_detail(request, pk):
     user = request.user
-    target = selectors.get_target(user, pk)
-    on_date, _dates = selectors.resolve_date(target.plan, _date_param(request))
+    generation = selectors.cache_generation()
+    target = selectors.target_for_page(user, pk, generation=generation)
+    on_date, _dates = selectors.resolve_date(
+        target.plan, _date_param(request), generation=generation
+    )
 
     def build():
         detail = selectors.target_detail(user, target, on_date)
@@ -312,7 +317,7 @@ def target_detail(request, pk):
             target.pk,
             target.plan.updated_at,
             on_date,
-            selectors.snapshot_stamp(on_date),
+            generation,
             scope,
         ),
         build,

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -44,15 +45,29 @@ def register(
     _ITEMS[url_name] = NavItem(label, url_name, prefix, order, visible)
 
 
+_URLS: dict[tuple, str | None] = {}
+
+
+def _url(url_name: str) -> str | None:
+    """The entry's address, reversed once per URL configuration and script prefix (every page
+    draws the menu)."""
+    key = (url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    if key not in _URLS:
+        try:
+            _URLS[key] = reverse(url_name)
+        except NoReverseMatch:  # a module whose pages are not mounted in this deployment
+            _URLS[key] = None
+    return _URLS[key]
+
+
 def items_for(request) -> list[dict]:
     user = request.user
     shown = []
     for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.url_name)):
         if not item.visible(user):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:  # a module whose pages are not mounted in this deployment
+        url = _url(item.url_name)
+        if url is None:
             continue
         shown.append({"label": item.label, "url": url, "prefix": item.prefix, "current": False})
     path = request.path
