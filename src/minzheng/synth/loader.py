@@ -298,11 +298,37 @@ def _drop_constraints(cursor, table: str) -> list[str]:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _definition in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    # Unique constraints before foreign keys; plain indexes last.
-    return [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        for name, definition in constraints
-    ] + [definition for _name, definition in indexes]
+    # Unique constraints, then plain indexes, then foreign keys: validating a foreign key can
+    # then read both sides in index order (see _restore).
+    unique = [(n, d) for n, d in constraints if not d.startswith("FOREIGN KEY")]
+    foreign = [(n, d) for n, d in constraints if d.startswith("FOREIGN KEY")]
+    return (
+        [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in unique]
+        + [definition for _name, definition in indexes]
+        + [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for name, definition in foreign
+        ]
+    )
+
+
+def _restore(cursor, statements: list[str]) -> None:
+    """Recreate what `_drop_constraints` dropped. A foreign key is validated by one anti-join of
+    the table with the referenced one; with both columns indexed by then, a merge join over the
+    two indexes is several times cheaper than hashing millions of referenced ids, which is what
+    the planner would pick, so hash joins (and nested loops) are off for those statements."""
+    _flush_deferred_checks(cursor)
+    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_nestloop')")
+    hashjoin, nestloop = cursor.fetchone()
+    for statement in statements:
+        foreign = " FOREIGN KEY " in statement
+        if foreign:
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(statement)
+        if foreign:
+            cursor.execute("SELECT set_config('enable_hashjoin', %s, true)", [hashjoin])
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
 
 
 def _row_count_at_least(cursor, table: str, rows: int) -> bool:
@@ -473,9 +499,7 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
 
     prepared = _Background(household_rows)
     counter.start(_("重建人员索引与约束"))
-    _flush_deferred_checks(cursor)
-    for statement in restore["people_person"]:
-        cursor.execute(statement)
+    _restore(cursor, restore["people_person"])
     counter.add(n_people)
 
     counter.start(_("写入家庭"))
@@ -496,9 +520,7 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
         cursor.execute(
             f"ALTER TABLE {table} ALTER COLUMN created_at DROP DEFAULT, ALTER COLUMN updated_at DROP DEFAULT"
         )
-    _flush_deferred_checks(cursor)
-    for statement in restore["people_household"] + restore["people_householdmember"]:
-        cursor.execute(statement)
+    _restore(cursor, restore["people_household"] + restore["people_householdmember"])
     for (
         table
     ) in PEOPLE_TABLES:  # statistics for the first queries, before autovacuum gets round to it
@@ -605,9 +627,7 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
         cursor.execute(sql, params)
         counts[key] = cursor.rowcount
         if restore:
-            _flush_deferred_checks(cursor)
-            for statement in restore:
-                cursor.execute(statement)
+            _restore(cursor, restore)
         if postgres:
             cursor.execute(f"ANALYZE {table}")
         counter.add(rows)
