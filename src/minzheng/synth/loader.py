@@ -24,6 +24,7 @@ history is written; the load is one audit event.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -110,14 +111,22 @@ def read_manifest(src_dir: Path) -> dict:
 
 
 class CityFiles:
-    """The Parquet files, cross-referenced: each person's membership and household row, each
-    household's head row (row numbers become ids on the fresh path)."""
+    """The Parquet files, cross-referenced on first use: each person's membership and household
+    row, each household's head row (row numbers become ids on the fresh path). Encrypting the
+    persons needs none of it, so it can start while the cross-references are made."""
 
     def __init__(self, src_dir: Path, region_id: dict[str, int], protector: Protector):
+        self.src_dir = Path(src_dir)
         self.region_id = region_id
         self.protector = protector
-        people = pq.read_table(src_dir / "persons.parquet")
-        members = pq.read_table(src_dir / "members.parquet")
+        self.persons = pq.read_table(self.src_dir / "persons.parquet")
+        self.households = pq.read_table(self.src_dir / "households.parquet")
+
+    @functools.cached_property
+    def people(self) -> pa.Table:
+        """The persons with their membership (household number, relation, dates, household row)."""
+        people = self.persons
+        members = pq.read_table(self.src_dir / "members.parquet")
         same_order = (
             members.num_rows == people.num_rows
             and pc.all(pc.equal(members["id_number"], people["id_number"])).as_py()
@@ -133,14 +142,14 @@ class CityFiles:
             )
             if members.num_rows != people.num_rows:
                 raise ValueError(_("members.parquet 中有人员出现多次：每人只能有一条家庭成员记录"))
-        self.households = pq.read_table(src_dir / "households.parquet")
         for name in ("household_number", "relation", "since", "until"):
             people = people.append_column(name, members[name])
         household_row = pc.index_in(people["household_number"], value_set=self.households["number"])
-        self.people = people.append_column("household_row", household_row)
-        self.head_row = pc.index_in(
-            self.households["head_id_number"], value_set=self.people["id_number"]
-        )
+        return people.append_column("household_row", household_row)
+
+    @functools.cached_property
+    def head_row(self) -> pa.Array:
+        return pc.index_in(self.households["head_id_number"], value_set=self.persons["id_number"])
 
     def _region_ids(self, codes) -> pa.Array:
         known = pa.array(list(self.region_id.keys()), pa.string())
@@ -149,37 +158,33 @@ class CityFiles:
             raise ValueError(_("有记录引用了 villages.parquet 中没有的村（社区）代码"))
         return pa.array(list(self.region_id.values()), pa.int64()).take(index)
 
-    def person_batches(self) -> Iterator[tuple[int, pa.Table]]:
-        """(first row number, batch) with encrypted, hashed and masked ID numbers."""
-        batches = self.people.to_batches(max_chunksize=BATCH_ROWS)
+    def person_batches(self, *, membership: bool) -> Iterator[tuple[int, pa.Table]]:
+        """(first row number, batch) with encrypted, hashed and masked ID numbers; with
+        `membership`, each person's household number, relation and dates too."""
+        source = self.people if membership else self.persons
+        batches = source.to_batches(max_chunksize=BATCH_ROWS)
         protected = self.protector.map(hash_and_encrypt, (b.column("id_number") for b in batches))
         start = 0
         for batch, (id_hash, id_cipher) in zip(batches, protected):
-            yield (
-                start,
-                pa.table(
-                    {
-                        "id_hash": id_hash,
-                        "id_cipher": id_cipher,
-                        "id_masked": idcard.mask_array(batch.column("id_number")),
-                        "name": batch.column("name"),
-                        "name_pinyin": batch.column("name_pinyin"),
-                        "sex": batch.column("sex"),
-                        "birth_date": batch.column("birth_date"),
-                        "hukou_region_id": self._region_ids(batch.column("village_code")),
-                        "hukou_type": batch.column("hukou_type"),
-                        "disability_type": pc.fill_null(batch.column("disability_type"), ""),
-                        "disability_grade": batch.column("disability_grade"),
-                        "death_date": batch.column("death_date"),
-                        "phone": pc.fill_null(batch.column("phone"), ""),
-                        "household_number": batch.column("household_number"),
-                        "household_row": batch.column("household_row"),
-                        "relation": batch.column("relation"),
-                        "since": batch.column("since"),
-                        "until": batch.column("until"),
-                    }
-                ),
-            )
+            columns = {
+                "id_hash": id_hash,
+                "id_cipher": id_cipher,
+                "id_masked": idcard.mask_array(batch.column("id_number")),
+                "name": batch.column("name"),
+                "name_pinyin": batch.column("name_pinyin"),
+                "sex": batch.column("sex"),
+                "birth_date": batch.column("birth_date"),
+                "hukou_region_id": self._region_ids(batch.column("village_code")),
+                "hukou_type": batch.column("hukou_type"),
+                "disability_type": pc.fill_null(batch.column("disability_type"), ""),
+                "disability_grade": batch.column("disability_grade"),
+                "death_date": batch.column("death_date"),
+                "phone": pc.fill_null(batch.column("phone"), ""),
+            }
+            if membership:
+                for name, _kind in MEMBERSHIP_COLUMNS:
+                    columns[name] = batch.column(name)
+            yield start, pa.table(columns)
             start += batch.num_rows
 
     def household_batches(self, *, head_hash: bool) -> Iterator[tuple[int, pa.Table]]:
@@ -463,7 +468,7 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
     The order keeps both sides busy: a thread encrypts and hashes the ID numbers from the start,
     while the server takes the households and memberships and builds their indexes; the persons
     follow, then their indexes, then every foreign key."""
-    n_people, n_households = files.people.num_rows, files.households.num_rows
+    n_people, n_households = files.persons.num_rows, files.households.num_rows
     _flush_deferred_checks(cursor)
     restore = {table: _drop_constraints(cursor, table) for table in PEOPLE_TABLES}
     stamp = f"'{now.isoformat()}'::timestamptz"
@@ -478,7 +483,7 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
     person_columns = ["id", *(name for name, _kind in PERSON_COLUMNS)]
 
     def person_rows() -> Iterator[pa.Table]:
-        for start, batch in files.person_batches():
+        for start, batch in files.person_batches(membership=False):
             ids = np.arange(person_first + start, person_first + start + batch.num_rows)
             yield batch.select(person_columns[1:]).add_column(0, "id", pa.array(ids))
 
@@ -594,7 +599,7 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
     counter.start(_("暂存人员与家庭"))
     if postgres:
         with _CopyStream(cursor, STAGE_PERSON, person_names) as stream:
-            for _start, batch in files.person_batches():
+            for _start, batch in files.person_batches(membership=True):
                 stream.write(batch.select(person_names))
                 counter.add(batch.num_rows)
         with _CopyStream(cursor, STAGE_HOUSEHOLD, household_names) as stream:
@@ -604,7 +609,7 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
         cursor.execute(f"ANALYZE {STAGE_PERSON}")
         cursor.execute(f"ANALYZE {STAGE_HOUSEHOLD}")
     else:
-        for _start, batch in files.person_batches():
+        for _start, batch in files.person_batches(membership=True):
             _sqlite_insert(STAGE_PERSON, batch.select(person_names))
             counter.add(batch.num_rows)
         for _start, batch in files.household_batches(head_hash=True):
