@@ -5,7 +5,7 @@ with Django's `bulk_create` measured on a sample in the same run.
     .venv/bin/python bench/bench_generate_load.py --persons 200000 --sample 20000
 
 Creates a scratch database (default `minzheng_bench` on 127.0.0.1:5432, user postgres), migrates
-it, and drops it at the end (unless --keep-db). Goals: load ≤ 90 s, ≥ 5× faster than bulk_create.
+it, and drops it at the end (unless --keep-db). Goals: load ≤ 30 s, ≥ 5× faster than bulk_create.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--keep-db", action="store_true", help="leave the scratch database in place"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that encrypt and hash (default: the loader's, one per core but one)",
     )
     parser.add_argument(
         "--lc-collate",
@@ -220,6 +226,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "lc_collate": collation,
         "load_average_start": os.getloadavg(),
+        "workers": args.workers,
     }
     try:
         call_command("migrate", verbosity=0)
@@ -246,9 +253,10 @@ def main() -> None:
         log = PhaseLog("load")
         started = time.perf_counter()
         with acting_as(Actor(username="bench", channel="cli")):
-            result = load_city(src_dir=out_dir, progress=log)
+            result = load_city(src_dir=out_dir, progress=log, workers=args.workers)
         load_seconds = time.perf_counter() - started
         log(0, 0, "end")
+        report["load_average_after_load"] = os.getloadavg()
         with connection.cursor() as cursor:
             counts = {}
             for table in ("people_person", "people_household", "people_householdmember"):
@@ -328,8 +336,8 @@ def main() -> None:
         print(
             f"reload                  {report['reload']['seconds']:.1f} s, added {report['reload']['added']}"
         )
-    goal = load["seconds"] <= 90 and speedup["same_rows"] >= 5
-    print(f"goal (≤ 90 s, ≥ 5× bulk_create of the same rows): {'met' if goal else 'MISSED'}")
+    goal = load["seconds"] <= 30 and speedup["same_rows"] >= 5
+    print(f"goal (≤ 30 s, ≥ 5× bulk_create of the same rows): {'met' if goal else 'MISSED'}")
     print(json.dumps(report, ensure_ascii=False))
 
 

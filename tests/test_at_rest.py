@@ -267,3 +267,11 @@ def test_generated_synthetic_files_say_so(tmp_path):
     for name in manifest["files"]:
         assert marks.is_synthetic(tmp_path / "city" / name), name
         assert pq.read_schema(tmp_path / "city" / name).metadata[b"minzheng.synthetic"] == b"true"
+
+
+def test_bulk_encryption_and_hashing_match_the_single_value_functions():
+    values = ["420802199001011234", "", "6217000012345678901", "420802199001011234"]
+    sealed = crypto.encrypt_many(values)
+    assert [crypto.decrypt(s) for s in sealed] == values and sealed[1] == ""
+    assert sealed[0] != sealed[3]  # a fresh nonce for every value
+    assert crypto.hash_many(values) == [crypto.lookup_hash(v) for v in values]

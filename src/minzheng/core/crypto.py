@@ -8,6 +8,7 @@ and never needed to find a record.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -96,6 +97,28 @@ def lookup_hasher(secret: str | None = None):
         return h.hexdigest()
 
     return _hash
+
+
+def hash_many(values: list[str], secret: str | None = None) -> list[str]:
+    """`lookup_hash` of every value, for bulk paths."""
+    hasher = lookup_hasher(secret)
+    return [hasher(value) for value in values]
+
+
+def encrypt_many(values: list[str], secret: str | None = None) -> list[str]:
+    """`encrypt` of every value ("" stays ""), for bulk paths: the same format, with the random
+    nonces drawn in one call rather than one system call per value."""
+    aead, _ = _keys(settings.DATA_KEY if secret is None else secret)
+    seal, encode = aead.encrypt, binascii.b2a_base64
+    nonces = os.urandom(_NONCE * len(values))
+    out = []
+    for i, value in enumerate(values):
+        if value:
+            nonce = nonces[_NONCE * i : _NONCE * (i + 1)]
+            out.append(encode(nonce + seal(nonce, value.encode(), None), newline=False).decode())
+        else:
+            out.append("")
+    return out
 
 
 def encryptor(secret: str | None = None):

@@ -46,13 +46,14 @@ class Person(models.Model):
     id_hash = KeyedHashField(max_length=64, editable=False)
     id_cipher = models.TextField(editable=False)
     id_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
-    # Searched by substring, which a btree cannot serve; exact (name, birth date) uses the index in Meta.
+    # Searched by substring, which a btree cannot serve; an exact (name, birth date) lookup
+    # narrows by the birth-date index to the people born that day (about 80 in a city of
+    # 2.9 million) and compares their names.
     name = models.CharField(_("姓名"), max_length=64)
     # Full pinyin and initials of a name of up to 64 characters: at most 64 × 6 + 1 + 64 = 449.
     name_pinyin = models.CharField(_("姓名拼音"), max_length=512, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
-    # Indexed by (birth_date, name) below, which serves birth-date ranges (the elderly) too.
-    birth_date = models.DateField(_("出生日期"))
+    birth_date = models.DateField(_("出生日期"), db_index=True)
     hukou_region = models.ForeignKey(
         "regions.Region",
         on_delete=models.PROTECT,
@@ -84,9 +85,6 @@ class Person(models.Model):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         constraints = [models.UniqueConstraint(fields=["id_hash"], name="unique_person_id_hash")]
-        # Exact (name, birth date) lookups and birth-date ranges. Birth date first: building the
-        # index then compares names only between people born on the same day.
-        indexes = [models.Index(fields=["birth_date", "name"], name="person_birth_date_name")]
 
     def __str__(self):
         return f"{self.name}（{self.id_masked}）"

@@ -14,14 +14,17 @@ run again. Two ways in, chosen per load:
   number, memberships of people who already have one. Loading a directory twice adds nothing.
 
 ID numbers and bank accounts are encrypted, hashed and masked in Python: they never reach the
-database in clear, not even in staging tables. Encryption and hashing, most of the client's time,
-run in a pool of worker processes for a large city (`minzheng.synth.protect`); masking is one
-vectorised Arrow expression. No per-row history is written; the load is one audit event.
+database in clear, not even in staging tables. Encryption and hashing are most of the client's
+time: on the fresh path a thread does them while the server loads the households and memberships
+and indexes them, and on a machine with more than two cores they are spread over worker
+processes (`minzheng.synth.protect`); masking is one vectorised Arrow expression. No per-row
+history is written; the load is one audit event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -108,14 +111,22 @@ def read_manifest(src_dir: Path) -> dict:
 
 
 class CityFiles:
-    """The Parquet files, cross-referenced: each person's membership and household row, each
-    household's head row (row numbers become ids on the fresh path)."""
+    """The Parquet files, cross-referenced on first use: each person's membership and household
+    row, each household's head row (row numbers become ids on the fresh path). Encrypting the
+    persons needs none of it, so it can start while the cross-references are made."""
 
     def __init__(self, src_dir: Path, region_id: dict[str, int], protector: Protector):
+        self.src_dir = Path(src_dir)
         self.region_id = region_id
         self.protector = protector
-        people = pq.read_table(src_dir / "persons.parquet")
-        members = pq.read_table(src_dir / "members.parquet")
+        self.persons = pq.read_table(self.src_dir / "persons.parquet")
+        self.households = pq.read_table(self.src_dir / "households.parquet")
+
+    @functools.cached_property
+    def people(self) -> pa.Table:
+        """The persons with their membership (household number, relation, dates, household row)."""
+        people = self.persons
+        members = pq.read_table(self.src_dir / "members.parquet")
         same_order = (
             members.num_rows == people.num_rows
             and pc.all(pc.equal(members["id_number"], people["id_number"])).as_py()
@@ -131,14 +142,14 @@ class CityFiles:
             )
             if members.num_rows != people.num_rows:
                 raise ValueError(_("members.parquet 中有人员出现多次：每人只能有一条家庭成员记录"))
-        self.households = pq.read_table(src_dir / "households.parquet")
         for name in ("household_number", "relation", "since", "until"):
             people = people.append_column(name, members[name])
         household_row = pc.index_in(people["household_number"], value_set=self.households["number"])
-        self.people = people.append_column("household_row", household_row)
-        self.head_row = pc.index_in(
-            self.households["head_id_number"], value_set=self.people["id_number"]
-        )
+        return people.append_column("household_row", household_row)
+
+    @functools.cached_property
+    def head_row(self) -> pa.Array:
+        return pc.index_in(self.households["head_id_number"], value_set=self.persons["id_number"])
 
     def _region_ids(self, codes) -> pa.Array:
         known = pa.array(list(self.region_id.keys()), pa.string())
@@ -147,37 +158,33 @@ class CityFiles:
             raise ValueError(_("有记录引用了 villages.parquet 中没有的村（社区）代码"))
         return pa.array(list(self.region_id.values()), pa.int64()).take(index)
 
-    def person_batches(self) -> Iterator[tuple[int, pa.Table]]:
-        """(first row number, batch) with encrypted, hashed and masked ID numbers."""
-        batches = self.people.to_batches(max_chunksize=BATCH_ROWS)
+    def person_batches(self, *, membership: bool) -> Iterator[tuple[int, pa.Table]]:
+        """(first row number, batch) with encrypted, hashed and masked ID numbers; with
+        `membership`, each person's household number, relation and dates too."""
+        source = self.people if membership else self.persons
+        batches = source.to_batches(max_chunksize=BATCH_ROWS)
         protected = self.protector.map(hash_and_encrypt, (b.column("id_number") for b in batches))
         start = 0
         for batch, (id_hash, id_cipher) in zip(batches, protected):
-            yield (
-                start,
-                pa.table(
-                    {
-                        "id_hash": id_hash,
-                        "id_cipher": id_cipher,
-                        "id_masked": idcard.mask_array(batch.column("id_number")),
-                        "name": batch.column("name"),
-                        "name_pinyin": batch.column("name_pinyin"),
-                        "sex": batch.column("sex"),
-                        "birth_date": batch.column("birth_date"),
-                        "hukou_region_id": self._region_ids(batch.column("village_code")),
-                        "hukou_type": batch.column("hukou_type"),
-                        "disability_type": pc.fill_null(batch.column("disability_type"), ""),
-                        "disability_grade": batch.column("disability_grade"),
-                        "death_date": batch.column("death_date"),
-                        "phone": pc.fill_null(batch.column("phone"), ""),
-                        "household_number": batch.column("household_number"),
-                        "household_row": batch.column("household_row"),
-                        "relation": batch.column("relation"),
-                        "since": batch.column("since"),
-                        "until": batch.column("until"),
-                    }
-                ),
-            )
+            columns = {
+                "id_hash": id_hash,
+                "id_cipher": id_cipher,
+                "id_masked": idcard.mask_array(batch.column("id_number")),
+                "name": batch.column("name"),
+                "name_pinyin": batch.column("name_pinyin"),
+                "sex": batch.column("sex"),
+                "birth_date": batch.column("birth_date"),
+                "hukou_region_id": self._region_ids(batch.column("village_code")),
+                "hukou_type": batch.column("hukou_type"),
+                "disability_type": pc.fill_null(batch.column("disability_type"), ""),
+                "disability_grade": batch.column("disability_grade"),
+                "death_date": batch.column("death_date"),
+                "phone": pc.fill_null(batch.column("phone"), ""),
+            }
+            if membership:
+                for name, _kind in MEMBERSHIP_COLUMNS:
+                    columns[name] = batch.column(name)
+            yield start, pa.table(columns)
             start += batch.num_rows
 
     def household_batches(self, *, head_hash: bool) -> Iterator[tuple[int, pa.Table]]:
@@ -298,11 +305,44 @@ def _drop_constraints(cursor, table: str) -> list[str]:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _definition in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    # Unique constraints before foreign keys; plain indexes last.
-    return [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        for name, definition in constraints
-    ] + [definition for _name, definition in indexes]
+    # Unique constraints, then plain indexes, then foreign keys: validating a foreign key can
+    # then read both sides in index order (see _restore).
+    unique = [(n, d) for n, d in constraints if not d.startswith("FOREIGN KEY")]
+    foreign = [(n, d) for n, d in constraints if d.startswith("FOREIGN KEY")]
+    return (
+        [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in unique]
+        + [definition for _name, definition in indexes]
+        + [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for name, definition in foreign
+        ]
+    )
+
+
+def _is_foreign_key(statement: str) -> bool:
+    return " FOREIGN KEY " in statement
+
+
+def _restore(cursor, statements: list[str]) -> None:
+    """Recreate what `_drop_constraints` dropped. A foreign key is validated by one anti-join of
+    the table with the one it references; between two people tables, both columns indexed by then,
+    a merge join over the two indexes is several times cheaper than hashing millions of
+    referenced ids, which is what the planner would pick, so hash joins (and nested loops) are
+    off for those statements. A reference to the small regions table keeps its hash join."""
+    _flush_deferred_checks(cursor)
+    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_nestloop')")
+    hashjoin, nestloop = cursor.fetchone()
+    for statement in statements:
+        merge = _is_foreign_key(statement) and any(
+            f"REFERENCES {table}(" in statement for table in PEOPLE_TABLES
+        )
+        if merge:
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(statement)
+        if merge:
+            cursor.execute("SELECT set_config('enable_hashjoin', %s, true)", [hashjoin])
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
 
 
 def _row_count_at_least(cursor, table: str, rows: int) -> bool:
@@ -386,31 +426,49 @@ class _Counter:
         self.report(min(self.done, self.total), self.total, self.message)
 
 
-class _Background:
-    """Run `work()` in a thread while this one waits on the database (which releases the GIL)."""
+class _Producer:
+    """Runs a generator in a thread and hands its items over in order as they are made, so the
+    caller can keep the database busy meanwhile (the work it does in Python, encryption and
+    hashing, lets go of the GIL only now and then, but the caller mostly waits on the server)."""
 
-    def __init__(self, work: Callable[[], list]):
-        self.result: list = []
+    _END = object()
+
+    def __init__(self, make: Callable[[], Iterator]):
+        self.items: queue.Queue = queue.Queue()
+        self.stopping = threading.Event()
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(make,), daemon=True)
         self.thread.start()
 
-    def _run(self, work):
+    def _run(self, make):
         try:
-            self.result = work()
-        except BaseException as exc:  # re-raised by get()
+            for item in make():
+                if self.stopping.is_set():
+                    break
+                self.items.put(item)
+        except BaseException as exc:  # re-raised in the caller's thread
             self.error = exc
+        finally:
+            self.items.put(self._END)
 
-    def get(self) -> list:
-        self.thread.join()
+    def __iter__(self) -> Iterator:
+        while (item := self.items.get()) is not self._END:
+            yield item
         if self.error:
             raise self.error
-        return self.result
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
 
 
 def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -> dict[str, int]:
-    """PostgreSQL into empty people tables: COPY with reserved ids, constraints rebuilt at the end."""
-    n_people, n_households = files.people.num_rows, files.households.num_rows
+    """PostgreSQL into empty people tables: COPY with reserved ids, constraints rebuilt at the end.
+
+    The order keeps both sides busy: a thread encrypts and hashes the ID numbers from the start,
+    while the server takes the households and memberships and builds their indexes; the persons
+    follow, then their indexes, then every foreign key."""
+    n_people, n_households = files.persons.num_rows, files.households.num_rows
     _flush_deferred_checks(cursor)
     restore = {table: _drop_constraints(cursor, table) for table in PEOPLE_TABLES}
     stamp = f"'{now.isoformat()}'::timestamptz"
@@ -422,88 +480,71 @@ def _load_fresh(cursor, files: CityFiles, counter: _Counter, now: dt.datetime) -
         )
     person_first = _reserve_ids(cursor, "people_person", n_people)
     household_first = _reserve_ids(cursor, "people_household", n_households)
-
-    counter.start(_("写入人员"))
     person_columns = ["id", *(name for name, _kind in PERSON_COLUMNS)]
-    memberships = []
-    with _CopyStream(cursor, "people_person", person_columns) as stream:
-        for start, batch in files.person_batches():
-            ids = pa.array(
-                np.arange(
-                    person_first + start, person_first + start + batch.num_rows, dtype=np.int64
+
+    def person_rows() -> Iterator[pa.Table]:
+        for start, batch in files.person_batches(membership=False):
+            ids = np.arange(person_first + start, person_first + start + batch.num_rows)
+            yield batch.select(person_columns[1:]).add_column(0, "id", pa.array(ids))
+
+    people = _Producer(person_rows)
+    try:
+        counter.start(_("写入家庭"))
+        household_columns = ["id", *(name for name, _kind in HOUSEHOLD_COLUMNS), "head_id"]
+        with _CopyStream(cursor, "people_household", household_columns) as stream:
+            for start, batch in files.household_batches(head_hash=False):
+                ids = np.arange(household_first + start, household_first + start + batch.num_rows)
+                head_id = pc.add(batch["head_row"].cast(pa.int64()), person_first)
+                stream.write(
+                    batch.select(household_columns[1:-1])
+                    .add_column(0, "id", pa.array(ids))
+                    .append_column("head_id", head_id)
                 )
-            )
-            stream.write(batch.select(person_columns[1:]).add_column(0, "id", ids))
-            has_household = pc.is_valid(batch["household_row"])
-            memberships.append(
-                pa.table(
-                    {
-                        "household_id": pc.add(
-                            batch["household_row"].cast(pa.int64()), household_first
-                        ),
-                        "person_id": ids,
-                        "relation": batch["relation"],
-                        "since": batch["since"],
-                        "until": batch["until"],
-                    }
-                ).filter(has_household)
-            )
-            counter.add(batch.num_rows)
+        counter.add(n_households)
 
-    # Encrypting the bank accounts is Python work; do it while the server builds the person indexes.
-    household_columns = ["id", *(name for name, _kind in HOUSEHOLD_COLUMNS), "head_id"]
+        counter.start(_("写入家庭成员"))
+        members = files.people.select(["household_row", "relation", "since", "until"])
+        member_table = pa.table(
+            {
+                "household_id": pc.add(members["household_row"].cast(pa.int64()), household_first),
+                "person_id": pa.array(np.arange(person_first, person_first + n_people)),
+                "relation": members["relation"],
+                "since": members["since"],
+                "until": members["until"],
+            }
+        ).filter(pc.is_valid(members["household_row"]))
+        with _CopyStream(cursor, "people_householdmember", member_table.column_names) as stream:
+            for batch in member_table.to_batches(max_chunksize=BATCH_ROWS):
+                stream.write(pa.Table.from_batches([batch]))
+        counter.add(n_people)
 
-    def household_rows() -> list[pa.Table]:
-        rows = []
-        for start, batch in files.household_batches(head_hash=False):
-            ids = pa.array(
-                np.arange(
-                    household_first + start,
-                    household_first + start + batch.num_rows,
-                    dtype=np.int64,
-                )
-            )
-            head_id = pc.add(batch["head_row"].cast(pa.int64()), person_first)
-            rows.append(
-                batch.select(household_columns[1:-1])
-                .add_column(0, "id", ids)
-                .append_column("head_id", head_id)
-            )
-        return rows
+        counter.start(_("重建家庭索引与约束"))
+        household_side = restore["people_household"] + restore["people_householdmember"]
+        _restore(cursor, [s for s in household_side if not _is_foreign_key(s)])
+        counter.add(n_households)
 
-    prepared = _Background(household_rows)
+        counter.start(_("写入人员"))
+        with _CopyStream(cursor, "people_person", person_columns) as stream:
+            for batch in people:
+                stream.write(batch)
+                counter.add(batch.num_rows)
+    finally:
+        people.stop()
+
     counter.start(_("重建人员索引与约束"))
-    _flush_deferred_checks(cursor)
-    for statement in restore["people_person"]:
-        cursor.execute(statement)
-    counter.add(n_people)
-
-    counter.start(_("写入家庭"))
-    with _CopyStream(cursor, "people_household", household_columns) as stream:
-        for batch in prepared.get():
-            stream.write(batch)
-    counter.add(n_households)
-
-    counter.start(_("写入家庭成员"))
-    member_table = pa.concat_tables(memberships)
-    with _CopyStream(cursor, "people_householdmember", member_table.column_names) as stream:
-        for batch in member_table.to_batches(max_chunksize=BATCH_ROWS):
-            stream.write(pa.Table.from_batches([batch]))
-    counter.add(n_people)
-
-    counter.start(_("重建家庭索引与约束"))
     for table in ("people_person", "people_household"):
         cursor.execute(
             f"ALTER TABLE {table} ALTER COLUMN created_at DROP DEFAULT, ALTER COLUMN updated_at DROP DEFAULT"
         )
-    _flush_deferred_checks(cursor)
-    for statement in restore["people_household"] + restore["people_householdmember"]:
-        cursor.execute(statement)
-    for (
-        table
-    ) in PEOPLE_TABLES:  # statistics for the first queries, before autovacuum gets round to it
+    person_side = restore["people_person"]
+    _restore(
+        cursor,
+        [s for s in person_side if not _is_foreign_key(s)]
+        + [s for s in person_side + household_side if _is_foreign_key(s)],
+    )
+    for table in PEOPLE_TABLES:  # statistics for the first queries, before autovacuum gets to it
         cursor.execute(f"ANALYZE {table}")
-    counter.add(n_households)
+    counter.add(n_people)
     return {"persons": n_people, "households": n_households, "members": member_table.num_rows}
 
 
@@ -558,7 +599,7 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
     counter.start(_("暂存人员与家庭"))
     if postgres:
         with _CopyStream(cursor, STAGE_PERSON, person_names) as stream:
-            for _start, batch in files.person_batches():
+            for _start, batch in files.person_batches(membership=True):
                 stream.write(batch.select(person_names))
                 counter.add(batch.num_rows)
         with _CopyStream(cursor, STAGE_HOUSEHOLD, household_names) as stream:
@@ -568,7 +609,7 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
         cursor.execute(f"ANALYZE {STAGE_PERSON}")
         cursor.execute(f"ANALYZE {STAGE_HOUSEHOLD}")
     else:
-        for _start, batch in files.person_batches():
+        for _start, batch in files.person_batches(membership=True):
             _sqlite_insert(STAGE_PERSON, batch.select(person_names))
             counter.add(batch.num_rows)
         for _start, batch in files.household_batches(head_hash=True):
@@ -605,9 +646,7 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
         cursor.execute(sql, params)
         counts[key] = cursor.rowcount
         if restore:
-            _flush_deferred_checks(cursor)
-            for statement in restore:
-                cursor.execute(statement)
+            _restore(cursor, restore)
         if postgres:
             cursor.execute(f"ANALYZE {table}")
         counter.add(rows)
@@ -625,8 +664,8 @@ def _people_tables_empty(cursor) -> bool:
 def load_city(*, src_dir: Path, progress: Progress = None, workers: int | None = None) -> dict:
     """Load a generated city into the current database; idempotent. Returns what was added.
 
-    `workers`: processes that encrypt and hash (default: one per core, up to four, for a city of
-    200,000 persons or more; otherwise this process alone)."""
+    `workers`: processes that encrypt and hash (default: one per core but one, up to four, for
+    a city of 200,000 persons or more; 1: this process alone)."""
     src_dir = Path(src_dir)
     report = progress or (lambda done, total, message: None)
     manifest = read_manifest(src_dir)

@@ -29,24 +29,26 @@ PARALLEL_MIN_VALUES = 200_000
 
 def hash_and_encrypt(secret: str, values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(keyed hashes, ciphertexts) of non-empty values (ID numbers)."""
-    hasher, encrypt = crypto.lookup_hasher(secret), crypto.encryptor(secret)
     plain = values.to_pylist()
     return (
-        pa.array([hasher(x) for x in plain], pa.string()),
-        pa.array([encrypt(x) for x in plain], pa.string()),
+        pa.array(crypto.hash_many(plain, secret), pa.string()),
+        pa.array(crypto.encrypt_many(plain, secret), pa.string()),
     )
 
 
 def encrypt_optional(secret: str, values: pa.Array) -> pa.Array:
     """Ciphertexts, "" where the value is null or empty (bank accounts)."""
-    encrypt = crypto.encryptor(secret)
-    return pa.array([encrypt(x) if x else "" for x in values.to_pylist()], pa.string())
+    return pa.array(crypto.encrypt_many(values.to_pylist(), secret), pa.string())
 
 
 def default_workers(values: int) -> int:
+    """Worker processes for a load of `values`: none below PARALLEL_MIN_VALUES; otherwise one
+    per core but one, up to four. The core left over is the database's, which parses the COPY
+    while the values are encrypted: on two cores the load already runs both at once, and worker
+    processes would only add the cost of moving every value between processes."""
     if values < PARALLEL_MIN_VALUES:
         return 1
-    return max(1, min(os.cpu_count() or 1, 4))
+    return max(1, min((os.cpu_count() or 1) - 1, 4))
 
 
 class Protector:
