@@ -540,8 +540,8 @@ def test_a_pool_of_two_workers_runs_queued_jobs(broker, clerk, tmp_path):
 def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(
     broker, clerk, tmp_path
 ):
-    # Four chunks of 3 households (9 people each); the worker is killed in the third, right after
-    # it wrote that chunk's first person, so two chunks are committed and one is cut off.
+    # Four chunks of 3 households (9 people each, inserted in one statement); the worker is killed
+    # in the third, right after that INSERT, so two chunks are committed and one is cut off.
     households, per_chunk = 12, 3
     upload = write_households(tmp_path / "big.csv", households)
     job_row = jobs.enqueue(
@@ -555,7 +555,7 @@ def test_worker_killed_mid_import_then_rerun_ends_complete_without_duplicates(
         cwd=REPO,
         log_path=tmp_path / "worker.log",
         table="people_person",
-        insert=2 * per_chunk * 3 + 1,
+        insert=3,
     )
 
     written = Person.objects.count()
@@ -596,10 +596,10 @@ def test_a_killed_work_horse_marks_the_job_failed(broker, clerk, tmp_path):
         params={"path": str(upload), "mode": imports.GOOD_ROWS, "chunk_households": 3},
     )
     held = tmp_path / "worker.held"
-    # Held in the second chunk, after the first one is committed.
+    # Held in the second chunk, right after its one INSERT of people; the first one is committed.
     worker = subprocess.Popen(
         workers.held_command("worker", "--burst"),
-        env=workers.held_env(worker_env(), table="people_person", insert=10, flag=held),
+        env=workers.held_env(worker_env(), table="people_person", insert=2, flag=held),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

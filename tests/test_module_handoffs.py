@@ -192,3 +192,40 @@ def test_the_import_scan_resolves_relative_imports_and_sees_imports_inside_funct
 
 def test_core_imports_no_other_app():
     assert app_imports_of_core() == []
+
+
+def test_every_import_of_a_project_module_resolves_even_inside_functions():
+    """Imports inside functions run only when the function does; a module moved into a package
+    can leave one pointing nowhere (`from .models import …` one level too shallow)."""
+    import importlib
+    import importlib.util
+
+    unresolved = []
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        parts = path.relative_to(SRC.parent).with_suffix("").parts
+        package = ".".join(parts[:-1] if path.name != "__init__.py" else parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                module = importlib.util.resolve_name(
+                    "." * node.level + (node.module or ""), package
+                )
+            elif (node.module or "").startswith("minzheng"):
+                module = node.module
+            else:
+                continue
+            if importlib.util.find_spec(module) is None:
+                unresolved.append(f"{path.relative_to(SRC)}:{node.lineno} {module}")
+                continue
+            loaded = importlib.import_module(module)
+            unresolved += [
+                f"{path.relative_to(SRC)}:{node.lineno} {module}.{alias.name}"
+                for alias in node.names
+                if alias.name != "*"
+                and not hasattr(loaded, alias.name)
+                and importlib.util.find_spec(f"{module}.{alias.name}") is None
+            ]
+    assert unresolved == []

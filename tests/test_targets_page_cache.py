@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 
 from minzheng.targets import refresh, selectors, services
 from tests.conftest import PASSWORD
-from tests.test_targets_indicators import pinned_reported  # noqa: F401  (fixture)
 from tests.test_targets_scope import ON, world  # noqa: F401  (fixture)
 
 

@@ -191,7 +191,7 @@ def complain(request, booking_id: Id, payload: ComplaintIn):
 
 @router.post("/complaints/{complaint_id}/resolve")
 def resolve(request, complaint_id: Id, payload: ResolveIn):
-    from .models import Complaint
+    from ..models import Complaint
 
     complaint = (
         Complaint.objects.filter(pk=complaint_id, booking__in=selectors.bookings_for(request.user))
