@@ -212,26 +212,32 @@ def start_worker_and_kill_in_flight(
 
 
 def _hold_after_insert(spec: str) -> None:
-    """In this process, stop right after the n-th INSERT into the table named by `spec`
-    ("table:n:flag"), inside its transaction, create the flag file and wait to be killed."""
+    """In this process, stop right after the n-th INSERT (or COPY, the PostgreSQL bulk path) into
+    the table named by `spec` ("table:n:flag"), inside its transaction, create the flag file and
+    wait to be killed."""
     import re
+    from contextlib import contextmanager
 
+    import psycopg
     from django.db.backends.signals import connection_created
 
     table, nth, flag = spec.split(":", 2)
     # The table itself, not one whose name merely starts the same (a staging table beside it).
-    into_table = re.compile(rf"\s*INSERT\s+INTO\s+{re.escape(table)}[\s(]", re.IGNORECASE)
+    into_table = re.compile(rf"\s*(INSERT\s+INTO|COPY)\s+{re.escape(table)}[\s(]", re.IGNORECASE)
     seen = {"inserts": 0}
 
-    def hold(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        if into_table.match(sql.replace('"', "")):
+    def count(sql) -> None:
+        if into_table.match(str(sql).replace('"', "")):
             seen["inserts"] += 1
             if seen["inserts"] == int(nth):
                 Path(f"{flag}.tmp").write_text(str(os.getpid()))
                 os.replace(f"{flag}.tmp", flag)
                 while True:  # until the test kills this process
                     time.sleep(60)
+
+    def hold(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        count(sql)
         return result
 
     def install(sender, connection, **kwargs):
@@ -239,6 +245,17 @@ def _hold_after_insert(spec: str) -> None:
             connection.execute_wrappers.append(hold)
 
     connection_created.connect(install, weak=False)
+
+    # COPY goes to psycopg's cursor directly, past Django's execute wrappers.
+    plain_copy = psycopg.Cursor.copy
+
+    @contextmanager
+    def copy(self, statement, *args, **kwargs):
+        with plain_copy(self, statement, *args, **kwargs) as copying:
+            yield copying
+        count(statement)
+
+    psycopg.Cursor.copy = copy
 
 
 if __name__ == "__main__":
