@@ -112,6 +112,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=8741)
+    parser.add_argument(
+        "--lc-collate",
+        default="",
+        help="PostgreSQL: create the scratch database with this LC_COLLATE (e.g. C) instead of"
+        " the cluster default",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the scratch database")
     return parser.parse_args()
 
@@ -135,14 +141,21 @@ def admin_connection(url: str):
     return conn, parts.path.lstrip("/")
 
 
-def create_database(url: str) -> None:
+def create_database(url: str, lc_collate: str = "") -> str:
+    """Create the scratch database; its collation (PostgreSQL)."""
     if not is_postgres(url):
         drop_database(url)
-        return
+        return ""
     conn, name = admin_connection(url)
     with conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if lc_collate:
+            conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LC_COLLATE '{lc_collate}'")
+        else:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return conn.execute(
+            "SELECT datcollate FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()[0]
 
 
 def drop_database(url: str) -> None:
@@ -609,10 +622,11 @@ def main() -> None:
     args.var_dir.mkdir(parents=True, exist_ok=True)
     if not args.database_url:
         args.database_url = f"sqlite:///{args.var_dir / 'bench-import.sqlite3'}"
-    create_database(args.database_url)
+    collation = create_database(args.database_url, args.lc_collate)
     setup_django(args)
     summary: dict = {
         "database": "postgresql" if is_postgres(args.database_url) else "sqlite",
+        "lc_collate": collation,
         "load_average_start": load_average(),
     }
     server = None

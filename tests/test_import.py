@@ -855,3 +855,33 @@ def test_someone_registered_between_validation_and_writing_is_matched_not_duplic
         household.head_id,
         spouse.pk,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_possible_duplicates_across_batches_of_a_job(clerk, regions, tmp_path):
+    # Outside a test transaction (as a job runs), the next batch's names and birth dates are
+    # looked up ahead on a connection of its own, while the current batch is written.
+    registered = services.register_person(
+        user=clerk,
+        id_number=make_id("420802", "19700707", 11),
+        name="王强",
+        hukou_region=regions["community"],
+        hukou_type="urban",
+    )
+    twins = [
+        row(make_id("420802", "19700707", seq), "王强", "420802001001", "城镇")
+        for seq in (13, 15, 17)
+    ]
+    path = write_csv(tmp_path / "twins.csv", twins)
+    report = imports.run_import(
+        user=clerk, path=path, mode=imports.ALL_OR_NOTHING, chunk_households=1
+    )
+    ids = [
+        Person.objects.get(id_hash=crypto.lookup_hash(make_id("420802", "19700707", s))).pk
+        for s in (13, 15, 17)
+    ]
+    everyone = [registered.pk, *ids]
+    expected = {(b, a) for i, a in enumerate(everyone) for b in everyone[i + 1 :]}
+    assert set(PossibleDuplicate.objects.values_list("person_id", "other_id")) == expected
+    assert report.possible_duplicates == 6
+    assert [e.after["possible_duplicates"] for e in batch_events()] == [1, 2, 3]

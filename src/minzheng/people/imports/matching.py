@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .validation import Validator
 
 
-LOOKUP_BATCH = 2000  # ID hashes per query
+LOOKUP_BATCH = 5000  # ID hashes per query
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,25 +31,6 @@ class Membership:
     relation: str
     number: str
     region_id: int
-
-
-def current_memberships(hashes: list[str]) -> dict[str, Membership]:
-    """ID hash -> current membership, for the given hashes of registered people."""
-    current: dict[str, Membership] = {}
-    for start in range(0, len(hashes), LOOKUP_BATCH):
-        condition, params = in_list("p.id_hash", hashes[start : start + LOOKUP_BATCH])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT p.id_hash, m.household_id, m.relation, h.number, h.region_id"
-                " FROM people_householdmember m"
-                " JOIN people_person p ON p.id = m.person_id"
-                " JOIN people_household h ON h.id = m.household_id"
-                f" WHERE m.until IS NULL AND {condition}",
-                params,
-            )
-            for id_hash, *fields in cursor.fetchall():
-                current[id_hash] = Membership(*fields)
-    return current
 
 
 def regions_in_scope(user, region_ids: set[int], known: dict[int, bool]) -> dict[int, bool]:
@@ -65,8 +46,7 @@ def regions_in_scope(user, region_ids: set[int], known: dict[int, bool]) -> dict
 def check_registry(validator: Validator, units: list[Unit]) -> None:
     """Conflicts with people already registered: someone the file puts in a household who
     already lives in another one."""
-    hashes = [r.id_hash for u in units for r in u.rows if r.id_hash in validator.registered]
-    current = current_memberships(hashes)
+    current = validator.memberships
     visible = regions_in_scope(
         validator.user, {m.region_id for m in current.values()}, validator.visible_regions
     )
@@ -113,10 +93,15 @@ def check_elsewhere(validator: Validator, rows: list[ImportRow]) -> None:
     staff: what they see of the registry is `people.selectors.people_for`'s staff rule.)"""
     hashes = [r.id_hash for r in rows if r.id_hash]
     for start in range(0, len(hashes), LOOKUP_BATCH):
-        condition, params = in_list("id_hash", hashes[start : start + LOOKUP_BATCH])
+        condition, params = in_list("p.id_hash", hashes[start : start + LOOKUP_BATCH])
         with connection.cursor() as cursor:
+            # With each person their current household, for `check_registry`.
             cursor.execute(
-                "SELECT id_hash, hukou_region_id, residence_region_id FROM people_person"
+                "SELECT p.id_hash, p.hukou_region_id, p.residence_region_id,"
+                " m.household_id, m.relation, h.number, h.region_id"
+                " FROM people_person p"
+                " LEFT JOIN people_householdmember m ON m.person_id = p.id AND m.until IS NULL"
+                " LEFT JOIN people_household h ON h.id = m.household_id"
                 f" WHERE {condition}",
                 params,
             )
@@ -125,11 +110,13 @@ def check_elsewhere(validator: Validator, rows: list[ImportRow]) -> None:
             continue
         visible = regions_in_scope(
             validator.user,
-            {pk for _hash, *regions in known for pk in regions if pk is not None},
+            {pk for row in known for pk in row[1:3] if pk is not None},  # hukou, residence
             validator.visible_regions,
         )
-        for id_hash, hukou_region_id, residence_region_id in known:
+        for id_hash, hukou_region_id, residence_region_id, *membership in known:
             validator.registered.add(id_hash)
+            if membership[0] is not None:
+                validator.memberships[id_hash] = Membership(*membership)
             # Registered or living in the user's regions: `services.person_in_scope`.
             if not visible[hukou_region_id] and not (
                 residence_region_id is not None and visible[residence_region_id]

@@ -46,6 +46,7 @@ class Validator:
         self.registered: set[str] = set()  # ID hashes of the file already in the registry
         self.elsewhere: set[str] = set()  # of those, the ones registered outside the user's regions
         self.visible_regions: dict[int, bool] = {}  # region id -> in the user's regions
+        self.memberships: dict[str, matching.Membership] = {}  # ID hash -> current household
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or COLUMN_BY_KEY[key].header

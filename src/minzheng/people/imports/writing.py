@@ -128,34 +128,44 @@ def write(
     ]
     region_code = user.region.code if user.region_id else ""
     to_date = connection.ops.adapt_datefield_value  # read here: `connection` is per thread
+    # Outside a transaction (a job), the preparing thread also looks up, on a connection of its
+    # own, who is registered with the next batch's names and birth dates; inside one (a test),
+    # its connection would not see the caller's rows, so each batch looks them up itself.
+    look_ahead = not connection.in_atomic_block
+    earlier: defaultdict[tuple, list[int]] = defaultdict(list)  # registered by earlier batches
     done = 0
     # The next batch is prepared (IDs and accounts encrypted, names converted to pinyin) in a
     # thread while this one waits on the database, which releases the interpreter meanwhile.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as pool:
-        upcoming = pool.submit(_prepare, batches[0], to_date) if batches else None
-        for index, batch in enumerate(batches):
-            prepared = upcoming.result()
-            if index + 1 < len(batches):
-                upcoming = pool.submit(_prepare, batches[index + 1], to_date)
-            for attempt in range(RETRIES):
-                try:
-                    with transaction.atomic():
-                        batch_counts = _write_batch(
-                            batch, prepared, since=since, match_all=attempt > 0
-                        )
-                        _record_batch(batch, len(batches), batch_counts, source, region_code)
-                    break
-                except IntegrityError:
-                    if attempt == RETRIES - 1:
-                        raise
-            counts.add(batch_counts)
-            done += len(batch.rows)
-            progress(
-                done,
-                total_rows,
-                _("正在写入：已处理%(done)d行，共%(total)d行")
-                % {"done": done, "total": total_rows},
-            )
+        try:
+            upcoming = pool.submit(_prepare, batches[0], to_date, look_ahead) if batches else None
+            for index, batch in enumerate(batches):
+                prepared = upcoming.result()
+                if index + 1 < len(batches):
+                    upcoming = pool.submit(_prepare, batches[index + 1], to_date, look_ahead)
+                for attempt in range(RETRIES):
+                    try:
+                        with transaction.atomic():
+                            batch_counts, new_people = _write_batch(
+                                batch, prepared, earlier, since=since, match_all=attempt > 0
+                            )
+                            _record_batch(batch, len(batches), batch_counts, source, region_code)
+                        break
+                    except IntegrityError:
+                        if attempt == RETRIES - 1:
+                            raise
+                for pk, key in new_people:
+                    earlier[key].append(pk)
+                counts.add(batch_counts)
+                done += len(batch.rows)
+                progress(
+                    done,
+                    total_rows,
+                    _("正在写入：已处理%(done)d行，共%(total)d行")
+                    % {"done": done, "total": total_rows},
+                )
+        finally:
+            pool.submit(lambda: connection.close()).result()  # the preparing thread's own
     return counts
 
 
@@ -204,9 +214,11 @@ class _Prepared:
 
     people: dict[str, tuple]
     households: dict[str, tuple]
+    same_name_and_birth: dict[tuple, list[int]] | None = None  # when looked up ahead,
+    looked_up: list[ImportRow] = field(default_factory=list)  # for these rows
 
 
-def _prepare(batch: _Batch, to_date) -> _Prepared:
+def _prepare(batch: _Batch, to_date, look_up: bool) -> _Prepared:
     encrypt, mask = crypto.encryptor(), idcard.mask
     people, households = {}, {}
     for unit in batch.units:
@@ -240,18 +252,31 @@ def _prepare(batch: _Batch, to_date) -> _Prepared:
                 encrypt(account) if account else "",
                 mask(account),
             )
-    return _Prepared(people, households)
+    prepared = _Prepared(people, households)
+    if look_up:  # for the people validation did not find registered: those to be registered
+        prepared.looked_up = [
+            r for u in batch.units if not u.has_errors for r in u.rows if not r.registered
+        ]
+        prepared.same_name_and_birth = _same_name_and_birth(prepared.looked_up)
+    return prepared
 
 
 def _write_batch(
-    batch: _Batch, prepared: _Prepared, *, since: dt.date, match_all: bool = False
-) -> Counts:
+    batch: _Batch,
+    prepared: _Prepared,
+    earlier: dict[tuple, list[int]],
+    *,
+    since: dt.date,
+    match_all: bool = False,
+) -> tuple[Counts, list[tuple[int, tuple]]]:
+    """Write one batch; its counts and the people it registered (id, (name, birth date)).
+    `earlier`: the people earlier batches registered, by (name, birth date)."""
     counts = Counts()
     units = [u for u in batch.units if not u.has_errors]
     counts.rejected = len(batch.rows) - sum(len(u.rows) for u in units)
     rows = [r for u in units for r in u.rows]
     if not rows:
-        return counts
+        return counts, []
     stamp = _datetime(timezone.now())
 
     # People: one query finds those already registered, one statement inserts the others. The
@@ -261,7 +286,14 @@ def _write_batch(
     new_rows = [r for r in rows if r.id_hash not in person_ids]
     counts.existing = len(rows) - len(new_rows)
     counts.created_people = len(new_rows)
-    same_name_and_birth = _same_name_and_birth(new_rows)
+    same_name_and_birth = prepared.same_name_and_birth
+    if same_name_and_birth is None:
+        same_name_and_birth = _same_name_and_birth(new_rows)
+    else:  # someone validation found registered is not any more: look them up now
+        looked_up = {id(r) for r in prepared.looked_up}
+        missed = _same_name_and_birth([r for r in new_rows if id(r) not in looked_up])
+        for key, ids in missed.items():
+            same_name_and_birth.setdefault(key, []).extend(ids)
     created = _insert(
         Person,
         PERSON_COLUMNS,
@@ -305,11 +337,9 @@ def _write_batch(
         MEMBER_COLUMNS,
         [(h, p, relation, joined, None) for h, p, relation in memberships],
     )
-    counts.possible_duplicates = _flag_duplicates(
-        [(person_ids[r.id_hash], (r.name.strip(), r.id_birth_date)) for r in new_rows],
-        same_name_and_birth,
-    )
-    return counts
+    new_people = [(person_ids[r.id_hash], (r.name.strip(), r.id_birth_date)) for r in new_rows]
+    counts.possible_duplicates = _flag_duplicates(new_people, same_name_and_birth, earlier)
+    return counts, new_people
 
 
 def _current_households(person_ids: list[int]) -> dict[int, tuple[int, str]]:
@@ -393,9 +423,9 @@ def _any_prefix(prefixes: list[str]) -> Q:
 
 
 def _same_name_and_birth(rows: list[ImportRow]) -> defaultdict[tuple, list[int]]:
-    """(name, birth date) -> ids of the people already registered with them, for the people
-    about to be registered: one query, a probe of the (name, birth_date) index each, asked before
-    they are inserted so that nobody matches themself."""
+    """(name, birth date) -> ids of the people registered with them, for the rows' people: one
+    query, a probe of the (name, birth_date) index each, asked before the rows are inserted so
+    that nobody matches themself."""
     keys = {(r.name.strip(), r.id_birth_date) for r in rows}
     found: defaultdict[tuple, list[int]] = defaultdict(list)
     if not keys:
@@ -427,15 +457,21 @@ def _same_name_and_birth(rows: list[ImportRow]) -> defaultdict[tuple, list[int]]
     return found
 
 
-def _flag_duplicates(new: list[tuple[int, tuple]], registered: dict[tuple, list[int]]) -> int:
+def _flag_duplicates(
+    new: list[tuple[int, tuple]],
+    registered: dict[tuple, list[int]],
+    earlier: dict[tuple, list[int]],
+) -> int:
     """Flag the new people (id, (name, birth date)) as possible duplicates of those registered
-    before with the same name and birth date and of each other: what
+    with the same name and birth date (found by the lookup), of those earlier batches of this
+    import registered (which a lookup made ahead may not have seen), and of each other: what
     `services.flag_likely_duplicates` does for one person, for a whole batch."""
     pairs = set()
     seen: defaultdict[tuple, list[int]] = defaultdict(list)
     for pk, key in new:
-        for other in registered.get(key, []) + seen[key]:
-            pairs.add((max(pk, other), min(pk, other)))
+        for other in registered.get(key, []) + earlier.get(key, []) + seen[key]:
+            if other != pk:
+                pairs.add((max(pk, other), min(pk, other)))
         seen[key].append(pk)
     reason = _("姓名和出生日期相同但身份证号码不同")
     PossibleDuplicate.objects.bulk_create(
