@@ -294,8 +294,22 @@ def build_targets(
     else:
         size = np.zeros(n_households, dtype=np.int64)
 
+    # Each target with its household's current members, in target order then person order:
+    # positions found with numpy (members sorted by household); every column is then taken once,
+    # straight at member granularity, from the households, the members or the parameter groups.
+    member_households = members["household_id"].to_numpy()
+    order = np.lexsort((members["person_id"].to_numpy(), member_households))
+    sorted_households = member_households[order]
+    first = np.searchsorted(sorted_households, household_ids, side="left")
+    count = np.searchsorted(sorted_households, household_ids, side="right") - first
+    target_row = np.repeat(np.arange(n_households, dtype=np.int64), count)
+    start = np.cumsum(count) - count
+    member_row = order[first[target_row] + np.arange(len(target_row)) - start[target_row]]
+    per_row = pa.array(target_row)
+    member_group = pa.array(group_of[target_row])
+
     def per_group(values: list, kind) -> pa.Array:
-        return pa.array(values, kind).take(pa.array(group_of))
+        return pa.array(values, kind).take(member_group)
 
     def windows(months: list[int]) -> list[dt.date]:
         return [rule_params.window_start(ref, m) for m in months]
@@ -313,7 +327,7 @@ def build_targets(
         ],
         dtype=np.int64,
     ).reshape(-1, 2)
-    asset_limit, income_limit = limits[pair_of, 0], limits[pair_of, 1]
+    pair_of = pair_of.reshape(-1)[target_row]
 
     applied = (
         households["applied_on"]
@@ -322,18 +336,25 @@ def build_targets(
         .astype("datetime64[D]")
     )
     split_days = np.array([p.split_window_days for p in group_params], dtype=np.int64)[group_of]
+    split_since = (applied - split_days.astype("timedelta64[D]"))[target_row]
+    picked = members.take(pa.array(member_row))
     gp = group_params
-    per_target = pa.table(
+    joined = pa.table(
         {
-            "target": households["target"],
-            "case_id": households["case_id"],
-            "household_id": households["household_id"],
-            "household_number": households["household_number"],
-            "region_id": households["region_id"],
-            "programme": households["programme"],
-            "county_code": county,
-            "applied_on": households["applied_on"],
-            "size": pa.array(size.astype(np.int64)),
+            "target": households["target"].take(per_row),
+            "case_id": households["case_id"].take(per_row),
+            "household_id": households["household_id"].take(per_row),
+            "household_number": households["household_number"].take(per_row),
+            "region_id": households["region_id"].take(per_row),
+            "person_id": picked["person_id"],
+            "id_key": picked["id_key"],
+            "id_masked": picked["id_masked"],
+            "relation": picked["relation"],
+            "programme": households["programme"].take(per_row),
+            "county_code": county.take(per_row),
+            "ref_date": pa.array(np.full(len(target_row), np.datetime64(ref, "D")), pa.date32()),
+            "applied_on": households["applied_on"].take(per_row),
+            "size": pa.array(size.astype(np.int64)[target_row]),
             "car_value_limit": per_group([p.car_value_limit for p in gp], pa.int64()),
             "any_car_disqualifies": per_group([p.any_car_disqualifies for p in gp], pa.bool_()),
             "vehicle_exempt_types": per_group(
@@ -346,13 +367,13 @@ def build_targets(
             "business_roles": per_group(
                 [_codes(p.disqualifying_business_roles) for p in gp], pa.string()
             ),
-            "asset_limit": pa.array(asset_limit, pa.int64()),
-            "income_limit": pa.array(income_limit, pa.int64()),
+            "asset_limit": pa.array(limits[pair_of, 0], pa.int64()),
+            "income_limit": pa.array(limits[pair_of, 1], pa.int64()),
             "tax_since": per_group(windows([p.tax_window_months for p in gp]), pa.date32()),
             "excluded_programmes": per_group(
                 [_codes(p.excluded_programmes) for p in gp], pa.string()
             ),
-            "split_since": pa.array(applied - split_days.astype("timedelta64[D]"), pa.date32()),
+            "split_since": pa.array(split_since, pa.date32()),
             "insurance_since": per_group(
                 windows([p.insurance_window_months for p in gp]), pa.date32()
             ),
@@ -362,24 +383,5 @@ def build_targets(
             ),
             "provident_min_months": per_group([p.provident_min_months for p in gp], pa.int64()),
         }
-    )
-    # Each target with its household's current members, in target order then person order:
-    # positions found with numpy (members sorted by household), then one `take` per table.
-    member_households = members["household_id"].to_numpy()
-    order = np.lexsort((members["person_id"].to_numpy(), member_households))
-    sorted_households = member_households[order]
-    first = np.searchsorted(sorted_households, household_ids, side="left")
-    count = np.searchsorted(sorted_households, household_ids, side="right") - first
-    target_row = np.repeat(np.arange(n_households, dtype=np.int64), count)
-    start = np.cumsum(count) - count
-    member_row = order[first[target_row] + np.arange(len(target_row)) - start[target_row]]
-    picked = members.take(pa.array(member_row))
-    joined = per_target.take(pa.array(target_row))
-    for name in picked.column_names:
-        if name != "household_id":
-            joined = joined.append_column(name, picked[name])
-    n = joined.num_rows
-    joined = joined.append_column(
-        "ref_date", pa.array(np.full(n, np.datetime64(ref, "D")), pa.date32())
     )
     return joined.select(TARGET_SCHEMA.names).cast(TARGET_SCHEMA), used

@@ -400,12 +400,18 @@ def _jsonable(value):
     return value
 
 
+def _hit_targets(targets: pa.Table, hits: pa.Table) -> pa.Table:
+    """The rows of the targets that have a hit (a few per cent of a city's)."""
+    return targets.filter(pc.is_in(targets["target"], value_set=pc.unique(hits["target"])))
+
+
 def check_keys(hits: pa.Table, targets: pa.Table) -> tuple[pa.Table, int]:
     """Drop hits whose source row's masked ID differs from the member's (a 64-bit key collision)."""
     if not hits.num_rows:
         return hits, 0
     masks = (
-        targets.select(["target", "person_id", "id_masked"])
+        _hit_targets(targets, hits)
+        .select(["target", "person_id", "id_masked"])
         .group_by(["target", "person_id"])
         .aggregate([("id_masked", "min")])
     )
@@ -418,7 +424,8 @@ def check_keys(hits: pa.Table, targets: pa.Table) -> tuple[pa.Table, int]:
 def hit_table(hits: pa.Table, targets: pa.Table) -> pa.Table:
     """Hits with what a Finding needs from the targets table (case, region)."""
     context = (
-        targets.select(["target", "person_id", "case_id", "region_id"])
+        _hit_targets(targets, hits)
+        .select(["target", "person_id", "case_id", "region_id"])
         .group_by(["target", "person_id"])
         .aggregate([("case_id", "min"), ("region_id", "min")])
     )
