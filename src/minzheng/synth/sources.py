@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
 from minzheng.assistance.defaults import CITY, DEFAULT_STANDARDS
-from minzheng.core import sheets
+from minzheng.core import idcard, sheets
 from minzheng.verification import params as rule_params
 
 from . import marks
@@ -1494,7 +1494,7 @@ def recheck_targets(city_dir: Path, sources_dir: Path | None = None) -> FileTarg
             "household_id": pa.array(member_hh.astype(np.int64) + 1),
             "person_id": pa.array(person_row.astype(np.int64) + 1),
             "id_key": pa.array(keys.keys_from_numbers(ids.to_pylist())),
-            "id_masked": keys.mask_array(ids),
+            "id_masked": idcard.mask_array(ids),
             "relation": chosen["relation"].combine_chunks(),
         }
     )

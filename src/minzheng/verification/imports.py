@@ -499,8 +499,10 @@ def stored_table(source: Source, checked: pa.Table, batch_id: int) -> pa.Table:
                 )
             prefix = column.key_prefix
             columns[f"{prefix}key"] = pa.array(key_values, mask=~present)
-            columns[f"{prefix}masked"] = keys.mask_array(
-                values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            # An absent number stays absent (null), not an empty mask.
+            columns[f"{prefix}masked"] = pc.if_else(
+                pc.is_valid(values), idcard.mask_array(values), pa.scalar(None, pa.string())
             )
         else:
             columns[column.name] = values

@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from minzheng.core import crypto
 
@@ -40,10 +38,3 @@ def keys_from_numbers(numbers: Iterable[str]) -> np.ndarray:
 
 def key_of_number(number: str) -> int:
     return key_from_hash(crypto.lookup_hash(number))
-
-
-def mask_array(numbers: pa.Array) -> pa.Array:
-    """`minzheng.core.idcard.mask` for 18-character IDs, vectorised: 4208**********1234."""
-    head = pc.utf8_slice_codeunits(numbers, 0, 4)
-    tail = pc.utf8_slice_codeunits(numbers, 14, 18)
-    return pc.binary_join_element_wise(head, pa.scalar("*" * 10), tail, "")

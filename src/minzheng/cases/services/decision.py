@@ -35,6 +35,7 @@ from .guards import (
     _locked,
     _names,
     _record,
+    _refuse,
     _require_authorisation,
     _require_state,
     _state_conflict,
@@ -164,23 +165,15 @@ def county_decision(
         _check_programme_cap(case, amount_fen, on)
     if not approve:
         reasons = _text(reasons, "reasons", _("不予批准时须写明理由"))
-        Decision.objects.create(
-            case=case,
-            level=Decision.Level.COUNTY,
-            outcome=Decision.Outcome.REFUSE,
-            reasons=reasons,
-            decided_on=on,
-            decided_by=user,
-        )
-        return _transition(
+        return _refuse(
             case,
-            "refuse",
-            _("县级审批"),
-            user=user,
+            level=Decision.Level.COUNTY,
+            stage_label=_("县级审批"),
             action="county_decision",
+            note=_("县级审批不予批准：%(r)s"),
+            reasons=reasons,
+            user=user,
             on=on,
-            note=_("县级审批不予批准：%(r)s") % {"r": reasons},
-            data={"reasons": reasons},
         )
     check = SpotCheck.objects.filter(case=case).first()
     if check is not None and not check.is_done:

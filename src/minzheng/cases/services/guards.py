@@ -19,6 +19,7 @@ from ..models import (
     Authorisation,
     Case,
     CaseEvent,
+    Decision,
 )
 from ..params import DEFAULTS, STAGE_DEADLINES, workflow_param
 from ..selectors import can_see
@@ -186,6 +187,40 @@ def _transition(
         note=note or action_label,
     )
     return case
+
+
+def _refuse(
+    case: Case,
+    *,
+    level: str,
+    stage_label: str,
+    action: str,
+    note: str,
+    reasons: str,
+    user,
+    on: dt.date,
+    data: dict | None = None,
+) -> Case:
+    """Record a refusal at a level (verification, township, county) with its reasons and close
+    the case through the refuse transition."""
+    Decision.objects.create(
+        case=case,
+        level=level,
+        outcome=Decision.Outcome.REFUSE,
+        reasons=reasons,
+        decided_on=on,
+        decided_by=user,
+    )
+    return _transition(
+        case,
+        "refuse",
+        stage_label,
+        user=user,
+        action=action,
+        on=on,
+        note=note % {"r": reasons},
+        data=(data or {}) | {"reasons": reasons},
+    )
 
 
 def _snapshot(obj) -> dict:

@@ -36,6 +36,7 @@ from .guards import (
     _locked,
     _names,
     _record,
+    _refuse,
     _require_state,
     _text,
     _today,
@@ -74,23 +75,16 @@ def record_verification(
             data=data,
         )
     reasons = _text(reasons, "reasons", _("核对不通过时须写明不予批准的理由"))
-    Decision.objects.create(
-        case=case,
-        level=Decision.Level.VERIFICATION,
-        outcome=Decision.Outcome.REFUSE,
-        reasons=reasons,
-        decided_on=on,
-        decided_by=user,
-    )
-    return _transition(
+    return _refuse(
         case,
-        "refuse",
-        _("信息核对"),
-        user=user,
+        level=Decision.Level.VERIFICATION,
+        stage_label=_("信息核对"),
         action="verification",
+        note=_("信息核对不通过：%(r)s"),
+        reasons=reasons,
+        user=user,
         on=on,
-        note=_("信息核对不通过：%(r)s") % {"r": reasons},
-        data=data | {"reasons": reasons},
+        data=data,
     )
 
 
@@ -236,23 +230,15 @@ def township_review(
                 {"decision": [_("公示期间仅在异议成立时可作出不予批准的审核")]}, status=409
             )
         reasons = _text(reasons, "reasons", _("不予批准时须写明理由"))
-        Decision.objects.create(
-            case=case,
-            level=Decision.Level.TOWNSHIP,
-            outcome=Decision.Outcome.REFUSE,
-            reasons=reasons,
-            decided_on=on,
-            decided_by=user,
-        )
-        return _transition(
+        return _refuse(
             case,
-            "refuse",
-            _("乡镇审核"),
-            user=user,
+            level=Decision.Level.TOWNSHIP,
+            stage_label=_("乡镇审核"),
             action="township_review",
+            note=_("乡镇审核不同意：%(r)s"),
+            reasons=reasons,
+            user=user,
             on=on,
-            note=_("乡镇审核不同意：%(r)s") % {"r": reasons},
-            data={"reasons": reasons},
         )
     _require_state(case, (State.TOWNSHIP_REVIEW,), _("乡镇审核"))
     reasons = (reasons or "").strip()
