@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from minzheng.assistance.selectors import StandardsTable, standards_table
 from minzheng.core import audit
+from minzheng.core.bulk import insert_rows
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope, scope_q
 from minzheng.payments import months
@@ -195,18 +196,14 @@ def _temp_table(cursor, name: str, columns: list[tuple[str, str, str]], rows: li
         spec = ", ".join(f"{c} {pg}" for c, pg, _lite in columns)
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
         cursor.execute(f"CREATE TEMP TABLE {name} ({spec}) ON COMMIT DROP")
-        with cursor.cursor.copy(
-            f"COPY {name} ({', '.join(c for c, _pg, _lite in columns)}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        insert_rows(cursor, name, [c for c, _pg, _lite in columns], rows)
         cursor.execute(f"ANALYZE {name}")
     else:
         cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
         cursor.execute(
             f"CREATE TEMP TABLE {name} ({', '.join(f'{c} {lite}' for c, _pg, lite in columns)})"
         )
-        cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join(['%s'] * len(columns))})", rows)
+        insert_rows(cursor, name, [c for c, _pg, _lite in columns], rows)
 
 
 def _rows_written(cursor) -> int:

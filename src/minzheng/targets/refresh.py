@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.core import audit
+from minzheng.core.bulk import insert_rows
 from minzheng.regions.models import Region
 
 from . import calculations, indicators
@@ -310,8 +311,9 @@ def _q(value: Decimal) -> Decimal:
 def _insert_values(
     values: dict[str, dict[str, Cell]], region_ids: dict[str, int], on_date: dt.date
 ) -> int:
-    """Write the date's values with one executemany: tens of thousands of small rows, where the
-    ORM's per-object overhead would dominate the whole refresh."""
+    """Write the date's values in one bulk insert (COPY on PostgreSQL): tens of thousands of small
+    rows, where the ORM's per-object overhead, or even one statement per row, would dominate the
+    whole refresh."""
     ops = connection.ops
     day = ops.adapt_datefield_value(on_date)
 
@@ -334,14 +336,19 @@ def _insert_values(
         for region_code, cell in cells.items()
         if region_code in region_ids
     ]
-    table = IndicatorValue._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (indicator, region_id, on_date, value, numerator, denominator, source, reported_as_of, complete) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    columns = (
+        "indicator",
+        "region_id",
+        "on_date",
+        "value",
+        "numerator",
+        "denominator",
+        "source",
+        "reported_as_of",
+        "complete",
     )
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
+        insert_rows(cursor, IndicatorValue._meta.db_table, columns, rows)
     return len(rows)
 
 
