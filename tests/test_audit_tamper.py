@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import override_settings
 
 from minzheng.core import audit
+from minzheng.core.context import acting_as, actor_for_user
 from minzheng.core.models import AuditEvent
 from minzheng.people import services
 
@@ -409,3 +410,17 @@ def test_deleting_an_unsealed_event_is_the_known_window(tail):
     _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [unsealed[0].seq])
     report = audit.verify_chain(checkpoint=mark)
     assert not report.ok and report.first_bad_seq == unsealed[2].seq
+
+
+def test_deleting_an_account_that_acted_keeps_the_chain_verifiable(people, users):
+    clerk = users["dongbao_clerk"]
+    with acting_as(actor_for_user(clerk)):
+        services.update_person(user=clerk, person=people["zhang"], phone="13800000007")
+    audit.seal_pending()
+    acted = AuditEvent.objects.filter(actor_id=clerk.pk)
+    assert acted.exists()
+    clerk_id, events = clerk.pk, acted.count()
+    clerk.delete()
+    # The events keep the deleted account's id and name (both are sealed into the hash).
+    assert AuditEvent.objects.filter(actor_id=clerk_id).count() == events
+    assert audit.verify_chain().ok

@@ -30,8 +30,15 @@ class AuditEvent(models.Model):
 
     seq = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("时间"), db_index=True)
+    # The actor's id is part of the sealed hash, so deleting the account must not rewrite it: no
+    # database constraint and no cascade; `actor_name` keeps who it was.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField(_("操作人"), max_length=150)
     ip = models.CharField(_("来源地址"), max_length=64, blank=True)
