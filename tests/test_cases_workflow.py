@@ -29,6 +29,7 @@ from minzheng.cases.models import (
     State,
 )
 from minzheng.cases.params import DEFAULTS, workflow_param
+from minzheng.cases.services import stages
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
 from tests.fixtures.cases import (
@@ -714,6 +715,66 @@ def test_random_selection_follows_the_draw(world, set_today):
             user=world["users"]["dongbao_approver"], case=case, relation="村委会主任之女"
         )
         assert case.spot_check.reason == SpotCheck.Reason.RELATIVE
+
+
+def _history(world, *, reached: int, checked: int, on: dt.date) -> None:
+    """`reached` earlier files of 东宝区 that reached county review in `on`'s year, `checked` of
+    them spot-checked: closed copies of one application, one event each."""
+    template = apply_as_clerk(world, on=on.isoformat())
+    for n in range(reached):
+        earlier = Case.objects.create(
+            number=f"HIST-{n}",
+            programme=template.programme,
+            household=template.household,
+            applicant=template.applicant,
+            region=template.region,
+            channel=template.channel,
+            applied_on=on,
+            stage_started_on=on,
+            state=State.WITHDRAWN,
+        )
+        CaseEvent.objects.create(
+            case=earlier, action="close_publicity", to_state=State.COUNTY_REVIEW, on=on
+        )
+        if n < checked:
+            SpotCheck.objects.create(
+                case=earlier, reason=SpotCheck.Reason.RANDOM, draw=0.1, ratio="30%", selected_on=on
+            )
+    template.delete()
+
+
+@pytest.mark.parametrize(
+    "reached_before, checked_before, quota_selects",
+    [
+        (0, 0, False),  # 1st file: floor(0.3 × 1) = 0 checks owed
+        (2, 0, False),  # 3rd: floor(0.9) = 0
+        (3, 0, True),  # 4th: floor(1.2) = 1 > 0 checked
+        (3, 1, False),  # 4th: 1 owed, 1 done
+        (6, 1, True),  # 7th: floor(2.1) = 2 > 1
+        (9, 3, False),  # 10th: floor(3.0) = 3, 3 done
+        (9, 2, True),  # 10th: 3 owed, 2 done
+    ],
+)
+def test_spot_checks_never_fall_below_the_ratio_of_the_years_files(
+    world, set_today, monkeypatch, reached_before, checked_before, quota_selects
+):
+    _history(world, reached=reached_before, checked=checked_before, on=D("2016-03-01"))
+    # A draw above the ratio: only the quota can select this case.
+    monkeypatch.setattr(stages, "spot_check_draw", lambda number: 0.99)
+    case = to_stage(world, set_today, State.COUNTY_REVIEW)
+    check = SpotCheck.objects.filter(case=case).first()
+    assert (check is not None) == quota_selects
+    if quota_selects:
+        assert check.reason == SpotCheck.Reason.QUOTA
+
+
+def test_files_of_another_year_or_county_do_not_count_towards_the_quota(
+    world, set_today, monkeypatch
+):
+    _history(world, reached=9, checked=0, on=D("2015-12-31"))
+    monkeypatch.setattr(stages, "spot_check_draw", lambda number: 0.99)
+    case = to_stage(world, set_today, State.COUNTY_REVIEW)
+    assert not SpotCheck.objects.filter(case=case).exists()
 
 
 # ---------------------------------------------------------------- overdue and due today

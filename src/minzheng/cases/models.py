@@ -401,6 +401,7 @@ class SpotCheck(models.Model):
 
     class Reason(models.TextChoices):
         RANDOM = "random", _("随机抽取")
+        QUOTA = "quota", _("补足年度抽查比例")
         RELATIVE = "relative", _("近亲属备案，全部抽查")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="spot_check")

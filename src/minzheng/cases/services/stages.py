@@ -4,6 +4,7 @@ appraisal, township review, publicity, objections and the county spot-check draw
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from fractions import Fraction
 
@@ -12,11 +13,13 @@ from django.utils.translation import gettext as _
 
 from minzheng.core import audit
 from minzheng.core.errors import ServiceError
+from minzheng.regions.models import Region
 
 from .. import working_days
 from ..models import (
     Appraisal,
     Case,
+    CaseEvent,
     Decision,
     Investigation,
     Objection,
@@ -370,13 +373,44 @@ def spot_check_draw(number: str) -> float:
     return random.Random(f"spot-check:{number}").random()
 
 
+def _county_of(region: Region) -> Region | None:
+    codes = region.path.strip("/").split("/")
+    prefixes = ["/".join(codes[: n + 1]) + "/" for n in range(len(codes))]
+    return Region.objects.filter(level=Region.Level.COUNTY, path__in=prefixes).first()
+
+
+def _below_quota(case: Case, on: dt.date, ratio: Fraction) -> bool:
+    """Whether the county's spot checks of the year would fall below the ratio of the files that
+    reached county review (this one included), in whole files, without selecting this one. The
+    county row is locked so that two cases reaching review at once are counted one at a time."""
+    county = _county_of(case.region)
+    if county is None:
+        return False
+    Region.objects.select_for_update().filter(pk=county.pk).exists()
+    in_county = {"case__region__path__startswith": county.path}
+    reached = (
+        CaseEvent.objects.filter(to_state=State.COUNTY_REVIEW, on__year=on.year, **in_county)
+        .values("case")
+        .distinct()
+        .count()
+    )
+    checked = SpotCheck.objects.filter(selected_on__year=on.year, **in_county).count()
+    return checked < math.floor(ratio * reached)
+
+
 def _select_for_spot_check(case: Case, on: dt.date) -> SpotCheck | None:
+    """Home spot checks of at least the ratio of the files (DOMAIN §3.1): each case draws a fixed
+    random number, and a case is also selected when the county's checks of the year would
+    otherwise fall below the ratio (rounded down to whole files: the first three files of a
+    year at 30 % need none); every relative of staff is checked."""
     ratio = workflow_param("workflow.spot_check_ratio", case.region, on, programme=case.programme)
     draw = spot_check_draw(case.number)
     if case.relative_of_staff:
         reason = SpotCheck.Reason.RELATIVE
     elif Fraction(draw) < ratio:
         reason = SpotCheck.Reason.RANDOM
+    elif _below_quota(case, on, ratio):
+        reason = SpotCheck.Reason.QUOTA
     else:
         return None
     return SpotCheck.objects.create(
