@@ -174,13 +174,13 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     shows_done(clerk, "近亲属备案", "公示中")
     clerk.screenshot(path=str(SCREENSHOTS / "assistance-2-clerk-publicity.png"), full_page=True)
 
-    # Fri 10-21 is still within the publicity, whose last day is Sun 10-23; from that day on the
-    # clerk may send it to the county (here on Mon 10-24).
+    # Fri 10-21 is still within the publicity, whose last day is Sun 10-23; from the day after
+    # the clerk may send it to the county (here on Mon 10-24).
     set_today("2016-10-21")
     clerk.reload()
     act(clerk, "close_publicity")
     expect(clerk.locator("ul.messages li.error")).to_have_text(
-        "公示期至 2016-10-23 届满，届满当日起方可报送县级审批"
+        "公示期至 2016-10-23 届满，次日起方可报送县级审批"
     )
     expect(clerk.get_by_test_id("case-state")).to_have_text("公示中")
     set_today("2016-10-24")

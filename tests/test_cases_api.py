@@ -191,13 +191,13 @@ def test_full_workflow_end_to_end(world, api, set_today):
         )
     )
     assert case["state"] == "publicity"
-    # Seven days, 10-17 through 10-23: one date, the last day, is the deadline and the day it may close.
+    # Seven days, 10-17 through 10-23 (objections through the last day); due and closable the day after.
     assert case["publicity"] == {
         "starts_on": "2016-10-17",
         "last_day": "2016-10-23",
         "closed_on": None,
     }
-    assert case["stage_due_on"] == "2016-10-23"
+    assert case["stage_due_on"] == "2016-10-24"
     listed = ok(api.get(f"{BASE}/publicity", region="420802"))
     assert [(row["case_id"], row["id_number_masked"]) for row in listed] == [
         (cid, "4208**********0114")

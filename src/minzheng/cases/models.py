@@ -347,8 +347,8 @@ class Appraisal(models.Model):
 
 class Publicity(models.Model):
     """Publicity (公示) of N days: from `starts_on` through `last_day` (stored as `ends_on` =
-    starts_on + N days). `last_day` is the one date shown everywhere: the stage deadline and the
-    day the publicity may close."""
+    starts_on + N days). Objections may be filed through the last day, so the publicity closes
+    (and the stage is due) from the day after it, `ends_on`."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="publicity")
     starts_on = models.DateField(_("公示开始"))
@@ -364,7 +364,7 @@ class Publicity(models.Model):
         return self.ends_on - dt.timedelta(days=1)
 
     def may_close_on(self, on: dt.date) -> bool:
-        return on >= self.last_day
+        return on >= self.ends_on
 
 
 class ObjectionOutcome(models.TextChoices):

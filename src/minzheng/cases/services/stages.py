@@ -271,7 +271,7 @@ def township_review(
         user=user,
         action="township_review",
         on=on,
-        due=publicity.last_day,
+        due=publicity.ends_on,
         note=_("乡镇审核同意，公示 %(s)s 至 %(e)s")
         % {"s": starts_on.isoformat(), "e": publicity.last_day.isoformat()},
         data={"publicity_starts_on": starts_on, "publicity_last_day": publicity.last_day},
@@ -450,7 +450,7 @@ def close_publicity(*, user, case: Case, on: dt.date | None = None) -> Case:
         raise ServiceError(
             {
                 "on": [
-                    _("公示期至 %(e)s 届满，届满当日起方可报送县级审批")
+                    _("公示期至 %(e)s 届满，次日起方可报送县级审批")
                     % {"e": publicity.last_day.isoformat()}
                 ]
             },
