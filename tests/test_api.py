@@ -322,3 +322,22 @@ def test_export_is_scoped_masked_and_audited(api_client, people):
     assert rows[1][1] == people["zhang"].id_masked
     event = AuditEvent.objects.filter(action="export").latest("seq")
     assert event.actor_name == "dongbao_clerk" and event.after["rows"] == 2
+
+
+def test_household_list_reads_members_once_per_page_not_per_household(api_client, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api_client.login("city_section")
+
+    def queries(limit):
+        with CaptureQueriesContext(connection) as captured:
+            body = api_client.get("/api/v1/households", limit=limit).json()
+        return len(captured), body
+
+    queries(1)  # the first request of a token reads and stamps it
+    one, first = queries(1)
+    both, page = queries(50)
+    assert first["count"] == page["count"] == 2 and len(page["items"]) == 2
+    assert {len(h["members"]) for h in page["items"]} >= {1}
+    assert both == one

@@ -120,20 +120,6 @@ class HouseholdOut(Schema):
     members: list[MemberOut]
 
 
-class Page(Schema):
-    count: int
-    limit: int
-    offset: int
-
-
-class PeoplePage(Page):
-    items: list[PersonOut]
-
-
-class HouseholdPage(Page):
-    items: list[HouseholdOut]
-
-
 class JobOut(Schema):
     id: UUID
     kind: str

@@ -163,7 +163,7 @@ class HouseholdFilter(Schema):
 @households_router.get("", response=list[HouseholdOut])
 @paginated()
 def list_households(request, filters: Query[HouseholdFilter]):
-    qs = selectors.households_for(request.user).order_by("id")
+    qs = selectors.with_current_members(selectors.households_for(request.user).order_by("id"))
     if filters.region:
         qs = qs.filter(region__path__contains=f"{filters.region}/")
     return Listing(qs, lambda h: household_out(h, request.user))

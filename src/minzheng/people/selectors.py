@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from minzheng.core import crypto, idcard
 from minzheng.core.errors import NotFoundOrOutOfScope
@@ -101,8 +101,25 @@ def resident_bank_account(household: Household) -> str:
     return "**** " + masked[-4:] if masked else ""
 
 
-def current_members(household: Household) -> QuerySet[HouseholdMember]:
-    return household.memberships.filter(until__isnull=True).select_related("person").order_by("id")
+def _current_memberships() -> QuerySet[HouseholdMember]:
+    return (
+        HouseholdMember.objects.filter(until__isnull=True).select_related("person").order_by("id")
+    )
+
+
+def with_current_members(households: QuerySet[Household]) -> QuerySet[Household]:
+    """The households with their current members read in one query for the whole page, which
+    `current_members` then returns without a query per household."""
+    return households.prefetch_related(
+        Prefetch("memberships", queryset=_current_memberships(), to_attr="current_memberships")
+    )
+
+
+def current_members(household: Household):
+    prefetched = getattr(household, "current_memberships", None)
+    if prefetched is not None:
+        return prefetched
+    return _current_memberships().filter(household=household)
 
 
 def find_household(user, text: str) -> tuple[Household | None, Person | None]:
