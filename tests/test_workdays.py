@@ -17,7 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from minzheng.cases.holidays import load_calendar, package_years
+from minzheng.cases.holidays import load_calendar, package_years, years_without_arrangement
 from minzheng.cases.models import Holiday, HolidaySource
 from minzheng.cases.working_days import (
     Calendar,
@@ -313,3 +313,38 @@ def test_the_yearly_command(db):
 def test_deadlines_across_published_holidays(published, start, n, expected):
     assert add_working_days(D(start), n) == D(expected)
     assert working_days_between(D(start), D(expected)) == n
+
+
+# ---------------------------------------------------------------- a missing year is announced
+
+
+@pytest.mark.parametrize(
+    "held, today, missing",
+    [
+        ({2016}, "2016-06-01", []),
+        ({2016}, "2016-10-31", []),  # the next year only matters from November
+        ({2016}, "2016-11-01", [2017]),
+        ({2016, 2017}, "2016-12-06", []),
+        (set(), "2016-12-06", [2016, 2017]),
+        ({2017}, "2017-03-01", []),
+    ],
+)
+def test_years_without_arrangement(db, held, today, missing):
+    Holiday.objects.all().delete()
+    for year in held:
+        Holiday.objects.create(date=dt.date(year, 1, 1), name="元旦")
+    assert years_without_arrangement(D(today)) == missing
+
+
+def test_administrators_see_a_missing_year_on_the_workbench(db, users, client, set_today):
+    Holiday.objects.all().delete()
+    Holiday.objects.create(date=D("2016-01-01"), name="元旦")
+    set_today("2016-12-06")
+    client.force_login(users["admin"])
+    html = client.get("/").content.decode()
+    assert 'data-testid="calendar-missing"' in html and "没有 2017 年的节假日安排" in html
+    client.force_login(users["dongbao_clerk"])
+    assert 'data-testid="calendar-missing"' not in client.get("/").content.decode()
+    Holiday.objects.create(date=D("2017-01-01"), name="元旦")
+    client.force_login(users["admin"])
+    assert 'data-testid="calendar-missing"' not in client.get("/").content.decode()

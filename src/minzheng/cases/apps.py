@@ -12,7 +12,7 @@ class CasesConfig(AppConfig):
         from minzheng.web import nav, widgets
 
         from .params import DEFAULTS
-        from .selectors import overdue_widget_context
+        from .selectors import calendar_widget_context, overdue_widget_context
 
         # The workflow's deadlines and ratios are standards like any other: seeded with the rest.
         register_workflow_defaults({key: param.default for key, param in DEFAULTS.items()})
@@ -39,3 +39,4 @@ class CasesConfig(AppConfig):
             visible=lambda user: user.role == "resident",
         )
         widgets.register("cases/_overdue_widget.html", overdue_widget_context, order=20)
+        widgets.register("cases/_calendar_widget.html", calendar_widget_context, order=5)

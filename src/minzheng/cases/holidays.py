@@ -162,3 +162,13 @@ def load_calendar(*, years: Iterable[int] | None = None) -> LoadResult:
             note=_("按国务院办公厅公布的节假日安排更新"),
         )
     return result
+
+
+def years_without_arrangement(today: dt.date) -> list[int]:
+    """Years whose deadlines would be counted Monday to Friday because the calendar holds none
+    of their days: this year, and from November, when cases start running into it, the next."""
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    held = set(
+        Holiday.objects.filter(date__year__in=years).values_list("date__year", flat=True).distinct()
+    )
+    return [year for year in years if year not in held]

@@ -14,6 +14,7 @@ from minzheng.people.models import HouseholdMember
 from minzheng.regions.models import Region
 
 from . import clock
+from .holidays import years_without_arrangement
 from .models import (
     CLOSED_STATES,
     EMERGENCY_STAGES,
@@ -315,3 +316,16 @@ def overdue_widget_context(user, *, today: dt.date | None = None) -> dict | None
         "due_today_count": due_today_for(user, today=today).count(),
         "today": today,
     }
+
+
+def calendar_widget_context(user, *, today: dt.date | None = None) -> dict | None:
+    """Context for cases/_calendar_widget.html: for administrators, the years whose holiday
+    arrangement is missing from the working-day calendar; None when nothing is missing."""
+    if user is None or not user.is_authenticated:
+        return None
+    if not (user.is_superuser or user.role == Role.ADMIN):
+        return None
+    missing = years_without_arrangement(today or clock.today())
+    if not missing:
+        return None
+    return {"years": "、".join(str(year) for year in missing)}
