@@ -75,8 +75,12 @@ class Protector:
             for _ in range(workers):
                 self.pool.submit(default_workers, 0)
 
-    def map(self, function: Callable, chunks: Iterable[pa.Array]) -> Iterator:
-        if self.pool is None:
+    def map(
+        self, function: Callable, chunks: Iterable[pa.Array], *, here: bool = False
+    ) -> Iterator:
+        """`function(secret, chunk)` of every chunk, in order; `here`: in this process even with
+        a pool (for a short job that should not queue behind the pool's long one)."""
+        if self.pool is None or here:
             for chunk in chunks:
                 yield function(self.secret, chunk)
             return
