@@ -54,7 +54,8 @@ def parse_args() -> argparse.Namespace:
         "--workers",
         type=int,
         default=None,
-        help="processes that encrypt and hash (default: the loader's, one per core but one)",
+        help="worker processes that encrypt and hash (default: the loader's, one per core but one,"
+        " at least one; 0: in the loading process, as before 2026-12-07)",
     )
     parser.add_argument(
         "--lc-collate",

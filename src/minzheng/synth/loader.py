@@ -15,9 +15,9 @@ run again. Two ways in, chosen per load:
 
 ID numbers and bank accounts are encrypted, hashed and masked in Python: they never reach the
 database in clear, not even in staging tables. Encryption and hashing are most of the client's
-time: on the fresh path a thread does them while the server loads the households and memberships
-and indexes them, and on a machine with more than two cores they are spread over worker
-processes (`minzheng.synth.protect`); masking is one vectorised Arrow expression. No per-row
+time: for a city of 200,000 persons or more they run in worker processes (one per core but one,
+at least one: `minzheng.synth.protect`), on the fresh path while the server loads the households
+and memberships and indexes them; masking is one vectorised Arrow expression. No per-row
 history is written; the load is one audit event.
 """
 
@@ -191,7 +191,11 @@ class CityFiles:
         """(first row number, batch) with encrypted and masked bank accounts."""
         hasher = crypto.lookup_hasher()
         batches = self.households.to_batches(max_chunksize=BATCH_ROWS)
-        ciphers = self.protector.map(encrypt_optional, (b.column("bank_account") for b in batches))
+        # Here, not in the pool: there the accounts would wait behind the persons' chunks, and
+        # the COPY of the households with them (a million accounts take about two seconds).
+        ciphers = self.protector.map(
+            encrypt_optional, (b.column("bank_account") for b in batches), here=True
+        )
         start = 0
         for batch, account_cipher in zip(batches, ciphers):
             columns = {
@@ -664,8 +668,8 @@ def _people_tables_empty(cursor) -> bool:
 def load_city(*, src_dir: Path, progress: Progress = None, workers: int | None = None) -> dict:
     """Load a generated city into the current database; idempotent. Returns what was added.
 
-    `workers`: processes that encrypt and hash (default: one per core but one, up to four, for
-    a city of 200,000 persons or more; 1: this process alone)."""
+    `workers`: processes that encrypt and hash (default: one per core but one, at least one and
+    up to four, for a city of 200,000 persons or more; 0: this process alone)."""
     src_dir = Path(src_dir)
     report = progress or (lambda done, total, message: None)
     manifest = read_manifest(src_dir)

@@ -3,8 +3,7 @@
 AES-GCM and HMAC cost a few microseconds per value in Python, so for a city of millions they are
 most of a load's client time. `Protector` cuts the values into chunks and hands them to a pool of
 processes (started with `spawn`: they import only this module, never Django's database layer or
-an open connection), or does the work in this process when the load is small or only one core is
-there. Results come back in order, whichever way they were computed, and are the same values the
+an open connection), or does the work in this process when the load is small. Results come back in order, whichever way they were computed, and are the same values the
 single-value functions of `minzheng.core.crypto` produce.
 
 Worker processes get the data key as an argument: it travels over the pool's local pipe and is
@@ -43,26 +42,31 @@ def encrypt_optional(secret: str, values: pa.Array) -> pa.Array:
 
 def default_workers(values: int) -> int:
     """Worker processes for a load of `values`: none below PARALLEL_MIN_VALUES; otherwise one
-    per core but one, up to four. The core left over is the database's, which parses the COPY
-    while the values are encrypted: on two cores the load already runs both at once, and worker
-    processes would only add the cost of moving every value between processes."""
+    per core but one, at least one and up to four.
+
+    One worker process even on two cores: encrypting in a thread of the loading process holds
+    the interpreter lock almost all the time, and every other thread of that process (the one
+    feeding COPY, the one making the next batch) then waits for it at each of its many small
+    steps; at 2.9 million persons that lengthened the COPY of the households and memberships,
+    pure Arrow and network work, from seconds to half a minute. In a process of its own the
+    encryption competes only for a core, and moving the values costs one copy of each batch."""
     if values < PARALLEL_MIN_VALUES:
-        return 1
+        return 0
     return max(1, min((os.cpu_count() or 1) - 1, 4))
 
 
 class Protector:
-    """Runs `hash_and_encrypt` / `encrypt_optional` over chunks, in `workers` processes (1: here).
+    """Runs `hash_and_encrypt` / `encrypt_optional` over chunks, in `workers` processes (0: here).
 
     `map` keeps at most a few chunks per worker in flight, so memory stays bounded however far
     ahead the workers are of the caller."""
 
-    def __init__(self, secret: str, workers: int = 1):
+    def __init__(self, secret: str, workers: int = 0):
         self.secret = secret
         self.workers = workers
         self.pool = (
             ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-            if workers > 1
+            if workers > 0
             else None
         )
         if self.pool is not None:
@@ -71,8 +75,12 @@ class Protector:
             for _ in range(workers):
                 self.pool.submit(default_workers, 0)
 
-    def map(self, function: Callable, chunks: Iterable[pa.Array]) -> Iterator:
-        if self.pool is None:
+    def map(
+        self, function: Callable, chunks: Iterable[pa.Array], *, here: bool = False
+    ) -> Iterator:
+        """`function(secret, chunk)` of every chunk, in order; `here`: in this process even with
+        a pool (for a short job that should not queue behind the pool's long one)."""
+        if self.pool is None or here:
             for chunk in chunks:
                 yield function(self.secret, chunk)
             return
