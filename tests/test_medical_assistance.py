@@ -263,7 +263,9 @@ def test_a_later_bill_never_changes_an_earlier_decided_payout(world, set_today):
     june.refresh_from_db()
     assert june.assistance_fen == fen(75000)
     assert MedicalBill.objects.get(settlement_number="S-MARCH").assistance_fen == fen(5000)
-    assert Decision.objects.get(case=second, outcome="approve", level="county").amount_fen == fen(5000)
+    assert Decision.objects.get(case=second, outcome="approve", level="county").amount_fen == fen(
+        5000
+    )
 
 
 def test_key_recipient_from_a_live_dibao_entitlement(world, set_today):
@@ -285,7 +287,9 @@ def test_key_recipient_from_a_live_dibao_entitlement(world, set_today):
     case = _medical_case(world, set_today)
     _add(world, case, "zhang", _bill("S-1", "2016-04-01", in_policy=fen(10000)))
     _approve(world, case)
-    assert Decision.objects.get(case=case, outcome="approve", level="county").amount_fen == fen(7000)
+    assert Decision.objects.get(case=case, outcome="approve", level="county").amount_fen == fen(
+        7000
+    )
     trace = MedicalBill.objects.get().trace
     assert {s["step"]: s["value"] for s in trace}["ratio"] == "0.7"
 
@@ -545,7 +549,9 @@ def test_api_bill_ledger_and_scope(world, set_today, client: Client):
             )
         )
     decided = ok(
-        approver.post(f"/api/v1/assistance/cases/{case.pk}/county-decision", {"decision": "approve"})
+        approver.post(
+            f"/api/v1/assistance/cases/{case.pk}/county-decision", {"decision": "approve"}
+        )
     )
     assert decided["state"] == "approved"
     assert decided["decisions"][-1]["amount_fen"] == fen(1500)
@@ -597,3 +603,64 @@ def test_scope_of_the_case_service(world, set_today):
             person=world["people"]["zhang"],
             bill=_bill("S-1", "2016-04-01", in_policy=fen(100)),
         )
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_pages_add_bill_ledger_and_settlements(world, set_today, client: Client):
+    """The clerk types a bill on the case page and sees its payout (3,000.00 self-paid × 0.50 =
+    1,500.00); a wrong figure is shown next to its field; the ledger page and the import page."""
+    case = _medical_case(world, set_today)
+    set_today("2016-10-26")
+    zhang = world["people"]["zhang"]
+    client.force_login(world["users"]["dongbao_clerk"])
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200 and "录入医疗费用单据" in page.content.decode()
+    form = {
+        "bill-person": zhang.pk,
+        "bill-settlement_number": "WEB-1",
+        "bill-hospital": "东宝区人民医院",
+        "bill-kind": "inpatient",
+        "bill-admitted_on": "2016-07-01",
+        "bill-discharged_on": "2016-07-09",
+        "bill-total": "9000",
+        "bill-in_policy": "8000",
+        "bill-basic": "4000",
+        "bill-critical": "1000",
+    }
+    r = client.post(f"/cases/{case.pk}/bills/", form)
+    assert r.status_code == 302
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "1500.00" in body and "WEB-1" in body
+    r = client.post(
+        f"/cases/{case.pk}/bills/",
+        form | {"bill-settlement_number": "WEB-2", "bill-in_policy": "10000"},
+    )
+    assert r.status_code == 422
+    assert "政策范围内费用不能超过医疗费用总额" in r.content.decode()
+
+    approver = world["users"]["dongbao_approver"]
+    client.force_login(approver)
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'value="1500.00"' in body  # the approval form's amount is the bills' sum
+    assert "录入单据" not in body
+    ledger = client.get(f"/cases/medical/ledger/{zhang.pk}/?year=2016")
+    assert ledger.status_code == 200
+    text = ledger.content.decode()
+    assert zhang.id_masked in text and "80000.00" in text and "WEB-1" in text
+    client.force_login(world["users"]["zhongxiang_clerk"])
+    assert client.get(f"/cases/medical/ledger/{zhang.pk}/").status_code == 404
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+    assert client.get("/cases/medical/settlements/").status_code == 200
+
+    client.force_login(world["users"]["dongbao_clerk"])
+    upload = io.BytesIO(_csv([_row("WEB-3", zhang, "张三"), _row("WEB-4", zhang, "李四")]))
+    upload.name = "settle.csv"
+    r = client.post("/cases/medical/settlements/", {"file": upload})
+    text = r.content.decode()
+    assert (
+        r.status_code == 200 and "新增单据 1 张" in text and "姓名与人口信息库登记的不一致" in text
+    )
+    assert case.number in text  # attached to the open case
+    assert client.get("/cases/medical/settlements/template.csv").status_code == 200

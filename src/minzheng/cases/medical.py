@@ -31,7 +31,7 @@ from minzheng.assistance.selectors import standards_in_force
 from minzheng.core.money import round_half_up, yuan_str
 from minzheng.people.models import HouseholdMember
 
-from .models import CLOSED_STATES, Case, MedicalBill, State
+from .models import CLOSED_STATES, Case, MedicalBill
 
 KEY = "key"
 NAMED = "named"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from minzheng.accounts.models import Role
 from minzheng.core.errors import PermissionDeniedError
 from minzheng.people import selectors as people_selectors
@@ -74,7 +76,7 @@ def household_people(case: Case) -> list[Person]:
 
 def ledger_person(user, person_id: int) -> Person:
     if user.role not in LEDGER_ROLES and not user.is_superuser:
-        raise PermissionDeniedError()
+        raise PermissionDeniedError(_("当前账号无权查看医疗救助台账"))
     return people_selectors.get_person(user, person_id)
 
 
