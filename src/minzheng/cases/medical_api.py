@@ -22,7 +22,7 @@ from .models import MedicalBill
 router = Router(tags=["medical assistance"])
 
 
-class BillIn(Schema):
+class MedicalBillIn(Schema):
     person_id: Id = Field(description="患者（申请家庭的现有成员）")
     settlement_number: str = Field(min_length=1, max_length=64, description="结算单号，全局唯一")
     hospital: str = Field(min_length=1, max_length=100)
@@ -39,12 +39,12 @@ class BillIn(Schema):
     )
 
 
-class TraceOut(Schema):
+class MedicalBillTraceOut(Schema):
     label: str
     value: str
 
 
-class BillOut(Schema):
+class MedicalBillOut(Schema):
     id: int
     case_id: int
     case_number: str
@@ -67,26 +67,26 @@ class BillOut(Schema):
     assistance_fen: int | None
     charity_fen: int | None
     decided_on: dt.date | None
-    trace: list[TraceOut]
+    trace: list[MedicalBillTraceOut]
 
 
-class CaseBillsOut(Schema):
+class MedicalCaseBillsOut(Schema):
     case_id: int
-    bills: list[BillOut]
+    bills: list[MedicalBillOut]
     total_fen: int = Field(description="各单据医疗救助额之和（已核定或按台账试算）")
 
 
-class LedgerOut(Schema):
+class MedicalLedgerOut(Schema):
     person: dict
     year: int
     annual_cap_fen: int | None
     decided_fen: int
     pending_fen: int
     room_fen: int | None
-    bills: list[BillOut]
+    bills: list[MedicalBillOut]
 
 
-class LoadOut(Schema):
+class SettlementLoadOut(Schema):
     rows: int
     added: int
     skipped: int
@@ -95,11 +95,11 @@ class LoadOut(Schema):
     errors: list[dict]
 
 
-class YearIn(Schema):
+class LedgerYearIn(Schema):
     year: int | None = Field(default=None, ge=2000, le=2100, description="自然年，默认今年")
 
 
-@router.get("/cases/{int:case_id}/bills", response={200: CaseBillsOut, 404: ErrorOut})
+@router.get("/cases/{int:case_id}/bills", response={200: MedicalCaseBillsOut, 404: ErrorOut})
 def case_bills(request, case_id: Id):
     """A medical case's bills with their payouts: frozen when decided, otherwise what the
     approval would give now from the persons' ledgers."""
@@ -114,9 +114,9 @@ def case_bills(request, case_id: Id):
 
 @router.post(
     "/cases/{int:case_id}/bills",
-    response={201: BillOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: MedicalBillOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def add_bill(request, case_id: Id, payload: BillIn):
+def add_bill(request, case_id: Id, payload: MedicalBillIn):
     """A township clerk types a settled bill into an open medical-assistance case."""
     case = selectors.get_case(request.user, case_id)
     person = ms.household_person(case, payload.person_id)
@@ -129,7 +129,7 @@ def add_bill(request, case_id: Id, payload: BillIn):
     return Status(201, ms.line_out(line))
 
 
-@router.post("/settlements", response={200: LoadOut, 403: ErrorOut, 422: ErrorOut})
+@router.post("/settlements", response={200: SettlementLoadOut, 403: ErrorOut, 422: ErrorOut})
 def load_settlements(request, file: File[UploadedFile]):
     """Load a one-stop settlement file (CSV or XLSX; columns as the template). Bad rows are
     reported by line; the good ones are loaded; a settlement number already loaded is skipped."""
@@ -145,8 +145,10 @@ def settlement_template(request):
     return response
 
 
-@router.get("/ledger/{int:person_id}", response={200: LedgerOut, 403: ErrorOut, 404: ErrorOut})
-def ledger(request, person_id: Id, filters: Query[YearIn]):
+@router.get(
+    "/ledger/{int:person_id}", response={200: MedicalLedgerOut, 403: ErrorOut, 404: ErrorOut}
+)
+def ledger(request, person_id: Id, filters: Query[LedgerYearIn]):
     """A person's medical-assistance ledger of a calendar year (county and township staff)."""
     person = ms.ledger_person(request.user, person_id)
     return ms.ledger_out(person, ms.year_or_this(filters.year))
