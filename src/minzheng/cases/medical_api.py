@@ -129,7 +129,9 @@ def add_bill(request, case_id: Id, payload: MedicalBillIn):
     return Status(201, ms.line_out(line))
 
 
-@router.post("/settlements", response={200: SettlementLoadOut, 403: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/settlements", response={200: SettlementLoadOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+)
 def load_settlements(request, file: File[UploadedFile]):
     """Load a one-stop settlement file (CSV or XLSX; columns as the template). Bad rows are
     reported by line; the good ones are loaded; a settlement number already loaded is skipped."""

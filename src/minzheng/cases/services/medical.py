@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from minzheng.core import audit
@@ -99,11 +99,12 @@ def validate_bill(f: BillFields, *, today: dt.date) -> dict[str, list[str]]:
 
 
 def _patient_error(case: Case, person: Person | None) -> str:
-    if person is None:
-        return _("请选择患者")
-    if not HouseholdMember.objects.filter(
-        household_id=case.household_id, person=person, until__isnull=True
-    ).exists():
+    if (
+        person is None
+        or not HouseholdMember.objects.filter(
+            household_id=case.household_id, person=person, until__isnull=True
+        ).exists()
+    ):
         return _("患者须为申请家庭的现有成员")
     return ""
 
@@ -153,7 +154,12 @@ def add_medical_bill(*, user, case: Case, person: Person | None, bill: BillField
     if errors:
         raise ServiceError(errors)
     record = _bill(case, person, bill, MedicalBill.Source.TYPED, user)
-    record.save()
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # Entered at the same moment by someone else (the settlement number is unique).
+        raise ServiceError({"settlement_number": [_("该结算单号已录入，不能重复录入")]}) from None
     audit.record_created(
         record,
         object_repr=f"{case.number} {_('医疗费用单据')} {record.settlement_number}",

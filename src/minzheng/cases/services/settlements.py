@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -316,7 +316,14 @@ def load_settlement_file(*, user, data: bytes, name: str = "") -> LoadReport:
         for _line, bill, person, household in accepted
         if household.pk in cases
     ]
-    MedicalBill.objects.bulk_create(bills)
+    try:
+        with transaction.atomic():
+            MedicalBill.objects.bulk_create(bills)
+    except IntegrityError:
+        # The same settlements loaded at the same moment by another clerk: nothing is kept here.
+        raise ServiceError(
+            {"file": [_("部分结算单号刚被其他人导入，请重新导入此文件")]}, status=409
+        ) from None
     report.added = len(bills)
     report.errors.sort(key=lambda e: e["line"])
     if not bills:
