@@ -664,3 +664,26 @@ def test_pages_add_bill_ledger_and_settlements(world, set_today, client: Client)
     )
     assert case.number in text  # attached to the open case
     assert client.get("/cases/medical/settlements/template.csv").status_code == 200
+
+
+# ---------------------------------------------------------------- demo
+
+
+def test_demo_medical_cases_are_decided_from_the_ledger_and_seeded_once(world, set_today):
+    from minzheng.cases.demo import seed_demo_medical
+
+    first = seed_demo_medical(on=D("2016-11-30"), seed=7)
+    assert first["created"] >= 1 and first["bills"] >= first["created"]
+    assert seed_demo_medical(on=D("2016-11-30"), seed=7) == {"created": 0}
+    for case in Case.objects.filter(programme=Programme.MEDICAL):
+        bills = list(case.medical_bills.all())
+        assert all(
+            b.discharged_on.year == 2016 and b.discharged_on <= D("2016-11-30") for b in bills
+        )
+        if case.state == State.APPROVED:
+            decision = Decision.objects.get(case=case, level="county")
+            assert decision.amount_fen == sum(b.assistance_fen for b in bills)
+        else:
+            assert all(b.decided_on is None for b in bills)
+    for person_id in MedicalBill.objects.values_list("person_id", flat=True).distinct():
+        assert medical.person_ledger(person_id, 2016).decided_fen <= CAP

@@ -20,7 +20,16 @@ from minzheng.core.models import AuditEvent
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
 
-from .models import Case, CaseEvent, Channel, Decision, MedicalBill, Programme, State
+from .models import (
+    ORDINARY_STAGES,
+    Case,
+    CaseEvent,
+    Channel,
+    Decision,
+    MedicalBill,
+    Programme,
+    State,
+)
 from .services.intake import next_case_number
 from .services.medical import freeze_case_payouts
 
@@ -161,6 +170,24 @@ def seed_demo_medical(*, on: dt.date | None = None, seed: int = 2016) -> dict:
                 case=case, action="apply", to_state=State.SUBMITTED, on=applied, note=_("演示数据")
             )
         ]
+        if state != State.SUBMITTED:
+            # The ordinary procedure's stages, spread between the application and the decision,
+            # so the case's progress reads as walked.
+            stages = ORDINARY_STAGES[1:-1]
+            step = max(1, (decided - applied).days // (len(stages) + 1))
+            previous = State.SUBMITTED
+            for n, stage in enumerate(stages, 1):
+                events.append(
+                    CaseEvent(
+                        case=case,
+                        action="demo_stage",
+                        from_state=previous,
+                        to_state=stage,
+                        on=min(decided, applied + dt.timedelta(days=step * n)),
+                        note=str(State(stage).label),
+                    )
+                )
+                previous = stage
         if state == State.APPROVED:
             total = freeze_case_payouts(case, decided)
             Decision.objects.create(
