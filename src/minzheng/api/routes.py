@@ -2,6 +2,7 @@
 
 from minzheng.assistance.api import router as assistance_router
 from minzheng.cases.api import router as cases_router
+from minzheng.cases.medical_api import router as medical_router
 from minzheng.eldercare.api import router as eldercare_router
 from minzheng.payments.api import router as payments_router
 from minzheng.targets.api import router as targets_router
@@ -20,6 +21,7 @@ api.add_router("/v1/households", households_router)
 api.add_router("/v1/jobs", jobs_router)
 api.add_router("/v1/assistance", assistance_router)
 api.add_router("/v1/assistance/cases", cases_router)
+api.add_router("/v1/assistance/medical", medical_router)
 api.add_router("/v1/assistance/payments", payments_router)
 api.add_router("/v1/targets", targets_router)
 api.add_router("/v1/verification", verification_router)

@@ -38,5 +38,12 @@ class CasesConfig(AppConfig):
             order=40,
             visible=lambda user: user.role == "resident",
         )
+        nav.register(
+            _("医疗费用导入"),
+            "cases:settlements",
+            prefix="/cases/medical/settlements/",
+            order=41,
+            visible=lambda user: user.role == "township_clerk",
+        )
         widgets.register("cases/_overdue_widget.html", overdue_widget_context, order=20)
         widgets.register("cases/_calendar_widget.html", calendar_widget_context, order=5)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from minzheng.assistance.params import BUSINESS_ROLES, INCOME_TYPES
 from minzheng.core.money import yuan_to_fen
 
-from .models import DocumentKind, EmergencyPayment, ObjectionOutcome, Programme
+from .models import DocumentKind, EmergencyPayment, MedicalBill, ObjectionOutcome, Programme
 from .services import MAX_DOCUMENT_BYTES
 
 _SPLIT = re.compile(r"[\s,，、;；]+")
@@ -519,3 +519,63 @@ class EmergencyGrantForm(forms.Form):
             "paid_on": data["paid_on"],
             "note": data["note"],
         }
+
+
+class MedicalBillForm(forms.Form):
+    """One settled bill typed from the settlement slip (结算单)."""
+
+    person = forms.TypedChoiceField(label=_("患者"), coerce=int)
+    settlement_number = forms.CharField(label=_("结算单号"), max_length=64)
+    hospital = forms.CharField(label=_("医疗机构"), max_length=100)
+    kind = forms.ChoiceField(label=_("就诊类别"), choices=MedicalBill.Kind.choices)
+    admitted_on = _date(_("入院（就诊）日期"), required=True)
+    discharged_on = _date(_("出院（结算）日期"), required=True)
+    total = yuan_field(_("医疗费用总额（元）"))
+    in_policy = yuan_field(_("政策范围内费用（元）"))
+    basic = yuan_field(_("基本医疗保险支付（元）"), required=False)
+    critical = yuan_field(_("大病保险支付（元）"), required=False)
+    other = yuan_field(_("其他保险支付（元）"), required=False)
+    self_paid = yuan_field(
+        _("政策范围内个人自付（元）"),
+        required=False,
+        help_text=_("留空则按政策范围内费用减各项保险支付计算"),
+    )
+
+    # Service field → form field, for errors shown next to the field.
+    FIELD_MAP = {
+        "person_id": "person",
+        "total_fen": "total",
+        "in_policy_fen": "in_policy",
+        "basic_insurance_fen": "basic",
+        "critical_illness_fen": "critical",
+        "other_insurance_fen": "other",
+        "self_paid_in_policy_fen": "self_paid",
+    }
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [(p.pk, f"{p.name}（{p.id_masked}）") for p in people]
+
+    def bill_fields(self):
+        from .services import BillFields
+
+        d = self.cleaned_data
+        return BillFields(
+            settlement_number=d["settlement_number"],
+            hospital=d["hospital"],
+            kind=d["kind"],
+            admitted_on=d["admitted_on"],
+            discharged_on=d["discharged_on"],
+            total_fen=to_fen(d["total"]),
+            in_policy_fen=to_fen(d["in_policy"]),
+            basic_insurance_fen=to_fen(d["basic"]) or 0,
+            critical_illness_fen=to_fen(d["critical"]) or 0,
+            other_insurance_fen=to_fen(d["other"]) or 0,
+            self_paid_in_policy_fen=to_fen(d["self_paid"]),
+        )
+
+
+class SettlementFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("一站式结算文件"), help_text=_("CSV 或 Excel（.xlsx），列与模板一致")
+    )

@@ -545,3 +545,78 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self):
         return f"{self.prefix} {self.last}"
+
+
+class MedicalBill(models.Model):
+    """One settled hospital bill (一站式结算单) of a person on the registry, attached to a
+    medical-assistance case. The figures are those the insurers settled; the assistance payout is
+    computed by `cases.medical` from the person's yearly ledger and frozen when the case is
+    approved (a later bill never changes it)."""
+
+    class Kind(models.TextChoices):
+        INPATIENT = "inpatient", _("住院")
+        OUTPATIENT = "outpatient", _("门诊")
+
+    class Source(models.TextChoices):
+        TYPED = "typed", _("手工录入")
+        SETTLEMENT_FILE = "settlement_file", _("一站式结算文件导入")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="medical_bills", verbose_name=_("救助申请")
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="medical_bills",
+        verbose_name=_("患者"),
+    )
+    settlement_number = models.CharField(_("结算单号"), max_length=64, unique=True)
+    hospital = models.CharField(_("医疗机构"), max_length=100)
+    kind = models.CharField(_("就诊类别"), max_length=16, choices=Kind.choices)
+    admitted_on = models.DateField(_("入院（就诊）日期"))
+    discharged_on = models.DateField(_("出院（结算）日期"), db_index=True)
+    total_fen = models.BigIntegerField(_("医疗费用总额（分）"))
+    in_policy_fen = models.BigIntegerField(_("政策范围内费用（分）"))
+    basic_insurance_fen = models.BigIntegerField(_("基本医疗保险支付（分）"), default=0)
+    critical_illness_fen = models.BigIntegerField(_("大病保险支付（分）"), default=0)
+    other_insurance_fen = models.BigIntegerField(_("其他保险支付（分）"), default=0)
+    self_paid_in_policy_fen = models.BigIntegerField(_("政策范围内个人自付（分）"))
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    # Frozen at the county's approval of the case; null while the case is undecided.
+    assistance_fen = models.BigIntegerField(_("医疗救助支付（分）"), null=True, blank=True)
+    charity_fen = models.BigIntegerField(_("转介慈善救助（分）"), null=True, blank=True)
+    trace = models.JSONField(_("计算过程"), default=list, blank=True)
+    decided_on = models.DateField(_("核定日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["discharged_on", "id"]
+        verbose_name = _("医疗费用单据")
+        verbose_name_plural = _("医疗费用单据")
+        indexes = [models.Index(fields=["person", "discharged_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_fen__gte=0)
+                & Q(in_policy_fen__gte=0)
+                & Q(in_policy_fen__lte=models.F("total_fen"))
+                & Q(basic_insurance_fen__gte=0)
+                & Q(critical_illness_fen__gte=0)
+                & Q(other_insurance_fen__gte=0)
+                & Q(self_paid_in_policy_fen__gte=0),
+                name="cases_medical_bill_amounts",
+            ),
+            models.CheckConstraint(
+                condition=Q(admitted_on__lte=models.F("discharged_on")),
+                name="cases_medical_bill_dates",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.settlement_number} {self.hospital}"
+
+    @property
+    def insurers_fen(self) -> int:
+        return self.basic_insurance_fen + self.critical_illness_fen + self.other_insurance_fen

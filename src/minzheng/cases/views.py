@@ -25,7 +25,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, Se
 from minzheng.people import selectors as people_selectors
 from minzheng.regions.models import Region
 
-from . import clock, forms, pdf, selectors, services
+from . import clock, forms, medical_selectors, pdf, selectors, services
 from .assessment import ASSESSED_STATES, assess_case
 from .models import Case, Programme, State
 
@@ -303,6 +303,11 @@ def _make_form(action, case, data=None, files=None, *, assessment=None):
         return form_class(
             data, files, objections=case.objections.filter(resolved_on__isnull=True), prefix=action
         )
+    if action == "county_decision" and case.programme == Programme.MEDICAL:
+        # The decided amount of a medical case is the sum of its bills' payouts (the service
+        # refuses any other figure).
+        total = medical_selectors.case_total(medical_selectors.case_lines(case))
+        return form_class(data, files, prefix=action, initial={"amount": Decimal(total).scaleb(-2)})
     if (
         action == "county_decision"
         and assessment is not None
@@ -319,7 +324,33 @@ def _make_form(action, case, data=None, files=None, *, assessment=None):
     return form_class(data, files, prefix=action)
 
 
-def _detail(request, case: Case, *, bound: tuple[str, object] | None = None, status: int = 200):
+def _medical(user, case: Case, bill_form=None) -> dict | None:
+    """The bills section of a medical case for staff: each bill's payout and its computation,
+    and the form a township clerk types a bill with while the case is open."""
+    if case.programme != Programme.MEDICAL or user.role == Role.RESIDENT:
+        return None
+    lines = medical_selectors.case_lines(case)
+    can_add = case.is_open and user.role == Role.TOWNSHIP_CLERK and user.can_write
+    if can_add and bill_form is None:
+        bill_form = forms.MedicalBillForm(
+            people=medical_selectors.household_people(case), prefix="bill"
+        )
+    return {
+        "lines": lines,
+        "total": medical_selectors.case_total(lines),
+        "form": bill_form if can_add else None,
+        "can_ledger": user.role in medical_selectors.LEDGER_ROLES,
+    }
+
+
+def _detail(
+    request,
+    case: Case,
+    *,
+    bound: tuple[str, object] | None = None,
+    status: int = 200,
+    bill_form=None,
+):
     user = request.user
     assessment = None
     if user.role != Role.RESIDENT and case.state in ASSESSED_STATES:
@@ -358,6 +389,7 @@ def _detail(request, case: Case, *, bound: tuple[str, object] | None = None, sta
             "emergency_payment": getattr(case, "emergency_payment", None),
             "members": selectors.member_count(case),
             "assessment": assessment,
+            "medical": _medical(user, case, bill_form),
         },
         status=status,
     )
@@ -513,4 +545,102 @@ def approved_pdf(request):
             cases, region=region or request.user.region, date_from=date_from, date_to=date_to
         ),
         "approved.pdf",
+    )
+
+
+# ---------------------------------------------------------------- medical bills and ledgers
+
+
+@require_POST
+@case_page
+def add_bill(request, pk):
+    """A township clerk types a settled bill into the medical case; the page then shows its
+    payout from the person's ledger."""
+    user = request.user
+    case = selectors.get_case(user, pk)
+    form = forms.MedicalBillForm(
+        request.POST, people=medical_selectors.household_people(case), prefix="bill"
+    )
+    if form.is_valid():
+        person = medical_selectors.household_person(case, form.cleaned_data["person"])
+        try:
+            bill = services.add_medical_bill(
+                user=user, case=case, person=person, bill=form.bill_fields()
+            )
+        except ServiceError as exc:
+            if exc.status == 409:
+                messages.error(request, next(iter(exc.errors.values()))[0])
+                return redirect("cases:detail", pk=case.pk)
+            _apply_errors(form, exc, forms.MedicalBillForm.FIELD_MAP)
+        else:
+            messages.success(request, _("已录入医疗费用单据 %(n)s") % {"n": bill.settlement_number})
+            return redirect(f"{reverse('cases:detail', args=[case.pk])}#medical-bills")
+    case = selectors.get_case(user, pk)
+    return _detail(request, case, status=422, bill_form=form)
+
+
+@case_page
+def settlements(request):
+    """Load the one-stop settlement file (township clerks): the report lists every bad line."""
+    user = request.user
+    if user.role != Role.TOWNSHIP_CLERK:
+        raise PermissionDenied(_("只有乡镇（街道）经办人员可以导入一站式结算文件"))
+    report, status = None, 200
+    if request.method == "POST":
+        form = forms.SettlementFileForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = services.load_settlement_file(
+                    user=user,
+                    data=upload.read(services.settlements.MAX_FILE_BYTES + 1),
+                    name=upload.name or "",
+                )
+            except ServiceError as exc:
+                _apply_errors(form, exc)
+                status = 422
+        else:
+            status = 422
+    else:
+        form = forms.SettlementFileForm()
+    cases = {}
+    if report is not None:
+        numbers = report.cases_created + report.cases_attached
+        cases = {c.number: c for c in selectors.cases_for(user).filter(number__in=numbers)}
+    return render(
+        request,
+        "cases/settlements.html",
+        {"form": form, "report": report, "cases": cases},
+        status=status,
+    )
+
+
+@case_page
+def settlement_template(request):
+    response = HttpResponse(services.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="settlement-template.csv"'
+    return response
+
+
+@case_page
+def medical_ledger(request, person_pk):
+    """A person's medical-assistance ledger of a calendar year (county and township staff)."""
+    person = medical_selectors.ledger_person(request.user, person_pk)
+    try:
+        year = int(request.GET.get("year") or 0) or None
+    except ValueError:
+        year = None
+    if year is not None and not 2000 <= year <= 2100:
+        year = None
+    year = medical_selectors.year_or_this(year)
+    years = sorted(set(medical_selectors.person_years(person)) | {year}, reverse=True)
+    return render(
+        request,
+        "cases/medical_ledger.html",
+        {
+            "person": person,
+            "year": year,
+            "years": years,
+            "ledger": medical_selectors.ledger_out(person, year),
+        },
     )

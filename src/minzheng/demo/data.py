@@ -74,6 +74,7 @@ def ensure_demo_data(
         )
         return _ensure_accounts()
     from minzheng.assistance.services import load_default_standards
+    from minzheng.cases.demo import seed_demo_medical
     from minzheng.cases.holidays import load_calendar
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.payments.demo import seed_demo_beneficiaries
@@ -95,6 +96,8 @@ def ensure_demo_data(
         accounts = _ensure_accounts()
         log("Social assistance beneficiaries and last month's payroll …")
         seed_demo_beneficiaries(count=400)
+        log("Medical assistance: cases with hospital bills across this year …")
+        seed_demo_medical()
         log("Elderly care: providers, institutions, beds, bookings …")
         seed_demo_eldercare()
         log("The 2016 plan's targets and a first indicator snapshot …")

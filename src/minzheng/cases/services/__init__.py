@@ -36,6 +36,8 @@ from .intake import (
     submit_application,
     upload_document,
 )
+from .medical import BillFields, add_medical_bill, freeze_case_payouts, validate_bill
+from .settlements import load_settlement_file, template_csv
 from .stages import (
     close_publicity,
     file_objection,
@@ -55,7 +57,13 @@ __all__ = [
     "MAX_FACTS_BYTES",
     "VERIFIER",
     "VILLAGE",
+    "BillFields",
     "accept",
+    "add_medical_bill",
+    "freeze_case_payouts",
+    "load_settlement_file",
+    "template_csv",
+    "validate_bill",
     "apply",
     "check_not_duplicate",
     "close_publicity",

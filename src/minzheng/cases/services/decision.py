@@ -14,6 +14,7 @@ from minzheng.core import audit
 from minzheng.core.errors import ServiceError
 from minzheng.core.money import yuan_str
 
+from .. import medical
 from ..assessment import assess_case
 from ..models import (
     Case,
@@ -43,6 +44,7 @@ from .guards import (
     _today,
     _transition,
 )
+from .medical import freeze_case_payouts
 from .stages import _enter_county_review, _select_for_spot_check
 
 # ---------------------------------------------------------------- county approval
@@ -141,6 +143,23 @@ def _decided_amount(
     )
 
 
+def _medical_amount(case: Case, on: dt.date, amount_fen: int | None) -> tuple[int, int, str]:
+    """A medical case is approved at the sum of its bills' payouts from the persons' yearly
+    ledgers, frozen now (docs/DOMAIN.md §3.4); the approver cannot write another amount."""
+    expected = sum(p.assistance_fen for _b, p in medical.case_payouts(case) if p is not None)
+    if amount_fen is not None and amount_fen != expected:
+        raise ServiceError(
+            {
+                "amount_fen": [
+                    _("医疗救助金额为各单据救助额之和 %(y)s 元，不能另行填写")
+                    % {"y": yuan_str(expected)}
+                ]
+            }
+        )
+    total = freeze_case_payouts(case, on)
+    return total, total, ""
+
+
 @transaction.atomic(durable=True)
 def county_decision(
     *,
@@ -180,7 +199,12 @@ def county_decision(
         raise ServiceError(
             {"spot_check": [_("本申请已被抽中入户抽查，须先登记抽查结果再审批")]}, status=409
         )
-    amount_fen, rules_amount, amount_reason = _decided_amount(case, on, amount_fen, amount_reason)
+    if case.programme == Programme.MEDICAL:
+        amount_fen, rules_amount, amount_reason = _medical_amount(case, on, amount_fen)
+    else:
+        amount_fen, rules_amount, amount_reason = _decided_amount(
+            case, on, amount_fen, amount_reason
+        )
     Decision.objects.create(
         case=case,
         level=Decision.Level.COUNTY,
