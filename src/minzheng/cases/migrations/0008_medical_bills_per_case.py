@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_holiday_source_published_or_manual'),
+        ('cases', '0007_spot_check_quota_reason'),
         ('people', '0007_person_indexes_for_bulk_load'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
