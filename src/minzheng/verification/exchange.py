@@ -414,9 +414,10 @@ def record_reply(
         request = _locked(request)
         _check_open(request)
         if batch.status != SourceBatch.Status.IMPORTED:
+            wrong = len({e["row"] for e in all_errors(batch)}) or batch.rows_rejected
             request.last_error = _(
                 "回复数据有 %(n)s 条记录错误，整批未导入；请部门改正后重新回复"
-            ) % {"n": batch.rows_rejected}
+            ) % {"n": wrong}
             request.batch = batch
             request.save(update_fields=["last_error", "batch"])
             audit.record(

@@ -96,9 +96,7 @@ def pull_reply(ctx, *, request_id: int) -> dict:
         request=request, data=data, original_name="reply.csv", via="pull", job=ctx.job
     )
     if batch.status != SourceBatch.Status.IMPORTED:
-        raise adapters.ExchangeError(
-            _("部门回复有 %(n)s 条记录错误，整批未接收") % {"n": batch.rows_rejected}
-        )
+        raise adapters.ExchangeError(DepartmentRequest.objects.get(pk=request.pk).last_error)
     ctx.progress(3, 3, _("已接收部门回复：%(n)s 条") % {"n": batch.rows_imported}, force=True)
     return {"request": request.pk, "batch": batch.pk, "rows": batch.rows_imported}
 
@@ -124,8 +122,6 @@ def import_reply(ctx, *, request_id: int, path: str, original_name: str) -> dict
     finally:
         uploads.discard(path)
     if batch.status != SourceBatch.Status.IMPORTED:
-        raise adapters.ExchangeError(
-            _("回复数据有 %(n)s 条记录错误，整批未接收") % {"n": batch.rows_rejected}
-        )
+        raise adapters.ExchangeError(DepartmentRequest.objects.get(pk=request.pk).last_error)
     ctx.progress(1, 1, _("已接收部门回复：%(n)s 条") % {"n": batch.rows_imported}, force=True)
     return {"request": request.pk, "batch": batch.pk, "rows": batch.rows_imported}
