@@ -478,7 +478,7 @@ class RequestFilter(Schema):
     source: str = ""
 
 
-class JobAccepted(Schema):
+class ReplyJobAccepted(Schema):
     job_id: str
     status: str
 
@@ -505,12 +505,12 @@ class AdapterOut(Schema):
     timeout: int
 
 
-class TokenIn(Schema):
+class DepartmentTokenIn(Schema):
     source: str = Field(description="数据来源代码")
     name: str = Field(max_length=100, description="令牌名称，如使用该令牌的部门系统")
 
 
-class TokenOut(Schema):
+class DepartmentTokenOut(Schema):
     id: int
     source: str
     source_label: str
@@ -521,7 +521,7 @@ class TokenOut(Schema):
     revoked_at: dt.datetime | None
 
 
-class TokenIssued(TokenOut):
+class DepartmentTokenIssued(DepartmentTokenOut):
     secret: str = Field(description="令牌（仅此一次显示，平台只保存其摘要）")
 
 
@@ -641,7 +641,7 @@ def send_request(request, request_id: Id):
     return request_out(selectors.get_request(request.user, row.pk))
 
 
-@router.post("/requests/{int:request_id}/reply-file", response={202: JobAccepted})
+@router.post("/requests/{int:request_id}/reply-file", response={202: ReplyJobAccepted})
 def upload_reply(request, request_id: Id, file: File[UploadedFile]):
     from . import exchange
 
@@ -729,7 +729,7 @@ def _token_admin(request) -> None:
         raise PermissionDeniedError(_("只有系统管理员可以管理部门接口令牌"))
 
 
-@router.get("/department-tokens", response=list[TokenOut])
+@router.get("/department-tokens", response=list[DepartmentTokenOut])
 def list_tokens(request):
     from .models import DepartmentToken
 
@@ -737,8 +737,8 @@ def list_tokens(request):
     return [token_out(t) for t in DepartmentToken.objects.all()]
 
 
-@router.post("/department-tokens", response={201: TokenIssued})
-def issue_token(request, payload: TokenIn):
+@router.post("/department-tokens", response={201: DepartmentTokenIssued})
+def issue_token(request, payload: DepartmentTokenIn):
     from . import exchange
 
     token, secret = exchange.issue_token(
@@ -747,7 +747,7 @@ def issue_token(request, payload: TokenIn):
     return Status(201, token_out(token) | {"secret": secret})
 
 
-@router.post("/department-tokens/{int:token_id}/revoke", response=TokenOut)
+@router.post("/department-tokens/{int:token_id}/revoke", response=DepartmentTokenOut)
 def revoke_token(request, token_id: Id):
     from . import exchange
     from .models import DepartmentToken
