@@ -1,4 +1,4 @@
-"""The departments' credential on the API: `Authorization: Bearer mzd_…` issued per source by an
+"""The departments' credential on the API: `Authorization: Bearer MZD-…` issued per source by an
 administrator (exchange.issue_token). It is not a user: it reads and answers only its own
 source's requests, and every event it causes names the department and the token."""
 

@@ -538,7 +538,7 @@ def issue_token(*, user, source: str, name: str) -> tuple[DepartmentToken, str]:
     name = (name or "").strip()
     if not name:
         raise ServiceError({"name": [_("请填写令牌名称（如使用该令牌的部门系统）")]})
-    secret = f"mzd_{secrets.token_urlsafe(32)}"
+    secret = f"MZD-{secrets.token_urlsafe(32)}"
     token = DepartmentToken.objects.create(
         source=source,
         name=name[:100],
