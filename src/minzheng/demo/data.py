@@ -81,6 +81,7 @@ def ensure_demo_data(
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
+    from minzheng.verification.demo import seed_demo_exchange
 
     with acting_as(Actor(username="demo", channel="cli")):
         load_jingmen()
@@ -102,6 +103,8 @@ def ensure_demo_data(
         seed_demo_eldercare()
         log("The 2016 plan's targets and a first indicator snapshot …")
         setup_demo_targets(log=log)
+        log("Verification runs waiting for the departments' replies …")
+        seed_demo_exchange(log=log)
         audit.record(
             "import",
             object_type=SEEDED_TYPE,

@@ -23,6 +23,8 @@ from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.services import resolve_code
 
 from . import pdf, rules, selectors, services
+from .department_auth import department_auth
+from .exchange import run_exchange_state
 from .models import Finding, Run, SourceBatch
 from .sources import SOURCES
 
@@ -41,6 +43,10 @@ class VerificationRunIn(Schema):
     household_ids: list[Id] = Field(default_factory=list)
     engine: choice(Run.Engine.values) = Field(default="duckdb", description="duckdb 或 spark")
     as_of: Date | None = Field(default=None, description="核对基准日，默认今天")
+    exchange: bool = Field(
+        default=False,
+        description="向各部门发送核对请求，待各部门回复（或经办人确认不再等待）后再比对",
+    )
 
 
 class StatusIn(Schema):
@@ -86,6 +92,9 @@ class RunOut(Schema):
     skipped: dict
     missing_sources: list[str]
     coverage: dict
+    exchange: str = Field(
+        description="部门回复情况：空（未向部门发送请求）、awaiting、overdue 或 answered"
+    )
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
@@ -166,6 +175,7 @@ def run_out(run: Run) -> dict:
         "skipped": {reason: len(items) for reason, items in (run.skipped or {}).items()},
         "missing_sources": run.missing_sources,
         "coverage": run.coverage or {},
+        "exchange": run_exchange_state(run),
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
@@ -248,6 +258,7 @@ def start_run(request, payload: VerificationRunIn):
         household_ids=payload.household_ids,
         engine=payload.engine,
         as_of=payload.as_of,
+        exchange=payload.exchange,
     )
     return Status(202, run_out(selectors.get_run(request.user, run.pk)))
 
@@ -421,3 +432,445 @@ def import_batch(
         mode=mode,
     )
     return Status(202, {"job_id": str(job.pk), "status": job.status})
+
+
+# --------------------------------------------------------------------------------------------
+# Departmental exchange: the verification centre's side
+
+
+class RequestOut(Schema):
+    id: int
+    reference: str
+    run: dict
+    source: str
+    source_label: str
+    department: str
+    adapter: str
+    adapter_label: str
+    status: str
+    status_label: str
+    state: str = Field(
+        description="awaiting（待回复）、overdue（超期未回复）、on_time（已按期回复）、"
+        "late（已回复，超期）或 no_reply（未回复，经办人确认不再等待）"
+    )
+    state_label: str
+    households: int
+    members: int
+    sent_on: dt.date
+    due_on: dt.date
+    sends: int
+    answered_on: dt.date | None
+    answered_via: str
+    batch: dict | None
+    note: str
+    last_error: str
+    job: dict | None
+
+
+class NoReplyIn(Schema):
+    note: str = Field(max_length=4000, description="未回复的情况（如联系部门的经过）")
+
+
+class RequestFilter(Schema):
+    state: choice(["", "awaiting", "overdue", "answered", "no_reply"]) = Field(
+        default="", description="awaiting、overdue、answered、no_reply，空为全部"
+    )
+    source: str = ""
+
+
+class ReplyJobAccepted(Schema):
+    job_id: str
+    status: str
+
+
+class AdapterIn(Schema):
+    kind: choice(["file", "pull", "push"]) = Field(
+        description="file（文件交换）、pull（平台调用部门接口）或 push（部门调用本平台接口）"
+    )
+    url: str = Field(default="", max_length=300, description="kind 为 pull 时的部门接口地址")
+    token: str = Field(
+        default="", max_length=500, description="调用部门接口使用的令牌；留空则保留原令牌"
+    )
+    timeout: int = Field(default=30, ge=1, le=600, description="超时（秒）")
+
+
+class AdapterOut(Schema):
+    source: str
+    source_label: str
+    department: str
+    kind: str
+    kind_label: str
+    url: str
+    has_token: bool
+    timeout: int
+
+
+class DepartmentTokenIn(Schema):
+    source: str = Field(description="数据来源代码")
+    name: str = Field(max_length=100, description="令牌名称，如使用该令牌的部门系统")
+
+
+class DepartmentTokenOut(Schema):
+    id: int
+    source: str
+    source_label: str
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class DepartmentTokenIssued(DepartmentTokenOut):
+    secret: str = Field(description="令牌（仅此一次显示，平台只保存其摘要）")
+
+
+def request_out(request) -> dict:
+    from .adapters import get as adapter_of
+    from .exchange import state_label, state_of
+    from .sources import SOURCE_BY_CODE
+
+    state = state_of(request)
+    source = SOURCE_BY_CODE.get(request.source)
+    batch, job = request.batch, request.job
+    return {
+        "id": request.pk,
+        "reference": request.reference,
+        "run": {"id": request.run_id, "reference": request.run.reference},
+        "source": request.source,
+        "source_label": str(source.label) if source else request.source,
+        "department": str(source.department) if source else "",
+        "adapter": request.adapter,
+        "adapter_label": str(adapter_of(request.adapter).label),
+        "status": request.status,
+        "status_label": request.get_status_display(),
+        "state": state,
+        "state_label": state_label(state),
+        "households": request.households,
+        "members": request.members,
+        "sent_on": request.sent_on,
+        "due_on": request.due_on,
+        "sends": request.sends,
+        "answered_on": request.answered_on,
+        "answered_via": request.answered_via,
+        "batch": {
+            "id": batch.pk,
+            "status": batch.status,
+            "rows_total": batch.rows_total,
+            "rows_imported": batch.rows_imported,
+            "rows_rejected": batch.rows_rejected,
+        }
+        if batch
+        else None,
+        "note": request.note,
+        "last_error": request.last_error,
+        "job": {"id": str(job.pk), "status": job.status, "message": job.message} if job else None,
+    }
+
+
+def _exchange_reader(request) -> None:
+    from minzheng.accounts.models import Role
+    from minzheng.core.errors import PermissionDeniedError
+
+    user = request.user
+    if not (user.is_superuser or user.role in (Role.VERIFICATION_CENTRE, Role.ADMIN)):
+        raise PermissionDeniedError(_("只有核对中心或系统管理员可以查看部门数据交换"))
+
+
+def _filter_state(qs, state: str):
+    from minzheng.cases import clock
+
+    from .models import DepartmentRequest
+
+    today = clock.today()
+    awaiting = DepartmentRequest.Status.AWAITING
+    if state == "awaiting":
+        return qs.filter(status=awaiting, due_on__gte=today)
+    if state == "overdue":
+        return qs.filter(status=awaiting, due_on__lt=today)
+    if state in ("answered", "no_reply"):
+        return qs.filter(status=state)
+    return qs
+
+
+@router.get("/runs/{int:run_id}/requests", response=list[RequestOut])
+def run_requests(request, run_id: Id):
+    run = selectors.get_run(request.user, run_id)
+    return [request_out(r) for r in selectors.requests_for(request.user).filter(run=run)]
+
+
+@router.get("/requests", response=list[RequestOut])
+@paginated(default=100)
+def list_requests(request, filters: Query[RequestFilter]):
+    qs = _filter_state(selectors.requests_for(request.user), filters.state)
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    return Listing(qs.order_by("due_on", "pk"), request_out)
+
+
+@router.get("/requests/{int:request_id}", response=RequestOut)
+def get_request(request, request_id: Id):
+    return request_out(selectors.get_request(request.user, request_id))
+
+
+@router.get("/requests/{int:request_id}/people.xlsx", response={200: None})
+def request_people_file(request, request_id: Id):
+    from . import exchange
+
+    _exchange_reader(request)
+    row = selectors.get_request(request.user, request_id)
+    people = exchange.request_people(row.run)
+    data = exchange.request_file(row, people)
+    exchange.record_people_read(
+        request=row, count=len(exchange.rows_for(row.source, people)), channel="xlsx"
+    )
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{row.reference}.xlsx"'
+    return response
+
+
+@router.post("/requests/{int:request_id}/send", response=RequestOut)
+def send_request(request, request_id: Id):
+    from . import exchange
+
+    row, _job = exchange.send(
+        user=request.user, request=selectors.get_request(request.user, request_id)
+    )
+    return request_out(selectors.get_request(request.user, row.pk))
+
+
+@router.post("/requests/{int:request_id}/reply-file", response={202: ReplyJobAccepted})
+def upload_reply(request, request_id: Id, file: File[UploadedFile]):
+    from . import exchange
+
+    job = exchange.start_reply_upload(
+        user=request.user,
+        request=selectors.get_request(request.user, request_id),
+        uploaded=file,
+        original_name=file.name or "reply.csv",
+    )
+    return Status(202, {"job_id": str(job.pk), "status": job.status})
+
+
+@router.post("/requests/{int:request_id}/no-reply", response=RequestOut)
+def mark_no_reply(request, request_id: Id, payload: NoReplyIn):
+    from . import exchange
+
+    row = exchange.mark_no_reply(
+        user=request.user,
+        request=selectors.get_request(request.user, request_id),
+        note=payload.note,
+    )
+    return request_out(selectors.get_request(request.user, row.pk))
+
+
+def adapter_out(source, adapter) -> dict:
+    from .adapters import get as adapter_of
+
+    kind = adapter.kind if adapter else "file"
+    return {
+        "source": source.code,
+        "source_label": str(source.label),
+        "department": str(source.department),
+        "kind": kind,
+        "kind_label": str(adapter_of(kind).label),
+        "url": adapter.url if adapter else "",
+        "has_token": bool(adapter and adapter.token_cipher),
+        "timeout": adapter.timeout if adapter else 30,
+    }
+
+
+@router.get("/adapters", response=list[AdapterOut])
+def list_adapters(request):
+    from .models import SourceAdapter
+    from .sources import DEPARTMENT_SOURCES
+
+    _exchange_reader(request)
+    configured = {a.source: a for a in SourceAdapter.objects.all()}
+    return [adapter_out(s, configured.get(s.code)) for s in DEPARTMENT_SOURCES]
+
+
+@router.put("/adapters/{source}", response=AdapterOut)
+def configure_adapter(request, source: str, payload: AdapterIn):
+    from . import exchange
+    from .sources import SOURCE_BY_CODE
+
+    adapter = exchange.configure_adapter(
+        user=request.user,
+        source=source,
+        kind=payload.kind,
+        url=payload.url,
+        token=payload.token,
+        timeout=payload.timeout,
+    )
+    return adapter_out(SOURCE_BY_CODE[source], adapter)
+
+
+def token_out(token) -> dict:
+    return {
+        "id": token.pk,
+        "source": token.source,
+        "source_label": token.get_source_display(),
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def _token_admin(request) -> None:
+    from minzheng.accounts.models import Role
+    from minzheng.core.errors import PermissionDeniedError
+
+    if not (request.user.is_superuser or request.user.role == Role.ADMIN):
+        raise PermissionDeniedError(_("只有系统管理员可以管理部门接口令牌"))
+
+
+@router.get("/department-tokens", response=list[DepartmentTokenOut])
+def list_tokens(request):
+    from .models import DepartmentToken
+
+    _token_admin(request)
+    return [token_out(t) for t in DepartmentToken.objects.all()]
+
+
+@router.post("/department-tokens", response={201: DepartmentTokenIssued})
+def issue_token(request, payload: DepartmentTokenIn):
+    from . import exchange
+
+    token, secret = exchange.issue_token(
+        user=request.user, source=payload.source, name=payload.name
+    )
+    return Status(201, token_out(token) | {"secret": secret})
+
+
+@router.post("/department-tokens/{int:token_id}/revoke", response=DepartmentTokenOut)
+def revoke_token(request, token_id: Id):
+    from . import exchange
+    from .models import DepartmentToken
+
+    _token_admin(request)
+    token = DepartmentToken.objects.filter(pk=token_id).first()
+    if token is None:
+        raise NotFoundOrOutOfScope()
+    return token_out(exchange.revoke_token(user=request.user, token=token))
+
+
+# --------------------------------------------------------------------------------------------
+# Departmental exchange: the department's side (its own credential, its own source only)
+
+
+class DepartmentRequestOut(Schema):
+    id: int
+    reference: str
+    source: str
+    status: str
+    sent_on: dt.date
+    due_on: dt.date
+    members: int
+
+
+class PeopleOut(Schema):
+    request: DepartmentRequestOut
+    columns: list[str]
+    people: list[dict]
+
+
+class ReplyIn(Schema):
+    request_id: Id
+    as_of: Date | None = Field(default=None, description="数据截止日期，默认今天")
+    rows: list[dict] = Field(
+        description="回复记录，每条一个对象，键为字段代码或中文表头（见 GET /sources）；"
+        "查无记录时为空数组"
+    )
+
+
+class ReplyOut(Schema):
+    request: DepartmentRequestOut
+    state: str
+    batch_id: int
+    rows_imported: int
+
+
+def department_request_out(row) -> dict:
+    return {
+        "id": row.pk,
+        "reference": row.reference,
+        "source": row.source,
+        "status": row.status,
+        "sent_on": row.sent_on,
+        "due_on": row.due_on,
+        "members": row.members,
+    }
+
+
+def _department_request(token, request_id: int):
+    row = selectors.department_requests(token).filter(pk=request_id).first()
+    if row is None:
+        raise NotFoundOrOutOfScope()  # another department's request does not exist for this one
+    return row
+
+
+@router.get("/department/requests", response=list[DepartmentRequestOut], auth=department_auth)
+def department_list(request, status: choice(["awaiting", "answered", "no_reply", ""]) = "awaiting"):
+    qs = selectors.department_requests(request.auth)
+    if status:
+        qs = qs.filter(status=status)
+    return [department_request_out(r) for r in qs.order_by("due_on", "pk")[:500]]
+
+
+@router.get(
+    "/department/requests/{int:request_id}/people", response=PeopleOut, auth=department_auth
+)
+def department_people(request, request_id: Id):
+    from . import exchange
+
+    row = _department_request(request.auth, request_id)
+    rows = exchange.rows_for(row.source, exchange.request_people(row.run))
+    exchange.record_people_read(request=row, count=len(rows), channel="api")
+    return {
+        "request": department_request_out(row),
+        "columns": list(exchange.columns_for(row.source)),
+        "people": rows,
+    }
+
+
+@router.post("/replies", response=ReplyOut, auth=department_auth)
+def department_reply(request, payload: ReplyIn):
+    from . import exchange
+
+    row = _department_request(request.auth, payload.request_id)
+    if payload.as_of is not None and payload.as_of > exchange.clock.today():
+        raise ServiceError({"as_of": [_("数据截止日期不能晚于今天")]})
+    batch = exchange.record_reply(
+        request=row,
+        data=exchange.rows_to_csv(payload.rows) if payload.rows else _empty_reply(row.source),
+        original_name="reply.csv",
+        via="push",
+        as_of=payload.as_of,
+    )
+    if batch.status != SourceBatch.Status.IMPORTED:
+        # Every wrong row, named by its position in `rows` and its column.
+        errors: dict[str, list[str]] = {}
+        for e in exchange.all_errors(batch):
+            errors.setdefault(f"rows[{e['row'] - 1}].{e['column']}", []).append(
+                f"{e['message']}（{e['value']}）" if e["value"] else e["message"]
+            )
+        raise ServiceError(errors or {"rows": [_("回复数据有错误，整批未接收")]})
+    row.refresh_from_db()
+    return {
+        "request": department_request_out(row),
+        "state": exchange.state_of(row),
+        "batch_id": batch.pk,
+        "rows_imported": batch.rows_imported,
+    }
+
+
+def _empty_reply(source: str) -> bytes:
+    """A reply of no records (nobody found): the schema's header alone."""
+    from .sources import get_source
+
+    return (",".join(c.name for c in get_source(source).columns) + "\n").encode()

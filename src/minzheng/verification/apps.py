@@ -11,7 +11,7 @@ class VerificationConfig(AppConfig):
         from django_fsm.signals import pre_transition
 
         from minzheng.accounts.models import Role
-        from minzheng.web import nav
+        from minzheng.web import nav, widgets
 
         from .signals import guard_case_transition
 
@@ -23,6 +23,9 @@ class VerificationConfig(AppConfig):
         from .params import register_standards
 
         register_standards()
+        from .selectors import exchange_widget_context
+
+        widgets.register("verification/_exchange_widget.html", exchange_widget_context, order=22)
         nav.register(
             _("家庭经济状况核对"),
             "verification:index",

@@ -544,6 +544,7 @@ def import_file(
     user=None,
     job=None,
     today: dt.date | None = None,
+    reply: bool = False,
 ) -> SourceBatch:
     """Check and store one departmental file as a batch (see the module docstring)."""
     try:
@@ -588,6 +589,7 @@ def import_file(
                 "schema_version": SCHEMA_VERSION,
                 "imported_by": user,
                 "job": job,
+                "reply": reply,
             },
         )
     if batch.status != SourceBatch.Status.IMPORTING:
@@ -650,7 +652,7 @@ def store_upload(uploaded, original_name: str) -> Path:
 
 def current_batches(*, sources: list[str] | None = None) -> dict[str, list[SourceBatch]]:
     """The batches a run reads: per source, the latest imported batch of each provider."""
-    qs = SourceBatch.objects.filter(status=SourceBatch.Status.IMPORTED).exclude(
+    qs = SourceBatch.objects.filter(status=SourceBatch.Status.IMPORTED, reply=False).exclude(
         source__in=PLATFORM_SOURCE_CODES
     )
     if sources is not None:

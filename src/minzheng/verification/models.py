@@ -48,6 +48,9 @@ class SourceBatch(models.Model):
     rows_imported = models.BigIntegerField(_("导入记录数"), default=0)
     rows_rejected = models.BigIntegerField(_("错误记录数"), default=0)
     errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
+    # A department's reply to one request covers only the people asked about: it is read by the
+    # run that asked, never taken as the source's current extract by other runs.
+    reply = models.BooleanField(_("核对请求的回复"), default=False)
     warnings = models.JSONField(_("提示"), default=list, blank=True)
     path = models.CharField(_("数据文件"), max_length=300, blank=True)
     parquet_sha256 = models.CharField(max_length=64, blank=True)
@@ -92,6 +95,7 @@ class Run(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
         RUNNING = "running", _("核对中")
+        AWAITING = "awaiting", _("等待部门回复")
         SUCCEEDED = "succeeded", _("已完成")
         FAILED = "failed", _("失败")
 
@@ -247,3 +251,128 @@ class Finding(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.region.code if self.region_id else ""
+
+
+class SourceAdapter(models.Model):
+    """How one department exchanges data with the platform, set by an administrator. A source
+    without a row here is exchanged by file (the clerk sends the request file and uploads the
+    reply)."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", _("文件交换（人工上传回复文件）")
+        PULL = "pull", _("接口拉取（平台调用部门接口）")
+        PUSH = "push", _("接口推送（部门调用本平台接口回复）")
+
+    source = models.CharField(_("数据来源"), max_length=32, choices=source_choices(), unique=True)
+    kind = models.CharField(_("交换方式"), max_length=8, choices=Kind.choices, default=Kind.FILE)
+    url = models.URLField(_("部门接口地址"), max_length=300, blank=True)
+    token_cipher = models.TextField(blank=True, editable=False)
+    timeout = models.PositiveIntegerField(_("超时（秒）"), default=30)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["source"]
+        verbose_name = _("部门数据交换方式")
+        verbose_name_plural = _("部门数据交换方式")
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.get_kind_display()}"
+
+
+class DepartmentRequest(models.Model):
+    """One department's part of a run: the people it is asked about, when the request went out,
+    the reply deadline (5 working days) and the reply (a batch of that source), or the record
+    that a person decided to proceed without it."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("待回复")
+        ANSWERED = "answered", _("已回复")
+        NO_REPLY = "no_reply", _("未回复（经办人确认不再等待）")
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="requests")
+    source = models.CharField(_("数据来源"), max_length=32, choices=source_choices())
+    adapter = models.CharField(
+        _("交换方式"), max_length=8, choices=SourceAdapter.Kind.choices, default="file"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.AWAITING
+    )
+    households = models.PositiveIntegerField(_("家庭数"), default=0)
+    members = models.PositiveIntegerField(_("人数"), default=0)
+    sent_on = models.DateField(_("发送日期"))
+    due_on = models.DateField(_("回复期限"))
+    sends = models.PositiveIntegerField(_("发送次数"), default=1)
+    last_sent_at = models.DateTimeField(_("最近发送时间"), null=True, blank=True)
+    answered_on = models.DateField(_("回复日期"), null=True, blank=True)
+    answered_via = models.CharField(_("回复途径"), max_length=8, blank=True)
+    batch = models.ForeignKey(
+        SourceBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("回复数据"),
+    )
+    note = models.TextField(_("说明"), blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_error = models.TextField(_("最近错误"), blank=True)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["run_id", "source"]
+        verbose_name = _("部门核对请求")
+        verbose_name_plural = _("部门核对请求")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "source"], name="verification_request_once_per_source"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="verification_request_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.get_source_display()}"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.run.reference}-{self.source}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.run.region.code if self.run_id else ""
+
+
+class DepartmentToken(models.Model):
+    """A department's credential for the API: it reads and answers only its own source's
+    requests. Only a hash of the secret is kept; revoking is immediate."""
+
+    source = models.CharField(_("数据来源"), max_length=32, choices=source_choices())
+    name = models.CharField(_("名称"), max_length=100)
+    prefix = models.CharField(_("令牌前缀"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["source", "-id"]
+        verbose_name = _("部门接口令牌")
+        verbose_name_plural = _("部门接口令牌")
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.name} {self.prefix}…"

@@ -39,7 +39,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, Se
 from minzheng.people.models import Household, HouseholdMember, Person
 from minzheng.regions.models import Region
 
-from . import coverage, engines, imports, keys, platform
+from . import coverage, engines, exchange, imports, keys, platform
 from .members_table import (
     HOUSEHOLD_SCHEMA,
     MEMBER_SCHEMA,
@@ -670,7 +670,11 @@ def execute(
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    batches = imports.current_batches()
+    # A run that asked the departments compares their replies (a source that did not answer is
+    # missing); any other run reads each source's current delivery.
+    batches = exchange.batches_for_run(run)
+    if batches is None:
+        batches = imports.current_batches()
     # The platform's own entitlements are always a source, taken on the run's reference date.
     batches[platform.SOURCE] = [platform.entitlements_batch(run.as_of)]
     sources = {code: [imports.batch_path(b) for b in rows] for code, rows in batches.items()}

@@ -398,3 +398,55 @@ def report_json(report: dict) -> dict:
         if report["decision"]
         else None,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Departmental exchange: a request belongs to its run's region
+
+
+def requests_for(user) -> QuerySet:
+    from .models import DepartmentRequest
+
+    qs = DepartmentRequest.objects.select_related("run", "run__region", "batch", "job")
+    if not _staff(user):
+        return qs.none()
+    return qs.filter(scope_q(user, "run__region"))
+
+
+def get_request(user, pk: int):
+    request = requests_for(user).filter(pk=pk).first()
+    if request is None:
+        raise NotFoundOrOutOfScope()
+    return request
+
+
+def overdue_requests(user, *, today: dt.date | None = None) -> QuerySet:
+    from minzheng.cases import clock
+
+    from .models import DepartmentRequest
+
+    today = today or clock.today()
+    return (
+        requests_for(user)
+        .filter(status=DepartmentRequest.Status.AWAITING, due_on__lt=today)
+        .order_by("due_on", "pk")
+    )
+
+
+def exchange_widget_context(user, *, today: dt.date | None = None) -> dict | None:
+    """The verification centre's workbench card: departments that have not answered in time."""
+    if user is None or not user.is_authenticated:
+        return None
+    if not user.is_superuser and user.role != Role.VERIFICATION_CENTRE:
+        return None
+    overdue = overdue_requests(user, today=today)
+    return {"overdue": list(overdue[:10]), "overdue_count": overdue.count()}
+
+
+def department_requests(token) -> QuerySet:
+    """What a department credential sees: its own source's requests, nothing else."""
+    from .models import DepartmentRequest
+
+    return DepartmentRequest.objects.select_related("run", "run__region").filter(
+        source=token.source
+    )

@@ -21,6 +21,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, Se
 from minzheng.core.scope import region_in_scope
 
 from . import coverage, imports, rules
+from . import exchange as exchange_module
 from .models import Finding, Run, SourceBatch
 from .runs import blocking_findings, households_inside
 from .sources import SOURCE_BY_CODE
@@ -61,9 +62,11 @@ def start_run(
     engine: str = Run.Engine.DUCKDB,
     as_of: dt.date | None = None,
     dispatch_on_commit: bool = True,
+    exchange: bool = False,
 ) -> Run:
     """Queue a verification run: one application (`case`), a region's applications waiting for
-    verification, the periodic recheck of a region's beneficiaries, or chosen households."""
+    verification, the periodic recheck of a region's beneficiaries, or chosen households. With
+    `exchange`, requests go to the departments first and the run waits for their replies."""
     if user is not None:
         _require(user, RUNNERS, _("当前账号无权发起家庭经济状况核对"))
     if kind not in Run.Kind.values:
@@ -105,20 +108,16 @@ def start_run(
         as_of=as_of,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    title = _("家庭经济状况核对 %(ref)s：%(scope)s") % {
-        "ref": run.reference,
-        "scope": case.number if case is not None else f"{region.name} {run.get_kind_display()}",
-    }
-    job_row = jobs.enqueue(
-        RUN_JOB,
-        params={"run_id": run.pk},
-        user=user,
-        region=region,
-        title=title[:200],
-        dispatch_on_commit=dispatch_on_commit,
-    )
-    run.job = job_row
-    run.save(update_fields=["job"])
+    title = run_title(run)
+    requests = []
+    if exchange:
+        requests = exchange_module.create_requests(run, user=user)
+    if requests:
+        # The comparison waits for the departments' replies (see exchange.py).
+        run.status = Run.Status.AWAITING
+        run.save(update_fields=["status"])
+    else:
+        queue_run(run, user=user, dispatch_on_commit=dispatch_on_commit)
     audit.record(
         "create",
         obj=run,
@@ -130,10 +129,31 @@ def start_run(
             "engine": engine,
             "as_of": as_of,
             "households": len(household_ids),
+            "requests": [r.source for r in requests],
         },
         note=_("发起家庭经济状况核对"),
     )
     return run
+
+
+def run_title(run: Run) -> str:
+    scope = run.case.number if run.case_id else f"{run.region.name} {run.get_kind_display()}"
+    return (_("家庭经济状况核对 %(ref)s：%(scope)s") % {"ref": run.reference, "scope": scope})[:200]
+
+
+def queue_run(run: Run, *, user, dispatch_on_commit: bool = True) -> None:
+    """Hand the run to its job (at once, or once the departments have replied)."""
+    job_row = jobs.enqueue(
+        RUN_JOB,
+        params={"run_id": run.pk},
+        user=user,
+        region=run.region,
+        title=run_title(run),
+        dispatch_on_commit=dispatch_on_commit,
+    )
+    run.job = job_row
+    run.status = Run.Status.QUEUED
+    run.save(update_fields=["job", "status"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,4 +17,12 @@ urlpatterns = [
     path("batches/import/", views.batch_import, name="batch_import"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/errors.csv", views.batch_errors, name="batch_errors"),
+    path("exchange/", views.exchange_page, name="exchange"),
+    path("exchange/adapters/<str:source>/", views.adapter_save, name="adapter_save"),
+    path("exchange/tokens/", views.token_issue, name="token_issue"),
+    path("exchange/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("requests/<int:pk>/file.xlsx", views.request_file, name="request_file"),
+    path("requests/<int:pk>/send/", views.request_send, name="request_send"),
+    path("requests/<int:pk>/reply/", views.request_reply, name="request_reply"),
+    path("requests/<int:pk>/no-reply/", views.request_no_reply, name="request_no_reply"),
 ]

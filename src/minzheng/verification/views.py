@@ -10,19 +10,20 @@ import datetime as dt
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
 from minzheng.cases.models import Case
 from minzheng.cases.selectors import cases_for
-from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.regions.services import resolve_code
 from minzheng.web.views.base import page, paginate
 
-from . import imports, pdf, rules, selectors, services
-from .models import Finding, Run, SourceBatch
-from .sources import DEPARTMENT_SOURCES
+from . import adapters, exchange, imports, pdf, rules, selectors, services
+from .models import DepartmentRequest, DepartmentToken, Finding, Run, SourceAdapter, SourceBatch
+from .sources import DEPARTMENT_SOURCES, SOURCE_CODES
 
 
 def _verification_staff(user) -> bool:
@@ -93,8 +94,11 @@ def start_run(request):
                 case=case,
                 engine=data.get("engine", "duckdb"),
                 as_of=as_of,
+                exchange=data.get("exchange") == "1",
             )
             messages.success(request, _("已发起核对 %(ref)s") % {"ref": run.reference})
+            if run.status == Run.Status.AWAITING:
+                return redirect("verification:run_detail", pk=run.pk)
             return redirect("verification:case_report", case_id=case.pk)
         region = resolve_code(data.get("region_code", "").strip())
         if region is None:
@@ -111,6 +115,7 @@ def start_run(request):
             household_ids=household_ids,
             engine=data.get("engine", "duckdb"),
             as_of=as_of,
+            exchange=data.get("exchange") == "1",
         )
     except (ServiceError, ValueError) as exc:
         if isinstance(exc, ServiceError):
@@ -150,6 +155,9 @@ def run_detail(request, pk: int):
             "sources": _run_sources(run),
             "coverage": selectors.run_coverage(run),
             "show_engine": _show_engine(request.user),
+            "requests": _request_rows(selectors.requests_for(request.user).filter(run=run)),
+            "exchange_state": exchange.run_exchange_state(run),
+            "may_exchange": _may_exchange(request.user),
         },
     )
 
@@ -333,3 +341,204 @@ def batch_errors(request, pk: int):
         filename=f"batch-{batch.pk}-errors.csv",
         content_type="text/csv",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Departmental exchange
+
+
+def _may_exchange(user) -> bool:
+    return user.is_superuser or user.role in exchange.EXCHANGE_STAFF
+
+
+def _may_configure(user) -> bool:
+    return user.is_superuser or user.role in exchange.ADAPTER_ADMINS
+
+
+def _request_rows(requests, today=None, *, by_source: bool = True) -> list:
+    rows = []
+    for request in requests:
+        request.state = exchange.state_of(request, today)
+        request.state_text = exchange.state_label(request.state)
+        request.adapter_info = adapters.get(request.adapter)
+        rows.append(request)
+    if not by_source:
+        return rows
+    return sorted(rows, key=lambda r: (r.run_id, SOURCE_CODES.index(r.source)))
+
+
+def _back(request, row):
+    if request.POST.get("next") == "exchange":
+        return redirect("verification:exchange")
+    return redirect(f"{reverse('verification:run_detail', args=[row.run_id])}#requests")
+
+
+@verification_page
+def request_file(request, pk: int):
+    if not _may_exchange(request.user):
+        raise NotFoundOrOutOfScope()
+    row = selectors.get_request(request.user, pk)
+    people = exchange.request_people(row.run)
+    data = exchange.request_file(row, people)
+    exchange.record_people_read(
+        request=row, count=len(exchange.rows_for(row.source, people)), channel="xlsx"
+    )
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{row.reference}.xlsx"'
+    return response
+
+
+@require_POST
+@verification_page
+def request_send(request, pk: int):
+    row = selectors.get_request(request.user, pk)
+    try:
+        row, job = exchange.send(user=request.user, request=row)
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDeniedError as exc:
+        messages.error(request, str(exc))
+    else:
+        if job is not None:
+            return redirect("web:job_detail", job_id=job.pk)
+        messages.success(
+            request, _("已记录重新发送：%(source)s") % {"source": row.get_source_display()}
+        )
+    return _back(request, row)
+
+
+@require_POST
+@verification_page
+def request_reply(request, pk: int):
+    row = selectors.get_request(request.user, pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ServiceError({"file": [_("请选择部门回复文件")]})
+        job = exchange.start_reply_upload(
+            user=request.user, request=row, uploaded=upload, original_name=upload.name
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDeniedError as exc:
+        messages.error(request, str(exc))
+    else:
+        return redirect("web:job_detail", job_id=job.pk)
+    return _back(request, row)
+
+
+@require_POST
+@verification_page
+def request_no_reply(request, pk: int):
+    row = selectors.get_request(request.user, pk)
+    try:
+        exchange.mark_no_reply(user=request.user, request=row, note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDeniedError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("已记录%(source)s未回复") % {"source": row.get_source_display()}
+        )
+    return _back(request, row)
+
+
+@verification_page
+def exchange_page(request, issued=None):
+    user = request.user
+    if not (_may_exchange(user) or user.role == Role.CITY_SECTION):
+        raise NotFoundOrOutOfScope()
+    state = request.GET.get("state", "open")
+    qs = selectors.requests_for(user).order_by("due_on", "run_id", "source")
+    if state == "open":
+        qs = qs.filter(status=DepartmentRequest.Status.AWAITING)
+    elif state == "overdue":
+        qs = selectors.overdue_requests(user)
+    page_obj = paginate(request, qs)
+    page_obj.object_list = _request_rows(page_obj.object_list, by_source=False)
+    configured = {a.source: a for a in SourceAdapter.objects.all()}
+    return render(
+        request,
+        "verification/exchange.html",
+        {
+            "requests": page_obj,
+            "state": state,
+            "may_exchange": _may_exchange(user),
+            "may_configure": _may_configure(user),
+            "adapters": [
+                {
+                    "source": s,
+                    "config": configured.get(s.code),
+                    "adapter": adapters.get(
+                        configured[s.code].kind if s.code in configured else "file"
+                    ),
+                }
+                for s in DEPARTMENT_SOURCES
+            ],
+            "kinds": adapters.kinds(),
+            "tokens": DepartmentToken.objects.all() if _may_configure(user) else [],
+            "issued": issued,
+        },
+    )
+
+
+@require_POST
+@verification_page
+def adapter_save(request, source: str):
+    try:
+        exchange.configure_adapter(
+            user=request.user,
+            source=source,
+            kind=request.POST.get("kind", ""),
+            url=request.POST.get("url", ""),
+            token=request.POST.get("token", ""),
+            timeout=int(request.POST.get("timeout") or 30),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDeniedError as exc:
+        messages.error(request, str(exc))
+    except ValueError:
+        messages.error(request, _("超时应为 1 到 600 秒"))
+    else:
+        messages.success(request, _("已保存交换方式"))
+    return redirect(f"{reverse('verification:exchange')}#adapters")
+
+
+@require_POST
+@verification_page
+def token_issue(request):
+    try:
+        token, secret = exchange.issue_token(
+            user=request.user,
+            source=request.POST.get("source", ""),
+            name=request.POST.get("name", ""),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDeniedError as exc:
+        messages.error(request, str(exc))
+    else:
+        # Shown on this response only: the platform keeps its hash.
+        return exchange_page.__wrapped__(request, issued={"token": token, "secret": secret})
+    return redirect(f"{reverse('verification:exchange')}#tokens")
+
+
+@require_POST
+@verification_page
+def token_revoke(request, pk: int):
+    token = DepartmentToken.objects.filter(pk=pk).first()
+    if token is None:
+        raise Http404()
+    try:
+        exchange.revoke_token(user=request.user, token=token)
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDeniedError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已吊销令牌 %(prefix)s…") % {"prefix": token.prefix})
+    return redirect(f"{reverse('verification:exchange')}#tokens")
