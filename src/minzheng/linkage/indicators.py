@@ -43,6 +43,14 @@ from minzheng.targets.indicators import computes, rollup_sum
 from .models import IN_POVERTY, InsuranceEnrolment, PovertyRecord
 
 DIBAO = ("dibao_urban", "dibao_rural")
+# The itemised temporary-assistance standards (assistance.params.REGISTRY["temporary"], whose
+# other entries are workflow parameters every programme carries).
+TEMPORARY_ITEMS = (
+    "cap_emergency",
+    "cap_expenditure",
+    "township_approval_limit",
+    "emergency_paperwork_days",
+)
 TEKUN = "tekun"
 
 
@@ -164,13 +172,19 @@ def one_door_townships(regions, on_date: dt.date) -> dict[str, Decimal]:
         .values_list("region__path", flat=True)
         .distinct()
     )
-    township_codes = {
-        path.strip("/").split("/")[2] for path in paths if len(path.strip("/").split("/")) > 2
+    townships = {
+        r.code: r.pk
+        for r in regions
+        if r.level == "township"
+        and r.kind == "statutory"
+        and (r.valid_from is None or r.valid_from <= on_date)
+        and (r.valid_to is None or r.valid_to > on_date)
     }
     counted = {
-        r.pk: 1
-        for r in regions
-        if r.level == "township" and r.kind == "statutory" and r.code in township_codes
+        townships[code]: 1
+        for path in paths
+        for code in path.strip("/").split("/")
+        if code in townships
     }
     return rollup_sum(counted, regions)
 
@@ -227,11 +241,10 @@ def medical_inpatient_ratio(regions, on_date: dt.date) -> dict[str, Decimal]:
 
 @computes("temp_assistance_standard_itemised")
 def temp_standard_itemised(regions, on_date: dt.date) -> dict[str, Decimal]:
-    from minzheng.assistance.params import REGISTRY
     from minzheng.assistance.selectors import standards_table
 
     regions = list(regions)
-    keys = tuple(REGISTRY.get("temporary", {}))
+    keys = TEMPORARY_ITEMS
     table = standards_table(on_date)
     own: dict[str, bool] = {}
     for region in regions:
