@@ -13,6 +13,7 @@ a second run adds nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.db import transaction
 from django.db.models import Q
@@ -32,8 +33,9 @@ EMPLOYEE_PREMIUM = 1200
 
 
 def _draw(pk: int, salt: int) -> int:
-    """A deterministic number 0–99 from a record id."""
-    return ((pk + salt) * 2654435761 % 2**32) * 100 // 2**32
+    """A deterministic number 0–99 from a record id, independent between salts."""
+    digest = hashlib.blake2b(f"{salt}:{pk}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % 100
 
 
 def _premium_fen(year: int) -> int:
