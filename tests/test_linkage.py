@@ -407,3 +407,23 @@ def test_api(registered, api_client, client, small_city):
         **auth,
     )
     assert r.status_code == 422
+
+
+# ------------------------------------------------------------------------------ synthetic files
+
+
+def test_synthetic_files_are_deterministic_and_importable(tmp_path):
+    from minzheng.synth.generator import generate_city
+    from minzheng.synth.linkage import generate_linkage_files
+
+    manifests = []
+    for run in ("a", "b"):
+        city = tmp_path / run
+        generate_city(persons=600, seed=5, out_dir=city, as_of=D(2026, 6, 30))
+        manifests.append(generate_linkage_files(city_dir=city, seed=5))
+    assert manifests[0]["files"] == manifests[1]["files"]
+    poverty = imports._read("poverty", (tmp_path / "a/linkage/poverty.csv").read_bytes(), "")
+    insurance = imports._read("insurance", (tmp_path / "a/linkage/insurance.csv").read_bytes(), "")
+    assert len(poverty.rows) == manifests[0]["files"]["poverty.csv"]["rows"] > 3
+    # Most living people are enrolled (600 people, some dead or moved away).
+    assert 400 < len(insurance.rows) < 600
