@@ -23,22 +23,22 @@ router = Router(tags=["linkage"])
 MAX_UPLOAD = 50 * 1024 * 1024
 
 
-class ImportErrorOut(Schema):
+class LinkageImportErrorOut(Schema):
     row: int
     message: str
 
 
-class ImportOut(Schema):
+class LinkageImportOut(Schema):
     kind: str
     rows: int
     created: int
     updated: int
     unchanged: int
     rejected: int
-    errors: list[ImportErrorOut]
+    errors: list[LinkageImportErrorOut]
 
 
-class PovertyOut(Schema):
+class PovertyRecordOut(Schema):
     id: int
     person_id: int
     name: str
@@ -51,7 +51,7 @@ class PovertyOut(Schema):
     region_name: str
 
 
-class EnrolmentOut(Schema):
+class InsuranceEnrolmentOut(Schema):
     id: int
     person_id: int
     name: str
@@ -66,12 +66,12 @@ class EnrolmentOut(Schema):
     region_name: str
 
 
-class PovertyFilter(Schema):
+class PovertyRegistryFilter(Schema):
     year: int | None = Field(default=None, ge=2000, le=2100, description="年度")
     status: choice(PovertyStatus.values) | None = Field(default=None, description="贫困状态")
 
 
-class EnrolmentFilter(Schema):
+class InsuranceFilter(Schema):
     year: int | None = Field(default=None, ge=2000, le=2100, description="参保年度")
     subsidised: bool | None = Field(default=None, description="是否民政资助参保")
 
@@ -114,7 +114,7 @@ def _read_upload(file: UploadedFile) -> bytes:
     return file.read()
 
 
-@router.post("/poverty/imports", response={200: ImportOut})
+@router.post("/poverty/imports", response={200: LinkageImportOut})
 def import_poverty(request, file: File[UploadedFile]):
     result = imports.import_file(
         user=request.user, kind="poverty", data=_read_upload(file), name=file.name or ""
@@ -122,7 +122,7 @@ def import_poverty(request, file: File[UploadedFile]):
     return Status(200, result.as_dict())
 
 
-@router.post("/insurance/imports", response={200: ImportOut})
+@router.post("/insurance/imports", response={200: LinkageImportOut})
 def import_insurance(request, file: File[UploadedFile]):
     result = imports.import_file(
         user=request.user, kind="insurance", data=_read_upload(file), name=file.name or ""
@@ -130,25 +130,25 @@ def import_insurance(request, file: File[UploadedFile]):
     return Status(200, result.as_dict())
 
 
-@router.get("/poverty", response=list[PovertyOut])
+@router.get("/poverty", response=list[PovertyRecordOut])
 @paginated(default=100)
-def list_poverty(request, filters: Query[PovertyFilter]):
+def list_poverty(request, filters: Query[PovertyRegistryFilter]):
     qs = selectors.poverty_for(request.user, year=filters.year, status=filters.status or "")
     return Listing(qs.order_by("-year", "id"), poverty_out)
 
 
-@router.get("/poverty/{int:record_id}", response=PovertyOut)
+@router.get("/poverty/{int:record_id}", response=PovertyRecordOut)
 def get_poverty(request, record_id: Id):
     return poverty_out(selectors.get_poverty_record(request.user, record_id))
 
 
-@router.get("/insurance", response=list[EnrolmentOut])
+@router.get("/insurance", response=list[InsuranceEnrolmentOut])
 @paginated(default=100)
-def list_insurance(request, filters: Query[EnrolmentFilter]):
+def list_insurance(request, filters: Query[InsuranceFilter]):
     qs = selectors.enrolments_for(request.user, year=filters.year, subsidised=filters.subsidised)
     return Listing(qs.order_by("-year", "id"), enrolment_out)
 
 
-@router.get("/insurance/{int:record_id}", response=EnrolmentOut)
+@router.get("/insurance/{int:record_id}", response=InsuranceEnrolmentOut)
 def get_insurance(request, record_id: Id):
     return enrolment_out(selectors.get_enrolment(request.user, record_id))
