@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from minzheng.assistance import services as assistance_services
@@ -427,3 +428,36 @@ def test_synthetic_files_are_deterministic_and_importable(tmp_path):
     assert len(poverty.rows) == manifests[0]["files"]["poverty.csv"]["rows"] > 3
     # Most living people are enrolled (600 people, some dead or moved away).
     assert 400 < len(insurance.rows) < 600
+
+
+@pytest.mark.skipif(
+    "medicalbill" not in apps.get_app_config("cases").models,
+    reason="the per-bill settlement model is not in this tree",
+)
+def test_medical_inpatient_ratio_from_settled_bills(small_city, jingmen):
+    """With settled bills the frozen payouts count: 张三 (低保) 2 inpatient bills, 赵四 (no
+    longer a recipient) one, 王五 (特困) an outpatient bill that is left out."""
+    MedicalBill = apps.get_model("cases", "MedicalBill")
+    c, y = jingmen["longquan_community"], jingmen["yingzhong_community"]
+    serial = iter(range(1, 100))
+
+    def billed(household, person, region, bills):
+        case = _case("medical", household, person, region, channel="window", state="approved",
+                     applied=D(2026, 3, 1))  # fmt: skip
+        for kind, own, assistance in bills:
+            MedicalBill.objects.create(
+                case=case, person=person, settlement_number=f"S{next(serial)}", hospital="医院",
+                kind=kind, admitted_on=D(2026, 2, 1), discharged_on=D(2026, 2, 10),
+                total_fen=own * 3, in_policy_fen=own * 2, basic_insurance_fen=own,
+                self_paid_in_policy_fen=own, source="typed", assistance_fen=assistance,
+                decided_on=D(2026, 3, 31),
+            )  # fmt: skip
+
+    billed(small_city["hh_dongbao"], small_city["zhang"], c,
+           [("inpatient", 100000, 70000), ("inpatient", 50000, 40000)])  # fmt: skip
+    billed(small_city["hh_zhao"], small_city["zhao"], c, [("inpatient", 100000, 10000)])  # fmt: skip
+    billed(small_city["hh_zhongxiang"], small_city["wang"], y, [("outpatient", 10000, 1000)])  # fmt: skip
+    values = _values(indicators.medical_inpatient_ratio)
+    # 东宝: (700 + 400) ÷ (1,000 + 500) = 73.33 %; 钟祥 has no inpatient bill of a recipient.
+    assert values["420802"] == Decimal(110000) / Decimal(150000) * 100
+    assert "420881" not in values

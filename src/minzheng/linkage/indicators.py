@@ -10,11 +10,12 @@ d's month or later. Counted once per person, in the entitlement's region.
   (each parameter of the 临时救助 programme: the caps of the emergency and the expenditure type,
   the township approval limit, the paperwork period) is in force for the unit on d with a value
   above zero, else 0; a unit above the townships scores 1 only when it and every unit below it do.
-- 2.5 medical_assistance_inpatient_ratio: over the medical-assistance applications approved in
-  d's year up to d whose patient is a key recipient (低保 or 特困, as the application's facts
-  say): Σ amount decided at the county ÷ Σ in-policy cost still self-paid after basic,
-  critical-illness and other insurance (the bill in the application's facts) × 100. When the
-  settlement bills are loaded the self-paid part will come from them.
+- 2.5 medical_assistance_inpatient_ratio: Σ medical assistance paid ÷ Σ in-policy cost still
+  self-paid after basic, critical-illness and other insurance × 100, for key recipients (低保 or
+  特困), over d's year up to d. Where the cases app holds settled bills (`MedicalBill`), each
+  inpatient bill decided in the year counts with its frozen payout, for a patient who is a
+  recipient on d; an approved application without bills counts with the amount the county
+  decided and the bill in its facts, for a patient its facts mark as a recipient.
 - 2.6 insurance_funding_rate: recipients on d with a basic medical-insurance enrolment of d's year
   whose premium civil affairs subsidised ÷ recipients on d × 100.
 - 2.7 one_door_townships (its rate 2.7 is derived over the townships in force): townships where
@@ -209,18 +210,48 @@ def _bill_self_paid(facts: dict) -> tuple[int, bool] | None:
     return max(0, in_policy - paid), key
 
 
+def _bill_model():
+    """The per-bill settlement model of medical assistance, once the cases app has it."""
+    return apps.get_app_config("cases").models.get("medicalbill")
+
+
 @computes("medical_assistance_inpatient_ratio")
 def medical_inpatient_ratio(regions, on_date: dt.date) -> dict[str, Decimal]:
     regions = list(regions)
     Case = apps.get_model("cases", "Case")
     Decision = apps.get_model("cases", "Decision")
-    rows = Case.objects.filter(
-        programme="medical",
-        state="approved",
-        closed_on__gte=dt.date(on_date.year, 1, 1),
-        closed_on__lte=on_date,
-    ).values_list("pk", "region_id", "facts")
-    rows = list(rows)
+    paid: dict[int, int] = defaultdict(int)
+    self_paid: dict[int, int] = defaultdict(int)
+    year_start = dt.date(on_date.year, 1, 1)
+    billed: set[int] = set()
+    MedicalBill = _bill_model()
+    if MedicalBill is not None:
+        # Settled inpatient bills decided this year: what assistance paid of what was self-paid
+        # in policy, for key recipients (a 低保/特困 recipient on the date).
+        recipients = recipients_on(on_date)
+        bills = MedicalBill.objects.filter(
+            kind="inpatient",
+            assistance_fen__isnull=False,
+            decided_on__gte=year_start,
+            decided_on__lte=on_date,
+        ).values_list(
+            "case_id", "case__region_id", "person_id", "assistance_fen", "self_paid_in_policy_fen"
+        )
+        for case_id, region_id, person_id, assistance, own in bills:
+            billed.add(case_id)
+            if person_id in recipients:
+                paid[region_id] += assistance
+                self_paid[region_id] += own
+    rows = [
+        row
+        for row in Case.objects.filter(
+            programme="medical",
+            state="approved",
+            closed_on__gte=year_start,
+            closed_on__lte=on_date,
+        ).values_list("pk", "region_id", "facts")
+        if row[0] not in billed
+    ]
     decided = dict(
         Decision.objects.filter(
             case_id__in=[pk for pk, _r, _f in rows], level="county", outcome="approve"
@@ -228,8 +259,6 @@ def medical_inpatient_ratio(regions, on_date: dt.date) -> dict[str, Decimal]:
         .order_by("case_id", "id")
         .values_list("case_id", "amount_fen")
     )
-    paid: dict[int, int] = defaultdict(int)
-    self_paid: dict[int, int] = defaultdict(int)
     for pk, region_id, facts in rows:
         bill = _bill_self_paid(facts)
         if bill is None or not bill[1] or decided.get(pk) is None:
