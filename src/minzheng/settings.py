@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "minzheng.targets",
     "minzheng.verification",
     "minzheng.eldercare",
+    "minzheng.linkage",
     "minzheng.web",
     "minzheng.demo",
 ]

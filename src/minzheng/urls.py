@@ -19,5 +19,6 @@ urlpatterns = [
     path("targets/", include("minzheng.targets.urls")),
     path("verification/", include("minzheng.verification.urls")),
     path("eldercare/", include("minzheng.eldercare.urls")),
+    path("linkage/", include("minzheng.linkage.urls")),
     path("", include("minzheng.web.urls")),
 ]

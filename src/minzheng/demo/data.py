@@ -77,6 +77,7 @@ def ensure_demo_data(
     from minzheng.cases.demo import seed_demo_medical
     from minzheng.cases.holidays import load_calendar
     from minzheng.eldercare.demo import seed_demo_eldercare
+    from minzheng.linkage.demo import seed_demo_linkage
     from minzheng.payments.demo import seed_demo_beneficiaries
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
@@ -99,6 +100,8 @@ def ensure_demo_data(
         seed_demo_beneficiaries(count=400)
         log("Medical assistance: cases with hospital bills across this year …")
         seed_demo_medical()
+        log("Poverty registry and medical-insurance enrolments …")
+        seed_demo_linkage()
         log("Elderly care: providers, institutions, beds, bookings …")
         seed_demo_eldercare()
         log("The 2016 plan's targets and a first indicator snapshot …")

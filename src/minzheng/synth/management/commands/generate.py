@@ -40,6 +40,11 @@ class Command(BaseCommand):
             action="store_true",
             help="also write the departmental sources for verification, with planted discrepancies and their ground truth",
         )
+        parser.add_argument(
+            "--with-linkage",
+            action="store_true",
+            help="also write the poverty-registry and medical-insurance files (minzheng.linkage imports them)",
+        )
 
     def handle(
         self,
@@ -49,6 +54,7 @@ class Command(BaseCommand):
         out: Path | None,
         load: bool,
         with_sources: bool = False,
+        with_linkage: bool = False,
         **opts,
     ):
         if persons < 1:
@@ -78,6 +84,11 @@ class Command(BaseCommand):
             with ProgressBar("generate-sources") as bar:
                 generate_sources(city_dir=out_dir, seed=seed, progress=bar.update)
             self.stdout.write(_("已生成部门核对数据 → %(out)s") % {"out": out_dir / "sources"})
+        if with_linkage:
+            from minzheng.synth.linkage import generate_linkage_files
+
+            generate_linkage_files(city_dir=out_dir, seed=seed)
+            self.stdout.write(_("已生成扶贫和医保数据 → %(out)s") % {"out": out_dir / "linkage"})
         if load:
             load_into_database(self, out_dir)
 
