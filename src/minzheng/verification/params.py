@@ -20,13 +20,13 @@ per region and effective date without touching code:
   verification.split_window_days        days  [assumed] 365   a member left a registered household
                                                              shared with non-members this many days
                                                              before applying
-  verification.insurance_window_months  count [assumed] 12    look-back for employer social insurance
-  verification.insurance_min_months     count [assumed] 3     months with employer contributions
+  verification.insurance_window_months  months [assumed] 12    look-back for employer social insurance
+  verification.insurance_min_months     months [assumed] 3     months with employer contributions
                                                              (a contribution in the latest month is a
                                                              finding whatever the count, §4.3)
-  verification.provident_window_months  count [assumed] 12    look-back for provident-fund deposits
-  verification.provident_min_months     count [assumed] 3     months with deposits
-  verification.tax_window_months        count [assumed] 12    look-back for taxed wages
+  verification.provident_window_months  months [assumed] 12    look-back for provident-fund deposits
+  verification.provident_min_months     months [assumed] 3     months with deposits
+  verification.tax_window_months        months [assumed] 12    look-back for taxed wages
   verification.vehicle_exempt_types     set   [local]   disability vehicles never count
   verification.excluded_programmes      set   [law Art. 14, 18] programmes that may not be
                                                              received together with this one
@@ -220,40 +220,40 @@ def standard_specs() -> list:
     return [
         spec(
             "verification.split_window_days",
-            _("核对：申请前分户回溯期（天）"),
+            _("核对：申请前分户回溯期"),
             unit.DAYS,
             _("申请前此天数内有成员从与他人共同登记的户中迁出的，列为申请前分户"),
         ),
         spec(
             "verification.insurance_window_months",
-            _("核对：单位缴纳社会保险回溯期（月数）"),
-            unit.COUNT,
+            _("核对：单位缴纳社会保险回溯期"),
+            unit.MONTHS,
             _("统计核对基准日所在月及之前此月数内由单位缴纳社会保险的月数"),
         ),
         spec(
             "verification.insurance_min_months",
             _("核对：单位缴纳社会保险月数下限"),
-            unit.COUNT,
+            unit.MONTHS,
             _(
                 "回溯期内由单位缴费达到此月数的，列为需核实；基准日前最近一个月有单位缴费的，不论月数均列为需核实"
             ),
         ),
         spec(
             "verification.provident_window_months",
-            _("核对：住房公积金回溯期（月数）"),
-            unit.COUNT,
+            _("核对：住房公积金回溯期"),
+            unit.MONTHS,
             _("统计核对基准日所在月及之前此月数内缴存住房公积金的月数"),
         ),
         spec(
             "verification.provident_min_months",
             _("核对：住房公积金缴存月数下限"),
-            unit.COUNT,
+            unit.MONTHS,
             _("回溯期内缴存达到此月数的，列为需核实"),
         ),
         spec(
             "verification.tax_window_months",
-            _("核对：纳税收入回溯期（月数）"),
-            unit.COUNT,
+            _("核对：纳税收入回溯期"),
+            unit.MONTHS,
             _("一名成员此月数内的纳税工资收入超过全家同期低保标准合计的，列为需核实"),
         ),
         spec(
