@@ -15,7 +15,7 @@ between runs, default a SQLite file under --work):
    jobs, deposits), which the rules rightly flag. The generator keeps at least a few per cent of
    households outside assistance (the households a planted split leaves people behind in);
 2. the recheck of every assisted household against every source on DuckDB, straight from the
-   files: the targets table, the 14 rules, and turning hits into findings; recall and precision
+   files: the targets table, every rule, and turning hits into findings; recall and precision
    against the planted ground truth;
 3. the job path: the city loaded into the database (once), an authorised application for every
    assisted household (once: one in ten approved, i.e. beneficiaries, the others applicants
