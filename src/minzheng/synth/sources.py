@@ -1003,6 +1003,8 @@ def generate_sources(
     serial = 0
     for people, roles, employees, dereg in business_rows:
         k = len(people)
+        if k == 0:  # a small city may plant none of a kind
+            continue
         etype = np.where(roles == "operator", "individual_business", "company")
         staff_count = rng.integers(0, 6, k) if employees is None else np.full(k, employees)
         staff_count = np.where(roles == "shareholder", 0, staff_count)
