@@ -8,6 +8,10 @@ of 龙泉街道. Figures, worked out by hand from the default standards (2016 Ji
 * taxed wages: 48,000 × 1 member × 12 months = 576,000 fen for a household of one.
 * reference date 2024-06-30; applications dated 2024-06-01, so the split window (365 days) starts
   2023-06-02; the 12-month insurance / provident-fund / tax windows start 2023-07-01.
+* the latest month before the reference date is May 2024 (a row for June, the reference month,
+  counts too): employer social insurance from 2024-05-01 on is a finding whatever the count.
+* business roles disqualifying by default: legal representative and employer; a shareholder or a
+  sole trader without employees is a finding to check (需核实), not a refusal.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ EXPECTED = [
     ("office_miss", set()),
     ("legal_rep", {("business_role", "冯一")}),
     ("employer", {("business_role", "陈一")}),
+    ("shareholder", {("business_review", "褚一")}),
+    ("sole_trader", {("business_review", "褚二")}),
     ("business_miss", set()),
     ("assets", {("financial_assets", "卫一")}),
     ("assets_miss", set()),
@@ -89,6 +95,9 @@ EXPECTED = [
     ("insured", {("employer_insurance", "曹一")}),
     ("insured_miss", set()),
     ("insured_early", set()),
+    ("insured_latest", {("employer_insurance", "曹二")}),
+    ("insured_previous", {("employer_insurance", "曹三")}),
+    ("insured_april", set()),
     ("fund", {("provident_fund", "金一")}),
     ("fund_miss", set()),
     ("taxed", {("taxed_income", "陶一")}),
@@ -158,12 +167,49 @@ def test_findings_cite_batch_row_and_figures(scenario, run):
         split.evidence["others"],
         split.evidence["hukou_number"],
     ) == ("2023-06-02", 1, "HK-OLD-1")
-    insurance = Finding.objects.get(last_run=run, rule="employer_insurance")
-    assert (
-        insurance.evidence["months"],
-        insurance.evidence["min_months"],
-        insurance.evidence["last_period"],
-    ) == (3, 3, "2024-06-01")
+    # employer_insurance, worked by hand: (months in the window, minimum, latest period, basis).
+    insurance = {
+        f.person.name: f
+        for f in Finding.objects.filter(last_run=run, rule="employer_insurance").select_related(
+            "person"
+        )
+    }
+    assert {
+        name: (
+            f.evidence["months"],
+            f.evidence["min_months"],
+            f.evidence["last_period"],
+            f.evidence["basis"],
+        )
+        for name, f in insurance.items()
+    } == {
+        "曹一": (3, 3, "2024-04-01", "months"),
+        "曹二": (1, 3, "2024-06-01", "latest_month"),
+        "曹三": (1, 3, "2024-05-01", "latest_month"),
+    }
+    assert all(f.severity == Finding.Severity.REVIEW for f in insurance.values())
+    assert insurance["曹三"].message == (
+        "核对基准日前最近一个月（2024-05）由单位缴纳社会保险（荆门石化），近期共 1 个月，"
+        "存在未申报的工资性收入"
+    )
+    assert insurance["曹一"].message.startswith(
+        "近期有 3 个月由单位缴纳社会保险（荆门石化，最近 2024-04）"
+    )
+    # business_review: to check, citing the registration; a shareholder with employees is not an
+    # employer.
+    reviews = {
+        f.person.name: f
+        for f in Finding.objects.filter(last_run=run, rule="business_review").select_related(
+            "person"
+        )
+    }
+    assert {name: (f.severity, f.evidence["role"]) for name, f in reviews.items()} == {
+        "褚一": (Finding.Severity.REVIEW, "shareholder"),
+        "褚二": (Finding.Severity.REVIEW, "self_employed"),
+    }
+    assert reviews["褚一"].message == (
+        "为市场主体“丙公司”（91420800C）的企业股东，成立于 2019-01-01，未注销；须核实其经营收入和财产"
+    )
     staff = Finding.objects.get(last_run=run, rule="staff_relative")
     assert staff.severity == Finding.Severity.NOTICE and staff.evidence["staff_name"] == "施经办"
     # Findings name the member by the platform's record: no plaintext ID number anywhere.
@@ -213,3 +259,111 @@ def test_parameters_come_from_the_standards(scenario, jingmen, verifier, users):
     runs.execute(run.pk)
     assert not Finding.objects.filter(last_run=run, rule="vehicle").exists()
     assert Finding.objects.filter(last_run=run, rule="multiple_homes").exists()
+
+
+@pytest.mark.django_db
+def test_verification_windows_are_standards_of_the_households_region(
+    scenario, jingmen, verifier, users
+):
+    """The look-back windows are standards per region and date. 东宝区 shortens the insurance
+    window from 12 to 3 months from 2024-01-01: the window then starts 2024-04-01, so 曹一's
+    February–April contributions count 1 month (< 3) and April is not the latest month — cleared;
+    曹二 (June) and 曹三 (May) stay, whatever the count. 钟祥市's longer window and a 东宝 change
+    effective after the reference date do not apply to this run."""
+    from minzheng.assistance.services import set_standard
+
+    for region, key, value, effective in (
+        (jingmen["dongbao"], "verification.insurance_window_months", 3, D("2024-01-01")),
+        (jingmen["zhongxiang"], "verification.insurance_window_months", 24, D("2024-01-01")),
+        (jingmen["dongbao"], "verification.split_window_days", 1, D("2024-07-01")),
+    ):
+        set_standard(
+            user=users["admin"],
+            programme="dibao_urban",
+            key=key,
+            region=region,
+            effective_from=effective,
+            value=value,
+            reason="测试",
+        )
+    run = services.start_run(
+        user=verifier,
+        kind=Run.Kind.APPLICATIONS,
+        region=jingmen["longquan"],
+        as_of=REF,
+        dispatch_on_commit=False,
+    )
+    runs.execute(run.pk)
+    run.refresh_from_db()
+    insured = set(
+        Finding.objects.filter(last_run=run, rule="employer_insurance").values_list(
+            "person__name", flat=True
+        )
+    )
+    assert insured == {"曹二", "曹三"}
+    assert Finding.objects.filter(last_run=run, rule="household_split").exists()
+    used = run.timings["parameters"]["420802:dibao_urban:dibao_urban"]
+    assert (used["insurance"], used["split_window_days"]) == ([3, 3], 365)
+
+
+@pytest.mark.django_db
+def test_standards_resolved_once_per_region_not_per_household(jingmen, monkeypatch):
+    """Three households in 东宝区 and two in 钟祥市: two resolutions; 东宝's 6-month insurance
+    window (from 2024-01-01) starts 2024-01-01 for a 2024-06-30 reference date, 钟祥's default 12
+    months 2023-07-01; the latest month starts 2024-05-01 for both."""
+    import pyarrow as pa
+
+    from minzheng.assistance.selectors import standards_table
+    from minzheng.assistance.services import load_default_standards, set_standard
+    from minzheng.verification import params as rule_params
+    from minzheng.verification.members_table import TargetHousehold, build_targets
+
+    load_default_standards()
+    set_standard(
+        user=None,
+        programme="dibao_urban",
+        key="verification.insurance_window_months",
+        region=jingmen["dongbao"],
+        effective_from=D("2024-01-01"),
+        value=6,
+        reason="测试",
+    )
+    calls = []
+    resolve = rule_params.resolve
+    monkeypatch.setattr(rule_params, "resolve", lambda *a, **k: calls.append(1) or resolve(*a, **k))
+    households = [
+        TargetHousehold(
+            target=f"household:{i}",
+            household_id=i,
+            household_number=f"H{i}",
+            region_id=region.pk,
+            region_path=region.path,
+            urban_rural="urban",
+            programme="dibao_urban",
+            applied_on=D("2024-06-01"),
+        )
+        for i, region in enumerate(
+            [jingmen["longquan_community"]] * 3 + [jingmen["yingzhong_community"]] * 2, start=1
+        )
+    ]
+    members = pa.table(
+        {
+            "household_id": list(range(1, 6)),
+            "person_id": list(range(11, 16)),
+            "id_key": list(range(21, 26)),
+            "id_masked": ["x"] * 5,
+            "relation": ["head"] * 5,
+        }
+    )
+    targets, _used = build_targets(households, members, ref=REF, standards=standards_table(REF))
+    assert len(calls) == 2
+    rows = targets.select(["household_id", "insurance_since", "insurance_latest_since"]).to_pylist()
+    assert [
+        (r["household_id"], r["insurance_since"], r["insurance_latest_since"]) for r in rows
+    ] == [
+        (1, D("2024-01-01"), D("2024-05-01")),
+        (2, D("2024-01-01"), D("2024-05-01")),
+        (3, D("2024-01-01"), D("2024-05-01")),
+        (4, D("2023-07-01"), D("2024-05-01")),
+        (5, D("2023-07-01"), D("2024-05-01")),
+    ]

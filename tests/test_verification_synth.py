@@ -95,6 +95,11 @@ def test_sources_are_consistent_with_the_city_and_the_truth(city):
     # Every rule planted, every near miss built, each in a household of its own.
     assert set(planted) == set(PLANTED_RULES) and min(planted.values()) >= 2
     assert set(near) == set(NEAR_MISSES)
+    # Employer insurance is planted both ways: enough months, and only the latest month.
+    insured = Counter(
+        t["variant"] for t in truth if t["kind"] == "planted" and t["rule"] == "employer_insurance"
+    )
+    assert insured[""] >= 1 and insured["latest_month"] >= 1
     assert len({t["household_number"] for t in truth}) == len(truth)
     # Planted and near-miss people are current members of a beneficiary household.
     recheck = set(

@@ -239,23 +239,17 @@ def register_workflow_defaults(defaults: dict) -> None:
             DEFAULT_STANDARDS.append(DefaultStandard(programme, key, value, note=_WORKFLOW_NOTE))
 
 
-def _verification_defaults() -> list[DefaultStandard]:
-    """The departmental sources each programme's verification requires, seeded from the table
-    that holds their defaults (minzheng.verification.params.REQUIRED_SOURCES_DEFAULT)."""
-    from minzheng.verification.params import REQUIRED_SOURCES_DEFAULT
-
-    return [
-        DefaultStandard(
-            programme,
-            "verification.required_sources",
-            list(sources),
-            note="信息核对必需的数据来源（默认）",
-        )
-        for programme, sources in REQUIRED_SOURCES_DEFAULT.items()
-    ]
-
-
-DEFAULT_STANDARDS += _verification_defaults()
+def register_programme_defaults(values: dict[str, dict[str, object]], *, note: str) -> None:
+    """Seed parameters another module owns, per programme (`{programme: {key: value}}`), e.g.
+    verification's windows and lists, registered from that module's AppConfig.ready so this
+    module never imports it. A (programme, key) already present keeps its first default.
+    Idempotent."""
+    seen = {(d.programme, d.key) for d in DEFAULT_STANDARDS}
+    for programme, by_key in values.items():
+        for key, value in by_key.items():
+            if (programme, key) not in seen:
+                DEFAULT_STANDARDS.append(DefaultStandard(programme, key, value, note=note))
+                seen.add((programme, key))
 
 
 # ---------------------------------------------------------------- elderly care (minzheng.eldercare)

@@ -25,13 +25,14 @@ class Unit:
     COUNT = "count"
     YEARS = "years"  # an age in completed years
     DAYS = "days"
+    MONTHS = "months"  # a number of calendar months (a look-back window)
     FLAG = "flag"  # true / false
     SET = "set"  # a list of codes from the parameter's choices
     MINUTES = "minutes"
     METRES = "metres"
 
     MONEY = {FEN_MONTH, FEN_YEAR, FEN}
-    INTEGER = {COUNT, YEARS, DAYS, MINUTES, METRES}
+    INTEGER = {COUNT, YEARS, DAYS, MONTHS, MINUTES, METRES}
     LABELS = {
         FEN_MONTH: _("元/月"),
         FEN_YEAR: _("元/年"),
@@ -40,6 +41,7 @@ class Unit:
         COUNT: _("个"),
         YEARS: _("周岁"),
         DAYS: _("天"),
+        MONTHS: _("个月"),
         FLAG: _("是/否"),
         SET: _("选项"),
         MINUTES: _("分钟"),

@@ -10,7 +10,7 @@ people, with a known set of planted discrepancies.
   enrolment) that the periodic recheck verifies — not a departmental source;
 * `ground_truth.csv`: every planted discrepancy (household, member, rule) and every near miss — a
   record built to sit just on the permitted side of a rule (a car worth exactly the limit, assets
-  equal to the limit, a disability vehicle, a shareholder, a divorce, a split outside the window…);
+  equal to the limit, a disability vehicle, a deregistered company, a divorce, a split outside the window…);
 * `manifest.json` with counts and checksums.
 
 People outside the beneficiary households get ordinary, unconstrained records (cars, homes,
@@ -54,6 +54,7 @@ PLANTED_RULES = (
     "multiple_homes",
     "non_residential_property",
     "business_role",
+    "business_review",
     "financial_assets",
     "undeclared_marriage",
     "household_split",
@@ -69,8 +70,6 @@ NEAR_MISSES = (
     ("vehicle", "at_limit"),
     ("vehicle", "deregistered"),
     ("multiple_homes", "sold"),
-    ("business_role", "shareholder"),
-    ("business_role", "sole_trader"),
     ("business_role", "deregistered"),
     ("financial_assets", "at_limit"),
     ("undeclared_marriage", "divorced"),
@@ -597,6 +596,7 @@ def generate_sources(
         ("provident_fund", working),
         ("taxed_income", adult & (age <= 65)),
         ("business_role", adult & (age <= 70)),
+        ("business_review", adult & (age <= 70)),
         ("vehicle", adult),
         ("non_residential_property", adult),
         ("multiple_homes", adult),
@@ -622,8 +622,19 @@ def generate_sources(
     def ids_of(people: np.ndarray) -> pa.Array:
         return c.ids.take(pa.array(people, pa.int64()))
 
+    # Half the planted employer insurance is a single contribution in the latest month before the
+    # reference date (a finding whatever the count, docs/DOMAIN.md §4.3), named by its variant.
+    insured = planted["employer_insurance"]
+    latest_only = insured[1::2]
+    variants = {"employer_insurance": np.isin(insured, latest_only)}
     for rule, people in planted.items():
-        truth.add("planted", rule, hh_of(people), ids_of(people).to_pylist())
+        flags = variants.get(rule)
+        if flags is None:
+            truth.add("planted", rule, hh_of(people), ids_of(people).to_pylist())
+            continue
+        for flag, variant in ((False, ""), (True, "latest_month")):
+            chosen = people[flags == flag]
+            truth.add("planted", rule, hh_of(chosen), ids_of(chosen).to_pylist(), variant)
     for (rule, variant), people in near.items():
         truth.add("near_miss", rule, hh_of(people), ids_of(people).to_pylist(), variant)
 
@@ -977,10 +988,13 @@ def generate_sources(
         p=[0.35, 0.35, 0.3],
     )
     business_rows = [(entrepreneurs, role, None, rng.random(len(entrepreneurs)) < 0.1)]
+    # Shareholders and sole traders without employees are not disqualifying by default, but are
+    # findings to check (business_review): half of each.
+    reviewed = planted["business_review"]
     for people, fixed_role, employees, dereg in (
         (planted["business_role"], "legal_representative", 3, False),
-        (near[("business_role", "shareholder")], "shareholder", 0, False),
-        (near[("business_role", "sole_trader")], "operator", 0, False),
+        (reviewed[0::2], "shareholder", 0, False),
+        (reviewed[1::2], "operator", 0, False),
         (near[("business_role", "deregistered")], "legal_representative", 5, True),
     ):
         business_rows.append(
@@ -989,6 +1003,8 @@ def generate_sources(
     serial = 0
     for people, roles, employees, dereg in business_rows:
         k = len(people)
+        if k == 0:  # a small city may plant none of a kind
+            continue
         etype = np.where(roles == "operator", "individual_business", "company")
         staff_count = rng.integers(0, 6, k) if employees is None else np.full(k, employees)
         staff_count = np.where(roles == "shareholder", 0, staff_count)
@@ -1091,28 +1107,39 @@ def generate_sources(
             ]
         )
     }
-    for people, source, months_of in (
+    # (people, source, months, first month back): 1 is the latest month before the reference
+    # date; a near miss with too few months starts at 2, since the latest month is a finding alone.
+    for people, source, months_of, first in (
         (
-            planted["employer_insurance"],
+            insured[~np.isin(insured, latest_only)],
             "social_insurance",
             lambda h: window[h].insurance_min_months + 1,
+            1,
         ),
+        (latest_only, "social_insurance", lambda h: 1, 1),
         (
             near[("employer_insurance", "too_few_months")],
             "social_insurance",
             lambda h: window[h].insurance_min_months - 1,
+            2,
         ),
-        (planted["provident_fund"], "provident_fund", lambda h: window[h].provident_min_months + 2),
+        (
+            planted["provident_fund"],
+            "provident_fund",
+            lambda h: window[h].provident_min_months + 2,
+            1,
+        ),
         (
             near[("provident_fund", "too_few_months")],
             "provident_fund",
             lambda h: window[h].provident_min_months - 1,
+            1,
         ),
     ):
         counts = np.array([months_of(h) for h in c.hh[people]], dtype=np.int64)
         who = np.repeat(people, counts)
         ks = (
-            np.concatenate([np.arange(1, k + 1) for k in counts])
+            np.concatenate([np.arange(first, first + k) for k in counts])
             if len(counts)
             else np.zeros(0, np.int64)
         )

@@ -47,6 +47,7 @@ TARGET_SCHEMA = pa.schema(
         ("split_since", pa.date32()),
         ("insurance_since", pa.date32()),
         ("insurance_min_months", pa.int64()),
+        ("insurance_latest_since", pa.date32()),
         ("provident_since", pa.date32()),
         ("provident_min_months", pa.int64()),
     ]
@@ -378,6 +379,10 @@ def build_targets(
                 windows([p.insurance_window_months for p in gp]), pa.date32()
             ),
             "insurance_min_months": per_group([p.insurance_min_months for p in gp], pa.int64()),
+            "insurance_latest_since": pa.array(
+                np.full(len(target_row), np.datetime64(rule_params.latest_month_start(ref), "D")),
+                pa.date32(),
+            ),
             "provident_since": per_group(
                 windows([p.provident_window_months for p in gp]), pa.date32()
             ),

@@ -9,17 +9,24 @@ per region and effective date without touching code:
   `non_residential_disqualifies`, `disqualifying_business_roles`, `financial_assets_months`.
   A 低保 application uses its own programme; any other programme (特困 has the same property
   test, docs/DOMAIN.md §3.2) uses the 低保 programme of the household's urban/rural type.
-* Verification windows and lists, keys `verification.*` under the case's programme, falling back
-  to the defaults below when no standard is set (the pattern of `minzheng.cases.params`):
+* Verification windows and lists, keys `verification.*` under the case's programme. They are
+  standards like any other: `register_standards()` (called from the app's ready) registers their
+  specs with the standards registry for every assistance programme and seeds them with the
+  defaults below (`assistance.defaults.register_programme_defaults`), so an administrator changes
+  them per region and effective date (page "核对参数", or the standards API) and the next run reads
+  them. A database without the seeded rows falls back to these same defaults, so behaviour only
+  changes when someone sets a value:
 
-  verification.split_window_days        int   [assumed] 365   a member left a registered household
+  verification.split_window_days        days  [assumed] 365   a member left a registered household
                                                              shared with non-members this many days
                                                              before applying
-  verification.insurance_window_months  int   [assumed] 12    look-back for employer social insurance
-  verification.insurance_min_months     int   [assumed] 3     months with employer contributions
-  verification.provident_window_months  int   [assumed] 12    look-back for provident-fund deposits
-  verification.provident_min_months     int   [assumed] 3     months with deposits
-  verification.tax_window_months        int   [assumed] 12    look-back for taxed wages
+  verification.insurance_window_months  months [assumed] 12    look-back for employer social insurance
+  verification.insurance_min_months     months [assumed] 3     months with employer contributions
+                                                             (a contribution in the latest month is a
+                                                             finding whatever the count, §4.3)
+  verification.provident_window_months  months [assumed] 12    look-back for provident-fund deposits
+  verification.provident_min_months     months [assumed] 3     months with deposits
+  verification.tax_window_months        months [assumed] 12    look-back for taxed wages
   verification.vehicle_exempt_types     set   [local]   disability vehicles never count
   verification.excluded_programmes      set   [law Art. 14, 18] programmes that may not be
                                                              received together with this one
@@ -192,20 +199,123 @@ def window_start(ref: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def register_standards() -> None:
-    """Make the required sources a standard of every assistance programme (set per region and
-    effective date in the standards registry)."""
+def latest_month_start(ref: dt.date) -> dt.date:
+    """First day of the latest month before the reference date: the month before ref's month
+    (departments report complete months). A row for ref's own month, when a department already
+    has one, is more recent still and counts too (the rules test period >= this and <= ref)."""
+    return window_start(ref, 2)
+
+
+def standard_specs() -> list:
+    """The registry's specs of every verification standard, labelled in Chinese for the standards
+    page and the API (one list, so the page and the registry cannot disagree)."""
     from django.utils.translation import gettext_lazy as _
 
     from minzheng.assistance import params as assistance_params
 
-    from .sources import DEPARTMENT_SOURCES
+    from .sources import DEPARTMENT_SOURCES, PROGRAMME_CHOICES, get_source
 
-    spec = assistance_params.ParamSpec(
-        "verification.required_sources",
-        _("信息核对必需的数据来源"),
-        assistance_params.Unit.SET,
-        _("缺少其中任一来源的，核对结论为部分核对，不能通过信息核对"),
-        {source.code: source.label for source in DEPARTMENT_SOURCES},
+    unit = assistance_params.Unit
+    spec = assistance_params.ParamSpec
+    return [
+        spec(
+            "verification.split_window_days",
+            _("核对：申请前分户回溯期"),
+            unit.DAYS,
+            _("申请前此天数内有成员从与他人共同登记的户中迁出的，列为申请前分户"),
+        ),
+        spec(
+            "verification.insurance_window_months",
+            _("核对：单位缴纳社会保险回溯期"),
+            unit.MONTHS,
+            _("统计核对基准日所在月及之前此月数内由单位缴纳社会保险的月数"),
+        ),
+        spec(
+            "verification.insurance_min_months",
+            _("核对：单位缴纳社会保险月数下限"),
+            unit.MONTHS,
+            _(
+                "回溯期内由单位缴费达到此月数的，列为需核实；基准日前最近一个月有单位缴费的，不论月数均列为需核实"
+            ),
+        ),
+        spec(
+            "verification.provident_window_months",
+            _("核对：住房公积金回溯期"),
+            unit.MONTHS,
+            _("统计核对基准日所在月及之前此月数内缴存住房公积金的月数"),
+        ),
+        spec(
+            "verification.provident_min_months",
+            _("核对：住房公积金缴存月数下限"),
+            unit.MONTHS,
+            _("回溯期内缴存达到此月数的，列为需核实"),
+        ),
+        spec(
+            "verification.tax_window_months",
+            _("核对：纳税收入回溯期"),
+            unit.MONTHS,
+            _("一名成员此月数内的纳税工资收入超过全家同期低保标准合计的，列为需核实"),
+        ),
+        spec(
+            "verification.vehicle_exempt_types",
+            _("核对：不计入的机动车类型"),
+            unit.SET,
+            _("所列类型的车辆不作为拥有机动车的核对发现"),
+            dict(get_source("vehicles").column("vehicle_type").choices),
+        ),
+        spec(
+            "verification.excluded_programmes",
+            _("核对：不得同时享受的救助项目"),
+            unit.SET,
+            _("家庭成员正在享受所列项目之一的，列为重复享受救助"),
+            dict(PROGRAMME_CHOICES),
+        ),
+        spec(
+            "verification.required_sources",
+            _("信息核对必需的数据来源"),
+            unit.SET,
+            _("缺少其中任一来源的，核对结论为部分核对，不能通过信息核对"),
+            {source.code: source.label for source in DEPARTMENT_SOURCES},
+        ),
+    ]
+
+
+STANDARD_KEYS = (
+    "verification.split_window_days",
+    "verification.insurance_window_months",
+    "verification.insurance_min_months",
+    "verification.provident_window_months",
+    "verification.provident_min_months",
+    "verification.tax_window_months",
+    "verification.vehicle_exempt_types",
+    "verification.excluded_programmes",
+    "verification.required_sources",
+)
+
+
+def default_values(programme: str) -> dict[str, object]:
+    """Today's values of every verification standard for one programme (what the rules used
+    before they were standards): the seed, so seeding changes no run's result."""
+    values: dict[str, object] = {key: DEFAULTS[key] for key in DEFAULTS}
+    values["verification.excluded_programmes"] = EXCLUDED_PROGRAMMES_DEFAULT.get(programme, ())
+    values["verification.required_sources"] = REQUIRED_SOURCES_DEFAULT.get(
+        programme, _MEANS_TEST_SOURCES
     )
-    assistance_params.register(REQUIRED_SOURCES_DEFAULT, [spec])
+    return {
+        key: sorted(value) if isinstance(value, (tuple, list, set, frozenset)) else value
+        for key, value in values.items()
+    }
+
+
+def register_standards() -> None:
+    """Make the verification windows and lists standards of every assistance programme (set per
+    region and effective date in the standards registry) and seed them with today's values."""
+    from minzheng.assistance import params as assistance_params
+    from minzheng.assistance.defaults import register_programme_defaults
+
+    programmes = tuple(REQUIRED_SOURCES_DEFAULT)
+    assistance_params.register(programmes, standard_specs())
+    register_programme_defaults(
+        {programme: default_values(programme) for programme in programmes},
+        note="信息核对默认参数（原系统内置值），可由市局调整",
+    )

@@ -164,6 +164,17 @@ def _business(e: dict) -> str:
     }
 
 
+def _business_review(e: dict) -> str:
+    return _(
+        "为市场主体“%(name)s”（%(code)s）的%(role)s，成立于 %(d)s，未注销；须核实其经营收入和财产"
+    ) % {
+        "name": e["entity_name"],
+        "code": e["credit_code"],
+        "role": BUSINESS_ROLES.get(e["role"], e["role"]),
+        "d": _date(e["registered_on"]),
+    }
+
+
 def _assets(e: dict) -> str:
     return _(
         "家庭存款、有价证券等金融资产合计 %(total)s 元，超过限额 %(limit)s 元（%(n)s 笔；最大一笔在%(inst)s，%(one)s 元）"
@@ -227,14 +238,25 @@ def _public_sector(e: dict) -> str:
 
 
 def _insurance(e: dict) -> str:
-    return _(
-        "近期有 %(n)s 个月由单位缴纳社会保险（%(employer)s，最近 %(d)s），达到 %(m)s 个月，存在未申报的工资性收入"
-    ) % {
+    values = {
         "n": e["months"],
         "employer": e["employer_name"] or "-",
         "d": _date(e["last_period"])[:7],
         "m": e["min_months"],
     }
+    if e.get("basis") == "latest_month":
+        return (
+            _(
+                "核对基准日前最近一个月（%(d)s）由单位缴纳社会保险（%(employer)s），近期共 %(n)s 个月，存在未申报的工资性收入"
+            )
+            % values
+        )
+    return (
+        _(
+            "近期有 %(n)s 个月由单位缴纳社会保险（%(employer)s，最近 %(d)s），达到 %(m)s 个月，存在未申报的工资性收入"
+        )
+        % values
+    )
 
 
 def _provident(e: dict) -> str:
@@ -381,6 +403,41 @@ RULES: tuple[Rule, ...] = (
         },
         _business,
         gettext_lazy("家庭成员为企业法定代表人或雇用他人从事经营的，不符合条件（身份范围见参数）"),
+    ),
+    # docs/DOMAIN.md §4.3: a legal representative, shareholder or self-employed member is a finding
+    # even where the region's standards do not make the role disqualifying — for the clerk to
+    # check the business income and assets, not an automatic refusal. Exactly the active roles
+    # `business_role` leaves out, so one registration is never both.
+    Rule(
+        "business_review",
+        gettext_lazy("经营身份需核实"),
+        "review",
+        ("business",),
+        ("disqualifying_business_roles",),
+        f"""WITH roles AS (
+              SELECT t.target, t.household_id, t.person_id, t.business_roles, b._batch, b._row, b.id_masked, b.entity_name,
+                     b.credit_code, b.registered_on,
+                     CASE WHEN b.role = 'legal_representative' THEN 'legal_representative'
+                          WHEN b.role = 'shareholder' THEN 'shareholder'
+                          ELSE 'self_employed' END AS role_code,
+                     CASE WHEN b.role <> 'shareholder' AND COALESCE(b.employees, 0) > 0 THEN 1 ELSE 0 END AS employs
+              FROM targets t JOIN src_business b ON b.id_key = t.id_key
+              WHERE {_active("b", "registered_on", "deregistered_on")}
+            )
+            SELECT target, household_id, person_id, _batch AS batch_id, _row AS row_no, id_masked AS src_masked,
+                   entity_name AS detail, role_code AS detail2, credit_code AS detail3, registered_on AS on_date
+            FROM roles
+            WHERE INSTR(business_roles, '|' || role_code || '|') = 0
+              AND NOT (employs = 1 AND INSTR(business_roles, '|employer|') > 0)""",
+        ("detail", "detail2", "detail3", "on_date"),
+        {
+            "detail": "entity_name",
+            "detail2": "role",
+            "detail3": "credit_code",
+            "on_date": "registered_on",
+        },
+        _business_review,
+        gettext_lazy("家庭成员为企业法定代表人、股东或个体工商户的，应核实其经营收入和财产"),
     ),
     Rule(
         "financial_assets",
@@ -563,28 +620,38 @@ RULES: tuple[Rule, ...] = (
         "review",
         ("social_insurance",),
         ("verification.insurance_window_months", "verification.insurance_min_months"),
+        # docs/DOMAIN.md §4.3: employer contributions for the latest month before the reference
+        # date are a finding whatever the number of months (the member works now); otherwise
+        # at least the minimum number of months within the window.
         """WITH paid AS (
-              SELECT t.target, t.household_id, t.person_id, t.insurance_min_months, s._batch, s._row, s.id_masked, s.period,
-                     s.employer_name
+              SELECT t.target, t.household_id, t.person_id, t.insurance_min_months, t.insurance_since,
+                     t.insurance_latest_since, s._batch, s._row, s.id_masked, s.period, s.employer_name
               FROM targets t JOIN src_social_insurance s ON s.id_key = t.id_key
-              WHERE s.payer = 'employer' AND s.period >= t.insurance_since AND s.period <= t.ref_date
+              WHERE s.payer = 'employer' AND s.period <= t.ref_date
+                AND (s.period >= t.insurance_since OR s.period >= t.insurance_latest_since)
             ), months AS (
-              SELECT target, person_id, COUNT(DISTINCT period) AS months FROM paid GROUP BY target, person_id
+              SELECT target, person_id,
+                     COUNT(DISTINCT CASE WHEN period >= insurance_since THEN period END) AS months,
+                     MAX(CASE WHEN period >= insurance_latest_since THEN 1 ELSE 0 END) AS latest
+              FROM paid GROUP BY target, person_id
             ), ranked AS (
               SELECT p.target, p.household_id, p.person_id, p.insurance_min_months, p._batch, p._row, p.id_masked, p.period,
-                     p.employer_name, m.months,
+                     p.employer_name, m.months, m.latest,
                      ROW_NUMBER() OVER (PARTITION BY p.target, p.person_id ORDER BY p.period DESC, p._batch DESC, p._row DESC) AS rank_no
               FROM paid p JOIN months m ON m.target = p.target AND m.person_id = p.person_id
-              WHERE m.months >= p.insurance_min_months
+              WHERE m.months >= p.insurance_min_months OR m.latest = 1
             )
             SELECT target, household_id, person_id, _batch AS batch_id, _row AS row_no, id_masked AS src_masked,
-                   months AS quantity, insurance_min_months AS limit_value, employer_name AS detail, period AS on_date
+                   months AS quantity, insurance_min_months AS limit_value, employer_name AS detail,
+                   CASE WHEN months >= insurance_min_months THEN 'months' ELSE 'latest_month' END AS detail2,
+                   period AS on_date
             FROM ranked WHERE rank_no = 1""",
-        ("quantity", "limit_value", "detail", "on_date"),
+        ("quantity", "limit_value", "detail", "detail2", "on_date"),
         {
             "quantity": "months",
             "limit_value": "min_months",
             "detail": "employer_name",
+            "detail2": "basis",
             "on_date": "last_period",
         },
         _insurance,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import parameter_views, views
 
 app_name = "verification"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("cases/<int:case_id>/conclude/", views.conclude, name="conclude"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/status/", views.finding_status, name="finding_status"),
+    path("parameters/", parameter_views.parameters, name="parameters"),
+    path("parameters/set/", parameter_views.set_parameter, name="set_parameter"),
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/import/", views.batch_import, name="batch_import"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
