@@ -141,6 +141,9 @@ AUTHENTICATION_BACKENDS = [
     "minzheng.accounts.backends.LoginGuardBackend",  # refuses locked-out accounts and addresses first
     "minzheng.accounts.backends.PlatformBackend",
 ]
+# Django's database sessions, read by a prepared statement (core/sessions.py): a session still
+# ends on every worker the moment logout deletes it.
+SESSION_ENGINE = "minzheng.core.sessions"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:workbench"
 LOGOUT_REDIRECT_URL = "web:login"

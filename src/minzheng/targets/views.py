@@ -146,6 +146,10 @@ def dashboard(request):
         ("board", plan.pk, plan.updated_at, region.pk, on_date, generation),
         build,
     )
+    # The crumbs, the plans (by scope) and the snapshot dates above the board.
+    head_key = repr(
+        (plan.pk, plan.updated_at, region.pk, on_date, generation, selectors.scope_key(user))
+    )
     query = {"plan": plan.pk, "region": region.code}
     if on_date:
         query["date"] = on_date.isoformat()
@@ -158,7 +162,8 @@ def dashboard(request):
             "on_date": on_date,
             "dates": dates,
             "board_html": board_html,
-            "crumbs": selectors.crumbs_for(region),
+            "head_key": head_key,
+            "crumbs": lambda: selectors.crumbs_for(region),
             "cases": selectors.open_cases_under(user, plan, region),
             "plans": plans,
             "query": "&".join(f"{k}={v}" for k, v in query.items()),
@@ -339,7 +344,8 @@ def target_detail(request, pk):
             "reported_inputs": [indicators.get(c) for c in inputs],
             "reports": selectors.target_reports(user, target, inputs) if visible else [],
             "open_case": selectors.open_case_of(user, target),
-            "ancestors": _target_chain(target),
+            "ancestors": lambda: _target_chain(target),
+            "generation": generation,
         },
     )
 
