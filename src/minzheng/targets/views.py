@@ -329,6 +329,7 @@ def target_detail(request, pk):
     )
     inputs = indicators.reported_inputs(target.indicator)
     visible = region_in_scope(user, target.region)
+    reports = selectors.target_reports(user, target, inputs) if visible else []
     return render(
         request,
         "targets/target_detail.html",
@@ -342,7 +343,10 @@ def target_detail(request, pk):
             "may_supervise": permissions.may_supervise(user, target.region, target.plan),
             "may_report": permissions.may_report(user, target.region) and bool(inputs),
             "reported_inputs": [indicators.get(c) for c in inputs],
-            "reports": selectors.target_reports(user, target, inputs) if visible else [],
+            "reports": reports,
+            "reports_key": hashlib.sha256(
+                repr([(r.pk, r.as_of, r.indicator, r.value, r.status) for r in reports]).encode()
+            ).hexdigest(),
             "open_case": selectors.open_case_of(user, target),
             "ancestors": lambda: _target_chain(target),
             "generation": generation,
