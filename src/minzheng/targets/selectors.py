@@ -890,12 +890,35 @@ class ReportingTask:
     overdue: bool
 
 
-def unit_tasks(user, plan: Plan, region: Region) -> list[ReportingTask]:
+def unit_tasks(
+    user, plan: Plan, region: Region, *, generation: str | None = None
+) -> list[ReportingTask]:
     """What a unit has to report under a plan: the reported inputs of its own targets, with the
-    last approved value, any report waiting for approval, and whether one is overdue."""
+    last approved value, any report waiting for approval, and whether one is overdue. With a
+    `cache_generation`, the targets and the overdue flags (snapshot) are kept until it changes;
+    the reports are read live."""
     if not region_in_scope(user, region):
         raise NotFoundOrOutOfScope()
-    targets = list(plan.targets.filter(region=region).order_by("id"))
+
+    def read():
+        targets = list(plan.targets.filter(region=region).order_by("id"))
+        date = latest_date(plan) if targets else None
+        overdue = (
+            set(
+                Evaluation.objects.filter(
+                    target__in=targets, on_date=date, report_overdue=True
+                ).values_list("target_id", flat=True)
+            )
+            if date
+            else set()
+        )
+        return targets, overdue
+
+    targets, overdue_targets = (
+        read()
+        if generation is None
+        else _cached(f"targets:unit-tasks:{plan.pk}:{region.pk}:{generation}", read)
+    )
     by_input: dict[str, list[Target]] = defaultdict(list)
     for target in targets:
         if indicators.exists(target.indicator):
@@ -903,18 +926,18 @@ def unit_tasks(user, plan: Plan, region: Region) -> list[ReportingTask]:
                 by_input[code].append(target)
     if not by_input:
         return []
-    date = latest_date(plan)
-    overdue_targets = (
-        set(
-            Evaluation.objects.filter(
-                target__in=targets, on_date=date, report_overdue=True
-            ).values_list("target_id", flat=True)
-        )
-        if date
-        else set()
-    )
-    reports = ReportedValue.objects.filter(indicator__in=list(by_input), region=region).order_by(
-        "-as_of", "-id"
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(by_input))
+    reports = _instances(
+        ReportedValue,
+        f"SELECT {{columns}} FROM {q(ReportedValue._meta.db_table)} t WHERE t.region_id = %s"
+        f" AND t.indicator IN ({marks}) AND t.status IN (%s, %s) ORDER BY t.as_of DESC, t.id DESC",
+        [
+            region.pk,
+            *by_input,
+            ReportedValue.Status.APPROVED,
+            ReportedValue.Status.SUBMITTED,
+        ],
     )
     approved: dict[str, ReportedValue] = {}
     pending: dict[str, ReportedValue] = {}

@@ -58,6 +58,11 @@ def _fragment(parts: tuple, build) -> str:
     return mark_safe(html)
 
 
+def _rows_key(rows) -> str:
+    """A cache key for a part drawn from rows read live: it changes with anything the part shows."""
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
 def _date_param(request) -> dt.date | None:
     try:
         return dt.date.fromisoformat(request.GET.get("date", ""))
@@ -229,6 +234,7 @@ def unit_page(request):
     region = selectors.home_region(user, plan)
     generation = selectors.cache_generation()
     on_date, _dates = selectors.resolve_date(plan, None, generation=generation)
+    tasks = selectors.unit_tasks(user, plan, region, generation=generation)
 
     def build():
         board = selectors.dashboard(user, plan, region, on_date, with_cases=False)
@@ -254,7 +260,19 @@ def unit_page(request):
                 ),
                 build,
             ),
-            "tasks": selectors.unit_tasks(user, plan, region),
+            "tasks": tasks,
+            "tasks_key": _rows_key(
+                (
+                    t.indicator.code,
+                    t.region.code,
+                    [(x.pk, x.code) for x in t.targets],
+                    t.last_approved
+                    and (t.last_approved.pk, t.last_approved.value, t.last_approved.as_of),
+                    t.pending and (t.pending.pk, t.pending.value, t.pending.as_of),
+                    t.overdue,
+                )
+                for t in tasks
+            ),
             "reviews": selectors.pending_reviews(user)[:20],
             "own_cases": [
                 c
@@ -344,9 +362,9 @@ def target_detail(request, pk):
             "may_report": permissions.may_report(user, target.region) and bool(inputs),
             "reported_inputs": [indicators.get(c) for c in inputs],
             "reports": reports,
-            "reports_key": hashlib.sha256(
-                repr([(r.pk, r.as_of, r.indicator, r.value, r.status) for r in reports]).encode()
-            ).hexdigest(),
+            "reports_key": _rows_key(
+                (r.pk, r.as_of, r.indicator, r.value, r.status) for r in reports
+            ),
             "open_case": selectors.open_case_of(user, target),
             "ancestors": lambda: _target_chain(target),
             "generation": generation,
