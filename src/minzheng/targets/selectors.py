@@ -330,10 +330,12 @@ def crumbs_for(region: Region) -> list[Region]:
 def _scope_sql(user, path_column: str) -> tuple[str, list] | None:
     """`scope_q` as SQL over a region path column: ("" when the user sees everything), or None
     when the user sees nothing."""
+    if not permissions.may_view(user):
+        return None
     paths = scope_paths(user)
     if paths is None:
         return "", []
-    if not paths or not permissions.may_view(user):
+    if not paths:
         return None
     like = " OR ".join(f"{path_column} LIKE %s ESCAPE '\\'" for _ in paths)
     return f" AND ({like})", [connection.ops.prep_for_like_query(p) + "%" for p in paths]
