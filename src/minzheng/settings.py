@@ -20,6 +20,7 @@ MINZHENG_AUDIT_CHECKPOINT_DIR  where `audit checkpoint` writes (default VAR_DIR/
 MINZHENG_AUDIT_SEAL_SECONDS  how often server and worker processes seal audit events whose commit
                      was not followed by a sealing pass (default 5; 0 = only on commit).
 MINZHENG_BACKUP_DIR  where `backup` writes (default VAR_DIR/backups).
+MINZHENG_CACHE_ENTRIES  entries of each process's in-memory cache (default 1000).
 """
 
 import os
@@ -142,6 +143,9 @@ AUTHENTICATION_BACKENDS = [
     "minzheng.accounts.backends.LoginGuardBackend",  # refuses locked-out accounts and addresses first
     "minzheng.accounts.backends.PlatformBackend",
 ]
+# Django's database sessions, read by a prepared statement (core/sessions.py): a session still
+# ends on every worker the moment logout deletes it.
+SESSION_ENGINE = "minzheng.core.sessions"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:workbench"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -187,6 +191,16 @@ def _database_from_env() -> dict:
 
 
 DATABASES = {"default": _database_from_env()}
+# Per process: what pages keep rendered or read (target pages, under keys that change with the
+# data, docs/ARCHITECTURE.md). Django's default of 300 entries is about what the dashboards of a
+# few dozen regions take; beyond it a third of the entries are dropped at once.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "minzheng",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("MINZHENG_CACHE_ENTRIES", "1000"))},
+    }
+}
 # Audit events are appended unsealed and chained by a sealer after the commit, so that writers
 # never wait for one another; SQLite runs one writer at a time anyway, so there the writer seals
 # its own event at once (core/audit.py).

@@ -13,11 +13,11 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Q, QuerySet
 
 from minzheng.accounts.models import STAFF_ROLES, User
@@ -215,7 +215,7 @@ def _cached(key: str, build):
     return value
 
 
-def _scope_key(user) -> str:
+def scope_key(user) -> str:
     paths = scope_paths(user)
     return "*" if paths is None else hashlib.sha256("|".join(paths).encode()).hexdigest()[:20]
 
@@ -225,7 +225,7 @@ def plans_for_page(user, *, generation: str) -> list[Plan]:
     if not permissions.may_view(user):
         return []
     return _cached(
-        f"targets:plans:{_scope_key(user)}:{generation}",
+        f"targets:plans:{scope_key(user)}:{generation}",
         lambda: list(plans_for(user).order_by("-year")),
     )
 
@@ -327,22 +327,102 @@ def crumbs_for(region: Region) -> list[Region]:
     )
 
 
-def open_cases_under(user, plan: Plan, region: Region) -> list[SupervisionCase]:
-    """Open supervision cases of the region and the units below it."""
-    if region.is_zone:
-        q = reduce(
-            or_,
-            [Q(region__path__startswith=m.path) for m in region.members.all()] + [Q(region=region)],
-        )
-    else:
-        q = Q(region__path__startswith=region.path)
-    return list(
-        cases_for(user)
-        .select_related(None)
-        .select_related("region", "owner")  # what the lists show
-        .filter(q, plan=plan, status=SupervisionCase.Status.OPEN)
-        .order_by("deadline")[:50]
+def _scope_sql(user, path_column: str) -> tuple[str, list] | None:
+    """`scope_q` as SQL over a region path column: ("" when the user sees everything), or None
+    when the user sees nothing."""
+    if not permissions.may_view(user):
+        return None
+    paths = scope_paths(user)
+    if paths is None:
+        return "", []
+    if not paths:
+        return None
+    like = " OR ".join(f"{path_column} LIKE %s ESCAPE '\\'" for _ in paths)
+    return f" AND ({like})", [connection.ops.prep_for_like_query(p) + "%" for p in paths]
+
+
+@lru_cache(maxsize=16)
+def _columns_of(model, alias: str):
+    """A model's concrete columns (as `t.col, ...`), attribute names, and the ORM's converters
+    of each column (dates on SQLite, encrypted fields), worked out once per process."""
+    conn = connections[alias]
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"t.{conn.ops.quote_name(f.column)}" for f in fields)
+    converters = []
+    for index, f in enumerate(fields):
+        col = f.get_col("t")
+        found = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
+        if found:
+            converters.append((index, found, col))
+    return columns, [f.attname for f in fields], converters
+
+
+def _instances(model, sql: str, params: list, extra: int = 0) -> list:
+    """Model instances from a prepared statement that selects `{columns}` of `model` aliased as
+    `t` first (then `extra` more columns, left on each instance as `_extra`): what a page reads
+    on every request, without compiling an ORM query each time."""
+    alias = connection.alias
+    columns, names, converters = _columns_of(model, alias)
+    with connection.cursor() as cur:
+        cur.execute(sql.replace("{columns}", columns), params)
+        rows = cur.fetchall()
+    instances = []
+    n = len(names)
+    for row in rows:
+        values = list(row[:n])
+        for index, found, col in converters:
+            for converter in found:
+                values[index] = converter(values[index], col, connection)
+        instance = model.from_db(alias, names, values)
+        instance._extra = row[n:]
+        instances.append(instance)
+    return instances
+
+
+_CASE_REGION = ("id", "code", "name", "path", "level", "kind")
+_CASE_OWNER = ("id", "username", "first_name", "last_name")
+
+
+def _open_cases(user, where: str, params: list) -> list[SupervisionCase]:
+    """The open supervision cases in the user's scope matching `where` (over `t`, the case, and
+    `r`, its region), soonest deadline first, each with its region and owner (the fields the
+    pages show; any other is read on first use). One prepared statement: the pages that show
+    them are read far more often than cases change, and compiling the ORM query with its joins
+    cost more CPU than the database spends answering it."""
+    scope = _scope_sql(user, "r.path")
+    if scope is None:
+        return []
+    q = connection.ops.quote_name
+    extra = [f"r.{q(f)}" for f in _CASE_REGION] + [f"o.{q(f)}" for f in _CASE_OWNER]
+    cases = _instances(
+        SupervisionCase,
+        f"SELECT {{columns}}, {', '.join(extra)} FROM {q(SupervisionCase._meta.db_table)} t"
+        f" JOIN {q(Region._meta.db_table)} r ON r.id = t.region_id"
+        f" LEFT JOIN {q(User._meta.db_table)} o ON o.id = t.owner_id"
+        f" WHERE t.status = %s AND {where}{scope[0]} ORDER BY t.deadline, t.id LIMIT 50",
+        [SupervisionCase.Status.OPEN, *params, *scope[1]],
     )
+    alias = connection.alias
+    k = len(_CASE_REGION)
+    for case in cases:
+        case.region = Region.from_db(alias, list(_CASE_REGION), list(case._extra[:k]))
+        case.owner = (
+            User.from_db(alias, list(_CASE_OWNER), list(case._extra[k:]))
+            if case.owner_id is not None
+            else None
+        )
+    return cases
+
+
+def open_cases_under(user, plan: Plan, region: Region) -> list[SupervisionCase]:
+    """Open supervision cases of the region and the units below it (live on every page)."""
+    subtrees = [m.path for m in region.members.all()] if region.is_zone else [region.path]
+    terms = ["r.path LIKE %s ESCAPE '\\'" for _ in subtrees]
+    params: list = [connection.ops.prep_for_like_query(p) + "%" for p in subtrees]
+    if region.is_zone:
+        terms.append("t.region_id = %s")
+        params.append(region.pk)
+    return _open_cases(user, f"t.plan_id = %s AND ({' OR '.join(terms)})", [plan.pk, *params])
 
 
 def child_units(user, region: Region) -> list[Region]:
@@ -385,25 +465,24 @@ def allocated_values(target: Target) -> dict[int, Decimal]:
 
 
 def target_reports(user, target: Target, codes: list[str]) -> list[ReportedValue]:
-    """The latest reports (24 at most) of these indicators for the target's region."""
-    if not codes:
+    """The latest reports (24 at most) of these indicators for the target's region (one region:
+    in scope or not as a whole; read by a prepared statement, live on every page)."""
+    if not codes or not permissions.may_view(user) or not region_in_scope(user, target.region):
         return []
-    return list(
-        reports_for(user)
-        .select_related(None)  # the list shows the reports' own fields only
-        .filter(indicator__in=codes, region=target.region)
-        .order_by("-as_of", "-id")[:24]
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(codes))
+    return _instances(
+        ReportedValue,
+        f"SELECT {{columns}} FROM {q(ReportedValue._meta.db_table)} t WHERE t.region_id = %s"
+        f" AND t.indicator IN ({marks}) ORDER BY t.as_of DESC, t.id DESC LIMIT 24",
+        [target.region_id, *codes],
     )
 
 
 def open_case_of(user, target: Target) -> SupervisionCase | None:
-    """The target's open supervision case, if any."""
-    return (
-        cases_for(user)
-        .select_related(None)
-        .filter(target=target, status=SupervisionCase.Status.OPEN)
-        .first()
-    )
+    """The target's open supervision case, if any (live)."""
+    cases = _open_cases(user, "t.target_id = %s", [target.pk])
+    return cases[0] if cases else None
 
 
 def latest_evaluation(user, target: Target) -> Evaluation | None:
@@ -813,12 +892,35 @@ class ReportingTask:
     overdue: bool
 
 
-def unit_tasks(user, plan: Plan, region: Region) -> list[ReportingTask]:
+def unit_tasks(
+    user, plan: Plan, region: Region, *, generation: str | None = None
+) -> list[ReportingTask]:
     """What a unit has to report under a plan: the reported inputs of its own targets, with the
-    last approved value, any report waiting for approval, and whether one is overdue."""
+    last approved value, any report waiting for approval, and whether one is overdue. With a
+    `cache_generation`, the targets and the overdue flags (snapshot) are kept until it changes;
+    the reports are read live."""
     if not region_in_scope(user, region):
         raise NotFoundOrOutOfScope()
-    targets = list(plan.targets.filter(region=region).order_by("id"))
+
+    def read():
+        targets = list(plan.targets.filter(region=region).order_by("id"))
+        date = latest_date(plan) if targets else None
+        overdue = (
+            set(
+                Evaluation.objects.filter(
+                    target__in=targets, on_date=date, report_overdue=True
+                ).values_list("target_id", flat=True)
+            )
+            if date
+            else set()
+        )
+        return targets, overdue
+
+    targets, overdue_targets = (
+        read()
+        if generation is None
+        else _cached(f"targets:unit-tasks:{plan.pk}:{region.pk}:{generation}", read)
+    )
     by_input: dict[str, list[Target]] = defaultdict(list)
     for target in targets:
         if indicators.exists(target.indicator):
@@ -826,18 +928,18 @@ def unit_tasks(user, plan: Plan, region: Region) -> list[ReportingTask]:
                 by_input[code].append(target)
     if not by_input:
         return []
-    date = latest_date(plan)
-    overdue_targets = (
-        set(
-            Evaluation.objects.filter(
-                target__in=targets, on_date=date, report_overdue=True
-            ).values_list("target_id", flat=True)
-        )
-        if date
-        else set()
-    )
-    reports = ReportedValue.objects.filter(indicator__in=list(by_input), region=region).order_by(
-        "-as_of", "-id"
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(by_input))
+    reports = _instances(
+        ReportedValue,
+        f"SELECT {{columns}} FROM {q(ReportedValue._meta.db_table)} t WHERE t.region_id = %s"
+        f" AND t.indicator IN ({marks}) AND t.status IN (%s, %s) ORDER BY t.as_of DESC, t.id DESC",
+        [
+            region.pk,
+            *by_input,
+            ReportedValue.Status.APPROVED,
+            ReportedValue.Status.SUBMITTED,
+        ],
     )
     approved: dict[str, ReportedValue] = {}
     pending: dict[str, ReportedValue] = {}

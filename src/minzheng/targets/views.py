@@ -58,6 +58,11 @@ def _fragment(parts: tuple, build) -> str:
     return mark_safe(html)
 
 
+def _rows_key(rows) -> str:
+    """A cache key for a part drawn from rows read live: it changes with anything the part shows."""
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
 def _date_param(request) -> dt.date | None:
     try:
         return dt.date.fromisoformat(request.GET.get("date", ""))
@@ -146,6 +151,10 @@ def dashboard(request):
         ("board", plan.pk, plan.updated_at, region.pk, on_date, generation),
         build,
     )
+    # The crumbs, the plans (by scope) and the snapshot dates above the board.
+    head_key = repr(
+        (plan.pk, plan.updated_at, region.pk, on_date, generation, selectors.scope_key(user))
+    )
     query = {"plan": plan.pk, "region": region.code}
     if on_date:
         query["date"] = on_date.isoformat()
@@ -158,7 +167,8 @@ def dashboard(request):
             "on_date": on_date,
             "dates": dates,
             "board_html": board_html,
-            "crumbs": selectors.crumbs_for(region),
+            "head_key": head_key,
+            "crumbs": lambda: selectors.crumbs_for(region),
             "cases": selectors.open_cases_under(user, plan, region),
             "plans": plans,
             "query": "&".join(f"{k}={v}" for k, v in query.items()),
@@ -224,6 +234,7 @@ def unit_page(request):
     region = selectors.home_region(user, plan)
     generation = selectors.cache_generation()
     on_date, _dates = selectors.resolve_date(plan, None, generation=generation)
+    tasks = selectors.unit_tasks(user, plan, region, generation=generation)
 
     def build():
         board = selectors.dashboard(user, plan, region, on_date, with_cases=False)
@@ -249,7 +260,19 @@ def unit_page(request):
                 ),
                 build,
             ),
-            "tasks": selectors.unit_tasks(user, plan, region),
+            "tasks": tasks,
+            "tasks_key": _rows_key(
+                (
+                    t.indicator.code,
+                    t.region.code,
+                    [(x.pk, x.code) for x in t.targets],
+                    t.last_approved
+                    and (t.last_approved.pk, t.last_approved.value, t.last_approved.as_of),
+                    t.pending and (t.pending.pk, t.pending.value, t.pending.as_of),
+                    t.overdue,
+                )
+                for t in tasks
+            ),
             "reviews": selectors.pending_reviews(user)[:20],
             "own_cases": [
                 c
@@ -324,6 +347,7 @@ def target_detail(request, pk):
     )
     inputs = indicators.reported_inputs(target.indicator)
     visible = region_in_scope(user, target.region)
+    reports = selectors.target_reports(user, target, inputs) if visible else []
     return render(
         request,
         "targets/target_detail.html",
@@ -337,9 +361,13 @@ def target_detail(request, pk):
             "may_supervise": permissions.may_supervise(user, target.region, target.plan),
             "may_report": permissions.may_report(user, target.region) and bool(inputs),
             "reported_inputs": [indicators.get(c) for c in inputs],
-            "reports": selectors.target_reports(user, target, inputs) if visible else [],
+            "reports": reports,
+            "reports_key": _rows_key(
+                (r.pk, r.as_of, r.indicator, r.value, r.status) for r in reports
+            ),
             "open_case": selectors.open_case_of(user, target),
-            "ancestors": _target_chain(target),
+            "ancestors": lambda: _target_chain(target),
+            "generation": generation,
         },
     )
 
