@@ -10,9 +10,11 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from django_fsm.signals import post_transition
 
+        from minzheng.cases import timeline as case_timeline
         from minzheng.cases.models import Case
         from minzheng.web import nav, widgets
 
+        from .oneoff import payment_events
         from .recompute import may_simulate
         from .selectors import due_reviews_widget_context
         from .signals import on_case_transition
@@ -22,6 +24,9 @@ class PaymentsConfig(AppConfig):
         post_transition.connect(
             on_case_transition, sender=Case, dispatch_uid="payments_on_case_transition"
         )
+
+        # A case's timeline shows when and how its decided one-off amount was paid.
+        case_timeline.register(payment_events)
 
         def staff(user) -> bool:
             return user.is_superuser or user.is_staff_role
