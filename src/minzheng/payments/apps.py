@@ -16,7 +16,7 @@ class PaymentsConfig(AppConfig):
 
         from .oneoff import payment_events
         from .recompute import may_simulate
-        from .selectors import due_reviews_widget_context
+        from .selectors import due_reviews_widget_context, oneoff_widget_context
         from .signals import on_case_transition
         from .views import may_see_payrolls
 
@@ -56,3 +56,11 @@ class PaymentsConfig(AppConfig):
             visible=may_simulate,
         )
         widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)
+        nav.register(
+            _("一次性救助发放"),
+            "payments:oneoff_payables",
+            prefix="/payments/oneoff/",
+            order=48,
+            visible=lambda user: staff(user) and user.role != "leader",
+        )
+        widgets.register("payments/_oneoff_widget.html", oneoff_widget_context, order=26)

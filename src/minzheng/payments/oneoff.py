@@ -866,7 +866,7 @@ def payment_events(case) -> list[dict]:
                 events.append(
                     {
                         "on": item.batch.pay_date,
-                        "label": _("银行发放成功"),
+                        "label": _("失败后重新发放成功") if item.attempt > 1 else _("银行发放成功"),
                         "detail": _("%(y)s 元") % {"y": yuan_str(item.amount_fen)},
                     }
                 )

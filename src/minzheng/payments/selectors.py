@@ -273,3 +273,25 @@ def pending_summary(user, county: Region) -> dict:
         "failed_count": failed["count"],
         "failed_fen": failed["total"] or 0,
     }
+
+
+def oneoff_widget_context(user) -> dict | None:
+    """Context of the workbench card `payments/_oneoff_widget.html`: payables waiting in the
+    user's regions, and the latest batches for those who run them. None for non-staff."""
+    if not _staff(user) or user.role == Role.LEADER:
+        return None
+    qs = payables_for(user)
+    waiting = qs.filter(status__in=[OneOffPayable.Status.PENDING, OneOffPayable.Status.FAILED])
+    totals = waiting.aggregate(
+        pending=Count("id", filter=Q(status=OneOffPayable.Status.PENDING)),
+        pending_fen=Sum("amount_fen", filter=Q(status=OneOffPayable.Status.PENDING)),
+        failed=Count("id", filter=Q(status=OneOffPayable.Status.FAILED)),
+    )
+    if not (totals["pending"] or totals["failed"]) and not batches_for(user).exists():
+        return None
+    return {
+        "pending": totals["pending"],
+        "pending_fen": totals["pending_fen"] or 0,
+        "failed": totals["failed"],
+        "batches": list(batches_for(user)[:3]),
+    }
