@@ -86,8 +86,9 @@ def create_payables(count: int, decided_on: dt.date) -> int:
     from minzheng.people.models import Household, Person
     from minzheng.regions.models import Region
 
+    county = Region.objects.get(code="420802")
     villages = list(
-        Region.objects.filter(level=Region.Level.VILLAGE, path__startswith="420800/420802/")
+        Region.objects.filter(level=Region.Level.VILLAGE, path__startswith=county.path)
         .order_by("code")
         .values_list("id", flat=True)
     )
