@@ -590,34 +590,34 @@ def start_recompute(request, payload: RecomputeIn):
 # ---------------------------------------------------------------- one-off payments
 
 
-class PayableFilter(Schema):
+class OneOffPayableFilter(Schema):
     status: choice(["", *OneOffPayable.Status.values]) = ""
     programme: choice(["", *PROGRAMME_BY_CODE]) = ""
     county: str = Field(default="", max_length=12, description="县（市、区）区划代码")
 
 
-class BatchIn(Schema):
+class OneOffBatchIn(Schema):
     county: str = Field(min_length=6, max_length=12, description="县（市、区）区划代码")
     pay_date: Date = Field(description="发放日期，YYYY-MM-DD")
 
 
-class BatchFilter(Schema):
+class OneOffBatchFilter(Schema):
     county: str = Field(default="", max_length=12)
 
 
-class ItemFilter(Schema):
+class OneOffItemFilter(Schema):
     status: choice(["", *OneOffItem.Status.values]) = ""
 
 
-class PayableOut(OpenRecord):
+class OneOffPayableOut(OpenRecord):
     """One payable: source, programme, household, village, amount (yuan), status, paid date."""
 
 
-class BatchOut(OpenRecord):
+class OneOffBatchOut(OpenRecord):
     """One batch with its totals (yuan)."""
 
 
-class ItemOut(OpenRecord):
+class OneOffItemOut(OpenRecord):
     """One item of a batch (the account masked)."""
 
 
@@ -701,9 +701,9 @@ def item_out(i: OneOffItem) -> dict:
     }
 
 
-@router.get("/oneoff/payables", response=list[PayableOut])
+@router.get("/oneoff/payables", response=list[OneOffPayableOut])
 @paginated()
-def list_payables(request, filters: Query[PayableFilter]):
+def list_payables(request, filters: Query[OneOffPayableFilter]):
     """Decided one-off amounts (temporary and medical assistance, …) and how they were paid."""
     qs = selectors.payables_for(request.user).order_by("-id")
     if filters.status:
@@ -762,9 +762,9 @@ def handover(
     return Status(201, payable_out(selectors.get_payable(request.user, payable_id)))
 
 
-@router.get("/oneoff/batches", response=list[BatchOut])
+@router.get("/oneoff/batches", response=list[OneOffBatchOut])
 @paginated()
-def list_batches(request, filters: Query[BatchFilter]):
+def list_batches(request, filters: Query[OneOffBatchFilter]):
     qs = selectors.batches_for(request.user)
     if filters.county:
         qs = qs.filter(county__code=filters.county)
@@ -772,7 +772,7 @@ def list_batches(request, filters: Query[BatchFilter]):
 
 
 @router.post("/oneoff/batches", response={201: dict})
-def create_batch(request, payload: BatchIn):
+def create_batch(request, payload: OneOffBatchIn):
     """Create (or find) the county's batch for the pay date and start building it from the
     county's pending payables and failed payments to re-issue."""
     county = _region(payload.county, "county")
@@ -802,9 +802,9 @@ def approve_batch(request, batch_id: Id):
     return batch_out(batch, breakdown=True)
 
 
-@router.get("/oneoff/batches/{int:batch_id}/items", response=list[ItemOut])
+@router.get("/oneoff/batches/{int:batch_id}/items", response=list[OneOffItemOut])
 @paginated(default=100, max_limit=1000)
-def batch_items(request, batch_id: Id, filters: Query[ItemFilter]):
+def batch_items(request, batch_id: Id, filters: Query[OneOffItemFilter]):
     qs = selectors.items_of(selectors.get_batch(request.user, batch_id))
     if filters.status:
         qs = qs.filter(status=filters.status)
