@@ -368,15 +368,18 @@ ON CONFLICT DO NOTHING
 
 _MARK_REQUEUED_SQL = """
 UPDATE {item} SET status = 'requeued'
-WHERE status = 'failed'
-  AND id IN (SELECT requeued_from_id FROM {item} WHERE batch_id = %s AND requeued_from_id IS NOT NULL)
+FROM {item} n
+WHERE n.requeued_from_id = {item}.id AND n.batch_id = %s AND {item}.status = 'failed'
 """
 
-# The payables of the batch's new items leave the pending list in the items' transaction.
+# The payables of the batch's new items leave the pending list in the items' transaction. A join
+# (UPDATE … FROM) rather than `id IN (subquery)`: right after a large batch is written the
+# planner's statistics still see few items, and the subquery form then degrades to a scan per row.
 _MARK_PAYABLES_SQL = """
-UPDATE {payable} SET status = CASE WHEN status = 'failed' THEN 'reissued' ELSE 'in_batch' END
-WHERE status IN ('pending', 'failed')
-  AND id IN (SELECT payable_id FROM {item} WHERE batch_id = %s AND status = 'pending')
+UPDATE {payable} SET status = CASE WHEN {payable}.status = 'failed' THEN 'reissued' ELSE 'in_batch' END
+FROM {item} i
+WHERE i.payable_id = {payable}.id AND i.batch_id = %s AND i.status = 'pending'
+  AND {payable}.status IN ('pending', 'failed')
 """
 
 
@@ -628,7 +631,8 @@ def export_batch(*, user, batch: OneOffBatch, fmt: str) -> tuple[bytes, str, str
 
 _SETTLE_PAYABLES_SQL = """
 UPDATE {payable} SET status = %s, paid_on = %s
-WHERE id IN (SELECT payable_id FROM {item} WHERE batch_id = %s AND status = %s AND bank_return_id = %s)
+FROM {item} i
+WHERE i.payable_id = {payable}.id AND i.batch_id = %s AND i.status = %s AND i.bank_return_id = %s
 """
 
 
