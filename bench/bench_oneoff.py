@@ -42,7 +42,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=2_000)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/oneoff_bench")
     parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="print where each step spends its time")
+    parser.add_argument(
+        "--profile", action="store_true", help="print where each step spends its time"
+    )
     return parser.parse_args()
 
 

@@ -519,3 +519,45 @@ def test_batch_job_killed_mid_way_then_rerun_adds_nothing_twice(broker, jingmen,
     # And once more: nothing.
     assert oneoff.fill_batch(batch=batch)["added"] == 0
     assert OneOffItem.objects.count() == count
+
+
+# ---------------------------------------------------------------- pages
+
+
+@pytest.mark.django_db
+def test_pages_handover_form_and_scope(world, set_today, client):
+    case = temporary_case(world, set_today, 20_000)
+    payable = OneOffPayable.objects.get(case=case)
+    client.force_login(world["users"]["dongbao_clerk"])
+    listing = client.get("/payments/oneoff/").content.decode()
+    assert payable.household.number in listing and "编制发放批次" not in listing  # no batches
+    page = client.get(f"/payments/oneoff/payables/{payable.pk}/").content.decode()
+    assert "登记现金或实物发放" in page
+    r = client.post(
+        f"/payments/oneoff/payables/{payable.pk}/handover/",
+        {
+            "kind": "cash",
+            "amount": "200.00",
+            "recipient_name": "张三",
+            "handed_by_name": "刘强",
+            "handed_on": "2016-11-02",
+            "evidence": SimpleUploadedFile("签字.png", PNG_BYTES),
+        },
+    )
+    assert r.status_code == 302
+    payable.refresh_from_db()
+    assert (payable.status, payable.paid_on) == ("cash", D("2016-11-02"))
+    page = client.get(f"/payments/oneoff/payables/{payable.pk}/").content.decode()
+    assert "已现金发放" in page and "刘强" in page and "登记发放" not in page
+    # The clerk runs no batches; another county's approver sees neither payable nor batch.
+    assert client.get("/payments/oneoff/batches/1/").status_code in (403, 404)
+    batch = oneoff.create_batch(
+        user=world["users"]["dongbao_approver"],
+        county=world["regions"]["dongbao"],
+        pay_date=timezone.localdate(),
+    )
+    client.force_login(world["users"]["zhongxiang_approver"])
+    assert client.get(f"/payments/oneoff/payables/{payable.pk}/").status_code == 404
+    assert client.get(f"/payments/oneoff/batches/{batch.pk}/").status_code == 404
+    client.force_login(world["users"]["dongbao_approver"])
+    assert "东宝区" in client.get(f"/payments/oneoff/batches/{batch.pk}/").content.decode()
