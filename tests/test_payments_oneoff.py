@@ -548,7 +548,7 @@ def test_pages_handover_form_and_scope(world, set_today, client):
     payable.refresh_from_db()
     assert (payable.status, payable.paid_on) == ("cash", D("2016-11-02"))
     page = client.get(f"/payments/oneoff/payables/{payable.pk}/").content.decode()
-    assert "已现金发放" in page and "刘强" in page and "登记发放" not in page
+    assert "已现金发放" in page and "刘强" in page and 'name="recipient_name"' not in page
     # The clerk runs no batches; another county's approver sees neither payable nor batch.
     assert client.get("/payments/oneoff/batches/1/").status_code in (403, 404)
     batch = oneoff.create_batch(
