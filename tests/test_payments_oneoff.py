@@ -144,7 +144,15 @@ def test_decided_temporary_case_is_paid_by_bank_and_its_timeline_shows_the_date(
     payable.refresh_from_db()
     assert (payable.status, payable.paid_on) == ("paid", D(batch["pay_date"]))
 
-    # The case page's timeline shows the paid date.
+    # The case's timeline shows the paid date, in the API and on the case page.
+    timeline = ok(api.get(f"{CASES}/{case.pk}"))["timeline"]
+    assert timeline[-1] == {
+        "state": "followup",
+        "label": "银行发放成功",
+        "status": "done",
+        "on": batch["pay_date"],
+        "detail": "1500.00 元",
+    }
     client.force_login(world["users"]["dongbao_approver"])
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "银行发放成功" in page and batch["pay_date"] in page
