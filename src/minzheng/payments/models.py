@@ -542,7 +542,9 @@ class OneOffPayable(models.Model):
                 condition=Q(amount_fen__gt=0), name="payments_payable_amount_positive"
             ),
         ]
-        indexes = [models.Index(fields=["status", "id"], name="payments_payable_status")]
+        # No index on status: a batch and its returns change the status of every payable they
+        # touch, and with status in no index (and room left in each page, migration 0004)
+        # PostgreSQL rewrites those rows in place. The pending list is read by county, rarely.
 
     def __str__(self):
         return f"{self.source_kind}:{self.source_id}"
