@@ -376,7 +376,13 @@ def case_detail_out(user, case: Case) -> dict:
         "assessment": _assessment(case) if staff else None,
         "allowed_actions": selectors.allowed_actions(user, case),
         "timeline": [
-            {"state": s.state, "label": s.label, "status": s.status, "on": s.on}
+            {
+                "state": s.state,
+                "label": s.label,
+                "status": s.status,
+                "on": s.on,
+                **({"detail": s.detail} if s.detail else {}),
+            }
             for s in selectors.timeline(case)
         ],
     }

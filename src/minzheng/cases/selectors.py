@@ -14,6 +14,7 @@ from minzheng.people.models import HouseholdMember
 from minzheng.regions.models import Region
 
 from . import clock
+from . import timeline as case_timeline
 from .holidays import years_without_arrangement
 from .models import (
     CLOSED_STATES,
@@ -219,6 +220,7 @@ class Stage:
     label: str
     status: str  # done, current, todo
     on: dt.date | None = None
+    detail: str = ""
 
 
 def timeline(case: Case) -> list[Stage]:
@@ -248,6 +250,17 @@ def timeline(case: Case) -> list[Stage]:
         result.append(
             Stage(
                 state=case.state, label=case.get_state_display(), status="done", on=case.closed_on
+            )
+        )
+    # After the decision: what other modules did with it (payments: paid, failed, re-issued).
+    for entry in case_timeline.followups(case):
+        result.append(
+            Stage(
+                state="followup",
+                label=entry["label"],
+                status="done",
+                on=entry["on"],
+                detail=entry.get("detail", ""),
             )
         )
     return result

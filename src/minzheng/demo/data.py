@@ -78,7 +78,7 @@ def ensure_demo_data(
     from minzheng.cases.holidays import load_calendar
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.linkage.demo import seed_demo_linkage
-    from minzheng.payments.demo import seed_demo_beneficiaries
+    from minzheng.payments.demo import seed_demo_beneficiaries, seed_demo_oneoff
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
@@ -102,6 +102,8 @@ def ensure_demo_data(
         seed_demo_medical()
         log("Poverty registry and medical-insurance enrolments …")
         seed_demo_linkage()
+        log("One-off payments: temporary and medical assistance, a paid batch …")
+        seed_demo_oneoff(count=100)
         log("Elderly care: providers, institutions, beds, bookings …")
         seed_demo_eldercare()
         log("The 2016 plan's targets and a first indicator snapshot …")

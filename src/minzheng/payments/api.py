@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -25,8 +25,17 @@ from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
 
-from . import months, payroll, recompute, selectors, services
-from .models import Entitlement, PayrollLine, PayrollRun, Review
+from . import months, oneoff, payroll, recompute, selectors, services
+from .models import (
+    Entitlement,
+    Handover,
+    OneOffBatch,
+    OneOffItem,
+    OneOffPayable,
+    PayrollLine,
+    PayrollRun,
+    Review,
+)
 
 router = Router(tags=["assistance payments"])
 
@@ -576,3 +585,261 @@ def start_recompute(request, payload: RecomputeIn):
         raise NotFoundOrOutOfScope()
     job = recompute.start_recompute(user=request.user, standard=standard)
     return Status(202, {"job_id": str(job.pk), "status": job.status})
+
+
+# ---------------------------------------------------------------- one-off payments
+
+
+class OneOffPayableFilter(Schema):
+    status: choice(["", *OneOffPayable.Status.values]) = ""
+    programme: choice(["", *PROGRAMME_BY_CODE]) = ""
+    county: str = Field(default="", max_length=12, description="县（市、区）区划代码")
+
+
+class OneOffBatchIn(Schema):
+    county: str = Field(min_length=6, max_length=12, description="县（市、区）区划代码")
+    pay_date: Date = Field(description="发放日期，YYYY-MM-DD")
+
+
+class OneOffBatchFilter(Schema):
+    county: str = Field(default="", max_length=12)
+
+
+class OneOffItemFilter(Schema):
+    status: choice(["", *OneOffItem.Status.values]) = ""
+
+
+class OneOffPayableOut(OpenRecord):
+    """One payable: source, programme, household, village, amount (yuan), status, paid date."""
+
+
+class OneOffBatchOut(OpenRecord):
+    """One batch with its totals (yuan)."""
+
+
+class OneOffItemOut(OpenRecord):
+    """One item of a batch (the account masked)."""
+
+
+def payable_out(p: OneOffPayable) -> dict:
+    handover = getattr(p, "handover", None) if p.status in ("cash", "in_kind") else None
+    return {
+        "id": p.pk,
+        "source_kind": p.source_kind,
+        "source_id": p.source_id,
+        "case_id": p.case_id,
+        "programme": p.programme,
+        "programme_name": _programme_name(p.programme),
+        "household": p.household.number,
+        "person": p.person.name if p.person_id else None,
+        "region": {"code": p.region.code, "name": p.region.name},
+        "amount": yuan_str(p.amount_fen),
+        "decided_on": p.decided_on,
+        "status": p.status,
+        "status_label": p.get_status_display(),
+        "paid_on": p.paid_on,
+        "handover": None
+        if handover is None
+        else {
+            "kind": handover.kind,
+            "amount": yuan_str(handover.amount_fen) if handover.amount_fen is not None else None,
+            "items": handover.items,
+            "recipient_name": handover.recipient_name,
+            "handed_by_name": handover.handed_by_name,
+            "handed_on": handover.handed_on,
+        },
+    }
+
+
+def batch_out(b: OneOffBatch, *, breakdown: bool = False) -> dict:
+    out = {
+        "id": b.pk,
+        "county": {"code": b.county.code, "name": b.county.name},
+        "pay_date": b.pay_date,
+        "status": b.status,
+        "status_label": b.get_status_display(),
+        "line_count": b.line_count,
+        "total": yuan_str(b.total_fen),
+        "paid_count": b.paid_count,
+        "paid": yuan_str(b.paid_fen),
+        "failed_count": b.failed_count,
+        "failed": yuan_str(b.failed_fen),
+        "job_id": str(b.job_id) if b.job_id else None,
+        "computed_at": b.computed_at,
+        "approved_by": b.approved_by.get_username() if b.approved_by_id else None,
+        "approved_at": b.approved_at,
+        "exported_at": b.exported_at,
+    }
+    if breakdown:
+        out["townships"] = [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "count": row["count"],
+                "total": yuan_str(row["total_fen"]),
+            }
+            for row in oneoff.township_breakdown(b)
+        ]
+    return out
+
+
+def item_out(i: OneOffItem) -> dict:
+    return {
+        "id": i.pk,
+        "payable_id": i.payable_id,
+        "attempt": i.attempt,
+        "region": {"code": i.region.code, "name": i.region.name},
+        "household": i.household.number,
+        "payee_name": i.payee_name,
+        "bank_name": i.bank_name,
+        "account": i.account_masked,
+        "programme": i.programme,
+        "amount": yuan_str(i.amount_fen),
+        "status": i.status,
+        "status_label": i.get_status_display(),
+        "failure_reason": i.failure_reason,
+    }
+
+
+@router.get("/oneoff/payables", response=list[OneOffPayableOut])
+@paginated()
+def list_payables(request, filters: Query[OneOffPayableFilter]):
+    """Decided one-off amounts (temporary and medical assistance, …) and how they were paid."""
+    qs = selectors.payables_for(request.user).order_by("-id")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.programme:
+        qs = qs.filter(programme=filters.programme)
+    if filters.county:
+        qs = qs.filter(region__path__startswith=_region(filters.county, "county").path)
+    return Listing(qs, payable_out)
+
+
+@router.get("/oneoff/payables/{int:payable_id}", response=dict)
+def get_payable(request, payable_id: Id):
+    return payable_out(selectors.get_payable(request.user, payable_id))
+
+
+@router.post("/oneoff/payables/{int:payable_id}/handover", response={201: dict})
+def handover(
+    request,
+    payable_id: Id,
+    kind: Form[choice(Handover.Kind.values)],
+    recipient_name: Form[str],
+    handed_by_name: Form[str],
+    handed_on: Form[Date],
+    file: File[UploadedFile],
+    amount: Form[str] = "",
+    items: Form[str] = "",
+):
+    """Record cash or goods handed over in person (with the signature or a photo, JPG/PNG/PDF ≤ 10 MB):
+    the payable is settled and never sent to the bank."""
+    payable = selectors.get_payable(request.user, payable_id)
+    amount_fen = None
+    if kind == "cash":
+        try:
+            amount_fen = yuan_to_fen(amount)
+        except (ValueError, ArithmeticError):
+            raise ServiceError({"amount": [_("请填写现金金额（元，最多两位小数）")]}) from None
+    try:
+        oneoff.record_handover(
+            user=request.user,
+            payable=payable,
+            kind=kind,
+            recipient_name=recipient_name[:200],
+            handed_by_name=handed_by_name[:200],
+            handed_on=handed_on,
+            amount_fen=amount_fen,
+            items=items[:1000],
+            evidence=file,
+        )
+    except ServiceError as exc:
+        if "amount_fen" in exc.errors:
+            exc.errors["amount"] = exc.errors.pop("amount_fen")
+        if "evidence" in exc.errors:
+            exc.errors["file"] = exc.errors.pop("evidence")
+        raise
+    return Status(201, payable_out(selectors.get_payable(request.user, payable_id)))
+
+
+@router.get("/oneoff/batches", response=list[OneOffBatchOut])
+@paginated()
+def list_batches(request, filters: Query[OneOffBatchFilter]):
+    qs = selectors.batches_for(request.user)
+    if filters.county:
+        qs = qs.filter(county__code=filters.county)
+    return Listing(qs, batch_out)
+
+
+@router.post("/oneoff/batches", response={201: dict})
+def create_batch(request, payload: OneOffBatchIn):
+    """Create (or find) the county's batch for the pay date and start building it from the
+    county's pending payables and failed payments to re-issue."""
+    county = _region(payload.county, "county")
+    batch = oneoff.create_batch(user=request.user, county=county, pay_date=payload.pay_date)
+    if batch.status in oneoff.OPEN_BATCH:
+        oneoff.start_fill(user=request.user, batch=batch)
+    return Status(201, batch_out(selectors.get_batch(request.user, batch.pk), breakdown=True))
+
+
+@router.get("/oneoff/batches/{int:batch_id}", response=dict)
+def get_batch(request, batch_id: Id):
+    """The batch with its totals and its breakdown by township (street)."""
+    return batch_out(selectors.get_batch(request.user, batch_id), breakdown=True)
+
+
+@router.post("/oneoff/batches/{int:batch_id}/fill", response={202: QueuedJobOut})
+def fill_batch(request, batch_id: Id):
+    job = oneoff.start_fill(user=request.user, batch=selectors.get_batch(request.user, batch_id))
+    return Status(202, {"job_id": str(job.pk), "status": job.status})
+
+
+@router.post("/oneoff/batches/{int:batch_id}/approve", response=dict)
+def approve_batch(request, batch_id: Id):
+    batch = oneoff.approve_batch(
+        user=request.user, batch=selectors.get_batch(request.user, batch_id)
+    )
+    return batch_out(batch, breakdown=True)
+
+
+@router.get("/oneoff/batches/{int:batch_id}/items", response=list[OneOffItemOut])
+@paginated(default=100, max_limit=1000)
+def batch_items(request, batch_id: Id, filters: Query[OneOffItemFilter]):
+    qs = selectors.items_of(selectors.get_batch(request.user, batch_id))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return Listing(qs, item_out)
+
+
+@router.post("/oneoff/batches/{int:batch_id}/export", response={200: None})
+def export_batch(request, batch_id: Id, payload: ExportIn):
+    """The bank file (the payroll's format) with full account numbers (audited). Only after approval."""
+    body, name, content_type = oneoff.export_batch(
+        user=request.user, batch=selectors.get_batch(request.user, batch_id), fmt=payload.format
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.post("/oneoff/batches/{int:batch_id}/returns", response={201: dict})
+def batch_returns(request, batch_id: Id, file: File[UploadedFile]):
+    """The bank's return file (the payroll's columns: 流水号, 金额, 结果, 失败原因)."""
+    batch = selectors.get_batch(request.user, batch_id)
+    result = oneoff.import_returns(
+        user=request.user, batch=batch, file_name=file.name or "return.csv", content=file.read()
+    )
+    return Status(
+        201,
+        {
+            "id": result.pk,
+            "file_name": result.file_name,
+            "rows": result.row_count,
+            "paid": result.paid,
+            "failed": result.failed,
+            "unchanged": result.unchanged,
+            "errors": result.errors,
+            "details": result.rows,
+            "batch": batch_out(selectors.get_batch(request.user, batch_id), breakdown=True),
+        },
+    )

@@ -10,11 +10,13 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from django_fsm.signals import post_transition
 
+        from minzheng.cases import timeline as case_timeline
         from minzheng.cases.models import Case
         from minzheng.web import nav, widgets
 
+        from .oneoff import payment_events
         from .recompute import may_simulate
-        from .selectors import due_reviews_widget_context
+        from .selectors import due_reviews_widget_context, oneoff_widget_context
         from .signals import on_case_transition
         from .views import may_see_payrolls
 
@@ -22,6 +24,9 @@ class PaymentsConfig(AppConfig):
         post_transition.connect(
             on_case_transition, sender=Case, dispatch_uid="payments_on_case_transition"
         )
+
+        # A case's timeline shows when and how its decided one-off amount was paid.
+        case_timeline.register(payment_events)
 
         def staff(user) -> bool:
             return user.is_superuser or user.is_staff_role
@@ -51,3 +56,11 @@ class PaymentsConfig(AppConfig):
             visible=may_simulate,
         )
         widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)
+        nav.register(
+            _("一次性救助发放"),
+            "payments:oneoff_payables",
+            prefix="/payments/oneoff/",
+            order=48,
+            visible=lambda user: staff(user) and user.role != "leader",
+        )
+        widgets.register("payments/_oneoff_widget.html", oneoff_widget_context, order=26)

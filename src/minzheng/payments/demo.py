@@ -171,3 +171,97 @@ def seed_demo_beneficiaries(
             }
         )
     return {**counts, "demo_entitlements": have + counts["created"], "payrolls": runs}
+
+
+# ---------------------------------------------------------------- one-off payments
+
+# Decided one-off amounts in yuan: temporary assistance up to the 3,000 元 cap, medical assistance
+# larger. In proportion to the 400 monthly beneficiaries: about one one-off decision for every
+# four of them in the last two months.
+TEMPORARY_AMOUNTS = (300, 500, 800, 1000, 1500, 2000, 3000)
+MEDICAL_AMOUNTS = (600, 1200, 2500, 4000, 6800)
+
+
+def seed_demo_oneoff(*, count: int = 100, on: dt.date | None = None, seed: int = 2016) -> dict:
+    """Demo one-off payables (temporary and medical assistance, decided over the last two months)
+    and, per county, a batch paid two weeks ago out of the older ones, reconciled with two
+    failures to re-issue; the newer ones stay pending for the county to put in a batch. Idempotent
+    (a payable's source is the household; a batch is found by county and date)."""
+    from . import oneoff
+    from .models import OneOffBatch, OneOffItem, OneOffPayable
+
+    on = on or timezone.localdate()
+    # One-off cases the other demo steps approved (medical assistance with its bills) are payable
+    # like any approved case; they were written without passing through the transition signal.
+    oneoff.backfill()
+    rng = random.Random(f"{seed}:oneoff")
+    households = list(
+        Household.objects.filter(region__level=Region.Level.VILLAGE)
+        .exclude(bank_account_cipher="")
+        .filter(head__isnull=False, head__death_date__isnull=True)
+        .exclude(entitlements__isnull=False)
+        .select_related("region", "head")
+        .order_by("id")[: count * 40 : 40]
+    )
+    pay_date = on - dt.timedelta(days=14)
+    older, newer = [], []
+    for index, household in enumerate(households):
+        medical = index % 3 == 2
+        decided_on = on - dt.timedelta(days=rng.randint(1, 60))
+        amount = rng.choice(MEDICAL_AMOUNTS if medical else TEMPORARY_AMOUNTS) * 100
+        (older if decided_on < pay_date else newer).append(
+            (household, "medical" if medical else "temporary", decided_on, amount)
+        )
+    before = OneOffPayable.objects.filter(source_kind="demo").count()
+
+    def register(rows):
+        for household, programme, decided_on, amount in rows:
+            oneoff.register_payable(
+                source_kind="demo",
+                source_id=household.pk,
+                programme=programme,
+                household=household,
+                person=household.head,
+                region=household.region,
+                amount_fen=amount,
+                decided_on=decided_on,
+                description=_("演示数据"),
+            )
+
+    register(older)
+    batches = []
+    counties = Region.objects.filter(level=Region.Level.COUNTY).order_by("code")
+    for county in counties:
+        pending = OneOffPayable.objects.filter(
+            source_kind="demo", status="pending", region__path__startswith=county.path
+        )
+        if not pending.exists():
+            continue
+        batch, _created = OneOffBatch.objects.get_or_create(county=county, pay_date=pay_date)
+        if batch.status not in oneoff.OPEN_BATCH:
+            continue
+        oneoff.fill_batch(batch=batch)
+        # The bank's answer, as a reconciled batch shows it: all paid but the first two items.
+        items = OneOffItem.objects.filter(batch=batch).order_by("id")
+        failed = list(items.values_list("id", flat=True)[:2])
+        items.exclude(id__in=failed).update(status="paid")
+        items.filter(id__in=failed).update(status="failed", failure_reason=_("账户已冻结"))
+        OneOffPayable.objects.filter(items__batch=batch, items__status="paid").update(
+            status="paid", paid_on=pay_date
+        )
+        OneOffPayable.objects.filter(items__batch=batch, items__status="failed").update(
+            status="failed"
+        )
+        oneoff.refresh_totals(batch)
+        OneOffBatch.objects.filter(pk=batch.pk).update(
+            status=OneOffBatch.Status.RECONCILED,
+            computed_at=timezone.now(),
+            approved_at=timezone.now(),
+            exported_at=timezone.now(),
+        )
+        batches.append({"county": county.code, "pay_date": pay_date.isoformat()})
+    register(newer)
+    return {
+        "created": OneOffPayable.objects.filter(source_kind="demo").count() - before,
+        "batches": batches,
+    }

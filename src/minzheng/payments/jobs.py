@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from minzheng.assistance.models import Standard
 from minzheng.core.jobs import job
 
-from . import payroll, recompute, services
-from .models import PayrollRun
+from . import oneoff, payroll, recompute, services
+from .models import OneOffBatch, PayrollRun
 
 
 def _progress(ctx):
@@ -52,6 +52,19 @@ def scan_deaths(ctx) -> dict:
         result["checked"],
         result["checked"],
         str(_("终止 %(terminated)s 项，提示复核 %(flagged_for_review)s 项") % result),
+        force=True,
+    )
+    return result
+
+
+@job(oneoff.FILL_JOB, _("编制一次性救助发放批次"))
+def fill_oneoff_batch(ctx, *, batch_id: int, chunk_size: int = oneoff.BATCH_PAYABLES) -> dict:
+    batch = OneOffBatch.objects.get(pk=batch_id)
+    result = oneoff.fill_batch(batch=batch, progress=_progress(ctx), chunk_size=chunk_size)
+    ctx.progress(
+        result["payables"],
+        result["payables"],
+        str(_("新增 %(added)s 笔，重新发放 %(requeued)s 笔，共 %(lines)s 笔") % result),
         force=True,
     )
     return result

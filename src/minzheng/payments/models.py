@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.core.uploads import encrypted_storage
+
 LIVE_LINE_STATUSES = ("pending", "exported", "paid")
 
 
@@ -464,3 +466,303 @@ class Review(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.entitlement.audit_region_code
+
+
+# ---------------------------------------------------------------- one-off payments
+#
+# A decided one-off amount (temporary or medical assistance, later disaster relief, funeral and
+# other grants) is a payable, published by its producer through `payments.oneoff.register_payable`
+# and paid once: by the bank in a county's batch, or settled by hand (cash, in kind). The batch
+# items mirror the payroll's lines (frozen payee and account, attempts, at most one live item).
+
+LIVE_ITEM_STATUSES = ("pending", "exported", "paid")
+
+
+class OneOffPayable(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发放")
+        IN_BATCH = "in_batch", _("已编入发放批次")
+        PAID = "paid", _("发放成功")
+        FAILED = "failed", _("发放失败")
+        REISSUED = "reissued", _("失败后重新发放")
+        CASH = "cash", _("已现金发放")
+        IN_KIND = "in_kind", _("已实物发放")
+
+    SETTLED = (Status.PAID, Status.CASH, Status.IN_KIND)
+
+    # What the payable comes from: ("case", case id), ("emergency", emergency payment id), or a
+    # later module's own kind. A source is paid at most once (database-enforced).
+    source_kind = models.CharField(_("来源类型"), max_length=32)
+    source_id = models.BigIntegerField(_("来源编号"))
+    programme = models.CharField(_("救助项目"), max_length=32)
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("家庭")
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("救助对象"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    # The case it was decided on, when there is one (the case timeline reads the payment by it).
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("来源申请"),
+    )
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    decided_on = models.DateField(_("核定日期"))
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    paid_on = models.DateField(_("发放日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("一次性救助待发放")
+        verbose_name_plural = _("一次性救助待发放")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id"], name="payments_payable_source_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0), name="payments_payable_amount_positive"
+            ),
+        ]
+        # No index on status: a batch and its returns change the status of every payable they
+        # touch, and with status in no index (and room left in each page, migration 0004)
+        # PostgreSQL rewrites those rows in place. The pending list is read by county, rarely.
+
+    def __str__(self):
+        return f"{self.source_kind}:{self.source_id}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code if self.region_id else ""
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in self.SETTLED
+
+
+class OneOffBatch(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待编制")
+        COMPUTED = "computed", _("已编制，待审核")
+        APPROVED = "approved", _("已审核，待导出")
+        EXPORTED = "exported", _("已导出银行文件")
+        RECONCILED = "reconciled", _("已对账")
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（市、区）")
+    )
+    pay_date = models.DateField(_("发放日期"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    line_count = models.PositiveIntegerField(_("发放笔数"), default=0)
+    total_fen = models.BigIntegerField(_("发放总额（分）"), default=0)
+    paid_count = models.PositiveIntegerField(_("成功笔数"), default=0)
+    paid_fen = models.BigIntegerField(_("成功金额（分）"), default=0)
+    failed_count = models.PositiveIntegerField(_("失败笔数"), default=0)
+    failed_fen = models.BigIntegerField(_("失败金额（分）"), default=0)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    computed_at = models.DateTimeField(_("编制时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pay_date", "county__code"]
+        verbose_name = _("一次性救助发放批次")
+        verbose_name_plural = _("一次性救助发放批次")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "pay_date"], name="payments_one_batch_per_county_date"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.county_id}:{self.pay_date}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.county.code if self.county_id else ""
+
+
+class OneOffItem(models.Model):
+    """One payable in one batch, frozen with the payee and account as they were. One item per
+    (payable, attempt), at most one live item (pending, exported, paid) per payable: a payable is
+    never paid twice, and a failed one goes into a later batch as the next attempt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发放")
+        EXPORTED = "exported", _("已报送银行")
+        PAID = "paid", _("发放成功")
+        FAILED = "failed", _("发放失败")
+        REQUEUED = "requeued", _("失败已重新发放")
+        CANCELLED = "cancelled", _("已取消")
+
+    batch = models.ForeignKey(OneOffBatch, on_delete=models.CASCADE, related_name="items")
+    payable = models.ForeignKey(
+        OneOffPayable, on_delete=models.PROTECT, related_name="items", db_index=False
+    )
+    attempt = models.PositiveSmallIntegerField(_("发放次数"), default=1)
+    # Copies of the payable's, frozen with the item (see PayrollLine for why no constraints).
+    household = models.ForeignKey(
+        "people.Household",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    programme = models.CharField(_("救助项目"), max_length=32)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    decided_on = models.DateField(_("核定日期"))
+    payee_name = models.CharField(_("收款人"), max_length=64, blank=True)
+    bank_name = models.CharField(_("开户银行"), max_length=64, blank=True)
+    account_cipher = models.TextField(blank=True, editable=False)
+    account_masked = models.CharField(_("银行账号"), max_length=40, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requeued_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
+    bank_return = models.ForeignKey(
+        "OneOffReturn",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("编制时间"))
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+        verbose_name = _("一次性救助发放明细")
+        verbose_name_plural = _("一次性救助发放明细")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payable", "attempt"], name="payments_item_attempt_once"
+            ),
+            models.UniqueConstraint(
+                fields=["payable"],
+                condition=Q(status__in=LIVE_ITEM_STATUSES),
+                name="payments_item_live_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="payments_item_batch_status")]
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code if self.region_id else ""
+
+
+class OneOffReturn(models.Model):
+    """A bank's return file for one batch; the same file imported again changes nothing."""
+
+    batch = models.ForeignKey(OneOffBatch, on_delete=models.CASCADE, related_name="returns")
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    rows = models.JSONField(_("逐行结果"), default=list)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    paid = models.PositiveIntegerField(_("确认成功"), default=0)
+    failed = models.PositiveIntegerField(_("确认失败"), default=0)
+    unchanged = models.PositiveIntegerField(_("此前已确认"), default=0)
+    errors = models.PositiveIntegerField(_("无法匹配或有冲突"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("一次性救助银行回盘")
+        verbose_name_plural = _("一次性救助银行回盘")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "sha256"], name="payments_oneoff_return_once")
+        ]
+
+
+def _handover_path(instance, filename: str) -> str:
+    import uuid
+
+    return f"payments/handovers/{uuid.uuid4().hex}.bin"
+
+
+class Handover(models.Model):
+    """Cash or goods handed over in person (现金、实物发放): who handed what to whom and when, with
+    the recipient's signature or a photo, kept encrypted at rest."""
+
+    class Kind(models.TextChoices):
+        CASH = "cash", _("现金")
+        IN_KIND = "in_kind", _("实物")
+
+    payable = models.OneToOneField(OneOffPayable, on_delete=models.PROTECT, related_name="handover")
+    kind = models.CharField(_("发放方式"), max_length=16, choices=Kind.choices)
+    amount_fen = models.BigIntegerField(_("现金金额（分）"), null=True, blank=True)
+    items = models.CharField(_("实物名称和数量"), max_length=300, blank=True)
+    recipient_name = models.CharField(_("领取人"), max_length=64)
+    handed_by_name = models.CharField(_("发放人"), max_length=64)
+    handed_on = models.DateField(_("发放日期"))
+    evidence = models.FileField(
+        _("签字或照片"),
+        upload_to=_handover_path,
+        max_length=200,
+        blank=True,
+        storage=encrypted_storage,
+    )
+    evidence_name = models.CharField(max_length=200, blank=True)
+    evidence_type = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("现金和实物发放记录")
+        verbose_name_plural = _("现金和实物发放记录")
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.payable.audit_region_code

@@ -22,15 +22,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.assistance.params import PROGRAMME_BY_CODE
-from minzheng.core import audit, crypto, jobs, sheets
+from minzheng.core import audit, crypto, jobs
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent, Job
-from minzheng.core.money import parse_yuan, yuan_decimal, yuan_str, yuan_to_fen
+from minzheng.core.money import yuan_decimal, yuan_str, yuan_to_fen
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Household, Person
 from minzheng.regions.models import Region
 
 from . import months
+from .bankfile import EXPORT_HEADER as EXPORT_HEADER  # the bank format, shared with one-offs
+from .bankfile import bank_file, check_format, match_return, read_return
 from .models import BankReturn, Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun
 from .params import PAYROLL_ROLES
 from .services import refresh_run_totals
@@ -39,20 +41,6 @@ Progress = Callable[[int, int, str], None] | None
 
 COMPUTE_JOB = "payments.compute_payroll"
 BATCH_ENTITLEMENTS = 25_000
-# The bank file's columns: an exchange format agreed with the bank, so not translated.
-EXPORT_HEADER = [
-    "流水号",
-    "县（市、区）",
-    "乡镇（街道）",
-    "村（社区）",
-    "家庭编号",
-    "收款人",
-    "开户银行",
-    "银行账号",
-    "金额（元）",
-    "救助项目",
-    "所属月份",
-]
 
 
 # ---------------------------------------------------------------- guards
@@ -361,8 +349,7 @@ def _export_rows(run: PayrollRun):
 def export_payroll(*, user, run: PayrollRun, fmt: str) -> tuple[bytes, str, str]:
     """The bank file (CSV or Excel) of an approved run: full account numbers, so the export is
     audited. Exporting again gives the same lines."""
-    if fmt not in ("csv", "xlsx"):
-        raise ServiceError({"format": [_("导出格式应为 csv 或 xlsx")]})
+    check_format(fmt)
     _guard(user, run.county)
     if not user.can_unmask and not user.is_superuser:
         raise PermissionDeniedError(_("当前账号无权导出完整银行账号"))
@@ -387,42 +374,10 @@ def export_payroll(*, user, run: PayrollRun, fmt: str) -> tuple[bytes, str, str]
         note=_("导出银行发放文件（含完整银行账号）：%(n)s 笔，%(t)s 元")
         % {"n": len(rows), "t": yuan_str(total)},
     )
-    name = f"payroll-{run.county.code}-{months.label(run.month)}.{fmt}"
-    if fmt == "csv":
-        return sheets.csv_bytes(rows, header=EXPORT_HEADER), name, sheets.CSV_TYPE
-    workbook = sheets.workbook(write_only=True)
-    sheet = workbook.create_sheet(_("发放明细"))
-    sheets.append(sheet, EXPORT_HEADER)
-    for row in rows:
-        sheets.append(sheet, row)
-    return sheets.xlsx_bytes(workbook), name, sheets.XLSX_TYPE
+    return bank_file(rows, stem=f"payroll-{run.county.code}-{months.label(run.month)}", fmt=fmt)
 
 
 # ---------------------------------------------------------------- bank returns
-
-_REFERENCE = ("流水号", "reference", "line_id")
-_AMOUNT = ("金额（元）", "金额", "amount")
-_RESULT = ("结果", "处理结果", "状态", "result", "status")
-_REASON = ("失败原因", "原因", "reason")
-_PAID_WORDS = {"成功", "success", "paid", "ok", "s", "1"}
-_FAILED_WORDS = {"失败", "failed", "fail", "f", "0"}
-
-
-def _read_table(file_name: str, content: bytes) -> list[list[str]]:
-    try:
-        return [
-            [sheets.cell_text(v) for v in row] for row in sheets.read_rows(content, name=file_name)
-        ]
-    except sheets.SheetError as exc:
-        raise ServiceError({"file": [str(exc)]}) from None
-
-
-def _column(header: list[str], names: tuple[str, ...]) -> int | None:
-    lowered = [h.strip().lower() for h in header]
-    for name in names:
-        if name.lower() in lowered:
-            return lowered.index(name.lower())
-    return None
 
 
 @transaction.atomic
@@ -435,100 +390,38 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
     run = PayrollRun.objects.select_for_update(of=("self",)).select_related("county").get(pk=run.pk)
     if run.status not in (PayrollRun.Status.EXPORTED, PayrollRun.Status.RECONCILED):
         raise ServiceError({"status": [_("银行文件导出后才能导入回盘")]}, status=409)
-    if not content:
-        raise ServiceError({"file": [_("请选择回盘文件")]})
-    digest = hashlib.sha256(content).hexdigest()
-    existing = BankReturn.objects.filter(run=run, sha256=digest).first()
+    digest = hashlib.sha256(content or b"").hexdigest()
+    existing = BankReturn.objects.filter(run=run, sha256=digest).first() if content else None
     if existing is not None:
         return existing
-    table = [row for row in _read_table(file_name, content) if any(row)]
-    if not table:
-        raise ServiceError({"file": [_("回盘文件为空")]})
-    header, body = table[0], table[1:]
-    ref_col, amount_col, result_col, reason_col = (
-        _column(header, n) for n in (_REFERENCE, _AMOUNT, _RESULT, _REASON)
-    )
-    missing = [
-        label
-        for label, col in (("流水号", ref_col), ("金额", amount_col), ("结果", result_col))
-        if col is None
-    ]
-    if missing:
-        raise ServiceError({"file": [_("回盘文件缺少列：%(cols)s") % {"cols": "、".join(missing)}]})
-    refs = [row[ref_col] if ref_col < len(row) else "" for row in body]
+    parsed = read_return(file_name, content)
+    refs = [row["reference"] for row in parsed]
     lines = {
         str(line.pk): line
         for line in PayrollLine.objects.select_for_update().filter(
             run=run, pk__in=[int(r) for r in refs if r.isdigit()]
         )
     }
+    changes, results, counts = match_return(
+        parsed,
+        {ref: (line.status, line.amount_fen) for ref, line in lines.items()},
+        status_label=lambda status: PayrollLine.Status(status).label,
+        unknown_message=_("流水号不属于本月发放"),
+    )
     bank_return = BankReturn.objects.create(
         run=run, file_name=file_name[:200], sha256=digest, uploaded_by=user
     )
-    results = []
-    counts = {"paid": 0, "failed": 0, "unchanged": 0, "errors": 0}
-    for number, row in enumerate(body, start=2):
-
-        def cell(col, row=row):
-            return row[col] if col is not None and col < len(row) else ""
-
-        ref, outcome_text, reason = (
-            cell(ref_col),
-            cell(result_col).strip().lower(),
-            cell(reason_col),
-        )
-        outcome = (
-            "paid"
-            if outcome_text in _PAID_WORDS
-            else "failed"
-            if outcome_text in _FAILED_WORDS
-            else ""
-        )
-        line = lines.get(ref)
-        message = ""
-        try:
-            amount = parse_yuan(cell(amount_col))
-        except ValueError:
-            amount = None
-        if line is None:
-            message = _("流水号不属于本月发放")
-        elif amount is None:
-            # A third decimal or a stray character is the bank's error to correct, never rounded away.
-            message = _("金额“%(v)s”格式不正确：应为元，最多两位小数") % {"v": cell(amount_col)}
-        elif not outcome:
-            message = _("无法识别处理结果“%(v)s”") % {"v": cell(result_col)}
-        elif amount != line.amount_fen:
-            message = _("金额与发放明细不符（明细为 %(a)s 元）") % {"a": yuan_str(line.amount_fen)}
-        elif line.status == outcome or (
-            line.status == PayrollLine.Status.REQUEUED and outcome == "failed"
-        ):
-            counts["unchanged"] += 1
-            results.append({"row": number, "reference": ref, "result": "unchanged", "message": ""})
-            continue
-        elif line.status != PayrollLine.Status.EXPORTED:
-            message = _("该笔当前状态为“%(s)s”，不能再确认为“%(o)s”") % {
-                "s": line.get_status_display(),
-                "o": PayrollLine.Status(outcome).label,
-            }
-        if message:
-            counts["errors"] += 1
-            results.append(
-                {"row": number, "reference": ref, "result": "error", "message": str(message)}
-            )
-            continue
+    for ref, outcome, reason in changes:
+        line = lines[ref]
         line.status = outcome
         line.bank_return = bank_return
-        line.failure_reason = (reason or _("银行退回"))[:200] if outcome == "failed" else ""
+        line.failure_reason = reason
         line.save(update_fields=["status", "bank_return", "failure_reason"])
         if outcome == "failed":
             # The money did not leave: nothing to recover for this line.
             Overpayment.objects.filter(line=line, status=Overpayment.Status.OPEN).delete()
-        counts[outcome] += 1
-        results.append(
-            {"row": number, "reference": ref, "result": outcome, "message": line.failure_reason}
-        )
     bank_return.rows = results
-    bank_return.row_count = len(body)
+    bank_return.row_count = len(parsed)
     bank_return.paid, bank_return.failed = counts["paid"], counts["failed"]
     bank_return.unchanged, bank_return.errors = counts["unchanged"], counts["errors"]
     bank_return.save()

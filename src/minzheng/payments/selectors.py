@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from minzheng.accounts.models import Role
@@ -19,7 +19,17 @@ from minzheng.people.models import HouseholdMember
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import regions_for
 
-from .models import Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun, Review
+from .models import (
+    Entitlement,
+    EntitlementChange,
+    OneOffBatch,
+    OneOffItem,
+    OneOffPayable,
+    Overpayment,
+    PayrollLine,
+    PayrollRun,
+    Review,
+)
 
 
 def _staff(user) -> bool:
@@ -207,3 +217,81 @@ def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
     else:
         context["due_reviews"] = list(due[:limit])
     return context
+
+
+# ---------------------------------------------------------------- one-off payments
+#
+# Payables are scoped by their village (a township clerk sees and settles those of the township),
+# batches by their county like payroll runs.
+
+
+def payables_for(user) -> QuerySet[OneOffPayable]:
+    qs = OneOffPayable.objects.select_related("household", "person", "region", "region__parent")
+    if not _staff(user):
+        return qs.none()
+    return qs.filter(scope_q(user, "region"))
+
+
+def get_payable(user, pk: int) -> OneOffPayable:
+    payable = payables_for(user).filter(pk=pk).first()
+    if payable is None:
+        raise NotFoundOrOutOfScope()
+    return payable
+
+
+def batches_for(user) -> QuerySet[OneOffBatch]:
+    qs = OneOffBatch.objects.select_related("county", "approved_by", "job")
+    if not _staff(user):
+        return qs.none()
+    return qs.filter(scope_q(user, "county"))
+
+
+def get_batch(user, pk: int) -> OneOffBatch:
+    batch = batches_for(user).filter(pk=pk).first()
+    if batch is None:
+        raise NotFoundOrOutOfScope()
+    return batch
+
+
+def items_of(batch: OneOffBatch) -> QuerySet[OneOffItem]:
+    """The items of a batch the caller already found through `get_batch`."""
+    return batch.items.select_related("region", "household", "payable").order_by("id")
+
+
+def pending_summary(user, county: Region) -> dict:
+    """What a new batch of the county would take: pending payables and failed ones to re-issue."""
+    qs = payables_for(user).filter(region__path__startswith=county.path)
+    pending = qs.filter(status=OneOffPayable.Status.PENDING).aggregate(
+        count=Count("id"), total=Sum("amount_fen")
+    )
+    failed = qs.filter(status=OneOffPayable.Status.FAILED).aggregate(
+        count=Count("id"), total=Sum("amount_fen")
+    )
+    return {
+        "pending_count": pending["count"],
+        "pending_fen": pending["total"] or 0,
+        "failed_count": failed["count"],
+        "failed_fen": failed["total"] or 0,
+    }
+
+
+def oneoff_widget_context(user) -> dict | None:
+    """Context of the workbench card `payments/_oneoff_widget.html`: payables waiting in the
+    user's regions, and the latest batches for those who run them. None for non-staff."""
+    if not _staff(user) or user.role == Role.LEADER:
+        return None
+    qs = payables_for(user)
+    waiting = qs.filter(status__in=[OneOffPayable.Status.PENDING, OneOffPayable.Status.FAILED])
+    totals = waiting.aggregate(
+        pending=Count("id", filter=Q(status=OneOffPayable.Status.PENDING)),
+        pending_fen=Sum("amount_fen", filter=Q(status=OneOffPayable.Status.PENDING)),
+        failed=Count("id", filter=Q(status=OneOffPayable.Status.FAILED)),
+    )
+    if not (totals["pending"] or totals["failed"]) and not batches_for(user).exists():
+        return None
+    return {
+        "pending": totals["pending"],
+        "pending_fen": totals["pending_fen"] or 0,
+        "failed": totals["failed"],
+        "batches": list(batches_for(user)[:3]),
+    }

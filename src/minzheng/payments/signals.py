@@ -8,8 +8,17 @@ from minzheng.cases.models import Case
 
 
 def on_case_transition(sender, instance=None, name: str = "", **kwargs) -> None:
-    if sender is not Case or instance is None or name != "approve":
+    if sender is not Case or instance is None:
         return
-    from .services import on_case_approved
+    if name == "approve":
+        from . import oneoff
+        from .services import on_case_approved
 
-    on_case_approved(instance)
+        # A monthly programme becomes an entitlement, a one-off one a payable (each ignores the other).
+        on_case_approved(instance)
+        oneoff.on_case_approved(instance)
+    elif name == "grant_emergency":
+        from . import oneoff
+
+        # Emergency help already handed over: shown with the payments, never paid again.
+        oneoff.on_emergency_granted(instance)

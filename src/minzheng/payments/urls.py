@@ -18,6 +18,26 @@ urlpatterns = [
     path("payrolls/<int:pk>/progress/", views.payroll_progress, name="payroll_progress"),
     path("payrolls/<int:pk>/act/<str:action>/", views.payroll_action, name="payroll_action"),
     path("payrolls/<int:pk>/export.<str:fmt>", views.payroll_export, name="payroll_export"),
+    path("oneoff/", views.oneoff_payables, name="oneoff_payables"),
+    path("oneoff/payables/<int:pk>/", views.oneoff_payable, name="oneoff_payable"),
+    path("oneoff/payables/<int:pk>/handover/", views.oneoff_handover, name="oneoff_handover"),
+    path("oneoff/batches/new/", views.oneoff_batch_create, name="oneoff_batch_create"),
+    path("oneoff/batches/<int:pk>/", views.oneoff_batch, name="oneoff_batch"),
+    path(
+        "oneoff/batches/<int:pk>/progress/",
+        views.oneoff_batch_progress,
+        name="oneoff_batch_progress",
+    ),
+    path(
+        "oneoff/batches/<int:pk>/act/<str:action>/",
+        views.oneoff_batch_action,
+        name="oneoff_batch_action",
+    ),
+    path(
+        "oneoff/batches/<int:pk>/export.<str:fmt>",
+        views.oneoff_batch_export,
+        name="oneoff_batch_export",
+    ),
     path("simulator/", views.simulator, name="simulator"),
     path("simulator/apply/", views.simulator_apply, name="simulator_apply"),
 ]

@@ -27,8 +27,17 @@ from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region, regions_for
 from minzheng.web.views.base import page, paginate
 
-from . import months, payroll, recompute, selectors, services
-from .models import Entitlement, PayrollLine, PayrollRun, Review
+from . import months, oneoff, payroll, recompute, selectors, services
+from .models import (
+    Entitlement,
+    Handover,
+    OneOffBatch,
+    OneOffItem,
+    OneOffPayable,
+    PayrollLine,
+    PayrollRun,
+    Review,
+)
 from .params import ENTITLEMENT_WRITERS, PAYROLL_ROLES
 
 MONTHLY_PROGRAMMES = [(p.code, p.name) for p in PROGRAMMES if p.kind == "monthly"]
@@ -556,3 +565,210 @@ def simulator_apply(request):
         return redirect(f"{reverse('payments:simulator')}?{query}")
     messages.success(request, _("新标准已生效登记，正在按新标准重算待遇"))
     return redirect("web:job_detail", job_id=job.pk)
+
+
+# ---------------------------------------------------------------- one-off payments
+
+
+def may_build_batches(user) -> bool:
+    return may_run_payrolls(user) and may_see_payrolls(user)
+
+
+def _oneoff_batch_page(view):
+    return page(check=may_see_payrolls, message=gettext_lazy("一次性救助发放批次由县级办理"))(view)
+
+
+@staff_page
+def oneoff_payables(request):
+    """Decided one-off amounts in the user's regions, by status; the county builds batches here."""
+    user = request.user
+    status = request.GET.get("status", "")
+    qs = selectors.payables_for(user).order_by("-id")
+    if status in OneOffPayable.Status.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    counties = list(selectors.counties_for(user).order_by("code")) if may_see_payrolls(user) else []
+    return render(
+        request,
+        "payments/oneoff_payables.html",
+        {
+            "page_obj": paginate(request, qs, per_page=50),
+            "status": status,
+            "statuses": OneOffPayable.Status.choices,
+            "may_build": may_build_batches(user),
+            "counties": [{"region": c, **selectors.pending_summary(user, c)} for c in counties],
+            "batches": selectors.batches_for(user)[:20] if may_see_payrolls(user) else [],
+            "default_date": timezone.localdate().isoformat(),
+        },
+    )
+
+
+@staff_page
+def oneoff_payable(request, pk):
+    payable = selectors.get_payable(request.user, pk)
+    return render(
+        request,
+        "payments/oneoff_payable.html",
+        {
+            "payable": payable,
+            "items": payable.items.select_related("batch").order_by("id"),
+            "handover": getattr(payable, "handover", None)
+            if payable.status in ("cash", "in_kind")
+            else None,
+            "may_hand_over": payable.status in ("pending", "failed")
+            and oneoff.may_record_handover(request.user, payable),
+            "kinds": Handover.Kind.choices,
+            "today": timezone.localdate().isoformat(),
+            "form": {},
+        },
+    )
+
+
+@require_POST
+@staff_page
+def oneoff_handover(request, pk):
+    user = request.user
+    payable = selectors.get_payable(user, pk)
+    data = request.POST
+    try:
+        kind = data.get("kind", "")
+        amount_fen = _amount(data.get("amount", "")) if kind == "cash" else None
+        try:
+            handed_on = dt.date.fromisoformat(data.get("handed_on", ""))
+        except ValueError:
+            raise ServiceError({"handed_on": [_("请填写发放日期")]}) from None
+        oneoff.record_handover(
+            user=user,
+            payable=payable,
+            kind=kind,
+            recipient_name=data.get("recipient_name", "")[:200],
+            handed_by_name=data.get("handed_by_name", "")[:200],
+            handed_on=handed_on,
+            amount_fen=amount_fen,
+            items=data.get("items", "")[:1000],
+            evidence=request.FILES.get("evidence"),
+        )
+        messages.success(request, _("已登记发放"))
+    except ServiceError as exc:
+        _report(
+            request,
+            exc,
+            {
+                "kind": _("发放方式"),
+                "amount": _("现金金额"),
+                "amount_fen": _("现金金额"),
+                "items": _("实物名称和数量"),
+                "recipient_name": _("领取人"),
+                "handed_by_name": _("发放人"),
+                "handed_on": _("发放日期"),
+                "evidence": _("签字或照片"),
+            },
+        )
+    return redirect("payments:oneoff_payable", pk=payable.pk)
+
+
+@require_POST
+@_oneoff_batch_page
+def oneoff_batch_create(request):
+    user = request.user
+    county = selectors.counties_for(user).filter(code=request.POST.get("county", "")).first()
+    try:
+        if county is None:
+            raise ServiceError({"county": [_("请选择县（市、区）")]})
+        batch = oneoff.create_batch(
+            user=user, county=county, pay_date=request.POST.get("pay_date", "")
+        )
+        if batch.status in oneoff.OPEN_BATCH:
+            oneoff.start_fill(user=user, batch=batch)
+    except ServiceError as exc:
+        _report(request, exc, {"county": _("县（市、区）"), "pay_date": _("发放日期")})
+        return redirect("payments:oneoff_payables")
+    return redirect("payments:oneoff_batch", pk=batch.pk)
+
+
+def _batch_context(request, batch: OneOffBatch) -> dict:
+    job = Job.objects.filter(pk=batch.job_id).first() if batch.job_id else None
+    active = job is not None and job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
+    return {
+        "batch": batch,
+        "job": job,
+        "active": active,
+        "may_run": may_run_payrolls(request.user),
+    }
+
+
+@_oneoff_batch_page
+def oneoff_batch(request, pk):
+    batch = selectors.get_batch(request.user, pk)
+    status = request.GET.get("status", "")
+    items = selectors.items_of(batch)
+    if status in OneOffItem.Status.values:
+        items = items.filter(status=status)
+    else:
+        status = ""
+    context = _batch_context(request, batch) | {
+        "page_obj": paginate(request, items, per_page=50),
+        "status": status,
+        "item_statuses": OneOffItem.Status.choices,
+        "townships": oneoff.township_breakdown(batch),
+        "returns": batch.returns.all()[:20],
+        "missing_accounts": batch.items.filter(account_masked="").count(),
+    }
+    return render(request, "payments/oneoff_batch.html", context)
+
+
+@_oneoff_batch_page
+def oneoff_batch_progress(request, pk):
+    """The HTMX fragment polled while the batch is being built."""
+    batch = selectors.get_batch(request.user, pk)
+    context = _batch_context(request, batch)
+    response = render(request, "payments/_oneoff_progress.html", context)
+    if request.htmx and not context["active"] and request.GET.get("was") == "active":
+        response["HX-Refresh"] = "true"  # built: show the items and the breakdown
+    return response
+
+
+@require_POST
+@_oneoff_batch_page
+def oneoff_batch_action(request, pk, action):
+    user = request.user
+    batch = selectors.get_batch(user, pk)
+    try:
+        if action == "fill":
+            oneoff.start_fill(user=user, batch=batch)
+            messages.success(request, _("已开始编制"))
+        elif action == "approve":
+            oneoff.approve_batch(user=user, batch=batch)
+            messages.success(request, _("已审核，可以导出银行文件"))
+        elif action == "returns":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ServiceError({"file": [_("请选择回盘文件")]})
+            result = oneoff.import_returns(
+                user=user, batch=batch, file_name=upload.name, content=upload.read()
+            )
+            messages.success(
+                request,
+                _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已确认 %(u)s 笔，有误 %(e)s 行")
+                % {"p": result.paid, "f": result.failed, "u": result.unchanged, "e": result.errors},
+            )
+        else:
+            raise ServiceError({"action": [_("未知操作")]})
+    except ServiceError as exc:
+        _report(request, exc, {"file": _("回盘文件")})
+    return redirect("payments:oneoff_batch", pk=batch.pk)
+
+
+@require_POST
+@_oneoff_batch_page
+def oneoff_batch_export(request, pk, fmt):
+    batch = selectors.get_batch(request.user, pk)
+    try:
+        body, name, content_type = oneoff.export_batch(user=request.user, batch=batch, fmt=fmt)
+    except ServiceError as exc:
+        _report(request, exc)
+        return redirect("payments:oneoff_batch", pk=batch.pk)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
