@@ -15,13 +15,16 @@ class PaymentsConfig(AppConfig):
 
         from .recompute import may_simulate
         from .selectors import due_reviews_widget_context
-        from .signals import on_case_transition
+        from .signals import income_found, on_case_transition, on_income_found
         from .views import may_see_payrolls
 
         # An approved application becomes an entitlement (in the approval's transaction).
         post_transition.connect(
             on_case_transition, sender=Case, dispatch_uid="payments_on_case_transition"
         )
+
+        # Income found undeclared (sent by verification) becomes a recovery proposal.
+        income_found.connect(on_income_found, dispatch_uid="payments_on_income_found")
 
         def staff(user) -> bool:
             return user.is_superuser or user.is_staff_role

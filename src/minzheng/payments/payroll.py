@@ -30,7 +30,7 @@ from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Household, Person
 from minzheng.regions.models import Region
 
-from . import months
+from . import backpay, months, recovery
 from .models import BankReturn, Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun
 from .params import PAYROLL_ROLES
 from .services import refresh_run_totals
@@ -152,13 +152,13 @@ def _tables() -> dict:
 
 
 _INSERT_COLUMNS = (
-    "run_id, entitlement_id, household_id, person_id, region_id, programme, month, attempt, amount_fen, "
+    "run_id, entitlement_id, household_id, person_id, region_id, programme, month, kind, attempt, amount_fen, "
     "amount_change_id, payee_name, bank_name, account_cipher, account_masked, status, failure_reason, created_at"
 )
 
 _COMPUTE_SQL = """
 INSERT INTO {line} ({columns})
-SELECT %s, e.id, e.household_id, e.person_id, e.region_id, e.programme, %s, 1, c.new_amount_fen,
+SELECT %s, e.id, e.household_id, e.person_id, e.region_id, e.programme, %s, 'regular', 1, c.new_amount_fen,
        c.id, COALESCE(pp.name, hp.name, ''), h.bank_name, h.bank_account_cipher, h.bank_account_masked, 'pending', '', %s
 FROM {ent} e
 JOIN {region} r ON r.id = e.region_id
@@ -177,13 +177,13 @@ ON CONFLICT DO NOTHING
 
 _REQUEUE_SQL = """
 INSERT INTO {line} ({columns}, requeued_from_id)
-SELECT %s, f.entitlement_id, f.household_id, f.person_id, f.region_id, f.programme, f.month, f.attempt + 1, f.amount_fen,
+SELECT %s, f.entitlement_id, f.household_id, f.person_id, f.region_id, f.programme, f.month, f.kind, f.attempt + 1, f.amount_fen,
        f.amount_change_id, f.payee_name, h.bank_name, h.bank_account_cipher, h.bank_account_masked, 'pending', '', %s, f.id
 FROM {line} f
 JOIN {run} fr ON fr.id = f.run_id
 JOIN {ent} e ON e.id = f.entitlement_id
 JOIN {household} h ON h.id = f.household_id
-WHERE f.status = 'failed' AND fr.county_id = %s AND fr.month < %s
+WHERE f.status = 'failed' AND f.kind IN ('regular', 'back_pay') AND fr.county_id = %s AND fr.month < %s
   AND (e.end_month IS NULL OR f.month <= e.end_month)
 ON CONFLICT DO NOTHING
 """
@@ -267,6 +267,13 @@ def compute_payroll(
         )
         requeued = max(cursor.rowcount, 0)
         cursor.execute(_MARK_REQUEUED_SQL.format(**t), [run.pk])
+    # After the re-queueing, so a failed payment counts once (docs: payments/backpay.py).
+    with transaction.atomic():
+        _lock_open_run(run.pk)
+        settled = backpay.compute_back_pay(
+            run=run, note=_("%(m)s 发放时发现金额已追溯下调") % {"m": months.label(month)}
+        )
+        deductions = recovery.add_deductions(run=run)
     with transaction.atomic():
         run = (
             PayrollRun.objects.select_for_update(of=("self",))
@@ -283,6 +290,9 @@ def compute_payroll(
             "entitlements": total,
             "added": added,
             "requeued": requeued,
+            "back_pay": settled["back_pay"],
+            "reductions": settled["reductions"],
+            "deductions": deductions,
             "lines": run.line_count,
             "total": yuan_str(run.total_fen),
         }
@@ -292,7 +302,7 @@ def compute_payroll(
             object_repr=f"{county.name} {months.label(month)}",
             after=result,
             note=_(
-                "计算月度发放：新增 %(added)s 笔、重新发放 %(requeued)s 笔，共 %(lines)s 笔 %(total)s 元"
+                "计算月度发放：新增 %(added)s 笔、重新发放 %(requeued)s 笔、补发 %(back_pay)s 笔、抵扣 %(deductions)s 笔，共 %(lines)s 笔 %(total)s 元"
             )
             % result,
         )
@@ -336,10 +346,15 @@ def _export_rows(run: PayrollRun):
         PayrollLine.objects.filter(
             run=run, status__in=[PayrollLine.Status.PENDING, PayrollLine.Status.EXPORTED]
         )
+        .exclude(kind=PayrollLine.Kind.DEDUCTION)
         .select_related("region", "region__parent", "household")
         .order_by("id")
     )
+    deducted = recovery.deductions_by_line(run)
     for line in lines.iterator(chunk_size=5000):
+        amount = line.amount_fen + deducted.get(line.pk, 0)
+        if amount <= 0:
+            continue  # wholly recovered by deduction: nothing goes to the bank
         township = line.region.parent
         programme = PROGRAMME_BY_CODE.get(line.programme)
         yield [
@@ -351,7 +366,7 @@ def _export_rows(run: PayrollRun):
             line.payee_name,
             line.bank_name,
             crypto.decrypt(line.account_cipher),
-            yuan_decimal(line.amount_fen),
+            yuan_decimal(amount),
             programme.name if programme else line.programme,
             months.label(line.month),
         ]
@@ -373,6 +388,7 @@ def export_payroll(*, user, run: PayrollRun, fmt: str) -> tuple[bytes, str, str]
     PayrollLine.objects.filter(run=run, status=PayrollLine.Status.PENDING).update(
         status=PayrollLine.Status.EXPORTED
     )
+    recovery.settle_netted_to_zero(run=run)
     before = run.status
     run.status = PayrollRun.Status.EXPORTED
     run.exported_by, run.exported_at = user, timezone.now()
@@ -462,6 +478,7 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
             run=run, pk__in=[int(r) for r in refs if r.isdigit()]
         )
     }
+    deducted = recovery.deductions_by_line(run)
     bank_return = BankReturn.objects.create(
         run=run, file_name=file_name[:200], sha256=digest, uploaded_by=user
     )
@@ -497,8 +514,12 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
             message = _("金额“%(v)s”格式不正确：应为元，最多两位小数") % {"v": cell(amount_col)}
         elif not outcome:
             message = _("无法识别处理结果“%(v)s”") % {"v": cell(result_col)}
-        elif amount != line.amount_fen:
-            message = _("金额与发放明细不符（明细为 %(a)s 元）") % {"a": yuan_str(line.amount_fen)}
+        elif line.kind == PayrollLine.Kind.DEDUCTION:
+            message = _("流水号不属于本月发放")
+        elif amount != line.amount_fen + deducted.get(line.pk, 0):
+            message = _("金额与发放明细不符（明细为 %(a)s 元）") % {
+                "a": yuan_str(line.amount_fen + deducted.get(line.pk, 0))
+            }
         elif line.status == outcome or (
             line.status == PayrollLine.Status.REQUEUED and outcome == "failed"
         ):
@@ -523,6 +544,8 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
         if outcome == "failed":
             # The money did not leave: nothing to recover for this line.
             Overpayment.objects.filter(line=line, status=Overpayment.Status.OPEN).delete()
+        if line.pk in deducted:
+            recovery.settle_deductions(line=line, outcome=outcome)
         counts[outcome] += 1
         results.append(
             {"row": number, "reference": ref, "result": outcome, "message": line.failure_reason}
