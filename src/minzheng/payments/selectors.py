@@ -170,10 +170,23 @@ def open_review(entitlement: Entitlement) -> Review | None:
 def overpayments_for(user) -> QuerySet[Overpayment]:
     if user is not None and user.is_authenticated and user.role == Role.RESIDENT:
         return Overpayment.objects.none()
-    visible = entitlements_for(user).values("pk")
-    return Overpayment.objects.filter(entitlement__in=visible).select_related(
-        "line", "entitlement", "entitlement__household"
+    if not _staff(user):
+        return Overpayment.objects.none()
+    return Overpayment.objects.filter(scope_q(user, "entitlement__region")).select_related(
+        "line",
+        "entitlement",
+        "entitlement__household",
+        "entitlement__region",
+        "writeoff_requested_by",
+        "writeoff_approved_by",
     )
+
+
+def get_overpayment(user, pk: int) -> Overpayment:
+    found = overpayments_for(user).filter(pk=pk).first()
+    if found is None:
+        raise NotFoundOrOutOfScope()
+    return found
 
 
 def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
