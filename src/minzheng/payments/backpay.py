@@ -117,6 +117,8 @@ def compute_back_pay(*, run: PayrollRun, note: str) -> dict:
     month = ops.adapt_datefield_value(run.month)
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres:
+            # Dropped at the end too: inside an outer transaction ON COMMIT comes too late.
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{TMP}")
             cursor.execute(
                 f"CREATE TEMP TABLE {TMP} (entitlement_id bigint, month date, change_id bigint, diff bigint) "
                 "ON COMMIT DROP"
@@ -132,8 +134,7 @@ def compute_back_pay(*, run: PayrollRun, note: str) -> dict:
         added = max(cursor.rowcount, 0)
         cursor.execute(_REDUCTION_SQL.format(**t), [note[:300], now])
         reductions = max(cursor.rowcount, 0)
-        if not postgres:
-            cursor.execute(f"DROP TABLE temp.{TMP}")
+        cursor.execute(f"DROP TABLE {'pg_temp' if postgres else 'temp'}.{TMP}")
     return {"back_pay": added, "reductions": reductions}
 
 
