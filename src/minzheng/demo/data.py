@@ -76,7 +76,7 @@ def ensure_demo_data(
     from minzheng.assistance.services import load_default_standards
     from minzheng.cases.holidays import load_calendar
     from minzheng.eldercare.demo import seed_demo_eldercare
-    from minzheng.payments.demo import seed_demo_beneficiaries
+    from minzheng.payments.demo import seed_demo_back_pay_and_recovery, seed_demo_beneficiaries
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
@@ -95,6 +95,8 @@ def ensure_demo_data(
         accounts = _ensure_accounts()
         log("Social assistance beneficiaries and last month's payroll …")
         seed_demo_beneficiaries(count=400)
+        log("Back pay after a retroactive raise, overpayments in recovery …")
+        seed_demo_back_pay_and_recovery()
         log("Elderly care: providers, institutions, beds, bookings …")
         seed_demo_eldercare()
         log("The 2016 plan's targets and a first indicator snapshot …")

@@ -14,7 +14,7 @@ class PaymentsConfig(AppConfig):
         from minzheng.web import nav, widgets
 
         from .recompute import may_simulate
-        from .selectors import due_reviews_widget_context
+        from .selectors import due_reviews_widget_context, recovery_widget_context
         from .signals import income_found, on_case_transition, on_income_found
         from .views import may_see_payrolls
 
@@ -53,4 +53,12 @@ class PaymentsConfig(AppConfig):
             order=47,
             visible=may_simulate,
         )
+        nav.register(
+            _("多发追回"),
+            "payments:recovery_list",
+            prefix="/payments/recovery/",
+            order=48,
+            visible=may_see_payrolls,
+        )
         widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)
+        widgets.register("payments/_recovery_widget.html", recovery_widget_context, order=26)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from minzheng.accounts.models import Role
@@ -220,3 +220,39 @@ def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
     else:
         context["due_reviews"] = list(due[:limit])
     return context
+
+
+def overpayment_totals(qs: QuerySet[Overpayment]) -> dict:
+    found = qs.order_by().aggregate(
+        count=Count("id"), amount=Sum("amount_fen"), recovered=Sum("recovered_fen")
+    )
+    amount, recovered = found["amount"] or 0, found["recovered"] or 0
+    return {"count": found["count"], "amount_fen": amount, "recovered_fen": recovered}
+
+
+def deductions_of(run: PayrollRun) -> QuerySet[PayrollLine]:
+    return run.lines.filter(kind=PayrollLine.Kind.DEDUCTION).select_related("household", "recovers")
+
+
+def _balance(qs: QuerySet[Overpayment]) -> int:
+    found = qs.order_by().aggregate(a=Sum("amount_fen"), r=Sum("recovered_fen"))
+    return (found["a"] or 0) - (found["r"] or 0)
+
+
+def recovery_widget_context(user) -> dict | None:
+    """Workbench card `payments/_recovery_widget.html`: overpayments to recover in the user's
+    regions, and write-offs waiting for the user's approval. None for staff below the county."""
+    from .views import may_see_payrolls
+
+    if not may_see_payrolls(user):
+        return None
+    mine = overpayments_for(user)
+    open_ = mine.filter(status__in=["open", "recovering"])
+    return {
+        "open": open_.filter(status="open").count(),
+        "recovering": open_.filter(status="recovering").count(),
+        "balance_fen": _balance(open_),
+        "writeoffs_waiting": open_.filter(writeoff_requested_by__isnull=False)
+        .exclude(writeoff_requested_by=user)
+        .count(),
+    }

@@ -18,6 +18,9 @@ urlpatterns = [
     path("payrolls/<int:pk>/progress/", views.payroll_progress, name="payroll_progress"),
     path("payrolls/<int:pk>/act/<str:action>/", views.payroll_action, name="payroll_action"),
     path("payrolls/<int:pk>/export.<str:fmt>", views.payroll_export, name="payroll_export"),
+    path("recovery/", views.recovery_list, name="recovery_list"),
+    path("recovery/<int:pk>/", views.recovery_detail, name="recovery_detail"),
+    path("recovery/<int:pk>/act/<str:action>/", views.recovery_action, name="recovery_action"),
     path("simulator/", views.simulator, name="simulator"),
     path("simulator/apply/", views.simulator_apply, name="simulator_apply"),
 ]
