@@ -21,6 +21,9 @@ line and get no back pay; a suspended entitlement waits until it is resumed.
 
 It runs after the re-queueing of failed payments, so a failed payment is counted once (as the
 next attempt), never paid again as a difference.
+
+Each kind is summed on its own so that each sum reads its kind's unique index (the lines'
+indexes are partial, by kind).
 """
 
 from __future__ import annotations
@@ -44,7 +47,10 @@ SELECT p.entitlement_id, p.month, c.id,
        c.new_amount_fen
        - (SELECT COALESCE(SUM(x.amount_fen), 0) FROM {line} x
           WHERE x.entitlement_id = p.entitlement_id AND x.month = p.month
-            AND x.kind IN ('regular', 'back_pay') AND x.status IN ('pending', 'exported', 'paid', 'failed'))
+            AND x.kind = 'regular' AND x.status IN ('pending', 'exported', 'paid', 'failed'))
+       - (SELECT COALESCE(SUM(x.amount_fen), 0) FROM {line} x
+          WHERE x.entitlement_id = p.entitlement_id AND x.month = p.month
+            AND x.kind = 'back_pay' AND x.status IN ('pending', 'exported', 'paid', 'failed'))
        + (SELECT COALESCE(SUM(o.amount_fen), 0) FROM {over} o
           WHERE o.entitlement_id = p.entitlement_id AND o.month = p.month AND o.reason = 'reduction')
 FROM (
