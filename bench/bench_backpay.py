@@ -260,7 +260,9 @@ def main() -> None:
                 "added": sum(r["back_pay"] for r in again),
             }
             report["per_row_orm"]["scaled_seconds"] = round(per_line * lines, 1)
-            report["speedup"] = round(per_line * lines / max(report["back_pay"]["seconds"], 0.01), 1)
+            report["speedup"] = round(
+                per_line * lines / max(report["back_pay"]["seconds"], 0.01), 1
+            )
     finally:
         report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         report["load_average_end"] = os.getloadavg()
@@ -270,7 +272,9 @@ def main() -> None:
 
     b, r, o = report["back_pay"], report["rerun"], report["per_row_orm"]
     print()
-    print(f"load average         start {report['load_average_start']}, end {report['load_average_end']}")
+    print(
+        f"load average         start {report['load_average_start']}, end {report['load_average_end']}"
+    )
     print(
         f"back pay             {b['seconds']:.2f} s for {b['lines']:,} lines "
         f"({b['changed_entitlements']:,} entitlements raised from 3 months back)"

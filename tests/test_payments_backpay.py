@@ -45,7 +45,12 @@ def pay(world, month, *, failed=()) -> object:
     body, _name, _type = payroll.export_payroll(user=approver, run=run, fmt="csv")
     exported = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]
     rows = [
-        (r[0], r[8], "失败" if int(r[0]) in failed else "成功", "销户" if int(r[0]) in failed else "")
+        (
+            r[0],
+            r[8],
+            "失败" if int(r[0]) in failed else "成功",
+            "销户" if int(r[0]) in failed else "",
+        )
         for r in exported
     ]
     payroll.import_bank_return(

@@ -22,7 +22,9 @@ from tests.fixtures.payments import NOV, run_month
 
 D = dt.date.fromisoformat
 API = "/api/v1/assistance/payments"
-DEC, JAN, FEB, MAR, APR = (D(f"{m}-01") for m in ("2016-12", "2017-01", "2017-02", "2017-03", "2017-04"))
+DEC, JAN, FEB, MAR, APR = (
+    D(f"{m}-01") for m in ("2016-12", "2017-01", "2017-02", "2017-03", "2017-04")
+)
 pytestmark = pytest.mark.django_db
 
 
@@ -80,7 +82,11 @@ def op(world, reason, month) -> Overpayment:
 def test_deduction_plan_is_applied_by_the_next_payrolls_until_recovered(api_client, world):
     pay(world, FEB)  # finds the reductions: 30.00 for December and January
     dec = op(world, "reduction", DEC)
-    assert (dec.amount_fen, dec.status, dec.entitlement_id) == (3000, "open", world["b"]["zhang"].pk)
+    assert (dec.amount_fen, dec.status, dec.entitlement_id) == (
+        3000,
+        "open",
+        world["b"]["zhang"].pk,
+    )
 
     api_client.login("dongbao_approver")
     listed = api_client.get(f"{API}/overpayments", reason="reduction").json()
@@ -98,11 +104,19 @@ def test_deduction_plan_is_applied_by_the_next_payrolls_until_recovered(api_clie
     assert payroll.compute_payroll(run=run_month(world, MAR))["deductions"] == 0
     march, rows = pay(world, MAR)
     deduction = march.lines.get(kind="deduction")
-    assert (deduction.amount_fen, deduction.status, deduction.recovers_id) == (-2000, "paid", dec.pk)
+    assert (deduction.amount_fen, deduction.status, deduction.recovers_id) == (
+        -2000,
+        "paid",
+        dec.pk,
+    )
     assert [r[8] for r in rows if r[5] == "张三"] == ["430.00"]
     assert march.total_fen == 45000 - 2000 + 15666
     detail = api_client.get(f"{API}/overpayments/{dec.pk}").json()
-    assert (detail["recovered"], detail["balance"], detail["status"]) == ("20.00", "10.00", "recovering")
+    assert (detail["recovered"], detail["balance"], detail["status"]) == (
+        "20.00",
+        "10.00",
+        "recovering",
+    )
     assert [d["amount"] for d in detail["deductions"]] == ["-20.00"]
     assert detail["repayments"][0]["method"] == "deduction"
 
@@ -153,8 +167,16 @@ def test_repayments_with_receipts(api_client, world):
         ("10.00", "NO.0001"),
         ("20.00", "NO.0002"),
     ]
-    assert api_client.post(url, {"amount": "1.00", "paid_on": "2017-02-20", "receipt": "X"}).status_code == 409
-    assert AuditEvent.objects.filter(object_type="payments.overpayment", object_id=str(jan.pk)).count() >= 2
+    assert (
+        api_client.post(
+            url, {"amount": "1.00", "paid_on": "2017-02-20", "receipt": "X"}
+        ).status_code
+        == 409
+    )
+    assert (
+        AuditEvent.objects.filter(object_type="payments.overpayment", object_id=str(jan.pk)).count()
+        >= 2
+    )
 
 
 def test_write_off_needs_a_reason_and_a_second_person_with_the_approving_role(api_client, world):

@@ -511,9 +511,7 @@ def overpayments(request, filters: Query[OverpaymentFilter]):
         reason=filters.reason,
         township=filters.township,
     ).order_by("-id")
-    return Listing(
-        qs, lambda o: overpayment_out(o) | {"household": o.entitlement.household.number}
-    )
+    return Listing(qs, lambda o: overpayment_out(o) | {"household": o.entitlement.household.number})
 
 
 @router.get("/overpayments/{int:overpayment_id}", response=dict)
@@ -540,7 +538,9 @@ def add_repayment(request, overpayment_id: Id, payload: RepaymentIn):
         paid_on=payload.paid_on,
         receipt=payload.receipt,
     )
-    return Status(201, overpayment_detail_out(selectors.get_overpayment(request.user, overpayment_id)))
+    return Status(
+        201, overpayment_detail_out(selectors.get_overpayment(request.user, overpayment_id))
+    )
 
 
 @router.post("/overpayments/{int:overpayment_id}/writeoff", response=dict)

@@ -239,13 +239,13 @@ def seed_demo_back_pay_and_recovery(*, on: dt.date | None = None) -> dict:
     if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
         payroll.compute_payroll(run=run)
     planned = Overpayment.objects.exclude(method="").exists()
-    reduced = [] if planned else list(
-        Overpayment.objects.filter(reason=Overpayment.Reason.REDUCTION).order_by("pk")
+    reduced = (
+        []
+        if planned
+        else list(Overpayment.objects.filter(reason=Overpayment.Reason.REDUCTION).order_by("pk"))
     )
     if reduced:
-        recovery.set_plan(
-            user=user, overpayment=reduced[0], method="deduct", monthly_fen=1000
-        )
+        recovery.set_plan(user=user, overpayment=reduced[0], method="deduct", monthly_fen=1000)
     if len(reduced) > 1:
         recovery.record_repayment(
             user=user,
@@ -265,6 +265,8 @@ def seed_demo_back_pay_and_recovery(*, on: dt.date | None = None) -> dict:
             note=_("演示数据：税务代扣代缴记录显示有未申报的工资收入"),
             user=user,
         )
+    if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        payroll.compute_payroll(run=run)  # the deduction planned above
     run.refresh_from_db()
     return {
         "back_pay_lines": run.lines.filter(kind=PayrollLine.Kind.BACK_PAY).count(),

@@ -510,7 +510,9 @@ class Repayment(models.Model):
         REPAY = "repay", _("退回")
         DEDUCTION = "deduction", _("发放抵扣")
 
-    overpayment = models.ForeignKey(Overpayment, on_delete=models.PROTECT, related_name="repayments")
+    overpayment = models.ForeignKey(
+        Overpayment, on_delete=models.PROTECT, related_name="repayments"
+    )
     method = models.CharField(_("方式"), max_length=16, choices=Method.choices)
     amount_fen = models.BigIntegerField(_("金额（分）"))
     paid_on = models.DateField(_("日期"))

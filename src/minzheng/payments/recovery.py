@@ -179,7 +179,9 @@ def request_writeoff(*, user, overpayment: Overpayment, reason: str) -> Overpaym
 
 
 @transaction.atomic
-def decide_writeoff(*, user, overpayment: Overpayment, approve: bool, reason: str = "") -> Overpayment:
+def decide_writeoff(
+    *, user, overpayment: Overpayment, approve: bool, reason: str = ""
+) -> Overpayment:
     """A second person with the approving role approves (the balance is written off) or
     refuses (the request is withdrawn, with a reason)."""
     _guard(user, overpayment, approve=True)
@@ -443,4 +445,3 @@ def overpayment_filters(qs, *, status: str = "", reason: str = "", township: str
     if township:
         qs = qs.filter(entitlement__region__path__contains=f"/{township}/")
     return qs
-
