@@ -202,9 +202,11 @@ def _stop_lines_after(
         status=PayrollLine.Status.CANCELLED
     )
     flagged = 0
-    for line in later.filter(
-        status__in=[PayrollLine.Status.EXPORTED, PayrollLine.Status.PAID]
-    ).exclude(overpayment__isnull=False):
+    for line in (
+        later.filter(status__in=[PayrollLine.Status.EXPORTED, PayrollLine.Status.PAID])
+        .exclude(kind=PayrollLine.Kind.DEDUCTION)  # money kept back, not paid out
+        .exclude(overpayment__isnull=False)
+    ):
         Overpayment.objects.create(
             line=line,
             entitlement=entitlement,
