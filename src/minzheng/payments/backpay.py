@@ -22,9 +22,8 @@ line and get no back pay; a suspended entitlement waits until it is resumed.
 It runs after the re-queueing of failed payments, so a failed payment is counted once (as the
 next attempt), never paid again as a difference.
 
-What was paid is summed in grouped joins, not per pair: the regular lines of a candidate month
-all carry the same period (a failed payment's next attempt copies it), so the candidates' own
-group sums them; back pay and reductions are grouped once and joined.
+Each kind is summed on its own so that each sum reads its kind's unique index (the lines'
+indexes are partial, by kind).
 """
 
 from __future__ import annotations
@@ -44,10 +43,18 @@ TMP = "payments_back_pay_due"
 
 _DUE_SQL = """
 INSERT INTO {tmp} (entitlement_id, month, change_id, diff)
-SELECT p.entitlement_id, p.month, c.id, c.new_amount_fen - p.paid - COALESCE(bp.paid, 0) + COALESCE(ov.amount, 0)
+SELECT p.entitlement_id, p.month, c.id,
+       c.new_amount_fen
+       - (SELECT COALESCE(SUM(x.amount_fen), 0) FROM {line} x
+          WHERE x.entitlement_id = p.entitlement_id AND x.month = p.month
+            AND x.kind = 'regular' AND x.status IN ('pending', 'exported', 'paid', 'failed'))
+       - (SELECT COALESCE(SUM(x.amount_fen), 0) FROM {line} x
+          WHERE x.entitlement_id = p.entitlement_id AND x.month = p.month
+            AND x.kind = 'back_pay' AND x.status IN ('pending', 'exported', 'paid', 'failed'))
+       + (SELECT COALESCE(SUM(o.amount_fen), 0) FROM {over} o
+          WHERE o.entitlement_id = p.entitlement_id AND o.month = p.month AND o.reason = 'reduction')
 FROM (
-  SELECT l.entitlement_id, l.month,
-         SUM(CASE WHEN l.status IN ('pending', 'exported', 'paid', 'failed') THEN l.amount_fen ELSE 0 END) AS paid
+  SELECT DISTINCT l.entitlement_id, l.month
   FROM {line} l
   JOIN {change} lc ON lc.id = l.amount_change_id
   JOIN {ent} e ON e.id = l.entitlement_id
@@ -59,19 +66,9 @@ FROM (
     AND e.status IN ('active', 'terminated')
     AND l.month >= e.start_month AND (e.end_month IS NULL OR l.month <= e.end_month)
     AND (pp.death_date IS NULL OR pp.death_date >= l.month)
-  GROUP BY l.entitlement_id, l.month
 ) p
 JOIN {change} c ON c.entitlement_id = p.entitlement_id AND c.new_amount_fen IS NOT NULL
      AND c.effective_month <= p.month AND (c.until_month IS NULL OR c.until_month > p.month)
-LEFT JOIN (
-  SELECT b.entitlement_id, b.month, SUM(b.amount_fen) AS paid FROM {line} b
-  WHERE b.kind = 'back_pay' AND b.month < %s AND b.status IN ('pending', 'exported', 'paid', 'failed')
-  GROUP BY b.entitlement_id, b.month
-) bp ON bp.entitlement_id = p.entitlement_id AND bp.month = p.month
-LEFT JOIN (
-  SELECT o.entitlement_id, o.month, SUM(o.amount_fen) AS amount FROM {over} o
-  WHERE o.reason = 'reduction' GROUP BY o.entitlement_id, o.month
-) ov ON ov.entitlement_id = p.entitlement_id AND ov.month = p.month
 WHERE NOT EXISTS (SELECT 1 FROM {line} b WHERE b.entitlement_id = p.entitlement_id AND b.month = p.month
                   AND b.kind = 'back_pay' AND b.amount_change_id = c.id)
   AND NOT EXISTS (SELECT 1 FROM {over} o WHERE o.entitlement_id = p.entitlement_id AND o.month = p.month
@@ -137,7 +134,7 @@ def compute_back_pay(*, run: PayrollRun, note: str) -> dict:
             cursor.execute(
                 f"CREATE TEMP TABLE {TMP} (entitlement_id integer, month date, change_id integer, diff integer)"
             )
-        cursor.execute(_DUE_SQL.format(**t), [month, f"{run.county.path}%", month])
+        cursor.execute(_DUE_SQL.format(**t), [month, f"{run.county.path}%"])
         now = ops.adapt_datetimefield_value(timezone.now())
         cursor.execute(_BACK_PAY_SQL.format(**t), [run.pk, now])
         added = max(cursor.rowcount, 0)
