@@ -88,6 +88,9 @@ def test_compute_job_runs_in_process_with_progress(jingmen, users, media):
         "entitlements": 30,
         "added": 30,
         "requeued": 0,
+        "back_pay": 0,
+        "reductions": 0,
+        "deductions": 0,
         "lines": 30,
         "total": "3004.35",
     }

@@ -78,7 +78,11 @@ def ensure_demo_data(
     from minzheng.cases.holidays import load_calendar
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.linkage.demo import seed_demo_linkage
-    from minzheng.payments.demo import seed_demo_beneficiaries, seed_demo_oneoff
+    from minzheng.payments.demo import (
+        seed_demo_back_pay_and_recovery,
+        seed_demo_beneficiaries,
+        seed_demo_oneoff,
+    )
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
@@ -98,6 +102,8 @@ def ensure_demo_data(
         accounts = _ensure_accounts()
         log("Social assistance beneficiaries and last month's payroll …")
         seed_demo_beneficiaries(count=400)
+        log("Back pay after a retroactive raise, overpayments in recovery …")
+        seed_demo_back_pay_and_recovery()
         log("Medical assistance: cases with hospital bills across this year …")
         seed_demo_medical()
         log("Poverty registry and medical-insurance enrolments …")

@@ -25,13 +25,14 @@ from minzheng.core.pagination import Listing, paginated
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region
 
-from . import months, oneoff, payroll, recompute, selectors, services
+from . import backpay, months, oneoff, payroll, recompute, recovery, selectors, services
 from .models import (
     Entitlement,
     Handover,
     OneOffBatch,
     OneOffItem,
     OneOffPayable,
+    Overpayment,
     PayrollLine,
     PayrollRun,
     Review,
@@ -95,6 +96,34 @@ class SimulateIn(Schema):
         description='新数值：金额以元计，如 "520"；比例如 "0.10"'
     )
     effective_from: Date
+
+
+class OverpaymentFilter(Schema):
+    status: choice(["", *Overpayment.Status.values]) = ""
+    reason: choice(["", *Overpayment.Reason.values]) = ""
+    township: str = Field(default="", max_length=12, description="乡镇（街道）区划代码")
+
+
+class PlanIn(Schema):
+    method: choice(["deduct", "repay"]) = Field(description="deduct：从以后发放中抵扣；repay：退回")
+    monthly_amount: Yuan | None = Field(
+        default=None, **_money, description="每月抵扣金额（元），抵扣时必填"
+    )
+
+
+class RepaymentIn(Schema):
+    amount: Yuan = Field(**_money, description="退回金额（元）")
+    paid_on: Date = Field(description="退回日期")
+    receipt: str = Field(max_length=64, description="收据号")
+
+
+class WriteoffIn(Schema):
+    reason: str = Field(max_length=2000, description="核销理由（必填）")
+
+
+class WriteoffDecisionIn(Schema):
+    approve: bool
+    reason: str = Field(default="", max_length=2000, description="不同意时必填")
 
 
 class RecomputeIn(Schema):
@@ -193,6 +222,8 @@ def line_out(line: PayrollLine) -> dict:
         "programme": line.programme,
         "month": _month(line.month),
         "attempt": line.attempt,
+        "kind": line.kind,
+        "kind_label": line.get_kind_display(),
         "amount": yuan_str(line.amount_fen),
         "payee_name": line.payee_name,
         "bank_name": line.bank_name,
@@ -254,23 +285,65 @@ def entitlement_detail_out(e: Entitlement) -> dict:
         ],
         "lines": [line_out(line) for line in selectors.lines_of_entitlement(e)[:36]],
         "reviews": [review_out(r) for r in e.reviews.order_by("-id")[:10]],
-        "overpayments": [
+        "overpayments": [overpayment_out(o) for o in e.overpayments.all()],
+    }
+
+
+def overpayment_out(o: Overpayment) -> dict:
+    return {
+        "id": o.pk,
+        "entitlement_id": o.entitlement_id,
+        "line_id": o.line_id,
+        "month": _month(o.month),
+        "amount": yuan_str(o.amount_fen),
+        "recovered": yuan_str(o.recovered_fen),
+        "balance": yuan_str(o.balance_fen),
+        "reason": o.reason,
+        "reason_label": o.get_reason_display(),
+        "status": o.status,
+        "status_label": o.get_status_display(),
+        "method": o.method,
+        "monthly_deduction": yuan_str(o.deduct_monthly_fen) if o.deduct_monthly_fen else None,
+        "note": o.note,
+        "flagged_at": o.flagged_at,
+        "writeoff": {
+            "reason": o.writeoff_reason,
+            "requested_by": o.writeoff_requested_by.get_username()
+            if o.writeoff_requested_by_id
+            else None,
+            "requested_at": o.writeoff_requested_at,
+            "approved_by": o.writeoff_approved_by.get_username()
+            if o.writeoff_approved_by_id
+            else None,
+            "approved_at": o.writeoff_approved_at,
+        },
+    }
+
+
+def overpayment_detail_out(o: Overpayment) -> dict:
+    return overpayment_out(o) | {
+        "household": o.entitlement.household.number,
+        "region": {"code": o.entitlement.region.code, "name": o.entitlement.region.name},
+        "programme": o.entitlement.programme,
+        "repayments": [
             {
-                "id": o.pk,
-                "line_id": o.line_id,
-                "month": _month(o.line.month),
-                "amount": yuan_str(o.amount_fen),
-                "reason": o.reason,
-                "status": o.status,
-                "note": o.note,
+                "id": r.pk,
+                "method": r.method,
+                "amount": yuan_str(r.amount_fen),
+                "paid_on": r.paid_on,
+                "receipt": r.receipt,
+                "line_id": r.line_id,
             }
-            for o in e.overpayments.select_related("line")
+            for r in o.repayments.order_by("id")
         ],
+        "deductions": [line_out(line) for line in o.deductions.order_by("id")],
     }
 
 
 def run_out(run: PayrollRun) -> dict:
+    back = backpay.back_pay_of(run)
     return {
+        "back_pay": {"count": back["count"], "total": yuan_str(back["total_fen"])},
         "id": run.pk,
         "county": {"code": run.county.code, "name": run.county.name},
         "month": _month(run.month),
@@ -440,20 +513,61 @@ def confirm_review(request, review_id: Id, payload: ReviewConfirmIn):
 
 @router.get("/overpayments", response=list[OverpaymentOut])
 @paginated()
-def overpayments(request):
-    return Listing(
-        selectors.overpayments_for(request.user).order_by("-id"),
-        lambda o: {
-            "id": o.pk,
-            "entitlement_id": o.entitlement_id,
-            "household": o.entitlement.household.number,
-            "month": _month(o.line.month),
-            "amount": yuan_str(o.amount_fen),
-            "reason": o.reason,
-            "status": o.status,
-            "note": o.note,
-        },
+def overpayments(request, filters: Query[OverpaymentFilter]):
+    """Overpayments to recover in the caller's regions, newest first."""
+    qs = recovery.overpayment_filters(
+        selectors.overpayments_for(request.user),
+        status=filters.status,
+        reason=filters.reason,
+        township=filters.township,
+    ).order_by("-id")
+    return Listing(qs, lambda o: overpayment_out(o) | {"household": o.entitlement.household.number})
+
+
+@router.get("/overpayments/{int:overpayment_id}", response=dict)
+def get_overpayment(request, overpayment_id: Id):
+    return overpayment_detail_out(selectors.get_overpayment(request.user, overpayment_id))
+
+
+@router.post("/overpayments/{int:overpayment_id}/plan", response=dict)
+def set_plan(request, overpayment_id: Id, payload: PlanIn):
+    """Recover by deduction from later payments (an amount per month) or by repayment."""
+    o = selectors.get_overpayment(request.user, overpayment_id)
+    monthly = yuan_to_fen(payload.monthly_amount) if payload.monthly_amount is not None else None
+    recovery.set_plan(user=request.user, overpayment=o, method=payload.method, monthly_fen=monthly)
+    return overpayment_detail_out(selectors.get_overpayment(request.user, overpayment_id))
+
+
+@router.post("/overpayments/{int:overpayment_id}/repayments", response={201: dict})
+def add_repayment(request, overpayment_id: Id, payload: RepaymentIn):
+    o = selectors.get_overpayment(request.user, overpayment_id)
+    recovery.record_repayment(
+        user=request.user,
+        overpayment=o,
+        amount_fen=yuan_to_fen(payload.amount),
+        paid_on=payload.paid_on,
+        receipt=payload.receipt,
     )
+    return Status(
+        201, overpayment_detail_out(selectors.get_overpayment(request.user, overpayment_id))
+    )
+
+
+@router.post("/overpayments/{int:overpayment_id}/writeoff", response=dict)
+def request_writeoff(request, overpayment_id: Id, payload: WriteoffIn):
+    """Ask for the balance to be written off; a second person with the approving role decides."""
+    o = selectors.get_overpayment(request.user, overpayment_id)
+    recovery.request_writeoff(user=request.user, overpayment=o, reason=payload.reason)
+    return overpayment_detail_out(selectors.get_overpayment(request.user, overpayment_id))
+
+
+@router.post("/overpayments/{int:overpayment_id}/writeoff/decision", response=dict)
+def decide_writeoff(request, overpayment_id: Id, payload: WriteoffDecisionIn):
+    o = selectors.get_overpayment(request.user, overpayment_id)
+    recovery.decide_writeoff(
+        user=request.user, overpayment=o, approve=payload.approve, reason=payload.reason
+    )
+    return overpayment_detail_out(selectors.get_overpayment(request.user, overpayment_id))
 
 
 @router.post("/deaths/scan", response={202: QueuedJobOut})

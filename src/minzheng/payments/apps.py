@@ -16,8 +16,12 @@ class PaymentsConfig(AppConfig):
 
         from .oneoff import payment_events
         from .recompute import may_simulate
-        from .selectors import due_reviews_widget_context, oneoff_widget_context
-        from .signals import on_case_transition
+        from .selectors import (
+            due_reviews_widget_context,
+            oneoff_widget_context,
+            recovery_widget_context,
+        )
+        from .signals import income_found, on_case_transition, on_income_found
         from .views import may_see_payrolls
 
         # An approved application becomes an entitlement (in the approval's transaction).
@@ -27,6 +31,9 @@ class PaymentsConfig(AppConfig):
 
         # A case's timeline shows when and how its decided one-off amount was paid.
         case_timeline.register(payment_events)
+
+        # Income found undeclared (sent by verification) becomes a recovery proposal.
+        income_found.connect(on_income_found, dispatch_uid="payments_on_income_found")
 
         def staff(user) -> bool:
             return user.is_superuser or user.is_staff_role
@@ -55,6 +62,13 @@ class PaymentsConfig(AppConfig):
             order=47,
             visible=may_simulate,
         )
+        nav.register(
+            _("多发追回"),
+            "payments:recovery_list",
+            prefix="/payments/recovery/",
+            order=48,
+            visible=may_see_payrolls,
+        )
         widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)
         nav.register(
             _("一次性救助发放"),
@@ -64,3 +78,4 @@ class PaymentsConfig(AppConfig):
             visible=lambda user: staff(user) and user.role != "leader",
         )
         widgets.register("payments/_oneoff_widget.html", oneoff_widget_context, order=26)
+        widgets.register("payments/_recovery_widget.html", recovery_widget_context, order=26)

@@ -17,7 +17,7 @@ from minzheng.regions.models import Region
 
 from . import months, payroll, services
 from .evaluation import current_facts, evaluate
-from .models import Entitlement, PayrollRun
+from .models import Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun
 
 # Monthly wages drawn for members able to work, and pensions for the elderly (yuan): the
 # households chosen are poor, so most draws are small.
@@ -264,4 +264,105 @@ def seed_demo_oneoff(*, count: int = 100, on: dt.date | None = None, seed: int =
     return {
         "created": OneOffPayable.objects.filter(source_kind="demo").count() - before,
         "batches": batches,
+    }
+
+
+RAISE_REASON = "演示数据：县级复议后追溯提高金额（差额在发放时逐月补发）"
+REDUCE_REASON = "演示数据：复核发现收入增加，追溯下调金额（多发部分追回）"
+
+
+def _paid_history(county: Region, month: dt.date) -> None:
+    """A month's run of the county as the bank confirmed it: computed, then every line paid."""
+    run, _created = PayrollRun.objects.get_or_create(county=county, month=month)
+    if run.status not in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        return
+    payroll.compute_payroll(run=run)
+    run.lines.filter(status=PayrollLine.Status.PENDING).update(status=PayrollLine.Status.PAID)
+    run.status = PayrollRun.Status.RECONCILED
+    run.save(update_fields=["status"])
+    services.refresh_run_totals(run)
+
+
+def seed_demo_back_pay_and_recovery(*, on: dt.date | None = None) -> dict:
+    """东宝区's demo history: the two months before last paid; a retroactive raise for a few
+    households from three months ago (so last month's run carries their back pay), a retroactive
+    reduction for two others (overpayments, one deducted monthly, one repaid with a receipt), and
+    an income finding proposed for recovery. Idempotent; needs the demo's 东宝区 approver."""
+    from minzheng.accounts.models import User
+
+    from . import recovery
+    from .signals import income_found
+
+    on = on or timezone.localdate()
+    user = User.objects.filter(username="dongbao_approver", role="county_approver").first()
+    county = Region.objects.filter(code="420802").first()
+    if user is None or county is None:
+        return {"skipped": True}
+    last = months.add_months(months.month_start(on), -1)
+    first = months.add_months(last, -2)
+    for month in (first, months.add_months(last, -1)):
+        _paid_history(county, month)
+    chosen = list(
+        Entitlement.objects.filter(
+            source=Entitlement.Source.DEMO,
+            region__path__startswith=county.path,
+            status=Entitlement.Status.ACTIVE,
+            start_month__lte=first,
+            programme__in=["dibao_urban", "dibao_rural"],
+        ).order_by("pk")[:9]
+    )
+    done = EntitlementChange.objects.filter(reason__in=[RAISE_REASON, REDUCE_REASON]).exists()
+    if not done and len(chosen) >= 3:
+        for e in chosen[:6]:
+            services.change_amount(
+                user=user,
+                entitlement=e,
+                amount_fen=e.monthly_amount_fen + 3000,
+                from_month=first,
+                reason=RAISE_REASON,
+            )
+        for e in chosen[6:8]:
+            services.change_amount(
+                user=user,
+                entitlement=e,
+                amount_fen=max(e.monthly_amount_fen - 2500, 100),
+                from_month=first,
+                reason=REDUCE_REASON,
+            )
+    run, _created = PayrollRun.objects.get_or_create(county=county, month=last)
+    if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        payroll.compute_payroll(run=run)
+    planned = Overpayment.objects.exclude(method="").exists()
+    reduced = (
+        []
+        if planned
+        else list(Overpayment.objects.filter(reason=Overpayment.Reason.REDUCTION).order_by("pk"))
+    )
+    if reduced:
+        recovery.set_plan(user=user, overpayment=reduced[0], method="deduct", monthly_fen=1000)
+    if len(reduced) > 1:
+        recovery.record_repayment(
+            user=user,
+            overpayment=reduced[1],
+            amount_fen=reduced[1].amount_fen // 2,
+            paid_on=on,
+            receipt="HB-DEMO-0001",
+        )
+    if len(chosen) > 8:
+        income_found.send(
+            sender=None,
+            household_id=chosen[8].household_id,
+            first_month=first,
+            last_month=months.add_months(last, -1),
+            monthly_income_fen=8000,
+            reference="demo-income",
+            note=_("演示数据：税务代扣代缴记录显示有未申报的工资收入"),
+            user=user,
+        )
+    if run.status in (PayrollRun.Status.DRAFT, PayrollRun.Status.COMPUTED):
+        payroll.compute_payroll(run=run)  # the deduction planned above
+    run.refresh_from_db()
+    return {
+        "back_pay_lines": run.lines.filter(kind=PayrollLine.Kind.BACK_PAY).count(),
+        "overpayments": Overpayment.objects.count(),
     }

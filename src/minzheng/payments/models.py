@@ -259,6 +259,11 @@ class PayrollLine(models.Model):
     adds anything and a month is never paid twice. A failed payment stays as it is and is
     re-queued as the next attempt in a later run."""
 
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("当月发放")
+        BACK_PAY = "back_pay", _("补发")
+        DEDUCTION = "deduction", _("抵扣追回")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("待发放")
         EXPORTED = "exported", _("已报送银行")
@@ -301,6 +306,10 @@ class PayrollLine(models.Model):
     )
     programme = models.CharField(_("救助项目"), max_length=32)
     month = models.DateField(_("所属月份"))
+    # Back pay (补发) makes up the difference for a month already paid, under the amount period
+    # `amount_change` now in force for it; a deduction (negative) recovers an overpayment and is
+    # netted into the household's payment of the run in the bank file.
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices, default=Kind.REGULAR)
     attempt = models.PositiveSmallIntegerField(_("发放次数"), default=1)
     amount_fen = models.BigIntegerField(_("金额（分）"))
     amount_change = models.ForeignKey(
@@ -331,6 +340,14 @@ class PayrollLine(models.Model):
         related_name="+",
         db_index=False,
     )
+    recovers = models.ForeignKey(
+        "Overpayment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deductions",
+        db_index=False,
+    )
     created_at = models.DateTimeField(_("计算时间"))
 
     class Meta:
@@ -339,12 +356,31 @@ class PayrollLine(models.Model):
         verbose_name_plural = _("发放明细")
         constraints = [
             models.UniqueConstraint(
-                fields=["entitlement", "month", "attempt"], name="payments_line_attempt_once"
+                fields=["entitlement", "month", "attempt"],
+                condition=Q(kind="regular"),
+                name="payments_line_attempt_once",
             ),
             models.UniqueConstraint(
                 fields=["entitlement", "month"],
-                condition=Q(status__in=LIVE_LINE_STATUSES),
+                condition=Q(status__in=LIVE_LINE_STATUSES, kind="regular"),
                 name="payments_line_live_once",
+            ),
+            # One back pay per month and amount period (a second retroactive change is a new
+            # period, so it pays its own difference), attempts as for regular lines.
+            models.UniqueConstraint(
+                fields=["entitlement", "month", "amount_change", "attempt"],
+                condition=Q(kind="back_pay"),
+                name="payments_backpay_attempt_once",
+            ),
+            models.UniqueConstraint(
+                fields=["entitlement", "month", "amount_change"],
+                condition=Q(status__in=LIVE_LINE_STATUSES, kind="back_pay"),
+                name="payments_backpay_live_once",
+            ),
+            models.UniqueConstraint(
+                fields=["recovers", "run"],
+                condition=Q(kind="deduction"),
+                name="payments_deduction_once_per_run",
             ),
         ]
         indexes = [models.Index(fields=["run", "status"], name="payments_line_run_status")]
@@ -381,31 +417,124 @@ class BankReturn(models.Model):
 
 
 class Overpayment(models.Model):
-    """Money paid for a month the beneficiary was not owed (e.g. after death), to be recovered."""
+    """Money paid that the beneficiary was not owed, to be recovered: a month paid after death or
+    termination (its line), a month whose amount was lowered retroactively after it was paid
+    (the difference), or income a verification found undeclared (a proposal from the
+    verification module). Recovered by deductions from later payments (the payroll nets a
+    monthly amount into the household's payment) or repayments with a receipt; written off only
+    with a second person's approval."""
 
     class Reason(models.TextChoices):
         DEATH = "death", _("死亡后仍有发放")
         TERMINATED = "terminated", _("终止后仍有发放")
+        REDUCTION = "reduction", _("金额追溯下调后多发")
+        VERIFICATION = "verification", _("核对发现未申报收入")
 
     class Status(models.TextChoices):
         OPEN = "open", _("待追回")
+        RECOVERING = "recovering", _("追回中")
         RECOVERED = "recovered", _("已追回")
-        WAIVED = "waived", _("核销")
+        WAIVED = "waived", _("已核销")
 
-    line = models.OneToOneField(PayrollLine, on_delete=models.PROTECT, related_name="overpayment")
+    class Method(models.TextChoices):
+        NONE = "", _("未制定")
+        DEDUCT = "deduct", _("从以后发放中抵扣")
+        REPAY = "repay", _("退回")
+
+    line = models.OneToOneField(
+        PayrollLine, null=True, blank=True, on_delete=models.PROTECT, related_name="overpayment"
+    )
     entitlement = models.ForeignKey(
         Entitlement, on_delete=models.PROTECT, related_name="overpayments"
     )
+    month = models.DateField(_("所属月份"), null=True, blank=True)
+    # A lowered month: the amount period now in force for it (one overpayment per month and period).
+    amount_change = models.ForeignKey(
+        EntitlementChange,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # Natural key of an overpayment found by a computation (a lowered month under an amount
+    # period, a verification finding), so finding it again adds nothing.
+    source_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     amount_fen = models.BigIntegerField(_("金额（分）"))
+    recovered_fen = models.BigIntegerField(_("已追回（分）"), default=0)
     reason = models.CharField(_("原因"), max_length=16, choices=Reason.choices)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    method = models.CharField(
+        _("追回方式"), max_length=16, choices=Method.choices, default=Method.NONE, blank=True
+    )
+    deduct_monthly_fen = models.BigIntegerField(_("每月抵扣（分）"), null=True, blank=True)
+    writeoff_reason = models.TextField(_("核销理由"), blank=True)
+    writeoff_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    writeoff_requested_at = models.DateTimeField(null=True, blank=True)
+    writeoff_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    writeoff_approved_at = models.DateTimeField(null=True, blank=True)
     flagged_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("多发待追回")
         verbose_name_plural = _("多发待追回")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entitlement", "month", "amount_change"],
+                condition=Q(reason="reduction"),
+                name="payments_reduction_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} #{self.pk}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.entitlement.audit_region_code
+
+    @property
+    def balance_fen(self) -> int:
+        return self.amount_fen - self.recovered_fen
+
+
+class Repayment(models.Model):
+    """Money recovered on an overpayment: a repayment with its receipt, or a deduction the bank
+    confirmed paid (its line)."""
+
+    class Method(models.TextChoices):
+        REPAY = "repay", _("退回")
+        DEDUCTION = "deduction", _("发放抵扣")
+
+    overpayment = models.ForeignKey(
+        Overpayment, on_delete=models.PROTECT, related_name="repayments"
+    )
+    method = models.CharField(_("方式"), max_length=16, choices=Method.choices)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    paid_on = models.DateField(_("日期"))
+    receipt = models.CharField(_("收据号"), max_length=64, blank=True)
+    line = models.OneToOneField(
+        PayrollLine, null=True, blank=True, on_delete=models.PROTECT, related_name="repayment"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("追回记录")
+        verbose_name_plural = _("追回记录")
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.overpayment.audit_region_code
 
 
 class Review(models.Model):

@@ -30,7 +30,7 @@ from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Household, Person
 from minzheng.regions.models import Region
 
-from . import months
+from . import backpay, months, recovery
 from .bankfile import EXPORT_HEADER as EXPORT_HEADER  # the bank format, shared with one-offs
 from .bankfile import bank_file, check_format, match_return, read_return
 from .models import BankReturn, Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun
@@ -140,13 +140,13 @@ def _tables() -> dict:
 
 
 _INSERT_COLUMNS = (
-    "run_id, entitlement_id, household_id, person_id, region_id, programme, month, attempt, amount_fen, "
+    "run_id, entitlement_id, household_id, person_id, region_id, programme, month, kind, attempt, amount_fen, "
     "amount_change_id, payee_name, bank_name, account_cipher, account_masked, status, failure_reason, created_at"
 )
 
 _COMPUTE_SQL = """
 INSERT INTO {line} ({columns})
-SELECT %s, e.id, e.household_id, e.person_id, e.region_id, e.programme, %s, 1, c.new_amount_fen,
+SELECT %s, e.id, e.household_id, e.person_id, e.region_id, e.programme, %s, 'regular', 1, c.new_amount_fen,
        c.id, COALESCE(pp.name, hp.name, ''), h.bank_name, h.bank_account_cipher, h.bank_account_masked, 'pending', '', %s
 FROM {ent} e
 JOIN {region} r ON r.id = e.region_id
@@ -165,13 +165,13 @@ ON CONFLICT DO NOTHING
 
 _REQUEUE_SQL = """
 INSERT INTO {line} ({columns}, requeued_from_id)
-SELECT %s, f.entitlement_id, f.household_id, f.person_id, f.region_id, f.programme, f.month, f.attempt + 1, f.amount_fen,
+SELECT %s, f.entitlement_id, f.household_id, f.person_id, f.region_id, f.programme, f.month, f.kind, f.attempt + 1, f.amount_fen,
        f.amount_change_id, f.payee_name, h.bank_name, h.bank_account_cipher, h.bank_account_masked, 'pending', '', %s, f.id
 FROM {line} f
 JOIN {run} fr ON fr.id = f.run_id
 JOIN {ent} e ON e.id = f.entitlement_id
 JOIN {household} h ON h.id = f.household_id
-WHERE f.status = 'failed' AND fr.county_id = %s AND fr.month < %s
+WHERE f.status = 'failed' AND f.kind IN ('regular', 'back_pay') AND fr.county_id = %s AND fr.month < %s
   AND (e.end_month IS NULL OR f.month <= e.end_month)
 ON CONFLICT DO NOTHING
 """
@@ -255,6 +255,13 @@ def compute_payroll(
         )
         requeued = max(cursor.rowcount, 0)
         cursor.execute(_MARK_REQUEUED_SQL.format(**t), [run.pk])
+    # After the re-queueing, so a failed payment counts once (docs: payments/backpay.py).
+    with transaction.atomic():
+        _lock_open_run(run.pk)
+        settled = backpay.compute_back_pay(
+            run=run, note=_("%(m)s 发放时发现金额已追溯下调") % {"m": months.label(month)}
+        )
+        deductions = recovery.add_deductions(run=run)
     with transaction.atomic():
         run = (
             PayrollRun.objects.select_for_update(of=("self",))
@@ -271,6 +278,9 @@ def compute_payroll(
             "entitlements": total,
             "added": added,
             "requeued": requeued,
+            "back_pay": settled["back_pay"],
+            "reductions": settled["reductions"],
+            "deductions": deductions,
             "lines": run.line_count,
             "total": yuan_str(run.total_fen),
         }
@@ -280,7 +290,7 @@ def compute_payroll(
             object_repr=f"{county.name} {months.label(month)}",
             after=result,
             note=_(
-                "计算月度发放：新增 %(added)s 笔、重新发放 %(requeued)s 笔，共 %(lines)s 笔 %(total)s 元"
+                "计算月度发放：新增 %(added)s 笔、重新发放 %(requeued)s 笔、补发 %(back_pay)s 笔、抵扣 %(deductions)s 笔，共 %(lines)s 笔 %(total)s 元"
             )
             % result,
         )
@@ -324,10 +334,15 @@ def _export_rows(run: PayrollRun):
         PayrollLine.objects.filter(
             run=run, status__in=[PayrollLine.Status.PENDING, PayrollLine.Status.EXPORTED]
         )
+        .exclude(kind=PayrollLine.Kind.DEDUCTION)
         .select_related("region", "region__parent", "household")
         .order_by("id")
     )
+    deducted = recovery.deductions_by_line(run)
     for line in lines.iterator(chunk_size=5000):
+        amount = line.amount_fen + deducted.get(line.pk, 0)
+        if amount <= 0:
+            continue  # wholly recovered by deduction: nothing goes to the bank
         township = line.region.parent
         programme = PROGRAMME_BY_CODE.get(line.programme)
         yield [
@@ -339,7 +354,7 @@ def _export_rows(run: PayrollRun):
             line.payee_name,
             line.bank_name,
             crypto.decrypt(line.account_cipher),
-            yuan_decimal(line.amount_fen),
+            yuan_decimal(amount),
             programme.name if programme else line.programme,
             months.label(line.month),
         ]
@@ -360,6 +375,7 @@ def export_payroll(*, user, run: PayrollRun, fmt: str) -> tuple[bytes, str, str]
     PayrollLine.objects.filter(run=run, status=PayrollLine.Status.PENDING).update(
         status=PayrollLine.Status.EXPORTED
     )
+    recovery.settle_netted_to_zero(run=run)
     before = run.status
     run.status = PayrollRun.Status.EXPORTED
     run.exported_by, run.exported_at = user, timezone.now()
@@ -402,9 +418,16 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
             run=run, pk__in=[int(r) for r in refs if r.isdigit()]
         )
     }
+    # A household's payment is sent net of the deductions taken from it, so the bank confirms
+    # the net amount; deduction lines themselves are never on the bank file.
+    deducted = recovery.deductions_by_line(run)
     changes, results, counts = match_return(
         parsed,
-        {ref: (line.status, line.amount_fen) for ref, line in lines.items()},
+        {
+            ref: (line.status, line.amount_fen + deducted.get(line.pk, 0))
+            for ref, line in lines.items()
+            if line.kind != PayrollLine.Kind.DEDUCTION
+        },
         status_label=lambda status: PayrollLine.Status(status).label,
         unknown_message=_("流水号不属于本月发放"),
     )
@@ -420,6 +443,8 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
         if outcome == "failed":
             # The money did not leave: nothing to recover for this line.
             Overpayment.objects.filter(line=line, status=Overpayment.Status.OPEN).delete()
+        if line.pk in deducted:
+            recovery.settle_deductions(line=line, outcome=outcome)
     bank_return.rows = results
     bank_return.row_count = len(parsed)
     bank_return.paid, bank_return.failed = counts["paid"], counts["failed"]

@@ -180,10 +180,23 @@ def open_review(entitlement: Entitlement) -> Review | None:
 def overpayments_for(user) -> QuerySet[Overpayment]:
     if user is not None and user.is_authenticated and user.role == Role.RESIDENT:
         return Overpayment.objects.none()
-    visible = entitlements_for(user).values("pk")
-    return Overpayment.objects.filter(entitlement__in=visible).select_related(
-        "line", "entitlement", "entitlement__household"
+    if not _staff(user):
+        return Overpayment.objects.none()
+    return Overpayment.objects.filter(scope_q(user, "entitlement__region")).select_related(
+        "line",
+        "entitlement",
+        "entitlement__household",
+        "entitlement__region",
+        "writeoff_requested_by",
+        "writeoff_approved_by",
     )
+
+
+def get_overpayment(user, pk: int) -> Overpayment:
+    found = overpayments_for(user).filter(pk=pk).first()
+    if found is None:
+        raise NotFoundOrOutOfScope()
+    return found
 
 
 def due_reviews_widget_context(user, *, limit: int = 8) -> dict | None:
@@ -294,4 +307,40 @@ def oneoff_widget_context(user) -> dict | None:
         "pending_fen": totals["pending_fen"] or 0,
         "failed": totals["failed"],
         "batches": list(batches_for(user)[:3]),
+    }
+
+
+def overpayment_totals(qs: QuerySet[Overpayment]) -> dict:
+    found = qs.order_by().aggregate(
+        count=Count("id"), amount=Sum("amount_fen"), recovered=Sum("recovered_fen")
+    )
+    amount, recovered = found["amount"] or 0, found["recovered"] or 0
+    return {"count": found["count"], "amount_fen": amount, "recovered_fen": recovered}
+
+
+def deductions_of(run: PayrollRun) -> QuerySet[PayrollLine]:
+    return run.lines.filter(kind=PayrollLine.Kind.DEDUCTION).select_related("household", "recovers")
+
+
+def _balance(qs: QuerySet[Overpayment]) -> int:
+    found = qs.order_by().aggregate(a=Sum("amount_fen"), r=Sum("recovered_fen"))
+    return (found["a"] or 0) - (found["r"] or 0)
+
+
+def recovery_widget_context(user) -> dict | None:
+    """Workbench card `payments/_recovery_widget.html`: overpayments to recover in the user's
+    regions, and write-offs waiting for the user's approval. None for staff below the county."""
+    from .views import may_see_payrolls
+
+    if not may_see_payrolls(user):
+        return None
+    mine = overpayments_for(user)
+    open_ = mine.filter(status__in=["open", "recovering"])
+    return {
+        "open": open_.filter(status="open").count(),
+        "recovering": open_.filter(status="recovering").count(),
+        "balance_fen": _balance(open_),
+        "writeoffs_waiting": open_.filter(writeoff_requested_by__isnull=False)
+        .exclude(writeoff_requested_by=user)
+        .count(),
     }

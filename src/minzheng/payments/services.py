@@ -157,16 +157,18 @@ def _set_amount(
 
 
 def refresh_run_totals(run: PayrollRun) -> PayrollRun:
+    # Totals are what goes to the bank (deductions netted in); counts are payments, not deductions.
     lines = PayrollLine.objects.filter(run=run)
     counted = lines.exclude(status__in=[PayrollLine.Status.CANCELLED])
     totals = counted.aggregate(total=Sum("amount_fen"))
     paid = lines.filter(status=PayrollLine.Status.PAID).aggregate(total=Sum("amount_fen"))
+    payments = lines.exclude(kind=PayrollLine.Kind.DEDUCTION)
     failed = lines.filter(
         status__in=[PayrollLine.Status.FAILED, PayrollLine.Status.REQUEUED]
     ).aggregate(total=Sum("amount_fen"))
-    run.line_count = counted.count()
+    run.line_count = counted.exclude(kind=PayrollLine.Kind.DEDUCTION).count()
     run.total_fen = totals["total"] or 0
-    run.paid_count = lines.filter(status=PayrollLine.Status.PAID).count()
+    run.paid_count = payments.filter(status=PayrollLine.Status.PAID).count()
     run.paid_fen = paid["total"] or 0
     run.failed_count = lines.filter(
         status__in=[PayrollLine.Status.FAILED, PayrollLine.Status.REQUEUED]
@@ -200,12 +202,15 @@ def _stop_lines_after(
         status=PayrollLine.Status.CANCELLED
     )
     flagged = 0
-    for line in later.filter(
-        status__in=[PayrollLine.Status.EXPORTED, PayrollLine.Status.PAID]
-    ).exclude(overpayment__isnull=False):
+    for line in (
+        later.filter(status__in=[PayrollLine.Status.EXPORTED, PayrollLine.Status.PAID])
+        .exclude(kind=PayrollLine.Kind.DEDUCTION)  # money kept back, not paid out
+        .exclude(overpayment__isnull=False)
+    ):
         Overpayment.objects.create(
             line=line,
             entitlement=entitlement,
+            month=line.month,
             amount_fen=line.amount_fen,
             reason=overpayment_reason,
             note=note[:300],

@@ -4,6 +4,8 @@ so the cases module never imports payments."""
 
 from __future__ import annotations
 
+from django.dispatch import Signal
+
 from minzheng.cases.models import Case
 
 
@@ -22,3 +24,17 @@ def on_case_transition(sender, instance=None, name: str = "", **kwargs) -> None:
 
         # Emergency help already handed over: shown with the payments, never paid again.
         oneoff.on_emergency_granted(instance)
+
+
+# Sent by a module that finds a beneficiary's income undeclared (verification, when staff
+# confirm an income finding): payments turns it into a recovery proposal, one per entitlement of
+# the household paid for the months concerned. Arguments (keywords): household_id, person_id,
+# first_month and last_month (dates, first days), monthly_income_fen, reference (a stable key of
+# the finding, so sending it again adds nothing), note, user. Connected in payments/apps.py.
+income_found = Signal()
+
+
+def on_income_found(sender, **kwargs) -> None:
+    from .recovery import propose_from_income
+
+    propose_from_income(**{k: v for k, v in kwargs.items() if k != "signal"})

@@ -38,6 +38,9 @@ urlpatterns = [
         views.oneoff_batch_export,
         name="oneoff_batch_export",
     ),
+    path("recovery/", views.recovery_list, name="recovery_list"),
+    path("recovery/<int:pk>/", views.recovery_detail, name="recovery_detail"),
+    path("recovery/<int:pk>/act/<str:action>/", views.recovery_action, name="recovery_action"),
     path("simulator/", views.simulator, name="simulator"),
     path("simulator/apply/", views.simulator_apply, name="simulator_apply"),
 ]

@@ -27,13 +27,14 @@ from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region, regions_for
 from minzheng.web.views.base import page, paginate
 
-from . import months, oneoff, payroll, recompute, selectors, services
+from . import backpay, months, oneoff, payroll, recompute, recovery, selectors, services
 from .models import (
     Entitlement,
     Handover,
     OneOffBatch,
     OneOffItem,
     OneOffPayable,
+    Overpayment,
     PayrollLine,
     PayrollRun,
     Review,
@@ -137,7 +138,7 @@ def entitlement_detail(request, pk):
             "lines": selectors.lines_of_entitlement(entitlement)[:36],
             "reviews": entitlement.reviews.order_by("-id")[:10],
             "open_review": selectors.open_review(entitlement),
-            "overpayments": entitlement.overpayments.select_related("line"),
+            "overpayments": entitlement.overpayments.all(),
             "may_change": may_change_entitlements(user),
             "last_month_default": months.label(months.month_start(today)),
             "next_month": months.label(months.next_month(today)),
@@ -353,6 +354,9 @@ def payroll_detail(request, pk):
         "status": status,
         "line_statuses": PayrollLine.Status.choices,
         "returns": run.returns.all()[:20],
+        "back_pay": backpay.back_pay_of(run),
+        "back_pay_households": backpay.back_pay_by_household(run),
+        "deductions": selectors.deductions_of(run),
         "missing_accounts": run.lines.filter(account_masked="").count(),
     }
     return render(request, "payments/payroll_detail.html", context)
@@ -772,3 +776,107 @@ def oneoff_batch_export(request, pk, fmt):
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# ---------------------------------------------------------------- recovery of overpayments
+
+
+def _recovery_page(view):
+    return page(
+        check=may_see_payrolls, message=gettext_lazy("只有县级及以上工作人员可以办理多发追回")
+    )(view)
+
+
+def _townships(user) -> list[Region]:
+    return list(regions_for(user).filter(level=Region.Level.TOWNSHIP).order_by("code"))
+
+
+@_recovery_page
+def recovery_list(request):
+    user = request.user
+    filters = {k: request.GET.get(k, "").strip() for k in ("status", "reason", "township")}
+    qs = recovery.overpayment_filters(selectors.overpayments_for(user), **filters).order_by("-id")
+    return render(
+        request,
+        "payments/recovery_list.html",
+        {
+            "page_obj": paginate(request, qs),
+            "filters": filters,
+            "statuses": Overpayment.Status.choices,
+            "reasons": Overpayment.Reason.choices,
+            "townships": _townships(user),
+            "totals": selectors.overpayment_totals(qs),
+        },
+    )
+
+
+@_recovery_page
+def recovery_detail(request, pk):
+    user = request.user
+    o = selectors.get_overpayment(user, pk)
+    return render(
+        request,
+        "payments/recovery_detail.html",
+        {
+            "o": o,
+            "repayments": o.repayments.order_by("id"),
+            "deductions": o.deductions.select_related("run").order_by("id"),
+            "may_manage": recovery.may_manage(user),
+            "may_approve": recovery.may_approve_writeoff(user)
+            and o.writeoff_requested_by_id not in (None, user.pk),
+            "today": timezone.localdate().isoformat(),
+            "open": o.status in recovery.OPEN_STATUSES,
+        },
+    )
+
+
+@require_POST
+@_recovery_page
+def recovery_action(request, pk, action):
+    user = request.user
+    o = selectors.get_overpayment(user, pk)
+    post = request.POST
+    try:
+        if action == "plan":
+            method = post.get("method", "")
+            monthly = _amount(post.get("monthly_amount", "")) if method == "deduct" else None
+            recovery.set_plan(user=user, overpayment=o, method=method, monthly_fen=monthly)
+            messages.success(request, _("追回计划已保存"))
+        elif action == "repay":
+            try:
+                paid_on = dt.date.fromisoformat(post.get("paid_on", ""))
+            except ValueError:
+                raise ServiceError({"paid_on": [_("请填写退回日期")]}) from None
+            recovery.record_repayment(
+                user=user,
+                overpayment=o,
+                amount_fen=_amount(post.get("amount", "")),
+                paid_on=paid_on,
+                receipt=post.get("receipt", ""),
+            )
+            messages.success(request, _("退回已登记"))
+        elif action == "writeoff":
+            recovery.request_writeoff(user=user, overpayment=o, reason=post.get("reason", ""))
+            messages.success(request, _("已申请核销，等待审批"))
+        elif action == "writeoff_decision":
+            approve = post.get("decision") == "approve"
+            recovery.decide_writeoff(
+                user=user, overpayment=o, approve=approve, reason=post.get("reason", "")
+            )
+            messages.success(request, _("已核销") if approve else _("已退回核销申请"))
+        else:
+            raise ServiceError({"action": [_("未知操作")]})
+    except ServiceError as exc:
+        _report(
+            request,
+            exc,
+            {
+                "amount": _("金额"),
+                "monthly_amount": _("每月抵扣金额"),
+                "method": _("追回方式"),
+                "paid_on": _("退回日期"),
+                "receipt": _("收据号"),
+                "reason": _("理由"),
+            },
+        )
+    return redirect("payments:recovery_detail", pk=o.pk)

@@ -19,6 +19,8 @@ from minzheng.cases.selectors import can_see as can_see_case
 from minzheng.core import audit, jobs
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
+from minzheng.payments import months as payment_months
+from minzheng.payments.signals import income_found
 
 from . import coverage, imports, rules
 from . import exchange as exchange_module
@@ -270,7 +272,42 @@ def set_finding_status(*, user, finding: Finding, status: str, note: str) -> Fin
         )
         finding.save(update_fields=["status", "note", "status_by", "status_at", "updated_at"])
         change.note = finding.get_status_display()
+    if status == Finding.Status.CONFIRMED:
+        _announce_income(finding, user)
     return finding
+
+
+# Rules whose confirmed finding is income the household did not declare: evidence key of the
+# total over the period, of the number of months and of the last month.
+INCOME_RULES = {"taxed_income": ("total_fen", "months", "last_period")}
+
+
+def _announce_income(finding: Finding, user) -> None:
+    """Tell whoever pays the household (payments) that income was found for these months, so
+    what was paid on the declared income can be proposed for recovery."""
+    keys = INCOME_RULES.get(finding.rule)
+    if keys is None:
+        return
+    evidence = finding.evidence or {}
+    try:
+        total, count = int(evidence[keys[0]]), int(evidence[keys[1]])
+        last = dt.date.fromisoformat(str(evidence[keys[2]])[:10])
+    except (KeyError, TypeError, ValueError):
+        return
+    if total <= 0 or count <= 0:
+        return
+    last = payment_months.month_start(last)
+    income_found.send(
+        sender=Finding,
+        household_id=finding.household_id,
+        person_id=finding.person_id,
+        first_month=payment_months.add_months(last, 1 - count),
+        last_month=last,
+        monthly_income_fen=total // count,
+        reference=f"finding{finding.pk}",
+        note=str(finding.message)[:300],
+        user=user,
+    )
 
 
 def latest_run(case: Case) -> Run | None:
