@@ -208,7 +208,7 @@ def test_a_window_application_is_paid_the_rules_amount_in_the_browser(
     row = approver.get_by_test_id("lines").locator("tbody tr", has_text=household.number)
     expect(row).to_have_count(1)
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-    assert cells[4:6] == ["2016-11", yuan(expected)]
+    assert cells[4:7] == ["2016-11", "当月发放", yuan(expected)]
     approver.screenshot(path=str(SCREENSHOTS / f"window-{shot}-4-payroll.png"), full_page=True)
 
 

@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
@@ -263,23 +263,23 @@ ACTION_FORMS = {
     "emergency_paperwork": forms.OnForm,
 }
 ACTION_LABELS = {
-    "upload": _lazy("上传材料"),
-    "authorisation": _lazy("登记核对授权书"),
-    "accept": _lazy("受理"),
-    "complete_materials": _lazy("材料已补齐"),
-    "verification": _lazy("登记信息核对结果"),
-    "investigation": _lazy("登记入户调查"),
-    "appraisal": _lazy("登记民主评议"),
-    "township_review": _lazy("乡镇审核"),
-    "objection": _lazy("登记公示异议"),
-    "resolve_objection": _lazy("办结公示异议"),
-    "close_publicity": _lazy("公示期满，报送县级审批"),
-    "spot_check": _lazy("登记入户抽查"),
-    "county_decision": _lazy("县级审批"),
-    "withdraw": _lazy("撤回申请"),
-    "staff_relative": _lazy("近亲属备案"),
-    "emergency_grant": _lazy("先行救助"),
-    "emergency_paperwork": _lazy("手续已补齐，报县级确认"),
+    "upload": gettext_lazy("上传材料"),
+    "authorisation": gettext_lazy("登记核对授权书"),
+    "accept": gettext_lazy("受理"),
+    "complete_materials": gettext_lazy("材料已补齐"),
+    "verification": gettext_lazy("登记信息核对结果"),
+    "investigation": gettext_lazy("登记入户调查"),
+    "appraisal": gettext_lazy("登记民主评议"),
+    "township_review": gettext_lazy("乡镇审核"),
+    "objection": gettext_lazy("登记公示异议"),
+    "resolve_objection": gettext_lazy("办结公示异议"),
+    "close_publicity": gettext_lazy("公示期满，报送县级审批"),
+    "spot_check": gettext_lazy("登记入户抽查"),
+    "county_decision": gettext_lazy("县级审批"),
+    "withdraw": gettext_lazy("撤回申请"),
+    "staff_relative": gettext_lazy("近亲属备案"),
+    "emergency_grant": gettext_lazy("先行救助"),
+    "emergency_paperwork": gettext_lazy("手续已补齐，报县级确认"),
 }
 # Actions shown open (the main step of the stage) rather than folded away.
 PRIMARY = {
