@@ -190,20 +190,12 @@ class EntitlementChange(models.Model):
         ]
 
 
-class PayrollRun(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("待计算")
-        COMPUTED = "computed", _("已计算，待审核")
-        APPROVED = "approved", _("已审核，待导出")
-        EXPORTED = "exported", _("已导出银行文件")
-        RECONCILED = "reconciled", _("已对账")
+class BankBatch(models.Model):
+    """What a monthly payroll run and a one-off batch share: a county's payments sent to the bank
+    together, their totals, and who computed, approved and exported them."""
 
     county = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（市、区）")
-    )
-    month = models.DateField(_("发放月份"))
-    status = models.CharField(
-        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
     line_count = models.PositiveIntegerField(_("发放笔数"), default=0)
     total_fen = models.BigIntegerField(_("发放总额（分）"), default=0)
@@ -218,7 +210,6 @@ class PayrollRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -234,6 +225,28 @@ class PayrollRun(models.Model):
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.county.code if self.county_id else ""
+
+
+class PayrollRun(BankBatch):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待计算")
+        COMPUTED = "computed", _("已计算，待审核")
+        APPROVED = "approved", _("已审核，待导出")
+        EXPORTED = "exported", _("已导出银行文件")
+        RECONCILED = "reconciled", _("已对账")
+
+    month = models.DateField(_("发放月份"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+
+    class Meta:
         ordering = ["-month", "county__code"]
         verbose_name = _("月度发放")
         verbose_name_plural = _("月度发放")
@@ -245,10 +258,6 @@ class PayrollRun(models.Model):
 
     def __str__(self):
         return f"{self.county_id}:{self.month:%Y-%m}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.county.code if self.county_id else ""
 
 
 class PayrollLine(models.Model):
@@ -687,7 +696,7 @@ class OneOffPayable(models.Model):
         return self.status in self.SETTLED
 
 
-class OneOffBatch(models.Model):
+class OneOffBatch(BankBatch):
     class Status(models.TextChoices):
         DRAFT = "draft", _("待编制")
         COMPUTED = "computed", _("已编制，待审核")
@@ -695,40 +704,11 @@ class OneOffBatch(models.Model):
         EXPORTED = "exported", _("已导出银行文件")
         RECONCILED = "reconciled", _("已对账")
 
-    county = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（市、区）")
-    )
     pay_date = models.DateField(_("发放日期"))
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
-    line_count = models.PositiveIntegerField(_("发放笔数"), default=0)
-    total_fen = models.BigIntegerField(_("发放总额（分）"), default=0)
-    paid_count = models.PositiveIntegerField(_("成功笔数"), default=0)
-    paid_fen = models.BigIntegerField(_("成功金额（分）"), default=0)
-    failed_count = models.PositiveIntegerField(_("失败笔数"), default=0)
-    failed_fen = models.BigIntegerField(_("失败金额（分）"), default=0)
-    job = models.ForeignKey(
-        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     computed_at = models.DateTimeField(_("编制时间"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("审核人"),
-    )
-    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    exported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-pay_date", "county__code"]
@@ -742,10 +722,6 @@ class OneOffBatch(models.Model):
 
     def __str__(self):
         return f"{self.county_id}:{self.pay_date}"
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.county.code if self.county_id else ""
 
 
 class OneOffItem(models.Model):
