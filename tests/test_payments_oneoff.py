@@ -557,6 +557,15 @@ def test_pages_handover_form_and_scope(world, set_today, client):
     assert (payable.status, payable.paid_on) == ("cash", D("2016-11-02"))
     page = client.get(f"/payments/oneoff/payables/{payable.pk}/").content.decode()
     assert "已现金发放" in page and "刘强" in page and 'name="recipient_name"' not in page
+    # The signature opens decrypted, for those who see the payable, and each opening is audited.
+    evidence = f"/payments/oneoff/payables/{payable.pk}/handover/evidence/"
+    assert 'data-testid="handover-evidence"' in page and evidence in page
+    opened = client.get(evidence)
+    assert opened.status_code == 200 and opened["Content-Type"] == "image/png"
+    assert b"".join(opened.streaming_content) == PNG_BYTES
+    assert AuditEvent.objects.filter(
+        action="view", object_type="payments.handover", object_id=str(payable.handover.pk)
+    ).exists()
     # The clerk runs no batches; another county's approver sees neither payable nor batch.
     assert client.get("/payments/oneoff/batches/1/").status_code in (403, 404)
     batch = oneoff.create_batch(
@@ -566,6 +575,7 @@ def test_pages_handover_form_and_scope(world, set_today, client):
     )
     client.force_login(world["users"]["zhongxiang_approver"])
     assert client.get(f"/payments/oneoff/payables/{payable.pk}/").status_code == 404
+    assert client.get(evidence).status_code == 404
     assert client.get(f"/payments/oneoff/batches/{batch.pk}/").status_code == 404
     client.force_login(world["users"]["dongbao_approver"])
     assert "东宝区" in client.get(f"/payments/oneoff/batches/{batch.pk}/").content.decode()

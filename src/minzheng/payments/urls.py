@@ -21,6 +21,11 @@ urlpatterns = [
     path("oneoff/", views.oneoff_payables, name="oneoff_payables"),
     path("oneoff/payables/<int:pk>/", views.oneoff_payable, name="oneoff_payable"),
     path("oneoff/payables/<int:pk>/handover/", views.oneoff_handover, name="oneoff_handover"),
+    path(
+        "oneoff/payables/<int:pk>/handover/evidence/",
+        views.oneoff_handover_evidence,
+        name="oneoff_handover_evidence",
+    ),
     path("oneoff/batches/new/", views.oneoff_batch_create, name="oneoff_batch_create"),
     path("oneoff/batches/<int:pk>/", views.oneoff_batch, name="oneoff_batch"),
     path(

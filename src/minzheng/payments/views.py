@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from minzheng.accounts.models import Role
 from minzheng.assistance.params import PROGRAMMES, REGISTRY
+from minzheng.core import audit
 from minzheng.core.errors import ServiceError
-from minzheng.core.models import Job
+from minzheng.core.models import AuditEvent, Job
 from minzheng.core.money import yuan_str, yuan_to_fen
 from minzheng.regions.models import Region
 from minzheng.regions.selectors import get_region, regions_for
@@ -606,6 +607,27 @@ def oneoff_payables(request):
             "default_date": timezone.localdate().isoformat(),
         },
     )
+
+
+@staff_page
+def oneoff_handover_evidence(request, pk):
+    """The recipient's signature or photo of a cash / in-kind handover, decrypted for a user who
+    may see the payable; every opening is audited."""
+    payable = selectors.get_payable(request.user, pk)
+    handover = getattr(payable, "handover", None)
+    if handover is None or not handover.evidence:
+        raise Http404()
+    audit.record(
+        AuditEvent.Action.VIEW,
+        obj=handover,
+        region_code=payable.audit_region_code,
+        note=gettext("查看现金和实物发放的签字或照片"),
+    )
+    extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+    response = FileResponse(handover.evidence.open("rb"), content_type=handover.evidence_type)
+    name = f"handover-{handover.pk}{extension.get(handover.evidence_type, '')}"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @staff_page
