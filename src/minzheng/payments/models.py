@@ -399,10 +399,10 @@ class PayrollLine(models.Model):
         return self.region.code if self.region_id else ""
 
 
-class BankReturn(models.Model):
-    """A bank's return file for one payroll run; the same file imported again changes nothing."""
+class ReturnFile(models.Model):
+    """What the bank's return files of a payroll run and of a one-off batch share: the file, its
+    digest (the same file imported again changes nothing) and the per-row report."""
 
-    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="returns")
     file_name = models.CharField(_("文件名"), max_length=200)
     sha256 = models.CharField(max_length=64)
     rows = models.JSONField(_("逐行结果"), default=list)
@@ -415,6 +415,21 @@ class BankReturn(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def save_report(self, *, rows: list[dict], row_count: int, counts: dict) -> None:
+        self.rows, self.row_count = rows, row_count
+        self.paid, self.failed = counts["paid"], counts["failed"]
+        self.unchanged, self.errors = counts["unchanged"], counts["errors"]
+        self.save()
+
+
+class BankReturn(ReturnFile):
+    """A bank's return file for one payroll run; the same file imported again changes nothing."""
+
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="returns")
 
     class Meta:
         ordering = ["-id"]
@@ -802,22 +817,10 @@ class OneOffItem(models.Model):
         return self.region.code if self.region_id else ""
 
 
-class OneOffReturn(models.Model):
+class OneOffReturn(ReturnFile):
     """A bank's return file for one batch; the same file imported again changes nothing."""
 
     batch = models.ForeignKey(OneOffBatch, on_delete=models.CASCADE, related_name="returns")
-    file_name = models.CharField(_("文件名"), max_length=200)
-    sha256 = models.CharField(max_length=64)
-    rows = models.JSONField(_("逐行结果"), default=list)
-    row_count = models.PositiveIntegerField(_("行数"), default=0)
-    paid = models.PositiveIntegerField(_("确认成功"), default=0)
-    failed = models.PositiveIntegerField(_("确认失败"), default=0)
-    unchanged = models.PositiveIntegerField(_("此前已确认"), default=0)
-    errors = models.PositiveIntegerField(_("无法匹配或有冲突"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]

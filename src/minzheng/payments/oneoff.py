@@ -706,11 +706,11 @@ def import_returns(*, user, batch: OneOffBatch, file_name: str, content: bytes) 
             )
     # A plain success needs no line of its own (the counts say how many): the report keeps the
     # rows that need reading, so a 50,000-row return stays small.
-    bank_return.rows = [row for row in results if row["result"] != "paid"]
-    bank_return.row_count = len(parsed)
-    bank_return.paid, bank_return.failed = counts["paid"], counts["failed"]
-    bank_return.unchanged, bank_return.errors = counts["unchanged"], counts["errors"]
-    bank_return.save()
+    bank_return.save_report(
+        rows=[row for row in results if row["result"] != "paid"],
+        row_count=len(parsed),
+        counts=counts,
+    )
     refresh_totals(batch)
     if not OneOffItem.objects.filter(batch=batch, status=OneOffItem.Status.EXPORTED).exists():
         batch.status = OneOffBatch.Status.RECONCILED

@@ -445,11 +445,7 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
             Overpayment.objects.filter(line=line, status=Overpayment.Status.OPEN).delete()
         if line.pk in deducted:
             recovery.settle_deductions(line=line, outcome=outcome)
-    bank_return.rows = results
-    bank_return.row_count = len(parsed)
-    bank_return.paid, bank_return.failed = counts["paid"], counts["failed"]
-    bank_return.unchanged, bank_return.errors = counts["unchanged"], counts["errors"]
-    bank_return.save()
+    bank_return.save_report(rows=results, row_count=len(parsed), counts=counts)
     refresh_run_totals(run)
     if not PayrollLine.objects.filter(run=run, status=PayrollLine.Status.EXPORTED).exists():
         run.status = PayrollRun.Status.RECONCILED
