@@ -374,6 +374,26 @@ def payroll_progress(request, pk):
     return response
 
 
+def _import_returns(request, importer) -> None:
+    """The bank's return file of a payroll run or a one-off batch, imported with `importer`
+    (file_name=, content=); the counts become the page's message."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ServiceError({"file": [_("请选择回盘文件")]})
+    result = importer(file_name=upload.name, content=upload.read())
+    messages.success(
+        request,
+        _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已确认 %(u)s 笔，有误 %(e)s 行")
+        % {"p": result.paid, "f": result.failed, "u": result.unchanged, "e": result.errors},
+    )
+
+
+def _attachment(body: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @require_POST
 @_payroll_page
 def payroll_action(request, pk, action):
@@ -387,16 +407,8 @@ def payroll_action(request, pk, action):
             payroll.approve_payroll(user=user, run=run)
             messages.success(request, _("已审核，可以导出银行文件"))
         elif action == "returns":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise ServiceError({"file": [_("请选择回盘文件")]})
-            result = payroll.import_bank_return(
-                user=user, run=run, file_name=upload.name, content=upload.read()
-            )
-            messages.success(
-                request,
-                _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已确认 %(u)s 笔，有误 %(e)s 行")
-                % {"p": result.paid, "f": result.failed, "u": result.unchanged, "e": result.errors},
+            _import_returns(
+                request, lambda **file: payroll.import_bank_return(user=user, run=run, **file)
             )
         else:
             raise ServiceError({"action": [_("未知操作")]})
@@ -414,9 +426,7 @@ def payroll_export(request, pk, fmt):
     except ServiceError as exc:
         _report(request, exc)
         return redirect("payments:payroll_detail", pk=run.pk)
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _attachment(body, name, content_type)
 
 
 # ---------------------------------------------------------------- simulator
@@ -768,16 +778,8 @@ def oneoff_batch_action(request, pk, action):
             oneoff.approve_batch(user=user, batch=batch)
             messages.success(request, _("已审核，可以导出银行文件"))
         elif action == "returns":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise ServiceError({"file": [_("请选择回盘文件")]})
-            result = oneoff.import_returns(
-                user=user, batch=batch, file_name=upload.name, content=upload.read()
-            )
-            messages.success(
-                request,
-                _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已确认 %(u)s 笔，有误 %(e)s 行")
-                % {"p": result.paid, "f": result.failed, "u": result.unchanged, "e": result.errors},
+            _import_returns(
+                request, lambda **file: oneoff.import_returns(user=user, batch=batch, **file)
             )
         else:
             raise ServiceError({"action": [_("未知操作")]})
@@ -795,9 +797,7 @@ def oneoff_batch_export(request, pk, fmt):
     except ServiceError as exc:
         _report(request, exc)
         return redirect("payments:oneoff_batch", pk=batch.pk)
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _attachment(body, name, content_type)
 
 
 # ---------------------------------------------------------------- recovery of overpayments
