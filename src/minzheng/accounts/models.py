@@ -14,10 +14,20 @@ STAFF_ROLES = {
     Role.CITY_SECTION,
     Role.LEADER,
     Role.ADMIN,
+    Role.CHILD_PROTECTION,
+    Role.RELIEF_STATION,
+    Role.DEPOT_KEEPER,
 }
 # Roles whose work needs full ID numbers and bank accounts (acceptance, approval, payment,
 # verification). They still see masked values by default; revealing one is audited.
-UNMASK_ROLES = {Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.VERIFICATION_CENTRE, Role.ADMIN}
+UNMASK_ROLES = {
+    Role.TOWNSHIP_CLERK,
+    Role.COUNTY_APPROVER,
+    Role.VERIFICATION_CENTRE,
+    Role.ADMIN,
+    Role.CHILD_PROTECTION,
+    Role.RELIEF_STATION,
+}
 READ_ONLY_ROLES = {Role.LEADER}
 
 

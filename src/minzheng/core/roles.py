@@ -14,4 +14,8 @@ class Role(models.TextChoices):
     CITY_SECTION = "city_section", _("市局业务科室")
     LEADER = "leader", _("领导（只读）")
     PROVIDER = "provider", _("服务机构")
+    CHILD_PROTECTION = "child_protection", _("儿童保护专干")
+    RELIEF_STATION = "relief_station", _("救助管理站")
+    DEPOT_KEEPER = "depot_keeper", _("救灾物资保管员")
+    REPORTER = "reporter", _("强制报告责任单位")
     ADMIN = "admin", _("系统管理员")

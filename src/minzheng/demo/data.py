@@ -35,6 +35,11 @@ DEMO_ACCOUNTS = [
     ("village_worker", Role.VILLAGE_WORKER, "busiest-village:420802001", "社区工作人员"),
     ("provider", Role.PROVIDER, "", "居家养老服务中心"),
     ("resident", Role.RESIDENT, "busiest-village:420802001", ""),
+    ("child_protection", Role.CHILD_PROTECTION, "420802", "东宝区儿童保护专干"),
+    ("school_reporter", Role.REPORTER, "420802001", "龙泉街道中心小学"),
+    ("relief_station", Role.RELIEF_STATION, "420800", "荆门市救助管理站"),
+    ("depot_keeper", Role.DEPOT_KEEPER, "420802", "东宝区救灾物资储备库保管员"),
+    ("depot_keeper2", Role.DEPOT_KEEPER, "420802", "东宝区救灾物资储备库副保管员"),
 ]
 
 
