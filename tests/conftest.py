@@ -39,7 +39,7 @@ def pytest_addoption(parser):
         default=[],
         metavar="MARKER",
         help="leave out the tests with this marker (repeatable): scripts/test.sh runs the tests "
-        "whose outcome cannot depend on the database in its SQLite pass only",
+        "whose outcome cannot depend on the database in one of its two passes only",
     )
 
 

@@ -4,11 +4,13 @@ The set-up under test is the one tests/fixtures/demo.py runs once per test run o
 import datetime as dt
 from decimal import Decimal
 
+from django.apps import apps
 from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.cases.holidays import package_years
 from minzheng.cases.models import Holiday
+from minzheng.core.models import AuditEvent
 from minzheng.demo.data import DEMO_ACCOUNTS, ensure_demo_data
 from minzheng.eldercare.models import Booking, ElderlyAssociation, Institution, ProviderStaff
 from minzheng.payments.models import Entitlement, PayrollLine
@@ -38,6 +40,14 @@ def _counts():
     }
 
 
+def _all_counts(*, exclude) -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if not model._meta.proxy and model not in exclude
+    }
+
+
 def test_demo_fills_every_module_and_is_idempotent(demo_city, tmp_path):
     assert User.objects.filter(is_demo=True).count() == len(DEMO_ACCOUNTS)
     first = _counts()
@@ -51,6 +61,7 @@ def test_demo_fills_every_module_and_is_idempotent(demo_city, tmp_path):
     assert sorted(set(Holiday.objects.values_list("date__year", flat=True))) == package_years()
     assert_demo_in_proportion()
     _demo_is_plausible()
+    everything = _all_counts(exclude={AuditEvent})
     accounts = ensure_demo_data(
         persons=DEMO_PERSONS,
         seed=DEMO_SEED,
@@ -60,6 +71,10 @@ def test_demo_fills_every_module_and_is_idempotent(demo_city, tmp_path):
     )
     assert [a[0] for a in accounts] == [a[0] for a in DEMO_ACCOUNTS]
     assert _counts() == first
+    # Nothing anywhere was added by the second run but its audit trail (every module's demo step,
+    # e.g. one-off payables once chose other households when later steps had given some of the
+    # first ones an allowance).
+    assert _all_counts(exclude={AuditEvent}) == everything
 
 
 def assert_demo_in_proportion():

@@ -195,8 +195,13 @@ def seed_demo_oneoff(*, count: int = 100, on: dt.date | None = None, seed: int =
     # like any approved case; they were written without passing through the transition signal.
     oneoff.backfill()
     rng = random.Random(f"{seed}:oneoff")
+    # The households are chosen once: later demo steps give some of them entitlements (e.g. an
+    # old-age allowance), so choosing again on a re-run would pick others and add payables.
+    chosen = OneOffPayable.objects.filter(source_kind="demo").exists()
     households = list(
-        Household.objects.filter(region__level=Region.Level.VILLAGE)
+        Household.objects.none()
+        if chosen
+        else Household.objects.filter(region__level=Region.Level.VILLAGE)
         .exclude(bank_account_cipher="")
         .filter(head__isnull=False, head__death_date__isnull=True)
         .exclude(entitlements__isnull=False)

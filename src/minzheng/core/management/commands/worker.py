@@ -26,6 +26,16 @@ EXECUTE_FUNC = "minzheng.core.jobs.execute"
 class DjangoWorker(Worker):
     """An RQ worker that keeps Django's database connections per process."""
 
+    def subscribe(self):
+        """RQ's own, with the listening thread polling every second instead of every minute:
+        redis-py's `PubSubWorkerThread.stop()` now waits for the poll in progress, so with RQ's
+        60 s every worker took up to a minute to quit (a burst run, a restart on deploy)."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
     def fork_work_horse(self, job, queue):
         # A connection inherited across fork() is one socket used by two processes; close it so
         # the horse opens its own.
