@@ -28,13 +28,13 @@ run_pass() {
 echo "=== test suite: on SQLite and on PostgreSQL, side by side ==="
 # Every test that can depend on the database runs in both passes; those that cannot run once:
 # the browser tests in the SQLite pass, those marked db_independent in the PostgreSQL pass, so
-# that the two passes take about as long.
+# that the two passes take about as long. Each pass ends with its 15 slowest tests.
 run_pass SQLite env MINZHENG_VAR_DIR="$scratch/sqlite" \
-    .venv/bin/pytest -q -p no:cacheprovider --basetemp="$scratch/sqlite-tmp" \
+    .venv/bin/pytest -q -p no:cacheprovider --durations=15 --basetemp="$scratch/sqlite-tmp" \
     --without db_independent "$@" &
 sqlite_pass=$!
 run_pass PostgreSQL env DATABASE_URL="$PG_URL" MINZHENG_VAR_DIR="$scratch/pg" \
-    .venv/bin/pytest -q -p no:cacheprovider --basetemp="$scratch/pg-tmp" \
+    .venv/bin/pytest -q -p no:cacheprovider --durations=15 --basetemp="$scratch/pg-tmp" \
     --without browser "$@" &
 pg_pass=$!
 sqlite_status=0

@@ -17,7 +17,14 @@ from minzheng.payments.models import Entitlement, PayrollLine
 from minzheng.people.models import Household, Person
 from minzheng.regions.models import Region
 from minzheng.targets import indicators
-from minzheng.targets.models import Evaluation, IndicatorValue, Plan, Target
+from minzheng.targets.models import (
+    Evaluation,
+    IndicatorValue,
+    Plan,
+    SnapshotRun,
+    Target,
+    UnitScore,
+)
 from tests.fixtures.demo import DEMO_PERSONS, DEMO_SEED
 
 
@@ -149,10 +156,17 @@ def test_a_restart_on_the_same_day_skips_the_set_up_and_a_later_day_runs_it(
     tomorrow = demo_city.set_up_on + dt.timedelta(days=1)
     monkeypatch.setattr(demo.timezone, "localdate", lambda *args: tomorrow)
     logged.clear()
+    daily = {AuditEvent, IndicatorValue, Evaluation, UnitScore, SnapshotRun}
+    before = _all_counts(exclude=daily)
     ensure_demo_data(persons=DEMO_PERSONS, seed=DEMO_SEED, out_root=tmp_path, log=logged.append)
     assert not any("skipping" in line for line in logged) and any(
         "Elderly care" in line for line in logged
     )
+    # The next day adds the day's snapshot (and in a new month, that month's payroll): no second
+    # paid batch of one-off payments "two weeks ago", and 2016's snapshots are not built again.
+    if tomorrow.month == demo_city.set_up_on.month:
+        assert _all_counts(exclude=daily) == before
+        assert not any("targets snapshot 2016" in line for line in logged)
     assert demo.seeded_on(persons=DEMO_PERSONS, seed=DEMO_SEED) == tomorrow
 
 

@@ -186,7 +186,7 @@ def seed_demo_oneoff(*, count: int = 100, on: dt.date | None = None, seed: int =
     """Demo one-off payables (temporary and medical assistance, decided over the last two months)
     and, per county, a batch paid two weeks ago out of the older ones, reconciled with two
     failures to re-issue; the newer ones stay pending for the county to put in a batch. Idempotent
-    (a payable's source is the household; a batch is found by county and date)."""
+    (once the demo payables exist the step adds nothing)."""
     from . import oneoff
     from .models import OneOffBatch, OneOffItem, OneOffPayable
 
@@ -194,14 +194,14 @@ def seed_demo_oneoff(*, count: int = 100, on: dt.date | None = None, seed: int =
     # One-off cases the other demo steps approved (medical assistance with its bills) are payable
     # like any approved case; they were written without passing through the transition signal.
     oneoff.backfill()
+    # The payables and their paid batch are made once: later demo steps give some of the chosen
+    # households entitlements (e.g. an old-age allowance), so choosing again on a re-run would
+    # pick others, and "two weeks ago" on a later day is another batch.
+    if OneOffPayable.objects.filter(source_kind="demo").exists():
+        return {"created": 0, "batches": []}
     rng = random.Random(f"{seed}:oneoff")
-    # The households are chosen once: later demo steps give some of them entitlements (e.g. an
-    # old-age allowance), so choosing again on a re-run would pick others and add payables.
-    chosen = OneOffPayable.objects.filter(source_kind="demo").exists()
     households = list(
-        Household.objects.none()
-        if chosen
-        else Household.objects.filter(region__level=Region.Level.VILLAGE)
+        Household.objects.filter(region__level=Region.Level.VILLAGE)
         .exclude(bank_account_cipher="")
         .filter(head__isnull=False, head__death_date__isnull=True)
         .exclude(entitlements__isnull=False)

@@ -24,10 +24,13 @@ from .models import Evaluation, Plan
 JINGMEN_POPULATION = 2_900_000
 
 
-def setup_demo(*, log: Callable[[str], None] = print, today: dt.date | None = None) -> Plan:
-    """Idempotent: loads the plan once; rebuilds the monthly snapshots up to the plan's
-    assessment date (today, or the plan's last day once the year is over); then the current
-    year's plan, whose snapshots are only built when missing."""
+def setup_demo(
+    *, log: Callable[[str], None] = print, today: dt.date | None = None, rebuild: bool = True
+) -> Plan:
+    """Idempotent: loads the plan once; builds the monthly snapshots up to the plan's assessment
+    date (today, or the plan's last day once the year is over) — all of them again with
+    `rebuild` (the data they read changed), else only those missing; then the current year's
+    plan, whose snapshots are only built when missing."""
     today = today or timezone.localdate()
     with acting_as(Actor(username="demo", channel="cli")):
         plan = services.load_plan_2016()
@@ -35,6 +38,8 @@ def setup_demo(*, log: Callable[[str], None] = print, today: dt.date | None = No
         dates = refresh.month_ends(plan.period_start, last)
         if not dates or dates[-1] != last:
             dates.append(last)
+        if not rebuild:
+            dates = [d for d in dates if d not in _snapshot_dates(plan)]
         for on_date in dates:
             result = refresh.refresh(on_date=on_date, plans=[plan])
             log(
@@ -102,6 +107,12 @@ def current_year_plan(plan: Plan, *, today: dt.date) -> Plan | None:
     return services.update_plan(user=admin, plan=current, status=Plan.Status.ACTIVE)
 
 
+def _snapshot_dates(plan: Plan) -> set[dt.date]:
+    return set(
+        Evaluation.objects.filter(target__plan=plan).values_list("on_date", flat=True).distinct()
+    )
+
+
 def snapshot_missing(plan: Plan, *, today: dt.date, log: Callable[[str], None] = print) -> int:
     """This year's quarter-end snapshots and today's, for the dates the plan has none of yet
     (the nightly job adds the days after)."""
@@ -109,9 +120,7 @@ def snapshot_missing(plan: Plan, *, today: dt.date, log: Callable[[str], None] =
     dates = calculations.period_ends(frequency="quarterly", start=plan.period_start, end=last)
     if not dates or dates[-1] != last:
         dates.append(last)
-    done = set(
-        Evaluation.objects.filter(target__plan=plan).values_list("on_date", flat=True).distinct()
-    )
+    done = _snapshot_dates(plan)
     built = 0
     for on_date in dates:
         if on_date in done:
