@@ -4,6 +4,7 @@ API, the sensitive-record rule in the API and the pages, escalation of overdue s
 holiday calendar, and the orphan allowance through the payroll with figures worked by hand."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -433,3 +434,58 @@ def test_orphan_allowance_through_the_payroll_with_a_mid_year_raise(child_world,
     xm, lk = w["kids"]["xiaoming"].pk, w["kids"]["lixi_kid"].pk
     assert totals == {6: {xm: 100000, lk: 60000}, 7: {xm: 110000, lk: 60000}}
     assert sum(totals[6].values()) == 160000 and sum(totals[7].values()) == 170000
+
+
+# ---------------------------------------------------------------- target 4.2
+
+
+def test_handling_rate_counts_due_cases_handled_within_every_deadline(child_world, api_client):
+    """On 31 Mar 2016, in 东宝区 龙泉社区: A reported 1 Mar and handled in time (contact the same
+    day, assessment 5 Mar, plan 10 Mar); B reported 1 Mar, first contact 3 Mar (late); D reported
+    2 Mar and never handled (plan due 17 Mar, passed). C, reported 25 Mar in 栗溪村, is still
+    inside its 15 days and not counted. 龙泉社区 and 东宝区: 1 ÷ 3 × 100; 栗溪镇: no value."""
+    from minzheng.children.indicators import handling_rate
+    from minzheng.regions.models import Region
+    from minzheng.targets.indicators import compute_spec
+
+    w = child_world
+    cp = w["child_protection"]
+    at = lambda *a: timezone.make_aware(dt.datetime(*a))  # noqa: E731
+    rep = _api(api_client, "school_rep")
+
+    def case(kid, reported):
+        c = ChildCase.objects.get(pk=_report(rep, id_number=w["kids"][kid].id_number)["id"])
+        ChildCase.objects.filter(pk=c.pk).update(
+            reported_at=reported, **deadlines.due_dates(reported)
+        )
+        return ChildCase.objects.get(pk=c.pk)
+
+    def handle(c, contact, assessed, plan):
+        services.record_first_contact(user=cp, case=c, action="到场", at=contact)
+        services.record_assessment(user=cp, case=c, assessment="评估", on=assessed)
+        services.record_plan(user=cp, case=c, plan="计划", on=plan)
+
+    handle(
+        case("xiaoming", at(2016, 3, 1, 9)),
+        at(2016, 3, 1, 15),
+        dt.date(2016, 3, 5),
+        dt.date(2016, 3, 10),
+    )
+    handle(
+        case("xiaohong", at(2016, 3, 1, 9)),
+        at(2016, 3, 3, 9),
+        dt.date(2016, 3, 5),
+        dt.date(2016, 3, 10),
+    )
+    case("xiaoming", at(2016, 3, 2, 9))
+    case("lixi_kid", at(2016, 3, 25, 9))
+    assert compute_spec("children_protection_handling_rate").func is handling_rate
+    regions = list(Region.objects.prefetch_related("members"))
+    values = handling_rate(regions, dt.date(2016, 3, 31))
+    third = Decimal(1) / Decimal(3) * Decimal(100)
+    assert values["420802001001"] == third and values["420802"] == third
+    assert values["420800"] == third
+    assert "420802100" not in values
+    # Before the plans were due nothing but A (plan made 10 Mar) counts: on 10 Mar, 2 ÷ 2? No —
+    # B's plan was made too, late contact: 1 ÷ 2.
+    assert handling_rate(regions, dt.date(2016, 3, 10))["420802"] == Decimal(50)

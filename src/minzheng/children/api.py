@@ -46,7 +46,7 @@ def mask_name(name: str) -> str:
 # ---------------------------------------------------------------- schemas
 
 
-class RecordIn(Schema):
+class ChildRecordIn(Schema):
     category: choice(Category.values) = Field(description="儿童类别")
     difficulty_reason: choice(DifficultyReason.values) | None = Field(
         default=None, description="困境类型（困境儿童必填）"
@@ -66,12 +66,12 @@ class RecordIn(Schema):
     officer_name: str = Field(default="", max_length=64, description="儿童主任")
 
 
-class RecordCreateIn(RecordIn):
+class ChildRecordCreateIn(ChildRecordIn):
     person_id: Id | None = Field(default=None, description="人口库人员编号")
     id_number: str = Field(default="", max_length=18, description="儿童身份证号码")
 
 
-class RecordOut(Schema):
+class ChildRecordOut(Schema):
     id: int
     person_id: int
     name: str
@@ -97,25 +97,25 @@ class RecordOut(Schema):
     confirmed_this_quarter: bool
 
 
-class RecordFilter(Schema):
+class ChildRecordFilter(Schema):
     category: choice(Category.values) | None = None
     region_code: str = Field(default="", max_length=12)
     unconfirmed: bool = False
 
 
-class ConfirmIn(Schema):
+class ChildConfirmIn(Schema):
     note: str = Field(default="", max_length=200)
     on: Date | None = None
 
 
-class ConfirmOut(Schema):
+class ChildConfirmOut(Schema):
     record_id: int
     quarter: dt.date
     confirmed_on: dt.date
     created: bool
 
 
-class CountsOut(Schema):
+class ChildCountsOut(Schema):
     total: int
     by_category: dict[str, int]
     open_cases: int
@@ -123,7 +123,7 @@ class CountsOut(Schema):
     overdue_cases: int
 
 
-class ReportIn(Schema):
+class ChildReportIn(Schema):
     id_number: str = Field(default="", max_length=18, description="儿童身份证号码（知道时填写）")
     name: str = Field(default="", max_length=64, description="儿童姓名")
     age: int | None = Field(default=None, description="年龄")
@@ -137,7 +137,7 @@ class ReportIn(Schema):
     reporter_phone: Phone = ""
 
 
-class ReportStatusOut(Schema):
+class ChildReportStatusOut(Schema):
     id: int
     number: str
     reported_at: dt.datetime
@@ -145,13 +145,13 @@ class ReportStatusOut(Schema):
     stage_label: str
 
 
-class ReferralIn(Schema):
+class ChildReferralIn(Schema):
     target: choice(ReferralTarget.values)
     organisation: str = Field(max_length=100)
     need: str = Field(max_length=200)
 
 
-class ReferralOut(Schema):
+class ChildReferralOut(Schema):
     id: int
     target: str
     target_label: str
@@ -164,7 +164,7 @@ class ReferralOut(Schema):
     result_note: str
 
 
-class MeasureOut(Schema):
+class ChildMeasureOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -173,7 +173,7 @@ class MeasureOut(Schema):
     note: str
 
 
-class EventOut(Schema):
+class ChildCaseEventOut(Schema):
     action: str
     label: str
     from_stage: str
@@ -183,7 +183,7 @@ class EventOut(Schema):
     note: str
 
 
-class CaseOut(Schema):
+class ChildCaseOut(Schema):
     id: int
     number: str
     child_name: str
@@ -213,11 +213,11 @@ class CaseOut(Schema):
     closing_note: str
     overdue: str
     escalated_at: dt.datetime | None
-    referrals: list[ReferralOut]
-    measures: list[MeasureOut]
+    referrals: list[ChildReferralOut]
+    measures: list[ChildMeasureOut]
 
 
-class CaseListOut(Schema):
+class ChildCaseListOut(Schema):
     id: int
     number: str
     child_name: str
@@ -229,52 +229,52 @@ class CaseListOut(Schema):
     overdue: str
 
 
-class CaseFilter(Schema):
+class ChildCaseFilter(Schema):
     stage: choice(Stage.values) | None = None
     overdue: bool = False
 
 
-class ContactIn(Schema):
+class ChildContactIn(Schema):
     action: str = Field(max_length=2000, description="应急处置情况")
     at: DateTime | None = None
     id_number: str = Field(default="", max_length=18)
 
 
-class AssessmentIn(Schema):
+class ChildAssessmentIn(Schema):
     assessment: str = Field(max_length=2000)
     on: Date | None = None
 
 
-class PlanIn(Schema):
+class ChildPlanIn(Schema):
     plan: str = Field(max_length=2000)
     on: Date | None = None
-    referrals: list[ReferralIn] = Field(default_factory=list, max_length=20)
+    referrals: list[ChildReferralIn] = Field(default_factory=list, max_length=20)
 
 
-class ReferralResultIn(Schema):
+class ChildReferralResultIn(Schema):
     status: choice([s for s in ReferralStatus.values if s != "pending"])
     note: str = Field(default="", max_length=200)
     on: Date | None = None
 
 
-class InterventionIn(Schema):
+class ChildInterventionIn(Schema):
     note: str = Field(default="", max_length=2000)
 
 
-class MeasureIn(Schema):
+class ChildMeasureIn(Schema):
     kind: choice(MeasureKind.values)
     document: str = Field(max_length=100, description="文书编号")
     on: Date | None = None
     note: str = Field(default="", max_length=200)
 
 
-class CloseIn(Schema):
+class ChildCloseIn(Schema):
     note: str = Field(max_length=2000, description="结案说明")
     skip_reason: str = Field(default="", max_length=2000, description="无需监护干预的理由")
     on: Date | None = None
 
 
-class AllowanceOut(Schema):
+class OrphanAllowanceOut(Schema):
     entitlement_id: int
     start_month: dt.date
     monthly_amount_fen: int
@@ -402,7 +402,7 @@ def case_list_out(c: ChildCase) -> dict:
     }
 
 
-def _record_data(payload: RecordIn) -> dict:
+def _record_data(payload: ChildRecordIn) -> dict:
     data = payload.dict()
     for key in ("difficulty_reason", "care_type"):
         data[key] = data[key] or ""
@@ -412,9 +412,9 @@ def _record_data(payload: RecordIn) -> dict:
 # ---------------------------------------------------------------- register
 
 
-@router.get("/records", response=list[RecordOut])
+@router.get("/records", response=list[ChildRecordOut])
 @paginated(default=100)
-def list_records(request, filters: Query[RecordFilter]):
+def list_records(request, filters: Query[ChildRecordFilter]):
     qs = selectors.records_for(
         request.user,
         category=filters.category or "",
@@ -429,8 +429,8 @@ def list_records(request, filters: Query[RecordFilter]):
     return Listing(qs, lambda r: record_out(request, r, confirmed=confirmed))
 
 
-@router.post("/records", response={201: RecordOut, **ERRORS})
-def create_record(request, payload: RecordCreateIn):
+@router.post("/records", response={201: ChildRecordOut, **ERRORS})
+def create_record(request, payload: ChildRecordCreateIn):
     record = services.register_child(
         user=request.user,
         data=_record_data(payload),
@@ -440,21 +440,21 @@ def create_record(request, payload: RecordCreateIn):
     return Status(201, record_out(request, record))
 
 
-@router.get("/records/{int:record_id}", response={200: RecordOut, 404: ErrorOut})
+@router.get("/records/{int:record_id}", response={200: ChildRecordOut, 404: ErrorOut})
 def get_record(request, record_id: Id):
     return record_out(request, selectors.get_record(request.user, record_id))
 
 
-@router.put("/records/{int:record_id}", response={200: RecordOut, **ERRORS})
-def update_record(request, record_id: Id, payload: RecordIn):
+@router.put("/records/{int:record_id}", response={200: ChildRecordOut, **ERRORS})
+def update_record(request, record_id: Id, payload: ChildRecordIn):
     record = selectors.get_record(request.user, record_id)
     return record_out(
         request, services.update_child(user=request.user, record=record, data=_record_data(payload))
     )
 
 
-@router.post("/records/{int:record_id}/confirmations", response={200: ConfirmOut, **ERRORS})
-def confirm_record(request, record_id: Id, payload: ConfirmIn):
+@router.post("/records/{int:record_id}/confirmations", response={200: ChildConfirmOut, **ERRORS})
+def confirm_record(request, record_id: Id, payload: ChildConfirmIn):
     record = selectors.get_record(request.user, record_id)
     confirmation, created = services.confirm_quarter(
         user=request.user, record=record, note=payload.note, on=payload.on
@@ -467,7 +467,7 @@ def confirm_record(request, record_id: Id, payload: ConfirmIn):
     }
 
 
-@router.post("/records/{int:record_id}/allowance", response={201: AllowanceOut, **ERRORS})
+@router.post("/records/{int:record_id}/allowance", response={201: OrphanAllowanceOut, **ERRORS})
 def confirm_allowance(request, record_id: Id):
     """The county confirms an orphan for the orphan basic living allowance (paid from next month)."""
     record = selectors.get_record(request.user, record_id)
@@ -482,7 +482,7 @@ def confirm_allowance(request, record_id: Id):
     )
 
 
-@router.get("/counts", response={200: CountsOut, 403: ErrorOut})
+@router.get("/counts", response={200: ChildCountsOut, 403: ErrorOut})
 def counts(request):
     if not may_see_counts(request.user):
         raise PermissionDeniedError(_("当前账号无权查看儿童统计"))
@@ -499,8 +499,8 @@ def counts(request):
 # ---------------------------------------------------------------- reports and cases
 
 
-@router.post("/reports", response={201: ReportStatusOut, **ERRORS})
-def report(request, payload: ReportIn):
+@router.post("/reports", response={201: ChildReportStatusOut, **ERRORS})
+def report(request, payload: ChildReportIn):
     """A report of a child at risk by anyone with an account (强制报告)."""
     case = services.report_child(
         user=request.user,
@@ -527,36 +527,36 @@ def _status(c: ChildCase) -> dict:
     }
 
 
-@router.get("/reports/mine", response=list[ReportStatusOut])
+@router.get("/reports/mine", response=list[ChildReportStatusOut])
 @paginated(default=100)
 def my_reports(request):
     return Listing(selectors.my_reports(request.user), _status)
 
 
-@router.get("/cases", response=list[CaseListOut])
+@router.get("/cases", response=list[ChildCaseListOut])
 @paginated(default=100)
-def list_cases(request, filters: Query[CaseFilter]):
+def list_cases(request, filters: Query[ChildCaseFilter]):
     qs = selectors.cases_for(request.user, stage=filters.stage or "", overdue=filters.overdue)
     return Listing(qs.order_by("-reported_at", "-id"), case_list_out)
 
 
-@router.get("/cases/{int:case_id}", response={200: CaseOut, 404: ErrorOut})
+@router.get("/cases/{int:case_id}", response={200: ChildCaseOut, 404: ErrorOut})
 def get_case(request, case_id: Id):
     return case_out(selectors.get_case(request.user, case_id))
 
 
-@router.get("/cases/{int:case_id}/events", response={200: list[EventOut], 404: ErrorOut})
+@router.get("/cases/{int:case_id}/events", response={200: list[ChildCaseEventOut], 404: ErrorOut})
 def case_events(request, case_id: Id):
     case = selectors.get_case(request.user, case_id)
-    return list(case.events.values(*EventOut.model_fields))
+    return list(case.events.values(*ChildCaseEventOut.model_fields))
 
 
 def _case(request, case_id: int) -> ChildCase:
     return selectors.get_case(request.user, case_id)
 
 
-@router.post("/cases/{int:case_id}/contact", response={200: CaseOut, **ERRORS})
-def contact(request, case_id: Id, payload: ContactIn):
+@router.post("/cases/{int:case_id}/contact", response={200: ChildCaseOut, **ERRORS})
+def contact(request, case_id: Id, payload: ChildContactIn):
     return case_out(
         services.record_first_contact(
             user=request.user,
@@ -568,8 +568,8 @@ def contact(request, case_id: Id, payload: ContactIn):
     )
 
 
-@router.post("/cases/{int:case_id}/assessment", response={200: CaseOut, **ERRORS})
-def assessment(request, case_id: Id, payload: AssessmentIn):
+@router.post("/cases/{int:case_id}/assessment", response={200: ChildCaseOut, **ERRORS})
+def assessment(request, case_id: Id, payload: ChildAssessmentIn):
     return case_out(
         services.record_assessment(
             user=request.user,
@@ -580,8 +580,8 @@ def assessment(request, case_id: Id, payload: AssessmentIn):
     )
 
 
-@router.post("/cases/{int:case_id}/plan", response={200: CaseOut, **ERRORS})
-def plan(request, case_id: Id, payload: PlanIn):
+@router.post("/cases/{int:case_id}/plan", response={200: ChildCaseOut, **ERRORS})
+def plan(request, case_id: Id, payload: ChildPlanIn):
     return case_out(
         services.record_plan(
             user=request.user,
@@ -593,8 +593,8 @@ def plan(request, case_id: Id, payload: PlanIn):
     )
 
 
-@router.post("/cases/{int:case_id}/referrals", response={201: ReferralOut, **ERRORS})
-def add_referral(request, case_id: Id, payload: ReferralIn):
+@router.post("/cases/{int:case_id}/referrals", response={201: ChildReferralOut, **ERRORS})
+def add_referral(request, case_id: Id, payload: ChildReferralIn):
     r = services.add_referral(user=request.user, case=_case(request, case_id), data=payload.dict())
     return Status(201, _referral(r))
 
@@ -615,9 +615,10 @@ def _referral(r) -> dict:
 
 
 @router.post(
-    "/cases/{int:case_id}/referrals/{int:referral_id}/result", response={200: ReferralOut, **ERRORS}
+    "/cases/{int:case_id}/referrals/{int:referral_id}/result",
+    response={200: ChildReferralOut, **ERRORS},
 )
-def referral_result(request, case_id: Id, referral_id: Id, payload: ReferralResultIn):
+def referral_result(request, case_id: Id, referral_id: Id, payload: ChildReferralResultIn):
     r = services.update_referral(
         user=request.user,
         case=_case(request, case_id),
@@ -629,8 +630,8 @@ def referral_result(request, case_id: Id, referral_id: Id, payload: ReferralResu
     return _referral(r)
 
 
-@router.post("/cases/{int:case_id}/intervention", response={200: CaseOut, **ERRORS})
-def intervention(request, case_id: Id, payload: InterventionIn):
+@router.post("/cases/{int:case_id}/intervention", response={200: ChildCaseOut, **ERRORS})
+def intervention(request, case_id: Id, payload: ChildInterventionIn):
     return case_out(
         services.start_intervention(
             user=request.user, case=_case(request, case_id), note=payload.note
@@ -638,8 +639,8 @@ def intervention(request, case_id: Id, payload: InterventionIn):
     )
 
 
-@router.post("/cases/{int:case_id}/measures", response={201: MeasureOut, **ERRORS})
-def add_measure(request, case_id: Id, payload: MeasureIn):
+@router.post("/cases/{int:case_id}/measures", response={201: ChildMeasureOut, **ERRORS})
+def add_measure(request, case_id: Id, payload: ChildMeasureIn):
     m = services.add_measure(
         user=request.user,
         case=_case(request, case_id),
@@ -661,8 +662,8 @@ def add_measure(request, case_id: Id, payload: MeasureIn):
     )
 
 
-@router.post("/cases/{int:case_id}/close", response={200: CaseOut, **ERRORS})
-def close(request, case_id: Id, payload: CloseIn):
+@router.post("/cases/{int:case_id}/close", response={200: ChildCaseOut, **ERRORS})
+def close(request, case_id: Id, payload: ChildCloseIn):
     return case_out(
         services.close_case(
             user=request.user,
