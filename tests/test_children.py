@@ -489,3 +489,41 @@ def test_handling_rate_counts_due_cases_handled_within_every_deadline(child_worl
     # Before the plans were due nothing but A (plan made 10 Mar) counts: on 10 Mar, 2 ÷ 2? No —
     # B's plan was made too, late contact: 1 ÷ 2.
     assert handling_rate(regions, dt.date(2016, 3, 10))["420802"] == Decimal(50)
+
+
+# ---------------------------------------------------------------- demo
+
+
+def test_demo_children_are_plausible_and_a_second_run_adds_nothing(demo_city, api_client):
+    from minzheng.children.demo import seed_demo_children
+    from minzheng.payments import months
+    from minzheng.payments.models import Entitlement, PayrollLine
+
+    records = ChildRecord.objects.count()
+    assert records > 0
+    orphans = ChildRecord.objects.filter(category="orphan")
+    assert orphans.filter(region__path__contains="/420802001/").count() >= 2
+    paid = Entitlement.objects.filter(programme="orphan_allowance")
+    assert paid.count() == orphans.exclude(entitlement=None).count() >= 2
+    last_month = months.add_months(months.month_start(timezone.localdate()), -1)
+    assert PayrollLine.objects.filter(programme="orphan_allowance", month=last_month).count() >= 2
+    assert set(ChildCase.objects.values_list("stage", flat=True)) == set(Stage.values)
+    assert ChildCase.objects.exclude(overdue_stage="").count() >= 3
+    confirmed = QuarterConfirmation.objects.count()
+    assert 0.7 * records <= confirmed <= records
+
+    again = seed_demo_children()
+    assert again == {"records": 0, "orphans_paid": 0, "cases": 0}
+    assert (
+        ChildRecord.objects.count() == records and QuarterConfirmation.objects.count() == confirmed
+    )
+
+    # The demo accounts see their cases: the county officer all ten, the township clerk the
+    # 龙泉街道 ones, the school its own reports' status only.
+    cp = api_client.login("child_protection", password="demo12345")
+    assert cp.get("/api/v1/children/cases").json()["count"] == 10
+    clerk = api_client.login("longquan_clerk", password="demo12345")
+    assert clerk.get("/api/v1/children/cases").json()["count"] == 10
+    school = api_client.login("school_reporter", password="demo12345")
+    assert school.get("/api/v1/children/cases").json()["count"] == 0
+    assert school.get("/api/v1/children/reports/mine").json()["count"] == 10

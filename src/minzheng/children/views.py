@@ -317,9 +317,26 @@ def _case_context(request, case, bound: dict | None = None) -> dict:
         "events": case.events.all(),
         "referrals": case.referrals.all(),
         "measures": case.measures.all(),
-        "stages": Stage.choices,
-        "stage_index": Stage.values.index(case.stage),
+        "steps": _steps(case),
     }
+
+
+def _steps(case) -> list[tuple[str, str]]:
+    """Each stage with how far the case got: done, current, skipped (监护干预 with a reason) or
+    still ahead."""
+    current = Stage.values.index(case.stage)
+    steps = []
+    for index, (code, label) in enumerate(Stage.choices):
+        if code == Stage.INTERVENTION and case.intervention_skipped_reason:
+            state = "skipped"
+        elif index < current or case.stage == Stage.CLOSED:
+            state = "done"
+        elif index == current:
+            state = "current"
+        else:
+            state = "ahead"
+        steps.append((label, state))
+    return steps
 
 
 @case_page
