@@ -7,6 +7,7 @@ import datetime as dt
 from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minzheng.core.errors import NotFoundOrOutOfScope
 from minzheng.core.scope import scope_q
@@ -22,7 +23,7 @@ def quarter_of(day: dt.date) -> dt.date:
 
 
 def quarter_label(quarter: dt.date) -> str:
-    return f"{quarter.year}年第{(quarter.month - 1) // 3 + 1}季度"
+    return _("%(y)s年第%(q)s季度") % {"y": quarter.year, "q": (quarter.month - 1) // 3 + 1}
 
 
 # ---------------------------------------------------------------- register
