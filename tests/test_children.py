@@ -527,3 +527,36 @@ def test_demo_children_are_plausible_and_a_second_run_adds_nothing(demo_city, ap
     school = api_client.login("school_reporter", password="demo12345")
     assert school.get("/api/v1/children/cases").json()["count"] == 0
     assert school.get("/api/v1/children/reports/mine").json()["count"] == 10
+
+
+def test_tekun_applicants_under_16_are_referred_to_the_orphan_register(child_world, client):
+    """A 特困 application whose household holds a child under 16: the 特困 rules refer the child to
+    the orphan programme; the children module lists the child with a button that opens the
+    register form for that child, and the list empties once the child is an orphan on it."""
+    from minzheng.cases.services import apply
+    from minzheng.children.selectors import tekun_referrals
+    from minzheng.people.models import HouseholdMember
+
+    w = child_world
+    kid = w["kids"]["xiaoming"]
+    household = HouseholdMember.objects.get(person=kid).household
+    apply(
+        user=w["dongbao_clerk"],
+        programme="tekun",
+        household=household,
+        applicant=kid,
+        reason="父母双亡，无人抚养",
+        applied_on=timezone.localdate(),
+    )
+    assert list(tekun_referrals(w["child_protection"])) == [kid]
+    assert list(tekun_referrals(w["zx_protection"])) == []
+    client.force_login(w["child_protection"])
+    page = client.get("/children/").content.decode()
+    assert "特困申请转孤儿保障" in page and f"?person={kid.pk}&amp;category=orphan" in page
+    form = client.get(f"/children/register/new/?person={kid.pk}&category=orphan").content.decode()
+    assert "王小明" in form and 'value="orphan" selected' in form
+    r = client.post(
+        f"/children/register/new/?person={kid.pk}", {**ORPHAN, "care_type": "institutional"}
+    )
+    assert r.status_code == 302
+    assert list(tekun_referrals(w["child_protection"])) == []
