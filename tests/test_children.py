@@ -560,3 +560,39 @@ def test_tekun_applicants_under_16_are_referred_to_the_orphan_register(child_wor
     )
     assert r.status_code == 302
     assert list(tekun_referrals(w["child_protection"])) == []
+
+
+def test_editing_a_record_is_checked_scoped_and_audited(child_world, api_client, client):
+    w = child_world
+    record = _register(w)
+    api = _api(api_client, "dongbao_clerk")
+    url = f"/api/v1/children/records/{record.pk}"
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api.token}"}
+    r = client.put(
+        url, {**LEFT_BEHIND, "school": "龙泉中学"}, content_type="application/json", **headers
+    )
+    assert r.status_code == 200 and r.json()["school"] == "龙泉中学"
+    assert AuditEvent.objects.filter(
+        object_type="children.childrecord", object_id=str(record.pk), action="update"
+    ).exists()
+    bad = client.put(
+        url,
+        {**LEFT_BEHIND, "father_status": "at_home", "mother_status": "at_home"},
+        content_type="application/json",
+        **headers,
+    )
+    assert bad.status_code == 422 and "农村留守儿童" in str(bad.json())
+    other = api_client.login("lixi_clerk")
+    r = client.put(
+        url,
+        LEFT_BEHIND,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {other.token}",
+    )
+    assert r.status_code == 404
+    # The page form shows the message next to the field.
+    client.force_login(w["dongbao_clerk"])
+    page = client.post(
+        f"/children/register/{record.pk}/edit/", {**LEFT_BEHIND, "guardian_phone": "123"}
+    )
+    assert page.status_code == 200 and "联系电话格式不正确" in page.content.decode()

@@ -52,7 +52,9 @@ def confirm_orphan(*, user, record: ChildRecord, on: dt.date | None = None) -> E
     if not may_confirm_allowance(user):
         raise PermissionDeniedError(_("只有县级儿童保护专干可以确认孤儿基本生活费"))
     record = (
-        ChildRecord.objects.select_for_update().select_related("person", "region").get(pk=record.pk)
+        ChildRecord.objects.select_for_update(of=("self",))
+        .select_related("person", "region")
+        .get(pk=record.pk)
     )
     on = on or timezone.localdate()
     if record.category != Category.ORPHAN:

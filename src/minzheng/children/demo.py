@@ -39,6 +39,8 @@ from .selectors import quarter_of
 
 REASONS = [DifficultyReason.POVERTY, DifficultyReason.DISABILITY, DifficultyReason.NO_GUARDIANSHIP]
 DEMO_TOWNSHIP = "420802001"
+MOTHERS = ["张丽", "李芳", "王静", "陈艳", "刘娟", "杨敏"]
+GRANDMOTHERS = ["张桂英", "李秀英", "王玉兰", "陈桂兰", "刘秀珍", "杨凤英"]
 SCHOOLS = ["中心小学", "第一初级中学", "实验小学", "希望小学"]
 
 
@@ -48,9 +50,10 @@ def _draw(pk: int, salt: int, modulo: int = 10000) -> int:
 
 
 def _record(
-    pk: int, region_id: int, rural: bool, today: dt.date, *, orphan: bool = False
+    pk: int, name: str, region_id: int, rural: bool, today: dt.date, *, orphan: bool = False
 ) -> ChildRecord | None:
     draw = 0 if orphan else _draw(pk, 1)
+    surname = name[:1]
     common = {"person_id": pk, "region_id": region_id, "registered_on": today}
     school = SCHOOLS[_draw(pk, 2, len(SCHOOLS))]
     if draw < 10:  # 0.1 %
@@ -61,7 +64,7 @@ def _record(
             care_type=CareType.INSTITUTIONAL if institutional else CareType.DISPERSED,
             father_status="deceased",
             mother_status="deceased" if _draw(pk, 4, 3) else "missing",
-            guardian_name="荆门市儿童福利院" if institutional else "祖父",
+            guardian_name="荆门市儿童福利院" if institutional else f"{surname}建国",
             guardian_relation="" if institutional else "祖父",
             school=school,
         )
@@ -72,7 +75,7 @@ def _record(
             category=Category.DIFFICULTY,
             difficulty_reason=reason,
             father_status="in_prison" if reason == DifficultyReason.NO_GUARDIANSHIP else "at_home",
-            guardian_name="母亲",
+            guardian_name=f"{MOTHERS[_draw(pk, 9, len(MOTHERS))]}",
             guardian_relation="母亲",
             school=school,
         )
@@ -85,7 +88,7 @@ def _record(
             father_place="广东省深圳市",
             mother_status="working_away" if both else "in_prison",
             mother_place="浙江省杭州市" if both else "",
-            guardian_name="祖母",
+            guardian_name=f"{GRANDMOTHERS[_draw(pk, 10, len(GRANDMOTHERS))]}",
             guardian_relation="祖母",
             school=school,
         )
@@ -99,29 +102,38 @@ def seed_demo_children(*, on: dt.date | None = None) -> dict:
     children = (
         Person.objects.filter(birth_date__gt=born_after)
         .filter(Q(death_date__isnull=True) | Q(death_date__gt=today))
-        .values_list("pk", "hukou_region_id", "hukou_type", "hukou_region__path")
+        .values_list("pk", "name", "hukou_region_id", "hukou_type", "hukou_region__path")
     )
     children = list(children.iterator(chunk_size=5000))
     # The demo accounts' township (东宝区 龙泉街道) always has two orphans to show, however small
     # the city: its two children drawn lowest.
     demo_township = sorted(
-        (_draw(pk, 1), pk) for pk, _r, _h, path in children if f"/{DEMO_TOWNSHIP}/" in path
+        (_draw(pk, 1), pk) for pk, _n, _r, _h, path in children if f"/{DEMO_TOWNSHIP}/" in path
     )
     forced = {pk for _d, pk in demo_township[:2]}
     rows = [
         r
-        for pk, region_id, hukou, _path in children
-        if (r := _record(pk, region_id, hukou == "rural", today, orphan=pk in forced)) is not None
+        for pk, name, region_id, hukou, _path in children
+        if (r := _record(pk, name, region_id, hukou == "rural", today, orphan=pk in forced))
+        is not None
     ]
     before = ChildRecord.objects.count()
     ChildRecord.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     created = ChildRecord.objects.count() - before
 
     quarter = quarter_of(today)
+    # The demo village worker's village keeps its first two children to confirm, so the
+    # workbench card has something to show.
+    worker_village = User.objects.filter(username="village_worker").values("region_id")
+    left_open = set(
+        ChildRecord.objects.filter(region_id__in=worker_village)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )
     confirmations = [
         QuarterConfirmation(child_id=pk, quarter=quarter, confirmed_on=today, note="入户核实")
         for pk in ChildRecord.objects.values_list("pk", flat=True)
-        if _draw(pk, 8, 100) < 85
+        if _draw(pk, 8, 100) < 85 and pk not in left_open
     ]
     QuarterConfirmation.objects.bulk_create(confirmations, batch_size=2000, ignore_conflicts=True)
 

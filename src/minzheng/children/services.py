@@ -406,7 +406,11 @@ def _handled(user, case: ChildCase) -> ChildCase:
         _forbid(
             user, _("当前账号（%(role)s）无权办理儿童保护案件") % {"role": user.get_role_display()}
         )
-    return ChildCase.objects.select_for_update().select_related("region", "person").get(pk=case.pk)
+    return (
+        ChildCase.objects.select_for_update(of=("self",))
+        .select_related("region", "person")
+        .get(pk=case.pk)
+    )
 
 
 def _transition(case: ChildCase, method: str, *, user, label: str, note: str = "") -> ChildCase:

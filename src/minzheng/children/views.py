@@ -79,6 +79,7 @@ def index(request):
             }
         )
     context["may_read_cases"] = may_read_cases(user)
+    context["may_report"] = may_report(user)
     return render(request, "children/index.html", context)
 
 
