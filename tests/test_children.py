@@ -596,3 +596,23 @@ def test_editing_a_record_is_checked_scoped_and_audited(child_world, api_client,
         f"/children/register/{record.pk}/edit/", {**LEFT_BEHIND, "guardian_phone": "123"}
     )
     assert page.status_code == 200 and "联系电话格式不正确" in page.content.decode()
+
+
+def test_a_resident_reports_from_their_account_and_sees_only_the_status(child_world, api_client):
+    from minzheng.accounts.models import Role
+    from tests.conftest import make_user
+
+    w = child_world
+    make_user("resident_zhang", Role.RESIDENT, None, person=w["kids"]["adult"])
+    resident = api_client.login("resident_zhang")
+    report = _report(resident, name="小花", age=5, region_code="420802001", place="楼下")
+    assert report["stage_label"] == "强制报告"
+    case = ChildCase.objects.get(pk=report["id"])
+    assert (case.reporter_kind, case.region.code) == ("resident", "420802001")
+    assert resident.get(f"/api/v1/children/cases/{case.pk}").status_code == 404
+    assert resident.get("/api/v1/children/records").json()["count"] == 0
+    assert [r["number"] for r in resident.get("/api/v1/children/reports/mine").json()["items"]] == [
+        case.number
+    ]
+    # Nobody else's reports show under "mine".
+    assert api_client.login("school_rep").get("/api/v1/children/reports/mine").json()["count"] == 0
