@@ -616,3 +616,14 @@ def test_a_resident_reports_from_their_account_and_sees_only_the_status(child_wo
     ]
     # Nobody else's reports show under "mine".
     assert api_client.login("school_rep").get("/api/v1/children/reports/mine").json()["count"] == 0
+
+
+def test_the_register_form_finds_children_on_the_registry(child_world, client):
+    w = child_world
+    client.force_login(w["dongbao_clerk"])
+    page = client.get("/children/register/new/", {"q": "王小明"}).content.decode()
+    assert f"?person={w['kids']['xiaoming'].pk}" in page
+    # Adults and children of other areas are not offered.
+    for name, other in (("孙大成", "adult"), ("钱小钟", "zx_kid")):
+        page = client.get("/children/register/new/", {"q": name}).content.decode()
+        assert f"?person={w['kids'][other].pk}" not in page and "尚未登记的儿童" in page

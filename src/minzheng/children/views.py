@@ -121,7 +121,23 @@ def record_new(request):
         form = forms.NewRecordForm(initial=initial)
         if person is not None:
             form.fields["id_number"].required = False
-    return render(request, "children/record_form.html", {"form": form, "person": person})
+    found = []
+    query = request.GET.get("q", "").strip()[:64]
+    if person is None and query:
+        from minzheng.people.selectors import search_people
+
+        today = timezone.localdate()
+        adult_by = today.replace(year=today.year - services.MAX_AGE, day=min(today.day, 28))
+        found = list(
+            search_people(request.user, query)
+            .filter(birth_date__gt=adult_by, death_date__isnull=True, child_record__isnull=True)
+            .order_by("hukou_region__path", "id")[:20]
+        )
+    return render(
+        request,
+        "children/record_form.html",
+        {"form": form, "person": person, "query": query, "found": found},
+    )
 
 
 @register_page
