@@ -400,6 +400,9 @@ def test_orphan_allowance_through_the_payroll_with_a_mid_year_raise(child_world,
         100000,
         60000,
     )
+    # Paid up to the month before the 18th birthday's month (born 1 March).
+    born = w["kids"]["xiaoming"].birth_date
+    assert a.end_month == dt.date(born.year + 18, 2, 1)
     # Not twice; and not for a child who is not an orphan.
     api = _api(api_client, "cp_dongbao")
     assert api.post(f"/api/v1/children/records/{institutional.pk}/allowance").status_code == 409

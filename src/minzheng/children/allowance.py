@@ -2,7 +2,8 @@
 
 An orphan on the register whom the county child-protection officer confirms becomes a per-person
 `payments.Entitlement` of programme `orphan_allowance`, from the month after the confirmation
-(as every entitlement the platform creates), so the allowance is paid in the same idempotent
+(as every entitlement the platform creates) to the month before the 18th birthday's month
+[assumed], so the allowance is paid in the same idempotent
 monthly payroll as assistance and stopped by the same death scan. The monthly amount is the
 standard of the orphan's care type in force for the child's village: `amount_institutional`
 (机构养育) or `amount_dispersed` (散居), parameters of the programme by region and date (defaults
@@ -76,6 +77,11 @@ def confirm_orphan(*, user, record: ChildRecord, on: dt.date | None = None) -> E
             {"household": [_("该儿童没有登记家庭户，无法发放；请先在人口库中登记家庭")]}
         )
     start = months.next_month(on)
+    # Paid until the child comes of age: the last month paid is the one before the month of the
+    # 18th birthday [assumed].
+    end = months.add_months(dt.date(person.birth_date.year + 18, person.birth_date.month, 1), -1)
+    if end < start:
+        raise ServiceError({"category": [_("该儿童下月即满18周岁，不再发放孤儿基本生活费")]})
     standards = all_standards_in_force(record.region, start)
     try:
         amount = amount_for(record.care_type, standards)
@@ -90,6 +96,7 @@ def confirm_orphan(*, user, record: ChildRecord, on: dt.date | None = None) -> E
         region=record.region,
         status=Entitlement.Status.ACTIVE,
         start_month=start,
+        end_month=end,
         monthly_amount_fen=amount,
         amount_since=start,
         amount_basis=Entitlement.AmountBasis.RULES,
