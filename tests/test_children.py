@@ -489,8 +489,8 @@ def test_handling_rate_counts_due_cases_handled_within_every_deadline(child_worl
     assert values["420802001001"] == third and values["420802"] == third
     assert values["420800"] == third
     assert "420802100" not in values
-    # Before the plans were due nothing but A (plan made 10 Mar) counts: on 10 Mar, 2 ÷ 2? No —
-    # B's plan was made too, late contact: 1 ÷ 2.
+    # On 10 Mar only A and B are due (both plans made that day; D's plan is due 17 Mar): B's
+    # first contact was late, so 1 ÷ 2.
     assert handling_rate(regions, dt.date(2016, 3, 10))["420802"] == Decimal(50)
 
 
