@@ -22,6 +22,7 @@ PASSWORD = "pass-word-123"
 pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.cases",
+    "tests.fixtures.children",
     "tests.fixtures.database",
     "tests.fixtures.demo",
     "tests.fixtures.eldercare",

@@ -225,11 +225,11 @@ def register_workflow_defaults(defaults: dict) -> None:
     """Seed the application workflow's deadlines and ratios for every assistance programme, so
     they show and can be changed like any standard. The cases module, which owns their defaults,
     registers them from its AppConfig.ready; this module never imports cases. Idempotent."""
-    from .params import ELDERCARE_PROGRAMME_CODES, PROGRAMME_CODES
+    from .params import NO_WORKFLOW_CODES, PROGRAMME_CODES
 
     seen = {(d.programme, d.key) for d in DEFAULT_STANDARDS}
     for programme in PROGRAMME_CODES:
-        if programme in ELDERCARE_PROGRAMME_CODES:
+        if programme in NO_WORKFLOW_CODES:
             continue
         for key, value in defaults.items():
             if (programme, key) in seen:
@@ -311,3 +311,14 @@ DEFAULT_STANDARDS += [
     ),
 ]
 # ---------------------------------------------------------------- end of elderly care block
+
+# ---------------------------------------------------------------- children (minzheng.children)
+# Orphan basic living allowance (孤儿基本生活费) [local, assumed for Jingmen 2016]: 1,000 元 a
+# month for an orphan raised in an institution, 600 元 for a dispersed orphan (Hubei's 2016
+# minimums were of this order; confirm before relying on them).
+DEFAULT_STANDARDS += [
+    DefaultStandard(
+        "orphan_allowance", key, value, note="孤儿基本生活费默认标准（参考值），可由市局调整"
+    )
+    for key, value in [("amount_institutional", fen(1000)), ("amount_dispersed", fen(600))]
+]

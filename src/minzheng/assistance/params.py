@@ -77,6 +77,16 @@ ELDERCARE_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
 ELDERCARE_PROGRAMME_CODES = tuple(p.code for p in ELDERCARE_PROGRAMMES)
 PROGRAMMES = PROGRAMMES + ELDERCARE_PROGRAMMES
 # ---------------------------------------------------------------- end of elderly care block
+# ---------------------------------------------------------------- children (minzheng.children)
+# The orphan basic living allowance (孤儿基本生活费, docs/DOMAIN.md §6.1), paid monthly by the
+# payroll to orphans the county confirmed; no application workflow, so no workflow parameters.
+CHILDREN_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
+    ProgrammeSpec("orphan_allowance", gettext_noop("孤儿基本生活费"), "monthly"),
+)
+PROGRAMMES = PROGRAMMES + CHILDREN_PROGRAMMES
+# Programmes that carry no application-workflow parameters.
+NO_WORKFLOW_CODES = ELDERCARE_PROGRAMME_CODES + tuple(p.code for p in CHILDREN_PROGRAMMES)
+# ---------------------------------------------------------------- end of children block
 
 PROGRAMME_CODES = tuple(p.code for p in PROGRAMMES)
 PROGRAMME_BY_CODE = {p.code: p for p in PROGRAMMES}
@@ -456,9 +466,28 @@ REGISTRY["home_care_subsidy"] = {
     ]
 }
 # ---------------------------------------------------------------- end of elderly care block
+# ---------------------------------------------------------------- children (minzheng.children)
+REGISTRY["orphan_allowance"] = {
+    p.key: p
+    for p in [
+        ParamSpec(
+            "amount_institutional",
+            _("机构养育孤儿基本生活费"),
+            Unit.FEN_MONTH,
+            _("福利机构集中养育的孤儿，每人每月"),
+        ),
+        ParamSpec(
+            "amount_dispersed",
+            _("散居孤儿基本生活费"),
+            Unit.FEN_MONTH,
+            _("由亲属或其他监护人抚养的散居孤儿，每人每月"),
+        ),
+    ]
+}
+# ---------------------------------------------------------------- end of children block
 
 for _code, _programme_params in REGISTRY.items():
-    if _code not in ELDERCARE_PROGRAMME_CODES:
+    if _code not in NO_WORKFLOW_CODES:
         _programme_params.update({p.key: p for p in WORKFLOW_PARAMS})
 
 STATISTIC_KEYS = {

@@ -82,6 +82,7 @@ def ensure_demo_data(
     from minzheng.assistance.services import load_default_standards
     from minzheng.cases.demo import seed_demo_medical
     from minzheng.cases.holidays import load_calendar
+    from minzheng.children.demo import seed_demo_children
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.linkage.demo import seed_demo_linkage
     from minzheng.payments.demo import (
@@ -115,6 +116,8 @@ def ensure_demo_data(
         seed_demo_medical()
         log("Poverty registry and medical-insurance enrolments …")
         seed_demo_linkage()
+        log("Children: the register, protection cases, orphan allowances …")
+        seed_demo_children()
         log("One-off payments: temporary and medical assistance, a paid batch …")
         seed_demo_oneoff(count=100)
         log("Elderly care: providers, institutions, beds, bookings …")

@@ -21,7 +21,13 @@ REVIEW_DEFAULT_MONTHS = {
 }
 
 # Programmes paid per person rather than per household.
-PER_PERSON_PROGRAMMES = {"tekun", "disability_living", "disability_nursing", "old_age_allowance"}
+PER_PERSON_PROGRAMMES = {
+    "tekun",
+    "disability_living",
+    "disability_nursing",
+    "old_age_allowance",
+    "orphan_allowance",
+}
 
 # Who may change an entitlement (suspend, resume, change, terminate) and confirm a review.
 ENTITLEMENT_WRITERS = {Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.ADMIN}

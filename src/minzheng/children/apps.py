@@ -1,0 +1,40 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChildrenConfig(AppConfig):
+    name = "minzheng.children"
+    label = "children"
+    verbose_name = _("儿童福利与保护")
+
+    def ready(self):
+        from minzheng.web import nav, widgets
+
+        from .allowance import register_calculator
+        from .permissions import may_report, may_use_children
+        from .views import (
+            child_protection_widget_context,
+            reporter_widget_context,
+            village_widget_context,
+        )
+
+        register_calculator()
+        nav.register(
+            _("儿童福利与保护"),
+            "children:index",
+            prefix="/children/",
+            order=47,
+            visible=may_use_children,
+        )
+        nav.register(
+            _("报告儿童受侵害"),
+            "children:report",
+            prefix="/children/report/",
+            order=48,
+            visible=lambda user: may_report(user) and not may_use_children(user),
+        )
+        widgets.register(
+            "children/_protection_widget.html", child_protection_widget_context, order=15
+        )
+        widgets.register("children/_village_widget.html", village_widget_context, order=25)
+        widgets.register("children/_reporter_widget.html", reporter_widget_context, order=25)
