@@ -491,3 +491,88 @@ def test_api_scope_and_input(depot_world, api_client):
     assert r.json()["findings"] == 1
     r = second.get("/api/v1/depots/findings", status="open")
     assert [f["difference"] for f in r.json()["items"]] == [-1]
+
+
+# ---------------------------------------------------------------------------------------- pages
+
+
+def test_pages_for_the_keeper_and_scope(depot_world, client):
+    w = depot_world
+    batch = _purchase(w, "dongbao", "tent", 100, D(2016, 1, 10), number="ZP-W").batch
+    client.login(username="keeper1", password="pass-word-123")
+    depot = w["dongbao"].pk
+    for url in (
+        "/depots/",
+        f"/depots/{depot}/",
+        f"/depots/{depot}/?on=2016-01-09",
+        f"/depots/{depot}/receive/",
+        f"/depots/{depot}/issue/",
+        f"/depots/{depot}/transfer/",
+        f"/depots/{depot}/count/",
+        "/depots/pending/",
+        "/depots/findings/",
+        "/depots/expiry/?days=30",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.get(f"/depots/{w['zhongxiang'].pk}/").status_code == 404
+    assert client.get(f"/depots/{w['zhongxiang'].pk}/issue/").status_code == 404
+    r = client.post(
+        f"/depots/{depot}/issue/",
+        {
+            "batch": batch.pk,
+            "quantity": 101,
+            "occurred_on": "2016-02-01",
+            "recipient": "子陵铺镇",
+            "purpose": "洪灾安置",
+        },
+    )
+    assert r.status_code == 422
+    assert "帐篷批次ZP-W可用库存100顶，不足101顶" in r.content.decode()
+    r = client.get("/depots/export/?on=2016-01-31")
+    assert r.status_code == 200
+    assert r["Content-Type"].startswith("application/vnd.openxmlformats")
+    from minzheng.core import sheets
+
+    rows = sheets.read_rows(r.content, name="x.xlsx")
+    assert rows[1][-3:] == ["帐篷", "顶", 100]
+    client.logout()
+    client.login(username="dongbao_approver", password="pass-word-123")
+    assert client.get(f"/depots/{depot}/").status_code == 200
+    assert client.get(f"/depots/{depot}/issue/").status_code == 403  # reads, keeps nothing
+
+
+# ----------------------------------------------------------------------------------------- demo
+
+
+def test_demo_depots_tell_the_year_and_add_nothing_twice(jingmen, users):
+    from minzheng.accounts.models import Role, User
+    from minzheng.depots.demo import seed_demo_depots
+    from minzheng.depots.models import Depot, Item
+
+    for name in ("depot_keeper", "depot_keeper2"):
+        User.objects.create_user(
+            username=name,
+            password="pass-word-123",
+            role=Role.DEPOT_KEEPER,
+            region=jingmen["dongbao"],
+        )
+    first = seed_demo_depots()
+    assert (
+        first["depots"] == 1 + Region.objects.filter(parent__code="420800", level="county").count()
+    )
+    assert seed_demo_depots() == {"depots": 0}
+    dongbao = Depot.objects.get(name="东宝区救灾物资储备库")
+    items = {i.code: i.pk for i in Item.objects.all()}
+    july = selectors.position_as_of(D(2016, 7, 3), depots=[dongbao.pk])
+    # tents 250 + 150 from the city − 180 issued; quilts 2,000 + 500 + 1,000 − 1,200
+    assert july[(dongbao.pk, items["ZP01"])] == 220
+    assert july[(dongbao.pk, items["MB01"])] == 2300
+    year_end = selectors.position_as_of(D(2016, 12, 31), depots=[dongbao.pk])
+    assert year_end[(dongbao.pk, items["MB01"])] == 2300 - 3 - 400
+    assert year_end == selectors.ledger_position_as_of(D(2016, 12, 31), depots=[dongbao.pk])
+    assert indicators.violations_by_region(D(2016, 12, 31)) == {jingmen["dongbao"].pk: 1}
+    keeper2 = User.objects.get(username="depot_keeper2")
+    pending_movements, _counts = selectors.pending_for_keeper(keeper2)
+    assert [m.quantity for m in pending_movements] == [300]
+    expiring = selectors.expiring(keeper2, within_days=30, today=dt.date.today())
+    assert [(r["quantity"], r["expired"]) for r in expiring] == [(80, True), (200, False)]

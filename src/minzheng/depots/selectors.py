@@ -123,7 +123,11 @@ def pending_widget_context(user) -> dict | None:
     if not user.is_authenticated or user.role != "depot_keeper":
         return None
     movements, counts = pending_for_keeper(user)
-    return {"movements": list(movements[:10]), "counts": list(counts[:5])}
+    return {
+        "movements": list(movements[:10]),
+        "counts": list(counts[:5]),
+        "total": movements.count() + counts.count(),
+    }
 
 
 # ---------------------------------------------------------------------------- balances of batches
