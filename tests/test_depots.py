@@ -576,3 +576,48 @@ def test_demo_depots_tell_the_year_and_add_nothing_twice(jingmen, users):
     assert [m.quantity for m in pending_movements] == [300]
     expiring = selectors.expiring(keeper2, within_days=30, today=dt.date.today())
     assert [(r["quantity"], r["expired"]) for r in expiring] == [(80, True), (200, False)]
+
+
+# --------------------------------------------------------------------------------- concurrency
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_issues_cannot_overdraw(depot_world):
+    """Two keepers issue 60 of 100 at the same moment: the depot row lock makes the second wait
+    for the first and then see its 60 held back, so exactly one is recorded."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time whatever the code does")
+    w = depot_world
+    batch = _purchase(w, "dongbao", "tent", 100, D(2016, 1, 10), number="ZP-RACE").batch
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def issue(keeper):
+        try:
+            start.wait()
+            services.issue(
+                user=keeper,
+                depot_id=w["dongbao"].pk,
+                batch_id=batch.pk,
+                quantity=60,
+                occurred_on=D(2016, 2, 1),
+                recipient="石桥驿镇",
+                purpose="洪灾转移安置",
+            )
+            outcomes.append("issued")
+        except ServiceError as exc:
+            outcomes.append(exc.errors["quantity"][0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=issue, args=(w[k],)) for k in ("k1", "k2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["issued", "帐篷批次ZP-RACE可用库存40顶，不足60顶"]
+    assert Movement.objects.filter(kind=MovementKind.ISSUE).count() == 1

@@ -34,7 +34,7 @@ class DepotOut(Schema):
     region_name: str
 
 
-class PositionRowOut(Schema):
+class DepotPositionRowOut(Schema):
     depot_id: int
     depot_name: str
     item_code: str
@@ -43,12 +43,12 @@ class PositionRowOut(Schema):
     quantity: int
 
 
-class PositionOut(Schema):
+class DepotPositionOut(Schema):
     on: dt.date
-    rows: list[PositionRowOut]
+    rows: list[DepotPositionRowOut]
 
 
-class MovementOut(Schema):
+class DepotMovementOut(Schema):
     id: int
     depot_id: int
     depot_name: str
@@ -69,7 +69,7 @@ class MovementOut(Schema):
     counterpart_id: int | None
 
 
-class ReceiveIn(Schema):
+class DepotReceiveIn(Schema):
     kind: choice(["purchase", "donation"]) = Field(description="采购入库或捐赠入库")
     quantity: int = Field(ge=1, le=services.MAX_QUANTITY)
     occurred_on: Date
@@ -81,7 +81,7 @@ class ReceiveIn(Schema):
     note: str = Field(default="", max_length=200)
 
 
-class IssueIn(Schema):
+class DepotIssueIn(Schema):
     batch_id: Id
     quantity: int = Field(ge=1, le=services.MAX_QUANTITY)
     occurred_on: Date
@@ -90,7 +90,7 @@ class IssueIn(Schema):
     reference: str = Text64
 
 
-class TransferIn(Schema):
+class DepotTransferIn(Schema):
     to_depot_id: Id
     batch_id: Id
     quantity: int = Field(ge=1, le=services.MAX_QUANTITY)
@@ -98,18 +98,18 @@ class TransferIn(Schema):
     note: str = Field(default="", max_length=200)
 
 
-class CountLineIn(Schema):
+class DepotCountLineIn(Schema):
     batch_id: Id
     counted: int = Field(ge=0, le=services.MAX_QUANTITY)
 
 
-class CountIn(Schema):
+class DepotCountIn(Schema):
     counted_on: Date
-    lines: list[CountLineIn] = Field(min_length=1, max_length=2000)
+    lines: list[DepotCountLineIn] = Field(min_length=1, max_length=2000)
     note: str = Field(default="", max_length=200)
 
 
-class CountLineOut(Schema):
+class DepotCountLineOut(Schema):
     batch_id: int
     item_name: str
     ledger: int
@@ -117,7 +117,7 @@ class CountLineOut(Schema):
     difference: int
 
 
-class CountOut(Schema):
+class DepotCountOut(Schema):
     id: int
     depot_id: int
     counted_on: dt.date
@@ -125,11 +125,11 @@ class CountOut(Schema):
     status_label: str
     recorded_by: str
     confirmed_by: str
-    lines: list[CountLineOut]
+    lines: list[DepotCountLineOut]
     findings: int
 
 
-class FindingOut(Schema):
+class DepotFindingOut(Schema):
     id: int
     depot_id: int
     depot_name: str
@@ -142,23 +142,23 @@ class FindingOut(Schema):
     explanation: str
 
 
-class ResolveIn(Schema):
+class DepotResolveIn(Schema):
     explanation: str = Field(min_length=1, max_length=2000)
 
 
-class FindingFilter(Schema):
+class DepotFindingFilter(Schema):
     status: choice(FindingStatus.values) | None = None
 
 
-class PositionFilter(Schema):
+class DepotPositionFilter(Schema):
     on: Date | None = Field(default=None, description="日期（默认今天）")
 
 
-class ExpiryFilter(Schema):
+class DepotExpiryFilter(Schema):
     within_days: int = Field(default=90, ge=0, le=3650, description="多少天内到期")
 
 
-class ExpiringOut(Schema):
+class DepotExpiringOut(Schema):
     depot_id: int
     depot_name: str
     item_name: str
@@ -252,8 +252,8 @@ def list_depots(request):
     return Listing(selectors.depots_for(request.user), depot_out)
 
 
-@router.get("/position", response=PositionOut)
-def position(request, filters: Query[PositionFilter]):
+@router.get("/position", response=DepotPositionOut)
+def position(request, filters: Query[DepotPositionFilter]):
     on = filters.on or timezone.localdate()
     rows = selectors.position_table(request.user, on)
     return {"on": on, "rows": [_position_row(r) for r in rows]}
@@ -270,8 +270,8 @@ def _position_row(r: dict) -> dict:
     }
 
 
-@router.get("/expiring", response=list[ExpiringOut])
-def expiring(request, filters: Query[ExpiryFilter]):
+@router.get("/expiring", response=list[DepotExpiringOut])
+def expiring(request, filters: Query[DepotExpiryFilter]):
     rows = selectors.expiring(
         request.user, within_days=filters.within_days, today=timezone.localdate()
     )
@@ -290,21 +290,21 @@ def expiring(request, filters: Query[ExpiryFilter]):
     ]
 
 
-@router.get("/findings", response=list[FindingOut])
+@router.get("/findings", response=list[DepotFindingOut])
 @paginated(default=100)
-def list_findings(request, filters: Query[FindingFilter]):
+def list_findings(request, filters: Query[DepotFindingFilter]):
     return Listing(selectors.findings_for(request.user, status=filters.status or ""), finding_out)
 
 
-@router.post("/findings/{int:finding_id}/resolve", response=FindingOut)
-def resolve_finding(request, finding_id: Id, payload: ResolveIn):
+@router.post("/findings/{int:finding_id}/resolve", response=DepotFindingOut)
+def resolve_finding(request, finding_id: Id, payload: DepotResolveIn):
     services.resolve_finding(
         user=request.user, finding_id=finding_id, explanation=payload.explanation
     )
     return finding_out(selectors.get_finding(request.user, finding_id))
 
 
-@router.get("/pending", response=list[MovementOut])
+@router.get("/pending", response=list[DepotMovementOut])
 def pending(request):
     movements, _counts = selectors.pending_for_keeper(request.user)
     return [movement_out(m) for m in movements]
@@ -315,35 +315,35 @@ def get_depot(request, depot_id: Id):
     return depot_out(selectors.get_depot(request.user, depot_id))
 
 
-@router.get("/{int:depot_id}/position", response=PositionOut)
-def depot_position(request, depot_id: Id, filters: Query[PositionFilter]):
+@router.get("/{int:depot_id}/position", response=DepotPositionOut)
+def depot_position(request, depot_id: Id, filters: Query[DepotPositionFilter]):
     depot = selectors.get_depot(request.user, depot_id)
     on = filters.on or timezone.localdate()
     rows = selectors.position_table(request.user, on, depot=depot)
     return {"on": on, "rows": [_position_row(r) for r in rows]}
 
 
-@router.get("/{int:depot_id}/movements", response=list[MovementOut])
+@router.get("/{int:depot_id}/movements", response=list[DepotMovementOut])
 @paginated(default=100)
 def list_movements(request, depot_id: Id):
     depot = selectors.get_depot(request.user, depot_id)
     return Listing(selectors.movements_for(request.user).filter(depot=depot), movement_out)
 
 
-@router.post("/{int:depot_id}/receipts", response={201: MovementOut})
-def receive(request, depot_id: Id, payload: ReceiveIn):
+@router.post("/{int:depot_id}/receipts", response={201: DepotMovementOut})
+def receive(request, depot_id: Id, payload: DepotReceiveIn):
     m = services.receive(user=request.user, depot_id=depot_id, **payload.dict())
     return Status(201, _reload(request.user, m))
 
 
-@router.post("/{int:depot_id}/issues", response={201: MovementOut})
-def issue(request, depot_id: Id, payload: IssueIn):
+@router.post("/{int:depot_id}/issues", response={201: DepotMovementOut})
+def issue(request, depot_id: Id, payload: DepotIssueIn):
     m = services.issue(user=request.user, depot_id=depot_id, **payload.dict())
     return Status(201, _reload(request.user, m))
 
 
-@router.post("/{int:depot_id}/transfers", response={201: MovementOut})
-def transfer(request, depot_id: Id, payload: TransferIn):
+@router.post("/{int:depot_id}/transfers", response={201: DepotMovementOut})
+def transfer(request, depot_id: Id, payload: DepotTransferIn):
     out, _into = services.transfer(
         user=request.user,
         from_depot_id=depot_id,
@@ -356,8 +356,8 @@ def transfer(request, depot_id: Id, payload: TransferIn):
     return Status(201, _reload(request.user, out))
 
 
-@router.post("/{int:depot_id}/counts", response={201: CountOut})
-def record_count(request, depot_id: Id, payload: CountIn):
+@router.post("/{int:depot_id}/counts", response={201: DepotCountOut})
+def record_count(request, depot_id: Id, payload: DepotCountIn):
     count = services.record_count(
         user=request.user,
         depot_id=depot_id,
@@ -368,13 +368,13 @@ def record_count(request, depot_id: Id, payload: CountIn):
     return Status(201, count_out(selectors.get_count(request.user, count.pk)))
 
 
-@router.post("/movements/{int:movement_id}/confirm", response=MovementOut)
+@router.post("/movements/{int:movement_id}/confirm", response=DepotMovementOut)
 def confirm_movement(request, movement_id: Id):
     m = services.confirm_movement(user=request.user, movement_id=movement_id)
     return _reload(request.user, m)
 
 
-@router.post("/counts/{int:count_id}/confirm", response=CountOut)
+@router.post("/counts/{int:count_id}/confirm", response=DepotCountOut)
 def confirm_count(request, count_id: Id):
     c = services.confirm_count(user=request.user, count_id=count_id)
     return count_out(selectors.get_count(request.user, c.pk))
