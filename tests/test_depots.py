@@ -546,8 +546,11 @@ def test_pages_for_the_keeper_and_scope(depot_world, client):
 
 def test_demo_depots_tell_the_year_and_add_nothing_twice(jingmen, users):
     from minzheng.accounts.models import Role, User
+    from minzheng.depots.catalogue import load_catalogue
     from minzheng.depots.demo import seed_demo_depots
     from minzheng.depots.models import Depot, Item
+
+    load_catalogue(Item)
 
     for name in ("depot_keeper", "depot_keeper2"):
         User.objects.create_user(
