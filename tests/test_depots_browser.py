@@ -1,6 +1,7 @@
 """The depot keepers' flow in headless Chromium on a phone-sized screen: keeper1 issues tents
 for a flood, keeper2 finds the issue on the workbench and confirms it (keeper1 could not), then
-a stock count with a difference shows a finding on the depot's page."""
+a stock count with a difference shows a finding on the depot's page, which the county explains
+once the second keeper has confirmed the count."""
 
 from __future__ import annotations
 
@@ -98,3 +99,20 @@ def test_keeper_issues_second_keeper_confirms_count_shows_finding(
     expect(findings).to_contain_text("账面 120顶，实盘 118顶")
     expect(findings).to_contain_text("-2")
     page.screenshot(path=str(SCREENSHOTS / "depots-count-finding.png"), full_page=True)
+
+    # The second keeper confirms the count; the county explains the finding.
+    second.goto(f"{live_server.url}/depots/pending/")
+    second.get_by_test_id("pending-counts").get_by_role("button", name="复核确认").click()
+    expect(second.locator(".messages")).to_contain_text("已复核确认")
+    county = _sign_in(browser, live_server, "dongbao_approver")
+    county.goto(f"{live_server.url}/depots/findings/")
+    row = county.get_by_test_id("findings").locator("tbody tr").first
+    expect(row).to_contain_text("待说明")
+    row.locator("textarea").fill("雨季受潮两顶，已报损")
+    row.get_by_role("button", name="说明并调整账面").click()
+    expect(county.locator(".messages")).to_contain_text("差异已说明，账面已按实盘调整")
+    county.goto(f"{live_server.url}/depots/findings/?status=resolved")
+    expect(county.get_by_test_id("findings")).to_contain_text("雨季受潮两顶，已报损")
+    county.screenshot(path=str(SCREENSHOTS / "depots-finding-explained.png"), full_page=True)
+    county.goto(f"{live_server.url}/depots/{depot.pk}/")
+    expect(county.get_by_test_id("position")).to_contain_text("118")
