@@ -293,8 +293,11 @@ def test_target_3_2_counts_late_confirmations_and_rolls_up(depot_world, settings
     for on, expected in cases:
         got = indicators.violations_by_region(on)
         assert sum(got.values()) == expected, on
+    from minzheng.targets.indicators import compute_spec, get
+
+    assert get("relief_supplies_violations").kind == "computed"
     regions = list(Region.objects.prefetch_related("members"))
-    values = indicators.relief_supplies_violations(regions, D(2016, 3, 9))
+    values = compute_spec("relief_supplies_violations").func(regions, D(2016, 3, 9))
     assert (values["420802"], values["420800"], values["420881"]) == (2, 2, 0)
 
 
