@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from minzheng.core.errors import NotFoundOrOutOfScope
+from minzheng.core.roles import Role
 from minzheng.core.scope import scope_q
 
 from .models import (
@@ -120,7 +121,7 @@ def pending_for_keeper(user) -> tuple[QuerySet[Movement], QuerySet[StockCount]]:
 
 def pending_widget_context(user) -> dict | None:
     """The keeper's workbench card: records waiting for their confirmation."""
-    if not user.is_authenticated or user.role != "depot_keeper":
+    if not user.is_authenticated or user.role != Role.DEPOT_KEEPER:
         return None
     movements, counts = pending_for_keeper(user)
     return {
