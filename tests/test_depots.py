@@ -627,3 +627,19 @@ def test_two_concurrent_issues_cannot_overdraw(depot_world):
         t.join()
     assert sorted(outcomes) == ["issued", "帐篷批次ZP-RACE可用库存40顶，不足60顶"]
     assert Movement.objects.filter(kind=MovementKind.ISSUE).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_snapshot_job_builds_through_last_month(depot_world):
+    from minzheng.core import jobs
+    from minzheng.depots.jobs import SNAPSHOT_JOB
+
+    w = depot_world
+    _position_ledger(w)
+    row = jobs.enqueue(SNAPSHOT_JOB, user=w["admin"], dispatch_on_commit=False)
+    done = jobs.execute(str(row.pk))
+    assert done.status == "succeeded", done.error
+    assert done.result["snapshots"] > 0
+    assert selectors.horizon() == selectors.previous_month(selectors.month_start(dt.date.today()))
+    for on, _expected in POSITION_CASES:
+        assert selectors.position_as_of(on) == selectors.ledger_position_as_of(on)
