@@ -508,6 +508,8 @@ def test_pages_for_the_keeper_and_scope(depot_world, client):
         "/depots/",
         f"/depots/{depot}/",
         f"/depots/{depot}/?on=2016-01-09",
+        f"/depots/{depot}/?on=0001-01-01",  # out of range: today
+        "/depots/export/?on=9999-12-31",
         f"/depots/{depot}/receive/",
         f"/depots/{depot}/issue/",
         f"/depots/{depot}/transfer/",

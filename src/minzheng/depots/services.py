@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit
+from minzheng.core import audit, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.core.models import AuditEvent
 
@@ -69,6 +69,8 @@ def _date(value: dt.date | None, field: str) -> dt.date:
         raise ServiceError({field: [_("请填写日期")]})
     if value > timezone.localdate():
         raise ServiceError({field: [_("日期不能晚于今天")]})
+    if message := validators.date_error(value):
+        raise ServiceError({field: [message]})
     return value
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minzheng.core import audit, sheets
+from minzheng.core import audit, sheets, validators
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
 from minzheng.web.views.base import apply_service_error, page, paginate
@@ -27,9 +27,10 @@ depots_page = page(check=may_see)
 
 def _date_param(request, name: str = "on") -> dt.date:
     try:
-        return dt.date.fromisoformat(request.GET.get(name, ""))
+        day = dt.date.fromisoformat(request.GET.get(name, ""))
     except ValueError:
         return timezone.localdate()
+    return timezone.localdate() if validators.date_error(day) else day
 
 
 @depots_page
