@@ -474,6 +474,21 @@ def test_api_scope_and_input(depot_world, api_client):
     r = second.post(f"/api/v1/depots/movements/{issued['id']}/confirm")
     assert r.status_code == 200, r.content
     assert r.json()["confirmed_by"] == "keeper2"
+    again = second.post(f"/api/v1/depots/movements/{issued['id']}/confirm")
+    assert again.status_code == 409
+    county = api_client.login("dongbao_approver")
+    r = county.post(
+        f"/api/v1/depots/{depot}/issues",
+        {
+            "batch_id": batch.pk,
+            "quantity": 1,
+            "occurred_on": "2016-02-01",
+            "recipient": "子陵铺镇",
+            "purpose": "洪灾安置",
+        },
+    )
+    assert r.status_code == 403
+    second = api_client.login("keeper2")
     r = second.get(f"/api/v1/depots/{depot}/position", on="2016-02-01")
     assert r.json()["rows"] == [
         {
