@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.cases",
     "tests.fixtures.children",
     "tests.fixtures.database",
+    "tests.fixtures.depots",
     "tests.fixtures.demo",
     "tests.fixtures.eldercare",
     "tests.fixtures.jobs",

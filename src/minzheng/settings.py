@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "minzheng.eldercare",
     "minzheng.linkage",
     "minzheng.children",
+    "minzheng.depots",
     "minzheng.web",
     "minzheng.demo",
 ]

@@ -21,5 +21,6 @@ urlpatterns = [
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("linkage/", include("minzheng.linkage.urls")),
     path("children/", include("minzheng.children.urls")),
+    path("depots/", include("minzheng.depots.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -83,6 +83,7 @@ def ensure_demo_data(
     from minzheng.cases.demo import seed_demo_medical
     from minzheng.cases.holidays import load_calendar
     from minzheng.children.demo import seed_demo_children
+    from minzheng.depots.demo import seed_demo_depots
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.linkage.demo import seed_demo_linkage
     from minzheng.payments.demo import (
@@ -122,6 +123,8 @@ def ensure_demo_data(
         seed_demo_oneoff(count=100)
         log("Elderly care: providers, institutions, beds, bookings …")
         seed_demo_eldercare()
+        log("Relief-supply depots: a year of stock, the July 2016 flood, a count …")
+        seed_demo_depots()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)
