@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.cases",
     "tests.fixtures.database",
+    "tests.fixtures.disaster",
     "tests.fixtures.demo",
     "tests.fixtures.eldercare",
     "tests.fixtures.jobs",
