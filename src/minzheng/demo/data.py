@@ -81,6 +81,7 @@ def ensure_demo_data(
     from minzheng.assistance.services import load_default_standards
     from minzheng.cases.demo import seed_demo_medical
     from minzheng.cases.holidays import load_calendar
+    from minzheng.disaster.demo import seed_demo_disaster
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.linkage.demo import seed_demo_linkage
     from minzheng.payments.demo import (
@@ -117,6 +118,8 @@ def ensure_demo_data(
         seed_demo_oneoff(count=100)
         log("Elderly care: providers, institutions, beds, bookings …")
         seed_demo_eldercare()
+        log("Disaster relief: the 2016 flood, rescue teams, drills, model communities …")
+        seed_demo_disaster()
         log("The 2016 plan's targets and a first indicator snapshot …")
         setup_demo_targets(log=log)
         log("Verification runs waiting for the departments' replies …")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
@@ -56,6 +57,15 @@ REPORT_FIGURES = (
     "houses_severe",
     "houses_general",
 )
+REPORT_LABELS = {
+    "affected_people": gettext_lazy("受灾人口"),
+    "evacuated": gettext_lazy("紧急转移安置人口"),
+    "deaths": gettext_lazy("死亡人口"),
+    "missing": gettext_lazy("失踪人口"),
+    "houses_collapsed": gettext_lazy("倒塌房屋（户）"),
+    "houses_severe": gettext_lazy("严重损坏房屋（户）"),
+    "houses_general": gettext_lazy("一般损坏房屋（户）"),
+}
 # The figures of a 核报 checked against the affected-household records.
 CHECKED_FIGURES = REPORT_FIGURES
 MAX_COUNT = 10_000_000
