@@ -277,9 +277,7 @@ def _flood(dongbao: Region) -> dict:
             "houses_general",
         )
     }
-    reports = [
-        ("initial", _at(1, 4, 50), dict(figures, affected_people=figures["affected_people"] // 3))
-    ]
+    reports = [("initial", _at(1, 4, 50), {k: v // 3 for k, v in figures.items()})]
     for day in range(2, 7):
         submitted = _at(day + 1, 9) if day == 4 else _at(day, 20)  # the 4 July report came late
         share = Decimal(day) / Decimal(6)

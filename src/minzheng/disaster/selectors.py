@@ -240,4 +240,4 @@ def approval_widget_context(user) -> dict | None:
     if not may_approve(user) or user.is_superuser:
         return None
     pending = decisions_for(user, status=DecisionStatus.PROPOSED)
-    return {"count": pending.count(), "rows": list(pending.order_by("id")[:10])}
+    return {"count": pending.count(), "rows": list(pending.order_by("id")[:5])}

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.db.models import Case, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -445,7 +446,7 @@ def decisions(request, pk: int):
         "disaster/decisions.html",
         {
             "event": event,
-            "rows": paginate(request, rows.order_by("status", "-id")),
+            "rows": paginate(request, rows.order_by(_proposed_first, "-id")),
             "status": status,
             "statuses": DecisionStatus.choices,
             "affected": affected,
@@ -457,6 +458,10 @@ def decisions(request, pk: int):
             "posted": request.POST if errors else {},
         },
     )
+
+
+# The decisions waiting for the county come first.
+_proposed_first = Case(When(status=DecisionStatus.PROPOSED, then=0), default=1)
 
 
 @disaster_page
