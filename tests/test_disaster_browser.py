@@ -71,7 +71,7 @@ def test_county_records_a_report_and_approves_relief(demo_city, live_server, bro
     expect(page.locator("h1")).to_have_text("救助决定")
     first = page.get_by_test_id("decisions").locator("tbody tr").first
     expect(first).to_contain_text("待县级审批")
-    first.get_by_role("button", name="批准").click()
+    first.get_by_role("button", name="批准", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("已批准，已转入一次性救助待发放")
     page.screenshot(path=str(SCREENSHOTS / "disaster-decisions.png"), full_page=True)
 

@@ -3,8 +3,8 @@
 from minzheng.assistance.api import router as assistance_router
 from minzheng.cases.api import router as cases_router
 from minzheng.cases.medical_api import router as medical_router
-from minzheng.eldercare.api import router as eldercare_router
 from minzheng.disaster.api import router as disaster_router
+from minzheng.eldercare.api import router as eldercare_router
 from minzheng.linkage.api import router as linkage_router
 from minzheng.payments.api import router as payments_router
 from minzheng.targets.api import router as targets_router
