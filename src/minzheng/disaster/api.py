@@ -32,6 +32,7 @@ from .models import (
     DisasterEvent,
     DisasterReport,
     DisasterType,
+    EventStatus,
     HouseLoss,
     ModelLevel,
     ModelResult,
@@ -62,7 +63,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 # ---------------------------------------------------------------- schemas
 
 
-class EventIn(Schema):
+class DisasterEventIn(Schema):
     name: str = Field(min_length=1, max_length=100, description="灾害名称")
     disaster_type: choice(DisasterType.values) = Field(description="灾害类型")
     county: str = Field(min_length=6, max_length=12, description="报灾县区代码")
@@ -74,17 +75,17 @@ class EventIn(Schema):
     description: str = Field(default="", max_length=2000)
 
 
-class LevelIn(Schema):
+class DisasterLevelIn(Schema):
     level: choice(["", *ResponseLevel.values]) = Field(description="应急响应级别，空为终止响应")
     changed_at: DateTime | None = None
     note: str = Field(default="", max_length=200)
 
 
-class EndIn(Schema):
+class DisasterEndIn(Schema):
     ended_at: DateTime = Field(description="灾害结束时间")
 
 
-class ReportIn(Schema):
+class DisasterReportIn(Schema):
     kind: choice(ReportKind.values) = Field(description="报告类型")
     covers_on: Date | None = Field(default=None, description="续报所属日期")
     affected_people: int = Count
@@ -99,14 +100,14 @@ class ReportIn(Schema):
     note: str = Field(default="", max_length=500)
 
 
-class LevelOut(Schema):
+class DisasterLevelOut(Schema):
     level: str
     level_label: str
     changed_at: dt.datetime
     note: str
 
 
-class ReportOut(Schema):
+class DisasterReportOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -126,14 +127,14 @@ class ReportOut(Schema):
     mismatches: list[dict]
 
 
-class OverdueOut(Schema):
+class DisasterOverdueOut(Schema):
     kind: str
     kind_label: str
     covers_on: dt.date
     due_at: dt.datetime
 
 
-class EventOut(Schema):
+class DisasterEventOut(Schema):
     id: int
     name: str
     disaster_type: str
@@ -149,13 +150,13 @@ class EventOut(Schema):
     status_label: str
 
 
-class EventDetailOut(EventOut):
-    levels: list[LevelOut]
-    reports: list[ReportOut]
-    overdue: list[OverdueOut]
+class DisasterEventDetailOut(DisasterEventOut):
+    levels: list[DisasterLevelOut]
+    reports: list[DisasterReportOut]
+    overdue: list[DisasterOverdueOut]
 
 
-class HouseholdIn(Schema):
+class DisasterHouseholdIn(Schema):
     household_id: Id
     affected_people: int = Small
     evacuated: int = Small
@@ -170,7 +171,7 @@ class HouseholdIn(Schema):
     need_rebuild: bool = False
 
 
-class HouseholdPatch(Schema):
+class DisasterHouseholdPatch(Schema):
     affected_people: int | None = Field(default=None, ge=0, le=100)
     evacuated: int | None = Field(default=None, ge=0, le=100)
     deaths: int | None = Field(default=None, ge=0, le=100)
@@ -184,13 +185,13 @@ class HouseholdPatch(Schema):
     need_rebuild: bool | None = None
 
 
-class VillageIn(Schema):
+class DisasterVillageIn(Schema):
     village: str = Field(min_length=12, max_length=12, description="村（社区）代码")
     house_loss: choice(HouseLoss.values) = HouseLoss.NONE
     need_emergency: bool = False
 
 
-class AffectedOut(Schema):
+class DisasterAffectedOut(Schema):
     id: int
     event_id: int
     household_id: int
@@ -210,34 +211,34 @@ class AffectedOut(Schema):
     needs: list[str]
 
 
-class VillageOut(Schema):
+class DisasterVillageOut(Schema):
     added: int
 
 
-class ImportErrorOut(Schema):
+class DisasterImportErrorOut(Schema):
     row: int
     message: str
 
 
-class ImportOut(Schema):
+class DisasterImportOut(Schema):
     rows: int
     added: int
     rejected: int
-    errors: list[ImportErrorOut]
+    errors: list[DisasterImportErrorOut]
 
 
-class DecisionIn(Schema):
+class DisasterDecisionIn(Schema):
     kind: choice(ReliefKind.values) = Field(description="救助类别")
     form: choice(ReliefForm.values) = Field(description="发放方式")
     amount_fen: Fen = Field(description="金额（分）；实物为折价")
     items: str = Field(default="", max_length=200, description="实物明细")
 
 
-class RefuseIn(Schema):
+class DisasterRefuseIn(Schema):
     reason: str = Field(min_length=1, max_length=200, description="不予批准理由")
 
 
-class DecisionOut(Schema):
+class DisasterDecisionOut(Schema):
     id: int
     affected_id: int
     event_id: int
@@ -258,13 +259,13 @@ class DecisionOut(Schema):
     payable_status_label: str
 
 
-class PublicityIn(Schema):
+class DisasterPublicityIn(Schema):
     township: str = Field(min_length=9, max_length=9, description="乡镇（街道）代码")
     starts_on: Date
     ends_on: Date
 
 
-class PublicityRowOut(Schema):
+class DisasterPublicityRowOut(Schema):
     name: str
     id_masked: str
     village: str
@@ -274,7 +275,7 @@ class PublicityRowOut(Schema):
     items: str
 
 
-class PublicityOut(Schema):
+class DisasterPublicityOut(Schema):
     id: int
     event_id: int
     event_name: str
@@ -282,21 +283,21 @@ class PublicityOut(Schema):
     township_name: str
     starts_on: dt.date
     ends_on: dt.date
-    rows: list[PublicityRowOut]
+    rows: list[DisasterPublicityRowOut]
 
 
-class TeamIn(Schema):
+class DisasterTeamIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     county: str = Field(min_length=6, max_length=6)
 
 
-class MemberIn(Schema):
+class DisasterMemberIn(Schema):
     person_id: Id | None = None
     account_id: Id | None = None
     joined_on: Date | None = None
 
 
-class TeamOut(Schema):
+class DisasterTeamOut(Schema):
     id: int
     name: str
     county_code: str
@@ -304,13 +305,13 @@ class TeamOut(Schema):
     members: list[dict]
 
 
-class TrainingIn(Schema):
+class DisasterTrainingIn(Schema):
     held_on: Date
     subject: str = Field(min_length=1, max_length=200)
     results: dict[int, bool] = Field(description="队员编号 -> 是否考核合格")
 
 
-class TrainingOut(Schema):
+class DisasterTrainingOut(Schema):
     id: int
     team_id: int
     held_on: dt.date
@@ -319,7 +320,7 @@ class TrainingOut(Schema):
     passed: int
 
 
-class DrillIn(Schema):
+class DisasterDrillIn(Schema):
     county: str = Field(min_length=6, max_length=6)
     held_on: Date
     title: str = Field(min_length=1, max_length=200)
@@ -327,7 +328,7 @@ class DrillIn(Schema):
     note: str = Field(default="", max_length=500)
 
 
-class DrillOut(Schema):
+class DisasterDrillOut(Schema):
     id: int
     county_code: str
     county_name: str
@@ -336,7 +337,7 @@ class DrillOut(Schema):
     meets_standard: bool
 
 
-class AssessmentIn(Schema):
+class DisasterAssessmentIn(Schema):
     community: str = Field(min_length=12, max_length=12)
     year: int = Field(ge=2000, le=2100)
     level: choice(ModelLevel.values)
@@ -344,7 +345,7 @@ class AssessmentIn(Schema):
     assessed_on: Date
 
 
-class AssessmentOut(Schema):
+class DisasterAssessmentOut(Schema):
     id: int
     community_code: str
     community_name: str
@@ -356,8 +357,8 @@ class AssessmentOut(Schema):
     assessed_on: dt.date
 
 
-class EventFilter(Schema):
-    status: str | None = Field(default=None, max_length=16)
+class DisasterEventFilter(Schema):
+    status: choice(EventStatus.values) | None = Field(default=None, description="状态")
 
 
 # ---------------------------------------------------------------- output
@@ -558,17 +559,17 @@ def assessment_out(a) -> dict:
 # ---------------------------------------------------------------- events and reports
 
 
-@router.get("/events", response=list[EventOut])
+@router.get("/events", response=list[DisasterEventOut])
 @paginated(default=50)
-def list_events(request, filters: Query[EventFilter]):
+def list_events(request, filters: Query[DisasterEventFilter]):
     qs = selectors.events_for(request.user).prefetch_related("areas")
     if filters.status:
         qs = qs.filter(status=filters.status)
     return Listing(qs, event_out)
 
 
-@router.post("/events", response={201: EventDetailOut})
-def create_event(request, payload: EventIn):
+@router.post("/events", response={201: DisasterEventDetailOut})
+def create_event(request, payload: DisasterEventIn):
     event = services.create_event(
         user=request.user,
         name=payload.name,
@@ -582,13 +583,13 @@ def create_event(request, payload: EventIn):
     return Status(201, event_detail_out(event))
 
 
-@router.get("/events/{int:event_id}", response=EventDetailOut)
+@router.get("/events/{int:event_id}", response=DisasterEventDetailOut)
 def get_event(request, event_id: Id):
     return event_detail_out(selectors.get_event(request.user, event_id))
 
 
-@router.post("/events/{int:event_id}/level", response={200: EventDetailOut})
-def change_level(request, event_id: Id, payload: LevelIn):
+@router.post("/events/{int:event_id}/level", response={200: DisasterEventDetailOut})
+def change_level(request, event_id: Id, payload: DisasterLevelIn):
     event = services.change_level(
         user=request.user,
         event_id=event_id,
@@ -599,16 +600,16 @@ def change_level(request, event_id: Id, payload: LevelIn):
     return Status(200, event_detail_out(event))
 
 
-@router.post("/events/{int:event_id}/end", response={200: EventDetailOut})
-def end_event(request, event_id: Id, payload: EndIn):
+@router.post("/events/{int:event_id}/end", response={200: DisasterEventDetailOut})
+def end_event(request, event_id: Id, payload: DisasterEndIn):
     event = services.end_event(
         user=request.user, event_id=event_id, ended_at=_aware(payload.ended_at)
     )
     return Status(200, event_detail_out(event))
 
 
-@router.post("/events/{int:event_id}/reports", response={201: ReportOut})
-def submit_report(request, event_id: Id, payload: ReportIn):
+@router.post("/events/{int:event_id}/reports", response={201: DisasterReportOut})
+def submit_report(request, event_id: Id, payload: DisasterReportIn):
     data = payload.dict()
     report = services.submit_report(user=request.user, event_id=event_id, **data)
     return Status(201, report_out(report))
@@ -617,15 +618,15 @@ def submit_report(request, event_id: Id, payload: ReportIn):
 # ---------------------------------------------------------------- affected households
 
 
-@router.get("/events/{int:event_id}/households", response=list[AffectedOut])
+@router.get("/events/{int:event_id}/households", response=list[DisasterAffectedOut])
 @paginated(default=100)
 def list_households(request, event_id: Id):
     event = selectors.get_event(request.user, event_id)
     return Listing(selectors.households_for(request.user, event), affected_out)
 
 
-@router.post("/events/{int:event_id}/households", response={201: AffectedOut})
-def add_household(request, event_id: Id, payload: HouseholdIn):
+@router.post("/events/{int:event_id}/households", response={201: DisasterAffectedOut})
+def add_household(request, event_id: Id, payload: DisasterHouseholdIn):
     data = payload.dict()
     household = (
         Household.objects.select_related("region").filter(pk=data.pop("household_id")).first()
@@ -638,8 +639,8 @@ def add_household(request, event_id: Id, payload: HouseholdIn):
     return Status(201, affected_out(selectors.get_affected(request.user, affected.pk)))
 
 
-@router.post("/events/{int:event_id}/households/village", response={200: VillageOut})
-def add_village(request, event_id: Id, payload: VillageIn):
+@router.post("/events/{int:event_id}/households/village", response={200: DisasterVillageOut})
+def add_village(request, event_id: Id, payload: DisasterVillageIn):
     added = services.add_village(
         user=request.user,
         event_id=event_id,
@@ -650,7 +651,7 @@ def add_village(request, event_id: Id, payload: VillageIn):
     return Status(200, {"added": added})
 
 
-@router.post("/events/{int:event_id}/households/imports", response={200: ImportOut})
+@router.post("/events/{int:event_id}/households/imports", response={200: DisasterImportOut})
 def import_households(request, event_id: Id, file: File[UploadedFile]):
     if file.size is not None and file.size > MAX_UPLOAD:
         raise ServiceError({"file": [_("文件不能超过20MB")]})
@@ -660,8 +661,8 @@ def import_households(request, event_id: Id, file: File[UploadedFile]):
     return Status(200, result)
 
 
-@router.patch("/households/{int:affected_id}", response={200: AffectedOut})
-def update_household(request, affected_id: Id, payload: HouseholdPatch):
+@router.patch("/households/{int:affected_id}", response={200: DisasterAffectedOut})
+def update_household(request, affected_id: Id, payload: DisasterHouseholdPatch):
     data = {k: v for k, v in payload.dict().items() if v is not None}
     services.update_affected(user=request.user, affected_id=affected_id, **data)
     return Status(200, affected_out(selectors.get_affected(request.user, affected_id)))
@@ -670,15 +671,15 @@ def update_household(request, affected_id: Id, payload: HouseholdPatch):
 # ---------------------------------------------------------------- decisions and publicity
 
 
-@router.get("/events/{int:event_id}/decisions", response=list[DecisionOut])
+@router.get("/events/{int:event_id}/decisions", response=list[DisasterDecisionOut])
 @paginated(default=100)
 def list_decisions(request, event_id: Id):
     event = selectors.get_event(request.user, event_id)
     return Listing(selectors.decisions_for(request.user, event), decision_out)
 
 
-@router.post("/households/{int:affected_id}/decisions", response={201: DecisionOut})
-def propose_decision(request, affected_id: Id, payload: DecisionIn):
+@router.post("/households/{int:affected_id}/decisions", response={201: DisasterDecisionOut})
+def propose_decision(request, affected_id: Id, payload: DisasterDecisionIn):
     decision = services.propose_relief(user=request.user, affected_id=affected_id, **payload.dict())
     return Status(201, decision_out(selectors.get_decision(request.user, decision.pk)))
 
@@ -687,22 +688,22 @@ def _decided(request, decision_id) -> dict:
     return decision_out(selectors.get_decision(request.user, decision_id))
 
 
-@router.post("/decisions/{int:decision_id}/approve", response={200: DecisionOut})
+@router.post("/decisions/{int:decision_id}/approve", response={200: DisasterDecisionOut})
 def approve_decision(request, decision_id: Id):
     services.decide_relief(user=request.user, decision_id=decision_id, approve=True)
     return Status(200, _decided(request, decision_id))
 
 
-@router.post("/decisions/{int:decision_id}/refuse", response={200: DecisionOut})
-def refuse_decision(request, decision_id: Id, payload: RefuseIn):
+@router.post("/decisions/{int:decision_id}/refuse", response={200: DisasterDecisionOut})
+def refuse_decision(request, decision_id: Id, payload: DisasterRefuseIn):
     services.decide_relief(
         user=request.user, decision_id=decision_id, approve=False, reason=payload.reason
     )
     return Status(200, _decided(request, decision_id))
 
 
-@router.post("/events/{int:event_id}/publicity", response={201: PublicityOut})
-def publish(request, event_id: Id, payload: PublicityIn):
+@router.post("/events/{int:event_id}/publicity", response={201: DisasterPublicityOut})
+def publish(request, event_id: Id, payload: DisasterPublicityIn):
     publicity = services.publish(
         user=request.user,
         event_id=event_id,
@@ -713,7 +714,7 @@ def publish(request, event_id: Id, payload: PublicityIn):
     return Status(201, publicity_out(publicity))
 
 
-@router.get("/publicity/{int:publicity_id}", response=PublicityOut)
+@router.get("/publicity/{int:publicity_id}", response=DisasterPublicityOut)
 def get_publicity(request, publicity_id: Id):
     return publicity_out(selectors.get_publicity(request.user, publicity_id))
 
@@ -721,22 +722,22 @@ def get_publicity(request, publicity_id: Id):
 # ---------------------------------------------------------------- preparedness
 
 
-@router.get("/teams", response=list[TeamOut])
+@router.get("/teams", response=list[DisasterTeamOut])
 @paginated(default=50)
 def list_teams(request):
     return Listing(selectors.teams_for(request.user).select_related("county"), team_out)
 
 
-@router.post("/teams", response={201: TeamOut})
-def create_team(request, payload: TeamIn):
+@router.post("/teams", response={201: DisasterTeamOut})
+def create_team(request, payload: DisasterTeamIn):
     team = services.create_team(
         user=request.user, name=payload.name, county=_region(payload.county, "county")
     )
     return Status(201, team_out(team))
 
 
-@router.post("/teams/{int:team_id}/members", response={201: TeamOut})
-def add_member(request, team_id: Id, payload: MemberIn):
+@router.post("/teams/{int:team_id}/members", response={201: DisasterTeamOut})
+def add_member(request, team_id: Id, payload: DisasterMemberIn):
     from minzheng.accounts.models import User
 
     person = account = None
@@ -758,8 +759,8 @@ def add_member(request, team_id: Id, payload: MemberIn):
     return Status(201, team_out(selectors.get_team(request.user, team_id)))
 
 
-@router.post("/teams/{int:team_id}/training", response={201: TrainingOut})
-def record_training(request, team_id: Id, payload: TrainingIn):
+@router.post("/teams/{int:team_id}/training", response={201: DisasterTrainingOut})
+def record_training(request, team_id: Id, payload: DisasterTrainingIn):
     session = services.record_training(
         user=request.user,
         team_id=team_id,
@@ -770,14 +771,14 @@ def record_training(request, team_id: Id, payload: TrainingIn):
     return Status(201, training_out(session))
 
 
-@router.get("/drills", response=list[DrillOut])
+@router.get("/drills", response=list[DisasterDrillOut])
 @paginated(default=100)
 def list_drills(request):
     return Listing(selectors.drills_for(request.user), drill_out)
 
 
-@router.post("/drills", response={201: DrillOut})
-def record_drill(request, payload: DrillIn):
+@router.post("/drills", response={201: DisasterDrillOut})
+def record_drill(request, payload: DisasterDrillIn):
     drill = services.record_drill(
         user=request.user,
         county=_region(payload.county, "county"),
@@ -789,14 +790,14 @@ def record_drill(request, payload: DrillIn):
     return Status(201, drill_out(drill))
 
 
-@router.get("/model-communities", response=list[AssessmentOut])
+@router.get("/model-communities", response=list[DisasterAssessmentOut])
 @paginated(default=100)
 def list_assessments(request):
     return Listing(selectors.assessments_for(request.user), assessment_out)
 
 
-@router.post("/model-communities", response={201: AssessmentOut})
-def record_assessment(request, payload: AssessmentIn):
+@router.post("/model-communities", response={201: DisasterAssessmentOut})
+def record_assessment(request, payload: DisasterAssessmentIn):
     assessment = services.record_assessment(
         user=request.user,
         community=_region(payload.community, "community"),
