@@ -343,3 +343,76 @@ def test_village_bulk_and_sheet_import_report_every_bad_row(disaster_world, api_
     assert "已登记" in messages[5]
     added = AffectedHousehold.objects.get()
     assert added.property_loss_fen == 120_050 and added.house_loss == "collapsed"
+
+
+def test_teams_training_drills_and_model_communities(disaster_world, api_client):
+    world = disaster_world
+    county = api_client.login("dongbao_approver")
+    r = county.post("/api/v1/disaster/teams", {"name": "东宝区救灾应急队", "county": "420802"})
+    assert r.status_code == 201, r.content
+    team_id = r.json()["id"]
+    r = county.post(f"/api/v1/disaster/teams/{team_id}/members", {"person_id": world["zhang"].pk})
+    assert r.status_code == 201
+    r = county.post(
+        f"/api/v1/disaster/teams/{team_id}/members",
+        {"account_id": world["users"]["dongbao_clerk"].pk},
+    )
+    members = [m["id"] for m in r.json()["members"]]
+    assert [m["name"] for m in r.json()["members"]] == ["张三", "dongbao_clerk"]
+    # someone of another county cannot join
+    r = county.post(f"/api/v1/disaster/teams/{team_id}/members", {"person_id": world["wang"].pk})
+    assert r.status_code == 404
+    r = county.post(
+        f"/api/v1/disaster/teams/{team_id}/training",
+        {
+            "held_on": "2016-04-15",
+            "subject": "防汛抢险",
+            "results": {str(members[0]): True, str(members[1]): False},
+        },
+    )
+    assert r.status_code == 201 and (r.json()["trained"], r.json()["passed"]) == (2, 1)
+    r = county.post(
+        f"/api/v1/disaster/teams/{team_id}/training",
+        {"held_on": "2016-04-16", "subject": "x", "results": {"999999": True}},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "results"
+
+    r = county.post(
+        "/api/v1/disaster/drills",
+        {"county": "420802", "held_on": "2016-05-12", "title": "防汛演练", "meets_standard": True},
+    )
+    assert r.status_code == 201
+    assert (
+        county.post(
+            "/api/v1/disaster/drills",
+            {"county": "420881", "held_on": "2016-05-12", "title": "越界", "meets_standard": True},
+        ).status_code
+        == 404
+    )
+    r = county.post(
+        "/api/v1/disaster/model-communities",
+        {
+            "community": "420802001001",
+            "year": 2016,
+            "level": "provincial",
+            "result": "named",
+            "assessed_on": "2015-11-01",
+        },
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "assessed_on", "message": "评定日期须在评定年度内"}]
+    payload = {
+        "community": "420802001001",
+        "year": 2016,
+        "level": "provincial",
+        "result": "named",
+        "assessed_on": "2016-11-01",
+    }
+    assert county.post("/api/v1/disaster/model-communities", payload).status_code == 201
+    assert county.post("/api/v1/disaster/model-communities", payload).status_code == 409
+    other = api_client.login("zhongxiang_approver")
+    assert other.get("/api/v1/disaster/teams").json()["items"] == []
+    assert (
+        other.post(f"/api/v1/disaster/teams/{team_id}/members", {"person_id": 1}).status_code == 404
+    )
+    assert other.get("/api/v1/disaster/drills").json()["items"] == []

@@ -133,17 +133,6 @@ def get_decision(user, pk: int) -> ReliefDecision:
     return found
 
 
-def payables_by_decision(decision_ids) -> dict:
-    from minzheng.payments.models import OneOffPayable
-
-    return {
-        p.source_id: p
-        for p in OneOffPayable.objects.filter(
-            source_kind=PAYABLE_SOURCE, source_id__in=list(decision_ids)
-        )
-    }
-
-
 def publicities_for(user, event=None) -> QuerySet[Publicity]:
     qs = Publicity.objects.filter(scope_q(user, "township")).select_related("township", "event")
     if event is not None:

@@ -271,7 +271,7 @@ def submit_report(
             errors["covers_on"] = [_("请填写续报所属日期")]
         else:
             first = deadlines.local_date(event.started_at) + dt.timedelta(days=1)
-            last = deadlines.local_date(event.ended_at) if event.ended_at else now.date()
+            last = deadlines.local_date(event.ended_at) if event.ended_at else timezone.localdate()
             if not first <= covers_on <= min(last, timezone.localdate()):
                 errors["covers_on"] = [_("续报所属日期须在灾害发生次日至灾情结束日（或今天）之间")]
     if kind == ReportKind.VERIFIED and event.ended_at is None:
