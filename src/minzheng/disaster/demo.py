@@ -213,7 +213,8 @@ def _flood(dongbao: Region) -> dict:
                     decided_on=dt.date(2016, 7, 8 + pk % 13),
                 )
             )
-    for decision in decisions[-12:]:  # the last dozen wait for the county
+    waiting = min(12, len(decisions) // 10)  # the last dozen (of a big enough set) wait
+    for decision in decisions[len(decisions) - waiting :]:
         decision.status, decision.decided_on = DecisionStatus.PROPOSED, None
     ReliefDecision.objects.bulk_create(decisions, batch_size=2000)
 
@@ -434,9 +435,14 @@ def _drills() -> int:
 
 
 def _communities(today: dt.date) -> int:
-    communities = list(
-        Region.objects.filter(level=Region.Level.VILLAGE, urban_rural="urban").order_by("code")[:14]
-    )
+    # Three urban communities of each county (by code), so every county has some.
+    communities = []
+    for county in _counties():
+        communities += list(
+            Region.objects.filter(
+                level=Region.Level.VILLAGE, urban_rural="urban", path__startswith=county.path
+            ).order_by("code")[:3]
+        )
     rows = []
     for index, community in enumerate(communities[:12]):
         level = (

@@ -86,9 +86,13 @@ def get_affected(user, pk: int) -> AffectedHousehold:
     return found
 
 
-def household_totals(event) -> dict:
-    """The affected-household records' figures, to check a 核报 against (one aggregate)."""
-    return AffectedHousehold.objects.filter(event=event).aggregate(
+def household_totals(event, user=None) -> dict:
+    """The affected-household records' figures, to check a 核报 against (one aggregate); with a
+    user, only those of the user's regions."""
+    qs = AffectedHousehold.objects.filter(event=event)
+    if user is not None:
+        qs = qs.filter(scope_q(user, "region"))
+    return qs.aggregate(
         households=Count("id"),
         affected_people=Sum("affected_people", default=0),
         evacuated=Sum("evacuated", default=0),

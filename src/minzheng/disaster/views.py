@@ -270,7 +270,7 @@ def event(request, pk: int):
             return redirect("disaster:event", event.pk)
         event = selectors.get_event(request.user, pk)
     status = selectors.report_status(event)
-    totals = selectors.household_totals(event)
+    totals = selectors.household_totals(event, request.user)
     today = timezone.localdate()
     return render(
         request,
@@ -372,7 +372,7 @@ def households(request, pk: int):
         {
             "event": event,
             "rows": paginate(request, rows),
-            "totals": selectors.household_totals(event),
+            "totals": selectors.household_totals(event, request.user),
             "may_enter": may_enter(request.user) and event.status != EventStatus.VERIFIED,
             "losses": HouseLoss.choices,
             "villages": villages,
