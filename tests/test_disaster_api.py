@@ -167,8 +167,36 @@ def test_household_relief_approval_payable_and_publicity(disaster_world, api_cli
     assert payable.household_id == household.pk and payable.region_id == household.region_id
     assert payable.person_id == household.head_id
     r = county.post(f"/api/v1/disaster/decisions/{kind['id']}/approve")
-    assert OneOffPayable.objects.get(source_id=kind["id"]).amount_fen == 45_050
+    assert r.status_code == 200 and r.json()["payable_id"] is None  # goods never go to the bank
     assert county.post(f"/api/v1/disaster/decisions/{kind['id']}/approve").status_code == 409
+    today = timezone.localdate().isoformat()
+    r = clerk.post(f"/api/v1/disaster/decisions/{kind['id']}/handover", {"handed_over_on": today})
+    assert r.status_code == 200, r.content
+    assert r.json()["payable_status_label"] == "已实物发放"
+    goods = OneOffPayable.objects.get(source_id=kind["id"])
+    assert (goods.amount_fen, goods.status, goods.paid_on.isoformat()) == (45_050, "in_kind", today)
+    again = clerk.post(
+        f"/api/v1/disaster/decisions/{kind['id']}/handover", {"handed_over_on": today}
+    )
+    assert again.status_code == 409
+    assert (
+        clerk.post(
+            f"/api/v1/disaster/decisions/{cash['id']}/handover", {"handed_over_on": today}
+        ).status_code
+        == 409
+    )  # cash goes through the bank batch
+    events = AuditEvent.objects.filter(object_type="disaster.reliefdecision").values_list(
+        "note", flat=True
+    )
+    assert sorted(events) == sorted(
+        [
+            "提出救灾救助",
+            "提出救灾救助",
+            "县级批准救灾救助",
+            "县级批准救灾救助",
+            "登记实物救助已发放",
+        ]
+    )
 
     r = county.post(
         f"/api/v1/disaster/events/{event.pk}/publicity",
@@ -183,7 +211,7 @@ def test_household_relief_approval_payable_and_publicity(disaster_world, api_cli
     assert rows[0]["id_masked"].startswith("4208") and "*" in rows[0]["id_masked"]
     assert rows[0]["items"] == "棉被2床、大米50斤"
     listed = county.get(f"/api/v1/disaster/events/{event.pk}/decisions").json()
-    assert {d["payable_status_label"] for d in listed["items"]} == {"待发放"}
+    assert {d["payable_status_label"] for d in listed["items"]} == {"待发放", "已实物发放"}
 
     # a 核报 whose figures agree with the records has no mismatch
     county.post(

@@ -259,6 +259,10 @@ class DisasterDecisionOut(Schema):
     payable_status_label: str
 
 
+class DisasterHandoverIn(Schema):
+    handed_over_on: Date = Field(description="实物发放日期")
+
+
 class DisasterPublicityIn(Schema):
     township: str = Field(min_length=9, max_length=9, description="乡镇（街道）代码")
     starts_on: Date
@@ -699,6 +703,12 @@ def refuse_decision(request, decision_id: Id, payload: DisasterRefuseIn):
     services.decide_relief(
         user=request.user, decision_id=decision_id, approve=False, reason=payload.reason
     )
+    return Status(200, _decided(request, decision_id))
+
+
+@router.post("/decisions/{int:decision_id}/handover", response={200: DisasterDecisionOut})
+def hand_over_goods(request, decision_id: Id, payload: DisasterHandoverIn):
+    services.hand_over_goods(user=request.user, decision_id=decision_id, on=payload.handed_over_on)
     return Status(200, _decided(request, decision_id))
 
 

@@ -10,7 +10,7 @@ a second run adds nothing.
   collapsed (20,000 yuan) and severely damaged (8,000 yuan) homes, winter–spring help (500 yuan)
   for half of the households with damage; all approved on 8–20 July 2016 except the last dozen
   still waiting for the county; the approved paid by hand (cash or goods) in July 2016, except
-  every seventh still pending; the public list of 龙泉街道 for 21–27 July 2016.
+  every seventh still pending (goods not yet handed over have no payable yet); the public list of 龙泉街道 for 21–27 July 2016.
 - One rescue team per county with 8 members of its registry, trained in April 2016 and in March
   of the current year (one member in ten failing).
 - Drills: in 2016 three counties meet the standard and one does not; two more in 2017, the rest
@@ -236,6 +236,8 @@ def _flood(dongbao: Region) -> dict:
     payables = []
     for pk, kind, form, amount, decided_on, region_id, household_id, head_id in approved:
         pending = pk % 7 == 0
+        if pending and form == ReliefForm.IN_KIND:
+            continue  # goods not handed over yet: no payable until they are
         payables.append(
             OneOffPayable(
                 source_kind=PAYABLE_SOURCE,

@@ -504,10 +504,9 @@ def propose_relief(
 def decide_relief(
     *, user, decision_id: int, approve: bool, reason: str = "", on: dt.date | None = None
 ) -> ReliefDecision:
-    """The county approves or refuses. Approval publishes the amount as a one-off payable in the
-    same transaction (cash to the bank batch; in kind handed over and recorded there)."""
-    from minzheng.payments.oneoff import register_payable
-
+    """The county approves or refuses. Approving cash relief publishes the amount as a one-off
+    payable in the same transaction (paid in the county's bank batch); relief in kind becomes a
+    payable, settled in kind, when the goods are handed over (`hand_over_goods`)."""
     _require(may_approve(user))
     selectors.get_decision(user, decision_id)
     decision = (
@@ -531,25 +530,65 @@ def decide_relief(
         decision.decided_on = on
         decision.reason = reason[:200]
         decision.save(update_fields=["status", "decided_by", "decided_on", "reason"])
-    if approve:
-        household = decision.affected.household
-        register_payable(
-            source_kind=selectors.PAYABLE_SOURCE,
-            source_id=decision.pk,
-            programme=PROGRAMME,
-            household=household,
-            person=household.head,
-            region=decision.region,
-            amount_fen=decision.amount_fen,
-            decided_on=on,
-            description=_("%(e)s %(k)s%(items)s")
-            % {
-                "e": decision.affected.event.name,
-                "k": decision.get_kind_display(),
-                "items": f"（{decision.items}）" if decision.items else "",
-            },
-        )
+    if approve and decision.form == ReliefForm.CASH:
+        _register(decision, on)
     return decision
+
+
+def _register(decision: ReliefDecision, on: dt.date, *, handed_over: bool = False):
+    from minzheng.payments.oneoff import register_payable
+
+    household = decision.affected.household
+    return register_payable(
+        source_kind=selectors.PAYABLE_SOURCE,
+        source_id=decision.pk,
+        programme=PROGRAMME,
+        household=household,
+        person=household.head,
+        region=decision.region,
+        amount_fen=decision.amount_fen,
+        decided_on=decision.decided_on,
+        description=_("%(e)s %(k)s%(items)s")
+        % {
+            "e": decision.affected.event.name,
+            "k": decision.get_kind_display(),
+            "items": f"（{decision.items}）" if decision.items else "",
+        },
+        settled="in_kind" if handed_over else "",
+        paid_on=on if handed_over else None,
+    )
+
+
+@transaction.atomic
+def hand_over_goods(*, user, decision_id: int, on: dt.date):
+    """Relief in kind is never sent to the bank: when the goods are handed over, the township or
+    the county records it and the one-off payable is registered as settled in kind."""
+    from minzheng.payments.models import OneOffPayable
+
+    _require(may_enter(user))
+    selectors.get_decision(user, decision_id)
+    decision = (
+        ReliefDecision.objects.select_for_update()
+        .select_related("affected__household__head", "affected__event", "region")
+        .get(pk=decision_id)
+    )
+    if decision.form != ReliefForm.IN_KIND or decision.status != DecisionStatus.APPROVED:
+        raise ServiceError({"status": [_("只有已批准的实物救助才能登记发放")]}, status=409)
+    if OneOffPayable.objects.filter(
+        source_kind=selectors.PAYABLE_SOURCE, source_id=decision.pk
+    ).exists():
+        raise ServiceError({"status": [_("该实物救助已登记发放")]}, status=409)
+    if not isinstance(on, dt.date) or on > timezone.localdate() or on < decision.decided_on:
+        raise ServiceError({"handed_over_on": [_("发放日期须在批准之后、不晚于今天")]})
+    payable = _register(decision, on, handed_over=True)
+    audit.record(
+        AuditEvent.Action.UPDATE,
+        obj=decision,
+        object_repr=f"{decision.get_kind_display()} {decision.items}"[:200],
+        after={"handed_over_on": on.isoformat(), "payable": payable.pk},
+        note=_("登记实物救助已发放"),
+    )
+    return payable
 
 
 # ---------------------------------------------------------------- publicity

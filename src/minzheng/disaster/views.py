@@ -426,7 +426,17 @@ def decisions(request, pk: int):
                 reason=form.text("reason"),
             )
 
-        if form_name == "propose":
+        def handover():
+            decision_id = request.POST.get("decision", "")
+            if not decision_id.isdigit():
+                raise NotFoundOrOutOfScope()
+            on = form.date("handed_over_on")
+            form.check()
+            services.hand_over_goods(user=request.user, decision_id=int(decision_id), on=on)
+
+        if form_name == "handover":
+            errors = _attempt(request, handover, _("已登记实物发放"))
+        elif form_name == "propose":
             errors = _attempt(request, propose, _("救助已提出，待县级审批"))
         elif form_name in ("approve", "refuse"):
             success = (
@@ -454,6 +464,7 @@ def decisions(request, pk: int):
             "forms": ReliefForm.choices,
             "may_enter": may_enter(request.user),
             "may_approve": may_approve(request.user),
+            "today": timezone.localdate(),
             "errors": errors or {},
             "posted": request.POST if errors else {},
         },
