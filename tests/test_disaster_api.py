@@ -210,6 +210,26 @@ def test_household_relief_approval_payable_and_publicity(disaster_world, api_cli
     ]
     assert rows[0]["id_masked"].startswith("4208") and "*" in rows[0]["id_masked"]
     assert rows[0]["items"] == "棉被2床、大米50斤"
+    # the public page: open without signing in during the period only, names and IDs masked
+    from django.test import Client
+
+    anonymous = Client()
+    past = r.json()["id"]
+    assert anonymous.get(f"/disaster/public/{past}/").status_code == 404  # July is over
+    today = timezone.localdate()
+    current = county.post(
+        f"/api/v1/disaster/events/{event.pk}/publicity",
+        {
+            "township": "420802001",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + dt.timedelta(days=6)).isoformat(),
+        },
+    ).json()["id"]
+    page = anonymous.get(f"/disaster/public/{current}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "张*" in text and "张三" not in text and household.head.id_masked in text
+    assert "20000.00" in text
     listed = county.get(f"/api/v1/disaster/events/{event.pk}/decisions").json()
     assert {d["payable_status_label"] for d in listed["items"]} == {"待发放", "已实物发放"}
 

@@ -69,8 +69,8 @@ def test_county_records_a_report_and_approves_relief(demo_city, live_server, bro
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="工作台").click()
     page.get_by_test_id("disaster-approval-widget").get_by_role("link").first.click()
     expect(page.locator("h1")).to_have_text("救助决定")
-    first = page.get_by_test_id("decisions").locator("tbody tr").first
-    expect(first).to_contain_text("待县级审批")
+    waiting = page.get_by_test_id("decisions").locator("tbody tr", has_text="待县级审批")
+    first = waiting.filter(has_text="现金").first
     first.get_by_role("button", name="批准", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("已批准，已转入一次性救助待发放")
     page.screenshot(path=str(SCREENSHOTS / "disaster-decisions.png"), full_page=True)
@@ -81,7 +81,11 @@ def test_county_records_a_report_and_approves_relief(demo_city, live_server, bro
         approved = ReliefDecision.objects.filter(
             status="approved", decided_by__username="dongbao_approver"
         ).get()
-        payable = OneOffPayable.objects.get(source_kind="disaster_relief", source_id=approved.pk)
+        payables = OneOffPayable.objects.filter(
+            source_kind="disaster_relief", source_id=approved.pk
+        )
+        payable = payables.get()  # cash: to the county's next bank batch
+        assert approved.form == "cash"
         assert payable.amount_fen == approved.amount_fen and payable.status == "pending"
         assert ReliefDecision.objects.filter(status="proposed").count() == 11
 

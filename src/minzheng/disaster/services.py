@@ -568,7 +568,7 @@ def hand_over_goods(*, user, decision_id: int, on: dt.date):
     _require(may_enter(user))
     selectors.get_decision(user, decision_id)
     decision = (
-        ReliefDecision.objects.select_for_update()
+        ReliefDecision.objects.select_for_update(of=("self",))
         .select_related("affected__household__head", "affected__event", "region")
         .get(pk=decision_id)
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("events/<int:pk>/households/", views.households, name="households"),
     path("events/<int:pk>/decisions/", views.decisions, name="decisions"),
     path("publicity/<int:pk>/", views.publicity, name="publicity"),
+    path("public/<int:pk>/", views.public_publicity, name="public_publicity"),
     path("teams/", views.teams, name="teams"),
     path("teams/<int:pk>/", views.team, name="team"),
     path("drills/", views.drills, name="drills"),

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.db.models import Case, When
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from .models import (
     HouseLoss,
     ModelLevel,
     ModelResult,
+    Publicity,
     ReliefForm,
     ReliefKind,
     ReportKind,
@@ -475,30 +477,44 @@ def decisions(request, pk: int):
 _proposed_first = Case(When(status=DecisionStatus.PROPOSED, then=0), default=1)
 
 
+def _publicity_context(item) -> dict:
+    rows = list(selectors.publicity_rows(item))
+    return {
+        "publicity": item,
+        "rows": [
+            {
+                "name": selectors.mask_name(d.affected.household.head.name)
+                if d.affected.household.head
+                else "",
+                "id_masked": d.affected.household.head.id_masked
+                if d.affected.household.head
+                else "",
+                "decision": d,
+            }
+            for d in rows
+        ],
+        "total": sum(d.amount_fen for d in rows),
+    }
+
+
 @disaster_page
 def publicity(request, pk: int):
     item = selectors.get_publicity(request.user, pk)
-    rows = list(selectors.publicity_rows(item))
-    return render(
-        request,
-        "disaster/publicity.html",
-        {
-            "publicity": item,
-            "rows": [
-                {
-                    "name": selectors.mask_name(d.affected.household.head.name)
-                    if d.affected.household.head
-                    else "",
-                    "id_masked": d.affected.household.head.id_masked
-                    if d.affected.household.head
-                    else "",
-                    "decision": d,
-                }
-                for d in rows
-            ],
-            "total": sum(d.amount_fen for d in rows),
-        },
+    return render(request, "disaster/publicity.html", _publicity_context(item) | {"staff": True})
+
+
+def public_publicity(request, pk: int):
+    """The public list, open to anyone without signing in, during its publicity period only;
+    names and ID numbers masked. Outside the period it does not exist."""
+    today = timezone.localdate()
+    item = (
+        Publicity.objects.select_related("event", "township")
+        .filter(pk=pk, starts_on__lte=today, ends_on__gte=today)
+        .first()
     )
+    if item is None:
+        raise Http404()
+    return render(request, "disaster/publicity.html", _publicity_context(item))
 
 
 # ---------------------------------------------------------------- preparedness
