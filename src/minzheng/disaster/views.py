@@ -500,7 +500,11 @@ def _publicity_context(item) -> dict:
 @disaster_page
 def publicity(request, pk: int):
     item = selectors.get_publicity(request.user, pk)
-    return render(request, "disaster/publicity.html", _publicity_context(item) | {"staff": True})
+    return render(
+        request,
+        "disaster/publicity.html",
+        _publicity_context(item) | {"staff": True, "today": timezone.localdate()},
+    )
 
 
 def public_publicity(request, pk: int):
