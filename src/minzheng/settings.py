@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "minzheng.linkage",
     "minzheng.children",
     "minzheng.depots",
+    "minzheng.disaster",
     "minzheng.web",
     "minzheng.demo",
 ]

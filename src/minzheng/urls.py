@@ -22,5 +22,6 @@ urlpatterns = [
     path("linkage/", include("minzheng.linkage.urls")),
     path("children/", include("minzheng.children.urls")),
     path("depots/", include("minzheng.depots.urls")),
+    path("disaster/", include("minzheng.disaster.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -5,6 +5,7 @@ from minzheng.cases.api import router as cases_router
 from minzheng.cases.medical_api import router as medical_router
 from minzheng.children.api import router as children_router
 from minzheng.depots.api import router as depots_router
+from minzheng.disaster.api import router as disaster_router
 from minzheng.eldercare.api import router as eldercare_router
 from minzheng.linkage.api import router as linkage_router
 from minzheng.payments.api import router as payments_router
@@ -32,3 +33,4 @@ api.add_router("/v1/eldercare", eldercare_router)
 api.add_router("/v1/linkage", linkage_router)
 api.add_router("/v1/children", children_router)
 api.add_router("/v1/depots", depots_router)
+api.add_router("/v1/disaster", disaster_router)

@@ -91,6 +91,14 @@ NO_WORKFLOW_CODES = ELDERCARE_PROGRAMME_CODES + tuple(p.code for p in CHILDREN_P
 PROGRAMME_CODES = tuple(p.code for p in PROGRAMMES)
 PROGRAMME_BY_CODE = {p.code: p for p in PROGRAMMES}
 
+
+def register_paid_programme(spec: ProgrammeSpec) -> None:
+    """A programme of another module paid through the one-off payables (disaster relief, …): named
+    wherever a programme code is shown, with no standards or application workflow here. Called
+    from that module's AppConfig.ready()."""
+    PROGRAMME_BY_CODE.setdefault(spec.code, spec)
+
+
 # Choice sets used by set-valued parameters and by the quote input.
 INCOME_TYPES = {
     "wage": _("工资性收入"),

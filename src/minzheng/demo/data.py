@@ -84,6 +84,7 @@ def ensure_demo_data(
     from minzheng.cases.holidays import load_calendar
     from minzheng.children.demo import seed_demo_children
     from minzheng.depots.demo import seed_demo_depots
+    from minzheng.disaster.demo import seed_demo_disaster
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.linkage.demo import seed_demo_linkage
     from minzheng.payments.demo import (
@@ -125,6 +126,8 @@ def ensure_demo_data(
         seed_demo_eldercare()
         log("Relief-supply depots: a year of stock, the July 2016 flood, a count …")
         seed_demo_depots()
+        log("Disaster relief: the 2016 flood, rescue teams, drills, model communities …")
+        seed_demo_disaster()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)
