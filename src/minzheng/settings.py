@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "minzheng.verification",
     "minzheng.eldercare",
     "minzheng.linkage",
+    "minzheng.vagrants",
     "minzheng.web",
     "minzheng.demo",
 ]

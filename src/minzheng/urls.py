@@ -20,5 +20,6 @@ urlpatterns = [
     path("verification/", include("minzheng.verification.urls")),
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("linkage/", include("minzheng.linkage.urls")),
+    path("vagrants/", include("minzheng.vagrants.urls")),
     path("", include("minzheng.web.urls")),
 ]

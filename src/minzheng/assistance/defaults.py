@@ -225,11 +225,11 @@ def register_workflow_defaults(defaults: dict) -> None:
     """Seed the application workflow's deadlines and ratios for every assistance programme, so
     they show and can be changed like any standard. The cases module, which owns their defaults,
     registers them from its AppConfig.ready; this module never imports cases. Idempotent."""
-    from .params import ELDERCARE_PROGRAMME_CODES, PROGRAMME_CODES
+    from .params import ELDERCARE_PROGRAMME_CODES, PROGRAMME_CODES, VAGRANT_PROGRAMME_CODES
 
     seen = {(d.programme, d.key) for d in DEFAULT_STANDARDS}
     for programme in PROGRAMME_CODES:
-        if programme in ELDERCARE_PROGRAMME_CODES:
+        if programme in ELDERCARE_PROGRAMME_CODES or programme in VAGRANT_PROGRAMME_CODES:
             continue
         for key, value in defaults.items():
             if (programme, key) in seen:

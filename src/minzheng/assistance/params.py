@@ -77,6 +77,14 @@ ELDERCARE_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
 ELDERCARE_PROGRAMME_CODES = tuple(p.code for p in ELDERCARE_PROGRAMMES)
 PROGRAMMES = PROGRAMMES + ELDERCARE_PROGRAMMES
 # ---------------------------------------------------------------- end of elderly care block
+# ---------------------------------------------------------------- relief for vagrants (minzheng.vagrants)
+# The journey-home ticket a relief station pays (a one-off payable); no application workflow.
+VAGRANT_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
+    ProgrammeSpec("vagrant_journey", gettext_noop("流浪乞讨人员返乡救助"), "one_off"),
+)
+VAGRANT_PROGRAMME_CODES = tuple(p.code for p in VAGRANT_PROGRAMMES)
+PROGRAMMES = PROGRAMMES + VAGRANT_PROGRAMMES
+# ---------------------------------------------------------------- end of vagrants block
 
 PROGRAMME_CODES = tuple(p.code for p in PROGRAMMES)
 PROGRAMME_BY_CODE = {p.code: p for p in PROGRAMMES}
@@ -456,6 +464,14 @@ REGISTRY["home_care_subsidy"] = {
     ]
 }
 # ---------------------------------------------------------------- end of elderly care block
+# ---------------------------------------------------------------- relief for vagrants (minzheng.vagrants)
+# The journey-home ticket a relief station pays (a one-off payable); no application workflow.
+VAGRANT_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
+    ProgrammeSpec("vagrant_journey", gettext_noop("流浪乞讨人员返乡救助"), "one_off"),
+)
+VAGRANT_PROGRAMME_CODES = tuple(p.code for p in VAGRANT_PROGRAMMES)
+PROGRAMMES = PROGRAMMES + VAGRANT_PROGRAMMES
+# ---------------------------------------------------------------- end of vagrants block
 
 for _code, _programme_params in REGISTRY.items():
     if _code not in ELDERCARE_PROGRAMME_CODES:

@@ -91,6 +91,7 @@ def ensure_demo_data(
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
+    from minzheng.vagrants.demo import seed_demo_vagrants
     from minzheng.verification.demo import seed_demo_exchange
 
     with acting_as(Actor(username="demo", channel="cli")):
@@ -117,6 +118,8 @@ def ensure_demo_data(
         seed_demo_oneoff(count=100)
         log("Elderly care: providers, institutions, beds, bookings …")
         seed_demo_eldercare()
+        log("Relief station: a year of stays of vagrants and beggars …")
+        seed_demo_vagrants()
         log("The 2016 plan's targets and a first indicator snapshot …")
         setup_demo_targets(log=log)
         log("Verification runs waiting for the departments' replies …")
