@@ -80,7 +80,7 @@ def standards(request, filters: Query[StandardsFilter]):
     for programme in PROGRAMMES:
         if filters.programme and programme.code != filters.programme:
             continue
-        for key, spec in REGISTRY[programme.code].items():
+        for key, spec in REGISTRY.get(programme.code, {}).items():
             resolved = in_force.get(programme.code, {}).get(key)
             described = spec.as_dict()
             raw = resolved.value if resolved else None
@@ -216,7 +216,7 @@ def parameters(request):
             "code": p.code,
             "name": p.name,
             "kind": p.kind,
-            "parameters": [spec.as_dict() for spec in REGISTRY[p.code].values()],
+            "parameters": [spec.as_dict() for spec in REGISTRY.get(p.code, {}).values()],
         }
         for p in PROGRAMMES
     ]

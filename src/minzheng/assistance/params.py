@@ -464,17 +464,9 @@ REGISTRY["home_care_subsidy"] = {
     ]
 }
 # ---------------------------------------------------------------- end of elderly care block
-# ---------------------------------------------------------------- relief for vagrants (minzheng.vagrants)
-# The journey-home ticket a relief station pays (a one-off payable); no application workflow.
-VAGRANT_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
-    ProgrammeSpec("vagrant_journey", gettext_noop("流浪乞讨人员返乡救助"), "one_off"),
-)
-VAGRANT_PROGRAMME_CODES = tuple(p.code for p in VAGRANT_PROGRAMMES)
-PROGRAMMES = PROGRAMMES + VAGRANT_PROGRAMMES
-# ---------------------------------------------------------------- end of vagrants block
 
 for _code, _programme_params in REGISTRY.items():
-    if _code not in ELDERCARE_PROGRAMME_CODES:
+    if _code not in ELDERCARE_PROGRAMME_CODES and _code not in VAGRANT_PROGRAMME_CODES:
         _programme_params.update({p.key: p for p in WORKFLOW_PARAMS})
 
 STATISTIC_KEYS = {

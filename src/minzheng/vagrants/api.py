@@ -26,12 +26,12 @@ from .permissions import mask_name, sees_identity
 router = Router(tags=["vagrants"])
 
 
-class BelongingIn(Schema):
+class StayBelongingIn(Schema):
     description: str = Field(min_length=1, max_length=200, description="物品")
     quantity: int = Field(default=1, ge=1, le=9999, description="数量")
 
 
-class IntakeIn(Schema):
+class StayIntakeIn(Schema):
     arrived_on: Date = Field(description="入站日期")
     arrival: choice(Arrival.values) = Field(description="来站方式")
     health_on_arrival: str = Field(min_length=1, max_length=2000, description="入站时健康状况")
@@ -43,36 +43,36 @@ class IntakeIn(Schema):
     description: str = Field(default="", max_length=2000, description="体貌特征")
     hometown: str = Field(default="", max_length=200, description="自述籍贯或住址")
     region_code: str = Field(default="", max_length=12, description="救助站所在区域（管理员用）")
-    belongings: list[BelongingIn] = Field(default_factory=list, max_length=100)
+    belongings: list[StayBelongingIn] = Field(default_factory=list, max_length=100)
 
 
-class ConsentIn(Schema):
+class StayConsentIn(Schema):
     consent: bool = Field(description="是否自愿接受救助")
     on: Date | None = Field(default=None, description="确认日期，默认今天")
     note: str = Field(default="", max_length=500, description="说明（拒绝时必填）")
     signed_by: str = Field(default="", max_length=64, description="物品领回签收人")
 
 
-class ExtensionIn(Schema):
+class StayExtensionIn(Schema):
     new_end_on: Date = Field(description="延长至")
     reason: str = Field(default="", max_length=500, description="延长理由")
 
 
-class ReferralIn(Schema):
+class StayReferralIn(Schema):
     hospital: str = Field(max_length=200, description="医院")
     referred_on: Date = Field(description="送医日期")
     result: str = Field(default="", max_length=500, description="救治结果")
     cost_fen: Fen = Field(default=0, description="医疗费用（分）")
 
 
-class ContactIn(Schema):
+class StayContactIn(Schema):
     contacted_on: Date = Field(description="联系日期")
     channel: choice(ContactChannel.values) = Field(description="联系方式")
     result: str = Field(max_length=500, description="联系结果")
     reached: bool = Field(default=False, description="已联系上亲属")
 
 
-class ExitIn(Schema):
+class StayExitIn(Schema):
     kind: choice(ExitKind.values) = Field(description="离站方式")
     exited_on: Date = Field(description="离站日期")
     destination: str = Field(default="", max_length=200, description="去向")
@@ -81,7 +81,7 @@ class ExitIn(Schema):
     note: str = Field(default="", max_length=500, description="说明")
 
 
-class SchoolIn(Schema):
+class StaySchoolIn(Schema):
     status: choice([SchoolStatus.BACK, SchoolStatus.NOT_YET, SchoolStatus.NOT_APPLICABLE]) = Field(
         description="返校情况"
     )
@@ -89,7 +89,7 @@ class SchoolIn(Schema):
     returned_on: Date | None = Field(default=None, description="返校日期")
 
 
-class FollowUpIn(Schema):
+class StayFollowUpIn(Schema):
     visited_on: Date = Field(description="回访日期")
     result: str = Field(max_length=500, description="回访情况")
 
@@ -102,7 +102,7 @@ class StayFilter(Schema):
     minor: bool | None = Field(default=None, description="是否未成年人")
 
 
-class BelongingOut(Schema):
+class StayBelongingOut(Schema):
     id: int
     description: str
     quantity: int
@@ -111,7 +111,7 @@ class BelongingOut(Schema):
     returned_to: str
 
 
-class ExtensionOut(Schema):
+class StayExtensionOut(Schema):
     id: int
     previous_end_on: dt.date
     new_end_on: dt.date
@@ -119,7 +119,7 @@ class ExtensionOut(Schema):
     decided_by: str
 
 
-class ReferralOut(Schema):
+class StayReferralOut(Schema):
     id: int
     hospital: str
     referred_on: dt.date
@@ -127,7 +127,7 @@ class ReferralOut(Schema):
     cost_fen: int
 
 
-class ContactOut(Schema):
+class StayContactOut(Schema):
     id: int
     contacted_on: dt.date
     channel: str
@@ -136,7 +136,7 @@ class ContactOut(Schema):
     result: str
 
 
-class FollowUpOut(Schema):
+class StayFollowUpOut(Schema):
     id: int
     visited_on: dt.date
     result: str
@@ -176,11 +176,11 @@ class StayDetailOut(StayOut):
     description: str
     consent_on: dt.date | None
     consent_note: str
-    belongings: list[BelongingOut]
-    extensions: list[ExtensionOut]
-    referrals: list[ReferralOut]
-    contacts: list[ContactOut]
-    follow_ups: list[FollowUpOut]
+    belongings: list[StayBelongingOut]
+    extensions: list[StayExtensionOut]
+    referrals: list[StayReferralOut]
+    contacts: list[StayContactOut]
+    follow_ups: list[StayFollowUpOut]
 
 
 def stay_out(stay: Stay, user, on: dt.date | None = None) -> dict:
@@ -296,7 +296,7 @@ def list_stays(request, filters: Query[StayFilter]):
 
 
 @router.post("/stays", response={201: StayDetailOut})
-def create_stay(request, payload: IntakeIn):
+def create_stay(request, payload: StayIntakeIn):
     region = None
     if payload.region_code:
         region = Region.objects.filter(code=payload.region_code).first()
@@ -326,56 +326,56 @@ def get_stay(request, stay_id: Id):
 
 
 @router.post("/stays/{int:stay_id}/consent", response=StayDetailOut)
-def consent(request, stay_id: Id, payload: ConsentIn):
+def consent(request, stay_id: Id, payload: StayConsentIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.record_consent(user=request.user, stay=stay, **payload.dict())
     return _detail(request, stay_id)
 
 
 @router.post("/stays/{int:stay_id}/belongings", response={201: StayDetailOut})
-def add_belonging(request, stay_id: Id, payload: BelongingIn):
+def add_belonging(request, stay_id: Id, payload: StayBelongingIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.add_belonging(user=request.user, stay=stay, **payload.dict())
     return Status(201, _detail(request, stay_id))
 
 
 @router.post("/stays/{int:stay_id}/extensions", response={201: StayDetailOut})
-def extend(request, stay_id: Id, payload: ExtensionIn):
+def extend(request, stay_id: Id, payload: StayExtensionIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.extend(user=request.user, stay=stay, **payload.dict())
     return Status(201, _detail(request, stay_id))
 
 
 @router.post("/stays/{int:stay_id}/referrals", response={201: StayDetailOut})
-def add_referral(request, stay_id: Id, payload: ReferralIn):
+def add_referral(request, stay_id: Id, payload: StayReferralIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.add_referral(user=request.user, stay=stay, **payload.dict())
     return Status(201, _detail(request, stay_id))
 
 
 @router.post("/stays/{int:stay_id}/contacts", response={201: StayDetailOut})
-def add_contact(request, stay_id: Id, payload: ContactIn):
+def add_contact(request, stay_id: Id, payload: StayContactIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.add_contact(user=request.user, stay=stay, **payload.dict())
     return Status(201, _detail(request, stay_id))
 
 
 @router.post("/stays/{int:stay_id}/exit", response=StayDetailOut)
-def exit_stay(request, stay_id: Id, payload: ExitIn):
+def exit_stay(request, stay_id: Id, payload: StayExitIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.exit_stay(user=request.user, stay=stay, **payload.dict())
     return _detail(request, stay_id)
 
 
 @router.post("/stays/{int:stay_id}/school", response=StayDetailOut)
-def record_school(request, stay_id: Id, payload: SchoolIn):
+def record_school(request, stay_id: Id, payload: StaySchoolIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.record_school(user=request.user, stay=stay, **payload.dict())
     return _detail(request, stay_id)
 
 
 @router.post("/stays/{int:stay_id}/follow-ups", response={201: StayDetailOut})
-def add_follow_up(request, stay_id: Id, payload: FollowUpIn):
+def add_follow_up(request, stay_id: Id, payload: StayFollowUpIn):
     stay = selectors.get_stay(request.user, stay_id)
     services.add_follow_up(user=request.user, stay=stay, **payload.dict())
     return Status(201, _detail(request, stay_id))
