@@ -211,6 +211,7 @@ def _detail_context(request, stay: Stay, *, errors=None, action="", values=None)
         "full": full,
         "may_write": may_write(user),
         "today": today,
+        "today_iso": today.isoformat(),
         "over": stay.state == Stay.State.STAYING and stay.ends_on < today,
         "days_over": stay.days_over(today),
         "belongings": stay.belongings.all(),
