@@ -72,7 +72,7 @@ def _check_writer(user, region: Region) -> None:
 
 def _locked(user, stay: Stay) -> Stay:
     locked = (
-        Stay.objects.select_for_update()
+        Stay.objects.select_for_update(of=("self",))
         .select_related("region", "person", "unidentified")
         .get(pk=stay.pk)
     )
