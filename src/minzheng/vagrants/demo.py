@@ -178,7 +178,7 @@ def seed_demo_vagrants(*, on: dt.date | None = None) -> dict:
             stay.exit_kind, stay.destination = ExitKind.FAMILY, "亲属来站接回"
         elif draw < 60:
             stay.exit_kind, stay.destination = ExitKind.INSTITUTION, "荆门市社会福利院"
-        elif draw == 99:
+        elif draw == 99 and _draw("died" + key) < 40:
             stay.exit_kind = ExitKind.DIED
         else:
             stay.exit_kind = ExitKind.LEFT

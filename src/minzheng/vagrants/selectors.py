@@ -78,6 +78,7 @@ def counts(user, on: dt.date | None = None) -> dict:
     return stays_for(user).aggregate(
         current=Count("id", filter=Q(state__in=OPEN)),
         arrived=Count("id", filter=Q(state=Stay.State.ARRIVED)),
+        staying=Count("id", filter=Q(state=Stay.State.STAYING)),
         over=Count("id", filter=over_limit_q(on)),
         near=Count("id", filter=near_limit_q(on)),
         school=Count("id", filter=pending_school_q()),
