@@ -467,3 +467,40 @@ def test_demo_year_is_plausible_and_idempotent(stations, people):
     assert indicators.vagrant_assistance_rate(regions, today)["420800"] > 90
     school = indicators.vagrant_children_school_return_rate(regions, today)
     assert not school or school["420800"] >= 50
+
+
+def test_pages_scope_roles_and_form_errors(client, stations, users):
+    from django.test import Client
+
+    stay = services.register_intake(
+        user=stations["city"],
+        arrived_on=timezone.localdate(),
+        arrival="self",
+        health_on_arrival="无明显异常",
+        id_number=ZHANG_ID,
+    )
+    county = Client()
+    county.force_login(stations["dongbao"])
+    assert county.get(f"/vagrants/{stay.pk}/").status_code == 404
+    assert county.post(f"/vagrants/{stay.pk}/consent/", {"consent": "yes"}).status_code == 404
+    leader = Client()
+    leader.force_login(users["leader"])
+    page = leader.get(f"/vagrants/{stay.pk}/").content.decode()
+    assert "张*" in page and "张三" not in page and "consent-form" not in page
+    assert leader.get("/vagrants/new/").status_code == 403
+    station = Client()
+    station.force_login(stations["city"])
+    r = station.post("/vagrants/new/", {"arrived_on": "2026-02-30", "arrival": "self"})
+    assert "日期格式应为 YYYY-MM-DD" in r.content.decode()
+    r = station.post(
+        "/vagrants/new/",
+        {"arrived_on": _days(0), "arrival": "self", "health_on_arrival": "好", "name": "某"},
+    )
+    assert "身份未能核实时，请填写估计年龄" in r.content.decode()
+    r = station.post(f"/vagrants/{stay.pk}/consent/", {"consent": "yes", "on": _days(0)})
+    assert r.status_code == 302
+    r = station.post(f"/vagrants/{stay.pk}/extend/", {"new_end_on": _days(-20), "reason": ""})
+    assert r.status_code == 422 and "延长救助期限须说明理由" in r.content.decode()
+    r = station.post(f"/vagrants/{stay.pk}/nothing/", {})
+    assert r.status_code == 404
+    assert "vagrants-widget" in station.get("/").content.decode()  # the workbench card
