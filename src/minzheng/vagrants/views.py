@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minzheng.core.errors import ServiceError
@@ -23,14 +24,14 @@ from .models import Arrival, ContactChannel, ExitKind, SchoolStatus, Sex, Stay
 from .permissions import mask_name, may_see, may_write, sees_identity
 
 vagrants_page = page(check=may_see)
-writer_page = page(check=may_write, message=_("只有救助管理站工作人员可以办理"))
+writer_page = page(check=may_write, message=gettext_lazy("只有救助管理站工作人员可以办理"))
 
 LIMITS = (
-    ("", _("全部")),
-    ("over_or_near", _("超期或临近期限")),
-    ("over", _("已超期")),
-    ("near", _("临近期限")),
-    ("school", _("未成年人待跟踪返校")),
+    ("", gettext_lazy("全部")),
+    ("over_or_near", gettext_lazy("超期或临近期限")),
+    ("over", gettext_lazy("已超期")),
+    ("near", gettext_lazy("临近期限")),
+    ("school", gettext_lazy("未成年人待跟踪返校")),
 )
 
 
