@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -184,7 +185,7 @@ class StayDetailOut(StayOut):
 
 
 def stay_out(stay: Stay, user, on: dt.date | None = None) -> dict:
-    on = on or dt.date.today()
+    on = on or timezone.localdate()
     full = sees_identity(user)
     if stay.person_id:
         name, id_masked = stay.person.name, stay.person.id_masked
