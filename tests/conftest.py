@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.fixtures.jobs",
     "tests.fixtures.payments",
     "tests.fixtures.targets",
+    "tests.fixtures.vagrants",
     "tests.fixtures.verification",
 ]
 

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "minzheng.children",
     "minzheng.depots",
     "minzheng.disaster",
+    "minzheng.vagrants",
     "minzheng.web",
     "minzheng.demo",
 ]

@@ -23,5 +23,6 @@ urlpatterns = [
     path("children/", include("minzheng.children.urls")),
     path("depots/", include("minzheng.depots.urls")),
     path("disaster/", include("minzheng.disaster.urls")),
+    path("vagrants/", include("minzheng.vagrants.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -10,6 +10,7 @@ from minzheng.eldercare.api import router as eldercare_router
 from minzheng.linkage.api import router as linkage_router
 from minzheng.payments.api import router as payments_router
 from minzheng.targets.api import router as targets_router
+from minzheng.vagrants.api import router as vagrants_router
 from minzheng.verification.api import router as verification_router
 
 from .main import api
@@ -34,3 +35,4 @@ api.add_router("/v1/linkage", linkage_router)
 api.add_router("/v1/children", children_router)
 api.add_router("/v1/depots", depots_router)
 api.add_router("/v1/disaster", disaster_router)
+api.add_router("/v1/vagrants", vagrants_router)

@@ -95,6 +95,7 @@ def ensure_demo_data(
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
+    from minzheng.vagrants.demo import seed_demo_vagrants
     from minzheng.verification.demo import seed_demo_exchange
 
     with acting_as(Actor(username="demo", channel="cli")):
@@ -128,6 +129,8 @@ def ensure_demo_data(
         seed_demo_depots()
         log("Disaster relief: the 2016 flood, rescue teams, drills, model communities …")
         seed_demo_disaster()
+        log("Relief station: a year of stays of vagrants and beggars …")
+        seed_demo_vagrants()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)
