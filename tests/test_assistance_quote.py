@@ -494,6 +494,7 @@ def test_parameter_registry(api_client, users):
         "disability_nursing",
         "old_age_allowance",
         "home_care_subsidy",
+        "orphan_allowance",
     }
     keys = {p["key"]: p for p in programmes["dibao_rural"]["parameters"]}
     assert keys["standard"]["unit"] == "fen_year" and keys["standard"]["unit_label"] == "元/年"

@@ -21,7 +21,14 @@ def _menu(html: str) -> list[str]:
 def test_resident_menu_and_workbench(client, care):
     assert client.login(username="chen_da", password=PASSWORD)
     html = client.get("/").content.decode()
-    assert _menu(html) == ["工作台", "申请救助", "我的申请", "预约服务", "我的待遇"]
+    assert _menu(html) == [
+        "工作台",
+        "申请救助",
+        "我的申请",
+        "报告儿童受侵害",
+        "预约服务",
+        "我的待遇",
+    ]
     for url in ("/cases/apply/", "/cases/mine/", "/eldercare/book/", "/payments/mine/"):
         assert f'href="{url}"' in html.split("常用功能", 1)[1], url
         assert client.get(url).status_code == 200, url
@@ -31,6 +38,7 @@ def test_resident_menu_and_workbench(client, care):
         "Workbench",
         "Apply for assistance",
         "My applications",
+        "Report a child at risk",
         "Book a service",
         "My benefits",
     ]
