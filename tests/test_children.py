@@ -543,7 +543,7 @@ def test_tekun_applicants_under_16_are_referred_to_the_orphan_register(child_wor
     w = child_world
     kid = w["kids"]["xiaoming"]
     household = HouseholdMember.objects.get(person=kid).household
-    apply(
+    case = apply(
         user=w["dongbao_clerk"],
         programme="tekun",
         household=household,
@@ -553,6 +553,15 @@ def test_tekun_applicants_under_16_are_referred_to_the_orphan_register(child_wor
     )
     assert list(tekun_referrals(w["child_protection"])) == [kid]
     assert list(tekun_referrals(w["zx_protection"])) == []
+    # The 特困 case page itself leads there, for a clerk who may add to the register; the county
+    # approver, who may not, is offered nothing.
+    register_link = f"/children/register/new/?person={kid.pk}&amp;category=orphan"
+    client.force_login(w["dongbao_clerk"])
+    case_page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "登记为孤儿" in case_page and register_link in case_page
+    client.force_login(w["dongbao_approver"])
+    case_page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "王小明" in case_page and register_link not in case_page
     client.force_login(w["child_protection"])
     page = client.get("/children/").content.decode()
     assert "特困申请转孤儿保障" in page and f"?person={kid.pk}&amp;category=orphan" in page

@@ -26,6 +26,7 @@ from minzheng.people import selectors as people_selectors
 from minzheng.regions.models import Region
 
 from . import clock, forms, medical_selectors, pdf, selectors, services
+from . import referrals as case_referrals
 from .assessment import ASSESSED_STATES, assess_case
 from .models import Case, Programme, State
 
@@ -390,6 +391,7 @@ def _detail(
             "members": selectors.member_count(case),
             "assessment": assessment,
             "medical": _medical(user, case, bill_form),
+            "referrals": case_referrals.offered(case, user),
         },
         status=status,
     )

@@ -8,6 +8,7 @@ class ChildrenConfig(AppConfig):
     verbose_name = _("儿童福利与保护")
 
     def ready(self):
+        from minzheng.cases import referrals as case_referrals
         from minzheng.web import nav, widgets
 
         from .allowance import register_calculator
@@ -15,10 +16,12 @@ class ChildrenConfig(AppConfig):
         from .views import (
             child_protection_widget_context,
             reporter_widget_context,
+            tekun_case_referrals,
             village_widget_context,
         )
 
         register_calculator()
+        case_referrals.register(tekun_case_referrals)
         nav.register(
             _("儿童福利与保护"),
             "children:index",

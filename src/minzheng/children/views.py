@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -458,3 +459,26 @@ def reporter_widget_context(user):
     if not (user.is_authenticated and user.role in ("reporter", "resident")):
         return None
     return {"reports": list(selectors.my_reports(user)[:5])}
+
+
+# ---------------------------------------------------------------- offered on a 特困 case page
+
+
+def tekun_case_referrals(case, user) -> list[dict]:
+    """On an open 特困 application, each member under 16 not yet on the orphan register, with the
+    register form filled in for them (for those who may add to the register)."""
+    if case.programme != "tekun" or case.closed_on or not may_edit_register(user):
+        return []
+    children = selectors.tekun_referrals(user).filter(
+        memberships__household_id=case.household_id,
+        memberships__until__isnull=True,
+    )
+    url = reverse("children:record_new")
+    return [
+        {
+            "label": _("登记为孤儿"),
+            "detail": _("%(name)s未满16周岁，应纳入孤儿保障而非特困供养") % {"name": child.name},
+            "url": f"{url}?person={child.pk}&category=orphan",
+        }
+        for child in children
+    ]
