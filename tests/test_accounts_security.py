@@ -695,3 +695,27 @@ def test_http_gateway_receives_the_text(gateway, zhang, client):
         and received[-1]["body"]["phone"] == ZHANG_MOBILE
         and messaging.read_outbox() == []
     )
+
+
+@pytest.mark.parametrize("role", [Role.CHILD_PROTECTION, Role.RELIEF_STATION, Role.DEPOT_KEEPER])
+def test_specialists_stay_out_of_the_general_registers(client, jingmen, role):
+    """A child-protection officer, relief-station or depot keeper of 东宝区 works in their own
+    module: the population registry, assistance cases and payments pages are refused, and the
+    registry's services refuse them a new person, in their own region too."""
+    from minzheng.core.errors import PermissionDeniedError
+
+    user = make_user(f"specialist_{role}", role, jingmen["dongbao"])
+    client.force_login(user)
+    for url in ("/people/", "/people/new/", "/households/", "/cases/", "/payments/"):
+        assert client.get(url).status_code == 403, url
+    menu = client.get("/").content.decode()
+    assert 'href="/people/"' not in menu and 'href="/cases/"' not in menu
+    with pytest.raises(PermissionDeniedError):
+        people_services.register_person(
+            user=user,
+            id_number=make_id("420802", "19800101", 11),
+            name="李四",
+            hukou_region=jingmen["longquan_community"],
+            hukou_type="urban",
+        )
+    assert not Person.objects.exists()

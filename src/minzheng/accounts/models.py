@@ -14,10 +14,10 @@ STAFF_ROLES = {
     Role.CITY_SECTION,
     Role.LEADER,
     Role.ADMIN,
-    Role.CHILD_PROTECTION,
-    Role.RELIEF_STATION,
-    Role.DEPOT_KEEPER,
 }
+# The specialists (child protection, relief station, relief depots) are not staff of the general
+# registers: they work in their own module's pages, whose permissions name them, and neither edit
+# the population registry nor see assistance cases, payments or elderly care.
 # Roles whose work needs full ID numbers and bank accounts (acceptance, approval, payment,
 # verification). They still see masked values by default; revealing one is audited.
 UNMASK_ROLES = {
