@@ -35,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_payroll  # noqa: E402  (the city and beneficiaries set-up is shared)
+import scratch  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -166,7 +167,7 @@ def main() -> None:
     args = parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minzheng.settings")
-    bench_payroll.recreate_database(args.database_url)
+    scratch.recreate_database(args.database_url)
 
     import django
 
@@ -185,7 +186,7 @@ def main() -> None:
     from minzheng.synth.generator import default_as_of, generate_city
     from minzheng.synth.loader import load_city
 
-    timed = bench_payroll.timed
+    timed = scratch.timed
     report: dict = {
         "beneficiaries": args.beneficiaries,
         "persons": args.persons,
@@ -289,7 +290,7 @@ def main() -> None:
         report["load_average_end"] = os.getloadavg()
         connections.close_all()
         if not args.keep_db:
-            bench_payroll.drop_database(args.database_url)
+            scratch.drop_database(args.database_url)
 
     b, r, o = report["back_pay"], report["rerun"], report["per_row_orm"]
     print()

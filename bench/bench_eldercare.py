@@ -50,7 +50,9 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from scratch import drop_database, recreate_database, timed
 
 
 def parse_args() -> argparse.Namespace:
@@ -97,40 +99,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def admin_connection(database_url: str):
-    import psycopg
-
-    parts = urlsplit(database_url)
-    return psycopg.connect(
-        urlunsplit(parts._replace(path="/postgres")), autocommit=True
-    ), parts.path.lstrip("/")
-
-
-def recreate_database(database_url: str) -> None:
-    conn, name = admin_connection(database_url)
-    with conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(database_url: str) -> None:
-    conn, name = admin_connection(database_url)
-    with conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def load_average() -> str:
     """/proc/loadavg's 1, 5 and 15-minute figures."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def timed(label: str, func, *args, **kwargs):
-    print(f"  {label} … (load {load_average()})", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    result = func(*args, **kwargs)
-    seconds = time.perf_counter() - started
-    print(f"  {label}: {seconds:.2f} s", file=sys.stderr, flush=True)
-    return result, seconds
 
 
 def vacuum(connection, checkpoint: bool = False) -> None:

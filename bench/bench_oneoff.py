@@ -31,7 +31,8 @@ import json
 import os
 import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import drop_database, recreate_database, timed
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,48 +49,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def admin_connection(database_url: str):
-    import psycopg
-
-    parts = urlsplit(database_url)
-    return psycopg.connect(
-        urlunsplit(parts._replace(path="/postgres")), autocommit=True
-    ), parts.path.lstrip("/")
-
-
-def recreate_database(database_url: str) -> None:
-    conn, name = admin_connection(database_url)
-    with conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(database_url: str) -> None:
-    conn, name = admin_connection(database_url)
-    with conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 PROFILE = False
-
-
-def timed(label: str, func, *args, **kwargs):
-    print(f"  {label} …", file=sys.stderr, flush=True)
-    if PROFILE:
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        started = time.perf_counter()
-        result = profiler.runcall(func, *args, **kwargs)
-        seconds = time.perf_counter() - started
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
-    else:
-        started = time.perf_counter()
-        result = func(*args, **kwargs)
-        seconds = time.perf_counter() - started
-    print(f"  {label}: {seconds:.2f} s", file=sys.stderr, flush=True)
-    return result, seconds
 
 
 def create_payables(count: int, decided_on: dt.date) -> int:

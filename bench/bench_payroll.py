@@ -28,10 +28,10 @@ import json
 import os
 import random
 import resource
-import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import drop_database, recreate_database, timed
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,37 +63,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--keep-db", action="store_true")
     return parser.parse_args()
-
-
-def admin_connection(database_url: str):
-    import psycopg
-
-    parts = urlsplit(database_url)
-    return psycopg.connect(
-        urlunsplit(parts._replace(path="/postgres")), autocommit=True
-    ), parts.path.lstrip("/")
-
-
-def recreate_database(database_url: str) -> None:
-    conn, name = admin_connection(database_url)
-    with conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(database_url: str) -> None:
-    conn, name = admin_connection(database_url)
-    with conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def timed(label: str, func, *args, **kwargs):
-    print(f"  {label} …", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    result = func(*args, **kwargs)
-    seconds = time.perf_counter() - started
-    print(f"  {label}: {seconds:.2f} s", file=sys.stderr, flush=True)
-    return result, seconds
 
 
 def create_beneficiaries(count: int, approved_on: dt.date, seed: int) -> dict:
