@@ -1,6 +1,6 @@
 """Disaster relief in headless Chromium on the demo city: the 东宝区 county approver registers a
 storm, records its 初报 (in time), and approves relief of the 2016 flood waiting on the
-workbench, which becomes a one-off payment to be paid."""
+workbench, which becomes a one-off payment to be paid — on a phone, as from the field."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
