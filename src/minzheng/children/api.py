@@ -17,6 +17,7 @@ from minzheng.api.schemas import ErrorOut
 from minzheng.core.apitypes import Date, DateTime, Id, Phone, choice
 from minzheng.core.errors import PermissionDeniedError
 from minzheng.core.pagination import Listing, paginated
+from minzheng.people.selectors import masked_name
 
 from . import allowance, selectors, services
 from .models import (
@@ -37,10 +38,6 @@ from .permissions import may_see_counts, shows_names
 
 router = Router(tags=["children"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def mask_name(name: str) -> str:
-    return (name[:1] + "*" * (len(name) - 1)) if name else ""
 
 
 # ---------------------------------------------------------------- schemas
@@ -289,7 +286,7 @@ def record_out(request, r: ChildRecord, *, confirmed: set | None = None) -> dict
     return {
         "id": r.pk,
         "person_id": r.person_id,
-        "name": r.person.name if named else mask_name(r.person.name),
+        "name": r.person.name if named else masked_name(r.person.name),
         "id_masked": r.person.id_masked,
         "birth_date": r.person.birth_date if named else None,
         "region_code": r.region.code,
@@ -298,7 +295,7 @@ def record_out(request, r: ChildRecord, *, confirmed: set | None = None) -> dict
         "category_label": r.get_category_display(),
         "difficulty_reason": r.difficulty_reason,
         "care_type": r.care_type,
-        "guardian_name": guardian if named else mask_name(guardian),
+        "guardian_name": guardian if named else masked_name(guardian),
         "guardian_relation": r.guardian_relation,
         "guardian_phone": r.guardian_phone if named else "",
         "father_status": r.father_status,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minzheng.core.errors import ServiceError
+from minzheng.people.selectors import masked_name
 from minzheng.regions.models import Region
 from minzheng.web.views.base import apply_service_error, page, paginate
 
@@ -38,10 +39,6 @@ case_page = page(check=may_read_cases)
 report_page = page(check=may_report, message=_("当前账号无权报告"))
 
 RECORD_FIELDS = list(forms.RecordForm.base_fields)
-
-
-def _masked(name: str) -> str:
-    return (name[:1] + "*" * (len(name) - 1)) if name else ""
 
 
 @children_page
@@ -153,10 +150,10 @@ def record_detail(request, pk: int):
             "names": shows_names(request.user),
             "child_name": record.person.name
             if shows_names(request.user)
-            else _masked(record.person.name),
+            else masked_name(record.person.name),
             "guardian_name": record.guardian_name
             if shows_names(request.user)
-            else _masked(record.guardian_name),
+            else masked_name(record.guardian_name),
             "confirmations": record.confirmations.select_related("confirmed_by")[:8],
             "confirmed_now": record.confirmations.filter(quarter=quarter).exists(),
             "quarter_label": selectors.quarter_label(quarter),

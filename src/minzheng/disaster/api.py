@@ -24,6 +24,7 @@ from minzheng.core.pagination import Listing, paginated
 from minzheng.core.scope import region_in_scope
 from minzheng.payments.models import OneOffPayable
 from minzheng.people.models import Household, Person
+from minzheng.people.selectors import masked_name
 from minzheng.regions.models import Region
 
 from . import imports, selectors, services
@@ -487,7 +488,7 @@ def decision_out(d: ReliefDecision) -> dict:
 def publicity_row_out(d: ReliefDecision) -> dict:
     head = d.affected.household.head
     return {
-        "name": selectors.mask_name(head.name) if head else "",
+        "name": masked_name(head.name, keep_last=True) if head else "",
         "id_masked": head.id_masked if head else "",
         "village": d.region.name,
         "kind_label": d.get_kind_display(),

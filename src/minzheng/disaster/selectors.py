@@ -164,13 +164,6 @@ def publicity_rows(publicity) -> QuerySet[ReliefDecision]:
     )
 
 
-def mask_name(name: str) -> str:
-    """张三 -> 张*, 欧阳明华 -> 欧**华: the surname and, for long names, the last character."""
-    if len(name) <= 2:
-        return name[:1] + "*" * (len(name) - 1)
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def teams_for(user) -> QuerySet[RescueTeam]:
     return _none_unless(user, RescueTeam.objects.filter(scope_q(user, "county")))
 

@@ -483,7 +483,7 @@ def _publicity_context(item) -> dict:
         "publicity": item,
         "rows": [
             {
-                "name": selectors.mask_name(d.affected.household.head.name)
+                "name": people_selectors.masked_name(d.affected.household.head.name, keep_last=True)
                 if d.affected.household.head
                 else "",
                 "id_masked": d.affected.household.head.id_masked

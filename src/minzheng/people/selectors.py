@@ -95,6 +95,17 @@ def masked_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("*" * len(phone))
 
 
+def masked_name(name: str, *, keep_last: bool = False) -> str:
+    """张三丰 → 张** (the surname, enough to tell rows apart); with `keep_last`, as on published
+    lists, 张*丰 and 欧阳明华 → 欧**华 (names of three characters or more keep their last one)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if keep_last and len(name) > 2:
+        return name[0] + "*" * (len(name) - 2) + name[-1]
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
 def resident_bank_account(household: Household) -> str:
     """The last four digits only: all a resident ever sees of the household's bank account."""
     masked = household.bank_account_masked or ""

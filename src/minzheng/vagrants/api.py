@@ -18,11 +18,12 @@ from pydantic import Field
 from minzheng.core.apitypes import Date, Fen, Id, choice
 from minzheng.core.errors import ServiceError
 from minzheng.core.pagination import Listing, paginated
+from minzheng.people.selectors import masked_name
 from minzheng.regions.models import Region
 
 from . import selectors, services
 from .models import Arrival, ContactChannel, ExitKind, SchoolStatus, Sex, Stay
-from .permissions import mask_name, sees_identity
+from .permissions import sees_identity
 
 router = Router(tags=["vagrants"])
 
@@ -197,7 +198,7 @@ def stay_out(stay: Stay, user, on: dt.date | None = None) -> dict:
         "region_code": stay.region.code,
         "identified": stay.person_id is not None,
         "person_id": stay.person_id if full else None,
-        "name": name if full else mask_name(name),
+        "name": name if full else masked_name(name),
         "id_masked": id_masked if full else "",
         "sex": stay.sex,
         "age_at_arrival": stay.age_at_arrival,
@@ -237,7 +238,7 @@ def stay_detail(stay: Stay, user) -> dict:
                     "quantity": b.quantity,
                     "received_on": b.received_on,
                     "returned_on": b.returned_on,
-                    "returned_to": b.returned_to if full else mask_name(b.returned_to),
+                    "returned_to": b.returned_to if full else masked_name(b.returned_to),
                 }
                 for b in stay.belongings.all()
             ],

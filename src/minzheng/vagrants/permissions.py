@@ -20,8 +20,3 @@ def may_write(user) -> bool:
 
 def sees_identity(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in IDENTITY_ROLES)
-
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张**: enough to tell rows apart in a count, not to know who it is."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""

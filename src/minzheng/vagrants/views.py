@@ -17,11 +17,12 @@ from django.views.decorators.http import require_POST
 
 from minzheng.core.errors import ServiceError
 from minzheng.core.money import parse_yuan
+from minzheng.people.selectors import masked_name
 from minzheng.web.views.base import page, paginate
 
 from . import selectors, services
 from .models import Arrival, ContactChannel, ExitKind, SchoolStatus, Sex, Stay
-from .permissions import mask_name, may_see, may_write, sees_identity
+from .permissions import may_see, may_write, sees_identity
 
 vagrants_page = page(check=may_see)
 writer_page = page(check=may_write, message=gettext_lazy("只有救助管理站工作人员可以办理"))
@@ -78,7 +79,7 @@ def _fen(post, name: str, errors: dict) -> int:
 
 def _shown_name(stay: Stay, user) -> str:
     name = stay.display_name
-    return name if sees_identity(user) else mask_name(name)
+    return name if sees_identity(user) else masked_name(name)
 
 
 @vagrants_page
