@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from minzheng.targets.indicators import computes, rollup_sum
+from minzheng.targets.indicators import computes, rollup_rate
 
 from .models import Case, CaseEvent, State
 
@@ -36,9 +36,4 @@ def cases_within_deadline(regions, on_date: dt.date) -> dict[str, Decimal]:
     )
     decided = {row["region_id"]: row["decided"] for row in rows}
     on_time = {row["region_id"]: row["on_time"] for row in rows}
-    denominators, numerators = rollup_sum(decided, regions), rollup_sum(on_time, regions)
-    return {
-        code: numerators[code] / total * Decimal(100)
-        for code, total in denominators.items()
-        if total > 0
-    }
+    return rollup_rate(on_time, decided, regions)

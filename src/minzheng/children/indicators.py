@@ -22,14 +22,9 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q
 
-from minzheng.targets.indicators import computes, rollup_sum
+from minzheng.targets.indicators import computes, rollup_rate
 
 from .models import ChildCase
-
-
-def _rates(numerators: dict[int, int], denominators: dict[int, int], regions) -> dict:
-    top, bottom = rollup_sum(numerators, regions), rollup_sum(denominators, regions)
-    return {code: top[code] / total * Decimal(100) for code, total in bottom.items() if total > 0}
 
 
 def due_q(on: dt.date) -> Q:
@@ -61,4 +56,4 @@ def handling_rate(regions, on_date: dt.date) -> dict[str, Decimal]:
     for row in rows:
         due[row["region_id"]] += row["due"]
         handled[row["region_id"]] += row["handled"]
-    return _rates(handled, due, regions)
+    return rollup_rate(handled, due, regions)

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from minzheng.targets.indicators import computes, rollup_sum
+from minzheng.targets.indicators import computes, rollup_rate, rollup_sum
 
 from .models import (
     DecisionStatus,
@@ -81,8 +81,7 @@ def rescue_training_pass_rate(regions, on_date: dt.date) -> dict[str, Decimal]:
     for passed, county_id in latest.values():
         trained[county_id] += 1
         passed_count[county_id] += passed
-    top, bottom = rollup_sum(passed_count, regions), rollup_sum(trained, regions)
-    return {code: top[code] / total * 100 for code, total in bottom.items() if total > 0}
+    return rollup_rate(passed_count, trained, regions)
 
 
 @computes("counties_drill_passed")

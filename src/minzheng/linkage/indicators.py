@@ -39,7 +39,7 @@ from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
 
 from minzheng.core.money import parse_yuan
-from minzheng.targets.indicators import computes, rollup_sum
+from minzheng.targets.indicators import computes, rollup_rate, rollup_sum
 
 from .models import IN_POVERTY, InsuranceEnrolment, PovertyRecord
 
@@ -81,11 +81,6 @@ def recipients_on(on: dt.date) -> dict[int, int]:
     return result
 
 
-def _rates(numerators: dict[int, int], denominators: dict[int, int], regions) -> dict:
-    top, bottom = rollup_sum(numerators, regions), rollup_sum(denominators, regions)
-    return {code: top[code] / total * Decimal(100) for code, total in bottom.items() if total > 0}
-
-
 @computes("insurance_funding_rate")
 def insurance_funding(regions, on_date: dt.date) -> dict[str, Decimal]:
     regions = list(regions)
@@ -100,7 +95,7 @@ def insurance_funding(regions, on_date: dt.date) -> dict[str, Decimal]:
     for person_id, region_id in recipients.items():
         total[region_id] += 1
         funded[region_id] += person_id in subsidised
-    return _rates(funded, total, regions)
+    return rollup_rate(funded, total, regions)
 
 
 def _assessed_eligible(person_ids: set[int], on: dt.date) -> set[int]:
@@ -156,7 +151,7 @@ def poverty_backstop(regions, on_date: dt.date) -> dict[str, Decimal]:
     for person_id in receiving | waiting:
         eligible[poor[person_id]] += 1
         covered[poor[person_id]] += person_id in receiving
-    return _rates(covered, eligible, regions)
+    return rollup_rate(covered, eligible, regions)
 
 
 @computes("one_door_townships")
@@ -260,7 +255,7 @@ def medical_inpatient_ratio(regions, on_date: dt.date) -> dict[str, Decimal]:
             continue
         paid[region_id] += decided[pk]
         self_paid[region_id] += bill[0]
-    return _rates(paid, self_paid, regions)
+    return rollup_rate(paid, self_paid, regions)
 
 
 @computes("temp_assistance_standard_itemised")

@@ -252,6 +252,17 @@ def rollup_sum(
     return {r.code: totals.get(r.code, Decimal(0)) for r in regions}
 
 
+def rollup_rate(
+    numerators_by_region_id: dict[int, int], denominators_by_region_id: dict[int, int], regions
+) -> dict[str, Decimal]:
+    """numerator ÷ denominator × 100 of every region, each side rolled up by `rollup_sum`; a
+    region whose denominator is zero has no value (nothing to measure), not 0 %."""
+    regions = list(regions)
+    top = rollup_sum(numerators_by_region_id, regions)
+    bottom = rollup_sum(denominators_by_region_id, regions)
+    return {code: top[code] / total * Decimal(100) for code, total in bottom.items() if total > 0}
+
+
 # ------------------------------------------------------------------------------ computed: registry
 
 

@@ -27,14 +27,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
-from minzheng.targets.indicators import computes, rollup_sum
+from minzheng.targets.indicators import computes, rollup_rate
 
 from .models import ADULT_AGE, SCHOOL_AGE, SchoolStatus, Stay
-
-
-def _rates(numerators: dict[int, int], denominators: dict[int, int], regions) -> dict[str, Decimal]:
-    top, bottom = rollup_sum(numerators, regions), rollup_sum(denominators, regions)
-    return {code: top[code] / total * Decimal(100) for code, total in bottom.items() if total > 0}
 
 
 def _year_to(on: dt.date) -> Q:
@@ -84,10 +79,10 @@ def school_counts(on: dt.date) -> tuple[dict[int, int], dict[int, int]]:
 @computes("vagrant_assistance_rate")
 def vagrant_assistance_rate(regions, on_date: dt.date) -> dict[str, Decimal]:
     assisted, asked = assistance_counts(on_date)
-    return _rates(assisted, asked, list(regions))
+    return rollup_rate(assisted, asked, list(regions))
 
 
 @computes("vagrant_children_school_return_rate")
 def vagrant_children_school_return_rate(regions, on_date: dt.date) -> dict[str, Decimal]:
     returned, children = school_counts(on_date)
-    return _rates(returned, children, list(regions))
+    return rollup_rate(returned, children, list(regions))
