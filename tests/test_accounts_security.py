@@ -697,7 +697,16 @@ def test_http_gateway_receives_the_text(gateway, zhang, client):
     )
 
 
-@pytest.mark.parametrize("role", [Role.CHILD_PROTECTION, Role.RELIEF_STATION, Role.DEPOT_KEEPER])
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role.CHILD_PROTECTION,
+        Role.RELIEF_STATION,
+        Role.DEPOT_KEEPER,
+        Role.CADRE_CENTRE,
+        Role.EMPLOYER,
+    ],
+)
 def test_specialists_stay_out_of_the_general_registers(client, jingmen, role):
     """A child-protection officer, relief-station or depot keeper of 东宝区 works in their own
     module: the population registry, assistance cases and payments pages are refused, and the

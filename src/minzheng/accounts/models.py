@@ -15,9 +15,10 @@ STAFF_ROLES = {
     Role.LEADER,
     Role.ADMIN,
 }
-# The specialists (child protection, relief station, relief depots) are not staff of the general
-# registers: they work in their own module's pages, whose permissions name them, and neither edit
-# the population registry nor see assistance cases, payments or elderly care.
+# The specialists (child protection, relief station, relief depots, the military retired cadres'
+# centre) and the placement employers are not staff of the general registers: they work in their
+# own module's pages, whose permissions name them, and neither edit the population registry nor
+# see assistance cases, payments or elderly care.
 # Roles whose work needs full ID numbers and bank accounts (acceptance, approval, payment,
 # verification). They still see masked values by default; revealing one is audited.
 UNMASK_ROLES = {

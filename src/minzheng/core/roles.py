@@ -18,4 +18,6 @@ class Role(models.TextChoices):
     RELIEF_STATION = "relief_station", _("救助管理站")
     DEPOT_KEEPER = "depot_keeper", _("救灾物资保管员")
     REPORTER = "reporter", _("强制报告责任单位")
+    EMPLOYER = "employer", _("安置接收单位")
+    CADRE_CENTRE = "cadre_centre", _("军休服务管理机构")
     ADMIN = "admin", _("系统管理员")

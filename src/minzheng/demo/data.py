@@ -41,6 +41,8 @@ DEMO_ACCOUNTS = [
     ("relief_station", Role.RELIEF_STATION, "420800", "荆门市救助管理站"),
     ("depot_keeper", Role.DEPOT_KEEPER, "420802", "东宝区救灾物资储备库保管员"),
     ("depot_keeper2", Role.DEPOT_KEEPER, "420802", "东宝区救灾物资储备库副保管员"),
+    ("employer", Role.EMPLOYER, "420802", "荆门市东宝区城市管理局"),
+    ("cadre_centre", Role.CADRE_CENTRE, "420800", "荆门市军队离退休干部休养所"),
 ]
 
 
