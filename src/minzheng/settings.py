@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "minzheng.depots",
     "minzheng.disaster",
     "minzheng.vagrants",
+    "minzheng.specialcare",
     "minzheng.web",
     "minzheng.demo",
 ]
