@@ -94,6 +94,7 @@ def ensure_demo_data(
         seed_demo_beneficiaries,
         seed_demo_oneoff,
     )
+    from minzheng.specialcare.demo import seed_demo_roster
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
@@ -133,6 +134,8 @@ def ensure_demo_data(
         seed_demo_disaster()
         log("Relief station: a year of stays of vagrants and beggars …")
         seed_demo_vagrants()
+        log("Special care: the roster of veterans and military families …")
+        seed_demo_roster()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)
