@@ -21,6 +21,7 @@ urlpatterns = [
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("linkage/", include("minzheng.linkage.urls")),
     path("children/", include("minzheng.children.urls")),
+    path("military/", include("minzheng.military.urls")),
     path("depots/", include("minzheng.depots.urls")),
     path("disaster/", include("minzheng.disaster.urls")),
     path("vagrants/", include("minzheng.vagrants.urls")),

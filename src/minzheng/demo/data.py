@@ -89,6 +89,7 @@ def ensure_demo_data(
     from minzheng.disaster.demo import seed_demo_disaster
     from minzheng.eldercare.demo import seed_demo_eldercare
     from minzheng.linkage.demo import seed_demo_linkage
+    from minzheng.military.demo import seed_demo_military
     from minzheng.payments.demo import (
         seed_demo_back_pay_and_recovery,
         seed_demo_beneficiaries,
@@ -136,6 +137,8 @@ def ensure_demo_data(
         seed_demo_vagrants()
         log("Special care: the roster of veterans and military families …")
         seed_demo_roster()
+        log("Double support, retired military cadres and military-related appeals …")
+        seed_demo_military()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)
