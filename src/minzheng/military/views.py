@@ -230,10 +230,10 @@ def _cadre_context(request, cadre, bound: dict | None = None) -> dict:
         "form_errors": [e for f in bound.values() for e in f.non_field_errors()],
         "may_keep": may_keep_cadres(request.user),
         "forms": {
-            "receive": bound.get("receive") or forms.ReceiveForm(),
-            "treatment": bound.get("treatment") or forms.TreatmentForm(),
-            "service": bound.get("service") or forms.ServiceForm(),
-            "survey": bound.get("survey") or forms.SurveyForm(),
+            "receive": bound.get("receive") or forms.ReceiveForm(prefix="receive"),
+            "treatment": bound.get("treatment") or forms.TreatmentForm(prefix="treatment"),
+            "service": bound.get("service") or forms.ServiceForm(prefix="service"),
+            "survey": bound.get("survey") or forms.SurveyForm(prefix="survey"),
         },
     }
 
@@ -259,7 +259,7 @@ def cadre_action(request, pk: int, action: str):
     form_class = CADRE_FORMS.get(action)
     if form_class is None:
         raise Http404()
-    form = form_class(request.POST)
+    form = form_class(request.POST, prefix=action)
     user = request.user
     if form.is_valid():
         d = form.cleaned_data
@@ -481,7 +481,7 @@ def appeals_widget_context(user):
     waiting = selectors.appeals_for(user).filter(
         stage__in=[AppealStage.FILED, AppealStage.ACCEPTED]
     )
-    rows = list(waiting.order_by("received_on", "id")[:5])
+    rows = list(waiting.order_by("-received_on", "-id")[:5])  # the newest first
     today = timezone.localdate()
     for a in rows:
         a.late = deadlines.overdue(a, today)
