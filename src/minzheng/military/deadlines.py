@@ -1,5 +1,4 @@
-"""Legal deadlines of a military-related appeal (信访条例 2005; /work/shared/DOMAIN.md §8,
-docs/DOMAIN.md §11):
+"""Legal deadlines of a military-related appeal (信访条例 2005; docs/DOMAIN.md §16):
 
 - decide within **15 days** of receipt whether to accept (Art. 22);
 - handle and reply within **60 days** of acceptance (Art. 33), extendable **once by 30 days**

@@ -1,5 +1,5 @@
 """The plan's targets 16.2–16.4, 17.1–17.3 and 18.1–18.5, computed for every region at once
-(set-based; docs/DOMAIN.md §11). On a date d:
+(set-based; docs/DOMAIN.md §9.3, §9.4, §16). On a date d:
 
 16.x  double_support_communities / _townships / _counties: the units in force on the region
       register with an enrolment of a year ≤ d's year whose review (≤ d) put them in the ranks

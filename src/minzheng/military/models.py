@@ -1,5 +1,5 @@
 """Military-civil affairs at the bureau: double-support enrolment (双拥), the retired military
-cadres' centre (军休) and military-related appeals (涉军诉求/信访). docs/DOMAIN.md §11.
+cadres' centre (军休) and military-related appeals (涉军诉求/信访). docs/DOMAIN.md §9.3, §9.4 and §16.
 
 - `SupportEnrolment`: a region (urban community, township or street, county) applies for a year
   to enter the double-support model-creation ranks (双拥“三创”); the level above reviews it with an
