@@ -185,6 +185,27 @@ def test_declining_and_the_resident_filing_online(mil, api_client, calendar_2016
     assert r.json()["stage"] == "not_accepted"
     r = clerk.post(f"{url}/reply", {"reply": "x"})
     assert r.status_code == 409 and "不予受理" in _fields(r)["stage"]
+    # A resident files online for themselves: their township, channel online; they see the
+    # status of their own appeals only.
+    make_user("resident_zhang", Role.RESIDENT, None, person=mil["zhang"])
+    resident = api_client.login("resident_zhang")
+    r = resident.post(
+        "/api/v1/military/appeals",
+        {"military_status": "veteran", "category": "medical", "content": "医疗补助报销疑问"},
+    )
+    assert r.status_code == 201, r.content
+    appeal = MilitaryAppeal.objects.get(pk=r.json()["id"])
+    assert (appeal.region.code, appeal.channel, appeal.appellant_id) == (
+        "420802001",
+        "online",
+        mil["zhang"].pk,
+    )
+    assert resident.get(f"/api/v1/military/appeals/{appeal.pk}").status_code == 404
+    assert [a["number"] for a in resident.get("/api/v1/military/appeals/mine").json()["items"]] == [
+        appeal.number
+    ]
+    clerk = api_client.login("dongbao_clerk")  # the same client, signed in again
+    assert clerk.get(f"/api/v1/military/appeals/{appeal.pk}").status_code == 200
 
 
 def test_appeals_are_seen_only_along_their_region_chain(mil, api_client, client, calendar_2016):

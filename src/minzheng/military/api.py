@@ -38,14 +38,14 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 # ---------------------------------------------------------------- double support
 
 
-class EnrolmentIn(Schema):
+class SupportEnrolmentIn(Schema):
     region_code: str = Field(max_length=12, description="申报单位区划代码")
     year: int = Field(ge=2000, le=2100, description="年度")
     application: str = Field(max_length=2000, description="申报材料说明")
     on: Date | None = None
 
 
-class EnrolmentReviewIn(Schema):
+class SupportEnrolmentReviewIn(Schema):
     result: choice([EnrolmentResult.ENROLLED, EnrolmentResult.NOT_YET]) = Field(
         description="审核结果"
     )
@@ -54,7 +54,7 @@ class EnrolmentReviewIn(Schema):
     on: Date | None = None
 
 
-class EnrolmentOut(Schema):
+class SupportEnrolmentOut(Schema):
     id: int
     region_code: str
     region_name: str
@@ -71,7 +71,7 @@ class EnrolmentOut(Schema):
     reviewed_by_name: str
 
 
-class EnrolmentFilter(Schema):
+class SupportEnrolmentFilter(Schema):
     year: int | None = Field(default=None, ge=2000, le=2100)
     result: choice(EnrolmentResult.values) | None = None
 
@@ -95,15 +95,15 @@ def enrolment_out(e: SupportEnrolment) -> dict:
     }
 
 
-@router.get("/enrolments", response=list[EnrolmentOut])
+@router.get("/enrolments", response=list[SupportEnrolmentOut])
 @paginated(default=100)
-def list_enrolments(request, filters: Query[EnrolmentFilter]):
+def list_enrolments(request, filters: Query[SupportEnrolmentFilter]):
     qs = selectors.enrolments_for(request.user, year=filters.year, result=filters.result or "")
     return Listing(qs.order_by("-year", "region__path"), enrolment_out)
 
 
-@router.post("/enrolments", response={201: EnrolmentOut, **ERRORS})
-def apply(request, payload: EnrolmentIn):
+@router.post("/enrolments", response={201: SupportEnrolmentOut, **ERRORS})
+def apply(request, payload: SupportEnrolmentIn):
     row = services.apply_enrolment(
         user=request.user,
         region_code=payload.region_code,
@@ -114,8 +114,8 @@ def apply(request, payload: EnrolmentIn):
     return Status(201, enrolment_out(row))
 
 
-@router.post("/enrolments/{int:enrolment_id}/review", response={200: EnrolmentOut, **ERRORS})
-def review(request, enrolment_id: Id, payload: EnrolmentReviewIn):
+@router.post("/enrolments/{int:enrolment_id}/review", response={200: SupportEnrolmentOut, **ERRORS})
+def review(request, enrolment_id: Id, payload: SupportEnrolmentReviewIn):
     row = selectors.get_enrolment(request.user, enrolment_id)
     return enrolment_out(
         services.review_enrolment(
@@ -132,7 +132,7 @@ def review(request, enrolment_id: Id, payload: EnrolmentReviewIn):
 # ---------------------------------------------------------------- retired cadres
 
 
-class CadreIn(Schema):
+class RetiredCadreIn(Schema):
     id_number: str = Field(max_length=18, description="身份证号码（人口库）")
     category: choice(CadreCategory.values) = Field(description="人员类别")
     rank: str = Field(min_length=1, max_length=32, description="军衔（职级）")
@@ -142,23 +142,23 @@ class CadreIn(Schema):
     due_on: Date | None = Field(default=None, description="接收时限（默认移交年度年底）")
 
 
-class OnIn(Schema):
+class MilitaryOnIn(Schema):
     on: Date | None = None
 
 
-class TreatmentIn(Schema):
+class CadreTreatmentIn(Schema):
     item: choice(TreatmentCode.values) = Field(description="待遇项目")
     on: Date | None = None
     note: str = Field(default="", max_length=200)
 
 
-class ServiceIn(Schema):
+class CadreServiceIn(Schema):
     kind: choice(ServiceKind.values) = Field(description="服务类别")
     note: str = Field(max_length=200, description="服务内容")
     on: Date | None = None
 
 
-class SurveyIn(Schema):
+class CadreSurveyIn(Schema):
     political: choice(Satisfaction.values)
     living: choice(Satisfaction.values)
     services: choice(Satisfaction.values)
@@ -167,7 +167,7 @@ class SurveyIn(Schema):
     on: Date | None = None
 
 
-class TreatmentOut(Schema):
+class CadreTreatmentOut(Schema):
     year: int
     kind: str
     item: str
@@ -176,7 +176,7 @@ class TreatmentOut(Schema):
     note: str
 
 
-class ServiceOut(Schema):
+class CadreServiceOut(Schema):
     id: int
     kind: str
     on: dt.date
@@ -184,7 +184,7 @@ class ServiceOut(Schema):
     by_name: str
 
 
-class SurveyOut(Schema):
+class CadreSurveyOut(Schema):
     id: int
     year: int
     answered_on: dt.date
@@ -195,7 +195,7 @@ class SurveyOut(Schema):
     comment: str
 
 
-class CadreOut(Schema):
+class RetiredCadreOut(Schema):
     id: int
     person_id: int
     name: str
@@ -211,10 +211,10 @@ class CadreOut(Schema):
     due_on: dt.date
     received_on: dt.date | None
     received_in_time: bool
-    treatments: list[TreatmentOut]
+    treatments: list[CadreTreatmentOut]
 
 
-class CadreFilter(Schema):
+class RetiredCadreFilter(Schema):
     year: int | None = Field(default=None, ge=2000, le=2100)
 
 
@@ -252,32 +252,32 @@ def cadre_out(request, c: RetiredCadre, *, detail: bool = True) -> dict:
     }
 
 
-@router.get("/cadres", response=list[CadreOut])
+@router.get("/cadres", response=list[RetiredCadreOut])
 @paginated(default=100)
-def list_cadres(request, filters: Query[CadreFilter]):
+def list_cadres(request, filters: Query[RetiredCadreFilter]):
     qs = selectors.cadres_for(request.user, year=filters.year).order_by("-handover_year", "id")
     return Listing(qs, lambda c: cadre_out(request, c, detail=False))
 
 
-@router.post("/cadres", response={201: CadreOut, **ERRORS})
-def create_cadre(request, payload: CadreIn):
+@router.post("/cadres", response={201: RetiredCadreOut, **ERRORS})
+def create_cadre(request, payload: RetiredCadreIn):
     cadre = services.register_handover(user=request.user, **payload.dict())
     return Status(201, cadre_out(request, cadre))
 
 
-@router.get("/cadres/{int:cadre_id}", response={200: CadreOut, 404: ErrorOut})
+@router.get("/cadres/{int:cadre_id}", response={200: RetiredCadreOut, 404: ErrorOut})
 def get_cadre(request, cadre_id: Id):
     return cadre_out(request, selectors.get_cadre(request.user, cadre_id))
 
 
-@router.post("/cadres/{int:cadre_id}/receive", response={200: CadreOut, **ERRORS})
-def receive(request, cadre_id: Id, payload: OnIn):
+@router.post("/cadres/{int:cadre_id}/receive", response={200: RetiredCadreOut, **ERRORS})
+def receive(request, cadre_id: Id, payload: MilitaryOnIn):
     cadre = selectors.get_cadre(request.user, cadre_id)
     return cadre_out(request, services.receive_cadre(user=request.user, cadre=cadre, on=payload.on))
 
 
-@router.post("/cadres/{int:cadre_id}/treatments", response={200: TreatmentOut, **ERRORS})
-def deliver(request, cadre_id: Id, payload: TreatmentIn):
+@router.post("/cadres/{int:cadre_id}/treatments", response={200: CadreTreatmentOut, **ERRORS})
+def deliver(request, cadre_id: Id, payload: CadreTreatmentIn):
     cadre = selectors.get_cadre(request.user, cadre_id)
     t = services.deliver_item(
         user=request.user, cadre=cadre, item=payload.item, on=payload.on, note=payload.note
@@ -292,8 +292,8 @@ def deliver(request, cadre_id: Id, payload: TreatmentIn):
     }
 
 
-@router.post("/cadres/{int:cadre_id}/services", response={201: ServiceOut, **ERRORS})
-def add_service(request, cadre_id: Id, payload: ServiceIn):
+@router.post("/cadres/{int:cadre_id}/services", response={201: CadreServiceOut, **ERRORS})
+def add_service(request, cadre_id: Id, payload: CadreServiceIn):
     cadre = selectors.get_cadre(request.user, cadre_id)
     s = services.log_service(
         user=request.user, cadre=cadre, kind=payload.kind, note=payload.note, on=payload.on
@@ -303,8 +303,8 @@ def add_service(request, cadre_id: Id, payload: ServiceIn):
     )
 
 
-@router.post("/cadres/{int:cadre_id}/surveys", response={201: SurveyOut, **ERRORS})
-def add_survey(request, cadre_id: Id, payload: SurveyIn):
+@router.post("/cadres/{int:cadre_id}/surveys", response={201: CadreSurveyOut, **ERRORS})
+def add_survey(request, cadre_id: Id, payload: CadreSurveyIn):
     cadre = selectors.get_cadre(request.user, cadre_id)
     s = services.record_survey(user=request.user, cadre=cadre, **payload.dict())
     return Status(
@@ -325,7 +325,7 @@ def add_survey(request, cadre_id: Id, payload: SurveyIn):
 # ---------------------------------------------------------------- appeals
 
 
-class AppealIn(Schema):
+class MilitaryAppealIn(Schema):
     channel: choice(Channel.values) | None = Field(default=None, description="来源渠道")
     appellant_id_number: str = Field(default="", max_length=18, description="诉求人身份证号码")
     appellant_name: str = Field(default="", max_length=64, description="诉求人姓名")
@@ -337,7 +337,7 @@ class AppealIn(Schema):
     received_on: Date | None = None
 
 
-class AppealEventOut(Schema):
+class MilitaryAppealEventOut(Schema):
     action: str
     label: str
     from_stage: str
@@ -347,7 +347,7 @@ class AppealEventOut(Schema):
     note: str
 
 
-class AppealOut(Schema):
+class MilitaryAppealOut(Schema):
     id: int
     number: str
     region_code: str
@@ -384,7 +384,7 @@ class AppealOut(Schema):
     overdue: str
 
 
-class AppealStatusOut(Schema):
+class MilitaryAppealStatusOut(Schema):
     id: int
     number: str
     received_on: dt.date
@@ -394,40 +394,40 @@ class AppealStatusOut(Schema):
     replied_on: dt.date | None
 
 
-class AppealFilter(Schema):
+class MilitaryAppealFilter(Schema):
     stage: choice(AppealStage.values) | None = None
     overdue: bool = False
 
 
-class ReasonIn(Schema):
+class AppealReasonIn(Schema):
     reason: str = Field(max_length=2000)
     on: Date | None = None
 
 
-class ReplyIn(Schema):
+class AppealReplyIn(Schema):
     reply: str = Field(max_length=4000, description="书面答复")
     on: Date | None = None
 
 
-class NoteIn(Schema):
+class AppealNoteIn(Schema):
     note: str = Field(max_length=2000)
 
 
-class SatisfactionIn(Schema):
+class AppealSatisfactionIn(Schema):
     satisfaction: choice(Satisfaction.values)
 
 
-class ReviewResultIn(Schema):
+class AppealReviewResultIn(Schema):
     result: str = Field(max_length=2000, description="复查意见")
     on: Date | None = None
 
 
-class FactsIn(Schema):
+class AppealFactsIn(Schema):
     result: choice(["accurate", "corrected"])
     note: str = Field(default="", max_length=500)
 
 
-class FlagIn(Schema):
+class AppealFlagIn(Schema):
     abnormal_petition: bool = False
     mass_incident: bool = False
     note: str = Field(max_length=500)
@@ -435,7 +435,7 @@ class FlagIn(Schema):
 
 FIELDS = [
     f
-    for f in AppealOut.model_fields
+    for f in MilitaryAppealOut.model_fields
     if f not in ("id", "region_code", "region_name", "appellant_id", "stage_label", "overdue")
 ]
 
@@ -472,117 +472,119 @@ def status_out(a: MilitaryAppeal) -> dict:
     }
 
 
-@router.get("/appeals", response=list[AppealOut])
+@router.get("/appeals", response=list[MilitaryAppealOut])
 @paginated(default=100)
-def list_appeals(request, filters: Query[AppealFilter]):
+def list_appeals(request, filters: Query[MilitaryAppealFilter]):
     qs = selectors.appeals_for(request.user, stage=filters.stage or "", overdue=filters.overdue)
     return Listing(qs.order_by("-received_on", "-id"), lambda a: appeal_out(request, a))
 
 
-@router.post("/appeals", response={201: AppealStatusOut, **ERRORS})
-def file(request, payload: AppealIn):
+@router.post("/appeals", response={201: MilitaryAppealStatusOut, **ERRORS})
+def file(request, payload: MilitaryAppealIn):
     data = payload.dict()
     data["channel"] = data["channel"] or ""
     appeal = services.file_appeal(user=request.user, **data)
     return Status(201, status_out(appeal))
 
 
-@router.get("/appeals/mine", response=list[AppealStatusOut])
+@router.get("/appeals/mine", response=list[MilitaryAppealStatusOut])
 @paginated(default=100)
 def mine(request):
     return Listing(selectors.my_appeals(request.user), status_out)
 
 
-@router.get("/appeals/{int:appeal_id}", response={200: AppealOut, 404: ErrorOut})
+@router.get("/appeals/{int:appeal_id}", response={200: MilitaryAppealOut, 404: ErrorOut})
 def get_appeal(request, appeal_id: Id):
     return appeal_out(request, selectors.get_appeal(request.user, appeal_id))
 
 
-@router.get("/appeals/{int:appeal_id}/events", response={200: list[AppealEventOut], 404: ErrorOut})
+@router.get(
+    "/appeals/{int:appeal_id}/events", response={200: list[MilitaryAppealEventOut], 404: ErrorOut}
+)
 def appeal_events(request, appeal_id: Id):
     appeal = selectors.get_appeal(request.user, appeal_id)
-    return list(appeal.events.values(*AppealEventOut.model_fields))
+    return list(appeal.events.values(*MilitaryAppealEventOut.model_fields))
 
 
 def _a(request, appeal_id):
     return selectors.get_appeal(request.user, appeal_id)
 
 
-@router.post("/appeals/{int:appeal_id}/accept", response={200: AppealOut, **ERRORS})
-def accept(request, appeal_id: Id, payload: OnIn):
+@router.post("/appeals/{int:appeal_id}/accept", response={200: MilitaryAppealOut, **ERRORS})
+def accept(request, appeal_id: Id, payload: MilitaryOnIn):
     a = services.accept_appeal(user=request.user, appeal=_a(request, appeal_id), on=payload.on)
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/decline", response={200: AppealOut, **ERRORS})
-def decline(request, appeal_id: Id, payload: ReasonIn):
+@router.post("/appeals/{int:appeal_id}/decline", response={200: MilitaryAppealOut, **ERRORS})
+def decline(request, appeal_id: Id, payload: AppealReasonIn):
     a = services.decline_appeal(
         user=request.user, appeal=_a(request, appeal_id), reason=payload.reason, on=payload.on
     )
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/notes", response={200: AppealOut, **ERRORS})
-def note(request, appeal_id: Id, payload: NoteIn):
+@router.post("/appeals/{int:appeal_id}/notes", response={200: MilitaryAppealOut, **ERRORS})
+def note(request, appeal_id: Id, payload: AppealNoteIn):
     a = services.add_note(user=request.user, appeal=_a(request, appeal_id), note=payload.note)
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/extend", response={200: AppealOut, **ERRORS})
-def extend(request, appeal_id: Id, payload: ReasonIn):
+@router.post("/appeals/{int:appeal_id}/extend", response={200: MilitaryAppealOut, **ERRORS})
+def extend(request, appeal_id: Id, payload: AppealReasonIn):
     a = services.extend_appeal(
         user=request.user, appeal=_a(request, appeal_id), reason=payload.reason, on=payload.on
     )
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/reply", response={200: AppealOut, **ERRORS})
-def reply(request, appeal_id: Id, payload: ReplyIn):
+@router.post("/appeals/{int:appeal_id}/reply", response={200: MilitaryAppealOut, **ERRORS})
+def reply(request, appeal_id: Id, payload: AppealReplyIn):
     a = services.reply_appeal(
         user=request.user, appeal=_a(request, appeal_id), reply=payload.reply, on=payload.on
     )
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/satisfaction", response={200: AppealOut, **ERRORS})
-def satisfaction(request, appeal_id: Id, payload: SatisfactionIn):
+@router.post("/appeals/{int:appeal_id}/satisfaction", response={200: MilitaryAppealOut, **ERRORS})
+def satisfaction(request, appeal_id: Id, payload: AppealSatisfactionIn):
     a = services.record_satisfaction(
         user=request.user, appeal=_a(request, appeal_id), satisfaction=payload.satisfaction
     )
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/review", response={200: AppealOut, **ERRORS})
-def review_request(request, appeal_id: Id, payload: ReasonIn):
+@router.post("/appeals/{int:appeal_id}/review", response={200: MilitaryAppealOut, **ERRORS})
+def review_request(request, appeal_id: Id, payload: AppealReasonIn):
     a = services.request_review(
         user=request.user, appeal=_a(request, appeal_id), reason=payload.reason, on=payload.on
     )
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/review-result", response={200: AppealOut, **ERRORS})
-def review_result(request, appeal_id: Id, payload: ReviewResultIn):
+@router.post("/appeals/{int:appeal_id}/review-result", response={200: MilitaryAppealOut, **ERRORS})
+def review_result(request, appeal_id: Id, payload: AppealReviewResultIn):
     a = services.decide_review(
         user=request.user, appeal=_a(request, appeal_id), result=payload.result, on=payload.on
     )
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/report", response={200: AppealOut, **ERRORS})
-def report(request, appeal_id: Id, payload: OnIn):
+@router.post("/appeals/{int:appeal_id}/report", response={200: MilitaryAppealOut, **ERRORS})
+def report(request, appeal_id: Id, payload: MilitaryOnIn):
     a = services.report_appeal(user=request.user, appeal=_a(request, appeal_id), on=payload.on)
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/facts", response={200: AppealOut, **ERRORS})
-def facts(request, appeal_id: Id, payload: FactsIn):
+@router.post("/appeals/{int:appeal_id}/facts", response={200: MilitaryAppealOut, **ERRORS})
+def facts(request, appeal_id: Id, payload: AppealFactsIn):
     a = services.check_facts(
         user=request.user, appeal=_a(request, appeal_id), result=payload.result, note=payload.note
     )
     return appeal_out(request, a)
 
 
-@router.post("/appeals/{int:appeal_id}/flags", response={200: AppealOut, **ERRORS})
-def flags(request, appeal_id: Id, payload: FlagIn):
+@router.post("/appeals/{int:appeal_id}/flags", response={200: MilitaryAppealOut, **ERRORS})
+def flags(request, appeal_id: Id, payload: AppealFlagIn):
     a = services.flag_appeal(user=request.user, appeal=_a(request, appeal_id), **payload.dict())
     return appeal_out(request, a)

@@ -219,8 +219,14 @@ def _cadre_context(request, cadre, bound: dict | None = None) -> dict:
     bound = bound or {}
     items = {t.item: t for t in cadre.treatments.filter(year=year)}
     checklist = [(code, label, items.get(code)) for code, label in TreatmentCode.choices]
+    open_items = [
+        (code, label) for code, label, item in checklist if not item or not item.delivered_on
+    ]
+    treatment = bound.get("treatment") or forms.TreatmentForm(prefix="treatment")
+    treatment.fields["item"].choices = open_items
     return {
         "cadre": cadre,
+        "open_items": open_items,
         "name": cadre.person.name if cadre_names(request.user) else masked_name(cadre.person.name),
         "year": year,
         "checklist": checklist,
@@ -231,7 +237,7 @@ def _cadre_context(request, cadre, bound: dict | None = None) -> dict:
         "may_keep": may_keep_cadres(request.user),
         "forms": {
             "receive": bound.get("receive") or forms.ReceiveForm(prefix="receive"),
-            "treatment": bound.get("treatment") or forms.TreatmentForm(prefix="treatment"),
+            "treatment": treatment,
             "service": bound.get("service") or forms.ServiceForm(prefix="service"),
             "survey": bound.get("survey") or forms.SurveyForm(prefix="survey"),
         },
