@@ -146,8 +146,8 @@ def failing_counts_by_county(user, *, on: dt.date | None = None) -> list[dict]:
     active = records_for(user, status=RecipientStatus.ACTIVE).order_by()
     annotations = {"total": Count("id")}
     for dimension in quality.DIMENSION_INDICATORS:
-        annotations[dimension] = Count("id", filter=quality.failing_any(on, dimension))
-    annotations["any"] = Count("id", filter=quality.failing_any(on))
+        annotations[f"fail_{dimension}"] = Count("id", filter=quality.failing_any(on, dimension))
+    annotations["fail_any"] = Count("id", filter=quality.failing_any(on))
     from django.db.models.functions import Substr
 
     rows = (
