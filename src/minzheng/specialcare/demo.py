@@ -152,7 +152,8 @@ def seed_demo_changes(*, on: dt.date | None = None) -> int:
     """Changes with their history, once: approved grade changes across the city (some approved
     after the deadline), pending requests for 东宝区's approver (one already overdue), and two
     deaths in the population registry not yet on the roster (one inside the deadline, one past
-    it), so 15.3 and 15.5 show real figures; a second run adds nothing (the step runs only while the roster has no change at all)."""
+    it), so 15.3 and 15.5 show real figures; a second run adds nothing (the step runs only while
+    the roster has no change at all)."""
     from minzheng.accounts.models import User
 
     from .models import ChangeKind, ChangeStatus, RecipientChange, RecipientStatus
@@ -167,14 +168,42 @@ def seed_demo_changes(*, on: dt.date | None = None) -> int:
     if requester is None or RecipientChange.objects.exists():
         return 0
     active = Recipient.objects.filter(status=RecipientStatus.ACTIVE)
-    veterans = list(
-        active.filter(category=Category.DISABLED_VETERAN, disability_grade__gt=1)
+    # Pending requests in 东宝区 for its approver: three inside the deadline, one overdue — a
+    # grade change for a disabled veteran, else the correction of a missing or old certificate.
+    dongbao = list(
+        active.filter(region__path__startswith=f"420000/420800/{DEMO_COUNTY}/")
+        .exclude(person__death_date__isnull=False)
         .order_by("pk")
-        .values_list("pk", "disability_grade", "region__path")[:24]
+        .values_list("pk", "category", "disability_grade", "region_id")[:4]
     )
     rows = []
-    # Approved grade changes: every fourth of the first 24 approved after its deadline.
-    for i, (pk, grade, _path) in enumerate(veterans[:24]):
+    for i, (pk, category, grade, region_id) in enumerate(dongbao):
+        event = today - dt.timedelta(days=45 if i == 3 else 2 + 2 * i)
+        graded = category == Category.DISABLED_VETERAN and (grade or 0) > 1
+        rows.append(
+            RecipientChange(
+                recipient_id=pk,
+                kind=ChangeKind.GRADE if graded else ChangeKind.CORRECTION,
+                event_on=event,
+                due_on=due_date(event),
+                details={"disability_grade": grade - 1}
+                if graded
+                else {"certificate_no": f"鄂{900000 + pk:06d}"},
+                reason="伤残等级复评，评定结论为降一级" if graded else "换发优抚证件",
+                region_id=region_id,
+                status=ChangeStatus.PENDING,
+                requested_by=requester,
+                requested_at=_at(event + dt.timedelta(days=1)),
+            )
+        )
+    # Approved grade changes across the city: every fourth approved after its deadline.
+    veterans = list(
+        active.filter(category=Category.DISABLED_VETERAN, disability_grade__gt=1)
+        .exclude(pk__in=[d[0] for d in dongbao])
+        .order_by("pk")
+        .values_list("pk", "disability_grade", "region_id")[:24]
+    )
+    for i, (pk, grade, region_id) in enumerate(veterans):
         event = today - dt.timedelta(days=30 + 9 * i)
         due = due_date(event)
         decided = due + dt.timedelta(days=6) if i % 4 == 3 else event + dt.timedelta(days=7)
@@ -186,37 +215,12 @@ def seed_demo_changes(*, on: dt.date | None = None) -> int:
                 due_on=due,
                 details={"disability_grade": grade - 1},
                 reason="伤残等级复评",
+                region_id=region_id,
                 status=ChangeStatus.APPROVED,
                 requested_by=requester,
                 requested_at=_at(event + dt.timedelta(days=3)),
                 decided_by=approver,
                 decided_at=_at(decided, 15),
-            )
-        )
-    # Pending requests in 东宝区: three inside the deadline, one overdue.
-    dongbao = list(
-        active.filter(
-            category=Category.DISABLED_VETERAN,
-            disability_grade__gt=1,
-            region__path__startswith=f"420000/420800/{DEMO_COUNTY}/",
-        )
-        .exclude(pk__in=[v[0] for v in veterans[:24]])
-        .order_by("pk")
-        .values_list("pk", "disability_grade", "region__path")[:4]
-    )
-    for i, (pk, grade, _path) in enumerate(dongbao):
-        event = today - dt.timedelta(days=45 if i == 3 else 2 + 2 * i)
-        rows.append(
-            RecipientChange(
-                recipient_id=pk,
-                kind=ChangeKind.GRADE,
-                event_on=event,
-                due_on=due_date(event),
-                details={"disability_grade": grade - 1},
-                reason="伤残等级复评，评定结论为降一级",
-                status=ChangeStatus.PENDING,
-                requested_by=requester,
-                requested_at=_at(event + dt.timedelta(days=1)),
             )
         )
     RecipientChange.objects.bulk_create(rows)
