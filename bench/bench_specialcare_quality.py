@@ -6,10 +6,12 @@ full city's ~100,000 with --records 100000), on PostgreSQL.
 
 Creates a scratch database (default `specialcare_bench` on 127.0.0.1:5432, user postgres),
 migrates it, loads the Jingmen tree and writes `--records` persons of the registry spread over
-every village, each with a roster record (set-up, not timed), with the gaps the rules look for:
-1 in 12 never authenticated, 1 in 30 without certificate number, 1 in 40 disabled veterans
-without cause, 1 in 200 dead in the registry, 1 in 150 registered in another county, and one
-change for every tenth record (a fifth of them approved late, some pending). Then it measures,
+every village (four made under each township), each with a roster record (set-up, not timed),
+with the gaps the rules look for: 1 in 12 never authenticated, 1 in 30 without certificate
+number, some disabled veterans without cause, serving families without kind of service, veterans
+discharged before they enlisted and martyrs' families with a grade, 1 in 200 dead in the
+registry, 1 in 150 registered in another county, and one change for every tenth record (a fifth
+of them approved late, a seventh still pending). Then it measures,
 best of 3:
 
 * every rule's failing records (`rule.failing(on)`, one query each) — the figure compared with
@@ -64,6 +66,22 @@ def make_roster(count: int, user) -> None:
     from minzheng.specialcare.models import Recipient, RecipientChange
     from minzheng.specialcare.quality import due_date
 
+    townships = list(Region.objects.filter(level="township").order_by("path"))
+    # load_jingmen() stops at the townships: four villages under each.
+    Region.objects.bulk_create(
+        [
+            Region(
+                code=f"{t.code}{n:03d}",
+                name=f"{t.name}{n}村",
+                level="village",
+                parent=t,
+                path=f"{t.path}{t.code}{n:03d}/",
+                urban_rural="rural",
+            )
+            for t in townships
+            for n in range(1, 5)
+        ]
+    )
     villages = list(Region.objects.filter(level="village").order_by("path"))
     other = {
         v.pk: villages[(n + len(villages) // 2) % len(villages)] for n, v in enumerate(villages)
@@ -104,16 +122,20 @@ def make_roster(count: int, user) -> None:
             r.enlisted_on = dt.date(p.birth_date.year + 18, 3, 1)
             r.discharged_on = dt.date(p.birth_date.year + 22, 10, 1)
             r.service_unit = "某部"
+            if n % 97 == 1:
+                r.discharged_on = dt.date(p.birth_date.year + 17, 10, 1)
         if category == "disabled_veteran":
             r.disability_grade = 1 + n % 10
-            r.disability_cause = "" if n % 40 == 13 else "war"
+            r.disability_cause = "" if n % 35 == 0 else "war"
         if category in ("martyr_family", "serving_family"):
             r.soldier_name = "张某"
             r.relation = "parent"
         if category == "martyr_family":
             r.soldier_died_on = dt.date(1990, 1, 1)
         if category == "serving_family":
-            r.service_kind = "conscript"
+            r.service_kind = "" if n % 55 == 5 else "conscript"
+        if category == "martyr_family" and n % 89 == 4:
+            r.disability_grade = 3
         rows.append(r)
     records = Recipient.objects.bulk_create(rows, batch_size=5000)
     changes = []
