@@ -5,7 +5,8 @@ For each dimension D (15.2 ID authentication, 15.3 information accuracy, 15.4 da
 15.5 dynamic management), on a date d:
   active records passing every rule of D on d ÷ active records on d × 100,
 counted in the record's region (its village) and rolled up to every ancestor (rollup_rate); a
-region with no active record has no value. One GROUP BY per dimension, the rules as subqueries:
+region with no active record has no value. "Active on d" is a record on the roster now and
+registered by d: a past date's snapshot does not bring back records ended since. One GROUP BY per dimension, the rules as subqueries:
 the rules registered by other modules (e.g. the benefits' pension band against the grade) count
 in their dimension without this module importing them.
 """
@@ -25,7 +26,7 @@ from .models import Recipient, RecipientStatus
 
 def dimension_rates(regions, on_date: dt.date, dimension: str) -> dict[str, Decimal]:
     rows = (
-        Recipient.objects.filter(status=RecipientStatus.ACTIVE)
+        Recipient.objects.filter(status=RecipientStatus.ACTIVE, registered_on__lte=on_date)
         .order_by()
         .values("region_id")
         .annotate(
