@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from minzheng.core.errors import ServiceError
 from minzheng.core.models import AuditEvent
 from minzheng.core.roles import Role
 from minzheng.people import services as people_services
@@ -392,3 +393,40 @@ def test_pages_register_request_and_approve(world, client):
     detail = client.get(f"/specialcare/{record.pk}/").content.decode()
     assert "材料不全" in detail and "未批准" in detail
     assert client.get("/specialcare/changes/?status=all").status_code == 200
+
+
+def test_a_refused_registration_is_kept_and_the_person_may_be_registered_again(world):
+    record = services.register(
+        user=world["dongbao_village"],
+        category="disabled_veteran",
+        data=DISABLED,
+        person_id=world["zhang"].pk,
+    )
+    change = record.changes.get()
+    services.decide_change(
+        user=world["dongbao_approver"], change=change, approve=False, note="伤残证件不符"
+    )
+    record.refresh_from_db()
+    assert record.status == "refused"
+    # Refused records are not on the roster and not measured.
+    from minzheng.specialcare import quality
+
+    assert not any(
+        r.failing(timezone.localdate()).filter(pk=record.pk).exists() for r in quality.rules()
+    )
+    again = services.register(
+        user=world["dongbao_village"],
+        category="disabled_veteran",
+        data=DISABLED,
+        person_id=world["zhang"].pk,
+    )
+    assert again.pk != record.pk and again.status == "pending"
+    # A person outside the village worker's village is not found for them.
+    with pytest.raises(ServiceError) as raised:
+        services.register(
+            user=world["dongbao_village"],
+            category="disabled_veteran",
+            data=DISABLED,
+            id_number=world["wang"].id_number,
+        )
+    assert "id_number" in raised.value.errors
