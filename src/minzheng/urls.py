@@ -25,5 +25,6 @@ urlpatterns = [
     path("depots/", include("minzheng.depots.urls")),
     path("disaster/", include("minzheng.disaster.urls")),
     path("vagrants/", include("minzheng.vagrants.urls")),
+    path("specialcare/", include("minzheng.specialcare.urls")),
     path("", include("minzheng.web.urls")),
 ]

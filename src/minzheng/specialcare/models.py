@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.core.uploads import encrypted_storage
+
 
 class Category(models.TextChoices):
     DISABLED_VETERAN = "disabled_veteran", _("残疾军人")
@@ -81,8 +83,12 @@ class IdCheckMethod(models.TextChoices):
 
 
 class RecipientStatus(models.TextChoices):
+    # A new registration is itself a request: the record is pending until the county approves it
+    # (active) or refuses it (refused); only active records are on the roster.
+    PENDING = "pending", _("登记待审批")
     ACTIVE = "active", _("在册")
     ENDED = "ended", _("已注销")
+    REFUSED = "refused", _("登记未批准")
 
 
 class EndReason(models.TextChoices):
@@ -150,8 +156,8 @@ class Recipient(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "category"],
-                condition=Q(status="active"),
-                name="specialcare_one_active_record_per_category",
+                condition=Q(status__in=["active", "pending"]),
+                name="specialcare_one_open_record_per_category",
             ),
             models.CheckConstraint(
                 condition=Q(disability_grade__isnull=True)
@@ -159,7 +165,7 @@ class Recipient(models.Model):
                 name="specialcare_disability_grade_1_to_10",
             ),
             models.CheckConstraint(
-                condition=Q(status="active", ended_on__isnull=True)
+                condition=Q(status__in=["active", "pending", "refused"], ended_on__isnull=True)
                 | Q(status="ended", ended_on__isnull=False),
                 name="specialcare_ended_has_date",
             ),
@@ -174,6 +180,7 @@ class Recipient(models.Model):
 
 
 class ChangeKind(models.TextChoices):
+    REGISTER = "register", _("新增登记")
     GRADE = "grade", _("残疾等级调整")
     DEATH = "death", _("死亡")
     MOVE = "move", _("迁移")
@@ -197,6 +204,19 @@ class RecipientChange(models.Model):
     event_on = models.DateField(_("事件日期"))
     # What changes: e.g. {"disability_grade": 4}, {"region": <id>}, {"service_unit": "…"}.
     details = models.JSONField(_("变更内容"), default=dict, blank=True)
+    # The last day to record it: N working days after the event (quality.DYNAMIC_WORKING_DAYS on
+    # the working-day calendar), fixed when requested so the dynamic-management rule is one query.
+    due_on = models.DateField(_("办理时限"), null=True, blank=True)
+    # Where the record was when the change was requested: a move's sending county keeps reading
+    # the changes made while the record was in its regions, the move included.
+    region = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请时所在地"),
+    )
     reason = models.CharField(_("变更理由"), max_length=500, blank=True)
     status = models.CharField(
         _("状态"), max_length=8, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
@@ -227,3 +247,55 @@ class RecipientChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class DocumentKind(models.TextChoices):
+    CERTIFICATE = "certificate", _("优抚证件")
+    ID_CARD = "id_card", _("身份证复印件")
+    DISABILITY_ASSESSMENT = "disability_assessment", _("伤残等级评定材料")
+    DEATH_CERTIFICATE = "death_certificate", _("死亡证明")
+    SERVICE_PROOF = "service_proof", _("服役证明")
+    MARTYR_PROOF = "martyr_proof", _("烈士证明书")
+    OTHER = "other", _("其他材料")
+
+
+def _document_path(instance, filename):
+    # Never the uploaded name, which may carry personal details.
+    return f"specialcare/{instance.recipient_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class RecipientDocument(models.Model):
+    """A scan kept with a record (certificate, ID card copy, disability assessment, death
+    certificate…), encrypted at rest like every kept upload."""
+
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, related_name="documents", verbose_name=_("优抚对象")
+    )
+    kind = models.CharField(_("材料类型"), max_length=24, choices=DocumentKind.choices)
+    file = models.FileField(
+        _("文件"), upload_to=_document_path, max_length=200, storage=encrypted_storage
+    )
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    extension = models.CharField(max_length=10, blank=True)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("优抚对象材料")
+        verbose_name_plural = _("优抚对象材料")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.recipient.audit_region_code
