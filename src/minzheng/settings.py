@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "minzheng.disaster",
     "minzheng.vagrants",
     "minzheng.specialcare",
+    "minzheng.placement",
     "minzheng.web",
     "minzheng.demo",
 ]

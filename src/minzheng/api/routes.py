@@ -9,6 +9,7 @@ from minzheng.disaster.api import router as disaster_router
 from minzheng.eldercare.api import router as eldercare_router
 from minzheng.linkage.api import router as linkage_router
 from minzheng.payments.api import router as payments_router
+from minzheng.placement.api import router as placement_router
 from minzheng.targets.api import router as targets_router
 from minzheng.vagrants.api import router as vagrants_router
 from minzheng.verification.api import router as verification_router
@@ -36,3 +37,4 @@ api.add_router("/v1/children", children_router)
 api.add_router("/v1/depots", depots_router)
 api.add_router("/v1/disaster", disaster_router)
 api.add_router("/v1/vagrants", vagrants_router)
+api.add_router("/v1/placement", placement_router)
