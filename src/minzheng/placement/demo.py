@@ -7,9 +7,10 @@ id: six in the four priority groups, the others privates with two years or NCOs 
 eight; two pairs share a score (one pair broken by the enlistment date, one by the ID number).
 Registered on 10 October 2016, published 17–23 October, one objection upheld and one dismissed,
 final on 25 October. Twenty posts from the demo employer (东宝区城市管理局), one place each, all
-approved. The choice session on 8 November 2016: the six priority veterans take posts, then 20
-more choose (12 posts, 8 self-employment); the last four are still waiting, so the board shows
-whose turn it is. Grants of the eight self-employed decided on 15 November and paid on
+approved. The choice session on 8 November 2016: the six priority veterans take posts, then the
+others in order (each fifth's second and fourth choose self-employment, the rest a post while one
+is left) until an eighth of the list (three of 30) is still waiting, so the board shows whose turn
+it is. Grants of the eight self-employed decided on 15 November and paid on
 30 November, but one still pending; six wish to train, five enrolled in one course
 (21 November – 16 December, ten sessions, attendance recorded), four pass the exam and four are
 employed by 28 December.

@@ -169,8 +169,10 @@ def board(year: PlacementYear) -> dict:
         .select_related("person")
         .order_by("choice_no", "id")[1:4]
     )
-    posts = list(
-        Post.objects.filter(year=year, status=PostStatus.APPROVED).order_by("unit", "name", "id")
+    # Posts with a place left first (what the next veteran chooses from), then the full ones.
+    posts = sorted(
+        Post.objects.filter(year=year, status=PostStatus.APPROVED).order_by("unit", "name", "id"),
+        key=lambda p: p.left == 0,
     )
     made = list(
         Veteran.objects.filter(year=year)
