@@ -93,3 +93,18 @@ def test_choice_session_with_the_live_board_and_an_employer_post(demo_city, live
     expect(
         employer.get_by_test_id("my-posts").locator("tr", has_text="夜间巡查员")
     ).to_contain_text("已审核")
+
+    # A veteran with a resident account sees his score, its components and his rank on the phone.
+    from minzheng.accounts.models import User
+    from minzheng.placement.models import Veteran
+
+    veteran = Veteran.objects.filter(year__year=2016).order_by("rank_no").first()
+    User.objects.create_user(
+        username="veteran_demo", password=DEMO_PASSWORD, role="resident", person=veteran.person
+    )
+    phone = _sign_in(browser, live_server, "veteran_demo", viewport={"width": 390, "height": 844})
+    phone.get_by_role("link", name="我的安置").first.click()
+    expect(phone.get_by_test_id("my-score")).to_have_text(str(veteran.score))
+    expect(phone.get_by_test_id("my-rank")).to_contain_text("第 1 名")
+    expect(phone.locator("main")).to_contain_text("服役年限")
+    _shot(phone, "veteran-phone")
