@@ -796,3 +796,79 @@ def test_pages_for_the_office_the_employer_and_the_veteran(placement_world, clie
     assert "安置岗位" in client.get("/").content.decode()
     client.force_login(w["dongbao_approver"])
     assert "1 个岗位待审核" in client.get("/").content.decode()
+
+
+def test_session_grant_and_training_through_the_pages(placement_world, client):
+    w = placement_world
+    year = _year(w)
+    for key in ("A", "E", "F"):
+        services.add_veteran(
+            user=w["dongbao_approver"],
+            year=year,
+            id_number=w["men"][key].id_number,
+            data={
+                **RECORDS[key],
+                **{f: D.fromisoformat(RECORDS[key][f]) for f in ("enlisted_on", "discharged_on")},
+            },
+        )
+    (post,) = _posts(w, year, counts=(1,))
+    _final(w, year)
+    v = _by_key(w, year)
+    client.force_login(w["dongbao_approver"])
+    url = f"/placement/years/{year.pk}/session/"
+    page = client.get(url).content.decode()
+    assert "记录第 1 位 张伟 的选择" in page and "城管执法辅助岗1" in page
+    # Out of turn (E before A): refused with the message on the form.
+    r = client.post(url, {"veteran": v["E"].pk, "choice": str(post.pk)})
+    assert r.status_code == 409 and "现在应由第1位 张伟" in r.content.decode()
+    assert client.post(url, {"veteran": v["A"].pk, "choice": str(post.pk)}).status_code == 302
+    # The post is now full: E's choice of it is refused.
+    r = client.post(url, {"veteran": v["E"].pk, "choice": str(post.pk)})
+    assert r.status_code == 409 and "已被选满" in r.content.decode()
+    r = client.post(url, {"veteran": v["E"].pk, "choice": "self", "wishes_training": "on"})
+    assert r.status_code == 302
+    assert client.post(url, {"veteran": v["F"].pk, "choice": "self"}).status_code == 302
+    assert "选岗已全部完成" in client.get(f"/placement/years/{year.pk}/board/").content.decode()
+    # The grant from the veteran's page: 24 months × 6,000.00 a year = 12,000.00 yuan, once.
+    r = client.post(f"/placement/veterans/{v['E'].pk}/", {"action": "grant"})
+    assert r.status_code == 302
+    page = client.get(f"/placement/veterans/{v['E'].pk}/").content.decode()
+    assert "12000.00" in page and "待发放" in page
+    r = client.post(f"/placement/veterans/{v['E'].pk}/", {"action": "grant"})
+    assert r.status_code == 422 and "已核定" in r.content.decode()
+    # Training: a course, E enrolled, attendance, exam and employment.
+    today = timezone.localdate()
+    r = client.post(
+        f"/placement/years/{year.pk}/courses/",
+        {
+            "name": "电工",
+            "provider": "荆门技师学院",
+            "starts_on": str(today - dt.timedelta(5)),
+            "ends_on": str(today),
+            "sessions": 5,
+        },
+    )
+    assert r.status_code == 302
+    course_url = r["Location"]
+    assert client.post(course_url, {"action": "enrol", "veteran": v["E"].pk}).status_code == 302
+    enrolment = v["E"].__class__.objects.get(pk=v["E"].pk).enrolment
+    for data in (
+        {"action": "attendance", "on": str(today - dt.timedelta(1)), "present": "on"},
+        {"action": "exam", "result": "pass", "on": str(today)},
+        {"action": "outcome", "employed": "1", "employer_name": "东宝区供电所", "on": str(today)},
+    ):
+        r = client.post(course_url, {**data, "enrolment": enrolment.pk})
+        assert r.status_code == 302, (data, r.content.decode()[-500:])
+    page = client.get(course_url).content.decode()
+    assert "1/1" in page and "合格" in page and "东宝区供电所" in page
+    # An attendance day outside the course: the message, nothing recorded.
+    r = client.post(
+        course_url,
+        {"action": "attendance", "enrolment": enrolment.pk, "on": str(today - dt.timedelta(30))},
+    )
+    assert r.status_code == 422 and "考勤日期须在培训期内" in r.content.decode()
+    # Everyone has chosen: the year closes from its page.
+    r = client.post(f"/placement/years/{year.pk}/close/")
+    assert r.status_code == 302
+    year.refresh_from_db()
+    assert year.status == "closed"
