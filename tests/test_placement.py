@@ -872,3 +872,29 @@ def test_session_grant_and_training_through_the_pages(placement_world, client):
     assert r.status_code == 302
     year.refresh_from_db()
     assert year.status == "closed"
+
+
+def test_the_session_starts_only_with_a_place_for_every_priority_veteran(placement_world):
+    w = placement_world
+    year = _year(w)
+    for key in ("A", "B"):  # both in a priority group
+        services.add_veteran(
+            user=w["dongbao_approver"],
+            year=year,
+            id_number=w["men"][key].id_number,
+            data={
+                **RECORDS[key],
+                **{f: D.fromisoformat(RECORDS[key][f]) for f in ("enlisted_on", "discharged_on")},
+            },
+        )
+    (post,) = _posts(w, year, counts=(1,))
+    _final(w, year)
+    a = _by_key(w, year)["A"]
+    with pytest.raises(ServiceError) as refused:
+        services.record_choice(user=w["dongbao_approver"], veteran=a, post=post)
+    assert refused.value.status == 409 and "少于四类重点对象人数（2人）" in str(refused.value)
+    # A second approved place: the session starts.
+    _posts(w, year, counts=(1,))
+    assert (
+        services.record_choice(user=w["dongbao_approver"], veteran=a, post=post).outcome == "post"
+    )

@@ -522,6 +522,8 @@ def record_choice(
         )
     if (post is None) == (not self_employment):
         raise ServiceError({"post": [_("请选择一个岗位，或选择自主就业")]})
+    if year.choice_on is None:
+        _guarantee(year)
     now = timezone.now()
     if post is not None:
         post = Post.objects.select_for_update().filter(pk=post.pk, year=year).first()
@@ -546,6 +548,25 @@ def record_choice(
     if year.choice_on is None:
         PlacementYear.objects.filter(pk=year.pk).update(choice_on=timezone.localdate())
     return veteran
+
+
+def _guarantee(year: PlacementYear) -> None:
+    """The session starts only with a place for every priority veteran (their post is
+    guaranteed, docs/DOMAIN.md §9.2)."""
+    places = sum(
+        p.count for p in Post.objects.filter(year=year, status=PostStatus.APPROVED).only("count")
+    )
+    priority = Veteran.objects.filter(year=year).exclude(priority_group="").count()
+    if places < priority:
+        raise ServiceError(
+            {
+                "post": [
+                    _("已审核的岗位名额（%(p)s个）少于四类重点对象人数（%(n)s人），不能开始选岗")
+                    % {"p": places, "n": priority}
+                ]
+            },
+            status=409,
+        )
 
 
 # ---------------------------------------------------------------- self-employment grant
