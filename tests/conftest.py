@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.fixtures.eldercare",
     "tests.fixtures.jobs",
     "tests.fixtures.payments",
+    "tests.fixtures.placement",
     "tests.fixtures.targets",
     "tests.fixtures.vagrants",
     "tests.fixtures.verification",

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "minzheng.vagrants",
     "minzheng.specialcare",
     "minzheng.military",
+    "minzheng.placement",
     "minzheng.web",
     "minzheng.demo",
 ]

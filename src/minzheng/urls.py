@@ -26,5 +26,6 @@ urlpatterns = [
     path("disaster/", include("minzheng.disaster.urls")),
     path("vagrants/", include("minzheng.vagrants.urls")),
     path("specialcare/", include("minzheng.specialcare.urls")),
+    path("placement/", include("minzheng.placement.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -11,6 +11,7 @@ from minzheng.linkage.api import router as linkage_router
 from minzheng.military.api import router as military_router
 from minzheng.payments.api import router as payments_router
 from minzheng.specialcare.api import router as specialcare_router
+from minzheng.placement.api import router as placement_router
 from minzheng.targets.api import router as targets_router
 from minzheng.vagrants.api import router as vagrants_router
 from minzheng.verification.api import router as verification_router
@@ -40,3 +41,4 @@ api.add_router("/v1/disaster", disaster_router)
 api.add_router("/v1/vagrants", vagrants_router)
 api.add_router("/v1/military", military_router)
 api.add_router("/v1/specialcare", specialcare_router)
+api.add_router("/v1/placement", placement_router)
