@@ -663,13 +663,14 @@ def test_grant_paid_once_training_and_the_five_indicators(placement_world, api_c
         outcome_on=dt.date(2016, 10, 1),
     )
     values = placement_rates(regions, on)
-    # 14.1: priority veterans A and B; A placed in a post, B self-employed → 1 ÷ 2 = 50 %.
+    # 14.1: priority veterans A and B; A placed in a post, B chose self-employment (giving up the
+    # guaranteed post, so out of the denominator) → 1 ÷ 1 = 100 %.
     # 14.2: self-employed B, F, D, C, G (5); paid F and C → 2 ÷ 5 = 40 %.
     # 14.3: wishing to train F, D, C (3); enrolled F, D → 2 ÷ 3 = 66.67 %.
     # 14.4: with an exam result F (pass), D (fail) → 1 ÷ 2 = 50 %.
     # 14.5: trained F and D; employed F → 1 ÷ 2 = 50 %.
     expected = {
-        "veteran_priority_placement_rate": Decimal(50),
+        "veteran_priority_placement_rate": Decimal(100),
         "veteran_grant_payment_rate": Decimal(40),
         "veteran_training_participation_rate": Decimal(200) / 3,
         "veteran_training_pass_rate": Decimal(50),
@@ -682,6 +683,10 @@ def test_grant_paid_once_training_and_the_five_indicators(placement_world, api_c
                 Decimal("0.01")
             ), (code, region)
         assert "420881" not in values[code]
+    # On 31 May neither A nor B had chosen (both choices are dated 1 June): both are due a post
+    # and neither is placed → 0 ÷ 2 = 0 %.
+    early = placement_rates(regions, dt.date(2016, 5, 31))["veteran_priority_placement_rate"]
+    assert early["420802"] == Decimal(0)
     # On a date in 2015 there is no 2016 year: no value anywhere.
     assert placement_rates(regions, dt.date(2015, 12, 31))["veteran_grant_payment_rate"] == {}
 

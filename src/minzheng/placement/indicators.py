@@ -4,7 +4,9 @@ veteran's region (their village of household registration), rolled up to every a
 region with no veteran in the denominator has no value.
 
 14.1 veteran_priority_placement_rate: priority veterans (四类重点对象) placed in a post by d ÷
-     priority veterans × 100. A priority veteran who chose self-employment is not placed.
+     priority veterans due a post × 100. The law guarantees them a post but lets them choose
+     self-employment instead; one who has chosen it by d has given up the post and is counted in
+     neither figure (one still waiting counts as not yet placed).
 14.2 veteran_grant_payment_rate: self-employed veterans whose one-off grant was paid by d (its
      payable settled: paid by the bank, in cash or in kind, paid on or before d) ÷ self-employed
      veterans × 100.
@@ -55,7 +57,11 @@ def counts_by_region(on_date: dt.date) -> dict[int, dict[str, int]]:
         .order_by()
         .values("region_id")
         .annotate(
-            priority=Count("id", filter=~Q(priority_group="")),
+            priority=Count(
+                "id",
+                filter=~Q(priority_group="")
+                & ~Q(outcome=Outcome.SELF_EMPLOYED, chosen_at__date__lte=on_date),
+            ),
             priority_placed=Count(
                 "id",
                 filter=~Q(priority_group="")
