@@ -24,5 +24,6 @@ urlpatterns = [
     path("depots/", include("minzheng.depots.urls")),
     path("disaster/", include("minzheng.disaster.urls")),
     path("vagrants/", include("minzheng.vagrants.urls")),
+    path("specialcare/benefits/", include("minzheng.specialcare.benefit_urls")),
     path("", include("minzheng.web.urls")),
 ]

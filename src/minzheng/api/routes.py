@@ -4,6 +4,7 @@ from minzheng.assistance.api import router as assistance_router
 from minzheng.cases.api import router as cases_router
 from minzheng.cases.medical_api import router as medical_router
 from minzheng.children.api import router as children_router
+from minzheng.specialcare.benefit_api import router as specialcare_benefits_router
 from minzheng.depots.api import router as depots_router
 from minzheng.disaster.api import router as disaster_router
 from minzheng.eldercare.api import router as eldercare_router
@@ -33,6 +34,7 @@ api.add_router("/v1/verification", verification_router)
 api.add_router("/v1/eldercare", eldercare_router)
 api.add_router("/v1/linkage", linkage_router)
 api.add_router("/v1/children", children_router)
+api.add_router("/v1/specialcare/benefits", specialcare_benefits_router)
 api.add_router("/v1/depots", depots_router)
 api.add_router("/v1/disaster", disaster_router)
 api.add_router("/v1/vagrants", vagrants_router)

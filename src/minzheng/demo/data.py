@@ -94,6 +94,7 @@ def ensure_demo_data(
         seed_demo_beneficiaries,
         seed_demo_oneoff,
     )
+    from minzheng.specialcare.benefit_demo import seed_demo_benefits
     from minzheng.specialcare.demo import seed_demo_roster
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
@@ -136,6 +137,8 @@ def ensure_demo_data(
         seed_demo_vagrants()
         log("Special care: the roster of veterans and military families …")
         seed_demo_roster()
+        log("Special care: pensions in last month's payroll, conscript-family benefits …")
+        seed_demo_benefits()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)

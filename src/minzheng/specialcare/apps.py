@@ -9,8 +9,12 @@ class SpecialCareConfig(AppConfig):
 
     def ready(self):
         # ------------------------------------------------------------ benefits (优抚待遇)
-        from minzheng.specialcare import benefit_indicators  # noqa: F401  (registers 15.1)
-        from minzheng.specialcare import benefits, quality, signals
+        from minzheng.specialcare import (
+            benefit_indicators,  # noqa: F401  (registers 15.1)
+            benefits,
+            quality,
+            signals,
+        )
 
         benefits.register_calculator()
         benefits.register_paid_programmes()
@@ -18,4 +22,17 @@ class SpecialCareConfig(AppConfig):
             benefits.on_recipient_changed, dispatch_uid="specialcare.benefits.recipient_changed"
         )
         quality.register(benefits.PENSION_GRADE_RULE)
+        from minzheng.web import nav, widgets
+
+        from .benefit_selectors import may_see as may_see_benefits
+        from .benefit_views import widget_context as benefits_widget_context
+
+        nav.register(
+            _("优抚待遇"),
+            "specialcare_benefits:index",
+            prefix="/specialcare/benefits/",
+            order=49,
+            visible=may_see_benefits,
+        )
+        widgets.register("specialcare/benefits/_widget.html", benefits_widget_context, order=26)
         # ------------------------------------------------------------ end of benefits block

@@ -253,7 +253,9 @@ def due_unconfirmed(county: Region):
     )
 
 
-def confirm_all_due(*, user, county: Region, on: dt.date | None = None) -> dict:
+def confirm_all_due(
+    *, user, county: Region, on: dt.date | None = None, only: list[int] | None = None
+) -> dict:
     """Confirm, in one transaction and set-based, every due recipient of the county who has no
     pension yet (those without a household in the registry are left and counted)."""
     if not may_confirm(user):
@@ -265,9 +267,11 @@ def confirm_all_due(*, user, county: Region, on: dt.date | None = None) -> dict:
     on = on or timezone.localdate()
     start = months.next_month(on)
     with transaction.atomic():
+        due = due_unconfirmed(county)
+        if only is not None:
+            due = due.filter(pk__in=only)
         rows = list(
-            due_unconfirmed(county)
-            .select_for_update(of=("self",))
+            due.select_for_update(of=("self",))
             .order_by("pk")
             .values_list(
                 "pk",
@@ -516,7 +520,9 @@ def conscript_amount(urban_rural: str, standards) -> int:
     return value
 
 
-def issue_conscript_benefits(*, user, county: Region, year: int, on: dt.date | None = None) -> dict:
+def issue_conscript_benefits(
+    *, user, county: Region, year: int, on: dt.date | None = None, only: list[int] | None = None
+) -> dict:
     """Issue the year's conscript-family benefit to every active conscript's family of the county
     that has not had it this year: one row per (recipient, year) — database-unique — and one
     one-off payable whose source is that row, so a second issue adds nothing."""
@@ -537,6 +543,7 @@ def issue_conscript_benefits(*, user, county: Region, year: int, on: dt.date | N
             Recipient.objects.filter(conscript_due_q(), region__path__startswith=county.path)
             .filter(person__death_date__isnull=True)
             .exclude(conscript_benefits__year=year)
+            .filter(Q() if only is None else Q(pk__in=only))
             .select_for_update(of=("self",))
             .order_by("pk")
             .values_list("pk", "person_id", "region_id", "region__path", "region__urban_rural")
