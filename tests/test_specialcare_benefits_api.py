@@ -1,6 +1,8 @@
 """The special-care benefits' API and pages: confirming through the API and the page, scope 404s
 for another county, field-level Chinese 422s, audit events."""
 
+import time
+
 import pytest
 
 from minzheng.core.models import AuditEvent
@@ -116,3 +118,27 @@ def test_pages_confirm_and_scope(care_world, client):  # noqa: F811
     assert "赵一战" not in client.get("/specialcare/benefits/?tab=pensions").content.decode()
     client.force_login(w["leader"])
     assert client.get("/specialcare/benefits/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirm_all_due_from_the_page_is_a_job(care_world, client):  # noqa: F811
+    """东宝区 has five records due (war1, duty4, ill6, martyr, rural): the page queues a job that
+    confirms them all, with its result on the job page."""
+    from minzheng.core import jobs
+    from minzheng.core.models import Job
+
+    client.force_login(care_world["dongbao_approver"])
+    r = client.post("/specialcare/benefits/confirm-all/")
+    job = Job.objects.get(kind="specialcare.confirm_due_pensions")
+    assert r.status_code == 302 and str(job.pk) in r["Location"]
+    for _ in range(120):  # the job runs in a thread once the request's transaction commits
+        job.refresh_from_db()
+        if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
+            break
+        time.sleep(0.5)
+    else:
+        job = jobs.execute(str(job.pk))
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert job.result["confirmed"] == 5 and Pension.objects.count() == 5
+    client.force_login(care_world["zhongxiang_clerk"])
+    assert client.post("/specialcare/benefits/confirm-all/").status_code == 403

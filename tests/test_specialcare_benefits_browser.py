@@ -27,7 +27,7 @@ def test_county_approver_confirms_a_pension_and_sees_it_paid(demo_city, live_ser
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "county_approver")
+    page.fill("#id_username", "dongbao_approver")
     page.fill("#id_password", DEMO_PASSWORD)
     page.locator("main button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")

@@ -113,19 +113,20 @@ def _county(request):
 @require_POST
 @benefits_page
 def confirm_all(request):
-    try:
-        result = benefits.confirm_all_due(user=request.user, county=_county(request))
-    except ServiceError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(
-            request,
-            _(
-                "已批量确认 %(confirmed)s 人，自%(from_month)s起发放；未能确认 %(skipped)s 人（未登记家庭户或无标准）"
-            )
-            % result,
-        )
-    return redirect("specialcare_benefits:index")
+    """Queue the county's bulk confirmation as a job and show its progress."""
+    from minzheng.core import jobs
+
+    from .benefit_jobs import CONFIRM_JOB
+
+    county = _county(request)
+    job = jobs.enqueue(
+        CONFIRM_JOB,
+        params={"county_id": county.pk, "user_id": request.user.pk},
+        user=request.user,
+        region=county,
+        title=_("批量确认优抚定期抚恤补助：%(c)s") % {"c": county.name},
+    )
+    return redirect("web:job_detail", job.pk)
 
 
 @require_POST
