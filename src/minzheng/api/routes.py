@@ -4,12 +4,12 @@ from minzheng.assistance.api import router as assistance_router
 from minzheng.cases.api import router as cases_router
 from minzheng.cases.medical_api import router as medical_router
 from minzheng.children.api import router as children_router
-from minzheng.specialcare.benefit_api import router as specialcare_benefits_router
 from minzheng.depots.api import router as depots_router
 from minzheng.disaster.api import router as disaster_router
 from minzheng.eldercare.api import router as eldercare_router
 from minzheng.linkage.api import router as linkage_router
 from minzheng.payments.api import router as payments_router
+from minzheng.specialcare.benefit_api import router as specialcare_benefits_router
 from minzheng.targets.api import router as targets_router
 from minzheng.vagrants.api import router as vagrants_router
 from minzheng.verification.api import router as verification_router
