@@ -396,8 +396,10 @@ def on_recipient_changed(sender, *, recipient: Recipient, change, **kwargs) -> N
 def apply_grade(pension: Pension, *, recipient: Recipient, from_month: dt.date, user) -> Pension:
     """Put the amount of the recipient's current grade and cause in force from `from_month`; a
     grade with no pension (e.g. illness grade 7) stops it after the month before."""
-    from minzheng.payments import selectors as payment_selectors
-    from minzheng.payments.recompute import write_amounts
+    # The payroll's writer of one entitlement's amount periods (earlier periods end at
+    # `from_month`); recompute.write_amounts is set-based but its temporary table can be made only
+    # once per transaction on PostgreSQL.
+    from minzheng.payments.services import _set_amount
 
     entitlement = Entitlement.objects.select_for_update().get(pk=pension.entitlement_id)
     basis = basis_of(recipient)
@@ -412,21 +414,18 @@ def apply_grade(pension: Pension, *, recipient: Recipient, from_month: dt.date, 
         "m": months.label(from_month),
         "y": yuan_str(amount),
     }
-    old = payment_selectors.amount_for_month(entitlement, from_month)
     with audit.audited(entitlement, note=note):
-        # The payroll's own writer of amount periods (earlier periods end at `from_month`).
-        write_amounts(
-            [(entitlement.pk, old, amount)],
+        _set_amount(
+            entitlement,
+            amount_fen=amount,
             from_month=from_month,
             kind=EntitlementChange.Kind.CHANGE,
             reason=note,
-            snapshot={"basis": basis},
-            standard_id=None,
             user=user,
+            snapshot={"basis": basis},
         )
-        entitlement.refresh_from_db()
         entitlement.basis = basis
-        entitlement.save(update_fields=["basis", "updated_at"])
+        entitlement.save()
     with audit.audited(pension, note=note):
         pension.category = recipient.category
         pension.disability_grade = recipient.disability_grade
