@@ -53,6 +53,9 @@ def test_county_approver_confirms_a_pension_and_sees_it_paid(demo_city, live_ser
         .first()
     )
     assert line is not None
-    page.goto(f"{live_server.url}/payments/payrolls/{line.run_id}/")
-    expect(page.locator("main")).to_contain_text("优抚对象定期抚恤补助")
+    page.goto(f"{live_server.url}/payments/{line.entitlement_id}/")
+    main = page.locator("main")
+    expect(main).to_contain_text("优抚对象定期抚恤补助")
+    expect(main).to_contain_text(line.payee_name)
+    expect(page.get_by_test_id("lines")).to_contain_text(f"{line.month:%Y-%m}")
     _shot(page, "payroll")
