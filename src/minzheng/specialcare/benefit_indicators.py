@@ -5,11 +5,11 @@ computed from the roster and its benefits for every region at once.
   recipients with every benefit due to them in force ÷ recipients due at least one × 100, where
   an active record (registered on or before d) is due
   - a periodic pension when its category, grade and cause receive one (benefits.due_q): in force
-    when a live pension entitlement exists (confirmed, not terminated);
+    when a pension was confirmed by d and its entitlement is not stopped before d's month;
   - the year's conscript-family benefit when it is a conscript's family: in force when d's year's
-    benefit was issued;
+    benefit was issued by d;
   - a medical guarantee when it is a disabled veteran of grades 1–6: in force when one was
-    recorded for d's year.
+    recorded for d's year by d.
 Counted by record, in the record's village, rolled up to every ancestor; a region with nobody due
 has no value.
 """
@@ -22,7 +22,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from minzheng.payments.models import Entitlement
 from minzheng.targets.indicators import computes, rollup_rate
 
 from .benefits import conscript_due_q, due_q, medical_due_q
@@ -31,11 +30,16 @@ from .models import ConscriptBenefit, MedicalGuarantee, Pension, Recipient
 
 def figures(on_date: dt.date) -> tuple[dict[int, int], dict[int, int]]:
     """(in force, due) per village id."""
-    pension = Pension.objects.filter(recipient=OuterRef("pk")).exclude(
-        entitlement__status=Entitlement.Status.TERMINATED
+    month = dt.date(on_date.year, on_date.month, 1)
+    pension = Pension.objects.filter(recipient=OuterRef("pk"), confirmed_on__lte=on_date).filter(
+        Q(entitlement__end_month__isnull=True) | Q(entitlement__end_month__gte=month)
     )
-    conscript = ConscriptBenefit.objects.filter(recipient=OuterRef("pk"), year=on_date.year)
-    medical = MedicalGuarantee.objects.filter(recipient=OuterRef("pk"), year=on_date.year)
+    conscript = ConscriptBenefit.objects.filter(
+        recipient=OuterRef("pk"), year=on_date.year, issued_on__lte=on_date
+    )
+    medical = MedicalGuarantee.objects.filter(
+        recipient=OuterRef("pk"), year=on_date.year, recorded_on__lte=on_date
+    )
     any_due = due_q() | conscript_due_q() | medical_due_q()
     all_in_force = (
         (~due_q() | Q(has_pension=True))
