@@ -26,4 +26,5 @@ def confirm_due_pensions(ctx, *, county_id: int, user_id: int) -> dict:
         str(_("确认 %(confirmed)s 人，未能确认 %(skipped)s 人") % result),
         force=True,
     )
-    return result
+    # The job page lists the result's keys as they are: counts only, the message says the rest.
+    return {"confirmed": result["confirmed"], "skipped": result["skipped"]}
