@@ -417,3 +417,46 @@ def test_policy_rate_by_hand(care_world):
     assert values["420802"].quantize(Decimal("0.01")) == Decimal("57.14")
     assert values["420881"] == Decimal(0)
     assert values["420800"] == Decimal(50)
+
+
+def test_a_grade_without_a_pension_stops_it_and_a_move_follows_the_record(care_world):
+    """The illness-6 veteran (220,583 fen a month from April 2016) is re-assessed grade 7 by
+    illness (approved 10 May 2016): grade 7 by illness carries no pension, so it is paid up to
+    May and stops. The martyr's family moves to 栗溪村 (same county): the pension's village follows."""
+    from minzheng.payments.models import Entitlement
+    from minzheng.specialcare.signals import recipient_changed
+
+    w = care_world
+    r = w["r"]
+    approver = w["dongbao_approver"]
+    ill = benefits.confirm_pension(user=approver, recipient=r["ill6"], on=ON)
+    martyr = benefits.confirm_pension(user=approver, recipient=r["martyr"], on=ON)
+    at = dt.datetime(2016, 5, 10, 10, tzinfo=dt.UTC)
+
+    def approved(recipient, kind, details):
+        return RecipientChange.objects.create(
+            recipient=recipient,
+            kind=kind,
+            event_on=dt.date(2016, 5, 1),
+            details=details,
+            status=ChangeStatus.APPROVED,
+            requested_by=w["dongbao_clerk"],
+            requested_at=at,
+            decided_by=approver,
+            decided_at=at,
+        )
+
+    Recipient.objects.filter(pk=r["ill6"].pk).update(disability_grade=7)
+    recipient_changed.send(
+        Recipient, recipient=r["ill6"], change=approved(r["ill6"], "grade", {"disability_grade": 7})
+    )
+    e = Entitlement.objects.get(pk=ill.entitlement_id)
+    assert (e.status, e.end_month) == ("terminated", dt.date(2016, 5, 1))
+    village = w["jingmen"]["lixi_village"]
+    Recipient.objects.filter(pk=r["martyr"].pk).update(region=village)
+    recipient_changed.send(
+        Recipient,
+        recipient=r["martyr"],
+        change=approved(r["martyr"], "move", {"region": village.pk}),
+    )
+    assert Entitlement.objects.get(pk=martyr.entitlement_id).region_id == village.pk
