@@ -25,6 +25,7 @@ urlpatterns = [
     path("depots/", include("minzheng.depots.urls")),
     path("disaster/", include("minzheng.disaster.urls")),
     path("vagrants/", include("minzheng.vagrants.urls")),
+    path("specialcare/benefits/", include("minzheng.specialcare.benefit_urls")),
     path("specialcare/", include("minzheng.specialcare.urls")),
     path("placement/", include("minzheng.placement.urls")),
     path("", include("minzheng.web.urls")),

@@ -10,8 +10,9 @@ from minzheng.eldercare.api import router as eldercare_router
 from minzheng.linkage.api import router as linkage_router
 from minzheng.military.api import router as military_router
 from minzheng.payments.api import router as payments_router
-from minzheng.specialcare.api import router as specialcare_router
 from minzheng.placement.api import router as placement_router
+from minzheng.specialcare.api import router as specialcare_router
+from minzheng.specialcare.benefit_api import router as specialcare_benefits_router
 from minzheng.targets.api import router as targets_router
 from minzheng.vagrants.api import router as vagrants_router
 from minzheng.verification.api import router as verification_router
@@ -36,6 +37,7 @@ api.add_router("/v1/verification", verification_router)
 api.add_router("/v1/eldercare", eldercare_router)
 api.add_router("/v1/linkage", linkage_router)
 api.add_router("/v1/children", children_router)
+api.add_router("/v1/specialcare/benefits", specialcare_benefits_router)
 api.add_router("/v1/depots", depots_router)
 api.add_router("/v1/disaster", disaster_router)
 api.add_router("/v1/vagrants", vagrants_router)

@@ -322,3 +322,54 @@ DEFAULT_STANDARDS += [
     )
     for key, value in [("amount_institutional", fen(1000)), ("amount_dispersed", fen(600))]
 ]
+
+# ---------------------------------------------------------------- special care (minzheng.specialcare)
+# Periodic pensions and living allowances of special-care recipients (定期抚恤金、定期生活补助),
+# national annual standards of the 2016 adjustment (民政部、财政部) as taken here [assumed: the
+# figures are of the order of the 2016 national table and must be checked against the notice
+# before relying on them]. Stored per person per year (元/年, in fen); the payroll pays
+# annual ÷ 12 each month, rounded half up to the fen (specialcare.benefits.monthly_fen).
+SPECIALCARE_DISABLED_2016 = {
+    "war": (73540, 66190, 58840, 47810, 38240, 30880, 23530, 14710, 11030, 7350),
+    "duty": (71330, 63980, 55890, 44870, 35300, 28680, 22060, 13230, 9560, 5880),
+    "illness": (69120, 61770, 52950, 41920, 33090, 26470),
+}
+SPECIALCARE_OTHERS_2016 = {
+    "martyr_family": 16110,
+    "duty_death_family": 14950,
+    "illness_death_family": 14210,
+    "rural_veteran": 14010,
+    "illness_veteran": 6410,
+    "war_veteran": 6530,
+    "test_veteran": 6530,
+}
+DEFAULT_STANDARDS += [
+    DefaultStandard(
+        "special_care_pension",
+        f"disabled_{cause}_grade_{grade}",
+        fen(amount),
+        note="残疾抚恤金默认标准（2016年全国标准参考值），可由市局调整",
+    )
+    for cause, amounts in SPECIALCARE_DISABLED_2016.items()
+    for grade, amount in enumerate(amounts, start=1)
+] + [
+    DefaultStandard(
+        "special_care_pension",
+        key,
+        fen(amount),
+        note="优抚对象定期抚恤补助默认标准（2016年全国标准参考值），可由市局调整",
+    )
+    for key, amount in SPECIALCARE_OTHERS_2016.items()
+]
+# Conscript-family benefit (义务兵家庭优待金) [assumed]: yearly per family, urban 8,000 元 and rural
+# 5,000 元 (Hubei localities paid amounts of this order in 2016, tied to local incomes).
+DEFAULT_STANDARDS += [
+    DefaultStandard(
+        "conscript_family_benefit",
+        key,
+        fen(amount),
+        note="义务兵家庭优待金默认标准（参考值），可由市局调整",
+    )
+    for key, amount in [("amount_urban", 8000), ("amount_rural", 5000)]
+]
+# ---------------------------------------------------------------- end of special care block

@@ -87,6 +87,17 @@ PROGRAMMES = PROGRAMMES + CHILDREN_PROGRAMMES
 # Programmes that carry no application-workflow parameters.
 NO_WORKFLOW_CODES = ELDERCARE_PROGRAMME_CODES + tuple(p.code for p in CHILDREN_PROGRAMMES)
 # ---------------------------------------------------------------- end of children block
+# ---------------------------------------------------------------- special care (minzheng.specialcare)
+# Periodic pensions and living allowances of special-care recipients (定期抚恤金、定期生活补助),
+# paid monthly by the payroll, and the yearly conscript-family benefit (义务兵家庭优待金), paid as
+# one-off payables; standards only, no application workflow (the county confirms).
+SPECIALCARE_PROGRAMMES: tuple[ProgrammeSpec, ...] = (
+    ProgrammeSpec("special_care_pension", gettext_noop("优抚对象定期抚恤补助"), "monthly"),
+    ProgrammeSpec("conscript_family_benefit", gettext_noop("义务兵家庭优待金"), "one_off"),
+)
+PROGRAMMES = PROGRAMMES + SPECIALCARE_PROGRAMMES
+NO_WORKFLOW_CODES = NO_WORKFLOW_CODES + tuple(p.code for p in SPECIALCARE_PROGRAMMES)
+# ---------------------------------------------------------------- end of special care block
 
 PROGRAMME_CODES = tuple(p.code for p in PROGRAMMES)
 PROGRAMME_BY_CODE = {p.code: p for p in PROGRAMMES}
@@ -493,6 +504,46 @@ REGISTRY["orphan_allowance"] = {
     ]
 }
 # ---------------------------------------------------------------- end of children block
+# ---------------------------------------------------------------- special care (minzheng.specialcare)
+SPECIALCARE_CAUSES = {"war": _("因战"), "duty": _("因公"), "illness": _("因病")}
+# Disabled veterans disabled by illness receive a pension at grades 1–6 only [law].
+SPECIALCARE_GRADES = {"war": range(1, 11), "duty": range(1, 11), "illness": range(1, 7)}
+REGISTRY["special_care_pension"] = {
+    p.key: p
+    for p in [
+        *[
+            ParamSpec(
+                f"disabled_{cause}_grade_{grade}",
+                format_lazy(_("残疾军人残疾抚恤金：{cause}{grade}级"), cause=label, grade=grade),
+                Unit.FEN_YEAR,
+                _("每人每年；按月发放时除以12，四舍五入到分"),
+            )
+            for cause, label in SPECIALCARE_CAUSES.items()
+            for grade in SPECIALCARE_GRADES[cause]
+        ],
+        ParamSpec("martyr_family", _("烈士遗属定期抚恤金"), Unit.FEN_YEAR, _("每人每年")),
+        ParamSpec(
+            "duty_death_family", _("因公牺牲军人遗属定期抚恤金"), Unit.FEN_YEAR, _("每人每年")
+        ),
+        ParamSpec(
+            "illness_death_family", _("病故军人遗属定期抚恤金"), Unit.FEN_YEAR, _("每人每年")
+        ),
+        ParamSpec("rural_veteran", _("在乡复员军人定期生活补助"), Unit.FEN_YEAR, _("每人每年")),
+        ParamSpec(
+            "illness_veteran", _("带病回乡退伍军人定期生活补助"), Unit.FEN_YEAR, _("每人每年")
+        ),
+        ParamSpec("war_veteran", _("参战退役人员定期生活补助"), Unit.FEN_YEAR, _("每人每年")),
+        ParamSpec("test_veteran", _("参试退役人员定期生活补助"), Unit.FEN_YEAR, _("每人每年")),
+    ]
+}
+REGISTRY["conscript_family_benefit"] = {
+    p.key: p
+    for p in [
+        ParamSpec("amount_urban", _("城镇义务兵家庭优待金"), Unit.FEN_YEAR, _("每户每年")),
+        ParamSpec("amount_rural", _("农村义务兵家庭优待金"), Unit.FEN_YEAR, _("每户每年")),
+    ]
+}
+# ---------------------------------------------------------------- end of special care block
 
 for _code, _programme_params in REGISTRY.items():
     if _code not in NO_WORKFLOW_CODES:

@@ -96,6 +96,7 @@ def ensure_demo_data(
         seed_demo_oneoff,
     )
     from minzheng.placement.demo import seed_demo_placement
+    from minzheng.specialcare.benefit_demo import seed_demo_benefits
     from minzheng.specialcare.demo import seed_demo_roster
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
@@ -142,6 +143,8 @@ def ensure_demo_data(
         seed_demo_military()
         log("Veterans' placement: the 2016 year of 东宝区, posts, choices, grants, training …")
         seed_demo_placement()
+        log("Special care: pensions in last month's payroll, conscript-family benefits …")
+        seed_demo_benefits()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)

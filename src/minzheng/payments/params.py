@@ -27,6 +27,7 @@ PER_PERSON_PROGRAMMES = {
     "disability_nursing",
     "old_age_allowance",
     "orphan_allowance",
+    "special_care_pension",
 }
 
 # Who may change an entitlement (suspend, resume, change, terminate) and confirm a review.

@@ -117,7 +117,7 @@ def _record_change(
     )
 
 
-def _set_amount(
+def set_amount(
     entitlement: Entitlement,
     *,
     amount_fen: int,
@@ -129,7 +129,9 @@ def _set_amount(
     standard=None,
 ) -> EntitlementChange:
     """Put a new amount in force from `from_month` on: earlier periods end there, later ones are
-    superseded (kept in the history with an empty period)."""
+    superseded (kept in the history with an empty period). Inside a transaction holding the
+    entitlement's lock; for this module's services and for the services of modules whose
+    entitlements the payroll pays (they have checked the user's right themselves)."""
     old = selectors.amount_for_month(entitlement, from_month)
     periods = EntitlementChange.objects.filter(
         entitlement=entitlement, new_amount_fen__isnull=False
@@ -500,7 +502,7 @@ def change_amount(
     if entitlement.status == Entitlement.Status.TERMINATED:
         raise ServiceError({"status": [_("待遇已终止，不能调整金额")]}, status=409)
     with audit.audited(entitlement, note=reason):
-        _set_amount(
+        set_amount(
             entitlement,
             amount_fen=amount_fen,
             from_month=from_month,
@@ -541,10 +543,11 @@ def set_review_class(
     return entitlement
 
 
-def _terminate(
+def end_entitlement(
     entitlement: Entitlement, *, last_month: dt.date, reason: str, user, overpayment_reason: str
 ) -> dict:
-    """Inside a transaction holding the entitlement's lock."""
+    """Stop for good after `last_month`, payments already made for later months flagged for
+    recovery. Inside a transaction holding the entitlement's lock; called like `set_amount`."""
     with audit.audited(entitlement, note=reason):
         old_status = entitlement.status
         if entitlement.end_month is None or entitlement.end_month > last_month:
@@ -582,7 +585,7 @@ def terminate_entitlement(
         raise ServiceError({"status": [_("待遇已终止")]}, status=409)
     if last_month < months.add_months(entitlement.start_month, -1):
         raise ServiceError({"last_month": [_("最后发放月份不能早于起始发放月份的上一个月")]})
-    _terminate(
+    end_entitlement(
         entitlement,
         last_month=last_month,
         reason=reason,
@@ -655,7 +658,7 @@ def _handle_death(entitlement: Entitlement, on: dt.date, result: dict) -> None:
             "name": person.name,
             "d": person.death_date.isoformat(),
         }
-        effects = _terminate(
+        effects = end_entitlement(
             entitlement,
             last_month=months.month_start(person.death_date),
             reason=reason,
@@ -678,7 +681,7 @@ def _handle_death(entitlement: Entitlement, on: dt.date, result: dict) -> None:
         reason = _("家庭成员均已死亡（户籍登记，最后一人 %(d)s），自次月起停发") % {
             "d": last.isoformat()
         }
-        effects = _terminate(
+        effects = end_entitlement(
             entitlement,
             last_month=months.month_start(last),
             reason=reason,
@@ -836,7 +839,7 @@ def confirm_review(*, user, review: Review, accept: bool, reason: str = "") -> R
             "review_id": review.pk,
         }
         if review.proposal == Review.Proposal.STOP:
-            _terminate(
+            end_entitlement(
                 entitlement,
                 last_month=months.add_months(review.effective_month, -1),
                 reason=note,
@@ -846,7 +849,7 @@ def confirm_review(*, user, review: Review, accept: bool, reason: str = "") -> R
         else:
             with audit.audited(entitlement, note=note):
                 if review.proposal != Review.Proposal.NO_CHANGE:
-                    _set_amount(
+                    set_amount(
                         entitlement,
                         amount_fen=review.proposed_amount_fen,
                         from_month=review.effective_month,

@@ -10,13 +10,32 @@ class SpecialCareConfig(AppConfig):
     def ready(self):
         from minzheng.web import nav, widgets
 
-        from . import indicators  # noqa: F401  (registers the @computes of 15.2–15.5)
+        from . import benefit_indicators, benefits, indicators, quality, signals  # noqa: F401  (the @computes of 15.1–15.5)
+        from .benefit_selectors import may_see as may_see_benefits
+        from .benefit_views import widget_context as benefits_widget_context
         from .permissions import may_read
-        from .quality import register_roster_rules
         from .views import approver_widget_context
 
-        register_roster_rules()
+        # The roster and its data quality.
+        quality.register_roster_rules()
         nav.register(
             _("优抚对象"), "specialcare:index", prefix="/specialcare/", order=49, visible=may_read
         )
         widgets.register("specialcare/_approver_widget.html", approver_widget_context, order=16)
+
+        # Benefits: pensions on the payroll, one-off payables, the pension-grade accuracy rule,
+        # and the roster's approved changes moving the pension.
+        benefits.register_calculator()
+        benefits.register_paid_programmes()
+        quality.register(benefits.PENSION_GRADE_RULE)
+        signals.recipient_changed.connect(
+            benefits.on_recipient_changed, dispatch_uid="specialcare.benefits.recipient_changed"
+        )
+        nav.register(
+            _("优抚待遇"),
+            "specialcare_benefits:index",
+            prefix="/specialcare/benefits/",
+            order=49,
+            visible=may_see_benefits,
+        )
+        widgets.register("specialcare/benefits/_widget.html", benefits_widget_context, order=26)

@@ -293,9 +293,217 @@ class RecipientDocument(models.Model):
         verbose_name = _("优抚对象材料")
         verbose_name_plural = _("优抚对象材料")
 
+
+# ---------------------------------------------------------------- benefits (优抚待遇)
+# Benefits of the recipients on the roster (specialcare/benefits.py): the periodic pension paid by
+# the payroll (a `payments.Entitlement`, with the grade and cause it was computed on kept here in
+# plain columns for set-based checks), the yearly conscript-family benefit and the one-off grants
+# paid as one-off payables, and the medical guarantees recorded per year.
+
+
+class Pension(models.Model):
+    """A recipient's periodic pension or living allowance (定期抚恤金 / 定期生活补助): the payroll's
+    entitlement and the category, grade and cause it is computed on."""
+
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.PROTECT, related_name="pensions", verbose_name=_("优抚对象")
+    )
+    entitlement = models.OneToOneField(
+        "payments.Entitlement",
+        on_delete=models.PROTECT,
+        related_name="special_care_pension",
+        verbose_name=_("发放待遇"),
+    )
+    category = models.CharField(_("优抚类别"), max_length=24, choices=Category.choices)
+    disability_grade = models.PositiveSmallIntegerField(_("残疾等级"), null=True, blank=True)
+    disability_cause = models.CharField(
+        _("致残性质"), max_length=8, choices=DisabilityCause.choices, blank=True
+    )
+    confirmed_on = models.DateField(_("确认日期"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("定期抚恤补助")
+        verbose_name_plural = _("定期抚恤补助")
+
+    def __str__(self):
+        return f"{self.get_category_display()} #{self.pk}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.recipient.region.code if self.recipient_id else ""
+
+
+class ConscriptBenefit(models.Model):
+    """The yearly conscript-family benefit (义务兵家庭优待金) of a serving-family record: once a
+    year, paid as a one-off payable whose source is this row."""
+
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.PROTECT,
+        related_name="conscript_benefits",
+        verbose_name=_("优抚对象"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    issued_on = models.DateField(_("发放核定日期"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("核定人"),
+    )
+    payable = models.ForeignKey(
+        "payments.OneOffPayable",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("待发放款项"),
+    )
+
+    class Meta:
+        ordering = ["-year", "-id"]
+        verbose_name = _("义务兵家庭优待金")
+        verbose_name_plural = _("义务兵家庭优待金")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "year"], name="specialcare_one_conscript_benefit_a_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} #{self.pk}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code if self.region_id else ""
+
+
+class GuaranteeKind(models.TextChoices):
+    INSURANCE_PREMIUM = "insurance_premium", _("政府代缴医疗保险费")
+    MEDICAL_SUBSIDY = "medical_subsidy", _("优抚对象医疗补助")
+    PUBLIC_MEDICAL = "public_medical", _("公费医疗")
+
+
+class MedicalGuarantee(models.Model):
+    """What medical guarantee a recipient has in a year (医疗保障): a register, one row per
+    recipient, year and kind; the medical subsidy's amount is the year's total of claims paid."""
+
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.PROTECT,
+        related_name="medical_guarantees",
+        verbose_name=_("优抚对象"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("保障方式"), max_length=20, choices=GuaranteeKind.choices)
+    amount_fen = models.BigIntegerField(_("金额（分）"), default=0)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_on = models.DateField(_("登记日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+
+    class Meta:
+        ordering = ["-year", "-id"]
+        verbose_name = _("优抚对象医疗保障")
+        verbose_name_plural = _("优抚对象医疗保障")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "year", "kind"], name="specialcare_one_guarantee_a_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.year} #{self.pk}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code if self.region_id else ""
+
+
+class GrantKind(models.TextChoices):
+    DEATH_PENSION = "death_pension", _("一次性抚恤金")
+    ONE_OFF_SUBSIDY = "one_off_subsidy", _("一次性补助")
+
+
+class OneOffGrant(models.Model):
+    """A one-off grant to a recipient (一次性抚恤金 on a death, 一次性补助), at most once per
+    recipient and kind, paid as a one-off payable whose source is this row."""
+
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.PROTECT, related_name="grants", verbose_name=_("优抚对象")
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    kind = models.CharField(_("补助类型"), max_length=20, choices=GrantKind.choices)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    reason = models.CharField(_("事由"), max_length=200)
+    decided_on = models.DateField(_("核定日期"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("核定人"),
+    )
+    payable = models.ForeignKey(
+        "payments.OneOffPayable",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("待发放款项"),
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("一次性抚恤补助")
+        verbose_name_plural = _("一次性抚恤补助")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind"], name="specialcare_one_grant_per_kind"
+            )
+        ]
+
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
 
     @property
     def audit_region_code(self) -> str:
         return self.recipient.audit_region_code
+        return self.region.code if self.region_id else ""

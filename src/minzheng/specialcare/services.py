@@ -27,7 +27,7 @@ from minzheng.people import selectors as people_selectors
 from minzheng.people import services as people_services
 from minzheng.regions.models import Region
 
-from . import quality
+from . import quality, signals
 from .models import (
     FAMILY_CATEGORIES,
     VETERAN_CATEGORIES,
@@ -398,8 +398,10 @@ def _apply(user, change: RecipientChange, record: Recipient) -> None:
         )
 
 
-def _record_death(user, change: RecipientChange, record: Recipient) -> None:
-    """End the person's other open records and set the registry's death date if empty."""
+def _record_death(user, change: RecipientChange, record: Recipient) -> list[Recipient]:
+    """End the person's other open records and set the registry's death date if empty; the
+    records ended with it."""
+    ended = []
     for other in (
         Recipient.objects.select_for_update()
         .filter(person_id=record.person_id, status=RecipientStatus.ACTIVE)
@@ -410,9 +412,11 @@ def _record_death(user, change: RecipientChange, record: Recipient) -> None:
             other.ended_on = change.event_on
             other.end_reason = EndReason.DEATH
             other.save()
+        ended.append(other)
     person = record.person
     if person.death_date is None and region_in_scope(user, person.hukou_region):
         people_services.update_person(user=user, person=person, death_date=change.event_on)
+    return ended
 
 
 @transaction.atomic
@@ -456,8 +460,12 @@ def decide_change(
         with audit.audited(record, note=change.get_kind_display()):
             _apply(user, change, record)
             record.save()
-        if change.kind == ChangeKind.DEATH:
-            _record_death(user, change, record)
+        ended_with_it = (
+            _record_death(user, change, record) if change.kind == ChangeKind.DEATH else []
+        )
+        # Modules that hang on a record (the benefits) follow the approved change.
+        for changed in (record, *ended_with_it):
+            signals.recipient_changed.send(sender=Recipient, recipient=changed, change=change)
     elif change.kind == ChangeKind.REGISTER:
         with audit.audited(record, note=_("登记未批准")):
             record.status = RecipientStatus.REFUSED
