@@ -460,3 +460,37 @@ def test_a_grade_without_a_pension_stops_it_and_a_move_follows_the_record(care_w
         change=approved(r["martyr"], "move", {"region": village.pk}),
     )
     assert Entitlement.objects.get(pk=martyr.entitlement_id).region_id == village.pk
+
+
+def test_the_roster_approvals_move_the_pension(care_world):
+    """Through the roster's own services (no signal sent by hand): the county approves a grade
+    change of the duty veteran (grade 4 → 3) and the death of the war veteran, today. The duty
+    pension is 55,890 元 a year from next month: 5,589,000 fen ÷ 12 = 465,750 fen a month; the
+    war veteran's pension ends with this month."""
+    from minzheng.payments import months
+    from minzheng.payments.models import Entitlement, EntitlementChange
+    from minzheng.specialcare import services as roster
+
+    w = care_world
+    r = w["r"]
+    clerk, approver = w["dongbao_clerk"], w["dongbao_approver"]
+    today = dt.date.today()
+    duty = benefits.confirm_pension(user=approver, recipient=r["duty4"], on=ON)
+    war = benefits.confirm_pension(user=approver, recipient=r["war1"], on=ON)
+
+    grade = roster.request_change(
+        user=clerk, record=r["duty4"], kind="grade", event_on=today, data={"disability_grade": 3}
+    )
+    roster.decide_change(user=approver, change=grade, approve=True)
+    duty.refresh_from_db()
+    assert duty.disability_grade == 3
+    next_month = months.next_month(today)
+    change = EntitlementChange.objects.get(
+        entitlement_id=duty.entitlement_id, effective_month=next_month
+    )
+    assert change.new_amount_fen == 465750
+
+    death = roster.request_change(user=clerk, record=r["war1"], kind="death", event_on=today)
+    roster.decide_change(user=approver, change=death, approve=True)
+    ended = Entitlement.objects.get(pk=war.entitlement_id)
+    assert (ended.status, ended.end_month) == ("terminated", months.month_start(today))
