@@ -495,6 +495,8 @@ def test_parameter_registry(api_client, users):
         "old_age_allowance",
         "home_care_subsidy",
         "orphan_allowance",
+        "special_care_pension",
+        "conscript_family_benefit",
     }
     keys = {p["key"]: p for p in programmes["dibao_rural"]["parameters"]}
     assert keys["standard"]["unit"] == "fen_year" and keys["standard"]["unit_label"] == "元/年"

@@ -28,6 +28,7 @@ def test_resident_menu_and_workbench(client, care):
         "报告儿童受侵害",
         "预约服务",
         "我的待遇",
+        "涉军诉求",
     ]
     for url in ("/cases/apply/", "/cases/mine/", "/eldercare/book/", "/payments/mine/"):
         assert f'href="{url}"' in html.split("常用功能", 1)[1], url
@@ -41,6 +42,7 @@ def test_resident_menu_and_workbench(client, care):
         "Report a child at risk",
         "Book a service",
         "My benefits",
+        "Military-related appeals",
     ]
 
 

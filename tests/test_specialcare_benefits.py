@@ -1,4 +1,4 @@
-"""Special-care benefits (docs/DOMAIN.md §6.5): pension amounts by category, grade and cause worked
+"""Special-care benefits (docs/DOMAIN.md §9.1.3): pension amounts by category, grade and cause worked
 by hand, the payroll paying them (a month, a mid-year standard raise, a grade change, a death), the
 conscript-family benefit once a year, a one-off grant once, the accuracy rule, target 15.1, scope
 and audit."""

@@ -104,7 +104,7 @@ class PublishIn(Schema):
     end: Date
 
 
-class ObjectionIn(Schema):
+class RankingObjectionIn(Schema):
     text: str = Field(max_length=1000, description="异议内容")
 
 
@@ -166,7 +166,7 @@ class PostOut(Schema):
     taken_by: list[str]
 
 
-class ReviewIn(Schema):
+class PostReviewIn(Schema):
     approve: bool
     reason: str = Field(default="", max_length=200)
 
@@ -202,7 +202,7 @@ class BoardOut(Schema):
     pending: int
 
 
-class GrantOut(Schema):
+class SelfEmploymentGrantOut(Schema):
     veteran_id: int
     amount_fen: int
     payable_id: int
@@ -472,7 +472,7 @@ def close(request, year_id: Id):
 
 
 @router.post("/veterans/{int:veteran_id}/objections", response={201: ObjectionOut, **ERRORS})
-def file_objection(request, veteran_id: Id, payload: ObjectionIn):
+def file_objection(request, veteran_id: Id, payload: RankingObjectionIn):
     if is_veteran_account(request.user):
         veteran = selectors.get_own_veteran(request.user, veteran_id)
     else:
@@ -532,7 +532,7 @@ def get_post(request, post_id: Id):
 
 
 @router.post("/posts/{int:post_id}/review", response={200: PostOut, **ERRORS})
-def review_post(request, post_id: Id, payload: ReviewIn):
+def review_post(request, post_id: Id, payload: PostReviewIn):
     post = selectors.get_post(request.user, post_id)
     return post_out(
         services.review_post(
@@ -585,7 +585,7 @@ def board(request, year_id: Id):
 # ---------------------------------------------------------------- grant and training
 
 
-@router.post("/veterans/{int:veteran_id}/grant", response={201: GrantOut, **ERRORS})
+@router.post("/veterans/{int:veteran_id}/grant", response={201: SelfEmploymentGrantOut, **ERRORS})
 def decide_grant(request, veteran_id: Id):
     veteran = selectors.get_veteran(request.user, veteran_id)
     payable = services.decide_grant(user=request.user, veteran=veteran)

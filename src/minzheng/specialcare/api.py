@@ -98,7 +98,7 @@ class RecipientFilter(Schema):
     q: str = Field(default="", max_length=64, description="姓名或身份证号码")
 
 
-class ChangeIn(Schema):
+class RecipientChangeIn(Schema):
     kind: choice([k for k in ChangeKind.values if k != ChangeKind.REGISTER])
     event_on: Date = Field(description="事件日期（死亡、评定、迁移的日期）")
     disability_grade: int | None = None
@@ -276,7 +276,7 @@ def record_changes(request, record_id: Id):
 
 
 @router.post("/records/{int:record_id}/changes", response={201: ChangeOut, **ERRORS})
-def request_change(request, record_id: Id, payload: ChangeIn):
+def request_change(request, record_id: Id, payload: RecipientChangeIn):
     record = selectors.get_record(request.user, record_id)
     data: dict = {}
     if payload.kind == ChangeKind.GRADE:

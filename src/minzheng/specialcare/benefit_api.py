@@ -114,7 +114,7 @@ class GrantIn(Schema):
     reason: str = Field(min_length=1, max_length=200, description="事由")
 
 
-class GrantOut(Schema):
+class SpecialCareGrantOut(Schema):
     id: int
     recipient_id: int
     name: str
@@ -298,13 +298,13 @@ def record_guarantee(request, recipient_id: Id, payload: GuaranteeIn):
     return Status(201, guarantee_out(guarantee))
 
 
-@router.get("/grants", response=list[GrantOut])
+@router.get("/grants", response=list[SpecialCareGrantOut])
 @paginated(default=100)
 def list_grants(request):
     return Listing(selectors.grants(request.user).order_by("-id"), grant_out)
 
 
-@router.post("/recipients/{int:recipient_id}/grants", response={201: GrantOut, **ERRORS})
+@router.post("/recipients/{int:recipient_id}/grants", response={201: SpecialCareGrantOut, **ERRORS})
 def create_grant(request, recipient_id: Id, payload: GrantIn):
     recipient = selectors.get_recipient(request.user, recipient_id)
     grant = benefits.create_grant(

@@ -1,4 +1,4 @@
-"""Special-care benefits (优抚待遇, docs/DOMAIN.md §6.5): the periodic pension paid by the payroll,
+"""Special-care benefits (优抚待遇, docs/DOMAIN.md §9.1.3): the periodic pension paid by the payroll,
 the yearly conscript-family benefit and the one-off grants paid as one-off payables, and the
 medical guarantees recorded per year.
 
