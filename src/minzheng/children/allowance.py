@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +24,9 @@ from minzheng.assistance.selectors import all_standards_in_force
 from minzheng.core import audit
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.payments import months
-from minzheng.payments.models import Entitlement, EntitlementChange
-from minzheng.people.models import HouseholdMember
+from minzheng.payments import services as payment_services
+from minzheng.payments.models import Entitlement
+from minzheng.people.selectors import current_household
 
 from .models import Category, ChildRecord
 from .permissions import may_confirm_allowance
@@ -67,12 +68,8 @@ def confirm_orphan(*, user, record: ChildRecord, on: dt.date | None = None) -> E
     person = record.person
     if not person.is_alive:
         raise ServiceError({"category": [_("该儿童已死亡")]})
-    membership = (
-        HouseholdMember.objects.filter(person=person, until__isnull=True)
-        .select_related("household")
-        .first()
-    )
-    if membership is None:
+    household = current_household(person)
+    if household is None:
         raise ServiceError(
             {"household": [_("该儿童没有登记家庭户，无法发放；请先在人口库中登记家庭")]}
         )
@@ -87,49 +84,23 @@ def confirm_orphan(*, user, record: ChildRecord, on: dt.date | None = None) -> E
         amount = amount_for(record.care_type, standards)
     except LookupError:
         raise ServiceError({"care_type": [_("所在地区没有生效的孤儿基本生活费标准")]}) from None
-    detail = standards[PROGRAMME][KEYS[record.care_type]]
-    entitlement = Entitlement(
+    note = _("县级确认孤儿，自%(m)s起发放孤儿基本生活费") % {"m": months.label(start)}
+    entitlement = payment_services.open_person_entitlement(
+        user=user,
         programme=PROGRAMME,
-        household=membership.household,
-        person=person,
-        beneficiary_key=f"p{person.pk}",
-        region=record.region,
-        status=Entitlement.Status.ACTIVE,
+        person_id=person.pk,
+        household_id=household.pk,
+        region_id=record.region_id,
+        on=on,
         start_month=start,
         end_month=end,
-        monthly_amount_fen=amount,
-        amount_since=start,
-        amount_basis=Entitlement.AmountBasis.RULES,
-        facts={"care_type": record.care_type},
+        amount_fen=amount,
         basis={"care_type": record.care_type},
-        standards=[detail.as_detail()] if hasattr(detail, "as_detail") else [],
-        trace=[],
+        standard_detail=standards[PROGRAMME][KEYS[record.care_type]],
         rule_version=RULE_VERSION,
-        computed_on=on,
-        next_review_on=None,
-        source=Entitlement.Source.ENROLMENT,
+        note=note,
+        duplicate_error={"category": [_("该儿童已有在享的孤儿基本生活费待遇")]},
     )
-    try:
-        with transaction.atomic():
-            entitlement.save()
-    except IntegrityError:
-        raise ServiceError(
-            {"category": [_("该儿童已有在享的孤儿基本生活费待遇")]}, status=409
-        ) from None
-    note = _("县级确认孤儿，自%(m)s起发放孤儿基本生活费") % {"m": months.label(start)}
-    EntitlementChange.objects.create(
-        entitlement=entitlement,
-        kind=EntitlementChange.Kind.CREATE,
-        effective_month=start,
-        new_amount_fen=amount,
-        new_status=Entitlement.Status.ACTIVE,
-        reason=note,
-        snapshot={"care_type": record.care_type, "standards": entitlement.standards},
-        by=user,
-        by_name=user.get_full_name() or user.get_username(),
-        at=timezone.now(),
-    )
-    audit.record_created(entitlement, note=note)
     before = audit.snapshot(record)
     record.allowance_confirmed_on = on
     record.entitlement = entitlement

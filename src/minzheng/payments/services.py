@@ -158,6 +158,74 @@ def set_amount(
     return change
 
 
+def person_entitlement(
+    *,
+    programme: str,
+    person_id: int,
+    household_id: int,
+    region_id: int,
+    on: dt.date,
+    start_month: dt.date,
+    end_month: dt.date | None = None,
+    amount_fen: int,
+    basis: dict,
+    standard_detail,
+    rule_version: str,
+) -> Entitlement:
+    """An unsaved monthly entitlement of one person that another module's register decides (the
+    orphan allowance, the special-care pension), paid by the payroll from `start_month` at
+    `amount_fen`; `basis` is what the programme's calculator reads when a standard changes. For
+    `open_person_entitlement` and for those modules' set-based bulk inserts."""
+    return Entitlement(
+        programme=programme,
+        household_id=household_id,
+        person_id=person_id,
+        beneficiary_key=f"p{person_id}",
+        region_id=region_id,
+        status=Entitlement.Status.ACTIVE,
+        start_month=start_month,
+        end_month=end_month,
+        monthly_amount_fen=amount_fen,
+        amount_since=start_month,
+        amount_basis=Entitlement.AmountBasis.RULES,
+        facts=dict(basis),
+        basis=basis,
+        standards=[standard_detail.as_detail()] if hasattr(standard_detail, "as_detail") else [],
+        trace=[],
+        rule_version=rule_version,
+        computed_on=on,
+        next_review_on=None,
+        source=Entitlement.Source.ENROLMENT,
+    )
+
+
+def open_person_entitlement(*, user, note: str, duplicate_error: dict, **fields) -> Entitlement:
+    """Save a `person_entitlement(**fields)` with its creation in the history (the standard it came
+    from) and an audit event. Inside the caller's transaction, after the caller checked the user's
+    right and locked its own record; a live entitlement of the programme for the person already
+    is a 409 with `duplicate_error`."""
+    entitlement = person_entitlement(**fields)
+    try:
+        with transaction.atomic():
+            entitlement.save()
+    except IntegrityError:
+        raise ServiceError(duplicate_error, status=409) from None
+    EntitlementChange.objects.create(
+        entitlement=entitlement,
+        kind=EntitlementChange.Kind.CREATE,
+        effective_month=entitlement.start_month,
+        new_amount_fen=entitlement.monthly_amount_fen,
+        new_status=Entitlement.Status.ACTIVE,
+        reason=note,
+        snapshot={"basis": entitlement.basis, "standards": entitlement.standards},
+        by=user,
+        by_name=_by_name(user),
+        at=timezone.now(),
+    )
+    audit.record_created(entitlement, note=note)
+    return entitlement
+
+
 def refresh_run_totals(run: PayrollRun) -> PayrollRun:
     # Totals are what goes to the bank (deductions netted in); counts are payments, not deductions.
     lines = PayrollLine.objects.filter(run=run)

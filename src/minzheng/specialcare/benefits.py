@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,8 +37,14 @@ from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.money import yuan_str
 from minzheng.payments import months
 from minzheng.payments.models import Entitlement, EntitlementChange, Overpayment
-from minzheng.payments.services import end_entitlement, set_amount
+from minzheng.payments.services import (
+    end_entitlement,
+    open_person_entitlement,
+    person_entitlement,
+    set_amount,
+)
 from minzheng.people.models import HouseholdMember
+from minzheng.people.selectors import current_household
 from minzheng.regions.models import Region
 
 from .benefit_selectors import get_recipient, may_confirm
@@ -163,12 +169,8 @@ def confirm_pension(*, user, recipient: Recipient, on: dt.date | None = None) ->
     key = _check_due(recipient)
     if live_pension(recipient.pk) is not None:
         raise ServiceError({"recipient": [_("该优抚对象已在享受定期抚恤补助")]}, status=409)
-    membership = (
-        HouseholdMember.objects.filter(person=recipient.person, until__isnull=True)
-        .select_related("household")
-        .first()
-    )
-    if membership is None:
+    household = current_household(recipient.person)
+    if household is None:
         raise ServiceError(
             {"household": [_("该优抚对象没有登记家庭户，无法发放；请先在人口库中登记家庭")]}
         )
@@ -179,32 +181,25 @@ def confirm_pension(*, user, recipient: Recipient, on: dt.date | None = None) ->
         amount = amount_for(basis, standards)
     except LookupError:
         raise ServiceError({"category": [_("所在地区没有生效的定期抚恤补助标准")]}) from None
-    detail = standards[PROGRAMME][key]
-    entitlement = _entitlement(recipient, membership.household_id, start, amount, basis, on, detail)
-    try:
-        with transaction.atomic():
-            entitlement.save()
-    except IntegrityError:
-        raise ServiceError(
-            {"recipient": [_("该优抚对象已有在享的定期抚恤补助")]}, status=409
-        ) from None
     note = _("县级确认优抚对象定期抚恤补助，自%(m)s起每月发放 %(y)s 元") % {
         "m": months.label(start),
         "y": yuan_str(amount),
     }
-    EntitlementChange.objects.create(
-        entitlement=entitlement,
-        kind=EntitlementChange.Kind.CREATE,
-        effective_month=start,
-        new_amount_fen=amount,
-        new_status=Entitlement.Status.ACTIVE,
-        reason=note,
-        snapshot={"basis": basis, "standards": entitlement.standards},
-        by=user,
-        by_name=_user_name(user),
-        at=timezone.now(),
+    entitlement = open_person_entitlement(
+        user=user,
+        programme=PROGRAMME,
+        person_id=recipient.person_id,
+        household_id=household.pk,
+        region_id=recipient.region_id,
+        on=on,
+        start_month=start,
+        amount_fen=amount,
+        basis=basis,
+        standard_detail=standards[PROGRAMME][key],
+        rule_version=RULE_VERSION,
+        note=note,
+        duplicate_error={"recipient": [_("该优抚对象已有在享的定期抚恤补助")]},
     )
-    audit.record_created(entitlement, note=note)
     pension = Pension.objects.create(
         recipient=recipient,
         entitlement=entitlement,
@@ -216,30 +211,6 @@ def confirm_pension(*, user, recipient: Recipient, on: dt.date | None = None) ->
     )
     audit.record_created(pension, note=note)
     return pension
-
-
-def _entitlement(recipient, household_id, start, amount, basis, on, detail) -> Entitlement:
-    return Entitlement(
-        programme=PROGRAMME,
-        household_id=household_id,
-        person_id=recipient.person_id,
-        beneficiary_key=f"p{recipient.person_id}",
-        region_id=recipient.region_id,
-        status=Entitlement.Status.ACTIVE,
-        start_month=start,
-        end_month=None,
-        monthly_amount_fen=amount,
-        amount_since=start,
-        amount_basis=Entitlement.AmountBasis.RULES,
-        facts={"category": basis["category"]},
-        basis=basis,
-        standards=[detail.as_detail()] if hasattr(detail, "as_detail") else [],
-        trace=[],
-        rule_version=RULE_VERSION,
-        computed_on=on,
-        next_review_on=None,
-        source=Entitlement.Source.ENROLMENT,
-    )
 
 
 def due_unconfirmed(county: Region):
@@ -315,7 +286,18 @@ def confirm_all_due(
                 continue
             detail = standards[PROGRAMME][pension_key(category, grade, cause)]
             entitlements.append(
-                _entitlement(recipient, household_id, start, amount, basis, on, detail)
+                person_entitlement(
+                    programme=PROGRAMME,
+                    person_id=recipient.person_id,
+                    household_id=household_id,
+                    region_id=recipient.region_id,
+                    on=on,
+                    start_month=start,
+                    amount_fen=amount,
+                    basis=basis,
+                    standard_detail=detail,
+                    rule_version=RULE_VERSION,
+                )
             )
             pensions.append(
                 Pension(
