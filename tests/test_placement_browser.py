@@ -1,5 +1,5 @@
 """The choice session in headless Chromium on the demo city: the county placement office of 东宝区
-opens the 2016 year, the live board in a second window (as on the hall's projector) and the
+opens the demo's placement year, the live board in a second window (as on the hall's projector) and the
 session page; records the choice of the veteran whose turn it is and sees the board update by
 itself; a second clerk window still showing the same turn is refused. The employer publishes a
 post (a first try without a name shows the message next to the field) and the office approves it."""
@@ -37,9 +37,12 @@ def _shot(page, name):
 def test_choice_session_with_the_live_board_and_an_employer_post(demo_city, live_server, browser):
     from playwright.sync_api import expect
 
+    from minzheng.placement.models import PlacementYear
+
+    demo_year = PlacementYear.objects.get(region__code="420802").year
     office = _sign_in(browser, live_server, "dongbao_approver")
     office.get_by_role("link", name="退役士兵安置").first.click()
-    office.get_by_role("link", name="2016").click()
+    office.get_by_role("link", name=str(demo_year)).click()
     expect(office.get_by_test_id("year-status")).to_have_text("排名已确定")
     expect(office.get_by_test_id("ranking")).to_contain_text("服现役满12年的士官")
     _shot(office, "year")
@@ -98,7 +101,7 @@ def test_choice_session_with_the_live_board_and_an_employer_post(demo_city, live
     from minzheng.accounts.models import User
     from minzheng.placement.models import Veteran
 
-    veteran = Veteran.objects.filter(year__year=2016).order_by("rank_no").first()
+    veteran = Veteran.objects.filter(year__year=demo_year).order_by("rank_no").first()
     User.objects.create_user(
         username="veteran_demo", password=DEMO_PASSWORD, role="resident", person=veteran.person
     )

@@ -141,7 +141,9 @@ def ensure_demo_data(
         seed_demo_roster()
         log("Double support, retired military cadres and military-related appeals …")
         seed_demo_military()
-        log("Veterans' placement: the 2016 year of 东宝区, posts, choices, grants, training …")
+        log(
+            "Veterans' placement: this year's placement in 东宝区, posts, choices, grants, training …"
+        )
         seed_demo_placement()
         log("Special care: pensions in last month's payroll, conscript-family benefits …")
         seed_demo_benefits()

@@ -1,5 +1,6 @@
-"""Demo of sunshine placement: the 2016 placement year of 东宝区, so the pages, the live board and
-targets 14.1–14.5 have figures on a new install (docs/DOMAIN.md §9.2).
+"""Demo of sunshine placement: a placement year of 东宝区, so the pages, the live board and
+targets 14.1–14.5 have figures on a new install (docs/DOMAIN.md §9.2). The story is told below in
+2016 dates and moved as a whole to end on the day of the set-up (STORY_END).
 
 30 young men of 东宝区 drawn from the synthetic city (born 1986–1997, with a household; fewer in a
 city too small to have them), with service records drawn deterministically from their registry
@@ -52,7 +53,11 @@ from .models import (
 from .services import PAYABLE_SOURCE, PROGRAMME, recompute_ranking
 
 COUNTY = "420802"
-YEAR = 2016
+# The story below is told in 2016 dates; it is moved as a whole to end on the day the demo is set
+# up (its last date, the employment outcomes, becomes today), so the current year's dashboard
+# shows a placement year and nothing is dated in the future.
+STORY_END = dt.date(2016, 12, 28)
+_shift = dt.timedelta(0)
 VETERANS = 30
 POSTS = [
     "市政设施巡查员",
@@ -84,7 +89,11 @@ PRIORITY = [
     (PriorityGroup.DISABLED, "残疾军人证，因战七级"),
     (PriorityGroup.MARTYR_CHILD, "烈士证明书"),
 ]
-D = dt.date
+
+
+def D(year: int, month: int, day: int) -> dt.date:
+    """A date of the story, moved with it (see STORY_END)."""
+    return dt.date(year, month, day) + _shift
 
 
 def _draw(pk: int, salt: int, modulo: int) -> int:
@@ -196,15 +205,17 @@ def seed_demo_placement() -> dict:
     employer = User.objects.filter(username="employer").first()
     if county is None or employer is None:
         return {}
-    if PlacementYear.objects.filter(region=county, year=YEAR).exists():
+    if PlacementYear.objects.filter(region=county).exists():
         return {"veterans": 0}
+    global _shift
+    _shift = timezone.localdate() - STORY_END
     men = _young_men(county)
     if not men:
         return {}
     office = User.objects.filter(role="county_approver", region=county).order_by("pk").first()
     year = PlacementYear.objects.create(
         region=county,
-        year=YEAR,
+        year=D(2016, 10, 10).year,
         status=YearStatus.DRAFT,
         weights=dict(scoring.DEFAULT_WEIGHTS),
         grant_per_year_fen=scoring.DEFAULT_GRANT_PER_YEAR_FEN,
@@ -366,7 +377,7 @@ def seed_demo_placement() -> dict:
             for j, day in enumerate(session_days)
         ]
     )
-    audit.record_created(year, note=f"演示数据：{YEAR}年度退役士兵阳光安置")
+    audit.record_created(year, note=f"演示数据：{year.year}年度退役士兵阳光安置")
     return {"veterans": len(veterans), "posts": len(posts), "self_employed": len(self_employed)}
 
 
@@ -380,7 +391,7 @@ def _payable(v: Veteran, household: Household, pending: bool):
         region=v.region,
         amount_fen=v.grant_fen,
         decided_on=v.grant_decided_on,
-        description=f"{YEAR}年度退役士兵自主就业一次性经济补助",
+        description=f"{v.year.year}年度退役士兵自主就业一次性经济补助",
         settled="" if pending else "paid",
         paid_on=None if pending else D(2016, 11, 30),
     )
