@@ -55,15 +55,6 @@ def _forbid(user, message: str):
     raise PermissionDeniedError(message)
 
 
-def _text(value, field: str, message: str, *, max_length: int = 2000) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError({field: [message]})
-    if len(value) > max_length:
-        raise ServiceError({field: [_("内容过长，最多%(n)s字") % {"n": max_length}]})
-    return value
-
-
 def _optional(value, field: str, max_length: int) -> str:
     value = (value or "").strip()
     if len(value) > max_length:
@@ -74,18 +65,6 @@ def _optional(value, field: str, max_length: int) -> str:
 def _choice(value, choices, field: str, message: str) -> str:
     if value not in choices.values:
         raise ServiceError({field: [message]})
-    return value
-
-
-def _date(value: dt.date | None, field: str, *, not_before: dt.date | None = None) -> dt.date:
-    value = value or timezone.localdate()
-    message = validators.date_error(value)
-    if message:
-        raise ServiceError({field: [message]})
-    if value > timezone.localdate():
-        raise ServiceError({field: [_("日期不能晚于今天")]})
-    if not_before and value < not_before:
-        raise ServiceError({field: [_("日期不能早于%(d)s") % {"d": not_before.isoformat()}]})
     return value
 
 
@@ -265,7 +244,7 @@ def confirm_quarter(*, user, record: ChildRecord, note: str = "", on: dt.date | 
     record = get_record(user, record.pk)
     if not may_confirm_quarter(user):
         _forbid(user, _("当前账号无权核实儿童信息"))
-    on = _date(on, "on")
+    on = validators.past_date(on, "on")
     quarter = quarter_of(on)
     confirmation, created = QuarterConfirmation.objects.get_or_create(
         child=record,
@@ -443,7 +422,7 @@ def record_first_contact(
 ) -> ChildCase:
     """应急处置: first contact with the child and what was done at once."""
     case = _handled(user, case)
-    text = _text(action, "action", _("请填写应急处置情况"))
+    text = validators.required_text(action, "action", _("请填写应急处置情况"))
     at = at or timezone.now()
     if at > timezone.now() + dt.timedelta(minutes=5):
         raise ServiceError({"at": [_("接触时间不能晚于现在")]})
@@ -461,8 +440,8 @@ def record_assessment(
     *, user, case: ChildCase, assessment: str, on: dt.date | None = None
 ) -> ChildCase:
     case = _handled(user, case)
-    text = _text(assessment, "assessment", _("请填写评估结论"))
-    case.assessed_on = _date(
+    text = validators.required_text(assessment, "assessment", _("请填写评估结论"))
+    case.assessed_on = validators.past_date(
         on, "on", not_before=timezone.localtime(case.first_contact_at or case.reported_at).date()
     )
     case.assessment = text
@@ -477,8 +456,8 @@ def record_plan(
     case = _handled(user, case)
     if case.stage != Stage.ASSESSMENT:
         raise ServiceError({"stage": [_("只有“评估帮扶”阶段的案件可以制定帮扶计划")]}, status=409)
-    text = _text(plan, "plan", _("请填写帮扶计划"))
-    on = _date(on, "on", not_before=case.assessed_on)
+    text = validators.required_text(plan, "plan", _("请填写帮扶计划"))
+    on = validators.past_date(on, "on", not_before=case.assessed_on)
     rows = [_referral_fields(r, index=i, on=on) for i, r in enumerate(referrals or [])]
     before = audit.snapshot(case)
     case.plan, case.plan_on = text, on
@@ -520,7 +499,8 @@ def add_referral(*, user, case: ChildCase, data: dict, on: dt.date | None = None
     if case.stage not in (Stage.ASSESSMENT, Stage.INTERVENTION):
         raise ServiceError({"stage": [_("案件当前阶段不能转介")]}, status=409)
     referral = Referral.objects.create(
-        case=case, **_referral_fields(data, on=_date(on, "on", not_before=case.assessed_on))
+        case=case,
+        **_referral_fields(data, on=validators.past_date(on, "on", not_before=case.assessed_on)),
     )
     _event(
         case,
@@ -548,7 +528,7 @@ def update_referral(
         raise ServiceError({"note": [_("被拒绝的转介须说明原因")]})
     before = audit.snapshot(referral)
     referral.status = status
-    referral.status_on = _date(on, "on", not_before=referral.referred_on)
+    referral.status_on = validators.past_date(on, "on", not_before=referral.referred_on)
     referral.result_note = _optional(note, "note", 200)
     referral.save()
     _event(
@@ -579,12 +559,12 @@ def add_measure(
     if case.stage != Stage.INTERVENTION:
         raise ServiceError({"stage": [_("只有“监护干预”阶段的案件可以记录干预措施")]}, status=409)
     kind = _choice(kind, MeasureKind, "kind", _("请选择干预措施"))
-    document = _text(document, "document", _("请填写文书编号"), max_length=100)
+    document = validators.required_text(document, "document", _("请填写文书编号"), max_length=100)
     measure = Measure.objects.create(
         case=case,
         kind=kind,
         document=document,
-        on=_date(on, "on", not_before=case.plan_on),
+        on=validators.past_date(on, "on", not_before=case.plan_on),
         note=_optional(note, "note", 200),
     )
     _event(
@@ -606,16 +586,16 @@ def close_case(
     """结案. From 评估帮扶 only with the reason guardianship intervention is not needed; from
     监护干预 once at least one measure is recorded."""
     case = _handled(user, case)
-    text = _text(note, "note", _("请填写结案说明"))
+    text = validators.required_text(note, "note", _("请填写结案说明"))
     if case.stage == Stage.ASSESSMENT:
         if case.plan_on is None:
             raise ServiceError({"plan": [_("请先制定帮扶计划")]}, status=409)
-        case.intervention_skipped_reason = _text(
+        case.intervention_skipped_reason = validators.required_text(
             skip_reason, "skip_reason", _("未经监护干预结案，须说明无需监护干预的理由")
         )
     elif case.stage == Stage.INTERVENTION and not case.measures.exists():
         raise ServiceError({"kind": [_("请先记录至少一项监护干预措施")]}, status=409)
-    case.closed_on = _date(on, "on", not_before=case.plan_on)
+    case.closed_on = validators.past_date(on, "on", not_before=case.plan_on)
     case.closing_note = text
     return _transition(case, "close", user=user, label=_("结案"), note=text)
 

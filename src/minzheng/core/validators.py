@@ -1,7 +1,8 @@
 """Checks on free text that every entry point shares (API schemas, forms through the services,
 the importer): names without control or direction-override characters, phone numbers that are
 phone numbers, text without NUL (PostgreSQL refuses it and spreadsheets cannot hold it), dates
-within the range a civil-affairs record can have. Each returns a translated message or None."""
+within the range a civil-affairs record can have. Each returns a translated message or None; the
+`required_text` and `past_date` of the services raise the field's ServiceError instead."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import datetime as dt
 import re
 import unicodedata
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from minzheng.core.errors import ServiceError
 
 # Nobody on a register was born before 1900; nothing is planned beyond 2100. A date outside is
 # a typing error (a case dated 1800) or an attack on date arithmetic (0001-01-01 minus a month).
@@ -63,3 +67,29 @@ def date_error(value: dt.date | None) -> str | None:
             "b": LATEST_DATE.isoformat(),
         }
     return None
+
+
+def required_text(
+    value, field: str, message: str, *, max_length: int = 2000, required: bool = True
+) -> str:
+    """A service's free-text input, stripped: `message` when required and empty, too long refused."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError({field: [message]})
+    if len(value) > max_length:
+        raise ServiceError({field: [_("内容过长，最多%(n)s字") % {"n": max_length}]})
+    return value
+
+
+def past_date(value: dt.date | None, field: str, *, not_before: dt.date | None = None) -> dt.date:
+    """A service's date of something done (today when not given): not in the future, not before
+    `not_before`, within the range of `date_error`."""
+    value = value or timezone.localdate()
+    message = date_error(value)
+    if message:
+        raise ServiceError({field: [message]})
+    if value > timezone.localdate():
+        raise ServiceError({field: [_("日期不能晚于今天")]})
+    if not_before and value < not_before:
+        raise ServiceError({field: [_("日期不能早于%(d)s") % {"d": not_before.isoformat()}]})
+    return value

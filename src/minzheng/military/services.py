@@ -59,27 +59,6 @@ def _forbid(message: str):
     raise PermissionDeniedError(message)
 
 
-def _text(value, field: str, message: str, *, max_length: int = 2000, required=True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError({field: [message]})
-    if len(value) > max_length:
-        raise ServiceError({field: [_("内容过长，最多%(n)s字") % {"n": max_length}]})
-    return value
-
-
-def _date(value: dt.date | None, field: str, *, not_before: dt.date | None = None) -> dt.date:
-    value = value or timezone.localdate()
-    message = validators.date_error(value)
-    if message:
-        raise ServiceError({field: [message]})
-    if value > timezone.localdate():
-        raise ServiceError({field: [_("日期不能晚于今天")]})
-    if not_before and value < not_before:
-        raise ServiceError({field: [_("日期不能早于%(d)s") % {"d": not_before.isoformat()}]})
-    return value
-
-
 def _choice(value, choices, field: str, message: str) -> str:
     if value not in choices.values or value == "":
         raise ServiceError({field: [message]})
@@ -147,7 +126,7 @@ def apply_enrolment(
     except ServiceError as exc:
         errors.update(exc.errors)
     try:
-        application = _text(application, "application", _("请填写申报材料说明"))
+        application = validators.required_text(application, "application", _("请填写申报材料说明"))
     except ServiceError as exc:
         errors.update(exc.errors)
     if errors:
@@ -155,7 +134,7 @@ def apply_enrolment(
     row = SupportEnrolment(
         region=region,
         year=year,
-        applied_on=_date(on, "on"),
+        applied_on=validators.past_date(on, "on"),
         applied_by=user,
         applied_by_name=_by_name(user),
         application=application,
@@ -206,7 +185,7 @@ def review_enrolment(
     row.result = result
     row.score = score
     row.evidence = evidence
-    row.reviewed_on = _date(on, "on", not_before=row.applied_on)
+    row.reviewed_on = validators.past_date(on, "on", not_before=row.applied_on)
     row.reviewed_by = user
     row.reviewed_by_name = _by_name(user)
     row.save()
@@ -267,7 +246,7 @@ def register_handover(
         errors["notice_on"] = [_("请填写移交通知日期")]
     else:
         try:
-            _date(notice_on, "notice_on")
+            validators.past_date(notice_on, "notice_on")
         except ServiceError as exc:
             errors.update(exc.errors)
     if len(notice_number or "") > 64:
@@ -322,7 +301,7 @@ def receive_cadre(*, user, cadre: RetiredCadre, on: dt.date | None = None) -> Re
     if cadre.received_on:
         raise ServiceError({"on": [_("该人员已接收")]}, status=409)
     before = audit.snapshot(cadre)
-    cadre.received_on = _date(on, "on", not_before=cadre.notice_on)
+    cadre.received_on = validators.past_date(on, "on", not_before=cadre.notice_on)
     cadre.save(update_fields=["received_on"])
     open_checklist(cadre, cadre.received_on.year)
     audit.record(
@@ -350,11 +329,11 @@ def deliver_item(
     cadre = _locked_cadre(user, cadre)
     _received(cadre)
     item = _choice(item, TreatmentCode, "item", _("请选择待遇项目"))
-    on = _date(on, "on")
+    on = validators.past_date(on, "on")
     year = year or on.year
     if year != on.year:
         raise ServiceError({"on": [_("落实日期应在%(y)s年内") % {"y": year}]})
-    note = _text(note, "note", "", max_length=200, required=False)
+    note = validators.required_text(note, "note", "", max_length=200, required=False)
     open_checklist(cadre, year)
     row = TreatmentItem.objects.select_for_update().get(cadre=cadre, year=year, item=item)
     if row.delivered_on:
@@ -384,7 +363,7 @@ def log_service(
     if errors:
         raise ServiceError(errors)
     row = CadreService.objects.create(
-        cadre=cadre, kind=kind, on=_date(on, "on"), note=note, by_name=_by_name(user)
+        cadre=cadre, kind=kind, on=validators.past_date(on, "on"), note=note, by_name=_by_name(user)
     )
     audit.record_created(row, note=_("军休服务记录"))
     return row
@@ -414,7 +393,7 @@ def record_survey(
         errors["comment"] = [_("内容过长，最多%(n)s字") % {"n": 500}]
     if errors:
         raise ServiceError(errors)
-    on = _date(on, "on")
+    on = validators.past_date(on, "on")
     row = CadreSurvey(
         cadre=cadre, year=on.year, answered_on=on, comment=(comment or "").strip(), **answers
     )
@@ -521,7 +500,7 @@ def file_appeal(
     elif len(text) > 4000:
         errors["content"] = [_("内容过长，最多%(n)s字") % {"n": 4000}]
     try:
-        received = _date(received_on, "received_on")
+        received = validators.past_date(received_on, "received_on")
     except ServiceError as exc:
         errors.update(exc.errors)
         received = None
@@ -590,7 +569,7 @@ def accept_appeal(*, user, appeal, on: dt.date | None = None) -> MilitaryAppeal:
     label = _("受理")
     _stage(appeal, (AppealStage.FILED,), label)
     before = audit.snapshot(appeal)
-    appeal.accepted_on = _date(on, "on", not_before=appeal.received_on)
+    appeal.accepted_on = validators.past_date(on, "on", not_before=appeal.received_on)
     appeal.handle_due_on = deadlines.handle_due(appeal.accepted_on)
     appeal.stage = AppealStage.ACCEPTED
     return _save(appeal, user=user, action="accept", label=label, before=before)
@@ -602,10 +581,10 @@ def decline_appeal(*, user, appeal, reason: str, on: dt.date | None = None) -> M
     appeal = _handled(user, appeal)
     label = _("不予受理")
     _stage(appeal, (AppealStage.FILED,), label)
-    reason = _text(reason, "reason", _("请填写不予受理的理由"))
+    reason = validators.required_text(reason, "reason", _("请填写不予受理的理由"))
     before = audit.snapshot(appeal)
     appeal.not_accepted_reason = reason
-    appeal.closed_on = _date(on, "on", not_before=appeal.received_on)
+    appeal.closed_on = validators.past_date(on, "on", not_before=appeal.received_on)
     appeal.stage = AppealStage.NOT_ACCEPTED
     return _save(appeal, user=user, action="decline", label=label, before=before, note=reason)
 
@@ -615,7 +594,7 @@ def add_note(*, user, appeal, note: str) -> MilitaryAppeal:
     appeal = _handled(user, appeal)
     label = _("办理情况")
     _stage(appeal, (AppealStage.ACCEPTED, AppealStage.REVIEW), label)
-    note = _text(note, "note", _("请填写办理情况"))
+    note = validators.required_text(note, "note", _("请填写办理情况"))
     _event(appeal, user=user, action="note", label=label, before=appeal.stage, note=note)
     audit.record("update", obj=appeal, note=label, after={"note": note})
     return appeal
@@ -629,8 +608,8 @@ def extend_appeal(*, user, appeal, reason: str, on: dt.date | None = None) -> Mi
     _stage(appeal, (AppealStage.ACCEPTED,), label)
     if appeal.extended_on:
         raise ServiceError({"reason": [_("办理期限只能延长一次")]}, status=409)
-    reason = _text(reason, "reason", _("请填写延期理由"))
-    on = _date(on, "on", not_before=appeal.accepted_on)
+    reason = validators.required_text(reason, "reason", _("请填写延期理由"))
+    on = validators.past_date(on, "on", not_before=appeal.accepted_on)
     if on > appeal.handle_due_on:
         raise ServiceError({"on": [_("办理期限已过，不能再延期")]})
     before = audit.snapshot(appeal)
@@ -646,10 +625,10 @@ def reply_appeal(*, user, appeal, reply: str, on: dt.date | None = None) -> Mili
     appeal = _handled(user, appeal)
     label = _("书面答复")
     _stage(appeal, (AppealStage.ACCEPTED,), label)
-    text = _text(reply, "reply", _("请填写书面答复内容"), max_length=4000)
+    text = validators.required_text(reply, "reply", _("请填写书面答复内容"), max_length=4000)
     before = audit.snapshot(appeal)
     appeal.reply = text
-    appeal.replied_on = _date(on, "on", not_before=appeal.accepted_on)
+    appeal.replied_on = validators.past_date(on, "on", not_before=appeal.accepted_on)
     appeal.review_due_on = deadlines.review_due(appeal.replied_on)
     appeal.stage = AppealStage.REPLIED
     return _save(appeal, user=user, action="reply", label=label, before=before, note=text)
@@ -677,8 +656,8 @@ def request_review(*, user, appeal, reason: str, on: dt.date | None = None) -> M
     _stage(appeal, (AppealStage.REPLIED, AppealStage.CLOSED), label)
     if appeal.review_requested_on:
         raise ServiceError({"reason": [_("该诉求已申请过复查")]}, status=409)
-    reason = _text(reason, "reason", _("请填写复查请求"))
-    on = _date(on, "on", not_before=appeal.replied_on)
+    reason = validators.required_text(reason, "reason", _("请填写复查请求"))
+    on = validators.past_date(on, "on", not_before=appeal.replied_on)
     if on > appeal.review_due_on:
         raise ServiceError(
             {"on": [_("已超过复查申请期限（%(d)s）") % {"d": appeal.review_due_on.isoformat()}]}
@@ -696,10 +675,10 @@ def decide_review(*, user, appeal, result: str, on: dt.date | None = None) -> Mi
     appeal = _handled(user, appeal, check=may_review_appeals, message=_("复查由上一级（市局）办理"))
     label = _("复查意见")
     _stage(appeal, (AppealStage.REVIEW,), label)
-    result = _text(result, "result", _("请填写复查意见"))
+    result = validators.required_text(result, "result", _("请填写复查意见"))
     before = audit.snapshot(appeal)
     appeal.review_result = result
-    appeal.review_done_on = _date(on, "on", not_before=appeal.review_requested_on)
+    appeal.review_done_on = validators.past_date(on, "on", not_before=appeal.review_requested_on)
     appeal.closed_on = appeal.review_done_on
     appeal.stage = AppealStage.CLOSED
     return _save(appeal, user=user, action="review_done", label=label, before=before, note=result)
@@ -713,7 +692,7 @@ def report_appeal(*, user, appeal, on: dt.date | None = None) -> MilitaryAppeal:
     if appeal.reported_on:
         raise ServiceError({"on": [_("该诉求已报告")]}, status=409)
     before = audit.snapshot(appeal)
-    appeal.reported_on = _date(on, "on", not_before=appeal.received_on)
+    appeal.reported_on = validators.past_date(on, "on", not_before=appeal.received_on)
     return _save(appeal, user=user, action="report", label=label, before=before)
 
 
@@ -727,7 +706,7 @@ def check_facts(*, user, appeal, result: str, note: str = "") -> MilitaryAppeal:
         raise ServiceError({"result": [_("请选择核实结果")]})
     if appeal.facts_check:
         raise ServiceError({"result": [_("该诉求信息已核实")]}, status=409)
-    note = _text(
+    note = validators.required_text(
         note, "note", _("请说明更正了哪些信息"), max_length=500, required=result == "corrected"
     )
     before = audit.snapshot(appeal)
@@ -744,7 +723,7 @@ def flag_appeal(
     mass incident (targets 18.4, 18.5), with the reason."""
     appeal = _handled(user, appeal)
     label = _("标记重点情况")
-    note = _text(note, "note", _("请说明情况"), max_length=500)
+    note = validators.required_text(note, "note", _("请说明情况"), max_length=500)
     before = audit.snapshot(appeal)
     appeal.abnormal_petition = bool(abnormal_petition)
     appeal.mass_incident = bool(mass_incident)
