@@ -2,7 +2,7 @@
 region on today's date, and its demo step (a first run and an idempotent second run, rolled back
 afterwards), on an existing demo install. Run through the management shell:
 
-    PYTHONPATH=src MINZHENG_VAR_DIR=/tmp/h4 .venv/bin/minzheng shell < bench/bench_military.py
+    PYTHONPATH=src MINZHENG_VAR_DIR=/tmp/minzheng-bench .venv/bin/minzheng shell < bench/bench_military.py
 """
 
 import time

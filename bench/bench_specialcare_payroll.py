@@ -4,7 +4,7 @@ assistance payroll, on PostgreSQL.
     .venv/bin/python bench/bench_specialcare_payroll.py
     .venv/bin/python bench/bench_specialcare_payroll.py --recipients 5000 --persons 60000 --sample 1000
 
-Creates a scratch database (default `h2_specialcare_bench` on 127.0.0.1:5432, user postgres),
+Creates a scratch database (default `specialcare_payroll_bench` on 127.0.0.1:5432, user postgres),
 migrates it, loads a synthetic city (`minzheng.synth`), gives `--assistance` households of the city
 an active 低保 entitlement (bench_payroll.create_beneficiaries), puts `--recipients` living adults
 of the most populous county on the special-care roster (disabled veterans of every grade and
@@ -54,7 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=3_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--database-url", default="postgres://postgres@127.0.0.1:5432/h2_specialcare_bench"
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/specialcare_payroll_bench"
     )
     parser.add_argument("--keep-db", action="store_true")
     return parser.parse_args()
