@@ -21,6 +21,7 @@ from minzheng.regions.models import Region
 
 from . import benefit_selectors as selectors
 from . import benefits
+from .jobs import enqueue_confirm_due
 from .models import GrantKind, GuaranteeKind
 
 router = Router(tags=["specialcare-benefits"])
@@ -59,11 +60,9 @@ class CountyIn(Schema):
     )
 
 
-class ConfirmAllOut(Schema):
-    confirmed: int
-    skipped: int
-    from_month: str
-    monthly_total: str
+class QueuedJobOut(Schema):
+    job_id: str
+    status: str
 
 
 class ConscriptIssueIn(CountyIn):
@@ -255,11 +254,14 @@ def confirm_pension(request, recipient_id: Id):
     return Status(201, pension_out(selectors.pensions(request.user).get(pk=pension.pk)))
 
 
-@router.post("/pensions/confirm-due", response={200: ConfirmAllOut, **ERRORS})
+@router.post("/pensions/confirm-due", response={202: QueuedJobOut, **ERRORS})
 def confirm_due(request, payload: CountyIn):
-    """Confirm every due recipient of the county who has no pension yet."""
+    """Queue the confirmation of every due recipient of the county who has no pension yet: a job
+    (a large county's tens of thousands take a minute), its progress and result (`confirmed`,
+    `skipped`) at /api/v1/jobs/{job_id}."""
     county = county_for(request.user, payload.county_code)
-    return benefits.confirm_all_due(user=request.user, county=county)
+    job = enqueue_confirm_due(user=request.user, county=county)
+    return Status(202, {"job_id": str(job.pk), "status": job.status})
 
 
 @router.get("/conscript", response=list[ConscriptOut])

@@ -19,6 +19,7 @@ from minzheng.web.views.base import page, paginate
 from . import benefit_selectors as selectors
 from . import benefits
 from .benefit_api import county_for
+from .jobs import enqueue_confirm_due
 from .models import GrantKind, GuaranteeKind
 
 benefits_page = page(check=selectors.may_see)
@@ -114,18 +115,7 @@ def _county(request):
 @benefits_page
 def confirm_all(request):
     """Queue the county's bulk confirmation as a job and show its progress."""
-    from minzheng.core import jobs
-
-    from .benefit_jobs import CONFIRM_JOB
-
-    county = _county(request)
-    job = jobs.enqueue(
-        CONFIRM_JOB,
-        params={"county_id": county.pk, "user_id": request.user.pk},
-        user=request.user,
-        region=county,
-        title=_("批量确认优抚定期抚恤补助：%(c)s") % {"c": county.name},
-    )
+    job = enqueue_confirm_due(user=request.user, county=_county(request))
     return redirect("web:job_detail", job.pk)
 
 
