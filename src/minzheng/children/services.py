@@ -172,12 +172,9 @@ def _child_person(user, *, person_id: int | None, id_number: str):
         if person is None:
             raise NotFoundOrOutOfScope()
     elif id_number:
-        try:
-            number = idcard.parse(id_number.strip()).number
-        except idcard.InvalidResidentId:
-            raise ServiceError({"id_number": [_("身份证号码格式不正确")]}) from None
-        found = people_selectors.find_by_id_number(number)
-        person = people_selectors.people_for(user).filter(pk=getattr(found, "pk", 0)).first()
+        person = people_selectors.visible_by_id_number(
+            user, id_number, format_message=_("身份证号码格式不正确")
+        )
         if person is None:
             raise ServiceError({"id_number": [_("本辖区人口库中没有这个身份证号码")]})
     else:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, idcard, validators
+from minzheng.core import audit, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.roles import Role
 from minzheng.core.scope import region_in_scope
@@ -73,12 +73,9 @@ def _year(value, field: str = "year") -> int:
 
 
 def _person_by_id(user, id_number: str, field: str):
-    try:
-        number = idcard.parse((id_number or "").strip()).number
-    except idcard.InvalidResidentId:
-        raise ServiceError({field: [_("身份证号码格式不正确")]}) from None
-    found = people_selectors.find_by_id_number(number)
-    return people_selectors.people_for(user).filter(pk=getattr(found, "pk", 0)).first()
+    return people_selectors.visible_by_id_number(
+        user, id_number, field=field, format_message=_("身份证号码格式不正确")
+    )
 
 
 # ---------------------------------------------------------------- double support

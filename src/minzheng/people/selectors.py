@@ -7,7 +7,7 @@ import re
 from django.db.models import Prefetch, Q, QuerySet
 
 from minzheng.core import crypto, idcard
-from minzheng.core.errors import NotFoundOrOutOfScope
+from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.core.scope import scope_q
 
 from .models import Household, HouseholdMember, Person, PossibleDuplicate
@@ -54,6 +54,20 @@ def get_household(user, pk: int) -> Household:
 def find_by_id_number(number: str) -> Person | None:
     """Unscoped exact lookup, for uniqueness checks only; never return it to a user unscoped."""
     return Person.objects.filter(id_hash=crypto.lookup_hash(number)).first()
+
+
+def visible_by_id_number(
+    user, id_number: str, *, field: str = "id_number", format_message: str | None = None
+) -> Person | None:
+    """The person of the user's regions with this ID number, or None (not registered, or
+    registered elsewhere: the caller words it). A malformed number is a 422 on `field`, worded
+    `format_message` or else by the ID parser."""
+    try:
+        number = idcard.parse((id_number or "").strip()).number
+    except idcard.InvalidResidentId as exc:
+        raise ServiceError({field: [format_message or str(exc)]}) from None
+    found = find_by_id_number(number)
+    return people_for(user).filter(pk=found.pk).first() if found else None
 
 
 _ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")

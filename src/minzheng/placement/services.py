@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.core import audit, idcard, validators
+from minzheng.core import audit, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.money import yuan_str
 from minzheng.core.scope import region_in_scope
@@ -215,12 +215,9 @@ def _service_record(data: dict, *, year: PlacementYear) -> dict:
 
 
 def _veteran_person(user, year: PlacementYear, id_number: str):
-    try:
-        number = idcard.parse((id_number or "").strip()).number
-    except idcard.InvalidResidentId:
-        raise ServiceError({"id_number": [_("身份证号码格式不正确")]}) from None
-    found = people_selectors.find_by_id_number(number)
-    person = people_selectors.people_for(user).filter(pk=getattr(found, "pk", 0)).first()
+    person = people_selectors.visible_by_id_number(
+        user, id_number, format_message=_("身份证号码格式不正确")
+    )
     if person is None:
         raise ServiceError({"id_number": [_("本辖区人口库中没有这个身份证号码")]})
     if not person.hukou_region.path.startswith(year.region.path):

@@ -183,15 +183,12 @@ def _person(user, *, person_id: int | None, id_number: str):
         return person
     if not (id_number or "").strip():
         raise ServiceError({"id_number": [_("请填写身份证号码")]})
-    try:
-        number = idcard.parse(id_number.strip()).number
-    except idcard.InvalidResidentId as exc:
-        raise ServiceError({"id_number": [str(exc)]}) from None
-    found = people_selectors.find_by_id_number(number)
-    if found is None:
-        raise ServiceError({"id_number": [_("人口库中没有该身份证号码，请先在人口信息中登记此人")]})
-    person = people_selectors.people_for(user).filter(pk=found.pk).first()
+    person = people_selectors.visible_by_id_number(user, id_number)
     if person is None:
+        if people_selectors.find_by_id_number(idcard.parse(id_number.strip()).number) is None:
+            raise ServiceError(
+                {"id_number": [_("人口库中没有该身份证号码，请先在人口信息中登记此人")]}
+            )
         raise ServiceError({"id_number": [people_services.registered_elsewhere_message()]})
     return person
 
