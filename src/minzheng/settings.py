@@ -118,6 +118,10 @@ INSTALLED_APPS = [
     "minzheng.specialcare",
     "minzheng.military",
     "minzheng.placement",
+    "minzheng.socialorgs",
+    "minzheng.volunteers",
+    "minzheng.socialwork",
+    "minzheng.community",
     "minzheng.web",
     "minzheng.demo",
 ]

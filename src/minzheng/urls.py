@@ -28,5 +28,9 @@ urlpatterns = [
     path("specialcare/benefits/", include("minzheng.specialcare.benefit_urls")),
     path("specialcare/", include("minzheng.specialcare.urls")),
     path("placement/", include("minzheng.placement.urls")),
+    path("socialorgs/", include("minzheng.socialorgs.urls")),
+    path("volunteers/", include("minzheng.volunteers.urls")),
+    path("socialwork/", include("minzheng.socialwork.urls")),
+    path("community/", include("minzheng.community.urls")),
     path("", include("minzheng.web.urls")),
 ]

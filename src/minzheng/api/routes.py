@@ -4,6 +4,7 @@ from minzheng.assistance.api import router as assistance_router
 from minzheng.cases.api import router as cases_router
 from minzheng.cases.medical_api import router as medical_router
 from minzheng.children.api import router as children_router
+from minzheng.community.api import router as community_router
 from minzheng.depots.api import router as depots_router
 from minzheng.disaster.api import router as disaster_router
 from minzheng.eldercare.api import router as eldercare_router
@@ -11,11 +12,14 @@ from minzheng.linkage.api import router as linkage_router
 from minzheng.military.api import router as military_router
 from minzheng.payments.api import router as payments_router
 from minzheng.placement.api import router as placement_router
+from minzheng.socialorgs.api import router as socialorgs_router
+from minzheng.socialwork.api import router as socialwork_router
 from minzheng.specialcare.api import router as specialcare_router
 from minzheng.specialcare.benefit_api import router as specialcare_benefits_router
 from minzheng.targets.api import router as targets_router
 from minzheng.vagrants.api import router as vagrants_router
 from minzheng.verification.api import router as verification_router
+from minzheng.volunteers.api import router as volunteers_router
 
 from .main import api
 from .v1_auth import router as auth_router
@@ -44,3 +48,7 @@ api.add_router("/v1/vagrants", vagrants_router)
 api.add_router("/v1/military", military_router)
 api.add_router("/v1/specialcare", specialcare_router)
 api.add_router("/v1/placement", placement_router)
+api.add_router("/v1/socialorgs", socialorgs_router)
+api.add_router("/v1/volunteers", volunteers_router)
+api.add_router("/v1/socialwork", socialwork_router)
+api.add_router("/v1/community", community_router)

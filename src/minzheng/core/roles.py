@@ -20,4 +20,5 @@ class Role(models.TextChoices):
     REPORTER = "reporter", _("强制报告责任单位")
     EMPLOYER = "employer", _("安置接收单位")
     CADRE_CENTRE = "cadre_centre", _("军休服务管理机构")
+    ORGANISATION = "organisation", _("社会组织")
     ADMIN = "admin", _("系统管理员")

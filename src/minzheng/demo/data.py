@@ -43,6 +43,7 @@ DEMO_ACCOUNTS = [
     ("depot_keeper2", Role.DEPOT_KEEPER, "420802", "东宝区救灾物资储备库副保管员"),
     ("employer", Role.EMPLOYER, "420802", "荆门市东宝区城市管理局"),
     ("cadre_centre", Role.CADRE_CENTRE, "420800", "荆门市军队离退休干部休养所"),
+    ("social_org", Role.ORGANISATION, "420802", "东宝区阳光社会工作服务中心"),
 ]
 
 
@@ -85,6 +86,7 @@ def ensure_demo_data(
     from minzheng.cases.demo import seed_demo_medical
     from minzheng.cases.holidays import load_calendar
     from minzheng.children.demo import seed_demo_children
+    from minzheng.community.demo import seed_demo_community
     from minzheng.depots.demo import seed_demo_depots
     from minzheng.disaster.demo import seed_demo_disaster
     from minzheng.eldercare.demo import seed_demo_eldercare
@@ -96,6 +98,8 @@ def ensure_demo_data(
         seed_demo_oneoff,
     )
     from minzheng.placement.demo import seed_demo_placement
+    from minzheng.socialorgs.demo import seed_demo_organisations
+    from minzheng.socialwork.demo import seed_demo_social_work
     from minzheng.specialcare.benefit_demo import seed_demo_benefits
     from minzheng.specialcare.demo import seed_demo_roster
     from minzheng.synth.generator import generate_city
@@ -103,6 +107,7 @@ def ensure_demo_data(
     from minzheng.targets.demo import setup_demo as setup_demo_targets
     from minzheng.vagrants.demo import seed_demo_vagrants
     from minzheng.verification.demo import seed_demo_exchange
+    from minzheng.volunteers.demo import seed_demo_volunteers
 
     with acting_as(Actor(username="demo", channel="cli")):
         rows_before = _module_rows()
@@ -147,6 +152,14 @@ def ensure_demo_data(
         seed_demo_placement()
         log("Special care: pensions in last month's payroll, conscript-family benefits …")
         seed_demo_benefits()
+        log("Social organisations: the register, annual inspections, ratings, complaints …")
+        seed_demo_organisations()
+        log("Volunteers: registrations, teams, activities and hours …")
+        seed_demo_volunteers()
+        log("Social work: the talent ledger, purchased services, 三社联动, venture funding …")
+        seed_demo_social_work()
+        log("Community governance: points in the pilot communities, demonstration sites …")
+        seed_demo_community()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)

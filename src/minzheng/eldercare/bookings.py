@@ -46,7 +46,7 @@ from minzheng.payments.models import Entitlement
 from minzheng.payments.params import PAYROLL_ROLES
 from minzheng.people.models import HouseholdMember, Person
 
-from . import selectors
+from . import selectors, signals
 from .allowance import age_on
 from .models import (
     Booking,
@@ -519,7 +519,7 @@ def check_out(
     split = subsidy_split(booking)
     lat, lng = out_position or (None, None)
     note = "；".join(str(Booking.ANOMALIES[code]) for code in anomalies)
-    return _move(
+    booking = _move(
         booking,
         allowed=(Booking.Status.IN_SERVICE,),
         to=Booking.Status.COMPLETED,
@@ -537,6 +537,9 @@ def check_out(
         anomalies=anomalies,
         review=Booking.Review.HELD if anomalies else Booking.Review.NONE,
     )
+    if not anomalies:
+        signals.booking_served.send(sender=Booking, booking=booking, at=now)
+    return booking
 
 
 def may_review(user) -> bool:
@@ -608,6 +611,8 @@ def review_booking(*, user, booking: Booking, release: bool, note: str) -> Booki
         after={"review": booking.review, "payable": booking.payable},
         note=note,
     )
+    if release:
+        signals.booking_served.send(sender=Booking, booking=booking, at=booking.reviewed_at)
     return booking
 
 
