@@ -23,6 +23,7 @@ class CasesConfig(AppConfig):
             prefix="/cases/",
             order=40,
             visible=lambda user: user.is_staff_role,
+            group="assistance",
         )
         nav.register(
             _("申请救助"),
@@ -30,6 +31,7 @@ class CasesConfig(AppConfig):
             prefix="/cases/apply/",
             order=39,
             visible=lambda user: user.role == "resident",
+            group="assistance",
         )
         nav.register(
             _("我的申请"),
@@ -37,6 +39,7 @@ class CasesConfig(AppConfig):
             prefix="/cases/mine/",
             order=40,
             visible=lambda user: user.role == "resident",
+            group="assistance",
         )
         nav.register(
             _("医疗费用导入"),
@@ -44,6 +47,7 @@ class CasesConfig(AppConfig):
             prefix="/cases/medical/settlements/",
             order=41,
             visible=lambda user: user.role == "township_clerk",
+            group="assistance",
         )
         widgets.register("cases/_overdue_widget.html", overdue_widget_context, order=20)
         widgets.register("cases/_calendar_widget.html", calendar_widget_context, order=5)

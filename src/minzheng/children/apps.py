@@ -28,6 +28,7 @@ class ChildrenConfig(AppConfig):
             prefix="/children/",
             order=47,
             visible=may_use_children,
+            group="affairs",
         )
         nav.register(
             _("报告儿童受侵害"),
@@ -35,6 +36,7 @@ class ChildrenConfig(AppConfig):
             prefix="/children/report/",
             order=48,
             visible=lambda user: may_report(user) and not may_use_children(user),
+            group="affairs",
         )
         widgets.register(
             "children/_protection_widget.html", child_protection_widget_context, order=15

@@ -13,5 +13,12 @@ class DepotsConfig(AppConfig):
         from .permissions import may_see
         from .selectors import pending_widget_context
 
-        nav.register(_("救灾物资"), "depots:index", prefix="/depots/", order=47, visible=may_see)
+        nav.register(
+            _("救灾物资"),
+            "depots:index",
+            prefix="/depots/",
+            order=47,
+            visible=may_see,
+            group="affairs",
+        )
         widgets.register("depots/_pending_widget.html", pending_widget_context, order=12)

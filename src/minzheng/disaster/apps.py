@@ -20,6 +20,13 @@ class DisasterConfig(AppConfig):
         register_paid_programme(
             ProgrammeSpec("disaster_relief", gettext_noop("自然灾害生活救助"), "one_off")
         )
-        nav.register(_("救灾"), "disaster:index", prefix="/disaster/", order=47, visible=may_see)
+        nav.register(
+            _("救灾"),
+            "disaster:index",
+            prefix="/disaster/",
+            order=47,
+            visible=may_see,
+            group="affairs",
+        )
         widgets.register("disaster/_overdue_widget.html", overdue_widget_context, order=24)
         widgets.register("disaster/_approval_widget.html", approval_widget_context, order=25)

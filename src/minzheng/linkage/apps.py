@@ -13,5 +13,10 @@ class LinkageConfig(AppConfig):
         from .permissions import may_see
 
         nav.register(
-            _("扶贫与医保衔接"), "linkage:index", prefix="/linkage/", order=46, visible=may_see
+            _("扶贫与医保衔接"),
+            "linkage:index",
+            prefix="/linkage/",
+            order=46,
+            visible=may_see,
+            group="assistance",
         )

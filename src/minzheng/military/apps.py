@@ -19,6 +19,7 @@ class MilitaryConfig(AppConfig):
             prefix="/military/",
             order=58,
             visible=may_use_military,
+            group="veterans",
         )
         nav.register(
             _("涉军诉求"),
@@ -26,6 +27,7 @@ class MilitaryConfig(AppConfig):
             prefix="/military/appeals/mine/",
             order=59,
             visible=lambda user: may_file_appeal(user) and not may_use_military(user),
+            group="veterans",
         )
         widgets.register("military/_appeals_widget.html", appeals_widget_context, order=30)
         widgets.register("military/_cadre_widget.html", cadre_widget_context, order=30)

@@ -39,7 +39,12 @@ class PaymentsConfig(AppConfig):
             return user.is_superuser or user.is_staff_role
 
         nav.register(
-            _("救助待遇"), "payments:entitlement_list", prefix="/payments/", order=45, visible=staff
+            _("救助待遇"),
+            "payments:entitlement_list",
+            prefix="/payments/",
+            order=45,
+            visible=staff,
+            group="assistance",
         )
         nav.register(
             _("我的待遇"),
@@ -47,6 +52,7 @@ class PaymentsConfig(AppConfig):
             prefix="/payments/mine/",
             order=55,
             visible=lambda user: user.role == "resident",
+            group="assistance",
         )
         nav.register(
             _("月度发放"),
@@ -54,6 +60,7 @@ class PaymentsConfig(AppConfig):
             prefix="/payments/payrolls/",
             order=46,
             visible=may_see_payrolls,
+            group="assistance",
         )
         nav.register(
             _("标准测算"),
@@ -61,6 +68,7 @@ class PaymentsConfig(AppConfig):
             prefix="/payments/simulator/",
             order=47,
             visible=may_simulate,
+            group="assistance",
         )
         nav.register(
             _("多发追回"),
@@ -68,6 +76,7 @@ class PaymentsConfig(AppConfig):
             prefix="/payments/recovery/",
             order=48,
             visible=may_see_payrolls,
+            group="assistance",
         )
         widgets.register("payments/_due_reviews_widget.html", due_reviews_widget_context, order=25)
         nav.register(
@@ -76,6 +85,7 @@ class PaymentsConfig(AppConfig):
             prefix="/payments/oneoff/",
             order=48,
             visible=lambda user: staff(user) and user.role != "leader",
+            group="assistance",
         )
         widgets.register("payments/_oneoff_widget.html", oneoff_widget_context, order=26)
         widgets.register("payments/_recovery_widget.html", recovery_widget_context, order=26)

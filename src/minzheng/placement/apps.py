@@ -23,7 +23,12 @@ class PlacementConfig(AppConfig):
             )
         )
         nav.register(
-            _("退役士兵安置"), "placement:index", prefix="/placement/", order=49, visible=may_read
+            _("退役士兵安置"),
+            "placement:index",
+            prefix="/placement/",
+            order=49,
+            visible=may_read,
+            group="veterans",
         )
         nav.register(
             _("安置岗位"),
@@ -31,6 +36,7 @@ class PlacementConfig(AppConfig):
             prefix="/placement/posts/",
             order=49,
             visible=is_employer,
+            group="veterans",
         )
         nav.register(
             _("我的安置"),
@@ -38,6 +44,7 @@ class PlacementConfig(AppConfig):
             prefix="/placement/mine/",
             order=90,
             visible=lambda user: is_veteran_account(user) and _has_record(user),
+            group="veterans",
         )
         widgets.register("placement/_office_widget.html", office_widget_context, order=26)
         widgets.register("placement/_employer_widget.html", employer_widget_context, order=26)

@@ -19,7 +19,12 @@ class SpecialCareConfig(AppConfig):
         # The roster and its data quality.
         quality.register_roster_rules()
         nav.register(
-            _("优抚对象"), "specialcare:index", prefix="/specialcare/", order=49, visible=may_read
+            _("优抚对象"),
+            "specialcare:index",
+            prefix="/specialcare/",
+            order=49,
+            visible=may_read,
+            group="veterans",
         )
         widgets.register("specialcare/_approver_widget.html", approver_widget_context, order=16)
 
@@ -37,5 +42,6 @@ class SpecialCareConfig(AppConfig):
             prefix="/specialcare/benefits/",
             order=49,
             visible=may_see_benefits,
+            group="veterans",
         )
         widgets.register("specialcare/benefits/_widget.html", benefits_widget_context, order=26)

@@ -22,6 +22,11 @@ class VagrantsConfig(AppConfig):
             ProgrammeSpec("vagrant_journey", gettext_noop("流浪乞讨人员返乡救助"), "one_off")
         )
         nav.register(
-            _("流浪乞讨人员救助"), "vagrants:index", prefix="/vagrants/", order=47, visible=may_see
+            _("流浪乞讨人员救助"),
+            "vagrants:index",
+            prefix="/vagrants/",
+            order=47,
+            visible=may_see,
+            group="affairs",
         )
         widgets.register("vagrants/_widget.html", widget_context, order=22)

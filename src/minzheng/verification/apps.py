@@ -42,4 +42,5 @@ class VerificationConfig(AppConfig):
                     Role.ADMIN,
                 )
             ),
+            group="assistance",
         )

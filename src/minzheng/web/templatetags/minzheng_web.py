@@ -25,3 +25,8 @@ def main_nav(context) -> list[dict]:
     if request is None or not request.user.is_authenticated:
         return []
     return nav.items_for(request)
+
+
+@register.simple_tag
+def nav_children(items: list[dict]) -> list[dict]:
+    return nav.current_children(items)

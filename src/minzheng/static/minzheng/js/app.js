@@ -17,4 +17,13 @@
       elt.remove();
     }
   });
+  // On a phone the menu rows scroll sideways: bring the current entry of each row into view.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".nav ul").forEach(function (row) {
+      var current = row.querySelector("a[aria-current]");
+      if (current && row.scrollWidth > row.clientWidth) {
+        row.scrollLeft = current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
+      }
+    });
+  });
 })();
