@@ -1,6 +1,9 @@
 """Every page of the demo, for every demo account, in Chinese and in English, shows no internal
 code: no snake_case tokens, no True/False, no Python reprs, no server error; and in English no
-Chinese text except personal and place data (names, addresses, what people typed).
+Chinese text except personal and place data (names, addresses, what people typed). Each page's
+markup also keeps to the Content-Security-Policy (no inline script or <style>, no inline event
+handler, no javascript: address, nothing loaded from another site); tests/test_csp_browser.py
+checks in Chromium what the markup alone cannot show.
 
 The crawl starts at the workbench and follows the links of each page it reaches (menus, workbench
 cards, lists to their detail pages), one page per URL shape (digits stand for ids), on the demo
@@ -29,6 +32,8 @@ REPR = re.compile(
     r"\bNone\b(?=\s*[<,)\]]|$)|\bdict_(keys|values|items)\("
 )
 CJK = re.compile(r"[\u3400-\u9fff]+")
+DATA_SCRIPTS = {"application/json", "application/ld+json"}
+OTHER_SITE = re.compile(r"^(https?:)?//", re.I)
 # Chinese kept on purpose in English: the example of searching people by a Chinese name.
 CHINESE_EXAMPLES = {"张三"}
 MAX_PAGES = 90
@@ -41,11 +46,13 @@ class PageText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
         self.links: list[str] = []
+        self.policy: list[str] = []  # what the Content-Security-Policy would block
         self._skip = 0
         self._chinese: list[str] = []  # open elements marked lang="zh…" (the 中文 language switch)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        self._check_policy(tag, attrs)
         if tag in ("script", "style", "template"):
             self._skip += 1
         if (attrs.get("lang") or "").startswith("zh") and tag != "html":
@@ -55,6 +62,24 @@ class PageText(HTMLParser):
         for name in ("title", "placeholder", "aria-label", "alt"):
             if attrs.get(name):
                 self.chunks.append(attrs[name])
+
+    def _check_policy(self, tag: str, attrs: dict) -> None:
+        if tag == "script" and not attrs.get("src") and attrs.get("type") not in DATA_SCRIPTS:
+            self.policy.append("inline script")
+        if tag == "style":
+            self.policy.append("inline <style>")
+        for name, value in attrs.items():
+            if name.startswith("on") or name.startswith("hx-on"):
+                self.policy.append(f"inline handler {name}")
+            if name in ("href", "src", "action", "formaction") and (
+                value or ""
+            ).strip().lower().startswith("javascript:"):
+                self.policy.append(f"javascript: in {name}")
+        loaded = attrs.get("src") if tag != "a" else None
+        if tag == "link" and "stylesheet" in (attrs.get("rel") or ""):
+            loaded = attrs.get("href")
+        if loaded and OTHER_SITE.match(loaded):
+            self.policy.append(f"{tag} from another site {loaded}")
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "template") and self._skip:
@@ -142,6 +167,7 @@ def crawl(
         parser.feed(response.content.decode())
         text = "\n".join(parser.chunks)
         found = _problems(text, language=language, blob=blob, usernames=usernames)
+        found += [f"policy: {p}" for p in parser.policy]
         if found:
             problems[url] = sorted(set(found))
         for href in parser.links:
@@ -180,6 +206,22 @@ def test_the_checks_catch_codes_booleans_reprs_and_untranslated_text():
         '<html lang="en"><button lang="zh-CN">中文</button><p title="标题">Text <a href="/x/">待审核</a></p><script>var a_b = 1</script></html>'
     )
     assert page.chunks == ["标题", "Text", "待审核"] and page.links == ["/x/"]
+    assert page.policy == ["inline script"]
+    page = PageText()
+    page.feed(
+        '<script src="/static/a.js"></script><script type="application/json">{}</script>'
+        '<button onclick="go()" hx-on:click="x()">b</button><a href="javascript:void(0)">a</a>'
+        '<img src="https://tiles.example.com/1.png"><link rel="stylesheet" href="//cdn.example.com/a.css">'
+        '<style>p{}</style><p style="width: 10%">kept: style attributes are allowed</p>'
+    )
+    assert page.policy == [
+        "inline handler onclick",
+        "inline handler hx-on:click",
+        "javascript: in href",
+        "img from another site https://tiles.example.com/1.png",
+        "link from another site //cdn.example.com/a.css",
+        "inline <style>",
+    ]
 
 
 def test_every_demo_page_in_both_languages_for_every_role(client, demo_city):
