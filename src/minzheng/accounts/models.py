@@ -32,6 +32,14 @@ UNMASK_ROLES = {
 READ_ONLY_ROLES = {Role.LEADER}
 
 
+def actor_name(user, *, nobody: str = "") -> str:
+    """The name recorded beside what an account did (events, decisions): its display name, else
+    its username; `nobody` when there is no account (a command or the system)."""
+    if user is None:
+        return nobody
+    return user.get_full_name() or user.get_username()
+
+
 class PlatformUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         """`minzheng createsuperuser` makes the platform's system administrator: role admin over

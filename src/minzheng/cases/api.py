@@ -14,7 +14,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from minzheng.accounts.models import Role
+from minzheng.accounts.models import Role, actor_name
 from minzheng.api.schemas import ErrorOut
 from minzheng.core.apitypes import Date, Fen, Id, Phone, choice
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
@@ -271,9 +271,7 @@ def case_detail_out(user, case: Case) -> dict:
     payment = getattr(case, "emergency_payment", None)
     refusal = selectors.refusal(case)
     return case_out(case) | {
-        "filed_by": (case.filed_by.get_full_name() or case.filed_by.get_username())
-        if case.filed_by
-        else "",
+        "filed_by": actor_name(case.filed_by),
         "reason": case.reason,
         "phone": case.phone,
         "facts": case.facts,

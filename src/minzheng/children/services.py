@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from minzheng.accounts.models import actor_name
 from minzheng.core import audit, idcard, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
@@ -45,10 +46,6 @@ from .permissions import (
 from .selectors import get_case, get_record, quarter_of
 
 MAX_AGE = 18  # the register holds minors
-
-
-def _by_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _forbid(user, message: str):
@@ -203,7 +200,7 @@ def register_child(*, user, data: dict, person_id: int | None = None, id_number:
         **fields,
     )
     if record.officer_id and not record.officer_name:
-        record.officer_name = _by_name(user)
+        record.officer_name = actor_name(user)
     try:
         with transaction.atomic():
             record.save()
@@ -347,7 +344,7 @@ def report_child(
         region=region,
         reported_by=user,
         reporter_kind=_reporter_kind(user, reporter_kind),
-        reporter_name=_by_name(user),
+        reporter_name=actor_name(user),
         reporter_phone=(reporter_phone or user.phone or "").strip(),
         what_happened=what,
         urgency=urgency,
@@ -369,7 +366,7 @@ def _event(case, *, user, action: str, label: str, before: str, note: str = "", 
         from_stage=before,
         to_stage=case.stage,
         by=user,
-        by_name=_by_name(user),
+        by_name=actor_name(user),
         at=at or timezone.now(),
         note=note,
     )

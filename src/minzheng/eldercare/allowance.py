@@ -35,6 +35,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minzheng.accounts.models import actor_name
 from minzheng.assistance.selectors import StandardsTable, standards_table
 from minzheng.core import audit
 from minzheng.core.bulk import insert_rows
@@ -596,7 +597,7 @@ def _write_confirmation(
     now = timezone.now()
     db_now, db_on = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(on)
     by_id = user.pk if getattr(user, "pk", None) else None
-    by_name = (user.get_full_name() or user.get_username()) if user is not None else "system"
+    by_name = actor_name(user, nobody="system")
     tables = _tables()
     with connection.cursor() as cursor:
         _temp_table(cursor, "eldercare_confirm", _CONFIRM_COLUMNS, confirm_rows)

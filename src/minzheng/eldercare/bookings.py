@@ -35,7 +35,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minzheng.accounts.models import Role
+from minzheng.accounts.models import Role, actor_name
 from minzheng.assistance.selectors import standards_in_force
 from minzheng.core import audit, sheets
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
@@ -64,10 +64,6 @@ SUBSIDY = "home_care_subsidy"
 OPEN = (Booking.Status.REQUESTED, Booking.Status.ACCEPTED, Booking.Status.DISPATCHED)
 MAX_DAYS_AHEAD = 60
 ASSISTED_PROGRAMMES = ("dibao_urban", "dibao_rural", "tekun")
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else "system"
 
 
 def _reason(text, field: str = "reason") -> str:
@@ -175,7 +171,7 @@ def _event(
         to_status=booking.status,
         note=note[:500],
         by=user if getattr(user, "pk", None) else None,
-        by_name=_name(user),
+        by_name=actor_name(user, nobody="system"),
         at=at or timezone.now(),
     )
     audit.record(
@@ -282,7 +278,7 @@ def create_booking(
         to_status=booking.status,
         note=booking.get_channel_display(),
         by=user,
-        by_name=_name(user),
+        by_name=actor_name(user, nobody="system"),
         at=now,
     )
     # Last, so the audit chain's lock is held only from here to the commit.
@@ -601,7 +597,7 @@ def review_booking(*, user, booking: Booking, release: bool, note: str) -> Booki
         to_status=booking.status,
         note=f"{booking.get_review_display()}：{note}",
         by=user,
-        by_name=_name(user),
+        by_name=actor_name(user, nobody="system"),
         at=timezone.now(),
     )
     audit.record(
@@ -767,7 +763,7 @@ def file_complaint(*, user, booking: Booking, text: str) -> Complaint:
         to_status=booking.status,
         note=text,
         by=user,
-        by_name=_name(user),
+        by_name=actor_name(user, nobody="system"),
         at=timezone.now(),
     )
     audit.record_created(complaint, object_repr=booking.number)
@@ -832,7 +828,7 @@ def resolve_complaint(*, user, complaint: Complaint, upheld: bool, resolution: s
             to_status=booking.status,
             note=f"{complaint.get_status_display()}：{resolution}",
             by=user,
-            by_name=_name(user),
+            by_name=actor_name(user, nobody="system"),
             at=timezone.now(),
         )
     return complaint

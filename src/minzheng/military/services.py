@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minzheng.accounts.models import actor_name
 from minzheng.core import audit, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.roles import Role
@@ -49,10 +50,6 @@ from .permissions import (
 from .selectors import get_appeal, get_cadre, get_enrolment
 
 # ---------------------------------------------------------------- helpers
-
-
-def _by_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _forbid(message: str):
@@ -133,7 +130,7 @@ def apply_enrolment(
         year=year,
         applied_on=validators.past_date(on, "on"),
         applied_by=user,
-        applied_by_name=_by_name(user),
+        applied_by_name=actor_name(user),
         application=application,
     )
     try:
@@ -184,7 +181,7 @@ def review_enrolment(
     row.evidence = evidence
     row.reviewed_on = validators.past_date(on, "on", not_before=row.applied_on)
     row.reviewed_by = user
-    row.reviewed_by_name = _by_name(user)
+    row.reviewed_by_name = actor_name(user)
     row.save()
     audit.record(
         "update", obj=row, before=before, after=audit.snapshot(row), note=_("双拥创建审核")
@@ -360,7 +357,11 @@ def log_service(
     if errors:
         raise ServiceError(errors)
     row = CadreService.objects.create(
-        cadre=cadre, kind=kind, on=validators.past_date(on, "on"), note=note, by_name=_by_name(user)
+        cadre=cadre,
+        kind=kind,
+        on=validators.past_date(on, "on"),
+        note=note,
+        by_name=actor_name(user),
     )
     audit.record_created(row, note=_("军休服务记录"))
     return row
@@ -421,7 +422,7 @@ def _event(appeal, *, user, action: str, label: str, before: str, note: str = ""
         from_stage=before,
         to_stage=appeal.stage,
         by=user,
-        by_name=_by_name(user),
+        by_name=actor_name(user),
         at=timezone.now(),
         note=note,
     )
@@ -517,7 +518,7 @@ def file_appeal(
         content=text,
         received_on=received,
         filed_by=user,
-        filed_by_name=_by_name(user),
+        filed_by_name=actor_name(user),
         accept_due_on=deadlines.accept_due(received),
         report_due_on=deadlines.report_due(received),
     )

@@ -18,6 +18,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minzheng.accounts.models import actor_name
 from minzheng.assistance.params import PROGRAMME_BY_CODE
 from minzheng.assistance.selectors import all_standards_in_force
 from minzheng.core import audit
@@ -38,12 +39,6 @@ WORKING_AGE = (16, 59)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _by_name(user) -> str:
-    if user is None:
-        return "system"
-    return user.get_full_name() or user.get_username()
 
 
 def _guard_write(user, entitlement: Entitlement) -> None:
@@ -112,7 +107,7 @@ def _record_change(
         standard=standard,
         snapshot=audit.jsonable(snapshot) if snapshot is not None else None,
         by=user if getattr(user, "pk", None) else None,
-        by_name=_by_name(user),
+        by_name=actor_name(user, nobody="system"),
         at=timezone.now(),
     )
 
@@ -219,7 +214,7 @@ def open_person_entitlement(*, user, note: str, duplicate_error: dict, **fields)
         reason=note,
         snapshot={"basis": entitlement.basis, "standards": entitlement.standards},
         by=user,
-        by_name=_by_name(user),
+        by_name=actor_name(user, nobody="system"),
         at=timezone.now(),
     )
     audit.record_created(entitlement, note=note)

@@ -13,6 +13,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from minzheng.accounts.models import actor_name
 from minzheng.api.schemas import ErrorOut
 from minzheng.core.apitypes import Date, Id, choice
 from minzheng.core.pagination import Listing, paginated
@@ -198,10 +199,6 @@ def recipient_out(request, r: Recipient) -> dict:
     }
 
 
-def _who(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def change_out(c: RecipientChange) -> dict:
     return {
         "id": c.pk,
@@ -214,9 +211,9 @@ def change_out(c: RecipientChange) -> dict:
         "reason": c.reason,
         "status": c.status,
         "status_label": c.get_status_display(),
-        "requested_by": _who(c.requested_by),
+        "requested_by": actor_name(c.requested_by),
         "requested_at": c.requested_at,
-        "decided_by": _who(c.decided_by),
+        "decided_by": actor_name(c.decided_by),
         "decided_at": c.decided_at,
         "decision_note": c.decision_note,
     }

@@ -30,6 +30,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minzheng.accounts.models import actor_name
 from minzheng.assistance.params import SPECIALCARE_GRADES
 from minzheng.assistance.selectors import all_standards_in_force, standards_table
 from minzheng.core import audit
@@ -131,12 +132,6 @@ def live_pension(recipient_id: int) -> Pension | None:
         .select_related("entitlement")
         .first()
     )
-
-
-def _user_name(user) -> str:
-    if user is None:
-        return "system"
-    return user.get_full_name() or user.get_username()
 
 
 def _check_due(recipient: Recipient) -> str:
@@ -323,7 +318,7 @@ def confirm_all_due(
                     reason=note,
                     snapshot={"basis": e.basis},
                     by=user,
-                    by_name=_user_name(user),
+                    by_name=actor_name(user, nobody="system"),
                     at=now,
                 )
                 for e in entitlements

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from minzheng.accounts.models import actor_name
 from minzheng.core import sheets
 from minzheng.core.errors import ServiceError
 
@@ -383,7 +384,7 @@ def export_dashboard_xlsx(board) -> bytes:
                 case.get_reason_display(),
                 case.opened_on,
                 case.deadline,
-                case.owner.get_full_name() or case.owner.get_username() if case.owner else "",
+                actor_name(case.owner),
                 case.get_status_display(),
             ],
         )

@@ -14,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from minzheng.accounts.models import actor_name
 from minzheng.core.pdf import cjk_font
 
 FONT = "STSong-Light"  # replaced by the embedded font once registered (_register_font)
@@ -238,7 +239,7 @@ def dashboard_pdf(board, *, generated_by: str = "") -> bytes:
             [_("督办事项"), _("责任单位"), _("原因"), _("挂牌日期"), _("整改期限"), _("责任人")]
         ]
         for case in board.cases:
-            owner = (case.owner.get_full_name() or case.owner.get_username()) if case.owner else "—"
+            owner = actor_name(case.owner, nobody="—")
             case_rows.append(
                 [
                     Paragraph(case.title, s["cell"]),

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from minzheng.accounts.models import actor_name
 from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope, scope_paths
@@ -206,7 +207,7 @@ def dashboard_pdf(request):
     if board is None:
         raise NotFoundOrOutOfScope()
     user = request.user
-    body = pdf.dashboard_pdf(board, generated_by=user.get_full_name() or user.get_username())
+    body = pdf.dashboard_pdf(board, generated_by=actor_name(user))
     audit.record(
         "export",
         object_type="targets.dashboard",

@@ -15,6 +15,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from minzheng.accounts.models import actor_name
 from minzheng.cases.models import Case
 from minzheng.cases.selectors import cases_for
 from minzheng.core.apitypes import Date, Id, choice
@@ -213,9 +214,7 @@ def finding_out(finding: Finding) -> dict:
         "first_run": finding.first_run_id,
         "last_run": finding.last_run_id,
         "note": finding.note,
-        "status_by": (finding.status_by.get_full_name() or finding.status_by.get_username())
-        if finding.status_by
-        else "",
+        "status_by": actor_name(finding.status_by),
         "status_at": finding.status_at,
     }
 

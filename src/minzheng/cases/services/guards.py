@@ -9,7 +9,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from minzheng.accounts.models import Role
+from minzheng.accounts.models import Role, actor_name
 from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 
@@ -138,7 +138,7 @@ def _event(
         from_state=from_state,
         to_state=case.state,
         by=user,
-        by_name=(user.get_full_name() or user.get_username()) if user else "",
+        by_name=actor_name(user),
         on=on,
         note=note,
         data=audit.jsonable(data or {}),

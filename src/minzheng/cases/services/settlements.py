@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from minzheng.accounts.models import Role
+from minzheng.accounts.models import Role, actor_name
 from minzheng.core import audit, crypto, idcard, sheets
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.models import AuditEvent
@@ -332,7 +332,7 @@ def load_settlement_file(*, user, data: bytes, name: str = "") -> LoadReport:
     by_case: dict[int, list[str]] = {}
     for bill in bills:
         by_case.setdefault(bill.case.pk, []).append(bill.settlement_number)
-    by_name = (user.get_full_name() or user.get_username()) if user else ""
+    by_name = actor_name(user)
     CaseEvent.objects.bulk_create(
         CaseEvent(
             case_id=case_id,
