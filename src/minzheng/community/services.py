@@ -244,6 +244,17 @@ def _post(award: PointsAward) -> None:
 # ---------------------------------------------------------------- awards
 
 
+def _award_snapshot(award: PointsAward) -> dict:
+    """The award's snapshot with the photo as its stored name (a file is not JSON)."""
+    data = {
+        f.attname: f.value_from_object(award)
+        for f in award._meta.concrete_fields
+        if f.name != "photo"
+    }
+    data["photo"] = award.photo.name or ""
+    return audit.jsonable(data)
+
+
 def _photo(upload, errors: dict) -> tuple[bytes, str] | None:
     if upload is None:
         return None
@@ -335,7 +346,7 @@ def award_points(
         award.photo_extension = extension
         award.photo.save("photo", ContentFile(content), save=False)
     award.save()
-    audit.record_created(award, note=_("积分登记"))
+    audit.record("create", obj=award, after=_award_snapshot(award), note=_("积分登记"))
     if not pending:
         _post(award)
     return award
@@ -355,7 +366,7 @@ def decide_award(
     note = validators.required_text(
         note, "note", _("不予确认时请填写理由"), max_length=500, required=not approve
     )
-    before = audit.snapshot(row)
+    before = _award_snapshot(row)
     row.status = AwardStatus.EFFECTIVE if approve else AwardStatus.REJECTED
     row.decided_on = validators.past_date(on, "on", not_before=row.awarded_on)
     row.decided_by_name = _by_name(user)
@@ -365,7 +376,7 @@ def decide_award(
         "update",
         obj=row,
         before=before,
-        after=audit.snapshot(row),
+        after=_award_snapshot(row),
         note=_("乡镇确认积分") if approve else _("乡镇不予确认积分"),
     )
     if approve:
@@ -398,7 +409,7 @@ def reverse_award(*, user, award: PointsAward, reason: str, on=None) -> PointsAw
         awarded_by_name=_by_name(user),
     )
     reversal.save()
-    audit.record_created(reversal, note=_("积分冲正"))
+    audit.record("create", obj=reversal, after=_award_snapshot(reversal), note=_("积分冲正"))
     _post(reversal)
     return reversal
 

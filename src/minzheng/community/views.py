@@ -562,7 +562,11 @@ def register_widget_context(user):
         return None
     year = timezone.localdate().year
     sites = selectors.sites_for(user).filter(status="designated")
-    ready = sum(1 for s in sites.only("checklist") if all(s.checklist.values()) and s.checklist)
+    ready = sum(
+        1
+        for s in sites.select_related(None).only("checklist")
+        if all(s.checklist.values()) and s.checklist
+    )
     difficult = selectors.difficult_for(user).filter(status="listed")
     tasks = selectors.tasks_for(user, year=year)
     return {
