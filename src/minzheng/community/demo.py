@@ -130,7 +130,13 @@ def _points(today: dt.date) -> int:
             .order_by("id")
             .values_list("id", flat=True)[:40]
         )
-        if resident and v == villages[0] and resident not in people:
+        if (
+            resident
+            and resident not in people
+            and Person.objects.filter(
+                Q(hukou_region=v) | Q(residence_region=v), pk=resident
+            ).exists()
+        ):
             people.append(resident)
         # Rules whose yearly cap no demo person can pass with at most 8 awards.
         ordinary = [
