@@ -904,18 +904,23 @@ _count(
     "rural_community_demo_villages",
     _("农村社区建设示范点（行政村）"),
     _("个"),
-    _("当年建成农村社区建设示范点的行政村数。"),
+    _("当年经县级验收合格的农村社区建设示范点（行政村）数。"),
     G_COMMUNITY,
 )
 _count(
     "difficult_villages_remediated",
     _("完成治理的村务公开和民主管理“难点村”"),
     _("个"),
-    _("当年完成治理任务的“难点村”数。"),
+    _("当年整改任务全部完成并经县级验收销号的“难点村”数。"),
     G_COMMUNITY,
 )
 _milestone(
-    "standard_community_annual_task", _("完成标准化社区建设三年行动计划年度任务"), G_COMMUNITY
+    "standard_community_annual_task",
+    _("完成标准化社区建设三年行动计划年度任务"),
+    G_COMMUNITY,
+    definition=_(
+        "当年到指定日期应完成的标准化社区建设年度任务全部完成记为 1，否则记为 0；没有到期任务的地区不计。"
+    ),
 )
 
 # 6、社会组织
