@@ -331,9 +331,7 @@ def _linkage(w, community, accept_on=None, passed=True, user="dongbao_approver")
     m = services.add_milestone(user=w[user], project=p, title="评估", due_on=D(2016, 3, 1))
     services.complete_milestone(user=w[user], milestone_id=m.pk, on=D(2016, 3, 1))
     if accept_on:
-        p = services.accept_project(
-            user=w[user], project=p, passed=passed, note="x", on=accept_on
-        )
+        p = services.accept_project(user=w[user], project=p, passed=passed, note="x", on=accept_on)
     return p
 
 
