@@ -231,7 +231,7 @@ def _purchased(today, city, counties, by_county, workers) -> int:
     rows = []
     for k in range(10):
         county = counties[k % len(counties)]
-        purchaser = city if k % 5 == 0 else county
+        purchaser = city if k % 5 == 4 else county
         org = by_county[county.pk][_draw(f"pp-{k}", len(by_county[county.pk]))]
         topic, service = SERVICES[k % len(SERVICES)]
         accepted = k < 4
