@@ -577,9 +577,12 @@ def registry_widget_context(user):
         return None
     today = timezone.localdate()
     year = today.year - 1
+    # Only the applications of the user's own level: the city section decides the city's.
+    level = "city" if user.role == "city_section" else "county"
+    pending = selectors.pending_applications(user).filter(registry__level=level)
     return {
-        "pending": selectors.pending_applications(user).count(),
-        "pending_rows": list(selectors.pending_applications(user).order_by("due_on")[:5]),
+        "pending": pending.count(),
+        "pending_rows": list(pending.order_by("due_on")[:5]),
         "requests": selectors.pending_requests(user).count(),
         "reports": selectors.reports_for(user, year=year, pending=True).count(),
         "complaints": selectors.complaints_for(user).exclude(status=ComplaintStatus.CLOSED).count(),
