@@ -92,6 +92,13 @@ class ChangeForm(forms.Form):
     )
     name = forms.CharField(label=_("新名称"), max_length=100, required=False)
     address = forms.CharField(label=_("新住所"), max_length=200, required=False)
+    legal_name = forms.CharField(label=_("新法定代表人姓名"), max_length=64, required=False)
+    legal_id_number = forms.CharField(
+        label=_("新法定代表人身份证号码"),
+        max_length=18,
+        required=False,
+        help_text=_("须与户籍登记一致"),
+    )
     capital_yuan = forms.IntegerField(label=_("新注册资金（元）"), min_value=0, required=False)
     purpose = forms.CharField(label=_("新宗旨和业务范围"), max_length=2000, required=False)
     reason = forms.CharField(

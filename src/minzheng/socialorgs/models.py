@@ -67,6 +67,11 @@ def _articles_path(instance, filename):
     )
 
 
+def bureau_name(region) -> str:
+    """The registry as a page names it: the civil-affairs bureau of its region."""
+    return _("%(name)s民政局") % {"name": region.name} if region is not None else ""
+
+
 class Organisation(models.Model):
     name = models.CharField(_("名称"), max_length=100, db_index=True)
     kind = models.CharField(_("组织类型"), max_length=16, choices=OrganisationKind.choices)
@@ -136,6 +141,10 @@ class Organisation(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.region.code if self.region_id else ""
+
+    @property
+    def registry_label(self) -> str:
+        return bureau_name(self.registry)
 
 
 class OrganisationAccount(models.Model):
@@ -215,6 +224,31 @@ class OrganisationRequest(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.organisation.audit_region_code
+
+    def change_rows(self) -> list[tuple[str, str]]:
+        """The requested changes as a page shows them: the field's label and the new value (a
+        region or person by name, the capital in yuan)."""
+        from minzheng.core.money import yuan_str
+        from minzheng.people.models import Person
+        from minzheng.regions.models import Region
+
+        rows = []
+        for key, value in self.changes.items():
+            if key not in CHANGE_FIELDS:
+                continue
+            if key == "region":
+                value = Region.objects.filter(code=value).values_list("name", flat=True).first()
+            elif key == "legal_representative":
+                value = Person.objects.filter(pk=value).values_list("name", flat=True).first()
+            elif key == "capital_fen":
+                key, value = "capital", _("%(y)s 元") % {"y": yuan_str(value)}
+            label = (
+                _("注册资金")
+                if key == "capital"
+                else Organisation._meta.get_field(key).verbose_name
+            )
+            rows.append((str(label), str(value or "—")))
+        return rows
 
 
 # ---------------------------------------------------------------- annual reports
@@ -440,6 +474,10 @@ class Complaint(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.registry.code if self.registry_id else ""
+
+    @property
+    def registry_label(self) -> str:
+        return bureau_name(self.registry)
 
 
 # ---------------------------------------------------------------- online sign-up

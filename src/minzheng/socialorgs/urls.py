@@ -8,6 +8,7 @@ urlpatterns = [
     path("organisations/", views.org_list, name="org_list"),
     path("organisations/<int:pk>/", views.org_detail, name="org_detail"),
     path("organisations/<int:pk>/certificate/", views.certificate, name="certificate"),
+    path("organisations/<int:pk>/articles/", views.articles, name="articles"),
     path("organisations/<int:pk>/<str:action>/", views.org_action, name="org_action"),
     path("apply/", views.apply, name="apply"),
     path("mine/", views.mine, name="mine"),

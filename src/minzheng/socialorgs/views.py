@@ -6,7 +6,7 @@ workbench cards."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from .models import (
     Conclusion,
     OrganisationStatus,
     RequestKind,
+    bureau_name,
 )
 from .permissions import (
     is_organisation,
@@ -44,7 +45,7 @@ def _registries(user=None):
     qs = Region.objects.filter(level__in=["city", "county"], kind="statutory").order_by("code")
     if user is not None and not is_organisation(user):
         qs = [r for r in qs if _in_scope(user, r)]
-    return [(r.code, f"{r.name}民政局") for r in qs]
+    return [(r.code, bureau_name(r)) for r in qs]
 
 
 def _in_scope(user, region) -> bool:
@@ -155,7 +156,11 @@ def org_action(request, pk: int, action: str):
     target = request.POST.get("target", "")
     try:
         if action == "approve":
-            services.approve_registration(user=user, organisation=org)
+            org = services.approve_registration(user=user, organisation=org)
+            messages.success(
+                request, _("已准予登记，统一社会信用代码 %(c)s") % {"c": org.credit_code}
+            )
+            return redirect("socialorgs:org_detail", org.pk)
         elif action == "decide_approve":
             row = selectors.get_request(user, int(target or 0))
             services.decide_request(user=user, request=row, approve=True)
@@ -222,6 +227,18 @@ def certificate(request, pk: int):
         raise Http404() from None
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{org.credit_code}.pdf"'
+    return response
+
+
+@any_page
+def articles(request, pk: int):
+    """The articles filed with the application, for the registry that reviews them and for the
+    organisation itself (scope as for the organisation's page)."""
+    org = selectors.get_organisation(request.user, pk)
+    if not org.articles:
+        raise Http404()
+    response = FileResponse(org.articles.open("rb"), as_attachment=True)
+    response["Content-Disposition"] = f'attachment; filename="articles-{org.pk}{org.articles_ext}"'
     return response
 
 
@@ -381,6 +398,8 @@ def mine_action(request, action: str):
                         for k, v in (
                             ("name", d["name"]),
                             ("address", d["address"]),
+                            ("legal_representative", d["legal_id_number"]),
+                            ("legal_name", d["legal_name"]),
                             ("purpose", d["purpose"]),
                             (
                                 "capital_fen",
@@ -393,11 +412,21 @@ def mine_action(request, action: str):
                     user=user, organisation=org, kind=d["kind"], changes=changes, reason=d["reason"]
                 )
         except ServiceError as exc:
-            apply_service_error(form, exc, {"capital_fen": "capital_yuan", "changes": None})
+            apply_service_error(
+                form,
+                exc,
+                {
+                    "capital_fen": "capital_yuan",
+                    "legal_representative": "legal_id_number",
+                    "changes": None,
+                },
+            )
             if not form.errors:
                 form.add_error(None, _errors_text(exc))
         else:
-            messages.success(request, _("已提交"))
+            messages.success(
+                request, _("年度报告已报送") if action == "report" else _("申请已提交")
+            )
             return redirect("socialorgs:mine")
     return render(
         request, "socialorgs/mine.html", _mine_context(request, {action: form}), status=422
@@ -432,7 +461,7 @@ def signup_activate(request):
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="minzheng.accounts.backends.PlatformBackend")
             messages.success(request, _("账号已开通，请填写社会组织登记申请"))
             return redirect("socialorgs:apply")
     return render(
