@@ -411,6 +411,48 @@ def test_change_request_approved(so, client):
     assert org.name == "东宝区园艺商会" and org.capital_fen == 50_000_00
 
 
+def test_legal_representative_changed_through_the_html_form(so, client):
+    """The organisation asks on its page to change its legal representative: an ID number and
+    name that do not match the population registry are refused next to the field; the right
+    pair files the request, the registry sees it by label and name, and approval applies it."""
+    from minzheng.accounts.models import Role, User
+    from minzheng.socialorgs.models import OrganisationAccount, OrganisationRequest
+    from tests.conftest import make_id
+
+    org = _org(
+        so["longquan"],
+        so["dongbao"],
+        "东宝区花卉商会",
+        registered=D(2014, 1, 1),
+        legal_representative=so["zhang"],
+    )
+    user = User.objects.create_user("huahui", password=PASSWORD, role=Role.ORGANISATION)
+    OrganisationAccount.objects.create(user=user, organisation=org, person=so["zhang"])
+    client.force_login(user)
+    form = {"change-kind": "change", "change-reason": "换届", "change-legal_name": "李梅"}
+    r = client.post(
+        "/socialorgs/mine/change/",
+        {**form, "change-legal_id_number": make_id("420802", "19820202", 23)},
+    )
+    assert r.status_code == 422
+    assert "人口库中没有与该身份证号码和姓名一致的在世人员" in r.content.decode()
+    assert not OrganisationRequest.objects.exists()
+    r = client.post(
+        "/socialorgs/mine/change/",
+        {**form, "change-legal_id_number": make_id("420802", "19820202", 22)},
+    )
+    assert r.status_code == 302
+    row = OrganisationRequest.objects.get()
+    assert row.changes == {"legal_representative": so["li"].pk}
+    client.force_login(so["dongbao_approver"])
+    page = client.get(f"/socialorgs/organisations/{org.pk}/").content.decode()
+    assert "法定代表人：李梅" in page and "legal_representative" not in page
+    r = client.post(f"/socialorgs/organisations/{org.pk}/decide_approve/", {"target": str(row.pk)})
+    assert r.status_code == 302
+    org.refresh_from_db()
+    assert org.legal_representative_id == so["li"].pk
+
+
 # ---------------------------------------------------------------- complaints
 
 
