@@ -71,7 +71,10 @@ def snapshot(instance: models.Model) -> dict:
     for model_field in instance._meta.concrete_fields:
         if model_field.name.endswith(_SECRET_SUFFIXES) or model_field.name == "password":
             continue
-        data[model_field.attname] = model_field.value_from_object(instance)
+        value = model_field.value_from_object(instance)
+        if isinstance(model_field, models.FileField):
+            value = value.name or ""  # the stored name, never the file
+        data[model_field.attname] = value
     return jsonable(data)
 
 

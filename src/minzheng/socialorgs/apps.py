@@ -6,3 +6,24 @@ class SocialOrgsConfig(AppConfig):
     name = "minzheng.socialorgs"
     label = "socialorgs"
     verbose_name = _("社会组织")
+
+    def ready(self):
+        from minzheng.web import nav, widgets
+
+        from .permissions import is_organisation, may_read
+        from .views import organisation_widget_context, registry_widget_context
+
+        nav.register(
+            _("社会组织"), "socialorgs:index", prefix="/socialorgs/", order=52, visible=may_read
+        )
+        nav.register(
+            _("本组织"),
+            "socialorgs:mine",
+            prefix="/socialorgs/mine/",
+            order=52,
+            visible=is_organisation,
+        )
+        widgets.register("socialorgs/_registry_widget.html", registry_widget_context, order=35)
+        widgets.register(
+            "socialorgs/_organisation_widget.html", organisation_widget_context, order=5
+        )

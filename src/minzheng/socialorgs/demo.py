@@ -26,6 +26,8 @@ from minzheng.core.models import AuditEvent
 from minzheng.people.models import Person
 from minzheng.regions.models import Region
 
+from . import rules
+from .demo_records import seed_demo_records
 from .models import (
     DIRECT_REGISTRATION_FIELDS,
     Channel,
@@ -76,6 +78,7 @@ def seed_demo_organisations(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     if Organisation.objects.exists():
         _bind_account()
+        seed_demo_records(today=today)
         return 0
     city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
     counties = list(
@@ -104,6 +107,8 @@ def seed_demo_organisations(*, today: dt.date | None = None) -> int:
             townships[county.pk][0] if i == 0 else rng.choice(townships[county.pk] or [county])
         )
         registered = _registered_on(rng, i, today)
+        if i == 0:  # the demo account's organisation has reports and ratings behind it
+            registered = dt.date(today.year - 6, 6, 18)
         online = registered.year >= 2015 and (i == 0 or rng.random() < 0.8)
         ended = registered.year < today.year - 2 and rng.random() < 0.04
         candidates = people[county.pk]
@@ -148,6 +153,7 @@ def seed_demo_organisations(*, today: dt.date | None = None) -> int:
             note="演示数据：社会组织登记名录",
         )
     _bind_account()
+    seed_demo_records(today=today)
     return len(rows)
 
 
@@ -158,7 +164,9 @@ def _bind_account() -> None:
         return
     if not OrganisationAccount.objects.filter(user=user).exists():
         with transaction.atomic():
-            binding = OrganisationAccount.objects.create(user=user, organisation=organisation)
+            binding = OrganisationAccount.objects.create(
+                user=user, organisation=organisation, person=organisation.legal_representative
+            )
             audit.record_created(binding, region_code=organisation.region.code)
 
 
@@ -205,18 +213,5 @@ def _purpose(field: str) -> str:
 
 
 def _credit_code(i: int, kind: str) -> str:
-    """A well-formed 18-character unified social credit code of a civil-affairs registration
-    (department code 5; category 1 social group, 2 service organisation, 3 foundation), with the
-    GB 32100 check character."""
-    category = {"social_group": "1", "service_org": "2", "foundation": "3"}[kind]
-    body = f"5{category}420800{i + 1:09d}"
-    return body + _check_character(body)
-
-
-_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-
-
-def _check_character(body: str) -> str:
-    total = sum(_ALPHABET.index(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
-    return _ALPHABET[(31 - total % 31) % 31]
+    """A well-formed 18-character unified social credit code (rules.credit_code)."""
+    return rules.credit_code(kind=kind, registry_code="420800", serial=i + 1)
