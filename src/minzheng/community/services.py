@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minzheng.accounts.models import actor_name
 from minzheng.core import audit, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
@@ -56,10 +57,6 @@ CONFIRM_THRESHOLD = 20
 MAX_POINTS = 1000
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".png"}
-
-
-def _by_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _forbid(message: str):
@@ -136,7 +133,7 @@ def create_rule(
         points=points,
         yearly_cap=yearly_cap,
         valid_from=valid_from,
-        created_by_name=_by_name(user),
+        created_by_name=actor_name(user),
     )
     rule.origin = rule
     rule.save(update_fields=["origin"])
@@ -182,7 +179,7 @@ def revise_rule(
         points=points,
         yearly_cap=yearly_cap,
         valid_from=valid_from,
-        created_by_name=_by_name(user),
+        created_by_name=actor_name(user),
     )
     audit.record_created(new, note=_("积分规则修订"))
     return new
@@ -338,7 +335,7 @@ def award_points(
         note=note,
         status=AwardStatus.PENDING if pending else AwardStatus.EFFECTIVE,
         awarded_by=user,
-        awarded_by_name=_by_name(user),
+        awarded_by_name=actor_name(user),
     )
     if photo_data:
         content, extension = photo_data
@@ -369,7 +366,7 @@ def decide_award(
     before = _award_snapshot(row)
     row.status = AwardStatus.EFFECTIVE if approve else AwardStatus.REJECTED
     row.decided_on = validators.past_date(on, "on", not_before=row.awarded_on)
-    row.decided_by_name = _by_name(user)
+    row.decided_by_name = actor_name(user)
     row.decision_note = note
     row.save()
     audit.record(
@@ -406,7 +403,7 @@ def reverse_award(*, user, award: PointsAward, reason: str, on=None) -> PointsAw
         status=AwardStatus.EFFECTIVE,
         reverses=row,
         awarded_by=user,
-        awarded_by_name=_by_name(user),
+        awarded_by_name=actor_name(user),
     )
     reversal.save()
     audit.record("create", obj=reversal, after=_award_snapshot(reversal), note=_("积分冲正"))
@@ -539,9 +536,9 @@ def redeem(
         status=RedemptionStatus.HANDED_OVER if hand_over else RedemptionStatus.RESERVED,
         requested_online=is_resident(user),
         created_on=today,
-        created_by_name=_by_name(user),
+        created_by_name=actor_name(user),
         handed_over_on=today if hand_over else None,
-        closed_by_name=_by_name(user) if hand_over else "",
+        closed_by_name=actor_name(user) if hand_over else "",
     )
     audit.record_created(row, note=_("积分兑换"))
     return row
@@ -557,7 +554,7 @@ def hand_over(*, user, redemption: Redemption) -> Redemption:
     before = audit.snapshot(row)
     row.status = RedemptionStatus.HANDED_OVER
     row.handed_over_on = timezone.localdate()
-    row.closed_by_name = _by_name(user)
+    row.closed_by_name = actor_name(user)
     row.save()
     audit.record(
         "update", obj=row, before=before, after=audit.snapshot(row), note=_("兑换物品已领取")
@@ -595,7 +592,7 @@ def cancel_redemption(*, user, redemption: Redemption) -> Redemption:
     )
     before = audit.snapshot(row)
     row.status = RedemptionStatus.CANCELLED
-    row.closed_by_name = _by_name(user)
+    row.closed_by_name = actor_name(user)
     row.save()
     audit.record("update", obj=row, before=before, after=audit.snapshot(row), note=_("取消兑换"))
     return row
@@ -685,7 +682,7 @@ def accept_site(*, user, site: DemoSite, passed: bool, note: str = "", on=None) 
     before = audit.snapshot(row)
     row.status = SiteStatus.ACCEPTED if passed else SiteStatus.FAILED
     row.accepted_on = validators.past_date(on, "on", not_before=row.designated_on)
-    row.accepted_by_name = _by_name(user)
+    row.accepted_by_name = actor_name(user)
     row.acceptance_note = note
     row.save()
     audit.record("update", obj=row, before=before, after=audit.snapshot(row), note=_("示范点验收"))
@@ -763,7 +760,7 @@ def accept_difficult(
     before = audit.snapshot(row)
     row.status = DifficultStatus.REMEDIATED
     row.accepted_on = validators.past_date(on, "on", not_before=max(t.done_on for t in tasks))
-    row.accepted_by_name = _by_name(user)
+    row.accepted_by_name = actor_name(user)
     row.acceptance_note = validators.required_text(note, "note", "", max_length=500, required=False)
     row.save()
     audit.record(

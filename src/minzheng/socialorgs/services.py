@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.accounts import registration
-from minzheng.accounts.models import Role, User
+from minzheng.accounts.models import Role, User, actor_name
 from minzheng.accounts.services import password_errors
 from minzheng.core import audit, crypto, idcard, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
@@ -58,10 +58,6 @@ log = logging.getLogger(__name__)
 
 ARTICLE_EXTENSIONS = (".pdf", ".doc", ".docx", ".ofd", ".jpg", ".png")
 MAX_ARTICLES_BYTES = 20 * 1024 * 1024
-
-
-def _by_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _raise(errors: dict):
@@ -425,7 +421,7 @@ def approve_registration(*, user, organisation, on: dt.date | None = None) -> Or
         org.credit_code = rules.credit_code(
             kind=org.kind, registry_code=org.registry.code, serial=100_000_000 + org.pk
         )
-        org.decided_by_name = _by_name(user)
+        org.decided_by_name = actor_name(user)
         org.save()
     return org
 
@@ -442,7 +438,7 @@ def refuse_registration(*, user, organisation, reason: str) -> Organisation:
     with audit.audited(org, note=_("不予登记")):
         org.status = OrganisationStatus.REFUSED
         org.refusal_reason = reason
-        org.decided_by_name = _by_name(user)
+        org.decided_by_name = actor_name(user)
         org.ended_on = timezone.localdate()
         org.save()
     return org
@@ -581,7 +577,7 @@ def decide_request(*, user, request, approve: bool, reason: str = "", on=None):
         row.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
         row.refusal_reason = "" if approve else reason
         row.decided_on = on
-        row.decided_by_name = _by_name(user)
+        row.decided_by_name = actor_name(user)
         row.save()
     if approve:
         with audit.audited(org, note=row.get_kind_display()):
@@ -682,7 +678,7 @@ def inspect_report(
         row.conclusion = conclusion
         row.remarks = remarks[:2000]
         row.inspected_on = validators.past_date(on, "on", not_before=row.filed_on)
-        row.inspected_by_name = _by_name(user)
+        row.inspected_by_name = actor_name(user)
         row.save()
     return row
 
@@ -727,7 +723,7 @@ def grade_rating(*, user, rating, score: int, on: dt.date | None = None) -> Rati
         row.grade = rules.grade_for(score, on)
         row.decided_on = on
         row.valid_until = rules.rating_valid_until(on)
-        row.decided_by_name = _by_name(user)
+        row.decided_by_name = actor_name(user)
         row.save()
     return row
 
@@ -773,7 +769,7 @@ def record_measure(
         findings=findings,
         amount_fen=amount_fen if kind == MeasureKind.FINE else None,
         until=until if kind == MeasureKind.SUSPENSION else None,
-        by_name=_by_name(user),
+        by_name=actor_name(user),
     )
     audit.record_created(row, note=row.get_kind_display())
     if kind == MeasureKind.REVOCATION:
@@ -798,7 +794,7 @@ def enter_list(*, user, organisation, list_kind: str, reason: str, on=None) -> L
         list=list_kind,
         entered_on=validators.past_date(on, "on"),
         reason=reason,
-        by_name=_by_name(user),
+        by_name=actor_name(user),
     )
     try:
         with transaction.atomic():
@@ -886,7 +882,7 @@ def file_complaint(
             errors["complainant_phone"] = [problem]
         complainant_phone = phone
     else:
-        complainant_name = user.get_full_name() or user.get_username()
+        complainant_name = actor_name(user)
         complainant_phone = user.phone or ""
     _raise(errors)
     if org is not None:
@@ -929,10 +925,10 @@ def note_complaint(*, user, complaint, note: str) -> Complaint:
     note = _text(note, "note", _("请填写调查情况"), 2000, errors)
     _raise(errors)
     with audit.audited(row, note=_("记录调查情况")):
-        stamp = f"{timezone.localdate():%Y-%m-%d} {_by_name(user)}：{note}"
+        stamp = f"{timezone.localdate():%Y-%m-%d} {actor_name(user)}：{note}"
         row.notes = (f"{row.notes}\n{stamp}" if row.notes else stamp)[-8000:]
         row.status = ComplaintStatus.INVESTIGATING
-        row.handled_by_name = _by_name(user)
+        row.handled_by_name = actor_name(user)
         row.save()
     return row
 
@@ -952,6 +948,6 @@ def reply_complaint(*, user, complaint, reply: str, on=None) -> Complaint:
         row.reply = reply
         row.closed_on = validators.past_date(on, "on", not_before=row.received_on)
         row.status = ComplaintStatus.CLOSED
-        row.handled_by_name = _by_name(user)
+        row.handled_by_name = actor_name(user)
         row.save()
     return row

@@ -306,7 +306,7 @@ def _linkage(today, counties, by_county, workers) -> int:
 
 
 def _venture(today, city, counties, orgs, by_county) -> dict:
-    from minzheng.accounts.models import User
+    from minzheng.accounts.models import User, actor_name
     from minzheng.socialorgs.models import OrganisationAccount
 
     reviewers = list(
@@ -386,7 +386,7 @@ def _venture(today, city, counties, orgs, by_county) -> dict:
                     VentureReview(
                         application=a,
                         reviewer=user,
-                        reviewer_name=user.get_full_name() or user.username,
+                        reviewer_name=actor_name(user),
                         score=60 + _draw(f"score-{spec['year']}-{k}-{r}", 38),
                         comment="方案可行，目标明确",
                         scored_at=a.filed_at + dt.timedelta(days=30),

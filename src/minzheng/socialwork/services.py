@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minzheng.accounts.models import actor_name
 from minzheng.core import audit, validators
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.money import yuan_str
@@ -47,10 +48,6 @@ from .selectors import (
 
 FIRST_CERTIFICATE_YEAR = 2008  # the national examination was first held in 2008 [law]
 MAX_BUDGET_FEN = 10_000_000_000  # 1 亿元
-
-
-def _by_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _keeper(user):
@@ -185,7 +182,7 @@ def add_worker(*, user, id_number: str, on: dt.date | None = None, **data) -> So
     row = SocialWorker(
         person=person,
         entered_on=validators.past_date(on, "on"),
-        entered_by_name=_by_name(user),
+        entered_by_name=actor_name(user),
         **values,
     )
     try:
@@ -313,7 +310,7 @@ def create_project(
         ),
         starts_on=starts_on,
         ends_on=ends_on,
-        created_by_name=_by_name(user),
+        created_by_name=actor_name(user),
     )
     project.workers.set(workers)
     audit.record_created(
@@ -395,7 +392,7 @@ def accept_project(
         project.status = ProjectStatus.ACCEPTED if passed else ProjectStatus.FAILED
         project.accepted_on = on
         project.acceptance_note = note
-        project.accepted_by_name = _by_name(user)
+        project.accepted_by_name = actor_name(user)
         project.save()
     return project
 
@@ -425,7 +422,7 @@ def create_call(
     region_code: str = "",
 ) -> VentureCall:
     """A call by the keeper's city or county, with the staff accounts appointed to review."""
-    from minzheng.accounts.models import User
+    from minzheng.accounts.models import User, actor_name
 
     _keeper(user)
     errors = _Errors()
@@ -463,7 +460,7 @@ def create_call(
         opens_on=opens_on,
         closes_on=closes_on,
         categories=categories,
-        created_by_name=_by_name(user),
+        created_by_name=actor_name(user),
     )
     call.reviewers.set(reviewers)
     audit.record_created(
@@ -505,7 +502,7 @@ def apply(
         amount_fen=amount_fen,
         plan=plan,
         filed_at=timezone.now(),
-        filed_by_name=_by_name(user),
+        filed_by_name=actor_name(user),
     )
     try:
         with transaction.atomic():
@@ -534,7 +531,7 @@ def review(
     row = VentureReview(
         application=application,
         reviewer=user,
-        reviewer_name=_by_name(user),
+        reviewer_name=actor_name(user),
         score=score,
         comment=comment,
         scored_at=timezone.now(),
@@ -617,7 +614,7 @@ def award(
         starts_on=on,
         ends_on=dt.date(call.year, 12, 31) if dt.date(call.year, 12, 31) >= on else on,
         application=row,
-        created_by_name=_by_name(user),
+        created_by_name=actor_name(user),
     )
     audit.record_created(project, note=_("公益创投资助项目立项"))
     return row
@@ -654,7 +651,7 @@ def record_assembly(
         held_on=held_on,
         members_present=members_present,
         resolutions=resolutions,
-        recorded_by_name=_by_name(user),
+        recorded_by_name=actor_name(user),
     )
     audit.record_created(row, note=_("记录社会工作协会会员大会"))
     return row
