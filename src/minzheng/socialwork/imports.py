@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from minzheng.accounts.models import actor_name
 from minzheng.core import audit, crypto, idcard, sheets
 from minzheng.core.errors import ServiceError
 from minzheng.core.models import AuditEvent
@@ -22,7 +23,7 @@ from minzheng.regions.models import Region
 from .models import Level, SocialWorker
 from .permissions import may_keep
 from .selectors import registered_organisations, training_hours
-from .services import FIRST_CERTIFICATE_YEAR, _by_name, _keeper
+from .services import FIRST_CERTIFICATE_YEAR, _keeper
 
 COLUMNS = {
     "id_number": gettext_noop("身份证号码"),
@@ -168,7 +169,7 @@ def import_workers(*, user, data: bytes, name: str = "") -> dict:
                 region=region,
                 post=post,
                 entered_on=today,
-                entered_by_name=_by_name(user),
+                entered_by_name=actor_name(user),
             )
         )
     SocialWorker.objects.bulk_create(rows, batch_size=1000)
