@@ -114,7 +114,8 @@ def test_refusal_needs_a_reason_and_field_errors_are_named(api_client, users, re
     r = api_client.post(f"/api/v1/volunteers/volunteers/{vid}/decide", {"approve": False})
     assert r.status_code == 422 and "不予注册时请填写理由" in str(r.json())
     r = api_client.post(
-        f"/api/v1/volunteers/volunteers/{vid}/decide", {"approve": False, "reason": "联系电话无法接通"}
+        f"/api/v1/volunteers/volunteers/{vid}/decide",
+        {"approve": False, "reason": "联系电话无法接通"},
     )
     assert (r.json()["status"], r.json()["reason"], r.json()["number"]) == (
         "refused",
@@ -127,9 +128,7 @@ def test_refusal_needs_a_reason_and_field_errors_are_named(api_client, users, re
 
 def test_window_registration_by_id_number(api_client, users, people):
     api_client.login("dongbao_clerk")
-    r = api_client.post(
-        "/api/v1/volunteers/volunteers", FORM | {"id_number": "420802198001010000"}
-    )
+    r = api_client.post("/api/v1/volunteers/volunteers", FORM | {"id_number": "420802198001010000"})
     assert r.status_code == 422 and "身份证号码格式不正确" in str(r.json())
     r = api_client.post(
         "/api/v1/volunteers/volunteers", FORM | {"id_number": people["wang"].id_number}
@@ -245,7 +244,12 @@ def test_sign_up_holds_the_capacity_and_hours_are_recorded_once(api_client, user
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # Another street's clerk cannot see the activity.
     api_client.login("zhongxiang_clerk")
-    assert api_client.post(f"/api/v1/volunteers/activities/{activity}/hours", {"entries": [entry]}).status_code == 404
+    assert (
+        api_client.post(
+            f"/api/v1/volunteers/activities/{activity}/hours", {"entries": [entry]}
+        ).status_code
+        == 404
+    )
 
 
 @pytest.fixture
@@ -288,7 +292,9 @@ def _serve(care, vc, minutes_served):
     )
 
 
-def test_hours_credited_once_from_served_bookings(api_client, users, residents, care, volunteer_care):
+def test_hours_credited_once_from_served_bookings(
+    api_client, users, residents, care, volunteer_care
+):
     vc = volunteer_care
     zhang = _approved(api_client, "zhang")
     # Before the links: nothing is credited.
@@ -322,8 +328,12 @@ def test_hours_credited_once_from_served_bookings(api_client, users, residents, 
     rejected = _serve(care, vc, 10)
     assert (held.review, rejected.review) == ("held", "held")
     assert not ServiceRecord.objects.filter(booking__in=[held, rejected]).exists()
-    bookings.review_booking(user=users["dongbao_clerk"], booking=held, release=True, note="电话回访属实")
-    bookings.review_booking(user=users["dongbao_clerk"], booking=rejected, release=False, note="未服务")
+    bookings.review_booking(
+        user=users["dongbao_clerk"], booking=held, release=True, note="电话回访属实"
+    )
+    bookings.review_booking(
+        user=users["dongbao_clerk"], booking=rejected, release=False, note="未服务"
+    )
     assert ServiceRecord.objects.get(booking=held).minutes == 10
     assert not ServiceRecord.objects.filter(booking=rejected).exists()
     zhang.refresh_from_db()
@@ -346,9 +356,7 @@ def test_summary_and_targets_worked_by_hand(api_client, users, residents, people
     zhang = _approved(api_client, "zhang")
     _register(api_client, "wang")
     api_client.login("dongbao_approver")
-    r = api_client.post(
-        "/api/v1/volunteers/volunteers", FORM | {"id_number": rural.id_number}
-    )
+    r = api_client.post("/api/v1/volunteers/volunteers", FORM | {"id_number": rural.id_number})
     assert r.json()["status"] == "approved"
     today = timezone.localdate()
     regions = list(Region.objects.prefetch_related("members"))

@@ -171,7 +171,7 @@ def mine(request):
     joined = set()
     if v is not None and v.status == Status.APPROVED:
         joined = {m.team_id: m for m in v.memberships.all()}
-        county_path = "/".join(user.person.hukou_region.path.split("/")[:2]) + "/"
+        county_path = "/".join(user.person.hukou_region.path.split("/")[:3]) + "/"
         teams = list(
             selectors.teams_for(user)
             .filter(region__path__startswith=county_path)
