@@ -89,14 +89,14 @@ def get_activity(user, pk: int) -> Activity:
 
 
 def open_activities_near(user, volunteer: Volunteer | None = None, limit: int = 5):
-    """Activities still to come, not full, in the township of the resident's community or one of
+    """Activities still to come in the county (district) of the resident's community or in one of
     the volunteer's service areas."""
     if not is_resident(user):
         return Activity.objects.none()
     person = user.person
     paths = []
-    if person.hukou_region_id and person.hukou_region.parent_id:
-        paths.append(person.hukou_region.parent.path)
+    if person.hukou_region_id:
+        paths.append("/".join(person.hukou_region.path.split("/")[:3]) + "/")
     if volunteer is not None:
         paths += [r.path for r in volunteer.areas.all()]
     q = Q(pk__in=[])
