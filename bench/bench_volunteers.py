@@ -122,12 +122,13 @@ def generate(args) -> None:
             """
             INSERT INTO volunteers_servicerecord (volunteer_id, source, served_on, minutes,
                 attended, title, created_at)
-            SELECT %s + (g * 7919) %% %s, 'activity', DATE '2016-01-01' + (g %% 365),
-                   30 + (g %% 8) * 30 + CASE WHEN (g * 7919) %% %s %% 50 = 0 THEN 6000 ELSE 0 END,
+            SELECT %s + k, 'activity', DATE '2016-01-01' + (g %% 365),
+                   30 + (g %% 8) * 30 + CASE k %% 50 WHEN 0 THEN 3000 WHEN 1 THEN 2000
+                       WHEN 2 THEN 1200 WHEN 3 THEN 600 WHEN 4 THEN 200 ELSE 0 END,
                    g %% 20 <> 0, '志愿服务', now()
-            FROM generate_series(1, %s) g
+            FROM generate_series(1, %s) g, LATERAL (SELECT (g::bigint * 7919) %% %s AS k) x
             """,
-            [first, count, count, args.records],
+            [first, args.records, count],
         )
         c.execute("VACUUM (ANALYZE)")
 
