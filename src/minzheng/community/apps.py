@@ -24,6 +24,7 @@ class CommunityConfig(AppConfig):
             prefix="/community/",
             order=55,
             visible=may_use_community,
+            group="governance",
         )
         nav.register(
             _("我的积分"),
@@ -31,6 +32,7 @@ class CommunityConfig(AppConfig):
             prefix="/community/me/",
             order=55,
             visible=lambda user: is_resident(user),
+            group="governance",
         )
         widgets.register("community/_village_widget.html", village_widget_context, order=25)
         widgets.register("community/_confirm_widget.html", confirm_widget_context, order=25)

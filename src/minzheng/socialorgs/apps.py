@@ -14,7 +14,12 @@ class SocialOrgsConfig(AppConfig):
         from .views import organisation_widget_context, registry_widget_context
 
         nav.register(
-            _("社会组织"), "socialorgs:index", prefix="/socialorgs/", order=52, visible=may_read
+            _("社会组织"),
+            "socialorgs:index",
+            prefix="/socialorgs/",
+            order=52,
+            visible=may_read,
+            group="governance",
         )
         nav.register(
             _("本组织"),
@@ -22,6 +27,7 @@ class SocialOrgsConfig(AppConfig):
             prefix="/socialorgs/mine/",
             order=52,
             visible=is_organisation,
+            group="governance",
         )
         widgets.register("socialorgs/_registry_widget.html", registry_widget_context, order=35)
         widgets.register(

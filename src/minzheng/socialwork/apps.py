@@ -18,7 +18,12 @@ class SocialWorkConfig(AppConfig):
         )
 
         nav.register(
-            _("社会工作"), "socialwork:index", prefix="/socialwork/", order=54, visible=may_use
+            _("社会工作"),
+            "socialwork:index",
+            prefix="/socialwork/",
+            order=54,
+            visible=may_use,
+            group="governance",
         )
         nav.register(
             _("公益创投"),
@@ -26,6 +31,7 @@ class SocialWorkConfig(AppConfig):
             prefix="/socialwork/mine/",
             order=54,
             visible=is_organisation,
+            group="governance",
         )
         widgets.register("socialwork/_milestones_widget.html", milestones_widget_context, order=40)
         widgets.register("socialwork/_review_widget.html", review_widget_context, order=40)

@@ -20,7 +20,12 @@ class VolunteersConfig(AppConfig):
 
         booking_served.connect(on_booking_served, dispatch_uid="volunteers_credit_booking")
         nav.register(
-            _("志愿服务"), "volunteers:index", prefix="/volunteers/", order=53, visible=may_read
+            _("志愿服务"),
+            "volunteers:index",
+            prefix="/volunteers/",
+            order=53,
+            visible=may_read,
+            group="governance",
         )
         nav.register(
             _("我的志愿服务"),
@@ -28,6 +33,7 @@ class VolunteersConfig(AppConfig):
             prefix="/volunteers/mine/",
             order=53,
             visible=lambda user: is_resident(user) and not may_read(user),
+            group="governance",
         )
         widgets.register("volunteers/_approvals_widget.html", approvals_widget_context, order=35)
         widgets.register("volunteers/_card_widget.html", card_widget_context, order=35)
