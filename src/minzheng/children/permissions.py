@@ -10,7 +10,7 @@ administrators — each through their region scope, so a clerk of another townsh
 same county, reads it as 404. A reporter sees the status of their own reports, never the case.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, role_of
 
 REGISTER_NAMED = (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK, Role.CHILD_PROTECTION, Role.ADMIN)
 REGISTER_MASKED = (Role.CITY_SECTION,)
@@ -24,42 +24,36 @@ CASE_READERS = (Role.TOWNSHIP_CLERK, Role.CHILD_PROTECTION, Role.CITY_SECTION, R
 CASE_HANDLERS = (Role.TOWNSHIP_CLERK, Role.CHILD_PROTECTION, Role.ADMIN)
 
 
-def _role(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 def may_see_register(user) -> bool:
-    return _role(user) in REGISTER_NAMED + REGISTER_MASKED
+    return role_of(user) in REGISTER_NAMED + REGISTER_MASKED
 
 
 def shows_names(user) -> bool:
-    return _role(user) in REGISTER_NAMED
+    return role_of(user) in REGISTER_NAMED
 
 
 def may_edit_register(user) -> bool:
-    return _role(user) in REGISTER_WRITERS and user.can_write
+    return role_of(user) in REGISTER_WRITERS and user.can_write
 
 
 def may_confirm_quarter(user) -> bool:
-    return _role(user) in CONFIRMERS and user.can_write
+    return role_of(user) in CONFIRMERS and user.can_write
 
 
 def may_confirm_allowance(user) -> bool:
-    return _role(user) in ALLOWANCE_CONFIRMERS and user.can_write
+    return role_of(user) in ALLOWANCE_CONFIRMERS and user.can_write
 
 
 def may_see_counts(user) -> bool:
-    return _role(user) in REGISTER_NAMED + REGISTER_MASKED + COUNTS_ONLY
+    return role_of(user) in REGISTER_NAMED + REGISTER_MASKED + COUNTS_ONLY
 
 
 def may_read_cases(user) -> bool:
-    return _role(user) in CASE_READERS
+    return role_of(user) in CASE_READERS
 
 
 def may_handle_cases(user) -> bool:
-    return _role(user) in CASE_HANDLERS and user.can_write
+    return role_of(user) in CASE_HANDLERS and user.can_write
 
 
 def may_report(user) -> bool:

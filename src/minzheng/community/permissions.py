@@ -10,7 +10,7 @@
   keeps the county's standard-community tasks; the city section and the leader read.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, may_write, role_of
 
 POINTS_KEEPERS = (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK, Role.ADMIN)
 POINTS_CONFIRMERS = (Role.TOWNSHIP_CLERK, Role.ADMIN)
@@ -21,26 +21,16 @@ REGISTER_ACCEPTORS = (Role.COUNTY_APPROVER, Role.ADMIN)
 REGISTER_READERS = REGISTER_KEEPERS + (Role.CITY_SECTION, Role.LEADER)
 
 
-def role_of(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
-def _writes(user) -> bool:
-    return bool(user.can_write) or bool(user.is_superuser)
-
-
 def may_read_points(user) -> bool:
     return role_of(user) in POINTS_READERS
 
 
 def may_keep_points(user) -> bool:
-    return role_of(user) in POINTS_KEEPERS and _writes(user)
+    return role_of(user) in POINTS_KEEPERS and may_write(user)
 
 
 def may_confirm(user) -> bool:
-    return role_of(user) in POINTS_CONFIRMERS and _writes(user)
+    return role_of(user) in POINTS_CONFIRMERS and may_write(user)
 
 
 def points_names(user) -> bool:
@@ -57,11 +47,11 @@ def may_read_registers(user) -> bool:
 
 
 def may_keep_registers(user) -> bool:
-    return role_of(user) in REGISTER_KEEPERS and _writes(user)
+    return role_of(user) in REGISTER_KEEPERS and may_write(user)
 
 
 def may_accept(user) -> bool:
-    return role_of(user) in REGISTER_ACCEPTORS and _writes(user)
+    return role_of(user) in REGISTER_ACCEPTORS and may_write(user)
 
 
 def may_use_community(user) -> bool:

@@ -22,3 +22,15 @@ class Role(models.TextChoices):
     CADRE_CENTRE = "cadre_centre", _("军休服务管理机构")
     ORGANISATION = "organisation", _("社会组织")
     ADMIN = "admin", _("系统管理员")
+
+
+def role_of(user) -> str:
+    """The role a permission rule checks: "" for no one signed in, `admin` for a superuser."""
+    if user is None or not user.is_authenticated:
+        return ""
+    return Role.ADMIN if user.is_superuser else user.role
+
+
+def may_write(user) -> bool:
+    """Not a read-only account (the leader reads); a superuser always writes."""
+    return bool(user.can_write) or bool(user.is_superuser)

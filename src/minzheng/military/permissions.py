@@ -12,7 +12,7 @@
   data masked. A resident files online for themselves and sees their own appeals' status.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, may_write, role_of
 
 ENROLMENT_APPLICANTS = (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.ADMIN)
 ENROLMENT_REVIEWERS = (Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN)
@@ -27,69 +27,59 @@ APPEAL_REPORTERS = (Role.COUNTY_APPROVER, Role.ADMIN)  # the county reports to t
 APPEAL_REVIEWERS = (Role.CITY_SECTION, Role.ADMIN)  # a review goes to the level above
 
 
-def _role(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
-def _writes(user) -> bool:
-    return bool(user.can_write) or bool(user.is_superuser)
-
-
 def may_read_enrolments(user) -> bool:
-    return _role(user) in ENROLMENT_READERS
+    return role_of(user) in ENROLMENT_READERS
 
 
 def may_apply(user) -> bool:
-    return _role(user) in ENROLMENT_APPLICANTS and _writes(user)
+    return role_of(user) in ENROLMENT_APPLICANTS and may_write(user)
 
 
 def may_review(user) -> bool:
-    return _role(user) in ENROLMENT_REVIEWERS and _writes(user)
+    return role_of(user) in ENROLMENT_REVIEWERS and may_write(user)
 
 
 def may_read_cadres(user) -> bool:
-    return _role(user) in CADRE_READERS
+    return role_of(user) in CADRE_READERS
 
 
 def may_keep_cadres(user) -> bool:
-    return _role(user) in CADRE_KEEPERS and _writes(user)
+    return role_of(user) in CADRE_KEEPERS and may_write(user)
 
 
 def cadre_names(user) -> bool:
-    return _role(user) in CADRE_KEEPERS
+    return role_of(user) in CADRE_KEEPERS
 
 
 def may_read_appeals(user) -> bool:
-    return _role(user) in APPEAL_READERS
+    return role_of(user) in APPEAL_READERS
 
 
 def may_handle_appeals(user) -> bool:
-    return _role(user) in APPEAL_HANDLERS and _writes(user)
+    return role_of(user) in APPEAL_HANDLERS and may_write(user)
 
 
 def may_report_appeals(user) -> bool:
-    return _role(user) in APPEAL_REPORTERS and _writes(user)
+    return role_of(user) in APPEAL_REPORTERS and may_write(user)
 
 
 def may_review_appeals(user) -> bool:
-    return _role(user) in APPEAL_REVIEWERS and _writes(user)
+    return role_of(user) in APPEAL_REVIEWERS and may_write(user)
 
 
 def appeal_names(user) -> bool:
     """Personal data in full for the handlers; masked for read-only roles."""
-    return _role(user) in APPEAL_HANDLERS
+    return role_of(user) in APPEAL_HANDLERS
 
 
 def may_file_appeal(user) -> bool:
     """Township and county staff at the window, by phone or letter; a resident online."""
-    return _role(user) in (
+    return role_of(user) in (
         Role.TOWNSHIP_CLERK,
         Role.COUNTY_APPROVER,
         Role.ADMIN,
         Role.RESIDENT,
-    ) and (_writes(user))
+    ) and (may_write(user))
 
 
 def may_use_military(user) -> bool:

@@ -9,32 +9,26 @@ person sees their own score and ranking and files objections during the publicit
 through their region scope: another county's year reads as 404.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, role_of
 
 OFFICE = (Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN)
 READERS = OFFICE + (Role.LEADER,)
 
 
-def _role(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 def may_read(user) -> bool:
-    return _role(user) in READERS
+    return role_of(user) in READERS
 
 
 def may_run(user) -> bool:
-    return _role(user) in OFFICE and user.can_write
+    return role_of(user) in OFFICE and user.can_write
 
 
 def is_employer(user) -> bool:
-    return _role(user) == Role.EMPLOYER
+    return role_of(user) == Role.EMPLOYER
 
 
 def is_veteran_account(user) -> bool:
-    return _role(user) == Role.RESIDENT and bool(user.person_id)
+    return role_of(user) == Role.RESIDENT and bool(user.person_id)
 
 
 def may_use_placement(user) -> bool:

@@ -12,38 +12,28 @@
   county, city section, administrators); a complainant with an account sees their own.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, may_write, role_of
 
 REGISTRY_STAFF = (Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN)
 READERS = REGISTRY_STAFF + (Role.LEADER,)
 
 
-def _role(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
-def _writes(user) -> bool:
-    return bool(user.can_write) or bool(user.is_superuser)
-
-
 def may_read(user) -> bool:
-    return _role(user) in READERS
+    return role_of(user) in READERS
 
 
 def is_registry_staff(user) -> bool:
-    return _role(user) in REGISTRY_STAFF and _writes(user)
+    return role_of(user) in REGISTRY_STAFF and may_write(user)
 
 
 def is_organisation(user) -> bool:
-    return _role(user) == Role.ORGANISATION
+    return role_of(user) == Role.ORGANISATION
 
 
 def may_decide(user, registry) -> bool:
     """The registry's own level decides: the city section for the city's registry, a county
     approver for a county's (the region scope is checked by the selectors)."""
-    role = _role(user)
+    role = role_of(user)
     if not is_registry_staff(user):
         return False
     if role == Role.ADMIN:
@@ -52,7 +42,7 @@ def may_decide(user, registry) -> bool:
 
 
 def may_file_complaint(user) -> bool:
-    return _role(user) in (Role.RESIDENT, Role.ORGANISATION) or is_registry_staff(user)
+    return role_of(user) in (Role.RESIDENT, Role.ORGANISATION) or is_registry_staff(user)
 
 
 def may_use_socialorgs(user) -> bool:

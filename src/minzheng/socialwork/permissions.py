@@ -10,37 +10,27 @@
   organisation's applications and sees its own applications, awards and projects only.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, may_write, role_of
 
 KEEPERS = (Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN)
 READERS = KEEPERS + (Role.LEADER,)
 
 
-def _role(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
-def _writes(user) -> bool:
-    return bool(user.can_write) or bool(user.is_superuser)
-
-
 def may_read(user) -> bool:
-    return _role(user) in READERS
+    return role_of(user) in READERS
 
 
 def may_keep(user) -> bool:
-    return _role(user) in KEEPERS and _writes(user)
+    return role_of(user) in KEEPERS and may_write(user)
 
 
 def is_organisation(user) -> bool:
-    return _role(user) == Role.ORGANISATION
+    return role_of(user) == Role.ORGANISATION
 
 
 def may_review_any(user) -> bool:
     """A staff account that may be appointed to review calls."""
-    return bool(user and user.is_authenticated and user.is_staff_role and _writes(user))
+    return bool(user and user.is_authenticated and user.is_staff_role and may_write(user))
 
 
 def may_use(user) -> bool:

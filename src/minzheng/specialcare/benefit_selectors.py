@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef
 
 from minzheng.core.errors import NotFoundOrOutOfScope
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, role_of
 from minzheng.core.scope import scope_q
 from minzheng.payments.models import Entitlement
 
@@ -23,22 +23,16 @@ CONFIRMERS = (Role.COUNTY_APPROVER, Role.ADMIN)
 GUARANTEE_WRITERS = (Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.ADMIN)
 
 
-def _role(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 def may_see(user) -> bool:
-    return _role(user) in READERS
+    return role_of(user) in READERS
 
 
 def may_confirm(user) -> bool:
-    return _role(user) in CONFIRMERS and user.can_write
+    return role_of(user) in CONFIRMERS and user.can_write
 
 
 def may_record_guarantee(user) -> bool:
-    return _role(user) in GUARANTEE_WRITERS and user.can_write
+    return role_of(user) in GUARANTEE_WRITERS and user.can_write
 
 
 def recipients(user):

@@ -10,7 +10,7 @@ Full names are shown to the roles that work with the records (UNMASK_ROLES, the 
 the city section); the leader sees masked names. ID numbers are always masked.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, role_of
 
 WRITERS = (Role.VILLAGE_WORKER, Role.TOWNSHIP_CLERK, Role.ADMIN)
 APPROVERS = (Role.COUNTY_APPROVER, Role.ADMIN)
@@ -24,26 +24,20 @@ NAMED = (
 )
 
 
-def _role(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 def may_read(user) -> bool:
-    return _role(user) in READERS
+    return role_of(user) in READERS
 
 
 def shows_names(user) -> bool:
-    return _role(user) in NAMED
+    return role_of(user) in NAMED
 
 
 def may_request(user) -> bool:
-    return _role(user) in WRITERS and user.can_write
+    return role_of(user) in WRITERS and user.can_write
 
 
 def may_approve(user) -> bool:
-    return _role(user) in APPROVERS and user.can_write
+    return role_of(user) in APPROVERS and user.can_write
 
 
 def may_upload(user) -> bool:

@@ -12,7 +12,7 @@
   record and certificate.
 """
 
-from minzheng.core.roles import Role
+from minzheng.core.roles import Role, may_write, role_of
 
 STAFF = (
     Role.VILLAGE_WORKER,
@@ -25,26 +25,16 @@ READERS = STAFF + (Role.LEADER,)
 DECIDERS = (Role.TOWNSHIP_CLERK, Role.COUNTY_APPROVER, Role.CITY_SECTION, Role.ADMIN)
 
 
-def role_of(user) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    return Role.ADMIN if user.is_superuser else user.role
-
-
-def _writes(user) -> bool:
-    return bool(user.can_write) or bool(user.is_superuser)
-
-
 def may_read(user) -> bool:
     return role_of(user) in READERS
 
 
 def is_staff(user) -> bool:
-    return role_of(user) in STAFF and _writes(user)
+    return role_of(user) in STAFF and may_write(user)
 
 
 def may_decide(user) -> bool:
-    return role_of(user) in DECIDERS and _writes(user)
+    return role_of(user) in DECIDERS and may_write(user)
 
 
 def names_shown(user) -> bool:
