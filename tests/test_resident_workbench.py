@@ -27,6 +27,8 @@ def test_resident_menu_and_workbench(client, care):
         "我的申请",
         "报告儿童受侵害",
         "预约服务",
+        "我的志愿服务",
+        "我的积分",
         "我的待遇",
         "涉军诉求",
     ]
@@ -41,6 +43,8 @@ def test_resident_menu_and_workbench(client, care):
         "My applications",
         "Report a child at risk",
         "Book a service",
+        "My volunteering",
+        "My points",
         "My benefits",
         "Military-related appeals",
     ]
