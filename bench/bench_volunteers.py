@@ -3,6 +3,8 @@ PostgreSQL, against a naive per-volunteer Python loop in the same run.
 
     .venv/bin/python bench/bench_volunteers.py
     .venv/bin/python bench/bench_volunteers.py --records 1000000 --volunteers 50000
+    .venv/bin/python bench/bench_volunteers.py --keep-db     # then, to measure again:
+    .venv/bin/python bench/bench_volunteers.py --reuse-db --keep-db
 
 Creates a scratch database (default `volunteers_bench` on 127.0.0.1:5432, user postgres),
 migrates it, loads Jingmen's region tree, adds `--villages` urban communities under every
@@ -45,6 +47,11 @@ def parse_args():
     p.add_argument("--villages", type=int, default=20, help="urban communities per township")
     p.add_argument("--sample", type=int, default=2_000, help="volunteers in the naive loop")
     p.add_argument("--keep-db", action="store_true")
+    p.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="measure again on the database a --keep-db run left (totals and summary reset first)",
+    )
     return p.parse_args()
 
 
@@ -59,7 +66,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minzheng.settings")
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     print(f"load average at start: {load()}")
-    recreate_database(args.database_url)
+    if not args.reuse_db:
+        recreate_database(args.database_url)
     try:
         run(args)
     finally:
@@ -187,8 +195,12 @@ def run(args) -> None:
     from minzheng.volunteers import summary
     from minzheng.volunteers.models import RegionSummary, ServiceRecord, Volunteer
 
-    timed("migrate", call_command, "migrate", verbosity=0)
-    timed("generate", generate, args)
+    if args.reuse_db:
+        Volunteer.objects.update(total_minutes=0, star=0)
+        RegionSummary.objects.all().delete()
+    else:
+        timed("migrate", call_command, "migrate", verbosity=0)
+        timed("generate", generate, args)
     print(f"records: {ServiceRecord.objects.count():,}, volunteers: {Volunteer.objects.count():,}")
     result, first = timed("summary.refresh (first)", summary.refresh)
     print(f"refresh: {result} in {first:.2f} s")
