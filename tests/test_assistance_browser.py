@@ -20,7 +20,7 @@ from django.db.models import F
 from minzheng.assistance.services import load_default_standards
 from minzheng.cases.models import CaseEvent
 from minzheng.cases.services import spot_check_draw
-from tests.fixtures.browser import SCREENSHOTS, in_thread
+from tests.fixtures.browser import SCREENSHOTS, in_thread, open_menu
 from tests.fixtures.cases import (
     DESK,
     PDF_BYTES,
@@ -223,7 +223,7 @@ def test_an_urban_dibao_application_goes_through_every_stage_in_the_browser(
     assert "660.00" in pdf_text(body)  # the amount the rules gave: 480 × 2 − 300
 
     # The entitlement: (480 × 2 − 300) = 660.00 a month by the rules, from the month after approval.
-    approver.get_by_role("navigation", name="主导航").get_by_role("link", name="救助待遇").click()
+    open_menu(approver, "社会救助", "救助待遇")
     approver.wait_for_url(at_path(r"/payments/"))
     rows = approver.get_by_test_id("entitlements").locator("tbody tr")
     expect(rows).to_have_count(1)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from minzheng.core.models import Job
-from tests.fixtures.browser import SCREENSHOTS, in_thread, signed_in_page
+from tests.fixtures.browser import SCREENSHOTS, in_thread, open_menu, signed_in_page
 from tests.fixtures.web import LI_SI, ZHANG_SAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,7 @@ def test_clerk_finds_a_person_and_their_household(world, live_server, browser):
     from playwright.sync_api import expect
 
     page = signed_in_page(browser, live_server, viewport={"width": 1280, "height": 900})
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员").click()
+    open_menu(page, "人口与区划", "人员")
     page.fill("#q", "张三")
     page.get_by_role("button", name="查询").click()
     results = page.locator("main table tbody tr")

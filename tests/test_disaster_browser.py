@@ -12,7 +12,7 @@ from django.utils import timezone
 from minzheng.demo.data import DEMO_PASSWORD
 from minzheng.disaster.models import DisasterReport, ReliefDecision
 from minzheng.payments.models import OneOffPayable
-from tests.fixtures.browser import SCREENSHOTS, in_thread
+from tests.fixtures.browser import SCREENSHOTS, in_thread, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,9 +39,7 @@ def test_county_records_a_report_and_approves_relief(demo_city, live_server, bro
     expect(card).to_contain_text("待审批的救灾救助")
     expect(card.locator(".count")).to_have_text("12")
 
-    page.get_by_role("navigation", name="主导航").get_by_role(
-        "link", name="救灾", exact=True
-    ).click()
+    open_menu(page, "社会事务", "救灾")
     expect(page.get_by_test_id("events")).to_contain_text("东宝区2016年7月洪涝灾害")
     started = timezone.localtime(timezone.now() - dt.timedelta(minutes=40))
     page.fill("#name", "东宝区风雹灾害")

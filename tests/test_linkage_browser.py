@@ -8,7 +8,7 @@ import pytest
 
 from minzheng.demo.data import DEMO_PASSWORD
 from minzheng.linkage.models import PovertyRecord
-from tests.fixtures.browser import SCREENSHOTS, in_thread
+from tests.fixtures.browser import SCREENSHOTS, in_thread, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_leader_sees_the_linked_targets_computed(demo_city, live_server, browser
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "linkage-leader-targets.png"), full_page=True)
 
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="扶贫与医保衔接").click()
+    open_menu(page, "社会救助", "扶贫与医保衔接")
     expect(page.locator("h1")).to_have_text("扶贫与医保衔接")
     expect(page.get_by_role("button", name="导入")).to_have_count(0)  # leaders only read
 
@@ -66,7 +66,7 @@ def test_county_approver_imports_a_poverty_file(demo_city, live_server, browser,
     upload.write_text(data, encoding="utf-8")
 
     page = _sign_in(browser, live_server, "dongbao_approver")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="扶贫与医保衔接").click()
+    open_menu(page, "社会救助", "扶贫与医保衔接")
     page.locator("#kind").select_option("poverty")
     page.locator("#file").set_input_files(str(upload))
     page.get_by_role("button", name="导入").click()

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from minzheng.demo.data import DEMO_PASSWORD
-from tests.fixtures.browser import SCREENSHOTS
+from tests.fixtures.browser import SCREENSHOTS, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESK = {"width": 1280, "height": 900}
@@ -41,7 +41,7 @@ def test_choice_session_with_the_live_board_and_an_employer_post(demo_city, live
 
     demo_year = PlacementYear.objects.get(region__code="420802").year
     office = _sign_in(browser, live_server, "dongbao_approver")
-    office.get_by_role("link", name="退役士兵安置").first.click()
+    open_menu(office, "优抚安置", "退役士兵安置")
     office.get_by_role("link", name=str(demo_year)).click()
     expect(office.get_by_test_id("year-status")).to_have_text("排名已确定")
     expect(office.get_by_test_id("ranking")).to_contain_text("服现役满12年的士官")

@@ -68,7 +68,7 @@ def test_organisation_applies_reviewer_scores_county_awards(demo_city, live_serv
 
     approver = _sign_in(browser, live_server, "dongbao_approver")
     approver.locator("section", has_text="社工项目节点").get_by_role(
-        "link", name="社会工作"
+        "link", name="社会工作 →"
     ).click()
     approver.get_by_role(
         "link", name=f"东宝区{timezone.localdate().year}年度社区公益微创投"
