@@ -252,6 +252,47 @@ def test_sign_up_holds_the_capacity_and_hours_are_recorded_once(api_client, user
     )
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sign_ups_for_the_last_place(api_client, users, residents):
+    """张三 and 李梅 sign up for the one place at the same moment: the activity row lock makes the
+    second wait, then find the place taken; exactly one sign-up, the other refused as full."""
+    import threading
+
+    from django.db import connection, connections
+
+    from minzheng.core.errors import ServiceError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time whatever the code does")
+    _approved(api_client, "zhang")
+    _approved(api_client, "li")
+    _team, activity_id = _team_and_activity(api_client, capacity=1)
+    activity = Activity.objects.get(pk=activity_id)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def sign_up(user):
+        try:
+            start.wait()
+            services.sign_up(user=user, activity=activity)
+            outcomes.append("ok")
+        except ServiceError as exc:
+            outcomes.append((exc.status, str(exc.errors)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sign_up, args=(residents[k],)) for k in ("zhang", "li")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 2 and outcomes.count("ok") == 1, outcomes
+    (refused,) = [o for o in outcomes if o != "ok"]
+    assert refused[0] == 409 and "报名人数已满" in refused[1], refused
+    activity.refresh_from_db()
+    assert activity.signed_up == 1 and activity.signups.count() == 1
+
+
 @pytest.fixture
 def volunteer_care(care, users):
     """A provider of kind volunteers serving 龙泉街道 with a 60-minute visit, a provider account and
