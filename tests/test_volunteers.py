@@ -293,6 +293,78 @@ def test_two_concurrent_sign_ups_for_the_last_place(api_client, users, residents
     assert activity.signed_up == 1 and activity.signups.count() == 1
 
 
+def _pdf_text(data: bytes) -> bytes:
+    """The streams of a PDF, ASCII85-decoded and inflated (the ASCII text of the embedded font's
+    first subset is written as itself)."""
+    import base64
+    import re
+    import zlib
+
+    out = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        if stream.rstrip().endswith(b"~>"):
+            stream = base64.a85decode(stream.strip().removeprefix(b"<~").removesuffix(b"~>"))
+        try:
+            out += zlib.decompressobj().decompress(stream)
+        except zlib.error:
+            out += stream
+    return out
+
+
+def test_certificate_verified_by_its_number_by_anyone(api_client, users, residents, client):
+    """张三 (approved, 108 h 20 min, one star) downloads the certificate: the number printed on it
+    finds, without an account, the masked name, the volunteer number, 108.3 hours and one star;
+    a wrong number says so (404 in the API, a message on the page)."""
+    zhang = _approved(api_client, "zhang")
+    ServiceRecord.objects.create(
+        volunteer=zhang,
+        source="activity",
+        served_on=timezone.localdate(),
+        minutes=6500,
+        title="敬老院陪伴",
+    )
+    services.refresh_volunteer(zhang.pk)
+    api_client.login("zhang")
+    pdf_response = api_client.get("/api/v1/volunteers/me/certificate")
+    assert pdf_response.status_code == 200
+    zhang.refresh_from_db()
+    code = services.verification_code(zhang, timezone.localdate())
+    (certificate,) = zhang.certificates.all()
+    assert (certificate.code, certificate.minutes, certificate.star) == (code, 6500, 1)
+    # The certificate names the page to check it on and the number.
+    text = _pdf_text(pdf_response.content)
+    assert b"http://testserver/volunteers/verify/" in text and code.encode() in text
+    # A second download the same day is the same certificate.
+    assert api_client.get("/api/v1/volunteers/me/certificate").status_code == 200
+    assert zhang.certificates.count() == 1
+    client.logout()
+    r = client.get(f"/api/v1/volunteers/certificates/{code}")
+    assert r.status_code == 200, r.content
+    assert r.json() == {
+        "number": code,
+        "genuine": True,
+        "name": "张*",
+        "volunteer_number": zhang.number,
+        "hours": "108.3",
+        "star": 1,
+        "issued_on": timezone.localdate().isoformat(),
+        "issued_by": "龙泉街道",
+    }
+    wrong = "0" * 12 if code != "0" * 12 else "1" * 12
+    for bad in (wrong, "12345", "abc"):
+        r = client.get(f"/api/v1/volunteers/certificates/{bad}")
+        assert r.status_code == 404 and "没有该验证码" in r.json()["detail"], (bad, r.content)
+    page = client.get("/volunteers/verify/", {"number": code}).content.decode()
+    assert "该证明由本平台出具" in page and "张*" in page and "108.3 小时" in page
+    assert zhang.person.name not in page
+    page = client.get("/volunteers/verify/", {"number": wrong}).content.decode()
+    assert "没有该验证码的志愿服务证明" in page and "该证明由本平台出具" not in page
+    english = client.get(
+        "/volunteers/verify/", {"number": code}, HTTP_ACCEPT_LANGUAGE="en"
+    ).status_code
+    assert english == 200
+
+
 @pytest.fixture
 def volunteer_care(care, users):
     """A provider of kind volunteers serving 龙泉街道 with a 60-minute visit, a provider account and
