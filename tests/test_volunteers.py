@@ -252,6 +252,119 @@ def test_sign_up_holds_the_capacity_and_hours_are_recorded_once(api_client, user
     )
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sign_ups_for_the_last_place(api_client, users, residents):
+    """张三 and 李梅 sign up for the one place at the same moment: the activity row lock makes the
+    second wait, then find the place taken; exactly one sign-up, the other refused as full."""
+    import threading
+
+    from django.db import connection, connections
+
+    from minzheng.core.errors import ServiceError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time whatever the code does")
+    _approved(api_client, "zhang")
+    _approved(api_client, "li")
+    _team, activity_id = _team_and_activity(api_client, capacity=1)
+    activity = Activity.objects.get(pk=activity_id)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def sign_up(user):
+        try:
+            start.wait()
+            services.sign_up(user=user, activity=activity)
+            outcomes.append("ok")
+        except ServiceError as exc:
+            outcomes.append((exc.status, str(exc.errors)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sign_up, args=(residents[k],)) for k in ("zhang", "li")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 2 and outcomes.count("ok") == 1, outcomes
+    (refused,) = [o for o in outcomes if o != "ok"]
+    assert refused[0] == 409 and "报名人数已满" in refused[1], refused
+    activity.refresh_from_db()
+    assert activity.signed_up == 1 and activity.signups.count() == 1
+
+
+def _pdf_text(data: bytes) -> bytes:
+    """The streams of a PDF, ASCII85-decoded and inflated (the ASCII text of the embedded font's
+    first subset is written as itself)."""
+    import base64
+    import re
+    import zlib
+
+    out = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        if stream.rstrip().endswith(b"~>"):
+            stream = base64.a85decode(stream.strip().removeprefix(b"<~").removesuffix(b"~>"))
+        try:
+            out += zlib.decompressobj().decompress(stream)
+        except zlib.error:
+            out += stream
+    return out
+
+
+def test_certificate_verified_by_its_number_by_anyone(api_client, users, residents, client):
+    """张三 (approved, 108 h 20 min, one star) downloads the certificate: the number printed on it
+    finds, without an account, the masked name, the volunteer number, 108.3 hours and one star;
+    a wrong number says so (404 in the API, a message on the page)."""
+    zhang = _approved(api_client, "zhang")
+    ServiceRecord.objects.create(
+        volunteer=zhang,
+        source="activity",
+        served_on=timezone.localdate(),
+        minutes=6500,
+        title="敬老院陪伴",
+    )
+    services.refresh_volunteer(zhang.pk)
+    api_client.login("zhang")
+    pdf_response = api_client.get("/api/v1/volunteers/me/certificate")
+    assert pdf_response.status_code == 200
+    zhang.refresh_from_db()
+    code = services.verification_code(zhang, timezone.localdate())
+    (certificate,) = zhang.certificates.all()
+    assert (certificate.code, certificate.minutes, certificate.star) == (code, 6500, 1)
+    # The certificate names the page to check it on and the number.
+    text = _pdf_text(pdf_response.content)
+    assert b"http://testserver/volunteers/verify/" in text and code.encode() in text
+    # A second download the same day is the same certificate.
+    assert api_client.get("/api/v1/volunteers/me/certificate").status_code == 200
+    assert zhang.certificates.count() == 1
+    client.logout()
+    r = client.get(f"/api/v1/volunteers/certificates/{code}")
+    assert r.status_code == 200, r.content
+    assert r.json() == {
+        "number": code,
+        "genuine": True,
+        "name": "张*",
+        "volunteer_number": zhang.number,
+        "hours": "108.3",
+        "star": 1,
+        "issued_on": timezone.localdate().isoformat(),
+        "issued_by": "龙泉街道",
+    }
+    wrong = "0" * 12 if code != "0" * 12 else "1" * 12
+    for bad in (wrong, "12345", "abc"):
+        r = client.get(f"/api/v1/volunteers/certificates/{bad}")
+        assert r.status_code == 404 and "没有该验证码" in r.json()["detail"], (bad, r.content)
+    page = client.get("/volunteers/verify/", {"number": code}).content.decode()
+    assert "该证明由本平台出具" in page and "张*" in page and "108.3 小时" in page
+    assert zhang.person.name not in page
+    page = client.get("/volunteers/verify/", {"number": wrong}).content.decode()
+    assert "没有该验证码的志愿服务证明" in page and "该证明由本平台出具" not in page
+    english = client.get(
+        "/volunteers/verify/", {"number": code}, HTTP_ACCEPT_LANGUAGE="en"
+    ).status_code
+    assert english == 200
+
+
 @pytest.fixture
 def volunteer_care(care, users):
     """A provider of kind volunteers serving 龙泉街道 with a 60-minute visit, a provider account and

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from minzheng.api.schemas import ErrorOut
 from minzheng.core.apitypes import Id, choice
-from minzheng.core.errors import NotFoundOrOutOfScope
+from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
 from minzheng.core.pagination import Listing, paginated
 from minzheng.people.selectors import masked_name
 
@@ -155,10 +157,47 @@ def my_certificate(request):
     row = selectors.own_volunteer(request.user)
     if row is None:
         raise NotFoundOrOutOfScope()
-    data, filename = pdf.certificate(row)
+    data, filename = pdf.certificate(
+        row, verify_url=request.build_absolute_uri(reverse("volunteers:verify"))
+    )
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+class VolunteerCertificateOut(Schema):
+    number: str = Field(description="验证码（证明上所印）")
+    genuine: bool
+    name: str = Field(description="志愿者姓名（部分隐去）")
+    volunteer_number: str
+    hours: str = Field(description="证明所载累计服务时长（小时）")
+    star: int
+    issued_on: dt.date
+    issued_by: str
+
+
+@router.get(
+    "/certificates/{number}",
+    auth=None,
+    response={200: VolunteerCertificateOut, 404: ErrorOut, 422: ErrorOut},
+)
+def verify_certificate(request, number: str):
+    """Public: a certificate by its verification number; 404 for a number never issued."""
+    found = selectors.verified_certificate(number)
+    if found is None:
+        raise ServiceError(
+            {"number": [_("没有该验证码的志愿服务证明，请核对证明上所印的12位验证码")]}, status=404
+        )
+    return {
+        "number": found.code,
+        "genuine": True,
+        "name": masked_name(found.volunteer.person.name),
+        "volunteer_number": found.volunteer.number or "",
+        "hours": found.hours,
+        "star": found.star,
+        "issued_on": found.issued_on,
+        "issued_by": found.issued_by_name,
+    }
 
 
 @router.get("/volunteers/{int:volunteer_id}", response={200: VolunteerOut, 404: ErrorOut})

@@ -3,8 +3,10 @@ nothing): approved volunteers at about 3 % of every urban community's residents 
 target shows a real gap) and about 1 % of rural villages' (so every street has some), registered
 by their street; a dozen registrations pending on 龙泉街道's workbench; a team in every county with
 a year of activities and their hours; earlier years' hours so that some volunteers hold each star;
-a team linked to the elderly-care demo's volunteer provider, with a worker who is a volunteer.
-The demo resident is not a volunteer, so the registration can be walked."""
+a team linked to the elderly-care demo's volunteer provider, with a worker who is a volunteer and
+a handful of past home visits served by that worker through the elderly-care booking services (so
+elderly care's `booking_served` credits the hours to the volunteer by the real path). The demo
+resident is not a volunteer, so the registration can be walked."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -55,13 +57,21 @@ HISTORY.update({k: 110 * 60 for k in range(6, 12)})
 @transaction.atomic
 def seed_demo_volunteers(*, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
-    if Team.objects.filter(description="演示服务队").exists():
-        return {"skipped": "already seeded", "volunteers": Volunteer.objects.count()}
     User = get_user_model()
     admin = User.objects.filter(is_superuser=True).order_by("id").first()
     if admin is None:
         return {"skipped": "no administrator account"}
     with acting_as(Actor(user_id=admin.pk, username=admin.get_username(), channel="cli")):
+        if Team.objects.filter(description="演示服务队").exists():
+            # Seeded before: only the served visits, if an earlier demo lacks them.
+            served = _serve_bookings(admin)
+            if served:
+                summary.refresh()
+            return {
+                "skipped": "already seeded",
+                "volunteers": Volunteer.objects.count(),
+                "served_bookings": served,
+            }
         return _seed(admin, today)
 
 
@@ -149,6 +159,7 @@ def _seed(admin, today: dt.date) -> dict:
     teams, activities, records = _teams_and_hours(admin, created, today)
     _history(created, today)
     linked = _eldercare_team(admin, created)
+    served = _serve_bookings(admin)
     refreshed = summary.refresh()
     return {
         "volunteers": len(created),
@@ -157,6 +168,7 @@ def _seed(admin, today: dt.date) -> dict:
         "activities": activities,
         "records": records,
         "linked_provider": linked,
+        "served_bookings": served,
         **refreshed,
     }
 
@@ -299,3 +311,102 @@ def _eldercare_team(admin, volunteers) -> str:
             decided_at=timezone.now(),
         )
     return provider.name
+
+
+VISIT = ("陪同出行（志愿服务）", 60)  # the volunteer provider's one catalogue item, free of charge
+VISITS = 6
+
+
+def _serve_bookings(admin) -> int:
+    """Past home visits of the volunteer provider, each booked, accepted, dispatched to the worker
+    who is a volunteer, checked in and out and confirmed through the elderly-care booking
+    services at the times they would have happened: check-in five minutes after the booked time,
+    check-out when the booked hour is up, no position reported, so the proof of service has no
+    anomaly and elderly care's `booking_served` credits the hours to the volunteer.
+
+    The elderly are people of 60 or more living in the provider's service area and never
+    assessed (ability grade 0, whose subsidised quota is nil), so the free visits take no one's
+    subsidy quota. Idempotent: nothing is done once the provider has a booking."""
+    from minzheng.eldercare import bookings
+    from minzheng.eldercare import services as care_services
+    from minzheng.eldercare.models import Assessment, Booking, ServiceItem
+    from minzheng.eldercare.selectors import elderly_for
+    from minzheng.people.models import HouseholdMember
+
+    team = (
+        Team.objects.filter(provider__kind="volunteers")
+        .select_related("provider")
+        .order_by("id")
+        .first()
+    )
+    if team is None or Booking.objects.filter(provider=team.provider).exists():
+        return 0
+    provider = team.provider
+    link = (
+        WorkerLink.objects.filter(worker__provider=provider, worker__active=True)
+        .select_related("worker")
+        .order_by("id")
+        .first()
+    )
+    paths = [r.path for r in provider.service_areas.all()]
+    if link is None or not paths:
+        return 0
+    item = ServiceItem.objects.filter(provider=provider, active=True).order_by("id").first()
+    if item is None:
+        item = care_services.add_service_item(
+            user=admin,
+            provider=provider,
+            category="mobility",
+            name=VISIT[0],
+            unit=ServiceItem.Unit.VISIT,
+            price_fen=0,
+            minutes_per_unit=VISIT[1],
+        )
+    hukou = Q()
+    residence = Q()
+    for path in paths:
+        hukou |= Q(hukou_region__path__startswith=path)
+        residence |= Q(residence_region__path__startswith=path)
+    housed = HouseholdMember.objects.filter(person_id=OuterRef("pk"), until__isnull=True).exclude(
+        household__address=""
+    )
+    elderly = list(
+        elderly_for(admin)
+        .filter(hukou & (Q(residence_region__isnull=True) | residence))
+        .filter(Exists(housed))
+        .exclude(pk__in=Assessment.objects.values("person_id"))
+        .order_by("id")[:VISITS]
+    )
+    now = timezone.now()
+    today = timezone.localdate(now)
+    for n, person in enumerate(elderly):
+        # Every fourth day back from three days ago, at 9:00 or 14:30.
+        day = today - dt.timedelta(days=3 + 4 * n)
+        at = dt.time(9, 0) if n % 2 == 0 else dt.time(14, 30)
+        scheduled = timezone.make_aware(dt.datetime.combine(day, at))
+        booked_at = scheduled - dt.timedelta(days=1)
+        booking = bookings.create_booking(
+            user=admin, person=person, item=item, scheduled_at=scheduled, now=booked_at
+        )
+        bookings.accept(user=admin, booking=booking, now=booked_at + dt.timedelta(minutes=20))
+        bookings.dispatch(
+            user=admin,
+            booking=booking,
+            worker=link.worker,
+            now=booked_at + dt.timedelta(minutes=45),
+        )
+        checked_in = scheduled + dt.timedelta(minutes=5)
+        bookings.check_in(user=admin, booking=booking, now=checked_in)
+        bookings.check_out(
+            user=admin,
+            booking=booking,
+            now=checked_in + dt.timedelta(minutes=booking.minutes),
+        )
+        bookings.confirm(
+            user=admin,
+            booking=booking,
+            rating=5,
+            feedback="志愿者很耐心",
+            now=checked_in + dt.timedelta(hours=3),
+        )
+    return len(elderly)

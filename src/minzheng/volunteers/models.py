@@ -356,3 +356,33 @@ class RegionSummary(models.Model):
     @property
     def rate(self):
         return round(self.volunteers * 100 / self.residents, 2) if self.residents else None
+
+
+class Certificate(models.Model):
+    """A service certificate as issued: the verification number printed on it and the figures it
+    printed, so anyone shown the certificate can check it by the number. The same volunteer with
+    the same hours on the same day gets the same number (one row)."""
+
+    code = models.CharField(_("验证码"), max_length=12, unique=True)
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="certificates")
+    issued_on = models.DateField(_("出具日期"))
+    minutes = models.PositiveIntegerField(_("累计服务时长（分钟）"))
+    star = models.PositiveSmallIntegerField(_("星级"))
+    issued_by_name = models.CharField(_("出具单位"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("志愿服务证明")
+        verbose_name_plural = _("志愿服务证明")
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def hours(self) -> str:
+        return f"{self.minutes / 60:.1f}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.volunteer.region.code

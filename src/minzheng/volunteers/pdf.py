@@ -1,11 +1,13 @@
 """The volunteer service certificate (志愿服务证明), in Chinese with the platform's embedded CJK
 font: the person (ID masked), the volunteer number, the hours, the star and a verification
-number derived from them (services.verification_code)."""
+number derived from them (services.verification_code), recorded when issued so that anyone can
+check it on the public verification page the certificate names."""
 
 from __future__ import annotations
 
 import io
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.enums import TA_CENTER
@@ -18,14 +20,15 @@ from minzheng.core.errors import ServiceError
 from minzheng.core.pdf import cjk_font
 
 from .models import Status, Volunteer
-from .services import verification_code
+from .services import issue_certificate
 
 
 def _esc(text) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def certificate(volunteer: Volunteer) -> tuple[bytes, str]:
+def certificate(volunteer: Volunteer, *, verify_url: str = "") -> tuple[bytes, str]:
+    """The PDF and its file name; `verify_url` is the public verification page's address."""
     if (
         volunteer.status not in (Status.APPROVED, Status.SUSPENDED, Status.LEFT)
         or not volunteer.number
@@ -35,7 +38,7 @@ def certificate(volunteer: Volunteer) -> tuple[bytes, str]:
     title = ParagraphStyle("t", fontName=font, fontSize=20, leading=28, alignment=TA_CENTER)
     body = ParagraphStyle("b", fontName=font, fontSize=12, leading=20, wordWrap="CJK")
     today = timezone.localdate()
-    code = verification_code(volunteer, today)
+    code = issue_certificate(volunteer=volunteer, on=today).code
     stars = "★" * volunteer.star if volunteer.star else _("未达星级")
     rows = [
         [_("姓名"), volunteer.person.name],
@@ -78,6 +81,14 @@ def certificate(volunteer: Volunteer) -> tuple[bytes, str]:
                         "day": today.isoformat(),
                         "unit": volunteer.approved_in.name if volunteer.approved_in_id else "",
                     }
+                ),
+                body,
+            ),
+            Spacer(1, 4 * mm),
+            Paragraph(
+                _esc(
+                    _("可在 %(url)s 输入验证码 %(code)s 查验本证明真伪。")
+                    % {"url": verify_url or reverse("volunteers:verify"), "code": code}
                 ),
                 body,
             ),

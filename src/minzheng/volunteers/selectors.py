@@ -9,7 +9,16 @@ from django.utils import timezone
 from minzheng.core.errors import NotFoundOrOutOfScope
 from minzheng.core.scope import scope_q
 
-from .models import Activity, ServiceRecord, Signup, Status, Team, TeamMember, Volunteer
+from .models import (
+    Activity,
+    Certificate,
+    ServiceRecord,
+    Signup,
+    Status,
+    Team,
+    TeamMember,
+    Volunteer,
+)
 from .permissions import is_resident, may_read
 
 
@@ -119,3 +128,12 @@ def signups_of(activity: Activity) -> QuerySet[Signup]:
 
 def records_of(volunteer: Volunteer) -> QuerySet[ServiceRecord]:
     return volunteer.records.select_related("team").order_by("-served_on", "-id")
+
+
+def verified_certificate(code: str):
+    """A certificate by the verification number printed on it, for anyone (no account): None
+    for a number that was never issued."""
+    code = (code or "").strip()
+    if not (len(code) == 12 and code.isdigit()):
+        return None
+    return Certificate.objects.select_related("volunteer__person").filter(code=code).first()

@@ -24,6 +24,7 @@ from minzheng.regions.models import Region
 from .models import (
     Activity,
     Availability,
+    Certificate,
     Channel,
     MemberStatus,
     ServiceRecord,
@@ -612,3 +613,30 @@ def verification_code(volunteer: Volunteer, issued_on: dt.date) -> str:
     message = f"{volunteer.number}|{volunteer.total_minutes}|{issued_on.isoformat()}".encode()
     digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
     return str(int(digest[:15], 16) % 10**12).zfill(12)
+
+
+@transaction.atomic
+def issue_certificate(*, volunteer: Volunteer, on: dt.date | None = None) -> Certificate:
+    """Record a certificate as printed (its verification number and figures) so it can be
+    verified later; the same volunteer, hours and day give the same number and the same row, so
+    downloading it again records nothing new."""
+    on = on or timezone.localdate()
+    code = verification_code(volunteer, on)
+    found = Certificate.objects.filter(code=code).first()
+    if found is not None:
+        return found
+    certificate = Certificate(
+        code=code,
+        volunteer=volunteer,
+        issued_on=on,
+        minutes=volunteer.total_minutes,
+        star=volunteer.star,
+        issued_by_name=volunteer.approved_in.name if volunteer.approved_in_id else "",
+    )
+    try:
+        with transaction.atomic():
+            certificate.save()
+    except IntegrityError:  # issued by a concurrent download a moment ago
+        return Certificate.objects.get(code=code)
+    audit.record_created(certificate, note=_("出具志愿服务证明"))
+    return certificate

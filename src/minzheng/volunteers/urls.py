@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("mine/leave/", views.leave, name="leave"),
     path("mine/certificate.pdf", views.certificate, name="certificate"),
+    path("verify/", views.verify_certificate, name="verify"),
     path("<int:pk>/", views.volunteer_detail, name="detail"),
     path("<int:pk>/<str:action>/", views.volunteer_action, name="action"),
     path("teams/", views.team_list, name="teams"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -212,13 +213,31 @@ def certificate(request):
     if v is None:
         raise Http404()
     try:
-        data, filename = pdf.certificate(v)
+        data, filename = pdf.certificate(
+            v, verify_url=request.build_absolute_uri(reverse("volunteers:verify"))
+        )
     except ServiceError as exc:
         messages.error(request, _errors_text(exc))
         return redirect("volunteers:mine")
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def verify_certificate(request):
+    """Public (no account): the verification number printed on a certificate tells whether it
+    was issued here, with the masked name and the figures it printed."""
+    number = (request.GET.get("number") or "").strip()[:32]
+    found = selectors.verified_certificate(number) if number else None
+    return render(
+        request,
+        "volunteers/verify.html",
+        {
+            "number": number,
+            "certificate": found,
+            "masked": masked_name(found.volunteer.person.name) if found else "",
+        },
+    )
 
 
 # ---------------------------------------------------------------- teams
