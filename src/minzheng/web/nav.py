@@ -51,7 +51,7 @@ GROUPS: dict[str, NavGroup] = {
     "governance": NavGroup(_("基层治理"), 52),
 }
 # Up to this many entries a user's menu stays one flat row.
-FLAT_MENU_MAX = 9
+FLAT_MENU_MAX = 12
 
 _ITEMS: dict[str, NavItem] = {}
 
