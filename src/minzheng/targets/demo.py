@@ -6,7 +6,8 @@ for now.
 The synthetic city is much smaller than Jingmen (20,000 people by default against about 2.9
 million, docs/DOMAIN.md §1.5): in the current-year plan, an absolute count the platform computes
 (beds, new centres) is scaled to the city's size, or no unit could ever reach it; rates and ratios
-stay as the plan set them."""
+stay as the plan set them, and so do counts of regions of the full region tree (communities,
+villages) and of registers the demo builds at the city's scale (social organisations)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,7 @@ def current_year_plan(plan: Plan, *, today: dt.date) -> Plan | None:
             indicator is None
             or indicator.aggregation != indicators.SUM
             or indicator.kind != "computed"
+            or not indicator.per_population
             or target.value <= 1
         ):
             continue

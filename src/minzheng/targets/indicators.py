@@ -71,6 +71,11 @@ class Indicator:
     # (low, high), either None for open: a value outside is a data anomaly for the unit to
     # explain, never an achievement (see refresh.evaluate_plan).
     plausible: tuple[Decimal | None, Decimal | None] = (Decimal(0), None)
+    # A count that grows with the population (beds, new centres): the demo city, smaller than
+    # Jingmen, gets its target scaled down (targets/demo.py). Counts of regions of the full
+    # region tree (communities, villages) and registers the demo builds at the city's scale
+    # (social organisations) keep the plan's figure.
+    per_population: bool = True
 
     def is_plausible(self, value: Decimal) -> bool:
         low, high = self.plausible
@@ -427,7 +432,18 @@ G_PUBLICITY = _("宣传工作")
 MILESTONE_DEFINITION = _("完成记为 1，未完成记为 0，由责任单位附证明材料填报，上级审核。")
 
 
-def _count(code, name, unit, definition, group, *, period=YEAR, future_source="", pace=PACE_LINEAR):
+def _count(
+    code,
+    name,
+    unit,
+    definition,
+    group,
+    *,
+    period=YEAR,
+    future_source="",
+    pace=PACE_LINEAR,
+    per_population=True,
+):
     return define(
         code,
         name,
@@ -438,6 +454,7 @@ def _count(code, name, unit, definition, group, *, period=YEAR, future_source=""
         period=period,
         pace=pace,
         future_source=future_source,
+        per_population=per_population,
     )
 
 
@@ -899,6 +916,7 @@ _count(
     _("指定日期已建立社区、社会组织、社会工作者“三社联动”机制的社区数。"),
     G_COMMUNITY,
     period=STOCK,
+    per_population=False,
 )
 _count(
     "rural_community_demo_villages",
@@ -906,6 +924,7 @@ _count(
     _("个"),
     _("当年经县级验收合格的农村社区建设示范点（行政村）数。"),
     G_COMMUNITY,
+    per_population=False,
 )
 _count(
     "difficult_villages_remediated",
@@ -913,6 +932,7 @@ _count(
     _("个"),
     _("当年整改任务全部完成并经县级验收销号的“难点村”数。"),
     G_COMMUNITY,
+    per_population=False,
 )
 _milestone(
     "standard_community_annual_task",
@@ -938,6 +958,7 @@ _count(
     _("当年新登记成立的社会组织数。"),
     G_SOCORG,
     future_source=_("社会组织登记模块"),
+    per_population=False,
 )
 _rate(
     "social_org_standardisation_rate",
