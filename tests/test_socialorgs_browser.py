@@ -2,7 +2,8 @@
 on a phone from the login page, receives the code in the SMS outbox, activates, files a
 社会服务机构's application with its articles and sees it pending; the approver of 东宝区 approves it
 from the workbench card and the organisation sees its certificate. The demo organisation files its
-overdue annual report from its workbench and the approver inspects it (合格)."""
+overdue annual report from its workbench and the approver inspects it (合格). The registry takes a
+社会团体 and a 基金会 at the window and approves them."""
 
 from __future__ import annotations
 
@@ -193,3 +194,68 @@ def test_overdue_annual_report_filed_and_inspected(demo_city, live_server, brows
     )
     assert report["conclusion"] == "qualified" and report["income_fen"] == 52_000_000
     assert report["inspected_on"] is not None
+
+
+@pytest.mark.parametrize(
+    "kind, name, field, capital, category, offset",
+    [
+        ("social_group", "东宝区龙泉商贸协会", "trade", "30000", "1", 5),
+        ("foundation", "东宝区龙泉慈善基金会", "charity", "2000000", "3", 6),
+    ],
+)
+def test_the_registry_takes_the_other_kinds_at_the_window_and_approves_them(
+    demo_city, live_server, browser, tmp_path, kind, name, field, capital, category, offset
+):
+    """The two kinds the online test does not file, taken at the window by the registry of 东宝区
+    (the legal representative identified on the registry by ID number and name) and approved: each
+    gets a credit code of its own category (1 social group, 3 foundation)."""
+    from playwright.sync_api import expect
+
+    from minzheng.people.models import Person
+    from minzheng.socialorgs.models import Organisation
+
+    def pick():
+        person = Person.objects.filter(
+            death_date__isnull=True, hukou_region__code__startswith="420802"
+        ).order_by("id")[offset]
+        return person.pk, person.name, person.id_number
+
+    person_id, legal_name, legal_id = in_thread(pick)
+    articles = tmp_path / "章程.pdf"
+    articles.write_bytes(b"%PDF-1.4\n% articles of association\n")
+
+    county = _sign_in(browser, live_server, "dongbao_approver")
+    county.goto(f"{live_server.url}/socialorgs/")
+    county.get_by_role("link", name="窗口受理登记申请").click()
+    county.fill("#id_name", name)
+    county.select_option("#id_kind", kind)
+    county.select_option("#id_field", field)
+    county.select_option("#id_registry_code", label="东宝区民政局")
+    county.select_option("#id_region_code", label="东宝区 龙泉街道")
+    county.fill("#id_address", "龙泉路66号")
+    county.fill("#id_capital_yuan", capital)
+    county.fill("#id_purpose", "依法开展活动")
+    county.fill("#id_phone", "0724-2345679")
+    county.fill("#id_legal_name", legal_name)
+    county.fill("#id_legal_id_number", legal_id)
+    county.set_input_files("#id_articles", str(articles))
+    county.get_by_role("button", name="提交申请").click()
+    expect(county.get_by_test_id("org-status")).to_have_text("待审查")
+    county.get_by_role("button", name="准予登记").click()
+    expect(county.get_by_test_id("org-status")).to_have_text("已登记")
+    credit_code = county.get_by_test_id("credit-code").inner_text()
+    assert re.fullmatch(rf"5{category}420802[0-9A-Z]{{10}}", credit_code), credit_code
+    _shot(county, f"window-{kind}")
+
+    row = in_thread(
+        lambda: Organisation.objects.values(
+            "kind", "status", "channel", "legal_representative_id", "capital_fen"
+        ).get(name=name)
+    )
+    assert row == {
+        "kind": kind,
+        "status": "registered",
+        "channel": "window",
+        "legal_representative_id": person_id,
+        "capital_fen": int(capital) * 100,
+    }
