@@ -55,11 +55,13 @@ def neutral_answer() -> str:
     ) % {"m": int(SMS_CODE_TTL.total_seconds() // 60)}
 
 
-def _code(digits: int) -> str:
+def new_code(digits: int) -> str:
+    """A one-time code of `digits` digits (SMS sign-up, window activation, organisation sign-up)."""
     return f"{secrets.randbelow(10**digits):0{digits}d}"
 
 
-def _code_hash(kind: str, salt: str, code: str) -> str:
+def code_hash(kind: str, salt: str, code: str) -> str:
+    """What is stored of a one-time code: a keyed hash of its kind, its salt and the code."""
     # Keyed with the secret key (kept outside the database): a copy of the table alone does not
     # let anyone try all 10^6 codes offline.
     message = f"{kind}:{salt}:{code.strip()}".encode()
@@ -115,14 +117,14 @@ def register_resident(*, id_number: str, name: str, phone: str, password: str) -
     ):
         return
     on_record = (person.phone or "").strip()
-    code = _code(SMS_CODE_DIGITS) if valid_mobile(on_record) else ""
+    code = new_code(SMS_CODE_DIGITS) if valid_mobile(on_record) else ""
     with transaction.atomic():
         pending = PendingRegistration.objects.create(
             person=person,
             phone=phone,
             password=probe.password,
             expires_at=now + PENDING_TTL,
-            code_hash=_code_hash("sms", phone, code) if code else "",
+            code_hash=code_hash("sms", phone, code) if code else "",
         )
         audit.record(
             "create",
@@ -167,7 +169,7 @@ def activate_resident(*, phone: str, code: str) -> User:
             if not (
                 pending.code_hash
                 and pending.created_at + SMS_CODE_TTL > now
-                and hmac.compare_digest(pending.code_hash, _code_hash("sms", phone, code))
+                and hmac.compare_digest(pending.code_hash, code_hash("sms", phone, code))
             ):
                 window = (
                     ActivationCode.objects.select_for_update()
@@ -176,7 +178,7 @@ def activate_resident(*, phone: str, code: str) -> User:
                         used_at__isnull=True,
                         expires_at__gt=now,
                         attempts__lt=MAX_CODE_ATTEMPTS,
-                        code_hash=_code_hash("window", str(pending.person_id), code),
+                        code_hash=code_hash("window", str(pending.person_id), code),
                     )
                     .first()
                 )
@@ -252,14 +254,14 @@ def issue_activation_code(*, user, person) -> tuple[str, ActivationCode]:
     if person.death_date is not None:
         raise ServiceError({"person": [_("该人员已登记死亡，不能开通居民账号")]})
     now = timezone.now()
-    code = _code(WINDOW_CODE_DIGITS)
+    code = new_code(WINDOW_CODE_DIGITS)
     with transaction.atomic():
         ActivationCode.objects.filter(
             person=person, used_at__isnull=True, expires_at__gt=now
         ).update(expires_at=now)
         row = ActivationCode.objects.create(
             person=person,
-            code_hash=_code_hash("window", str(person.pk), code),
+            code_hash=code_hash("window", str(person.pk), code),
             issued_by=user,
             expires_at=now + WINDOW_CODE_TTL,
         )

@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import secrets
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -118,7 +117,7 @@ def signup(*, id_number: str, name: str, phone: str, username: str, password: st
         return
     on_record = (person.phone or "").strip()
     code = (
-        f"{secrets.randbelow(10**registration.SMS_CODE_DIGITS):0{registration.SMS_CODE_DIGITS}d}"
+        registration.new_code(registration.SMS_CODE_DIGITS)
         if registration.valid_mobile(on_record)
         else ""
     )
@@ -129,7 +128,7 @@ def signup(*, id_number: str, name: str, phone: str, username: str, password: st
             phone=phone,
             password=probe.password,
             expires_at=now + registration.SMS_CODE_TTL,
-            code_hash=registration._code_hash("org", username, code) if code else "",
+            code_hash=registration.code_hash("org", username, code) if code else "",
         )
         audit.record(
             "create",
@@ -172,7 +171,7 @@ def activate(*, username: str, code: str) -> User:
             )
             .select_related("person")
         )
-        good = registration._code_hash("org", username, code)
+        good = registration.code_hash("org", username, code)
         for pending in pendings:
             if pending.code_hash and pending.code_hash == good:
                 if User.objects.filter(username=username).exists():
