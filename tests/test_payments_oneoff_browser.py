@@ -43,8 +43,9 @@ def test_county_clerk_builds_a_batch_and_exports_the_bank_file(
     page.select_option("select[name=county]", "420802")
     page.click("button:has-text('编制发放批次')")
     page.wait_for_url(at_path(r"/payments/oneoff/batches/\d+/"))
-    # The build runs as a job; the page refreshes itself when it is done.
-    page.wait_for_selector("[data-testid=batch-status]:has-text('已编制，待审核')")
+    # The build runs as a job; the page refreshes itself when it is done (a loaded machine may
+    # take a while to schedule the job's thread, as in the other job tests).
+    page.wait_for_selector("[data-testid=batch-status]:has-text('已编制，待审核')", timeout=60_000)
     page.wait_for_selector("[data-testid=townships] >> text=龙泉街道")
     assert page.inner_text("[data-testid=line-count]") == "1"
     page.screenshot(path="var/screenshots/oneoff-batch-built.png", full_page=True)
