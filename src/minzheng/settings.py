@@ -122,6 +122,11 @@ INSTALLED_APPS = [
     "minzheng.volunteers",
     "minzheng.socialwork",
     "minzheng.community",
+    "minzheng.marriage",
+    "minzheng.adoption",
+    "minzheng.placenames",
+    "minzheng.funeral",
+    "minzheng.charity",
     "minzheng.web",
     "minzheng.demo",
 ]

@@ -32,5 +32,10 @@ urlpatterns = [
     path("volunteers/", include("minzheng.volunteers.urls")),
     path("socialwork/", include("minzheng.socialwork.urls")),
     path("community/", include("minzheng.community.urls")),
+    path("marriage/", include("minzheng.marriage.urls")),
+    path("adoption/", include("minzheng.adoption.urls")),
+    path("placenames/", include("minzheng.placenames.urls")),
+    path("funeral/", include("minzheng.funeral.urls")),
+    path("charity/", include("minzheng.charity.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -20,7 +20,7 @@ STAFF_ROLES = {
 # own module's pages, whose permissions name them, and neither edit the population registry nor
 # see assistance cases, payments or elderly care.
 # Roles whose work needs full ID numbers and bank accounts (acceptance, approval, payment,
-# verification). They still see masked values by default; revealing one is audited.
+# verification, civil registration). They still see masked values by default; revealing one is audited.
 UNMASK_ROLES = {
     Role.TOWNSHIP_CLERK,
     Role.COUNTY_APPROVER,
@@ -28,6 +28,7 @@ UNMASK_ROLES = {
     Role.ADMIN,
     Role.CHILD_PROTECTION,
     Role.RELIEF_STATION,
+    Role.MARRIAGE_REGISTRAR,
 }
 READ_ONLY_ROLES = {Role.LEADER}
 

@@ -1,17 +1,22 @@
 """Attach each module's router to the API."""
 
+from minzheng.adoption.api import router as adoption_router
 from minzheng.assistance.api import router as assistance_router
 from minzheng.cases.api import router as cases_router
 from minzheng.cases.medical_api import router as medical_router
+from minzheng.charity.api import router as charity_router
 from minzheng.children.api import router as children_router
 from minzheng.community.api import router as community_router
 from minzheng.depots.api import router as depots_router
 from minzheng.disaster.api import router as disaster_router
 from minzheng.eldercare.api import router as eldercare_router
+from minzheng.funeral.api import router as funeral_router
 from minzheng.linkage.api import router as linkage_router
+from minzheng.marriage.api import router as marriage_router
 from minzheng.military.api import router as military_router
 from minzheng.payments.api import router as payments_router
 from minzheng.placement.api import router as placement_router
+from minzheng.placenames.api import router as placenames_router
 from minzheng.socialorgs.api import router as socialorgs_router
 from minzheng.socialwork.api import router as socialwork_router
 from minzheng.specialcare.api import router as specialcare_router
@@ -52,3 +57,8 @@ api.add_router("/v1/socialorgs", socialorgs_router)
 api.add_router("/v1/volunteers", volunteers_router)
 api.add_router("/v1/socialwork", socialwork_router)
 api.add_router("/v1/community", community_router)
+api.add_router("/v1/marriage", marriage_router)
+api.add_router("/v1/adoption", adoption_router)
+api.add_router("/v1/placenames", placenames_router)
+api.add_router("/v1/funeral", funeral_router)
+api.add_router("/v1/charity", charity_router)

@@ -21,6 +21,9 @@ class Role(models.TextChoices):
     EMPLOYER = "employer", _("安置接收单位")
     CADRE_CENTRE = "cadre_centre", _("军休服务管理机构")
     ORGANISATION = "organisation", _("社会组织")
+    MARRIAGE_REGISTRAR = "marriage_registrar", _("婚姻收养登记员")
+    FUNERAL_HOME = "funeral_home", _("殡葬服务机构")
+    PLACENAME_OFFICER = "placename_officer", _("地名普查员")
     ADMIN = "admin", _("系统管理员")
 
 

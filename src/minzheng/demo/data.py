@@ -44,6 +44,10 @@ DEMO_ACCOUNTS = [
     ("employer", Role.EMPLOYER, "420802", "荆门市东宝区城市管理局"),
     ("cadre_centre", Role.CADRE_CENTRE, "420800", "荆门市军队离退休干部休养所"),
     ("social_org", Role.ORGANISATION, "420802", "东宝区阳光社会工作服务中心"),
+    ("marriage_registrar", Role.MARRIAGE_REGISTRAR, "420802", "东宝区婚姻登记处登记员"),
+    ("funeral_home", Role.FUNERAL_HOME, "420800", "荆门市殡仪馆"),
+    ("placename_officer", Role.PLACENAME_OFFICER, "420802", "东宝区地名普查办公室"),
+    ("charity", Role.ORGANISATION, "420800", "荆门市慈善总会"),
 ]
 
 
@@ -82,15 +86,19 @@ def ensure_demo_data(
             "Existing demo data found (set up today); skipping set-up. Use --reseed to run it again."
         )
         return _ensure_accounts()
+    from minzheng.adoption.demo import seed_demo_adoption
     from minzheng.assistance.services import load_default_standards
     from minzheng.cases.demo import seed_demo_medical
     from minzheng.cases.holidays import load_calendar
+    from minzheng.charity.demo import seed_demo_charity
     from minzheng.children.demo import seed_demo_children
     from minzheng.community.demo import seed_demo_community
     from minzheng.depots.demo import seed_demo_depots
     from minzheng.disaster.demo import seed_demo_disaster
     from minzheng.eldercare.demo import seed_demo_eldercare
+    from minzheng.funeral.demo import seed_demo_funeral
     from minzheng.linkage.demo import seed_demo_linkage
+    from minzheng.marriage.demo import seed_demo_marriage
     from minzheng.military.demo import seed_demo_military
     from minzheng.payments.demo import (
         seed_demo_back_pay_and_recovery,
@@ -98,6 +106,7 @@ def ensure_demo_data(
         seed_demo_oneoff,
     )
     from minzheng.placement.demo import seed_demo_placement
+    from minzheng.placenames.demo import seed_demo_placenames
     from minzheng.socialorgs.demo import seed_demo_organisations
     from minzheng.socialwork.demo import seed_demo_social_work
     from minzheng.specialcare.benefit_demo import seed_demo_benefits
@@ -160,6 +169,16 @@ def ensure_demo_data(
         seed_demo_social_work()
         log("Community governance: points in the pilot communities, demonstration sites …")
         seed_demo_community()
+        log("Marriage: appointments, registrations, certificates and the archive …")
+        seed_demo_marriage()
+        log("Adoption: applications, notices and registrations …")
+        seed_demo_adoption()
+        log("Place names: the census database, reviews and boundary inspections …")
+        seed_demo_placenames()
+        log("Funeral: funeral homes, cremations, burials and eco-cemeteries …")
+        seed_demo_funeral()
+        log("Charity: donations, receipts, use of funds and lottery reports …")
+        seed_demo_charity()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)

@@ -5,16 +5,15 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_resident_signup_codes'),
+        ("accounts", "0003_resident_signup_codes"),
     ]
 
     operations = [
         migrations.AlterModelManagers(
-            name='user',
+            name="user",
             managers=[
-                ('objects', minzheng.accounts.models.PlatformUserManager()),
+                ("objects", minzheng.accounts.models.PlatformUserManager()),
             ],
         ),
     ]

@@ -4,15 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_roles_for_military_affairs'),
+        ("accounts", "0006_roles_for_military_affairs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('resident', '居民'), ('village_worker', '村（社区）工作人员'), ('township_clerk', '乡镇（街道）受理员'), ('county_approver', '县级审批员'), ('verification_centre', '核对中心'), ('city_section', '市局业务科室'), ('leader', '领导（只读）'), ('provider', '服务机构'), ('child_protection', '儿童保护专干'), ('relief_station', '救助管理站'), ('depot_keeper', '救灾物资保管员'), ('reporter', '强制报告责任单位'), ('employer', '安置接收单位'), ('cadre_centre', '军休服务管理机构'), ('organisation', '社会组织'), ('admin', '系统管理员')], default='resident', max_length=32, verbose_name='角色'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("resident", "居民"),
+                    ("village_worker", "村（社区）工作人员"),
+                    ("township_clerk", "乡镇（街道）受理员"),
+                    ("county_approver", "县级审批员"),
+                    ("verification_centre", "核对中心"),
+                    ("city_section", "市局业务科室"),
+                    ("leader", "领导（只读）"),
+                    ("provider", "服务机构"),
+                    ("child_protection", "儿童保护专干"),
+                    ("relief_station", "救助管理站"),
+                    ("depot_keeper", "救灾物资保管员"),
+                    ("reporter", "强制报告责任单位"),
+                    ("employer", "安置接收单位"),
+                    ("cadre_centre", "军休服务管理机构"),
+                    ("organisation", "社会组织"),
+                    ("admin", "系统管理员"),
+                ],
+                default="resident",
+                max_length=32,
+                verbose_name="角色",
+            ),
         ),
     ]

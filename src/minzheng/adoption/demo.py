@@ -1,0 +1,5 @@
+"""Demo data of the module (to be written)."""
+
+
+def seed_demo_adoption() -> dict:
+    return {}
