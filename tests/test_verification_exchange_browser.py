@@ -87,6 +87,10 @@ def test_the_centre_sees_an_overdue_department_and_records_its_reply(
     vehicles.locator("input[type=file]").set_input_files(str(reply))
     vehicles.get_by_role("button", name="上传回复").click()
     page.wait_for_url("**/jobs/**")
+    # The reply is checked by a job; the run goes on once it is in (the clerk watches the job).
+    expect(page.locator("#job-status")).to_have_attribute(
+        "data-status", "succeeded", timeout=60_000
+    )
     page.goto(f"{live_server.url}/verification/runs/{run.pk}/")
     expect(page.get_by_test_id("run-status")).to_have_attribute(
         "data-status", "succeeded", timeout=60_000
