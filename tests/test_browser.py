@@ -95,7 +95,9 @@ def test_phone_width_and_job_progress_polling(world, running_job, live_server, b
         )
     )
     # The HTMX poll (every second) picks the change up without a reload, then stops.
-    expect(page.locator("#job-status")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.locator("#job-status")).to_have_attribute(
+        "data-status", "succeeded", timeout=60_000
+    )
     expect(page.locator("#job-status")).to_contain_text("数据已写入")
     assert page.locator("#job-status").get_attribute("hx-trigger") is None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
