@@ -6,7 +6,12 @@ beneficiaries was imported.
 The rows are taken on the run's reference date in two set-based queries (entitlements, then the
 members of the households paid per household) and stored like an imported batch, so a finding
 cites a batch and row as every other finding does. The same content on the same date is one
-batch, so re-running a run reuses it."""
+batch, so re-running a run reuses it.
+
+Other modules that keep the records a departmental source describes feed that source the same
+way: they register a function returning the source's rows on a date (`register_source`, called
+in their apps.py; this module imports none of them), and every run adds the batch of those rows
+to whatever a department delivered for the source (marriage registration feeds `marriage`)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import hashlib
 import io
 import os
 import uuid
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,6 +39,25 @@ from .sources import SCHEMA_VERSION, get_source
 
 SOURCE = "entitlements"
 LIVE = ("active", "suspended")
+
+_PROVIDERS: dict[str, Callable[[dt.date], pa.Table]] = {}
+
+
+def register_source(code: str, rows: Callable[[dt.date], pa.Table]) -> None:
+    """Let a module feed the departmental source `code` from its own records: `rows(on)` returns
+    the source's stored columns but `_batch`/`_row` (ID columns as keys and masked numbers, see
+    `keys.keys_from_hashes`) for the records on or before `on`."""
+    get_source(code)  # an unknown code fails at start-up, not in a run
+    _PROVIDERS[code] = rows
+
+
+def provided_sources() -> tuple[str, ...]:
+    return tuple(_PROVIDERS)
+
+
+def provided_batches(on: dt.date) -> dict[str, SourceBatch]:
+    """The batch of each registered source's rows on `on` (one per content and date)."""
+    return {code: store_batch(code, rows(on), on) for code, rows in _PROVIDERS.items()}
 
 
 def _empty() -> dict[str, list]:
@@ -114,19 +139,24 @@ def entitlement_rows(on: dt.date) -> pa.Table:
 
 def entitlements_batch(on: dt.date) -> SourceBatch:
     """The batch of the platform's entitlements on `on`, created once per content and date."""
-    table = entitlement_rows(on)
+    return store_batch(SOURCE, entitlement_rows(on), on)
+
+
+def store_batch(code: str, table: pa.Table, on: dt.date) -> SourceBatch:
+    """Store the platform's rows of source `code` as an imported batch, once per content and
+    date."""
     sink = io.BytesIO()
     pq.write_table(table, sink)
     digest = hashlib.sha256(on.isoformat().encode() + sink.getvalue()).hexdigest()
     existing = SourceBatch.objects.filter(
-        source=SOURCE, provider="", file_sha256=digest, status=SourceBatch.Status.IMPORTED
+        source=code, provider="", file_sha256=digest, status=SourceBatch.Status.IMPORTED
     ).first()
     if existing is not None and imports.batch_path(existing).exists():
         return existing
-    schema = get_source(SOURCE)
+    schema = get_source(code)
     with transaction.atomic():
         batch, _created = SourceBatch.objects.select_for_update().get_or_create(
-            source=SOURCE,
+            source=code,
             provider="",
             file_sha256=digest,
             defaults={
@@ -141,7 +171,7 @@ def entitlements_batch(on: dt.date) -> SourceBatch:
         stored = table.add_column(0, "_row", pa.array(range(1, n + 1), pa.int64()))
         stored = stored.add_column(0, "_batch", pa.array([batch.pk] * n, pa.int64()))
         stored = stored.select(schema.stored_schema().names).cast(schema.stored_schema())
-        folder = imports.batch_dir() / SOURCE
+        folder = imports.batch_dir() / code
         folder.mkdir(parents=True, exist_ok=True)
         data_path = folder / f"{batch.pk}.parquet"
         partial = folder / f".{batch.pk}.{uuid.uuid4().hex}.tmp"
@@ -160,7 +190,7 @@ def entitlements_batch(on: dt.date) -> SourceBatch:
             obj=batch,
             object_repr=str(batch)[:200],
             after={
-                "source": SOURCE,
+                "source": code,
                 "as_of": on,
                 "rows": n,
                 "parquet_sha256": batch.parquet_sha256,

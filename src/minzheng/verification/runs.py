@@ -677,6 +677,10 @@ def execute(
         batches = imports.current_batches()
     # The platform's own entitlements are always a source, taken on the run's reference date.
     batches[platform.SOURCE] = [platform.entitlements_batch(run.as_of)]
+    # Sources other modules feed from their records (e.g. marriage registrations) add to what
+    # the departments delivered.
+    for code, batch in platform.provided_batches(run.as_of).items():
+        batches[code] = [*batches.get(code, []), batch]
     sources = {code: [imports.batch_path(b) for b in rows] for code, rows in batches.items()}
     batch_sources = {b.pk: b.source for rows in batches.values() for b in rows}
     needed = sorted({code for rule in RULES for code in rule.sources})
