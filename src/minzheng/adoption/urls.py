@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "adoption"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("apply/", views.apply, name="apply"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/certificate.pdf", views.certificate, name="certificate"),
+    path("<int:pk>/<str:action>/", views.act, name="act"),
+]

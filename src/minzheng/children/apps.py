@@ -21,6 +21,12 @@ class ChildrenConfig(AppConfig):
         )
 
         register_calculator()
+        from minzheng.adoption.signals import adoption_registered
+
+        from .receivers import record_adoption
+
+        # A registered adoption names the child's new guardian on the register.
+        adoption_registered.connect(record_adoption, dispatch_uid="children_record_adoption")
         case_referrals.register(tekun_case_referrals)
         nav.register(
             _("儿童福利与保护"),
