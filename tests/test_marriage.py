@@ -620,6 +620,8 @@ def test_verification_source_fed_from_records(mw):
     from minzheng.verification import platform
 
     assert "marriage" in platform.provided_sources()
+    # No record yet: no batch, the source stays missing until records or a delivery exist.
+    assert "marriage" not in platform.provided_batches(D(2026, 12, 31))
     man, woman = mw["p"]("源男", "19900101", "M"), mw["p"]("源女", "19920101", "F")
     m = _marry(mw, man, woman, on=D(2020, 5, 20))
     d = _divorce(mw, m, D(2026, 1, 5))

@@ -56,8 +56,15 @@ def provided_sources() -> tuple[str, ...]:
 
 
 def provided_batches(on: dt.date) -> dict[str, SourceBatch]:
-    """The batch of each registered source's rows on `on` (one per content and date)."""
-    return {code: store_batch(code, rows(on), on) for code, rows in _PROVIDERS.items()}
+    """The batch of each registered source's rows on `on` (one per content and date). A source
+    with no rows yet gives no batch: a register that holds nothing is not a delivery, so the
+    source stays missing (partial verification) until a department delivers or records exist."""
+    out = {}
+    for code, rows in _PROVIDERS.items():
+        table = rows(on)
+        if table.num_rows:
+            out[code] = store_batch(code, table, on)
+    return out
 
 
 def _empty() -> dict[str, list]:
