@@ -295,6 +295,9 @@ def test_divorce_cooling_off_confirm_and_lapse(mw):
     d3 = _divorce(mw, m2, D(2026, 1, 5))
     assert services.lapse_overdue(today=D(2026, 3, 6)) == 0
     assert services.lapse_overdue(today=D(2026, 3, 7)) == 1
+    assert AuditEvent.objects.filter(
+        object_type="marriage.divorce", object_id=str(d3.pk), note__contains="视为撤回"
+    ).exists()
     d3.refresh_from_db()
     assert d3.status == DivorceStatus.LAPSED
     m2.refresh_from_db()
