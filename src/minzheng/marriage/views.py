@@ -34,7 +34,7 @@ resident_page = page(check=is_resident, message=_("仅限居民本人预约"))
 
 def _counties():
     return [
-        (r.code, f"{r.name}婚姻登记处")
+        (r.code, _("%(county)s婚姻登记处") % {"county": r.name})
         for r in Region.objects.filter(level="county", kind="statutory").order_by("code")
     ]
 
@@ -47,6 +47,9 @@ def index(request):
     marriages = selectors.marriages_for(user)
     if query:
         marriages = marriages.filter(certificate_no__icontains=query)
+    unchecked = request.GET.get("unchecked") == "1"
+    if unchecked:
+        marriages = marriages.filter(checks__isnull=True)
     return render(
         request,
         "marriage/index.html",
@@ -61,7 +64,9 @@ def index(request):
             ),
             "marriages": paginate(request, marriages.order_by("-registered_on", "-id")),
             "query": query,
+            "unchecked": unchecked,
             "may_register": is_registrar(user),
+            "may_check": is_checker(user),
         },
     )
 
