@@ -1,6 +1,6 @@
 """Demo adoption registrations. In proportion the synthetic city would see a fraction of one a
 year (the real city registers a few dozen), so the demo keeps a small register that shows every
-step rather than a proportional count: a dozen adoptions registered over the last two years
+step rather than a proportional count: two dozen adoptions registered over the last two years
 across the counties, most of this year's checked (one failed, so target 10.2 stands below the
 plan's 100 %), and in 东宝区 (the demo `marriage_registrar`) an abandoned infant under the 60-day
 notice ending within days and an application waiting for a decision. Deterministic (seed 2016);
@@ -23,7 +23,7 @@ from minzheng.regions.models import Region
 from . import rules
 from .models import Adoption, QualityCheck, Situation, Status
 
-REGISTERED = 12
+REGISTERED = 24
 DEMO_REGISTRY = "420802"
 
 
