@@ -1027,18 +1027,43 @@ _ratio(
 )
 
 # 8、地名管理
-_milestone("placename_self_check_done", _("县（市、区）完成地名普查自查迎检"), G_PLACENAME)
+_milestone(
+    "placename_self_check_done",
+    _("县（市、区）完成地名普查自查迎检"),
+    G_PLACENAME,
+    definition=_(
+        "县（市、区）指定日期前最近一次地名普查自查结论为合格的记为 1，否则记为 0；市级在所辖县（市、区）均完成时记为 1。"
+    ),
+)
 _count(
     "placename_records",
     _("采集和录入地名数据"),
     _("条"),
-    _("第二次全国地名普查中已采集并录入数据库的地名数据条数（累计）。"),
+    _(
+        "第二次全国地名普查中已采集并录入数据库（经县级审定或已发布）的地名数据条数（累计）。"
+    ),
     G_PLACENAME,
     period=STOCK,
     future_source=_("地名普查数据库模块"),
+    # Place names grow with territory and settlements, not population: the figure is not scaled.
+    per_population=False,
 )
-_milestone("placename_database_built", _("完成市、县两级地名普查数据建库"), G_PLACENAME)
-_milestone("boundary_joint_inspection_done", _("完成行政区域界线年度联检"), G_PLACENAME)
+_milestone(
+    "placename_database_built",
+    _("完成市、县两级地名普查数据建库"),
+    G_PLACENAME,
+    definition=_(
+        "县（市、区）自查合格，且核心类别及已有记录的各类别均有已审定的地名时记为 1，否则记为 0；市级在所辖县（市、区）均完成时记为 1。"
+    ),
+)
+_milestone(
+    "boundary_joint_inspection_done",
+    _("完成行政区域界线年度联检"),
+    G_PLACENAME,
+    definition=_(
+        "县（市、区）与相邻县（市、区）之间登记在册的每条界线当年均已联检的记为 1，否则记为 0；市级在所辖县（市、区）均完成时记为 1。"
+    ),
+)
 
 # 9、殡葬
 _rate(
