@@ -200,7 +200,7 @@ def history(request, record_id: Id):
     return [
         {
             "action": s.action,
-            "action_label": s.action_label,
+            "action_label": str(s.action_label),
             "from_status": s.from_status,
             "to_status": s.to_status,
             "actor_name": s.actor_name,
