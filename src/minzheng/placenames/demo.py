@@ -179,6 +179,7 @@ def seed_demo_placenames(*, today: dt.date | None = None) -> dict:
                     name = stem[:1] + rng.choice(WORDS) + rng.choice(endings)
                 add(t, t.parent, subclass, name, t)
 
+    rng.shuffle(specs)  # the review stages fall on every class, not the first ones listed
     seen: set[tuple] = set()
     rows: list[PlaceName] = []
     plans: list[tuple[str, int]] = []  # the final stage, and how many returns on the way

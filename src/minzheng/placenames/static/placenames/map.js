@@ -27,8 +27,8 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   plot.setOption({
     tooltip: { trigger: "item", formatter: function (p) { return p.data && p.data[2] ? p.data[2] + "<br>" + p.data[0] + ", " + p.data[1] : ""; } },
-    legend: { type: "scroll", top: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 50 },
+    legend: { type: "scroll", top: 0, left: 0, right: 0 },
+    grid: { left: 60, right: 60, top: 70, bottom: 50 },
     xAxis: { type: "value", name: data.labels.lon, min: 111.8, max: 113.5, scale: true },
     yAxis: { type: "value", name: data.labels.lat, min: 30.3, max: 31.7, scale: true },
     dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "inside", yAxisIndex: 0 }],
