@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.mmseg import seg as _mmseg
 
 # Generic words (matched longest first at the end of a name).
 GENERICS: tuple[str, ...] = (
@@ -110,7 +111,8 @@ GENERIC_WORDS: dict[str, tuple[str, ...]] = {
     "居民委员会": ("居民", "委员会"),
     "工业园区": ("工业", "园区"),
 }
-_GENERICS_BY_LENGTH = sorted(GENERICS, key=len, reverse=True)
+_GENERIC_SET = frozenset(GENERICS)
+_GENERIC_SIZES = sorted({len(g) for g in GENERICS}, reverse=True)
 # Generics of streets: a numeral just before one is the street's ordinal (rule 4), and a
 # one-syllable modifier just before one is joined to it (rule 2).
 STREET_GENERICS = ("路", "街", "巷", "马路", "大道", "大街")
@@ -149,6 +151,8 @@ CHAR_READINGS: dict[str, tuple[str, str]] = {
     "湾": ("wan", "wān"),
 }
 _WORDS_BY_LENGTH = sorted(WORD_READINGS, key=len, reverse=True)
+_phrase_prefixes = _mmseg._prefix_set
+_WORD_FIRST = {w[0] for w in WORD_READINGS}
 
 NUMERALS = "零一二三四五六七八九十"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -171,6 +175,32 @@ def numeral_value(text: str) -> int | None:
     return None
 
 
+_TONELESS = str.maketrans("āáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜńňǹḿ", "aaaaooooeeeeiiiiuuuuüüüünnnm")
+
+
+def _pair(toned: str) -> tuple[str, str]:
+    return toned.translate(_TONELESS), toned
+
+
+@lru_cache(maxsize=8192)
+def _char(ch: str) -> tuple[str, str]:
+    if ch in CHAR_READINGS:
+        return CHAR_READINGS[ch]
+    toned = lazy_pinyin(ch, style=Style.TONE, errors="ignore")
+    return _pair(toned[0]) if toned else (ch, ch)
+
+
+def _run(run: str) -> list[tuple[str, str]]:
+    """A run of characters: character by character (cached) unless two neighbours begin a phrase
+    pypinyin knows (then its phrase reading decides the polyphones)."""
+    if not any(run[i : i + 2] in _phrase_prefixes for i in range(len(run) - 1)):
+        return [_char(ch) for ch in run]
+    toned = lazy_pinyin(run, style=Style.TONE, errors="ignore")
+    if len(toned) != len(run):
+        return [_pair(t) for t in toned]
+    return [CHAR_READINGS.get(ch) or _pair(t) for ch, t in zip(run, toned, strict=True)]
+
+
 @lru_cache(maxsize=65536)
 def syllables(text: str) -> tuple[tuple[str, str], ...]:
     """(plain, toned) of each syllable of a run of characters, with the place-name readings;
@@ -178,7 +208,11 @@ def syllables(text: str) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(text):
-        word = next((w for w in _WORDS_BY_LENGTH if text.startswith(w, i)), None)
+        word = (
+            next((w for w in _WORDS_BY_LENGTH if text.startswith(w, i)), None)
+            if text[i] in _WORD_FIRST
+            else None
+        )
         if word:
             out.extend(WORD_READINGS[word])
             i += len(word)
@@ -187,18 +221,13 @@ def syllables(text: str) -> tuple[tuple[str, str], ...]:
         while (
             j < len(text)
             and _HAN.match(text[j])
-            and not any(text.startswith(w, j) for w in _WORDS_BY_LENGTH)
+            and not (
+                text[j] in _WORD_FIRST and any(text.startswith(w, j) for w in _WORDS_BY_LENGTH)
+            )
         ):
             j += 1
         if j > i:
-            run = text[i:j]
-            plain = lazy_pinyin(run, v_to_u=True, errors="ignore")
-            toned = lazy_pinyin(run, style=Style.TONE, errors="ignore")
-            if len(plain) == len(run) == len(toned):
-                for k, ch in enumerate(run):
-                    out.append(CHAR_READINGS.get(ch, (plain[k], toned[k])))
-            else:  # a character without a reading: keep what pypinyin gives
-                out.extend(zip(plain, toned, strict=False))
+            out.extend(_run(text[i:j]))
             i = j
             continue
         token = _TOKEN.match(text, i).group(0)
@@ -229,9 +258,9 @@ class Romanised:
 
 def split_name(name: str) -> tuple[str, str]:
     """(specific, generic): the longest known generic at the end, when a specific is left."""
-    for generic in _GENERICS_BY_LENGTH:
-        if name.endswith(generic) and len(name) > len(generic):
-            return name[: -len(generic)], generic
+    for size in _GENERIC_SIZES:
+        if len(name) > size and name[-size:] in _GENERIC_SET:
+            return name[:-size], name[-size:]
     return name, ""
 
 

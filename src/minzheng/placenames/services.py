@@ -32,6 +32,8 @@ from .models import (
     SubClass,
 )
 
+CLASS_CODES = frozenset(PlaceClass.values)
+SUBCLASS_CODES = frozenset(SubClass.values)
 TEXT_FIELDS = ("aliases", "short_name", "meaning", "history", "description", "code")
 EDITABLE = (Status.ENTERED, Status.RETURNED)
 
@@ -92,11 +94,11 @@ def clean_fields(
         errors["standard_name"] = [_("标准名称不能超过100个字")]
     elif not re.search(r"[\u4e00-\u9fff]", name):
         errors["standard_name"] = [_("标准名称应为汉字书写的名称")]
-    if place_class not in PlaceClass.values:
+    if place_class not in CLASS_CODES:
         errors["place_class"] = [_("请选择地名类别")]
-    if subclass not in SubClass.values:
+    if subclass not in SUBCLASS_CODES:
         errors["subclass"] = [_("请选择地名小类")]
-    elif place_class in PlaceClass.values and subclass[:2] != place_class:
+    elif place_class in CLASS_CODES and subclass[:2] != place_class:
         errors["subclass"] = [_("小类不属于所选类别")]
     lon_value = parse_coordinate(lon, *LON_RANGE, "lon", errors)
     lat_value = parse_coordinate(lat, *LAT_RANGE, "lat", errors)
