@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -228,7 +229,7 @@ def pinyin(
 ):
     """The rule-conforming spelling of a name and what is wrong with an entered one."""
     if not permissions.may_read(request.user):
-        raise PermissionDeniedError("无权使用")
+        raise PermissionDeniedError(_("无权使用"))
     check = rules.check_spelling(name, romanised, subclass)
     return {
         "suggested": check.suggested,
@@ -261,9 +262,9 @@ class PlaceNameImportOut(Schema):
 def import_records(request, file: File[UploadedFile]):
     """Upload an exchange file (CSV or .xlsx); it is imported by a job (GET /api/v1/jobs/{id})."""
     if not permissions.may_enter(request.user):
-        raise PermissionDeniedError("您没有导入地名的权限")
+        raise PermissionDeniedError(_("您没有导入地名的权限"))
     if not file.size:
-        raise ServiceError({"file": ["文件为空"]})
+        raise ServiceError({"file": [_("文件为空")]})
     job = jobs.enqueue_import(user=request.user, uploaded=file, name=file.name or "upload")
     return Status(202, {"job_id": str(job.pk), "status_url": f"/api/v1/jobs/{job.pk}"})
 
@@ -392,7 +393,7 @@ class CensusDatabaseOut(Schema):
 def databases(request, on: Date | None = None):
     """Each county's census database: records, classes and whether it is built (§13.4)."""
     if not permissions.may_read(request.user):
-        raise PermissionDeniedError("无权查看")
+        raise PermissionDeniedError(_("无权查看"))
     states = selectors.database_state(
         on or timezone.localdate(), selectors.counties_for(request.user)
     )

@@ -328,7 +328,7 @@ def _import_context(request, job_id):
         "active": job.status in (Job.Status.QUEUED, Job.Status.RUNNING),
         "result": result,
         "summary": [
-            (k, result.get(k))
+            (_(k), result.get(k))
             for k in (
                 exchange.RESULT_ROWS,
                 exchange.RESULT_CREATED,
