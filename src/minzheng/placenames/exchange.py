@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -103,6 +103,17 @@ def _region_index(user) -> dict[str, tuple[int, int | None]]:
     return index
 
 
+def _cell(cells: list, position: int | None) -> str:
+    """A cell as trimmed text; plain CSV text straight, anything else through core.sheets."""
+    if position is None or position >= len(cells):
+        return ""
+    value = cells[position]
+    if type(value) is str and value[:1] != "'" and "\u3000" not in value:
+        return value.strip()
+    return sheets.cell_text(value)
+
+
+@lru_cache(maxsize=4096)
 def _date(text: str) -> dt.date | None:
     text = text.strip()
     if not text:
@@ -140,10 +151,11 @@ def run_import(
     total = report.rows
     if progress:
         progress(0, total, _("正在检查"))
+    positions = [(key, table.columns.get(key)) for key, _h in COLUMNS]
     candidates: list[tuple] = []
     seen: dict[tuple, int] = {}
     for number, cells in table.rows:
-        text = {key: table.text(cells, key) for key, _h in COLUMNS}
+        text = {key: _cell(cells, position) for key, position in positions}
 
         def bad(column: str, message: str, value: str = "", number=number) -> None:
             report.errors.append(
@@ -326,13 +338,28 @@ def insert_rows(rows: list[tuple]) -> int:
         marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
         ops = connection.ops
         adapt = {
-            dt.datetime: ops.adapt_datetimefield_value,
-            dt.date: ops.adapt_datefield_value,
-            Decimal: lambda v: ops.adapt_decimalfield_value(v, 9, 6),
+            "lon": lambda v: ops.adapt_decimalfield_value(v, 9, 6),
+            "lat": lambda v: ops.adapt_decimalfield_value(v, 9, 6),
+            "registered_on": _adapt_date,
+            "created_at": ops.adapt_datetimefield_value,
+            "updated_at": ops.adapt_datetimefield_value,
         }
-        rows = [tuple(adapt[type(v)](v) if type(v) in adapt else v for v in row) for row in rows]
+        adapted = {i: adapt[c] for i, c in enumerate(INSERT_COLUMNS) if c in adapt}
+        stamp = ops.adapt_datetimefield_value(rows[0][-1])
+        rows = [
+            tuple(
+                (stamp if i >= len(row) - 2 else adapted[i](v)) if i in adapted else v
+                for i, v in enumerate(row)
+            )
+            for row in rows
+        ]
         cursor.executemany(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", rows)
         return cursor.rowcount
+
+
+@lru_cache(maxsize=4096)
+def _adapt_date(value):
+    return connection.ops.adapt_datefield_value(value)
 
 
 def summary(report: ImportReport) -> str:
