@@ -378,3 +378,69 @@ def reveal_bank_account(*, user, household: Household) -> str:
     plain = crypto.decrypt(household.bank_account_cipher)  # decrypt first, as above
     audit.record("unmask", obj=household, note="bank_account")
     return plain
+
+
+# A death reported by an authority outside the registry's staff (a funeral home's cremation) may
+# correct a recorded death date by at most this many days; a larger difference is for the county's
+# registry staff to settle with the documents (docs/DOMAIN.md §14).
+DEATH_CORRECTION_DAYS = 30
+
+
+@transaction.atomic
+def record_reported_death(
+    *, person: Person, death_date: dt.date, source: str, correct: bool = False
+) -> tuple[Person, str]:
+    """A death reported to the registry by another authority that saw the body (a funeral home).
+
+    The registry's death date is set when empty, confirmed when equal, and replaced only when the
+    reporter confirms a correction (`correct`) and the new date is valid and within
+    DEATH_CORRECTION_DAYS of the recorded one. Returns the person and what happened: "set",
+    "confirmed" or "corrected". Payments stop through the registry's death date as for any death
+    (the payroll skips later months; the death scan ends the entitlements)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    rid = idcard.parse(person.id_number)
+    if not isinstance(death_date, dt.date):
+        raise ServiceError({"death_date": [_("请填写死亡日期")]})
+    if death_date > timezone.localdate():
+        raise ServiceError({"death_date": [_("死亡日期不能晚于今天")]})
+    if death_date < rid.birth_date:
+        raise ServiceError({"death_date": [_("死亡日期不能早于出生日期")]})
+    recorded = person.death_date
+    if recorded == death_date:
+        return person, "confirmed"
+    if recorded is not None:
+        if not correct:
+            raise ServiceError(
+                {
+                    "death_date": [
+                        _(
+                            "与人口信息库登记的死亡日期（%(d)s）不一致；如确需更正，请勾选“更正死亡日期”"
+                        )
+                        % {"d": recorded.isoformat()}
+                    ]
+                }
+            )
+        if abs((death_date - recorded).days) > DEATH_CORRECTION_DAYS:
+            raise ServiceError(
+                {
+                    "death_date": [
+                        _(
+                            "与登记的死亡日期相差超过 %(n)s 天，请家属持死亡证明到户籍地县级民政部门更正"
+                        )
+                        % {"n": DEATH_CORRECTION_DAYS}
+                    ]
+                }
+            )
+    outcome = "set" if recorded is None else "corrected"
+    with audit.audited(
+        person,
+        note=(
+            _("%(s)s报告死亡，登记死亡日期")
+            if outcome == "set"
+            else _("%(s)s报告死亡，更正死亡日期")
+        )
+        % {"s": source},
+    ):
+        person.death_date = death_date
+        person.save(update_fields=["death_date"])
+    return person, outcome

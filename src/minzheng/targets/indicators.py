@@ -593,7 +593,13 @@ _ratio(
 
 # 一、工作思路
 _count(
-    "eco_cemeteries_built", _("新建村级生态公墓"), _("个"), _("当年建成的村级生态公墓数。"), G_FRAME
+    "eco_cemeteries_built",
+    _("新建村级生态公墓"),
+    _("个"),
+    _("当年建成的村级公益性生态公墓数，按所在村统计。"),
+    G_FRAME,
+    # one per village, and the demo keeps the full village tree: the plan's figure holds
+    per_population=False,
 )
 _count(
     "eco_burials_ytd",
@@ -617,18 +623,24 @@ _count(
     "cremations_ytd",
     _("火化遗体数"),
     _("具"),
-    _("当年火化的遗体数（户籍在本区域）。"),
+    _("本年度死亡、户籍在火化区、已登记火化的人数（按户籍地统计）。"),
     G_FUNERAL,
-    future_source=_("殡葬服务模块"),
+)
+_count(
+    "cremation_area_deaths_ytd",
+    _("火化区死亡人数"),
+    _("人"),
+    _("人口信息库登记本年度死亡、户籍在火化区的人数（按户籍地统计）。"),
+    G_FUNERAL,
 )
 _ratio(
     "cremation_rate",
     _("火化率"),
     "%",
-    _("火化遗体数 ÷ 人口信息库登记的本年度死亡人数 × 100。"),
+    _("火化遗体数 ÷ 火化区死亡人数 × 100（当年累计，死亡人数取自人口信息库）。"),
     G_FRAME,
     "cremations_ytd",
-    "deaths_ytd",
+    "cremation_area_deaths_ytd",
     100,
 )
 _count(
