@@ -28,6 +28,7 @@ pytest_plugins = [
     "tests.fixtures.depots",
     "tests.fixtures.disaster",
     "tests.fixtures.eldercare",
+    "tests.fixtures.funeral",
     "tests.fixtures.jobs",
     "tests.fixtures.payments",
     "tests.fixtures.placement",

@@ -1,0 +1,89 @@
+"""The funeral home in headless Chromium: from its workbench card it finds a death the registry
+recorded, records the cremation (the registry's person matched by the full ID number typed from
+the family's documents), prints the certificate, and records an eco burial in its cemetery."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from minzheng.funeral.models import Burial, Cemetery, Cremation
+from tests.conftest import PASSWORD, make_id
+from tests.fixtures.browser import SCREENSHOTS, in_thread
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_home_records_a_cremation_from_its_workbench_and_an_eco_burial(
+    funeral, people, users, jingmen, live_server, browser
+):
+    from playwright.sync_api import expect
+
+    from minzheng.people import services as people_services
+
+    today = timezone.localdate()
+    people_services.update_person(
+        user=users["dongbao_clerk"], person=people["zhang"], death_date=today - dt.timedelta(days=2)
+    )
+    Cemetery.objects.create(
+        name="荆门市城乡公益性公墓",
+        kind=Cemetery.Kind.PUBLIC,
+        region=jingmen["longquan"],
+        operator=funeral["city"],
+        capacity=100,
+        built_on=dt.date(2012, 5, 1),
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "funeral_home")
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    card = page.get_by_test_id("funeral-home-widget")
+    expect(card).to_contain_text("服务区域内待登记火化 1 人")
+    page.screenshot(path=str(SCREENSHOTS / "funeral-home-workbench.png"), full_page=True)
+    card.get_by_role("link", name="服务区域内待登记火化 1 人").click()
+    awaiting = page.get_by_test_id("awaiting")
+    expect(awaiting).to_contain_text("张三")
+    awaiting.get_by_role("link", name="登记火化").click()
+    expect(page.locator("#name")).to_have_value("张三")
+    page.fill("#id_number", make_id("420802", "19800101", 11))
+    page.fill("#family_contact", "李梅")
+    page.screenshot(path=str(SCREENSHOTS / "funeral-cremation-form.png"), full_page=True)
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("已登记火化，火化证明编号 HZ")
+    expect(page.get_by_test_id("service-lines")).to_contain_text("遗体火化")
+    page.screenshot(path=str(SCREENSHOTS / "funeral-cremation-detail.png"), full_page=True)
+    href = page.get_by_test_id("certificate-link").get_attribute("href")
+    pdf = page.request.get(f"{live_server.url}{href}")
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+
+    page.goto(f"{live_server.url}/funeral/burials/new/")
+    page.fill("#id_number", make_id("420802", "19800101", 11))
+    page.fill("#name", "张三")
+    page.locator("#kind").select_option("tree")
+    page.locator("#cemetery_id").select_option(label="荆门市城乡公益性公墓（余 100 穴）")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("已登记安葬")
+    expect(page.get_by_test_id("burials")).to_contain_text("树葬")
+    page.screenshot(path=str(SCREENSHOTS / "funeral-burial-list.png"), full_page=True)
+
+    # A wrong name is explained next to the form, and nothing is recorded.
+    page.goto(f"{live_server.url}/funeral/cremations/new/")
+    page.fill("#id_number", make_id("420802", "19820202", 22))
+    page.fill("#name", "李四")
+    page.fill("#death_date", today.isoformat())
+    page.fill("#family_contact", "张家属")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.get_by_test_id("form-errors")).to_contain_text("没有与该身份证号码和姓名相符")
+
+    assert in_thread(lambda: Cremation.objects.count()) == 1
+    burial = in_thread(lambda: Burial.objects.get())
+    assert burial.eco and burial.kind == "tree"
+    context.close()
