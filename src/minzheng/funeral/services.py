@@ -669,7 +669,16 @@ def bury(
 
 
 def certificate_pdf(cremation: Cremation) -> bytes:
-    """The cremation certificate (火化证明), one A5 page with the embedded CJK font."""
+    """The cremation certificate (火化证明), one A5 page with the embedded CJK font; an official
+    document, so always in Chinese whatever the reader's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return _certificate_pdf(cremation)
+
+
+def _certificate_pdf(cremation: Cremation) -> bytes:
     from reportlab.lib.pagesizes import A5
     from reportlab.pdfgen import canvas
 
