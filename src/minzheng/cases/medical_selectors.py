@@ -131,3 +131,19 @@ def ledger_out(person: Person, year: int) -> dict:
         "room_fen": ledger.room_fen,
         "bills": [line_out(line) for line in ledger.lines],
     }
+
+
+def referred_to_charity(region):
+    """Settled bills whose person still bears an amount after every payer (the referral to
+    charity, DOMAIN §3.4): bills frozen at the approval of a medical case of the region's subtree.
+    Read by charity, which records its payments on them (cases never reads charity)."""
+    return (
+        MedicalBill.objects.filter(
+            case__state=State.APPROVED,
+            decided_on__isnull=False,
+            charity_fen__gt=0,
+            case__region__path__startswith=region.path,
+        )
+        .select_related("person", "case", "case__region")
+        .order_by("-discharged_on", "-id")
+    )

@@ -158,16 +158,65 @@ def seed_demo_organisations(*, today: dt.date | None = None) -> int:
 
 
 def _bind_account() -> None:
-    user = User.objects.filter(username="social_org", role=Role.ORGANISATION).first()
     organisation = Organisation.objects.filter(name=ACCOUNT_ORGANISATION).first()
-    if user is None or organisation is None:
+    if organisation is not None:
+        bind_account("social_org", organisation)
+
+
+def bind_account(username: str, organisation: Organisation) -> None:
+    """Bind a demo account of role `organisation` to the organisation it acts for (once)."""
+    user = User.objects.filter(username=username, role=Role.ORGANISATION).first()
+    if user is None or OrganisationAccount.objects.filter(user=user).exists():
         return
-    if not OrganisationAccount.objects.filter(user=user).exists():
-        with transaction.atomic():
-            binding = OrganisationAccount.objects.create(
-                user=user, organisation=organisation, person=organisation.legal_representative
-            )
-            audit.record_created(binding, region_code=organisation.region.code)
+    with transaction.atomic():
+        binding = OrganisationAccount.objects.create(
+            user=user, organisation=organisation, person=organisation.legal_representative
+        )
+        audit.record_created(binding, region_code=organisation.region.code)
+
+
+def register_organisation(
+    *,
+    name: str,
+    kind: str,
+    field: str,
+    registry: Region,
+    region: Region,
+    registered_on: dt.date,
+    purpose: str,
+    capital_fen: int,
+) -> Organisation:
+    """A registered organisation another module's demo needs by name (found or created once),
+    shaped like the generated ones: direct registration, a legal representative of its county, a
+    well-formed credit code."""
+    existing = Organisation.objects.filter(name=name).first()
+    if existing is not None:
+        return existing
+    county = region if region.level == Region.Level.COUNTY else region.parent
+    candidates = _adults(county, timezone.localdate())
+    serial = Organisation.objects.count() + 1
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            name=name,
+            kind=kind,
+            field=field,
+            status=OrganisationStatus.REGISTERED,
+            registry=registry,
+            region=region,
+            address=f"{region.name}{serial % 199 + 1}号",
+            legal_representative_id=candidates[0] if candidates else None,
+            capital_fen=capital_fen,
+            purpose=purpose,
+            phone="0724-2345678",
+            credit_code=_credit_code(serial - 1, kind),
+            channel=Channel.WINDOW,
+            applied_at=timezone.make_aware(
+                dt.datetime.combine(registered_on - dt.timedelta(days=25), dt.time(9, 30))
+            ),
+            registered_on=registered_on,
+        )
+        audit.record_created(organisation, note="演示数据：社会组织登记")
+    return organisation
 
 
 def _adults(county: Region, today: dt.date) -> list[int]:
