@@ -107,8 +107,9 @@ def seed_demo_charity(*, today: dt.date | None = None) -> dict:
         capital_fen=300_000_00,
     )
     bind_account("charity", organisation)
+    reports = seed_demo_welfare_reports(city=city, today=today)
     if Charity.objects.filter(organisation=organisation).exists():
-        return {"added": 0}
+        return {"added": 0, "reports": reports}
     county_org = (
         Organisation.objects.filter(
             field=OrganisationField.CHARITY,
@@ -151,7 +152,72 @@ def seed_demo_charity(*, today: dt.date | None = None) -> dict:
             after=counts,
             note="演示数据：慈善组织的捐赠、票据和善款使用",
         )
+    counts["reports"] = reports
     return counts
+
+
+# Jingmen's welfare-lottery sales and the rehabilitation hospital's revenue, 万元 a month: the
+# lottery centre's sales system and the hospital's accounts, not the platform's (reported at the
+# city's real scale, as the plan's 43,000 and 14,000 万元 are).
+_MONTHLY = {"lottery_sales": 3350, "rehab_hospital_revenue": 1120}
+
+
+def seed_demo_welfare_reports(*, city: Region, today: dt.date) -> int:
+    """Monthly reports of 12.1 lottery_sales and 11.1 rehab_hospital_revenue for this year, each
+    the year-to-date figure at a month's end with the body's statement as evidence: filed by the
+    city section, approved by the administrator, the last month's waiting for review."""
+    from django.core.files.base import ContentFile
+
+    from minzheng.accounts.models import User
+    from minzheng.targets.models import ReportedValue
+    from minzheng.targets.services import review_report, submit_report
+
+    if ReportedValue.objects.filter(indicator__in=list(_MONTHLY)).exists():
+        return 0
+    section = User.objects.filter(username="city_section").first()
+    admin = User.objects.filter(is_superuser=True).order_by("id").first()
+    if section is None or admin is None:
+        return 0
+    month_ends = [
+        dt.date(today.year, m + 1, 1) - dt.timedelta(days=1) for m in range(1, today.month)
+    ]
+    made = 0
+    for code, per_month in _MONTHLY.items():
+        total = 0
+        for n, end in enumerate(month_ends):
+            total += per_month + (n * 37) % 180 - 90
+            statement = _statement_pdf(code, end, total)
+            report = submit_report(
+                user=section,
+                indicator=code,
+                region=city,
+                as_of=end,
+                value=str(total),
+                note=f"{end:%Y年%m月}累计（{'福彩中心销售系统' if code == 'lottery_sales' else '市康复医院财务报表'}）",
+                files=[ContentFile(statement, name=f"{code}-{end:%Y%m}.pdf")],
+            )
+            if n < len(month_ends) - 1:
+                review_report(user=admin, report=report, approve=True)
+            made += 1
+    return made
+
+
+def _statement_pdf(code: str, month_end: dt.date, total: int) -> bytes:
+    import io
+
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    from minzheng.core.pdf import cjk_font
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A5)
+    pdf.setFont(cjk_font(), 12)
+    title = "荆门市福利彩票销售月报" if code == "lottery_sales" else "荆门市康复医院业务收入月报"
+    pdf.drawString(40, 520, title)
+    pdf.drawString(40, 490, f"截至 {month_end.isoformat()} 本年累计：{total} 万元")
+    pdf.save()
+    return buffer.getvalue()
 
 
 def _people(region: Region, today: dt.date, *, ages: tuple[int, int], limit: int) -> list[Person]:
