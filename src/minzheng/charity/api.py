@@ -148,7 +148,7 @@ def list_donations(request, filters: Query[CharityDonationFilter]):
     if filters.year:
         qs = qs.filter(received_on__year=filters.year)
     if filters.unreceipted:
-        qs = qs.exclude(receipts__voided_at__isnull=True)
+        qs = selectors.without_receipt(qs)
     return Listing(qs.order_by("-received_on", "-id"), donation_out)
 
 

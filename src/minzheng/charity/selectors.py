@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from minzheng.cases import medical_selectors
 from minzheng.core.errors import NotFoundOrOutOfScope
@@ -90,10 +90,14 @@ def valid_receipt(donation: Donation) -> Receipt | None:
     return donation.receipts.filter(voided_at__isnull=True).first()
 
 
+def without_receipt(qs: QuerySet[Donation]) -> QuerySet[Donation]:
+    """Donations that hold no valid (unvoided) receipt."""
+    valid = Receipt.objects.filter(donation=OuterRef("pk"), voided_at__isnull=True)
+    return qs.filter(~Exists(valid))
+
+
 def unreceipted(charity: Charity) -> QuerySet[Donation]:
-    return charity.donations.exclude(receipts__voided_at__isnull=True).select_related(
-        "donor_person", "campaign"
-    )
+    return without_receipt(charity.donations.all()).select_related("donor_person", "campaign")
 
 
 def unrestricted_balance(charity: Charity) -> int:
@@ -231,3 +235,38 @@ def public_month(charity: Charity, year: int, month: int) -> dict:
 
 def referred_bills_queryset(charity: Charity):
     return medical_selectors.referred_to_charity(charity.organisation.registry)
+
+
+def public_year(charity: Charity, year: int) -> list[dict]:
+    """Each month of the year with donations received and published uses, with totals."""
+    from django.db.models.functions import ExtractMonth
+
+    received = dict(
+        charity.donations.filter(received_on__year=year)
+        .annotate(m=ExtractMonth("received_on"))
+        .values("m")
+        .annotate(s=Sum("amount_fen"))
+        .values_list("m", "s")
+    )
+    used = dict(
+        charity.uses.filter(used_on__year=year, published_on__isnull=False)
+        .annotate(m=ExtractMonth("used_on"))
+        .values("m")
+        .annotate(s=Sum("amount_fen"))
+        .values_list("m", "s")
+    )
+    return [
+        {
+            "month": f"{year:04d}-{m:02d}",
+            "donations_fen": received.get(m, 0),
+            "uses_fen": used.get(m, 0),
+        }
+        for m in sorted(set(received) | set(used))
+    ]
+
+
+def latest_public_month(charity: Charity) -> dt.date | None:
+    latest = (
+        charity.donations.order_by("-received_on").values_list("received_on", flat=True).first()
+    )
+    return latest.replace(day=1) if latest else None

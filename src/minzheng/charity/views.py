@@ -324,10 +324,12 @@ def public(request):
     if charity is None and charities:
         charity = charities[0]
     month_text = request.GET.get("month", "")
+    latest = selectors.latest_public_month(charity) if charity else None
+    default = min(latest, today.replace(day=1)) if latest else today.replace(day=1)
     try:
-        month = dt.date.fromisoformat(f"{month_text}-01") if month_text else today.replace(day=1)
+        month = dt.date.fromisoformat(f"{month_text}-01") if month_text else default
     except ValueError:
-        month = today.replace(day=1)
+        month = default
     if month > today:
         month = today.replace(day=1)
     data = selectors.public_month(charity, month.year, month.month) if charity else None
@@ -345,6 +347,8 @@ def public(request):
             "month": month.strftime("%Y-%m"),
             "months": months,
             "data": data,
+            "year_rows": selectors.public_year(charity, month.year) if charity else [],
+            "year": month.year,
         },
     )
 
