@@ -829,3 +829,32 @@ def test_demo_is_idempotent_and_binds_the_charity_account(world):
         Use.objects.count(),
         Receipt.objects.count(),
     )
+
+
+def test_the_city_section_recognises_and_the_charity_starts_its_drive_in_pages(world, client):
+    other = register_organisation(
+        name="东宝区博爱慈善基金会",
+        kind="foundation",
+        field="charity",
+        registry=world["dongbao"],
+        region=world["longquan"],
+        registered_on=dt.date(2012, 1, 1),
+        purpose="扶贫济困",
+        capital_fen=2_000_000_00,
+    )
+    client.force_login(world["city_section"])
+    page = client.get("/charity/").content.decode()
+    assert "东宝区博爱慈善基金会" in page and "荆门市慈善总会" in page
+    r = client.post("/charity/recognise/", {"organisation": other.pk, "public_fundraising": "on"})
+    assert r.status_code == 302 and Charity.objects.get(organisation=other).public_fundraising
+    # Twice is refused with a message, not an error page.
+    r = client.post("/charity/recognise/", {"organisation": other.pk}, follow=True)
+    assert "该组织已认定为慈善组织" in r.content.decode()
+    # A county approver may not recognise.
+    client.force_login(world["dongbao_approver"])
+    assert client.post("/charity/recognise/", {"organisation": other.pk}).status_code == 403
+    client.force_login(world["charity_user"])
+    assert 'data-testid="drive-start"' in client.get("/charity/drives/").content.decode()
+    assert client.post("/charity/drives/start/").status_code == 302
+    page = client.get("/charity/drives/").content.decode()
+    assert 'data-testid="drive-start"' not in page and f"{YEAR}年慈善一日捐" in page

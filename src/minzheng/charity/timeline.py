@@ -18,12 +18,8 @@ def charity_payments(case) -> list[dict]:
         {
             "on": u.used_on,
             "label": _("慈善救助"),
-            "detail": _("%(org)s支付 %(amount)s 元（结算单 %(bill)s）")
-            % {
-                "org": u.charity.name,
-                "amount": yuan_str(u.amount_fen),
-                "bill": u.medical_bill.settlement_number,
-            },
+            "detail": _("%(org)s %(amount)s 元")
+            % {"org": u.charity.name, "amount": yuan_str(u.amount_fen)},
         }
         for u in uses.order_by("used_on", "id")
     ]

@@ -15,5 +15,7 @@ urlpatterns = [
     path("medical/", views.medical, name="medical"),
     path("checks/", views.checks, name="checks"),
     path("drives/", views.drives, name="drives"),
+    path("drives/start/", views.drive_start, name="drive_start"),
     path("public/", views.public, name="public"),
+    path("recognise/", views.recognise, name="recognise"),
 ]

@@ -19,7 +19,7 @@ from minzheng.web.views.base import apply_service_error, page, paginate
 
 from . import forms, selectors, services
 from .pdf import receipt_pdf
-from .permissions import is_charity_account, may_oversee, may_use_charity
+from .permissions import is_charity_account, may_oversee, may_recognise, may_use_charity
 
 any_page = page(check=may_use_charity)
 own_page = page(check=is_charity_account, message=_("仅限慈善组织账号"))
@@ -91,7 +91,44 @@ def overview(request):
                 "check": selectors.annual_check(charity, year),
             }
         )
-    return render(request, "charity/overview.html", {"rows": rows, "year": year})
+    candidates = []
+    if may_recognise(user):
+        from minzheng.socialorgs import selectors as socialorgs_selectors
+
+        candidates = list(
+            socialorgs_selectors.organisations_for(user, status="registered")
+            .filter(field="charity", charity__isnull=True)
+            .order_by("name")[:300]
+        )
+    return render(
+        request,
+        "charity/overview.html",
+        {"rows": rows, "year": year, "candidates": candidates, "today": timezone.localdate()},
+    )
+
+
+@page(check=lambda u: may_recognise(u))
+@require_POST
+def recognise(request):
+    from minzheng.socialorgs import selectors as socialorgs_selectors
+
+    wanted = request.POST.get("organisation", "")
+    if not wanted.isdigit():
+        messages.error(request, _("请选择社会组织"))
+        return redirect("charity:index")
+    organisation = socialorgs_selectors.get_organisation(request.user, int(wanted))
+    try:
+        charity = services.recognise(
+            user=request.user,
+            organisation=organisation,
+            recognised_on=timezone.localdate(),
+            public_fundraising=request.POST.get("public_fundraising") == "on",
+        )
+    except ServiceError as exc:
+        messages.error(request, _errors_text(exc))
+    else:
+        messages.success(request, _("%(name)s已认定为慈善组织。") % {"name": charity.name})
+    return redirect("charity:index")
 
 
 @own_page
@@ -305,8 +342,25 @@ def drives(request):
             "year": year,
             "years": list(range(today.year, today.year - 4, -1)),
             "drives": selectors.drives_for(request.user, year),
+            "may_start": is_charity_account(request.user)
+            and year == today.year
+            and not selectors.own_charity(request.user)
+            .campaigns.filter(kind="one_day", year=year)
+            .exists(),
         },
     )
+
+
+@own_page
+@require_POST
+def drive_start(request):
+    charity = selectors.own_charity(request.user)
+    year = timezone.localdate().year
+    campaign = services.one_day_campaign(user=request.user, charity=charity, year=year)
+    messages.success(
+        request, _("%(name)s已发起，登记捐赠时可选择该活动。") % {"name": campaign.name}
+    )
+    return redirect("charity:drives")
 
 
 # ---------------------------------------------------------------- public
