@@ -120,6 +120,9 @@ def test_receipt_numbers_count_up_and_a_voided_number_is_never_reused(world, api
     assert r.status_code == 422 and "reason" in _fields(r)
     r = api.post(f"/api/v1/charity/receipts/{first['id']}/void", {"reason": "捐赠人姓名写错"})
     assert r.status_code == 200 and r.json()["voided"] is True
+    # Without a valid receipt again: waiting on the workbench card.
+    waiting = api.get("/api/v1/charity/donations", unreceipted="true").json()
+    assert [d["id"] for d in waiting["items"]] == [donation["id"]]
     assert (
         api.post(f"/api/v1/charity/receipts/{first['id']}/void", {"reason": "x"}).status_code == 409
     )
