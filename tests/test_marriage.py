@@ -427,6 +427,61 @@ def test_archive_upload_validation(mw, settings, tmp_path):
     assert a.file.open("rb").read() == TINY_PDF
 
 
+def test_archive_opened_in_scope_decrypted_and_audited(mw, api_client, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    m = _marry(mw, mw["p"]("雷男", "19900101", "M"), mw["p"]("贺女", "19920101", "F"))
+    api = api_client.login("db_registrar")
+    r = client.post(  # multipart, with the registrar's bearer token
+        f"/api/v1/marriage/marriages/{m.pk}/archive",
+        {"kind": "declaration", "file": SimpleUploadedFile("雷男贺女声明书.pdf", TINY_PDF)},
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
+    assert r.status_code == 201, r.content
+    a = r.json()
+    assert (a["name"], a["content_type"]) == ("雷男贺女声明书.pdf", "application/pdf")
+    assert [x["id"] for x in api.get(f"/api/v1/marriage/marriages/{m.pk}/archive").json()] == [
+        a["id"]
+    ]
+    url = f"/api/v1/marriage/marriages/{m.pk}/archive/{a['id']}"
+    before = AuditEvent.objects.filter(action="view").count()
+    got = api.get(url)
+    assert got.status_code == 200 and got.content == TINY_PDF  # decrypted
+    assert got["Content-Type"] == "application/pdf"
+    # The original (Chinese) name, RFC 6266 encoded.
+    assert got["Content-Disposition"] == (
+        "inline; filename*=utf-8''%E9%9B%B7%E7%94%B7%E8%B4%BA%E5%A5%B3"
+        "%E5%A3%B0%E6%98%8E%E4%B9%A6.pdf"
+    )
+    event = AuditEvent.objects.filter(action="view").latest("seq")
+    assert AuditEvent.objects.filter(action="view").count() == before + 1
+    assert (event.object_type, event.object_id) == ("marriage.archivefile", str(a["id"]))
+    assert event.actor_id == mw["registrar"].pk and event.region_code == "420802"
+    # The county approver and the city section read the registration, so its archive.
+    assert api_client.login("dongbao_approver").get(url).status_code == 200
+    assert api_client.login("city_section").get(url).status_code == 200
+    # Another county, the leader, a wrong marriage id: not found, and nothing audited.
+    views = AuditEvent.objects.filter(action="view").count()
+    zx = api_client.login("zx_registrar")
+    assert zx.get(url).status_code == 404
+    assert zx.get(f"/api/v1/marriage/marriages/{m.pk}/archive").status_code == 404
+    assert api_client.login("leader").get(url).status_code == 404
+    other = _marry(mw, mw["p"]("甘男", "19900101", "M"), mw["p"]("滕女", "19920101", "F"))
+    wrong = f"/api/v1/marriage/marriages/{other.pk}/archive/{a['id']}"
+    assert api.get(wrong).status_code == 404
+    assert AuditEvent.objects.filter(action="view").count() == views
+
+    page_url = f"/marriage/{m.pk}/archive/{a['id']}/"
+    client.force_login(mw["registrar"])
+    assert page_url in client.get(f"/marriage/{m.pk}/").content.decode()
+    got = client.get(page_url)
+    assert got.status_code == 200 and got.content == TINY_PDF
+    assert got["Content-Type"] == "application/pdf"
+    assert got["Content-Disposition"].startswith("inline; filename*=utf-8''")
+    assert AuditEvent.objects.filter(action="view").count() == views + 1
+    client.force_login(mw["zx"])
+    assert client.get(page_url).status_code == 404
+
+
 # ---------------------------------------------------------------- appointments
 
 

@@ -124,3 +124,42 @@ def test_registrar_registers_from_workbench_and_resident_books(demo_city, live_s
     expect(resident.get_by_test_id("my-appointments")).to_contain_text(day.isoformat())
     expect(resident.get_by_test_id("my-appointments")).to_contain_text("已预约")
     _shot(resident, "booked")
+
+
+def test_registrar_opens_a_scanned_document_of_the_archive(demo_city, live_server, browser):
+    from playwright.sync_api import expect
+
+    from minzheng.core.models import AuditEvent
+    from minzheng.marriage.models import ArchiveFile
+
+    def archived():
+        a = ArchiveFile.objects.filter(kind="declaration").select_related("marriage").first()
+        return a.marriage_id, a.marriage.certificate_no, a.pk, a.original_name
+
+    marriage_pk, number, pk, name = in_thread(archived)
+    page = _sign_in(browser, live_server, "marriage_registrar")
+    page.goto(f"{live_server.url}/marriage/?q={number}")
+    page.locator(f"a[href='/marriage/{marriage_pk}/']").first.click()
+    page.wait_for_url(re.compile(rf"/marriage/{marriage_pk}/$"))
+    link = page.get_by_test_id(f"archive-{pk}")
+    expect(link).to_have_text(name)
+    _shot(page, "archive")
+    with page.context.expect_event(
+        "response", predicate=lambda r: f"/archive/{pk}/" in r.url
+    ) as opened:
+        link.click()
+    response = opened.value
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("inline; filename*=utf-8''")
+    body = page.request.get(f"{live_server.url}/marriage/{marriage_pk}/archive/{pk}/").body()
+    assert body.startswith(b"%PDF")
+    assert (
+        in_thread(
+            lambda: AuditEvent.objects.filter(
+                action="view", object_type="marriage.archivefile", object_id=str(pk)
+            ).count()
+        )
+        == 2
+    )
+

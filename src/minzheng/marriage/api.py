@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -252,8 +253,46 @@ class MarriageArchiveOut(Schema):
     id: int
     kind: str
     kind_label: str
+    name: str = Field(description="上传时的文件名")
     size: int
     content_type: str
+    uploaded_at: dt.datetime
+
+
+def archive_out(a) -> dict:
+    return {
+        "id": a.pk,
+        "kind": a.kind,
+        "kind_label": str(a.get_kind_display()),
+        "name": a.original_name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "uploaded_at": a.uploaded_at,
+    }
+
+
+def archive_response(content: bytes, archive) -> HttpResponse:
+    """A scanned document as served: its own content type, opened in the browser, under the
+    file name it was uploaded with; never cached."""
+    response = HttpResponse(content, content_type=archive.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, archive.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.get("/marriages/{int:pk}/archive", response={200: list[MarriageArchiveOut], 404: ErrorOut})
+def archive_list(request, pk: Id):
+    """The scanned documents of a registration's electronic archive."""
+    marriage = selectors.get_marriage(request.user, pk)
+    return [archive_out(a) for a in marriage.archive.all()]
+
+
+@router.get("/marriages/{int:pk}/archive/{int:archive_id}", response={200: None, 404: ErrorOut})
+def archive_file(request, pk: Id, archive_id: Id):
+    """One scanned document, decrypted, under its original file name; the reading is audited."""
+    archive = selectors.get_archive(request.user, pk, archive_id)
+    return archive_response(services.open_archive(user=request.user, archive=archive), archive)
 
 
 @router.post("/marriages/{int:pk}/archive", response={201: MarriageArchiveOut, **ERRORS})
@@ -261,16 +300,7 @@ def upload(request, pk: Id, kind: Form[str], file: File[UploadedFile]):
     """One scanned document (PDF, JPEG or PNG, at most 10 MB) of the registration's archive."""
     marriage = selectors.get_marriage(request.user, pk)
     a = services.upload_archive(user=request.user, marriage=marriage, kind=kind, uploaded_file=file)
-    return Status(
-        201,
-        {
-            "id": a.pk,
-            "kind": a.kind,
-            "kind_label": str(a.get_kind_display()),
-            "size": a.size,
-            "content_type": a.content_type,
-        },
-    )
+    return Status(201, archive_out(a))
 
 
 class MarriageCheckIn(Schema):

@@ -18,6 +18,7 @@ from . import rules
 from .models import (
     Appointment,
     AppointmentStatus,
+    ArchiveFile,
     Divorce,
     DivorceStatus,
     Marriage,
@@ -90,6 +91,20 @@ def marriages_for(user) -> QuerySet[Marriage]:
 
 def get_marriage(user, pk: int) -> Marriage:
     found = marriages_for(user).filter(pk=pk).first()
+    if found is None:
+        raise NotFoundOrOutOfScope()
+    return found
+
+
+def get_archive(user, marriage_pk: int, pk: int) -> ArchiveFile:
+    """One scanned document of a registration the user reads; anything else is not found."""
+    found = (
+        ArchiveFile.objects.filter(
+            pk=pk, marriage_id=marriage_pk, marriage__in=marriages_for(user).values("pk")
+        )
+        .select_related("marriage__registry")
+        .first()
+    )
     if found is None:
         raise NotFoundOrOutOfScope()
     return found

@@ -648,6 +648,21 @@ def upload_archive(
     return archive
 
 
+def open_archive(*, user, archive: ArchiveFile) -> bytes:
+    """The plaintext of one scanned document, read by a user who reads the registration (the
+    caller fetched it through `selectors.get_archive`); the reading is audited, since a scan of an
+    ID card or a household register is personal data leaving the platform."""
+    with archive.file.open("rb") as fh:
+        content = fh.read()
+    audit.record(
+        "view",
+        obj=archive,
+        region_code=archive.audit_region_code,
+        note=_("查阅婚姻登记电子档案：%(kind)s") % {"kind": archive.get_kind_display()},
+    )
+    return content
+
+
 # ---------------------------------------------------------------- quality checks
 
 

@@ -17,7 +17,7 @@ from minzheng.regions.models import Region
 from minzheng.web.views.base import apply_service_error, page, paginate
 
 from . import forms, selectors, services
-from .api import statistics_workbook
+from .api import archive_response, statistics_workbook
 from .models import Certificate, MarriageStatus
 from .permissions import (
     is_checker,
@@ -191,6 +191,12 @@ def act(request, pk: int, action: str):
         except ServiceError as exc:
             apply_service_error(form, exc)
     return _detail(request, marriage, {action: form}, status=422)
+
+
+@desk_page
+def archive_file(request, pk: int, archive_pk: int):
+    archive = selectors.get_archive(request.user, pk, archive_pk)
+    return archive_response(services.open_archive(user=request.user, archive=archive), archive)
 
 
 @desk_page
