@@ -255,3 +255,81 @@ def test_target_10_2_by_hand(aw):
     with pytest.raises(ServiceError):
         services.record_check(user=checker, adoption=pending, passed=True)
     assert Adoption.objects.count() == 4
+
+
+def test_statistics_by_month_and_county_worked_by_hand(aw, api_client, client):
+    from minzheng.core import sheets
+
+    reg, zx = aw["registrar"], aw["zx"]
+
+    def filed(name, applied, *, user=reg, region="longquan_community"):
+        child = aw["p"](f"{name}童", "20200101", "M", region)
+        adopter = aw["p"](f"{name}父", "19800101", "M", region)
+        spouse = aw["p"](f"{name}母", "19800101", "F", region)
+        return _apply(aw, child, adopter, spouse=spouse, on=applied, user=user)
+
+    # 东宝区: A and B received in January 2026 and decided in February (A approved, B refused);
+    # C received in December 2025, approved in January 2026; D received in March, pending.
+    a, b, c = filed("甲", D(2026, 1, 15)), filed("乙", D(2026, 1, 20)), filed("丙", D(2025, 12, 20))
+    services.decide(user=reg, adoption=a, approve=True, on=D(2026, 2, 3))
+    services.decide(
+        user=reg, adoption=b, approve=False, reason="收养人无抚养能力", on=D(2026, 2, 10)
+    )
+    services.decide(user=reg, adoption=c, approve=True, on=D(2026, 1, 5))
+    filed("丁", D(2026, 3, 2))
+    # 钟祥市: E received 5 February and approved 20 February.
+    e = filed("戊", D(2026, 2, 5), user=zx, region="yingzhong_community")
+    services.decide(user=zx, adoption=e, approve=True, on=D(2026, 2, 20))
+
+    def month(m, applications, approved, refused):
+        return {"month": m, "applications": applications, "approved": approved, "refused": refused}
+
+    city = api_client.login("leader").get("/api/v1/adoption/statistics", year=2026)
+    assert city.status_code == 200, city.content
+    out = city.json()
+    assert out["totals"] == {"applications": 4, "approved": 3, "refused": 1}
+    assert out["months"][:4] == [
+        month(1, 2, 1, 0),
+        month(2, 1, 2, 1),
+        month(3, 1, 0, 0),
+        month(4, 0, 0, 0),
+    ]
+    assert [
+        (x["code"], x["applications"], x["approved"], x["refused"]) for x in out["counties"]
+    ] == [
+        ("420802", 3, 2, 1),
+        ("420881", 1, 1, 0),
+    ]
+    # The registrar counts its own county only; 2025 holds C's application alone.
+    own = api_client.login("db_registrar").get("/api/v1/adoption/statistics", year=2026).json()
+    assert own["totals"] == {"applications": 3, "approved": 2, "refused": 1}
+    assert [x["code"] for x in own["counties"]] == ["420802"]
+    before = api_client.login("city_section").get("/api/v1/adoption/statistics", year=2025).json()
+    assert before["totals"] == {"applications": 1, "approved": 0, "refused": 0}
+    # A township clerk reads no adoption statistics; a year out of range is a field error.
+    assert (
+        api_client.login("dongbao_clerk").get("/api/v1/adoption/statistics", year=2026).status_code
+        == 403
+    )
+    bad = api_client.login("leader").get("/api/v1/adoption/statistics", year=1900)
+    assert bad.status_code == 422
+
+    xlsx = api_client.login("leader").get("/api/v1/adoption/statistics.xlsx", year=2026)
+    assert xlsx.status_code == 200 and xlsx["Content-Disposition"].endswith('"adoption-2026.xlsx"')
+    rows = list(sheets.xlsx_rows(sheets.open_xlsx(xlsx.content), 0))
+    assert rows[0] == ["月份", "受理申请（件）", "准予登记（件）", "不予登记（件）"]
+    assert rows[2] == ["2026-02", 1, 2, 1] and rows[-1] == ["合计", 4, 3, 1]
+    by_county = list(sheets.xlsx_rows(sheets.open_xlsx(xlsx.content), 1))
+    assert by_county[1][0] == "420802" and by_county[1][2:] == [3, 2, 1]
+
+    # The page: the leader finds it in the menu's group; the registrar from the list.
+    client.force_login(aw["leader"])
+    page = client.get("/adoption/statistics/?year=2026")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="total-applications">4<' in html
+    # The leader's menu group of social affairs holds both statistics.
+    assert "/adoption/statistics/" in client.get("/marriage/statistics/").content.decode()
+    export = client.get("/adoption/statistics/?year=2026&format=xlsx")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+    client.force_login(aw["dongbao_clerk"])
+    assert client.get("/adoption/statistics/").status_code == 403

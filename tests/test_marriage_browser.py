@@ -163,3 +163,16 @@ def test_registrar_opens_a_scanned_document_of_the_archive(demo_city, live_serve
         == 2
     )
 
+
+def test_leader_reads_adoption_statistics_and_exports_them(demo_city, live_server, browser):
+    from playwright.sync_api import expect
+
+    page = _sign_in(browser, live_server, "leader")
+    open_menu(page, "社会事务", "收养登记统计")
+    page.wait_for_url(re.compile(r"/adoption/statistics/"))
+    expect(page.get_by_test_id("total-applications")).not_to_have_text("0")
+    expect(page.get_by_test_id("adoption-counties")).to_contain_text("东宝区")
+    _shot(page, "adoption-statistics")
+    with page.expect_download() as download:
+        page.get_by_test_id("adoption-xlsx").click()
+    assert download.value.suggested_filename.startswith("adoption-")

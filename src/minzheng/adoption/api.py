@@ -7,14 +7,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from minzheng.api.schemas import ErrorOut
+from minzheng.core import sheets
 from minzheng.core.apitypes import Id
+from minzheng.core.errors import PermissionDeniedError
 from minzheng.core.pagination import Listing, paginated
 
 from . import selectors, services
+from .permissions import may_see_statistics
 
 router = Router(tags=["adoption registration"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -150,3 +154,84 @@ def certificate(request, pk: Id):
     response = HttpResponse(services.certificate_pdf(a), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{a.certificate_no}.pdf"'
     return response
+
+
+# ---------------------------------------------------------------- statistics (counts only)
+
+
+class AdoptionStatsQuery(Schema):
+    year: int = Field(ge=1950, le=2100)
+
+
+class AdoptionMonthOut(Schema):
+    month: int
+    applications: int = Field(description="当月受理的收养登记申请")
+    approved: int = Field(description="当月准予登记")
+    refused: int = Field(description="当月不予登记")
+
+
+class AdoptionCountyOut(Schema):
+    code: str
+    name: str
+    applications: int
+    approved: int
+    refused: int
+
+
+class AdoptionTotalsOut(Schema):
+    applications: int
+    approved: int
+    refused: int
+
+
+class AdoptionStatsOut(Schema):
+    year: int
+    totals: AdoptionTotalsOut
+    months: list[AdoptionMonthOut]
+    counties: list[AdoptionCountyOut]
+
+
+def statistics_of(user, year: int) -> dict:
+    if not may_see_statistics(user):
+        raise PermissionDeniedError(_("当前账号无权查看收养登记统计"))
+    return {"year": year, **selectors.statistics(user, year)}
+
+
+@router.get("/statistics", response={200: AdoptionStatsOut, 403: ErrorOut, 422: ErrorOut})
+def statistics(request, q: Query[AdoptionStatsQuery]):
+    """Applications received and decisions taken in the year, by month and by county bureau."""
+    return statistics_of(request.user, q.year)
+
+
+@router.get("/statistics.xlsx", response={200: None, 403: ErrorOut, 422: ErrorOut})
+def statistics_xlsx(request, q: Query[AdoptionStatsQuery]):
+    return statistics_response(statistics_of(request.user, q.year))
+
+
+def statistics_response(stats: dict) -> HttpResponse:
+    response = HttpResponse(
+        statistics_workbook(stats),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="adoption-{stats["year"]}.xlsx"'
+    return response
+
+
+def statistics_workbook(stats: dict) -> bytes:
+    """Two sheets, by month and by county bureau, values only."""
+    heads = ["受理申请（件）", "准予登记（件）", "不予登记（件）"]
+    wb = sheets.workbook()
+    ws = wb.active
+    ws.title = "按月"
+    sheets.append(ws, ["月份", *heads])
+    for row in stats["months"]:
+        sheets.append(
+            ws,
+            [f"{stats['year']}-{row['month']:02d}", *(row[c] for c in selectors.STAT_COLUMNS)],
+        )
+    sheets.append(ws, ["合计", *(stats["totals"][c] for c in selectors.STAT_COLUMNS)])
+    ws2 = wb.create_sheet("按县（市、区）")
+    sheets.append(ws2, ["区划代码", "县（市、区）", *heads])
+    for row in stats["counties"]:
+        sheets.append(ws2, [row["code"], row["name"], *(row[c] for c in selectors.STAT_COLUMNS)])
+    return sheets.xlsx_bytes(wb)

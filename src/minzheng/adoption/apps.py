@@ -13,7 +13,7 @@ class AdoptionConfig(AppConfig):
         from minzheng.web import nav, widgets
 
         from . import indicators  # noqa: F401  (registers @computes)
-        from .permissions import may_read
+        from .permissions import may_read, may_see_statistics
         from .views import registrar_widget_context
 
         nav.register(
@@ -22,6 +22,14 @@ class AdoptionConfig(AppConfig):
             prefix="/adoption/",
             order=63,
             visible=may_read,
+            group="affairs",
+        )
+        nav.register(
+            _("收养登记统计"),
+            "adoption:statistics",
+            prefix="/adoption/statistics/",
+            order=64,
+            visible=lambda user: may_see_statistics(user) and not may_read(user),
             group="affairs",
         )
         widgets.register("adoption/_registrar_widget.html", registrar_widget_context, order=15)

@@ -1,6 +1,6 @@
 """Pages of adoption registration: the bureau's list (notices, decisions due with their
 deadlines), the application form, an application's page (notice, decision, certificate, quality
-check), and the workbench card."""
+check), the statistics by month and county, and the workbench card."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from minzheng.core.errors import ServiceError
 from minzheng.web.views.base import apply_service_error, page, paginate
 
 from . import forms, selectors, services
+from .api import statistics_of, statistics_response
 from .models import Status
-from .permissions import is_checker, is_registrar, may_read
+from .permissions import is_checker, is_registrar, may_read, may_see_statistics
 
 desk_page = page(check=may_read)
+stats_page = page(check=may_see_statistics)
 
 
 @desk_page
@@ -167,3 +169,26 @@ def registrar_widget_context(user):
         "due_count": due.count(),
         "overdue": due.filter(decision_due_on__lt=today).count(),
     }
+
+
+@stats_page
+def statistics(request):
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    year = min(max(year, 1950), 2100)
+    stats = statistics_of(request.user, year)
+    if request.GET.get("format") == "xlsx":
+        return statistics_response(stats)
+    return render(
+        request,
+        "adoption/statistics.html",
+        {
+            "stats": stats,
+            "year": year,
+            "years": list(range(today.year, today.year - 5, -1)),
+            "may_read": may_read(request.user),
+        },
+    )
