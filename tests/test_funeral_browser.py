@@ -52,9 +52,9 @@ def test_home_records_a_cremation_from_its_workbench_and_an_eco_burial(
     awaiting = page.get_by_test_id("awaiting")
     expect(awaiting).to_contain_text("张三")
     awaiting.get_by_role("link", name="登记火化").click()
-    expect(page.locator("#name")).to_have_value("张三")
-    page.fill("#id_number", make_id("420802", "19800101", 11))
-    page.fill("#family_contact", "李梅")
+    expect(page.locator("#id_name")).to_have_value("张三")
+    page.fill("#id_id_number", make_id("420802", "19800101", 11))
+    page.fill("#id_family_contact", "李梅")
     page.screenshot(path=str(SCREENSHOTS / "funeral-cremation-form.png"), full_page=True)
     page.get_by_role("button", name="登记", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("已登记火化，火化证明编号 HZ")
@@ -65,23 +65,29 @@ def test_home_records_a_cremation_from_its_workbench_and_an_eco_burial(
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
 
     page.goto(f"{live_server.url}/funeral/burials/new/")
-    page.fill("#id_number", make_id("420802", "19800101", 11))
-    page.fill("#name", "张三")
-    page.locator("#kind").select_option("tree")
-    page.locator("#cemetery_id").select_option(label="荆门市城乡公益性公墓（余 100 穴）")
+    page.fill("#id_id_number", make_id("420802", "19800101", 11))
+    page.fill("#id_name", "张三")
+    page.locator("#id_kind").select_option("tree")
+    page.locator("#id_cemetery_id").select_option(label="荆门市城乡公益性公墓（余 100 穴）")
     page.get_by_role("button", name="登记", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("已登记安葬")
     expect(page.get_by_test_id("burials")).to_contain_text("树葬")
     page.screenshot(path=str(SCREENSHOTS / "funeral-burial-list.png"), full_page=True)
 
-    # A wrong name is explained next to the form, and nothing is recorded.
+    # A wrong name is explained under the ID number field, which is marked invalid; nothing is
+    # recorded.
     page.goto(f"{live_server.url}/funeral/cremations/new/")
-    page.fill("#id_number", make_id("420802", "19820202", 22))
-    page.fill("#name", "李四")
-    page.fill("#death_date", today.isoformat())
-    page.fill("#family_contact", "张家属")
+    page.fill("#id_id_number", make_id("420802", "19820202", 22))
+    page.fill("#id_name", "李四")
+    page.fill("#id_death_date", today.isoformat())
+    page.fill("#id_family_contact", "张家属")
     page.get_by_role("button", name="登记", exact=True).click()
-    expect(page.get_by_test_id("form-errors")).to_contain_text("没有与该身份证号码和姓名相符")
+    expect(page.locator("#id_id_number_error")).to_contain_text("没有与该身份证号码和姓名相符")
+    expect(page.locator("#id_id_number")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_id_number")).to_have_attribute(
+        "aria-describedby", "id_id_number_error"
+    )
+    expect(page.get_by_test_id("form-errors")).to_have_count(0)
 
     assert in_thread(lambda: Cremation.objects.count()) == 1
     burial = in_thread(lambda: Burial.objects.get())

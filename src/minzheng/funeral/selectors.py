@@ -101,6 +101,16 @@ def assessments_for(user) -> QuerySet[Assessment]:
     return Assessment.objects.filter(provider__in=providers_for(user)).select_related("provider")
 
 
+def area_settings_for(user) -> QuerySet[AreaSetting]:
+    if not may_see(user):
+        return _none(AreaSetting)
+    return (
+        AreaSetting.objects.select_related("region")
+        .filter(scope_q(user, "region"))
+        .order_by("region__code")
+    )
+
+
 def _get(qs, pk):
     obj = qs.filter(pk=pk).first()
     if obj is None:

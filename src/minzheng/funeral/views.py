@@ -5,14 +5,12 @@ posts to the services; an error comes back next to its field."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,10 +19,10 @@ from minzheng.core import sheets
 from minzheng.core.errors import ServiceError
 from minzheng.people.selectors import masked_name
 from minzheng.regions.models import Region
-from minzheng.web.views.base import page, paginate
+from minzheng.web.views.base import apply_service_error, page, paginate
 
-from . import selectors, services, stats
-from .models import BASIC_ITEMS, AreaKind, BurialKind, Cemetery, Claim, Grant, Provider, ServiceItem
+from . import forms, selectors, services, stats
+from .models import Cemetery, Claim, Grant
 from .permissions import is_funeral_home, may_manage, may_record, may_see
 
 funeral_page = page(check=may_see)
@@ -32,27 +30,8 @@ home_page = page(check=may_record, message=gettext_lazy("只有殡葬服务机�
 bureau_page = page(check=may_manage, message=gettext_lazy("只有县级以上民政部门可以办理"))
 
 
-def _date(post, name: str, errors: dict, *, required=True) -> dt.date | None:
-    text = (post.get(name) or "").strip()
-    if not text:
-        if required:
-            errors[name] = [_("请填写日期")]
-        return None
-    try:
-        value = parse_date(text)
-    except ValueError:
-        value = None
-    if value is None:
-        errors[name] = [_("日期格式应为 YYYY-MM-DD")]
-    return value
-
-
-def _int(post, name: str, errors: dict) -> int | None:
-    text = (post.get(name) or "").strip()
-    if not text.isdigit() or len(text) > 7:
-        errors[name] = [_("请填写整数")]
-        return None
-    return int(text)
+def _status(form) -> int:
+    return 422 if form.errors else 200
 
 
 # ---------------------------------------------------------------- workbench cards
@@ -113,53 +92,31 @@ def cremation_list(request):
 
 @home_page
 def cremation_new(request):
-    values = {
-        "id_number": "",
-        "name": request.GET.get("name", "")[:64],
-        "death_date": request.GET.get("death_date", "")[:10],
-        "cremated_on": timezone.localdate().isoformat(),
-        "family_contact": "",
-        "family_phone": "",
-    }
-    items = list(BASIC_ITEMS)
-    errors: dict = {}
     if request.method == "POST":
-        post = request.POST
-        values = {k: (post.get(k) or "").strip() for k in values}
-        items = [i for i in post.getlist("items") if i in ServiceItem.values]
-        death_date = _date(post, "death_date", errors)
-        cremated_on = _date(post, "cremated_on", errors)
-        if not errors:
+        form = forms.CremationForm(request.POST)
+        if form.is_valid():
             try:
-                cremation = services.record_cremation(
-                    user=request.user,
-                    id_number=values["id_number"],
-                    name=values["name"],
-                    death_date=death_date,
-                    cremated_on=cremated_on,
-                    family_contact=values["family_contact"],
-                    family_phone=values["family_phone"],
-                    items=items,
-                    correct_death_date=post.get("correct_death_date") == "1",
-                )
+                cremation = services.record_cremation(user=request.user, **form.cleaned_data)
             except ServiceError as exc:
-                errors = exc.errors
+                apply_service_error(form, exc)
             else:
                 messages.success(
                     request, _("已登记火化，火化证明编号 %(n)s") % {"n": cremation.number}
                 )
                 return redirect("funeral:cremation_detail", cremation.pk)
+    else:
+        form = forms.CremationForm(
+            initial={
+                "name": request.GET.get("name", "")[:64],
+                "death_date": request.GET.get("death_date", "")[:10],
+                "cremated_on": timezone.localdate(),
+            }
+        )
     return render(
         request,
         "funeral/cremation_new.html",
-        {
-            "values": values,
-            "items": items,
-            "item_choices": ServiceItem.choices,
-            "errors": errors,
-            "show_correct": "death_date" in errors,
-        },
-        status=422 if errors else 200,
+        {"form": form, "show_correct": "death_date" in form.errors},
+        status=_status(form),
     )
 
 
@@ -207,47 +164,27 @@ def burial_list(request):
 def burial_new(request):
     user = request.user
     cemeteries = selectors.cemeteries_for(user).filter(active=True).order_by("name")
-    values = {"id_number": "", "name": "", "kind": "tree", "cemetery_id": "", "buried_on": ""}
-    values["buried_on"] = timezone.localdate().isoformat()
-    errors: dict = {}
     if request.method == "POST":
-        post = request.POST
-        values = {k: (post.get(k) or "").strip() for k in values}
-        buried_on = _date(post, "buried_on", errors)
-        cemetery = None
-        if values["cemetery_id"]:
-            if not values["cemetery_id"].isdigit():
-                errors["cemetery_id"] = [_("请选择公墓")]
-            else:
-                cemetery = cemeteries.filter(pk=int(values["cemetery_id"])).first()
-                if cemetery is None:
-                    errors["cemetery_id"] = [_("请选择公墓")]
-        if not errors:
+        form = forms.BurialForm(request.POST, cemeteries=cemeteries)
+        if form.is_valid():
+            data = form.cleaned_data
             try:
                 burial = services.record_burial(
                     user=user,
-                    id_number=values["id_number"],
-                    name=values["name"],
-                    kind=values["kind"],
-                    buried_on=buried_on,
-                    cemetery=cemetery,
+                    id_number=data["id_number"],
+                    name=data["name"],
+                    kind=data["kind"],
+                    buried_on=data["buried_on"],
+                    cemetery=data["cemetery_id"],
                 )
             except ServiceError as exc:
-                errors = exc.errors
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("已登记安葬，编号 %(n)s") % {"n": burial.number})
                 return redirect("funeral:burial_list")
-    return render(
-        request,
-        "funeral/burial_new.html",
-        {
-            "values": values,
-            "errors": errors,
-            "kinds": BurialKind.choices,
-            "cemeteries": cemeteries,
-        },
-        status=422 if errors else 200,
-    )
+    else:
+        form = forms.BurialForm(initial={"buried_on": timezone.localdate()}, cemeteries=cemeteries)
+    return render(request, "funeral/burial_new.html", {"form": form}, status=_status(form))
 
 
 # ---------------------------------------------------------------- cemeteries
@@ -275,55 +212,29 @@ def cemetery_list(request):
 @bureau_page
 def cemetery_new(request):
     user = request.user
-    providers = selectors.providers_for(user).filter(active=True)
-    values = {
-        "name": "",
-        "kind": Cemetery.Kind.VILLAGE_ECO,
-        "region_code": "",
-        "operator_id": "",
-        "capacity": "",
-        "built_on": "",
-    }
-    errors: dict = {}
+    providers = selectors.providers_for(user).filter(active=True).order_by("name")
     if request.method == "POST":
-        post = request.POST
-        values = {k: (post.get(k) or "").strip() for k in values}
-        built_on = _date(post, "built_on", errors)
-        capacity = _int(post, "capacity", errors)
-        operator = (
-            providers.filter(pk=int(values["operator_id"])).first()
-            if values["operator_id"].isdigit()
-            else None
-        )
-        if operator is None:
-            errors["operator_id"] = [_("请选择经营管理单位")]
-        if not errors:
+        form = forms.CemeteryForm(request.POST, providers=providers)
+        if form.is_valid():
+            data = form.cleaned_data
             try:
                 services.register_cemetery(
                     user=user,
-                    name=values["name"],
-                    kind=values["kind"],
-                    region_code=values["region_code"],
-                    operator=operator,
-                    capacity=capacity,
-                    built_on=built_on,
+                    name=data["name"],
+                    kind=data["kind"],
+                    region_code=data["region_code"],
+                    operator=data["operator_id"],
+                    capacity=data["capacity"],
+                    built_on=data["built_on"],
                 )
             except ServiceError as exc:
-                errors = exc.errors
+                apply_service_error(form, exc, forms.REGION_FIELD)
             else:
                 messages.success(request, _("已登记公墓"))
                 return redirect("funeral:cemetery_list")
-    return render(
-        request,
-        "funeral/cemetery_new.html",
-        {
-            "values": values,
-            "errors": errors,
-            "kinds": Cemetery.Kind.choices,
-            "providers": providers,
-        },
-        status=422 if errors else 200,
-    )
+    else:
+        form = forms.CemeteryForm(providers=providers)
+    return render(request, "funeral/cemetery_new.html", {"form": form}, status=_status(form))
 
 
 # ---------------------------------------------------------------- providers and assessments
@@ -348,63 +259,46 @@ def provider_list(request):
 
 @bureau_page
 def provider_new(request):
-    values = {
-        "name": "",
-        "kind": Provider.Kind.FUNERAL_HOME,
-        "region_code": "",
-        "licence_number": "",
-        "licence_valid_until": "",
-        "address": "",
-        "phone": "",
-    }
-    errors: dict = {}
     if request.method == "POST":
-        post = request.POST
-        values = {k: (post.get(k) or "").strip() for k in values}
-        valid_until = _date(post, "licence_valid_until", errors)
-        if not errors:
+        form = forms.ProviderForm(request.POST)
+        if form.is_valid():
             try:
-                provider = services.register_provider(
-                    user=request.user, **(values | {"licence_valid_until": valid_until})
-                )
+                provider = services.register_provider(user=request.user, **form.cleaned_data)
             except ServiceError as exc:
-                errors = exc.errors
+                apply_service_error(form, exc, forms.REGION_FIELD)
             else:
                 messages.success(request, _("已登记殡葬服务机构"))
                 return redirect("funeral:provider_detail", provider.pk)
-    return render(
-        request,
-        "funeral/provider_new.html",
-        {"values": values, "errors": errors, "kinds": Provider.Kind.choices},
-        status=422 if errors else 200,
-    )
+    else:
+        form = forms.ProviderForm()
+    return render(request, "funeral/provider_new.html", {"form": form}, status=_status(form))
 
 
 @funeral_page
 def provider_detail(request, pk: int):
     user = request.user
     provider = selectors.get_provider(user, pk)
-    errors: dict = {}
-    year = timezone.localdate().year
+    form = None
+    if may_manage(user):
+        form = forms.AssessmentForm(initial={"assessed_on": timezone.localdate()})
     if request.method == "POST":
         if not may_manage(user):
             raise Http404()
-        post = request.POST
-        assessed_on = _date(post, "assessed_on", errors)
-        score = _int(post, "score", errors)
-        if not errors:
+        form = forms.AssessmentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
             try:
                 services.record_assessment(
                     user=user,
                     provider=provider,
-                    year=assessed_on.year,
-                    assessed_on=assessed_on,
-                    score=score,
-                    passed=post.get("passed") == "1",
-                    note=post.get("note", ""),
+                    year=data["assessed_on"].year,
+                    assessed_on=data["assessed_on"],
+                    score=data["score"],
+                    passed=data["passed"],
+                    note=data["note"],
                 )
             except ServiceError as exc:
-                errors = exc.errors
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("已登记标准化检查结果"))
                 return redirect("funeral:provider_detail", provider.pk)
@@ -416,11 +310,9 @@ def provider_detail(request, pk: int):
             "assessments": provider.assessments.all(),
             "cemeteries": provider.cemeteries.all(),
             "may_manage": may_manage(user),
-            "errors": errors,
-            "today": timezone.localdate().isoformat(),
-            "year": year,
+            "form": form,
         },
-        status=422 if errors else 200,
+        status=_status(form) if form is not None else 200,
     )
 
 
@@ -430,40 +322,24 @@ def provider_detail(request, pk: int):
 @funeral_page
 def areas(request):
     user = request.user
-    errors: dict = {}
+    form = forms.AreaForm() if may_manage(user) else None
     if request.method == "POST":
         if not may_manage(user):
             raise Http404()
-        try:
-            services.set_area(
-                user=user,
-                region_code=request.POST.get("region_code", ""),
-                kind=request.POST.get("kind", ""),
-                reason=request.POST.get("reason", ""),
-            )
-        except ServiceError as exc:
-            errors = exc.errors
-        else:
-            messages.success(request, _("已设定殡葬改革区域"))
-            return redirect("funeral:areas")
-    from .models import AreaSetting
-
-    rows = AreaSetting.objects.select_related("region").order_by("region__code")
-    if not (user.is_superuser or user.role == "admin"):
-        from minzheng.core.scope import scope_q
-
-        rows = rows.filter(scope_q(user, "region"))
+        form = forms.AreaForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_area(user=user, **form.cleaned_data)
+            except ServiceError as exc:
+                apply_service_error(form, exc, forms.REGION_FIELD)
+            else:
+                messages.success(request, _("已设定殡葬改革区域"))
+                return redirect("funeral:areas")
     return render(
         request,
         "funeral/areas.html",
-        {
-            "rows": rows,
-            "kinds": AreaKind.choices,
-            "may_manage": may_manage(user),
-            "errors": errors,
-            "values": request.POST if errors else {},
-        },
-        status=422 if errors else 200,
+        {"rows": selectors.area_settings_for(user), "form": form},
+        status=_status(form) if form is not None else 200,
     )
 
 
@@ -477,26 +353,24 @@ def _counties():
 @funeral_page
 def claim_list(request):
     user = request.user
-    errors: dict = {}
+    counties = _counties()
+    form = None
+    if may_record(user):
+        form = forms.ClaimForm(
+            counties=counties, initial={"month": timezone.localdate().strftime("%Y-%m")}
+        )
     if request.method == "POST":
         if not may_record(user):
             raise Http404()
-        month = (
-            parse_date((request.POST.get("month") or "") + "-01")
-            if request.POST.get("month")
-            else None
-        )
-        try:
-            claim = services.submit_claim(
-                user=user, county_code=request.POST.get("county_code", ""), month=month
-            )
-        except (ServiceError, ValueError) as exc:
-            errors = (
-                exc.errors if isinstance(exc, ServiceError) else {"month": [_("请选择服务月份")]}
-            )
-        else:
-            messages.success(request, _("已提交结算申请：%(n)s 项") % {"n": claim.lines})
-            return redirect("funeral:claim_list")
+        form = forms.ClaimForm(request.POST, counties=counties)
+        if form.is_valid():
+            try:
+                claim = services.submit_claim(user=user, **form.cleaned_data)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已提交结算申请：%(n)s 项") % {"n": claim.lines})
+                return redirect("funeral:claim_list")
     status = request.GET.get("status", "")
     qs = selectors.claims_for(user)
     if status in Claim.Status.values:
@@ -508,13 +382,10 @@ def claim_list(request):
             "rows": paginate(request, qs),
             "status": status,
             "statuses": Claim.Status.choices,
-            "may_record": may_record(user),
             "may_manage": may_manage(user),
-            "counties": _counties(),
-            "errors": errors,
-            "month": timezone.localdate().strftime("%Y-%m"),
+            "form": form,
         },
-        status=422 if errors else 200,
+        status=_status(form) if form is not None else 200,
     )
 
 

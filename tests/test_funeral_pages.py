@@ -1,0 +1,114 @@
+"""Funeral pages (docs/DOMAIN.md §14): each bad value comes back under its own field (marked
+invalid and described by its error) with nothing saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from minzheng.funeral.models import AreaSetting, Cemetery, Cremation, Provider
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+ERRORS = re.compile(r'<ul class="errorlist" id="id_(\w+)_error">(.*?)</ul>', re.S)
+
+
+def _field_errors(response) -> dict[str, str]:
+    """Each field's rendered error list (field name -> its text)."""
+    html = response.content.decode()
+    return {name: re.sub(r"<[^>]+>", "", body) for name, body in ERRORS.findall(html)}
+
+
+def _marked(response, field: str) -> bool:
+    html = response.content.decode()
+    tag = re.search(rf'<(?:input|select|textarea)[^>]*\bid="id_{field}"[^>]*>', html)
+    return (
+        tag is not None
+        and 'aria-invalid="true"' in tag.group(0)
+        and f"id_{field}_error" in tag.group(0)
+    )
+
+
+def test_cremation_form_puts_each_error_under_its_field(client, funeral, people):
+    client.force_login(funeral["zx_user"])
+    wang = people["wang"]
+    body = {
+        "id_number": wang.id_number,
+        "name": wang.name,
+        "death_date": "2026-02-30",
+        "cremated_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+        "family_contact": "王家属",
+        "items": ["cremation"],
+    }
+    r = client.post("/funeral/cremations/new/", body)
+    assert r.status_code == 422
+    assert set(_field_errors(r)) == {"death_date"} and _marked(r, "death_date")
+    assert 'data-testid="form-errors"' not in r.content.decode()
+
+    # The service's error (no such person under that name) comes back under the ID number.
+    body |= {"death_date": (TODAY - dt.timedelta(days=3)).isoformat(), "name": "王某某"}
+    r = client.post("/funeral/cremations/new/", body)
+    assert r.status_code == 422
+    errors = _field_errors(r)
+    assert set(errors) == {"id_number"} and "没有与该身份证号码和姓名相符" in errors["id_number"]
+    assert _marked(r, "id_number") and not _marked(r, "name")
+    # The values typed are kept.
+    assert 'value="王某某"' in r.content.decode()
+    assert Cremation.objects.count() == 0
+
+
+def test_provider_form_errors_under_their_fields(client, funeral):
+    client.force_login(funeral["zx_approver"])
+    before = Provider.objects.count()
+    body = {
+        "name": "东宝区殡葬服务站",
+        "kind": "service_station",
+        "region_code": "420802",  # another county
+        "licence_number": "L-009",
+        "licence_valid_until": (TODAY + dt.timedelta(days=30)).isoformat(),
+    }
+    r = client.post("/funeral/providers/new/", body)
+    assert r.status_code == 422
+    assert _field_errors(r) == {"region_code": "所选区域不在本账号的管辖范围内"}
+    assert _marked(r, "region_code")
+
+    body |= {"name": "钟祥市殡葬服务站", "region_code": "420881", "licence_number": "L-002"}
+    r = client.post("/funeral/providers/new/", body | {"licence_valid_until": "2030-13-01"})
+    assert r.status_code == 422 and set(_field_errors(r)) == {"licence_valid_until"}
+    r = client.post("/funeral/providers/new/", body)
+    assert r.status_code == 422
+    assert _field_errors(r) == {"licence_number": "该许可证号已登记"}
+    assert Provider.objects.count() == before
+
+
+def test_cemetery_area_and_claim_forms_errors_under_their_fields(client, funeral):
+    client.force_login(funeral["zx_approver"])
+    r = client.post(
+        "/funeral/cemeteries/new/",
+        {
+            "name": "郢中生态公墓",
+            "kind": "village_eco",
+            "region_code": "420881001001",
+            "operator_id": "",
+            "capacity": "三百",
+            "built_on": (TODAY - dt.timedelta(days=10)).isoformat(),
+        },
+    )
+    assert r.status_code == 422 and set(_field_errors(r)) == {"operator_id", "capacity"}
+    assert _marked(r, "capacity") and _marked(r, "operator_id")
+    assert Cemetery.objects.count() == 0
+
+    r = client.post("/funeral/areas/", {"region_code": "420881", "kind": "reform"})
+    assert r.status_code == 422 and _field_errors(r) == {"reason": "划为土葬改革区须注明依据"}
+    assert AreaSetting.objects.count() == 0
+
+    client.force_login(funeral["zx_user"])
+    r = client.post("/funeral/claims/", {"county_code": "420881", "month": "2026-1"})
+    assert r.status_code == 422 and set(_field_errors(r)) == {"month"}
+    r = client.post("/funeral/claims/", {"county_code": "420881", "month": TODAY.strftime("%Y-%m")})
+    assert r.status_code == 422
+    assert _field_errors(r) == {"month": "该月没有待结算的免除费用"}
