@@ -96,7 +96,7 @@ def record_list(request):
 
 def _region_choices(user):
     return [("", "—")] + [
-        (r.code, f"{r.parent.name if r.level == 'township' else ''}{r.name}")
+        (r.code, f"{r.parent.name} {r.name}" if r.level == "township" else r.name)
         for r in selectors.regions_for_entry(user)
     ]
 
