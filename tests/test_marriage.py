@@ -18,6 +18,7 @@ from minzheng.core.models import AuditEvent
 from minzheng.marriage import feeds, indicators, rules, selectors, services
 from minzheng.marriage.models import (
     Appointment,
+    ArchiveFile,
     Certificate,
     DivorceStatus,
     Marriage,
@@ -480,6 +481,9 @@ def test_archive_opened_in_scope_decrypted_and_audited(mw, api_client, client, s
     assert AuditEvent.objects.filter(action="view").count() == views + 1
     client.force_login(mw["zx"])
     assert client.get(page_url).status_code == 404
+    # A file gone from the storage reads as not found, never a server error.
+    (tmp_path / ArchiveFile.objects.get(pk=a["id"]).file.name).unlink()
+    assert api.get(url).status_code == 404
 
 
 # ---------------------------------------------------------------- appointments

@@ -649,11 +649,15 @@ def upload_archive(
 
 
 def open_archive(*, user, archive: ArchiveFile) -> bytes:
-    """The plaintext of one scanned document, read by a user who reads the registration (the
-    caller fetched it through `selectors.get_archive`); the reading is audited, since a scan of an
-    ID card or a household register is personal data leaving the platform."""
-    with archive.file.open("rb") as fh:
-        content = fh.read()
+    """The plaintext of one scanned document, for a user who reads the registration (another
+    county's reads as not found, like a file missing from the storage); the reading is audited,
+    since a scan of an ID card or a household register is personal data leaving the platform."""
+    archive = selectors.get_archive(user, archive.marriage_id, archive.pk)
+    try:
+        with archive.file.open("rb") as fh:
+            content = fh.read()
+    except FileNotFoundError:
+        raise NotFoundOrOutOfScope() from None
     audit.record(
         "view",
         obj=archive,
