@@ -93,3 +93,32 @@ def test_home_records_a_cremation_from_its_workbench_and_an_eco_burial(
     burial = in_thread(lambda: Burial.objects.get())
     assert burial.eco and burial.kind == "tree"
     context.close()
+
+
+def test_bureau_stops_a_provider(funeral, users, jingmen, live_server, browser):
+    """The county approver opens its funeral home from the provider list, stops it and lets it
+    operate again."""
+    from playwright.sync_api import expect
+
+    from minzheng.funeral.models import Provider
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "zhongxiang_approver")
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/funeral/providers/")
+    page.get_by_test_id("providers").get_by_role("link", name="钟祥市殡仪馆").click()
+    page.get_by_test_id("provider-active-form").get_by_role("button", name="停止运营").click()
+    expect(page.locator(".messages")).to_contain_text("已停止运营")
+    expect(page.get_by_test_id("provider-active")).to_contain_text("停止运营")
+    page.screenshot(path=str(SCREENSHOTS / "funeral-provider-stopped.png"), full_page=True)
+    assert in_thread(lambda: Provider.objects.get(pk=funeral["zx"].pk).active) is False
+    page.get_by_test_id("provider-active-form").get_by_role("button", name="恢复运营").click()
+    expect(page.locator(".messages")).to_contain_text("已恢复运营")
+    assert in_thread(lambda: Provider.objects.get(pk=funeral["zx"].pk).active) is True
+    context.close()

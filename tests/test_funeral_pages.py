@@ -1,5 +1,6 @@
 """Funeral pages (docs/DOMAIN.md §14): each bad value comes back under its own field (marked
-invalid and described by its error) with nothing saved."""
+invalid and described by its error) with nothing saved; the bureau stops and resumes a provider,
+scoped (another county's provider is 404) and audited."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from minzheng.core.models import AuditEvent
 from minzheng.funeral.models import AreaSetting, Cemetery, Cremation, Provider
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,43 @@ def test_cemetery_area_and_claim_forms_errors_under_their_fields(client, funeral
     r = client.post("/funeral/claims/", {"county_code": "420881", "month": TODAY.strftime("%Y-%m")})
     assert r.status_code == 422
     assert _field_errors(r) == {"month": "该月没有待结算的免除费用"}
+
+
+def test_bureau_stops_and_resumes_a_provider(client, api_client, funeral, users, people):
+    zx = funeral["zx"]
+    url = f"/funeral/providers/{zx.pk}/active/"
+    client.force_login(users["dongbao_approver"])  # another county: the provider does not exist
+    assert client.post(url, {"active": "0"}).status_code == 404
+    client.force_login(funeral["zx_user"])
+    assert client.post(url, {"active": "0"}).status_code == 403
+
+    client.force_login(funeral["zx_approver"])
+    page = client.get(f"/funeral/providers/{zx.pk}/").content.decode()
+    assert 'data-testid="provider-active-form"' in page and "停止运营" in page
+    assert client.post(url, {"active": "0"}).status_code == 302
+    zx.refresh_from_db()
+    assert zx.active is False
+    event = AuditEvent.objects.filter(object_type="funeral.provider", object_id=str(zx.pk)).get()
+    assert event.action == "update" and event.note == "停止运营"
+    assert event.before == {"active": True} and event.after == {"active": False}
+    assert "恢复运营" in client.get(f"/funeral/providers/{zx.pk}/").content.decode()
+
+    # A stopped provider's account records nothing.
+    wang = people["wang"]
+    r = api_client.login("zx_home").post(
+        "/api/v1/funeral/cremations",
+        {
+            "id_number": wang.id_number,
+            "name": wang.name,
+            "death_date": (TODAY - dt.timedelta(days=3)).isoformat(),
+            "cremated_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+            "family_contact": "王家属",
+        },
+    )
+    assert r.status_code == 403 and Cremation.objects.count() == 0
+
+    assert client.post(url, {"active": "1"}).status_code == 302
+    zx.refresh_from_db()
+    assert zx.active is True
+    notes = AuditEvent.objects.filter(object_type="funeral.provider").values_list("note", flat=True)
+    assert sorted(notes) == ["停止运营", "恢复运营"]

@@ -154,6 +154,7 @@ def register_provider(
 @transaction.atomic
 def set_provider_active(*, user, provider: Provider, active: bool) -> Provider:
     _bureau(user, provider.region)
+    provider = Provider.objects.select_for_update().get(pk=provider.pk)
     with audit.audited(provider, note=_("恢复运营") if active else _("停止运营")):
         provider.active = active
         provider.save(update_fields=["active"])

@@ -16,6 +16,7 @@ urlpatterns = [
     path("providers/", views.provider_list, name="provider_list"),
     path("providers/new/", views.provider_new, name="provider_new"),
     path("providers/<int:pk>/", views.provider_detail, name="provider_detail"),
+    path("providers/<int:pk>/active/", views.provider_active, name="provider_active"),
     path("areas/", views.areas, name="areas"),
     path("claims/", views.claim_list, name="claim_list"),
     path("claims/<int:pk>/decide/", views.claim_decide, name="claim_decide"),

@@ -316,6 +316,17 @@ def provider_detail(request, pk: int):
     )
 
 
+@require_POST
+@bureau_page
+def provider_active(request, pk: int):
+    """Stop a provider (it can then record nothing) or let it operate again."""
+    provider = selectors.get_provider(request.user, pk)
+    active = request.POST.get("active") == "1"
+    services.set_provider_active(user=request.user, provider=provider, active=active)
+    messages.success(request, _("已恢复运营") if active else _("已停止运营"))
+    return redirect("funeral:provider_detail", provider.pk)
+
+
 # ---------------------------------------------------------------- areas
 
 
