@@ -95,13 +95,18 @@ def test_home_records_a_cremation_from_its_workbench_and_an_eco_burial(
     context.close()
 
 
-def test_bureau_stops_a_provider(funeral, users, jingmen, live_server, browser):
-    """The county approver opens its funeral home from the provider list, stops it and lets it
-    operate again."""
+def test_bureau_binds_an_account_and_stops_a_provider(
+    funeral, users, jingmen, live_server, browser
+):
+    """The county approver opens its funeral home from the provider list, binds a new
+    funeral-service account to it and unbinds it, then stops the home and lets it operate again."""
     from playwright.sync_api import expect
 
-    from minzheng.funeral.models import Provider
+    from minzheng.core.roles import Role
+    from minzheng.funeral.models import Provider, ProviderStaff
+    from tests.conftest import make_user
 
+    make_user("zx_home2", Role.FUNERAL_HOME, jingmen["zhongxiang"])
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -113,6 +118,26 @@ def test_bureau_stops_a_provider(funeral, users, jingmen, live_server, browser):
 
     page.goto(f"{live_server.url}/funeral/providers/")
     page.get_by_test_id("providers").get_by_role("link", name="钟祥市殡仪馆").click()
+    page.get_by_test_id("provider-accounts-link").click()
+    expect(page.get_by_test_id("provider-staff")).to_contain_text("zx_home")
+
+    # An account of another county is unknown here; the message sits under the field.
+    page.fill("#id_username", "funeral_home")
+    page.get_by_role("button", name="关联", exact=True).click()
+    expect(page.locator("#id_username_error")).to_contain_text("未找到该账号")
+    expect(page.locator("#id_username")).to_have_attribute("aria-invalid", "true")
+    page.fill("#id_username", "zx_home2")
+    page.get_by_role("button", name="关联", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("已关联账号")
+    expect(page.get_by_test_id("provider-staff")).to_contain_text("zx_home2")
+    page.screenshot(path=str(SCREENSHOTS / "funeral-provider-accounts.png"), full_page=True)
+    row = page.get_by_test_id("provider-staff").get_by_role("row").filter(has_text="zx_home2")
+    row.get_by_role("button", name="解除关联").click()
+    expect(page.locator(".messages")).to_contain_text("已解除关联")
+    expect(page.get_by_test_id("provider-staff")).not_to_contain_text("zx_home2")
+    assert in_thread(lambda: ProviderStaff.objects.filter(user__username="zx_home2").count()) == 0
+
+    page.get_by_role("link", name="钟祥市殡仪馆").click()
     page.get_by_test_id("provider-active-form").get_by_role("button", name="停止运营").click()
     expect(page.locator(".messages")).to_contain_text("已停止运营")
     expect(page.get_by_test_id("provider-active")).to_contain_text("停止运营")

@@ -1,6 +1,6 @@
 """Funeral pages (docs/DOMAIN.md §14): each bad value comes back under its own field (marked
-invalid and described by its error) with nothing saved; the bureau stops and resumes a provider,
-scoped (another county's provider is 404) and audited."""
+invalid and described by its error) with nothing saved; the bureau stops and resumes a provider
+and binds and unbinds its accounts, scoped (another county's provider is 404) and audited."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import pytest
 from django.utils import timezone
 
 from minzheng.core.models import AuditEvent
-from minzheng.funeral.models import AreaSetting, Cemetery, Cremation, Provider
+from minzheng.core.roles import Role
+from minzheng.funeral import selectors
+from minzheng.funeral.models import AreaSetting, Cemetery, Cremation, Provider, ProviderStaff
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -154,3 +157,53 @@ def test_bureau_stops_and_resumes_a_provider(client, api_client, funeral, users,
     assert zx.active is True
     notes = AuditEvent.objects.filter(object_type="funeral.provider").values_list("note", flat=True)
     assert sorted(notes) == ["停止运营", "恢复运营"]
+
+
+def test_bureau_binds_and_unbinds_accounts(client, funeral, users, jingmen):
+    zx = funeral["zx"]
+    url = f"/funeral/providers/{zx.pk}/accounts/"
+    newcomer = make_user("zx_home2", Role.FUNERAL_HOME, jingmen["zhongxiang"])
+
+    client.force_login(users["dongbao_approver"])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"username": "zx_home2"}).status_code == 404
+    client.force_login(funeral["zx_user"])
+    assert client.get(url).status_code == 403
+
+    client.force_login(funeral["zx_approver"])
+    page = client.get(url)
+    assert page.status_code == 200 and "zx_home" in page.content.decode()
+    # The city's account is outside the county: unknown here. A clerk is not a provider account.
+    for username, message in [
+        ("funeral_home", "未找到该账号"),
+        ("nobody", "未找到该账号"),
+        ("zhongxiang_clerk", "只能关联殡葬服务机构账号"),
+        ("zx_home", "该账号已关联本机构"),
+        ("", "这个字段是必填项。"),
+    ]:
+        r = client.post(url, {"username": username})
+        assert r.status_code == 422, username
+        assert _field_errors(r) == {"username": message}, username
+        assert _marked(r, "username")
+    assert ProviderStaff.objects.count() == 2
+    assert selectors.provider_of(funeral["city_user"]) == funeral["city"]
+
+    r = client.post(url, {"username": "zx_home2"})
+    assert r.status_code == 302
+    staff = ProviderStaff.objects.get(user=newcomer)
+    assert staff.provider == zx and selectors.provider_of(newcomer) == zx
+    created = AuditEvent.objects.get(object_type="funeral.providerstaff", action="create")
+    assert created.note == "关联殡葬服务机构账号" and created.region_code == "420881"
+
+    unbind = f"/funeral/providers/{zx.pk}/accounts/{staff.pk}/unbind/"
+    client.force_login(users["dongbao_approver"])
+    assert client.post(unbind).status_code == 404
+    client.force_login(funeral["zx_approver"])
+    other = ProviderStaff.objects.get(user=funeral["city_user"])
+    assert client.post(f"{url}{other.pk}/unbind/").status_code == 404  # not this provider's
+    assert client.post(unbind).status_code == 302
+    assert not ProviderStaff.objects.filter(user=newcomer).exists()
+    newcomer.refresh_from_db()
+    assert selectors.provider_of(newcomer) is None
+    deleted = AuditEvent.objects.get(object_type="funeral.providerstaff", action="delete")
+    assert deleted.note == "解除殡葬服务机构账号关联" and deleted.before["provider_id"] == zx.pk

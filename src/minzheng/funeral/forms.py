@@ -130,3 +130,7 @@ class ClaimForm(forms.Form):
             return dt.datetime.strptime(text + "-01", "%Y-%m-%d").date()
         except ValueError:
             raise forms.ValidationError(_("请选择服务月份")) from None
+
+
+class BindForm(forms.Form):
+    username = forms.CharField(label=_("殡葬服务机构账号（用户名）"), max_length=150)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -109,6 +110,13 @@ def area_settings_for(user) -> QuerySet[AreaSetting]:
         .filter(scope_q(user, "region"))
         .order_by("region__code")
     )
+
+
+def bindable_account(user, username: str):
+    """The account of that user name within the user's regions (None otherwise: an account
+    elsewhere reads as unknown). The service checks that it is a funeral-service account."""
+    qs = get_user_model().objects.filter(username=(username or "").strip())
+    return qs.filter(scope_q(user, "region")).select_related("region").first()
 
 
 def _get(qs, pk):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
+from minzheng.core.models import AuditEvent
 from minzheng.core.money import yuan_str
 from minzheng.core.scope import region_in_scope
 from minzheng.payments import oneoff
@@ -163,15 +164,45 @@ def set_provider_active(*, user, provider: Provider, active: bool) -> Provider:
 
 @transaction.atomic
 def bind_account(*, user, provider: Provider, account) -> ProviderStaff:
-    """Bind an account of role `funeral_home` to the provider it works for."""
+    """Bind an account of role `funeral_home` to the provider it works for. The account must be
+    of the bureau's regions; an account bound to a provider outside them is not moved."""
     _bureau(user, provider.region)
+    if account is None or (account.region_id and not region_in_scope(user, account.region)):
+        raise ServiceError({"username": [_("未找到该账号")]})
     if account.role != "funeral_home":
         raise ServiceError({"username": [_("只能关联殡葬服务机构账号")]})
-    staff, created = ProviderStaff.objects.update_or_create(
-        user=account, defaults={"provider": provider}
-    )
-    audit.record_created(staff, note=_("关联殡葬服务机构账号"), region_code=provider.region.code)
+    if not provider.active:
+        raise ServiceError({"username": [_("该机构已停止运营，不能关联账号")]})
+    staff = ProviderStaff.objects.select_for_update().filter(user=account).first()
+    if staff is None:
+        staff = ProviderStaff.objects.create(user=account, provider=provider)
+        audit.record_created(
+            staff, note=_("关联殡葬服务机构账号"), region_code=provider.region.code
+        )
+        return staff
+    if staff.provider_id == provider.pk:
+        raise ServiceError({"username": [_("该账号已关联本机构")]}, status=409)
+    if not region_in_scope(user, staff.provider.region):
+        raise ServiceError({"username": [_("该账号已关联其他机构")]}, status=409)
+    with audit.audited(staff, note=_("关联殡葬服务机构账号"), region_code=provider.region.code):
+        staff.provider = provider
+        staff.save(update_fields=["provider"])
     return staff
+
+
+@transaction.atomic
+def unbind_account(*, user, staff: ProviderStaff) -> None:
+    """Remove an account from its provider; the account keeps its role but can record nothing."""
+    provider = staff.provider
+    _bureau(user, provider.region)
+    audit.record(
+        AuditEvent.Action.DELETE,
+        obj=staff,
+        before=audit.snapshot(staff),
+        note=_("解除殡葬服务机构账号关联"),
+        region_code=provider.region.code,
+    )
+    staff.delete()
 
 
 @transaction.atomic

@@ -17,6 +17,12 @@ urlpatterns = [
     path("providers/new/", views.provider_new, name="provider_new"),
     path("providers/<int:pk>/", views.provider_detail, name="provider_detail"),
     path("providers/<int:pk>/active/", views.provider_active, name="provider_active"),
+    path("providers/<int:pk>/accounts/", views.provider_accounts, name="provider_accounts"),
+    path(
+        "providers/<int:pk>/accounts/<int:staff_pk>/unbind/",
+        views.provider_unbind,
+        name="provider_unbind",
+    ),
     path("areas/", views.areas, name="areas"),
     path("claims/", views.claim_list, name="claim_list"),
     path("claims/<int:pk>/decide/", views.claim_decide, name="claim_decide"),

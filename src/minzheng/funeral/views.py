@@ -309,6 +309,7 @@ def provider_detail(request, pk: int):
             "p": provider,
             "assessments": provider.assessments.all(),
             "cemeteries": provider.cemeteries.all(),
+            "staff_count": provider.staff.count(),
             "may_manage": may_manage(user),
             "form": form,
         },
@@ -325,6 +326,49 @@ def provider_active(request, pk: int):
     services.set_provider_active(user=request.user, provider=provider, active=active)
     messages.success(request, _("已恢复运营") if active else _("已停止运营"))
     return redirect("funeral:provider_detail", provider.pk)
+
+
+@bureau_page
+def provider_accounts(request, pk: int):
+    """The accounts bound to a provider: bind one by its user name, unbind one."""
+    user = request.user
+    provider = selectors.get_provider(user, pk)
+    form = forms.BindForm()
+    if request.method == "POST":
+        form = forms.BindForm(request.POST)
+        if form.is_valid():
+            account = selectors.bindable_account(user, form.cleaned_data["username"])
+            try:
+                services.bind_account(user=user, provider=provider, account=account)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已关联账号"))
+                return redirect("funeral:provider_accounts", provider.pk)
+    return render(
+        request,
+        "funeral/provider_accounts.html",
+        {
+            "p": provider,
+            "staff": provider.staff.select_related("user", "user__region").order_by(
+                "user__username"
+            ),
+            "form": form,
+        },
+        status=_status(form),
+    )
+
+
+@require_POST
+@bureau_page
+def provider_unbind(request, pk: int, staff_pk: int):
+    provider = selectors.get_provider(request.user, pk)
+    staff = provider.staff.filter(pk=staff_pk).first()
+    if staff is None:
+        raise Http404()
+    services.unbind_account(user=request.user, staff=staff)
+    messages.success(request, _("已解除关联"))
+    return redirect("funeral:provider_accounts", provider.pk)
 
 
 # ---------------------------------------------------------------- areas
