@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from minzheng.accounts.models import actor_name
 from minzheng.core import audit, sheets
@@ -29,34 +29,35 @@ from .services import clean_fields
 
 # (key, header): the exchange columns in order. Export adds the read-only columns below.
 COLUMNS: list[tuple[str, str]] = [
-    ("code", _l("地名代码")),
-    ("standard_name", _l("标准名称")),
-    ("aliases", _l("别名")),
-    ("short_name", _l("简称")),
-    ("romanised", _l("罗马字母拼写")),
-    ("place_class", _l("类别代码")),
-    ("subclass", _l("小类代码")),
-    ("region_code", _l("行政区划代码")),
-    ("lon", _l("经度")),
-    ("lat", _l("纬度")),
-    ("meaning", _l("含义")),
-    ("history", _l("历史沿革")),
-    ("description", _l("地理实体描述")),
-    ("registrar_name", _l("登记人")),
-    ("registered_on", _l("登记日期")),
+    ("code", gettext_lazy("地名代码")),
+    ("standard_name", gettext_lazy("标准名称")),
+    ("aliases", gettext_lazy("别名")),
+    ("short_name", gettext_lazy("简称")),
+    ("romanised", gettext_lazy("罗马字母拼写")),
+    ("place_class", gettext_lazy("类别代码")),
+    ("subclass", gettext_lazy("小类代码")),
+    ("region_code", gettext_lazy("行政区划代码")),
+    ("lon", gettext_lazy("经度")),
+    ("lat", gettext_lazy("纬度")),
+    ("meaning", gettext_lazy("含义")),
+    ("history", gettext_lazy("历史沿革")),
+    ("description", gettext_lazy("地理实体描述")),
+    ("registrar_name", gettext_lazy("登记人")),
+    ("registered_on", gettext_lazy("登记日期")),
 ]
 EXPORT_EXTRA: list[tuple[str, str]] = [
-    ("pronunciation", _l("读音")),
-    ("suggested", _l("建议拼写")),
-    ("status", _l("审核状态")),
+    ("pronunciation", gettext_lazy("读音")),
+    ("suggested", gettext_lazy("建议拼写")),
+    ("status", gettext_lazy("审核状态")),
 ]
 REQUIRED = ("standard_name", "place_class", "subclass", "region_code")
 CHUNK = 2000
 JOB_KIND = "placenames.import"
-RESULT_ROWS = "数据行数"
-RESULT_CREATED = "新增地名"
-RESULT_EXISTING = "已有（未重复写入）"
-RESULT_ERRORS = "错误行数"
+# Keys of the job's result, kept in Chinese and translated where they are shown.
+RESULT_ROWS = gettext_noop("数据行数")
+RESULT_CREATED = gettext_noop("新增地名")
+RESULT_EXISTING = gettext_noop("已有（未重复写入）")
+RESULT_ERRORS = gettext_noop("错误行数")
 
 
 def _keys() -> dict[str, str]:
