@@ -31,6 +31,7 @@ def test_resident_menu_and_workbench(client, care):
         "我的积分",
         "我的待遇",
         "涉军诉求",
+        "婚姻登记预约",
     ]
     for url in ("/cases/apply/", "/cases/mine/", "/eldercare/book/", "/payments/mine/"):
         assert f'href="{url}"' in html.split("常用功能", 1)[1], url
