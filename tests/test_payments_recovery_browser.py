@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from minzheng.payments import payroll, services
 from minzheng.payments.models import Overpayment
@@ -89,7 +90,8 @@ def test_back_pay_on_the_run_page_and_recovery_through_the_screen(
     page.select_option("select[name=reason]", "reduction")
     page.select_option("select[name=township]", "420802001")
     page.click("form.filters button[type=submit]")
-    assert page.locator("[data-testid=overpayments] tbody tr").count() == 2
+    # The filtered list is a new page: wait for its rows rather than read the old ones.
+    expect(page.locator("[data-testid=overpayments] tbody tr")).to_have_count(2)
     assert "98.00" in page.inner_text("[data-testid=recovery-totals]")
     page.screenshot(path=str(SCREENSHOTS / "payments-recovery-list.png"), full_page=True)
     dec = Overpayment.objects.get(month=DEC, reason="reduction")

@@ -48,6 +48,7 @@ def test_resident_menu_and_workbench(client, care):
         "My points",
         "My benefits",
         "Military-related appeals",
+        "Marriage appointment",
     ]
 
 
