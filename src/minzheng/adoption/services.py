@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.accounts.models import actor_name
-from minzheng.core import audit, idcard
+from minzheng.core import audit
 from minzheng.core.errors import PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope
 from minzheng.people.models import Person
-from minzheng.people.selectors import find_by_id_number
+from minzheng.people.selectors import presented_or_error
 from minzheng.regions.models import Region
 
 from . import rules, selectors, signals
@@ -40,16 +40,7 @@ def _raise(errors: dict) -> None:
 
 def _person(id_number: str, name: str, *, field: str) -> Person:
     """The person an ID document names, matched with the name on the population registry."""
-    try:
-        number = idcard.parse((id_number or "").strip()).number
-    except idcard.InvalidResidentId as exc:
-        raise ServiceError({field: [str(exc)]}) from None
-    found = find_by_id_number(number)
-    if found is None or found.name != (name or "").strip():
-        raise ServiceError(
-            {field: [_("身份证号码与姓名不符，或人口库中没有此人，请先核实并登记户籍信息")]}
-        )
-    return found
+    return presented_or_error(id_number, name, field=field)
 
 
 def registry_of(user, registry_code: str = "") -> Region:

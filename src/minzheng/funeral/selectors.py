@@ -10,11 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from minzheng.core import idcard
-from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
+from minzheng.core.errors import NotFoundOrOutOfScope
 from minzheng.core.scope import scope_q
 from minzheng.people.models import Person
-from minzheng.people.selectors import find_by_id_number
+from minzheng.people.selectors import presented
 
 from .models import (
     AreaKind,
@@ -160,14 +159,7 @@ def match_deceased(id_number: str, name: str) -> Person | None:
     region scope; it only confirms a match of both facts the family's documents give and never
     lists, searches or hints: a wrong name and an unknown number answer the same None. A
     malformed number is a field error."""
-    try:
-        number = idcard.parse((id_number or "").strip()).number
-    except idcard.InvalidResidentId as exc:
-        raise ServiceError({"id_number": [str(exc)]}) from None
-    person = find_by_id_number(number)
-    if person is None or person.name != (name or "").strip():
-        return None
-    return person
+    return presented(id_number, name)
 
 
 # ---------------------------------------------------------------- cremation and burial areas

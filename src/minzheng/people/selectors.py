@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from minzheng.core import crypto, idcard
 from minzheng.core.errors import NotFoundOrOutOfScope, ServiceError
@@ -68,6 +69,30 @@ def visible_by_id_number(
         raise ServiceError({field: [format_message or str(exc)]}) from None
     found = find_by_id_number(number)
     return people_for(user).filter(pk=found.pk).first() if found else None
+
+
+def presented(id_number: str, name: str, *, field: str = "id_number") -> Person | None:
+    """The registry's person with this full ID number AND exactly this name, wherever registered,
+    or None: for documents presented in person (a registration, a cremation), which may come from
+    anywhere. It confirms a match of both facts and never lists or hints: a wrong name and an
+    unknown number answer the same None. A malformed number is a 422 on `field`."""
+    try:
+        number = idcard.parse((id_number or "").strip()).number
+    except idcard.InvalidResidentId as exc:
+        raise ServiceError({field: [str(exc)]}) from None
+    found = find_by_id_number(number)
+    return found if found is not None and found.name == (name or "").strip() else None
+
+
+def presented_or_error(id_number: str, name: str, *, field: str = "id_number") -> Person:
+    """`presented`, where the person must be on the registry: no match is a 422 on `field` that
+    says only that the number and name do not match a registered person."""
+    found = presented(id_number, name, field=field)
+    if found is None:
+        raise ServiceError(
+            {field: [_("身份证号码与姓名不符，或人口库中没有此人，请先核实并登记户籍信息")]}
+        )
+    return found
 
 
 _ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
