@@ -72,5 +72,6 @@ def test_officer_enters_fixes_spelling_reviews_and_maps(demo_city, live_server, 
     expect(officer.get_by_test_id("review-history")).to_contain_text("审定")
     officer.get_by_role("link", name="在地图上查看").click()
     expect(officer.get_by_test_id("map-count")).to_contain_text("图上 1 处地名")
-    officer.wait_for_function("document.querySelector('#placename-map canvas') !== null")
+    # A locator, not wait_for_function: a string predicate is evaluated with eval(), which the CSP forbids.
+    expect(officer.locator("#placename-map canvas").first).to_be_attached()
     _shot(officer, "map")
