@@ -80,3 +80,14 @@ def working_days_between(start: dt.date, end: dt.date, *, calendar: Calendar | N
         if calendar.is_working_day(day):
             count += 1
     return count
+
+
+def period_end(start: dt.date, days: int, *, calendar: Calendar | None = None) -> dt.date:
+    """The last day of a statutory period of `days` calendar days counted from the day after
+    `start`, moved forward past days off: a period whose last day is a weekend day off or a public
+    holiday ends on the next working day (as every statutory period in Chinese law)."""
+    calendar = calendar or Calendar()
+    day = start + dt.timedelta(days=days)
+    while not calendar.is_working_day(day):
+        day += ONE_DAY
+    return day

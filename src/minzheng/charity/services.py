@@ -22,6 +22,7 @@ from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.money import yuan_str
 from minzheng.core.roles import may_write
+from minzheng.core.validators import gathered_past_date
 from minzheng.people import selectors as people_selectors
 from minzheng.socialorgs.models import Organisation, OrganisationStatus
 
@@ -55,21 +56,6 @@ def _acting_charity(user, charity: Charity) -> Charity:
     if not may_write(user):
         raise PermissionDeniedError(_("当前账号为只读账号"))
     return own
-
-
-def _date(value, field: str, errors: dict, *, today: dt.date) -> dt.date | None:
-    if value in (None, ""):
-        errors.setdefault(field, []).append(_("请填写日期"))
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            errors.setdefault(field, []).append(_("日期格式应为 YYYY-MM-DD"))
-            return None
-    if value > today:
-        errors.setdefault(field, []).append(_("日期不能晚于今天"))
-    return value
 
 
 def _amount(value, field: str, errors: dict) -> int:
@@ -179,7 +165,7 @@ def record_donation(
     if form not in DonationForm.values:
         errors["form"] = [_("请选择捐赠形式")]
     amount_fen = _amount(amount_fen, "amount_fen", errors)
-    received_on = _date(received_on, "received_on", errors, today=today)
+    received_on = gathered_past_date(received_on, "received_on", errors, today=today)
     if channel not in Channel.values:
         errors["channel"] = [_("请选择接收方式")]
     goods_description = (goods_description or "").strip()
@@ -299,7 +285,7 @@ def record_use(
     if category not in UseCategory.values:
         errors["category"] = [_("请选择支出类别")]
     amount_fen = _amount(amount_fen, "amount_fen", errors)
-    used_on = _date(used_on, "used_on", errors, today=today)
+    used_on = gathered_past_date(used_on, "used_on", errors, today=today)
     if purpose not in Purpose.values:
         errors["purpose"] = [_("请选择用途")]
     bill = None

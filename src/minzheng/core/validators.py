@@ -93,3 +93,23 @@ def past_date(value: dt.date | None, field: str, *, not_before: dt.date | None =
     if not_before and value < not_before:
         raise ServiceError({field: [_("日期不能早于%(d)s") % {"d": not_before.isoformat()}]})
     return value
+
+
+def gathered_past_date(value, field: str, errors: dict, *, today: dt.date) -> dt.date | None:
+    """A required date of something done, for a service that gathers every field's errors before
+    refusing: parsed from ISO text, not after `today`, within `date_error`'s range. Returns the
+    date, or None with the message added under `field` in `errors`."""
+    if value in (None, ""):
+        errors.setdefault(field, []).append(_("请填写日期"))
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            errors.setdefault(field, []).append(_("日期格式应为 YYYY-MM-DD"))
+            return None
+    message = _("日期不能晚于今天") if value > today else date_error(value)
+    if message:
+        errors.setdefault(field, []).append(message)
+        return None
+    return value

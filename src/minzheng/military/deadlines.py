@@ -17,22 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from minzheng.cases.working_days import is_working_day
+from minzheng.cases.working_days import period_end
 
 ACCEPT_DAYS = 15
 HANDLE_DAYS = 60
 EXTENSION_DAYS = 30
 REVIEW_DAYS = 30
 REPORT_DAYS = 3
-
-
-def period_end(start: dt.date, days: int) -> dt.date:
-    """The last day of a period of `days` calendar days counted from the day after `start`,
-    moved forward past days off."""
-    day = start + dt.timedelta(days=days)
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def accept_due(received_on: dt.date) -> dt.date:
