@@ -29,7 +29,7 @@ def test_leader_sees_the_linked_targets_computed(demo_city, live_server, browser
     from playwright.sync_api import expect
 
     page = _sign_in(browser, live_server, "leader")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="目标管理").click()
+    open_menu(page, "目标督办", "目标管理")
     targets = page.get_by_test_id("targets")
     for title in ("细化临时救助标准", "参合参保率", "精准扶贫兜底率", "住院医疗救助比例"):
         row = targets.locator("tbody tr", has_text=title)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.fixtures.browser import SCREENSHOTS
+from tests.fixtures.browser import SCREENSHOTS, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,7 @@ def test_dashboard_drill_down(browser, live_server, world):
     page.locator("main button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
 
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="目标管理").click()
+    open_menu(page, "目标督办", "目标管理")
     expect(page.locator("h1")).to_have_text("荆门市 · 目标考核看板")
     expect(page.locator("#date")).to_have_value("2016-06-30")
     units = page.get_by_test_id("units")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from minzheng.demo.data import DEMO_PASSWORD
 from minzheng.targets.models import Plan
-from tests.fixtures.browser import SCREENSHOTS
+from tests.fixtures.browser import SCREENSHOTS, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def test_leader_sees_plausible_figures_and_data_coverage(demo_city, live_server,
     page.fill("#id_password", DEMO_PASSWORD)
     page.locator("main button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="目标管理").click()
+    open_menu(page, "目标督办", "目标管理")
 
     # This year's plan, evaluated on today's data.
     expect(page.locator("h1")).to_have_text("荆门市 · 目标考核看板")

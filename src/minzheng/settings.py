@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "minzheng.placenames",
     "minzheng.funeral",
     "minzheng.charity",
+    "minzheng.units",
     "minzheng.web",
     "minzheng.demo",
 ]

@@ -37,5 +37,6 @@ urlpatterns = [
     path("placenames/", include("minzheng.placenames.urls")),
     path("funeral/", include("minzheng.funeral.urls")),
     path("charity/", include("minzheng.charity.urls")),
+    path("units/", include("minzheng.units.urls")),
     path("", include("minzheng.web.urls")),
 ]

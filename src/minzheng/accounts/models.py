@@ -76,6 +76,15 @@ class User(AbstractUser):
         related_name="account",
         verbose_name=_("居民本人"),
     )
+    unit = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("所在单位"),
+        help_text=_("局机关科室或局属单位的工作人员：本单位的目标、报送和考核"),
+    )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     is_demo = models.BooleanField(_("演示账号"), default=False)
 

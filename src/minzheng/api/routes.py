@@ -22,6 +22,7 @@ from minzheng.socialwork.api import router as socialwork_router
 from minzheng.specialcare.api import router as specialcare_router
 from minzheng.specialcare.benefit_api import router as specialcare_benefits_router
 from minzheng.targets.api import router as targets_router
+from minzheng.units.api import router as units_router
 from minzheng.vagrants.api import router as vagrants_router
 from minzheng.verification.api import router as verification_router
 from minzheng.volunteers.api import router as volunteers_router
@@ -62,3 +63,4 @@ api.add_router("/v1/adoption", adoption_router)
 api.add_router("/v1/placenames", placenames_router)
 api.add_router("/v1/funeral", funeral_router)
 api.add_router("/v1/charity", charity_router)
+api.add_router("/v1/units", units_router)

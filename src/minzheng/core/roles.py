@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     MARRIAGE_REGISTRAR = "marriage_registrar", _("婚姻收养登记员")
     FUNERAL_HOME = "funeral_home", _("殡葬服务机构")
     PLACENAME_OFFICER = "placename_officer", _("地名普查员")
+    UNIT_STAFF = "unit_staff", _("局属单位工作人员")
     ADMIN = "admin", _("系统管理员")
 
 

@@ -20,6 +20,8 @@ from minzheng.core.models import AuditEvent, Job
 from minzheng.people.models import HouseholdMember, Person, Relation
 from minzheng.regions.models import Region
 from minzheng.regions.services import load_jingmen
+from minzheng.units.models import Unit
+from minzheng.units.services import load_default_units
 
 DEMO_PASSWORD = "demo12345"
 SEEDED_TYPE = "core.demo"
@@ -48,7 +50,15 @@ DEMO_ACCOUNTS = [
     ("funeral_home", Role.FUNERAL_HOME, "420800", "荆门市殡仪馆"),
     ("placename_officer", Role.PLACENAME_OFFICER, "420802", "东宝区地名普查办公室"),
     ("charity", Role.ORGANISATION, "420800", "荆门市慈善总会"),
+    ("welfare_centre", Role.UNIT_STAFF, "420800", "荆门市社会福利中心"),
+    ("bureau_office", Role.CITY_SECTION, "420800", "市局办公室"),
 ]
+# The unit (units.Unit code) a demo account belongs to.
+DEMO_ACCOUNT_UNITS = {
+    "city_section": "assistance",
+    "welfare_centre": "welfare-centre",
+    "bureau_office": "office",
+}
 
 
 def seeded_on(*, persons: int, seed: int) -> dt.date | None:
@@ -114,6 +124,7 @@ def ensure_demo_data(
     from minzheng.synth.generator import generate_city
     from minzheng.synth.loader import load_city
     from minzheng.targets.demo import setup_demo as setup_demo_targets
+    from minzheng.units.demo import seed_demo_units
     from minzheng.vagrants.demo import seed_demo_vagrants
     from minzheng.verification.demo import seed_demo_exchange
     from minzheng.volunteers.demo import seed_demo_volunteers
@@ -121,6 +132,7 @@ def ensure_demo_data(
     with acting_as(Actor(username="demo", channel="cli")):
         rows_before = _module_rows()
         load_jingmen()
+        load_default_units()
         load_default_standards()
         load_calendar()
         if not Person.objects.exists():
@@ -179,6 +191,7 @@ def ensure_demo_data(
         seed_demo_funeral()
         log("Charity: donations, receipts, use of funds and lottery reports …")
         seed_demo_charity()
+        seed_demo_units()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)
@@ -223,6 +236,10 @@ def _ensure_accounts() -> list[tuple[str, str, str]]:
                 is_demo=True,
                 display_name=display_name or (person.name if person else ""),
             )
+        if username in DEMO_ACCOUNT_UNITS and user.unit_id is None:
+            with audit.audited(user, note=_("演示账号所在单位")):
+                user.unit = Unit.objects.get(code=DEMO_ACCOUNT_UNITS[username])
+                user.save(update_fields=["unit"])
         rows.append(
             (
                 username,

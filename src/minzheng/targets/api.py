@@ -88,6 +88,8 @@ class TargetDetailOut(TargetOut):
 
 class ScoreOut(Schema):
     region: RegionRef
+    # The unit's code for a unit's score (level "unit"), else None (the region's own score).
+    unit: str | None = None
     level: str
     on_date: dt.date
     score: Decimal
@@ -321,6 +323,7 @@ def list_scores(request, plan_id: Id, filters: Query[ScoreFilter]):
     return [
         {
             "region": _ref(s.region),
+            "unit": s.org_unit.code if s.org_unit_id else None,
             "level": s.level,
             "on_date": s.on_date,
             "score": s.score,

@@ -117,6 +117,7 @@ class ComputeSpec:
 
 _INDICATORS: dict[str, Indicator] = {}
 _COMPUTE: dict[str, ComputeSpec] = {}
+_UNIT_COMPUTE: dict[str, Callable[[dt.date], dict[int, Decimal | None]]] = {}
 _plugins_loaded = False
 
 
@@ -149,6 +150,23 @@ def computes(*codes: str, available: Callable[[], bool] | None = None):
         return func
 
     return decorate
+
+
+def computes_for_units(code: str):
+    """Register how a computed indicator measures a unit (`units.Unit`) that holds a share of a
+    target on it: `func(on_date)` returns {unit id: value}. An indicator without one can be held
+    by a unit only when the unit reports it."""
+
+    def decorate(func):
+        _UNIT_COMPUTE[code] = func
+        return func
+
+    return decorate
+
+
+def unit_compute(code: str) -> Callable[[dt.date], dict[int, Decimal | None]] | None:
+    _load_plugins()
+    return _UNIT_COMPUTE.get(code) if compute_spec(code) is not None else None
 
 
 def _load_plugins() -> None:
@@ -650,6 +668,7 @@ _count(
     _("项目开工以来累计完成投资额。"),
     G_FRAME,
     period=STOCK,
+    per_population=False,  # one real project, recorded at its real cost
 )
 _milestone("jingshan_centre_completed", _("京山县民政公共服务中心竣工"), G_FRAME)
 
@@ -1380,6 +1399,7 @@ _count(
     _("次"),
     _("当年市局办公室组织的集中采访宣传活动次数（每半年1次）。"),
     G_PUBLICITY,
+    per_population=False,  # the bureau's own output, not a share of the residents
 )
 _rate(
     "county_info_items_monthly",
@@ -1403,14 +1423,37 @@ _count(
     _("篇"),
     _("当年向省级以上刊物投稿篇数。"),
     G_PUBLICITY,
+    per_population=False,
 )
-_count("special_pages", _("专版宣传"), _("期"), _("当年刊出的专版宣传期数。"), G_PUBLICITY)
-_count("tv_stories", _("电视台用稿"), _("篇"), _("当年电视台采用的民政稿件数。"), G_PUBLICITY)
+_count(
+    "special_pages",
+    _("专版宣传"),
+    _("期"),
+    _("当年刊出的专版宣传期数。"),
+    G_PUBLICITY,
+    per_population=False,
+)
+_count(
+    "tv_stories",
+    _("电视台用稿"),
+    _("篇"),
+    _("当年电视台采用的民政稿件数。"),
+    G_PUBLICITY,
+    per_population=False,
+)
 _count(
     "national_provincial_press",
     _("《中国社会报》《湖北日报》采用"),
     _("篇"),
     _("当年《中国社会报》《湖北日报》采用的稿件数。"),
     G_PUBLICITY,
+    per_population=False,
 )
-_count("research_articles", _("调研文章"), _("篇"), _("当年完成的调研文章篇数。"), G_PUBLICITY)
+_count(
+    "research_articles",
+    _("调研文章"),
+    _("篇"),
+    _("当年完成的调研文章篇数。"),
+    G_PUBLICITY,
+    per_population=False,
+)

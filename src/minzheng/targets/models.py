@@ -162,6 +162,17 @@ class Target(models.Model):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("责任区域")
     )
+    # A target held by a unit (a bureau section, an affiliated unit, a pilot site) rather than by
+    # the region as a whole: `region` is then the unit's region (the scope rule still applies)
+    # and the unit's own approved reports, not the region's figures, measure it.
+    org_unit = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets",
+        verbose_name=_("责任单位"),
+    )
     note = models.CharField(_("原文表述"), max_length=500, blank=True)
     report_frequency = models.CharField(
         _("填报周期"),
@@ -179,8 +190,13 @@ class Target(models.Model):
             models.UniqueConstraint(fields=["plan", "code"], name="targets_target_plan_code"),
             models.UniqueConstraint(
                 fields=["parent", "region"],
-                condition=Q(parent__isnull=False),
+                condition=Q(parent__isnull=False, org_unit__isnull=True),
                 name="targets_target_one_share_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "org_unit"],
+                condition=Q(parent__isnull=False, org_unit__isnull=False),
+                name="targets_target_one_share_per_unit",
             ),
         ]
         indexes = [models.Index(fields=["plan", "region"])]
@@ -193,6 +209,11 @@ class Target(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.region.code
+
+    @property
+    def owner_name(self) -> str:
+        """Who answers for the target: the unit holding it, else its region."""
+        return self.org_unit.name if self.org_unit_id else self.region.name
 
     @property
     def frequency(self) -> str:
@@ -212,6 +233,15 @@ class ReportedValue(models.Model):
     indicator = models.CharField(_("指标代码"), max_length=64)
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("填报区域")
+    )
+    # A unit's own figure (its region is the unit's region); None for the region's figure.
+    org_unit = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("填报单位"),
     )
     as_of = models.DateField(_("数据截止日期"))
     value = models.DecimalField(_("数值"), max_digits=20, decimal_places=4)
@@ -249,8 +279,13 @@ class ReportedValue(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "region", "as_of"],
-                condition=Q(status="approved"),
+                condition=Q(status="approved", org_unit__isnull=True),
                 name="targets_one_approved_report",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "org_unit", "as_of"],
+                condition=Q(status="approved", org_unit__isnull=False),
+                name="targets_one_approved_unit_report",
             ),
         ]
         indexes = [models.Index(fields=["indicator", "region", "as_of"])]
@@ -263,6 +298,10 @@ class ReportedValue(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.region.code
+
+    @property
+    def owner_name(self) -> str:
+        return self.org_unit.name if self.org_unit_id else self.region.name
 
 
 def _evidence_path(instance, filename):
@@ -359,10 +398,17 @@ class Evaluation(models.Model):
 
 
 class UnitScore(models.Model):
-    """A unit's weighted score under a plan on a snapshot date, and its rank among its level."""
+    """A unit's weighted score under a plan on a snapshot date, and its rank among its level:
+    a region's (its own targets), or, with `org_unit`, a bureau section's, affiliated unit's or
+    pilot site's (level "unit", ranked among the plan's units; `region` is the unit's region)."""
+
+    UNIT_LEVEL = "unit"
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="scores")
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="scores"
+    )
     on_date = models.DateField()
     level = models.CharField(max_length=16)
     score = models.DecimalField(max_digits=7, decimal_places=2)
@@ -382,8 +428,15 @@ class UnitScore(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "region", "on_date"], name="targets_score_unique"
-            )
+                fields=["plan", "region", "on_date"],
+                condition=Q(org_unit__isnull=True),
+                name="targets_score_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "org_unit", "on_date"],
+                condition=Q(org_unit__isnull=False),
+                name="targets_unit_score_unique",
+            ),
         ]
         indexes = [models.Index(fields=["plan", "on_date", "level"])]
         verbose_name = _("单位得分")
@@ -505,3 +558,6 @@ class SupervisionNote(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("督办进展")
         verbose_name_plural = _("督办进展")
+
+
+from .digest_models import Digest  # noqa: E402, F401  (the weekly digest, kept per account)

@@ -103,6 +103,22 @@ def compute_values(
             values[code] = {rc: Cell(Decimal(v)) for rc, v in by_region.items() if v is not None}
     values.update(reported_values(reported, regions, on_date))
     for indicator in ordered:
+        by_unit = indicators.unit_compute(indicator.code)
+        if by_unit is None:
+            continue
+        try:
+            with transaction.atomic():
+                result = by_unit(on_date)
+        except Exception as exc:
+            log.exception("unit compute function %s failed", by_unit.__qualname__)
+            if errors is not None:
+                errors.append(f"{indicator.code} (units): {exc}"[:500])
+            continue
+        cells = values.setdefault(indicator.code, {})
+        cells.update(
+            {unit_key(uid): Cell(Decimal(v)) for uid, v in result.items() if v is not None}
+        )
+    for indicator in ordered:
         if indicator.ratio:
             values[indicator.code] = derive(indicator, values)
     return values
@@ -121,18 +137,41 @@ def reported_values(
     rows = (
         ReportedValue.objects.filter(status=ReportedValue.Status.APPROVED, as_of__lte=on_date)
         .filter(Q(indicator__in=stock) | Q(indicator__in=flows, as_of__gte=year_start))
-        .order_by("indicator", "region_id", "-as_of", "-id")
-        .values_list("indicator", "region_id", "as_of", "value", "numerator", "denominator")
+        .order_by("indicator", "region_id", "org_unit_id", "-as_of", "-id")
+        .values_list(
+            "indicator", "region_id", "org_unit_id", "as_of", "value", "numerator", "denominator"
+        )
     )
     code_by_id = {r.pk: r.code for r in regions}
     own: dict[str, dict[str, Cell]] = defaultdict(dict)
-    for code, region_id, as_of, value, numerator, denominator in rows:
+    held: dict[str, dict[str, Cell]] = defaultdict(dict)
+    for code, region_id, unit_id, as_of, value, numerator, denominator in rows:
+        if unit_id is not None:
+            # A unit's own figure: kept under the unit's key, never rolled into its region's.
+            key = unit_key(unit_id)
+            if key not in held[code]:
+                held[code][key] = Cell(value, numerator, denominator, Source.REPORTED, as_of, True)
+            continue
         region_code = code_by_id.get(region_id)
         if region_code is None or region_code in own[code]:
             continue
         own[code][region_code] = Cell(value, numerator, denominator, Source.REPORTED, as_of, True)
     tree = _Tree(regions)
-    return {code: tree.roll_up(indicators.get(code), cells) for code, cells in own.items()}
+    result = {code: tree.roll_up(indicators.get(code), cells) for code, cells in own.items()}
+    for code, cells in held.items():
+        result.setdefault(code, {}).update(cells)
+    return result
+
+
+def unit_key(unit_id: int) -> str:
+    """Where a unit's own values sit beside the regions' (keyed by region code) in a snapshot's
+    values; no region code has this form, so they are never written as a region's value."""
+    return f"unit:{unit_id}"
+
+
+def holder_key(target: Target) -> str:
+    """The key of the values that measure a target: its unit's, else its region's."""
+    return unit_key(target.org_unit_id) if target.org_unit_id else target.region.code
 
 
 class _Tree:
@@ -236,13 +275,13 @@ def evaluate_plan(
     plan: Plan, values: dict[str, dict[str, Cell]], on_date: dt.date
 ) -> list[EvaluationRow]:
     rows = []
-    for target in plan.targets.select_related("region").order_by("id"):
+    for target in plan.targets.select_related("region", "org_unit").order_by("id"):
         indicator = (
             indicators.get(target.indicator) if indicators.exists(target.indicator) else None
         )
         if indicator is None:
             continue
-        cell = values.get(target.indicator, {}).get(target.region.code)
+        cell = values.get(target.indicator, {}).get(holder_key(target))
         value = _q(cell.value) if cell else None
         expected = calculations.expected_attainment(
             period_start=plan.period_start,
@@ -293,7 +332,7 @@ def report_overdue(
     if due is None:
         return False
     for code in inputs:
-        cell = values.get(code, {}).get(target.region.code)
+        cell = values.get(code, {}).get(holder_key(target))
         if (
             cell is None
             or cell.reported_as_of is None
@@ -353,13 +392,15 @@ def _insert_values(
 
 
 def score_units(plan: Plan, rows: list[EvaluationRow], on_date: dt.date) -> list[UnitScore]:
-    by_region: dict[int, list[EvaluationRow]] = defaultdict(list)
+    """A score per region (its own targets) and per unit holding targets (level "unit", ranked
+    among the plan's units), by the same rule."""
+    by_holder: dict[tuple[int, int | None], list[EvaluationRow]] = defaultdict(list)
     regions = {}
     for row in rows:
-        by_region[row.target.region_id].append(row)
+        by_holder[(row.target.region_id, row.target.org_unit_id)].append(row)
         regions[row.target.region_id] = row.target.region
     scores = []
-    for region_id, items in by_region.items():
+    for (region_id, unit_id), items in by_holder.items():
         counts = defaultdict(int)
         for item in items:
             counts[item.status] += 1
@@ -368,8 +409,9 @@ def score_units(plan: Plan, rows: list[EvaluationRow], on_date: dt.date) -> list
             UnitScore(
                 plan=plan,
                 region=regions[region_id],
+                org_unit_id=unit_id,
                 on_date=on_date,
-                level=regions[region_id].level,
+                level=UnitScore.UNIT_LEVEL if unit_id else regions[region_id].level,
                 score=calculations.unit_score(scored),
                 scored=calculations.scored_count(scored),
                 targets=len(items),

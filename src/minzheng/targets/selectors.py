@@ -125,7 +125,7 @@ def evaluations_for(user) -> QuerySet[Evaluation]:
 def scores_for(user) -> QuerySet[UnitScore]:
     if not permissions.may_view(user):
         return UnitScore.objects.none()
-    return UnitScore.objects.filter(scope_q(user, "region")).select_related("region")
+    return UnitScore.objects.filter(scope_q(user, "region")).select_related("region", "org_unit")
 
 
 def cases_for(user) -> QuerySet[SupervisionCase]:
@@ -147,7 +147,7 @@ def reports_for(user) -> QuerySet[ReportedValue]:
     if not permissions.may_view(user):
         return ReportedValue.objects.none()
     return ReportedValue.objects.filter(scope_q(user, "region")).select_related(
-        "region", "submitted_by", "reviewed_by"
+        "region", "org_unit", "submitted_by", "reviewed_by"
     )
 
 
@@ -263,7 +263,7 @@ def target_for_page(user, pk: int, *, generation: str) -> Target:
 
 def _read_snapshot_dates(plan: Plan) -> list[dt.date]:
     dates = list(
-        UnitScore.objects.filter(plan=plan, region_id=plan.region_id)
+        UnitScore.objects.filter(plan=plan, region_id=plan.region_id, org_unit__isnull=True)
         .order_by("on_date")
         .values_list("on_date", flat=True)
     )
@@ -461,7 +461,25 @@ def plan_outline(user, plan: Plan) -> tuple[list[tuple[WorkItem, list[Target]]],
 
 def allocated_values(target: Target) -> dict[int, Decimal]:
     """The values already allocated to the units below the target, by region id."""
-    return {c.region_id: c.value for c in target.children.all()}
+    return {c.region_id: c.value for c in target.children.filter(org_unit__isnull=True)}
+
+
+def unit_shares(target: Target, *, generation: str | None = None) -> list[Target]:
+    """The shares of the target held by units (bureau sections, affiliated units, pilot sites);
+    with a `cache_generation`, kept until its plan changes."""
+
+    def read():
+        return list(
+            target.children.filter(org_unit__isnull=False)
+            .select_related("org_unit")
+            .order_by("org_unit__order", "org_unit__code")
+        )
+
+    return (
+        read()
+        if generation is None
+        else _cached(f"targets:unit-shares:{target.pk}:{generation}", read)
+    )
 
 
 def target_reports(user, target: Target, codes: list[str]) -> list[ReportedValue]:
@@ -471,11 +489,13 @@ def target_reports(user, target: Target, codes: list[str]) -> list[ReportedValue
         return []
     q = connection.ops.quote_name
     marks = ", ".join(["%s"] * len(codes))
+    # A unit's target is measured by the unit's own reports, a region's by the region's.
+    holder = "t.org_unit_id = %s" if target.org_unit_id else "t.org_unit_id IS NULL"
     return _instances(
         ReportedValue,
         f"SELECT {{columns}} FROM {q(ReportedValue._meta.db_table)} t WHERE t.region_id = %s"
-        f" AND t.indicator IN ({marks}) ORDER BY t.as_of DESC, t.id DESC LIMIT 24",
-        [target.region_id, *codes],
+        f" AND {holder} AND t.indicator IN ({marks}) ORDER BY t.as_of DESC, t.id DESC LIMIT 24",
+        [target.region_id, *([target.org_unit_id] if target.org_unit_id else []), *codes],
     )
 
 
@@ -670,7 +690,7 @@ def dashboard(
         raise NotFoundOrOutOfScope()
     on_date, dates = resolve_date(plan, on_date)
     targets = list(
-        plan.targets.filter(region=region)
+        plan.targets.filter(region=region, org_unit__isnull=True)
         .select_related("work_item__section", "region")
         .order_by("work_item__number", "id")
     )
@@ -711,13 +731,17 @@ def dashboard(
     unit_scores = (
         {
             s.region_id: s
-            for s in UnitScore.objects.filter(plan=plan, on_date=on_date, region_id__in=unit_ids)
+            for s in UnitScore.objects.filter(
+                plan=plan, on_date=on_date, region_id__in=unit_ids, org_unit__isnull=True
+            )
         }
         if on_date
         else {}
     )
     score = (
-        UnitScore.objects.filter(plan=plan, on_date=on_date, region=region).first()
+        UnitScore.objects.filter(
+            plan=plan, on_date=on_date, region=region, org_unit__isnull=True
+        ).first()
         if on_date
         else None
     )
@@ -758,7 +782,7 @@ def dashboard(
         if with_cases:
             cases = open_cases_under(user, plan, region)
     trend = list(
-        UnitScore.objects.filter(plan=plan, region=region, scored__gt=0)
+        UnitScore.objects.filter(plan=plan, region=region, org_unit__isnull=True, scored__gt=0)
         .order_by("on_date")
         .values_list("on_date", "score")
     )
@@ -825,7 +849,10 @@ def target_detail(user, target: Target, on_date: dt.date | None) -> TargetDetail
     )
     evaluation = next((e for e in history if e.on_date == on_date), None)
     units = child_units(user, target.region)
-    child_targets = {c.region_id: c for c in target.children.select_related("region")}
+    child_targets = {
+        c.region_id: c
+        for c in target.children.filter(org_unit__isnull=True).select_related("region")
+    }
     child_evals = (
         {
             e.target_id: e
@@ -867,7 +894,7 @@ def target_detail(user, target: Target, on_date: dt.date | None) -> TargetDetail
     reports = (
         list(
             reports_for(user)
-            .filter(indicator__in=inputs, region=target.region)
+            .filter(indicator__in=inputs, region=target.region, org_unit=target.org_unit_id)
             .order_by("-as_of", "-id")[:24]
         )
         if visible
@@ -903,7 +930,7 @@ def unit_tasks(
         raise NotFoundOrOutOfScope()
 
     def read():
-        targets = list(plan.targets.filter(region=region).order_by("id"))
+        targets = list(plan.targets.filter(region=region, org_unit__isnull=True).order_by("id"))
         date = latest_date(plan) if targets else None
         overdue = (
             set(
@@ -933,7 +960,7 @@ def unit_tasks(
     reports = _instances(
         ReportedValue,
         f"SELECT {{columns}} FROM {q(ReportedValue._meta.db_table)} t WHERE t.region_id = %s"
-        f" AND t.indicator IN ({marks}) AND t.status IN (%s, %s) ORDER BY t.as_of DESC, t.id DESC",
+        f" AND t.org_unit_id IS NULL AND t.indicator IN ({marks}) AND t.status IN (%s, %s) ORDER BY t.as_of DESC, t.id DESC",
         [
             region.pk,
             *by_input,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("supervision/", views.case_list, name="case_list"),
     path("supervision/<int:pk>/", views.case_detail, name="case_detail"),
+    path("digest/", include("minzheng.targets.digest_views")),
 ]

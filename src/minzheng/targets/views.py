@@ -23,6 +23,7 @@ from minzheng.core import audit
 from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError, ServiceError
 from minzheng.core.scope import region_in_scope, scope_paths
 from minzheng.regions.models import Region
+from minzheng.units import selectors as unit_selectors
 from minzheng.web.views.base import apply_service_error, page, paginate
 
 from . import calculations, excel, indicators, pdf, permissions, selectors, services
@@ -171,6 +172,9 @@ def dashboard(request):
             "head_key": head_key,
             "crumbs": lambda: selectors.crumbs_for(region),
             "cases": selectors.open_cases_under(user, plan, region),
+            "unit_rows": unit_selectors.board_rows(
+                user, plan, region, on_date, generation=generation
+            ),
             "plans": plans,
             "query": "&".join(f"{k}={v}" for k, v in query.items()),
             "may_refresh": permissions.may_refresh(user),
@@ -357,10 +361,17 @@ def target_detail(request, pk):
             "on_date": on_date,
             "snapshot_html": snapshot_html,
             "values_visible": visible,
-            "may_allocate": permissions.may_allocate(user, target),
+            # A unit's target is split no further and reported from the unit's own page.
+            "may_allocate": permissions.may_allocate(user, target) and not target.org_unit_id,
             "may_edit": permissions.may_manage_plan(user, target.plan.region),
+            "may_assign_units": permissions.may_manage_plan(user, target.plan.region)
+            and not target.org_unit_id
+            and bool(inputs),
+            "unit_shares": selectors.unit_shares(target, generation=generation) if visible else [],
             "may_supervise": permissions.may_supervise(user, target.region, target.plan),
-            "may_report": permissions.may_report(user, target.region) and bool(inputs),
+            "may_report": permissions.may_report(user, target.region)
+            and bool(inputs)
+            and not target.org_unit_id,
             "reported_inputs": [indicators.get(c) for c in inputs],
             "reports": reports,
             "reports_key": _rows_key(
@@ -718,7 +729,14 @@ def report_detail(request, pk):
             "may_review": report.status == ReportedValue.Status.SUBMITTED
             and permissions.may_review(user, report),
             "may_add_evidence": report.status == ReportedValue.Status.SUBMITTED
-            and (report.submitted_by_id == user.pk or permissions.may_report(user, report.region)),
+            and (
+                report.submitted_by_id == user.pk
+                or (
+                    permissions.may_report_unit(user, report.org_unit)
+                    if report.org_unit_id
+                    else permissions.may_report(user, report.region)
+                )
+            ),
             "review_form": review_form,
             "evidence_form": evidence_form,
         },

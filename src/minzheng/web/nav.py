@@ -49,6 +49,7 @@ GROUPS: dict[str, NavGroup] = {
     "affairs": NavGroup(_("社会事务"), 47),
     "veterans": NavGroup(_("优抚安置"), 49),
     "governance": NavGroup(_("基层治理"), 52),
+    "supervision": NavGroup(_("目标督办"), 60),
 }
 # Up to this many entries a user's menu stays one flat row.
 FLAT_MENU_MAX = 12

@@ -33,6 +33,7 @@ from .targets import (
     delete_target,
     update_target,
 )
+from .units import assign_to_units, unit_share_errors
 
 __all__ = [
     "EVIDENCE_EXTENSIONS",
@@ -43,6 +44,7 @@ __all__ = [
     "add_evidence",
     "allocate_target",
     "allocation_errors",
+    "assign_to_units",
     "assign_case_owner",
     "cascade_to_children",
     "close_case",
@@ -63,5 +65,6 @@ __all__ = [
     "to_decimal",
     "touch_plan",
     "update_plan",
+    "unit_share_errors",
     "update_target",
 ]

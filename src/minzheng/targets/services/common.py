@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from minzheng.core.errors import PermissionDeniedError
 
 from .. import calculations
-from ..models import Plan
+from ..models import Comparison, Plan
 
 
 def _deny(message: str):
@@ -65,3 +65,26 @@ def touch_plan(plan_id: int) -> None:
 
 def _fmt(value: Decimal) -> str:
     return calculations.plain(value)
+
+
+def laxer_share_problem(parent, name: str, value: Decimal) -> str | None:
+    """A share of a rate, a level or a ceiling may not be laxer than its parent target: not below
+    a "≥" target, not above a "≤" one, equal to an "=" one. The message names the holder."""
+    words = {
+        Comparison.GE: (
+            value < parent.value,
+            _("%(name)s 的目标 %(value)s 低于上级目标 %(target)s"),
+        ),
+        Comparison.LE: (
+            value > parent.value,
+            _("%(name)s 的目标 %(value)s 高于上级目标 %(target)s"),
+        ),
+        Comparison.EQ: (
+            value != parent.value,
+            _("%(name)s 的目标 %(value)s 不等于上级目标 %(target)s"),
+        ),
+    }
+    laxer, message = words[parent.comparison]
+    if not laxer:
+        return None
+    return message % {"name": name, "value": _fmt(value), "target": _fmt(parent.value)}

@@ -15,6 +15,7 @@ from minzheng.core import audit
 from minzheng.core.errors import ServiceError
 from minzheng.regions.models import Region
 from minzheng.regions.services import resolve_code
+from minzheng.units.models import Unit
 
 from .. import indicators, permissions
 from ..models import (
@@ -27,6 +28,7 @@ from ..models import (
 )
 from .common import _deny, _fmt, shift_year, to_date, to_decimal
 from .targets import allocation_errors
+from .units import unit_share_errors
 
 SEED_2016 = Path(__file__).resolve().parent.parent / "seed" / "plan-2016.json"
 
@@ -35,7 +37,7 @@ def plan_as_data(plan: Plan) -> dict:
     sections = []
     items_by_section: dict[int, list] = {}
     targets_by_item: dict[int, list] = {}
-    for target in plan.targets.select_related("region", "parent").order_by("id"):
+    for target in plan.targets.select_related("region", "parent", "org_unit").order_by("id"):
         targets_by_item.setdefault(target.work_item_id, []).append(target)
     for item in plan.work_items.order_by("number"):
         items_by_section.setdefault(item.section_id, []).append(item)
@@ -64,6 +66,7 @@ def plan_as_data(plan: Plan) -> dict:
                                 "parent": t.parent.code if t.parent_id else "",
                                 "note": t.note,
                                 "report_frequency": t.report_frequency,
+                                **({"owner_unit": t.org_unit.code} if t.org_unit_id else {}),
                             }
                             for t in _parents_first(targets_by_item.get(item.id, []))
                         ],
@@ -210,6 +213,15 @@ def _validate_plan_data(data: dict) -> tuple[dict, list[dict]]:
                     errors.setdefault("sections", []).append(
                         where + _("区划代码不存在：%(code)s") % {"code": region_code}
                     )
+                owner_unit = None
+                if row.get("owner_unit"):
+                    owner_unit = Unit.objects.filter(code=str(row["owner_unit"]).strip()).first()
+                    if owner_unit is None:
+                        errors.setdefault("sections", []).append(
+                            where + _("单位代码不存在：%(code)s") % {"code": row["owner_unit"]}
+                        )
+                    elif target_region is not None and owner_unit.region_id != target_region.pk:
+                        target_region = owner_unit.region
                 frequency = str(row.get("report_frequency") or "")
                 if frequency and frequency not in ReportFrequency.values:
                     errors.setdefault("sections", []).append(
@@ -239,6 +251,7 @@ def _validate_plan_data(data: dict) -> tuple[dict, list[dict]]:
                         "parent": str(row.get("parent") or "").strip(),
                         "note": str(row.get("note") or "")[:500],
                         "report_frequency": frequency,
+                        "org_unit": owner_unit,
                     }
                 )
             if not item.get("targets"):
@@ -324,21 +337,27 @@ def _create_plan(
             region=row["region"],
             note=row["note"],
             report_frequency=row["report_frequency"],
+            org_unit=row.get("org_unit"),
         )
     for target in targets.values():
-        if target.parent_id:
+        if target.parent_id and target.org_unit_id:
+            errors = unit_share_errors(target.parent, [(target.org_unit, target.value)])
+        elif target.parent_id:
             errors = allocation_errors(
-                target.parent, [(c.region, c.value) for c in target.parent.children.all()]
+                target.parent,
+                [(c.region, c.value) for c in target.parent.children.filter(org_unit__isnull=True)],
             )
-            if errors:
-                raise ServiceError(
-                    {
-                        "sections": [
-                            _("目标 %(code)s 的分解：") % {"code": target.parent.code} + e
-                            for e in errors
-                        ]
-                    }
-                )
+        else:
+            errors = []
+        if errors:
+            raise ServiceError(
+                {
+                    "sections": [
+                        _("目标 %(code)s 的分解：") % {"code": target.parent.code} + e
+                        for e in errors
+                    ]
+                }
+            )
     return plan
 
 

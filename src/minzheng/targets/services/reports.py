@@ -71,16 +71,22 @@ def submit_report(
     denominator=None,
     note: str = "",
     files=None,
+    unit=None,
 ) -> ReportedValue:
     """A unit reports an indicator's value as of a period end, with evidence; it counts once the
-    level above approves it."""
+    level above approves it. With `unit` (a units.Unit), the figure is that unit's own, for the
+    targets it holds; `region` is then the unit's region."""
     errors: dict[str, list[str]] = {}
     if not indicators.exists(indicator):
         raise ServiceError({"indicator": [_("指标代码不存在：%(code)s") % {"code": indicator}]})
     definition = indicators.get(indicator)
     if definition.kind != "reported":
         raise ServiceError({"indicator": [_("该指标由平台根据业务数据自动计算，无需填报")]})
-    if not permissions.may_report(user, region):
+    if unit is not None:
+        if not permissions.may_report_unit(user, unit):
+            _deny(_("当前账号无权为该单位填报数据"))
+        region = unit.region
+    elif not permissions.may_report(user, region):
         _deny(_("当前账号无权为该区域填报数据"))
     as_of = to_date(as_of, "as_of", errors)
     if as_of and as_of > timezone.localdate():
@@ -115,6 +121,7 @@ def submit_report(
     report = ReportedValue.objects.create(
         indicator=indicator,
         region=region,
+        org_unit=unit,
         as_of=as_of,
         value=number.quantize(Decimal("0.0001")),
         numerator=num,
@@ -137,7 +144,11 @@ def definition_scale(definition: indicators.Indicator) -> Decimal:
 def add_evidence(*, user, report: ReportedValue, files) -> list[Evidence]:
     if report.status != ReportedValue.Status.SUBMITTED:
         raise ServiceError({"files": [_("只能为待审核的填报补充材料")]})
-    if report.submitted_by_id != user.pk and not permissions.may_report(user, report.region):
+    if report.submitted_by_id != user.pk and not (
+        permissions.may_report_unit(user, report.org_unit)
+        if report.org_unit_id
+        else permissions.may_report(user, report.region)
+    ):
         _deny(_("当前账号无权为该填报补充材料"))
     rows = _evidence_rows(report, files)
     if not rows:
@@ -161,6 +172,8 @@ def review_report(*, user, report: ReportedValue, approve: bool, note: str = "")
     if not permissions.may_review(user, report):
         if report.submitted_by_id == user.pk:
             _deny(_("不能审核本人填报的数据"))
+        if report.org_unit_id:
+            _deny(_("单位填报应由市局业务科室或管理员审核，本单位不能审核"))
         _deny(_("应由上一级单位审核"))
     note = note.strip()
     if not approve and not note:
@@ -172,6 +185,7 @@ def review_report(*, user, report: ReportedValue, approve: bool, note: str = "")
             previous = ReportedValue.objects.filter(
                 indicator=report.indicator,
                 region=report.region,
+                org_unit=report.org_unit_id,
                 as_of=report.as_of,
                 status=ReportedValue.Status.APPROVED,
             )

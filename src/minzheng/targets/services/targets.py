@@ -19,7 +19,8 @@ from ..models import (
     Target,
     WorkItem,
 )
-from .common import _deny, _fmt, to_date, to_decimal, touch_plan
+from .common import _deny, _fmt, laxer_share_problem, to_date, to_decimal, touch_plan
+from .units import unit_share_errors
 
 
 def _check_target_fields(
@@ -132,12 +133,19 @@ def update_target(*, user, target: Target, **changes) -> Target:
         target.report_frequency = changes.get("report_frequency", target.report_frequency) or ""
         target.save()
         problems = []
-        if target.parent_id:
+        if target.parent_id and target.org_unit_id:
+            problems += unit_share_errors(target.parent, [(target.org_unit, target.value)])
+        elif target.parent_id:
             problems += allocation_errors(
                 target.parent,
-                [(c.region, c.value) for c in target.parent.children.select_related("region")],
+                [
+                    (c.region, c.value)
+                    for c in target.parent.children.filter(org_unit__isnull=True).select_related(
+                        "region"
+                    )
+                ],
             )
-        children = list(target.children.select_related("region"))
+        children = list(target.children.filter(org_unit__isnull=True).select_related("region"))
         if children:
             problems += allocation_errors(target, [(c.region, c.value) for c in children])
         if problems:
@@ -218,21 +226,9 @@ def allocation_errors(parent: Target, shares: list[tuple[Region, Decimal]]) -> l
             )
     else:
         for region, value in shares:
-            if parent.comparison == Comparison.GE and value < parent.value:
-                problems.append(
-                    _("%(name)s 的目标 %(value)s 低于上级目标 %(target)s")
-                    % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)}
-                )
-            elif parent.comparison == Comparison.LE and value > parent.value:
-                problems.append(
-                    _("%(name)s 的目标 %(value)s 高于上级目标 %(target)s")
-                    % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)}
-                )
-            elif parent.comparison == Comparison.EQ and value != parent.value:
-                problems.append(
-                    _("%(name)s 的目标 %(value)s 不等于上级目标 %(target)s")
-                    % {"name": region.name, "value": _fmt(value), "target": _fmt(parent.value)}
-                )
+            problem = laxer_share_problem(parent, region.name, value)
+            if problem:
+                problems.append(problem)
     return problems
 
 
@@ -254,8 +250,10 @@ def allocate_target(*, user, target: Target, shares: list[tuple[Region, object]]
     problems = allocation_errors(target, parsed)
     if problems:
         raise ServiceError({"shares": problems})
-    before = {c.region.code: str(c.value) for c in target.children.select_related("region")}
-    existing = {c.region_id: c for c in target.children.all()}
+    # The regions' shares only: the shares held by units are assigned apart (assign_to_units).
+    region_children = target.children.filter(org_unit__isnull=True)
+    before = {c.region.code: str(c.value) for c in region_children.select_related("region")}
+    existing = {c.region_id: c for c in region_children}
     kept = []
     for region, value in parsed:
         child = existing.pop(region.pk, None)
@@ -280,7 +278,10 @@ def allocate_target(*, user, target: Target, shares: list[tuple[Region, object]]
         else:
             child.value = value
             child.save(update_fields=["value", "updated_at"])
-            grandchildren = [(g.region, g.value) for g in child.children.select_related("region")]
+            grandchildren = [
+                (g.region, g.value)
+                for g in child.children.filter(org_unit__isnull=True).select_related("region")
+            ]
             if grandchildren:
                 nested = allocation_errors(child, grandchildren)
                 if nested:
@@ -324,7 +325,7 @@ def cascade_to_children(*, user, target: Target, include_zones: bool = False) ->
         )
     if not children:
         raise ServiceError({"shares": [_("%(name)s 没有下级区划") % {"name": target.region.name}]})
-    current = {c.region_id: c.value for c in target.children.all()}
+    current = {c.region_id: c.value for c in target.children.filter(org_unit__isnull=True)}
     return allocate_target(
         user=user, target=target, shares=[(r, current.get(r.pk, target.value)) for r in children]
     )

@@ -63,7 +63,9 @@ def workbench_card_context(user) -> dict | None:
     region = selectors.home_region(user, plan)
     date = selectors.latest_date(plan)
     score = (
-        selectors.scores_for(user).filter(plan=plan, region=region, on_date=date).first()
+        selectors.scores_for(user)
+        .filter(plan=plan, region=region, org_unit__isnull=True, on_date=date)
+        .first()
         if date
         else None
     )
