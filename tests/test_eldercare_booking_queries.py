@@ -23,7 +23,7 @@ API = "/api/v1/eldercare"
 #   chain (sealed after the commit); SQLite seals at once: savepoint, head, insert,
 #   release                                                                   2 (SQLite 4)
 #   release                                                                         1
-CREATE_QUERIES = {"postgresql": 10, "sqlite": 12}
+CREATE_QUERIES = {"postgresql": 13, "sqlite": 15}
 # Read back: token lookup, the booking in scope, its events, its complaints.
 READ_QUERIES = 4
 

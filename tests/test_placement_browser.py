@@ -106,7 +106,8 @@ def test_choice_session_with_the_live_board_and_an_employer_post(demo_city, live
         username="veteran_demo", password=DEMO_PASSWORD, role="resident", person=veteran.person
     )
     phone = _sign_in(browser, live_server, "veteran_demo", viewport={"width": 390, "height": 844})
-    phone.get_by_role("link", name="我的安置").first.click()
+    # Beside his other menus (messages, complaints), 我的安置 sits in the 优抚安置 group.
+    open_menu(phone, "优抚安置", "我的安置")
     expect(phone.get_by_test_id("my-score")).to_have_text(str(veteran.score))
     expect(phone.get_by_test_id("my-rank")).to_contain_text("第 1 名")
     expect(phone.locator("main")).to_contain_text("服役年限")

@@ -32,6 +32,8 @@ def test_resident_menu_and_workbench(client, care):
         "我的待遇",
         "涉军诉求",
         "婚姻登记预约",
+        "我的消息",
+        "我的投诉",
     ]
     for url in ("/cases/apply/", "/cases/mine/", "/eldercare/book/", "/payments/mine/"):
         assert f'href="{url}"' in html.split("常用功能", 1)[1], url
@@ -49,6 +51,8 @@ def test_resident_menu_and_workbench(client, care):
         "My benefits",
         "Military-related appeals",
         "Marriage appointment",
+        "My messages",
+        "My complaints",
     ]
 
 

@@ -239,11 +239,11 @@ def test_dashboard_xlsx_lists_units_and_cases(client, world):
     cases = list(book["挂牌督办"].iter_rows(min_row=2, values_only=True))
     assert [(c[1], c[2]) for c in cases] == [("钟祥市", "进度滞后")]
     summary = dict(book["概况"].iter_rows(min_row=2, values_only=True))
-    # Done: only the four zero-count targets (3.1 relief funds, 3.2 relief supplies, 18.4
-    # veterans' abnormal petitions, 18.5 mass incidents), which the platform computes and which
-    # hold while nothing is on record.
+    # Done: only the five zero-count targets (3.1 relief funds, 3.2 relief supplies, 18.4
+    # veterans' abnormal petitions, 18.5 mass incidents, 22.1 complaints about administrative
+    # enforcement), which the platform computes and which hold while nothing is on record.
     assert (
         summary["单位"] == "荆门市"
-        and summary["目标数：已完成"] == 4
+        and summary["目标数：已完成"] == 5
         and summary["目标数：数据异常"] == 1
     )

@@ -37,6 +37,9 @@ urlpatterns = [
     path("placenames/", include("minzheng.placenames.urls")),
     path("funeral/", include("minzheng.funeral.urls")),
     path("charity/", include("minzheng.charity.urls")),
+    path("notifications/", include("minzheng.notifications.urls")),
+    path("satisfaction/", include("minzheng.satisfaction.urls")),
+    path("complaints/", include("minzheng.complaints.urls")),
     path("units/", include("minzheng.units.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -7,6 +7,7 @@ from minzheng.cases.medical_api import router as medical_router
 from minzheng.charity.api import router as charity_router
 from minzheng.children.api import router as children_router
 from minzheng.community.api import router as community_router
+from minzheng.complaints.api import router as complaints_router
 from minzheng.depots.api import router as depots_router
 from minzheng.disaster.api import router as disaster_router
 from minzheng.eldercare.api import router as eldercare_router
@@ -14,9 +15,11 @@ from minzheng.funeral.api import router as funeral_router
 from minzheng.linkage.api import router as linkage_router
 from minzheng.marriage.api import router as marriage_router
 from minzheng.military.api import router as military_router
+from minzheng.notifications.api import router as notifications_router
 from minzheng.payments.api import router as payments_router
 from minzheng.placement.api import router as placement_router
 from minzheng.placenames.api import router as placenames_router
+from minzheng.satisfaction.api import router as satisfaction_router
 from minzheng.socialorgs.api import router as socialorgs_router
 from minzheng.socialwork.api import router as socialwork_router
 from minzheng.specialcare.api import router as specialcare_router
@@ -63,4 +66,7 @@ api.add_router("/v1/adoption", adoption_router)
 api.add_router("/v1/placenames", placenames_router)
 api.add_router("/v1/funeral", funeral_router)
 api.add_router("/v1/charity", charity_router)
+api.add_router("/v1/notifications", notifications_router)
+api.add_router("/v1/satisfaction", satisfaction_router)
+api.add_router("/v1/complaints", complaints_router)
 api.add_router("/v1/units", units_router)

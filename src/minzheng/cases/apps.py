@@ -17,6 +17,17 @@ class CasesConfig(AppConfig):
         # The workflow's deadlines and ratios are standards like any other: seeded with the rest.
         register_workflow_defaults({key: param.default for key, param in DEFAULTS.items()})
 
+        # A complaint may be about an assistance application (the register resolves it, scoped).
+        from minzheng.complaints import subjects
+
+        from .selectors import get_case
+
+        subjects.register(
+            "cases.case",
+            _("救助申请"),
+            subjects.scoped(get_case, "cases:detail", lambda c: c.number),
+        )
+
         nav.register(
             _("救助申请"),
             "cases:list",

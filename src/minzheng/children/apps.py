@@ -28,6 +28,16 @@ class ChildrenConfig(AppConfig):
         # A registered adoption names the child's new guardian on the register.
         adoption_registered.connect(record_adoption, dispatch_uid="children_record_adoption")
         case_referrals.register(tekun_case_referrals)
+        from minzheng.complaints import subjects
+
+        from .selectors import get_case
+
+        # A complaint may be about a child protection case (the register resolves it, scoped).
+        subjects.register(
+            "children.case",
+            _("儿童保护案件"),
+            subjects.scoped(get_case, "children:case_detail", lambda c: c.number),
+        )
         nav.register(
             _("儿童福利与保护"),
             "children:index",

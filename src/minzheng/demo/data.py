@@ -103,6 +103,7 @@ def ensure_demo_data(
     from minzheng.charity.demo import seed_demo_charity
     from minzheng.children.demo import seed_demo_children
     from minzheng.community.demo import seed_demo_community
+    from minzheng.complaints.demo import seed_demo_complaints
     from minzheng.depots.demo import seed_demo_depots
     from minzheng.disaster.demo import seed_demo_disaster
     from minzheng.eldercare.demo import seed_demo_eldercare
@@ -110,6 +111,7 @@ def ensure_demo_data(
     from minzheng.linkage.demo import seed_demo_linkage
     from minzheng.marriage.demo import seed_demo_marriage
     from minzheng.military.demo import seed_demo_military
+    from minzheng.notifications.demo import seed_demo_notifications
     from minzheng.payments.demo import (
         seed_demo_back_pay_and_recovery,
         seed_demo_beneficiaries,
@@ -117,6 +119,7 @@ def ensure_demo_data(
     )
     from minzheng.placement.demo import seed_demo_placement
     from minzheng.placenames.demo import seed_demo_placenames
+    from minzheng.satisfaction.demo import seed_demo_satisfaction
     from minzheng.socialorgs.demo import seed_demo_organisations
     from minzheng.socialwork.demo import seed_demo_social_work
     from minzheng.specialcare.benefit_demo import seed_demo_benefits
@@ -192,6 +195,11 @@ def ensure_demo_data(
         log("Charity: donations, receipts, use of funds and lottery reports …")
         seed_demo_charity()
         seed_demo_units()
+        log("Complaints and petitions …")
+        seed_demo_complaints()
+        log("Notifications and satisfaction surveys …")
+        seed_demo_notifications()
+        seed_demo_satisfaction()
         log("The 2016 plan's targets and a first indicator snapshot …")
         # The past months' snapshots only change when the steps above added something.
         setup_demo_targets(log=log, rebuild=reseed or _module_rows() != rows_before)

@@ -11,6 +11,26 @@ class EldercareConfig(AppConfig):
         from .allowance import register_calculator
 
         register_calculator()
+
+        from minzheng.complaints import sources, subjects
+
+        from .selectors import get_booking, get_provider
+
+        # Complaints about a booking or a provider in the platform's register.
+        subjects.register(
+            "eldercare.booking",
+            _("居家养老服务预约"),
+            subjects.scoped(get_booking, "eldercare:booking_detail", lambda b: b.number),
+        )
+        subjects.register(
+            "eldercare.provider",
+            _("居家养老服务机构"),
+            subjects.scoped(get_provider, "eldercare:provider_detail", lambda p: p.name),
+        )
+        # Booking complaints keep their effect on settlement here; the register lists them.
+        from .views import complaint_source_rows
+
+        sources.register("eldercare", _("居家养老服务投诉"), complaint_source_rows, order=30)
         from minzheng.web import nav, widgets
 
         from .selectors import provider_of

@@ -209,6 +209,9 @@ def _move(
         setattr(booking, key, value)
     booking.save()
     _event(booking, action=action, user=user, from_status=from_status, note=note, at=at)
+    signals.booking_moved.send(
+        sender=Booking, booking=booking, action=action, from_status=from_status
+    )
     return booking
 
 
@@ -281,6 +284,7 @@ def create_booking(
         by_name=actor_name(user, nobody="system"),
         at=now,
     )
+    signals.booking_moved.send(sender=Booking, booking=booking, action="create", from_status="")
     # Last, so the audit chain's lock is held only from here to the commit.
     audit.record_created(booking, note=_("网上预约：%(item)s") % {"item": str(item)})
     return booking

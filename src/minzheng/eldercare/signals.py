@@ -10,3 +10,9 @@ booking on review. Arguments: `booking=` (the booking as saved, `actual_minutes`
 from django.dispatch import Signal
 
 booking_served = Signal()
+
+# `booking_moved` is sent, inside the transaction, when a booking is created (action "create",
+# from_status "") and each time it moves from one status to another through a service (accepted,
+# declined, dispatched, checked in …). Arguments: `booking=` (as saved), `action=` (the
+# service's action: "create", "accept", "dispatch", …) and `from_status=`. Subscribers (the notifications to the elderly person) must not raise.
+booking_moved = Signal()

@@ -785,3 +785,29 @@ def provider_add_worker(request, pk: int):
     except ServiceError as exc:
         _errors(request, exc)
     return redirect("eldercare:provider_detail", pk=pk)
+
+
+def complaint_source_rows(user):
+    """The newest booking complaints staff may read, for the complaints register's overview (no
+    copy); the booking's page is where they are resolved."""
+    from django.urls import reverse
+
+    from minzheng.complaints.sources import LIMIT, SourceRow
+
+    if selectors.provider_of(user) is not None:
+        return []
+    rows = (
+        Complaint.objects.filter(booking__in=selectors.bookings_for(user))
+        .select_related("booking__region")
+        .order_by("-id")[:LIMIT]
+    )
+    return [
+        SourceRow(
+            number=c.booking.number,
+            received_on=timezone.localdate(c.filed_at),
+            status=str(c.get_status_display()),
+            owner=c.booking.region.name,
+            url=reverse("eldercare:booking_detail", args=[c.booking_id]),
+        )
+        for c in rows
+    ]

@@ -30,4 +30,18 @@ class MilitaryConfig(AppConfig):
             group="veterans",
         )
         widgets.register("military/_appeals_widget.html", appeals_widget_context, order=30)
+        # Appeals stay self-contained (docs/DOMAIN.md §16); the complaints register lists them.
+        from minzheng.complaints import sources, subjects
+
+        from .views import appeal_source_rows
+
+        sources.register("military", _("涉军诉求"), appeal_source_rows, order=10)
+
+        from .selectors import get_appeal
+
+        subjects.register(
+            "military.appeal",
+            _("涉军诉求"),
+            subjects.scoped(get_appeal, "military:appeal_detail", lambda a: a.number),
+        )
         widgets.register("military/_cadre_widget.html", cadre_widget_context, order=30)

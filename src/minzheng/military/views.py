@@ -503,3 +503,24 @@ def cadre_widget_context(user):
         selectors.cadres_for(user).filter(received_on__isnull=True).order_by("due_on")[:5]
     )
     return {"counts": counts, "waiting": waiting, "year": year}
+
+
+def appeal_source_rows(user):
+    """The newest appeals the user may read, for the complaints register's overview (no copy)."""
+    from django.urls import reverse
+
+    from minzheng.complaints.sources import LIMIT, SourceRow
+
+    today = timezone.localdate()
+    rows = selectors.appeals_for(user).order_by("-received_on", "-id")[:LIMIT]
+    return [
+        SourceRow(
+            number=a.number,
+            received_on=a.received_on,
+            status=str(a.get_stage_display()),
+            owner=a.region.name,
+            url=reverse("military:appeal_detail", args=[a.pk]),
+            overdue=bool(deadlines.overdue(a, today)),
+        )
+        for a in rows
+    ]

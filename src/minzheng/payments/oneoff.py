@@ -44,6 +44,7 @@ from . import months
 from .bankfile import bank_file, check_format, match_return, read_return
 from .models import Handover, OneOffBatch, OneOffItem, OneOffPayable, OneOffReturn
 from .payroll import may_run_payroll
+from .signals import payments_returned
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -715,6 +716,7 @@ def import_returns(*, user, batch: OneOffBatch, file_name: str, content: bytes) 
     if not OneOffItem.objects.filter(batch=batch, status=OneOffItem.Status.EXPORTED).exists():
         batch.status = OneOffBatch.Status.RECONCILED
         batch.save(update_fields=["status"])
+    payments_returned.send(sender=OneOffItem, kind="oneoff", bank_return=bank_return)
     audit.record(
         AuditEvent.Action.IMPORT,
         obj=batch,

@@ -36,6 +36,7 @@ from .bankfile import bank_file, check_format, match_return, read_return
 from .models import BankReturn, Entitlement, EntitlementChange, Overpayment, PayrollLine, PayrollRun
 from .params import PAYROLL_ROLES
 from .services import refresh_run_totals
+from .signals import payments_returned
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -450,6 +451,7 @@ def import_bank_return(*, user, run: PayrollRun, file_name: str, content: bytes)
     if not PayrollLine.objects.filter(run=run, status=PayrollLine.Status.EXPORTED).exists():
         run.status = PayrollRun.Status.RECONCILED
         run.save(update_fields=["status"])
+    payments_returned.send(sender=PayrollLine, kind="payroll", bank_return=bank_return)
     audit.record(
         AuditEvent.Action.IMPORT,
         obj=run,

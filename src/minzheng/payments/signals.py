@@ -38,3 +38,11 @@ def on_income_found(sender, **kwargs) -> None:
     from .recovery import propose_from_income
 
     propose_from_income(**{k: v for k, v in kwargs.items() if k != "signal"})
+
+
+# Sent, inside the import's transaction, once a bank return has been matched: the payments it
+# marked paid or failed carry its id (`bank_return=`). `kind` is "payroll" (monthly lines, the
+# return a payments.BankReturn) or "oneoff" (one-off items, a payments.OneOffReturn). A return
+# imported twice is sent once. Subscribers (the residents' notifications, satisfaction surveys)
+# read the lines set-based and must not raise.
+payments_returned = Signal()

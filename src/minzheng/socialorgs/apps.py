@@ -30,6 +30,21 @@ class SocialOrgsConfig(AppConfig):
             group="governance",
         )
         widgets.register("socialorgs/_registry_widget.html", registry_widget_context, order=35)
+        # Complaints about organisations keep their investigation here (target 6.6); the
+        # complaints register lists them without a copy.
+        from minzheng.complaints import sources, subjects
+
+        from .views import complaint_source_rows
+
+        sources.register("socialorgs", _("社会组织投诉"), complaint_source_rows, order=20)
+
+        from .selectors import get_organisation
+
+        subjects.register(
+            "socialorgs.organisation",
+            _("社会组织"),
+            subjects.scoped(get_organisation, "socialorgs:org_detail", lambda o: o.name),
+        )
         widgets.register(
             "socialorgs/_organisation_widget.html", organisation_widget_context, order=5
         )

@@ -625,3 +625,30 @@ def organisation_widget_context(user):
         return None
     org = selectors.own_organisation(user)
     return {"org": org, "task": report_task(org, timezone.localdate())}
+
+
+def complaint_source_rows(user):
+    """The newest complaints about organisations the registry staff may read, for the complaints
+    register's overview (no copy)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from minzheng.complaints.sources import LIMIT, SourceRow
+
+    from .permissions import may_read as may_read_orgs
+
+    if not may_read_orgs(user):
+        return []
+    today = timezone.localdate()
+    rows = selectors.complaints_for(user).order_by("-received_on", "-id")[:LIMIT]
+    return [
+        SourceRow(
+            number=c.number,
+            received_on=c.received_on,
+            status=str(c.get_status_display()),
+            owner=c.registry_label,
+            url=reverse("socialorgs:complaint_detail", args=[c.pk]),
+            overdue=c.status != "closed" and c.due_on < today,
+        )
+        for c in rows
+    ]

@@ -50,6 +50,7 @@ GROUPS: dict[str, NavGroup] = {
     "veterans": NavGroup(_("优抚安置"), 49),
     "governance": NavGroup(_("基层治理"), 52),
     "supervision": NavGroup(_("目标督办"), 60),
+    "voice": NavGroup(_("群众诉求"), 90),
 }
 # Up to this many entries a user's menu stays one flat row.
 FLAT_MENU_MAX = 12
