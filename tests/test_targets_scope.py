@@ -84,8 +84,9 @@ def test_city_level_reads_everything(api_client, world):
     by_code = {s["region"]["code"]: s for s in scores}
     assert set(by_code) == {"420802", "420804", "420821", "420822", "420881"}
     # 东宝's 2000 and 钟祥's 6000 beds per 1,000 elderly are data anomalies; 钟祥 has no data on its
-    # four pilot targets; 掇刀 and 京山 have no data; 沙洋's village eco-cemeteries (0.1) are counted
-    # from the cemetery register (none built of 20): it alone is scored, and ranked first.
+    # four pilot targets; 掇刀 has no data; 沙洋's village eco-cemeteries (0.1) are counted from the
+    # cemetery register (none built of 20) and 京山's public service centre (0.3, 0.4) from the
+    # key-project register (none recorded): those two are scored, and tie first.
     assert [
         (by_code[c]["scored"], by_code[c]["anomalies"], by_code[c]["rank"])
         for c in ("420802", "420881", "420804", "420821", "420822")
@@ -93,7 +94,7 @@ def test_city_level_reads_everything(api_client, world):
         (0, 1, 0),
         (0, 1, 0),
         (0, 0, 0),
-        (0, 0, 0),
+        (1, 0, 1),
         (1, 0, 1),
     ]
     assert [c["id"] for c in api_client.get("/api/v1/targets/supervision").json()["items"]] == [

@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "minzheng.satisfaction",
     "minzheng.complaints",
     "minzheng.units",
+    "minzheng.projects",
+    "minzheng.publicity",
     "minzheng.web",
     "minzheng.demo",
 ]

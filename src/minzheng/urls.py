@@ -41,5 +41,7 @@ urlpatterns = [
     path("satisfaction/", include("minzheng.satisfaction.urls")),
     path("complaints/", include("minzheng.complaints.urls")),
     path("units/", include("minzheng.units.urls")),
+    path("projects/", include("minzheng.projects.urls")),
+    path("publicity/", include("minzheng.publicity.urls")),
     path("", include("minzheng.web.urls")),
 ]

@@ -19,6 +19,8 @@ from minzheng.notifications.api import router as notifications_router
 from minzheng.payments.api import router as payments_router
 from minzheng.placement.api import router as placement_router
 from minzheng.placenames.api import router as placenames_router
+from minzheng.projects.api import router as projects_router
+from minzheng.publicity.api import router as publicity_router
 from minzheng.satisfaction.api import router as satisfaction_router
 from minzheng.socialorgs.api import router as socialorgs_router
 from minzheng.socialwork.api import router as socialwork_router
@@ -70,3 +72,5 @@ api.add_router("/v1/notifications", notifications_router)
 api.add_router("/v1/satisfaction", satisfaction_router)
 api.add_router("/v1/complaints", complaints_router)
 api.add_router("/v1/units", units_router)
+api.add_router("/v1/projects", projects_router)
+api.add_router("/v1/publicity", publicity_router)

@@ -119,6 +119,8 @@ def ensure_demo_data(
     )
     from minzheng.placement.demo import seed_demo_placement
     from minzheng.placenames.demo import seed_demo_placenames
+    from minzheng.projects.demo import seed_demo_projects
+    from minzheng.publicity.demo import seed_demo_publicity
     from minzheng.satisfaction.demo import seed_demo_satisfaction
     from minzheng.socialorgs.demo import seed_demo_organisations
     from minzheng.socialwork.demo import seed_demo_social_work
@@ -194,7 +196,10 @@ def ensure_demo_data(
         seed_demo_funeral()
         log("Charity: donations, receipts, use of funds and lottery reports …")
         seed_demo_charity()
+        log("Units, key projects and publicity submissions …")
         seed_demo_units()
+        seed_demo_projects()
+        seed_demo_publicity()
         log("Complaints and petitions …")
         seed_demo_complaints()
         log("Notifications and satisfaction surveys …")
