@@ -7,28 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from minzheng.demo.data import DEMO_PASSWORD
-from tests.fixtures.browser import SCREENSHOTS, in_thread
+from tests.fixtures.browser import PHONE, demo_sign_in, in_thread, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = {"width": 390, "height": 844}
-
-
-def _sign_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", viewport=PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
-
-
-def _shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"complaints-{name}.png"), full_page=True)
 
 
 def test_resident_files_online_and_rates_the_reply(demo_city, live_server, browser):
@@ -38,7 +19,7 @@ def test_resident_files_online_and_rates_the_reply(demo_city, live_server, brows
     from minzheng.complaints import services
     from minzheng.complaints.models import Complaint
 
-    page = _sign_in(browser, live_server, "resident")
+    page = demo_sign_in(browser, live_server, "resident", viewport=PHONE)
     page.goto(f"{live_server.url}/complaints/mine/")
     page.locator("main button[type=submit]").click()
     expect(page.locator("#id_content").locator("xpath=..")).to_contain_text("这个字段是必填项")
@@ -63,13 +44,13 @@ def test_resident_files_online_and_rates_the_reply(demo_city, live_server, brows
     page.get_by_role("button", name="提交评价").click()
     expect(page.get_by_test_id("complaint-satisfaction")).to_contain_text("基本满意")
     expect(page.get_by_test_id("complaint-status")).to_have_text("已办结")
-    _shot(page, "resident-rated")
+    screenshot(page, "complaints-resident-rated")
 
 
 def test_clerk_takes_a_phone_complaint_and_the_unit_replies(demo_city, live_server, browser):
     from playwright.sync_api import expect
 
-    clerk = _sign_in(browser, live_server, "longquan_clerk")
+    clerk = demo_sign_in(browser, live_server, "longquan_clerk", viewport=PHONE)
     clerk.get_by_role("link", name="全部信访投诉").first.click()
     clerk.get_by_role("link", name="登记信访投诉").click()
     clerk.select_option("#id_channel", "phone")
@@ -86,9 +67,9 @@ def test_clerk_takes_a_phone_complaint_and_the_unit_replies(demo_city, live_serv
     clerk.fill("#id_transfer-note", "属福利中心职责")
     clerk.get_by_role("button", name="转办").click()
     expect(clerk.get_by_test_id("complaint-owner")).to_have_text("荆门市社会福利中心")
-    _shot(clerk, "transferred")
+    screenshot(clerk, "complaints-transferred")
 
-    unit = _sign_in(browser, live_server, "welfare_centre")
+    unit = demo_sign_in(browser, live_server, "welfare_centre", viewport=PHONE)
     unit.goto(f"{live_server.url}/complaints/")
     unit.get_by_role("link", name=number).click()
     unit.fill("#id_investigate-findings", "查看值班记录，夜间巡查存在漏项")
@@ -99,4 +80,4 @@ def test_clerk_takes_a_phone_complaint_and_the_unit_replies(demo_city, live_serv
     unit.get_by_role("button", name="答复", exact=True).click()
     expect(unit.get_by_test_id("complaint-status")).to_have_text("已答复")
     expect(unit.get_by_role("link", name="答复意见书（PDF）")).to_be_visible()
-    _shot(unit, "unit-replied")
+    screenshot(unit, "complaints-unit-replied")

@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from minzheng.demo.data import DEMO_PASSWORD
-from tests.fixtures.browser import SCREENSHOTS, in_thread, open_menu
+from tests.fixtures.browser import (
+    demo_sign_in,
+    in_thread,
+    open_menu,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"notifications-{name}.png"), full_page=True)
-
-
-def _sign_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def test_resident_reads_messages_opts_out_and_answers_a_survey(demo_city, live_server, browser):
@@ -61,9 +47,9 @@ def test_resident_reads_messages_opts_out_and_answers_a_survey(demo_city, live_s
         return Invitation.objects.get(number="YL-BROWSER").pk
 
     invitation_id = in_thread(prepare)
-    page = _sign_in(browser, live_server, "resident")
+    page = demo_sign_in(browser, live_server, "resident")
     expect(page.locator("#notifications-mine")).to_be_visible()
-    _shot(page, "resident-workbench")
+    screenshot(page, "notifications-resident-workbench")
     open_menu(page, "我的消息", "我的消息")
     expect(page.get_by_test_id("my-messages")).to_contain_text("将于2026年12月31日前进行定期复核")
     expect(page.get_by_test_id("my-messages")).to_contain_text("请您对居家养老服务（YL-BROWSER）")
@@ -71,7 +57,7 @@ def test_resident_reads_messages_opts_out_and_answers_a_survey(demo_city, live_s
     page.get_by_role("button", name="保存设置").click()
     expect(page.locator("body")).to_contain_text("消息设置已保存")
     expect(page.locator("input[name=accept][value=review_due]")).not_to_be_checked()
-    _shot(page, "resident-messages")
+    screenshot(page, "notifications-resident-messages")
     assert in_thread(
         lambda: OptOut.objects.filter(
             person=User.objects.get(username="resident").person, kind="review_due"
@@ -90,7 +76,7 @@ def test_resident_reads_messages_opts_out_and_answers_a_survey(demo_city, live_s
     page.fill("textarea[name=comment]", "上门时间准时")
     page.get_by_role("button", name="提交评价").click()
     expect(page.get_by_test_id("answered")).to_contain_text("基本满意")
-    _shot(page, "resident-survey")
+    screenshot(page, "notifications-resident-survey")
     rating = in_thread(lambda: Invitation.objects.get(pk=invitation_id).rating)
     assert rating == "basic"
 
@@ -111,14 +97,14 @@ def test_clerk_reads_the_outbox_and_resends_a_failed_message(demo_city, live_ser
 
     pk = in_thread(failed_in_longquan)
     assert pk, "the demo outbox holds failed messages in 龙泉街道"
-    page = _sign_in(browser, live_server, "longquan_clerk")
+    page = demo_sign_in(browser, live_server, "longquan_clerk")
     open_menu(page, "群众诉求", "消息发送记录")
     expect(page.get_by_test_id("outbox-counts")).to_contain_text("发送失败")
     page.select_option("select[name=status]", "failed")
     page.get_by_role("button", name="查询").click()
     row = page.get_by_test_id(f"notification-{pk}")
     expect(row).to_contain_text("发送失败")
-    _shot(page, "outbox")
+    screenshot(page, "notifications-outbox")
     row.get_by_role("button", name="重发").click()
     expect(page.locator("body")).to_contain_text("已重新排队发送")
     assert in_thread(lambda: Notification.objects.get(pk=pk).status) == Status.QUEUED

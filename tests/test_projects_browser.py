@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from minzheng.demo.data import DEMO_PASSWORD
-from tests.fixtures.browser import SCREENSHOTS, open_menu
+from tests.fixtures.browser import demo_sign_in, open_menu, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DESKTOP = {"width": 1280, "height": 900}
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
     b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
@@ -18,25 +16,13 @@ PNG = (
 )
 
 
-def _shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"projects-{name}.png"), full_page=True)
-
-
 def test_city_section_records_progress_with_a_photo(demo_city, live_server, browser):
     from playwright.sync_api import expect
 
     month = timezone.localdate().strftime("%Y-%m")
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = demo_sign_in(browser, live_server, "city_section")
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "city_section")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{live_server.url}/")
     open_menu(page, "目标督办", "重点项目")
     expect(page.locator("h1")).to_have_text("重点项目")
     row = page.get_by_test_id("project-jingshan-centre")
@@ -44,7 +30,7 @@ def test_city_section_records_progress_with_a_photo(demo_city, live_server, brow
     expect(row).to_contain_text("逾期")
     row.get_by_role("link", name="京山县民政公共服务中心").click()
     expect(page.locator("#project-chart canvas")).to_have_count(1)
-    _shot(page, "detail")
+    screenshot(page, "projects-detail")
 
     page.fill("#id_period", month)
     page.fill("#id_investment_wan", "1900")
@@ -67,5 +53,5 @@ def test_city_section_records_progress_with_a_photo(demo_city, live_server, brow
     expect(image).to_have_count(1)
     photo = page.request.get(live_server.url + image.get_attribute("src"))
     assert photo.ok and photo.body() == PNG
-    _shot(page, "progress")
+    screenshot(page, "projects-progress")
     assert errors == []

@@ -10,10 +10,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from minzheng.demo.data import DEMO_PASSWORD
 from minzheng.targets import refresh
 from minzheng.targets.models import Plan, ReportedValue
-from tests.fixtures.browser import SCREENSHOTS, in_thread, open_menu
+from tests.fixtures.browser import demo_sign_in, in_thread, open_menu, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,16 +22,9 @@ SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 def sign_in(browser, live_server, username):
     from playwright.sync_api import expect
 
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page = demo_sign_in(browser, live_server, username, viewport={"width": 1366, "height": 900})
     expect(page.locator("h1")).to_contain_text("您好")
-    return context, page
+    return page.context, page
 
 
 def test_the_welfare_centre_reports_the_city_approves_the_leader_sees_it(
@@ -41,7 +33,6 @@ def test_the_welfare_centre_reports_the_city_approves_the_leader_sees_it(
     from playwright.sync_api import expect
 
     today = timezone.localdate()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     # The welfare centre, from its workbench card.
     context, page = sign_in(browser, live_server, "welfare_centre")
@@ -71,7 +62,7 @@ def test_the_welfare_centre_reports_the_city_approves_the_leader_sees_it(
     expect(page.get_by_test_id("report-status")).to_have_text("待审核")
     expect(page.locator("main")).to_contain_text("安全自查登记表.pdf")
     assert not SNAKE.search(page.locator("main").inner_text())
-    page.screenshot(path=str(SCREENSHOTS / "units-centre-report.png"), full_page=True)
+    screenshot(page, "units-centre-report")
     # Another unit's page is not there for it.
     response = page.goto(f"{live_server.url}/units/relief-station/")
     assert response.status == 404
@@ -112,7 +103,7 @@ def test_the_welfare_centre_reports_the_city_approves_the_leader_sees_it(
     score = centre.locator("td.num").first.inner_text()
     assert score != "—" and 0 < float(score) <= 100, score
     expect(units.locator("tbody tr", has_text="社会救助科")).to_have_count(1)
-    page.screenshot(path=str(SCREENSHOTS / "units-leader-board.png"), full_page=True)
+    screenshot(page, "units-leader-board")
     centre.get_by_role("link", name="荆门市社会福利中心").click()
     expect(page.locator("h1")).to_have_text("荆门市社会福利中心 · 目标考核")
     rows = page.get_by_test_id("unit-targets").locator("tbody tr")
@@ -121,6 +112,6 @@ def test_the_welfare_centre_reports_the_city_approves_the_leader_sees_it(
     expect(rows.filter(has_text="政风行风评议群众满意率")).to_contain_text("已完成")
     assert page.get_by_test_id("unit-score").inner_text() == score
     assert not SNAKE.search(page.locator("main").inner_text())
-    page.screenshot(path=str(SCREENSHOTS / "units-leader-scorecard.png"), full_page=True)
+    screenshot(page, "units-leader-scorecard")
     assert errors == []
     context.close()

@@ -133,50 +133,56 @@ def detail(request, pk: int):
     return _detail(request, selectors.get_project(request.user, pk))
 
 
+def _post_project_form(request, pk, form_key, form, act, done, field_map=None):
+    """One of the project page's forms posted: the service call `act(project, cleaned_data)`,
+    then back to the page with `done`, or the page again with the form's field errors (422)."""
+    project = selectors.get_project(request.user, pk)
+    if form.is_valid():
+        try:
+            act(project, form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_error(form, exc, field_map)
+        else:
+            messages.success(request, done)
+            return redirect("projects:detail", project.pk)
+    return _detail(request, project, **{form_key: form})
+
+
 @manage_page
 @require_POST
 def report_progress(request, pk: int):
-    project = selectors.get_project(request.user, pk)
-    form = forms.ProgressForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.report_progress(
-                user=request.user,
-                project=project,
-                period=data["period"],
-                investment_fen=yuan_to_fen(data["investment_wan"] * 10000),
-                progress_pct=data["progress_pct"],
-                narrative=data["narrative"],
-                photos=data["photos"],
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc, {"investment_fen": "investment_wan"})
-        else:
-            messages.success(request, _("本月进度已填报。"))
-            return redirect("projects:detail", project.pk)
-    return _detail(request, project, progress_form=form)
+    return _post_project_form(
+        request,
+        pk,
+        "progress_form",
+        forms.ProgressForm(request.POST, request.FILES),
+        lambda project, data: services.report_progress(
+            user=request.user,
+            project=project,
+            period=data["period"],
+            investment_fen=yuan_to_fen(data["investment_wan"] * 10000),
+            progress_pct=data["progress_pct"],
+            narrative=data["narrative"],
+            photos=data["photos"],
+        ),
+        _("本月进度已填报。"),
+        {"investment_fen": "investment_wan"},
+    )
 
 
 @manage_page
 @require_POST
 def milestone_add(request, pk: int):
-    project = selectors.get_project(request.user, pk)
-    form = forms.MilestoneForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_milestone(
-                user=request.user,
-                project=project,
-                title=form.cleaned_data["title"],
-                due_on=form.cleaned_data["due_on"],
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("项目节点已增加。"))
-            return redirect("projects:detail", project.pk)
-    return _detail(request, project, milestone_form=form)
+    return _post_project_form(
+        request,
+        pk,
+        "milestone_form",
+        forms.MilestoneForm(request.POST),
+        lambda project, data: services.add_milestone(
+            user=request.user, project=project, title=data["title"], due_on=data["due_on"]
+        ),
+        _("项目节点已增加。"),
+    )
 
 
 @manage_page
@@ -197,22 +203,16 @@ def milestone_done(request, pk: int):
 @manage_page
 @require_POST
 def status_change(request, pk: int):
-    project = selectors.get_project(request.user, pk)
-    form = forms.StatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.change_status(
-                user=request.user,
-                project=project,
-                status=form.cleaned_data["status"],
-                on=form.cleaned_data["on"],
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("项目状态已变更。"))
-            return redirect("projects:detail", project.pk)
-    return _detail(request, project, status_form=form)
+    return _post_project_form(
+        request,
+        pk,
+        "status_form",
+        forms.StatusForm(request.POST),
+        lambda project, data: services.change_status(
+            user=request.user, project=project, status=data["status"], on=data["on"]
+        ),
+        _("项目状态已变更。"),
+    )
 
 
 @view_page

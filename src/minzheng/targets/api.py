@@ -130,9 +130,11 @@ class ValueOut(Schema):
     complete: bool
 
 
-class ReportIn(Schema):
+class ReportFiguresIn(Schema):
+    """A reported figure as filed: a value, or a rate's numerator and denominator. Extended with
+    the region here and left as is for a unit's report (units.api)."""
+
     indicator: str
-    region: str
     as_of: Date
     value: Decimal | None = None
     numerator: Decimal | None = None
@@ -140,10 +142,15 @@ class ReportIn(Schema):
     note: str = ""
 
 
-class ReportOut(Schema):
+class ReportIn(ReportFiguresIn):
+    region: str
+
+
+class ReportRecordOut(Schema):
+    """A reported figure and its review, whoever holds it (see `report_fields`)."""
+
     id: int
     indicator: str
-    region: RegionRef
     as_of: dt.date
     value: Decimal
     numerator: Decimal | None
@@ -154,6 +161,10 @@ class ReportOut(Schema):
     submitted_by: str | None
     reviewed_by: str | None
     review_note: str
+
+
+class ReportOut(ReportRecordOut):
+    region: RegionRef
 
 
 class ReportReviewIn(Schema):
@@ -428,11 +439,11 @@ def indicator_values(request, code: str, filters: Query[ValueFilter]):
     ]
 
 
-def report_out(r) -> dict:
+def report_fields(r) -> dict:
+    """The fields of `ReportRecordOut` of a reported value."""
     return {
         "id": r.pk,
         "indicator": r.indicator,
-        "region": _ref(r.region),
         "as_of": r.as_of,
         "value": r.value,
         "numerator": r.numerator,
@@ -444,6 +455,10 @@ def report_out(r) -> dict:
         "reviewed_by": r.reviewed_by.get_username() if r.reviewed_by else None,
         "review_note": r.review_note,
     }
+
+
+def report_out(r) -> dict:
+    return {**report_fields(r), "region": _ref(r.region)}
 
 
 class ReportFilter(Schema):

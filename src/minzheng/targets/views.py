@@ -683,41 +683,49 @@ def report_submit(request):
     )
 
 
+def report_forms(request, report):
+    """The review and evidence forms of a reported value's page (a region's or a unit's), with a
+    POST of either handled through the services. Returns (review_form, evidence_form, done):
+    done when the POST succeeded and the caller redirects back to the page."""
+    user = request.user
+    posted = request.POST.get("form") if request.method == "POST" else ""
+    review_form = ReviewForm(request.POST if posted == "review" else None)
+    evidence_form = EvidenceForm(
+        request.POST if posted == "evidence" else None,
+        request.FILES if posted == "evidence" else None,
+    )
+    try:
+        if posted == "review" and review_form.is_valid():
+            services.review_report(
+                user=user,
+                report=report,
+                approve=review_form.cleaned_data["decision"] == "approve",
+                note=review_form.cleaned_data["note"],
+            )
+            messages.success(request, _("审核完成，数据将在下次刷新快照时计入"))
+            return review_form, evidence_form, True
+        if posted == "evidence" and evidence_form.is_valid():
+            services.add_evidence(
+                user=user, report=report, files=evidence_form.cleaned_data["files"]
+            )
+            messages.success(request, _("材料已上传"))
+            return review_form, evidence_form, True
+    except ServiceError as exc:
+        apply_service_error(
+            review_form if posted == "review" else evidence_form,
+            exc,
+            field_map={"files": "files" if posted == "evidence" else "note"},
+        )
+    return review_form, evidence_form, False
+
+
 @targets_page
 def report_detail(request, pk):
     user = request.user
     report = selectors.get_report(user, pk)
-    review_form = (
-        ReviewForm(request.POST or None) if request.POST.get("form") == "review" else ReviewForm()
-    )
-    evidence_form = (
-        EvidenceForm(request.POST or None, request.FILES or None)
-        if request.POST.get("form") == "evidence"
-        else EvidenceForm()
-    )
-    if request.method == "POST":
-        try:
-            if request.POST.get("form") == "review" and review_form.is_valid():
-                services.review_report(
-                    user=user,
-                    report=report,
-                    approve=review_form.cleaned_data["decision"] == "approve",
-                    note=review_form.cleaned_data["note"],
-                )
-                messages.success(request, _("审核完成，数据将在下次刷新快照时计入"))
-                return redirect("targets:report_detail", pk=report.pk)
-            if request.POST.get("form") == "evidence" and evidence_form.is_valid():
-                services.add_evidence(
-                    user=user, report=report, files=evidence_form.cleaned_data["files"]
-                )
-                messages.success(request, _("材料已上传"))
-                return redirect("targets:report_detail", pk=report.pk)
-        except ServiceError as exc:
-            apply_service_error(
-                review_form if request.POST.get("form") == "review" else evidence_form,
-                exc,
-                field_map={"files": "files" if request.POST.get("form") == "evidence" else "note"},
-            )
+    review_form, evidence_form, done = report_forms(request, report)
+    if done:
+        return redirect("targets:report_detail", pk=report.pk)
     return render(
         request,
         "targets/report_detail.html",

@@ -18,6 +18,7 @@ from minzheng.core.errors import NotFoundOrOutOfScope, PermissionDeniedError
 from minzheng.regions.models import Region
 from minzheng.targets import permissions as target_permissions
 from minzheng.targets import services as target_services
+from minzheng.targets.api import ReportFiguresIn, ReportRecordOut, report_fields
 from minzheng.targets.models import ReportedValue
 
 from . import selectors, services
@@ -222,47 +223,12 @@ def scorecard(request, code: str, filters: Query[UnitScorecardFilter]):
     }
 
 
-class UnitReportIn(Schema):
-    indicator: str
-    as_of: Date
-    value: Decimal | None = None
-    numerator: Decimal | None = None
-    denominator: Decimal | None = None
-    note: str = ""
-
-
-class UnitReportOut(Schema):
-    id: int
+class UnitReportOut(ReportRecordOut):
     unit: str
-    indicator: str
-    as_of: dt.date
-    value: Decimal
-    numerator: Decimal | None
-    denominator: Decimal | None
-    status: str
-    note: str
-    evidence: list[str]
-    submitted_by: str | None
-    reviewed_by: str | None
-    review_note: str
 
 
 def report_out(r: ReportedValue) -> dict:
-    return {
-        "id": r.pk,
-        "unit": r.org_unit.code,
-        "indicator": r.indicator,
-        "as_of": r.as_of,
-        "value": r.value,
-        "numerator": r.numerator,
-        "denominator": r.denominator,
-        "status": r.status,
-        "note": r.note,
-        "evidence": [e.original_name for e in r.evidence.all()],
-        "submitted_by": r.submitted_by.get_username() if r.submitted_by else None,
-        "reviewed_by": r.reviewed_by.get_username() if r.reviewed_by else None,
-        "review_note": r.review_note,
-    }
+    return {**report_fields(r), "unit": r.org_unit.code}
 
 
 @router.get("/{code}/reports", response={200: list[UnitReportOut], 404: ErrorOut})
@@ -280,7 +246,7 @@ def get_report(request, code: str, report_id: Id):
 
 
 @router.post("/{code}/reports", response={201: UnitReportOut, **ERRORS})
-def submit_report(request, code: str, payload: UnitReportIn):
+def submit_report(request, code: str, payload: ReportFiguresIn):
     """The unit's staff report a figure for the unit's targets; evidence goes to
     POST /units/{code}/reports/{id}/evidence (approval needs at least one file)."""
     unit = selectors.get_unit(request.user, code)

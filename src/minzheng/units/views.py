@@ -19,8 +19,9 @@ from minzheng.targets import indicators
 from minzheng.targets import permissions as target_permissions
 from minzheng.targets import selectors as target_selectors
 from minzheng.targets import services as target_services
-from minzheng.targets.forms import EvidenceForm, ReportForm, ReviewForm
+from minzheng.targets.forms import ReportForm
 from minzheng.targets.models import ReportedValue
+from minzheng.targets.views import report_forms
 from minzheng.web.views.base import apply_service_error, page
 
 from . import selectors, services
@@ -243,35 +244,9 @@ def report_detail(request, code, pk):
     user = request.user
     unit = selectors.get_unit(user, code)
     report = selectors.get_unit_report(user, unit, pk)
-    posted = request.POST.get("form") if request.method == "POST" else ""
-    review_form = ReviewForm(request.POST if posted == "review" else None)
-    evidence_form = EvidenceForm(
-        request.POST if posted == "evidence" else None,
-        request.FILES if posted == "evidence" else None,
-    )
-    if posted:
-        try:
-            if posted == "review" and review_form.is_valid():
-                target_services.review_report(
-                    user=user,
-                    report=report,
-                    approve=review_form.cleaned_data["decision"] == "approve",
-                    note=review_form.cleaned_data["note"],
-                )
-                messages.success(request, _("审核完成，数据将在下次刷新快照时计入"))
-                return redirect("units:report_detail", code=unit.code, pk=report.pk)
-            if posted == "evidence" and evidence_form.is_valid():
-                target_services.add_evidence(
-                    user=user, report=report, files=evidence_form.cleaned_data["files"]
-                )
-                messages.success(request, _("材料已上传"))
-                return redirect("units:report_detail", code=unit.code, pk=report.pk)
-        except ServiceError as exc:
-            apply_service_error(
-                review_form if posted == "review" else evidence_form,
-                exc,
-                field_map={"files": "files" if posted == "evidence" else "note"},
-            )
+    review_form, evidence_form, done = report_forms(request, report)
+    if done:
+        return redirect("units:report_detail", code=unit.code, pk=report.pk)
     submitted = report.status == ReportedValue.Status.SUBMITTED
     return render(
         request,
