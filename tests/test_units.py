@@ -8,11 +8,14 @@ own records and never reported."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from minzheng.accounts.models import Role
 from minzheng.core.errors import PermissionDeniedError, ServiceError
@@ -37,6 +40,7 @@ from minzheng.units import services as unit_services
 from minzheng.units.models import Unit
 from minzheng.units.services import load_default_units
 from tests.conftest import make_user
+from tests.fixtures.cases import pdf_text
 from tests.fixtures.targets import person
 
 D = dt.date
@@ -85,7 +89,7 @@ def city_target(plan: Plan, code: str) -> Target:
     return plan.targets.get(code=code, parent__isnull=True)
 
 
-def test_a_section_holds_targets_reports_them_and_is_scored(world):
+def test_a_section_holds_targets_reports_them_and_is_scored(world, client):
     """Figures by hand. 社会救助科 holds 22.3 (no liability accident, ≤ 0) and 23.1 (no "four
     winds" problem, ≤ 0), both reported, both of weight 1. By 30 June it reported 0 accidents and
     1 problem; the office approved both. Attainment: 1 (0 ≤ 0) and 0 (a zero-tolerance target
@@ -201,6 +205,17 @@ def test_a_section_holds_targets_reports_them_and_is_scored(world):
         "met",
         "behind",
     ]
+
+    # The board's exports carry the same table: a sheet in the workbook, a table in the PDF.
+    client.force_login(world["leader"])
+    query = f"?plan={plan.pk}&region=420800&date={ON.isoformat()}"
+    book = load_workbook(io.BytesIO(client.get(f"/targets/export.xlsx{query}").content))
+    assert list(book["局机关科室和局属单位"].iter_rows(min_row=2, values_only=True)) == [
+        ("社会救助科", "局机关科室", 50.0, "1/1", 2, 1, 1, 0, 0)
+    ]
+    text = pdf_text(client.get(f"/targets/report.pdf{query}").content)
+    table = text[text.index("局机关科室和局属单位") : text.index("三、挂牌督办事项")]
+    assert re.search("社会救助科.*局机关科室.*综合得分50.*排名1/1.*目标数2.*已完成1", table)
 
 
 def _answers(unit, on, ratings, *, start=0):

@@ -270,8 +270,10 @@ def _pct(value) -> float | None:
     return float(value * 100) if value is not None else None
 
 
-def export_dashboard_xlsx(board) -> bytes:
-    """The dashboard as shown: the unit's score, its targets, the units below, the supervision list."""
+def export_dashboard_xlsx(board, *, org_units=()) -> bytes:
+    """The dashboard as shown: the unit's score, its targets, the units below, the bureau's
+    sections and affiliated units holding targets (`org_units`: units.selectors.board_rows), the
+    supervision list."""
     wb = sheets.workbook()
     ws = wb.active
     ws.title = "概况"
@@ -369,6 +371,39 @@ def export_dashboard_xlsx(board) -> bytes:
                 s.overdue_reports if s else None,
             ],
         )
+    if org_units:
+        bureau = wb.create_sheet("局机关科室和局属单位")
+        _header(
+            bureau,
+            [
+                "单位",
+                "单位类别",
+                "综合得分",
+                "排名",
+                "目标数",
+                "已完成",
+                "预警",
+                "红灯",
+                "待审核填报",
+            ],
+            [26, 12, 10, 10, 8, 8, 8, 8, 10],
+        )
+        for row in org_units:
+            s = row.score
+            sheets.append(
+                bureau,
+                [
+                    row.unit.name,
+                    str(row.unit.get_kind_display()),
+                    float(s.score) if s and s.scored else None,
+                    f"{s.rank}/{s.rank_of}" if s and s.rank else "",
+                    row.targets,
+                    row.met,
+                    row.at_risk,
+                    row.red,
+                    row.pending,
+                ],
+            )
     cases = wb.create_sheet("挂牌督办")
     _header(
         cases,

@@ -79,7 +79,7 @@ def _table(rows, widths, header_rows: int = 1, extra_styles=()):
     return table
 
 
-def dashboard_pdf(board, *, generated_by: str = "") -> bytes:
+def dashboard_pdf(board, *, generated_by: str = "", org_units=()) -> bytes:
     _register_font()
     s = _styles()
     out = io.BytesIO()
@@ -232,6 +232,34 @@ def dashboard_pdf(board, *, generated_by: str = "") -> bytes:
                 ]
             )
         story.append(_table(unit_rows, [40 * mm] + [26 * mm] * 8))
+
+    if org_units:
+        story.append(Paragraph(_("局机关科室和局属单位"), s["h2"]))
+        rows = [
+            [
+                _("单位"),
+                _("单位类别"),
+                _("综合得分"),
+                _("排名"),
+                _("目标数"),
+                _("已完成"),
+                _("预警"),
+                _("红灯"),
+                _("待审核填报"),
+            ]
+        ]
+        for row in org_units:
+            us = row.score
+            rows.append(
+                [
+                    Paragraph(row.unit.name, s["cell"]),
+                    str(row.unit.get_kind_display()),
+                    _num(us.score, 2) if us and us.scored else "—",
+                    f"{us.rank}/{us.rank_of}" if us and us.rank else "—",
+                    *(str(n) for n in (row.targets, row.met, row.at_risk, row.red, row.pending)),
+                ]
+            )
+        story.append(_table(rows, [48 * mm, 26 * mm] + [24 * mm] * 7))
 
     story.append(Paragraph(_("三、挂牌督办事项"), s["h2"]))
     if board.cases:

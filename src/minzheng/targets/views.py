@@ -184,12 +184,18 @@ def dashboard(request):
     )
 
 
+def _org_units(user, board):
+    """The bureau's sections and affiliated units holding targets under the board's plan, as on
+    the board (the exports show what the page shows)."""
+    return unit_selectors.board_rows(user, board.plan, board.region, board.on_date)
+
+
 @targets_page
 def dashboard_xlsx(request):
     board = _board(request)
     if board is None:
         raise NotFoundOrOutOfScope()
-    body = excel.export_dashboard_xlsx(board)
+    body = excel.export_dashboard_xlsx(board, org_units=_org_units(request.user, board))
     audit.record(
         "export",
         object_type="targets.dashboard",
@@ -211,7 +217,9 @@ def dashboard_pdf(request):
     if board is None:
         raise NotFoundOrOutOfScope()
     user = request.user
-    body = pdf.dashboard_pdf(board, generated_by=actor_name(user))
+    body = pdf.dashboard_pdf(
+        board, generated_by=actor_name(user), org_units=_org_units(user, board)
+    )
     audit.record(
         "export",
         object_type="targets.dashboard",
