@@ -115,3 +115,20 @@ def test_an_anonymous_complaint_tells_nobody(
         )
     assert r.status_code == 200
     assert _complaint_messages() == []
+    # Replied and rated by phone: the staff record the rating, which counts without a person.
+    url = f"/api/v1/complaints/complaints/{r.json()['id']}"
+    for path, data in (
+        ("investigate", {"findings": "已核实", "substantiated": False}),
+        ("reply", {"reply": "经核实，复核结果符合政策", "on": "2016-04-20"}),
+        ("rate", {"satisfaction": "satisfied"}),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert clerk.post(f"{url}/{path}", data).status_code == 200, path
+    assert _complaint_messages() == []
+    answer = Invitation.objects.get(subject_type="complaints.complaint")
+    assert (answer.service, answer.rating, answer.person, answer.region.code) == (
+        Service.COMPLAINT,
+        "satisfied",
+        None,
+        "420802001",
+    )

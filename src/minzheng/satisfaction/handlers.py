@@ -81,8 +81,9 @@ def on_payments_returned(sender, kind: str = "", bank_return=None, **kwargs) -> 
 
 def on_complaint_rated(sender, complaint=None, by=None, satisfaction: str = "", **kwargs) -> None:
     """The complainant's rating of the reply (on the complaint's page) is the complaints service's
-    answer: recorded once, for a complainant of the population registry."""
-    if complaint is None or not complaint.complainant_id or not satisfaction:
+    answer: recorded once, whoever the complainant is (a registry person, a name and phone, or
+    anonymous: the rating then counts without a person)."""
+    if complaint is None or not satisfaction:
         return
     record_given(
         service=Service.COMPLAINT,

@@ -35,8 +35,15 @@ class Invitation(models.Model):
     subject_type = models.CharField(_("事项类型"), max_length=64)
     subject_id = models.CharField(_("事项编号"), max_length=64)
     number = models.CharField(_("事项编号"), max_length=40, blank=True)
+    # None for a rating given by someone outside the population registry (a complainant known by
+    # name and phone only, or anonymous), recorded by the staff who took it.
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("评价人")
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("评价人"),
     )
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区域")
