@@ -1,11 +1,11 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitsConfig(AppConfig):
     name = "minzheng.units"
     label = "units"
-    verbose_name = _("单位")
+    verbose_name = pgettext_lazy("nav", "单位")
 
     def ready(self):
         from minzheng.web import nav, widgets
@@ -14,7 +14,7 @@ class UnitsConfig(AppConfig):
         from .views import workbench_context
 
         nav.register(
-            _("单位"),
+            pgettext_lazy("nav", "单位"),
             "units:index",
             prefix="/units/",
             order=61,
