@@ -226,6 +226,26 @@ def test_retries_back_off_5_10_20_40_minutes_then_fail(world, settings):
     assert services.dispatch(now=at("2016-10-03T12:00"))["sent"] == 1
 
 
+def test_a_message_without_a_number_is_resent_once_the_registry_has_one(world, settings):
+    settings.NOTIFICATIONS_QUIET_HOURS = None
+    zhang = world["people"]["zhang"]
+    zhang.phone = ""
+    zhang.save(update_fields=["phone"])
+    n = services.notify(kind="review_due", dedup="no-phone", person=zhang)
+    assert services.dispatch()["failed"] == 1
+    n.refresh_from_db()
+    assert (n.status, n.last_error) == (Status.FAILED, "无手机号码")
+    clerk = world["users"]["dongbao_clerk"]
+    with pytest.raises(ServiceError) as refused:
+        services.resend(user=clerk, notification=n)
+    assert refused.value.status == 409 and "没有登记手机号码" in refused.value.errors["phone"][0]
+    zhang.phone = "13907160001"
+    zhang.save(update_fields=["phone"])
+    services.resend(user=clerk, notification=n)
+    n.refresh_from_db()
+    assert (n.status, n.phone, n.last_error) == (Status.QUEUED, "13907160001", "")
+
+
 def test_outbox_api_is_scoped_and_resends(world, client):
     j = world["regions"]
     own = services.notify(

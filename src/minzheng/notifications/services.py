@@ -56,6 +56,15 @@ def _subject(subject) -> tuple[str, str]:
     return subject._meta.label_lower, str(subject.pk)
 
 
+def _phone_of(person, user) -> str:
+    """The recipient's mobile number as on record now: the person's, else the account's, else
+    the account holder's in the registry."""
+    phone = (getattr(person, "phone", "") or getattr(user, "phone", "") or "").strip()
+    if not phone and user is not None and getattr(user, "person_id", None):
+        phone = (user.person.phone or "").strip()
+    return phone
+
+
 def notify(
     *,
     kind: str,
@@ -72,10 +81,7 @@ def notify(
     """Queue one message of a registered `kind` to a person and/or an account. `dedup` names the
     trigger (e.g. "case_accepted:1234"): a second call with it adds nothing and returns None.
     The phone defaults to the person's (or the account's) number."""
-    if not phone:
-        phone = (getattr(person, "phone", "") or getattr(user, "phone", "") or "").strip()
-        if not phone and user is not None and getattr(user, "person_id", None):
-            phone = user.person.phone or ""
+    phone = phone or _phone_of(person, user)
     subject_type, subject_id = _subject(subject)
     created = notify_many(
         kind,
@@ -258,15 +264,28 @@ def resend(*, user, notification: Notification, now: dt.datetime | None = None) 
     """Staff queue a failed message again (from its first attempt), audited."""
     if not may_resend(user):
         raise PermissionDeniedError(_("当前账号无权重发消息"))
-    n = Notification.objects.select_for_update().get(pk=notification.pk)
+    n = (
+        Notification.objects.select_for_update(of=("self",))
+        .select_related("person", "user")
+        .get(pk=notification.pk)
+    )
     if n.status != Status.FAILED:
         raise ServiceError({"status": [_("只有发送失败的消息可以重发")]}, status=409)
+    # To the recipient's number as it is now: a message that failed for want of a number goes
+    # out once the registry (or the account) has one.
+    phone = _phone_of(n.person, n.user) or n.phone
+    if not phone:
+        raise ServiceError(
+            {"phone": [_("收件人没有登记手机号码，请先在人员或账号信息中补充后再重发")]},
+            status=409,
+        )
     with audit.audited(n, note=_("重发失败的消息")):
         n.status = Status.QUEUED
+        n.phone = phone
         n.attempts = 0
         n.next_attempt_at = now or timezone.now()
         n.last_error = ""
-        n.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
+        n.save(update_fields=["status", "phone", "attempts", "next_attempt_at", "last_error"])
     return n
 
 
