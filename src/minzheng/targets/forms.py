@@ -61,6 +61,12 @@ class ReportForm(forms.Form):
         self.fields["indicator"].choices = indicator_choices
         self.fields["region"].choices = region_choices
 
+    def figures(self) -> dict:
+        """The cleaned figures as targets.services.submit_report takes them (the region or unit
+        they are for is the caller's)."""
+        keys = ("indicator", "as_of", "value", "numerator", "denominator", "note", "files")
+        return {key: self.cleaned_data[key] for key in keys}
+
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(

@@ -664,31 +664,24 @@ def report_submit(request):
         data = form.cleaned_data
         try:
             region = selectors.visible_region(user, data["region"])
-            report = services.submit_report(
-                user=user,
-                indicator=data["indicator"],
-                region=region,
-                as_of=data["as_of"],
-                value=data["value"],
-                numerator=data["numerator"],
-                denominator=data["denominator"],
-                note=data["note"],
-                files=data["files"],
-            )
+            report = services.submit_report(user=user, region=region, **form.figures())
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已提交，待上一级审核"))
             return redirect("targets:report_detail", pk=report.pk)
-    chosen = request.GET.get("indicator") or (form.data.get("indicator") if form.is_bound else "")
     return render(
         request,
         "targets/report_form.html",
-        {
-            "form": form,
-            "indicator": indicators.get(chosen) if chosen and indicators.exists(chosen) else None,
-        },
+        {"form": form, "indicator": chosen_indicator(request, form)},
     )
+
+
+def chosen_indicator(request, form):
+    """The indicator a report form is for (asked in the address or posted), to show its
+    definition beside the form; None before one is chosen."""
+    chosen = request.GET.get("indicator") or (form.data.get("indicator") if form.is_bound else "")
+    return indicators.get(chosen) if chosen and indicators.exists(chosen) else None
 
 
 def report_forms(request, report):

@@ -21,7 +21,7 @@ from minzheng.targets import selectors as target_selectors
 from minzheng.targets import services as target_services
 from minzheng.targets.forms import ReportForm
 from minzheng.targets.models import ReportedValue
-from minzheng.targets.views import report_forms
+from minzheng.targets.views import chosen_indicator, report_forms
 from minzheng.web.views.base import apply_service_error, page
 
 from . import selectors, services
@@ -208,34 +208,19 @@ def report_submit(request, code):
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             report = target_services.submit_report(
-                user=user,
-                indicator=data["indicator"],
-                region=unit.region,
-                unit=unit,
-                as_of=data["as_of"],
-                value=data["value"],
-                numerator=data["numerator"],
-                denominator=data["denominator"],
-                note=data["note"],
-                files=data["files"],
+                user=user, region=unit.region, unit=unit, **form.figures()
             )
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已提交，待市局审核"))
             return redirect("units:report_detail", code=unit.code, pk=report.pk)
-    chosen = request.GET.get("indicator") or (form.data.get("indicator") if form.is_bound else "")
     return render(
         request,
         "units/report_form.html",
-        {
-            "unit": unit,
-            "form": form,
-            "indicator": indicators.get(chosen) if chosen and indicators.exists(chosen) else None,
-        },
+        {"unit": unit, "form": form, "indicator": chosen_indicator(request, form)},
     )
 
 
