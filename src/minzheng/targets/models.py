@@ -353,10 +353,10 @@ class IndicatorValue(models.Model):
                 fields=["indicator", "region", "on_date"], name="targets_value_unique"
             )
         ]
-        indexes = [
-            models.Index(fields=["on_date", "indicator"]),
-            models.Index(fields=["region", "indicator", "on_date"]),
-        ]
+        # Every read names the indicator, so the unique index serves them all; the date's index
+        # serves a date's replacement. Each refresh writes a row per region and indicator, so an
+        # index more is tens of thousands of scattered insertions more.
+        indexes = [models.Index(fields=["on_date", "indicator"])]
         verbose_name = _("指标快照")
         verbose_name_plural = _("指标快照")
 
