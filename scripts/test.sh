@@ -27,15 +27,16 @@ run_pass() {
 
 echo "=== test suite: on SQLite and on PostgreSQL, side by side ==="
 # Every test that can depend on the database runs in both passes; those that cannot run once:
-# the browser tests in the SQLite pass, those marked db_independent in the PostgreSQL pass, so
-# that the two passes take about as long. Each pass ends with its 15 slowest tests.
+# the browser tests in the SQLite pass (but those marked postgresql_pass), those marked
+# db_independent in the PostgreSQL pass, so that the two passes take about as long. Each pass
+# ends with its 15 slowest tests.
 run_pass SQLite env MINZHENG_VAR_DIR="$scratch/sqlite" \
     .venv/bin/pytest -q -p no:cacheprovider --durations=15 --basetemp="$scratch/sqlite-tmp" \
-    --without db_independent "$@" &
+    --without db_independent --without postgresql_pass "$@" &
 sqlite_pass=$!
 run_pass PostgreSQL env DATABASE_URL="$PG_URL" MINZHENG_VAR_DIR="$scratch/pg" \
     .venv/bin/pytest -q -p no:cacheprovider --durations=15 --basetemp="$scratch/pg-tmp" \
-    --without browser "$@" &
+    --without browser --keep postgresql_pass "$@" &
 pg_pass=$!
 sqlite_status=0
 pg_status=0

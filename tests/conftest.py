@@ -47,6 +47,14 @@ def pytest_addoption(parser):
         help="leave out the tests with this marker (repeatable): scripts/test.sh runs the tests "
         "whose outcome cannot depend on the database in one of its two passes only",
     )
+    parser.addoption(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="MARKER",
+        help="keep the tests with this marker even when --without names another of theirs "
+        "(repeatable): scripts/test.sh runs a few browser tests in its PostgreSQL pass",
+    )
 
 
 def pytest_configure():
@@ -58,10 +66,16 @@ def pytest_configure():
 
 def pytest_collection_modifyitems(config, items):
     """The tests that use the run's one browser last (once it runs, Playwright's event loop stays
-    in this thread), and none of those carrying a marker named by --without."""
+    in this thread), and none of those carrying a marker named by --without unless they carry one
+    named by --keep."""
     items.sort(key=lambda item: "browser" in item.fixturenames)  # stable: the order otherwise kept
-    without = config.getoption("--without")
-    left_out = [item for item in items if any(item.get_closest_marker(m) for m in without)]
+    without, keep = config.getoption("--without"), config.getoption("--keep")
+    left_out = [
+        item
+        for item in items
+        if any(item.get_closest_marker(m) for m in without)
+        and not any(item.get_closest_marker(m) for m in keep)
+    ]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         gone = set(left_out)

@@ -18,7 +18,11 @@ import pytest
 from minzheng import settings as settings_module
 from minzheng.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.postgresql_pass,
+    pytest.mark.django_db(transaction=True),
+]
 
 # Recorded by the page itself; init scripts run outside the page's CSP.
 RECORD_VIOLATIONS = """
