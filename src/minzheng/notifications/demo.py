@@ -148,22 +148,16 @@ def _complaint_messages() -> None:
 
     from . import handlers
 
+    # The field that tells the step happened, its handler, and the kind of message it queues.
     steps = (
-        ("accepted_on", handlers.on_complaint_accepted),
-        ("not_accepted_reason", handlers.on_complaint_not_accepted),
-        ("extended_on", handlers.on_complaint_extended),
-        ("replied_on", handlers.on_complaint_replied),
-        ("review_done_on", handlers.on_complaint_review_answered),
+        ("accepted_on", handlers.on_complaint_accepted, "complaint_accepted"),
+        ("not_accepted_reason", handlers.on_complaint_not_accepted, "complaint_not_accepted"),
+        ("extended_on", handlers.on_complaint_extended, "complaint_extended"),
+        ("replied_on", handlers.on_complaint_replied, "complaint_replied"),
+        ("review_done_on", handlers.on_complaint_review_answered, "complaint_review_answered"),
     )
-    kinds = {
-        "accepted_on": "complaint_accepted",
-        "not_accepted_reason": "complaint_not_accepted",
-        "extended_on": "complaint_extended",
-        "replied_on": "complaint_replied",
-        "review_done_on": "complaint_review_answered",
-    }
     for complaint in Complaint.objects.select_related("complainant", "owner_region"):
-        for field, handler in steps:
+        for field, handler, kind in steps:
             if not getattr(complaint, field):
                 continue
             handler(Complaint, complaint=complaint)
@@ -174,7 +168,7 @@ def _complaint_messages() -> None:
             queued = Notification.objects.filter(
                 subject_type="complaints.complaint",
                 subject_id=str(complaint.pk),
-                kind=kinds[field],
+                kind=kind,
                 status=Status.QUEUED,
             )
             queued.exclude(phone="").update(
