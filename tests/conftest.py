@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.fixtures.disaster",
     "tests.fixtures.eldercare",
     "tests.fixtures.funeral",
+    "tests.fixtures.installs",
     "tests.fixtures.jobs",
     "tests.fixtures.payments",
     "tests.fixtures.placement",

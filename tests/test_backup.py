@@ -5,8 +5,6 @@ process, and found the same: row counts, media checksums, audit chain and a reve
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import tarfile
 import threading
 from pathlib import Path
@@ -47,60 +45,6 @@ print(json.dumps({"counts": counts, "revealed": reveal_id_number(user=User.objec
 """
 
 
-class Target:
-    """An empty install to restore into: its own var folder and, on PostgreSQL, its own database."""
-
-    def __init__(self, root: Path, name: str, **env):
-        self.var = root / name
-        self.var.mkdir()
-        self.env = {**os.environ, "MINZHENG_VAR_DIR": str(self.var), **env}
-        self.dbname = None
-        if connection.vendor == "postgresql":
-            self.dbname = f"{connection.settings_dict['NAME']}_{name}"
-            self._admin(
-                f'DROP DATABASE IF EXISTS "{self.dbname}"', f'CREATE DATABASE "{self.dbname}"'
-            )
-            db = connection.settings_dict
-            self.env["DATABASE_URL"] = (
-                f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{self.dbname}"
-            )
-        else:
-            self.env.pop("DATABASE_URL", None)
-
-    @staticmethod
-    def _admin(*statements):
-        import psycopg
-
-        db = connection.settings_dict
-        with psycopg.connect(
-            dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"], autocommit=True
-        ) as conn:
-            for sql in statements:
-                conn.execute(sql)
-
-    def drop(self):
-        if self.dbname:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
-
-    def run(self, *args):
-        return subprocess.run(
-            [sys.executable, "-m", "minzheng", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-
-    def python(self, code, *args):
-        return subprocess.run(
-            [sys.executable, "-c", code, *args],
-            env={**self.env, "DJANGO_SETTINGS_MODULE": "minzheng.settings"},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-
-
 def _media_sums(root: Path) -> dict:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -109,21 +53,8 @@ def _media_sums(root: Path) -> dict:
     }
 
 
-@pytest.fixture
-def targets(tmp_path):
-    made = []
-
-    def make(name, **env):
-        made.append(Target(tmp_path, name, **env))
-        return made[-1]
-
-    yield make
-    for target in made:
-        target.drop()
-
-
 def test_backup_while_writing_then_restore_gives_the_same_install(
-    demo_city, tmp_path, settings, targets
+    demo_city, tmp_path, settings, empty_installs
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     scans = Path(settings.MEDIA_ROOT) / "cases" / "documents"
@@ -192,7 +123,7 @@ def test_backup_while_writing_then_restore_gives_the_same_install(
         assert sorted(m.name for m in tar if m.name != "manifest.json") == sorted(manifest["files"])
 
     # Restore into an empty install, by the command, in another process.
-    restored = targets("restored")
+    restored = empty_installs("restored")
     proc = restored.run("restore", str(archive))
     assert proc.returncode == 0, proc.stderr
     assert "restored" in proc.stdout and "matching the checkpoint" in proc.stdout
@@ -218,11 +149,13 @@ def test_backup_while_writing_then_restore_gives_the_same_install(
     assert proc.returncode != 0 and "empty database" in proc.stderr
 
 
-def test_restore_refuses_another_data_key_and_writes_nothing(tmp_path, settings, people, targets):
+def test_restore_refuses_another_data_key_and_writes_nothing(
+    tmp_path, settings, people, empty_installs
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("backup", to=tmp_path)
     [archive] = tmp_path.glob("minzheng-backup-*.tar")
-    target = targets("wrongkey", MINZHENG_DATA_KEY=OTHER_DATA_KEY)
+    target = empty_installs("wrongkey", MINZHENG_DATA_KEY=OTHER_DATA_KEY)
     proc = target.run("restore", str(archive))
     assert proc.returncode != 0
     assert "fingerprint" in proc.stderr and "nothing was restored" in proc.stderr
@@ -233,7 +166,7 @@ def test_restore_refuses_another_data_key_and_writes_nothing(tmp_path, settings,
     assert not (target.var / "media").exists() or not any((target.var / "media").iterdir())
 
 
-def test_restore_refuses_a_damaged_archive(tmp_path, settings, people, targets):
+def test_restore_refuses_a_damaged_archive(tmp_path, settings, people, empty_installs):
     settings.MEDIA_ROOT = tmp_path / "media"
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "upload.csv").write_text("name,id\n")
@@ -243,6 +176,6 @@ def test_restore_refuses_a_damaged_archive(tmp_path, settings, people, targets):
     at = data.index(b"name,id")
     data[at : at + 4] = b"NAME"
     archive.write_bytes(bytes(data))
-    target = targets("damaged")
+    target = empty_installs("damaged")
     proc = target.run("restore", str(archive))
     assert proc.returncode != 0 and "checksum mismatch for media/upload.csv" in proc.stderr
