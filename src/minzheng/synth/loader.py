@@ -31,6 +31,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.core import audit, crypto, idcard
+from minzheng.core.bulk import local_settings
 from minzheng.regions.models import Region
 
 from .protect import Protector, default_workers, encrypt_optional, hash_and_encrypt
@@ -334,19 +336,16 @@ def _restore(cursor, statements: list[str]) -> None:
     referenced ids, which is what the planner would pick, so hash joins (and nested loops) are
     off for those statements. A reference to the small regions table keeps its hash join."""
     _flush_deferred_checks(cursor)
-    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_nestloop')")
-    hashjoin, nestloop = cursor.fetchone()
     for statement in statements:
         merge = _is_foreign_key(statement) and any(
             f"REFERENCES {table}(" in statement for table in PEOPLE_TABLES
         )
-        if merge:
-            cursor.execute("SET LOCAL enable_hashjoin = off")
-            cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute(statement)
-        if merge:
-            cursor.execute("SELECT set_config('enable_hashjoin', %s, true)", [hashjoin])
-            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+        with (
+            local_settings(cursor, enable_hashjoin="off", enable_nestloop="off")
+            if merge
+            else nullcontext()
+        ):
+            cursor.execute(statement)
 
 
 def _row_count_at_least(cursor, table: str, rows: int) -> bool:
@@ -621,13 +620,6 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
             counter.add(batch.num_rows)
 
     counts = {}
-    if postgres:
-        # Staging tables defeat the planner's row estimates after a join or two; a nested loop
-        # over millions of rows (with indexes dropped below) would never finish. Bulk inserts
-        # want hash joins; the previous setting is put back afterwards.
-        cursor.execute("SHOW enable_nestloop")
-        nestloop = cursor.fetchone()[0]
-        cursor.execute("SET LOCAL enable_nestloop = off")
     steps = (
         ("persons", "people_person", n_people, _INSERT_PERSONS, [now, now], _("写入人员")),
         (
@@ -640,22 +632,24 @@ def _load_merge(cursor, files: CityFiles, counter: _Counter, now) -> dict[str, i
         ),
         ("members", "people_householdmember", n_people, _INSERT_MEMBERS, [], _("写入家庭成员")),
     )
-    for key, table, rows, sql, params, message in steps:
-        counter.start(message)
-        # A big load into a small table: rebuild its indexes once rather than row by row.
-        restore = []
-        if postgres and not _row_count_at_least(cursor, table, rows):
-            _flush_deferred_checks(cursor)
-            restore = _drop_constraints(cursor, table)
-        cursor.execute(sql, params)
-        counts[key] = cursor.rowcount
-        if restore:
-            _restore(cursor, restore)
-        if postgres:
-            cursor.execute(f"ANALYZE {table}")
-        counter.add(rows)
-    if postgres:
-        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+    # Staging tables defeat the planner's row estimates after a join or two; a nested loop over
+    # millions of rows (with indexes dropped below) would never finish. Bulk inserts want hash
+    # joins.
+    with local_settings(cursor, enable_nestloop="off") if postgres else nullcontext():
+        for key, table, rows, sql, params, message in steps:
+            counter.start(message)
+            # A big load into a small table: rebuild its indexes once rather than row by row.
+            restore = []
+            if postgres and not _row_count_at_least(cursor, table, rows):
+                _flush_deferred_checks(cursor)
+                restore = _drop_constraints(cursor, table)
+            cursor.execute(sql, params)
+            counts[key] = cursor.rowcount
+            if restore:
+                _restore(cursor, restore)
+            if postgres:
+                cursor.execute(f"ANALYZE {table}")
+            counter.add(rows)
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE_PERSON}")
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE_HOUSEHOLD}")
     return counts

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minzheng.core import audit, crypto, idcard
+from minzheng.core.bulk import local_settings
 from minzheng.core.models import AuditEvent
 
 from ..models import Household, HouseholdMember, Person, PossibleDuplicate, Relation
@@ -467,22 +468,10 @@ def _probing_the_index(cursor, query: str, params: list) -> list[tuple]:
     whole registry for a few thousand pairs: 112 ms against 15 ms a batch at 70,000 people, and
     growing with the registry. The settings are put back, as the lookup may run inside a
     batch's transaction."""
-    with transaction.atomic():
-        cursor.execute(
-            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'),"
-            " current_setting('jit')"
-        )
-        settings = cursor.fetchone()
-        cursor.execute("SET LOCAL enable_hashjoin = off")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-        cursor.execute("SET LOCAL jit = off")  # compiling takes longer than the probes
+    # Compiling (jit) would take longer than the probes.
+    with local_settings(cursor, enable_hashjoin="off", enable_mergejoin="off", jit="off"):
         cursor.execute(query, params)
         matches = cursor.fetchall()
-        cursor.execute(
-            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s,"
-            " true), set_config('jit', %s, true)",
-            settings,
-        )
     return matches
 
 
