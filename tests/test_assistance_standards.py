@@ -471,6 +471,14 @@ def test_bulk_table_matches_single_resolution_in_three_queries(seeded, django_as
     assert (
         yuan_str(resolved["420802102"]["tekun"]["basic_living_urban"].value) == "637.00"
     )  # 1.3 × 490
+    # One standard at a time, on a fresh table, gives what the region's full set gives.
+    alone = selectors.standards_table(ON)
+    pairs = {(p, k) for keys in resolved.values() for p in keys for k in keys[p]}
+    assert ("tekun", "basic_living_urban") in pairs
+    for region in regions:
+        for programme, key in sorted(pairs | {("no_such_programme", "standard")}):
+            expected = resolved[region.code].get(programme, {}).get(key)
+            assert alone.standard(region.path, programme, key) == expected, (region.code, key)
 
 
 def test_load_standards_command(jingmen):

@@ -108,6 +108,7 @@ class StandardsTable:
         for stat in statistics:
             self._stats.setdefault((stat["key"], stat["year"]), {})[stat["region__code"]] = stat
         self._cache: dict[str, dict[str, dict[str, ResolvedStandard]]] = {}
+        self._one: dict[tuple[str, str, str], ResolvedStandard | None] = {}
 
     def for_region(self, region: Region) -> dict[str, dict[str, ResolvedStandard]]:
         return self.for_path(region.path)
@@ -123,6 +124,22 @@ class StandardsTable:
                     cached.setdefault(programme, {})[key] = resolved
             self._cache[path] = cached
         return cached
+
+    def standard(self, path: str, programme: str, key: str) -> ResolvedStandard | None:
+        """One standard for a region, as `for_path(path)[programme][key]` gives it, without
+        resolving the region's other standards: an indicator over every region wants one or
+        two of them, and resolving all of each region's took half of its time."""
+        full = self._cache.get(path)
+        if full is not None:
+            return full.get(programme, {}).get(key)
+        wanted = (path, programme, key)
+        if wanted not in self._one:
+            self._one[wanted] = (
+                self._resolve(programme, key, chain_for_path(path, self.zones_of), frozenset())
+                if (programme, key) in self._latest
+                else None
+            )
+        return self._one[wanted]
 
     def statistic(self, key: str, year: int, chain: list[str]) -> dict | None:
         by_region = self._stats.get((key, year), {})

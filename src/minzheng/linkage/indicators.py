@@ -269,9 +269,9 @@ def temp_standard_itemised(regions, on_date: dt.date) -> dict[str, Decimal]:
     for region in regions:
         if region.level == "village" or region.is_zone:
             continue
-        resolved = table.for_path(region.path).get("temporary", {})
+        standards = [table.standard(region.path, "temporary", k) for k in keys]
         own[region.path] = bool(keys) and all(
-            k in resolved and resolved[k].value is not None and resolved[k].value > 0 for k in keys
+            s is not None and s.value is not None and s.value > 0 for s in standards
         )
     result: dict[str, Decimal] = {}
     for region in regions:

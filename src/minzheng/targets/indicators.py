@@ -405,10 +405,9 @@ def standard_ratios(regions, on_date: dt.date) -> dict[str, Values]:
     for region in regions:
         if region.level == "village":
             continue
-        resolved = table.for_path(region.path)
         chain = chain_for_path(region.path, table.zones_of)
         for code, (programme, key, statistic_key) in STANDARD_RATIOS.items():
-            standard = resolved.get(programme, {}).get(key)
+            standard = table.standard(region.path, programme, key)
             statistic = table.statistic(statistic_key, year, chain)
             if (
                 standard is None
