@@ -7,12 +7,12 @@ import json
 from django.db import connection
 
 # Run inside an empty install: `migrate` there (replaying the migrations or not), then print the
-# database as minzheng.core.schema.describe sees it.
+# database as tests/schema_description.py sees it.
 INSTALL = """
 import json, sys, django
 django.setup()
 from django.core.management import call_command
-from minzheng.core.schema import describe
+from tests.schema_description import describe
 call_command("migrate", verbosity=0, interactive=False, replay=sys.argv[1] == "replay")
 print(json.dumps(describe()))
 """

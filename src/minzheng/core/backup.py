@@ -32,7 +32,7 @@ from django.utils import timezone
 
 import minzheng
 
-from . import audit
+from . import audit, schema
 from .keys import data_key_fingerprint
 
 FORMAT = "minzheng-backup/1"
@@ -312,18 +312,13 @@ def _check_keys(manifest: dict) -> None:
         )
 
 
-def _existing_tables() -> list[str]:
-    connection.ensure_connection()
-    return connection.introspection.table_names()
-
-
 def _check_empty_target(manifest: dict) -> None:
     vendor = manifest["database"]["vendor"]
     if vendor != connection.vendor:
         raise BackupError(
             f"the archive holds a {vendor} database; this install uses {connection.vendor}"
         )
-    tables = _existing_tables()
+    tables = schema.existing_tables()
     if tables:
         raise BackupError(
             f"restore needs an empty database; {connection.settings_dict['NAME']} already has {len(tables)} tables"

@@ -466,8 +466,7 @@ def _probing_the_index(cursor, query: str, params: list) -> list[tuple]:
     """Run the name lookup on PostgreSQL as one probe of the birth_date index per pair. While an
     import runs, the registry's statistics lag behind it and the planner sorted (or hashed) the
     whole registry for a few thousand pairs: 112 ms against 15 ms a batch at 70,000 people, and
-    growing with the registry. The settings are put back, as the lookup may run inside a
-    batch's transaction."""
+    growing with the registry."""
     # Compiling (jit) would take longer than the probes.
     with local_settings(cursor, enable_hashjoin="off", enable_mergejoin="off", jit="off"):
         cursor.execute(query, params)
